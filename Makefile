@@ -1,0 +1,54 @@
+# cdrest - build, test, demo. `make test` and `make demo` check (or, as root, install)
+# their prerequisites through tools/deps.sh first.
+CC      ?= cc
+CXX     ?= c++
+PYTHON  ?= python3
+B       := build
+WARN    := -Wall -Wextra -Wpedantic -Werror
+CFLAGS  ?= -O2 -g
+TLSLIB  := -lbearssl
+TESTS   := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all deps test test-build header-check demo clean fuzz bench bench-json tsan portability install
+
+all: $(B)/jsoncheck
+
+deps:
+	@tools/deps.sh test
+
+$(B):
+	@mkdir -p $(B)/asan $(B)/vg $(B)/hdr
+
+# The conformance program for JSONTestSuite (exit 0 valid, 1 invalid).
+$(B)/jsoncheck: tests/jsoncheck.c cdrest.h | $(B)
+	$(CC) -std=c99 $(WARN) $(CFLAGS) -I. -o $@ $< $(TLSLIB)
+
+# Each test program twice: with ASan+UBSan, and plain for valgrind.
+$(B)/asan/%: tests/%.c cdrest.h tests/test.h | $(B)
+	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) -g -O1 $(SAN) -I. -Itests -o $@ $< $(TLSLIB) -lpthread
+$(B)/vg/%: tests/%.c cdrest.h tests/test.h | $(B)
+	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) -g -O1 -I. -Itests -o $@ $< $(TLSLIB) -lpthread
+
+test-build: $(addprefix $(B)/asan/,$(TESTS)) $(addprefix $(B)/vg/,$(TESTS)) $(B)/jsoncheck
+
+# The header alone, in every supported mode: C99/C11 with gcc and clang, C++, no TLS.
+header-check: | $(B)
+	@printf '#define CDREST_IMPLEMENTATION\n#include "cdrest.h"\nint main(void){return 0;}\n' > $(B)/hdr/one.c
+	@cp $(B)/hdr/one.c $(B)/hdr/one.cpp
+	gcc   -std=c99 $(WARN) -I. -c $(B)/hdr/one.c -o $(B)/hdr/gcc99.o
+	gcc   -std=c11 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/gcc11.o
+	clang -std=c99 $(WARN) -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99.o
+	clang -std=c99 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/clang99n.o
+	g++   -std=c++11 -Wall -Wextra -Werror -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/gxx11.o
+	clang++ -std=c++17 -Wall -Wextra -Werror -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/clangxx17.o
+
+test: deps
+	@$(MAKE) --no-print-directory header-check test-build
+	@tests/run.sh
+
+clean:
+	rm -rf $(B)
+
+# Fragments owned by their folders (fuzzers, benchmarks, portability matrix).
+-include fuzz/fuzz.mk bench/bench.mk tools/portability.mk
