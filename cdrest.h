@@ -518,9 +518,2777 @@ CDRESTDEF void cdrest_disconnect(cdrest_client *c);
 #define CDREST_FREE(ctx, p) ((void)(ctx), free(p))
 #endif
 
-/* JSON implementation: in progress */
+/* ===========================================================================
+   JSON: the strict RFC 8259 tokenizer (cdrest_json_parse), the helpers over its
+   tokens (skip, iterate, find by path, unescape, compare, numbers) and the writer for
+   request bodies (cdrest_jw_*). Uses libc only and allocates nothing: all state lives
+   in the caller's parser, token array, buffers and writer. Calls nothing below it.
+   =========================================================================== */
 
-/* TLS implementation: in progress */
+#include <float.h> /* DBL_MAX: overflow of cdrest_json_double */
+
+/* ---- tokenizer: byte-level scanners --------------------------------------- */
+
+/* Scanner results are positions; this one means "failed, see p->error". */
+#define CDREST__JSON_FAIL ((size_t)-1)
+
+/* Bytes that end a plain run inside a string: '"', '\\', controls, and every byte
+   >= 0x80 (UTF-8, validated on its own path). Zero means "copy through". */
+static const unsigned char cdrest__json_string_stop[256] = {
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
+};
+
+/* Eight bytes at a time where we can find the first interesting byte of a word with
+   one instruction (GCC/Clang on little-endian); elsewhere the table loop alone. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CDREST__JSON_SWAR 1
+#endif
+#endif
+
+#ifdef CDREST__JSON_SWAR
+/* High bit set in each byte of w that is < 0x20, '"', '\\' or >= 0x80. Borrows can
+   only mark bytes above a real hit, so the lowest marked byte is always exact. */
+static uint64_t cdrest__json_stop_bytes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t quote = w ^ 0x2222222222222222ULL;
+    uint64_t slash = w ^ 0x5c5c5c5c5c5c5c5cULL;
+    uint64_t ctrl = (w - 0x2020202020202020ULL) & ~w;
+    quote = (quote - ones) & ~quote;
+    slash = (slash - ones) & ~slash;
+    return (ctrl | quote | slash | w) & high;
+}
+#endif
+
+/* Index of the first byte at or after i that is not plain string content (or len). */
+static size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
+{
+#ifdef CDREST__JSON_SWAR
+    while (len - i >= 8) {
+        uint64_t w, stop;
+        memcpy(&w, js + i, 8);
+        stop = cdrest__json_stop_bytes(w);
+        if (stop) return i + ((size_t)__builtin_ctzll(stop) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < len && !cdrest__json_string_stop[(unsigned char)js[i]]) i++;
+    return i;
+}
+
+/* Length (1..4) of the well-formed UTF-8 sequence at s[0..n), or 0: rejects stray
+   continuation bytes, overlongs (C0, C1, E0 80.., F0 80..), surrogates (ED A0..),
+   code points above U+10FFFF and truncated sequences (RFC 3629, table 3-7). */
+static size_t cdrest__json_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned lead = s[0], lo = 0x80, hi = 0xBF;
+    size_t need, k;
+    if (lead < 0x80) return 1;
+    if (lead < 0xC2 || lead > 0xF4) return 0;
+    need = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    if (lead == 0xE0) lo = 0xA0;
+    else if (lead == 0xED) hi = 0x9F;
+    else if (lead == 0xF0) lo = 0x90;
+    else if (lead == 0xF4) hi = 0x8F;
+    if (n < need || s[1] < lo || s[1] > hi) return 0;
+    for (k = 2; k < need; k++)
+        if ((s[k] & 0xC0) != 0x80) return 0;
+    return need;
+}
+
+/* Value of one hex digit, or -1. */
+static int cdrest__json_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* The 4 hex digits at s as a code unit, or -1 if one is not a hex digit. */
+static long cdrest__json_hex4(const char *s)
+{
+    int a = cdrest__json_hex((unsigned char)s[0]), b = cdrest__json_hex((unsigned char)s[1]);
+    int c = cdrest__json_hex((unsigned char)s[2]), d = cdrest__json_hex((unsigned char)s[3]);
+    if ((a | b | c | d) < 0) return -1;
+    return ((long)a << 12) | (b << 8) | (c << 4) | d;
+}
+
+static size_t cdrest__json_fail(cdrest_json_parser *p, int error, size_t pos)
+{
+    p->error = error;
+    p->error_pos = pos;
+    return CDREST__JSON_FAIL;
+}
+
+/* The code unit of "\uXXXX" at js[i], or -1 if a byte differs from that pattern, or
+   -2 if the input ends while it still matches (truncated rather than wrong). */
+static long cdrest__json_u_unit(const char *js, size_t len, size_t i)
+{
+    size_t k;
+    for (k = 0; k < 6; k++) {
+        char c;
+        if (i + k >= len) return -2;
+        c = js[i + k];
+        if (k == 0 ? c != '\\' : k == 1 ? c != 'u' : cdrest__json_hex((unsigned char)c) < 0)
+            return -1;
+    }
+    return cdrest__json_hex4(js + i + 2);
+}
+
+/* A \u escape at js[i] ('\\'). A high surrogate must be followed by an escaped low
+   one and a low one may not stand alone: a lone surrogate has no UTF-8 form. Returns
+   the index after the escape (or the pair). */
+static size_t cdrest__json_scan_u_escape(cdrest_json_parser *p, const char *js, size_t len,
+                                         size_t i)
+{
+    long unit = cdrest__json_u_unit(js, len, i), low;
+    if (unit == -2) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
+    if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
+        return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
+    if (unit < 0xD800 || unit > 0xDBFF) return i + 6;
+    low = cdrest__json_u_unit(js, len, i + 6);
+    if (low == -2) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
+    if (low < 0xDC00 || low > 0xDFFF) return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
+    return i + 12;
+}
+
+/* An escape at js[i] ('\\'). Returns the index after it. */
+static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, size_t len,
+                                       size_t i)
+{
+    if (i + 1 >= len) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
+    switch (js[i + 1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        return i + 2;
+    case 'u':
+        return cdrest__json_scan_u_escape(p, js, len, i);
+    default:
+        return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
+    }
+}
+
+/* A string body from js[i] (just after the opening quote). Returns the index of the
+   closing quote. Plain runs are skipped in bulk; only the stop bytes are looked at. */
+static size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js, size_t len,
+                                       size_t i)
+{
+    for (;;) {
+        unsigned char c;
+        size_t n;
+        i = cdrest__json_skip_plain(js, len, i);
+        if (i >= len) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
+        c = (unsigned char)js[i];
+        if (c == '"') return i;
+        if (c == '\\') {
+            i = cdrest__json_scan_escape(p, js, len, i);
+            if (i == CDREST__JSON_FAIL) return i;
+            continue;
+        }
+        if (c < 0x20) return cdrest__json_fail(p, CDREST_JSON_ERR_CONTROL, i);
+        n = cdrest__json_utf8_len((const unsigned char *)js + i, len - i);
+        if (n == 0) return cdrest__json_fail(p, CDREST_JSON_ERR_UTF8, i);
+        i += n;
+    }
+}
+
+static int cdrest__json_is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static size_t cdrest__json_skip_digits(const char *js, size_t len, size_t i)
+{
+    while (i < len && cdrest__json_is_digit(js[i])) i++;
+    return i;
+}
+
+/* Bytes that may not directly follow a number: they would make it a longer (and
+   malformed) number, as in "01", "1.2.3", "1e5e" or "-1-". */
+static int cdrest__json_number_byte(char c)
+{
+    return cdrest__json_is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+}
+
+/* The number grammar of RFC 8259 section 6 from js[i]:
+   -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . Returns the index after it. */
+static size_t cdrest__json_scan_number(cdrest_json_parser *p, const char *js, size_t len,
+                                       size_t i)
+{
+    if (js[i] == '-') i++;
+    if (i < len && js[i] == '0') i++;
+    else if (i < len && js[i] >= '1' && js[i] <= '9') i = cdrest__json_skip_digits(js, len, i + 1);
+    else return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+    if (i < len && js[i] == '.') {
+        if (++i >= len || !cdrest__json_is_digit(js[i]))
+            return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+        i = cdrest__json_skip_digits(js, len, i);
+    }
+    if (i < len && (js[i] == 'e' || js[i] == 'E')) {
+        if (++i < len && (js[i] == '+' || js[i] == '-')) i++;
+        if (i >= len || !cdrest__json_is_digit(js[i]))
+            return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+        i = cdrest__json_skip_digits(js, len, i);
+    }
+    if (i < len && cdrest__json_number_byte(js[i]))
+        return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+    return i;
+}
+
+/* Exactly `word` at js[i], not followed by a letter or digit ("truex", "nulll").
+   The error points at the first byte that differs. */
+static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, size_t len,
+                                        size_t i, const char *word, size_t n)
+{
+    size_t k;
+    unsigned char next;
+    for (k = 0; k < n; k++)
+        if (i + k >= len || js[i + k] != word[k])
+            return cdrest__json_fail(p, CDREST_JSON_ERR_LITERAL, i + k);
+    i += n;
+    if (i >= len) return i;
+    next = (unsigned char)js[i];
+    if ((unsigned)((next | 0x20) - 'a') < 26u || cdrest__json_is_digit((char)next))
+        return cdrest__json_fail(p, CDREST_JSON_ERR_LITERAL, i);
+    return i;
+}
+
+static size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
+{
+    while (i < len) {
+        char c = js[i];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
+        i++;
+    }
+    return i;
+}
+
+/* ---- tokenizer: the state machine ------------------------------------------ */
+
+/* What the parser expects next (parser.state; the counting flag rides along so that a
+   resumed call cannot mix counting with filling). A value is consumed together with
+   the separators and closers after it, so the only places a call stops and resumes
+   are value and key starts: exactly where a token is claimed. */
+enum {
+    CDREST__JSON_ST_VALUE = 0,     /* a value: the root, after '[' ',' in arrays, after ':' */
+    CDREST__JSON_ST_ARRAY_FIRST,   /* a value or ']' */
+    CDREST__JSON_ST_OBJECT_FIRST,  /* a key or '}' */
+    CDREST__JSON_ST_KEY,           /* a key (after ',') */
+    CDREST__JSON_ST_DONE,          /* the root is complete: only whitespace may follow */
+    CDREST__JSON_ST_MASK = 0xff,
+    CDREST__JSON_ST_COUNTING = 0x100
+};
+
+/* One call's working copy of the parser, kept in locals for speed and written back. */
+typedef struct cdrest__json_run {
+    cdrest_json_parser *p;
+    const char *js;
+    size_t len;
+    size_t pos;
+    cdrest_json_tok *toks; /* NULL when counting */
+    int ntoks;
+    int toknext;
+    int super;             /* the token a new value is attached to, or -1 */
+    int depth;
+    int max_depth;
+    int state;
+} cdrest__json_run;
+
+static int cdrest__json_in_object(const cdrest__json_run *r)
+{
+    int top = r->depth - 1;
+    return (r->p->stack[top >> 3] >> (top & 7)) & 1;
+}
+
+/* Claims the next token as a child of r->super. Fails (touching nothing) when the
+   caller's array is full, so the same value is read again on resume. */
+static int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
+{
+    if (r->toks) {
+        cdrest_json_tok *t;
+        if (r->toknext >= r->ntoks) return CDREST_E_JSON_TOKENS;
+        t = &r->toks[r->toknext];
+        t->type = type;
+        t->start = (int)start;
+        t->end = -1;
+        t->size = 0;
+        t->parent = r->super;
+        if (r->super >= 0) r->toks[r->super].size++;
+    }
+    r->toknext++;
+    return 0;
+}
+
+/* A scanner failed (p->error is set): stop there. */
+static int cdrest__json_scan_failed(cdrest__json_run *r)
+{
+    r->pos = r->p->error_pos;
+    return CDREST_E_JSON;
+}
+
+static int cdrest__json_reject(cdrest__json_run *r, int error, size_t pos)
+{
+    cdrest__json_fail(r->p, error, pos);
+    return cdrest__json_scan_failed(r);
+}
+
+static int cdrest__json_open(cdrest__json_run *r, char c)
+{
+    int is_object = c == '{', level = r->depth;
+    if (level >= r->max_depth)
+        return cdrest__json_reject(r, CDREST_JSON_ERR_DEPTH, r->pos);
+    if (cdrest__json_claim(r, is_object ? CDREST_JSON_OBJECT : CDREST_JSON_ARRAY, r->pos))
+        return CDREST_E_JSON_TOKENS;
+    if (is_object) r->p->stack[level >> 3] |= (unsigned char)(1u << (level & 7));
+    else r->p->stack[level >> 3] &= (unsigned char)~(1u << (level & 7));
+    if (r->toks) r->super = r->toknext - 1;
+    r->depth++;
+    r->pos++;
+    r->state = is_object ? CDREST__JSON_ST_OBJECT_FIRST : CDREST__JSON_ST_ARRAY_FIRST;
+    return 0;
+}
+
+/* The closer at r->pos ends the innermost container. r->super is the container
+   itself (empty one) or, inside an object, the key of its last member. */
+static void cdrest__json_close(cdrest__json_run *r)
+{
+    if (r->toks) {
+        int c = r->super;
+        if (r->toks[c].type == CDREST_JSON_STRING) c = r->toks[c].parent;
+        r->toks[c].end = (int)r->pos + 1;
+        r->super = r->toks[c].parent;
+    }
+    r->depth--;
+    r->pos++;
+}
+
+/* After a value: whitespace, then ',' (the next state) or closers, any number of them.
+   At depth 0 the root is done. */
+static int cdrest__json_after_value(cdrest__json_run *r)
+{
+    for (;;) {
+        int in_object;
+        char c;
+        if (r->depth == 0) {
+            r->state = CDREST__JSON_ST_DONE;
+            return 0;
+        }
+        r->pos = cdrest__json_skip_ws(r->js, r->len, r->pos);
+        if (r->pos >= r->len)
+            return cdrest__json_reject(r, CDREST_JSON_ERR_EOF, r->len);
+        c = r->js[r->pos];
+        in_object = cdrest__json_in_object(r);
+        if (c == ',') {
+            r->pos++;
+            if (in_object && r->toks) r->super = r->toks[r->super].parent;
+            r->state = in_object ? CDREST__JSON_ST_KEY : CDREST__JSON_ST_VALUE;
+            return 0;
+        }
+        if (c != (in_object ? '}' : ']'))
+            return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+        cdrest__json_close(r);
+    }
+}
+
+/* A string token (key or value) at r->pos ('"'); the token spans the body. */
+static int cdrest__json_string_token(cdrest__json_run *r)
+{
+    size_t end;
+    if (cdrest__json_claim(r, CDREST_JSON_STRING, r->pos + 1)) return CDREST_E_JSON_TOKENS;
+    end = cdrest__json_scan_string(r->p, r->js, r->len, r->pos + 1);
+    if (end == CDREST__JSON_FAIL) return cdrest__json_scan_failed(r);
+    if (r->toks) r->toks[r->toknext - 1].end = (int)end;
+    r->pos = end + 1;
+    return 0;
+}
+
+/* A member's key and the ':' after it; the value that follows hangs off the key. */
+static int cdrest__json_key(cdrest__json_run *r)
+{
+    int rc;
+    if (r->js[r->pos] != '"')
+        return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+    rc = cdrest__json_string_token(r);
+    if (rc) return rc;
+    r->pos = cdrest__json_skip_ws(r->js, r->len, r->pos);
+    if (r->pos >= r->len)
+        return cdrest__json_reject(r, CDREST_JSON_ERR_EOF, r->len);
+    if (r->js[r->pos] != ':')
+        return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+    r->pos++;
+    if (r->toks) r->super = r->toknext - 1;
+    r->state = CDREST__JSON_ST_VALUE;
+    return 0;
+}
+
+/* A string, number or literal at r->pos starting with c. */
+static int cdrest__json_scalar(cdrest__json_run *r, char c)
+{
+    size_t end;
+    int type;
+    if (c == '"') return cdrest__json_string_token(r);
+    if (c == '-' || cdrest__json_is_digit(c)) type = CDREST_JSON_NUMBER;
+    else if (c == 't') type = CDREST_JSON_TRUE;
+    else if (c == 'f') type = CDREST_JSON_FALSE;
+    else if (c == 'n') type = CDREST_JSON_NULL;
+    else return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+    if (cdrest__json_claim(r, type, r->pos)) return CDREST_E_JSON_TOKENS;
+    if (type == CDREST_JSON_NUMBER) end = cdrest__json_scan_number(r->p, r->js, r->len, r->pos);
+    else if (type == CDREST_JSON_TRUE) end = cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, "true", 4);
+    else if (type == CDREST_JSON_FALSE) end = cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, "false", 5);
+    else end = cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, "null", 4);
+    if (end == CDREST__JSON_FAIL) return cdrest__json_scan_failed(r);
+    if (r->toks) r->toks[r->toknext - 1].end = (int)end;
+    r->pos = end;
+    return 0;
+}
+
+/* One step at a non-blank byte: a key, a value, or an empty container's closer. */
+static int cdrest__json_step(cdrest__json_run *r)
+{
+    char c = r->js[r->pos];
+    int rc;
+    switch (r->state) {
+    case CDREST__JSON_ST_DONE:
+        return cdrest__json_reject(r, CDREST_JSON_ERR_TRAILING, r->pos);
+    case CDREST__JSON_ST_OBJECT_FIRST:
+        if (c == '}') {
+            cdrest__json_close(r);
+            return cdrest__json_after_value(r);
+        }
+        return cdrest__json_key(r);
+    case CDREST__JSON_ST_KEY:
+        return cdrest__json_key(r);
+    case CDREST__JSON_ST_ARRAY_FIRST:
+        if (c == ']') {
+            cdrest__json_close(r);
+            return cdrest__json_after_value(r);
+        }
+        break;
+    default:
+        break;
+    }
+    if (c == '{' || c == '[') return cdrest__json_open(r, c);
+    rc = cdrest__json_scalar(r, c);
+    return rc ? rc : cdrest__json_after_value(r);
+}
+
+/* The input ended between tokens: fine after the root, otherwise empty or truncated. */
+static int cdrest__json_at_eof(cdrest__json_run *r)
+{
+    int code;
+    if (r->state == CDREST__JSON_ST_DONE) return r->toknext;
+    code = r->state == CDREST__JSON_ST_VALUE && r->depth == 0 ? CDREST_JSON_ERR_EMPTY
+                                                               : CDREST_JSON_ERR_EOF;
+    return cdrest__json_reject(r, code, r->len);
+}
+
+/* A resumed call must continue the same way it started (counting or filling) with
+   at least the tokens it already filled; anything else would corrupt the tokens. */
+static int cdrest__json_resume_ok(const cdrest_json_parser *p, const cdrest_json_tok *toks,
+                                  int ntoks, int counting)
+{
+    int started = p->toknext > 0;
+    if (p->toknext < 0 || p->depth < 0 || p->depth > CDREST_JSON_MAX_DEPTH) return 0;
+    if (!started) return 1;
+    if (((p->state & CDREST__JSON_ST_COUNTING) != 0) != counting) return 0;
+    if (counting) return 1;
+    if (!toks || ntoks < p->toknext || p->toksuper >= p->toknext) return 0;
+    return (p->toksuper >= 0) == (p->depth > 0);
+}
+
+CDRESTDEF void cdrest_json_init(cdrest_json_parser *p)
+{
+    if (!p) return;
+    memset(p, 0, sizeof *p);
+    p->toksuper = -1;
+    p->max_depth = CDREST_JSON_MAX_DEPTH;
+    p->state = CDREST__JSON_ST_VALUE;
+}
+
+CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
+                                cdrest_json_tok *toks, int ntoks)
+{
+    cdrest__json_run r;
+    int rc = 0, counting = toks == NULL;
+    if (!p || (!js && len) || ntoks < 0) return CDREST_E_ARG;
+    if (p->error) return CDREST_E_JSON;
+    if (!cdrest__json_resume_ok(p, toks, ntoks, counting)) return CDREST_E_ARG;
+    if (len > (size_t)INT_MAX - 1) {
+        cdrest__json_fail(p, CDREST_JSON_ERR_TOOBIG, (size_t)INT_MAX);
+        return CDREST_E_JSON;
+    }
+    r.p = p;
+    r.js = js;
+    r.len = len;
+    r.pos = p->pos;
+    r.toks = toks;
+    r.ntoks = counting ? 0 : ntoks;
+    r.toknext = p->toknext;
+    r.super = p->toksuper;
+    r.depth = p->depth;
+    r.max_depth = p->max_depth >= 1 && p->max_depth <= CDREST_JSON_MAX_DEPTH
+                      ? p->max_depth : CDREST_JSON_MAX_DEPTH;
+    r.state = p->state & CDREST__JSON_ST_MASK;
+    if (r.pos > len) return CDREST_E_ARG;
+    while (rc == 0) {
+        r.pos = cdrest__json_skip_ws(js, len, r.pos);
+        if (r.pos >= len) {
+            rc = cdrest__json_at_eof(&r);
+            break;
+        }
+        rc = cdrest__json_step(&r);
+    }
+    p->pos = r.pos;
+    p->toknext = r.toknext;
+    p->toksuper = r.super;
+    p->depth = r.depth;
+    p->state = r.state | (counting ? CDREST__JSON_ST_COUNTING : 0);
+    return rc;
+}
+
+CDRESTDEF const char *cdrest_json_errstr(int json_error)
+{
+    switch (json_error) {
+    case CDREST_JSON_ERR_NONE: return "no error";
+    case CDREST_JSON_ERR_SYNTAX: return "unexpected character";
+    case CDREST_JSON_ERR_EOF: return "unexpected end of input";
+    case CDREST_JSON_ERR_NUMBER: return "malformed number";
+    case CDREST_JSON_ERR_LITERAL: return "malformed literal (true, false, null)";
+    case CDREST_JSON_ERR_CONTROL: return "control character in a string";
+    case CDREST_JSON_ERR_ESCAPE: return "invalid escape or lone surrogate";
+    case CDREST_JSON_ERR_UTF8: return "invalid UTF-8";
+    case CDREST_JSON_ERR_DEPTH: return "nesting too deep";
+    case CDREST_JSON_ERR_TRAILING: return "data after the JSON value";
+    case CDREST_JSON_ERR_EMPTY: return "no JSON value";
+    case CDREST_JSON_ERR_TOOBIG: return "input too large";
+    default: return "unknown JSON error";
+    }
+}
+
+/* ---- helpers over the tokens ---------------------------------------------- */
+
+CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i)
+{
+    long pending = 1; /* tokens of the subtree still to pass: each brings its children */
+    if (ntok < 0) return 0;
+    if (!t || i < 0 || i >= ntok) return ntok;
+    while (pending > 0 && i < ntok) {
+        pending += (long)t[i].size - 1;
+        i++;
+    }
+    return i;
+}
+
+CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i)
+{
+    if (!t || i < 0 || i + 1 >= ntok || t[i].size <= 0) return -1;
+    if (t[i].type != CDREST_JSON_OBJECT && t[i].type != CDREST_JSON_ARRAY) return -1;
+    return i + 1;
+}
+
+CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c)
+{
+    int n;
+    if (!t || c < 0 || c >= ntok || t[c].parent < 0) return -1;
+    n = cdrest_json_skip(t, ntok, c);
+    return n < ntok && t[n].parent == t[c].parent ? n : -1;
+}
+
+/* UTF-8 for code point cp (<= 0x10FFFF, not a surrogate) into out; returns its length. */
+static int cdrest__json_put_utf8(unsigned long cp, unsigned char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the escape at s[0] ('\\') of a string body with n bytes left into UTF-8 at
+   out; *used gets the escape's length. Returns the bytes decoded (1..4), or 0 if the
+   escape is malformed (checked again: the tokens may come from elsewhere). */
+static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[4],
+                                     size_t *used)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *hit;
+    long unit, low;
+    if (n < 2) return 0;
+    if (s[1] != 'u') {
+        hit = (const char *)memchr(from, s[1], 8);
+        if (!hit) return 0;
+        out[0] = (unsigned char)to[hit - from];
+        *used = 2;
+        return 1;
+    }
+    if (n < 6 || (unit = cdrest__json_hex4(s + 2)) < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
+        return 0;
+    *used = 6;
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+        if (n < 12 || s[6] != '\\' || s[7] != 'u') return 0;
+        low = cdrest__json_hex4(s + 8);
+        if (low < 0xDC00 || low > 0xDFFF) return 0;
+        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+        *used = 12;
+    }
+    return cdrest__json_put_utf8((unsigned long)unit, out);
+}
+
+/* Copies what fits of s[0..n) to buf at offset at (buf holds cap bytes). */
+static void cdrest__json_put_some(char *buf, size_t cap, size_t at, const void *s, size_t n)
+{
+    if (at < cap) memcpy(buf + at, s, n < cap - at ? n : cap - at);
+}
+
+/* Unescapes a string body into buf (as much as fits). Returns the full decoded length,
+   or CDREST__JSON_FAIL for a malformed escape. Plain runs are copied whole. */
+static size_t cdrest__json_unescape(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t in = 0, out = 0;
+    while (in < n) {
+        const char *slash = (const char *)memchr(s + in, '\\', n - in);
+        size_t run = slash ? (size_t)(slash - (s + in)) : n - in, used = 0;
+        unsigned char u[4];
+        int k;
+        cdrest__json_put_some(buf, cap, out, s + in, run);
+        in += run;
+        out += run;
+        if (!slash) break;
+        k = cdrest__json_unescape_one(s + in, n - in, u, &used);
+        if (k == 0) return CDREST__JSON_FAIL;
+        cdrest__json_put_some(buf, cap, out, u, (size_t)k);
+        in += used;
+        out += (size_t)k;
+    }
+    return out;
+}
+
+/* The token's span, if it is a sane one. */
+static int cdrest__json_span(const cdrest_json_tok *t, int i, size_t *start, size_t *n)
+{
+    if (!t || i < 0 || t[i].start < 0 || t[i].end < t[i].start) return 0;
+    *start = (size_t)t[i].start;
+    *n = (size_t)(t[i].end - t[i].start);
+    return 1;
+}
+
+CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf,
+                                 size_t cap, size_t *len)
+{
+    size_t start, n, need;
+    if (len) *len = 0;
+    if (!js || (!buf && cap) || !cdrest__json_span(t, i, &start, &n)) return CDREST_E_ARG;
+    if (t[i].type == CDREST_JSON_STRING) {
+        need = cdrest__json_unescape(js + start, n, buf, cap);
+        if (need == CDREST__JSON_FAIL) return CDREST_E_JSON;
+    } else {
+        need = n;
+        cdrest__json_put_some(buf, cap, 0, js + start, n);
+    }
+    if (len) *len = need;
+    if (need >= cap) {
+        if (cap) buf[0] = '\0';
+        return CDREST_E_TOOLARGE;
+    }
+    buf[need] = '\0';
+    return 0;
+}
+
+/* 1 if string token i decodes to exactly s[0..n). Compares run by run, no copy. */
+static int cdrest__json_eq_n(const char *js, const cdrest_json_tok *t, int i, const char *s,
+                             size_t n)
+{
+    size_t start, bn, in = 0, at = 0;
+    const char *b;
+    if (!js || !s || !cdrest__json_span(t, i, &start, &bn) || t[i].type != CDREST_JSON_STRING)
+        return 0;
+    b = js + start;
+    while (in < bn) {
+        const char *slash = (const char *)memchr(b + in, '\\', bn - in);
+        size_t run = slash ? (size_t)(slash - (b + in)) : bn - in, used = 0;
+        unsigned char u[4];
+        int k;
+        if (run > n - at || memcmp(b + in, s + at, run) != 0) return 0;
+        in += run;
+        at += run;
+        if (!slash) break;
+        k = cdrest__json_unescape_one(b + in, bn - in, u, &used);
+        if (k == 0 || (size_t)k > n - at || memcmp(u, s + at, (size_t)k) != 0) return 0;
+        in += used;
+        at += (size_t)k;
+    }
+    return at == n;
+}
+
+CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s)
+{
+    return s ? cdrest__json_eq_n(js, t, i, s, strlen(s)) : 0;
+}
+
+/* The value of the first member of object obj whose key is key[0..n), or -1. */
+static int cdrest__json_member(const char *js, const cdrest_json_tok *t, int ntok, int obj,
+                               const char *key, size_t n)
+{
+    int k;
+    if (t[obj].type != CDREST_JSON_OBJECT) return -1;
+    for (k = cdrest_json_first(t, ntok, obj); k >= 0; k = cdrest_json_next(t, ntok, k))
+        if (cdrest__json_eq_n(js, t, k, key, n)) return k + 1 < ntok ? k + 1 : -1;
+    return -1;
+}
+
+/* Element idx of array arr, or -1. */
+static int cdrest__json_element(const cdrest_json_tok *t, int ntok, int arr, long idx)
+{
+    int e;
+    if (t[arr].type != CDREST_JSON_ARRAY || idx >= t[arr].size) return -1;
+    for (e = cdrest_json_first(t, ntok, arr); e >= 0 && idx > 0; idx--)
+        e = cdrest_json_next(t, ntok, e);
+    return e;
+}
+
+/* "[N]" at *path (at the '['): returns N and moves past the ']', or -1. */
+static long cdrest__json_path_index(const char **path)
+{
+    const char *s = *path + 1;
+    long idx = 0;
+    if (!cdrest__json_is_digit(*s)) return -1;
+    for (; cdrest__json_is_digit(*s); s++) {
+        if (idx > (INT_MAX - 9) / 10) return -1;
+        idx = idx * 10 + (*s - '0');
+    }
+    if (*s != ']') return -1;
+    *path = s + 1;
+    return idx;
+}
+
+CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int ntok, int from,
+                               const char *path)
+{
+    const char *s = path;
+    int cur = from;
+    if (!js || !t || !path || from < 0 || from >= ntok) return -1;
+    while (*s) {
+        if (*s == '[') {
+            long idx = cdrest__json_path_index(&s);
+            cur = idx < 0 ? -1 : cdrest__json_element(t, ntok, cur, idx);
+        } else {
+            size_t n;
+            if (s != path && *s++ != '.') return -1; /* keys after the first follow a '.' */
+            n = strcspn(s, ".[");
+            cur = n ? cdrest__json_member(js, t, ntok, cur, s, n) : -1;
+            s += n;
+        }
+        if (cur < 0) return -1;
+    }
+    return cur;
+}
+
+/* The text of a number token, or of a string token holding exactly a JSON number
+   (CD sends ids and counts as strings: "jobId": "4711"). */
+static int cdrest__json_number_text(const char *js, const cdrest_json_tok *t, int i,
+                                    const char **s, size_t *n)
+{
+    cdrest_json_parser check;
+    size_t start;
+    if (!js || !cdrest__json_span(t, i, &start, n)) return CDREST_E_ARG;
+    *s = js + start;
+    if (t[i].type == CDREST_JSON_NUMBER) return 0;
+    if (t[i].type != CDREST_JSON_STRING || *n == 0) return CDREST_E_JSON;
+    check.error = 0;
+    if (cdrest__json_scan_number(&check, *s, *n, 0) != *n) return CDREST_E_JSON;
+    return 0;
+}
+
+CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out)
+{
+    const char *s;
+    size_t n, k;
+    uint64_t v = 0, limit;
+    int neg, rc;
+    if (!out) return CDREST_E_ARG;
+    rc = cdrest__json_number_text(js, t, i, &s, &n);
+    if (rc) return rc;
+    neg = s[0] == '-';
+    for (k = (size_t)neg; k < n; k++)
+        if (!cdrest__json_is_digit(s[k])) return CDREST_E_JSON; /* a fraction or exponent */
+    limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (k = (size_t)neg; k < n; k++) {
+        unsigned d = (unsigned)(s[k] - '0');
+        if (v > (limit - d) / 10) return CDREST_E_TOOLARGE;
+        v = v * 10 + d;
+    }
+    if (!neg) *out = (int64_t)v;
+    else *out = v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+    return 0;
+}
+
+/* Significant digits kept for strtod: more than the 768 a double's exact halfway
+   points can need, so with the sticky digit below the result is still correctly rounded. */
+#define CDREST__JSON_MAX_DIGITS 800
+
+/* A JSON number as digits * 10^exp10 with leading zeros dropped. Digits past the
+   limit are dropped too; a nonzero one among them leaves a final '1' (sticky). */
+typedef struct cdrest__json_decimal {
+    char digits[CDREST__JSON_MAX_DIGITS + 1];
+    int ndigits;
+    long long exp10;
+} cdrest__json_decimal;
+
+static void cdrest__json_decimal_add(cdrest__json_decimal *d, char c, int *sticky)
+{
+    if (d->ndigits == 0 && c == '0') return;
+    if (d->ndigits < CDREST__JSON_MAX_DIGITS) {
+        d->digits[d->ndigits++] = c;
+        return;
+    }
+    d->exp10++;
+    if (c != '0') *sticky = 1;
+}
+
+/* s[k..n) is the part after the sign of a number already checked against the grammar. */
+static void cdrest__json_decimal_parse(cdrest__json_decimal *d, const char *s, size_t k, size_t n)
+{
+    int sticky = 0, frac = 0;
+    long long e = 0;
+    d->ndigits = 0;
+    d->exp10 = 0;
+    for (; k < n && s[k] != 'e' && s[k] != 'E'; k++) {
+        if (s[k] == '.') {
+            frac = 1;
+            continue;
+        }
+        if (frac) d->exp10--;
+        cdrest__json_decimal_add(d, s[k], &sticky);
+    }
+    if (sticky) {
+        d->digits[d->ndigits++] = '1';
+        d->exp10--;
+    }
+    if (k < n) {
+        int neg = s[++k] == '-';
+        if (s[k] == '-' || s[k] == '+') k++;
+        for (; k < n; k++)
+            if (e < 100000000) e = e * 10 + (s[k] - '0'); /* beyond this it is 0 or inf anyway */
+        d->exp10 += neg ? -e : e;
+    }
+}
+
+/* digits * 10^exp10 as a double; 0 or CDREST_E_TOOLARGE when out of range. Exact
+   integers with small powers of ten are computed directly (one rounding, so exact:
+   Clinger's fast path); everything else goes to strtod as "DIGITSeEXP", which has no
+   decimal point and so no locale to trip on. */
+static int cdrest__json_decimal_value(const cdrest__json_decimal *d, double *v)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                   1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+                                   1e20, 1e21, 1e22};
+    char text[CDREST__JSON_MAX_DIGITS + 32];
+    long long mag = d->ndigits + d->exp10; /* the value is below 10^mag */
+    if (d->ndigits == 0 || mag < -330) {
+        *v = 0.0;
+        return 0;
+    }
+    if (mag > 310) return CDREST_E_TOOLARGE;
+    if (d->ndigits <= 15 && d->exp10 >= -22 && d->exp10 <= 22) {
+        double m = 0.0;
+        int k;
+        for (k = 0; k < d->ndigits; k++) m = m * 10.0 + (d->digits[k] - '0');
+        *v = d->exp10 < 0 ? m / pow10[-d->exp10] : m * pow10[d->exp10];
+        return 0;
+    }
+    memcpy(text, d->digits, (size_t)d->ndigits);
+    snprintf(text + d->ndigits, sizeof text - (size_t)d->ndigits, "e%lld", d->exp10);
+    *v = strtod(text, NULL);
+    return *v > DBL_MAX ? CDREST_E_TOOLARGE : 0;
+}
+
+CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out)
+{
+    cdrest__json_decimal d;
+    const char *s;
+    size_t n;
+    double v;
+    int rc;
+    if (!out) return CDREST_E_ARG;
+    rc = cdrest__json_number_text(js, t, i, &s, &n);
+    if (rc) return rc;
+    cdrest__json_decimal_parse(&d, s, s[0] == '-', n);
+    rc = cdrest__json_decimal_value(&d, &v);
+    if (rc) return rc;
+    *out = s[0] == '-' ? -v : v;
+    return 0;
+}
+
+/* ---- writer ------------------------------------------------------------------ */
+
+CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap)
+{
+    if (!w) return;
+    memset(w, 0, sizeof *w);
+    w->buf = buf;
+    w->cap = buf ? cap : 0;
+}
+
+/* Appends what fits and always counts: a short buffer still learns the size needed. */
+static void cdrest__jw_put(cdrest_json_writer *w, const char *s, size_t n)
+{
+    cdrest__json_put_some(w->buf, w->cap, w->len, s, n);
+    w->len += n;
+    if (w->len > w->cap && w->error == 0) w->error = CDREST_E_TOOLARGE;
+}
+
+/* A misuse or invalid input: the output is meaningless from here on. */
+static int cdrest__jw_misuse(cdrest_json_writer *w)
+{
+    w->error = CDREST_E_ARG;
+    return CDREST_E_ARG;
+}
+
+static int cdrest__jw_in_object(const cdrest_json_writer *w)
+{
+    int top = w->depth - 1;
+    return w->depth > 0 && ((w->stack[top >> 3] >> (top & 7)) & 1);
+}
+
+/* Where a value may go: the single root, an array slot, or after a key. Writes the
+   comma an array needs. */
+static int cdrest__jw_before_value(cdrest_json_writer *w)
+{
+    if (w->error == CDREST_E_ARG) return CDREST_E_ARG;
+    if (w->depth == 0) return w->need_comma ? cdrest__jw_misuse(w) : 0;
+    if (cdrest__jw_in_object(w)) {
+        if (!w->after_key) return cdrest__jw_misuse(w);
+        w->after_key = 0;
+        return 0;
+    }
+    if (w->need_comma) cdrest__jw_put(w, ",", 1);
+    return 0;
+}
+
+/* A quoted string with the escapes JSON requires; invalid UTF-8 is refused rather than
+   sent (the server would reject or, worse, mangle it). */
+static void cdrest__jw_quoted(cdrest_json_writer *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    cdrest__jw_put(w, "\"", 1);
+    while (i < n) {
+        size_t j = cdrest__json_skip_plain(s, n, i);
+        unsigned char c;
+        char esc[6];
+        cdrest__jw_put(w, s + i, j - i);
+        if (j == n) break;
+        c = (unsigned char)s[j];
+        if (c >= 0x80) {
+            size_t k = cdrest__json_utf8_len((const unsigned char *)s + j, n - j);
+            if (k == 0) {
+                cdrest__jw_misuse(w);
+                return;
+            }
+            cdrest__jw_put(w, s + j, k);
+            i = j + k;
+            continue;
+        }
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+        }
+        cdrest__jw_put(w, esc, esc[1] == 'u' ? 6 : 2);
+        i = j + 1;
+    }
+    cdrest__jw_put(w, "\"", 1);
+}
+
+static void cdrest__jw_begin(cdrest_json_writer *w, int is_object)
+{
+    int level;
+    if (!w || cdrest__jw_before_value(w)) return;
+    level = w->depth;
+    if (level >= CDREST_JSON_MAX_DEPTH) {
+        cdrest__jw_misuse(w);
+        return;
+    }
+    if (is_object) w->stack[level >> 3] |= (unsigned char)(1u << (level & 7));
+    else w->stack[level >> 3] &= (unsigned char)~(1u << (level & 7));
+    cdrest__jw_put(w, is_object ? "{" : "[", 1);
+    w->depth++;
+    w->need_comma = 0;
+}
+
+static void cdrest__jw_end(cdrest_json_writer *w, int is_object)
+{
+    if (!w || w->error == CDREST_E_ARG) return;
+    if (w->depth == 0 || cdrest__jw_in_object(w) != is_object || w->after_key) {
+        cdrest__jw_misuse(w);
+        return;
+    }
+    cdrest__jw_put(w, is_object ? "}" : "]", 1);
+    w->depth--;
+    w->need_comma = 1;
+}
+
+CDRESTDEF void cdrest_jw_object_begin(cdrest_json_writer *w) { cdrest__jw_begin(w, 1); }
+CDRESTDEF void cdrest_jw_object_end(cdrest_json_writer *w) { cdrest__jw_end(w, 1); }
+CDRESTDEF void cdrest_jw_array_begin(cdrest_json_writer *w) { cdrest__jw_begin(w, 0); }
+CDRESTDEF void cdrest_jw_array_end(cdrest_json_writer *w) { cdrest__jw_end(w, 0); }
+
+CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key)
+{
+    if (!w || w->error == CDREST_E_ARG) return;
+    if (!key || !cdrest__jw_in_object(w) || w->after_key) {
+        cdrest__jw_misuse(w);
+        return;
+    }
+    if (w->need_comma) cdrest__jw_put(w, ",", 1);
+    cdrest__jw_quoted(w, key, strlen(key));
+    cdrest__jw_put(w, ":", 1);
+    w->after_key = 1;
+    w->need_comma = 1;
+}
+
+/* Writes one scalar's text where a value may go. */
+static void cdrest__jw_scalar(cdrest_json_writer *w, const char *text, size_t n)
+{
+    if (!w || cdrest__jw_before_value(w)) return;
+    cdrest__jw_put(w, text, n);
+    w->need_comma = 1;
+}
+
+CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n)
+{
+    if (!w) return;
+    if (!s && n) {
+        cdrest__jw_misuse(w);
+        return;
+    }
+    if (cdrest__jw_before_value(w)) return;
+    cdrest__jw_quoted(w, s ? s : "", n);
+    w->need_comma = 1;
+}
+
+CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s)
+{
+    if (w && !s) {
+        cdrest__jw_misuse(w);
+        return;
+    }
+    cdrest_jw_string_n(w, s, s ? strlen(s) : 0);
+}
+
+CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v)
+{
+    char text[24];
+    size_t k = sizeof text;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        text[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) text[--k] = '-';
+    cdrest__jw_scalar(w, text + k, sizeof text - k);
+}
+
+CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v)
+{
+    cdrest__jw_scalar(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w) { cdrest__jw_scalar(w, "null", 4); }
+
+CDRESTDEF void cdrest_jw_raw(cdrest_json_writer *w, const char *json, size_t n)
+{
+    cdrest_json_parser p;
+    if (!w) return;
+    cdrest_json_init(&p);
+    if (!json || cdrest_json_parse(&p, json, n, NULL, 0) <= 0) {
+        cdrest__jw_misuse(w);
+        return;
+    }
+    cdrest__jw_scalar(w, json, n);
+}
+
+CDRESTDEF int cdrest_jw_finish(cdrest_json_writer *w)
+{
+    if (!w) return CDREST_E_ARG;
+    if (w->error == 0 && (w->depth != 0 || !w->need_comma || w->after_key))
+        cdrest__jw_misuse(w);
+    if (w->error == 0 && w->len >= w->cap) w->error = CDREST_E_TOOLARGE;
+    if (w->cap) w->buf[w->len < w->cap ? w->len : w->cap - 1] = '\0';
+    return w->error;
+}
+/* ===========================================================================
+   text: the error record, URL parsing, percent-encoding and base64. Pure string
+   work: no I/O, no allocation. Every later layer reports failures through
+   cdrest__fail(), so the readable line is always built the same way.
+   =========================================================================== */
+
+CDRESTDEF const char *cdrest_strerror(int code) {
+    switch (code) {
+    case CDREST_OK: return "success";
+    case CDREST_E_ARG: return "invalid argument";
+    case CDREST_E_NOMEM: return "out of memory";
+    case CDREST_E_RESOLVE: return "host name not resolved";
+    case CDREST_E_CONNECT: return "connection failed";
+    case CDREST_E_TIMEOUT: return "timeout";
+    case CDREST_E_IO: return "connection error";
+    case CDREST_E_TLS: return "TLS error";
+    case CDREST_E_PROTOCOL: return "HTTP protocol error";
+    case CDREST_E_TOOLARGE: return "too large";
+    case CDREST_E_JSON: return "invalid JSON";
+    case CDREST_E_JSON_TOKENS: return "not enough JSON tokens";
+    case CDREST_E_HTTP: return "HTTP error status";
+    case CDREST_E_SERVER: return "server error";
+    case CDREST_E_AUTH: return "authentication failed";
+    case CDREST_E_UNSUPPORTED: return "not supported";
+    default: return "unknown error";
+    }
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CDREST__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CDREST__PRINTF(f, a)
+#endif
+
+/* Record a failure: its code and one readable line. Returns code, so callers write
+   `return cdrest__fail(err, CDREST_E_IO, "...", ...);`. */
+static int cdrest__fail(cdrest_error *e, int code, const char *fmt, ...) CDREST__PRINTF(3, 4);
+static int cdrest__fail(cdrest_error *e, int code, const char *fmt, ...) {
+    va_list ap;
+    if (!e) return code;
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void cdrest__error_clear(cdrest_error *e) {
+    e->code = 0;
+    e->http_status = 0;
+    e->tls_error = 0;
+    e->server_code[0] = 0;
+    e->server_message[0] = 0;
+    e->server_details[0] = 0;
+    e->server_where[0] = 0;
+    e->msg[0] = 0;
+}
+
+static int cdrest__is_digit(int ch) { return ch >= '0' && ch <= '9'; }
+static int cdrest__is_alpha(int ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
+static int cdrest__to_lower(int ch) { return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch; }
+static int cdrest__hex_value(int ch) {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    ch = cdrest__to_lower(ch);
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    return -1;
+}
+
+/* Case-insensitive comparison of s[0..n) with the NUL-terminated lower-case word w. */
+static int cdrest__ieq(const char *s, size_t n, const char *w) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!w[i] || cdrest__to_lower((unsigned char)s[i]) != w[i]) return 0;
+    return w[n] == 0;
+}
+
+/* Copy at most cap-1 bytes and NUL-terminate; returns 0, or -1 if src did not fit. */
+static int cdrest__copy(char *dst, size_t cap, const char *src, size_t n) {
+    if (n >= cap) return -1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    return 0;
+}
+
+/* 1 if s[0..n) holds a byte that must never reach a request line or header:
+   CR, LF, NUL (header injection and request smuggling). */
+static int cdrest__has_crlf_nul(const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (s[i] == '\r' || s[i] == '\n' || s[i] == 0) return 1;
+    return 0;
+}
+
+/* --- URL ----------------------------------------------------------------- */
+
+static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why) {
+    (void)url; /* never echo the URL: it may hold what the caller thought was a secret */
+    return cdrest__fail(err, CDREST_E_ARG, "invalid URL: %s", why);
+}
+
+/* An IPv6 literal (no brackets, no zone): hex groups, one "::" at most, an optional
+   dotted IPv4 tail. */
+static int cdrest__valid_ipv6(const char *s, size_t n) {
+    size_t i, groups = 0, digits = 0;
+    int compressed = 0;
+    if (n < 2) return 0;
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == ':') {
+            if (i + 1 < n && s[i + 1] == ':') {
+                if (compressed) return 0;
+                compressed = 1;
+                if (digits) groups++;
+                digits = 0;
+                i++;
+                continue;
+            }
+            if (!digits) return 0;
+            groups++;
+            digits = 0;
+        } else if (ch == '.') {
+            /* dotted IPv4 tail: counts as two groups; validate loosely by character set */
+            size_t j;
+            for (j = i - digits; j < n; j++)
+                if (!cdrest__is_digit((unsigned char)s[j]) && s[j] != '.') return 0;
+            groups += 2;
+            digits = 0;
+            break;
+        } else if (cdrest__hex_value((unsigned char)ch) >= 0) {
+            if (++digits > 4) return 0;
+        } else {
+            return 0;
+        }
+    }
+    if (digits) groups++;
+    if (s[n - 1] == ':' && !(n >= 2 && s[n - 2] == ':')) return 0;
+    return compressed ? groups <= 7 : groups == 8;
+}
+
+static int cdrest__valid_reg_name(const char *s, size_t n) {
+    size_t i;
+    if (n == 0 || n > 253) return 0;
+    for (i = 0; i < n; i++) {
+        int ch = (unsigned char)s[i];
+        if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && ch != '-' && ch != '.' && ch != '_')
+            return 0;
+    }
+    return 1;
+}
+
+static int cdrest__url_parse_port(const char *s, size_t n, unsigned short *port) {
+    unsigned long v = 0;
+    size_t i;
+    if (n == 0 || n > 5) return -1;
+    for (i = 0; i < n; i++) {
+        if (!cdrest__is_digit((unsigned char)s[i])) return -1;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v == 0 || v > 65535) return -1;
+    *port = (unsigned short)v;
+    return 0;
+}
+
+/* The base path: "" or "/a/b" without a trailing slash; pchars and '/' only. */
+static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest_error *err,
+                                  const char *url) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int ch = (unsigned char)s[i];
+        if (ch == '%') {
+            if (i + 2 >= n) return cdrest__url_fail(err, url, "bad %-escape in path");
+            if (cdrest__hex_value((unsigned char)s[i + 1]) < 0 || cdrest__hex_value((unsigned char)s[i + 2]) < 0)
+                return cdrest__url_fail(err, url, "bad %-escape in path");
+        } else if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && !strchr("/-._~!$&'()*+,;=:@", ch)) {
+            return cdrest__url_fail(err, url, "character not allowed in path");
+        }
+    }
+    while (n > 0 && s[n - 1] == '/') n--;
+    if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0)
+        return cdrest__url_fail(err, url, "path too long");
+    return 0;
+}
+
+CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err) {
+    const char *p, *auth, *auth_end, *host, *host_end, *port = NULL;
+    size_t i, len;
+    if (!u || !url) return cdrest__fail(err, CDREST_E_ARG, "invalid URL: none given");
+    memset(u, 0, sizeof *u);
+    len = strlen(url);
+    for (i = 0; i < len; i++)
+        if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
+            return cdrest__url_fail(err, url, "spaces and control characters are not allowed");
+    if (len >= 8 && cdrest__ieq(url, 8, "https://")) {
+        u->https = 1;
+        p = url + 8;
+    } else if (len >= 7 && cdrest__ieq(url, 7, "http://")) {
+        p = url + 7;
+    } else {
+        return cdrest__url_fail(err, url, "it must start with http:// or https://");
+    }
+    auth = p;
+    while (*p && *p != '/' && *p != '?' && *p != '#') p++;
+    auth_end = p;
+    if (memchr(auth, '@', (size_t)(auth_end - auth)))
+        return cdrest__url_fail(err, url, "user:password@ is not allowed in the URL; use the credential settings");
+    if (*p == '?' || strchr(p, '?')) return cdrest__url_fail(err, url, "a query string is not allowed here");
+    if (*p == '#' || strchr(p, '#')) return cdrest__url_fail(err, url, "a fragment is not allowed");
+    if (auth == auth_end) return cdrest__url_fail(err, url, "no host");
+    if (*auth == '[') {
+        host = auth + 1;
+        host_end = (const char *)memchr(host, ']', (size_t)(auth_end - host));
+        if (!host_end || !cdrest__valid_ipv6(host, (size_t)(host_end - host)))
+            return cdrest__url_fail(err, url, "bad IPv6 literal");
+        u->ipv6 = 1;
+        if (host_end + 1 < auth_end) {
+            if (host_end[1] != ':') return cdrest__url_fail(err, url, "junk after the IPv6 literal");
+            port = host_end + 2;
+        }
+    } else {
+        host = auth;
+        host_end = (const char *)memchr(auth, ':', (size_t)(auth_end - auth));
+        if (host_end) port = host_end + 1;
+        else host_end = auth_end;
+        if (!cdrest__valid_reg_name(host, (size_t)(host_end - host)))
+            return cdrest__url_fail(err, url, "bad host name");
+    }
+    u->port = u->https ? 443 : 80;
+    if (port && port < auth_end && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
+        return cdrest__url_fail(err, url, "bad port (1-65535)");
+    if (cdrest__copy(u->host, sizeof u->host, host, (size_t)(host_end - host)) != 0)
+        return cdrest__url_fail(err, url, "host too long");
+    for (i = 0; u->host[i]; i++) u->host[i] = (char)cdrest__to_lower((unsigned char)u->host[i]);
+    return cdrest__url_parse_path(u, auth_end, strlen(auth_end), err, url);
+}
+
+/* --- percent-encoding and base64 ------------------------------------------ */
+
+static int cdrest__pct_safe(int ch, int mode) {
+    if (cdrest__is_alpha(ch) || cdrest__is_digit(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~')
+        return 1;
+    if (mode == CDREST_PCT_QUERY) return 0;
+    /* ':' and '@' are plain pchars; ';' ',' '=' etc. are not kept because servers
+       (Jetty) treat ';' in a path as a parameter separator. */
+    if (ch == ':' || ch == '@') return 1;
+    return mode == CDREST_PCT_PATH && ch == '/';
+}
+
+CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n, int mode) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i, o = 0;
+    for (i = 0; i < n; i++) {
+        int ch = (unsigned char)src[i];
+        if (cdrest__pct_safe(ch, mode)) {
+            if (o + 1 < cap) dst[o] = (char)ch;
+            o++;
+        } else {
+            if (o + 3 < cap) {
+                dst[o] = '%';
+                dst[o + 1] = hex[ch >> 4];
+                dst[o + 2] = hex[ch & 15];
+            }
+            o += 3;
+        }
+    }
+    if (cap) dst[o < cap ? o : cap - 1] = 0;
+    return o;
+}
+
+CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, size_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *s = (const unsigned char *)src;
+    size_t need = (n + 2) / 3 * 4, i, o = 0;
+    if (need >= cap) {
+        if (cap) dst[0] = 0;
+        return need;
+    }
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned long v = ((unsigned long)s[i] << 16) | ((unsigned long)s[i + 1] << 8) | s[i + 2];
+        dst[o++] = tab[(v >> 18) & 63];
+        dst[o++] = tab[(v >> 12) & 63];
+        dst[o++] = tab[(v >> 6) & 63];
+        dst[o++] = tab[v & 63];
+    }
+    if (i < n) {
+        unsigned long v = (unsigned long)s[i] << 16;
+        if (i + 1 < n) v |= (unsigned long)s[i + 1] << 8;
+        dst[o++] = tab[(v >> 18) & 63];
+        dst[o++] = tab[(v >> 12) & 63];
+        dst[o++] = (i + 1 < n) ? tab[(v >> 6) & 63] : '=';
+        dst[o++] = '=';
+    }
+    dst[o] = 0;
+    return need;
+}
+
+/* ===========================================================================
+   transport: bytes to and from the server within deadlines. Owns the default POSIX
+   socket transport and the client-side wrappers (cdrest__tp_*) that turn an absolute
+   deadline into each call's timeout. Calls only the text layer.
+   Define CDREST_NO_SOCKETS to leave the POSIX transport out (then the configured
+   transport must provide now_ms).
+   =========================================================================== */
+
+#ifndef CDREST_NO_SOCKETS
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Milliseconds from a monotonic clock. */
+static int64_t cdrest__posix_now_ms(void *self) {
+    struct timespec ts;
+    (void)self;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for `events` or timeout_ms passes (EINTR restarts with the
+   time left). 1 ready, 0 timeout, -1 error (errno set). */
+static int cdrest__poll_fd(int fd, short events, int timeout_ms) {
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    for (;;) {
+        struct pollfd pfd;
+        int left = (int)(deadline - cdrest__posix_now_ms(NULL)), r;
+        if (left < 0) left = 0;
+        pfd.fd = fd;
+        pfd.events = events;
+        pfd.revents = 0;
+        r = poll(&pfd, 1, left);
+        if (r > 0) return 1;
+        if (r == 0) return 0;
+        if (errno != EINTR) return -1;
+    }
+}
+
+static void cdrest__sock_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t cap) {
+    char host[64];
+    if (getnameinfo(sa, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(host, sizeof host, "?");
+    if (sa->sa_family == AF_INET6) snprintf(out, cap, "[%s]", host);
+    else snprintf(out, cap, "%s", host);
+}
+
+/* A non-blocking, close-on-exec socket with SIGPIPE suppressed where the OS needs a
+   socket option for it (BSD/macOS; Linux uses MSG_NOSIGNAL per send). */
+static int cdrest__sock_open(const struct addrinfo *ai) {
+    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), flags;
+    if (fd < 0) return -1;
+    flags = fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        close(fd);
+        return -1;
+    }
+#ifdef SO_NOSIGPIPE
+    {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+    return fd;
+}
+
+/* Connect one address within timeout_ms. 0 ok, else the errno (ETIMEDOUT on timeout). */
+static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeout_ms) {
+    int soerr = 0, r;
+    socklen_t slen = sizeof soerr;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) return 0;
+    if (errno != EINPROGRESS && errno != EINTR) return errno;
+    r = cdrest__poll_fd(fd, POLLOUT, timeout_ms);
+    if (r == 0) return ETIMEDOUT;
+    if (r < 0) return errno;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) != 0) return errno;
+    return soerr;
+}
+
+static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
+                                cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    struct addrinfo hints, *list = NULL, *ai;
+    char portstr[8], where[80] = "";
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    int gai, last_errno = 0, tried = 0, left = 0;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+    gai = getaddrinfo(host, portstr, &hints, &list);
+    if (gai != 0)
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(gai));
+    for (ai = list; ai; ai = ai->ai_next) left++;
+    for (ai = list; ai; ai = ai->ai_next, left--) {
+        /* Each remaining address gets a fair share of the time left, so one address
+           that drops packets cannot eat the whole connect timeout. */
+        int64_t remain = deadline - cdrest__posix_now_ms(NULL);
+        int share = (int)(remain / (left > 0 ? left : 1)), fd, one = 1;
+        if (remain <= 0) { last_errno = ETIMEDOUT; break; }
+        if (ai->ai_next && share < 250 && remain > 250) share = 250;
+        fd = cdrest__sock_open(ai);
+        if (fd < 0) { last_errno = errno; continue; }
+        tried++;
+        cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+        last_errno = cdrest__sock_connect_one(fd, ai, share);
+        if (last_errno == 0) {
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            s->fd = fd;
+            freeaddrinfo(list);
+            return 0;
+        }
+        close(fd);
+    }
+    freeaddrinfo(list);
+    if (last_errno == ETIMEDOUT)
+        return cdrest__fail(err, CDREST_E_TIMEOUT, "connect to %s:%u: timeout after %d ms%s", where[0] ? where : host,
+                            (unsigned)port, timeout_ms, tried > 1 ? " (every address tried)" : "");
+    return cdrest__fail(err, CDREST_E_CONNECT, "connect to %s:%u: %s%s", where[0] ? where : host, (unsigned)port,
+                        strerror(last_errno), tried > 1 ? " (every address tried)" : "");
+}
+
+static long cdrest__sock_io_error(cdrest_error *err, const char *what) {
+    if (errno == ECONNRESET || errno == EPIPE)
+        return cdrest__fail(err, CDREST_E_IO, "%s: connection reset by the server", what);
+    return cdrest__fail(err, CDREST_E_IO, "%s: %s", what, strerror(errno));
+}
+
+static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    for (;;) {
+        ssize_t n = recv(s->fd, buf, len, 0);
+        int r;
+        if (n >= 0) return (long)n;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return cdrest__sock_io_error(err, "read");
+        r = cdrest__poll_fd(s->fd, POLLIN, timeout_ms);
+        if (r == 0) return cdrest__fail(err, CDREST_E_TIMEOUT, "timeout after %d ms reading", timeout_ms);
+        if (r < 0) return cdrest__sock_io_error(err, "poll");
+    }
+}
+
+static long cdrest__sock_write(void *self, const void *buf, size_t len, int timeout_ms, cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+#ifdef MSG_NOSIGNAL
+    const int flags = MSG_NOSIGNAL;
+#else
+    const int flags = 0;
+#endif
+    for (;;) {
+        ssize_t n = send(s->fd, buf, len, flags);
+        int r;
+        if (n >= 0) return (long)n;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return cdrest__sock_io_error(err, "write");
+        r = cdrest__poll_fd(s->fd, POLLOUT, timeout_ms);
+        if (r == 0) return cdrest__fail(err, CDREST_E_TIMEOUT, "timeout after %d ms writing", timeout_ms);
+        if (r < 0) return cdrest__sock_io_error(err, "poll");
+    }
+}
+
+static void cdrest__sock_close(void *self) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+}
+
+/* An idle keep-alive socket is usable only if nothing is waiting on it: an EOF means
+   the server closed it, and stray bytes would be mistaken for the next response. */
+static int cdrest__sock_alive(void *self) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    char b;
+    ssize_t n;
+    if (s->fd < 0) return 0;
+    if (cdrest__poll_fd(s->fd, POLLIN, 0) == 0) return 1;
+    n = recv(s->fd, &b, 1, MSG_PEEK);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+static const cdrest_transport cdrest__posix = {
+    cdrest__sock_connect, cdrest__sock_read, cdrest__sock_write,
+    cdrest__sock_close, cdrest__sock_alive, cdrest__posix_now_ms
+};
+
+CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
+#endif /* CDREST_NO_SOCKETS */
+
+CDRESTDEF void cdrest_socket_init(cdrest_socket *s) { s->fd = -1; }
+
+/* --- deadline-aware wrappers used by TLS and HTTP --------------------------- */
+
+static int64_t cdrest__now_ms(cdrest_client *c) {
+    if (c->tp->now_ms) return c->tp->now_ms(c->tp_self);
+#ifndef CDREST_NO_SOCKETS
+    return cdrest__posix_now_ms(NULL);
+#else
+    return 0;
+#endif
+}
+
+/* Milliseconds left before deadline, at least 0, at most INT_MAX. */
+static int cdrest__ms_left(cdrest_client *c, int64_t deadline) {
+    int64_t left = deadline - cdrest__now_ms(c);
+    if (left < 0) return 0;
+    return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+static int cdrest__tp_connect(cdrest_client *c, const char *host, unsigned short port, int64_t deadline) {
+    int left = cdrest__ms_left(c, deadline), limit = c->cfg.connect_timeout_ms;
+    if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout before connecting to %s", host);
+    return c->tp->connect(c->tp_self, host, port, left < limit ? left : limit, &c->err);
+}
+
+/* > 0 bytes, 0 the peer closed, < 0 an error (CDREST_E_TIMEOUT when deadline passed). */
+static long cdrest__tp_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
+    int left = cdrest__ms_left(c, deadline);
+    if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout reading");
+    return c->tp->read(c->tp_self, buf, len, left, &c->err);
+}
+
+static int cdrest__tp_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
+    const char *p = (const char *)buf;
+    while (len > 0) {
+        int left = cdrest__ms_left(c, deadline);
+        long n;
+        if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout writing");
+        n = c->tp->write(c->tp_self, p, len, left, &c->err);
+        if (n < 0) return (int)n;
+        if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "write: the transport wrote nothing");
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void cdrest__tp_close(cdrest_client *c) { c->tp->close(c->tp_self); }
+
+/* TLS implementation: in progress (stubs until the BearSSL layer lands) */
+struct cdrest__tls { int unused; };
+static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t deadline) {
+    (void)host; (void)deadline;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// is not available yet in this build");
+}
+static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
+    (void)buf; (void)len; (void)deadline;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS not available");
+}
+static int cdrest__tls_closed_cleanly(cdrest_client *c) { (void)c; return 0; }
+static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
+    (void)buf; (void)len; (void)deadline;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS not available");
+}
+static void cdrest__tls_close(cdrest_client *c) { (void)c; }
+static void cdrest__tls_free(cdrest_client *c) { (void)c; }
+
+/* ===========================================================================
+   HTTP: HTTP/1.1 over the stream (transport, or TLS on top of it). Owns the
+   request writer, the strict response reader (status line, headers, framing by
+   Content-Length, chunked or close), the receive buffer, keep-alive reuse with one
+   resend for idempotent requests, and HTTP proxies (CONNECT and absolute-form).
+   Calls the layers above: text, transport, TLS.
+   =========================================================================== */
+
+enum { CDREST__READ_CHUNK = 16384 };
+
+/* --- the stream: TLS when the server is https, the bare transport otherwise ---- */
+
+static long cdrest__stream_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
+    if (c->url.https) return cdrest__tls_read(c, buf, len, deadline);
+    return cdrest__tp_read(c, buf, len, deadline);
+}
+
+static int cdrest__stream_write(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
+    if (c->url.https) return cdrest__tls_write_all(c, buf, len, deadline);
+    return cdrest__tp_write_all(c, buf, len, deadline);
+}
+
+CDRESTDEF void cdrest_disconnect(cdrest_client *c) {
+    if (!c || !c->connected) return;
+    if (c->url.https) cdrest__tls_close(c);
+    cdrest__tp_close(c);
+    c->connected = 0;
+    c->conn_requests = 0;
+    c->buf_len = 0;
+}
+
+/* --- buffers -------------------------------------------------------------- */
+
+/* Make room for at least `need` bytes in *buf. Caller-given buffers never grow. */
+static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, int fixed, const char *what) {
+    size_t n;
+    char *p;
+    if (need <= *cap) return 0;
+    if (fixed)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s needs %lu bytes; the caller's buffer has %lu",
+                            what, (unsigned long)need, (unsigned long)*cap);
+    n = *cap ? *cap : 4096;
+    while (n < need) n = n > ((size_t)-1) / 2 ? need : n * 2;
+    p = (char *)CDREST_REALLOC(c->cfg.alloc_ctx, *buf, n);
+    if (!p) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for %s)", (unsigned long)n, what);
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+static int cdrest__grow_recv(cdrest_client *c, size_t need) {
+    return cdrest__grow(c, &c->buf, &c->buf_cap, need, !c->owns_buf, "the response");
+}
+
+/* --- the response head ------------------------------------------------------ */
+
+typedef struct cdrest__head {
+    int status;
+    int minor;
+    const char *reason;
+    size_t reason_len;
+    cdrest_hspan *headers;
+    int max_headers;
+    int nheaders;
+    int has_length;        /* Content-Length present (all values agreeing) */
+    uint64_t length;
+    int has_te;            /* Transfer-Encoding present */
+    int te_chunked_only;   /* ... and it is exactly "chunked" */
+    int conn_close;
+    int conn_keep_alive;
+} cdrest__head;
+
+static int cdrest__is_tchar(int ch) {
+    return cdrest__is_alpha(ch) || cdrest__is_digit(ch) || (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/* Where the head ends in buf[0..len): its length, 0 if not complete yet (scanning
+   resumes at *scan next time), or an error for a reply that is not HTTP/1.x at all. */
+static long cdrest__http_head_end(const char *buf, size_t len, size_t *scan, cdrest_error *err) {
+    size_t i = *scan;
+    size_t check = len < 5 ? len : 5;
+    if (memcmp(buf, "HTTP/", check) != 0)
+        return cdrest__fail(err, CDREST_E_PROTOCOL, "the server's reply is not HTTP/1.x (it starts with no status line)");
+    while (i < len) {
+        const char *lf = (const char *)memchr(buf + i, '\n', len - i);
+        size_t at;
+        if (!lf) {
+            *scan = len;
+            return 0;
+        }
+        at = (size_t)(lf - buf);
+        if (at + 1 >= len || (buf[at + 1] == '\r' && at + 2 >= len)) {
+            *scan = at; /* cannot tell yet whether an empty line follows */
+            return 0;
+        }
+        if (buf[at + 1] == '\n') return (long)(at + 2);
+        if (buf[at + 1] == '\r' && buf[at + 2] == '\n') return (long)(at + 3);
+        i = at + 1;
+    }
+    *scan = len;
+    return 0;
+}
+
+/* Parse "HTTP/1.1 200 OK". */
+static int cdrest__http_parse_status(const char *s, size_t n, cdrest__head *h, cdrest_error *err) {
+    size_t i;
+    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ' ||
+        !cdrest__is_digit((unsigned char)s[9]) || !cdrest__is_digit((unsigned char)s[10]) ||
+        !cdrest__is_digit((unsigned char)s[11]) || (n > 12 && s[12] != ' '))
+        return cdrest__fail(err, CDREST_E_PROTOCOL, "malformed status line");
+    h->minor = s[7] - '0';
+    h->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+    if (h->status < 100 || h->status > 599)
+        return cdrest__fail(err, CDREST_E_PROTOCOL, "status code %d out of range in the status line", h->status);
+    h->reason = n > 13 ? s + 13 : s + n;
+    h->reason_len = n > 13 ? n - 13 : 0;
+    for (i = 0; i < h->reason_len; i++) {
+        unsigned char ch = (unsigned char)h->reason[i];
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            return cdrest__fail(err, CDREST_E_PROTOCOL, "control character in the status line");
+    }
+    return 0;
+}
+
+/* A comma list of decimal lengths, all equal ("5", "5, 5"). */
+static int cdrest__http_parse_length(const char *v, size_t n, cdrest__head *h, cdrest_error *err) {
+    size_t i = 0;
+    while (i < n) {
+        uint64_t x = 0;
+        size_t digits = 0;
+        while (i < n && (v[i] == ' ' || v[i] == '\t')) i++;
+        while (i < n && cdrest__is_digit((unsigned char)v[i])) {
+            if (x > (UINT64_MAX - 9) / 10 || x * 10 + (uint64_t)(v[i] - '0') > (uint64_t)INT64_MAX)
+                return cdrest__fail(err, CDREST_E_PROTOCOL, "Content-Length too large");
+            x = x * 10 + (uint64_t)(v[i] - '0');
+            i++;
+            digits++;
+        }
+        while (i < n && (v[i] == ' ' || v[i] == '\t')) i++;
+        if (!digits || (i < n && v[i] != ','))
+            return cdrest__fail(err, CDREST_E_PROTOCOL, "malformed Content-Length");
+        if (h->has_length && h->length != x)
+            return cdrest__fail(err, CDREST_E_PROTOCOL, "conflicting Content-Length values");
+        h->has_length = 1;
+        h->length = x;
+        if (i < n) i++;
+    }
+    if (!h->has_length) return cdrest__fail(err, CDREST_E_PROTOCOL, "empty Content-Length");
+    return 0;
+}
+
+/* Calls fn on each comma-separated token of v (trimmed), lower-case compared by fn. */
+static void cdrest__http_tokens(const char *v, size_t n, cdrest__head *h,
+                                void (*fn)(cdrest__head *h, const char *t, size_t tn)) {
+    size_t i = 0;
+    while (i <= n) {
+        size_t s, e;
+        while (i < n && (v[i] == ' ' || v[i] == '\t')) i++;
+        s = i;
+        while (i < n && v[i] != ',') i++;
+        e = i;
+        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t')) e--;
+        if (e > s) fn(h, v + s, e - s);
+        i++;
+    }
+}
+
+static void cdrest__http_te_token(cdrest__head *h, const char *t, size_t n) {
+    /* Only "chunked", alone, is understood; any other coding fails the request. */
+    h->te_chunked_only = !h->has_te && cdrest__ieq(t, n, "chunked");
+    h->has_te = 1;
+}
+
+static void cdrest__http_conn_token(cdrest__head *h, const char *t, size_t n) {
+    if (cdrest__ieq(t, n, "close")) h->conn_close = 1;
+    if (cdrest__ieq(t, n, "keep-alive")) h->conn_keep_alive = 1;
+}
+
+static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs, cdrest_error *err) {
+    if (cdrest__ieq(hs->name, hs->name_len, "content-length"))
+        return cdrest__http_parse_length(hs->value, hs->value_len, h, err);
+    if (cdrest__ieq(hs->name, hs->name_len, "transfer-encoding")) {
+        int before = h->has_te;
+        cdrest__http_tokens(hs->value, hs->value_len, h, cdrest__http_te_token);
+        if (before) h->te_chunked_only = 0; /* two Transfer-Encoding headers: a list of codings */
+        if (!h->has_te) return cdrest__fail(err, CDREST_E_PROTOCOL, "empty Transfer-Encoding");
+    } else if (cdrest__ieq(hs->name, hs->name_len, "connection")) {
+        cdrest__http_tokens(hs->value, hs->value_len, h, cdrest__http_conn_token);
+    }
+    return 0;
+}
+
+/* One header line s[0..n) (no line ending). obs-fold continuations were already
+   joined into the previous line by the caller. */
+static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_error *err) {
+    size_t i = 0, vs, ve;
+    cdrest_hspan *hs;
+    while (i < n && cdrest__is_tchar((unsigned char)s[i])) i++;
+    if (i == 0 || i >= n || s[i] != ':') {
+        if (memchr(s, 0, n)) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
+        if (i > 0) {
+            size_t j = i;
+            while (j < n && (s[j] == ' ' || s[j] == '\t')) j++;
+            if (j > i && j < n && s[j] == ':')
+                return cdrest__fail(err, CDREST_E_PROTOCOL, "whitespace before the colon in a response header");
+        }
+        return cdrest__fail(err, CDREST_E_PROTOCOL, "response header line without a colon");
+    }
+    vs = i + 1;
+    while (vs < n && (s[vs] == ' ' || s[vs] == '\t')) vs++;
+    ve = n;
+    while (ve > vs && (s[ve - 1] == ' ' || s[ve - 1] == '\t')) ve--;
+    for (i = vs; i < ve; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == 0) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            return cdrest__fail(err, CDREST_E_PROTOCOL, "control character in a response header");
+    }
+    if (h->nheaders >= h->max_headers)
+        return cdrest__fail(err, CDREST_E_TOOLARGE, "more than %d response headers", h->max_headers);
+    hs = &h->headers[h->nheaders++];
+    hs->name = s;
+    hs->name_len = (size_t)(strchr(s, ':') - s);
+    hs->value = s + vs;
+    hs->value_len = ve - vs;
+    return cdrest__http_header_semantics(h, hs, err);
+}
+
+/* Length of the line at s (up to LF, without CR LF or LF); *next gets the next line. */
+static int cdrest__http_line(char *s, char *end, size_t *len, char **next, cdrest_error *err) {
+    char *lf = (char *)memchr(s, '\n', (size_t)(end - s));
+    size_t n;
+    if (!lf) return cdrest__fail(err, CDREST_E_PROTOCOL, "unterminated header line");
+    n = (size_t)(lf - s);
+    if (n && s[n - 1] == '\r') n--;
+    if (memchr(s, '\r', n)) return cdrest__fail(err, CDREST_E_PROTOCOL, "bare CR in the response head");
+    *len = n;
+    *next = lf + 1;
+    return 0;
+}
+
+/* Parse a complete head buf[0..n) (ending with an empty line). obs-fold continuation
+   lines are joined into the line before them in place (RFC 9112 5.2: replace by SP). */
+static int cdrest__http_parse_head(char *buf, size_t n, cdrest__head *h, cdrest_error *err) {
+    char *p = buf, *end = buf + n, *next;
+    size_t len;
+    int rc;
+    cdrest_hspan *headers = h->headers;
+    int max = h->max_headers;
+    memset(h, 0, sizeof *h);
+    h->headers = headers;
+    h->max_headers = max;
+    if ((rc = cdrest__http_line(p, end, &len, &next, err)) != 0) return rc;
+    if ((rc = cdrest__http_parse_status(p, len, h, err)) != 0) return rc;
+    for (p = next; p < end;) {
+        char *line = p;
+        if ((rc = cdrest__http_line(p, end, &len, &next, err)) != 0) return rc;
+        if (len == 0) return 0;
+        /* Join continuation lines: blank out the line break before each. */
+        while (next < end && (*next == ' ' || *next == '\t')) {
+            size_t more;
+            char *after;
+            if ((rc = cdrest__http_line(next, end, &more, &after, err)) != 0) return rc;
+            memset(line + len, ' ', (size_t)(next - (line + len)));
+            len = (size_t)(next - line) + more;
+            next = after;
+        }
+        if ((rc = cdrest__http_parse_header(line, len, h, err)) != 0) return rc;
+        p = next;
+    }
+    return cdrest__fail(err, CDREST_E_PROTOCOL, "response head without an empty line");
+}
+
+CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const char *name, size_t *len) {
+    int i;
+    size_t nlen = strlen(name);
+    for (i = 0; i < r->nheaders; i++) {
+        const cdrest_hspan *h = &r->headers[i];
+        size_t k;
+        if (h->name_len != nlen) continue;
+        for (k = 0; k < nlen; k++)
+            if (cdrest__to_lower((unsigned char)h->name[k]) != cdrest__to_lower((unsigned char)name[k])) break;
+        if (k == nlen) {
+            if (len) *len = h->value_len;
+            return h->value;
+        }
+    }
+    return NULL;
+}
+
+/* --- chunked bodies ----------------------------------------------------------- */
+
+enum {
+    CDREST__CH_SIZE, CDREST__CH_SIZE_WS, CDREST__CH_EXT, CDREST__CH_SIZE_LF, CDREST__CH_DATA,
+    CDREST__CH_DATA_CR, CDREST__CH_DATA_LF, CDREST__CH_TRAILER_START, CDREST__CH_TRAILER,
+    CDREST__CH_TRAILER_LF, CDREST__CH_END_LF, CDREST__CH_DONE
+};
+
+typedef struct cdrest__chunked {
+    int state;
+    int digits;
+    uint64_t remaining;   /* data bytes left in the current chunk */
+    size_t line_bytes;    /* bytes of the current chunk line or trailer section */
+    uint64_t offset;      /* bytes of the response consumed, for error messages */
+} cdrest__chunked;
+
+enum { CDREST__MAX_CHUNK_LINE = 4096 };
+
+static int cdrest__chunk_fail(cdrest__chunked *st, cdrest_error *err, const char *what) {
+    return cdrest__fail(err, CDREST_E_PROTOCOL, "%s at byte %llu of the chunked body", what,
+                        (unsigned long long)st->offset);
+}
+
+/* One framing byte (size line, CRLF after data, trailers). */
+static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
+    if (++st->line_bytes > CDREST__MAX_CHUNK_LINE && st->state != CDREST__CH_DATA_CR)
+        return cdrest__chunk_fail(st, err, "chunk line or trailers too long");
+    switch (st->state) {
+    case CDREST__CH_SIZE: {
+        int v = cdrest__hex_value(ch);
+        if (v >= 0) {
+            if (st->digits >= 15) return cdrest__chunk_fail(st, err, "chunk size overflow");
+            st->remaining = st->remaining * 16 + (uint64_t)v;
+            st->digits++;
+            return 0;
+        }
+        if (!st->digits) return cdrest__chunk_fail(st, err, "malformed chunk size");
+        if (ch == ' ' || ch == '\t') { st->state = CDREST__CH_SIZE_WS; return 0; }
+        /* fall through to the checks after the size */
+        st->state = CDREST__CH_SIZE_WS;
+    }
+    /* fall through */
+    case CDREST__CH_SIZE_WS:
+        if (ch == ' ' || ch == '\t') return 0;
+        if (ch == ';') { st->state = CDREST__CH_EXT; return 0; }
+        if (ch == '\r') { st->state = CDREST__CH_SIZE_LF; return 0; }
+        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
+        return cdrest__chunk_fail(st, err, "junk after the chunk size");
+    case CDREST__CH_EXT: /* chunk extensions are accepted and ignored */
+        if (ch == '\r') { st->state = CDREST__CH_SIZE_LF; return 0; }
+        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
+        return 0;
+    case CDREST__CH_SIZE_LF:
+        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in a chunk line");
+        st->line_bytes = 0;
+        st->state = st->remaining ? CDREST__CH_DATA : CDREST__CH_TRAILER_START;
+        return 0;
+    case CDREST__CH_DATA_CR:
+        if (ch != '\r') return cdrest__chunk_fail(st, err, "chunk data longer than its size");
+        st->state = CDREST__CH_DATA_LF;
+        return 0;
+    case CDREST__CH_DATA_LF:
+        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR after chunk data");
+        st->state = CDREST__CH_SIZE;
+        st->digits = 0;
+        st->line_bytes = 0;
+        return 0;
+    case CDREST__CH_TRAILER_START: /* an empty line ends the body; anything else is a trailer */
+        if (ch == '\r') { st->state = CDREST__CH_END_LF; return 0; }
+        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
+        st->state = CDREST__CH_TRAILER;
+        return 0;
+    case CDREST__CH_TRAILER:
+        if (ch == '\r') { st->state = CDREST__CH_TRAILER_LF; return 0; }
+        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
+        if (ch == 0) return cdrest__chunk_fail(st, err, "NUL byte in the trailers");
+        return 0;
+    case CDREST__CH_TRAILER_LF:
+        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in the trailers");
+        st->state = CDREST__CH_TRAILER_START;
+        return 0;
+    case CDREST__CH_END_LF:
+        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR at the end of the chunked body");
+        st->state = CDREST__CH_DONE;
+        return 0;
+    default:
+        return cdrest__chunk_fail(st, err, "data after the end of the chunked body");
+    }
+}
+
+/* Decode buf[0..n) in place: chunk data is moved to the front. Returns the number of
+   data bytes now at buf[0..), and *used the input bytes consumed (< n only when the
+   body ended: the rest is beyond the response). < 0 on a framing error. */
+static long cdrest__chunked_decode(cdrest__chunked *st, char *buf, size_t n, size_t *used, cdrest_error *err) {
+    size_t in = 0, out = 0;
+    while (in < n && st->state != CDREST__CH_DONE) {
+        if (st->state == CDREST__CH_DATA) {
+            size_t take = n - in;
+            if ((uint64_t)take > st->remaining) take = (size_t)st->remaining;
+            if (out != in) memmove(buf + out, buf + in, take);
+            out += take;
+            in += take;
+            st->offset += take;
+            st->remaining -= take;
+            if (!st->remaining) st->state = CDREST__CH_DATA_CR;
+            continue;
+        }
+        if (cdrest__chunk_byte(st, (unsigned char)buf[in], err) != 0) return err ? err->code : CDREST_E_PROTOCOL;
+        in++;
+        st->offset++;
+    }
+    *used = in;
+    return (long)out;
+}
+
+/* --- writing the request ---------------------------------------------------------- */
+
+static int cdrest__http_is_idempotent(const char *m) {
+    return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "PUT") || !strcmp(m, "DELETE") ||
+           !strcmp(m, "OPTIONS");
+}
+
+/* Refuse, before anything is sent, a request that could split or smuggle. */
+static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r) {
+    int i;
+    size_t k;
+    if (!r->method || !*r->method || !r->target || r->target[0] != '/' || r->nheaders < 0 ||
+        (r->nheaders && !r->headers) || (r->body_len && !r->body && !r->body_read))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: method, a target starting with '/' and a body are required");
+    for (k = 0; r->method[k]; k++)
+        if (!cdrest__is_tchar((unsigned char)r->method[k]))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad method");
+    for (k = 0; r->target[k]; k++)
+        if ((unsigned char)r->target[k] <= ' ' || r->target[k] == 0x7f || r->target[k] == '#')
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: the target has a space, control character or '#'");
+    for (i = 0; i < r->nheaders; i++) {
+        const char *n = r->headers[i].name, *v = r->headers[i].value;
+        if (!n || !*n || !v) return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %d has no name or value", i);
+        for (k = 0; n[k]; k++)
+            if (!cdrest__is_tchar((unsigned char)n[k]))
+                return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad header name");
+        if (cdrest__has_crlf_nul(v, strlen(v)))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: CR or LF in the value of header %s", n);
+    }
+    return 0;
+}
+
+/* Append s[0..n) to the out buffer at *len. */
+static int cdrest__out_put(cdrest_client *c, size_t *len, const char *s, size_t n) {
+    int rc = cdrest__grow(c, &c->out, &c->out_cap, *len + n + 1, 0, "the request");
+    if (rc) return rc;
+    memcpy(c->out + *len, s, n);
+    *len += n;
+    return 0;
+}
+static int cdrest__out_str(cdrest_client *c, size_t *len, const char *s) { return cdrest__out_put(c, len, s, strlen(s)); }
+
+/* "host[:port]" as the Host header and CONNECT target want it. */
+static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, size_t cap) {
+    int default_port = u->port == (u->https ? 443 : 80);
+    const char *l = u->ipv6 ? "[" : "", *r = u->ipv6 ? "]" : "";
+    if (default_port && !always_port) snprintf(out, cap, "%s%s%s", l, u->host, r);
+    else snprintf(out, cap, "%s%s%s:%u", l, u->host, r, (unsigned)u->port);
+}
+
+static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, size_t *len) {
+    char host[300], num[32];
+    int i, rc = 0;
+    *len = 0;
+    rc |= cdrest__out_str(c, len, r->method);
+    rc |= cdrest__out_str(c, len, " ");
+    if (c->use_proxy && !c->url.https) { /* absolute-form through an HTTP proxy */
+        rc |= cdrest__out_str(c, len, "http://");
+        cdrest__host_port(&c->url, 0, host, sizeof host);
+        rc |= cdrest__out_str(c, len, host);
+    }
+    rc |= cdrest__out_str(c, len, c->url.base_path);
+    rc |= cdrest__out_str(c, len, r->target);
+    rc |= cdrest__out_str(c, len, " HTTP/1.1\r\nHost: ");
+    cdrest__host_port(&c->url, 0, host, sizeof host);
+    rc |= cdrest__out_str(c, len, host);
+    rc |= cdrest__out_str(c, len, "\r\nUser-Agent: cdrest/" CDREST_VERSION "\r\n");
+    if (c->use_proxy && !c->url.https && c->proxy_auth[0]) {
+        rc |= cdrest__out_str(c, len, "Proxy-Authorization: ");
+        rc |= cdrest__out_str(c, len, c->proxy_auth);
+        rc |= cdrest__out_str(c, len, "\r\n");
+    }
+    for (i = 0; i < r->nheaders; i++) {
+        rc |= cdrest__out_str(c, len, r->headers[i].name);
+        rc |= cdrest__out_str(c, len, ": ");
+        rc |= cdrest__out_str(c, len, r->headers[i].value);
+        rc |= cdrest__out_str(c, len, "\r\n");
+    }
+    if (r->body_len || r->body || r->body_read || !strcmp(r->method, "POST") || !strcmp(r->method, "PUT") ||
+        !strcmp(r->method, "PATCH")) {
+        snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        rc |= cdrest__out_str(c, len, num);
+    }
+    rc |= cdrest__out_str(c, len, "\r\n");
+    return rc ? c->err.code : 0;
+}
+
+/* Send head and body. *sent_any tells whether the stream took any byte (a request
+   that failed before that was provably not received). */
+static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, int64_t deadline, int *sent_any) {
+    size_t len;
+    int rc = cdrest__http_write_head(c, r, &len);
+    *sent_any = 0;
+    if (rc) return rc;
+    /* A small body goes out with the head in one write (one TLS record, one segment). */
+    if (r->body && r->body_len && r->body_len <= 16384) {
+        if ((rc = cdrest__out_put(c, &len, (const char *)r->body, r->body_len)) != 0) return rc;
+        rc = cdrest__stream_write(c, c->out, len, deadline);
+        *sent_any = 1;
+        return rc;
+    }
+    rc = cdrest__stream_write(c, c->out, len, deadline);
+    *sent_any = 1;
+    if (rc) return rc;
+    if (r->body && r->body_len) return cdrest__stream_write(c, r->body, r->body_len, deadline);
+    if (r->body_read) {
+        uint64_t left = r->body_len;
+        if ((rc = cdrest__grow(c, &c->out, &c->out_cap, CDREST__READ_CHUNK, 0, "the request")) != 0) return rc;
+        while (left > 0) {
+            size_t want = left < (uint64_t)c->out_cap ? (size_t)left : c->out_cap;
+            long n = r->body_read(r->body_ctx, c->out, want);
+            if (n < 0) return cdrest__fail(&c->err, (int)n, "the request body could not be read (%s)", cdrest_strerror((int)n));
+            if (n == 0 || (size_t)n > want)
+                return cdrest__fail(&c->err, CDREST_E_ARG, "the request body ended %llu bytes short of its Content-Length",
+                                    (unsigned long long)left);
+            if ((rc = cdrest__stream_write(c, c->out, (size_t)n, deadline)) != 0) return rc;
+            left -= (uint64_t)n;
+        }
+    }
+    return 0;
+}
+
+/* --- opening the connection (direct, or through a proxy) ------------------------------ */
+
+/* Read one head (for CONNECT) into the receive buffer; returns its length. */
+static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan);
+
+static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
+    char target[300];
+    size_t len = 0, scan = 0;
+    long head;
+    cdrest__head h;
+    int rc = 0;
+    cdrest__host_port(&c->url, 1, target, sizeof target);
+    rc |= cdrest__out_str(c, &len, "CONNECT ");
+    rc |= cdrest__out_str(c, &len, target);
+    rc |= cdrest__out_str(c, &len, " HTTP/1.1\r\nHost: ");
+    rc |= cdrest__out_str(c, &len, target);
+    rc |= cdrest__out_str(c, &len, "\r\n");
+    if (c->proxy_auth[0]) {
+        rc |= cdrest__out_str(c, &len, "Proxy-Authorization: ");
+        rc |= cdrest__out_str(c, &len, c->proxy_auth);
+        rc |= cdrest__out_str(c, &len, "\r\n");
+    }
+    rc |= cdrest__out_str(c, &len, "\r\n");
+    if (rc) return c->err.code;
+    if ((rc = cdrest__tp_write_all(c, c->out, len, deadline)) != 0) return rc;
+    c->buf_len = 0;
+    head = cdrest__http_read_head(c, deadline, &scan);
+    if (head < 0) return (int)head;
+    h.headers = c->headers;
+    h.max_headers = CDREST_MAX_HEADERS;
+    if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &h, &c->err)) != 0) return rc;
+    if (h.status / 100 != 2) {
+        c->err.http_status = h.status;
+        return cdrest__fail(&c->err, h.status == 407 ? CDREST_E_AUTH : CDREST_E_CONNECT,
+                            "the proxy %s:%u refused the tunnel to %s: HTTP/1.%d %d %.*s", c->proxy_url.host,
+                            (unsigned)c->proxy_url.port, target, h.minor, h.status, (int)h.reason_len, h.reason);
+    }
+    if ((size_t)head != c->buf_len)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the proxy sent data after accepting the tunnel");
+    c->buf_len = 0;
+    return 0;
+}
+
+static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
+    const cdrest_url *to = c->use_proxy ? &c->proxy_url : &c->url;
+    int rc = cdrest__tp_connect(c, to->host, to->port, deadline);
+    if (rc) return rc;
+    c->connected = 1;
+    c->conn_requests = 0;
+    c->connects++;
+    c->buf_len = 0;
+    if (c->use_proxy && c->url.https && (rc = cdrest__http_proxy_tunnel(c, deadline)) != 0) {
+        cdrest__tp_close(c);
+        c->connected = 0;
+        return rc;
+    }
+    if (c->url.https && (rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
+        cdrest__tp_close(c);
+        c->connected = 0;
+        return rc;
+    }
+    return 0;
+}
+
+/* --- reading the response ------------------------------------------------------------ */
+
+/* Read more bytes into the receive buffer (growing it within the cap). */
+static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadline) {
+    long n;
+    if (c->buf_len + 1 >= c->buf_cap) {
+        size_t need = c->buf_len + CDREST__READ_CHUNK;
+        int rc;
+        if (need > cap_total + 1) need = cap_total + 1;
+        if (need <= c->buf_cap)
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the response does not fit in %lu bytes",
+                                (unsigned long)c->buf_cap);
+        if ((rc = cdrest__grow_recv(c, need)) != 0) return rc;
+    }
+    n = cdrest__stream_read(c, c->buf + c->buf_len, c->buf_cap - c->buf_len - 1, deadline);
+    if (n > 0) c->buf_len += (size_t)n;
+    return n;
+}
+
+static size_t cdrest__max_head(void) { return CDREST_MAX_HEADER_BYTES; }
+
+static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan) {
+    for (;;) {
+        long end = c->buf_len ? cdrest__http_head_end(c->buf, c->buf_len, scan, &c->err) : 0, n;
+        if (end > (long)cdrest__max_head())
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes",
+                                (unsigned long)cdrest__max_head());
+        if (end != 0) return end;
+        if (c->buf_len >= cdrest__max_head())
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes",
+                                (unsigned long)cdrest__max_head());
+        n = cdrest__http_fill(c, cdrest__max_head(), deadline);
+        if (n < 0) return n;
+        if (n == 0)
+            return cdrest__fail(&c->err, CDREST_E_IO, c->buf_len ? "the server closed the connection in the response headers"
+                                                               : "the server closed the connection without answering");
+    }
+}
+
+/* The state of one response being read. */
+typedef struct cdrest__rx {
+    const cdrest_request *req;
+    cdrest__head head;
+    size_t head_len;
+    size_t body_len;      /* body bytes kept at buf + head_len (buffered mode) */
+    uint64_t delivered;   /* body bytes handed to on_body (streaming mode) */
+    size_t cap;           /* body cap */
+    int keep_alive;
+} cdrest__rx;
+
+static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
+    uint64_t total = rx->delivered + rx->body_len + n;
+    if (total > (uint64_t)rx->cap && !rx->req->on_body)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body larger than the cap of %lu bytes", (unsigned long)rx->cap);
+    if (rx->req->on_body) {
+        int rc = n ? rx->req->on_body(rx->req->on_body_ctx, c->buf + rx->head_len, n) : 0;
+        if (rc) return cdrest__fail(&c->err, rc < 0 ? rc : CDREST_E_ARG, "the body callback stopped the transfer");
+        rx->delivered += n;
+        c->buf_len = rx->head_len;
+    } else {
+        rx->body_len += n;
+    }
+    return 0;
+}
+
+static int cdrest__http_timeout_msg(cdrest_client *c, int rc, const char *phase) {
+    if (rc == CDREST_E_TIMEOUT)
+        return cdrest__fail(&c->err, rc, "timeout after %d ms %s", c->cfg.timeout_ms, phase);
+    return rc;
+}
+
+/* Body framed by Content-Length. */
+static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t deadline) {
+    uint64_t len = rx->head.length;
+    size_t have = c->buf_len - rx->head_len;
+    if (!rx->req->on_body) {
+        int rc;
+        if (len > (uint64_t)rx->cap)
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body of %llu bytes is larger than the cap of %lu bytes",
+                                (unsigned long long)len, (unsigned long)rx->cap);
+        if ((rc = cdrest__grow_recv(c, rx->head_len + (size_t)len + 1)) != 0) return rc;
+    }
+    if ((uint64_t)have > len) { /* more than announced: keep the body, drop the rest and the connection */
+        have = (size_t)len;
+        c->buf_len = rx->head_len + have;
+        rx->keep_alive = 0;
+    }
+    for (;;) {
+        long n;
+        int rc;
+        if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
+        if (rx->delivered + rx->body_len == len) return 0;
+        n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
+        if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+        if (n == 0)
+            return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection after %llu of %llu body bytes",
+                                (unsigned long long)(rx->delivered + rx->body_len), (unsigned long long)len);
+        have = (size_t)n;
+        if (rx->delivered + rx->body_len + have > len) {
+            have = (size_t)(len - rx->delivered - rx->body_len);
+            c->buf_len = rx->head_len + rx->body_len + have;
+            rx->keep_alive = 0;
+        }
+    }
+}
+
+/* Body framed by chunked coding, decoded in place after the head. */
+static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t deadline) {
+    cdrest__chunked st;
+    size_t raw_start = rx->head_len; /* undecoded bytes start here */
+    memset(&st, 0, sizeof st);
+    for (;;) {
+        size_t used = 0, raw = c->buf_len - raw_start;
+        long out = cdrest__chunked_decode(&st, c->buf + raw_start, raw, &used, &c->err);
+        int rc;
+        if (out < 0) return (int)out;
+        if (used < raw) rx->keep_alive = 0; /* bytes beyond the response: never reuse */
+        /* decoded bytes now sit at raw_start; make them contiguous with the body */
+        c->buf_len = raw_start + (size_t)out;
+        if ((rc = cdrest__rx_body_bytes(c, rx, (size_t)out)) != 0) return rc;
+        raw_start = c->buf_len;
+        if (st.state == CDREST__CH_DONE) return 0;
+        {
+            long n = cdrest__http_fill(c, rx->head_len + rx->cap + CDREST__MAX_CHUNK_LINE, deadline);
+            if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+            if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection before the last chunk");
+        }
+    }
+}
+
+/* Body until the server closes (neither length nor chunked). Over TLS a close without
+   close_notify could be a truncation attack: refuse it. */
+static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t deadline) {
+    size_t have = c->buf_len - rx->head_len;
+    rx->keep_alive = 0;
+    for (;;) {
+        long n;
+        int rc;
+        if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
+        n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
+        if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+        if (n == 0) break;
+        have = (size_t)n;
+    }
+    if (c->url.https && !cdrest__tls_closed_cleanly(c))
+        return cdrest__fail(&c->err, CDREST_E_IO, "the TLS connection ended without close_notify: the body may be truncated");
+    return 0;
+}
+
+static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t deadline) {
+    int st = rx->head.status;
+    if (!strcmp(rx->req->method, "HEAD") || st == 204 || st == 304) {
+        if (c->buf_len > rx->head_len) rx->keep_alive = 0; /* a body where none may be */
+        c->buf_len = rx->head_len;
+        return 0;
+    }
+    if (rx->head.has_te) {
+        if (rx->head.has_length)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the response has both Transfer-Encoding and Content-Length");
+        if (!rx->head.te_chunked_only)
+            return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "unsupported Transfer-Encoding (only chunked is understood)");
+        return cdrest__http_body_chunked(c, rx, deadline);
+    }
+    if (rx->head.has_length) return cdrest__http_body_length(c, rx, deadline);
+    return cdrest__http_body_close(c, rx, deadline);
+}
+
+/* Read one final response (skipping 1xx interim ones). *got_any tells whether any
+   byte of a response arrived (a reused connection that closed before is retryable). */
+static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadline, int *got_any) {
+    *got_any = 0;
+    for (;;) {
+        size_t scan = 0;
+        long head = cdrest__http_read_head(c, deadline, &scan);
+        int rc;
+        if (c->buf_len) *got_any = 1;
+        if (head < 0) return cdrest__http_timeout_msg(c, (int)head, "reading the response headers");
+        rx->head.headers = c->headers;
+        rx->head.max_headers = CDREST_MAX_HEADERS;
+        if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &rx->head, &c->err)) != 0) return rc;
+        rx->head_len = (size_t)head;
+        if (rx->head.status >= 200) break;
+        if (rx->head.status == 101)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
+        /* 1xx: drop it and read the next head */
+        memmove(c->buf, c->buf + head, c->buf_len - (size_t)head);
+        c->buf_len -= (size_t)head;
+    }
+    c->err.http_status = rx->head.status;
+    rx->keep_alive = rx->head.minor >= 1 && !rx->head.conn_close;
+    return cdrest__http_read_body(c, rx, deadline);
+}
+
+/* Point the response at the final buffer (it may have moved while the body grew). */
+static void cdrest__http_finish(cdrest_client *c, cdrest__rx *rx, cdrest_response *resp) {
+    cdrest__head h;
+    h.headers = c->headers;
+    h.max_headers = CDREST_MAX_HEADERS;
+    if (c->buf_cap > rx->head_len + rx->body_len) c->buf[rx->head_len + rx->body_len] = 0;
+    /* re-parse the (already validated) head so every span points into the final buffer */
+    cdrest__http_parse_head(c->buf, rx->head_len, &h, NULL);
+    resp->status = h.status;
+    resp->http_minor = h.minor;
+    resp->reason = h.reason;
+    resp->reason_len = h.reason_len;
+    resp->headers = c->headers;
+    resp->nheaders = h.nheaders;
+    resp->body = c->buf + rx->head_len;
+    resp->body_len = rx->body_len;
+}
+
+static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, int rc, int64_t start) {
+    char line[1024];
+    char host[300];
+    if (!c->cfg.trace) return;
+    cdrest__host_port(&c->url, 0, host, sizeof host);
+    if (rc == 0)
+        snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> %d (%ld ms)", r->method, c->url.https ? "https" : "http", host,
+                 c->url.base_path, r->target, c->err.http_status, (long)(cdrest__now_ms(c) - start));
+    else
+        snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> error: %.256s", r->method, c->url.https ? "https" : "http", host,
+                 c->url.base_path, r->target, c->err.msg);
+    c->cfg.trace(c->cfg.trace_ctx, line);
+}
+
+/* One attempt on the current (or a new) connection. *retryable is set when the
+   request provably did not reach a server that answered. */
+static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdrest_response *resp,
+                                int64_t deadline, int *retryable) {
+    cdrest__rx rx;
+    int rc, reused, sent_any = 0, got_any = 0;
+    *retryable = 0;
+    if (c->connected && c->tp->alive && !c->tp->alive(c->tp_self)) cdrest_disconnect(c);
+    reused = c->connected;
+    if (!c->connected && (rc = cdrest__http_open(c, deadline)) != 0) return rc;
+    c->buf_len = 0;
+    rc = cdrest__http_send(c, req, deadline, &sent_any);
+    if (rc) {
+        cdrest_disconnect(c);
+        *retryable = reused && rc != CDREST_E_TIMEOUT && (!sent_any || cdrest__http_is_idempotent(req->method));
+        return cdrest__http_timeout_msg(c, rc, "sending the request");
+    }
+    memset(&rx, 0, sizeof rx);
+    rx.req = req;
+    rx.cap = c->cfg.max_body;
+    rc = cdrest__http_receive(c, &rx, deadline, &got_any);
+    c->conn_requests++;
+    if (rc) {
+        cdrest_disconnect(c);
+        *retryable = reused && !got_any && rc == CDREST_E_IO && cdrest__http_is_idempotent(req->method);
+        return rc;
+    }
+    cdrest__http_finish(c, &rx, resp);
+    if (!rx.keep_alive) {
+        /* keep the response bytes: closing only drops the stream */
+        size_t keep = c->buf_len;
+        cdrest_disconnect(c);
+        c->buf_len = keep;
+    }
+    return 0;
+}
+
+CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
+    int64_t start, deadline;
+    int rc, retryable = 0, attempt;
+    if (!c || !req || !resp) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    memset(resp, 0, sizeof *resp);
+    if ((rc = cdrest__http_check_request(c, req)) != 0) return rc;
+    start = cdrest__now_ms(c);
+    deadline = start + c->cfg.timeout_ms;
+    for (attempt = 0; attempt < 2; attempt++) {
+        rc = cdrest__http_attempt(c, req, resp, deadline, &retryable);
+        if (rc == 0 || !retryable) break;
+        cdrest__error_clear(&c->err); /* the idle connection had died: once more on a new one */
+    }
+    cdrest__http_trace(c, req, rc, start);
+    return rc;
+}
+
+/* ===========================================================================
+   CD: the CloudBees CD client. Owns client setup (config, credentials, proxy
+   choice), authentication (sessions, tokens, Basic), the REST calls and the
+   mapping of the server's error envelope into the client's error.
+   Calls every layer above.
+   =========================================================================== */
+
+CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c) { return c ? c->err.msg : ""; }
+CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c) { return c ? &c->err : NULL; }
+
+/* Wipe memory the compiler may not optimise away (passwords, tokens). */
+static void cdrest__wipe(void *p, size_t n) {
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--) *v++ = 0;
+}
+
+static int cdrest__copy_secret(cdrest_client *c, char *dst, size_t cap, const char *src, const char *what) {
+    size_t n;
+    dst[0] = 0;
+    if (!src) return 0;
+    n = strlen(src);
+    if (n >= cap) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is too long (at most %lu bytes)", what, (unsigned long)cap - 1);
+    if (cdrest__has_crlf_nul(src, n))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s contains CR or LF, which cannot be sent in a header", what);
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+/* --- proxy selection ------------------------------------------------------ */
+
+/* 1 if host matches the no_proxy list ("*", "example.com" or ".example.com" for a domain
+   and its subdomains, exact IP literals). */
+static int cdrest__no_proxy_match(const char *list, const char *host) {
+    size_t hlen = strlen(host);
+    while (list && *list) {
+        const char *e = list;
+        size_t n;
+        while (*e && *e != ',') e++;
+        while (list < e && (*list == ' ' || *list == '.')) list++;
+        n = (size_t)(e - list);
+        while (n && list[n - 1] == ' ') n--;
+        if (n == 1 && *list == '*') return 1;
+        if (n && n <= hlen) {
+            size_t k;
+            int same = 1;
+            for (k = 0; k < n; k++)
+                if (cdrest__to_lower((unsigned char)host[hlen - n + k]) != cdrest__to_lower((unsigned char)list[k])) same = 0;
+            if (same && (n == hlen || host[hlen - n - 1] == '.')) return 1;
+        }
+        list = *e ? e + 1 : e;
+    }
+    return 0;
+}
+
+static const char *cdrest__env(const char *name) {
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Parse "http://[user:pass@]host[:port]" into the client's proxy settings. */
+static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
+    char rest[600], cred[400];
+    const char *p = proxy, *at, *slash;
+    size_t n;
+    if (strncmp(p, "http://", 7) != 0 && strstr(p, "://"))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: only http:// proxies are supported");
+    if (strncmp(p, "http://", 7) == 0) p += 7;
+    slash = strchr(p, '/');
+    at = strchr(p, '@');
+    c->proxy_auth[0] = 0;
+    if (at && (!slash || at < slash)) {
+        char raw[400];
+        size_t i, o = 0;
+        n = (size_t)(at - p);
+        if (n >= sizeof raw) return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: credentials too long");
+        memcpy(raw, p, n);
+        raw[n] = 0;
+        for (i = 0; i < n; i++) { /* percent-decode user:password */
+            if (raw[i] == '%' && i + 2 < n && cdrest__hex_value((unsigned char)raw[i + 1]) >= 0 &&
+                cdrest__hex_value((unsigned char)raw[i + 2]) >= 0) {
+                cred[o++] = (char)(cdrest__hex_value((unsigned char)raw[i + 1]) * 16 + cdrest__hex_value((unsigned char)raw[i + 2]));
+                i += 2;
+            } else {
+                cred[o++] = raw[i];
+            }
+        }
+        cdrest__wipe(raw, sizeof raw);
+        memcpy(c->proxy_auth, "Basic ", 6);
+        cdrest_base64_encode(c->proxy_auth + 6, sizeof c->proxy_auth - 6, cred, o);
+        cdrest__wipe(cred, sizeof cred);
+        p = at + 1;
+    }
+    n = slash ? (size_t)(slash - p) : strlen(p);
+    if (n + 8 >= sizeof rest) return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: URL too long");
+    memcpy(rest, "http://", 7);
+    memcpy(rest + 7, p, n);
+    rest[7 + n] = 0;
+    if (cdrest_url_parse(&c->proxy_url, rest, &c->err) != 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: %s", c->err.msg);
+    {
+        const char *host_end = p[0] == '[' ? (const char *)memchr(p, ']', n) : p;
+        if (!host_end || !memchr(host_end, ':', n - (size_t)(host_end - p)))
+            c->proxy_url.port = 1080; /* no port given: curl's default proxy port */
+    }
+    c->use_proxy = 1;
+    return 0;
+}
+
+static int cdrest__choose_proxy(cdrest_client *c) {
+    const char *proxy = c->cfg.proxy;
+    c->use_proxy = 0;
+    if (c->cfg.no_proxy) return 0;
+    if (!proxy) {
+        const char *np = cdrest__env("no_proxy");
+        if (!np) np = cdrest__env("NO_PROXY");
+        if (np && cdrest__no_proxy_match(np, c->url.host)) return 0;
+        proxy = cdrest__env("COMMANDER_HTTP_PROXY");
+        if (!proxy && c->url.https) proxy = cdrest__env("https_proxy") ? cdrest__env("https_proxy") : cdrest__env("HTTPS_PROXY");
+        if (!proxy && !c->url.https) proxy = cdrest__env("http_proxy");
+    }
+    if (!proxy || !*proxy) return 0;
+    return cdrest__set_proxy(c, proxy);
+}
+
+/* --- client setup ------------------------------------------------------------- */
+
+static int cdrest__is_loopback(const char *host) {
+    return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
+}
+
+static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) {
+    int rc;
+    if ((rc = cdrest__copy_secret(c, c->user, sizeof c->user, cfg->user, "the user name")) != 0) return rc;
+    if ((rc = cdrest__copy_secret(c, c->password, sizeof c->password, cfg->password, "the password")) != 0) return rc;
+    if ((rc = cdrest__copy_secret(c, c->token, sizeof c->token, cfg->token, "the token")) != 0) return rc;
+    if ((rc = cdrest__copy_secret(c, c->session_id, sizeof c->session_id, cfg->session_id, "the session id")) != 0) return rc;
+    /* the copies are the client's; never keep pointers to the caller's strings */
+    c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = NULL;
+    if (!c->url.https && !cfg->allow_plain_http && !cdrest__is_loopback(c->url.host) &&
+        (c->password[0] || c->token[0] || c->session_id[0]))
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "refusing to send credentials over plain http:// to %s; use https://, or set "
+                            "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host);
+    return 0;
+}
+
+static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
+    c->owns_buf = cfg->buffer == NULL;
+    c->owns_toks = cfg->tokens == NULL;
+    if (!c->owns_buf) {
+        if (cfg->buffer_size < 1024) return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's buffer must hold at least 1024 bytes");
+        c->buf = (char *)cfg->buffer;
+        c->buf_cap = cfg->buffer_size;
+    }
+    if (!c->owns_toks) {
+        if (cfg->max_tokens < 16) return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's token array must hold at least 16 tokens");
+        c->toks = cfg->tokens;
+        c->toks_cap = cfg->max_tokens;
+    }
+    return 0;
+}
+
+CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    memset(c, 0, sizeof *c);
+    cdrest_socket_init(&c->sock);
+    if (!cfg || !cfg->server) return cdrest__fail(&c->err, CDREST_E_ARG, "no server URL given");
+    c->cfg = *cfg;
+    c->cfg.server = NULL;
+    if (c->cfg.connect_timeout_ms <= 0) c->cfg.connect_timeout_ms = 10000;
+    if (c->cfg.timeout_ms <= 0) c->cfg.timeout_ms = 60000;
+    if (c->cfg.max_body == 0) c->cfg.max_body = CDREST_DEFAULT_MAX_BODY;
+    if (cfg->transport) {
+        c->tp = cfg->transport;
+        c->tp_self = cfg->transport_self;
+    } else {
+#ifndef CDREST_NO_SOCKETS
+        c->tp = cdrest_posix_transport();
+        c->tp_self = &c->sock;
+#else
+        return cdrest__fail(&c->err, CDREST_E_ARG, "no transport configured (built with CDREST_NO_SOCKETS)");
+#endif
+    }
+    if ((rc = cdrest_url_parse(&c->url, cfg->server, &c->err)) != 0) return rc;
+#ifdef CDREST_NO_TLS
+    if (c->url.https)
+        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
+#endif
+    if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
+        (rc = cdrest__choose_proxy(c)) != 0) {
+        cdrest__wipe(c->password, sizeof c->password);
+        cdrest__wipe(c->token, sizeof c->token);
+        return rc;
+    }
+    c->cfg.proxy = NULL;
+    return 0;
+}
+
+CDRESTDEF void cdrest_free(cdrest_client *c) {
+    if (!c) return;
+    cdrest_disconnect(c);
+    cdrest__tls_free(c);
+    if (c->owns_buf && c->buf) CDREST_FREE(c->cfg.alloc_ctx, c->buf);
+    if (c->owns_toks && c->toks) CDREST_FREE(c->cfg.alloc_ctx, c->toks);
+    if (c->out) CDREST_FREE(c->cfg.alloc_ctx, c->out);
+    if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
+    c->buf = c->out = c->body = NULL;
+    c->toks = NULL;
+    cdrest__wipe(c->password, sizeof c->password);
+    cdrest__wipe(c->token, sizeof c->token);
+    cdrest__wipe(c->session_id, sizeof c->session_id);
+    cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+}
 
 #endif /* CDREST_IMPLEMENTATION_DONE */
 #endif /* CDREST_IMPLEMENTATION */

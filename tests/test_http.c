@@ -1,0 +1,675 @@
+/* Tests of the text, transport and HTTP layers: URL parsing and encoders; the
+   response reader over a scripted transport fed whole and one byte at a time; and
+   the client against a real local server (tests/httpd.py) for keep-alive, bodies up
+   to 8 MiB, idle closes, timeouts, refused connections and IPv6. */
+#define CDREST_IMPLEMENTATION
+#include "cdrest.h"
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* --- URL, percent-encoding, base64 ------------------------------------------ */
+
+static void test_url(void) {
+    cdrest_url u;
+    cdrest_error e;
+    CHECK_INT(cdrest_url_parse(&u, "https://cd.example.com:8443", &e), 0);
+    CHECK_STR(u.host, "cd.example.com");
+    CHECK_INT(u.port, 8443);
+    CHECK_INT(u.https, 1);
+    CHECK_STR(u.base_path, "");
+    CHECK_INT(cdrest_url_parse(&u, "http://Example.COM", &e), 0);
+    CHECK_STR(u.host, "example.com");
+    CHECK_INT(u.port, 80);
+    CHECK_INT(cdrest_url_parse(&u, "HTTPS://example.com/", &e), 0);
+    CHECK_INT(u.port, 443);
+    CHECK_STR(u.base_path, "");
+    CHECK_INT(cdrest_url_parse(&u, "https://host/cd/", &e), 0);
+    CHECK_STR(u.base_path, "/cd");
+    CHECK_INT(cdrest_url_parse(&u, "https://host:9/a/b%20c", &e), 0);
+    CHECK_STR(u.base_path, "/a/b%20c");
+    CHECK_INT(cdrest_url_parse(&u, "http://10.1.2.3:8000", &e), 0);
+    CHECK_STR(u.host, "10.1.2.3");
+    CHECK_INT(u.ipv6, 0);
+    CHECK_INT(cdrest_url_parse(&u, "https://[::1]:8443/x", &e), 0);
+    CHECK_STR(u.host, "::1");
+    CHECK_INT(u.ipv6, 1);
+    CHECK_INT(u.port, 8443);
+    CHECK_STR(u.base_path, "/x");
+    CHECK_INT(cdrest_url_parse(&u, "https://[2001:db8::a:b]", &e), 0);
+    CHECK_INT(u.port, 443);
+    CHECK_INT(cdrest_url_parse(&u, "http://[::ffff:192.0.2.1]:80", &e), 0);
+    CHECK_INT(cdrest_url_parse(&u, "http://[1:2:3:4:5:6:7:8]", &e), 0);
+    /* refused, each with a reason */
+    CHECK_INT(cdrest_url_parse(&u, "http://user:pw@host", &e), CDREST_E_ARG);
+    CHECK_CONTAINS(e.msg, "user:password@");
+    CHECK(strstr(e.msg, "pw") == NULL);
+    CHECK_INT(cdrest_url_parse(&u, "http://host/#frag", &e), CDREST_E_ARG);
+    CHECK_CONTAINS(e.msg, "fragment");
+    CHECK_INT(cdrest_url_parse(&u, "http://host/a?b=c", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://ho st", &e), CDREST_E_ARG);
+    CHECK_CONTAINS(e.msg, "spaces");
+    CHECK_INT(cdrest_url_parse(&u, "http://host\n", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "ftp://host", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "host:8443", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://host:0", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://host:65536", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://host:8a", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://[::1", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://[::g]", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://[1:2:3:4:5:6:7:8:9]", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://[::1]x", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://h%41st", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://host/a%2", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://host/a\"b", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, NULL, &e), CDREST_E_ARG);
+}
+
+static void test_encoders(void) {
+    char buf[64];
+    CHECK_INT(cdrest_percent_encode(buf, sizeof buf, "a b/c%d", 7, CDREST_PCT_SEGMENT), 13);
+    CHECK_STR(buf, "a%20b%2Fc%25d");
+    CHECK_INT(cdrest_percent_encode(buf, sizeof buf, "a b/c", 5, CDREST_PCT_PATH), 7);
+    CHECK_STR(buf, "a%20b/c");
+    CHECK_INT(cdrest_percent_encode(buf, sizeof buf, "g:k@x;y+z", 9, CDREST_PCT_SEGMENT), 13);
+    CHECK_STR(buf, "g:k@x%3By%2Bz");
+    CHECK_INT(cdrest_percent_encode(buf, sizeof buf, "a:b=c&d", 7, CDREST_PCT_QUERY), 13);
+    CHECK_STR(buf, "a%3Ab%3Dc%26d");
+    CHECK_INT(cdrest_percent_encode(buf, sizeof buf, "\xc3\xa9~", 3, CDREST_PCT_QUERY), 7);
+    CHECK_STR(buf, "%C3%A9~");
+    /* short buffer: the needed length is returned, the output stays terminated */
+    CHECK_INT(cdrest_percent_encode(buf, 4, "a b c", 5, CDREST_PCT_QUERY), 9);
+    CHECK(strlen(buf) < 4);
+    CHECK_INT(cdrest_base64_encode(buf, sizeof buf, "admin:changeme", 14), 20);
+    CHECK_STR(buf, "YWRtaW46Y2hhbmdlbWU=");
+    CHECK_INT(cdrest_base64_encode(buf, sizeof buf, "", 0), 0);
+    CHECK_STR(buf, "");
+    CHECK_INT(cdrest_base64_encode(buf, sizeof buf, "f", 1), 4);
+    CHECK_STR(buf, "Zg==");
+    CHECK_INT(cdrest_base64_encode(buf, sizeof buf, "fo", 2), 4);
+    CHECK_STR(buf, "Zm8=");
+    CHECK_INT(cdrest_base64_encode(buf, sizeof buf, "foo", 3), 4);
+    CHECK_STR(buf, "Zm9v");
+    CHECK_INT(cdrest_base64_encode(buf, sizeof buf, "\xff\xfe\xfd\xfc", 4), 8);
+    CHECK_STR(buf, "//79/A==");
+    CHECK_INT(cdrest_base64_encode(buf, 8, "\xff\xfe\xfd\xfc", 4), 8); /* no room for the NUL */
+}
+
+/* --- a scripted transport: replays a response, n bytes per read ------------ */
+
+typedef struct script {
+    const char *data;
+    size_t len, pos, step;
+    int connects;
+    char sent[4096];
+    size_t sent_len;
+} script;
+
+static int script_connect(void *self, const char *host, unsigned short port, int timeout_ms, cdrest_error *err) {
+    (void)host; (void)port; (void)timeout_ms; (void)err;
+    ((script *)self)->connects++;
+    return 0;
+}
+static long script_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
+    script *s = (script *)self;
+    size_t n = s->len - s->pos;
+    (void)timeout_ms; (void)err;
+    if (n > s->step) n = s->step;
+    if (n > len) n = len;
+    memcpy(buf, s->data + s->pos, n);
+    s->pos += n;
+    return (long)n;
+}
+static long script_write(void *self, const void *buf, size_t len, int timeout_ms, cdrest_error *err) {
+    script *s = (script *)self;
+    size_t n = len;
+    (void)timeout_ms; (void)err;
+    if (n > sizeof s->sent - s->sent_len) n = sizeof s->sent - s->sent_len;
+    memcpy(s->sent + s->sent_len, buf, n);
+    s->sent_len += n;
+    return (long)len;
+}
+static void script_close(void *self) { (void)self; }
+static int64_t script_now(void *self) { (void)self; return 0; }
+static const cdrest_transport script_transport = {script_connect, script_read, script_write, script_close, NULL, script_now};
+
+typedef struct fixture {
+    const char *name;
+    const char *raw;
+    int rc;          /* expected return */
+    int status;      /* expected status when rc == 0 */
+    const char *body;/* expected body when rc == 0 */
+    const char *method;
+    const char *msg; /* a phrase the error message must hold */
+} fixture;
+
+static const fixture fixtures[] = {
+    {"content-length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "hello", 0, 0},
+    {"empty body", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 200, "", 0, 0},
+    {"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n", 0, 200, "Wikipedia", 0, 0},
+    {"chunk extensions", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;foo=bar;x\r\nWiki\r\n0;end\r\n\r\n", 0, 200, "Wiki", 0, 0},
+    {"chunk ext after BWS", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4 ;a=b\r\nWiki\r\n0\r\n\r\n", 0, 200, "Wiki", 0, 0},
+    {"trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Sum: 1\r\nY: 2\r\n\r\n", 0, 200, "ok", 0, 0},
+    {"hex sizes", "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\nA\r\n0123456789\r\n00a\r\nabcdefghij\r\n0\r\n\r\n", 0, 200, "0123456789abcdefghij", 0, 0},
+    {"read to close", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nbody until close", 0, 200, "body until close", 0, 0},
+    {"http/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
+    {"bare LF head", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 0, 200, "ok", 0, 0},
+    {"header case", "HTTP/1.1 200 OK\r\ncontent-LENGTH: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
+    {"tab OWS", "HTTP/1.1 200 OK\r\nContent-Length:\t3\t\r\n\r\nabc", 0, 200, "abc", 0, 0},
+    {"204 no body", "HTTP/1.1 204 No Content\r\n\r\n", 0, 204, "", 0, 0},
+    {"304 ignores length", "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", 0, 304, "", 0, 0},
+    {"HEAD ignores length", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 0, 200, "", "HEAD", 0},
+    {"100 continue skipped", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
+    {"103 then 201", "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nx", 0, 201, "x", 0, 0},
+    {"no reason", "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x", 0, 0},
+    {"obs-fold unfolded", "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x", 0, 0},
+    {"repeated length", "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
+    {"connection close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
+    {"404 passes", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found", 0, 404, "not found", 0, 0},
+    {"500 chunked", "HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nbad\r\n0\r\n\r\n", 0, 500, "bad", 0, 0},
+    {"longer than length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 0, 200, "ok", 0, 0},
+    {"binary body", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n\x00\x01\x02", 0, 200, "", 0, 0},
+    /* malformed */
+    {"garbage status", "XTTP/1.1 200 OK\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "not HTTP"},
+    {"http/0.9 body", "hello world, no head", CDREST_E_PROTOCOL, 0, 0, 0, "not HTTP"},
+    {"http/2 status", "HTTP/2 200\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "status line"},
+    {"short status code", "HTTP/1.1 20 OK\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "status line"},
+    {"status 600", "HTTP/1.1 600 Odd\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "out of range"},
+    {"ctl in reason", "HTTP/1.1 200 O\x01K\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "control"},
+    {"no colon", "HTTP/1.1 200 OK\r\nContent-Length 5\r\n\r\nhello", CDREST_E_PROTOCOL, 0, 0, 0, "without a colon"},
+    {"space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello", CDREST_E_PROTOCOL, 0, 0, 0, "before the colon"},
+    {"bare CR", "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "bare CR"},
+    {"negative length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "Content-Length"},
+    {"text length", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "Content-Length"},
+    {"conflicting lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", CDREST_E_PROTOCOL, 0, 0, 0, "conflicting"},
+    {"huge length", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "too large"},
+    {"length over cap", "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n", CDREST_E_TOOLARGE, 0, 0, 0, "cap"},
+    {"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", CDREST_E_IO, 0, 0, 0, "after 5 of 10"},
+    {"chunk overflow", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "overflow"},
+    {"chunk junk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4x\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "junk after the chunk size"},
+    {"chunk no digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n;x\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "malformed chunk size at byte 0"},
+    {"chunk bare LF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "bare LF"},
+    {"chunk data too long", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "longer than its size"},
+    {"missing last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n", CDREST_E_IO, 0, 0, 0, "before the last chunk"},
+    {"trailer bare LF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "bare LF"},
+    {"TE with CL", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "both"},
+    {"gzip chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", CDREST_E_UNSUPPORTED, 0, 0, 0, "Transfer-Encoding"},
+    {"chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", CDREST_E_UNSUPPORTED, 0, 0, 0, "Transfer-Encoding"},
+    {"closed after head", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", CDREST_E_IO, 0, 0, 0, "after 0 of 5"},
+    {"closed in head", "HTTP/1.1 200 OK\r\nContent-Le", CDREST_E_IO, 0, 0, 0, "in the response headers"},
+    {"no answer", "", CDREST_E_IO, 0, 0, 0, "without answering"},
+    {"101 switch", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "switched"},
+};
+
+static int run_script(const char *raw, size_t len, size_t step, const char *method, cdrest_client *c,
+                      cdrest_response *r, script *s) {
+    cdrest_config cfg;
+    cdrest_request req;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&req, 0, sizeof req);
+    memset(s, 0, sizeof *s);
+    s->data = raw;
+    s->len = len;
+    s->step = step;
+    cfg.server = "http://test.invalid:8000";
+    cfg.transport = &script_transport;
+    cfg.transport_self = s;
+    cfg.no_proxy = 1;
+    if (cdrest_init(c, &cfg) != 0) return -100;
+    req.method = method ? method : "GET";
+    req.target = "/x";
+    return cdrest_http(c, &req, r);
+}
+
+static void test_fixtures(void) {
+    size_t i, steps[2] = {100000, 1};
+    int k;
+    for (i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        const fixture *f = &fixtures[i];
+        size_t len = strlen(f->raw);
+        if (!strcmp(f->name, "binary body")) len += 3; /* NULs in the body */
+        for (k = 0; k < 2; k++) {
+            cdrest_client c;
+            cdrest_response r;
+            script s;
+            int rc = run_script(f->raw, len, steps[k], f->method, &c, &r, &s);
+            if (!test_check_int(rc, f->rc, f->name, k, "fixture rc")) fprintf(stderr, "  %s (step %d): %s\n", f->name, (int)steps[k], c.err.msg);
+            if (rc == 0 && f->rc == 0) {
+                test_check_int(r.status, f->status, f->name, k, "status");
+                if (!strcmp(f->name, "binary body")) {
+                    CHECK(r.body_len == 3 && memcmp(r.body, "\0\1\2", 3) == 0);
+                } else {
+                    test_check_int((long long)r.body_len, (long long)strlen(f->body), f->name, k, "body length");
+                    test_check_str(r.body, f->body, f->name, k, "body");
+                }
+            }
+            if (f->msg) test_check_contains(c.err.msg, f->msg, f->name, k, "message");
+            cdrest_free(&c);
+        }
+    }
+}
+
+/* Details the table cannot express. */
+static void test_fixture_details(void) {
+    cdrest_client c;
+    cdrest_response r;
+    script s;
+    size_t n;
+    const char *v;
+    const char *fold = "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 1\r\n\r\nx";
+    CHECK_INT(run_script(fold, strlen(fold), 1, NULL, &c, &r, &s), 0);
+    v = cdrest_response_header(&r, "x-a", &n);
+    CHECK(v && n >= 3 && v[0] == 'a' && v[n - 1] == 'b');
+    CHECK(cdrest_response_header(&r, "CONTENT-LENGTH", &n) != NULL && n == 1);
+    CHECK(cdrest_response_header(&r, "missing", &n) == NULL);
+    CHECK_STR(s.sent, "GET /x HTTP/1.1\r\nHost: test.invalid:8000\r\nUser-Agent: cdrest/" CDREST_VERSION "\r\n\r\n");
+    CHECK_INT(c.connected, 1);
+    cdrest_free(&c);
+
+    /* extra bytes after the body: the body is right and the connection is dropped */
+    v = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n";
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(c.connected, 0);
+    cdrest_free(&c);
+    v = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(c.connected, 0);
+    CHECK_STR(r.body, "ok");
+    cdrest_free(&c);
+    v = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(c.connected, 0);
+    CHECK_INT(r.http_minor, 0);
+    cdrest_free(&c);
+    v = "HTTP/1.1 404 Nope\r\nContent-Length: 0\r\n\r\n";
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK(r.reason_len == 4 && memcmp(r.reason, "Nope", 4) == 0);
+    CHECK_INT(c.err.http_status, 404);
+    cdrest_free(&c);
+}
+
+static void test_limits(void) {
+    cdrest_client c;
+    cdrest_response r;
+    script s;
+    static char big[CDREST_MAX_HEADER_BYTES * 2];
+    size_t n = 0;
+    int i;
+    /* 10,000 small headers: refused by the header count limit */
+    n = (size_t)sprintf(big, "HTTP/1.1 200 OK\r\n");
+    for (i = 0; i < 10000; i++) n += (size_t)sprintf(big + n, "a%d:b\r\n", i % 10);
+    n += (size_t)sprintf(big + n, "Content-Length: 0\r\n\r\n");
+    CHECK_INT(run_script(big, n, 100000, NULL, &c, &r, &s), CDREST_E_TOOLARGE);
+    CHECK_CONTAINS(c.err.msg, "headers");
+    cdrest_free(&c);
+    /* one header larger than the byte limit */
+    n = (size_t)sprintf(big, "HTTP/1.1 200 OK\r\nX: ");
+    memset(big + n, 'a', CDREST_MAX_HEADER_BYTES + 10);
+    n += CDREST_MAX_HEADER_BYTES + 10;
+    n += (size_t)sprintf(big + n, "\r\n\r\n");
+    CHECK_INT(run_script(big, n, 100000, NULL, &c, &r, &s), CDREST_E_TOOLARGE);
+    CHECK_CONTAINS(c.err.msg, "larger than 65536");
+    cdrest_free(&c);
+    /* header values with CR or LF are refused before anything is sent */
+    {
+        cdrest_config cfg;
+        cdrest_request req;
+        cdrest_header h[1];
+        memset(&cfg, 0, sizeof cfg);
+        memset(&req, 0, sizeof req);
+        memset(&s, 0, sizeof s);
+        cfg.server = "http://test.invalid";
+        cfg.transport = &script_transport;
+        cfg.transport_self = &s;
+        CHECK_INT(cdrest_init(&c, &cfg), 0);
+        h[0].name = "X-Evil";
+        h[0].value = "a\r\nInjected: 1";
+        req.method = "GET";
+        req.target = "/";
+        req.headers = h;
+        req.nheaders = 1;
+        CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+        CHECK_CONTAINS(c.err.msg, "CR or LF");
+        h[0].name = "Bad Name";
+        h[0].value = "v";
+        CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+        req.nheaders = 0;
+        req.target = "/a b";
+        CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+        req.target = "/a\r\nb";
+        CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+        req.target = "/";
+        req.method = "GE T";
+        CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+        CHECK_INT((int)s.sent_len, 0);
+        CHECK_INT(s.connects, 0);
+        cdrest_free(&c);
+    }
+}
+
+/* --- against a real server ------------------------------------------------- */
+
+static pid_t server_pid;
+static int server_port;
+
+static int start_httpd(const char *bind, const char *idle_ms) {
+    char script_path[512];
+    char *argv[8];
+    int i = 0;
+    snprintf(script_path, sizeof script_path, "%s/httpd.py", test_dir());
+    argv[i++] = (char *)"python3";
+    argv[i++] = script_path;
+    argv[i++] = (char *)"--bind";
+    argv[i++] = (char *)bind;
+    if (idle_ms) {
+        argv[i++] = (char *)"--idle-close-ms";
+        argv[i++] = (char *)idle_ms;
+    }
+    argv[i] = NULL;
+    return test_spawn_server(argv, &server_pid);
+}
+
+static void client_for(cdrest_client *c, const char *host, int port, int timeout_ms) {
+    char url[128];
+    cdrest_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(url, sizeof url, "http://%s:%d", host, port);
+    cfg.server = url;
+    cfg.timeout_ms = timeout_ms;
+    cfg.no_proxy = 1;
+    if (cdrest_init(c, &cfg) != 0) fprintf(stderr, "init: %s\n", c->err.msg);
+}
+
+static int get(cdrest_client *c, const char *target, cdrest_response *r) {
+    cdrest_request req;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = target;
+    return cdrest_http(c, &req, r);
+}
+
+static int pattern_ok(const char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)p[i] != i % 251) return 0;
+    return 1;
+}
+
+static void test_keepalive(void) {
+    cdrest_client c;
+    cdrest_response r;
+    int i, ok = 0;
+    int n = getenv("CDREST_VALGRIND") ? 300 : 1000;
+    client_for(&c, "127.0.0.1", server_port, 10000);
+    for (i = 0; i < n; i++)
+        if (get(&c, "/bytes?n=200", &r) == 0 && r.status == 200 && r.body_len == 200 && pattern_ok(r.body, 200)) ok++;
+    CHECK_INT(ok, n);
+    CHECK_INT((long long)c.connects, 1);
+    CHECK_INT((long long)c.conn_requests, n);
+    cdrest_free(&c);
+}
+
+static void test_bodies(void) {
+    static const size_t sizes[] = {0, 1, 250, 16383, 16384, 16385, 100000, 1048576, 8388608};
+    cdrest_client c;
+    cdrest_response r;
+    size_t i;
+    int chunked;
+    client_for(&c, "127.0.0.1", server_port, 30000);
+    for (chunked = 0; chunked < 2; chunked++)
+        for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            char target[64];
+            snprintf(target, sizeof target, "/bytes?n=%lu%s", (unsigned long)sizes[i], chunked ? "&chunked=1" : "");
+            CHECK_INT(get(&c, target, &r), 0);
+            CHECK_INT((long long)r.body_len, (long long)sizes[i]);
+            CHECK(pattern_ok(r.body, r.body_len));
+            CHECK(r.body[r.body_len] == 0);
+        }
+    CHECK_INT((long long)c.connects, 1);
+    /* a cap smaller than the body: a clear error, whichever framing */
+    c.cfg.max_body = 1000;
+    CHECK_INT(get(&c, "/bytes?n=5000", &r), CDREST_E_TOOLARGE);
+    CHECK_CONTAINS(c.err.msg, "cap");
+    CHECK_INT(get(&c, "/bytes?n=5000&chunked=1", &r), CDREST_E_TOOLARGE);
+    c.cfg.max_body = CDREST_DEFAULT_MAX_BODY;
+    CHECK_INT(get(&c, "/bytes?n=10", &r), 0);
+    cdrest_free(&c);
+}
+
+typedef struct sink { size_t bytes; int pattern_ok; } sink;
+static int sink_body(void *ctx, const void *data, size_t len) {
+    sink *s = (sink *)ctx;
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (((const unsigned char *)data)[i] != (s->bytes + i) % 251) s->pattern_ok = 0;
+    s->bytes += len;
+    return 0;
+}
+
+static void test_streaming(void) {
+    cdrest_client c;
+    cdrest_response r;
+    cdrest_request req;
+    sink s;
+    int chunked;
+    client_for(&c, "127.0.0.1", server_port, 30000);
+    c.cfg.max_body = 1000; /* the cap is for buffered bodies; a streamed one can be larger */
+    for (chunked = 0; chunked < 2; chunked++) {
+        memset(&req, 0, sizeof req);
+        memset(&s, 0, sizeof s);
+        s.pattern_ok = 1;
+        req.method = "GET";
+        req.target = chunked ? "/bytes?n=3000000&chunked=1" : "/bytes?n=3000000";
+        req.on_body = sink_body;
+        req.on_body_ctx = &s;
+        CHECK_INT(cdrest_http(&c, &req, &r), 0);
+        CHECK_INT((long long)s.bytes, 3000000);
+        CHECK(s.pattern_ok);
+        CHECK_INT((long long)r.body_len, 0);
+        CHECK(c.buf_cap < 200000); /* never buffered whole */
+    }
+    cdrest_free(&c);
+}
+
+typedef struct src { size_t left, pos; } src;
+static long src_read(void *ctx, void *buf, size_t cap) {
+    src *s = (src *)ctx;
+    size_t n = s->left < cap ? s->left : cap, i;
+    for (i = 0; i < n; i++) ((char *)buf)[i] = (char)('a' + (s->pos + i) % 26);
+    s->pos += n;
+    s->left -= n;
+    return (long)n;
+}
+
+static void test_request_bodies(void) {
+    cdrest_client c;
+    cdrest_response r;
+    cdrest_request req;
+    cdrest_header h[1] = {{"X-Test", "yes"}};
+    src s = {100000, 0};
+    client_for(&c, "127.0.0.1", server_port, 10000);
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = "/echo?x=1";
+    req.headers = h;
+    req.nheaders = 1;
+    req.body = "{\"a\":1}";
+    req.body_len = 7;
+    CHECK_INT(cdrest_http(&c, &req, &r), 0);
+    CHECK_CONTAINS(r.body, "POST /echo?x=1\n");
+    CHECK_CONTAINS(r.body, "X-Test: yes\n");
+    CHECK_CONTAINS(r.body, "Content-Length: 7\n");
+    CHECK_CONTAINS(r.body, "\n\n{\"a\":1}");
+    /* POST without a body still says Content-Length: 0 */
+    req.body = NULL;
+    req.body_len = 0;
+    CHECK_INT(cdrest_http(&c, &req, &r), 0);
+    CHECK_CONTAINS(r.body, "Content-Length: 0\n");
+    /* a streamed body of 100,000 bytes */
+    req.method = "PUT";
+    req.body_read = src_read;
+    req.body_ctx = &s;
+    req.body_len = 100000;
+    CHECK_INT(cdrest_http(&c, &req, &r), 0);
+    CHECK_CONTAINS(r.body, "Content-Length: 100000\n");
+    CHECK(r.body_len > 100000 && memcmp(r.body + r.body_len - 26, "efghijklmnopqrstuvwxyzabcd", 26) == 0);
+    /* a streamed body that ends early is an error, not a hang */
+    s.left = 10;
+    s.pos = 0;
+    CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+    CHECK_CONTAINS(c.err.msg, "short");
+    /* a large in-memory body (not copied with the head) */
+    {
+        size_t n = 300000;
+        char *body = (char *)malloc(n);
+        memset(body, 'z', n);
+        req.body_read = NULL;
+        req.body = body;
+        req.body_len = n;
+        CHECK_INT(cdrest_http(&c, &req, &r), 0);
+        CHECK_CONTAINS(r.body, "Content-Length: 300000\n");
+        CHECK(r.body[r.body_len - 1] == 'z');
+        free(body);
+    }
+    cdrest_free(&c);
+}
+
+static void test_connection_close_and_http10(void) {
+    cdrest_client c;
+    cdrest_response r;
+    client_for(&c, "127.0.0.1", server_port, 10000);
+    CHECK_INT(get(&c, "/bytes?n=10&close=1", &r), 0);
+    CHECK_INT(c.connected, 0);
+    CHECK_INT((long long)r.body_len, 10);
+    CHECK_INT(get(&c, "/http10", &r), 0);
+    CHECK_STR(r.body, "ok");
+    CHECK_INT(c.connected, 0);
+    CHECK_INT(get(&c, "/bytes?n=10", &r), 0);
+    CHECK_INT((long long)c.connects, 3);
+    cdrest_free(&c);
+}
+
+/* The server closes idle connections after 200 ms: the next GET and POST both succeed
+   on a new connection. */
+static void test_idle_close(void) {
+    pid_t saved = server_pid;
+    int port = start_httpd("127.0.0.1", "200");
+    cdrest_client c;
+    cdrest_response r;
+    cdrest_request req;
+    CHECK(port > 0);
+    client_for(&c, "127.0.0.1", port, 10000);
+    CHECK_INT(get(&c, "/bytes?n=5", &r), 0);
+    usleep(500000);
+    CHECK_INT(get(&c, "/bytes?n=5", &r), 0);
+    CHECK_INT((long long)c.connects, 2);
+    usleep(500000);
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = "/echo";
+    req.body = "x";
+    req.body_len = 1;
+    CHECK_INT(cdrest_http(&c, &req, &r), 0);
+    CHECK_INT((long long)c.connects, 3);
+    cdrest_free(&c);
+    test_stop_server(server_pid);
+    server_pid = saved;
+}
+
+/* A listener that accepts (in the kernel backlog) and never answers. */
+static void test_timeout(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    cdrest_client c;
+    cdrest_response r;
+    struct timespec t0, t1;
+    long ms;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 4) == 0);
+    getsockname(fd, (struct sockaddr *)&a, &alen);
+    client_for(&c, "127.0.0.1", ntohs(a.sin_port), 500);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_INT(get(&c, "/", &r), CDREST_E_TIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    CHECK(ms >= 450 && ms < 3000);
+    CHECK_CONTAINS(c.err.msg, "timeout after 500 ms reading the response headers");
+    cdrest_free(&c);
+    close(fd);
+    /* the same against a server that reads the request and stalls */
+    client_for(&c, "127.0.0.1", server_port, 300);
+    CHECK_INT(get(&c, "/stall", &r), CDREST_E_TIMEOUT);
+    cdrest_free(&c);
+}
+
+static void test_refused_and_resolve(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    cdrest_client c;
+    cdrest_response r;
+    char want[64];
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &alen);
+    close(fd); /* nothing listens there now */
+    client_for(&c, "127.0.0.1", ntohs(a.sin_port), 2000);
+    CHECK_INT(get(&c, "/", &r), CDREST_E_CONNECT);
+    snprintf(want, sizeof want, "connect to 127.0.0.1:%d: Connection refused", ntohs(a.sin_port));
+    CHECK_CONTAINS(c.err.msg, want);
+    cdrest_free(&c);
+    client_for(&c, "no-such-host.invalid", 80, 2000);
+    CHECK_INT(get(&c, "/", &r), CDREST_E_RESOLVE);
+    CHECK_CONTAINS(c.err.msg, "resolve no-such-host.invalid");
+    cdrest_free(&c);
+}
+
+static void test_ipv6(void) {
+    pid_t saved = server_pid;
+    int port = start_httpd("::1", NULL);
+    cdrest_client c;
+    cdrest_response r;
+    CHECK(port > 0);
+    client_for(&c, "[::1]", port, 5000);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(r.status, 200);
+    {
+        char host[64];
+        snprintf(host, sizeof host, "Host: [::1]:%d\n", port);
+        CHECK_CONTAINS(r.body, host);
+    }
+    cdrest_free(&c);
+    test_stop_server(server_pid);
+    server_pid = saved;
+}
+
+int main(void) {
+    test_url();
+    test_encoders();
+    test_fixtures();
+    test_fixture_details();
+    test_limits();
+    server_port = start_httpd("127.0.0.1", NULL);
+    CHECK(server_port > 0);
+    if (server_port > 0) {
+        test_keepalive();
+        test_bodies();
+        test_streaming();
+        test_request_bodies();
+        test_connection_close_and_http10();
+        test_timeout();
+        test_idle_close();
+        test_refused_and_resolve();
+        test_ipv6();
+        test_stop_server(server_pid);
+    }
+    return test_summary();
+}
