@@ -154,14 +154,18 @@ typedef struct cdrest_json_tok {
 } cdrest_json_tok;
 
 /* Parser state, caller-owned. cdrest_json_init() before the first parse. After
-   CDREST_E_JSON_TOKENS the caller may grow the array and call parse again with the same
-   state and input: it resumes where it stopped. */
+   CDREST_E_JSON_TOKENS the caller may grow the array (keeping the tokens filled so far,
+   as realloc does) and call parse again with the same state and input: it resumes at
+   the value that did not fit (pos) and ends with the same tokens a large enough array
+   gives. A parse that started counting (toks == NULL) must go on counting, and one that
+   started filling must go on filling: mixing them is CDREST_E_ARG (init again instead). */
 typedef struct cdrest_json_parser {
     size_t pos;        /* next byte to read */
     int toknext;       /* next token index to fill */
     int toksuper;      /* index of the open container, or -1 */
     int depth;         /* current nesting */
-    int max_depth;     /* limit, 1..CDREST_JSON_MAX_DEPTH (init sets CDREST_JSON_MAX_DEPTH) */
+    int max_depth;     /* limit, 1..CDREST_JSON_MAX_DEPTH (init sets CDREST_JSON_MAX_DEPTH;
+                          a value outside that range means CDREST_JSON_MAX_DEPTH) */
     int state;         /* private state of the state machine */
     int error;         /* CDREST_JSON_ERR_* after CDREST_E_JSON */
     size_t error_pos;  /* byte offset of the error */
@@ -185,38 +189,51 @@ enum {
 };
 
 CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
-/* Tokenize js[0..len). Returns the number of tokens (> 0), or CDREST_E_JSON (see
-   p->error, p->error_pos) or CDREST_E_JSON_TOKENS. With toks == NULL it validates and
-   returns the number of tokens needed. */
+/* Tokenize js[0..len) (no NUL needed; len <= INT_MAX). Returns the number of tokens
+   (> 0), or CDREST_E_JSON (p->error says why, p->error_pos is the offending byte's
+   offset, or len when the input ended too soon; the error is sticky) or
+   CDREST_E_JSON_TOKENS. With toks == NULL it validates just as fully and returns the
+   number of tokens needed. Token order is document order; a member's key is a child of
+   the object and its value a child of the key. */
 CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
                                 cdrest_json_tok *toks, int ntoks);
 CDRESTDEF const char *cdrest_json_errstr(int json_error);
 
-/* Index of the token after the subtree rooted at i. */
+/* Index of the token after the subtree rooted at i (a key's subtree holds its value);
+   ntok if i is out of range. */
 CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i);
 /* Iterate children: first child of container i (for an object, the first key), or -1;
    then the next sibling of child c, or -1. For objects, the value of key k is k + 1. */
 CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i);
 CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c);
-/* Find by path from token `from`: "property.value", "project[2].projectName", "[0]".
-   Keys match exactly (case-sensitive, escapes decoded). Returns the value's index or -1. */
+/* Find by path from token `from`: "property.value", "project[2].projectName", "[0]",
+   "a[1][0].b". A key segment runs to the next '.' or '[' and matches exactly
+   (case-sensitive, escapes in the document decoded; the first member with that key
+   wins). Returns the value's index, `from` for "", or -1 (missing, out of range, a
+   step into the wrong kind of value, or a malformed path). */
 CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int ntok, int from,
                                const char *path);
 /* 1 if string token i equals the C string s (escapes decoded), else 0. */
 CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s);
-/* Unescape string token i (or copy a number/literal) into buf as UTF-8, NUL-terminated.
-   *len gets the length without the NUL. If buf is too small (cap < length + 1):
-   CDREST_E_TOOLARGE with *len the length needed. */
+/* Unescape string token i into buf as UTF-8 (\u escapes and surrogate pairs decoded;
+   \u0000 gives a NUL inside the length), NUL-terminated; any other token's raw text is
+   copied as is. *len (may be NULL) gets the length without the NUL. If buf is too small
+   (cap < length + 1): CDREST_E_TOOLARGE with *len the length needed and buf[0] = 0. */
 CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf,
                                  size_t cap, size_t *len);
-/* Number token (or a string token holding one, as CD sends ids) to an integer or double.
-   CDREST_E_TOOLARGE on overflow, CDREST_E_JSON when it is no (integer) number. */
+/* Number token (or a string token holding exactly a JSON number, as CD sends ids) to an
+   integer or double. CDREST_E_TOOLARGE on overflow (*out untouched), CDREST_E_JSON when it
+   is no number (for int64: no integer; "1.0" and "1e3" are refused). Doubles are
+   correctly rounded and locale-independent; an underflow gives 0 or a subnormal. */
 CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out);
 CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out);
 
 /* Writer: builds JSON into buf. Errors are sticky (w->error): CDREST_E_TOOLARGE when buf
-   is short (w->len keeps counting the bytes needed), CDREST_E_ARG for invalid UTF-8 or a
-   misplaced call. Commas and colons are inserted for you. */
+   is short (w->len keeps counting the bytes needed: init with buf NULL, cap 0 to size a
+   body first, then allocate len + 1), CDREST_E_ARG for invalid UTF-8 or a misplaced call
+   (a key outside an object, a value where a key belongs, a second root, unbalanced
+   ends, nesting beyond CDREST_JSON_MAX_DEPTH). Commas and colons are inserted for you.
+   Strings escape '"', '\\' and every control character; all else is copied as UTF-8. */
 typedef struct cdrest_json_writer {
     char *buf;
     size_t cap;
@@ -239,7 +256,8 @@ CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n
 CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v);
 CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v);
 CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w);
-/* A pre-validated JSON value (e.g. a caller's --data), inserted as is after validation. */
+/* A JSON value given as text (e.g. a caller's --data): validated with the tokenizer
+   (CDREST_E_ARG if invalid), then inserted as is. */
 CDRESTDEF void cdrest_jw_raw(cdrest_json_writer *w, const char *json, size_t n);
 /* 0 when complete and balanced, else the sticky error. NUL-terminates when it fits. */
 CDRESTDEF int cdrest_jw_finish(cdrest_json_writer *w);
@@ -310,6 +328,8 @@ typedef struct cdrest_transport {
     /* Optional (may be NULL): a monotonic clock in milliseconds for deadlines.
        NULL uses clock_gettime(CLOCK_MONOTONIC). */
     int64_t (*now_ms)(void *self);
+    /* Optional (may be NULL): sleep between job-status polls. NULL uses nanosleep(). */
+    void (*sleep_ms)(void *self, int ms);
 } cdrest_transport;
 
 /* The POSIX-sockets transport (the default): getaddrinfo over every address, non-blocking
@@ -323,35 +343,100 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
 /* ===========================================================================
    API: TLS options (BearSSL; ignored with CDREST_NO_TLS, where https:// fails with
    CDREST_E_UNSUPPORTED). Verification is on by default.
+
+   Protocol: TLS 1.2 only. BearSSL implements TLS 1.0-1.2 and no TLS 1.3; cdrest refuses
+   1.0 and 1.1. A server that accepts nothing but TLS 1.3 answers our hello with a
+   protocol_version alert and the call fails with "the server requires TLS 1.3, which
+   BearSSL does not support"; a server stuck at TLS 1.0/1.1 fails with its own message.
+   Cipher suites: BearSSL's full client set (ECDHE with AES-GCM and ChaCha20 first).
+
+   Trust anchors are loaded once per client, at its first https connection, from every
+   source set below (several may be combined); with none set, from the system bundle:
+   $SSL_CERT_FILE and/or $SSL_CERT_DIR when set, else the first file that exists of
+   /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu), /etc/pki/tls/certs/ca-bundle.crt
+   and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem (RHEL, Fedora),
+   /etc/ssl/ca-bundle.pem (SUSE), /etc/ssl/cert.pem (Alpine, macOS, OpenBSD),
+   /usr/local/share/certs/ca-root-nss.crt and /usr/local/etc/ssl/cert.pem (FreeBSD).
+   The strings given here are read at that first connection (server_name at every one):
+   keep them valid until then.
+
+   Host names: SNI is sent and the certificate must name the host (its DNS SANs; a
+   wildcard covers one label). An IP literal host (https://127.0.0.1, https://[::1]) sends
+   no SNI and must appear among the certificate's iPAddress SANs, as curl requires.
+
+   Errors: the call returns CDREST_E_TLS (CDREST_E_TIMEOUT, CDREST_E_IO for the transport)
+   and cdrest_errmsg() reads e.g. "TLS: certificate expired on 2020-01-02 (BearSSL 54) for
+   host example.com"; cdrest_error.tls_error holds BearSSL's BR_ERR_* number (256 + alert
+   for a fatal alert received, 512 + alert for one sent) or one of the CDREST_TLS_ERR_*
+   numbers below.
    =========================================================================== */
 
 typedef struct cdrest_tls_config {
-    const char *ca_file;      /* PEM file with one or more CA certificates */
-    const char *ca_dir;       /* a directory of PEM files */
+    const char *ca_file;      /* PEM file with one or more CA certificates (DER also read) */
+    const char *ca_dir;       /* a directory of PEM files: its OpenSSL hash names (c_rehash,
+                                 "ab12cd34.0") if it has any, else its *.pem, *.crt, *.cer */
     const void *ca_blob;      /* PEM or DER certificate(s) in memory */
     size_t ca_blob_len;
-    /* Trust anchors compiled in (br_x509_trust_anchor[], see tools/); with none of the
-       above set and no anchors given, the system bundle is used (SSL_CERT_FILE /
-       SSL_CERT_DIR override it). */
+    /* Trust anchors compiled in: a const br_x509_trust_anchor array (as `brssl ta` prints
+       it), used in place, never copied. With none of the above set and no anchors given,
+       the system bundle is used (SSL_CERT_FILE / SSL_CERT_DIR override it). */
     const void *trust_anchors;
     size_t trust_anchors_count;
     /* Public-key pins, curl's format: "sha256//BASE64[;sha256//BASE64...]" of the
-       server key's SubjectPublicKeyInfo. Checked in addition to verification. */
+       server key's SubjectPublicKeyInfo (at most CDREST_TLS_MAX_PINS). Checked in addition
+       to verification, and alone with tls_insecure_skip_verify. Make one with
+         openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der |
+         openssl dgst -sha256 -binary | openssl base64
+       A resumed session (see below) was pinned when it was made. */
     const char *pin;
-    /* DANGER: accept any certificate (self-signed, expired, wrong name). Only a pin, if
-       given, is still checked. Never the default. */
+    /* DANGER: accept any certificate (self-signed, expired, not yet valid, another name,
+       unknown CA, no clock). Only a pin, if given, is still checked. Never the default. */
     int tls_insecure_skip_verify;
     /* Name to verify and send as SNI instead of the URL's host (NULL = the host). */
     const char *server_name;
-    /* Half-duplex I/O buffer (~16.7 KB instead of ~33 KB): less RAM, the server must not
-       send while we write (fine for request/response HTTP). */
+    /* Half-duplex I/O buffer: one 16.7 KB buffer instead of two (33.2 KB total). Saves
+       16.5 KB per client; the price is that the server must not send while we write,
+       which holds for request/response HTTP (a server that answers early, before the
+       request body is all sent, then fails the request instead of being read). */
     int half_duplex;
     /* The current time in seconds since 1970 for certificate dates; -1 if unknown.
-       NULL = time(). A device without a clock returns -1 and gets a clear error. */
+       NULL = time(). A device without a clock returns -1 and gets a clear error
+       ("the current time is unknown ..."); with a pin it may skip verification instead. */
     int64_t (*unix_time)(void *ctx);
     void *unix_time_ctx;
 } cdrest_tls_config;
 
+/* Session resumption: a client keeps the session of its last full handshake (in memory,
+   for its lifetime) and offers it when it reconnects to the same host name, which saves
+   the certificate exchange and the key agreement (servers need a session cache for it:
+   nginx `ssl_session_cache`). */
+
+/* cdrest's own values of cdrest_error.tls_error, beside BearSSL's (which stay < 1024). */
+#define CDREST_TLS_ERR_PIN_MISMATCH 1025 /* verified (or not), but no pin matched its key */
+#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* leaf larger than CDREST_TLS_LEAF_MAX: its IP
+                                            addresses could not be checked */
+
+#ifndef CDREST_TLS_MAX_PINS
+#define CDREST_TLS_MAX_PINS 8
+#endif
+/* Bytes of the server's certificate kept during a handshake, to check an IP host against
+   its iPAddress SANs and to explain a failure in words (which date, which issuer). Larger
+   leaf certificates still verify for DNS names; reached by IP address they fail with
+   CDREST_TLS_ERR_CERT_TOO_BIG. */
+#ifndef CDREST_TLS_LEAF_MAX
+#define CDREST_TLS_LEAF_MAX 4096
+#endif
+
+/* Memory: a TLS client allocates, at its first https connection, one block of about
+   CDREST_TLS_MEMORY bytes (CDREST_TLS_MEMORY_HALF_DUPLEX with half_duplex), plus one block
+   for trust anchors read from files or blobs (their names and keys: ~70 KB for a full
+   system bundle of ~140 CAs, ~1 KB per private CA; compiled-in anchors cost nothing).
+   To allocate nothing, hand in config.tls_memory / tls_memory_size: at least the size
+   below plus the anchors' bytes (a too-small block fails with CDREST_E_TOOLARGE and says
+   how much is needed). */
+#define CDREST_TLS_STATE_SIZE (12288 + CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
+#define CDREST_TLS_MEMORY (CDREST_TLS_STATE_SIZE + 33178)
+#define CDREST_TLS_MEMORY_HALF_DUPLEX (CDREST_TLS_STATE_SIZE + 16709)
 /* ===========================================================================
    API: the client and raw HTTP. A client is one struct the caller places anywhere
    (stack, static, heap): cdrest_init(&c, &cfg) ... cdrest_free(&c). It owns one
@@ -466,6 +551,9 @@ typedef struct cdrest_client {
     size_t out_cap;
     char *body;                 /* request bodies built by the CD calls */
     size_t body_cap;
+    char *target;               /* request targets built by the CD calls */
+    size_t target_cap;
+    char env_job_step_id[64];   /* COMMANDER_JOBSTEPID, for /myJob/... paths */
     cdrest_json_tok *toks;
     int toks_cap;
     int ntoks;                  /* tokens of the last JSON result */
@@ -487,6 +575,119 @@ CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const cha
                                              size_t *len);
 /* Close the connection (the next call reconnects). */
 CDRESTDEF void cdrest_disconnect(cdrest_client *c);
+
+/* ===========================================================================
+   API: CloudBees CD calls. Each returns 0 or a CDREST_E_* code; a server error
+   ({"error":{...}}) is CDREST_E_SERVER (CDREST_E_AUTH for 401) with the server's code,
+   message, details and where in cdrest_last_error(c) and one line in cdrest_errmsg(c):
+   "NoSuchProperty: Property 'x' does not exist [404]".
+   Results (cdrest_doc) point into the client and stay valid until its next call.
+   =========================================================================== */
+
+/* A name/value pair. Lists of them (context parameters such as projectName or jobId,
+   query parameters, actual parameters) end with an entry whose name is NULL:
+       cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};            */
+typedef struct cdrest_param {
+    const char *name;
+    const char *value;
+} cdrest_param;
+
+/* A JSON answer: the body and its tokens (see the JSON section for the helpers). */
+typedef struct cdrest_doc {
+    const char *json;
+    size_t len;
+    const cdrest_json_tok *toks;
+    int ntoks;
+} cdrest_doc;
+
+/* Setup. cfg->server is required; zeroed fields take finite defaults. */
+CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
+/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE,
+   COMMANDER_HTTPS_PORT / COMMANDER_PORT, the session from COMMANDER_SESSIONID, and
+   COMMANDER_JOBSTEPID as the context of /myJob/... property paths. base (may be NULL)
+   supplies everything else (TLS options, timeouts); a server set in base wins. */
+CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base);
+/* Closes the connection, frees what the client allocated, wipes the secrets. */
+CDRESTDEF void cdrest_free(cdrest_client *c);
+
+/* Sessions. login uses the configured user+password, or the token; later calls send
+   the session. A call made with credentials but no session logs in first; a 401 with
+   credentials held logs in again once and retries. logout is best effort and always
+   forgets the session. */
+CDRESTDEF int cdrest_login(cdrest_client *c);
+CDRESTDEF int cdrest_logout(cdrest_client *c);
+CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
+
+/* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
+   path must already be percent-encoded where needed (cdrest_percent_encode). */
+CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path, const cdrest_param *query,
+                          const char *json_body, cdrest_doc *out);
+
+/* Properties. path is relative to the context (ctx: projectName, jobId, ...) or
+   absolute ("/projects/Default/x", "/myJob/x"). ctx may be NULL. For getProperty,
+   {"expand", "0"} in ctx returns the raw value. */
+CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
+/* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
+   property gives "". */
+CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
+                                        const char **value, size_t *len);
+CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
+                                  cdrest_doc *out);
+/* ctx may also carry "description". */
+CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
+                                     const cdrest_param *ctx, cdrest_doc *out);
+CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx);
+/* List a property sheet: path names a sheet, or is NULL/"" for the sheet of the context
+   object (projectName or jobId in ctx). Walk it with cdrest_sheet_next. */
+CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
+typedef struct cdrest_sheet_entry {
+    int name;        /* token of propertyName */
+    int value;       /* token of value, or -1 when empty */
+    int sheet_id;    /* token of propertySheetId when the entry is a nested sheet, else -1 */
+} cdrest_sheet_entry;
+/* *iter starts at 0; returns 1 with *e filled, 0 at the end. */
+CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e);
+
+/* Artifacts ("groupId:artifactKey") and versions ("groupId:artifactKey:version").
+   extra (may be NULL) adds parameters such as description or repositoryName. */
+CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
+                                     const cdrest_param *extra, cdrest_doc *out);
+CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out);
+CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name);
+CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
+                                             const cdrest_param *extra, cdrest_doc *out);
+CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out);
+CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
+/* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
+   streamed from the files). repository NULL = "default". progress (may be NULL) is called
+   as bytes go out. Needs a session (logs in when only credentials are held). */
+typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
+CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
+                                              const char *repository, const char *const *files, int nfiles,
+                                              cdrest_progress_fn progress, void *progress_ctx);
+
+/* Jobs. */
+typedef struct cdrest_job_status {
+    char job_id[64];
+    char status[32];   /* pending, runnable, scheduled, running, completed, or what the server says */
+    char outcome[32];  /* success, warning, error, skipped, or "" */
+} cdrest_job_status;
+/* actual (may be NULL): the procedure's actual parameters. job_id gets the new job's id. */
+CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
+                                   const cdrest_param *actual, char *job_id, size_t job_id_cap);
+CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st);
+CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
+/* Poll until the job completes (0; see st->outcome) or deadline_ms passes
+   (CDREST_E_TIMEOUT). interval_ms 0 = 5000 (at least 100). progress may be NULL. */
+typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
+CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
+                                  cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
+
+/* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
+CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
+CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }
@@ -527,6 +728,12 @@ CDRESTDEF void cdrest_disconnect(cdrest_client *c);
 
 #include <float.h> /* DBL_MAX: overflow of cdrest_json_double */
 
+#if defined(__GNUC__)
+#define CDREST__JSON_HOT static __inline__ __attribute__((always_inline))
+#else
+#define CDREST__JSON_HOT static
+#endif
+
 /* ---- tokenizer: byte-level scanners --------------------------------------- */
 
 /* Scanner results are positions; this one means "failed, see p->error". */
@@ -545,12 +752,28 @@ static const unsigned char cdrest__json_string_stop[256] = {
     1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
 };
 
-/* Eight bytes at a time where we can find the first interesting byte of a word with
-   one instruction (GCC/Clang on little-endian); elsewhere the table loop alone. */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* How string bodies are scanned: CDREST_JSON_SCAN 2 = 16 bytes per step with SSE2
+   (part of every x86-64), 1 = 8 bytes per step in a 64-bit word (needs GCC/Clang on a
+   little-endian CPU to find the first hit with one instruction), 0 = a byte at a time.
+   Default: the best available. Tests force each one so that all three are exercised. */
+#ifndef CDREST_JSON_SCAN
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef __SSE2__
+#define CDREST_JSON_SCAN 2
+#else
+#define CDREST_JSON_SCAN 1
+#endif
+#else
+#define CDREST_JSON_SCAN 0
+#endif
+#endif
+#if CDREST_JSON_SCAN >= 1
 #define CDREST__JSON_SWAR 1
 #endif
+#if CDREST_JSON_SCAN >= 2
+#define CDREST__JSON_SSE2 1
+#include <emmintrin.h>
 #endif
 
 #ifdef CDREST__JSON_SWAR
@@ -568,9 +791,23 @@ static uint64_t cdrest__json_stop_bytes(uint64_t w)
 }
 #endif
 
-/* Index of the first byte at or after i that is not plain string content (or len). */
-static size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
+/* Index of the first byte at or after i that is not plain string content (or len).
+   This is the tokenizer's inner loop: 16 bytes per step with SSE2 (one signed compare
+   catches both < 0x20 and >= 0x80), else 8 with SWAR, then bytes through the table. */
+CDREST__JSON_HOT size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
 {
+#ifdef CDREST__JSON_SSE2
+    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(' ');
+    while (len - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(js + i));
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                                    _mm_cmplt_epi8(v, space));
+        int mask = _mm_movemask_epi8(stop);
+        if (mask) return i + (size_t)__builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+#endif
 #ifdef CDREST__JSON_SWAR
     while (len - i >= 8) {
         uint64_t w, stop;
@@ -678,7 +915,7 @@ static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, si
 
 /* A string body from js[i] (just after the opening quote). Returns the index of the
    closing quote. Plain runs are skipped in bulk; only the stop bytes are looked at. */
-static size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js, size_t len,
+CDREST__JSON_HOT size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js, size_t len,
                                        size_t i)
 {
     for (;;) {
@@ -758,7 +995,7 @@ static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, s
     return i;
 }
 
-static size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
+CDREST__JSON_HOT size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
 {
     while (i < len) {
         char c = js[i];
@@ -799,7 +1036,7 @@ typedef struct cdrest__json_run {
     int state;
 } cdrest__json_run;
 
-static int cdrest__json_in_object(const cdrest__json_run *r)
+CDREST__JSON_HOT int cdrest__json_in_object(const cdrest__json_run *r)
 {
     int top = r->depth - 1;
     return (r->p->stack[top >> 3] >> (top & 7)) & 1;
@@ -807,7 +1044,7 @@ static int cdrest__json_in_object(const cdrest__json_run *r)
 
 /* Claims the next token as a child of r->super. Fails (touching nothing) when the
    caller's array is full, so the same value is read again on resume. */
-static int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
+CDREST__JSON_HOT int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
 {
     if (r->toks) {
         cdrest_json_tok *t;
@@ -837,7 +1074,7 @@ static int cdrest__json_reject(cdrest__json_run *r, int error, size_t pos)
     return cdrest__json_scan_failed(r);
 }
 
-static int cdrest__json_open(cdrest__json_run *r, char c)
+CDREST__JSON_HOT int cdrest__json_open(cdrest__json_run *r, char c)
 {
     int is_object = c == '{', level = r->depth;
     if (level >= r->max_depth)
@@ -855,7 +1092,7 @@ static int cdrest__json_open(cdrest__json_run *r, char c)
 
 /* The closer at r->pos ends the innermost container. r->super is the container
    itself (empty one) or, inside an object, the key of its last member. */
-static void cdrest__json_close(cdrest__json_run *r)
+CDREST__JSON_HOT void cdrest__json_close(cdrest__json_run *r)
 {
     if (r->toks) {
         int c = r->super;
@@ -869,7 +1106,7 @@ static void cdrest__json_close(cdrest__json_run *r)
 
 /* After a value: whitespace, then ',' (the next state) or closers, any number of them.
    At depth 0 the root is done. */
-static int cdrest__json_after_value(cdrest__json_run *r)
+CDREST__JSON_HOT int cdrest__json_after_value(cdrest__json_run *r)
 {
     for (;;) {
         int in_object;
@@ -896,7 +1133,7 @@ static int cdrest__json_after_value(cdrest__json_run *r)
 }
 
 /* A string token (key or value) at r->pos ('"'); the token spans the body. */
-static int cdrest__json_string_token(cdrest__json_run *r)
+CDREST__JSON_HOT int cdrest__json_string_token(cdrest__json_run *r)
 {
     size_t end;
     if (cdrest__json_claim(r, CDREST_JSON_STRING, r->pos + 1)) return CDREST_E_JSON_TOKENS;
@@ -908,7 +1145,7 @@ static int cdrest__json_string_token(cdrest__json_run *r)
 }
 
 /* A member's key and the ':' after it; the value that follows hangs off the key. */
-static int cdrest__json_key(cdrest__json_run *r)
+CDREST__JSON_HOT int cdrest__json_key(cdrest__json_run *r)
 {
     int rc;
     if (r->js[r->pos] != '"')
@@ -927,7 +1164,7 @@ static int cdrest__json_key(cdrest__json_run *r)
 }
 
 /* A string, number or literal at r->pos starting with c. */
-static int cdrest__json_scalar(cdrest__json_run *r, char c)
+CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
 {
     size_t end;
     int type;
@@ -949,7 +1186,7 @@ static int cdrest__json_scalar(cdrest__json_run *r, char c)
 }
 
 /* One step at a non-blank byte: a key, a value, or an empty container's closer. */
-static int cdrest__json_step(cdrest__json_run *r)
+CDREST__JSON_HOT int cdrest__json_step(cdrest__json_run *r)
 {
     char c = r->js[r->pos];
     int rc;
@@ -1019,7 +1256,7 @@ CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t le
     if (!p || (!js && len) || ntoks < 0) return CDREST_E_ARG;
     if (p->error) return CDREST_E_JSON;
     if (!cdrest__json_resume_ok(p, toks, ntoks, counting)) return CDREST_E_ARG;
-    if (len > (size_t)INT_MAX - 1) {
+    if (len > (size_t)INT_MAX) { /* spans are ints */
         cdrest__json_fail(p, CDREST_JSON_ERR_TOOBIG, (size_t)INT_MAX);
         return CDREST_E_JSON;
     }
@@ -2127,9 +2364,18 @@ static int cdrest__sock_alive(void *self) {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+static void cdrest__posix_sleep_ms(void *self, int ms) {
+    struct timespec ts;
+    (void)self;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
 static const cdrest_transport cdrest__posix = {
     cdrest__sock_connect, cdrest__sock_read, cdrest__sock_write,
-    cdrest__sock_close, cdrest__sock_alive, cdrest__posix_now_ms
+    cdrest__sock_close, cdrest__sock_alive, cdrest__posix_now_ms, cdrest__posix_sleep_ms
 };
 
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
@@ -2145,6 +2391,14 @@ static int64_t cdrest__now_ms(cdrest_client *c) {
     return cdrest__posix_now_ms(NULL);
 #else
     return 0;
+#endif
+}
+
+static void cdrest__sleep_ms(cdrest_client *c, int ms) {
+    if (ms <= 0) return;
+    if (c->tp->sleep_ms) c->tp->sleep_ms(c->tp_self, ms);
+#ifndef CDREST_NO_SOCKETS
+    else cdrest__posix_sleep_ms(NULL, ms);
 #endif
 }
 
@@ -3282,12 +3536,1018 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
     if (c->owns_toks && c->toks) CDREST_FREE(c->cfg.alloc_ctx, c->toks);
     if (c->out) CDREST_FREE(c->cfg.alloc_ctx, c->out);
     if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
-    c->buf = c->out = c->body = NULL;
+    if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
+    c->buf = c->out = c->body = c->target = NULL;
     c->toks = NULL;
     cdrest__wipe(c->password, sizeof c->password);
     cdrest__wipe(c->token, sizeof c->token);
     cdrest__wipe(c->session_id, sizeof c->session_id);
     cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+}
+
+/* --- building targets and bodies ---------------------------------------------------- */
+
+/* A growing string in one of the client's buffers; errors are sticky. */
+typedef struct cdrest__sb {
+    cdrest_client *c;
+    char **buf;
+    size_t *cap;
+    size_t len;
+    int rc;
+} cdrest__sb;
+
+static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t *cap) {
+    b->c = c;
+    b->buf = buf;
+    b->cap = cap;
+    b->len = 0;
+    b->rc = 0;
+}
+
+static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + n + 1, 0, "the request")) != 0) return;
+    memcpy(*b->buf + b->len, s, n);
+    b->len += n;
+    (*b->buf)[b->len] = 0;
+}
+
+static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, strlen(s)); }
+
+static void cdrest__sb_pct(cdrest__sb *b, const char *s, int mode) {
+    size_t n = strlen(s), need = cdrest_percent_encode(NULL, 0, s, n, mode);
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + need + 1, 0, "the request")) != 0) return;
+    cdrest_percent_encode(*b->buf + b->len, need + 1, s, n, mode);
+    b->len += need;
+}
+
+/* Query parameters: "?a=1&b=2" (or "&..." after an existing query). */
+static void cdrest__sb_query(cdrest__sb *b, const cdrest_param *q, int *has_query) {
+    for (; q && q->name; q++) {
+        if (!q->value) continue;
+        cdrest__sb_str(b, *has_query ? "&" : "?");
+        *has_query = 1;
+        cdrest__sb_pct(b, q->name, CDREST_PCT_QUERY);
+        cdrest__sb_str(b, "=");
+        cdrest__sb_pct(b, q->value, CDREST_PCT_QUERY);
+    }
+}
+
+/* Start c->target as "/rest/v1.0<prefix>" followed by an encoded name, if any. */
+static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
+    cdrest__sb b;
+    cdrest__sb_init(&b, c, &c->target, &c->target_cap);
+    cdrest__sb_str(&b, "/rest/v1.0");
+    cdrest__sb_str(&b, prefix);
+    if (name) cdrest__sb_pct(&b, name, mode);
+    return b;
+}
+
+static int cdrest__valid_utf8_error(cdrest_client *c, int rc) {
+    if (rc == CDREST_E_ARG) return cdrest__fail(&c->err, rc, "a parameter is not valid UTF-8 text");
+    return cdrest__fail(&c->err, rc, "the request body could not be built (%s)", cdrest_strerror(rc));
+}
+
+static void cdrest__jw_params(cdrest_json_writer *w, const cdrest_param *p) {
+    for (; p && p->name; p++) {
+        if (!p->value) continue;
+        cdrest_jw_key(w, p->name);
+        cdrest_jw_string(w, p->value);
+    }
+}
+
+/* The JSON object body {fields..., ctx..., extra..., "actualParameter":[...]} into c->body at
+   offset `at` (0 for a call; after the call's own body for a login in between). */
+static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *fields, const cdrest_param *ctx,
+                              const cdrest_param *extra, const cdrest_param *actual, size_t *len) {
+    for (;;) {
+        cdrest_json_writer w;
+        int rc;
+        cdrest_jw_init(&w, c->body ? c->body + at : NULL, c->body ? c->body_cap - at : 0);
+        cdrest_jw_object_begin(&w);
+        cdrest__jw_params(&w, fields);
+        cdrest__jw_params(&w, ctx);
+        cdrest__jw_params(&w, extra);
+        if (actual) {
+            const cdrest_param *a;
+            cdrest_jw_key(&w, "actualParameter");
+            cdrest_jw_array_begin(&w);
+            for (a = actual; a->name; a++) {
+                cdrest_jw_object_begin(&w);
+                cdrest_jw_key(&w, "actualParameterName");
+                cdrest_jw_string(&w, a->name);
+                cdrest_jw_key(&w, "value");
+                cdrest_jw_string(&w, a->value ? a->value : "");
+                cdrest_jw_object_end(&w);
+            }
+            cdrest_jw_array_end(&w);
+        }
+        cdrest_jw_object_end(&w);
+        rc = cdrest_jw_finish(&w);
+        if (rc == 0) {
+            *len = w.len;
+            return 0;
+        }
+        if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, at + w.len + 1, 0, "the request body")) != 0) return rc;
+    }
+}
+
+/* --- answers: JSON, and the server's errors ------------------------------------------ */
+
+static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
+    cdrest_json_parser p;
+    cdrest_json_init(&p);
+    c->ntoks = 0;
+    for (;;) {
+        int n = c->toks ? cdrest_json_parse(&p, js, len, c->toks, c->toks_cap) : CDREST_E_JSON_TOKENS;
+        if (n >= 0) {
+            c->ntoks = n;
+            return 0;
+        }
+        if (n == CDREST_E_JSON_TOKENS) {
+            size_t want = c->toks_cap ? (size_t)c->toks_cap * 2 : 64, bytes;
+            cdrest_json_tok *t;
+            if (!c->owns_toks || want > (size_t)INT_MAX / 2)
+                return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens", c->toks_cap);
+            bytes = want * sizeof *t;
+            t = (cdrest_json_tok *)CDREST_REALLOC(c->cfg.alloc_ctx, c->toks, bytes);
+            if (!t) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for JSON tokens)", (unsigned long)bytes);
+            c->toks = t;
+            c->toks_cap = (int)want;
+            continue;
+        }
+        return cdrest__fail(&c->err, CDREST_E_JSON, "the server's answer is not valid JSON: %s at byte %lu",
+                            cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
+    }
+}
+
+/* Copy string token i into dst (truncated with "..." when long; "" when absent). */
+static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst, size_t cap) {
+    size_t len;
+    dst[0] = 0;
+    if (i < 0) return;
+    if (cdrest_json_string(js, c->toks, i, dst, cap, &len) == CDREST_E_TOOLARGE && cap > 4) {
+        const cdrest_json_tok *t = &c->toks[i];
+        size_t n = (size_t)(t->end - t->start);
+        if (n > cap - 4) n = cap - 4;
+        memcpy(dst, js + t->start, n);
+        memcpy(dst + n, "...", 4);
+    }
+}
+
+/* A short, printable excerpt of a non-JSON body (an HTML error page, say): its
+   <title> if it has one, else the start with control characters blanked. */
+static void cdrest__excerpt(const char *body, size_t len, char *out, size_t cap) {
+    const char *t = NULL, *e = NULL;
+    size_t i, o = 0;
+    if (len > 4096) len = 4096;
+    for (i = 0; i + 7 <= len; i++)
+        if (cdrest__ieq(body + i, 7, "<title>")) {
+            t = body + i + 7;
+            break;
+        }
+    if (t) {
+        for (e = t; e < body + len && *e != '<'; e++) {
+        }
+        body = t;
+        len = (size_t)(e - t);
+    }
+    for (i = 0; i < len && o + 4 < cap; i++) {
+        unsigned char ch = (unsigned char)body[i];
+        if (ch < 0x20 || ch == 0x7f) ch = ' ';
+        if (ch == ' ' && o && out[o - 1] == ' ') continue;
+        out[o++] = (char)ch;
+    }
+    if (i < len && o + 4 <= cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = 0;
+}
+
+static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {
+    int code = r->status == 401 ? CDREST_E_AUTH : CDREST_E_SERVER;
+    cdrest_error *e = &c->err;
+    e->http_status = r->status;
+    if (r->body_len && cdrest__parse_answer(c, r->body, r->body_len) == 0 && c->ntoks > 0 &&
+        c->toks[0].type == CDREST_JSON_OBJECT) {
+        int env = cdrest_json_find(r->body, c->toks, c->ntoks, 0, "error");
+        int root = env >= 0 && c->toks[env].type == CDREST_JSON_OBJECT ? env : 0;
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "code"), e->server_code, sizeof e->server_code);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "message"), e->server_message, sizeof e->server_message);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "details"), e->server_details, sizeof e->server_details);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "where"), e->server_where, sizeof e->server_where);
+        if (e->server_code[0] || e->server_message[0]) {
+            cdrest__fail(e, code, "%.63s%s%.180s [%d]", e->server_code[0] ? e->server_code : "error", ": ",
+                         e->server_message[0] ? e->server_message : "(no message)", r->status);
+            return code;
+        }
+    }
+    {
+        char excerpt[120];
+        cdrest__excerpt(r->body, r->body_len, excerpt, sizeof excerpt);
+        return cdrest__fail(e, r->status == 401 ? CDREST_E_AUTH : CDREST_E_HTTP, "HTTP %d %.*s from the server, not a CD answer%s%s",
+                            r->status, (int)(r->reason_len > 40 ? 40 : r->reason_len), r->reason, excerpt[0] ? ": " : "",
+                            excerpt);
+    }
+}
+
+static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_doc *out) {
+    int rc;
+    if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
+    c->ntoks = 0;
+    if (r->body_len && (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0) return rc;
+    if (out) {
+        out->json = r->body;
+        out->len = r->body_len;
+        out->toks = c->toks;
+        out->ntoks = c->ntoks;
+    }
+    return 0;
+}
+
+/* --- sending a CD request with the client's authentication ----------------------------- */
+
+static int cdrest__cd_send(cdrest_client *c, const char *method, const char *target, const char *body,
+                           size_t body_len, int with_auth, cdrest_response *resp) {
+    cdrest_header h[5];
+    cdrest_request req;
+    char basic[900], cookie[300];
+    int n = 0, rc;
+    h[n].name = "Accept";
+    h[n++].value = "application/json";
+    h[n].name = "Content-Type"; /* on every request: newer servers refuse requests without it */
+    h[n++].value = "application/json";
+    if (with_auth && c->cfg.basic_auth) {
+        char cred[520];
+        size_t len = (size_t)snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
+        memcpy(basic, "Basic ", 6);
+        cdrest_base64_encode(basic + 6, sizeof basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
+        cdrest__wipe(cred, sizeof cred);
+        h[n].name = "Authorization";
+        h[n++].value = basic;
+    } else if (with_auth && c->session_id[0]) {
+        snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+        h[n].name = "Cookie";
+        h[n++].value = cookie;
+        h[n].name = "sessionId";
+        h[n++].value = c->session_id;
+    }
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.target = target;
+    req.headers = h;
+    req.nheaders = n;
+    req.body = body;
+    req.body_len = body_len;
+    rc = cdrest_http(c, &req, resp);
+    cdrest__wipe(basic, sizeof basic);
+    return rc;
+}
+
+static int cdrest__has_credentials(const cdrest_client *c) {
+    return (c->user[0] && c->password[0]) || c->token[0];
+}
+
+/* Log in with the held credentials; the body is built in c->body after `at` bytes
+   (which may hold the body of the call waiting to be retried). */
+static int cdrest__login_at(cdrest_client *c, size_t at) {
+    cdrest_param fields[3];
+    cdrest_response r;
+    size_t len;
+    int rc, id;
+    if (!cdrest__has_credentials(c))
+        return cdrest__fail(&c->err, CDREST_E_AUTH, "no credentials to log in with (set user and password, or a token)");
+    if (c->token[0]) {
+        fields[0].name = "token";
+        fields[0].value = c->token;
+        fields[1].name = NULL;
+    } else {
+        fields[0].name = "userName";
+        fields[0].value = c->user;
+        fields[1].name = "password";
+        fields[1].value = c->password;
+        fields[2].name = NULL;
+    }
+    c->session_id[0] = 0;
+    rc = cdrest__build_body(c, at, fields, NULL, NULL, NULL, &len);
+    if (rc == 0) rc = cdrest__cd_send(c, "POST", "/rest/v1.0/sessions", c->body + at, len, 0, &r);
+    if (c->body) cdrest__wipe(c->body + at, c->body_cap - at); /* the password was in it */
+    if (rc) return rc;
+    if ((rc = cdrest__cd_result(c, &r, NULL)) != 0) {
+        if (r.status == 401 || r.status == 403) c->err.code = rc = CDREST_E_AUTH;
+        return rc;
+    }
+    id = c->ntoks ? cdrest_json_find(r.body, c->toks, c->ntoks, 0, "sessionId") : -1;
+    if (id < 0 || cdrest_json_string(r.body, c->toks, id, c->session_id, sizeof c->session_id, &len) != 0 || !len ||
+        cdrest__has_crlf_nul(c->session_id, len)) {
+        c->session_id[0] = 0;
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no usable sessionId");
+    }
+    return 0;
+}
+
+CDRESTDEF int cdrest_login(cdrest_client *c) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    return cdrest__login_at(c, 0);
+}
+
+CDRESTDEF int cdrest_logout(cdrest_client *c) {
+    cdrest_response r;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!c->session_id[0]) return 0;
+    rc = cdrest__cd_send(c, "DELETE", "/rest/v1.0/sessions", NULL, 0, 1, &r);
+    cdrest__wipe(c->session_id, sizeof c->session_id);
+    if (rc) return rc;
+    /* best effort: a server without logout (404/501) or an expired session is fine */
+    if (r.status == 404 || r.status == 501 || r.status == 401) return 0;
+    return cdrest__cd_result(c, &r, NULL);
+}
+
+CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) { return c ? c->session_id : ""; }
+
+/* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
+   when credentials are held without a session, and once more after a 401. */
+static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out) {
+    cdrest_response r;
+    int rc;
+    if (out) memset(out, 0, sizeof *out);
+    if (!c->cfg.basic_auth && !c->session_id[0] && cdrest__has_credentials(c) &&
+        (rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0)
+        return rc;
+    rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
+    if (rc) return rc;
+    if (r.status == 401 && !c->cfg.basic_auth && cdrest__has_credentials(c)) {
+        /* the session expired: log in again once and retry */
+        if ((rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0) return rc;
+        rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
+        if (rc) return rc;
+    }
+    return cdrest__cd_result(c, &r, out);
+}
+
+static int cdrest__target_done(cdrest_client *c, cdrest__sb *b) {
+    if (b->rc) return b->rc;
+    (void)c;
+    return 0;
+}
+
+CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path, const cdrest_param *query,
+                          const char *json_body, cdrest_doc *out) {
+    cdrest__sb b;
+    int has_query, rc;
+    size_t body_len = 0;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!method || !path || (path[0] != '/' && path[0] != 0))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: a method and a path starting with '/' are required");
+    b = cdrest__target(c, path, NULL, 0);
+    has_query = strchr(path, '?') != NULL;
+    cdrest__sb_query(&b, query, &has_query);
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if (json_body) {
+        cdrest_json_parser p;
+        body_len = strlen(json_body);
+        cdrest_json_init(&p);
+        if (cdrest_json_parse(&p, json_body, body_len, NULL, 0) < 0)
+            return cdrest__fail(&c->err, CDREST_E_JSON, "the request body is not valid JSON: %s at byte %lu",
+                                cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, body_len + 1, 0, "the request body")) != 0) return rc;
+        memcpy(c->body, json_body, body_len + 1);
+    }
+    return cdrest__cd_call(c, method, json_body != NULL, body_len, out);
+}
+
+/* --- properties ----------------------------------------------------------------------- */
+
+static int cdrest__ctx_has(const cdrest_param *ctx, const char *name) {
+    for (; ctx && ctx->name; ctx++)
+        if (!strcmp(ctx->name, name)) return 1;
+    return 0;
+}
+
+/* Inside a job step (from the environment), /myJob/... and relative paths without a
+   context are resolved through the step's id. */
+static int cdrest__wants_job_step(const cdrest_client *c, const char *path, const cdrest_param *ctx) {
+    if (!c->env_job_step_id[0] || cdrest__ctx_has(ctx, "jobStepId")) return 0;
+    if (path && !strncmp(path, "/my", 3)) return 1;
+    return path && path[0] != '/' && (!ctx || !ctx->name);
+}
+
+static int cdrest__property_target(cdrest_client *c, const char *path, const cdrest_param *ctx, int query) {
+    cdrest__sb b;
+    int has_query = 0;
+    if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
+    b = cdrest__target(c, "/properties/", path, CDREST_PCT_PATH);
+    if (query) {
+        cdrest__sb_query(&b, ctx, &has_query);
+        if (cdrest__wants_job_step(c, path, ctx)) {
+            cdrest_param js[2];
+            js[0].name = "jobStepId";
+            js[0].value = c->env_job_step_id;
+            js[1].name = NULL;
+            cdrest__sb_query(&b, js, &has_query);
+        }
+    }
+    return cdrest__target_done(c, &b);
+}
+
+/* The body parameters: ctx plus the job step from the environment when it applies. */
+static int cdrest__property_body(cdrest_client *c, const char *path, const cdrest_param *fields,
+                                 const cdrest_param *ctx, size_t *len) {
+    cdrest_param job_step[2];
+    job_step[0].name = NULL;
+    if (cdrest__wants_job_step(c, path, ctx)) {
+        job_step[0].name = "jobStepId";
+        job_step[0].value = c->env_job_step_id;
+        job_step[1].name = NULL;
+    }
+    return cdrest__build_body(c, 0, fields, ctx, job_step, NULL, len);
+}
+
+CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out);
+}
+
+CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
+                                        const char **value, size_t *len) {
+    cdrest_doc d;
+    int rc = cdrest_get_property(c, path, ctx, &d), i;
+    size_t n = 0;
+    if (rc) return rc;
+    i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
+    if ((rc = cdrest__grow(c, &c->body, &c->body_cap, i >= 0 ? (size_t)(d.toks[i].end - d.toks[i].start) + 1 : 1, 0,
+                           "the property value")) != 0)
+        return rc;
+    c->body[0] = 0;
+    if (i >= 0 && (rc = cdrest_json_string(d.json, d.toks, i, c->body, c->body_cap, &n)) != 0)
+        return cdrest__fail(&c->err, rc, "the property value could not be decoded");
+    if (value) *value = c->body;
+    if (len) *len = n;
+    return 0;
+}
+
+CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
+                                  cdrest_doc *out) {
+    cdrest_param fields[2];
+    size_t len;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
+    fields[0].name = "value";
+    fields[0].value = value;
+    fields[1].name = NULL;
+    if ((rc = cdrest__property_target(c, path, ctx, 0)) != 0) return rc;
+    if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
+    return cdrest__cd_call(c, "PUT", 1, len, out);
+}
+
+CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
+                                     const cdrest_param *ctx, cdrest_doc *out) {
+    cdrest_param fields[3];
+    cdrest__sb b;
+    size_t len;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
+    fields[0].name = "propertyName";
+    fields[0].value = path;
+    fields[1].name = value ? "value" : NULL;
+    fields[1].value = value;
+    fields[2].name = NULL;
+    b = cdrest__target(c, "/properties", NULL, 0);
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
+    return cdrest__cd_call(c, "POST", 1, len, out);
+}
+
+CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx) {
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
+    return cdrest__cd_call(c, "DELETE", 0, 0, NULL);
+}
+
+/* The propertySheetId of a sheet property or of the context object. */
+static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap) {
+    cdrest_doc d;
+    const char *where;
+    int rc, i;
+    size_t len;
+    if (path && *path) {
+        if ((rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
+        where = "property.propertySheetId";
+    } else {
+        const cdrest_param *p;
+        cdrest__sb b;
+        const char *kind = NULL, *name = NULL;
+        for (p = ctx; p && p->name && !kind; p++) {
+            if (!strcmp(p->name, "projectName")) kind = "/projects/", name = p->value;
+            else if (!strcmp(p->name, "jobId")) kind = "/jobs/", name = p->value;
+        }
+        if (!kind || !name)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
+        b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
+        if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d)) != 0) return rc;
+        where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
+    }
+    i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
+    if (i < 0) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
+    if (cdrest_json_string(d.json, d.toks, i, id, cap, &len) != 0 || !len)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an unusable propertySheetId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
+    char id[128];
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
+    b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out);
+}
+
+CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e) {
+    int item;
+    if (!d || !iter || !e || !d->ntoks) return 0;
+    if (*iter == 0) {
+        int list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "propertySheet.property");
+        if (list < 0) return 0;
+        if (d->toks[list].type == CDREST_JSON_OBJECT) item = list; /* one property, not a list */
+        else item = cdrest_json_first(d->toks, d->ntoks, list);
+    } else if (*iter < 0) {
+        return 0;
+    } else {
+        item = cdrest_json_next(d->toks, d->ntoks, *iter);
+        if (item >= 0 && d->toks[*iter].parent >= 0 && d->toks[d->toks[*iter].parent].type != CDREST_JSON_ARRAY) item = -1;
+    }
+    if (item < 0 || d->toks[item].type != CDREST_JSON_OBJECT) {
+        *iter = -1;
+        return 0;
+    }
+    e->name = cdrest_json_find(d->json, d->toks, d->ntoks, item, "propertyName");
+    e->value = cdrest_json_find(d->json, d->toks, d->ntoks, item, "value");
+    e->sheet_id = cdrest_json_find(d->json, d->toks, d->ntoks, item, "propertySheetId");
+    *iter = item;
+    return 1;
+}
+
+CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path) {
+    if (!d || !d->ntoks) return -1;
+    return cdrest_json_find(d->json, d->toks, d->ntoks, 0, path);
+}
+
+CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap) {
+    size_t len;
+    int i = cdrest_doc_find(d, path);
+    if (cap) buf[0] = 0;
+    if (i < 0) return CDREST_E_ARG;
+    return cdrest_json_string(d->json, d->toks, i, buf, cap, &len);
+}
+
+/* --- artifacts and versions ------------------------------------------------------------ */
+
+/* Split "a:b[:c]" at its first colon into group (NUL-terminated) and the rest. */
+static int cdrest__split_artifact(cdrest_client *c, const char *name, char *group, size_t cap, const char **rest) {
+    const char *colon = name ? strchr(name, ':') : NULL;
+    if (!colon || colon == name || !colon[1])
+        return cdrest__fail(&c->err, CDREST_E_ARG, "an artifact is named groupId:artifactKey");
+    if (cdrest__copy(group, cap, name, (size_t)(colon - name)) != 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "the groupId is too long");
+    *rest = colon + 1;
+    return 0;
+}
+
+/* METHOD /rest/v1.0<prefix><encoded name> with no body. */
+static int cdrest__named_call(cdrest_client *c, const char *method, const char *prefix, const char *name,
+                              cdrest_doc *out) {
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "a name is required");
+    b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    return cdrest__cd_call(c, method, 0, 0, out);
+}
+
+/* POST /rest/v1.0<prefix> with the JSON body {fields..., extra...}. */
+static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdrest_param *fields,
+                               const cdrest_param *extra, const cdrest_param *actual, cdrest_doc *out) {
+    cdrest__sb b = cdrest__target(c, prefix, NULL, 0);
+    size_t len;
+    int rc;
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = cdrest__build_body(c, 0, fields, extra, NULL, actual, &len)) != 0) return rc;
+    return cdrest__cd_call(c, "POST", 1, len, out);
+}
+
+CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
+                                     const cdrest_param *extra, cdrest_doc *out) {
+    cdrest_param f[3];
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!group_id || !*group_id || !artifact_key || !*artifact_key)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
+    f[0].name = "groupId";
+    f[0].value = group_id;
+    f[1].name = "artifactKey";
+    f[1].value = artifact_key;
+    f[2].name = NULL;
+    return cdrest__create_call(c, "/artifacts", f, extra, NULL, out);
+}
+
+CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
+    return cdrest__named_call(c, "GET", "/artifacts/", artifact_name, out);
+}
+
+CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out) {
+    cdrest__sb b;
+    int has_query = 0, rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    b = cdrest__target(c, "/artifacts", NULL, 0);
+    cdrest__sb_query(&b, query, &has_query);
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out);
+}
+
+CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name) {
+    return cdrest__named_call(c, "DELETE", "/artifacts/", artifact_name, NULL);
+}
+
+CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
+                                             const cdrest_param *extra, cdrest_doc *out) {
+    char group[256];
+    const char *key;
+    cdrest_param f[4];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
+    if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
+    f[0].name = "groupId";
+    f[0].value = group;
+    f[1].name = "artifactKey";
+    f[1].value = key;
+    f[2].name = "version";
+    f[2].value = version;
+    f[3].name = NULL;
+    return cdrest__create_call(c, "/artifactVersions", f, extra, NULL, out);
+}
+
+CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out) {
+    return cdrest__named_call(c, "GET", "/artifactVersions/", version_name, out);
+}
+
+CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
+    char group[256];
+    const char *key;
+    cdrest_param q[3];
+    cdrest__sb b;
+    int has_query = 0, rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
+    q[0].name = "groupId";
+    q[0].value = group;
+    q[1].name = "artifactKey";
+    q[1].value = key;
+    q[2].name = NULL;
+    b = cdrest__target(c, "/artifactVersions", NULL, 0);
+    cdrest__sb_query(&b, q, &has_query);
+    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out);
+}
+
+CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name) {
+    return cdrest__named_call(c, "DELETE", "/artifactVersions/", version_name, NULL);
+}
+
+/* --- publishing a version's files (multipart/form-data, streamed) ------------------------ */
+
+typedef struct cdrest__upload {
+    cdrest_client *c;
+    const char *const *files;
+    int nfiles;
+    int file;              /* the file being sent, or nfiles when only the closing text is left */
+    const char *text;      /* text to send before the next file's bytes */
+    size_t text_len, text_pos;
+    char part[600];        /* the current part's header */
+    FILE *fp;
+    uint64_t file_left;    /* bytes of the current file still to send */
+    const uint64_t *sizes;
+    char boundary[48];
+    char tail[64];
+    uint64_t sent, total;
+    cdrest_progress_fn progress;
+    void *progress_ctx;
+} cdrest__upload;
+
+static const char *cdrest__basename(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static size_t cdrest__part_header(const cdrest__upload *u, int i, char *out, size_t cap) {
+    int n = snprintf(out, cap,
+                     "%s--%s\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"%s\"\r\n"
+                     "Content-Type: application/octet-stream\r\n\r\n",
+                     i ? "\r\n" : "", u->boundary, cdrest__basename(u->files[i]));
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* The body, in order: the form fields, then per file its part header and its bytes,
+   then the closing boundary. Each call returns the next piece. A file that shrinks or
+   grows while it is sent fails the upload rather than send a body that lies about its
+   length. */
+static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
+    for (;;) {
+        if (u->text_pos < u->text_len) {
+            size_t k = u->text_len - u->text_pos;
+            if (k > cap) k = cap;
+            memcpy(buf, u->text + u->text_pos, k);
+            u->text_pos += k;
+            return (long)k;
+        }
+        if (u->fp && u->file_left) {
+            size_t want = (uint64_t)cap > u->file_left ? (size_t)u->file_left : cap;
+            size_t got = fread(buf, 1, want, u->fp);
+            if (got != want) return CDREST_E_IO;
+            u->file_left -= got;
+            return (long)got;
+        }
+        if (u->fp) {
+            int extra = fgetc(u->fp);
+            fclose(u->fp);
+            u->fp = NULL;
+            if (extra != EOF) return CDREST_E_IO;
+            u->file++;
+        }
+        u->text_pos = 0;
+        if (u->file < u->nfiles) {
+            if (!(u->fp = fopen(u->files[u->file], "rb"))) return CDREST_E_IO;
+            u->file_left = u->sizes[u->file];
+            u->text = u->part;
+            u->text_len = cdrest__part_header(u, u->file, u->part, sizeof u->part);
+        } else if (u->text != u->tail) {
+            u->text = u->tail;
+            u->text_len = strlen(u->tail);
+        } else {
+            return 0;
+        }
+    }
+}
+
+static long cdrest__upload_read(void *ctx, void *buf, size_t cap) {
+    cdrest__upload *u = (cdrest__upload *)ctx;
+    long n = cdrest__upload_next(u, buf, cap);
+    if (n > 0) {
+        u->sent += (uint64_t)n;
+        if (u->progress) u->progress(u->progress_ctx, u->sent, u->total);
+    }
+    return n;
+}
+
+static int cdrest__file_size(cdrest_client *c, const char *path, uint64_t *size) {
+    FILE *fp = fopen(path, "rb");
+    long n;
+    if (!fp) return cdrest__fail(&c->err, CDREST_E_ARG, "cannot open %s: %s", path, strerror(errno));
+    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0) {
+        fclose(fp);
+        return cdrest__fail(&c->err, CDREST_E_ARG, "cannot read the size of %s", path);
+    }
+    fclose(fp);
+    *size = (uint64_t)n;
+    return 0;
+}
+
+/* The form fields before the files, in c->body. */
+static int cdrest__upload_fields(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                                 const char *repository) {
+    const char *names[5] = {"artifactName", "artifactVersionVersion", "repositoryName", "compress", "commanderSessionId"};
+    const char *values[5];
+    cdrest__sb b;
+    int i;
+    values[0] = artifact;
+    values[1] = version;
+    values[2] = repository;
+    values[3] = "1";
+    values[4] = c->session_id;
+    cdrest__sb_init(&b, c, &c->body, &c->body_cap);
+    for (i = 0; i < 5; i++) {
+        if (cdrest__has_crlf_nul(values[i], strlen(values[i])))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "%s must not contain CR or LF", names[i]);
+        cdrest__sb_str(&b, "--");
+        cdrest__sb_str(&b, u->boundary);
+        cdrest__sb_str(&b, "\r\nContent-Disposition: form-data; name=\"");
+        cdrest__sb_str(&b, names[i]);
+        cdrest__sb_str(&b, "\"\r\n\r\n");
+        cdrest__sb_str(&b, values[i]);
+        cdrest__sb_str(&b, "\r\n");
+    }
+    if (b.rc) return b.rc;
+    u->text = c->body;
+    u->text_len = b.len;
+    return 0;
+}
+
+/* "error [NoSuchRepository]: message" from the upload endpoint, or a 4xx/5xx status. */
+static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
+    const char *b = r->body;
+    c->err.http_status = r->status;
+    if (r->body_len >= 7 && !strncmp(b, "error [", 7)) {
+        const char *close = (const char *)memchr(b + 7, ']', r->body_len - 7);
+        if (close) {
+            const char *msg = close + 1;
+            size_t mlen;
+            cdrest__copy(c->err.server_code, sizeof c->err.server_code, b + 7,
+                         (size_t)(close - b - 7) < sizeof c->err.server_code ? (size_t)(close - b - 7) : 0);
+            while (*msg == ':' || *msg == ' ') msg++;
+            mlen = r->body_len - (size_t)(msg - b);
+            while (mlen && (msg[mlen - 1] == '\n' || msg[mlen - 1] == '\r')) mlen--;
+            cdrest__excerpt(msg, mlen, c->err.server_message, sizeof c->err.server_message);
+            return cdrest__fail(&c->err, CDREST_E_SERVER, "%.63s: %.180s [%d]", c->err.server_code, c->err.server_message, r->status);
+        }
+    }
+    if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
+    return 0;
+}
+
+CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
+                                              const char *repository, const char *const *files, int nfiles,
+                                              cdrest_progress_fn progress, void *progress_ctx) {
+    cdrest__upload u;
+    uint64_t sizes[64];
+    cdrest_request req;
+    cdrest_response r;
+    cdrest_header h[4];
+    char ctype[96], cookie[300];
+    int i, rc, n = 0;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
+    memset(&u, 0, sizeof u);
+    for (i = 0; i < nfiles; i++) {
+        const char *base = cdrest__basename(files[i]);
+        if (!*base || strpbrk(base, "\"\r\n"))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "file names must not be empty or contain quotes, CR or LF");
+        if ((rc = cdrest__file_size(c, files[i], &sizes[i])) != 0) return rc;
+    }
+    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc; /* the form carries a session */
+    snprintf(u.boundary, sizeof u.boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
+             (unsigned long)((uintptr_t)&u >> 4), (unsigned long)(c->connects * 2654435761u));
+    snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
+    u.c = c;
+    u.files = files;
+    u.nfiles = nfiles;
+    u.sizes = sizes;
+    u.progress = progress;
+    u.progress_ctx = progress_ctx;
+    if ((rc = cdrest__upload_fields(c, &u, artifact_name, version, repository ? repository : "default")) != 0) return rc;
+    u.total = u.text_len + strlen(u.tail);
+    for (i = 0; i < nfiles; i++) u.total += cdrest__part_header(&u, i, u.part, sizeof u.part) + sizes[i];
+    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u.boundary);
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[n].name = "Content-Type";
+    h[n++].value = ctype;
+    h[n].name = "Cookie";
+    h[n++].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = "/commander/publishArtifact.php";
+    req.headers = h;
+    req.nheaders = n;
+    req.body_len = (size_t)u.total;
+    req.body_read = cdrest__upload_read;
+    req.body_ctx = &u;
+    rc = cdrest_http(c, &req, &r);
+    if (u.fp) fclose(u.fp);
+    if (rc) return rc;
+    return cdrest__upload_result(c, &r);
+}
+
+/* --- jobs ---------------------------------------------------------------------------- */
+
+/* A string field at `key` or at `obj.key` (servers nest it differently). */
+static void cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
+                              size_t cap) {
+    int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, key);
+    if (i < 0) i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, nested);
+    cdrest__tok_copy(c, d->json, i, dst, cap);
+}
+
+CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
+                                   const cdrest_param *actual, char *job_id, size_t job_id_cap) {
+    static const cdrest_param none[1] = {{NULL, NULL}};
+    cdrest_param f[3];
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
+    f[0].name = "projectName";
+    f[0].value = project;
+    f[1].name = "procedureName";
+    f[1].value = procedure;
+    f[2].name = NULL;
+    job_id[0] = 0;
+    if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d)) != 0) return rc;
+    cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap);
+    if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st) {
+    cdrest__sb b;
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStatus needs a job id");
+    b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "?request=getJobStatus");
+    if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d)) != 0) return rc;
+    memset(st, 0, sizeof *st);
+    cdrest__find_copy(c, &d, "jobId", "job.jobId", st->job_id, sizeof st->job_id);
+    cdrest__find_copy(c, &d, "status", "job.status", st->status, sizeof st->status);
+    cdrest__find_copy(c, &d, "outcome", "job.outcome", st->outcome, sizeof st->outcome);
+    if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getJobStatus answer holds no status");
+    if (!st->job_id[0]) cdrest__copy(st->job_id, sizeof st->job_id, job_id, strlen(job_id) < sizeof st->job_id ? strlen(job_id) : 0);
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out) {
+    return cdrest__named_call(c, "GET", "/jobs/", job_id, out);
+}
+
+CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
+                                  cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
+    int64_t start, now;
+    if (!c || !st) return CDREST_E_ARG;
+    if (interval_ms <= 0) interval_ms = 5000;
+    if (interval_ms < 100) interval_ms = 100;
+    start = cdrest__now_ms(c);
+    for (;;) {
+        int rc = cdrest_get_job_status(c, job_id, st);
+        if (rc) return rc;
+        now = cdrest__now_ms(c);
+        if (progress) progress(progress_ctx, st, now - start);
+        if (!strcmp(st->status, "completed")) return 0;
+        if (deadline_ms > 0 && now - start + interval_ms > deadline_ms) {
+            if (now - start >= deadline_ms)
+                return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "job %s not completed after %ld ms (status %s)", job_id,
+                                    (long)(now - start), st->status);
+            cdrest__sleep_ms(c, (int)(deadline_ms - (now - start)));
+            continue;
+        }
+        cdrest__sleep_ms(c, interval_ms);
+    }
+}
+
+/* --- from the environment of a job step ------------------------------------------------ */
+
+CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) {
+    cdrest_config cfg;
+    char url[400];
+    const char *server = cdrest__env("COMMANDER_SERVER"), *secure = cdrest__env("COMMANDER_SECURE");
+    const char *step = cdrest__env("COMMANDER_JOBSTEPID");
+    int https = !secure || strcmp(secure, "0") != 0, rc;
+    if (!c) return CDREST_E_ARG;
+    if (base) cfg = *base;
+    else memset(&cfg, 0, sizeof cfg);
+    if (!cfg.server) {
+        const char *port = cdrest__env(https ? "COMMANDER_HTTPS_PORT" : "COMMANDER_PORT");
+        if (!server) {
+            memset(c, 0, sizeof *c);
+            return cdrest__fail(&c->err, CDREST_E_ARG, "COMMANDER_SERVER is not set (not inside a CD job step?)");
+        }
+        snprintf(url, sizeof url, strchr(server, ':') ? "%s://[%s]:%s" : "%s://%s:%s", https ? "https" : "http", server,
+                 port ? port : (https ? "8443" : "8000"));
+        cfg.server = url;
+    }
+    if (!cfg.session_id && !cfg.password && !cfg.token) cfg.session_id = cdrest__env("COMMANDER_SESSIONID");
+    if ((rc = cdrest_init(c, &cfg)) != 0) return rc;
+    if (step && cdrest__copy(c->env_job_step_id, sizeof c->env_job_step_id, step, strlen(step)) != 0) {
+        cdrest_free(c);
+        return cdrest__fail(&c->err, CDREST_E_ARG, "COMMANDER_JOBSTEPID is too long");
+    }
+    return 0;
 }
 
 #endif /* CDREST_IMPLEMENTATION_DONE */

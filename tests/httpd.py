@@ -8,6 +8,8 @@ SIGTERM. Endpoints:
   /stats                             "connections=C requests=R"
   /stall                             reads the request and never answers
   /http10                            an HTTP/1.0 response that closes the connection
+  /rest/v1.0/html502                 a proxy's HTML 502 page
+  /rest/v1.0/badjson                 200 with invalid JSON
 Options: --idle-close-ms MS closes connections idle for that long.
 """
 import argparse
@@ -83,6 +85,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_body(("connections=%d requests=%d" % (stats["connections"], stats["requests"])).encode())
         elif url.path == "/stall":
             time.sleep(3600)
+        elif url.path == "/rest/v1.0/html502":
+            page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>\n<hr>nginx</body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+        elif url.path == "/rest/v1.0/badjson":
+            self.send_body(b'{"property": {"value": tru}}', ctype="application/json")
         elif url.path == "/http10":
             self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
             self.close_connection = True

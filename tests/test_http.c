@@ -134,7 +134,7 @@ static long script_write(void *self, const void *buf, size_t len, int timeout_ms
 }
 static void script_close(void *self) { (void)self; }
 static int64_t script_now(void *self) { (void)self; return 0; }
-static const cdrest_transport script_transport = {script_connect, script_read, script_write, script_close, NULL, script_now};
+static const cdrest_transport script_transport = {script_connect, script_read, script_write, script_close, NULL, script_now, NULL};
 
 typedef struct fixture {
     const char *name;

@@ -1,0 +1,138 @@
+#!/bin/sh
+# tests/mkcerts.sh DIR - generate a test PKI with openssl into DIR (created if missing).
+# Used by tests/test_tls.c, `make demo` and the benchmarks. Nothing here is secret.
+#
+# Trust material
+#   ca.pem ca.key          "cdrest test CA" (RSA-2048): the anchor the good certificates chain to
+#   ca.der                 the same certificate in DER
+#   ca-crlf.pem            ca.pem with CRLF line ends
+#   ca-nonl.pem            other-ca.pem + ca.pem, no newline at the very end
+#   ca-bundle.pem          other-ca.pem + ca.pem (two anchors, LF)
+#   cadir/ca.pem           a directory holding ca.pem (plain names)
+#   hashdir/HASH.0         a directory in OpenSSL's c_rehash layout (ca.pem under its hash name)
+#   other-ca.pem .key      "cdrest other CA": a CA the client does not trust by default
+#   inter.pem .key         "cdrest test intermediate" (ECDSA P-256), signed by the test CA
+# Server certificates (all for DNS:localhost, IP:127.0.0.1, IP:::1 unless said otherwise)
+#   rsa.pem rsa.key        RSA-2048 leaf signed by the test CA          (good)
+#   ecdsa.pem ecdsa.key    ECDSA P-256 leaf signed by the test CA      (good)
+#   chain.pem chain.key    ECDSA leaf signed by inter, file = leaf + intermediate (good)
+#   expired.pem            valid 2020-01-01 .. 2020-01-02              (key: rsa.key)
+#   notyet.pem             valid 2090-01-01 .. 2091-01-01              (key: rsa.key)
+#   wrongname.pem          DNS:wrong.example.com only                  (key: rsa.key)
+#   dnsonly.pem            DNS:localhost only, no IP addresses        (key: rsa.key)
+#   selfsigned.pem         self-signed                                 (key: rsa.key)
+#   unknownca.pem          signed by other CA                          (key: rsa.key)
+# Pins (curl's format, sha256 of the SubjectPublicKeyInfo)
+#   rsa.pin ecdsa.pin      "sha256//BASE64" for rsa.key / ecdsa.key (chain.pin for chain.key)
+set -eu
+dir=${1:?usage: mkcerts.sh DIR}
+mkdir -p "$dir"
+cd "$dir"
+command -v openssl >/dev/null || { echo "mkcerts.sh: openssl is not installed" >&2; exit 1; }
+
+# A minimal `openssl ca` setup so that any validity window can be chosen.
+rm -rf db && mkdir db
+: > db/index.txt
+echo 1000 > db/serial
+cat > ca.cnf <<'EOF'
+[ ca ]
+default_ca = testca
+[ testca ]
+database = db/index.txt
+new_certs_dir = db
+serial = db/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+copy_extensions = none
+[ anything ]
+commonName = supplied
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = unused
+[ v3_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ v3_leaf ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+[ v3_wrongname ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:wrong.example.com
+[ v3_dnsonly ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+EOF
+
+q() { "$@" >/dev/null 2>&1 || { echo "mkcerts.sh: failed: $*" >&2; "$@"; exit 1; }; }
+
+rsakey() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
+eckey() { q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+
+# selfca NAME CN: a self-signed CA certificate
+selfca() {
+  q openssl req -config ca.cnf -new -x509 -key "$1.key" -subj "/CN=$2" -days 3650 \
+    -extensions v3_ca -sha256 -out "$1.pem"
+}
+# sign OUT KEY CN ISSUER EXTENSIONS [START END]: a certificate for KEY signed by ISSUER(.pem/.key)
+sign() {
+  out=$1 key=$2 cn=$3 issuer=$4 ext=$5
+  start=${6:-} end=${7:-}
+  q openssl req -config ca.cnf -new -key "$key" -subj "/CN=$cn" -out "$out.csr"
+  if [ -n "$start" ]; then
+    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" \
+      -extfile ca.cnf -extensions "$ext" -startdate "$start" -enddate "$end" -in "$out.csr" -out "$out.pem"
+  else
+    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" \
+      -extfile ca.cnf -extensions "$ext" -days 825 -in "$out.csr" -out "$out.pem"
+  fi
+  rm -f "$out.csr"
+}
+pin() {
+  printf 'sha256//%s\n' "$(openssl pkey -in "$1" -pubout -outform der | openssl dgst -sha256 -binary | openssl base64 -A)"
+}
+
+rsakey ca.key;       selfca ca "cdrest test CA"
+rsakey other-ca.key; selfca other-ca "cdrest other CA"
+eckey inter.key
+sign inter inter.key "cdrest test intermediate" ca v3_ca
+
+rsakey rsa.key
+eckey ecdsa.key
+eckey chain.key
+sign rsa rsa.key localhost ca v3_leaf
+sign ecdsa ecdsa.key localhost ca v3_leaf
+sign chain-leaf chain.key localhost inter v3_leaf
+cat chain-leaf.pem inter.pem > chain.pem
+rm -f chain-leaf.pem
+
+sign expired rsa.key localhost ca v3_leaf 20200101000000Z 20200102000000Z
+sign notyet rsa.key localhost ca v3_leaf 20900101000000Z 20910101000000Z
+sign wrongname rsa.key wrong.example.com ca v3_wrongname
+sign dnsonly rsa.key localhost ca v3_dnsonly
+sign unknownca rsa.key localhost other-ca v3_leaf
+q openssl req -config ca.cnf -new -x509 -key rsa.key -subj "/CN=localhost" -days 825 \
+  -extensions v3_leaf -sha256 -out selfsigned.pem
+
+q openssl x509 -in ca.pem -outform der -out ca.der
+sed 's/$/\r/' ca.pem > ca-crlf.pem
+cat other-ca.pem ca.pem > ca-bundle.pem
+cat other-ca.pem ca.pem | awk 'NR > 1 { print prev } { prev = $0 } END { printf "%s", prev }' > ca-nonl.pem
+rm -rf cadir hashdir && mkdir cadir hashdir
+cp ca.pem cadir/ca.pem
+cp ca.pem "hashdir/$(openssl x509 -in ca.pem -noout -hash).0"
+
+pin rsa.key > rsa.pin
+pin ecdsa.key > ecdsa.pin
+pin chain.key > chain.pin
+rm -rf db ca.cnf
+exit 0

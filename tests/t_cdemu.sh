@@ -1,0 +1,64 @@
+#!/bin/sh
+# The bundled CD emulator (tests/cdemu.py) tested through Python requests.
+# Makes a throwaway certificate, starts the emulator over HTTP (with the python3 first
+# in PATH) and over HTTPS (with /usr/bin/python3, which has requests), runs
+# tests/test_emu_requests.py against them, and always stops them.
+# Ends with one line "N passed, N failed".
+cd "$(dirname "$0")/.." || exit 1
+PY=/usr/bin/python3
+EMU_PY=$(command -v python3 || echo "$PY")
+tmp=$(mktemp -d) || { echo "0 passed, 1 failed"; exit 1; }
+pids=""
+
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+fail() {
+  echo "t_cdemu: $1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+# start NAME PYTHON ARGS...: start an emulator, set $port from its "PORT n" line.
+start() {
+  name=$1
+  shift
+  "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+  pid=$!
+  pids="$pids $pid"
+  port=""
+  i=0
+  while [ $i -lt 150 ]; do
+    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out")
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+    i=$((i + 1))
+  done
+  fail "the $name emulator did not start: $(tail -n 5 "$tmp/$name.log")"
+}
+
+"$PY" -c 'import requests' 2>/dev/null || fail "$PY has no requests module (apt-get install python3-requests)"
+command -v openssl >/dev/null 2>&1 || fail "openssl is needed for the HTTPS tests"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >"$tmp/openssl.log" 2>&1 ||
+  fail "openssl could not make a certificate: $(tail -n 3 "$tmp/openssl.log")"
+
+start http "$EMU_PY" tests/cdemu.py --port 0 --token tok-123 --job-seconds 1
+http_port=$port
+start https "$PY" tests/cdemu.py --port 0 --token tok-123 --job-seconds 1 \
+  --cert "$tmp/cert.pem" --key "$tmp/key.pem" --quiet
+https_port=$port
+
+CDEMU_HTTP_PORT=$http_port CDEMU_HTTPS_PORT=$https_port CDEMU_CA="$tmp/cert.pem" \
+  CDEMU_TMP="$tmp" CDEMU_HTTP_LOG="$tmp/http.log" \
+  "$PY" tests/test_emu_requests.py
+rc=$?
+[ $rc -eq 0 ] || { echo "--- the HTTP emulator's log (tail):" >&2; tail -n 15 "$tmp/http.log" >&2; }
+exit $rc
