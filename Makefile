@@ -10,9 +10,14 @@ TLSLIB  := -lbearssl
 TESTS   := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+.DEFAULT_GOAL := all
+# Fragments owned by their folders (fuzzers, benchmarks, portability, extra test
+# builds); they may add to EXTRA_TEST_BUILD.
+-include $(sort $(wildcard */*.mk))
+
 .PHONY: all deps test test-build header-check demo clean fuzz bench bench-json tsan portability install
 
-all: $(B)/jsoncheck
+all: $(B)/jsoncheck $(B)/cdrest $(B)/quickstart
 
 deps:
 	@tools/deps.sh test
@@ -24,31 +29,42 @@ $(B):
 $(B)/jsoncheck: tests/jsoncheck.c cdrest.h | $(B)
 	$(CC) -std=c99 $(WARN) $(CFLAGS) -I. -o $@ $< $(TLSLIB)
 
+# The command-line tool and the examples.
+$(B)/cdrest: examples/cdrest.c cdrest.h | $(B)
+	$(CC) -std=c99 $(WARN) $(CFLAGS) -I. -o $@ $< $(TLSLIB)
+$(B)/quickstart: examples/quickstart.c cdrest.h | $(B)
+	$(CC) -std=c99 $(WARN) $(CFLAGS) -I. -o $@ $< $(TLSLIB)
+# The CLI built with ASan+UBSan, for the CLI tests.
+$(B)/asan/cdrest: examples/cdrest.c cdrest.h | $(B)
+	$(CC) -std=c99 $(WARN) -g -O1 $(SAN) -I. -o $@ $< $(TLSLIB)
+
 # Each test program twice: with ASan+UBSan, and plain for valgrind.
 $(B)/asan/%: tests/%.c cdrest.h tests/test.h | $(B)
 	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) -g -O1 $(SAN) -I. -Itests -o $@ $< $(TLSLIB) -lpthread
 $(B)/vg/%: tests/%.c cdrest.h tests/test.h | $(B)
 	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) -g -O1 -I. -Itests -o $@ $< $(TLSLIB) -lpthread
 
-test-build: $(addprefix $(B)/asan/,$(TESTS)) $(addprefix $(B)/vg/,$(TESTS)) $(B)/jsoncheck
+test-build: $(addprefix $(B)/asan/,$(TESTS)) $(addprefix $(B)/vg/,$(TESTS)) $(B)/jsoncheck $(EXTRA_TEST_BUILD)
 
 # The header alone, in every supported mode: C99/C11 with gcc and clang, C++, no TLS.
 header-check: | $(B)
 	@printf '#define CDREST_IMPLEMENTATION\n#include "cdrest.h"\nint main(void){return 0;}\n' > $(B)/hdr/one.c
 	@cp $(B)/hdr/one.c $(B)/hdr/one.cpp
-	gcc   -std=c99 $(WARN) -I. -c $(B)/hdr/one.c -o $(B)/hdr/gcc99.o
+	gcc   -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/gcc99.o
 	gcc   -std=c11 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/gcc11.o
-	clang -std=c99 $(WARN) -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99.o
+	clang -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99.o
 	clang -std=c99 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/clang99n.o
-	g++   -std=c++11 -Wall -Wextra -Werror -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/gxx11.o
+	g++   -std=c++11 -Wall -Wextra -Werror -O2 -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/gxx11.o
 	clang++ -std=c++17 -Wall -Wextra -Werror -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/clangxx17.o
 
 test: deps
 	@$(MAKE) --no-print-directory header-check test-build
 	@tests/run.sh
 
+# The main job, end to end: the quickstart and the CLI against the emulator over HTTPS.
+demo: deps
+	@$(MAKE) --no-print-directory $(B)/cdrest $(B)/quickstart
+	@sh tools/demo.sh
+
 clean:
 	rm -rf $(B)
-
-# Fragments owned by their folders (fuzzers, benchmarks, portability matrix).
--include fuzz/fuzz.mk bench/bench.mk tools/portability.mk

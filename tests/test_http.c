@@ -58,6 +58,8 @@ static void test_url(void) {
     CHECK_INT(cdrest_url_parse(&u, "http://host:0", &e), CDREST_E_ARG);
     CHECK_INT(cdrest_url_parse(&u, "http://host:65536", &e), CDREST_E_ARG);
     CHECK_INT(cdrest_url_parse(&u, "http://host:8a", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://host:", &e), CDREST_E_ARG);
+    CHECK_INT(cdrest_url_parse(&u, "http://[::1]:", &e), CDREST_E_ARG);
     CHECK_INT(cdrest_url_parse(&u, "http://[::1", &e), CDREST_E_ARG);
     CHECK_INT(cdrest_url_parse(&u, "http://[::g]", &e), CDREST_E_ARG);
     CHECK_INT(cdrest_url_parse(&u, "http://[1:2:3:4:5:6:7:8:9]", &e), CDREST_E_ARG);

@@ -1,0 +1,297 @@
+/* HTTP proxies through a real one (tinyproxy, started here on loopback): absolute-form
+   requests for http://, CONNECT tunnels for https:// (TLS and the name check end to end
+   with the server), proxy credentials, a refused tunnel, the environment variables and
+   no_proxy. */
+#define CDREST_IMPLEMENTATION
+#include "cdrest.h"
+#include "test.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static char tmpdir[] = "/tmp/cdrest-proxy-XXXXXX";
+
+/* A free loopback port (tinyproxy cannot tell us the one it picked). */
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static int wait_listening(int port) {
+    int i;
+    for (i = 0; i < 100; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons((unsigned short)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) return 1;
+        usleep(50000);
+    }
+    return 0;
+}
+
+/* tinyproxy in the foreground on a free port, optionally requiring credentials. */
+static int start_tinyproxy(const char *name, const char *auth, pid_t *pid) {
+    char conf[256];
+    FILE *f;
+    int port = free_port();
+    snprintf(conf, sizeof conf, "%s/%s.conf", tmpdir, name);
+    f = fopen(conf, "w");
+    if (!f) return 0;
+    fprintf(f, "Port %d\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nMaxClients 20\nLogLevel Error\n", port);
+    if (getuid() == 0) fprintf(f, "User root\nGroup root\n");
+    if (auth) fprintf(f, "BasicAuth %s\n", auth);
+    fclose(f);
+    *pid = fork();
+    if (*pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execlp("tinyproxy", "tinyproxy", "-d", "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    return wait_listening(port) ? port : 0;
+}
+
+static int client(cdrest_client *c, const char *server, const char *proxy, const cdrest_tls_config *tls) {
+    cdrest_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = server;
+    cfg.proxy = proxy;
+    cfg.timeout_ms = 10000;
+    if (tls) cfg.tls = *tls;
+    return cdrest_init(c, &cfg);
+}
+
+static int get(cdrest_client *c, const char *target, cdrest_response *r) {
+    cdrest_request req;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = target;
+    return cdrest_http(c, &req, r);
+}
+
+static void test_http_through_proxy(int http_port, int proxy_port, int auth_port) {
+    cdrest_client c;
+    cdrest_response r;
+    char server[64], proxy[96];
+    snprintf(server, sizeof server, "http://127.0.0.1:%d", http_port);
+    /* absolute-form through the proxy: the proxy adds its Via header */
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
+    CHECK_INT(client(&c, server, proxy, NULL), 0);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_CONTAINS(r.body, "GET /echo");
+    CHECK_CONTAINS(r.body, "Via:");
+    CHECK_INT(get(&c, "/bytes?n=100000", &r), 0); /* more than one request on the client */
+    CHECK_INT((long long)r.body_len, 100000);
+    cdrest_free(&c);
+    /* a proxy that wants credentials: without them its 407 comes back as the answer */
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", auth_port);
+    CHECK_INT(client(&c, server, proxy, NULL), 0);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(r.status, 407);
+    cdrest_free(&c);
+    snprintf(proxy, sizeof proxy, "http://alice:s3cret@127.0.0.1:%d", auth_port);
+    CHECK_INT(client(&c, server, proxy, NULL), 0);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_CONTAINS(r.body, "Via:");
+    CHECK(strstr(r.body, "Proxy-Authorization") == NULL); /* the proxy consumed it */
+    cdrest_free(&c);
+    /* percent-encoded credentials */
+    snprintf(proxy, sizeof proxy, "http://al%%69ce:s3cr%%65t@127.0.0.1:%d", auth_port);
+    CHECK_INT(client(&c, server, proxy, NULL), 0);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(r.status, 200);
+    cdrest_free(&c);
+}
+
+static void test_environment(int http_port, int proxy_port) {
+    cdrest_client c;
+    cdrest_response r;
+    char server[64], proxy[64];
+    snprintf(server, sizeof server, "http://127.0.0.1:%d", http_port);
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
+    setenv("http_proxy", proxy, 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    CHECK_INT(client(&c, server, NULL, NULL), 0);
+    CHECK_INT(c.use_proxy, 1);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_CONTAINS(r.body, "Via:");
+    cdrest_free(&c);
+    /* no_proxy names the host: straight to the server */
+    setenv("no_proxy", "example.com, 127.0.0.1", 1);
+    CHECK_INT(client(&c, server, NULL, NULL), 0);
+    CHECK_INT(c.use_proxy, 0);
+    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK(strstr(r.body, "Via:") == NULL);
+    cdrest_free(&c);
+    setenv("no_proxy", "*", 1);
+    CHECK_INT(client(&c, server, NULL, NULL), 0);
+    CHECK_INT(c.use_proxy, 0);
+    cdrest_free(&c);
+    setenv("no_proxy", "other.example, .example.org", 1);
+    CHECK_INT(client(&c, server, NULL, NULL), 0);
+    CHECK_INT(c.use_proxy, 1);
+    cdrest_free(&c);
+    /* the explicit "no proxy" setting wins over the environment */
+    {
+        cdrest_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = server;
+        cfg.no_proxy = 1;
+        CHECK_INT(cdrest_init(&c, &cfg), 0);
+        CHECK_INT(c.use_proxy, 0);
+        CHECK_INT(get(&c, "/echo", &r), 0);
+        CHECK(strstr(r.body, "Via:") == NULL);
+        cdrest_free(&c);
+    }
+    /* COMMANDER_HTTP_PROXY is honoured too */
+    unsetenv("http_proxy");
+    unsetenv("no_proxy");
+    setenv("COMMANDER_HTTP_PROXY", proxy, 1);
+    CHECK_INT(client(&c, server, NULL, NULL), 0);
+    CHECK_INT(c.use_proxy, 1);
+    cdrest_free(&c);
+    unsetenv("COMMANDER_HTTP_PROXY");
+    /* a proxy URL we cannot use */
+    CHECK_INT(client(&c, server, "socks5://127.0.0.1:1080", NULL), CDREST_E_ARG);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "only http:// proxies");
+    CHECK_INT(client(&c, server, "http://u:pw@127.0.0.1:", NULL), CDREST_E_ARG);
+    CHECK(strstr(cdrest_errmsg(&c), "pw") == NULL);
+}
+
+/* https:// through CONNECT: the certificate is checked against the server's name,
+   end to end; the proxy only relays bytes. */
+static void test_https_through_proxy(int proxy_port, int auth_port) {
+    char certs[256], cmd[600], ca[300], cert[300], key[300], path[300], server[64], proxy[96];
+    char *argv[12];
+    cdrest_tls_config tls;
+    cdrest_client c;
+    cdrest_response r;
+    pid_t emu;
+    int port;
+    snprintf(certs, sizeof certs, "%s/certs", tmpdir);
+    snprintf(cmd, sizeof cmd, "sh %s/mkcerts.sh %s >/dev/null 2>&1", test_dir(), certs);
+    CHECK_INT(system(cmd), 0);
+    snprintf(ca, sizeof ca, "%s/ca.pem", certs);
+    snprintf(cert, sizeof cert, "%s/rsa.pem", certs);
+    snprintf(key, sizeof key, "%s/rsa.key", certs);
+    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
+    argv[0] = (char *)"python3";
+    argv[1] = path;
+    argv[2] = (char *)"--port";
+    argv[3] = (char *)"0";
+    argv[4] = (char *)"--quiet";
+    argv[5] = (char *)"--cert";
+    argv[6] = cert;
+    argv[7] = (char *)"--key";
+    argv[8] = key;
+    argv[9] = NULL;
+    port = test_spawn_server(argv, &emu);
+    CHECK(port > 0);
+    if (port <= 0) return;
+    memset(&tls, 0, sizeof tls);
+    tls.ca_file = ca;
+    snprintf(server, sizeof server, "https://localhost:%d", port);
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
+    CHECK_INT(client(&c, server, proxy, &tls), 0);
+    CHECK_INT(get(&c, "/emu/stats", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(get(&c, "/emu/stats", &r), 0); /* the tunnel is kept alive */
+    CHECK_INT((long long)c.connects, 1);
+    {
+        /* a full CD call through the tunnel */
+        cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+        const char *v;
+        size_t n;
+        cdrest_free(&c);
+        {
+            cdrest_config cfg;
+            memset(&cfg, 0, sizeof cfg);
+            cfg.server = server;
+            cfg.proxy = proxy;
+            cfg.user = "admin";
+            cfg.password = "changeme";
+            cfg.tls = tls;
+            CHECK_INT(cdrest_init(&c, &cfg), 0);
+        }
+        CHECK_INT(cdrest_set_property(&c, "viaProxy", "tunnelled", ctx, NULL), 0);
+        CHECK_INT(cdrest_get_property_value(&c, "viaProxy", ctx, &v, &n), 0);
+        CHECK_STR(v, "tunnelled");
+    }
+    cdrest_free(&c);
+    /* the name check is against the server, not the proxy: a wrong name still fails */
+    snprintf(server, sizeof server, "https://127.0.0.2:%d", port);
+    CHECK_INT(client(&c, server, proxy, &tls), 0);
+    CHECK(get(&c, "/emu/stats", &r) != 0);
+    cdrest_free(&c);
+    /* a proxy wanting credentials refuses the tunnel with its status line */
+    snprintf(server, sizeof server, "https://localhost:%d", port);
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", auth_port);
+    CHECK_INT(client(&c, server, proxy, &tls), 0);
+    CHECK_INT(get(&c, "/emu/stats", &r), CDREST_E_AUTH);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "refused the tunnel");
+    CHECK_CONTAINS(cdrest_errmsg(&c), "407");
+    cdrest_free(&c);
+    snprintf(proxy, sizeof proxy, "http://alice:s3cret@127.0.0.1:%d", auth_port);
+    CHECK_INT(client(&c, server, proxy, &tls), 0);
+    CHECK_INT(get(&c, "/emu/stats", &r), 0);
+    CHECK_INT(r.status, 200);
+    cdrest_free(&c);
+    /* a tunnel to a closed port: the proxy's answer, in words */
+    snprintf(server, sizeof server, "https://localhost:%d", free_port());
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
+    CHECK_INT(client(&c, server, proxy, &tls), 0);
+    CHECK_INT(get(&c, "/", &r), CDREST_E_CONNECT);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "refused the tunnel");
+    cdrest_free(&c);
+    test_stop_server(emu);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", certs);
+    CHECK_INT(system(cmd), 0);
+}
+
+int main(void) {
+    pid_t httpd = 0, proxy = 0, auth = 0;
+    int http_port, proxy_port, auth_port;
+    char path[512];
+    char *argv[3];
+    CHECK(mkdtemp(tmpdir) != NULL);
+    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
+    argv[0] = (char *)"python3";
+    argv[1] = path;
+    argv[2] = NULL;
+    http_port = test_spawn_server(argv, &httpd);
+    proxy_port = start_tinyproxy("open", NULL, &proxy);
+    auth_port = start_tinyproxy("auth", "alice s3cret", &auth);
+    CHECK(http_port > 0 && proxy_port > 0 && auth_port > 0);
+    if (http_port > 0 && proxy_port > 0 && auth_port > 0) {
+        test_http_through_proxy(http_port, proxy_port, auth_port);
+        test_environment(http_port, proxy_port);
+#ifndef CDREST_NO_TLS
+        test_https_through_proxy(proxy_port, auth_port);
+#endif
+    }
+    test_stop_server(httpd);
+    test_stop_server(proxy);
+    test_stop_server(auth);
+    snprintf(path, sizeof path, "rm -rf %s", tmpdir);
+    CHECK_INT(system(path), 0);
+    return test_summary();
+}
