@@ -6,6 +6,8 @@ SIGTERM. Endpoints:
   /bytes?n=N[&chunked=1][&close=1]   N bytes of a known pattern (byte i = i % 251)
   /echo                              the request line, headers and body, as text
   /stats                             "connections=C requests=R"
+  /redirect?to=LOCATION[&code=302]   a redirect
+  /loop                              a redirect to itself
   /stall                             reads the request and never answers
   /http10                            an HTTP/1.0 response that closes the connection
   /rest/v1.0/html502                 a proxy's HTML 502 page
@@ -80,6 +82,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             text = "%s %s\n" % (self.command, self.path)
             text += "".join("%s: %s\n" % (k, v) for k, v in self.headers.items())
             self.send_body(text.encode() + b"\n" + body, ctype="text/plain")
+        elif url.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif url.path == "/redirect":
+            self.send_response(int(q.get("code", "302")))
+            self.send_header("Location", q.get("to", "/echo"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif url.path == "/stats":
             with lock:
                 self.send_body(("connections=%d requests=%d" % (stats["connections"], stats["requests"])).encode())

@@ -653,6 +653,76 @@ static void test_ipv6(void) {
     server_pid = saved;
 }
 
+static void test_redirects(void) {
+    cdrest_client c;
+    cdrest_response r;
+    cdrest_request req;
+    char target[256], stats[64];
+    pid_t other_pid;
+    char path[512];
+    char *argv[5];
+    int other;
+    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
+    argv[0] = (char *)"python3";
+    argv[1] = path;
+    argv[2] = (char *)"--bind";
+    argv[3] = (char *)"127.0.0.2";
+    argv[4] = NULL;
+    other = test_spawn_server(argv, &other_pid);
+    CHECK(other > 0);
+    client_for(&c, "127.0.0.1", server_port, 5000);
+    /* off by default: the 302 is the answer */
+    CHECK_INT(get(&c, "/redirect?to=/bytes%3Fn%3D3", &r), 0);
+    CHECK_INT(r.status, 302);
+    c.cfg.max_redirects = 3;
+    CHECK_INT(get(&c, "/redirect?to=/bytes%3Fn%3D3", &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT((long long)r.body_len, 3);
+    /* an absolute URL to the same origin is followed */
+    snprintf(target, sizeof target, "/redirect?to=http://127.0.0.1:%d/bytes%%3Fn%%3D4&code=301", server_port);
+    CHECK_INT(get(&c, target, &r), 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT((long long)r.body_len, 4);
+    /* another origin is never followed: nothing reaches it */
+    snprintf(target, sizeof target, "/redirect?to=http://127.0.0.2:%d/echo", other);
+    CHECK_INT(get(&c, target, &r), 0);
+    CHECK_INT(r.status, 302);
+    snprintf(target, sizeof target, "/redirect?to=//127.0.0.2:%d/echo", other);
+    CHECK_INT(get(&c, target, &r), 0);
+    CHECK_INT(r.status, 302);
+    /* a loop stops at the hop limit */
+    CHECK_INT(get(&c, "/loop", &r), 0);
+    CHECK_INT(r.status, 302);
+    /* 303 turns a POST into a GET; 307 keeps the method and the body */
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = "/redirect?to=/echo&code=303";
+    req.body = "payload";
+    req.body_len = 7;
+    CHECK_INT(cdrest_http(&c, &req, &r), 0);
+    CHECK_CONTAINS(r.body, "GET /echo");
+    req.target = "/redirect?to=/echo&code=307";
+    CHECK_INT(cdrest_http(&c, &req, &r), 0);
+    CHECK_CONTAINS(r.body, "POST /echo");
+    CHECK_CONTAINS(r.body, "\n\npayload");
+    cdrest_free(&c);
+    if (other > 0) {
+        snprintf(path, sizeof path, "http://127.0.0.2:%d", other);
+        {
+            cdrest_config cfg;
+            memset(&cfg, 0, sizeof cfg);
+            cfg.server = path;
+            cfg.no_proxy = 1;
+            CHECK_INT(cdrest_init(&c, &cfg), 0);
+        }
+        CHECK_INT(get(&c, "/stats", &r), 0);
+        snprintf(stats, sizeof stats, "%.*s", (int)r.body_len, r.body);
+        CHECK_CONTAINS(stats, "requests=1"); /* only this one */
+        cdrest_free(&c);
+        test_stop_server(other_pid);
+    }
+}
+
 int main(void) {
     test_url();
     test_encoders();
@@ -671,6 +741,7 @@ int main(void) {
         test_idle_close();
         test_refused_and_resolve();
         test_ipv6();
+        test_redirects();
         test_stop_server(server_pid);
     }
     return test_summary();
