@@ -1121,6 +1121,10 @@ def parse_multipart(body, ctype):
 
 def redact_target(target):
     path, sep, q = target.partition("?")
+    if path.startswith(REST + "/sessions/"):
+        path = REST + "/sessions/***"
+    if len(target) > 1000:
+        q = q[:1000] + "..."
     if not sep:
         return path
     out = []
@@ -1467,6 +1471,7 @@ class App:
         self.srv = server
         self.store = store
         self.recent = deque(maxlen=200)
+        self.recent_lock = threading.Lock()
 
     @property
     def config(self):
@@ -1493,13 +1498,15 @@ class App:
 
     def record(self, req, status):
         body = req.body
-        self.recent.append({
+        item = {
             "method": req.method, "target": req.target,
             "headers": [[k, v] for k, v in req.hlist],
             "bodyLength": len(body),
             "body": body[:65536].decode("utf-8", "replace"),
             "status": status,
-        })
+        }
+        with self.recent_lock:
+            self.recent.append(item)
 
     # ---- /rest ----
     def rest(self, req):
@@ -2144,7 +2151,8 @@ class App:
         if what == "reset" and m == "POST":
             with st.lock:
                 st.reset()
-            self.recent.clear()
+            with self.recent_lock:
+                self.recent.clear()
             return json_response(200, {})
         if what == "expire-sessions" and m == "POST":
             with st.lock:
@@ -2168,7 +2176,8 @@ class App:
                 n = max(0, min(200, int(q.get("n", "20"))))
             except ValueError:
                 return text_response(400, "n must be a number\n")
-            items = list(self.recent)[-n:] if n else []
+            with self.recent_lock:
+                items = list(self.recent)[-n:] if n else []
             return json_response(200, {"request": items})
         if what == "config":
             if m == "POST":
@@ -2259,8 +2268,10 @@ class Server(ThreadingHTTPServer):
         if self.quiet:
             return
         ms = (time.perf_counter() - t0) * 1000.0
+        line = "%s %s %d %.1fms\n" % (method, target, status, ms)
         try:
-            sys.stderr.write("%s %s %d %.1fms\n" % (method, target, status, ms))
+            with self.log_lock:
+                sys.stderr.write(line)
         except (OSError, ValueError):
             pass
 
@@ -2350,6 +2361,13 @@ def parse_args(argv):
 
 def main(argv=None):
     opts = parse_args(sys.argv[1:] if argv is None else argv)
+    # SIGTERM/SIGINT are blocked before any thread exists (threads inherit the mask) and
+    # taken with sigwait() below: no Python signal handler runs, so none can deadlock on
+    # a lock the main thread holds, and a signal during start-up is simply held pending.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    use_sigwait = hasattr(signal, "pthread_sigmask") and hasattr(signal, "sigwait")
+    if use_sigwait:
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     store = Store(opts.users, opts.tokens)
     if opts.state and os.path.exists(opts.state):
         try:
@@ -2374,13 +2392,13 @@ def main(argv=None):
             return 2
         server.ssl_ctx = ctx
 
-    stop = threading.Event()
+    stopping = []
+    if not use_sigwait:
+        def on_signal(signum, frame):
+            stopping.append(signum)     # a list append takes no lock
 
-    def on_signal(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+        for sig in stop_signals:
+            signal.signal(sig, on_signal)
 
     port = server.server_address[1]
     sys.stdout.write("PORT %d\n" % port)
@@ -2396,8 +2414,11 @@ def main(argv=None):
         saver.start()
     t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     t.start()
-    while not stop.wait(1.0):
-        pass
+    if use_sigwait:
+        signal.sigwait(stop_signals)
+    else:
+        while not stopping:
+            time.sleep(0.1)
     server.shutdown()
     saver_stop.set()
     rc = 0

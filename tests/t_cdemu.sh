@@ -28,6 +28,7 @@ fail() {
 start() {
   name=$1
   shift
+  : >"$tmp/$name.out"
   "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
   pid=$!
   pids="$pids $pid"
@@ -56,9 +57,11 @@ start https "$PY" tests/cdemu.py --port 0 --token tok-123 --job-seconds 1 \
   --cert "$tmp/cert.pem" --key "$tmp/key.pem" --quiet
 https_port=$port
 
+# In the background, so a signal to this script stops everything at once (the test
+# stops the emulators it started itself when it gets SIGTERM).
 CDEMU_HTTP_PORT=$http_port CDEMU_HTTPS_PORT=$https_port CDEMU_CA="$tmp/cert.pem" \
   CDEMU_TMP="$tmp" CDEMU_HTTP_LOG="$tmp/http.log" \
-  "$PY" tests/test_emu_requests.py
-rc=$?
-[ $rc -eq 0 ] || { echo "--- the HTTP emulator's log (tail):" >&2; tail -n 15 "$tmp/http.log" >&2; }
-exit $rc
+  "$PY" tests/test_emu_requests.py &
+test_pid=$!
+pids="$test_pid $pids"
+wait "$test_pid"

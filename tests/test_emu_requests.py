@@ -477,6 +477,10 @@ def test_content_type_and_bodies(base, port):
     eq(status_of(raw_exchange(port, b"GET /rest/v1.0/projects/Default%20\xc3 HTTP/1.1\r\nHost: x\r\n\r\n")),
        400, "raw non-ASCII request target")
     eq(status_of(raw_exchange(port, b"GARBAGE\r\n\r\n")), 400, "garbage request line")
+    eq(status_of(raw_exchange(port, ok + b"Content-Length: 99999999999\r\n\r\n")), 413, "huge Content-Length")
+    eq(status_of(raw_exchange(port, ok + b"X-Big: " + b"x" * 20000 + b"\r\n\r\n")), 431, "oversized head")
+    eq(status_of(raw_exchange(port, ok + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")), 400,
+       "malformed chunk size")
     r = raw_exchange(port, ok.replace(b"projects/Default", b"properties/bad%zzescape?projectName=Default")
                      + b"Connection: close\r\n\r\n")
     check(status_of(r) == 400 and b'"InvalidArgument"' in r, "malformed percent-escape in a path: %r" % r[:200])
@@ -889,13 +893,20 @@ def test_https(port, ca):
     except requests.exceptions.SSLError:
         check(True, "verification fails without the CA")
     # TLS 1.2 with a BearSSL suite, and session resumption.
+    for suite in ("ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"):
+        c2 = ssl.create_default_context(cafile=ca)
+        c2.maximum_version = ssl.TLSVersion.TLSv1_2
+        c2.set_ciphers(suite)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with c2.wrap_socket(raw, server_hostname="localhost") as t:
+                eq(t.cipher()[0], suite, "BearSSL suite %s accepted" % suite)
     ctx = ssl.create_default_context(cafile=ca)
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ctx.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305")
+    ctx.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as t:
             eq(t.version(), "TLSv1.2", "TLS 1.2 negotiated")
-            eq(t.cipher()[0], "ECDHE-RSA-AES128-GCM-SHA256", "a BearSSL-supported suite")
+            eq(t.cipher()[0], "ECDHE-RSA-AES128-GCM-SHA256", "BearSSL suite ECDHE-RSA-AES128-GCM-SHA256")
             t.sendall(b"GET /emu/stats HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             data = b""
             while True:
@@ -962,6 +973,21 @@ def test_state():
     e2.stop()
 
 
+def test_ipv6():
+    try:
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        print("  (no IPv6 loopback here: --bind ::1 not tested)")
+        return
+    e = Emu("--bind", "::1", "--quiet")
+    r = requests.get("http://[::1]:%d/rest/v1.0/projects/Default" % e.port, headers=JSON_HEADERS,
+                     auth=("admin", "changeme"), timeout=TIMEOUT)
+    eq(r.status_code, 200, "--bind ::1 serves on the IPv6 loopback")
+    e.stop()
+
+
 def test_help_and_log():
     out = subprocess.run([sys.executable, CDEMU, "--help"], capture_output=True, text=True, timeout=20)
     eq(out.returncode, 0, "--help exits 0")
@@ -1017,6 +1043,7 @@ def main():
         ("idle closes", test_idle_close),
         ("HTTPS", lambda: test_https(https_port, os.environ["CDEMU_CA"])),
         ("--state", test_state),
+        ("--bind ::1", test_ipv6),
         ("--help and the log", test_help_and_log),
     ]
     try:
@@ -1031,11 +1058,12 @@ def main():
         stop_all()
     print("  total %.1fs" % (time.time() - t_start), flush=True)
     if failed:
-        for e in started:
+        log = os.environ.get("CDEMU_HTTP_LOG")
+        for name in ([log] if log else []) + [e.logname for e in started]:
             try:
-                with open(e.logname, encoding="utf-8", errors="replace") as f:
+                with open(name, encoding="utf-8", errors="replace") as f:
                     tail = f.read().splitlines()[-10:]
-                print("  --- %s:\n    %s" % (e.logname, "\n    ".join(tail)))
+                print("  --- %s:\n    %s" % (name, "\n    ".join(tail)))
             except OSError:
                 pass
     print("%d passed, %d failed" % (passed, failed), flush=True)
