@@ -30,6 +30,11 @@
    CONFIGURATION (define before including the implementation)
      CDREST_STATIC                 make every public function static
      CDREST_NO_TLS                 build without BearSSL (https:// gives CDREST_E_UNSUPPORTED)
+     CDREST_NO_SOCKETS             leave out the POSIX socket transport (bring your own,
+                                   see cdrest_transport; it must then provide now_ms)
+     CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
+                                   (config.buffer, send_buffer, tokens, tls_memory) and a
+                                   request that does not fit fails with CDREST_E_TOOLARGE
      CDREST_MALLOC(ctx,n)          allocator with a user context (config.alloc_ctx);
      CDREST_REALLOC(ctx,p,n)       default: malloc/realloc/free
      CDREST_FREE(ctx,p)
@@ -37,6 +42,7 @@
      CDREST_MAX_HEADER_BYTES       cap on a response's status line + headers (default 65536)
      CDREST_MAX_HEADERS            cap on the number of response headers (default 128)
      CDREST_DEFAULT_MAX_BODY       default cap on a buffered response body (default 64 MiB)
+     CDREST_MAX_TOKENS             cap on the JSON tokens of one answer (default 1048576)
      CDREST_JSON_MAX_DEPTH         deepest nesting the tokenizer accepts (default 512)
      CDREST_ERRMSG_SIZE            size of the readable error line (default 256)
 
@@ -71,7 +77,11 @@
 
 #ifndef CDRESTDEF
 #ifdef CDREST_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define CDRESTDEF static __attribute__((unused)) /* a private copy may leave calls unused */
+#else
 #define CDRESTDEF static
+#endif
 #else
 #define CDRESTDEF extern
 #endif
@@ -85,6 +95,9 @@
 #endif
 #ifndef CDREST_DEFAULT_MAX_BODY
 #define CDREST_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
+#endif
+#ifndef CDREST_MAX_TOKENS
+#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens: ample for a 10,000-property sheet */
 #endif
 #ifndef CDREST_JSON_MAX_DEPTH
 #define CDREST_JSON_MAX_DEPTH 512
@@ -160,9 +173,11 @@ typedef struct cdrest_json_tok {
    gives. A parse that started counting (toks == NULL) must go on counting, and one that
    started filling must go on filling: mixing them is CDREST_E_ARG (init again instead). */
 typedef struct cdrest_json_parser {
-    size_t pos;        /* next byte to read */
-    int toknext;       /* next token index to fill */
-    int toksuper;      /* index of the open container, or -1 */
+    size_t pos;        /* next byte to read (after CDREST_E_JSON_TOKENS: the value that
+                          did not fit) */
+    int toknext;       /* next token index to fill (or count) */
+    int toksuper;      /* the token the next value attaches to (the open container, or
+                          the key awaiting its value), or -1 */
     int depth;         /* current nesting */
     int max_depth;     /* limit, 1..CDREST_JSON_MAX_DEPTH (init sets CDREST_JSON_MAX_DEPTH;
                           a value outside that range means CDREST_JSON_MAX_DEPTH) */
@@ -291,8 +306,8 @@ typedef struct cdrest_url {
    characters with CDREST_E_ARG and a reason in err (may be NULL). */
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err);
 
-/* Percent-encode src[0..n) into dst (NUL-terminated when it fits). Returns the length
-   needed without the NUL; the output is complete only when that is < cap.
+/* Percent-encode src[0..n) into dst, NUL-terminated. Returns the length needed without
+   the NUL; when that is >= cap nothing is written but dst = "" (all or nothing).
    SEGMENT keeps RFC 3986 unreserved characters and sub-delims safe in a path segment
    (never '/', '?', '#', '%'); QUERY keeps only unreserved. Space is always %20. */
 enum { CDREST_PCT_SEGMENT = 0, CDREST_PCT_QUERY = 1, CDREST_PCT_PATH = 2 /* keeps '/' */ };
@@ -348,7 +363,9 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    1.0 and 1.1. A server that accepts nothing but TLS 1.3 answers our hello with a
    protocol_version alert and the call fails with "the server requires TLS 1.3, which
    BearSSL does not support"; a server stuck at TLS 1.0/1.1 fails with its own message.
-   Cipher suites: BearSSL's full client set (ECDHE with AES-GCM and ChaCha20 first).
+   Cipher suites: BearSSL's full client set minus 3DES, forward-secret AEAD suites first
+   (AES-GCM before ChaCha20-Poly1305 where BearSSL uses AES-NI, the other way round
+   elsewhere). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
    source set below (several may be combined); with none set, from the system bundle:
@@ -372,7 +389,7 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    =========================================================================== */
 
 typedef struct cdrest_tls_config {
-    const char *ca_file;      /* PEM file with one or more CA certificates (DER also read) */
+    const char *ca_file;      /* PEM file with one or more CA certificates (or one DER) */
     const char *ca_dir;       /* a directory of PEM files: its OpenSSL hash names (c_rehash,
                                  "ab12cd34.0") if it has any, else its *.pem, *.crt, *.cer */
     const void *ca_blob;      /* PEM or DER certificate(s) in memory */
@@ -428,13 +445,15 @@ typedef struct cdrest_tls_config {
 #endif
 
 /* Memory: a TLS client allocates, at its first https connection, one block of about
-   CDREST_TLS_MEMORY bytes (CDREST_TLS_MEMORY_HALF_DUPLEX with half_duplex), plus one block
-   for trust anchors read from files or blobs (their names and keys: ~70 KB for a full
-   system bundle of ~140 CAs, ~1 KB per private CA; compiled-in anchors cost nothing).
-   To allocate nothing, hand in config.tls_memory / tls_memory_size: at least the size
-   below plus the anchors' bytes (a too-small block fails with CDREST_E_TOOLARGE and says
-   how much is needed). */
-#define CDREST_TLS_STATE_SIZE (12288 + CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
+   CDREST_TLS_MEMORY bytes (45.5 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 29 KB, with half_duplex),
+   plus two for the trust anchors read from files or blobs: their names and keys, and the
+   br_x509_trust_anchor array (~72 KB for a system bundle of ~140 CAs, ~0.5 KB for one
+   private CA; compiled-in anchors cost nothing). Duplicate anchors are kept once. Nothing
+   more is allocated afterwards: handshakes, resumption and records reuse the block.
+   To allocate nothing at all, hand in config.tls_memory / tls_memory_size: at least the
+   size below plus the anchors' bytes and 16 for alignment (a block too small fails with
+   CDREST_E_TOOLARGE and says how much more is needed). */
+#define CDREST_TLS_STATE_SIZE (8704 + CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
 #define CDREST_TLS_MEMORY (CDREST_TLS_STATE_SIZE + 33178)
 #define CDREST_TLS_MEMORY_HALF_DUPLEX (CDREST_TLS_STATE_SIZE + 16709)
 /* ===========================================================================
@@ -457,7 +476,11 @@ typedef struct cdrest_config {
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 */
     size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
-    int max_redirects;          /* 0 = redirects are returned, not followed */
+    /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
+       within the same origin (scheme, host, port): credentials never go elsewhere. A
+       redirect to another origin is returned unfollowed. 303 (and 301/302 after a POST)
+       continue with a GET; requests with a streamed body are never re-sent. */
+    int max_redirects;
     /* "http://[user:pass@]host:port"; NULL = from the environment (COMMANDER_HTTP_PROXY,
        https_proxy/HTTPS_PROXY, http_proxy; no_proxy honoured) unless no_proxy is set. */
     const char *proxy;
@@ -472,8 +495,10 @@ typedef struct cdrest_config {
     void *trace_ctx;
     /* Optional caller memory. Given a buffer, the client never grows it (a larger
        response is CDREST_E_TOOLARGE); the same for tokens. */
-    void *buffer;
+    void *buffer;               /* responses (head + body) */
     size_t buffer_size;
+    void *send_buffer;          /* request targets, heads and JSON bodies */
+    size_t send_buffer_size;
     cdrest_json_tok *tokens;
     int max_tokens;
     void *tls_memory;           /* for the TLS state and I/O buffer, see CDREST_TLS_MEMORY */
@@ -540,6 +565,7 @@ typedef struct cdrest_client {
     void *tp_self;
     cdrest_socket sock;         /* the default transport's state */
     int connected;              /* a stream (and TLS, for https) is open */
+    int tls_active;             /* the stream runs through TLS (after the handshake) */
     unsigned long conn_requests;/* requests served on the current connection */
     unsigned long connects;     /* connections opened by this client */
     struct cdrest__tls *tls;    /* NULL until the first https connection */
@@ -558,6 +584,9 @@ typedef struct cdrest_client {
     int toks_cap;
     int ntoks;                  /* tokens of the last JSON result */
     int owns_buf, owns_toks;
+    int fixed_send;             /* target/out/body live in config.send_buffer */
+    char redirect_target[512];  /* the Location being followed (an absolute path) */
+    int redirecting;            /* sending redirect_target, not base path + target */
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
 } cdrest_client;
@@ -713,6 +742,14 @@ CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf
 #include <assert.h>
 #define CDREST_ASSERT(x) assert(x)
 #endif
+#ifdef CDREST_NO_MALLOC /* every buffer comes from the caller; nothing is allocated */
+#undef CDREST_MALLOC
+#undef CDREST_REALLOC
+#undef CDREST_FREE
+#define CDREST_MALLOC(ctx, n) ((void)(ctx), (void)(n), (void *)0)
+#define CDREST_REALLOC(ctx, p, n) ((void)(ctx), (void)(p), (void)(n), (void *)0)
+#define CDREST_FREE(ctx, p) ((void)(ctx), (void)(p))
+#endif
 #ifndef CDREST_MALLOC
 #define CDREST_MALLOC(ctx, n) ((void)(ctx), malloc(n))
 #define CDREST_REALLOC(ctx, p, n) ((void)(ctx), realloc((p), (n)))
@@ -801,8 +838,8 @@ CDREST__JSON_HOT size_t cdrest__json_skip_plain(const char *js, size_t len, size
     const __m128i space = _mm_set1_epi8(' ');
     while (len - i >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(js + i));
-        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                                    _mm_cmplt_epi8(v, space));
+        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash));
+        __m128i stop = _mm_or_si128(special, _mm_cmplt_epi8(v, space));
         int mask = _mm_movemask_epi8(stop);
         if (mask) return i + (size_t)__builtin_ctz((unsigned)mask);
         i += 16;
@@ -915,8 +952,8 @@ static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, si
 
 /* A string body from js[i] (just after the opening quote). Returns the index of the
    closing quote. Plain runs are skipped in bulk; only the stop bytes are looked at. */
-CDREST__JSON_HOT size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js, size_t len,
-                                       size_t i)
+CDREST__JSON_HOT size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js,
+                                                 size_t len, size_t i)
 {
     for (;;) {
         unsigned char c;
@@ -977,12 +1014,13 @@ static size_t cdrest__json_scan_number(cdrest_json_parser *p, const char *js, si
     return i;
 }
 
-/* Exactly `word` at js[i], not followed by a letter or digit ("truex", "nulll").
-   The error points at the first byte that differs. */
+/* The literal of `type` (true, false, null) exactly at js[i], not followed by a letter
+   or digit ("truex", "nulll"). The error points at the first byte that differs. */
 static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, size_t len,
-                                        size_t i, const char *word, size_t n)
+                                        size_t i, int type)
 {
-    size_t k;
+    const char *word = type == CDREST_JSON_TRUE ? "true" : type == CDREST_JSON_FALSE ? "false" : "null";
+    size_t k, n = type == CDREST_JSON_FALSE ? 5 : 4;
     unsigned char next;
     for (k = 0; k < n; k++)
         if (i + k >= len || js[i + k] != word[k])
@@ -1175,10 +1213,8 @@ CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
     else if (c == 'n') type = CDREST_JSON_NULL;
     else return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
     if (cdrest__json_claim(r, type, r->pos)) return CDREST_E_JSON_TOKENS;
-    if (type == CDREST_JSON_NUMBER) end = cdrest__json_scan_number(r->p, r->js, r->len, r->pos);
-    else if (type == CDREST_JSON_TRUE) end = cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, "true", 4);
-    else if (type == CDREST_JSON_FALSE) end = cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, "false", 5);
-    else end = cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, "null", 4);
+    end = type == CDREST_JSON_NUMBER ? cdrest__json_scan_number(r->p, r->js, r->len, r->pos)
+                                     : cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, type);
     if (end == CDREST__JSON_FAIL) return cdrest__json_scan_failed(r);
     if (r->toks) r->toks[r->toknext - 1].end = (int)end;
     r->pos = end;
@@ -1542,7 +1578,8 @@ CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int nto
 }
 
 /* The text of a number token, or of a string token holding exactly a JSON number
-   (CD sends ids and counts as strings: "jobId": "4711"). */
+   (CD sends ids and counts as strings: "jobId": "4711"). Checked against the grammar
+   either way, so the conversions below may rely on it whatever made the tokens. */
 static int cdrest__json_number_text(const char *js, const cdrest_json_tok *t, int i,
                                     const char **s, size_t *n)
 {
@@ -1550,9 +1587,8 @@ static int cdrest__json_number_text(const char *js, const cdrest_json_tok *t, in
     size_t start;
     if (!js || !cdrest__json_span(t, i, &start, n)) return CDREST_E_ARG;
     *s = js + start;
-    if (t[i].type == CDREST_JSON_NUMBER) return 0;
-    if (t[i].type != CDREST_JSON_STRING || *n == 0) return CDREST_E_JSON;
-    check.error = 0;
+    if ((t[i].type != CDREST_JSON_NUMBER && t[i].type != CDREST_JSON_STRING) || *n == 0)
+        return CDREST_E_JSON;
     if (cdrest__json_scan_number(&check, *s, *n, 0) != *n) return CDREST_E_JSON;
     return 0;
 }
@@ -2111,7 +2147,7 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
             return cdrest__url_fail(err, url, "bad host name");
     }
     u->port = u->https ? 443 : 80;
-    if (port && port < auth_end && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
+    if (port && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
         return cdrest__url_fail(err, url, "bad port (1-65535)");
     if (cdrest__copy(u->host, sizeof u->host, host, (size_t)(host_end - host)) != 0)
         return cdrest__url_fail(err, url, "host too long");
@@ -2133,23 +2169,24 @@ static int cdrest__pct_safe(int ch, int mode) {
 
 CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n, int mode) {
     static const char hex[] = "0123456789ABCDEF";
-    size_t i, o = 0;
+    size_t i, o = 0, need = 0;
+    for (i = 0; i < n; i++) need += cdrest__pct_safe((unsigned char)src[i], mode) ? 1 : 3;
+    if (need >= cap) { /* all or nothing: never a silently shortened name */
+        if (cap) dst[0] = 0;
+        return need;
+    }
     for (i = 0; i < n; i++) {
         int ch = (unsigned char)src[i];
         if (cdrest__pct_safe(ch, mode)) {
-            if (o + 1 < cap) dst[o] = (char)ch;
-            o++;
+            dst[o++] = (char)ch;
         } else {
-            if (o + 3 < cap) {
-                dst[o] = '%';
-                dst[o + 1] = hex[ch >> 4];
-                dst[o + 2] = hex[ch & 15];
-            }
-            o += 3;
+            dst[o++] = '%';
+            dst[o++] = hex[ch >> 4];
+            dst[o++] = hex[ch & 15];
         }
     }
-    if (cap) dst[o < cap ? o : cap - 1] = 0;
-    return o;
+    dst[o] = 0;
+    return need;
 }
 
 CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, size_t n) {
@@ -2439,24 +2476,1579 @@ static int cdrest__tp_write_all(cdrest_client *c, const void *buf, size_t len, i
 
 static void cdrest__tp_close(cdrest_client *c) { c->tp->close(c->tp_self); }
 
-/* TLS implementation: in progress (stubs until the BearSSL layer lands) */
-struct cdrest__tls { int unused; };
+/* ===========================================================================
+   TLS: a BearSSL client over the transport (compiled out by CDREST_NO_TLS). Owns the
+   per-client TLS state (struct cdrest__tls): the engine and its I/O buffer, the trust
+   anchors (loaded once per client), the X.509 checks BearSSL's minimal engine lacks
+   (IP-address hosts, key pins, an insecure mode that still decodes the key), session
+   resumption, and the words for every BearSSL error a user can meet.
+   Calls the transport (cdrest__tp_*, cdrest__now_ms) and the text layer (cdrest__fail).
+   Define CDREST_NO_FILES to leave out reading CA files and directories (then only
+   ca_blob and compiled-in anchors exist: for systems without stdio files or dirent).
+   =========================================================================== */
+
+#ifndef CDREST_NO_TLS
+#include <bearssl.h>
+#ifndef CDREST_NO_FILES
+#include <dirent.h>
+#include <sys/stat.h>
+#endif
+
+/* --- state ------------------------------------------------------------------ */
+
+struct cdrest__tls;
+
+/* Our X.509 engine: BearSSL's minimal engine (or, when verification is off, a bare
+   certificate decoder) plus a copy of the leaf certificate for what it cannot check. */
+typedef struct cdrest__tls_x509 {
+    const br_x509_class *vtable;   /* first: BearSSL calls us through it */
+    struct cdrest__tls *t;
+    union {
+        br_x509_minimal_context minimal;
+        br_x509_decoder_context dec;  /* insecure mode: decodes the leaf's key only */
+    } u;
+    uint32_t certs;                /* certificates seen so far in this chain */
+    uint32_t leaf_size;            /* the leaf's length in bytes */
+    size_t leaf_len;               /* bytes of it kept in leaf[] */
+    unsigned long chains;          /* chains seen: one per full handshake */
+    unsigned char leaf[CDREST_TLS_LEAF_MAX];
+} cdrest__tls_x509;
+
+struct cdrest__tls {
+    br_ssl_client_context cc;
+    cdrest__tls_x509 x509;
+    /* resumption: the last full handshake's session, offered again to the same name */
+    br_ssl_session_parameters session;
+    char session_host[256];
+    int have_session;
+    /* this handshake */
+    char name[256];                /* the name checked (config server_name or the host) */
+    unsigned char ip[16];
+    size_t ip_len;                 /* 4 or 16 when name is an IP literal, else 0 */
+    int64_t now;                   /* unix seconds when the handshake started */
+    int time_unknown;
+    unsigned char first[5];        /* the first bytes the server sent: was it TLS? */
+    size_t first_len;
+    unsigned char key_hash[32];    /* sha256 of the leaf's SubjectPublicKeyInfo */
+    int key_hashed;
+    /* configuration, fixed at the first handshake */
+    int ready;
+    int insecure;
+    unsigned char pins[CDREST_TLS_MAX_PINS][32];
+    int npins;
+    const br_x509_trust_anchor *tas;
+    size_t ntas;
+    void *ta_block;                /* our allocations: the anchors' bytes and array, or NULL */
+    void *ta_array;
+    /* the connection */
+    int open;                      /* handshake done, not yet closed */
+    int eof;                       /* the stream ended */
+    int clean_close;               /* ... with close_notify */
+    int resumed;                   /* the last handshake resumed a session */
+    unsigned long handshakes, resumptions;
+    /* memory */
+    int external;                  /* inside config.tls_memory */
+    unsigned char *pool;           /* the rest of config.tls_memory */
+    size_t pool_left;
+    size_t alloc_size;             /* this struct + I/O buffer */
+    unsigned char *iobuf;
+    size_t iobuf_len;
+};
+
+enum { CDREST__TLS_READY = 0, CDREST__TLS_CLOSED = 1, CDREST__TLS_EOF = 2 };
+
+static void cdrest__tls_wipe(void *p, size_t n) {
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--) *v++ = 0;
+}
+
+/* --- DER reading: just enough of X.509 to find dates, names, SANs --------------- */
+
+typedef struct cdrest__tls_der {
+    const unsigned char *p;
+    size_t n;
+} cdrest__tls_der;
+
+/* Take the next element off *in: its tag and its contents, cut to the bytes present
+   (the leaf may be kept only in part). 1 complete, 2 cut short, 0 none or malformed. */
+static int cdrest__tls_der_take(cdrest__tls_der *in, unsigned *tag, cdrest__tls_der *val) {
+    size_t len, hdr = 2, i, avail;
+    if (in->n < 2 || (in->p[0] & 0x1f) == 0x1f) return 0;
+    *tag = in->p[0];
+    len = in->p[1];
+    if (len & 0x80) {
+        size_t k = len & 0x7f;
+        if (k == 0 || k > 4 || in->n < 2 + k) return 0;
+        for (len = 0, i = 0; i < k; i++) len = (len << 8) | in->p[2 + i];
+        hdr += k;
+    }
+    avail = in->n - hdr;
+    val->p = in->p + hdr;
+    val->n = len < avail ? len : avail;
+    in->p += hdr + val->n;
+    in->n -= hdr + val->n;
+    return len <= avail ? 1 : 2;
+}
+
+/* Take the next element only if it is complete and has this tag. */
+static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_der *val) {
+    unsigned got;
+    return cdrest__tls_der_take(in, &got, val) == 1 && got == tag;
+}
+
+typedef struct cdrest__tls_leafinfo {
+    cdrest__tls_der issuer, validity, subject, exts;
+    int has_dates, has_names, has_exts, cut;
+} cdrest__tls_leafinfo;
+
+/* Locate the parts of the kept leaf certificate we read (exts may be cut short).
+   Returns 0 when it is unreadable. */
+static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+    cdrest__tls_der in, cert, tbs, v;
+    unsigned tag;
+    memset(li, 0, sizeof *li);
+    in.p = x->leaf;
+    in.n = x->leaf_len;
+    li->cut = x->leaf_len < x->leaf_size;
+    if (!cdrest__tls_der_take(&in, &tag, &cert) || tag != 0x30) return 0;
+    if (!cdrest__tls_der_take(&cert, &tag, &tbs) || tag != 0x30) return 0;
+    if (cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0;
+    if (tag == 0xa0 && cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0; /* version, serial */
+    if (!cdrest__tls_der_want(&tbs, 0x30, &v)) return 0;                  /* signature */
+    if (!cdrest__tls_der_want(&tbs, 0x30, &li->issuer)) return 0;
+    li->has_dates = cdrest__tls_der_want(&tbs, 0x30, &li->validity);
+    if (!li->has_dates) return 1;
+    li->has_names = cdrest__tls_der_want(&tbs, 0x30, &li->subject);
+    if (!li->has_names) return 1;
+    while (cdrest__tls_der_take(&tbs, &tag, &v) != 0) {
+        if (tag == 0xa3) {
+            li->exts = v;
+            li->has_exts = 1;
+            break;
+        }
+    }
+    return 1;
+}
+
+/* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
+   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
+static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
+    static const unsigned char oid_san[3] = {0x55, 0x1d, 0x11};
+    cdrest__tls_leafinfo li;
+    cdrest__tls_der seq, ext, oid, val;
+    unsigned tag;
+    if (!cdrest__tls_leaf_parse(x, &li) || !li.has_exts) return li.cut ? -1 : 0;
+    if (!cdrest__tls_der_take(&li.exts, &tag, &seq) || tag != 0x30) return li.cut ? -1 : 0;
+    while (cdrest__tls_der_take(&seq, &tag, &ext) && tag == 0x30) {
+        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) break;
+        if (oid.n != 3 || memcmp(oid.p, oid_san, 3) != 0) continue;
+        if (!cdrest__tls_der_take(&ext, &tag, &val)) break;
+        if (tag == 0x01 && !cdrest__tls_der_take(&ext, &tag, &val)) break; /* critical */
+        if (tag != 0x04 || !cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) break;
+        return 1;
+    }
+    return li.cut ? -1 : 0;
+}
+
+/* 1 if the leaf lists this IP address among its iPAddress SANs, 0 if not, -1 unknown. */
+static int cdrest__tls_leaf_has_ip(const cdrest__tls_x509 *x, const unsigned char *ip, size_t len) {
+    cdrest__tls_der san, v;
+    unsigned tag;
+    int r = cdrest__tls_leaf_san(x, &san);
+    if (r <= 0) return r;
+    while (cdrest__tls_der_take(&san, &tag, &v) == 1)
+        if (tag == 0x87 && v.n == len && memcmp(v.p, ip, len) == 0) return 1;
+    return x->leaf_len < x->leaf_size ? -1 : 0;
+}
+
+/* Append printable text to out (cap bytes, kept NUL-terminated); others become '?'. */
+static void cdrest__tls_cat(char *out, size_t cap, const char *s, size_t n) {
+    size_t o = strlen(out), i;
+    for (i = 0; i < n && o + 1 < cap; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    out[o] = 0;
+}
+
+static void cdrest__tls_cat_ip(char *out, size_t cap, const unsigned char *ip, size_t n) {
+    char b[48];
+    if (n == 4) {
+        snprintf(b, sizeof b, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+    } else if (n == 16) {
+        size_t i, o = 0;
+        for (i = 0; i < 16; i += 2)
+            o += (size_t)snprintf(b + o, sizeof b - o, i ? ":%x" : "%x", (unsigned)(ip[i] << 8 | ip[i + 1]));
+    } else {
+        snprintf(b, sizeof b, "?");
+    }
+    cdrest__tls_cat(out, cap, b, strlen(b));
+}
+
+/* The commonName of a DER Name, as printable text ("" when none). */
+static void cdrest__tls_name_cn(cdrest__tls_der name, char *out, size_t cap) {
+    static const unsigned char oid_cn[3] = {0x55, 0x04, 0x03};
+    cdrest__tls_der rdn, atv, oid, val;
+    unsigned tag;
+    out[0] = 0;
+    while (cdrest__tls_der_want(&name, 0x31, &rdn)) {
+        while (cdrest__tls_der_want(&rdn, 0x30, &atv)) {
+            if (!cdrest__tls_der_want(&atv, 0x06, &oid)) return;
+            if (oid.n == 3 && memcmp(oid.p, oid_cn, 3) == 0 && cdrest__tls_der_take(&atv, &tag, &val) == 1) {
+                out[0] = 0;
+                cdrest__tls_cat(out, cap, (const char *)val.p, val.n);
+            }
+        }
+    }
+}
+
+/* The names a certificate is for (its DNS and IP SANs, else its CN), for messages. */
+static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t cap) {
+    cdrest__tls_der san, v;
+    unsigned tag;
+    int shown = 0;
+    out[0] = 0;
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82 && tag != 0x87) continue;
+            if (shown++) cdrest__tls_cat(out, cap, ", ", 2);
+            if (strlen(out) + 4 >= cap) break;
+            if (tag == 0x82) cdrest__tls_cat(out, cap, (const char *)v.p, v.n);
+            else cdrest__tls_cat_ip(out, cap, v.p, v.n);
+        }
+    }
+    if (!shown) {
+        cdrest__tls_leafinfo li;
+        if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
+    }
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t cdrest__tls_days(int64_t y, int m, int d) {
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* An X.509 UTCTime / GeneralizedTime ("YYMMDDHHMMSSZ" / "YYYYMMDDHHMMSSZ") as unix
+   seconds, and its date as "YYYY-MM-DD" in ymd. 0 if malformed. */
+static int cdrest__tls_der_time(cdrest__tls_der *in, int64_t *secs, char ymd[11]) {
+    cdrest__tls_der v;
+    unsigned tag;
+    int f[7], i, nf, y;
+    size_t pos = 0;
+    if (cdrest__tls_der_take(in, &tag, &v) != 1) return 0;
+    if (!((tag == 0x17 && v.n == 13) || (tag == 0x18 && v.n == 15)) || v.p[v.n - 1] != 'Z') return 0;
+    nf = tag == 0x17 ? 6 : 7;
+    for (i = 0; i < nf; i++, pos += 2) {
+        if (!cdrest__is_digit(v.p[pos]) || !cdrest__is_digit(v.p[pos + 1])) return 0;
+        f[i] = (v.p[pos] - '0') * 10 + (v.p[pos + 1] - '0');
+    }
+    if (tag == 0x17) {
+        y = f[0] < 50 ? 2000 + f[0] : 1900 + f[0];
+        memmove(f + 1, f, 6 * sizeof f[0]);
+    } else {
+        y = f[0] * 100 + f[1];
+    }
+    /* f[2..6] = month, day, hour, minute, second */
+    if (f[2] < 1 || f[2] > 12 || f[3] < 1 || f[3] > 31) return 0;
+    *secs = cdrest__tls_days(y, f[2], f[3]) * 86400 + f[4] * 3600 + f[5] * 60 + f[6];
+    {
+        const int parts[3] = {y, f[2], f[3]};
+        const int widths[3] = {4, 2, 2};
+        char *o = ymd;
+        for (i = 0; i < 3; i++) {
+            int w = widths[i], v = parts[i];
+            if (i) *o++ = '-';
+            while (w-- > 0) {
+                o[w] = (char)('0' + v % 10);
+                v /= 10;
+            }
+            o += widths[i];
+        }
+        *o = 0;
+    }
+    return 1;
+}
+
+/* --- the server key: SubjectPublicKeyInfo for pins ------------------------------ */
+
+typedef struct cdrest__tls_out {
+    unsigned char *p;
+    size_t len, cap;
+} cdrest__tls_out;
+
+static void cdrest__tls_put(cdrest__tls_out *o, const void *d, size_t n) {
+    if (o->len + n <= o->cap) memcpy(o->p + o->len, d, n);
+    o->len += n;
+}
+
+static size_t cdrest__tls_tlv_size(size_t n) { return 1 + (n < 128 ? 1 : n < 256 ? 2 : 3) + n; }
+
+static void cdrest__tls_put_hdr(cdrest__tls_out *o, unsigned tag, size_t n) {
+    unsigned char h[4];
+    size_t k = 0;
+    h[k++] = (unsigned char)tag;
+    if (n >= 256) {
+        h[k++] = 0x82;
+        h[k++] = (unsigned char)(n >> 8);
+    } else if (n >= 128) {
+        h[k++] = 0x81;
+    }
+    h[k++] = (unsigned char)n;
+    cdrest__tls_put(o, h, k);
+}
+
+/* A DER INTEGER's content length for an unsigned big-endian value (leading zeros
+   dropped, one added when the top bit is set). */
+static size_t cdrest__tls_int_size(const unsigned char *v, size_t n) {
+    while (n > 1 && v[0] == 0) v++, n--;
+    return n + (n && (v[0] & 0x80) ? 1 : 0);
+}
+
+static void cdrest__tls_put_int(cdrest__tls_out *o, const unsigned char *v, size_t n) {
+    static const unsigned char zero = 0;
+    while (n > 1 && v[0] == 0) v++, n--;
+    cdrest__tls_put_hdr(o, 0x02, cdrest__tls_int_size(v, n));
+    if (n && (v[0] & 0x80)) cdrest__tls_put(o, &zero, 1);
+    cdrest__tls_put(o, v, n);
+}
+
+/* The key re-encoded as DER SubjectPublicKeyInfo, as `openssl pkey -pubin -outform der`
+   prints it. Returns its length (0: unsupported key, or it did not fit). */
+static size_t cdrest__tls_spki(const br_x509_pkey *pk, unsigned char *buf, size_t cap) {
+    static const unsigned char alg_rsa[15] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                              0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    static const unsigned char oid_ec[9] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+    static const unsigned char p256[10] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    static const unsigned char p384[7] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+    static const unsigned char p521[7] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+    static const unsigned char zero = 0;
+    cdrest__tls_out o;
+    o.p = buf;
+    o.len = 0;
+    o.cap = cap;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        const br_rsa_public_key *k = &pk->key.rsa;
+        size_t seq = cdrest__tls_tlv_size(cdrest__tls_int_size(k->n, k->nlen)) +
+                     cdrest__tls_tlv_size(cdrest__tls_int_size(k->e, k->elen));
+        size_t bits = 1 + cdrest__tls_tlv_size(seq);
+        cdrest__tls_put_hdr(&o, 0x30, sizeof alg_rsa + cdrest__tls_tlv_size(bits));
+        cdrest__tls_put(&o, alg_rsa, sizeof alg_rsa);
+        cdrest__tls_put_hdr(&o, 0x03, bits);
+        cdrest__tls_put(&o, &zero, 1);
+        cdrest__tls_put_hdr(&o, 0x30, seq);
+        cdrest__tls_put_int(&o, k->n, k->nlen);
+        cdrest__tls_put_int(&o, k->e, k->elen);
+    } else if (pk->key_type == BR_KEYTYPE_EC) {
+        const br_ec_public_key *k = &pk->key.ec;
+        const unsigned char *curve;
+        size_t clen, bits = 1 + k->qlen;
+        if (k->curve == BR_EC_secp256r1) curve = p256, clen = sizeof p256;
+        else if (k->curve == BR_EC_secp384r1) curve = p384, clen = sizeof p384;
+        else if (k->curve == BR_EC_secp521r1) curve = p521, clen = sizeof p521;
+        else return 0;
+        cdrest__tls_put_hdr(&o, 0x30, cdrest__tls_tlv_size(sizeof oid_ec + clen) + cdrest__tls_tlv_size(bits));
+        cdrest__tls_put_hdr(&o, 0x30, sizeof oid_ec + clen);
+        cdrest__tls_put(&o, oid_ec, sizeof oid_ec);
+        cdrest__tls_put(&o, curve, clen);
+        cdrest__tls_put_hdr(&o, 0x03, bits);
+        cdrest__tls_put(&o, &zero, 1);
+        cdrest__tls_put(&o, k->q, k->qlen);
+    } else {
+        return 0;
+    }
+    return o.len <= o.cap ? o.len : 0;
+}
+
+/* Hash the server key; 0 if a pin matches (or none is set), else an error number. */
+static unsigned cdrest__tls_check_pins(struct cdrest__tls *t, const br_x509_pkey *pk) {
+    unsigned char spki[640];
+    size_t n;
+    int i;
+    br_sha256_context h;
+    if (t->npins == 0) return 0;
+    if (!pk || (n = cdrest__tls_spki(pk, spki, sizeof spki)) == 0) return BR_ERR_X509_UNSUPPORTED;
+    br_sha256_init(&h);
+    br_sha256_update(&h, spki, n);
+    br_sha256_out(&h, t->key_hash);
+    t->key_hashed = 1;
+    for (i = 0; i < t->npins; i++)
+        if (memcmp(t->pins[i], t->key_hash, 32) == 0) return 0;
+    return CDREST_TLS_ERR_PIN_MISMATCH;
+}
+
+/* --- the X.509 engine BearSSL calls -------------------------------------------- */
+
+static cdrest__tls_x509 *cdrest__tls_x(const br_x509_class *const *ctx) {
+    return (cdrest__tls_x509 *)(void *)ctx;
+}
+
+static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *server_name) {
+    cdrest__tls_x509 *x = cdrest__tls_x(ctx);
+    struct cdrest__tls *t = x->t;
+    x->certs = 0;
+    x->leaf_size = 0;
+    x->leaf_len = 0;
+    x->chains++;
+    if (t->insecure) return;
+    if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
+    else br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(t->now / 86400 + 719528), (uint32_t)(t->now % 86400));
+    /* An IP host was reset with no name: the minimal engine then checks none, and
+       end_chain matches the address against the iPAddress SANs instead. */
+    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, t->ip_len ? NULL : server_name);
+}
+
+static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length) {
+    cdrest__tls_x509 *x = cdrest__tls_x(ctx);
+    if (x->certs == 0) {
+        x->leaf_size = length;
+        if (x->t->insecure) br_x509_decoder_init(&x->u.dec, NULL, NULL);
+    }
+    if (!x->t->insecure) x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
+}
+
+static void cdrest__tls_x_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
+    cdrest__tls_x509 *x = cdrest__tls_x(ctx);
+    if (x->certs == 0) {
+        size_t keep = sizeof x->leaf - x->leaf_len;
+        if (keep > len) keep = len;
+        memcpy(x->leaf + x->leaf_len, buf, keep);
+        x->leaf_len += keep;
+        if (x->t->insecure) br_x509_decoder_push(&x->u.dec, buf, len);
+    }
+    if (!x->t->insecure) x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+}
+
+static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
+    cdrest__tls_x509 *x = cdrest__tls_x(ctx);
+    if (!x->t->insecure) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+    x->certs++;
+}
+
+static unsigned cdrest__tls_x_end_chain(const br_x509_class **ctx) {
+    cdrest__tls_x509 *x = cdrest__tls_x(ctx);
+    struct cdrest__tls *t = x->t;
+    unsigned r;
+    if (t->insecure) {
+        if (x->certs == 0) return BR_ERR_X509_EMPTY_CHAIN;
+        r = (unsigned)br_x509_decoder_last_error(&x->u.dec);
+        if (r != 0) return r;
+        return cdrest__tls_check_pins(t, br_x509_decoder_get_pkey(&x->u.dec));
+    }
+    r = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable);
+    /* Without a clock the minimal engine fell back on the system's: never trust it. */
+    if (t->time_unknown && (r == 0 || r == BR_ERR_X509_EXPIRED)) return BR_ERR_X509_TIME_UNKNOWN;
+    if (r != 0) return r;
+    if (t->ip_len) {
+        int m = cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len);
+        if (m < 0) return x->leaf_len < x->leaf_size ? CDREST_TLS_ERR_CERT_TOO_BIG : BR_ERR_X509_BAD_SERVER_NAME;
+        if (m == 0) return BR_ERR_X509_BAD_SERVER_NAME;
+    }
+    return cdrest__tls_check_pins(t, x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, NULL));
+}
+
+static const br_x509_pkey *cdrest__tls_x_get_pkey(const br_x509_class *const *ctx, unsigned *usages) {
+    cdrest__tls_x509 *x = cdrest__tls_x(ctx);
+    if (x->t->insecure) {
+        if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+        return br_x509_decoder_get_pkey(&x->u.dec);
+    }
+    return x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, usages);
+}
+
+static const br_x509_class cdrest__tls_x509_vtable = {
+    sizeof(cdrest__tls_x509), cdrest__tls_x_start_chain, cdrest__tls_x_start_cert, cdrest__tls_x_append,
+    cdrest__tls_x_end_cert, cdrest__tls_x_end_chain, cdrest__tls_x_get_pkey
+};
+
+/* --- names: is the host an IP literal? ------------------------------------------- */
+
+/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. */
+static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) {
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        while (cdrest__is_digit((unsigned char)*s) && digits < 4) v = v * 10 + (unsigned)(*s++ - '0'), digits++;
+        if (digits == 0 || digits > 3 || v > 255) return 0;
+        out[part] = (unsigned char)v;
+        if (part < 3 && *s++ != '.') return 0;
+    }
+    return *s ? 0 : 4;
+}
+
+/* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
+static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
+    unsigned g[8];
+    int n = 0, gap = -1, i;
+    if (!strchr(s, ':')) return 0;
+    if (s[0] == ':') {
+        if (s[1] != ':') return 0;
+        gap = 0;
+        s += 2;
+    }
+    while (*s) {
+        const char *colon = strchr(s, ':'), *dot = strchr(s, '.');
+        unsigned v = 0;
+        int digits = 0;
+        if (n == 8) return 0;
+        if (dot && (!colon || dot < colon)) {
+            unsigned char v4[4];
+            if (n > 6 || cdrest__tls_ipv4(s, v4) != 4) return 0;
+            g[n++] = (unsigned)(v4[0] << 8 | v4[1]);
+            g[n++] = (unsigned)(v4[2] << 8 | v4[3]);
+            break;
+        }
+        while (digits < 5 && cdrest__hex_value((unsigned char)*s) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)*s++), digits++;
+        if (digits == 0 || digits > 4) return 0;
+        g[n++] = v;
+        if (*s == ':') {
+            s++;
+            if (*s == ':') {
+                if (gap >= 0) return 0;
+                gap = n;
+                s++;
+            } else if (!*s) {
+                return 0;
+            }
+        } else if (*s) {
+            return 0;
+        }
+    }
+    if (gap < 0 ? n != 8 : n > 7) return 0;
+    memset(out, 0, 16);
+    for (i = 0; i < n; i++) {
+        int at = (gap >= 0 && i >= gap) ? 8 - (n - i) : i;
+        out[2 * at] = (unsigned char)(g[i] >> 8);
+        out[2 * at + 1] = (unsigned char)g[i];
+    }
+    return 16;
+}
+
+/* --- pins ------------------------------------------------------------------------ */
+
+/* Decode exactly 44 base64 characters holding 32 bytes. 1 ok, 0 malformed. */
+static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
+    unsigned long acc = 0;
+    int i, bits = 0;
+    size_t o = 0;
+    if (s[43] != '=' || s[42] == '=') return 0;
+    for (i = 0; i < 43; i++) {
+        int ch = (unsigned char)s[i], v;
+        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+        else if (ch == '+') v = 62;
+        else if (ch == '/') v = 63;
+        else return 0;
+        acc = (acc << 6) | (unsigned long)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o < 32) out[o] = (unsigned char)(acc >> bits);
+            o++;
+        }
+    }
+    return o == 32 && (acc & ((1UL << bits) - 1)) == 0;
+}
+
+static int cdrest__tls_parse_pins(cdrest_client *c, struct cdrest__tls *t) {
+    const char *p = c->cfg.tls.pin;
+    t->npins = 0;
+    if (!p) return 0;
+    while (*p) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n > 0 && (*p == ' ' || *p == '\t')) p++, n--;
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (n > 0) {
+            if (n != 52 || memcmp(p, "sha256//", 8) != 0 || !cdrest__tls_b64_32(p + 8, t->pins[t->npins]))
+                return cdrest__fail(&c->err, CDREST_E_ARG,
+                                    "invalid pin: expected sha256//BASE64 (44 characters), several separated by ';'");
+            if (++t->npins == CDREST_TLS_MAX_PINS && end && end[1])
+                return cdrest__fail(&c->err, CDREST_E_ARG, "too many pins (at most %d, CDREST_TLS_MAX_PINS)",
+                                    CDREST_TLS_MAX_PINS);
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* --- trust anchors ------------------------------------------------------------- */
+
+/* Anchors load in one pass over every source: each usable certificate's name and key
+   are appended, serialised, to one growing block (an arena, inside config.tls_memory
+   when given); at the end the br_x509_trust_anchor array is built pointing into it.
+   The loader's scratch lives in the I/O buffer, unused until the engine starts, so
+   loading costs no stack and no extra heap. */
+typedef struct cdrest__tls_loader {
+    cdrest_client *c;
+    struct cdrest__tls *t;
+    br_x509_decoder_context dec;
+    /* PEM, read line by line as the bytes stream in */
+    int line;                      /* this line is: 0 not begun, 1 a marker, 2 data, 3 skipped */
+    size_t mark_len;
+    char mark[80];                 /* a "-----BEGIN ...-----" / "-----END ...-----" line */
+    int in_cert, bad, pad;         /* inside a certificate; its base64 is broken; '=' seen */
+    unsigned long acc;             /* base64 bits not yet output */
+    int bits;
+    size_t out_len;
+    unsigned char out[96];         /* decoded bytes on their way to the X.509 decoder */
+    int dn_overflow;
+    size_t dn_len;
+    size_t got;                    /* certificates taken from the current source */
+    /* the anchors: see cdrest__tls_ld_end for the format */
+    unsigned char *arena;
+    size_t arena_len, arena_cap, arena_need, count;
+    int arena_full;                /* out of memory, or of config.tls_memory */
+    size_t nseen;                  /* anchors taken so far, by hash: duplicates are dropped */
+    uint64_t seen[1024];           /* (a bundle plus its c_rehash directory, say) */
+    unsigned char dn[1024];
+    char path[1024];
+    unsigned char rd[2048];
+} cdrest__tls_loader;
+
+typedef char cdrest__tls_loader_fits_in_iobuf[sizeof(cdrest__tls_loader) <= BR_SSL_BUFSIZE_MONO ? 1 : -1];
+
+static void cdrest__tls_ld_dn(void *ctx, const void *buf, size_t len) {
+    cdrest__tls_loader *ld = (cdrest__tls_loader *)ctx;
+    if (ld->dn_len + len > sizeof ld->dn) {
+        ld->dn_overflow = 1;
+        return;
+    }
+    memcpy(ld->dn + ld->dn_len, buf, len);
+    ld->dn_len += len;
+}
+
+static void cdrest__tls_ld_begin(cdrest__tls_loader *ld) {
+    br_x509_decoder_init(&ld->dec, cdrest__tls_ld_dn, ld);
+    ld->dn_len = 0;
+    ld->dn_overflow = 0;
+}
+
+/* 1 if this anchor (name and key) was taken before in this pass; else remember it. */
+static int cdrest__tls_ld_seen(cdrest__tls_loader *ld, const br_x509_pkey *pk) {
+    br_sha256_context h;
+    unsigned char d[32];
+    uint64_t v = 0;
+    size_t i;
+    br_sha256_init(&h);
+    br_sha256_update(&h, ld->dn, ld->dn_len);
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        br_sha256_update(&h, pk->key.rsa.n, pk->key.rsa.nlen);
+        br_sha256_update(&h, pk->key.rsa.e, pk->key.rsa.elen);
+    } else {
+        br_sha256_update(&h, pk->key.ec.q, pk->key.ec.qlen);
+    }
+    br_sha256_out(&h, d);
+    for (i = 0; i < 8; i++) v = (v << 8) | d[i];
+    for (i = 0; i < ld->nseen; i++)
+        if (ld->seen[i] == v) return 1;
+    if (ld->nseen < sizeof ld->seen / sizeof ld->seen[0]) ld->seen[ld->nseen++] = v;
+    return 0;
+}
+
+/* Room for n more bytes in the arena (growing it unless it is caller memory). */
+static int cdrest__tls_ld_room(cdrest__tls_loader *ld, size_t n) {
+    size_t cap = ld->arena_cap ? ld->arena_cap : 1024;
+    unsigned char *p;
+    if (ld->arena_len + n <= ld->arena_cap) return 1;
+    if (ld->t->external) return 0;
+    while (cap < ld->arena_len + n) cap *= 2;
+    p = (unsigned char *)CDREST_REALLOC(ld->c->cfg.alloc_ctx, ld->arena, cap);
+    if (!p) return 0;
+    ld->arena = p;
+    ld->arena_cap = cap;
+    return 1;
+}
+
+static void cdrest__tls_ld_put(cdrest__tls_loader *ld, const void *p, size_t n, int with_len) {
+    if (with_len) {
+        ld->arena[ld->arena_len++] = (unsigned char)(n >> 8);
+        ld->arena[ld->arena_len++] = (unsigned char)n;
+    }
+    if (n) memcpy(ld->arena + ld->arena_len, p, n);
+    ld->arena_len += n;
+}
+
+/* One certificate decoded: keep its name and key as a trust anchor (as `brssl ta`
+   does), serialised as  len16 DN, flags, key type, curve, len16 n|q, len16 e|"".
+   Certificates BearSSL cannot use (unknown key types, bad encodings) are skipped. */
+static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
+    br_x509_pkey *pk = br_x509_decoder_get_pkey(&ld->dec);
+    const unsigned char *k1, *k2 = NULL;
+    size_t l1, l2 = 0, need;
+    unsigned char meta[3];
+    if (!pk || ld->dn_overflow) return;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        k1 = pk->key.rsa.n, l1 = pk->key.rsa.nlen, k2 = pk->key.rsa.e, l2 = pk->key.rsa.elen;
+    } else if (pk->key_type == BR_KEYTYPE_EC) {
+        k1 = pk->key.ec.q, l1 = pk->key.ec.qlen;
+    } else {
+        return;
+    }
+    ld->got++;
+    if (cdrest__tls_ld_seen(ld, pk)) return;
+    need = 2 + ld->dn_len + 3 + 2 + l1 + 2 + l2;
+    ld->arena_need += need;
+    if (ld->arena_full || !cdrest__tls_ld_room(ld, need)) {
+        ld->arena_full = 1;
+        return;
+    }
+    meta[0] = br_x509_decoder_isCA(&ld->dec) ? 1 : 0;
+    meta[1] = pk->key_type;
+    meta[2] = (unsigned char)(pk->key_type == BR_KEYTYPE_EC ? pk->key.ec.curve : 0);
+    cdrest__tls_ld_put(ld, ld->dn, ld->dn_len, 1);
+    cdrest__tls_ld_put(ld, meta, 3, 0);
+    cdrest__tls_ld_put(ld, k1, l1, 1);
+    cdrest__tls_ld_put(ld, k2, l2, 1);
+    ld->count++;
+}
+
+/* Before each source (file, blob): out of any PEM object, at a line start. */
+static void cdrest__tls_ld_start(cdrest__tls_loader *ld) {
+    ld->line = 0;
+    ld->in_cert = 0;
+}
+
+/* PEM is decoded here rather than with br_pem_decoder: BearSSL's runs a small virtual
+   machine per byte (~1,000 instructions a byte, 80 ms for a system bundle), this loop a
+   few. Rules: objects between "-----BEGIN X-----" and "-----END X-----" lines, only
+   CERTIFICATE and X509 CERTIFICATE taken, CR ignored (CRLF files), base64 lines of any
+   length, whitespace skipped, a last line without its newline still counts. */
+static void cdrest__tls_ld_flush(cdrest__tls_loader *ld) {
+    if (ld->out_len) br_x509_decoder_push(&ld->dec, ld->out, ld->out_len);
+    ld->out_len = 0;
+}
+
+static void cdrest__tls_ld_marker(cdrest__tls_loader *ld) {
+    const char *m = ld->mark;
+    size_t n = ld->mark_len;
+    while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\t')) n--;
+    if (n > 16 && memcmp(m, "-----BEGIN ", 11) == 0 && memcmp(m + n - 5, "-----", 5) == 0) {
+        size_t label = n - 16;
+        ld->in_cert = (label == 11 && memcmp(m + 11, "CERTIFICATE", 11) == 0) ||
+                      (label == 16 && memcmp(m + 11, "X509 CERTIFICATE", 16) == 0);
+        if (ld->in_cert) {
+            cdrest__tls_ld_begin(ld);
+            ld->bad = ld->pad = ld->bits = 0;
+            ld->acc = 0;
+            ld->out_len = 0;
+        }
+    } else if (n > 14 && memcmp(m, "-----END ", 9) == 0 && ld->in_cert) {
+        cdrest__tls_ld_flush(ld);
+        if (!ld->bad) cdrest__tls_ld_end(ld);
+        ld->in_cert = 0;
+    }
+}
+
+static void cdrest__tls_ld_b64(cdrest__tls_loader *ld, int ch) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+    else if (ch == '+') v = 62;
+    else if (ch == '/') v = 63;
+    else if (ch == ' ' || ch == '\t') return;
+    else if (ch == '=') { ld->pad = 1; return; }
+    else { ld->bad = 1; return; }
+    if (ld->pad) ld->bad = 1; /* data after padding */
+    ld->acc = ((ld->acc << 6) | (unsigned long)v) & 0xffffff;
+    ld->bits += 6;
+    if (ld->bits >= 8) {
+        ld->bits -= 8;
+        ld->out[ld->out_len++] = (unsigned char)(ld->acc >> ld->bits);
+        if (ld->out_len == sizeof ld->out) cdrest__tls_ld_flush(ld);
+    }
+}
+
+static void cdrest__tls_ld_text(cdrest__tls_loader *ld, const unsigned char *buf, size_t len) {
+    size_t i;
+    for (i = 0; i < len; i++) {
+        int ch = buf[i];
+        if (ch == '\r') continue;
+        if (ch == '\n') {
+            if (ld->line == 1) cdrest__tls_ld_marker(ld);
+            ld->line = 0;
+            continue;
+        }
+        if (ld->line == 0) {
+            ld->line = ch == '-' ? 1 : ld->in_cert ? 2 : 3;
+            ld->mark_len = 0;
+        }
+        if (ld->line == 2) cdrest__tls_ld_b64(ld, ch);
+        else if (ld->line == 1 && ld->mark_len < sizeof ld->mark) ld->mark[ld->mark_len++] = (char)ch;
+    }
+}
+
+/* The end of a PEM source: a last line without its newline still counts. */
+static void cdrest__tls_ld_text_end(cdrest__tls_loader *ld) {
+    cdrest__tls_ld_text(ld, (const unsigned char *)"\n", 1);
+}
+
+/* One or more DER certificates back to back. */
+static void cdrest__tls_ld_der(cdrest__tls_loader *ld, const unsigned char *buf, size_t len) {
+    cdrest__tls_der in, v;
+    unsigned tag;
+    in.p = buf;
+    in.n = len;
+    for (;;) {
+        const unsigned char *start = in.p;
+        if (cdrest__tls_der_take(&in, &tag, &v) != 1 || tag != 0x30) break;
+        cdrest__tls_ld_begin(ld);
+        br_x509_decoder_push(&ld->dec, start, (size_t)(in.p - start));
+        cdrest__tls_ld_end(ld);
+    }
+}
+
+static int cdrest__tls_is_pem(const unsigned char *buf, size_t len) {
+    size_t i;
+    for (i = 0; i + 10 <= len; i++)
+        if (buf[i] == '-' && memcmp(buf + i, "-----BEGIN", 10) == 0) return 1;
+    return 0;
+}
+
+#ifndef CDREST_NO_FILES
+/* Load a PEM (or single DER) file. 0, or -1 when it cannot be read (err set if code). */
+static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int code,
+                               const char *what) {
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    int der = -1, bad;
+    if (!f) {
+        if (code) cdrest__fail(&c->err, code, "cannot read %s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    while ((n = fread(ld->rd, 1, sizeof ld->rd, f)) > 0) {
+        if (der < 0) {
+            der = ld->rd[0] == 0x30;
+            if (der) cdrest__tls_ld_begin(ld);
+        }
+        if (der) br_x509_decoder_push(&ld->dec, ld->rd, n);
+        else cdrest__tls_ld_text(ld, ld->rd, n);
+    }
+    bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        if (code) cdrest__fail(&c->err, code, "cannot read %s %s: read error", what, path);
+        return -1;
+    }
+    if (der == 1) cdrest__tls_ld_end(ld);
+    else cdrest__tls_ld_text_end(ld);
+    return 0;
+}
+
+/* OpenSSL's hashed names: 8 hex digits, '.', digits ("5ad8a5d6.0"). */
+static int cdrest__tls_is_hash_name(const char *s) {
+    int i;
+    for (i = 0; i < 8; i++)
+        if (cdrest__hex_value((unsigned char)s[i]) < 0) return 0;
+    if (s[8] != '.' || !cdrest__is_digit((unsigned char)s[9])) return 0;
+    for (i = 10; s[i]; i++)
+        if (!cdrest__is_digit((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+static int cdrest__tls_is_cert_name(const char *s) {
+    size_t n = strlen(s);
+    if (n < 5) return 0;
+    s += n - 4;
+    return cdrest__ieq(s, 4, ".pem") || cdrest__ieq(s, 4, ".crt") || cdrest__ieq(s, 4, ".cer");
+}
+
+/* Load a directory: its hashed names when it has any (a c_rehash directory also holds
+   the same certificates under other names, or a bundle), else its .pem, .crt and .cer files. */
+static int cdrest__tls_ld_dir(cdrest_client *c, cdrest__tls_loader *ld, const char *dir, size_t dir_len,
+                              int code, const char *what) {
+    DIR *d;
+    struct dirent *e;
+    int hashed = 0;
+    if (dir_len + 2 >= sizeof ld->path) return cdrest__fail(&c->err, code, "%s: path too long", what);
+    memcpy(ld->path, dir, dir_len);
+    ld->path[dir_len] = 0;
+    d = opendir(ld->path);
+    if (!d) return cdrest__fail(&c->err, code, "cannot open %s %s: %s", what, ld->path, strerror(errno));
+    while ((e = readdir(d)) != NULL)
+        if (cdrest__tls_is_hash_name(e->d_name)) hashed = 1;
+    rewinddir(d);
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        size_t n = strlen(e->d_name);
+        if (hashed ? !cdrest__tls_is_hash_name(e->d_name) : !cdrest__tls_is_cert_name(e->d_name)) continue;
+        if (dir_len + 1 + n >= sizeof ld->path) continue;
+        ld->path[dir_len] = '/';
+        memcpy(ld->path + dir_len + 1, e->d_name, n + 1);
+        if (stat(ld->path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        cdrest__tls_ld_start(ld);
+        cdrest__tls_ld_file(c, ld, ld->path, 0, what);
+    }
+    closedir(d);
+    return 0;
+}
+
+static const char *const cdrest__tls_system_bundles[] = {
+    "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Gentoo, Arch */
+    "/etc/pki/tls/certs/ca-bundle.crt",                  /* RHEL, Fedora, CentOS */
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+    "/etc/ssl/ca-bundle.pem",                            /* SUSE */
+    "/etc/ssl/cert.pem",                                 /* Alpine, macOS, OpenBSD */
+    "/usr/local/share/certs/ca-root-nss.crt",            /* FreeBSD */
+    "/usr/local/etc/ssl/cert.pem",                       /* FreeBSD, NetBSD */
+    NULL
+};
+
+/* The system's anchors: $SSL_CERT_FILE and $SSL_CERT_DIR (':'-separated) when set,
+   else the first bundle that exists. */
+static int cdrest__tls_ld_system(cdrest_client *c, cdrest__tls_loader *ld) {
+    const char *file = getenv("SSL_CERT_FILE"), *dirs = getenv("SSL_CERT_DIR");
+    int i, r;
+    if ((file && *file) || (dirs && *dirs)) {
+        if (file && *file) {
+            cdrest__tls_ld_start(ld);
+            if (cdrest__tls_ld_file(c, ld, file, CDREST_E_TLS, "SSL_CERT_FILE") != 0) return CDREST_E_TLS;
+        }
+        while (dirs && *dirs) {
+            const char *end = strchr(dirs, ':');
+            size_t n = end ? (size_t)(end - dirs) : strlen(dirs);
+            if (n > 0 && (r = cdrest__tls_ld_dir(c, ld, dirs, n, CDREST_E_TLS, "SSL_CERT_DIR")) != 0) return r;
+            dirs = end ? end + 1 : NULL;
+        }
+        return 0;
+    }
+    for (i = 0; cdrest__tls_system_bundles[i]; i++) {
+        cdrest__tls_ld_start(ld);
+        if (cdrest__tls_ld_file(c, ld, cdrest__tls_system_bundles[i], 0, "") == 0) return 0;
+    }
+    return cdrest__fail(&c->err, CDREST_E_TLS,
+                        "no system CA bundle found (%s, ...): set config.tls.ca_file or SSL_CERT_FILE",
+                        cdrest__tls_system_bundles[0]);
+}
+#endif /* CDREST_NO_FILES */
+
+/* Feed every configured source to the loader. 0, or an error with c->err set. */
+static int cdrest__tls_ld_sources(cdrest_client *c, cdrest__tls_loader *ld) {
+    const cdrest_tls_config *tc = &c->cfg.tls;
+    int r;
+    if (tc->ca_blob) {
+        const unsigned char *b = (const unsigned char *)tc->ca_blob;
+        ld->got = 0;
+        cdrest__tls_ld_start(ld);
+        if (cdrest__tls_is_pem(b, tc->ca_blob_len)) {
+            cdrest__tls_ld_text(ld, b, tc->ca_blob_len);
+            cdrest__tls_ld_text_end(ld);
+        } else {
+            cdrest__tls_ld_der(ld, b, tc->ca_blob_len);
+        }
+        if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_ARG, "config.tls.ca_blob holds no usable certificate");
+    }
+#ifndef CDREST_NO_FILES
+    if (tc->ca_file) {
+        ld->got = 0;
+        cdrest__tls_ld_start(ld);
+        if (cdrest__tls_ld_file(c, ld, tc->ca_file, CDREST_E_ARG, "CA file") != 0) return CDREST_E_ARG;
+        if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_ARG, "CA file %s holds no usable certificate", tc->ca_file);
+    }
+    if (tc->ca_dir) {
+        ld->got = 0;
+        if ((r = cdrest__tls_ld_dir(c, ld, tc->ca_dir, strlen(tc->ca_dir), CDREST_E_ARG, "CA directory")) != 0) return r;
+        if (ld->got == 0)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "CA directory %s holds no usable certificate", tc->ca_dir);
+    }
+    if (!tc->ca_blob && !tc->ca_file && !tc->ca_dir && tc->trust_anchors_count == 0) {
+        ld->got = 0;
+        if ((r = cdrest__tls_ld_system(c, ld)) != 0) return r;
+        if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_TLS, "the system CA bundle holds no usable certificate");
+    }
+#else
+    if (tc->ca_file || tc->ca_dir)
+        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "CA files and directories are not built in (CDREST_NO_FILES)");
+    if (!tc->ca_blob && tc->trust_anchors_count == 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "no trust anchors: set config.tls.ca_blob or trust_anchors");
+#endif
+    (void)r;
+    return 0;
+}
+
+/* Read one length-prefixed field of a serialised anchor. */
+static unsigned char *cdrest__tls_ta_field(unsigned char **p, size_t *len) {
+    unsigned char *v = *p + 2;
+    *len = (size_t)((*p)[0] << 8 | (*p)[1]);
+    *p = v + *len;
+    return v;
+}
+
+static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
+    cdrest__tls_loader *ld = (cdrest__tls_loader *)(void *)t->iobuf;
+    const cdrest_tls_config *tc = &c->cfg.tls;
+    size_t ncompiled = tc->trust_anchors_count, total, i, pad = 0, need;
+    br_x509_trust_anchor *tas;
+    unsigned char *p;
+    int r;
+    if (ncompiled && !tc->trust_anchors)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "config.tls.trust_anchors is NULL but its count is not 0");
+    memset(ld, 0, sizeof *ld);
+    ld->c = c;
+    ld->t = t;
+    if (t->external) { /* the arena is the rest of the caller's block */
+        pad = (16 - ((uintptr_t)t->pool & 15)) & 15;
+        ld->arena = t->pool + pad;
+        ld->arena_cap = t->pool_left > pad ? t->pool_left - pad : 0;
+    }
+    r = cdrest__tls_ld_sources(c, ld);
+    if (r == 0 && ld->arena_full && !t->external)
+        r = cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for the trust anchors");
+    total = ncompiled + ld->count;
+    /* the array goes after the arena, 16-aligned */
+    need = pad + ((ld->arena_need + 15) & ~(size_t)15) + total * sizeof(br_x509_trust_anchor);
+    if (r == 0 && t->external && (ld->arena_full || need > t->pool_left))
+        r = cdrest__fail(&c->err, CDREST_E_TOOLARGE, "config.tls_memory is too small for the trust anchors: "
+                         "%lu more bytes needed", (unsigned long)(need - t->pool_left));
+    if (r != 0 || ld->count == 0) {
+        if (!t->external && ld->arena) CDREST_FREE(c->cfg.alloc_ctx, ld->arena);
+        if (r == 0) { /* compiled-in anchors only: used in place */
+            t->tas = (const br_x509_trust_anchor *)tc->trust_anchors;
+            t->ntas = ncompiled;
+        }
+        return r;
+    }
+    if (t->external) {
+        tas = (br_x509_trust_anchor *)(void *)(ld->arena + ((ld->arena_len + 15) & ~(size_t)15));
+        t->pool += need;
+        t->pool_left -= need;
+    } else {
+        p = (unsigned char *)CDREST_REALLOC(c->cfg.alloc_ctx, ld->arena, ld->arena_len); /* shrink to fit */
+        if (p) ld->arena = p;
+        tas = (br_x509_trust_anchor *)CDREST_MALLOC(c->cfg.alloc_ctx, total * sizeof(br_x509_trust_anchor));
+        if (!tas) {
+            CDREST_FREE(c->cfg.alloc_ctx, ld->arena);
+            return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for %lu trust anchors", (unsigned long)total);
+        }
+        t->ta_block = ld->arena;
+        t->ta_array = tas;
+    }
+    if (ncompiled) memcpy(tas, tc->trust_anchors, ncompiled * sizeof(br_x509_trust_anchor));
+    for (i = ncompiled, p = ld->arena; i < total; i++) {
+        br_x509_trust_anchor *ta = &tas[i];
+        size_t l1, l2;
+        unsigned char *k1, *k2, curve;
+        memset(ta, 0, sizeof *ta);
+        ta->dn.data = cdrest__tls_ta_field(&p, &ta->dn.len);
+        ta->flags = p[0] ? BR_X509_TA_CA : 0;
+        ta->pkey.key_type = p[1];
+        curve = p[2];
+        p += 3;
+        k1 = cdrest__tls_ta_field(&p, &l1);
+        k2 = cdrest__tls_ta_field(&p, &l2);
+        if (ta->pkey.key_type == BR_KEYTYPE_RSA) {
+            ta->pkey.key.rsa.n = k1;
+            ta->pkey.key.rsa.nlen = l1;
+            ta->pkey.key.rsa.e = k2;
+            ta->pkey.key.rsa.elen = l2;
+        } else {
+            ta->pkey.key.ec.curve = curve;
+            ta->pkey.key.ec.q = k1;
+            ta->pkey.key.ec.qlen = l1;
+        }
+    }
+    t->tas = tas;
+    t->ntas = total;
+    return 0;
+}
+
+/* --- setup and teardown ------------------------------------------------------------ */
+
+static int cdrest__tls_alloc(cdrest_client *c) {
+    size_t io = c->cfg.tls.half_duplex ? BR_SSL_BUFSIZE_MONO : BR_SSL_BUFSIZE_BIDI;
+    size_t head = (sizeof(struct cdrest__tls) + 15) & ~(size_t)15, need = head + io;
+    struct cdrest__tls *t;
+    unsigned char *mem;
+    if (c->cfg.tls_memory) {
+        size_t pad = (16 - ((uintptr_t)c->cfg.tls_memory & 15)) & 15;
+        if (c->cfg.tls_memory_size < pad + need)
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE,
+                                "config.tls_memory: %lu bytes given, %lu needed before trust anchors",
+                                (unsigned long)c->cfg.tls_memory_size, (unsigned long)(need + 15));
+        mem = (unsigned char *)c->cfg.tls_memory + pad;
+        memset(mem, 0, need);
+        t = (struct cdrest__tls *)(void *)mem;
+        t->external = 1;
+        t->pool = mem + need;
+        t->pool_left = c->cfg.tls_memory_size - pad - need;
+    } else {
+        mem = (unsigned char *)CDREST_MALLOC(c->cfg.alloc_ctx, need);
+        if (!mem) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for the TLS state (%lu bytes)", (unsigned long)need);
+        memset(mem, 0, need);
+        t = (struct cdrest__tls *)(void *)mem;
+    }
+    t->alloc_size = need;
+    t->iobuf = mem + head;
+    t->iobuf_len = io;
+    c->tls = t;
+    return 0;
+}
+
+/* Cipher suites: BearSSL's full client list without 3DES (64-bit blocks), forward-secret
+   AEAD suites first. BearSSL prefers ChaCha20 (the fastest without AES hardware); where
+   its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer instructions per record. */
+static void cdrest__tls_set_suites(br_ssl_engine_context *eng) {
+    static const uint16_t chacha[] = {BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                                      BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256};
+    static const uint16_t gcm[] = {BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                                   BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
+    static const uint16_t rest[] = {
+        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+        BR_TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256,
+        BR_TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384,
+        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256,
+        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384,
+        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA,
+        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA,
+        BR_TLS_RSA_WITH_AES_128_GCM_SHA256,         BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
+        BR_TLS_RSA_WITH_AES_128_CBC_SHA256,         BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
+        BR_TLS_RSA_WITH_AES_128_CBC_SHA,            BR_TLS_RSA_WITH_AES_256_CBC_SHA};
+    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2 + sizeof rest / 2];
+    int hw_aes = br_aes_x86ni_ctr_get_vtable() != NULL || br_aes_pwr8_ctr_get_vtable() != NULL;
+    size_t n = 0;
+    memcpy(list + n, hw_aes ? gcm : chacha, hw_aes ? sizeof gcm : sizeof chacha);
+    n += (hw_aes ? sizeof gcm : sizeof chacha) / 2;
+    memcpy(list + n, hw_aes ? chacha : gcm, hw_aes ? sizeof chacha : sizeof gcm);
+    n += (hw_aes ? sizeof chacha : sizeof gcm) / 2;
+    memcpy(list + n, rest, sizeof rest);
+    n += sizeof rest / 2;
+    br_ssl_engine_set_suites(eng, list, n);
+}
+
+/* Allocate the state, parse pins, load anchors and set the engine up: once per client
+   (retried at the next handshake if it failed). */
+static int cdrest__tls_setup(cdrest_client *c) {
+    struct cdrest__tls *t;
+    br_ssl_engine_context *eng;
+    int r;
+    if (!c->tls && (r = cdrest__tls_alloc(c)) != 0) return r;
+    t = c->tls;
+    if (t->ready) return 0;
+    t->insecure = c->cfg.tls.tls_insecure_skip_verify != 0;
+    if ((r = cdrest__tls_parse_pins(c, t)) != 0) return r;
+    if (!t->insecure && !t->tas && (r = cdrest__tls_load_anchors(c, t)) != 0) return r;
+    br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
+    eng = &t->cc.eng;
+    br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+    cdrest__tls_set_suites(eng);
+    br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+    br_ssl_engine_set_buffer(eng, t->iobuf, t->iobuf_len, !c->cfg.tls.half_duplex);
+    t->x509.vtable = &cdrest__tls_x509_vtable;
+    t->x509.t = t;
+    br_ssl_engine_set_x509(eng, &t->x509.vtable);
+    t->ready = 1;
+    return 0;
+}
+
+static void cdrest__tls_free(cdrest_client *c) {
+    struct cdrest__tls *t = c->tls;
+    int external;
+    if (!t) return;
+    if (t->ta_block) CDREST_FREE(c->cfg.alloc_ctx, t->ta_block);
+    if (t->ta_array) CDREST_FREE(c->cfg.alloc_ctx, t->ta_array);
+    external = t->external;
+    /* Session keys, the master secret and plaintext live in here; in caller memory,
+       the anchors after it go too (the caller may reuse the block). */
+    cdrest__tls_wipe(t, external ? (size_t)(t->pool - (unsigned char *)t) : t->alloc_size);
+    if (!external) CDREST_FREE(c->cfg.alloc_ctx, t);
+    c->tls = NULL;
+}
+
+/* --- errors in words ------------------------------------------------------------- */
+
+/* Format into w[cap], cut when too long (a message, never data). */
+static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) CDREST__PRINTF(3, 4);
+static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w, cap, fmt, ap);
+    va_end(ap);
+}
+
+static const char *cdrest__tls_alert_name(int a) {
+    switch (a) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 22: return "record_overflow";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return "unknown";
+    }
+}
+
+/* Which date failed: the leaf's own, or (when the leaf is in its window) a CA's. */
+static void cdrest__tls_describe_dates(struct cdrest__tls *t, char *w, size_t cap) {
+    cdrest__tls_leafinfo li;
+    int64_t from, until;
+    char d1[11], d2[11];
+    if (cdrest__tls_leaf_parse(&t->x509, &li) && li.has_dates && cdrest__tls_der_time(&li.validity, &from, d1) &&
+        cdrest__tls_der_time(&li.validity, &until, d2)) {
+        if (t->now < from) {
+            cdrest__tls_say(w, cap, "certificate is not yet valid: valid from %s", d1);
+            return;
+        }
+        if (t->now > until) {
+            cdrest__tls_say(w, cap, "certificate expired on %s", d2);
+            return;
+        }
+        cdrest__tls_say(w, cap, "a CA certificate in the chain has expired or is not yet valid");
+        return;
+    }
+    cdrest__tls_say(w, cap, "certificate expired or not yet valid");
+}
+
+static void cdrest__tls_describe_untrusted(struct cdrest__tls *t, char *w, size_t cap) {
+    cdrest__tls_leafinfo li;
+    char cn[80];
+    if (!cdrest__tls_leaf_parse(&t->x509, &li) || !li.has_names) {
+        cdrest__tls_say(w, cap, "certificate not trusted (unknown CA)");
+        return;
+    }
+    if (t->x509.certs == 1 && li.issuer.n == li.subject.n && memcmp(li.issuer.p, li.subject.p, li.issuer.n) == 0) {
+        cdrest__tls_say(w, cap, "certificate is self-signed and not trusted");
+        return;
+    }
+    cdrest__tls_name_cn(li.issuer, cn, sizeof cn);
+    cdrest__tls_say(w, cap, "certificate not trusted: its issuer \"%s\" is not among the %lu trusted CAs", cn,
+             (unsigned long)t->ntas);
+}
+
+/* The words for a BearSSL (or cdrest) error number. */
+static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t cap) {
+    const char *s = NULL;
+    if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
+        int a = err - BR_ERR_RECV_FATAL_ALERT;
+        if (a == 70)
+            s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
+                "protocol_version alert)";
+        else if (a == 40)
+            s = "the server refused the handshake (handshake_failure alert: no cipher suite, curve or "
+                "signature algorithm in common, or it wants a client certificate)";
+        else if (a == 112)
+            s = "the server does not serve this host name (unrecognized_name alert)";
+        else if (a == 116 || a == 42)
+            cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
+                     cdrest__tls_alert_name(a));
+        else
+            cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a));
+    } else if (err >= BR_ERR_SEND_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT + 256) {
+        cdrest__tls_say(w, cap, "BearSSL aborted the connection with a %s alert",
+                 cdrest__tls_alert_name(err - BR_ERR_SEND_FATAL_ALERT));
+    } else if ((err == BR_ERR_UNSUPPORTED_VERSION || err == BR_ERR_BAD_VERSION || err == BR_ERR_BAD_LENGTH ||
+                err == BR_ERR_UNKNOWN_TYPE || err == BR_ERR_TOO_LARGE) && !t->open && t->first_len > 0 &&
+               (t->first[0] < 20 || t->first[0] > 23 || (t->first_len > 1 && t->first[1] != 3))) {
+        if (t->first_len >= 5 && memcmp(t->first, "HTTP/", 5) == 0)
+            s = "the server answered in plain HTTP, not TLS (is this an http:// port?)";
+        else
+            s = "the server did not speak TLS (plain HTTP on an HTTPS port?)";
+    } else if (err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME) {
+        s = "the server's certificate is malformed";
+    } else {
+        switch (err) {
+        case BR_ERR_OK: s = "the server closed the connection during the handshake"; break;
+        case BR_ERR_BAD_PARAM: s = "bad parameter"; break;
+        case BR_ERR_UNSUPPORTED_VERSION:
+            s = "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)";
+            break;
+        case BR_ERR_BAD_VERSION: s = "the server sent a record with an unexpected protocol version"; break;
+        case BR_ERR_BAD_LENGTH: case BR_ERR_TOO_LARGE: case BR_ERR_BAD_FRAGLEN:
+            s = "the server sent a malformed TLS record"; break;
+        case BR_ERR_BAD_MAC: s = "a record failed its integrity check (data corrupted or tampered with)"; break;
+        case BR_ERR_NO_RANDOM: s = "BearSSL has no source of randomness on this system"; break;
+        case BR_ERR_UNKNOWN_TYPE: s = "the server sent a record of unknown type"; break;
+        case BR_ERR_UNEXPECTED: s = "the server sent an unexpected handshake message"; break;
+        case BR_ERR_BAD_CCS: case BR_ERR_BAD_ALERT: case BR_ERR_BAD_HANDSHAKE: case BR_ERR_OVERSIZED_ID:
+        case BR_ERR_BAD_COMPRESSION: case BR_ERR_BAD_SECRENEG: case BR_ERR_EXTRA_EXTENSION: case BR_ERR_BAD_SNI:
+        case BR_ERR_BAD_HELLO_DONE: case BR_ERR_LIMIT_EXCEEDED:
+            s = "the server broke the TLS handshake protocol"; break;
+        case BR_ERR_BAD_CIPHER_SUITE: s = "the server chose a cipher suite BearSSL did not offer"; break;
+        case BR_ERR_BAD_FINISHED: s = "the handshake failed its final check (Finished mismatch)"; break;
+        case BR_ERR_RESUME_MISMATCH: s = "the server resumed a session with other parameters"; break;
+        case BR_ERR_INVALID_ALGORITHM: s = "the server used a signature algorithm BearSSL does not support"; break;
+        case BR_ERR_BAD_SIGNATURE: s = "the server's handshake signature is invalid"; break;
+        case BR_ERR_WRONG_KEY_USAGE: s = "the server's key may not be used with the chosen cipher suite"; break;
+        case BR_ERR_IO: s = "I/O error"; break;
+        case BR_ERR_X509_EMPTY_CHAIN: s = "the server sent no certificate"; break;
+        case BR_ERR_X509_UNSUPPORTED: s = "the server's certificate uses an algorithm BearSSL does not support"; break;
+        case BR_ERR_X509_LIMIT_EXCEEDED: s = "the server's certificate chain is too large"; break;
+        case BR_ERR_X509_WRONG_KEY_TYPE: s = "the certificate's key type does not match the cipher suite"; break;
+        case BR_ERR_X509_BAD_SIGNATURE: s = "a signature in the certificate chain is invalid"; break;
+        case BR_ERR_X509_TIME_UNKNOWN:
+            s = "the current time is unknown; cannot check certificate dates (give config.tls.unix_time a "
+                "clock, or pin the key and skip verification)";
+            break;
+        case BR_ERR_X509_EXPIRED: cdrest__tls_describe_dates(t, w, cap); return;
+        case BR_ERR_X509_DN_MISMATCH: s = "the certificate chain is out of order (issuer/subject mismatch)"; break;
+        case BR_ERR_X509_BAD_SERVER_NAME: {
+            char names[120];
+            cdrest__tls_leaf_names(&t->x509, names, sizeof names);
+            cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
+            return;
+        }
+        case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
+        case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
+        case BR_ERR_X509_FORBIDDEN_KEY_USAGE: s = "the certificate's key usage forbids a TLS server"; break;
+        case BR_ERR_X509_WEAK_PUBLIC_KEY: s = "a key in the certificate chain is too small"; break;
+        case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
+        case CDREST_TLS_ERR_PIN_MISMATCH: {
+            char b64[48];
+            cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
+            cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
+            return;
+        }
+        case CDREST_TLS_ERR_CERT_TOO_BIG:
+            cdrest__tls_say(w, cap, "the certificate is over %d bytes (CDREST_TLS_LEAF_MAX): its IP addresses cannot be checked",
+                     CDREST_TLS_LEAF_MAX);
+            return;
+        default: s = "TLS error"; break;
+        }
+    }
+    if (s) cdrest__tls_say(w, cap, "%s", s);
+}
+
+static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
+    char what[200];
+    cdrest__tls_describe(t, err, what, sizeof what);
+    c->err.tls_error = err;
+    if (err >= 1024) return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (cdrest %d) for host %s", what, err, t->name);
+    return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (BearSSL %d) for host %s", what, err, t->name);
+}
+
+/* --- driving the engine over the transport ------------------------------------------ */
+
+/* Send what the engine has queued. 0 or < 0 (c->err set). */
+static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng, int64_t deadline) {
+    while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
+        size_t len;
+        unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
+        int r = cdrest__tp_write_all(c, buf, len, deadline);
+        if (r < 0) return r;
+        br_ssl_engine_sendrec_ack(eng, len);
+    }
+    return 0;
+}
+
+/* Run the engine until one of `want` (BR_SSL_SENDAPP, BR_SSL_RECVAPP) is possible.
+   CDREST__TLS_READY, _CLOSED (see br_ssl_engine_last_error), _EOF (the stream ended
+   without close_notify), or < 0 a transport error (c->err set). */
+static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned want, int64_t deadline) {
+    br_ssl_engine_context *eng = &t->cc.eng;
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(eng);
+        if (st & BR_SSL_CLOSED) return CDREST__TLS_CLOSED;
+        if (st & BR_SSL_SENDREC) {
+            int r = cdrest__tls_send_pending(c, eng, deadline);
+            if (r < 0) return r;
+            continue;
+        }
+        if (st & want) return CDREST__TLS_READY;
+        if (st & BR_SSL_RECVAPP) /* only with one shared buffer: data came while we write */
+            return cdrest__fail(&c->err, CDREST_E_TLS,
+                                "TLS: the server sent data before the request was fully written, which the "
+                                "half-duplex buffer cannot hold (config.tls.half_duplex)");
+        if (st & BR_SSL_RECVREC) {
+            size_t len;
+            unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
+            long n = cdrest__tp_read(c, buf, len, deadline);
+            if (n < 0) return (int)n;
+            if (n == 0) return CDREST__TLS_EOF;
+            if (!t->open && t->first_len < sizeof t->first) {
+                size_t k = sizeof t->first - t->first_len;
+                if (k > (size_t)n) k = (size_t)n;
+                memcpy(t->first + t->first_len, buf, k);
+                t->first_len += k;
+            }
+            br_ssl_engine_recvrec_ack(eng, (size_t)n);
+            continue;
+        }
+        /* One shared buffer holding unsent data while we want to read: send it. */
+        br_ssl_engine_flush(eng, 0);
+        if (br_ssl_engine_current_state(eng) == st)
+            return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the engine is stuck (state %u)", st);
+    }
+}
+
+/* Reword a transport failure during the handshake. */
+static int cdrest__tls_hs_io_fail(cdrest_client *c, struct cdrest__tls *t, int code) {
+    char msg[CDREST_ERRMSG_SIZE];
+    if (code == CDREST_E_TIMEOUT)
+        return cdrest__fail(&c->err, code, "TLS handshake with %s: timeout (%s)",
+                            t->name, t->first_len ? "the server stopped answering" : "the server never answered");
+    memcpy(msg, c->err.msg, sizeof msg);
+    msg[sizeof msg - 1] = 0;
+    return cdrest__fail(&c->err, code, "TLS handshake with %s: %s", t->name, msg);
+}
+
 static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t deadline) {
-    (void)host; (void)deadline;
-    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// is not available yet in this build");
+    struct cdrest__tls *t;
+    br_ssl_engine_context *eng;
+    const char *name = c->cfg.tls.server_name && *c->cfg.tls.server_name ? c->cfg.tls.server_name : host;
+    unsigned long chains;
+    int64_t now;
+    int r, resume;
+    if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "TLS: no host name");
+    if (strlen(name) >= sizeof t->name) return cdrest__fail(&c->err, CDREST_E_ARG, "TLS: host name too long");
+    if ((r = cdrest__tls_setup(c)) != 0) return r;
+    t = c->tls;
+    eng = &t->cc.eng;
+    strcpy(t->name, name);
+    t->ip_len = cdrest__tls_ipv4(name, t->ip);
+    if (!t->ip_len) t->ip_len = cdrest__tls_ipv6(name, t->ip);
+    now = c->cfg.tls.unix_time ? c->cfg.tls.unix_time(c->cfg.tls.unix_time_ctx) : (int64_t)time(NULL);
+    t->time_unknown = now < 0;
+    t->now = now < 0 ? 0 : now;
+    t->open = t->eof = t->clean_close = t->resumed = 0;
+    t->first_len = 0;
+    t->key_hashed = 0;
+    /* A session is offered again only to the name it was made with. */
+    resume = t->have_session && strcmp(t->session_host, name) == 0;
+    if (resume) br_ssl_engine_set_session_parameters(eng, &t->session);
+    chains = t->x509.chains;
+    if (!br_ssl_client_reset(&t->cc, t->ip_len ? NULL : name, resume)) return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
+    r = cdrest__tls_pump(c, t, BR_SSL_SENDAPP | BR_SSL_RECVAPP, deadline);
+    if (r != CDREST__TLS_READY) {
+        t->have_session = 0;
+        cdrest__tls_wipe(&t->session, sizeof t->session);
+        if (r < 0) return cdrest__tls_hs_io_fail(c, t, r);
+        if (r == CDREST__TLS_EOF || br_ssl_engine_last_error(eng) == BR_ERR_OK)
+            return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server closed the connection %s for host %s",
+                                t->first_len ? "during the handshake" : "without answering our TLS 1.2 hello", t->name);
+        return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
+    }
+    t->open = 1;
+    t->handshakes++;
+    t->resumed = resume && t->x509.chains == chains;
+    if (t->resumed) t->resumptions++;
+    br_ssl_engine_get_session_parameters(eng, &t->session);
+    t->have_session = t->session.session_id_len > 0;
+    strcpy(t->session_host, name);
+    return 0;
+}
+
+static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
+    struct cdrest__tls *t = c->tls;
+    br_ssl_engine_context *eng;
+    unsigned char *p;
+    size_t avail;
+    int r;
+    if (!t || !t->open) return cdrest__fail(&c->err, CDREST_E_ARG, "TLS: read without a connection");
+    if (len == 0) return cdrest__fail(&c->err, CDREST_E_ARG, "TLS: read of 0 bytes");
+    if (t->eof) return 0;
+    eng = &t->cc.eng;
+    r = cdrest__tls_pump(c, t, BR_SSL_RECVAPP, deadline);
+    if (r < 0) return r;
+    if (r == CDREST__TLS_EOF || (r == CDREST__TLS_CLOSED && br_ssl_engine_last_error(eng) == BR_ERR_OK)) {
+        t->eof = 1;
+        t->clean_close = r == CDREST__TLS_CLOSED;
+        return 0;
+    }
+    if (r == CDREST__TLS_CLOSED) return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
+    p = br_ssl_engine_recvapp_buf(eng, &avail);
+    if (avail > len) avail = len;
+    memcpy(buf, p, avail);
+    br_ssl_engine_recvapp_ack(eng, avail);
+    return (long)avail;
+}
+
+static int cdrest__tls_closed_cleanly(cdrest_client *c) { return c->tls && c->tls->clean_close; }
+
+static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
+    struct cdrest__tls *t = c->tls;
+    const unsigned char *src = (const unsigned char *)buf;
+    br_ssl_engine_context *eng;
+    int r;
+    if (!t || !t->open) return cdrest__fail(&c->err, CDREST_E_ARG, "TLS: write without a connection");
+    eng = &t->cc.eng;
+    while (len > 0) {
+        size_t avail;
+        unsigned char *p;
+        r = cdrest__tls_pump(c, t, BR_SSL_SENDAPP, deadline);
+        if (r < 0) return r;
+        if (r == CDREST__TLS_CLOSED && br_ssl_engine_last_error(eng) != BR_ERR_OK)
+            return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
+        if (r != CDREST__TLS_READY) {
+            t->eof = 1;
+            return cdrest__fail(&c->err, CDREST_E_IO, "TLS: the server closed the connection (host %s)", t->name);
+        }
+        p = br_ssl_engine_sendapp_buf(eng, &avail);
+        if (avail > len) avail = len;
+        memcpy(p, src, avail);
+        br_ssl_engine_sendapp_ack(eng, avail);
+        src += avail;
+        len -= avail;
+    }
+    br_ssl_engine_flush(eng, 0);
+    return cdrest__tls_send_pending(c, eng, deadline);
+}
+
+/* Send close_notify if the connection is still up (not waiting for the server's), keep
+   the session for the next connection. Best effort within 200 ms; c->err is kept. */
+static void cdrest__tls_close(cdrest_client *c) {
+    struct cdrest__tls *t = c->tls;
+    br_ssl_engine_context *eng;
+    cdrest_error saved;
+    if (!t || !t->open) return;
+    t->open = 0;
+    eng = &t->cc.eng;
+    if (t->eof || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
+    saved = c->err;
+    br_ssl_engine_close(eng);
+    cdrest__tls_send_pending(c, eng, cdrest__now_ms(c) + 200);
+    c->err = saved;
+}
+
+#else /* CDREST_NO_TLS */
+
+static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t deadline) {
+    (void)deadline;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https://%s needs TLS, and this build has none (CDREST_NO_TLS)",
+                        host ? host : "");
 }
 static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
-    (void)buf; (void)len; (void)deadline;
-    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS not available");
+    (void)buf, (void)len, (void)deadline;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
 }
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { (void)c; return 0; }
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
-    (void)buf; (void)len; (void)deadline;
-    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS not available");
+    (void)buf, (void)len, (void)deadline;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
 }
 static void cdrest__tls_close(cdrest_client *c) { (void)c; }
 static void cdrest__tls_free(cdrest_client *c) { (void)c; }
 
+#endif /* CDREST_NO_TLS */
 /* ===========================================================================
    HTTP: HTTP/1.1 over the stream (transport, or TLS on top of it). Owns the
    request writer, the strict response reader (status line, headers, framing by
@@ -2470,20 +4062,21 @@ enum { CDREST__READ_CHUNK = 16384 };
 /* --- the stream: TLS when the server is https, the bare transport otherwise ---- */
 
 static long cdrest__stream_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
-    if (c->url.https) return cdrest__tls_read(c, buf, len, deadline);
+    if (c->tls_active) return cdrest__tls_read(c, buf, len, deadline);
     return cdrest__tp_read(c, buf, len, deadline);
 }
 
 static int cdrest__stream_write(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
-    if (c->url.https) return cdrest__tls_write_all(c, buf, len, deadline);
+    if (c->tls_active) return cdrest__tls_write_all(c, buf, len, deadline);
     return cdrest__tp_write_all(c, buf, len, deadline);
 }
 
 CDRESTDEF void cdrest_disconnect(cdrest_client *c) {
     if (!c || !c->connected) return;
-    if (c->url.https) cdrest__tls_close(c);
+    if (c->tls_active) cdrest__tls_close(c);
     cdrest__tp_close(c);
     c->connected = 0;
+    c->tls_active = 0;
     c->conn_requests = 0;
     c->buf_len = 0;
 }
@@ -2817,13 +4410,13 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
         return 0;
     case CDREST__CH_TRAILER_START: /* an empty line ends the body; anything else is a trailer */
         if (ch == '\r') { st->state = CDREST__CH_END_LF; return 0; }
-        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
         st->state = CDREST__CH_TRAILER;
-        return 0;
-    case CDREST__CH_TRAILER:
+    /* fall through */
+    case CDREST__CH_TRAILER: /* trailers are read and ignored, but must be clean lines */
         if (ch == '\r') { st->state = CDREST__CH_TRAILER_LF; return 0; }
         if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
         if (ch == 0) return cdrest__chunk_fail(st, err, "NUL byte in the trailers");
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return cdrest__chunk_fail(st, err, "control character in the trailers");
         return 0;
     case CDREST__CH_TRAILER_LF:
         if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in the trailers");
@@ -2897,7 +4490,7 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r)
 
 /* Append s[0..n) to the out buffer at *len. */
 static int cdrest__out_put(cdrest_client *c, size_t *len, const char *s, size_t n) {
-    int rc = cdrest__grow(c, &c->out, &c->out_cap, *len + n + 1, 0, "the request");
+    int rc = cdrest__grow(c, &c->out, &c->out_cap, *len + n + 1, c->fixed_send, "the request head");
     if (rc) return rc;
     memcpy(c->out + *len, s, n);
     *len += n;
@@ -2924,7 +4517,7 @@ static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, si
         cdrest__host_port(&c->url, 0, host, sizeof host);
         rc |= cdrest__out_str(c, len, host);
     }
-    rc |= cdrest__out_str(c, len, c->url.base_path);
+    if (!c->redirecting) rc |= cdrest__out_str(c, len, c->url.base_path);
     rc |= cdrest__out_str(c, len, r->target);
     rc |= cdrest__out_str(c, len, " HTTP/1.1\r\nHost: ");
     cdrest__host_port(&c->url, 0, host, sizeof host);
@@ -2958,7 +4551,7 @@ static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, int64_t 
     *sent_any = 0;
     if (rc) return rc;
     /* A small body goes out with the head in one write (one TLS record, one segment). */
-    if (r->body && r->body_len && r->body_len <= 16384) {
+    if (r->body && r->body_len && r->body_len <= 16384 && (!c->fixed_send || len + r->body_len < c->out_cap)) {
         if ((rc = cdrest__out_put(c, &len, (const char *)r->body, r->body_len)) != 0) return rc;
         rc = cdrest__stream_write(c, c->out, len, deadline);
         *sent_any = 1;
@@ -2970,7 +4563,8 @@ static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, int64_t 
     if (r->body && r->body_len) return cdrest__stream_write(c, r->body, r->body_len, deadline);
     if (r->body_read) {
         uint64_t left = r->body_len;
-        if ((rc = cdrest__grow(c, &c->out, &c->out_cap, CDREST__READ_CHUNK, 0, "the request")) != 0) return rc;
+        if (!c->fixed_send && (rc = cdrest__grow(c, &c->out, &c->out_cap, CDREST__READ_CHUNK, 0, "the request")) != 0)
+            return rc;
         while (left > 0) {
             size_t want = left < (uint64_t)c->out_cap ? (size_t)left : c->out_cap;
             long n = r->body_read(r->body_ctx, c->out, want);
@@ -3041,10 +4635,13 @@ static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
         c->connected = 0;
         return rc;
     }
-    if (c->url.https && (rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
-        cdrest__tp_close(c);
-        c->connected = 0;
-        return rc;
+    if (c->url.https) {
+        if ((rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
+            cdrest__tp_close(c);
+            c->connected = 0;
+            return rc;
+        }
+        c->tls_active = 1;
     }
     return 0;
 }
@@ -3097,6 +4694,7 @@ typedef struct cdrest__rx {
     uint64_t delivered;   /* body bytes handed to on_body (streaming mode) */
     size_t cap;           /* body cap */
     int keep_alive;
+    const char *parsed_in;/* the buffer the head's spans point into */
 } cdrest__rx;
 
 static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
@@ -3193,7 +4791,7 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         if (n == 0) break;
         have = (size_t)n;
     }
-    if (c->url.https && !cdrest__tls_closed_cleanly(c))
+    if (c->tls_active && !cdrest__tls_closed_cleanly(c))
         return cdrest__fail(&c->err, CDREST_E_IO, "the TLS connection ended without close_notify: the body may be truncated");
     return 0;
 }
@@ -3230,6 +4828,7 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
         rx->head.max_headers = CDREST_MAX_HEADERS;
         if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &rx->head, &c->err)) != 0) return rc;
         rx->head_len = (size_t)head;
+        rx->parsed_in = c->buf;
         if (rx->head.status >= 200) break;
         if (rx->head.status == 101)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
@@ -3244,12 +4843,11 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
 
 /* Point the response at the final buffer (it may have moved while the body grew). */
 static void cdrest__http_finish(cdrest_client *c, cdrest__rx *rx, cdrest_response *resp) {
-    cdrest__head h;
-    h.headers = c->headers;
-    h.max_headers = CDREST_MAX_HEADERS;
+    cdrest__head h = rx->head;
     if (c->buf_cap > rx->head_len + rx->body_len) c->buf[rx->head_len + rx->body_len] = 0;
-    /* re-parse the (already validated) head so every span points into the final buffer */
-    cdrest__http_parse_head(c->buf, rx->head_len, &h, NULL);
+    /* The buffer moved while the body grew: re-parse the (already validated) head so
+       every span points into the final buffer. */
+    if (c->buf != rx->parsed_in) cdrest__http_parse_head(c->buf, rx->head_len, &h, NULL);
     resp->status = h.status;
     resp->http_minor = h.minor;
     resp->reason = h.reason;
@@ -3288,7 +4886,8 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     rc = cdrest__http_send(c, req, deadline, &sent_any);
     if (rc) {
         cdrest_disconnect(c);
-        *retryable = reused && rc != CDREST_E_TIMEOUT && (!sent_any || cdrest__http_is_idempotent(req->method));
+        /* only a connection that died is worth a second try; never a NOMEM or a bad body */
+        *retryable = reused && rc == CDREST_E_IO && (!sent_any || cdrest__http_is_idempotent(req->method));
         return cdrest__http_timeout_msg(c, rc, "sending the request");
     }
     memset(&rx, 0, sizeof rx);
@@ -3311,19 +4910,83 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     return 0;
 }
 
+/* One request, resent once on a new connection when a kept-alive one had died. */
+static int cdrest__http_once(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int64_t deadline) {
+    int rc = 0, retryable = 0, attempt;
+    for (attempt = 0; attempt < 2; attempt++) {
+        rc = cdrest__http_attempt(c, req, resp, deadline, &retryable);
+        if (rc == 0 || !retryable) break;
+        cdrest__error_clear(&c->err);
+    }
+    return rc;
+}
+
+/* The path of a same-origin Location ("/x" or "scheme://same-host:port/x") into
+   c->redirect_target; 0 if it is another origin or unusable (then not followed). */
+static int cdrest__http_same_origin(cdrest_client *c, const char *loc, size_t n) {
+    const char *path = loc;
+    size_t k;
+    if (n >= 2 && loc[0] == '/' && loc[1] == '/') return 0; /* //host/...: another origin */
+    if (n == 0 || loc[0] != '/') {
+        const char *p = (const char *)memchr(loc, ':', n), *slash;
+        char origin[320];
+        cdrest_url u;
+        if (!p || (size_t)(p - loc) + 3 > n || p[1] != '/' || p[2] != '/') return 0;
+        slash = (const char *)memchr(p + 3, '/', n - (size_t)(p + 3 - loc));
+        k = slash ? (size_t)(slash - loc) : n;
+        if (k >= sizeof origin) return 0;
+        memcpy(origin, loc, k);
+        origin[k] = 0;
+        if (cdrest_url_parse(&u, origin, NULL) != 0 || u.https != c->url.https || u.port != c->url.port ||
+            strcmp(u.host, c->url.host) != 0)
+            return 0;
+        path = slash ? slash : "/";
+        n = slash ? n - k : 1;
+    }
+    for (k = 0; k < n; k++)
+        if ((unsigned char)path[k] <= ' ' || path[k] == 0x7f || path[k] == '#') break;
+    if (k < n && path[k] != '#') return 0;
+    return cdrest__copy(c->redirect_target, sizeof c->redirect_target, path, k) == 0;
+}
+
+/* Whether resp is a redirect to follow, and with which method. */
+static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, const cdrest_response *resp,
+                                 cdrest_request *next) {
+    size_t n;
+    const char *loc;
+    int st = resp->status, to_get;
+    if (st != 301 && st != 302 && st != 303 && st != 307 && st != 308) return 0;
+    if (req->body_read || req->on_body) return 0; /* cannot be replayed */
+    if (!(loc = cdrest_response_header(resp, "location", &n)) || !cdrest__http_same_origin(c, loc, n)) return 0;
+    to_get = st == 303 || ((st == 301 || st == 302) && !strcmp(req->method, "POST"));
+    *next = *req;
+    next->target = c->redirect_target;
+    if (to_get) {
+        next->method = strcmp(req->method, "HEAD") ? "GET" : "HEAD";
+        next->body = NULL;
+        next->body_len = 0;
+    }
+    return 1;
+}
+
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
     int64_t start, deadline;
-    int rc, retryable = 0, attempt;
+    cdrest_request hop;
+    int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
     if ((rc = cdrest__http_check_request(c, req)) != 0) return rc;
     start = cdrest__now_ms(c);
     deadline = start + c->cfg.timeout_ms;
-    for (attempt = 0; attempt < 2; attempt++) {
-        rc = cdrest__http_attempt(c, req, resp, deadline, &retryable);
-        if (rc == 0 || !retryable) break;
-        cdrest__error_clear(&c->err); /* the idle connection had died: once more on a new one */
+    rc = cdrest__http_once(c, req, resp, deadline);
+    while (rc == 0 && hops < c->cfg.max_redirects && cdrest__http_redirect(c, req, resp, &hop)) {
+        hops++;
+        cdrest__http_trace(c, req, rc, start);
+        c->redirecting = 1;
+        rc = cdrest__http_once(c, &hop, resp, deadline);
+        c->redirecting = 0;
+        req = &hop;
     }
     cdrest__http_trace(c, req, rc, start);
     return rc;
@@ -3426,8 +5089,11 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
     memcpy(rest, "http://", 7);
     memcpy(rest + 7, p, n);
     rest[7 + n] = 0;
-    if (cdrest_url_parse(&c->proxy_url, rest, &c->err) != 0)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: %s", c->err.msg);
+    if (cdrest_url_parse(&c->proxy_url, rest, &c->err) != 0) {
+        char why[CDREST_ERRMSG_SIZE];
+        memcpy(why, c->err.msg, sizeof why); /* not formatted into itself */
+        return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: %s", why);
+    }
     {
         const char *host_end = p[0] == '[' ? (const char *)memchr(p, ']', n) : p;
         if (!host_end || !memchr(host_end, ':', n - (size_t)(host_end - p)))
@@ -3488,6 +5154,22 @@ static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
         c->toks = cfg->tokens;
         c->toks_cap = cfg->max_tokens;
     }
+    if (cfg->send_buffer) { /* split: targets, request heads, request bodies */
+        size_t n = cfg->send_buffer_size, t = n / 8 < 2048 ? n / 8 : 2048, h = (n - t) / 4;
+        if (n < 4096) return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's send buffer must hold at least 4096 bytes");
+        c->fixed_send = 1;
+        c->target = (char *)cfg->send_buffer;
+        c->target_cap = t;
+        c->out = c->target + t;
+        c->out_cap = h;
+        c->body = c->out + h;
+        c->body_cap = n - t - h;
+    }
+#ifdef CDREST_NO_MALLOC
+    if (c->owns_buf || c->owns_toks || !c->fixed_send)
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "built with CDREST_NO_MALLOC: config.buffer, send_buffer and tokens must be given");
+#endif
     return 0;
 }
 
@@ -3534,9 +5216,11 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
     cdrest__tls_free(c);
     if (c->owns_buf && c->buf) CDREST_FREE(c->cfg.alloc_ctx, c->buf);
     if (c->owns_toks && c->toks) CDREST_FREE(c->cfg.alloc_ctx, c->toks);
-    if (c->out) CDREST_FREE(c->cfg.alloc_ctx, c->out);
-    if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
-    if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
+    if (!c->fixed_send) {
+        if (c->out) CDREST_FREE(c->cfg.alloc_ctx, c->out);
+        if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
+        if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
+    }
     c->buf = c->out = c->body = c->target = NULL;
     c->toks = NULL;
     cdrest__wipe(c->password, sizeof c->password);
@@ -3565,7 +5249,7 @@ static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t 
 }
 
 static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + n + 1, 0, "the request")) != 0) return;
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + n + 1, b->c->fixed_send, "the request")) != 0) return;
     memcpy(*b->buf + b->len, s, n);
     b->len += n;
     (*b->buf)[b->len] = 0;
@@ -3575,7 +5259,7 @@ static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, 
 
 static void cdrest__sb_pct(cdrest__sb *b, const char *s, int mode) {
     size_t n = strlen(s), need = cdrest_percent_encode(NULL, 0, s, n, mode);
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + need + 1, 0, "the request")) != 0) return;
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + need + 1, b->c->fixed_send, "the request")) != 0) return;
     cdrest_percent_encode(*b->buf + b->len, need + 1, s, n, mode);
     b->len += need;
 }
@@ -3648,7 +5332,7 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
             return 0;
         }
         if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, at + w.len + 1, 0, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, at + w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
     }
 }
 
@@ -3667,7 +5351,8 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
         if (n == CDREST_E_JSON_TOKENS) {
             size_t want = c->toks_cap ? (size_t)c->toks_cap * 2 : 64, bytes;
             cdrest_json_tok *t;
-            if (!c->owns_toks || want > (size_t)INT_MAX / 2)
+            if (want > CDREST_MAX_TOKENS) want = CDREST_MAX_TOKENS;
+            if (!c->owns_toks || want <= (size_t)c->toks_cap)
                 return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens", c->toks_cap);
             bytes = want * sizeof *t;
             t = (cdrest_json_tok *)CDREST_REALLOC(c->cfg.alloc_ctx, c->toks, bytes);
@@ -3681,9 +5366,10 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
     }
 }
 
-/* Copy string token i into dst (truncated with "..." when long; "" when absent). */
+/* Copy string token i into dst (truncated with "..." when long; "" when absent), with
+   control characters blanked: server text ends up in one-line messages and terminals. */
 static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst, size_t cap) {
-    size_t len;
+    size_t len, k;
     dst[0] = 0;
     if (i < 0) return;
     if (cdrest_json_string(js, c->toks, i, dst, cap, &len) == CDREST_E_TOOLARGE && cap > 4) {
@@ -3693,6 +5379,8 @@ static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst,
         memcpy(dst, js + t->start, n);
         memcpy(dst + n, "...", 4);
     }
+    for (k = 0; dst[k]; k++)
+        if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f) dst[k] = ' ';
 }
 
 /* A short, printable excerpt of a non-JSON body (an HTML error page, say): its
@@ -3869,10 +5557,24 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
 
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) { return c ? c->session_id : ""; }
 
+/* A 2xx answer must hold what the call promises (expect: a top-level key, or "" for any
+   JSON object), or it confirms nothing: a proxy's empty 200 is not a stored property. */
+static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *expect) {
+    if (!expect) return 0;
+    if (d->ntoks > 0 && d->toks[0].type == CDREST_JSON_OBJECT &&
+        (!*expect || cdrest_json_find(d->json, d->toks, d->ntoks, 0, expect) >= 0))
+        return 0;
+    return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d, %lu bytes) holds no %s%s%s",
+                        c->err.http_status, (unsigned long)d->len, *expect ? "\"" : "JSON object", expect,
+                        *expect ? "\"" : "");
+}
+
 /* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
    when credentials are held without a session, and once more after a 401. */
-static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out) {
+static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
+                           const char *expect) {
     cdrest_response r;
+    cdrest_doc d;
     int rc;
     if (out) memset(out, 0, sizeof *out);
     if (!c->cfg.basic_auth && !c->session_id[0] && cdrest__has_credentials(c) &&
@@ -3886,7 +5588,9 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
         rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
         if (rc) return rc;
     }
-    return cdrest__cd_result(c, &r, out);
+    if ((rc = cdrest__cd_result(c, &r, &d)) != 0 || (rc = cdrest__expect(c, &d, expect)) != 0) return rc;
+    if (out) *out = d;
+    return 0;
 }
 
 static int cdrest__target_done(cdrest_client *c, cdrest__sb *b) {
@@ -3915,10 +5619,10 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
         if (cdrest_json_parse(&p, json_body, body_len, NULL, 0) < 0)
             return cdrest__fail(&c->err, CDREST_E_JSON, "the request body is not valid JSON: %s at byte %lu",
                                 cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, body_len + 1, 0, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, body_len + 1, c->fixed_send, "the request body")) != 0) return rc;
         memcpy(c->body, json_body, body_len + 1);
     }
-    return cdrest__cd_call(c, method, json_body != NULL, body_len, out);
+    return cdrest__cd_call(c, method, json_body != NULL, body_len, out, NULL);
 }
 
 /* --- properties ----------------------------------------------------------------------- */
@@ -3973,7 +5677,7 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out);
+    return cdrest__cd_call(c, "GET", 0, 0, out, "property");
 }
 
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
@@ -3983,7 +5687,7 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
     size_t n = 0;
     if (rc) return rc;
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
-    if ((rc = cdrest__grow(c, &c->body, &c->body_cap, i >= 0 ? (size_t)(d.toks[i].end - d.toks[i].start) + 1 : 1, 0,
+    if ((rc = cdrest__grow(c, &c->body, &c->body_cap, i >= 0 ? (size_t)(d.toks[i].end - d.toks[i].start) + 1 : 1, c->fixed_send,
                            "the property value")) != 0)
         return rc;
     c->body[0] = 0;
@@ -4007,7 +5711,7 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
     fields[1].name = NULL;
     if ((rc = cdrest__property_target(c, path, ctx, 0)) != 0) return rc;
     if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
-    return cdrest__cd_call(c, "PUT", 1, len, out);
+    return cdrest__cd_call(c, "PUT", 1, len, out, "property");
 }
 
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
@@ -4027,7 +5731,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
     b = cdrest__target(c, "/properties", NULL, 0);
     if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
     if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
-    return cdrest__cd_call(c, "POST", 1, len, out);
+    return cdrest__cd_call(c, "POST", 1, len, out, "property");
 }
 
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx) {
@@ -4035,7 +5739,7 @@ CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const c
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "DELETE", 0, 0, NULL);
+    return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
 }
 
 /* The propertySheetId of a sheet property or of the context object. */
@@ -4058,7 +5762,7 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if (!kind || !name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
         b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
-        if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d)) != 0) return rc;
+        if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
@@ -4077,7 +5781,7 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
     if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out);
+    return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
 }
 
 CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e) {
@@ -4133,7 +5837,7 @@ static int cdrest__split_artifact(cdrest_client *c, const char *name, char *grou
 
 /* METHOD /rest/v1.0<prefix><encoded name> with no body. */
 static int cdrest__named_call(cdrest_client *c, const char *method, const char *prefix, const char *name,
-                              cdrest_doc *out) {
+                              cdrest_doc *out, const char *expect) {
     cdrest__sb b;
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -4141,18 +5845,19 @@ static int cdrest__named_call(cdrest_client *c, const char *method, const char *
     if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "a name is required");
     b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
     if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
-    return cdrest__cd_call(c, method, 0, 0, out);
+    return cdrest__cd_call(c, method, 0, 0, out, expect);
 }
 
 /* POST /rest/v1.0<prefix> with the JSON body {fields..., extra...}. */
 static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdrest_param *fields,
-                               const cdrest_param *extra, const cdrest_param *actual, cdrest_doc *out) {
+                               const cdrest_param *extra, const cdrest_param *actual, cdrest_doc *out,
+                               const char *expect) {
     cdrest__sb b = cdrest__target(c, prefix, NULL, 0);
     size_t len;
     int rc;
     if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
     if ((rc = cdrest__build_body(c, 0, fields, extra, NULL, actual, &len)) != 0) return rc;
-    return cdrest__cd_call(c, "POST", 1, len, out);
+    return cdrest__cd_call(c, "POST", 1, len, out, expect);
 }
 
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
@@ -4167,11 +5872,11 @@ CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, con
     f[1].name = "artifactKey";
     f[1].value = artifact_key;
     f[2].name = NULL;
-    return cdrest__create_call(c, "/artifacts", f, extra, NULL, out);
+    return cdrest__create_call(c, "/artifacts", f, extra, NULL, out, "artifact");
 }
 
 CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
-    return cdrest__named_call(c, "GET", "/artifacts/", artifact_name, out);
+    return cdrest__named_call(c, "GET", "/artifacts/", artifact_name, out, "artifact");
 }
 
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out) {
@@ -4182,11 +5887,11 @@ CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, 
     b = cdrest__target(c, "/artifacts", NULL, 0);
     cdrest__sb_query(&b, query, &has_query);
     if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out);
+    return cdrest__cd_call(c, "GET", 0, 0, out, "");
 }
 
 CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name) {
-    return cdrest__named_call(c, "DELETE", "/artifacts/", artifact_name, NULL);
+    return cdrest__named_call(c, "DELETE", "/artifacts/", artifact_name, NULL, NULL);
 }
 
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
@@ -4206,11 +5911,11 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
     f[2].name = "version";
     f[2].value = version;
     f[3].name = NULL;
-    return cdrest__create_call(c, "/artifactVersions", f, extra, NULL, out);
+    return cdrest__create_call(c, "/artifactVersions", f, extra, NULL, out, "artifactVersion");
 }
 
 CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out) {
-    return cdrest__named_call(c, "GET", "/artifactVersions/", version_name, out);
+    return cdrest__named_call(c, "GET", "/artifactVersions/", version_name, out, "artifactVersion");
 }
 
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
@@ -4230,11 +5935,11 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     b = cdrest__target(c, "/artifactVersions", NULL, 0);
     cdrest__sb_query(&b, q, &has_query);
     if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out);
+    return cdrest__cd_call(c, "GET", 0, 0, out, "");
 }
 
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name) {
-    return cdrest__named_call(c, "DELETE", "/artifactVersions/", version_name, NULL);
+    return cdrest__named_call(c, "DELETE", "/artifactVersions/", version_name, NULL, NULL);
 }
 
 /* --- publishing a version's files (multipart/form-data, streamed) ------------------------ */
@@ -4467,7 +6172,8 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     f[1].value = procedure;
     f[2].name = NULL;
     job_id[0] = 0;
-    if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d)) != 0) return rc;
+    if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d, "")) != 0)
+        return rc;
     cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap);
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
     return 0;
@@ -4482,7 +6188,7 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     if (!job_id || !*job_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStatus needs a job id");
     b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "?request=getJobStatus");
-    if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d)) != 0) return rc;
+    if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
     memset(st, 0, sizeof *st);
     cdrest__find_copy(c, &d, "jobId", "job.jobId", st->job_id, sizeof st->job_id);
     cdrest__find_copy(c, &d, "status", "job.status", st->status, sizeof st->status);
@@ -4493,7 +6199,7 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
 }
 
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out) {
-    return cdrest__named_call(c, "GET", "/jobs/", job_id, out);
+    return cdrest__named_call(c, "GET", "/jobs/", job_id, out, "job");
 }
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,

@@ -12,6 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__GNUC__) || defined(__clang__)
+#define TEST_UNUSED __attribute__((unused))
+#else
+#define TEST_UNUSED
+#endif
+
 static int test_passed, test_failed;
 
 #define CHECK(cond) test_check(!!(cond), __FILE__, __LINE__, #cond)
@@ -19,43 +25,43 @@ static int test_passed, test_failed;
 #define CHECK_STR(a, b) test_check_str((a), (b), __FILE__, __LINE__, #a " == " #b)
 #define CHECK_CONTAINS(hay, needle) test_check_contains((hay), (needle), __FILE__, __LINE__, #hay)
 
-static int test_check(int ok, const char *file, int line, const char *what) {
+TEST_UNUSED static int test_check(int ok, const char *file, int line, const char *what) {
     if (ok) test_passed++;
     else { test_failed++; fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what); }
     return ok;
 }
-static int test_check_int(long long a, long long b, const char *file, int line, const char *what) {
+TEST_UNUSED static int test_check_int(long long a, long long b, const char *file, int line, const char *what) {
     if (a == b) { test_passed++; return 1; }
     test_failed++;
     fprintf(stderr, "FAIL %s:%d: %s (%lld != %lld)\n", file, line, what, a, b);
     return 0;
 }
-static int test_check_str(const char *a, const char *b, const char *file, int line, const char *what) {
+TEST_UNUSED static int test_check_str(const char *a, const char *b, const char *file, int line, const char *what) {
     if (a && b && strcmp(a, b) == 0) { test_passed++; return 1; }
     test_failed++;
     fprintf(stderr, "FAIL %s:%d: %s (\"%s\" != \"%s\")\n", file, line, what, a ? a : "(null)", b ? b : "(null)");
     return 0;
 }
-static int test_check_contains(const char *hay, const char *needle, const char *file, int line, const char *what) {
+TEST_UNUSED static int test_check_contains(const char *hay, const char *needle, const char *file, int line, const char *what) {
     if (hay && needle && strstr(hay, needle)) { test_passed++; return 1; }
     test_failed++;
     fprintf(stderr, "FAIL %s:%d: %s = \"%s\" does not contain \"%s\"\n", file, line, what, hay ? hay : "(null)", needle);
     return 0;
 }
-static int test_summary(void) {
+TEST_UNUSED static int test_summary(void) {
     printf("%d passed, %d failed\n", test_passed, test_failed);
     return test_failed ? 1 : 0;
 }
 
 /* The directory holding the tests (for scripts and fixtures): $CDREST_TESTS or "tests". */
-static const char *test_dir(void) {
+TEST_UNUSED static const char *test_dir(void) {
     const char *d = getenv("CDREST_TESTS");
     return d && *d ? d : "tests";
 }
 
 /* Start argv as a child whose stdout's first line is "PORT n"; returns n (0 on failure).
    The child's remaining stdout is discarded; its stderr is inherited. */
-static int test_spawn_server(char *const argv[], pid_t *pid_out) {
+TEST_UNUSED static int test_spawn_server(char *const argv[], pid_t *pid_out) {
     int fds[2];
     if (pipe(fds) != 0) return 0;
     pid_t pid = fork();
@@ -87,7 +93,7 @@ static int test_spawn_server(char *const argv[], pid_t *pid_out) {
     *pid_out = pid;
     return port;
 }
-static void test_stop_server(pid_t pid) {
+TEST_UNUSED static void test_stop_server(pid_t pid) {
     if (pid <= 0) return;
     kill(pid, SIGTERM);
     for (int i = 0; i < 50; i++) {
