@@ -133,7 +133,8 @@ enum {
     CDREST_E_HTTP = -12,       /* an HTTP error status without a CD error body */
     CDREST_E_SERVER = -13,     /* the CD server answered with an error ({"error":...}) */
     CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
-    CDREST_E_UNSUPPORTED = -15 /* a feature not built in or not supported */
+    CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
+    CDREST_E_DEADLINE = -16    /* a wait's own deadline passed (the job still runs) */
 };
 
 /* A short constant name for a code: "timeout", "TLS error", ... Never NULL. */
@@ -657,7 +658,7 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
    {"expand", "0"} in ctx returns the raw value. */
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 /* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
-   property gives "". */
+   property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len);
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
@@ -666,8 +667,9 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out);
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx);
-/* List a property sheet: path names a sheet, or is NULL/"" for the sheet of the context
-   object (projectName or jobId in ctx). Walk it with cdrest_sheet_next. */
+/* List a property sheet: path names a sheet, an object ("/projects/P", "/jobs/ID"), or is
+   NULL/"" for the sheet of the context object (projectName or jobId in ctx). Walk it with
+   cdrest_sheet_next. */
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 typedef struct cdrest_sheet_entry {
     int name;        /* token of propertyName */
@@ -709,7 +711,9 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st);
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
 /* Poll until the job completes (0; see st->outcome) or deadline_ms passes
-   (CDREST_E_TIMEOUT). interval_ms 0 = 5000 (at least 100). progress may be NULL. */
+   (CDREST_E_DEADLINE, st holding the last status; a network timeout stays
+   CDREST_E_TIMEOUT). deadline_ms 0 = wait for ever. interval_ms 0 = 5000 (at least 100).
+   progress may be NULL. */
 typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
@@ -1944,6 +1948,7 @@ CDRESTDEF const char *cdrest_strerror(int code) {
     case CDREST_E_SERVER: return "server error";
     case CDREST_E_AUTH: return "authentication failed";
     case CDREST_E_UNSUPPORTED: return "not supported";
+    case CDREST_E_DEADLINE: return "deadline passed";
     default: return "unknown error";
     }
 }
@@ -2529,8 +2534,7 @@ struct cdrest__tls {
     int time_unknown;
     unsigned char first[5];        /* the first bytes the server sent: was it TLS? */
     size_t first_len;
-    unsigned char key_hash[32];    /* sha256 of the leaf's SubjectPublicKeyInfo */
-    int key_hashed;
+    unsigned char key_hash[32];    /* sha256 of the leaf's SubjectPublicKeyInfo (with pins) */
     /* configuration, fixed at the first handshake */
     int ready;
     int insecure;
@@ -2876,7 +2880,6 @@ static unsigned cdrest__tls_check_pins(struct cdrest__tls *t, const br_x509_pkey
     br_sha256_init(&h);
     br_sha256_update(&h, spki, n);
     br_sha256_out(&h, t->key_hash);
-    t->key_hashed = 1;
     for (i = 0; i < t->npins; i++)
         if (memcmp(t->pins[i], t->key_hash, 32) == 0) return 0;
     return CDREST_TLS_ERR_PIN_MISMATCH;
@@ -3931,7 +3934,6 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     t->now = now < 0 ? 0 : now;
     t->open = t->eof = t->clean_close = t->resumed = 0;
     t->first_len = 0;
-    t->key_hashed = 0;
     /* A session is offered again only to the name it was made with. */
     resume = t->have_session && strcmp(t->session_host, name) == 0;
     if (resume) br_ssl_engine_set_session_parameters(eng, &t->session);
@@ -5686,6 +5688,8 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
     int rc = cdrest_get_property(c, path, ctx, &d), i;
     size_t n = 0;
     if (rc) return rc;
+    if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
     if ((rc = cdrest__grow(c, &c->body, &c->body_cap, i >= 0 ? (size_t)(d.toks[i].end - d.toks[i].start) + 1 : 1, c->fixed_send,
                            "the property value")) != 0)
@@ -5742,19 +5746,33 @@ CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const c
     return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
 }
 
+/* "/projects/NAME" or "/jobs/ID": an object, whose own sheet is listed. */
+static const char *cdrest__object_path(const char *path, const char **name) {
+    static const char *const kinds[2] = {"/projects/", "/jobs/"};
+    int k;
+    for (k = 0; k < 2 && path; k++) {
+        size_t n = strlen(kinds[k]);
+        if (!strncmp(path, kinds[k], n) && path[n] && !strchr(path + n, '/')) {
+            *name = path + n;
+            return kinds[k];
+        }
+    }
+    return NULL;
+}
+
 /* The propertySheetId of a sheet property or of the context object. */
 static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap) {
     cdrest_doc d;
-    const char *where;
+    const char *where, *object_name = NULL, *object_kind = cdrest__object_path(path, &object_name);
     int rc, i;
     size_t len;
-    if (path && *path) {
+    if (path && *path && !object_kind) {
         if ((rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
         where = "property.propertySheetId";
     } else {
         const cdrest_param *p;
         cdrest__sb b;
-        const char *kind = NULL, *name = NULL;
+        const char *kind = object_kind, *name = object_name;
         for (p = ctx; p && p->name && !kind; p++) {
             if (!strcmp(p->name, "projectName")) kind = "/projects/", name = p->value;
             else if (!strcmp(p->name, "jobId")) kind = "/jobs/", name = p->value;
@@ -6217,7 +6235,7 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         if (!strcmp(st->status, "completed")) return 0;
         if (deadline_ms > 0 && now - start + interval_ms > deadline_ms) {
             if (now - start >= deadline_ms)
-                return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "job %s not completed after %ld ms (status %s)", job_id,
+                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
                                     (long)(now - start), st->status);
             cdrest__sleep_ms(c, (int)(deadline_ms - (now - start)));
             continue;

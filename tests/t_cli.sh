@@ -1,0 +1,455 @@
+#!/bin/sh
+# The cdrest command-line tool (examples/cdrest.c) end to end: build/asan/cdrest against
+# the bundled emulator (tests/cdemu.py) over HTTP, and over HTTPS with certificates made by
+# tests/mkcerts.sh. Every command, every exit status, the session file, secrets kept out
+# of the output. Starts its emulators itself and always stops them.
+# Ends with one line "N passed, N failed".
+cd "$(dirname "$0")/.." || exit 1
+B=${B:-build}
+CLI_BIN="$PWD/$B/asan/cdrest"
+PASSWORD='S3cret-pw-7f1e'   # unique, so that finding it in any output is meaningful
+TOKEN='tok-4c1d-9a2b'
+pass=0
+fail=0
+pids=""
+tmp=$(mktemp -d) || { echo "0 passed, 1 failed"; exit 1; }
+
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+# A clean environment: nothing from the caller's shell leaks into the tool.
+unset CDREST_SERVER CDREST_USER CDREST_PASSWORD CDREST_TOKEN COMMANDER_SERVER COMMANDER_PORT \
+  COMMANDER_HTTPS_PORT COMMANDER_SECURE COMMANDER_SESSIONID COMMANDER_JOBID COMMANDER_JOBSTEPID \
+  COMMANDER_HTTP_PROXY http_proxy https_proxy HTTPS_PROXY SSL_CERT_FILE SSL_CERT_DIR
+export HOME="$tmp/home"
+mkdir -p "$HOME" "$tmp/bin"
+export ASAN_OPTIONS=detect_leaks=1:exitcode=86
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
+ln -s "$CLI_BIN" "$tmp/bin/cdrest"
+PATH="$tmp/bin:$PATH"
+: >"$tmp/all"
+
+ok() { pass=$((pass + 1)); }
+bad() {
+  fail=$((fail + 1))
+  echo "FAIL: $1 (exit status $rc)"
+  sed 's/^/    out| /' "$tmp/out" | head -n 8
+  sed 's/^/    err| /' "$tmp/err" | head -n 8
+}
+die() {
+  echo "t_cli: $1" >&2
+  echo "$pass passed, $((fail + 1)) failed"
+  exit 1
+}
+
+# run [NAME=VALUE ...] cdrest ARGS...: run the tool (never waiting on stdin, never for
+# long); stdout in $tmp/out, stderr in $tmp/err, exit status in $rc. A sanitizer report
+# is a failure of its own.
+run() {
+  timeout 30 env "$@" <"${STDIN:-/dev/null}" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  cat "$tmp/out" "$tmp/err" >>"$tmp/all"
+  if grep -q -E 'Sanitizer|runtime error:' "$tmp/err"; then bad "sanitizer report: $*"; fi
+}
+
+# run_tty [NAME=VALUE ...] cdrest ARGS...: the same with stderr on a pseudo-terminal
+# (for the progress displays); what the terminal showed lands in $tmp/err.
+run_tty() {
+  timeout 30 python3 -c 'import os, subprocess, sys, threading
+m, s = os.openpty()
+shown = []
+def drain():
+    while True:
+        try:
+            d = os.read(m, 65536)
+        except OSError:
+            return
+        if not d:
+            return
+        shown.append(d)
+t = threading.Thread(target=drain)
+t.start()
+p = subprocess.run(["env"] + sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=s)
+os.close(s)
+t.join(5)
+sys.stdout.buffer.write(p.stdout)
+sys.stderr.buffer.write(b"".join(shown))
+sys.exit(p.returncode)' "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  cat "$tmp/out" "$tmp/err" >>"$tmp/all"
+  if grep -q -E 'Sanitizer|runtime error:' "$tmp/err"; then bad "sanitizer report: $*"; fi
+}
+
+# Assertions about the last run.
+status_is() { if [ "$rc" -eq "$2" ]; then ok; else bad "$1: want exit status $2"; fi; }
+out_is() {
+  printf '%s\n' "$2" >"$tmp/want"
+  if cmp -s "$tmp/out" "$tmp/want"; then ok; else bad "$1: want stdout '$2'"; fi
+}
+out_has() { if grep -q -F -- "$2" "$tmp/out"; then ok; else bad "$1: stdout lacks '$2'"; fi; }
+err_has() { if grep -q -F -- "$2" "$tmp/err"; then ok; else bad "$1: stderr lacks '$2'"; fi; }
+err_lacks() { if grep -q -F -- "$2" "$tmp/err"; then bad "$1: stderr shows '$2'"; else ok; fi; }
+out_empty() { if [ -s "$tmp/out" ]; then bad "$1: stdout not empty"; else ok; fi; }
+check() { # check NAME COMMAND...: passes when the command succeeds
+  name=$1
+  shift
+  if "$@"; then ok; else bad "$name"; fi
+}
+
+# start NAME ARGS...: start an emulator, set $port from its "PORT n" line.
+start_emulator() {
+  name=$1
+  shift
+  : >"$tmp/$name.out"
+  python3 tests/cdemu.py --port 0 --quiet --job-seconds 1 "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+  pid=$!
+  pids="$pids $pid"
+  port=""
+  i=0
+  while [ $i -lt 150 ]; do
+    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out")
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+    i=$((i + 1))
+  done
+  die "the $name emulator did not start: $(tail -n 5 "$tmp/$name.log")"
+}
+
+# GET or POST an emulator control URL with Python's urllib (curl may be missing).
+emu() {
+  python3 -c 'import sys, urllib.request as u
+r = u.urlopen(u.Request(sys.argv[2], data=b"" if sys.argv[1] == "POST" else None, method=sys.argv[1]), timeout=10)
+sys.stdout.buffer.write(r.read())' "$1" "$2"
+}
+
+# Every session id the emulator saw in the last requests (headers, cookie, login answers
+# are not recorded, but every later use of a session is).
+seen_session_ids() {
+  emu GET "$URL/emu/requests?n=200" | python3 -c 'import json, re, sys
+ids = set()
+for r in json.load(sys.stdin)["request"]:
+    for k, v in r["headers"]:
+        if k.lower() == "sessionid": ids.add(v)
+        for m in re.findall(r"sessionId=([^;\s]+)", v): ids.add(m)
+print("\n".join(sorted(ids)))'
+}
+
+[ -x "$CLI_BIN" ] || die "$CLI_BIN is missing (make build/asan/cdrest)"
+command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is needed"
+start_emulator http --user "admin:$PASSWORD" --token "$TOKEN"
+URL="http://127.0.0.1:$port"
+printf '%s\n' "$PASSWORD" >"$tmp/pw"
+S="$tmp/session"
+
+# --- usage and usage errors (exit 2) ---------------------------------------------------
+run cdrest --help
+status_is "--help" 0
+out_has "--help lists the commands" "publishArtifactVersion G:K VERSION FILE..."
+run cdrest getProperty --help
+status_is "getProperty --help" 0
+out_has "getProperty --help shows its usage" "usage: cdrest [global options] getProperty PATH"
+run cdrest help waitForJob
+status_is "help COMMAND" 0
+out_has "help COMMAND shows its usage" "waitForJob JOBID [--deadline S] [--interval S]"
+run cdrest
+status_is "no command" 2
+run cdrest --server "$URL" frobnicate
+status_is "unknown command" 2
+err_has "unknown command is named" "unknown command 'frobnicate'"
+run cdrest --server "$URL" getProperty x --frobnicate 1
+status_is "unknown option" 2
+err_has "unknown option is named" "unknown option --frobnicate"
+run cdrest --server "$URL" getArtifact a:b --projectName Default
+status_is "option of another command" 2
+run cdrest --server "$URL" setProperty /projects/Default/x
+status_is "missing argument" 2
+err_has "missing argument is said" "missing argument"
+run cdrest --server "$URL" getProperty x --projectName
+status_is "option without its value" 2
+run cdrest --server "$URL" getProperty a b
+status_is "too many arguments" 2
+run cdrest --server "$URL" --timeout soon getProperty x
+status_is "bad --timeout" 2
+run CDREST_USER=admin cdrest --server "$URL" --session-file "$S" getProperty /projects/Default/x
+status_is "no password and no terminal" 2
+err_has "no password: says why" "no terminal"
+run cdrest --server "$URL" --session-file "$S" getProperty /projects/Default/x
+status_is "no credentials at all" 2
+run cdrest --session-file "$S" getProperty /projects/Default/x
+status_is "no server" 2
+run cdrest --server "http://cd.example.invalid:8000" --user admin --password-file "$tmp/pw" getProperty x
+status_is "credentials over http:// to a remote host" 2
+err_has "plain http refusal names the option" "--allow-plain-http"
+
+# --- network failures (exit 3) -----------------------------------------------------------
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run cdrest --server "http://127.0.0.1:$closed" --user admin --password-file "$tmp/pw" getProperty x
+status_is "connection refused" 3
+err_has "connection refused is said" "refused"
+
+# --- login, the session file, commands reusing it ---------------------------------------------
+run CDREST_PASSWORD="$PASSWORD" cdrest --server "$URL" --session-file "$S" login admin
+status_is "login" 0
+check "the session file exists" test -f "$S"
+check "the session file has mode 0600" test "$(stat -c %a "$S" 2>/dev/null)" = 600
+check "the session file names the server" grep -q -x -F "server=$URL" "$S"
+check "no temporary file is left beside it" test "$(ls "$tmp" | grep -c '^session')" -eq 1
+SID=$(sed -n 's/^sessionId=//p' "$S")
+check "the session file holds a session id" test -n "$SID"
+check "login prints no session id" sh -c '! grep -q -F "$1" "$2" "$3"' x "$SID" "$tmp/out" "$tmp/err"
+
+run cdrest --session-file="$S" setProperty /projects/Default/greeting "hello world"
+status_is "setProperty with the saved session (no --server, no credentials)" 0
+out_has "setProperty prints the answer" '"propertyName":"greeting"'
+run cdrest --session-file "$S" getProperty /projects/Default/greeting
+status_is "getProperty" 0
+out_is "getProperty prints the raw value" "hello world"
+
+# a value with newlines, quotes, a backslash, a tab, UTF-8 and a trailing newline
+printf 'line 1\n"quoted" back\\slash\ttab \303\251t\303\251 \342\202\254\n\n' >"$tmp/value"
+value=$(cat "$tmp/value"; echo x)
+value=${value%x}
+run cdrest --session-file "$S" setProperty odd "$value" --projectName Default
+status_is "setProperty with a context option" 0
+run cdrest --session-file "$S" getProperty odd --projectName Default
+printf '\n' >>"$tmp/value"
+check "getProperty prints exactly the value's bytes and a newline" cmp -s "$tmp/out" "$tmp/value"
+run cdrest --session-file "$S" --json getProperty /projects/Default/greeting
+out_has "getProperty --json prints the answer" '"value":"hello world"'
+
+run cdrest --session-file "$S" setProperty /projects/Default/ref 'x$[/projects/Default/greeting]y'
+run cdrest --session-file "$S" getProperty /projects/Default/ref
+out_is "getProperty expands references" "xhello worldy"
+run cdrest --session-file "$S" getProperty /projects/Default/ref --expand 0
+out_is "getProperty --expand 0 does not" 'x$[/projects/Default/greeting]y'
+
+run cdrest --session-file "$S" getProperty /projects/Default/nothing
+status_is "a missing property" 1
+err_has "the server's code is on stderr" "NoSuchProperty"
+
+run cdrest --session-file "$S" createProperty /projects/Default/made --value v1 --description "made here"
+status_is "createProperty" 0
+out_has "createProperty prints the answer" '"description":"made here"'
+run cdrest --session-file "$S" createProperty /projects/Default/made --value v2
+status_is "createProperty of an existing property" 1
+err_has "its code is on stderr" "DuplicatePropertyName"
+run cdrest --session-file "$S" deleteProperty made --projectName Default
+status_is "deleteProperty" 0
+out_empty "deleteProperty prints nothing"
+run cdrest --session-file "$S" getProperty /projects/Default/made
+status_is "the deleted property is gone" 1
+
+run cdrest --session-file "$S" setProperty /projects/Default/sheet/inner "in"
+run cdrest --session-file "$S" getProperties /projects/Default
+status_is "getProperties" 0
+out_has "getProperties prints name=value" "greeting=hello world"
+out_has "getProperties escapes a multi-line value" 'odd=line 1\n"quoted" back\\slash\ttab'
+out_has "getProperties shows a nested sheet as name/" "sheet/"
+run cdrest --session-file "$S" getProperties /projects/Default/sheet
+out_is "getProperties of a nested sheet" "inner=in"
+run cdrest --session-file "$S" getProperties --projectName Default --json
+out_has "getProperties --json prints the sheet" '"propertySheet"'
+
+# --- artifacts and versions -------------------------------------------------------------
+run cdrest --session-file "$S" createArtifact com.example tool --description "a tool"
+status_is "createArtifact" 0
+out_has "createArtifact prints the artifact" '"artifactName":"com.example:tool"'
+run cdrest --session-file "$S" getArtifact com.example:tool
+out_has "getArtifact" '"description":"a tool"'
+run cdrest --session-file "$S" getArtifacts
+out_has "getArtifacts" '"artifact":['
+run cdrest --session-file "$S" createArtifactVersion com.example:tool 1.0
+status_is "createArtifactVersion" 0
+out_has "createArtifactVersion prints the version" '"artifactVersionName":"com.example:tool:1.0"'
+run cdrest --session-file "$S" getArtifactVersion com.example:tool:1.0
+out_has "getArtifactVersion" '"artifactVersionState":"publishing"'
+run cdrest --session-file "$S" getArtifactVersions com.example:tool
+out_has "getArtifactVersions" '"artifactVersion":['
+run cdrest --session-file "$S" deleteArtifactVersion com.example:tool:1.0
+status_is "deleteArtifactVersion" 0
+
+head -c 300000 /dev/urandom >"$tmp/blob.bin"
+printf 'notes\r\nwith CRLF and \000 a NUL\n' >"$tmp/notes.txt"
+run cdrest --session-file "$S" publishArtifactVersion com.example:tool 2.0 "$tmp/blob.bin" "$tmp/notes.txt" \
+  --repositoryName default
+status_is "publishArtifactVersion with two files" 0
+for f in blob.bin notes.txt; do
+  emu GET "$URL/emu/artifact-file?version=com.example:tool:2.0&name=$f" >"$tmp/fetched" 2>/dev/null
+  check "the emulator holds $f byte for byte" cmp -s "$tmp/fetched" "$tmp/$f"
+done
+run cdrest --session-file "$S" getArtifactVersion com.example:tool:2.0
+out_has "the published version is available" '"artifactVersionState":"available"'
+run_tty cdrest --session-file "$S" publishArtifactVersion com.example:tool 2.1 "$tmp/blob.bin"
+status_is "publishArtifactVersion with stderr on a terminal" 0
+err_has "the upload's progress shows on a terminal" "(100%)"
+run cdrest --session-file "$S" publishArtifactVersion com.example:tool 2.0 "$tmp/notes.txt"
+status_is "publishing into an available version" 1
+err_has "its code is on stderr" "DuplicateArtifactVersion"
+run cdrest --session-file "$S" publishArtifactVersion com.example:tool 3.0 "$tmp/no-such-file"
+status_is "publishing a missing file" 2
+run cdrest --session-file "$S" deleteArtifact com.example:tool
+status_is "deleteArtifact" 0
+run cdrest --session-file "$S" getArtifact com.example:tool
+status_is "the deleted artifact is gone" 1
+err_has "its code is on stderr" "NoSuchArtifact"
+
+# --- jobs --------------------------------------------------------------------------------
+run cdrest --session-file "$S" runProcedure Default --procedureName runme --actualParameter greeting=hi \
+  --actualParameter duration=0.5
+status_is "runProcedure" 0
+JOB=$(cat "$tmp/out")
+check "runProcedure prints one job id" test -n "$JOB" -a "$(wc -l <"$tmp/out")" -eq 1
+run cdrest --session-file "$S" getJobStatus "$JOB"
+status_is "getJobStatus" 0
+out_has "getJobStatus prints the status" "\"jobId\":\"$JOB\""
+run cdrest --session-file "$S" getJobDetails "$JOB"
+out_has "getJobDetails shows the actual parameters" '"actualParameterName":"greeting"'
+run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2 --deadline 20
+status_is "waitForJob on a successful job" 0
+out_is "waitForJob prints the outcome" "success"
+check "waitForJob is quiet when stderr is no terminal" test ! -s "$tmp/err"
+run cdrest --session-file "$S" runProcedure Default --procedureName runme --actualParameter duration=0.5
+JOB=$(cat "$tmp/out")
+run_tty cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2
+status_is "waitForJob with stderr on a terminal" 0
+err_has "waitForJob shows the job's progress on a terminal" "job $JOB: completed"
+
+run cdrest --session-file "$S" --json runProcedure Default --procedureName fail --actualParameter duration=0.5 a=1
+status_is "runProcedure --json, ectool-style parameters" 0
+JOB=$(sed -n 's/^{"jobId":"\([^"]*\)"}$/\1/p' "$tmp/out")
+check "runProcedure --json prints {\"jobId\":...}" test -n "$JOB"
+run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2
+status_is "waitForJob on the fail procedure's job" 1
+err_has "waitForJob says the outcome" "outcome error"
+
+run cdrest --session-file "$S" runProcedure Default --procedureName runme --actualParameter duration=30
+JOB=$(cat "$tmp/out")
+run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2 --deadline 0.6
+status_is "waitForJob past its deadline" 1
+err_has "the deadline is said" "still"
+run cdrest --session-file "$S" runProcedure Default
+status_is "runProcedure without --procedureName" 2
+run cdrest --session-file "$S" runProcedure Default --procedureName nosuch
+status_is "runProcedure of a missing procedure" 1
+err_has "its code is on stderr" "NoSuchProcedure"
+run cdrest --session-file "$S" getJobStatus no-such-job
+status_is "getJobStatus of a missing job" 1
+
+# --- the generic call -----------------------------------------------------------------------
+run cdrest --session-file "$S" call GET /projects/Default
+status_is "call GET /projects/Default" 0
+out_has "call prints the JSON answer" '"projectName":"Default"'
+run cdrest --session-file "$S" call post /projects --data '{"projectName":"Other Project"}'
+status_is "call POST with --data" 0
+run cdrest --session-file "$S" call GET "/projects/Other Project"
+out_has "call encodes a space in the path" '"projectName":"Other Project"'
+run cdrest --session-file "$S" call GET /properties --param path=/projects/Default/sheet
+out_has "call --param goes in the query" '"propertyName":"inner"'
+run cdrest --session-file "$S" call PUT /projects/Default --data '{"description":'
+status_is "call with invalid --data" 2
+run cdrest --session-file "$S" call GET /no/such/thing
+status_is "call of an unknown path" 1
+err_has "its code is on stderr" "NotImplemented"
+
+# --- verbose traces, and secrets kept out of every output -----------------------------------------
+run cdrest --session-file "$S" --verbose getProperty /projects/Default/greeting
+status_is "--verbose with the saved session" 0
+err_has "--verbose traces each request" "GET $URL/rest/v1.0/properties//projects/Default/greeting -> 200"
+err_lacks "--verbose does not show the saved session id" "$SID"
+run cdrest --server "$URL" --user admin --password-file "$tmp/pw" --session-file "$tmp/none" --verbose \
+  getProperty /projects/Default/greeting
+status_is "--verbose with a password" 0
+err_has "--verbose traces the login" "POST $URL/rest/v1.0/sessions -> 200"
+err_has "a session made for one run is logged out after it" "DELETE $URL/rest/v1.0/sessions -> 200"
+err_lacks "--verbose does not show the password" "$PASSWORD"
+cp "$tmp/err" "$tmp/verbose.err"
+ids=$(seen_session_ids)
+check "the emulator saw the sessions used" test -n "$ids"
+leaks=0
+for id in $ids; do
+  if grep -q -F -- "$id" "$tmp/verbose.err"; then leaks=$((leaks + 1)); fi
+done
+check "--verbose shows none of the session ids used" test "$leaks" -eq 0
+run cdrest --server "$URL" --user admin --password "$PASSWORD" getProperty /projects/Default/greeting
+status_is "--password works" 0
+err_has "--password warns that it is visible" "visible to other users"
+run CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest --server "$URL" --session-file "$tmp/none" --basic \
+  getProperty /projects/Default/greeting
+status_is "--basic" 0
+run CDREST_USER=admin CDREST_PASSWORD=wrong cdrest --server "$URL" --session-file "$tmp/none" \
+  getProperty /projects/Default/greeting
+status_is "a wrong password" 1
+err_has "its code is on stderr" "InvalidCredentials"
+run cdrest --server "$URL" --token "$TOKEN" --session-file "$tmp/none" getProperty /projects/Default/greeting
+status_is "--token" 0
+run cdrest --server "$URL" --token "$TOKEN" --session-file "$tmp/tok-session" login
+status_is "login with a token" 0
+run cdrest --session-file "$tmp/tok-session" getProperty /projects/Default/greeting
+out_is "the token's saved session works" "hello world"
+
+# --- inside a job step: COMMANDER_* from the environment ----------------------------------------
+run COMMANDER_SERVER=127.0.0.1 COMMANDER_PORT="$port" COMMANDER_SECURE=0 COMMANDER_SESSIONID="$SID" \
+  cdrest --session-file "$tmp/none" getProperty /projects/Default/greeting
+status_is "inside a job step" 0
+out_is "inside a job step: the value" "hello world"
+
+# --- an expired session, logout ----------------------------------------------------------
+emu POST "$URL/emu/expire-sessions" >/dev/null
+run cdrest --session-file "$S" getProperty /projects/Default/greeting
+status_is "an expired saved session" 1
+err_has "an expired session: the advice" "run 'cdrest login' again"
+run CDREST_PASSWORD="$PASSWORD" cdrest --server "$URL" login admin
+status_is "login to the default session file" 0
+check "the default session file is ~/.cdrest_session, mode 0600" \
+  test "$(stat -c %a "$HOME/.cdrest_session" 2>/dev/null)" = 600
+run cdrest getProperty /projects/Default/greeting
+status_is "a command with the default session file" 0
+run cdrest logout
+status_is "logout" 0
+check "logout removes the session file" test ! -e "$HOME/.cdrest_session"
+run cdrest --server "$URL" getProperty /projects/Default/greeting
+status_is "after logout: not logged in" 2
+run cdrest logout
+status_is "logout when not logged in" 0
+
+# --- HTTPS -----------------------------------------------------------------------------------
+if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
+  start_emulator https --user "admin:$PASSWORD" --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"
+  TLS="https://127.0.0.1:$port"
+  run cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --user admin --password-file "$tmp/pw" \
+    setProperty /projects/Default/tls "over TLS"
+  status_is "https with --cacert" 0
+  run cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --pin "$(cat "$tmp/certs/rsa.pin")" --user admin \
+    --password-file "$tmp/pw" getProperty /projects/Default/tls
+  out_is "https with --cacert and the right --pin" "over TLS"
+  run cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --pin "$(cat "$tmp/certs/ecdsa.pin")" --user admin \
+    --password-file "$tmp/pw" getProperty /projects/Default/tls
+  status_is "https with a wrong --pin" 3
+  run cdrest --server "$TLS" --insecure --user admin --password-file "$tmp/pw" getProperty /projects/Default/tls
+  status_is "https with --insecure" 0
+  err_has "--insecure warns" "WARNING: --insecure"
+  run cdrest --server "$TLS" --user admin --password-file "$tmp/pw" getProperty /projects/Default/tls
+  status_is "https, an unknown CA, no --insecure" 3
+  run CDREST_PASSWORD="$PASSWORD" cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --session-file "$S" login admin
+  run cdrest --cacert "$tmp/certs/ca.pem" --session-file "$S" getProperty /projects/Default/tls
+  out_is "https with a saved session" "over TLS"
+else
+  bad "tests/mkcerts.sh failed, no HTTPS tests: $(tail -n 3 "$tmp/mkcerts.log")"
+fi
+
+# --- the password never appeared on stdout or stderr ---------------------------------------
+if grep -q -F -- "$PASSWORD" "$tmp/all"; then
+  rc=0
+  bad "the password appeared in some output"
+else
+  ok
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
