@@ -30,6 +30,8 @@
    CONFIGURATION (define before including the implementation)
      CDREST_STATIC                 make every public function static
      CDREST_NO_TLS                 build without BearSSL (https:// gives CDREST_E_UNSUPPORTED)
+     CDREST_NO_FILES               no CA files or directories (trust blobs and compiled-in
+                                   anchors only)
      CDREST_NO_SOCKETS             leave out the POSIX socket transport (bring your own,
                                    see cdrest_transport; it must then provide now_ms)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer

@@ -22,6 +22,7 @@
 #   dnsonly.pem            DNS:localhost only, no IP addresses        (key: rsa.key)
 #   selfsigned.pem         self-signed                                 (key: rsa.key)
 #   unknownca.pem          signed by other CA                          (key: rsa.key)
+#   big.pem                ~9 KB: 300 DNS names before DNS:localhost, IP:127.0.0.1 (key: rsa.key)
 # Pins (curl's format, sha256 of the SubjectPublicKeyInfo)
 #   rsa.pin ecdsa.pin      "sha256//BASE64" for rsa.key / ecdsa.key (chain.pin for chain.key)
 set -eu
@@ -73,6 +74,18 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost
 EOF
 
+# big: more SANs than CDREST_TLS_LEAF_MAX keeps, the IP address last
+{
+  echo "[ v3_big ]"
+  echo "basicConstraints = critical, CA:false"
+  echo "keyUsage = critical, digitalSignature, keyEncipherment"
+  echo "extendedKeyUsage = serverAuth"
+  printf 'subjectAltName = '
+  i=0
+  while [ $i -lt 300 ]; do printf 'DNS:host-%03d.cdrest.example, ' $i; i=$((i + 1)); done
+  echo "DNS:localhost, IP:127.0.0.1"
+} >> ca.cnf
+
 q() { "$@" >/dev/null 2>&1 || { echo "mkcerts.sh: failed: $*" >&2; "$@"; exit 1; }; }
 
 rsakey() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
@@ -120,6 +133,7 @@ sign notyet rsa.key localhost ca v3_leaf 20900101000000Z 20910101000000Z
 sign wrongname rsa.key wrong.example.com ca v3_wrongname
 sign dnsonly rsa.key localhost ca v3_dnsonly
 sign unknownca rsa.key localhost other-ca v3_leaf
+sign big rsa.key localhost ca v3_big
 q openssl req -config ca.cnf -new -x509 -key rsa.key -subj "/CN=localhost" -days 825 \
   -extensions v3_leaf -sha256 -out selfsigned.pem
 

@@ -1,0 +1,1016 @@
+/* The TLS layer against real servers on 127.0.0.1 / ::1: nginx (one process, one server
+   block per certificate), openssl s_server (TLS 1.3 only, TLS 1.0/1.1 only) and small
+   scripted TCP servers in threads (plain HTTP, garbage, silence, instant close).
+   Certificates come from tests/mkcerts.sh into a fresh temporary directory.
+   A counting allocator measures what one TLS client holds. Nothing is skipped: a missing
+   openssl or nginx is a failure. CDREST_VALGRIND=1 scales the loops down. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+/* A counting allocator: current and peak bytes of everything cdrest allocates. */
+static size_t mem_cur, mem_peak;
+static unsigned long mem_allocs;
+static void *t_malloc(void *ctx, size_t n) {
+    size_t *p = (size_t *)malloc(n + 16);
+    (void)ctx;
+    if (!p) return NULL;
+    p[0] = n;
+    mem_cur += n;
+    if (mem_cur > mem_peak) mem_peak = mem_cur;
+    mem_allocs++;
+    return (char *)p + 16;
+}
+static void t_free(void *ctx, void *q) {
+    size_t *p;
+    (void)ctx;
+    if (!q) return;
+    p = (size_t *)(void *)((char *)q - 16);
+    mem_cur -= p[0];
+    free(p);
+}
+static void *t_realloc(void *ctx, void *q, size_t n) {
+    size_t old = q ? ((size_t *)(void *)((char *)q - 16))[0] : 0;
+    void *r = t_malloc(ctx, n);
+    if (!r) return NULL;
+    if (q) memcpy(r, q, old < n ? old : n);
+    t_free(ctx, q);
+    return r;
+}
+#define CDREST_MALLOC(ctx, n) t_malloc((ctx), (n))
+#define CDREST_REALLOC(ctx, p, n) t_realloc((ctx), (p), (n))
+#define CDREST_FREE(ctx, p) t_free((ctx), (p))
+
+#define CDREST_IMPLEMENTATION
+#include "cdrest.h"
+#include "test.h"
+
+static int valgrind;
+static char dir[256];
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *path(const char *name) {
+    static char buf[8][512];
+    static int i;
+    i = (i + 1) % 8;
+    snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+    return buf[i];
+}
+
+static char *slurp(const char *file, size_t *len) {
+    FILE *f = fopen(file, "rb");
+    char *b;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = (char *)malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+    if (b) b[n] = 0;
+    fclose(f);
+    if (len) *len = (size_t)n;
+    return b;
+}
+
+/* "sha256//..." from a .pin file, without the newline. */
+static const char *pin_of(const char *name, char *out, size_t cap) {
+    char *s = slurp(path(name), NULL);
+    out[0] = 0;
+    if (s) {
+        s[strcspn(s, "\r\n")] = 0;
+        snprintf(out, cap, "%s", s);
+        free(s);
+    }
+    return out;
+}
+
+/* --- ports and servers --------------------------------------------------------------- */
+
+static int free_port(int v6) {
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), port = 0;
+    if (fd < 0) return 0;
+    if (v6) {
+        struct sockaddr_in6 a;
+        socklen_t l = sizeof a;
+        memset(&a, 0, sizeof a);
+        a.sin6_family = AF_INET6;
+        a.sin6_addr = in6addr_loopback;
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
+            port = ntohs(a.sin6_port);
+    } else {
+        struct sockaddr_in a;
+        socklen_t l = sizeof a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
+            port = ntohs(a.sin_port);
+    }
+    close(fd);
+    return port;
+}
+
+static int can_connect(const char *ip, int port) {
+    cdrest_socket s;
+    cdrest_error e;
+    int ok;
+    cdrest_socket_init(&s);
+    ok = cdrest_posix_transport()->connect(&s, ip, (unsigned short)port, 500, &e) == 0;
+    cdrest_posix_transport()->close(&s);
+    return ok;
+}
+
+/* Start argv with stdout/stderr to logfile; wait until ip:port accepts. pid or 0. */
+static pid_t spawn(char *const argv[], const char *log, const char *ip, int port) {
+    int64_t until = now_ms() + 10000;
+    pid_t pid = fork();
+    if (pid < 0) return 0;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a crashed test leaves no server behind */
+#endif
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    while (now_ms() < until) {
+        if (waitpid(pid, NULL, WNOHANG) == pid) return 0; /* it exited: port taken, or missing */
+        if (can_connect(ip, port)) return pid;
+        usleep(20000);
+    }
+    test_stop_server(pid);
+    return 0;
+}
+
+/* nginx: one server block per certificate, each on its own port. */
+enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_SELFSIGNED, S_UNKNOWNCA,
+       S_TLS13, S_TLS10, S_BIG, S_COUNT };
+static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
+                                              "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big"};
+static int port[S_COUNT], port6;
+static pid_t nginx_pid;
+
+static int start_nginx(void) {
+    int attempt, i;
+    for (attempt = 0; attempt < 5; attempt++) {
+        FILE *f = fopen(path("nginx.conf"), "w");
+        char *argv[8];
+        if (!f) return 0;
+        fprintf(f,
+                "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s;\nerror_log %s warn;\n"
+                "events { worker_connections 256; }\nhttp {\n  access_log off;\n"
+                "  client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
+                "  uwsgi_temp_path %s; scgi_temp_path %s;\n"
+                "  ssl_session_cache shared:cdrest:1m; ssl_session_tickets off;\n"
+                "  keepalive_requests 100000; keepalive_timeout 60s;\n",
+                path("nginx.pid"), path("nginx.err"), path("t"), path("t"), path("t"), path("t"), path("t"));
+        for (i = 0; i < S_COUNT; i++) {
+            const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : "rsa";
+            char certname[64], keyname[64];
+            port[i] = free_port(0);
+            snprintf(certname, sizeof certname, "%s.pem", srv_cert[i]);
+            snprintf(keyname, sizeof keyname, "%s.key", key);
+            fprintf(f, "  server {\n    listen 127.0.0.1:%d ssl;\n", port[i]);
+            if (i == S_RSA) {
+                port6 = free_port(1);
+                fprintf(f, "    listen [::1]:%d ssl;\n", port6);
+            }
+            fprintf(f, "    ssl_certificate %s;\n    ssl_certificate_key %s;\n", path(certname), path(keyname));
+            if (i == S_TLS13) fprintf(f, "    ssl_protocols TLSv1.3;\n");
+            if (i == S_TLS10) fprintf(f, "    ssl_protocols TLSv1 TLSv1.1;\n    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
+            fprintf(f, "    location / { return 200 \"ok %s reused=$ssl_session_reused\\n\"; }\n  }\n", srv_cert[i]);
+        }
+        fprintf(f, "}\n");
+        fclose(f);
+        argv[0] = (char *)"nginx";
+        argv[1] = (char *)"-p";
+        argv[2] = dir;
+        argv[3] = (char *)"-c";
+        argv[4] = (char *)path("nginx.conf");
+        argv[5] = (char *)"-e";
+        argv[6] = (char *)path("nginx.err");
+        argv[7] = NULL;
+        nginx_pid = spawn(argv, path("nginx.log"), "127.0.0.1", port[S_RSA]);
+        if (!nginx_pid) continue;
+        for (i = 0; i < S_COUNT && can_connect("127.0.0.1", port[i]); i++) {}
+        if (i == S_COUNT) return 1;
+        test_stop_server(nginx_pid);
+        nginx_pid = 0;
+    }
+    fprintf(stderr, "nginx did not start; its log:\n");
+    {
+        char *log = slurp(path("nginx.err"), NULL);
+        fprintf(stderr, "%s\n", log ? log : "(none)");
+        free(log);
+    }
+    return 0;
+}
+
+/* openssl s_server with extra options (NULL-terminated), on a fresh port. */
+static pid_t start_s_server(int *p, const char *opt1, const char *opt2, const char *opt3) {
+    int attempt;
+    for (attempt = 0; attempt < 5; attempt++) {
+        char acc[32];
+        pid_t pid;
+        char *argv[16];
+        int a = 0;
+        *p = free_port(0);
+        snprintf(acc, sizeof acc, "127.0.0.1:%d", *p);
+        argv[a++] = (char *)"openssl";
+        argv[a++] = (char *)"s_server";
+        argv[a++] = (char *)"-accept";
+        argv[a++] = acc;
+        argv[a++] = (char *)"-cert";
+        argv[a++] = (char *)path("rsa.pem");
+        argv[a++] = (char *)"-key";
+        argv[a++] = (char *)path("rsa.key");
+        argv[a++] = (char *)"-www";
+        if (opt1) argv[a++] = (char *)opt1;
+        if (opt2) argv[a++] = (char *)opt2;
+        if (opt3) argv[a++] = (char *)opt3;
+        argv[a] = NULL;
+        pid = spawn(argv, path("s_server.log"), "127.0.0.1", *p);
+        if (pid) return pid;
+    }
+    return 0;
+}
+
+/* Scripted TCP servers in a thread: what a broken or wrong server does. */
+enum { RAW_HTTP, RAW_GARBAGE, RAW_SILENT, RAW_CLOSE }; /* RAW_CLOSE: reads the hello, closes */
+typedef struct raw_server {
+    int fd, port, mode;
+    volatile int stop;
+    pthread_t th;
+} raw_server;
+
+static void *raw_main(void *arg) {
+    raw_server *s = (raw_server *)arg;
+    while (!s->stop) {
+        struct pollfd p;
+        int c;
+        p.fd = s->fd;
+        p.events = POLLIN;
+        if (poll(&p, 1, 50) <= 0) continue;
+        c = accept(s->fd, NULL, NULL);
+        if (c < 0) continue;
+        if (s->mode == RAW_HTTP || s->mode == RAW_GARBAGE) {
+            char b[512];
+            const char *msg = s->mode == RAW_HTTP ? "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                                                  : "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+            p.fd = c;
+            if (poll(&p, 1, 2000) > 0 && recv(c, b, sizeof b, 0) > 0) {
+                if (send(c, msg, strlen(msg), MSG_NOSIGNAL) < 0) {}
+            }
+            usleep(100000);
+        } else if (s->mode == RAW_SILENT) {
+            while (!s->stop) usleep(20000);
+        } else { /* RAW_CLOSE: take the hello, then close (a FIN, not a reset for unread data) */
+            char b[4096];
+            p.fd = c;
+            if (poll(&p, 1, 2000) > 0 && recv(c, b, sizeof b, 0) > 0) {}
+        }
+        close(c);
+    }
+    return NULL;
+}
+
+static int raw_start(raw_server *s, int mode) {
+    struct sockaddr_in a;
+    socklen_t l = sizeof a;
+    memset(s, 0, sizeof *s);
+    s->mode = mode;
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->fd, 8) != 0 ||
+        getsockname(s->fd, (struct sockaddr *)&a, &l) != 0)
+        return 0;
+    s->port = ntohs(a.sin_port);
+    return pthread_create(&s->th, NULL, raw_main, s) == 0;
+}
+
+static void raw_stop(raw_server *s) {
+    s->stop = 1;
+    pthread_join(s->th, NULL);
+    close(s->fd);
+}
+
+/* --- a client set up by hand: transport + TLS, no HTTP layer --------------------------- */
+
+static void client_init(cdrest_client *c, const cdrest_tls_config *tls) {
+    memset(c, 0, sizeof *c);
+    cdrest_socket_init(&c->sock);
+    c->tp = cdrest_posix_transport();
+    c->tp_self = &c->sock;
+    c->cfg.connect_timeout_ms = 5000;
+    if (tls) c->cfg.tls = *tls;
+}
+
+/* Connect to ip:port and shake hands for host. 0 or the error (transport closed then). */
+static int client_open(cdrest_client *c, const char *ip, int p, const char *host, int timeout_ms) {
+    int64_t deadline = cdrest__now_ms(c) + timeout_ms;
+    int rc;
+    cdrest__error_clear(&c->err);
+    rc = cdrest__tp_connect(c, ip, (unsigned short)p, deadline);
+    if (rc) return rc;
+    rc = cdrest__tls_handshake(c, host, deadline);
+    if (rc) cdrest__tp_close(c);
+    return rc;
+}
+
+/* One GET on the open connection; the response (head and body) into out. 0 or < 0. */
+static int client_get(cdrest_client *c, const char *host, int keep_alive, char *out, size_t cap) {
+    char req[256];
+    size_t n = 0;
+    int64_t deadline = cdrest__now_ms(c) + 10000;
+    int rc;
+    const char *br = strchr(host, ':') ? "[" : "";
+    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s%s%s\r\nConnection: %s\r\n\r\n", br, host,
+             *br ? "]" : "", keep_alive ? "keep-alive" : "close");
+    rc = cdrest__tls_write_all(c, req, strlen(req), deadline);
+    if (rc) return rc;
+    out[0] = 0;
+    for (;;) {
+        long r;
+        char *body;
+        if (n + 1 >= cap) return -100;
+        r = cdrest__tls_read(c, out + n, cap - n - 1, deadline);
+        if (r < 0) return (int)r;
+        if (r == 0) break;
+        n += (size_t)r;
+        out[n] = 0;
+        body = strstr(out, "\r\n\r\n");
+        if (keep_alive && body) { /* nginx's `return` always sends Content-Length */
+            const char *cl = strstr(out, "Content-Length: ");
+            if (cl && (size_t)(n - (size_t)(body + 4 - out)) >= (size_t)atol(cl + 16)) break;
+        }
+    }
+    return 0;
+}
+
+static void client_close(cdrest_client *c) {
+    cdrest__tls_close(c);
+    cdrest__tp_close(c);
+}
+
+static void client_free(cdrest_client *c) {
+    client_close(c);
+    cdrest__tls_free(c);
+}
+
+/* Handshake expected to succeed, then one GET that must answer "ok NAME". */
+static void expect_ok(const char *what, const cdrest_tls_config *tls, const char *ip, int p, const char *host,
+                      const char *name) {
+    cdrest_client c;
+    char resp[2048], want[64];
+    int rc;
+    client_init(&c, tls);
+    rc = client_open(&c, ip, p, host, 10000);
+    if (!test_check_int(rc, 0, __FILE__, __LINE__, what)) {
+        fprintf(stderr, "    %s: %s\n", what, cdrest_errmsg(&c));
+    } else {
+        rc = client_get(&c, host, 0, resp, sizeof resp);
+        CHECK_INT(rc, 0);
+        snprintf(want, sizeof want, "ok %s ", name);
+        if (!strstr(resp, want)) fprintf(stderr, "    %s: response \"%s\"\n", what, resp);
+        CHECK_CONTAINS(resp, want);
+        CHECK(cdrest__tls_closed_cleanly(&c)); /* nginx ends "Connection: close" with close_notify */
+        CHECK_INT(c.err.tls_error, 0);
+    }
+    client_free(&c);
+}
+
+/* Handshake expected to fail with this code, BearSSL number and words. */
+static void expect_fail(const char *what, const cdrest_tls_config *tls, const char *ip, int p, const char *host,
+                        int code, int tls_error, const char *words) {
+    cdrest_client c;
+    int rc;
+    client_init(&c, tls);
+    rc = client_open(&c, ip, p, host, 10000);
+    if (!test_check_int(rc, code, __FILE__, __LINE__, what) || !strstr(cdrest_errmsg(&c), words) ||
+        c.err.tls_error != tls_error)
+        fprintf(stderr, "    %s: rc %d tls_error %d: %s\n", what, rc, c.err.tls_error, cdrest_errmsg(&c));
+    CHECK_INT(c.err.tls_error, tls_error);
+    CHECK_CONTAINS(cdrest_errmsg(&c), words);
+    CHECK_INT(c.err.code, code);
+    client_free(&c);
+}
+
+static cdrest_tls_config tls_ca(const char *file) {
+    cdrest_tls_config t;
+    memset(&t, 0, sizeof t);
+    t.ca_file = file;
+    return t;
+}
+
+/* --- the cases ---------------------------------------------------------------------- */
+
+static void test_good(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    expect_ok("RSA-2048", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    expect_ok("ECDSA P-256", &t, "127.0.0.1", port[S_ECDSA], "localhost", "ecdsa");
+    expect_ok("chain via intermediate", &t, "127.0.0.1", port[S_CHAIN], "localhost", "chain");
+    expect_ok("DNS-only cert by name", &t, "127.0.0.1", port[S_DNSONLY], "localhost", "dnsonly");
+    t.server_name = "localhost"; /* reach 127.0.0.1, verify and SNI as localhost */
+    expect_ok("server_name override", &t, "127.0.0.1", port[S_DNSONLY], "127.0.0.1", "dnsonly");
+}
+
+static void test_bad_certs(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    expect_fail("expired", &t, "127.0.0.1", port[S_EXPIRED], "localhost", CDREST_E_TLS, 54,
+                "TLS: certificate expired on 2020-01-02 (BearSSL 54) for host localhost");
+    expect_fail("not yet valid", &t, "127.0.0.1", port[S_NOTYET], "localhost", CDREST_E_TLS, 54,
+                "certificate is not yet valid: valid from 2090-01-01 (BearSSL 54)");
+    expect_fail("wrong name", &t, "127.0.0.1", port[S_WRONGNAME], "localhost", CDREST_E_TLS, 56,
+                "certificate is for another name (wrong.example.com), not localhost (BearSSL 56)");
+    expect_fail("self-signed", &t, "127.0.0.1", port[S_SELFSIGNED], "localhost", CDREST_E_TLS, 62,
+                "certificate is self-signed and not trusted (BearSSL 62)");
+    expect_fail("unknown CA", &t, "127.0.0.1", port[S_UNKNOWNCA], "localhost", CDREST_E_TLS, 62,
+                "its issuer \"cdrest other CA\" is not among the 1 trusted CAs");
+    t = tls_ca(path("other-ca.pem"));
+    expect_fail("wrong trust store", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 62,
+                "its issuer \"cdrest test CA\" is not among the 1 trusted CAs");
+}
+
+static void test_ip_hosts(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    expect_ok("IP-SAN cert by 127.0.0.1", &t, "127.0.0.1", port[S_RSA], "127.0.0.1", "rsa");
+    expect_ok("IP-SAN cert by ::1", &t, "::1", port6, "::1", "rsa");
+    expect_ok("IP-SAN cert by 0:0::1", &t, "::1", port6, "0:0:0:0:0:0:0:1", "rsa");
+    expect_fail("DNS-only cert by IP", &t, "127.0.0.1", port[S_DNSONLY], "127.0.0.1", CDREST_E_TLS, 56,
+                "certificate is for another name (localhost), not 127.0.0.1");
+    expect_fail("IP-SAN cert, other IP", &t, "127.0.0.1", port[S_RSA], "127.0.0.2", CDREST_E_TLS, 56,
+                "(localhost, 127.0.0.1, 0:0:0:0:0:0:0:1), not 127.0.0.2");
+    {
+        unsigned char ip[16];
+        static const unsigned char v4map[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1};
+        CHECK_INT(cdrest__tls_ipv4("10.0.0.1", ip), 4);
+        CHECK_INT(cdrest__tls_ipv4("10.0.0", ip), 0);
+        CHECK_INT(cdrest__tls_ipv4("10.0.0.256", ip), 0);
+        CHECK_INT(cdrest__tls_ipv4("1.2.3.4.5", ip), 0);
+        CHECK_INT(cdrest__tls_ipv4("localhost", ip), 0);
+        CHECK_INT(cdrest__tls_ipv6("::ffff:10.0.0.1", ip), 16);
+        CHECK(memcmp(ip, v4map, 16) == 0);
+        CHECK_INT(cdrest__tls_ipv6("2001:db8::", ip), 16);
+        CHECK_INT(ip[0] * 256 + ip[1], 0x2001);
+        CHECK_INT(cdrest__tls_ipv6("1:2:3:4:5:6:7:8", ip), 16);
+        CHECK_INT(ip[15], 8);
+        CHECK_INT(cdrest__tls_ipv6("1:2:3:4:5:6:7:8:9", ip), 0);
+        CHECK_INT(cdrest__tls_ipv6("1::2::3", ip), 0);
+        CHECK_INT(cdrest__tls_ipv6(":1", ip), 0);
+        CHECK_INT(cdrest__tls_ipv6("1:", ip), 0);
+        CHECK_INT(cdrest__tls_ipv6("12345::", ip), 0);
+        CHECK_INT(cdrest__tls_ipv6("fe80::1%eth0", ip), 0);
+        {
+            char txt[64] = "";
+            cdrest__tls_ipv6("2001:db8::1:0", ip);
+            cdrest__tls_cat_ip(txt, sizeof txt, ip, 16);
+            CHECK_STR(txt, "2001:db8:0:0:0:0:1:0");
+        }
+    }
+}
+
+/* A leaf larger than CDREST_TLS_LEAF_MAX: verified by name as usual; by IP address its
+   SANs cannot all be read, which is refused in words. */
+static void test_big_cert(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    char rsa[80];
+    expect_ok("big leaf by name", &t, "127.0.0.1", port[S_BIG], "localhost", "big");
+    expect_fail("big leaf by IP", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG,
+                "the certificate is over 4096 bytes (CDREST_TLS_LEAF_MAX): its IP addresses cannot be checked (cdrest 1026)");
+    expect_fail("big leaf, other name", &t, "127.0.0.1", port[S_BIG], "other.example", CDREST_E_TLS, 56,
+                "certificate is for another name (host-000.cdrest.example, host-001.cdrest.example");
+    t.pin = pin_of("rsa.pin", rsa, sizeof rsa);
+    expect_ok("big leaf, pinned", &t, "127.0.0.1", port[S_BIG], "localhost", "big");
+    t.tls_insecure_skip_verify = 1;
+    expect_ok("big leaf by IP, insecure", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", "big");
+}
+
+/* A server that ends the TCP stream without close_notify (Python's ssl, closing the
+   socket without unwrap): the data arrives, then EOF reported as not clean. */
+static void test_truncation(void) {
+    static const char script[] =
+        "import os, socket, ssl, sys\n"
+        "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+        "ctx.load_cert_chain(sys.argv[1], sys.argv[2])\n"
+        "s = socket.socket()\n"
+        "s.bind(('127.0.0.1', 0))\n"
+        "s.listen(8)\n"
+        "print('PORT %d' % s.getsockname()[1], flush=True)\n"
+        "s.settimeout(0.5)\n"
+        "parent = os.getppid()\n"
+        "while os.getppid() == parent:\n" /* a crashed test leaves no server behind */
+        "    try:\n"
+        "        c, _ = s.accept()\n"
+        "    except socket.timeout:\n"
+        "        continue\n"
+        "    c.settimeout(5)\n"
+        "    try:\n"
+        "        t = ctx.wrap_socket(c, server_side=True)\n"
+        "        t.recv(4096)\n"
+        "        t.sendall(b'HTTP/1.1 200 OK\\r\\nConnection: close\\r\\n\\r\\nok truncated')\n"
+        "        t.close()\n"
+        "    except Exception:\n"
+        "        c.close()\n";
+    char *argv[6];
+    pid_t pid = 0;
+    int p;
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    cdrest_client c;
+    char resp[1024];
+    argv[0] = (char *)"python3";
+    argv[1] = (char *)"-c";
+    argv[2] = (char *)script;
+    argv[3] = (char *)path("rsa.pem");
+    argv[4] = (char *)path("rsa.key");
+    argv[5] = NULL;
+    p = test_spawn_server(argv, &pid);
+    if (!CHECK(p > 0)) return;
+    client_init(&c, &t);
+    CHECK_INT(client_open(&c, "127.0.0.1", p, "localhost", 10000), 0);
+    CHECK_INT(client_get(&c, "localhost", 0, resp, sizeof resp), 0);
+    CHECK_CONTAINS(resp, "ok truncated");
+    CHECK_INT(cdrest__tls_closed_cleanly(&c), 0);
+    CHECK_INT(cdrest__tls_read(&c, resp, sizeof resp, cdrest__now_ms(&c) + 1000), 0); /* EOF stays EOF */
+    client_free(&c);
+    test_stop_server(pid);
+}
+
+static void test_versions(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    int p13 = 0, p10 = 0;
+    pid_t s13 = start_s_server(&p13, "-tls1_3", NULL, NULL);
+    pid_t s10 = start_s_server(&p10, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0");
+    expect_fail("nginx TLS 1.3 only", &t, "127.0.0.1", port[S_TLS13], "localhost", CDREST_E_TLS, 256 + 70,
+                "the server requires TLS 1.3, which BearSSL does not support");
+    expect_fail("nginx TLS 1.0/1.1 only", &t, "127.0.0.1", port[S_TLS10], "localhost", CDREST_E_TLS, 3,
+                "the server only offers TLS 1.1 or older, refused by default");
+    if (CHECK(s13 != 0))
+        expect_fail("s_server -tls1_3", &t, "127.0.0.1", p13, "localhost", CDREST_E_TLS, 256 + 70,
+                    "TLS: the server requires TLS 1.3, which BearSSL does not support");
+    if (CHECK(s10 != 0))
+        expect_fail("s_server -tls1", &t, "127.0.0.1", p10, "localhost", CDREST_E_TLS, 3,
+                    "TLS 1.1 or older, refused by default (cdrest requires TLS 1.2) (BearSSL 3)");
+    test_stop_server(s13);
+    test_stop_server(s10);
+}
+
+static void test_pins(void) {
+    char rsa[80], ecdsa[80], both[200], want[160];
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    pin_of("rsa.pin", rsa, sizeof rsa);
+    pin_of("ecdsa.pin", ecdsa, sizeof ecdsa);
+    CHECK(strncmp(rsa, "sha256//", 8) == 0 && strlen(rsa) == 52);
+    t.pin = rsa;
+    expect_ok("pin match, verified", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    t.pin = ecdsa;
+    expect_ok("ECDSA pin match", &t, "127.0.0.1", port[S_ECDSA], "localhost", "ecdsa");
+    snprintf(want, sizeof want, "TLS: the server's key %s matches no pin (cdrest 1025) for host localhost", rsa);
+    expect_fail("pin mismatch, verified", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS,
+                CDREST_TLS_ERR_PIN_MISMATCH, want);
+    snprintf(both, sizeof both, " %s ; %s", ecdsa, rsa);
+    t.pin = both;
+    expect_ok("second of two pins", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    /* verification off: the pin alone decides, whatever the certificate */
+    t = tls_ca(NULL);
+    t.tls_insecure_skip_verify = 1;
+    t.pin = rsa;
+    expect_ok("pin match, unverified self-signed", &t, "127.0.0.1", port[S_SELFSIGNED], "localhost", "selfsigned");
+    expect_ok("pin match, unverified expired", &t, "127.0.0.1", port[S_EXPIRED], "localhost", "expired");
+    t.pin = ecdsa;
+    expect_fail("pin mismatch, unverified", &t, "127.0.0.1", port[S_SELFSIGNED], "localhost", CDREST_E_TLS,
+                CDREST_TLS_ERR_PIN_MISMATCH, want);
+    /* a pin does not excuse a failed verification */
+    t = tls_ca(path("ca.pem"));
+    t.pin = rsa;
+    expect_fail("pin match, but expired", &t, "127.0.0.1", port[S_EXPIRED], "localhost", CDREST_E_TLS, 54,
+                "certificate expired");
+    t.pin = "sha256//tooshort=";
+    expect_fail("malformed pin", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0, "invalid pin");
+    t.pin = "sha1//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    expect_fail("pin of another hash", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0, "invalid pin");
+}
+
+static void test_insecure(void) {
+    cdrest_tls_config t;
+    memset(&t, 0, sizeof t);
+    t.tls_insecure_skip_verify = 1;
+    expect_ok("insecure: expired", &t, "127.0.0.1", port[S_EXPIRED], "localhost", "expired");
+    expect_ok("insecure: not yet valid", &t, "127.0.0.1", port[S_NOTYET], "localhost", "notyet");
+    expect_ok("insecure: wrong name", &t, "127.0.0.1", port[S_WRONGNAME], "localhost", "wrongname");
+    expect_ok("insecure: self-signed", &t, "127.0.0.1", port[S_SELFSIGNED], "localhost", "selfsigned");
+    expect_ok("insecure: unknown CA", &t, "127.0.0.1", port[S_UNKNOWNCA], "localhost", "unknownca");
+    expect_ok("insecure: DNS-only by IP", &t, "127.0.0.1", port[S_DNSONLY], "127.0.0.1", "dnsonly");
+    expect_ok("insecure: ECDSA", &t, "127.0.0.1", port[S_ECDSA], "localhost", "ecdsa");
+    t.ca_file = path("other-ca.pem"); /* anchors given but irrelevant */
+    expect_ok("insecure: wrong trust store", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+}
+
+static void test_trust_sources(void) {
+    cdrest_tls_config t = tls_ca(path("ca-nonl.pem"));
+    char *blob;
+    size_t len;
+    expect_ok("bundle without final newline", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    {
+        cdrest_client c;
+        client_init(&c, &t);
+        CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+        CHECK_INT(c.tls ? c.tls->ntas : 0, 2); /* both certificates of the bundle */
+        client_free(&c);
+    }
+    t.ca_dir = path("hashdir"); /* the same CA twice: kept once */
+    {
+        cdrest_client c;
+        client_init(&c, &t);
+        CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+        CHECK_INT(c.tls ? c.tls->ntas : 0, 2);
+        client_free(&c);
+    }
+    t = tls_ca(path("ca-crlf.pem"));
+    expect_ok("bundle with CRLF", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    t = tls_ca(path("ca-bundle.pem"));
+    expect_ok("bundle of two", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    t = tls_ca(path("ca.der"));
+    expect_ok("DER file", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    t = tls_ca(NULL);
+    t.ca_dir = path("cadir");
+    expect_ok("CA directory", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    t.ca_dir = path("hashdir");
+    expect_ok("CA directory, hashed names", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    t = tls_ca(NULL);
+    blob = slurp(path("ca-crlf.pem"), &len);
+    t.ca_blob = blob;
+    t.ca_blob_len = len;
+    expect_ok("PEM blob", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    free(blob);
+    blob = slurp(path("ca.der"), &len);
+    t.ca_blob = blob;
+    t.ca_blob_len = len;
+    expect_ok("DER blob", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    /* compiled-in anchors: an array as `brssl ta` prints, built here with BearSSL */
+    {
+        static unsigned char dn[512], n[512], e[8];
+        static size_t dnlen;
+        br_x509_decoder_context d;
+        br_x509_trust_anchor ta[1];
+        br_x509_pkey *pk;
+        memset(ta, 0, sizeof ta);
+        br_x509_decoder_init(&d, NULL, NULL);
+        br_x509_decoder_push(&d, blob, len);
+        pk = br_x509_decoder_get_pkey(&d);
+        if (CHECK(pk && pk->key_type == BR_KEYTYPE_RSA)) {
+            /* the DN: re-read the subject via our own DER reader */
+            cdrest__tls_der in, cert, tbs, v;
+            unsigned tag;
+            in.p = (const unsigned char *)blob;
+            in.n = len;
+            cdrest__tls_der_take(&in, &tag, &cert);
+            cdrest__tls_der_take(&cert, &tag, &tbs);
+            cdrest__tls_der_take(&tbs, &tag, &v); /* version */
+            cdrest__tls_der_take(&tbs, &tag, &v); /* serial */
+            cdrest__tls_der_take(&tbs, &tag, &v); /* signature */
+            cdrest__tls_der_take(&tbs, &tag, &v); /* issuer */
+            cdrest__tls_der_take(&tbs, &tag, &v); /* validity */
+            {
+                const unsigned char *start = tbs.p;
+                cdrest__tls_der_take(&tbs, &tag, &v); /* subject, whole TLV */
+                dnlen = (size_t)(tbs.p - start);
+                memcpy(dn, start, dnlen);
+            }
+            memcpy(n, pk->key.rsa.n, pk->key.rsa.nlen);
+            memcpy(e, pk->key.rsa.e, pk->key.rsa.elen);
+            ta[0].dn.data = dn;
+            ta[0].dn.len = dnlen;
+            ta[0].flags = BR_X509_TA_CA;
+            ta[0].pkey.key_type = BR_KEYTYPE_RSA;
+            ta[0].pkey.key.rsa.n = n;
+            ta[0].pkey.key.rsa.nlen = pk->key.rsa.nlen;
+            ta[0].pkey.key.rsa.e = e;
+            ta[0].pkey.key.rsa.elen = pk->key.rsa.elen;
+            t = tls_ca(NULL);
+            t.trust_anchors = ta;
+            t.trust_anchors_count = 1;
+            {
+                size_t before = mem_allocs;
+                cdrest_client c;
+                client_init(&c, &t);
+                CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+                CHECK(c.tls && c.tls->tas == ta); /* used in place */
+                CHECK_INT(mem_allocs - before, 1); /* the state block only */
+                client_free(&c);
+            }
+            t.ca_file = path("other-ca.pem"); /* compiled-in and a file together */
+            expect_ok("compiled-in + file anchors", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+        }
+    }
+    free(blob);
+    t = tls_ca(path("no-such-file.pem"));
+    expect_fail("missing CA file", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0, "cannot read CA file");
+    t = tls_ca(path("rsa.key"));
+    expect_fail("CA file without certificates", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0,
+                "holds no usable certificate");
+    t = tls_ca(NULL);
+    t.ca_dir = path("no-such-dir");
+    expect_fail("missing CA directory", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0,
+                "cannot open CA directory");
+}
+
+static void test_system_bundle(void) {
+    cdrest_tls_config t;
+    memset(&t, 0, sizeof t);
+    setenv("SSL_CERT_FILE", path("ca.pem"), 1);
+    expect_ok("SSL_CERT_FILE", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    unsetenv("SSL_CERT_FILE");
+    setenv("SSL_CERT_DIR", path("hashdir"), 1);
+    expect_ok("SSL_CERT_DIR", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    setenv("SSL_CERT_DIR", path("no-such-dir"), 1);
+    expect_fail("SSL_CERT_DIR missing", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 0,
+                "cannot open SSL_CERT_DIR");
+    unsetenv("SSL_CERT_DIR");
+    setenv("SSL_CERT_FILE", path("other-ca.pem"), 1);
+    expect_fail("SSL_CERT_FILE, wrong CA", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 62,
+                "\"cdrest test CA\" is not among the 1 trusted CAs");
+    unsetenv("SSL_CERT_FILE");
+    /* the real system bundle: loads (Debian: ~140 CAs) and does not trust our test CA */
+    {
+        FILE *f = fopen("/etc/ssl/certs/ca-certificates.crt", "r");
+        cdrest_client c;
+        int rc;
+        CHECK(f != NULL);
+        if (f) fclose(f);
+        client_init(&c, &t);
+        rc = client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000);
+        CHECK_INT(rc, CDREST_E_TLS);
+        CHECK_INT(c.err.tls_error, 62);
+        CHECK(c.tls && c.tls->ntas > 50);
+        printf("system bundle: %lu anchors, %lu bytes of heap\n", c.tls ? (unsigned long)c.tls->ntas : 0UL,
+               (unsigned long)mem_cur);
+        {
+            size_t alone = c.tls ? c.tls->ntas : 0;
+            client_free(&c);
+            /* the bundle and its c_rehash directory together: no anchor twice */
+            setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt", 1);
+            setenv("SSL_CERT_DIR", "/etc/ssl/certs", 1);
+            client_init(&c, &t);
+            CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), CDREST_E_TLS);
+            CHECK_INT(c.tls ? c.tls->ntas : 0, alone);
+            unsetenv("SSL_CERT_FILE");
+            unsetenv("SSL_CERT_DIR");
+        }
+        client_free(&c);
+    }
+}
+
+static void test_broken_servers(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    raw_server http, garbage, silent, closer;
+    cdrest_client c;
+    int64_t t0, el;
+    int rc;
+    CHECK(raw_start(&http, RAW_HTTP));
+    CHECK(raw_start(&garbage, RAW_GARBAGE));
+    CHECK(raw_start(&silent, RAW_SILENT));
+    CHECK(raw_start(&closer, RAW_CLOSE));
+    expect_fail("plain HTTP server", &t, "127.0.0.1", http.port, "localhost", CDREST_E_TLS, 3,
+                "TLS: the server answered in plain HTTP, not TLS (is this an http:// port?)");
+    expect_fail("garbage server", &t, "127.0.0.1", garbage.port, "localhost", CDREST_E_TLS, 3,
+                "the server did not speak TLS (plain HTTP on an HTTPS port?)");
+    expect_fail("server closes after the hello", &t, "127.0.0.1", closer.port, "localhost", CDREST_E_TLS, 0,
+                "the server closed the connection without answering our TLS 1.2 hello");
+    client_init(&c, &t);
+    t0 = now_ms();
+    rc = client_open(&c, "127.0.0.1", silent.port, "localhost", 400);
+    el = now_ms() - t0;
+    CHECK_INT(rc, CDREST_E_TIMEOUT);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "TLS handshake with localhost: timeout (the server never answered)");
+    CHECK(el >= 350 && el < 2000);
+    if (el < 350 || el >= 2000) fprintf(stderr, "    stalled handshake took %ld ms\n", (long)el);
+    client_free(&c);
+    raw_stop(&http);
+    raw_stop(&garbage);
+    raw_stop(&silent);
+    raw_stop(&closer);
+}
+
+static void test_resumption(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    cdrest_client c;
+    char resp[2048];
+    unsigned char id[32];
+    size_t idlen;
+    client_init(&c, &t);
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+    CHECK_INT(c.tls->resumed, 0);
+    CHECK_INT(client_get(&c, "localhost", 0, resp, sizeof resp), 0);
+    CHECK_CONTAINS(resp, "reused=.");
+    idlen = c.tls->session.session_id_len;
+    CHECK(idlen > 0);
+    memcpy(id, c.tls->session.session_id, idlen);
+    client_close(&c);
+    /* reconnect: the same session, no certificate exchange, and nginx says so */
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+    CHECK_INT(c.tls->resumed, 1);
+    CHECK_INT(c.tls->session.session_id_len, idlen);
+    CHECK(memcmp(c.tls->session.session_id, id, idlen) == 0);
+    CHECK_INT(client_get(&c, "localhost", 0, resp, sizeof resp), 0);
+    CHECK_CONTAINS(resp, "reused=r");
+    client_close(&c);
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+    CHECK_INT(c.tls->resumed, 1);
+    client_close(&c);
+    /* another name: never offered there */
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "127.0.0.1", 10000), 0);
+    CHECK_INT(c.tls->resumed, 0);
+    CHECK_INT(client_get(&c, "127.0.0.1", 0, resp, sizeof resp), 0);
+    CHECK_CONTAINS(resp, "reused=.");
+    client_close(&c);
+    CHECK_INT(c.tls->handshakes, 4);
+    CHECK_INT(c.tls->resumptions, 2);
+    /* a failed handshake forgets the session */
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_DNSONLY], "127.0.0.1", 10000), CDREST_E_TLS);
+    CHECK_INT(c.tls->have_session, 0);
+    client_free(&c);
+}
+
+static int64_t clock_value;
+static int64_t fixed_clock(void *ctx) { return *(int64_t *)ctx; }
+
+static void test_time(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    t.unix_time = fixed_clock;
+    t.unix_time_ctx = &clock_value;
+    clock_value = -1;
+    expect_fail("unknown time", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 53,
+                "TLS: the current time is unknown; cannot check certificate dates");
+    expect_fail("unknown time, bad cert", &t, "127.0.0.1", port[S_SELFSIGNED], "localhost", CDREST_E_TLS, 62,
+                "self-signed");
+    clock_value = 4102444800; /* 2100-01-01 */
+    expect_fail("clock in 2100", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 54,
+                "certificate expired on");
+    clock_value = 631152000; /* 1990-01-01 */
+    expect_fail("clock in 1990", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 54,
+                "certificate is not yet valid");
+    clock_value = 1577923200 - 3600; /* 2020-01-01 23:00, inside expired.pem's day */
+    expect_ok("clock inside expired.pem's window", &t, "127.0.0.1", port[S_EXPIRED], "localhost", "expired");
+    clock_value = -1;
+    t.tls_insecure_skip_verify = 1;
+    expect_ok("unknown time, insecure", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+}
+
+static void test_memory(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    cdrest_client c;
+    char resp[2048];
+    static unsigned char block[CDREST_TLS_MEMORY + 4096];
+    size_t before_peak, before_cur;
+    unsigned long before_allocs;
+    /* the state fits the published sizes */
+    CHECK(sizeof(struct cdrest__tls) + 16 <= CDREST_TLS_STATE_SIZE);
+    if (sizeof(struct cdrest__tls) + 16 > CDREST_TLS_STATE_SIZE)
+        fprintf(stderr, "    struct cdrest__tls is %lu bytes\n", (unsigned long)sizeof(struct cdrest__tls));
+    /* one TLS client, full duplex, our CA file: its heap at the peak */
+    mem_peak = before_cur = mem_cur;
+    client_init(&c, &t);
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
+    CHECK_INT(client_get(&c, "localhost", 0, resp, sizeof resp), 0);
+    client_free(&c);
+    CHECK_INT(mem_cur, before_cur);
+    printf("peak heap of one TLS client (full duplex, 1 CA): %lu bytes; sizeof(struct cdrest__tls) = %lu\n",
+           (unsigned long)(mem_peak - before_cur), (unsigned long)sizeof(struct cdrest__tls));
+    t.half_duplex = 1;
+    mem_peak = mem_cur;
+    expect_ok("half duplex", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
+    printf("peak heap of one TLS client (half duplex, 1 CA): %lu bytes\n", (unsigned long)(mem_peak - before_cur));
+    /* caller memory: nothing allocated, anchors included */
+    before_allocs = mem_allocs;
+    before_peak = mem_peak;
+    client_init(&c, &t);
+    c.cfg.tls.half_duplex = 0;
+    c.cfg.tls_memory = block + 1; /* misaligned on purpose */
+    c.cfg.tls_memory_size = sizeof block - 1;
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_ECDSA], "localhost", 10000), 0);
+    CHECK_INT(client_get(&c, "localhost", 0, resp, sizeof resp), 0);
+    CHECK_CONTAINS(resp, "ok ecdsa");
+    client_free(&c);
+    CHECK_INT(mem_allocs, before_allocs);
+    CHECK_INT(mem_peak, before_peak);
+    {
+        size_t i, zero = 1;
+        for (i = 0; i < sizeof block; i++)
+            if (block[i]) zero = 0;
+        CHECK(zero); /* wiped on free */
+    }
+    client_init(&c, &t);
+    c.cfg.tls_memory = block;
+    c.cfg.tls_memory_size = 20000;
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), CDREST_E_TOOLARGE);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "config.tls_memory: 20000 bytes given");
+    client_free(&c);
+    client_init(&c, &t);
+    c.cfg.tls_memory = block;
+    /* room for the state, not for the CA */
+    c.cfg.tls_memory_size = ((sizeof(struct cdrest__tls) + 15) & ~(size_t)15) + BR_SSL_BUFSIZE_MONO + 15 + 64;
+    CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), CDREST_E_TOOLARGE);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "too small for the trust anchors");
+    client_free(&c);
+}
+
+/* Through the HTTP layer: many requests on one handshake, then a reconnect that resumes. */
+static void test_keepalive(void) {
+    cdrest_config cfg;
+    cdrest_client c;
+    cdrest_request req;
+    cdrest_response resp;
+    char url[64];
+    int i, n = valgrind ? 200 : 1000, ok = 0;
+    int64_t t0;
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(url, sizeof url, "https://localhost:%d", port[S_RSA]);
+    cfg.server = url;
+    cfg.tls.ca_file = path("ca.pem");
+    cfg.alloc_ctx = NULL;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/";
+    if (!CHECK_INT(cdrest_init(&c, &cfg), 0)) return;
+    t0 = now_ms();
+    for (i = 0; i < n; i++) {
+        int rc = cdrest_http(&c, &req, &resp);
+        if (rc == 0 && resp.status == 200 && resp.body_len > 6 && memcmp(resp.body, "ok rsa", 6) == 0) ok++;
+        else if (rc) fprintf(stderr, "    request %d: %s\n", i, cdrest_errmsg(&c));
+    }
+    CHECK_INT(ok, n);
+    CHECK_INT(c.connects, 1);
+    CHECK(c.tls && c.tls->handshakes == 1);
+    printf("keep-alive over TLS: %d requests on one handshake in %ld ms\n", n, (long)(now_ms() - t0));
+    cdrest_disconnect(&c);
+    CHECK_INT(cdrest_http(&c, &req, &resp), 0);
+    CHECK_INT(c.connects, 2);
+    CHECK(c.tls && c.tls->resumed == 1);
+    CHECK(resp.body && strstr(resp.body, "reused=r") != NULL);
+    cdrest_free(&c);
+    CHECK(c.tls == NULL);
+}
+
+static int setup(void) {
+    char cmd[1024];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/cdrest-tls-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) return 0;
+    snprintf(cmd, sizeof cmd, "sh '%s/mkcerts.sh' '%s'", test_dir(), dir);
+    if (!CHECK_INT(system(cmd), 0)) return 0;
+    mkdir(path("t"), 0700);
+    return CHECK(start_nginx());
+}
+
+int main(void) {
+    char cmd[512];
+    valgrind = getenv("CDREST_VALGRIND") != NULL;
+    signal(SIGPIPE, SIG_IGN); /* the scripted servers' sends; cdrest itself never needs this */
+    if (setup()) {
+        test_good();
+        test_bad_certs();
+        test_ip_hosts();
+        test_big_cert();
+        test_truncation();
+        test_versions();
+        test_pins();
+        test_insecure();
+        test_trust_sources();
+        test_system_bundle();
+        test_broken_servers();
+        test_resumption();
+        test_time();
+        test_memory();
+        test_keepalive();
+    }
+    test_stop_server(nginx_pid);
+    if (dir[0]) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return test_summary();
+}
