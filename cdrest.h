@@ -354,6 +354,7 @@ typedef struct cdrest_transport {
    connect, poll before each read and write, TCP_NODELAY, no SIGPIPE. */
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
+    int wrote; /* the last call was a write: the next read waits in poll() first */
 } cdrest_socket;
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void);
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
@@ -2359,6 +2360,14 @@ static long cdrest__sock_io_error(cdrest_error *err, const char *what) {
 
 static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
+    /* Right after a request went out its answer is almost never there yet: a recv() would
+       only fail with EAGAIN before the poll(). Wait first then (one syscall less). */
+    if (s->wrote) {
+        int r = cdrest__poll_fd(s->fd, POLLIN, timeout_ms);
+        s->wrote = 0;
+        if (r == 0) return cdrest__fail(err, CDREST_E_TIMEOUT, "timeout after %d ms reading", timeout_ms);
+        if (r < 0) return cdrest__sock_io_error(err, "poll");
+    }
     for (;;) {
         ssize_t n = recv(s->fd, buf, len, 0);
         int r;
@@ -2381,6 +2390,7 @@ static long cdrest__sock_write(void *self, const void *buf, size_t len, int time
     for (;;) {
         ssize_t n = send(s->fd, buf, len, flags);
         int r;
+        s->wrote = 1;
         if (n >= 0) return (long)n;
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return cdrest__sock_io_error(err, "write");
@@ -2425,7 +2435,7 @@ static const cdrest_transport cdrest__posix = {
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
 #endif /* CDREST_NO_SOCKETS */
 
-CDRESTDEF void cdrest_socket_init(cdrest_socket *s) { s->fd = -1; }
+CDRESTDEF void cdrest_socket_init(cdrest_socket *s) { s->fd = -1; s->wrote = 0; }
 
 /* --- deadline-aware wrappers used by TLS and HTTP --------------------------- */
 
@@ -4087,8 +4097,10 @@ CDRESTDEF void cdrest_disconnect(cdrest_client *c) {
 
 /* --- buffers -------------------------------------------------------------- */
 
-/* Make room for at least `need` bytes in *buf. Caller-given buffers never grow. */
-static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, int fixed, const char *what) {
+/* Make room for at least `need` bytes in *buf, doubling (but never past `most`, when
+   that is not 0). Caller-given buffers never grow. */
+static int cdrest__grow_upto(cdrest_client *c, char **buf, size_t *cap, size_t need, size_t most, int fixed,
+                             const char *what) {
     size_t n;
     char *p;
     if (need <= *cap) return 0;
@@ -4097,6 +4109,7 @@ static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, 
                             what, (unsigned long)need, (unsigned long)*cap);
     n = *cap ? *cap : 4096;
     while (n < need) n = n > ((size_t)-1) / 2 ? need : n * 2;
+    if (most && n > most) n = most > need ? most : need;
     p = (char *)CDREST_REALLOC(c->cfg.alloc_ctx, *buf, n);
     if (!p) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for %s)", (unsigned long)n, what);
     *buf = p;
@@ -4104,8 +4117,13 @@ static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, 
     return 0;
 }
 
-static int cdrest__grow_recv(cdrest_client *c, size_t need) {
-    return cdrest__grow(c, &c->buf, &c->buf_cap, need, !c->owns_buf, "the response");
+static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, int fixed, const char *what) {
+    return cdrest__grow_upto(c, buf, cap, need, 0, fixed, what);
+}
+
+/* The receive buffer never grows past what the caps allow (`most`). */
+static int cdrest__grow_recv(cdrest_client *c, size_t need, size_t most) {
+    return cdrest__grow_upto(c, &c->buf, &c->buf_cap, need, most, !c->owns_buf, "the response");
 }
 
 /* --- the response head ------------------------------------------------------ */
@@ -4126,9 +4144,15 @@ typedef struct cdrest__head {
     int conn_keep_alive;
 } cdrest__head;
 
-static int cdrest__is_tchar(int ch) {
-    return cdrest__is_alpha(ch) || cdrest__is_digit(ch) || (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
+/* RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~ (a table: this runs for every byte of
+   every response header name). */
+static const unsigned char cdrest__tchar[256] = {
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,1,0,1,1,1,1,1,0,0,1,1,0,1,1,0, 1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,0,
+    0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,0,0,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,1,0,1,0
+};
+static int cdrest__is_tchar(int ch) { return cdrest__tchar[ch & 0xff]; }
 
 /* Where the head ends in buf[0..len): its length, 0 if not complete yet (scanning
    resumes at *scan next time), or an error for a reply that is not HTTP/1.x at all. */
@@ -4233,6 +4257,8 @@ static void cdrest__http_conn_token(cdrest__head *h, const char *t, size_t n) {
 }
 
 static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs, cdrest_error *err) {
+    size_t n = hs->name_len; /* only three names matter: compare those of the right length */
+    if (n != 14 && n != 17 && n != 10) return 0;
     if (cdrest__ieq(hs->name, hs->name_len, "content-length"))
         return cdrest__http_parse_length(hs->value, hs->value_len, h, err);
     if (cdrest__ieq(hs->name, hs->name_len, "transfer-encoding")) {
@@ -4249,9 +4275,10 @@ static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs
 /* One header line s[0..n) (no line ending). obs-fold continuations were already
    joined into the previous line by the caller. */
 static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_error *err) {
-    size_t i = 0, vs, ve;
+    size_t i = 0, vs, ve, name_len;
     cdrest_hspan *hs;
     while (i < n && cdrest__is_tchar((unsigned char)s[i])) i++;
+    name_len = i; /* the name ends at the colon checked next */
     if (i == 0 || i >= n || s[i] != ':') {
         if (memchr(s, 0, n)) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
         if (i > 0) {
@@ -4276,7 +4303,7 @@ static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_
         return cdrest__fail(err, CDREST_E_TOOLARGE, "more than %d response headers", h->max_headers);
     hs = &h->headers[h->nheaders++];
     hs->name = s;
-    hs->name_len = (size_t)(strchr(s, ':') - s);
+    hs->name_len = name_len;
     hs->value = s + vs;
     hs->value_len = ve - vs;
     return cdrest__http_header_semantics(h, hs, err);
@@ -4504,10 +4531,26 @@ static int cdrest__out_str(cdrest_client *c, size_t *len, const char *s) { retur
 
 /* "host[:port]" as the Host header and CONNECT target want it. */
 static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, size_t cap) {
-    int default_port = u->port == (u->https ? 443 : 80);
-    const char *l = u->ipv6 ? "[" : "", *r = u->ipv6 ? "]" : "";
-    if (default_port && !always_port) snprintf(out, cap, "%s%s%s", l, u->host, r);
-    else snprintf(out, cap, "%s%s%s:%u", l, u->host, r, (unsigned)u->port);
+    /* Once per request: plain copies, no snprintf (which cost ~1,400 instructions here). */
+    char port[8];
+    size_t hl = strlen(u->host), pl = 0, n = 0;
+    unsigned v = u->port;
+    int with_port = always_port || u->port != (u->https ? 443 : 80);
+    if (cap < hl + 10) { /* cannot happen with cdrest_url's 256-byte host and our callers' 300 */
+        if (cap) out[0] = 0;
+        return;
+    }
+    if (with_port)
+        do port[pl++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    if (u->ipv6) out[n++] = '[';
+    memcpy(out + n, u->host, hl);
+    n += hl;
+    if (u->ipv6) out[n++] = ']';
+    if (with_port) {
+        out[n++] = ':';
+        while (pl) out[n++] = port[--pl];
+    }
+    out[n] = 0;
 }
 
 static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, size_t *len) {
@@ -4662,7 +4705,7 @@ static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadli
         if (need <= c->buf_cap)
             return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the response does not fit in %lu bytes",
                                 (unsigned long)c->buf_cap);
-        if ((rc = cdrest__grow_recv(c, need)) != 0) return rc;
+        if ((rc = cdrest__grow_recv(c, need, cap_total + 1)) != 0) return rc;
     }
     n = cdrest__stream_read(c, c->buf + c->buf_len, c->buf_cap - c->buf_len - 1, deadline);
     if (n > 0) c->buf_len += (size_t)n;
@@ -4731,7 +4774,8 @@ static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t de
         if (len > (uint64_t)rx->cap)
             return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body of %llu bytes is larger than the cap of %lu bytes",
                                 (unsigned long long)len, (unsigned long)rx->cap);
-        if ((rc = cdrest__grow_recv(c, rx->head_len + (size_t)len + 1)) != 0) return rc;
+        size_t need = rx->head_len + (size_t)len + 1; /* known: grow to it exactly, no doubling */
+        if ((rc = cdrest__grow_recv(c, need, need)) != 0) return rc;
     }
     if ((uint64_t)have > len) { /* more than announced: keep the body, drop the rest and the connection */
         have = (size_t)len;
@@ -4891,7 +4935,8 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     if (rc) {
         cdrest_disconnect(c);
         /* only a connection that died is worth a second try; never a NOMEM or a bad body */
-        *retryable = reused && rc == CDREST_E_IO && (!sent_any || cdrest__http_is_idempotent(req->method));
+        *retryable = reused && rc == CDREST_E_IO &&
+                     (!sent_any || (cdrest__http_is_idempotent(req->method) && !req->body_read));
         return cdrest__http_timeout_msg(c, rc, "sending the request");
     }
     memset(&rx, 0, sizeof rx);
@@ -4901,7 +4946,9 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     c->conn_requests++;
     if (rc) {
         cdrest_disconnect(c);
-        *retryable = reused && !got_any && rc == CDREST_E_IO && cdrest__http_is_idempotent(req->method);
+        /* a streamed body cannot be read twice */
+        *retryable = reused && !got_any && rc == CDREST_E_IO && cdrest__http_is_idempotent(req->method) &&
+                     !req->body_read;
         return rc;
     }
     cdrest__http_finish(c, &rx, resp);
@@ -6168,12 +6215,21 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
 
 /* --- jobs ---------------------------------------------------------------------------- */
 
-/* A string field at `key` or at `obj.key` (servers nest it differently). */
-static void cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
-                              size_t cap) {
+/* A string field at `key` or at `obj.key` (servers nest it differently), whole or not at
+   all: an id cut short would name another job. "" when absent. */
+static int cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
+                             size_t cap) {
     int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, key);
+    size_t len;
     if (i < 0) i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, nested);
-    cdrest__tok_copy(c, d->json, i, dst, cap);
+    dst[0] = 0;
+    if (i < 0) return 0;
+    if (cdrest_json_string(d->json, d->toks, i, dst, cap, &len) != 0 || cdrest__has_crlf_nul(dst, len)) {
+        dst[0] = 0;
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the server's %s does not fit in %lu bytes (or is not text)",
+                            key, (unsigned long)cap);
+    }
+    return 0;
 }
 
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
@@ -6194,7 +6250,7 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d, "")) != 0)
         return rc;
-    cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap);
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
     return 0;
 }
@@ -6210,9 +6266,10 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     cdrest__sb_str(&b, "?request=getJobStatus");
     if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
     memset(st, 0, sizeof *st);
-    cdrest__find_copy(c, &d, "jobId", "job.jobId", st->job_id, sizeof st->job_id);
-    cdrest__find_copy(c, &d, "status", "job.status", st->status, sizeof st->status);
-    cdrest__find_copy(c, &d, "outcome", "job.outcome", st->outcome, sizeof st->outcome);
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", st->job_id, sizeof st->job_id)) != 0 ||
+        (rc = cdrest__find_copy(c, &d, "status", "job.status", st->status, sizeof st->status)) != 0 ||
+        (rc = cdrest__find_copy(c, &d, "outcome", "job.outcome", st->outcome, sizeof st->outcome)) != 0)
+        return rc;
     if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getJobStatus answer holds no status");
     if (!st->job_id[0]) cdrest__copy(st->job_id, sizeof st->job_id, job_id, strlen(job_id) < sizeof st->job_id ? strlen(job_id) : 0);
     return 0;

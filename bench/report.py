@@ -1,0 +1,300 @@
+"""bench/report.py - the tables of `make bench` from build/bench/results.json (see bench/run.py):
+results.md, the console table, and the machine-readable last lines.
+    python3 bench/report.py [results.json]     reprints the table and the lines
+"""
+import json
+import os
+import sys
+
+
+def num(x, unit=""):
+    if x is None:
+        return "-"
+    if abs(x) >= 100:
+        s = "{:,.0f}".format(x)
+    elif abs(x) >= 10:
+        s = "%.1f" % x
+    else:
+        s = "%.2f" % x
+    return s + unit
+
+
+def kib(n):
+    return "{:,.1f} KiB".format(n / 1024.0)
+
+
+def mib(n):
+    return "{:,.2f} MiB".format(n / 1048576.0)
+
+
+def cell(exp, client):
+    s = exp["clients"].get(client)
+    if not s:
+        return "-"
+    return "%s (%s-%s)" % (num(s["median"]), num(s["min"]), num(s["max"]))
+
+
+def ratio_cell(exp, client):
+    r = exp["ratios"].get(client)
+    if not r:
+        return "-"
+    return "**%.2f** (%.2f-%.2f)" % (r["median"], r["min"], r["max"])
+
+
+def ratio(exp, client):
+    r = exp["ratios"].get(client)
+    return r["median"] if r else None
+
+
+def verdict(value, target, higher=True):
+    if value is None:
+        return "-"
+    ok = value >= target if higher else value <= target
+    return "met" if ok else "NOT met"
+
+
+# --- the figures the issue asks for -------------------------------------------------------------
+
+def headline(res):
+    E = res["experiments"]
+    cg = res["callgrind"]
+    hs = min(ratio(E["rsa_full"], "libcurl"), ratio(E["ecdsa_full"], "libcurl"))
+    return {
+        "https_keepalive_vs_libcurl": ratio(E["https_keepalive"], "libcurl"),
+        "https_keepalive_vs_requests": ratio(E["https_keepalive"], "requests"),
+        "http_keepalive_vs_libcurl": ratio(E["http_keepalive"], "libcurl"),
+        "handshakes_vs_libcurl": hs,
+        "cd_calls_vs_requests": ratio(E["cd_calls"], "requests"),
+        "instructions_libcurl_over_cdrest": cg["libcurl_http"]["per_request"] / cg["cdrest_http"]["per_request"],
+        "json_vs_jsmn_strict": res["json"]["ratio"],
+    }
+
+
+def machine_lines(res):
+    h = headline(res)
+    fp = res["footprint"]
+    out = ["ratio %s %s" % (k, "%.2f" % v if v is not None else "nan") for k, v in h.items()]
+    a = fp["cdrest_max_steady_allocs"]
+    out.append("figure heap_allocs_per_request %s" % ("%d" % a if a == int(a) else "%.3f" % a))
+    out.append("figure peak_heap_https_client_bytes %d" % fp["cdrest_https_peak_heap"])
+    return out
+
+
+def throughput_rows(res):
+    E = res["experiments"]
+    rows = []
+    spec = [
+        ("http_keepalive", "HTTP keep-alive, 200 B JSON, 10,000 GETs", "req/s"),
+        ("https_keepalive", "HTTPS keep-alive, 200 B JSON, 10,000 GETs", "req/s"),
+        ("rsa_full", "fresh HTTPS, full handshake, RSA-2048 server, 200", "conn/s"),
+        ("ecdsa_full", "fresh HTTPS, full handshake, ECDSA P-256 server, 200", "conn/s"),
+        ("rsa_resume", "fresh HTTPS, resumed session, RSA-2048, 200", "conn/s"),
+        ("ecdsa_resume", "fresh HTTPS, resumed session, ECDSA P-256, 200", "conn/s"),
+        ("http_big", "1 MiB body, HTTP, 200 GETs", "MB/s"),
+        ("https_big", "1 MiB body, HTTPS, 200 GETs", "MB/s"),
+        ("cd_calls", "CD setProperty+getProperty pairs vs emulator, 2,000", "pairs/s"),
+    ]
+    for key, label, unit in spec:
+        e = E[key]
+        f = e["ratios"].get("floor")
+        of_floor = "%.0f%% (%.0f-%.0f%%) of %s/s" % (100 * f["median"], 100 * f["min"], 100 * f["max"],
+                                                    num(e["clients"]["floor"]["median"])) if f else ""
+        rows.append([label, unit, cell(e, "cdrest"), cell(e, "libcurl"), cell(e, "requests"),
+                     ratio_cell(e, "libcurl"), ratio_cell(e, "requests"), of_floor])
+    return rows
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def targets(res):
+    h = headline(res)
+    fp = res["footprint"]
+    return [
+        ["HTTPS keep-alive >= 1.5x libcurl", "%.2f" % h["https_keepalive_vs_libcurl"],
+         verdict(h["https_keepalive_vs_libcurl"], 1.5)],
+        ["HTTPS keep-alive >= 10x requests", "%.2f" % h["https_keepalive_vs_requests"],
+         verdict(h["https_keepalive_vs_requests"], 10)],
+        ["instructions per HTTP request <= 1/3 of libcurl's", "libcurl/cdrest = %.2f" % h["instructions_libcurl_over_cdrest"],
+         verdict(h["instructions_libcurl_over_cdrest"], 3)],
+        ["heap allocations per steady-state request = 0", "%g" % fp["cdrest_max_steady_allocs"],
+         verdict(fp["cdrest_max_steady_allocs"], 0, higher=False)],
+    ]
+
+
+def markdown(res):
+    m = res["machine"]
+    E = res["experiments"]
+    cg = res["callgrind"]
+    fp = res["footprint"]
+    v = m["versions"]
+    L = []
+    L.append("# cdrest benchmarks (`make bench`)\n")
+    L.append("Generated by `make bench` (bench/run.py) on %s: %s, %s, %d vCPU, Linux %s. "
+             "Load average %.2f at the start, %.2f at the end (other jobs were %s). %d rounds%s, %.0f s in all.\n"
+             % (m["date"], m["arch"], m["cpu"], m["ncpu"], m["kernel"], m["loadavg_start"], m["loadavg_end"],
+                "running" if max(m["loadavg_start"], m["loadavg_end"]) > 1.0 else "quiet",
+                res["rounds"], " (BENCH_QUICK: smoke test, not comparable)" if res["quick"] else "",
+                res["elapsed_s"]))
+    L.append("Peers: %s; %s; Python requests %s; nginx %s; BearSSL %s; %s.\n"
+             % (v["libcurl"], v["openssl"], v["requests"], v["nginx"], v["bearssl"], v["cc"]))
+    L.append("How: every server (nginx, tests/cdemu.py, the echo server) and every client run on CPU %s "
+             "(`taskset`), on 127.0.0.1. Each round runs every client once, in the same order; the figures are "
+             "medians over the rounds with (min-max), and each ratio is taken pair by pair within a round "
+             "(median, min-max). Ratio > 1: cdrest is better. All HTTPS servers speak TLS 1.2 with "
+             "ECDHE-{RSA,ECDSA}-AES128-GCM-SHA256 over X25519 to every client (BearSSL has no TLS 1.3), "
+             "session tickets off; resumption is by session id. libcurl reuses one easy handle (for fresh "
+             "connections: CURLOPT_FORBID_REUSE, so it resumes from its own session cache); cdrest calls "
+             "cdrest_disconnect() between fresh requests (the client keeps its TLS session). Bodies end "
+             "contiguous in memory for all (libcurl's write callback copies into one buffer).\n"
+             % res["cpu"])
+    L.append("## Targets\n")
+    L.append(md_table(["target", "measured", ""], targets(res)) + "\n")
+    L.append("## Throughput\n")
+    L.append("The floor: a bare loopback TCP round trip of 200 bytes (bench/echo.c, no HTTP, no TLS), run in the "
+             "same rounds as the keep-alive clients; *of floor* is cdrest's request rate as a share of the echo "
+             "rate of the same round (median, min-max), then the echo median in round trips/s. "
+             "libcurl reaches %.0f%% (HTTP) and %.0f%% (HTTPS) of it.\n"
+             % (100 * E["http_keepalive"]["clients"]["libcurl"]["median"] / E["http_keepalive"]["clients"]["floor"]["median"],
+                100 * E["https_keepalive"]["clients"]["libcurl"]["median"] / E["https_keepalive"]["clients"]["floor"]["median"]))
+    L.append(md_table(["", "unit", "cdrest", "libcurl", "requests", "cdrest/libcurl", "cdrest/requests", "of floor"],
+                      throughput_rows(res)) + "\n")
+    L.append("Resumption as nginx logged it ($ssl_session_reused; every run's first connection is a full "
+             "handshake):\n")
+    rows = []
+    for key, c in res["resumption"].items():
+        for client, n in sorted(c.items()):
+            rows.append([key, client, n["resumed"], n["full"], "%s %s %s" % (n["protocol"], n["cipher"], n["curve"])])
+    L.append(md_table(["server", "client", "resumed", "full", "negotiated"], rows) + "\n")
+    L.append("## CPU per request (callgrind, client only)\n")
+    L.append("Instructions per keep-alive GET = (Ir(N=1001) - Ir(N=1)) / 1000; per fresh connection = "
+             "(Ir(N=3) - Ir(N=1)) / 2 against the cache-less servers (a full handshake each).\n")
+    rows = []
+    for key, label in (("http", "keep-alive GET, HTTP"), ("https", "keep-alive GET, HTTPS"),
+                       ("rsa_full", "full handshake + GET, RSA server"),
+                       ("ecdsa_full", "full handshake + GET, ECDSA server")):
+        a, b = cg["cdrest_" + key]["per_request"], cg["libcurl_" + key]["per_request"]
+        rows.append([label, "{:,.0f}".format(a), "{:,.0f}".format(b), "**%.2f**" % (b / a)])
+    L.append(md_table(["", "cdrest", "libcurl", "libcurl/cdrest"], rows) + "\n")
+    L.append("The 1 MiB body (instructions per GET = (Ir(N=3) - Ir(N=1)) / 2; glibc's memcpy moves large blocks with "
+             "`rep movsb`, which callgrind counts once per byte, so memcpy/memmove instructions per body byte = "
+             "how many times the client copies the body in user space):\n")
+    rows = []
+    for key in ("http", "https"):
+        a, b = cg["cdrest_big_" + key], cg["libcurl_big_" + key]
+        rows.append(["1 MiB GET, " + key.upper(), "{:,.0f}".format(a["per_request"]), "%.2f" % a["copies"],
+                     "{:,.0f}".format(b["per_request"]), "%.2f" % b["copies"]])
+    L.append(md_table(["", "cdrest instructions", "cdrest copies", "libcurl instructions", "libcurl copies"], rows)
+             + "\n")
+    L.append("Reading the code path: over HTTP cdrest learns the length from Content-Length, grows its receive buffer "
+             "once to hold head + body (+1 for a NUL) and recv()s straight into it: the kernel writes the body at "
+             "its final place, no copy in user space. Over HTTPS BearSSL decrypts each record in place in its I/O "
+             "buffer and cdrest copies the plaintext once into the receive buffer. libcurl reads into its 16 KiB "
+             "download buffer and the write callback copies it out (HTTPS: OpenSSL first copies each record's "
+             "plaintext into libcurl's buffer).\n")
+    L.append("## JSON (`make bench-json`)\n")
+    L.append("cdrest's tokenizer against jsmn (strict, parent links) on CD-shaped listings, medians: %s. "
+             "ratio json_vs_jsmn_strict = **%.2f** (the lower of the 20 MiB and 1 MiB pairwise medians; "
+             "the whole output is in build/bench/run/bench-json.txt).\n"
+             % ("; ".join("%s %s %.0f MB/s" % m for m in res["json"]["medians"]), res["json"]["ratio"] or 0))
+    L.append("## Footprint\n")
+    core = fp["libcurl_core"]
+    rows = [
+        ["code, text+data", "%s (-Os, with TLS glue), %s without TLS; a whole -Os client with BearSSL linked "
+         "statically: %s (+ libc: %d shared libraries)"
+         % (kib(fp["cdrest_obj_tls"]), kib(fp["cdrest_obj_notls"]), kib(fp["cdrest_exe_static_bearssl"]),
+            fp["cdrest_nlibs"]),
+         "libcurl %s + libssl %s + libcrypto %s = %s; all %d shared libraries it loads: %s (%s on disk)"
+         % (kib(core.get("libcurl.so", 0)), kib(core.get("libssl.so", 0)), kib(core.get("libcrypto.so", 0)),
+            kib(fp["libcurl_core_total"]), fp["libcurl_nlibs"], mib(fp["libcurl_libs_total"]),
+            mib(fp["libcurl_libs_disk"]))],
+        ["peak heap, one HTTPS GET (counting allocator)", "%s in %d allocations (CDREST_MALLOC via cfg.alloc_ctx)"
+         % ("{:,}".format(fp["cdrest_https_peak_heap"]), fp["cdrest_https_allocs"]),
+         "%s in %d allocations (libcurl + OpenSSL hooks)" % ("{:,}".format(fp["libcurl_https_peak_heap"]),
+                                                            fp["libcurl_https_allocs"])],
+        ["peak heap of the process (massif)", "{:,}".format(fp["cdrest_https_massif"]),
+         "{:,}".format(fp["libcurl_https_massif"])],
+        ["peak RSS (VmHWM), one HTTPS GET", kib(fp["cdrest_https_vmhwm_kb"] * 1024),
+         "%s (Python requests: %s)" % (kib(fp["libcurl_https_vmhwm_kb"] * 1024), kib(fp["requests_https_vmhwm_kb"] * 1024))],
+    ]
+    L.append(md_table(["", "cdrest", "libcurl"], rows) + "\n")
+    L.append("Heap allocations per steady-state request (after 10% warm-up):\n")
+    names = {"http": "keep-alive GET, HTTP", "https": "keep-alive GET, HTTPS", "https_big": "1 MiB GET, HTTPS",
+             "cd_pair": "setProperty+getProperty (per request)",
+             "https_resumed_connection": "fresh connection + GET, resumed session"}
+    rows = [[names.get(k, k), "%g" % v["cdrest"], num(v["libcurl"])] for k, v in fp["steady_allocs"].items()]
+    L.append(md_table(["", "cdrest", "libcurl + OpenSSL"], rows) + "\n")
+    L.append("## Where the instructions go (callgrind self cost: the N=1001 run minus the N=1 run, per request)\n")
+    L.append("cdrest's listings come from the same -O2 client linked with libbearssl.a (Debian's .so has no names "
+             "for BearSSL's static functions; the counts match the shared build within 0.3%); libcurl is stripped, "
+             "so its own functions show as library+offset.\n")
+    for key in ("cdrest_http", "libcurl_http", "cdrest_https", "libcurl_https", "cdrest_rsa_full", "cdrest_ecdsa_full",
+                "libcurl_ecdsa_full", "cdrest_big_https", "libcurl_big_https"):
+        what = ("per fresh connection (full handshake + GET)" if key.endswith("_full") else
+                "per 1 MiB GET" if "_big_" in key else "per request")
+        L.append("%s (%s %s):\n" % (key.replace("_", ", "), "{:,.0f}".format(cg[key]["per_request"]), what))
+        L.append("```")
+        for fn, c in res["profiles"][key][:12]:
+            L.append("%9s  %5.1f%%  %s" % ("{:,.0f}".format(c), 100.0 * c / cg[key]["per_request"], fn))
+        L.append("```\n")
+    L.append("## Machine-readable\n")
+    L.append("Each ratio is the median of the pair-by-pair ratios above (> 1: cdrest better). handshakes_vs_libcurl "
+             "is the lower of the RSA and ECDSA full-handshake rows; instructions_libcurl_over_cdrest is plain HTTP "
+             "keep-alive; heap_allocs_per_request is the largest of cdrest's steady-state rows; "
+             "peak_heap_https_client_bytes is cdrest's counted peak for one HTTPS GET.\n")
+    L.append("```\n" + "\n".join(machine_lines(res)) + "\n```\n")
+    return "\n".join(L)
+
+
+def console(res):
+    E = res["experiments"]
+    cg = res["callgrind"]
+    fp = res["footprint"]
+    lines = ["cdrest vs peers (medians of %d rounds, min-max; ratios pair by pair, > 1 = cdrest better)" % res["rounds"]]
+    for key in ("http_keepalive", "https_keepalive"):
+        lines.append("  floor (TCP echo 200 B) in the %s rounds: %s round trips/s"
+                     % (key.replace("_", " "), cell(E[key], "floor")))
+    head = ["", "unit", "cdrest", "libcurl", "requests", "cd/curl", "cd/req", "floor"]
+    rows = [head] + [[r[0], r[1], r[2], r[3], r[4], r[5].replace("**", ""), r[6].replace("**", ""), r[7]]
+                     for r in throughput_rows(res)]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
+    for r in rows:
+        lines.append("  " + "  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)))
+    for key in ("http", "https", "rsa_full", "ecdsa_full"):
+        a, b = cg["cdrest_" + key]["per_request"], cg["libcurl_" + key]["per_request"]
+        lines.append("  instructions per %-12s cdrest %12s  libcurl %12s  libcurl/cdrest %.2f"
+                     % (key if key in ("http", "https") else key + " conn", "{:,.0f}".format(a), "{:,.0f}".format(b),
+                        b / a))
+    for key in ("http", "https"):
+        a, b = cg["cdrest_big_" + key], cg["libcurl_big_" + key]
+        lines.append("  1 MiB GET %-5s instructions cdrest %s libcurl %s; user-space copies of the body: cdrest %.2f "
+                     "libcurl %.2f" % (key, "{:,.0f}".format(a["per_request"]), "{:,.0f}".format(b["per_request"]),
+                                       a["copies"], b["copies"]))
+    lines.append("  JSON vs jsmn (strict, parent links): %.2f" % (res["json"]["ratio"] or 0))
+    lines.append("  code -Os text+data: cdrest %s (no TLS %s), static-BearSSL client %s; libcurl+libssl+libcrypto %s"
+                 % (kib(fp["cdrest_obj_tls"]), kib(fp["cdrest_obj_notls"]), kib(fp["cdrest_exe_static_bearssl"]),
+                    kib(fp["libcurl_core_total"])))
+    lines.append("  one HTTPS GET: peak heap cdrest %s B, libcurl+OpenSSL %s B; massif %s / %s B; "
+                 "VmHWM %d / %d KiB (requests %d)"
+                 % ("{:,}".format(fp["cdrest_https_peak_heap"]), "{:,}".format(fp["libcurl_https_peak_heap"]),
+                    "{:,}".format(fp["cdrest_https_massif"]), "{:,}".format(fp["libcurl_https_massif"]),
+                    fp["cdrest_https_vmhwm_kb"], fp["libcurl_https_vmhwm_kb"], fp["requests_https_vmhwm_kb"]))
+    lines.append("  heap allocations per steady-state request: " + ", ".join(
+        "%s cdrest %s libcurl %s" % (k, num(v["cdrest"]), num(v["libcurl"])) for k, v in fp["steady_allocs"].items()))
+    for t in targets(res):
+        lines.append("  target: %-52s %-22s %s" % tuple(t))
+    lines.append("  (bench/results.md, bench/results.svg written)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                                             "build", "bench", "results.json")
+    with open(path) as f:
+        r = json.load(f)
+    print(console(r))
+    for line in machine_lines(r):
+        print(line)
