@@ -290,6 +290,35 @@ def console(res):
     return "\n".join(lines)
 
 
+def readme_block(res):
+    """The README's performance block: the chart beside the headline tables, dated."""
+    m = res["machine"]
+    L = ["![cdrest against its peers, ratios (bench/results.svg)](bench/results.svg)", "",
+         "Measured by `make bench` on %s (%s); full figures and method in [bench/results.md](bench/results.md)."
+         % (m.get("date", "?"), "%s, %s, %s vCPU" % (m.get("arch", "?"), m.get("cpu", "?"), m.get("ncpu", "?"))), "",
+         md_table(["target", "measured", ""], targets(res)), "",
+         md_table(["", "unit", "cdrest", "libcurl", "requests", "cdrest/libcurl", "cdrest/requests", "of floor"],
+                  throughput_rows(res))]
+    return "\n".join(L)
+
+
+def update_readme(res, readme):
+    """Rewrite the block between <!-- bench:begin --> and <!-- bench:end --> in README.md."""
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    try:
+        with open(readme) as f:
+            text = f.read()
+    except OSError:
+        return False
+    if begin not in text or end not in text:
+        return False
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(readme, "w") as f:
+        f.write(head + begin + "\n" + readme_block(res) + "\n" + end + tail)
+    return True
+
+
 if __name__ == "__main__":
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                                              "build", "bench", "results.json")

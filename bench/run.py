@@ -572,6 +572,7 @@ def main():
     text = report.markdown(res)
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write(text)
+    report.update_readme(res, os.path.join(HERE, "..", "README.md"))
     print()
     print(report.console(res))
     for line in report.machine_lines(res):
