@@ -5644,12 +5644,6 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
     return 0;
 }
 
-static int cdrest__target_done(cdrest_client *c, cdrest__sb *b) {
-    if (b->rc) return b->rc;
-    (void)c;
-    return 0;
-}
-
 CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path, const cdrest_param *query,
                           const char *json_body, cdrest_doc *out) {
     cdrest__sb b;
@@ -5662,7 +5656,7 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
     b = cdrest__target(c, path, NULL, 0);
     has_query = strchr(path, '?') != NULL;
     cdrest__sb_query(&b, query, &has_query);
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = b.rc) != 0) return rc;
     if (json_body) {
         cdrest_json_parser p;
         body_len = strlen(json_body);
@@ -5707,7 +5701,7 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
             cdrest__sb_query(&b, js, &has_query);
         }
     }
-    return cdrest__target_done(c, &b);
+    return b.rc;
 }
 
 /* The body parameters: ctx plus the job step from the environment when it applies. */
@@ -5782,7 +5776,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
     fields[1].value = value;
     fields[2].name = NULL;
     b = cdrest__target(c, "/properties", NULL, 0);
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = b.rc) != 0) return rc;
     if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
     return cdrest__cd_call(c, "POST", 1, len, out, "property");
 }
@@ -5829,7 +5823,7 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if (!kind || !name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
         b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
-        if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
+        if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
@@ -5847,7 +5841,7 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
 }
 
@@ -5911,7 +5905,7 @@ static int cdrest__named_call(cdrest_client *c, const char *method, const char *
     cdrest__error_clear(&c->err);
     if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "a name is required");
     b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, method, 0, 0, out, expect);
 }
 
@@ -5922,7 +5916,7 @@ static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdres
     cdrest__sb b = cdrest__target(c, prefix, NULL, 0);
     size_t len;
     int rc;
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
+    if ((rc = b.rc) != 0) return rc;
     if ((rc = cdrest__build_body(c, 0, fields, extra, NULL, actual, &len)) != 0) return rc;
     return cdrest__cd_call(c, "POST", 1, len, out, expect);
 }
@@ -5946,15 +5940,19 @@ CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, c
     return cdrest__named_call(c, "GET", "/artifacts/", artifact_name, out, "artifact");
 }
 
+/* GET /rest/v1.0<prefix>?<query>: a listing (any JSON object). */
+static int cdrest__list_call(cdrest_client *c, const char *prefix, const cdrest_param *query, cdrest_doc *out) {
+    int has_query = 0;
+    cdrest__sb b = cdrest__target(c, prefix, NULL, 0);
+    cdrest__sb_query(&b, query, &has_query);
+    if (b.rc) return b.rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "");
+}
+
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out) {
-    cdrest__sb b;
-    int has_query = 0, rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    b = cdrest__target(c, "/artifacts", NULL, 0);
-    cdrest__sb_query(&b, query, &has_query);
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "");
+    return cdrest__list_call(c, "/artifacts", query, out);
 }
 
 CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name) {
@@ -5989,8 +5987,7 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     char group[256];
     const char *key;
     cdrest_param q[3];
-    cdrest__sb b;
-    int has_query = 0, rc;
+    int rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
@@ -5999,10 +5996,7 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     q[1].name = "artifactKey";
     q[1].value = key;
     q[2].name = NULL;
-    b = cdrest__target(c, "/artifactVersions", NULL, 0);
-    cdrest__sb_query(&b, q, &has_query);
-    if ((rc = cdrest__target_done(c, &b)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "");
+    return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name) {
@@ -6264,7 +6258,7 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     if (!job_id || !*job_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStatus needs a job id");
     b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "?request=getJobStatus");
-    if ((rc = cdrest__target_done(c, &b)) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
+    if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
     memset(st, 0, sizeof *st);
     if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", st->job_id, sizeof st->job_id)) != 0 ||
         (rc = cdrest__find_copy(c, &d, "status", "job.status", st->status, sizeof st->status)) != 0 ||
