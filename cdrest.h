@@ -4430,6 +4430,7 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
         st->state = st->remaining ? CDREST__CH_DATA : CDREST__CH_TRAILER_START;
         return 0;
     case CDREST__CH_DATA_CR:
+        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF after chunk data");
         if (ch != '\r') return cdrest__chunk_fail(st, err, "chunk data longer than its size");
         st->state = CDREST__CH_DATA_LF;
         return 0;
