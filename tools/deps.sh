@@ -7,7 +7,10 @@ what=${1:-test}
 test_pkgs="gcc g++ make clang valgrind python3 python3-requests openssl libbearssl-dev nginx-light tinyproxy"
 bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
 fuzz_pkgs="clang libclang-rt-14-dev"
-port_pkgs="musl-tools gcc-multilib g++-multilib gcc-arm-linux-gnueabihf qemu-user"
+# gcc-12-multilib, not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
+# the /usr/include/asm link, which tools/portability.sh supplies for -m32 itself).
+# libc6-dev-armhf-cross is only recommended by the cross compiler; xz-utils unpacks BearSSL's source.
+port_pkgs="musl-tools gcc-12-multilib gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user xz-utils"
 case "$what" in
   test) pkgs=$test_pkgs ;;
   bench) pkgs="$test_pkgs $bench_pkgs" ;;
