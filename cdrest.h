@@ -34,6 +34,11 @@
                                    anchors only)
      CDREST_NO_SOCKETS             leave out the POSIX socket transport (bring your own,
                                    see cdrest_transport; it must then provide now_ms)
+     CDREST_NO_ENV                 never read environment variables (no cdrest_init_from_env)
+     CDREST_NO_PROXY               direct connections only (no HTTP proxy support)
+     CDREST_NO_REDIRECTS           3xx answers are always returned (config.max_redirects unused)
+     CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
+                                   detail: about a fifth less code (for the smallest targets)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
                                    (config.buffer, send_buffer, tokens, tls_memory) and a
                                    request that does not fit fails with CDREST_E_TOOLARGE
@@ -295,6 +300,14 @@ typedef struct cdrest_error {
     char server_where[128];
     char msg[CDREST_ERRMSG_SIZE]; /* one readable line (never holds a secret) */
 } cdrest_error;
+
+/* Fill an error record: its code and one readable line (printf-style). Returns code.
+   For transports written by users (cdrest_transport), which report failures this way. */
+CDRESTDEF int cdrest_error_set(cdrest_error *e, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* A parsed server URL: scheme://host[:port][/base/path]. */
 typedef struct cdrest_url {
@@ -1678,6 +1691,13 @@ static void cdrest__json_decimal_parse(cdrest__json_decimal *d, const char *s, s
    integers with small powers of ten are computed directly (one rounding, so exact:
    Clinger's fast path); everything else goes to strtod as "DIGITSeEXP", which has no
    decimal point and so no locale to trip on. */
+/* The fast path needs double arithmetic in double precision: x87 (FLT_EVAL_METHOD 2,
+   e.g. -m32) computes in 80 bits and rounds twice. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define CDREST__JSON_FAST_PATH 1
+#else
+#define CDREST__JSON_FAST_PATH 0
+#endif
 static int cdrest__json_decimal_value(const cdrest__json_decimal *d, double *v)
 {
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
@@ -1690,7 +1710,7 @@ static int cdrest__json_decimal_value(const cdrest__json_decimal *d, double *v)
         return 0;
     }
     if (mag > 310) return CDREST_E_TOOLARGE;
-    if (d->ndigits <= 15 && d->exp10 >= -22 && d->exp10 <= 22) {
+    if (CDREST__JSON_FAST_PATH && d->ndigits <= 15 && d->exp10 >= -22 && d->exp10 <= 22) {
         double m = 0.0;
         int k;
         for (k = 0; k < d->ndigits; k++) m = m * 10.0 + (d->digits[k] - '0');
@@ -1962,18 +1982,50 @@ CDRESTDEF const char *cdrest_strerror(int code) {
 #define CDREST__PRINTF(f, a)
 #endif
 
+static int cdrest__vfail(cdrest_error *e, int code, const char *fmt, va_list ap) {
+    if (!e) return code;
+    e->code = code;
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    return code;
+}
+
+CDRESTDEF int cdrest_error_set(cdrest_error *e, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    code = cdrest__vfail(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+#ifndef CDREST_TERSE_ERRORS
 /* Record a failure: its code and one readable line. Returns code, so callers write
    `return cdrest__fail(err, CDREST_E_IO, "...", ...);`. */
 static int cdrest__fail(cdrest_error *e, int code, const char *fmt, ...) CDREST__PRINTF(3, 4);
 static int cdrest__fail(cdrest_error *e, int code, const char *fmt, ...) {
     va_list ap;
-    if (!e) return code;
-    e->code = code;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    code = cdrest__vfail(e, code, fmt, ap);
     va_end(ap);
     return code;
 }
+#else
+/* Small builds: the message is cdrest_strerror's words only. The detailed format and its
+   arguments stay in the source but inside sizeof, so they are type-checked and count as
+   used while no format string reaches the binary (about a fifth of the code's size). */
+int cdrest__fail_args(const char *fmt, ...) CDREST__PRINTF(1, 2); /* never defined nor called */
+static void cdrest__copy_words(char *dst, size_t cap, const char *src) {
+    size_t i;
+    for (i = 0; i + 1 < cap && src[i]; i++) dst[i] = src[i];
+    dst[i] = 0;
+}
+static int cdrest__fail_terse(cdrest_error *e, int code) {
+    if (!e) return code;
+    e->code = code;
+    cdrest__copy_words(e->msg, sizeof e->msg, cdrest_strerror(code));
+    return code;
+}
+#define cdrest__fail(e, code, ...) ((void)sizeof(cdrest__fail_args(__VA_ARGS__)), cdrest__fail_terse((e), (code)))
+#endif
 
 static void cdrest__error_clear(cdrest_error *e) {
     e->code = 0;
@@ -2448,12 +2500,21 @@ static int64_t cdrest__now_ms(cdrest_client *c) {
 #endif
 }
 
+/* Pause between polls. A transport without sleep_ms in a build without POSIX waits on
+   its clock (busy, but it never hammers the server). */
 static void cdrest__sleep_ms(cdrest_client *c, int ms) {
     if (ms <= 0) return;
-    if (c->tp->sleep_ms) c->tp->sleep_ms(c->tp_self, ms);
+    if (c->tp->sleep_ms) {
+        c->tp->sleep_ms(c->tp_self, ms);
+    } else {
 #ifndef CDREST_NO_SOCKETS
-    else cdrest__posix_sleep_ms(NULL, ms);
+        cdrest__posix_sleep_ms(NULL, ms);
+#else
+        int64_t end = cdrest__now_ms(c) + ms;
+        while (cdrest__now_ms(c) < end) {
+        }
 #endif
+    }
 }
 
 /* Milliseconds left before deadline, at least 0, at most INT_MAX. */
@@ -3855,8 +3916,14 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
 
 static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
     char what[200];
-    cdrest__tls_describe(t, err, what, sizeof what);
     c->err.tls_error = err;
+#ifdef CDREST_TERSE_ERRORS
+    (void)what; /* small builds keep the number (err.tls_error), not the explanation */
+    (void)t;
+    (void)cdrest__tls_describe;
+    return cdrest__fail_terse(&c->err, CDREST_E_TLS);
+#endif
+    cdrest__tls_describe(t, err, what, sizeof what);
     if (err >= 1024) return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (cdrest %d) for host %s", what, err, t->name);
     return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (BearSSL %d) for host %s", what, err, t->name);
 }
@@ -4632,6 +4699,7 @@ static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, int64_t 
 /* Read one head (for CONNECT) into the receive buffer; returns its length. */
 static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan);
 
+#ifndef CDREST_NO_PROXY
 static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
     char target[300];
     size_t len = 0, scan = 0;
@@ -4669,6 +4737,7 @@ static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
     c->buf_len = 0;
     return 0;
 }
+#endif
 
 static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
     const cdrest_url *to = c->use_proxy ? &c->proxy_url : &c->url;
@@ -4678,11 +4747,13 @@ static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
     c->conn_requests = 0;
     c->connects++;
     c->buf_len = 0;
+#ifndef CDREST_NO_PROXY
     if (c->use_proxy && c->url.https && (rc = cdrest__http_proxy_tunnel(c, deadline)) != 0) {
         cdrest__tp_close(c);
         c->connected = 0;
         return rc;
     }
+#endif
     if (c->url.https) {
         if ((rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
             cdrest__tp_close(c);
@@ -4973,6 +5044,7 @@ static int cdrest__http_once(cdrest_client *c, const cdrest_request *req, cdrest
     return rc;
 }
 
+#ifndef CDREST_NO_REDIRECTS
 /* The path of a same-origin Location ("/x" or "scheme://same-host:port/x") into
    c->redirect_target; 0 if it is another origin or unusable (then not followed). */
 static int cdrest__http_same_origin(cdrest_client *c, const char *loc, size_t n) {
@@ -5020,6 +5092,13 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
     }
     return 1;
 }
+#else /* CDREST_NO_REDIRECTS: 3xx answers are always returned as they are */
+static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, const cdrest_response *resp,
+                                 cdrest_request *next) {
+    (void)c; (void)req; (void)resp; (void)next;
+    return 0;
+}
+#endif
 
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
     int64_t start, deadline;
@@ -5074,6 +5153,21 @@ static int cdrest__copy_secret(cdrest_client *c, char *dst, size_t cap, const ch
 
 /* --- proxy selection ------------------------------------------------------ */
 
+#if !defined(CDREST_NO_ENV) || !defined(CDREST_NO_PROXY)
+/* A non-empty environment variable, or NULL (always NULL with CDREST_NO_ENV). */
+static const char *cdrest__env(const char *name) {
+#ifdef CDREST_NO_ENV
+    (void)name;
+    return NULL;
+#else
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+#endif
+}
+#endif
+
+#ifndef CDREST_NO_PROXY
+
 /* 1 if host matches the no_proxy list ("*", "example.com" or ".example.com" for a domain
    and its subdomains, exact IP literals). */
 static int cdrest__no_proxy_match(const char *list, const char *host) {
@@ -5096,11 +5190,6 @@ static int cdrest__no_proxy_match(const char *list, const char *host) {
         list = *e ? e + 1 : e;
     }
     return 0;
-}
-
-static const char *cdrest__env(const char *name) {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
 }
 
 /* Parse "http://[user:pass@]host[:port]" into the client's proxy settings. */
@@ -5170,6 +5259,14 @@ static int cdrest__choose_proxy(cdrest_client *c) {
     if (!proxy || !*proxy) return 0;
     return cdrest__set_proxy(c, proxy);
 }
+#else /* CDREST_NO_PROXY: direct connections only; the environment is not read for proxies */
+static int cdrest__choose_proxy(cdrest_client *c) {
+    c->use_proxy = 0;
+    if (c->cfg.proxy && !c->cfg.no_proxy)
+        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "a proxy was configured, but this build has CDREST_NO_PROXY");
+    return 0;
+}
+#endif
 
 /* --- client setup ------------------------------------------------------------- */
 
@@ -5237,7 +5334,14 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
     if (c->cfg.timeout_ms <= 0) c->cfg.timeout_ms = 60000;
     if (c->cfg.max_body == 0) c->cfg.max_body = CDREST_DEFAULT_MAX_BODY;
     if (cfg->transport) {
-        c->tp = cfg->transport;
+        const cdrest_transport *t = cfg->transport;
+        if (!t->connect || !t->read || !t->write || !t->close)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "the transport needs connect, read, write and close");
+#ifdef CDREST_NO_SOCKETS
+        if (!t->now_ms)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "the transport needs now_ms (no POSIX clock in this build)");
+#endif
+        c->tp = t;
         c->tp_self = cfg->transport_self;
     } else {
 #ifndef CDREST_NO_SOCKETS
@@ -6006,6 +6110,8 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
 
 /* --- publishing a version's files (multipart/form-data, streamed) ------------------------ */
 
+#ifndef CDREST_NO_FILES
+
 typedef struct cdrest__upload {
     cdrest_client *c;
     const char *const *files;
@@ -6208,6 +6314,17 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     return cdrest__upload_result(c, &r);
 }
 
+#else /* CDREST_NO_FILES: no files to stream */
+CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
+                                              const char *repository, const char *const *files, int nfiles,
+                                              cdrest_progress_fn progress, void *progress_ctx) {
+    (void)artifact_name; (void)version; (void)repository; (void)files; (void)nfiles; (void)progress;
+    (void)progress_ctx;
+    if (!c) return CDREST_E_ARG;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
+}
+#endif
+
 /* --- jobs ---------------------------------------------------------------------------- */
 
 /* A string field at `key` or at `obj.key` (servers nest it differently), whole or not at
@@ -6300,6 +6417,7 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
 
 /* --- from the environment of a job step ------------------------------------------------ */
 
+#ifndef CDREST_NO_ENV
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) {
     cdrest_config cfg;
     char url[400];
@@ -6327,6 +6445,14 @@ CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) 
     }
     return 0;
 }
+#else /* CDREST_NO_ENV: no environment on this target */
+CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) {
+    (void)base;
+    if (!c) return CDREST_E_ARG;
+    memset(c, 0, sizeof *c);
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "built with CDREST_NO_ENV");
+}
+#endif
 
 #endif /* CDREST_IMPLEMENTATION_DONE */
 #endif /* CDREST_IMPLEMENTATION */

@@ -130,6 +130,8 @@ if [ $TLS = 1 ]; then
       sh -c "$CC -std=c99 $WARN -O0 -I. -DTRUST_ANCHORS_H='\"$tmp/anchors.h\"' -o '$tmp/sc_h' examples/static_client.c -lbearssl"
     check "static_client builds at small sizes (RX 2048, TX 4096, 32 tokens, no spare TLS room)" \
       sh -c "$CC -std=c99 $WARN -O0 -I. -DTRUST_ANCHORS_EXTERN -DRX_SIZE=2048 -DTX_SIZE=4096 -DMAX_TOKENS=32 -DTLS_EXTRA=0 -o '$tmp/sc_small' examples/static_client.c '$tmp/ta_ca.o' -lbearssl"
+    check "static_client builds as the smallest build (NO_FILES NO_ENV NO_PROXY NO_REDIRECTS TERSE_ERRORS)" \
+      sh -c "$CC -std=c99 $WARN -O0 -I. -DCDREST_NO_FILES -DCDREST_NO_ENV -DCDREST_NO_PROXY -DCDREST_NO_REDIRECTS -DCDREST_TERSE_ERRORS -DTRUST_ANCHORS_EXTERN -o '$tmp/sc_tiny' examples/static_client.c '$tmp/ta_ca.o' -lbearssl"
   else
     bad "tests/mkcerts.sh could not make certificates"
   fi
@@ -173,6 +175,7 @@ if [ $TLS = 1 ] && [ -f "$tmp/anchors.h" ]; then
     check "static_client https, ECDSA chain verified by the EC intermediate as anchor" run_static sc_inter "$CHAIN"
     expect_fail "static_client: a store without the server's CA refuses it" "not trusted" "$tmp/sc_other" "$HTTPS" admin changeme
     check "static_client https at small sizes" run_static sc_small "$HTTPS"
+    check "static_client https, the smallest build" run_static sc_tiny "$HTTPS"
     check "static_client https, CA file loaded into tls_memory" sh -c "CDREST_CACERT='$C/ca.pem' '$tmp/static_client' '$HTTPS' admin changeme | grep -qF '$STATIC_OK'"
     # sixteen distinct CAs (the loader drops duplicates), more than the spare room holds
     for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do

@@ -30,7 +30,7 @@ static int fault_fail_now(void *ctx, int line, int shrink) {
     }
     return 0;
 }
-static void *fault_malloc(void *ctx, size_t n, int line) {
+__attribute__((unused)) static void *fault_malloc(void *ctx, size_t n, int line) { /* unused without TLS */
     void *p;
     if (fault_fail_now(ctx, line, 0)) return NULL;
     p = malloc(n);
