@@ -66,5 +66,14 @@ demo: deps
 	@$(MAKE) --no-print-directory $(B)/cdrest $(B)/quickstart
 	@sh tools/demo.sh
 
+# Install the header, the tool and a pkg-config file: make install [PREFIX=/usr/local] [DESTDIR=...]
+PREFIX ?= /usr/local
+install: $(B)/cdrest
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 cdrest.h $(DESTDIR)$(PREFIX)/include/cdrest.h
+	install -m 755 $(B)/cdrest $(DESTDIR)$(PREFIX)/bin/cdrest
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|'"$$(sed -n 's/^#define CDREST_VERSION "\(.*\)"/\1/p' cdrest.h)"'|' \
+	    tools/cdrest.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cdrest.pc
+
 clean:
 	rm -rf $(B)

@@ -3,7 +3,8 @@
 #   - each "$ ..." line of its ```console blocks, in order, in one shell, with $SERVER and
 #     $CA pointing at the bundled emulator over HTTPS (`make test` itself is skipped: it is
 #     what runs this);
-#   - each ```c block is compiled and linked against the header.
+#   - each ```c block is compiled and linked against the header;
+#   - each `make TARGET` of the ```text blocks exists (dry run).
 # Ends with "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 pass=0
@@ -50,6 +51,14 @@ else
 fi
 grep -q "hello" "$work/out" && ok || bad "getProperty from the README did not print the value"
 grep -q '"projectName" *: *"Default"' "$work/out" && ok || bad "call GET /projects/Default printed no project"
+
+# The long-running make targets listed in ```text blocks exist (a dry run: they take minutes
+# and CI runs portability and fuzz-ci for real).
+awk '/^```text/{on=1; next} /^```/{on=0} on && /^make /{print $2}' README.md >"$work/targets"
+for t in $(cat "$work/targets"); do
+  if make -n "$t" >/dev/null 2>"$work/make.log"; then ok; else bad "README names make $t, which does not exist"; cat "$work/make.log"; fi
+done
+[ -s "$work/targets" ] && ok || bad "no make targets found in the README"
 
 # The C examples compile and link against the header.
 awk '/^```c$/{n++; f=sprintf("%s/example%d.c", dir, n); on=1; next} /^```/{on=0} on{print > f}' dir="$work" README.md

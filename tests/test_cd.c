@@ -546,5 +546,28 @@ int main(void) {
     }
     test_plain_http_refusal();
     test_html_error();
+#ifndef CDREST_NO_TLS
+    /* Everything again over HTTPS, verified against a CA made for the run. */
+    {
+        char dir[] = "/tmp/cdrest-cd-tls-XXXXXX", cmd[600], ca[300], cert[300], key[300];
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(cmd, sizeof cmd, "sh %s/mkcerts.sh %s >/dev/null 2>&1", test_dir(), dir);
+        CHECK_INT(system(cmd), 0);
+        snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+        snprintf(cert, sizeof cert, "%s/rsa.pem", dir);
+        snprintf(key, sizeof key, "%s/rsa.key", dir);
+        emu_port = start_emu(cert, key, NULL);
+        CHECK(emu_port > 0);
+        if (emu_port > 0) {
+            memset(&tls, 0, sizeof tls);
+            tls.ca_file = ca;
+            snprintf(base_url, sizeof base_url, "https://localhost:%d", emu_port);
+            run_all();
+            test_stop_server(emu_pid);
+        }
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        CHECK_INT(system(cmd), 0);
+    }
+#endif
     return test_summary();
 }
