@@ -22,8 +22,9 @@ all: $(B)/jsoncheck $(B)/cdrest $(B)/quickstart
 deps:
 	@tools/deps.sh test
 
-$(B):
-	@mkdir -p $(B)/asan $(B)/vg $(B)/hdr
+# The build directories (each its own target: build/ may exist already without them).
+$(B) $(B)/asan $(B)/vg $(B)/hdr:
+	@mkdir -p $@
 
 # The conformance program for JSONTestSuite (exit 0 valid, 1 invalid).
 $(B)/jsoncheck: tests/jsoncheck.c cdrest.h | $(B)
@@ -35,19 +36,19 @@ $(B)/cdrest: examples/cdrest.c cdrest.h | $(B)
 $(B)/quickstart: examples/quickstart.c cdrest.h | $(B)
 	$(CC) -std=c99 $(WARN) $(CFLAGS) -I. -o $@ $< $(TLSLIB)
 # The CLI built with ASan+UBSan, for the CLI tests.
-$(B)/asan/cdrest: examples/cdrest.c cdrest.h | $(B)
+$(B)/asan/cdrest: examples/cdrest.c cdrest.h | $(B)/asan
 	$(CC) -std=c99 $(WARN) -g -O1 $(SAN) -I. -o $@ $< $(TLSLIB)
 
 # Each test program twice: with ASan+UBSan, and plain for valgrind.
-$(B)/asan/%: tests/%.c cdrest.h tests/test.h | $(B)
+$(B)/asan/%: tests/%.c cdrest.h tests/test.h | $(B)/asan
 	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) -g -O1 $(SAN) -I. -Itests -o $@ $< $(TLSLIB) -lpthread
-$(B)/vg/%: tests/%.c cdrest.h tests/test.h | $(B)
+$(B)/vg/%: tests/%.c cdrest.h tests/test.h | $(B)/vg
 	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) -g -O1 -I. -Itests -o $@ $< $(TLSLIB) -lpthread
 
 test-build: $(addprefix $(B)/asan/,$(TESTS)) $(addprefix $(B)/vg/,$(TESTS)) $(B)/jsoncheck $(EXTRA_TEST_BUILD)
 
 # The header alone, in every supported mode: C99/C11 with gcc and clang, C++, no TLS.
-header-check: | $(B)
+header-check: | $(B)/hdr
 	@printf '#define CDREST_IMPLEMENTATION\n#include "cdrest.h"\nint main(void){return 0;}\n' > $(B)/hdr/one.c
 	@cp $(B)/hdr/one.c $(B)/hdr/one.cpp
 	gcc   -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/gcc99.o
