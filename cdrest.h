@@ -4452,6 +4452,8 @@ typedef struct cdrest__chunked {
     uint64_t remaining;   /* data bytes left in the current chunk */
     size_t line_bytes;    /* bytes of the current chunk line or trailer section */
     uint64_t offset;      /* bytes of the response consumed, for error messages */
+    uint64_t decoded;     /* data bytes produced so far */
+    uint64_t limit;       /* at most this many data bytes (the body cap), 0 = no limit */
 } cdrest__chunked;
 
 enum { CDREST__MAX_CHUNK_LINE = 4096 };
@@ -4539,6 +4541,12 @@ static long cdrest__chunked_decode(cdrest__chunked *st, char *buf, size_t n, siz
         if (st->state == CDREST__CH_DATA) {
             size_t take = n - in;
             if ((uint64_t)take > st->remaining) take = (size_t)st->remaining;
+            /* The cap is checked as data comes, so the same bytes give the same error
+               however the network splits them. */
+            if (st->limit && st->decoded + take > st->limit)
+                return cdrest__fail(err, CDREST_E_TOOLARGE, "response body larger than the cap of %llu bytes",
+                                    (unsigned long long)st->limit);
+            st->decoded += take;
             if (out != in) memmove(buf + out, buf + in, take);
             out += take;
             in += take;
@@ -4878,6 +4886,7 @@ static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t d
     cdrest__chunked st;
     size_t raw_start = rx->head_len; /* undecoded bytes start here */
     memset(&st, 0, sizeof st);
+    if (!rx->req->on_body) st.limit = rx->cap ? rx->cap : 1; /* a streamed body has no cap */
     for (;;) {
         size_t used = 0, raw = c->buf_len - raw_start;
         long out = cdrest__chunked_decode(&st, c->buf + raw_start, raw, &used, &c->err);

@@ -315,6 +315,35 @@ static void test_limits(void) {
     CHECK_INT(run_script(big, n, 100000, NULL, &c, &r, &s), CDREST_E_TOOLARGE);
     CHECK_CONTAINS(c.err.msg, "larger than 65536");
     cdrest_free(&c);
+    /* A chunk that overruns the body cap, with a framing error after it (found by
+       fuzz_http): the cap is met first whether the bytes come at once or one by one. */
+    {
+        size_t step, k;
+        n = (size_t)sprintf(big, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nbc\r\n");
+        for (k = 0; k < 0xbc; k++) big[n++] = 'x';
+        n += (size_t)sprintf(big + n, "ZZ0\r\n\r\n");
+        for (step = 1; step <= 100000; step *= 100000) {
+            cdrest_config cfg;
+            cdrest_request req;
+            memset(&cfg, 0, sizeof cfg);
+            memset(&req, 0, sizeof req);
+            memset(&s, 0, sizeof s);
+            s.data = big;
+            s.len = n;
+            s.step = step;
+            cfg.server = "http://test.invalid";
+            cfg.transport = &script_transport;
+            cfg.transport_self = &s;
+            cfg.no_proxy = 1;
+            cfg.max_body = 100;
+            CHECK_INT(cdrest_init(&c, &cfg), 0);
+            req.method = "GET";
+            req.target = "/";
+            CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_TOOLARGE);
+            CHECK_CONTAINS(c.err.msg, "cap of 100 bytes");
+            cdrest_free(&c);
+        }
+    }
     /* header values with CR or LF are refused before anything is sent */
     {
         cdrest_config cfg;
