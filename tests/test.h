@@ -93,6 +93,39 @@ TEST_UNUSED static int test_spawn_server(char *const argv[], pid_t *pid_out) {
     *pid_out = pid;
     return port;
 }
+/* Start the bundled CD emulator, `python3 tests/cdemu.py --port 0 --quiet EXTRA...` (extra:
+   more arguments, NULL-terminated, or NULL). Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_emu(const char *const *extra, pid_t *pid_out) {
+    char path[512];
+    char *argv[32];
+    int i = 0;
+    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
+    argv[i++] = (char *)"python3";
+    argv[i++] = path;
+    argv[i++] = (char *)"--port";
+    argv[i++] = (char *)"0";
+    argv[i++] = (char *)"--quiet";
+    while (extra && *extra && i < 31) argv[i++] = (char *)*extra++;
+    argv[i] = NULL;
+    return test_spawn_server(argv, pid_out);
+}
+
+/* A field of /proc/self/status in kB (VmRSS, VmHWM), or -1. */
+TEST_UNUSED static long test_proc_status_kb(const char *field) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, field, n) && line[n] == ':') {
+            kb = atol(line + n + 1);
+            break;
+        }
+    fclose(f);
+    return kb;
+}
+
 TEST_UNUSED static void test_stop_server(pid_t pid) {
     if (pid <= 0) return;
     kill(pid, SIGTERM);

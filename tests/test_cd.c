@@ -14,29 +14,10 @@ static char base_url[128];
 static cdrest_tls_config tls; /* the CA for HTTPS runs */
 static int valgrind;
 
-static int start_emu(const char *cert, const char *key, const char *extra) {
-    char path[512];
-    char *argv[16];
-    int i = 0;
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
-    argv[i++] = (char *)"python3";
-    argv[i++] = path;
-    argv[i++] = (char *)"--port";
-    argv[i++] = (char *)"0";
-    argv[i++] = (char *)"--quiet";
-    argv[i++] = (char *)"--token";
-    argv[i++] = (char *)"tok-123";
-    argv[i++] = (char *)"--job-seconds";
-    argv[i++] = (char *)"1";
-    if (cert) {
-        argv[i++] = (char *)"--cert";
-        argv[i++] = (char *)cert;
-        argv[i++] = (char *)"--key";
-        argv[i++] = (char *)key;
-    }
-    if (extra) argv[i++] = (char *)extra;
-    argv[i] = NULL;
-    return test_spawn_server(argv, &emu_pid);
+static int start_emu(const char *cert, const char *key) {
+    const char *extra[] = {"--token", "tok-123", "--job-seconds", "1", "--cert", cert, "--key", key, NULL};
+    if (!cert) extra[4] = NULL;
+    return test_start_emu(extra, &emu_pid);
 }
 
 static int make_client(cdrest_client *c, const char *user, const char *password) {
@@ -537,7 +518,7 @@ static void run_all(void) {
 
 int main(void) {
     valgrind = getenv("CDREST_VALGRIND") != NULL;
-    emu_port = start_emu(NULL, NULL, NULL);
+    emu_port = start_emu(NULL, NULL);
     CHECK(emu_port > 0);
     if (emu_port > 0) {
         snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", emu_port);
@@ -556,7 +537,7 @@ int main(void) {
         snprintf(ca, sizeof ca, "%s/ca.pem", dir);
         snprintf(cert, sizeof cert, "%s/rsa.pem", dir);
         snprintf(key, sizeof key, "%s/rsa.key", dir);
-        emu_port = start_emu(cert, key, NULL);
+        emu_port = start_emu(cert, key);
         CHECK(emu_port > 0);
         if (emu_port > 0) {
             memset(&tls, 0, sizeof tls);

@@ -214,26 +214,10 @@ static void run_flow(const char *url, const char *ca, const char *prefix) {
 }
 
 static pid_t start_emu(const char *cert, const char *key, int *port) {
-    char path[512];
-    char *argv[16];
-    int i = 0;
+    const char *extra[] = {"--job-seconds", "0", "--cert", cert, "--key", key, NULL};
     pid_t pid = 0;
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
-    argv[i++] = (char *)"python3";
-    argv[i++] = path;
-    argv[i++] = (char *)"--port";
-    argv[i++] = (char *)"0";
-    argv[i++] = (char *)"--quiet";
-    argv[i++] = (char *)"--job-seconds";
-    argv[i++] = (char *)"0";
-    if (cert) {
-        argv[i++] = (char *)"--cert";
-        argv[i++] = (char *)cert;
-        argv[i++] = (char *)"--key";
-        argv[i++] = (char *)key;
-    }
-    argv[i] = NULL;
-    *port = test_spawn_server(argv, &pid);
+    if (!cert) extra[2] = NULL;
+    *port = test_start_emu(extra, &pid);
     return pid;
 }
 

@@ -29,22 +29,6 @@ static long long now_ms(void) {
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Peak and current resident set of this process, in kB. */
-static long proc_status_kb(const char *field) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    size_t n = strlen(field);
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, field, n) && line[n] == ':') {
-            kb = atol(line + n + 1);
-            break;
-        }
-    fclose(f);
-    return kb;
-}
-
 static int client_init(cdrest_client *c, const char *scheme, int port, const char *base, int timeout_ms) {
     char url[160];
     cdrest_config cfg;
@@ -330,7 +314,7 @@ static void test_endless(void) {
         }
     }
     cdrest_free(&c);
-    hwm = proc_status_kb("VmHWM");
+    hwm = test_proc_status_kb("VmHWM");
     printf("peak RSS after the endless bodies: %ld kB\n", hwm);
     if (!valgrind) CHECK(hwm > 0 && hwm < 200 * 1024);
 }
@@ -432,9 +416,9 @@ static void test_token_bomb(void) {
     int rc;
     if (valgrind) return;
     if (client_init(&c, "http", main_port, NULL, 60000)) return;
-    before = proc_status_kb("VmHWM");
+    before = test_proc_status_kb("VmHWM");
     rc = cdrest_call(&c, "GET", "/scenario/token-bomb?bytes=8388608", NULL, NULL, &d);
-    after = proc_status_kb("VmHWM");
+    after = test_proc_status_kb("VmHWM");
     printf("token bomb (8 MiB body): rc %d, %d tokens, token array %lu bytes, peak RSS %ld -> %ld kB\n", rc, c.ntoks,
            (unsigned long)c.toks_cap * sizeof(cdrest_json_tok), before, after);
     CHECK_INT(rc, CDREST_E_TOOLARGE);
@@ -801,9 +785,8 @@ static void on_trace(void *ctx, const char *line) {
 
 static void test_secrets(void) {
     static const char PW[] = "Pw-5ecret-9f3a", TOKEN[] = "Tok-5ecret-77c1";
-    char path[512], url[64], sessions[4][256], basic[128];
-    char *argv[12];
-    int i = 0, port, s;
+    char url[64], sessions[4][256], basic[128];
+    int port, s;
     pid_t pid;
     lines log = {NULL, 0, 0, 0};
     cdrest_client c;
@@ -812,18 +795,10 @@ static void test_secrets(void) {
     cdrest_response r;
     const char *v;
     size_t n;
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
-    argv[i++] = (char *)"python3";
-    argv[i++] = path;
-    argv[i++] = (char *)"--port";
-    argv[i++] = (char *)"0";
-    argv[i++] = (char *)"--quiet";
-    argv[i++] = (char *)"--user";
-    argv[i++] = (char *)"admin:Pw-5ecret-9f3a";
-    argv[i++] = (char *)"--token";
-    argv[i++] = (char *)"Tok-5ecret-77c1";
-    argv[i] = NULL;
-    port = test_spawn_server(argv, &pid);
+    {
+        static const char *const extra[] = {"--user", "admin:Pw-5ecret-9f3a", "--token", "Tok-5ecret-77c1", NULL};
+        port = test_start_emu(extra, &pid);
+    }
     CHECK(port > 0);
     if (port <= 0) return;
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);

@@ -25,21 +25,6 @@ typedef struct worker {
     char first_error[CDREST_ERRMSG_SIZE];
 } worker;
 
-static long status_kb(const char *field) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    size_t n = strlen(field);
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, field, n) && line[n] == ':') {
-            kb = atol(line + n + 1);
-            break;
-        }
-    fclose(f);
-    return kb;
-}
-
 static void one(worker *w, cdrest_client *c, int i) {
     char path[96], value[64];
     const char *v;
@@ -122,8 +107,6 @@ static long emu_stat(const char *name) {
 
 int main(int argc, char **argv) {
     const char *size = argc > 1 ? argv[1] : getenv("CDREST_LOAD");
-    char path[512];
-    char *eargv[12];
     pid_t pid;
     int port, i, ok = 0, failed = 0, mismatched = 0;
     unsigned long connects = 0;
@@ -137,17 +120,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (threads < 1 || threads > 64 || requests < 2) return 2;
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
-    i = 0;
-    eargv[i++] = (char *)"python3";
-    eargv[i++] = path;
-    eargv[i++] = (char *)"--port";
-    eargv[i++] = (char *)"0";
-    eargv[i++] = (char *)"--quiet";
-    eargv[i++] = (char *)"--close-idle-probability";
-    eargv[i++] = (char *)"0.05";
-    eargv[i] = NULL;
-    port = test_spawn_server(eargv, &pid);
+    {
+        static const char *const extra[] = {"--close-idle-probability", "0.05", NULL};
+        port = test_start_emu(extra, &pid);
+    }
     CHECK(port > 0);
     if (port <= 0) return test_summary();
     snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
@@ -160,12 +136,12 @@ int main(int argc, char **argv) {
         CHECK(pthread_create(&w[i].tid, NULL, run_worker, &w[i]) == 0);
     }
     pthread_barrier_wait(&warm_barrier);
-    rss_warm = status_kb("VmRSS");
+    rss_warm = test_proc_status_kb("VmRSS");
     pthread_barrier_wait(&go_barrier);
     for (i = 0; i < threads; i++) pthread_join(w[i].tid, NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    rss_end = status_kb("VmRSS");
-    hwm = status_kb("VmHWM");
+    rss_end = test_proc_status_kb("VmRSS");
+    hwm = test_proc_status_kb("VmHWM");
     secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     for (i = 0; i < threads; i++) {
         ok += w[i].ok;

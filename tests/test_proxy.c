@@ -181,8 +181,7 @@ static void test_environment(int http_port, int proxy_port) {
 /* https:// through CONNECT: the certificate is checked against the server's name,
    end to end; the proxy only relays bytes. */
 static void test_https_through_proxy(int proxy_port, int auth_port) {
-    char certs[256], cmd[600], ca[300], cert[300], key[300], path[300], server[64], proxy[96];
-    char *argv[12];
+    char certs[256], cmd[600], ca[300], cert[300], key[300], server[64], proxy[96];
     cdrest_tls_config tls;
     cdrest_client c;
     cdrest_response r;
@@ -194,18 +193,10 @@ static void test_https_through_proxy(int proxy_port, int auth_port) {
     snprintf(ca, sizeof ca, "%s/ca.pem", certs);
     snprintf(cert, sizeof cert, "%s/rsa.pem", certs);
     snprintf(key, sizeof key, "%s/rsa.key", certs);
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
-    argv[0] = (char *)"python3";
-    argv[1] = path;
-    argv[2] = (char *)"--port";
-    argv[3] = (char *)"0";
-    argv[4] = (char *)"--quiet";
-    argv[5] = (char *)"--cert";
-    argv[6] = cert;
-    argv[7] = (char *)"--key";
-    argv[8] = key;
-    argv[9] = NULL;
-    port = test_spawn_server(argv, &emu);
+    {
+        const char *extra[] = {"--cert", cert, "--key", key, NULL};
+        port = test_start_emu(extra, &emu);
+    }
     CHECK(port > 0);
     if (port <= 0) return;
     memset(&tls, 0, sizeof tls);
