@@ -4792,19 +4792,15 @@ static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadli
     return n;
 }
 
-static size_t cdrest__max_head(void) { return CDREST_MAX_HEADER_BYTES; }
-
 static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan) {
+    const size_t max = CDREST_MAX_HEADER_BYTES;
     for (;;) {
         long end = c->buf_len ? cdrest__http_head_end(c->buf, c->buf_len, scan, &c->err) : 0, n;
-        if (end > (long)cdrest__max_head())
-            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes",
-                                (unsigned long)cdrest__max_head());
+        /* too large: a complete head over the cap, or the cap reached with no end in sight */
+        if (end > (long)max || (end == 0 && c->buf_len >= max))
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes", (unsigned long)max);
         if (end != 0) return end;
-        if (c->buf_len >= cdrest__max_head())
-            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes",
-                                (unsigned long)cdrest__max_head());
-        n = cdrest__http_fill(c, cdrest__max_head(), deadline);
+        n = cdrest__http_fill(c, max, deadline);
         if (n < 0) return n;
         if (n == 0)
             return cdrest__fail(&c->err, CDREST_E_IO, c->buf_len ? "the server closed the connection in the response headers"
@@ -4886,7 +4882,7 @@ static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t d
     cdrest__chunked st;
     size_t raw_start = rx->head_len; /* undecoded bytes start here */
     memset(&st, 0, sizeof st);
-    if (!rx->req->on_body) st.limit = rx->cap ? rx->cap : 1; /* a streamed body has no cap */
+    if (!rx->req->on_body) st.limit = rx->cap; /* never 0 (cdrest_init sets it); a streamed body has no cap */
     for (;;) {
         size_t used = 0, raw = c->buf_len - raw_start;
         long out = cdrest__chunked_decode(&st, c->buf + raw_start, raw, &used, &c->err);
@@ -6122,7 +6118,6 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
 #ifndef CDREST_NO_FILES
 
 typedef struct cdrest__upload {
-    cdrest_client *c;
     const char *const *files;
     int nfiles;
     int file;              /* the file being sent, or nfiles when only the closing text is left */
@@ -6294,7 +6289,6 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     snprintf(u.boundary, sizeof u.boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
              (unsigned long)((uintptr_t)&u >> 4), (unsigned long)(c->connects * 2654435761u));
     snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
-    u.c = c;
     u.files = files;
     u.nfiles = nfiles;
     u.sizes = sizes;
