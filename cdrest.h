@@ -2080,52 +2080,116 @@ static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why)
     return cdrest__fail(err, CDREST_E_ARG, "invalid URL: %s", why);
 }
 
-/* An IPv6 literal (no brackets, no zone): hex groups, one "::" at most, an optional
-   dotted IPv4 tail. */
-static int cdrest__valid_ipv6(const char *s, size_t n) {
-    size_t i, groups = 0, digits = 0;
-    int compressed = 0;
-    if (n < 2) return 0;
-    for (i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == ':') {
-            if (i + 1 < n && s[i + 1] == ':') {
-                if (compressed) return 0;
-                compressed = 1;
-                if (digits) groups++;
-                digits = 0;
-                i++;
-                continue;
-            }
-            if (!digits) return 0;
-            groups++;
-            digits = 0;
-        } else if (ch == '.') {
-            /* dotted IPv4 tail: counts as two groups; validate loosely by character set */
-            size_t j;
-            for (j = i - digits; j < n; j++)
-                if (!cdrest__is_digit((unsigned char)s[j]) && s[j] != '.') return 0;
-            groups += 2;
-            digits = 0;
-            break;
-        } else if (cdrest__hex_value((unsigned char)ch) >= 0) {
-            if (++digits > 4) return 0;
-        } else {
-            return 0;
+/* --- IP literals --------------------------------------------------------------
+   The one parser of IP address literals: URL hosts, the loopback test, no_proxy and the
+   TLS certificate's IP check all read a host through it, so no two of them can disagree
+   about which address a string names. Strict on purpose: IPv4 is exactly four decimal
+   parts 0-255 without leading zeros (inet_aton would read "010" as octal 8, "127.1" or
+   "0x7f.1" as 127.0.0.1, so such forms name different addresses to different readers);
+   IPv6 is RFC 4291 text (1-4 hex digits a group, one "::" for at least one zero group,
+   a canonical dotted IPv4 only as the last 32 bits), no zone id. */
+
+/* s[0..n) as dotted-quad IPv4: 4 and the bytes in out, or 0. */
+static size_t cdrest__ipv4_parse(const char *s, size_t n, unsigned char out[4]) {
+    size_t i = 0;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        if (part) {
+            if (i >= n || s[i] != '.') return 0;
+            i++;
         }
+        while (i < n && cdrest__is_digit((unsigned char)s[i]) && digits < 4) v = v * 10 + (unsigned)(s[i++] - '0'), digits++;
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0')) return 0;
+        out[part] = (unsigned char)v;
     }
-    if (digits) groups++;
-    if (s[n - 1] == ':' && !(n >= 2 && s[n - 2] == ':')) return 0;
-    return compressed ? groups <= 7 : groups == 8;
+    return i == n ? 4 : 0;
 }
 
+/* s[0..n) as IPv6 (no brackets): 16 and the bytes in out, or 0. */
+static size_t cdrest__ipv6_parse(const char *s, size_t n, unsigned char out[16]) {
+    unsigned char b[16];
+    size_t i = 0, groups = 0, k;
+    int gap = -1;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        size_t j = i;
+        unsigned v = 0;
+        while (j < n && j - i < 5 && cdrest__hex_value((unsigned char)s[j]) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)s[j++]);
+        if (j < n && s[j] == '.') { /* the dotted IPv4 tail: the last 32 bits */
+            if (groups > 6 || cdrest__ipv4_parse(s + i, n - i, b + 2 * groups) != 4) return 0;
+            groups += 2;
+            break;
+        }
+        if (j == i || j - i > 4 || groups == 8) return 0;
+        b[2 * groups] = (unsigned char)(v >> 8);
+        b[2 * groups + 1] = (unsigned char)v;
+        groups++;
+        if ((i = j) == n) break;
+        if (s[i++] != ':' || i == n) return 0; /* a group ends with ':' and never the text */
+        if (s[i] == ':') {
+            if (gap >= 0) return 0;
+            gap = (int)groups;
+            i++;
+        }
+    }
+    if (gap < 0 ? groups != 8 : groups > 7) return 0;
+    memset(out, 0, 16);
+    for (k = 0; k < 2 * groups; k++) {
+        size_t at = (gap >= 0 && k >= 2 * (size_t)gap) ? 16 - (2 * groups - k) : k;
+        out[at] = b[k];
+    }
+    return 16;
+}
+
+/* An IPv4 or IPv6 literal (IPv6 without brackets): 4 or 16 with the bytes, or 0. */
+static size_t cdrest__ip_parse(const char *s, size_t n, unsigned char out[16]) {
+    if (memchr(s, ':', n)) return cdrest__ipv6_parse(s, n, out);
+    return cdrest__ipv4_parse(s, n, out);
+}
+
+/* 1 if a host name would be read as an IPv4 number by a resolver: its last label (a
+   trailing dot aside) is decimal digits or 0x-hex, as in "127.1", "0x7f.0.0.1",
+   "2130706433", "1.2.3.4.". Such a host must be a canonical literal or nothing. */
+static int cdrest__ipv4_like(const char *s, size_t n) {
+    size_t start, i;
+    int hex = 0;
+    if (n && s[n - 1] == '.') n--;
+    for (start = n; start && s[start - 1] != '.'; start--) {
+    }
+    if (start == n) return 0;
+    if (n - start >= 2 && s[start] == '0' && (s[start + 1] == 'x' || s[start + 1] == 'X')) hex = 1, start += 2;
+    for (i = start; i < n; i++)
+        if (hex ? cdrest__hex_value((unsigned char)s[i]) < 0 : !cdrest__is_digit((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+/* Loopback: the name "localhost", an address of 127.0.0.0/8, ::1, or 127/8 mapped into
+   IPv6 (::ffff:127.x.x.x). Decided on the parsed bytes, so "127.attacker.example" or
+   "0x7f.1" are not loopback (and the URL parser refuses the latter anyway). */
+static int cdrest__is_loopback(const char *host) {
+    static const unsigned char v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    unsigned char ip[16];
+    size_t n = cdrest__ip_parse(host, strlen(host), ip);
+    if (n == 4) return ip[0] == 127;
+    if (n == 16) return !memcmp(ip, v6_loopback, 16) || (!memcmp(ip, v4_mapped, 12) && ip[12] == 127);
+    return cdrest__ieq(host, strlen(host), "localhost");
+}
+
+/* A DNS name in ASCII (IDNs in their xn-- form): letters, digits, '-', '_' and dots
+   between non-empty labels; one trailing dot (a fully qualified name) is kept. */
 static int cdrest__valid_reg_name(const char *s, size_t n) {
     size_t i;
-    if (n == 0 || n > 253) return 0;
+    if (n == 0 || n > 253 || s[0] == '.') return 0;
     for (i = 0; i < n; i++) {
         int ch = (unsigned char)s[i];
         if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && ch != '-' && ch != '.' && ch != '_')
             return 0;
+        if (ch == '.' && i + 1 < n && s[i + 1] == '.') return 0;
     }
     return 1;
 }
@@ -2165,6 +2229,7 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
 
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err) {
     const char *p, *auth, *auth_end, *host, *host_end, *port = NULL;
+    unsigned char ip[16];
     size_t i, len;
     if (!u || !url) return cdrest__fail(err, CDREST_E_ARG, "invalid URL: none given");
     memset(u, 0, sizeof *u);
@@ -2191,7 +2256,9 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
     if (*auth == '[') {
         host = auth + 1;
         host_end = (const char *)memchr(host, ']', (size_t)(auth_end - host));
-        if (!host_end || !cdrest__valid_ipv6(host, (size_t)(host_end - host)))
+        if (host_end && memchr(host, '%', (size_t)(host_end - host)))
+            return cdrest__url_fail(err, url, "IPv6 zone ids (%25...) are not supported");
+        if (!host_end || cdrest__ipv6_parse(host, (size_t)(host_end - host), ip) != 16)
             return cdrest__url_fail(err, url, "bad IPv6 literal");
         u->ipv6 = 1;
         if (host_end + 1 < auth_end) {
@@ -2205,6 +2272,9 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
         else host_end = auth_end;
         if (!cdrest__valid_reg_name(host, (size_t)(host_end - host)))
             return cdrest__url_fail(err, url, "bad host name");
+        if (cdrest__ipv4_like(host, (size_t)(host_end - host)) && cdrest__ipv4_parse(host, (size_t)(host_end - host), ip) != 4)
+            return cdrest__url_fail(err, url, "not a canonical IPv4 address (write four decimal numbers 0-255 without "
+                                              "leading zeros, e.g. 10.0.0.8)");
     }
     u->port = u->https ? 443 : 80;
     if (port && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
@@ -3044,65 +3114,13 @@ static const br_x509_class cdrest__tls_x509_vtable = {
 
 /* --- names: is the host an IP literal? ------------------------------------------- */
 
-/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. */
-static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) {
-    int part;
-    for (part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
-        while (cdrest__is_digit((unsigned char)*s) && digits < 4) v = v * 10 + (unsigned)(*s++ - '0'), digits++;
-        if (digits == 0 || digits > 3 || v > 255) return 0;
-        out[part] = (unsigned char)v;
-        if (part < 3 && *s++ != '.') return 0;
-    }
-    return *s ? 0 : 4;
-}
+/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. The text layer's
+   parser, so the certificate is checked against the address the URL names. */
+static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) { return cdrest__ipv4_parse(s, strlen(s), out); }
 
 /* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
 static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
-    unsigned g[8];
-    int n = 0, gap = -1, i;
-    if (!strchr(s, ':')) return 0;
-    if (s[0] == ':') {
-        if (s[1] != ':') return 0;
-        gap = 0;
-        s += 2;
-    }
-    while (*s) {
-        const char *colon = strchr(s, ':'), *dot = strchr(s, '.');
-        unsigned v = 0;
-        int digits = 0;
-        if (n == 8) return 0;
-        if (dot && (!colon || dot < colon)) {
-            unsigned char v4[4];
-            if (n > 6 || cdrest__tls_ipv4(s, v4) != 4) return 0;
-            g[n++] = (unsigned)(v4[0] << 8 | v4[1]);
-            g[n++] = (unsigned)(v4[2] << 8 | v4[3]);
-            break;
-        }
-        while (digits < 5 && cdrest__hex_value((unsigned char)*s) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)*s++), digits++;
-        if (digits == 0 || digits > 4) return 0;
-        g[n++] = v;
-        if (*s == ':') {
-            s++;
-            if (*s == ':') {
-                if (gap >= 0) return 0;
-                gap = n;
-                s++;
-            } else if (!*s) {
-                return 0;
-            }
-        } else if (*s) {
-            return 0;
-        }
-    }
-    if (gap < 0 ? n != 8 : n > 7) return 0;
-    memset(out, 0, 16);
-    for (i = 0; i < n; i++) {
-        int at = (gap >= 0 && i >= gap) ? 8 - (n - i) : i;
-        out[2 * at] = (unsigned char)(g[i] >> 8);
-        out[2 * at + 1] = (unsigned char)g[i];
-    }
-    return 16;
+    return strchr(s, ':') ? cdrest__ipv6_parse(s, strlen(s), out) : 0;
 }
 
 /* --- pins ------------------------------------------------------------------------ */
@@ -5173,24 +5191,62 @@ static const char *cdrest__env(const char *name) {
 
 #ifndef CDREST_NO_PROXY
 
-/* 1 if host matches the no_proxy list ("*", "example.com" or ".example.com" for a domain
-   and its subdomains, exact IP literals). */
+/* Case-insensitive equality of two n-byte spans. */
+static int cdrest__same_ci(const char *a, const char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__to_lower((unsigned char)a[i]) != cdrest__to_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* 1 if the IP entry e[0..n) ("10.0.0.0/8", "192.168.1.7", "::1", "[fe80::]/10") holds the
+   address ip (hl bytes): same family, the first /bits bits equal (all of them without /). */
+static int cdrest__no_proxy_cidr(const char *e, size_t n, const unsigned char *ip, size_t hl) {
+    unsigned char net[16];
+    const char *slash = (const char *)memchr(e, '/', n);
+    size_t k = slash ? (size_t)(slash - e) : n, nl, bits, i;
+    if (k >= 2 && e[0] == '[' && e[k - 1] == ']') nl = cdrest__ip_parse(e + 1, k - 2, net);
+    else nl = cdrest__ip_parse(e, k, net);
+    if (!nl || nl != hl) return 0;
+    bits = nl * 8;
+    if (slash) {
+        size_t v = 0;
+        if (k + 1 == n || n - k > 4) return 0;
+        for (i = k + 1; i < n; i++) {
+            if (!cdrest__is_digit((unsigned char)e[i])) return 0;
+            v = v * 10 + (size_t)(e[i] - '0');
+        }
+        if (v > bits) return 0;
+        bits = v;
+    }
+    for (i = 0; i < bits; i++)
+        if ((net[i / 8] ^ ip[i / 8]) & (0x80 >> (i % 8))) return 0;
+    return 1;
+}
+
+/* 1 if host matches the no_proxy list, as curl reads it: "*" for every host; an IP
+   literal or CIDR block matches IP hosts exactly (by address, never by text: "1" or
+   "0.0.1" do not cover 10.0.0.1); a name ("example.com" or ".example.com") matches that
+   name and its subdomains, and never an IP host. */
 static int cdrest__no_proxy_match(const char *list, const char *host) {
-    size_t hlen = strlen(host);
+    unsigned char ip[16];
+    size_t hlen = strlen(host), hl = cdrest__ip_parse(host, hlen, ip);
+    if (hlen && host[hlen - 1] == '.') hlen--; /* "example.com." is example.com */
     while (list && *list) {
         const char *e = list;
         size_t n;
         while (*e && *e != ',') e++;
-        while (list < e && (*list == ' ' || *list == '.')) list++;
+        while (list < e && *list == ' ') list++;
         n = (size_t)(e - list);
         while (n && list[n - 1] == ' ') n--;
         if (n == 1 && *list == '*') return 1;
-        if (n && n <= hlen) {
-            size_t k;
-            int same = 1;
-            for (k = 0; k < n; k++)
-                if (cdrest__to_lower((unsigned char)host[hlen - n + k]) != cdrest__to_lower((unsigned char)list[k])) same = 0;
-            if (same && (n == hlen || host[hlen - n - 1] == '.')) return 1;
+        if (hl) {
+            if (n && cdrest__no_proxy_cidr(list, n, ip, hl)) return 1;
+        } else {
+            while (n && *list == '.') list++, n--;
+            if (n && list[n - 1] == '.') n--;
+            if (n && n <= hlen && cdrest__same_ci(host + hlen - n, list, n) && (n == hlen || host[hlen - n - 1] == '.'))
+                return 1;
         }
         list = *e ? e + 1 : e;
     }
@@ -5256,7 +5312,9 @@ static int cdrest__choose_proxy(cdrest_client *c) {
     if (!proxy) {
         const char *np = cdrest__env("no_proxy");
         if (!np) np = cdrest__env("NO_PROXY");
-        if (np && cdrest__no_proxy_match(np, c->url.host)) return 0;
+        /* loopback never goes through a proxy from the environment (as curl and requests
+           do: no_proxy implicitly holds localhost, 127.0.0.0/8 and ::1) */
+        if (cdrest__is_loopback(c->url.host) || (np && cdrest__no_proxy_match(np, c->url.host))) return 0;
         proxy = cdrest__env("COMMANDER_HTTP_PROXY");
         if (!proxy && c->url.https) proxy = cdrest__env("https_proxy") ? cdrest__env("https_proxy") : cdrest__env("HTTPS_PROXY");
         if (!proxy && !c->url.https) proxy = cdrest__env("http_proxy");
@@ -5275,10 +5333,6 @@ static int cdrest__choose_proxy(cdrest_client *c) {
 
 /* --- client setup ------------------------------------------------------------- */
 
-static int cdrest__is_loopback(const char *host) {
-    return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
-}
-
 static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) {
     int rc;
     if ((rc = cdrest__copy_secret(c, c->user, sizeof c->user, cfg->user, "the user name")) != 0) return rc;
@@ -5287,12 +5341,21 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
     if ((rc = cdrest__copy_secret(c, c->session_id, sizeof c->session_id, cfg->session_id, "the session id")) != 0) return rc;
     /* the copies are the client's; never keep pointers to the caller's strings */
     c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = NULL;
-    if (!c->url.https && !cfg->allow_plain_http && !cdrest__is_loopback(c->url.host) &&
-        (c->password[0] || c->token[0] || c->session_id[0]))
-        return cdrest__fail(&c->err, CDREST_E_ARG,
-                            "refusing to send credentials over plain http:// to %s; use https://, or set "
-                            "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host);
     return 0;
+}
+
+/* Credentials go over plain http:// only when the bytes never leave the machine: the
+   server is loopback and so is the host they actually travel to (a proxy, if one is
+   used, would pass them on in clear). Checked after the proxy is chosen. */
+static int cdrest__check_plain_http(cdrest_client *c, const cdrest_config *cfg) {
+    const char *hop = c->use_proxy ? c->proxy_url.host : c->url.host;
+    if (c->url.https || cfg->allow_plain_http || !(c->password[0] || c->token[0] || c->session_id[0]))
+        return 0;
+    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "refusing to send credentials over plain http:// to %s%s%s; use https://, or set "
+                        "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host,
+                        c->use_proxy ? " through the proxy " : "", c->use_proxy ? hop : "");
 }
 
 static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
@@ -5362,7 +5425,7 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
-        (rc = cdrest__choose_proxy(c)) != 0) {
+        (rc = cdrest__choose_proxy(c)) != 0 || (rc = cdrest__check_plain_http(c, cfg)) != 0) {
         cdrest__wipe(c->password, sizeof c->password);
         cdrest__wipe(c->token, sizeof c->token);
         return rc;
