@@ -596,6 +596,8 @@ typedef struct cdrest_client {
     size_t body_cap;
     char *target;               /* request targets built by the CD calls */
     size_t target_cap;
+    char *in;                   /* copies of inputs that pointed into the client (see cdrest__pin) */
+    size_t in_cap;
     char env_job_step_id[64];   /* COMMANDER_JOBSTEPID, for /myJob/... paths */
     cdrest_json_tok *toks;
     int toks_cap;
@@ -5445,12 +5447,120 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
         if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
         if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
     }
-    c->buf = c->out = c->body = c->target = NULL;
+    if (c->in) {
+        cdrest__wipe(c->in, c->in_cap);
+        CDREST_FREE(c->cfg.alloc_ctx, c->in);
+    }
+    c->buf = c->out = c->body = c->target = c->in = NULL;
     c->toks = NULL;
     cdrest__wipe(c->password, sizeof c->password);
     cdrest__wipe(c->token, sizeof c->token);
     cdrest__wipe(c->session_id, sizeof c->session_id);
     cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+}
+
+/* --- inputs that point into the client ------------------------------------------------
+   Results (documents, property values, the error text, the session id) live in the
+   client's own memory, and a call reuses that memory: it clears the error, builds the
+   request in the send buffers, receives into the receive buffer (which may move when it
+   grows). A caller passing a result straight on (copying a property: get, then set)
+   would hand the call bytes it is about to overwrite or free. So every public call first
+   copies the inputs that point into the client to c->in, a buffer nothing else writes,
+   and works on the copies. Inputs elsewhere cost a few pointer comparisons each. */
+
+static int cdrest__within(uintptr_t a, const void *base, size_t cap) {
+    return base && a >= (uintptr_t)base && a - (uintptr_t)base < cap;
+}
+
+/* 1 if p points into memory the client writes during a call. */
+static int cdrest__owned(const cdrest_client *c, const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    return p && (cdrest__within(a, c, sizeof *c) || cdrest__within(a, c->buf, c->buf_cap) ||
+                 cdrest__within(a, c->body, c->body_cap) || cdrest__within(a, c->target, c->target_cap) ||
+                 cdrest__within(a, c->out, c->out_cap));
+}
+
+static size_t cdrest__pin_size(const cdrest_client *c, const char *s) { return cdrest__owned(c, s) ? strlen(s) + 1 : 0; }
+
+/* Entries of a {NULL, NULL}-ended list, and whether any of it points into the client. */
+static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p, int *owned) {
+    size_t n = 0;
+    *owned = cdrest__owned(c, p);
+    for (; p && p->name; p++, n++)
+        if (cdrest__owned(c, p->name) || cdrest__owned(c, p->value)) *owned = 1;
+    return n;
+}
+
+#ifndef CDREST_NO_MALLOC
+static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) {
+    size_t n = cdrest__pin_size(c, s);
+    if (!n) return s;
+    memcpy(c->in + *at, s, n);
+    *at += n;
+    return c->in + *at - n;
+}
+#endif
+
+static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
+    cdrest__error_clear(&c->err);
+    return cdrest__fail(&c->err, code, "%s", why);
+}
+
+/* Every public CD call starts here: copy the strings s[0..ns) and the parameter lists
+   p[0..np) that point into the client to c->in and point the slots at the copies (lists
+   are copied whole, arrays first so they stay aligned), then clear the last error. */
+static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
+    size_t need = 0, arrays = 0, k, add;
+    int i, owned;
+    for (i = 0; i < np; i++) {
+        size_t n = cdrest__params_count(c, p[i], &owned);
+        if (!owned) continue;
+        arrays += (n + 1) * sizeof(cdrest_param);
+        for (k = 0; k < n; k++) need += cdrest__pin_size(c, p[i][k].name) + cdrest__pin_size(c, p[i][k].value);
+    }
+    for (i = 0; i < ns; i++) {
+        add = cdrest__pin_size(c, s[i]);
+        if (need + add < need) break;
+        need += add;
+    }
+    if (i < ns || need + arrays < need) return cdrest__begin_fail(c, CDREST_E_TOOLARGE, "the inputs are too large to copy");
+    if ((need += arrays) == 0) {
+        cdrest__error_clear(&c->err);
+        return 0;
+    }
+#ifdef CDREST_NO_MALLOC
+    return cdrest__begin_fail(c, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
+                                           "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
+#else
+    size_t at;
+    if (need > c->in_cap) {
+        char *q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need);
+        if (!q) return cdrest__begin_fail(c, CDREST_E_NOMEM, "out of memory while copying the inputs");
+        if (c->in) {
+            cdrest__wipe(c->in, c->in_cap);
+            CDREST_FREE(c->cfg.alloc_ctx, c->in);
+        }
+        c->in = q;
+        c->in_cap = need;
+    }
+    at = arrays;
+    arrays = 0;
+    for (i = 0; i < np; i++) {
+        cdrest_param *copy = (cdrest_param *)(void *)(c->in + arrays);
+        size_t n = cdrest__params_count(c, p[i], &owned);
+        if (!owned) continue;
+        for (k = 0; k < n; k++) {
+            copy[k].name = cdrest__pin_str(c, p[i][k].name, &at);
+            copy[k].value = p[i][k].value ? cdrest__pin_str(c, p[i][k].value, &at) : NULL;
+        }
+        copy[n].name = copy[n].value = NULL;
+        p[i] = copy;
+        arrays += (n + 1) * sizeof(cdrest_param);
+    }
+    for (i = 0; i < ns; i++) s[i] = cdrest__pin_str(c, s[i], &at);
+    cdrest__error_clear(&c->err); /* only now: the error text may have been an input */
+    return 0;
+#endif
 }
 
 /* --- building targets and bodies ---------------------------------------------------- */
@@ -5822,8 +5932,11 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
     cdrest__sb b;
     int has_query, rc;
     size_t body_len = 0;
+    const char *in[3];
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = method, in[1] = path, in[2] = json_body;
+    if ((rc = cdrest__begin(c, in, 3, &query, 1)) != 0) return rc;
+    method = in[0], path = in[1], json_body = in[2];
     if (!method || !path || (path[0] != '/' && path[0] != 0))
         return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: a method and a path starting with '/' are required");
     b = cdrest__target(c, path, NULL, 0);
@@ -5893,7 +6006,7 @@ static int cdrest__property_body(cdrest_client *c, const char *path, const cdres
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "property");
 }
@@ -5901,9 +6014,10 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len) {
     cdrest_doc d;
-    int rc = cdrest_get_property(c, path, ctx, &d), i;
+    int rc, i;
     size_t n = 0;
-    if (rc) return rc;
+    if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0 || (rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
     if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
@@ -5921,10 +6035,13 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out) {
     cdrest_param fields[2];
+    const char *in[2];
     size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = path, in[1] = value;
+    if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
+    path = in[0], value = in[1];
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
     fields[0].name = "value";
     fields[0].value = value;
@@ -5937,11 +6054,14 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out) {
     cdrest_param fields[3];
+    const char *in[2];
     cdrest__sb b;
     size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = path, in[1] = value;
+    if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
+    path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
     fields[0].name = "propertyName";
     fields[0].value = path;
@@ -5957,7 +6077,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx) {
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
     return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
 }
@@ -6011,7 +6131,7 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
     cdrest__sb b;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
@@ -6075,7 +6195,7 @@ static int cdrest__named_call(cdrest_client *c, const char *method, const char *
     cdrest__sb b;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &name, 1, NULL, 0)) != 0) return rc;
     if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "a name is required");
     b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
@@ -6097,8 +6217,12 @@ static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdres
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out) {
     cdrest_param f[3];
+    const char *in[2];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = group_id, in[1] = artifact_key;
+    if ((rc = cdrest__begin(c, in, 2, &extra, 1)) != 0) return rc;
+    group_id = in[0], artifact_key = in[1];
     if (!group_id || !*group_id || !artifact_key || !*artifact_key)
         return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
     f[0].name = "groupId";
@@ -6123,8 +6247,9 @@ static int cdrest__list_call(cdrest_client *c, const char *prefix, const cdrest_
 }
 
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out) {
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, NULL, 0, &query, 1)) != 0) return rc;
     return cdrest__list_call(c, "/artifacts", query, out);
 }
 
@@ -6135,11 +6260,13 @@ CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out) {
     char group[256];
-    const char *key;
+    const char *key, *in[2];
     cdrest_param f[4];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version;
+    if ((rc = cdrest__begin(c, in, 2, &extra, 1)) != 0) return rc;
+    artifact_name = in[0], version = in[1];
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
     f[0].name = "groupId";
@@ -6162,7 +6289,7 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     cdrest_param q[3];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     q[0].name = "groupId";
     q[0].value = group;
@@ -6336,9 +6463,14 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     cdrest_response r;
     cdrest_header h[4];
     char ctype[96], cookie[300];
+    const char *in[3 + 64];
     int i, rc, n = 0;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version, in[2] = repository;
+    for (i = 0; files && i < nfiles && i < 64; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + i, NULL, 0)) != 0) return rc;
+    artifact_name = in[0], version = in[1], repository = in[2];
+    if (files) files = in + 3;
     if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
         return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
     memset(&u, 0, sizeof u);
@@ -6415,9 +6547,12 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     static const cdrest_param none[1] = {{NULL, NULL}};
     cdrest_param f[3];
     cdrest_doc d;
+    const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = project, in[1] = procedure;
+    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
+    project = in[0], procedure = in[1];
     if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
     f[0].name = "projectName";
@@ -6438,7 +6573,7 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (!job_id || !*job_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStatus needs a job id");
     b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "?request=getJobStatus");
@@ -6460,13 +6595,14 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
     int64_t start, now;
+    int rc;
     if (!c || !st) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        int rc = cdrest_get_job_status(c, job_id, st);
-        if (rc) return rc;
+        if ((rc = cdrest_get_job_status(c, job_id, st)) != 0) return rc;
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
         if (!strcmp(st->status, "completed")) return 0;
