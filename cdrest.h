@@ -506,6 +506,11 @@ typedef struct cdrest_config {
     const cdrest_transport *transport; /* NULL = POSIX sockets */
     void *transport_self;       /* the transport's own state, passed back as `self` */
     void *alloc_ctx;            /* passed to CDREST_MALLOC/REALLOC/FREE */
+    /* Fills buf with n unpredictable bytes, returns 0 (non-zero: failed). NULL = the
+       system's source (/dev/urandom); set it where there is none. Used for multipart
+       boundaries: without randomness an upload fails, it never guesses. */
+    int (*random_bytes)(void *ctx, void *buf, size_t n);
+    void *random_ctx;
     /* Called with one line per request ("GET https://h/rest/v1.0/x -> 200 (3 ms)"),
        secrets never included. */
     void (*trace)(void *ctx, const char *line);
@@ -2075,6 +2080,25 @@ static int cdrest__has_crlf_nul(const char *s, size_t n) {
     return 0;
 }
 
+/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E: servers (and the
+   proxies before them) resolve those away, so "a/../../jobs/1" would reach another object
+   than the one named. Names and paths holding one are refused, never sent. */
+static int cdrest__has_dot_segment(const char *s, size_t n) {
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i, k = i, dots = 0;
+        while (j < n && s[j] != '/') j++;
+        while (k < j && dots < 3) {
+            if (s[k] == '.') k++, dots++;
+            else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E')) k += 3, dots++;
+            else dots = 3;
+        }
+        if (dots == 1 || dots == 2) return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
 /* --- URL ----------------------------------------------------------------- */
 
 static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why) {
@@ -2224,6 +2248,7 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
         }
     }
     while (n > 0 && s[n - 1] == '/') n--;
+    if (cdrest__has_dot_segment(s, n)) return cdrest__url_fail(err, url, "'.' and '..' segments are not allowed in the path");
     if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0)
         return cdrest__url_fail(err, url, "path too long");
     return 0;
@@ -5610,10 +5635,19 @@ static void cdrest__sb_query(cdrest__sb *b, const cdrest_param *q, int *has_quer
     }
 }
 
+/* Every object name and property path: "." and ".." segments are refused (see
+   cdrest__has_dot_segment); names are otherwise percent-encoded, never interpreted. */
+static int cdrest__check_name(cdrest_client *c, const char *name) {
+    if (!cdrest__has_dot_segment(name, strlen(name))) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG, "\"%.80s\": '.' and '..' are not allowed as names or path segments (the "
+                                               "server would resolve them and the call would reach another object)", name);
+}
+
 /* Start c->target as "/rest/v1.0<prefix>" followed by an encoded name, if any. */
 static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
     cdrest__sb b;
     cdrest__sb_init(&b, c, &c->target, &c->target_cap);
+    if (name && (b.rc = cdrest__check_name(c, name)) != 0) return b;
     cdrest__sb_str(&b, "/rest/v1.0");
     cdrest__sb_str(&b, prefix);
     if (name) cdrest__sb_pct(&b, name, mode);
@@ -5939,6 +5973,8 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
     method = in[0], path = in[1], json_body = in[2];
     if (!method || !path || (path[0] != '/' && path[0] != 0))
         return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: a method and a path starting with '/' are required");
+    if (cdrest__has_dot_segment(path, strcspn(path, "?")))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: '.' and '..' segments are not allowed in the path");
     b = cdrest__target(c, path, NULL, 0);
     has_query = strchr(path, '?') != NULL;
     cdrest__sb_query(&b, query, &has_query);
@@ -6063,6 +6099,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
     if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
     path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
+    if ((rc = cdrest__check_name(c, path)) != 0) return rc;
     fields[0].name = "propertyName";
     fields[0].value = path;
     fields[1].name = value ? "value" : NULL;
@@ -6324,6 +6361,56 @@ typedef struct cdrest__upload {
     void *progress_ctx;
 } cdrest__upload;
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <unistd.h>
+#define CDREST__HAVE_URANDOM 1
+#endif
+
+/* n unpredictable bytes: the caller's hook, else /dev/urandom. Failure is an error, never
+   a guessable fallback: a boundary a file's content could predict would let that content
+   end its part and add form fields of its own. */
+static int cdrest__random(cdrest_client *c, unsigned char *buf, size_t n) {
+    size_t got = 0;
+    if (c->cfg.random_bytes) {
+        if (c->cfg.random_bytes(c->cfg.random_ctx, buf, n) == 0) return 0;
+        return cdrest__fail(&c->err, CDREST_E_IO, "the random_bytes hook failed: no multipart boundary for the upload");
+    }
+#ifdef CDREST__HAVE_URANDOM
+    {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        while (fd >= 0 && got < n) {
+            ssize_t k = read(fd, buf + got, n - got);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            got += (size_t)k;
+        }
+        if (fd >= 0) close(fd);
+    }
+#endif
+    if (got == n) return 0;
+    return cdrest__fail(&c->err, CDREST_E_IO, "no randomness for the upload's multipart boundary (/dev/urandom "
+                                              "could not be read; set config.random_bytes)");
+}
+
+/* "cdrest-" and 128 random bits in hex. */
+static int cdrest__make_boundary(cdrest_client *c, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    size_t i;
+    int rc = cdrest__random(c, r, sizeof r);
+    if (rc) return rc;
+    if (cap < 7 + 2 * sizeof r + 1) return cdrest__fail(&c->err, CDREST_E_ARG, "boundary buffer too small");
+    memcpy(out, "cdrest-", 7);
+    for (i = 0; i < sizeof r; i++) {
+        out[7 + 2 * i] = hex[r[i] >> 4];
+        out[8 + 2 * i] = hex[r[i] & 15];
+    }
+    out[7 + 2 * sizeof r] = 0;
+    cdrest__wipe(r, sizeof r);
+    return 0;
+}
+
 static const char *cdrest__basename(const char *path) {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
@@ -6481,8 +6568,7 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
         if ((rc = cdrest__file_size(c, files[i], &sizes[i])) != 0) return rc;
     }
     if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc; /* the form carries a session */
-    snprintf(u.boundary, sizeof u.boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
-             (unsigned long)((uintptr_t)&u >> 4), (unsigned long)(c->connects * 2654435761u));
+    if ((rc = cdrest__make_boundary(c, u.boundary, sizeof u.boundary)) != 0) return rc;
     snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
     u.files = files;
     u.nfiles = nfiles;

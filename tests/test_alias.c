@@ -1,11 +1,12 @@
-/* Aliasing: every public call that takes a string is given a pointer into the client's
+/* What a caller's inputs may do. Aliasing: every public call that takes a string is given a pointer into the client's
    own memory (a previous result: a property value, a response body in the receive
    buffer, the error text, the session id), with values from 1 byte to 100 KB, against
    the CD emulator, under ASan. The call must do exactly what it does with the same bytes
    in the caller's memory: what the server stored is read back and compared with a copy
    taken before the call. (The old code built the request body in the buffer that held
    the value: a 40-byte value was stored as {"value":"{\"value\":..., a 4 KB one was a
-   heap use-after-free.) */
+   heap use-after-free.) Also: "." and ".." segments in names and paths are refused
+   before anything is sent, and multipart boundaries carry 128 random bits. */
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 #include "test.h"
@@ -328,6 +329,148 @@ static void test_struct_results(cdrest_client *c) {
     check_stored(c, "aliasSid", ctx_default, sid);
 }
 
+/* The emulator's count of /rest requests served so far. */
+static long rest_requests(cdrest_client *c) {
+    cdrest_request req;
+    cdrest_response r;
+    const char *k;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/emu/stats";
+    if (cdrest_http(c, &req, &r) != 0 || !(k = strstr(r.body, "\"restRequests\":"))) return -1;
+    return atol(k + 15);
+}
+
+/* "." and ".." segments in names and paths: refused with CDREST_E_ARG before anything is
+   sent (a server resolving them would act on another object: "x/../../jobs/1"). Other
+   dots are ordinary characters. */
+static void test_dot_segments(cdrest_client *c) {
+    static const char *const bad[] = {"..", ".", "../x", "x/..", "x/../y", "./x", "x/./y", "/projects/Default/..",
+                                      "/projects/../jobs", "x/%2e%2e/y", "x/%2E/y", "x/.%2e", "x/..//"};
+    static const char *const good[] = {"...", "x..y", ".hidden", "x/...", "a.b/c.d", "%2e%2e%2e", "x/.git"};
+    size_t i;
+    long before = rest_requests(c);
+    cdrest_job_status st;
+    cdrest_doc d;
+    const char *v;
+    size_t n;
+    cdrest_param ctx[2];
+    CHECK(before >= 0);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *name = bad[i];
+        int failed = test_failed;
+        CHECK_INT(cdrest_set_property(c, name, "v", ctx_default, NULL), CDREST_E_ARG);
+        CHECK_CONTAINS(cdrest_errmsg(c), "'..'");
+        CHECK_INT(cdrest_create_property(c, name, "v", ctx_default, NULL), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_property(c, name, ctx_default, &d), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_property_value(c, name, ctx_default, &v, &n), CDREST_E_ARG);
+        CHECK_INT(cdrest_delete_property(c, name, ctx_default), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_properties(c, name, ctx_default, &d), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_artifact(c, name, &d), CDREST_E_ARG);
+        CHECK_INT(cdrest_delete_artifact(c, name), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_artifact_version(c, name, &d), CDREST_E_ARG);
+        CHECK_INT(cdrest_delete_artifact_version(c, name), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_job_status(c, name, &st), CDREST_E_ARG);
+        CHECK_INT(cdrest_get_job_details(c, name, &d), CDREST_E_ARG);
+        ctx[0].name = "projectName"; /* the object whose sheet is listed */
+        ctx[0].value = name;
+        ctx[1].name = ctx[1].value = NULL;
+        CHECK_INT(cdrest_get_properties(c, NULL, ctx, &d), CDREST_E_ARG);
+        if (test_failed != failed) fprintf(stderr, "  ^ name %s\n", name);
+    }
+    CHECK_INT(cdrest_call(c, "GET", "/projects/Default/../../x", NULL, NULL, &d), CDREST_E_ARG);
+    CHECK_INT(cdrest_call(c, "GET", "/projects/%2E%2E?x=..", NULL, NULL, &d), CDREST_E_ARG);
+    CHECK_INT(rest_requests(c), before); /* none of them reached the server */
+    /* ordinary dots reach the server as they are */
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        CHECK_INT(cdrest_set_property(c, good[i], "dots", ctx_default, NULL), 0);
+        check_stored(c, good[i], ctx_default, "dots");
+        CHECK_INT(cdrest_delete_property(c, good[i], ctx_default), 0);
+    }
+    CHECK_INT(cdrest_call(c, "GET", "/projects/Default?x=..", NULL, NULL, &d), 0); /* a query is no path */
+    {
+        cdrest_url u;
+        cdrest_error e;
+        CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/cd/../x", &e), CDREST_E_ARG);
+        CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/./cd", &e), CDREST_E_ARG);
+        CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/cd/..", &e), CDREST_E_ARG);
+        CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/c.d/..x", &e), 0);
+    }
+}
+
+/* Random bytes from a hook: fixed ones (to see them used), or a failure. */
+static int fixed_random(void *ctx, void *buf, size_t n) {
+    size_t i;
+    (void)ctx;
+    for (i = 0; i < n; i++) ((unsigned char *)buf)[i] = (unsigned char)(0xa0 + i);
+    return 0;
+}
+static int failing_random(void *ctx, void *buf, size_t n) {
+    (void)ctx, (void)buf, (void)n;
+    return -1;
+}
+
+/* The multipart boundary of the last upload the emulator saw (32 hex digits after
+   "boundary=cdrest-"), or "" when there is none. */
+static void last_boundary(cdrest_client *c, char out[64]) {
+    cdrest_request req;
+    cdrest_response r;
+    const char *b, *last = NULL;
+    out[0] = 0;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/emu/requests?n=5";
+    if (cdrest_http(c, &req, &r) != 0) return;
+    for (b = r.body; (b = strstr(b, "boundary=")) != NULL; b++) last = b + 9;
+    if (last) {
+        size_t n = strcspn(last, "\"; \\");
+        if (n < 64) memcpy(out, last, n), out[n] = 0;
+    }
+}
+
+static void test_boundary(int port, const char *file) {
+    char b1[64], b2[64];
+    const char *files[1];
+    cdrest_client c;
+    cdrest_config cfg;
+    char url[64], version[32];
+    size_t i;
+    files[0] = file;
+    init_client(&c, port);
+    snprintf(version, sizeof version, "b%d", ++nth);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "alias:source", version, NULL, files, 1, NULL, NULL), 0);
+    last_boundary(&c, b1);
+    snprintf(version, sizeof version, "b%d", ++nth);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "alias:source", version, NULL, files, 1, NULL, NULL), 0);
+    last_boundary(&c, b2);
+    /* 128 bits: 32 hex digits, different every time */
+    CHECK_INT(strlen(b1), 7 + 32);
+    CHECK(!strncmp(b1, "cdrest-", 7));
+    for (i = 7; b1[i]; i++) CHECK(strchr("0123456789abcdef", b1[i]) != NULL);
+    CHECK(strcmp(b1, b2) != 0);
+    cdrest_free(&c);
+    /* a hook supplies the bytes where the system has no source; its failure fails the upload */
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    cfg.server = url;
+    cfg.user = "admin";
+    cfg.password = "changeme";
+    cfg.no_proxy = 1;
+    cfg.random_bytes = fixed_random;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    snprintf(version, sizeof version, "b%d", ++nth);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "alias:source", version, NULL, files, 1, NULL, NULL), 0);
+    last_boundary(&c, b1);
+    CHECK_STR(b1, "cdrest-a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+    cdrest_free(&c);
+    cfg.random_bytes = failing_random;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    snprintf(version, sizeof version, "b%d", ++nth);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "alias:source", version, NULL, files, 1, NULL, NULL), CDREST_E_IO);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "random");
+    cdrest_free(&c);
+}
+
 int main(void) {
     cdrest_client c;
     pid_t emu = 0;
@@ -341,7 +484,17 @@ int main(void) {
         test_values(&c);
         test_names(&c);
         test_struct_results(&c);
+        test_dot_segments(&c);
         cdrest_free(&c);
+        {
+            char path[300];
+            FILE *f;
+            snprintf(path, sizeof path, "%s/boundary.txt", tmpdir);
+            f = fopen(path, "wb");
+            fputs("--cdrest-0000\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n", f);
+            fclose(f);
+            test_boundary(port, path);
+        }
     }
     test_stop_server(emu);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
