@@ -4233,6 +4233,29 @@ static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, 
     return cdrest__grow_upto(c, buf, cap, need, 0, fixed, what);
 }
 
+/* Room for `need` bytes in c->in, the copies of inputs that pointed into the client
+   (cdrest__http_pin here, cdrest__begin in the CD layer). Its old content is not kept,
+   but wiped: it held whatever a caller passed. */
+static int cdrest__in_reserve(cdrest_client *c, size_t need) {
+    char *q;
+    if (need <= c->in_cap) return 0;
+#ifdef CDREST_NO_MALLOC
+    return cdrest__fail(&c->err, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
+                                               "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
+#endif
+    if (!(q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need)))
+        return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory while copying the inputs");
+    if (c->in) {
+        volatile char *v = c->in;
+        size_t n = c->in_cap;
+        while (n--) *v++ = 0;
+        CDREST_FREE(c->cfg.alloc_ctx, c->in);
+    }
+    c->in = q;
+    c->in_cap = need;
+    return 0;
+}
+
 /* The receive buffer never grows past what the caps allow (`most`). */
 static int cdrest__grow_recv(cdrest_client *c, size_t need, size_t most) {
     return cdrest__grow_upto(c, &c->buf, &c->buf_cap, need, most, !c->owns_buf, "the response");
@@ -5150,11 +5173,71 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
 }
 #endif
 
+/* 1 if p points where cdrest_http writes: the receive buffer or the error record. */
+static int cdrest__http_volatile(const cdrest_client *c, const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    return p && ((c->buf && a >= (uintptr_t)c->buf && a - (uintptr_t)c->buf < c->buf_cap) ||
+                 (a >= (uintptr_t)&c->err && a - (uintptr_t)&c->err < sizeof c->err));
+}
+
+static size_t cdrest__http_pin_size(const cdrest_client *c, const char *s) {
+    return cdrest__http_volatile(c, s) ? strlen(s) + 1 : 0;
+}
+
+static const char *cdrest__http_pin_str(cdrest_client *c, const char *s, size_t *at) {
+    size_t n = cdrest__http_pin_size(c, s);
+    if (!n) return s;
+    memcpy(c->in + *at, s, n);
+    *at += n;
+    return c->in + *at - n;
+}
+
+/* A request whose strings or body point into the receive buffer or the error record (a
+   previous response passed straight on, cdrest_errmsg) would be read after they are
+   overwritten: the error is cleared first, and a redirect, a resend or the trace reads
+   the request after a response arrived. Such parts are copied to c->in and *req points
+   at `copy`. Otherwise nothing is copied (the CD calls' requests never need it). */
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy) {
+    const cdrest_request *r = *req;
+    size_t need = cdrest__http_pin_size(c, r->method) + cdrest__http_pin_size(c, r->target), at, hbytes = 0;
+    int i, heads = 0, body = r->body && r->body_len && cdrest__http_volatile(c, r->body);
+    for (i = 0; r->headers && i < r->nheaders; i++) {
+        size_t k = cdrest__http_pin_size(c, r->headers[i].name) + cdrest__http_pin_size(c, r->headers[i].value);
+        heads |= k != 0 || cdrest__http_volatile(c, &r->headers[i]);
+        need += k;
+    }
+    if (heads) hbytes = (size_t)r->nheaders * sizeof(cdrest_header);
+    if (body) need += r->body_len;
+    if (need == 0 && !heads) return 0;
+    if (need + hbytes < need) return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the request is too large to copy");
+    if ((i = cdrest__in_reserve(c, need + hbytes)) != 0) return i;
+    *copy = *r;
+    at = hbytes;
+    if (heads) {
+        cdrest_header *h = (cdrest_header *)(void *)c->in;
+        for (i = 0; i < r->nheaders; i++) {
+            h[i].name = cdrest__http_pin_str(c, r->headers[i].name, &at);
+            h[i].value = cdrest__http_pin_str(c, r->headers[i].value, &at);
+        }
+        copy->headers = h;
+    }
+    if (body) {
+        memcpy(c->in + at, r->body, r->body_len);
+        copy->body = c->in + at;
+        at += r->body_len;
+    }
+    copy->method = cdrest__http_pin_str(c, r->method, &at);
+    copy->target = cdrest__http_pin_str(c, r->target, &at);
+    *req = copy;
+    return 0;
+}
+
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
     int64_t start, deadline;
-    cdrest_request hop;
+    cdrest_request hop, pinned;
     int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
     if ((rc = cdrest__http_check_request(c, req)) != 0) return rc;
@@ -5516,7 +5599,6 @@ static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p
     return n;
 }
 
-#ifndef CDREST_NO_MALLOC
 static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) {
     size_t n = cdrest__pin_size(c, s);
     if (!n) return s;
@@ -5524,7 +5606,6 @@ static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) 
     *at += n;
     return c->in + *at - n;
 }
-#endif
 
 static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
     cdrest__error_clear(&c->err);
@@ -5535,7 +5616,7 @@ static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
    p[0..np) that point into the client to c->in and point the slots at the copies (lists
    are copied whole, arrays first so they stay aligned), then clear the last error. */
 static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
-    size_t need = 0, arrays = 0, k, add;
+    size_t need = 0, arrays = 0, k, add, at;
     int i, owned;
     for (i = 0; i < np; i++) {
         size_t n = cdrest__params_count(c, p[i], &owned);
@@ -5553,20 +5634,9 @@ static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_
         cdrest__error_clear(&c->err);
         return 0;
     }
-#ifdef CDREST_NO_MALLOC
-    return cdrest__begin_fail(c, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
-                                           "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
-#else
-    size_t at;
     if (need > c->in_cap) {
-        char *q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need);
-        if (!q) return cdrest__begin_fail(c, CDREST_E_NOMEM, "out of memory while copying the inputs");
-        if (c->in) {
-            cdrest__wipe(c->in, c->in_cap);
-            CDREST_FREE(c->cfg.alloc_ctx, c->in);
-        }
-        c->in = q;
-        c->in_cap = need;
+        cdrest__error_clear(&c->err); /* a failure here loses nothing needed: the copies are not made */
+        if ((i = cdrest__in_reserve(c, need)) != 0) return i;
     }
     at = arrays;
     arrays = 0;
@@ -5585,7 +5655,6 @@ static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_
     for (i = 0; i < ns; i++) s[i] = cdrest__pin_str(c, s[i], &at);
     cdrest__error_clear(&c->err); /* only now: the error text may have been an input */
     return 0;
-#endif
 }
 
 /* --- building targets and bodies ---------------------------------------------------- */
