@@ -319,7 +319,9 @@ typedef struct cdrest_url {
 } cdrest_url;
 
 /* Parse an absolute http(s) URL. Refuses userinfo, fragments, queries, spaces and control
-   characters with CDREST_E_ARG and a reason in err (may be NULL). */
+   characters, '.' and '..' path segments, IPv6 zone ids, and IPv4 hosts not written as four
+   decimal numbers without leading zeros ("127.1", "0x7f.0.0.1", "127.0.0.010": resolvers
+   read them as other addresses) with CDREST_E_ARG and a reason in err (may be NULL). */
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err);
 
 /* Percent-encode src[0..n) into dst, NUL-terminated. Returns the length needed without
@@ -476,8 +478,10 @@ typedef struct cdrest_tls_config {
 /* ===========================================================================
    API: the client and raw HTTP. A client is one struct the caller places anywhere
    (stack, static, heap): cdrest_init(&c, &cfg) ... cdrest_free(&c). It owns one
-   connection, its buffers and the last error. Results (responses, tokens) point into
-   the client's buffers and stay valid until the next call on that client.
+   connection, its buffers and the last error. Results (responses, tokens, property values,
+   the error text, the session id) point into the client and stay valid until the next
+   call on that client; they may be passed to that call as inputs (such inputs are copied
+   first; with CDREST_NO_MALLOC they are refused with CDREST_E_ARG).
    =========================================================================== */
 
 typedef struct cdrest_config {
@@ -488,7 +492,8 @@ typedef struct cdrest_config {
     const char *token;          /* a user access token: login with it instead of a password */
     const char *session_id;     /* an existing session (e.g. from COMMANDER_SESSIONID) */
     int basic_auth;             /* send Authorization: Basic on every call, no session */
-    /* Credentials over plain http:// go only to loopback unless this is set. */
+    /* Credentials over plain http:// go only to loopback (localhost, 127.0.0.0/8, ::1),
+       directly or through a loopback proxy, unless this is set. */
     int allow_plain_http;
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 */
@@ -499,7 +504,10 @@ typedef struct cdrest_config {
        continue with a GET; requests with a streamed body are never re-sent. */
     int max_redirects;
     /* "http://[user:pass@]host:port"; NULL = from the environment (COMMANDER_HTTP_PROXY,
-       https_proxy/HTTPS_PROXY, http_proxy; no_proxy honoured) unless no_proxy is set. */
+       https_proxy/HTTPS_PROXY, http_proxy) unless no_proxy is set. The environment's
+       proxies are never used for a loopback server, nor for hosts its no_proxy/NO_PROXY
+       covers ("*"; names and their subdomains; IP addresses exactly or as CIDR blocks,
+       "10.0.0.0/8"). A proxy given here is used for every server. */
     const char *proxy;
     int no_proxy;               /* never use a proxy, whatever the environment says */
     cdrest_tls_config tls;
@@ -672,13 +680,17 @@ CDRESTDEF int cdrest_logout(cdrest_client *c);
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
 
 /* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
-   path must already be percent-encoded where needed (cdrest_percent_encode). */
+   path must already be percent-encoded where needed (cdrest_percent_encode); a "." or
+   ".." segment in it (also as %2E) is CDREST_E_ARG. */
 CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path, const cdrest_param *query,
                           const char *json_body, cdrest_doc *out);
 
 /* Properties. path is relative to the context (ctx: projectName, jobId, ...) or
    absolute ("/projects/Default/x", "/myJob/x"). ctx may be NULL. For getProperty,
-   {"expand", "0"} in ctx returns the raw value. */
+   {"expand", "0"} in ctx returns the raw value. Property paths and every object name
+   (artifacts, versions, job ids, a context's project) with a "." or ".." segment are
+   refused with CDREST_E_ARG before anything is sent: the server would resolve them and
+   act on another object. */
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 /* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
    property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
