@@ -4248,13 +4248,10 @@ static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, 
 /* Room for `need` bytes in c->in, the copies of inputs that pointed into the client
    (cdrest__http_pin here, cdrest__begin in the CD layer). Its old content is not kept,
    but wiped: it held whatever a caller passed. */
+#ifndef CDREST_NO_MALLOC
 static int cdrest__in_reserve(cdrest_client *c, size_t need) {
     char *q;
     if (need <= c->in_cap) return 0;
-#ifdef CDREST_NO_MALLOC
-    return cdrest__fail(&c->err, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
-                                               "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
-#endif
     if (!(q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need)))
         return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory while copying the inputs");
     if (c->in) {
@@ -4267,6 +4264,14 @@ static int cdrest__in_reserve(cdrest_client *c, size_t need) {
     c->in_cap = need;
     return 0;
 }
+#else
+/* With CDREST_NO_MALLOC there is no room to copy inputs that point into the client: a
+   call given one refuses it (CDREST_E_ARG) rather than work on bytes it overwrites. */
+static int cdrest__aliased(cdrest_client *c) {
+    return cdrest__fail(&c->err, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
+                                               "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
+}
+#endif
 
 /* The receive buffer never grows past what the caps allow (`most`). */
 static int cdrest__grow_recv(cdrest_client *c, size_t need, size_t most) {
@@ -5192,6 +5197,7 @@ static int cdrest__http_volatile(const cdrest_client *c, const void *p) {
                  (a >= (uintptr_t)&c->err && a - (uintptr_t)&c->err < sizeof c->err));
 }
 
+#ifndef CDREST_NO_MALLOC
 static size_t cdrest__http_pin_size(const cdrest_client *c, const char *s) {
     return cdrest__http_volatile(c, s) ? strlen(s) + 1 : 0;
 }
@@ -5243,6 +5249,17 @@ static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest
     *req = copy;
     return 0;
 }
+#else
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy) {
+    const cdrest_request *r = *req;
+    int i, bad = cdrest__http_volatile(c, r->method) || cdrest__http_volatile(c, r->target) ||
+                 (r->body_len && cdrest__http_volatile(c, r->body));
+    (void)copy;
+    for (i = 0; r->headers && i < r->nheaders; i++)
+        bad |= cdrest__http_volatile(c, r->headers[i].name) || cdrest__http_volatile(c, r->headers[i].value);
+    return bad ? cdrest__aliased(c) : 0;
+}
+#endif
 
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
     int64_t start, deadline;
@@ -5600,8 +5617,6 @@ static int cdrest__owned(const cdrest_client *c, const void *p) {
                  cdrest__within(a, c->out, c->out_cap));
 }
 
-static size_t cdrest__pin_size(const cdrest_client *c, const char *s) { return cdrest__owned(c, s) ? strlen(s) + 1 : 0; }
-
 /* Entries of a {NULL, NULL}-ended list, and whether any of it points into the client. */
 static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p, int *owned) {
     size_t n = 0;
@@ -5610,6 +5625,9 @@ static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p
         if (cdrest__owned(c, p->name) || cdrest__owned(c, p->value)) *owned = 1;
     return n;
 }
+
+#ifndef CDREST_NO_MALLOC
+static size_t cdrest__pin_size(const cdrest_client *c, const char *s) { return cdrest__owned(c, s) ? strlen(s) + 1 : 0; }
 
 static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) {
     size_t n = cdrest__pin_size(c, s);
@@ -5668,6 +5686,18 @@ static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_
     cdrest__error_clear(&c->err); /* only now: the error text may have been an input */
     return 0;
 }
+#else
+static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
+    int i, owned = 0, any = 0;
+    for (i = 0; i < ns; i++) any |= cdrest__owned(c, s[i]);
+    for (i = 0; i < np; i++) {
+        cdrest__params_count(c, p[i], &owned);
+        any |= owned;
+    }
+    cdrest__error_clear(&c->err);
+    return any ? cdrest__aliased(c) : 0;
+}
+#endif
 
 /* --- building targets and bodies ---------------------------------------------------- */
 
