@@ -309,6 +309,39 @@ static void test_names(cdrest_client *c) {
     }
 }
 
+/* A client on caller-given buffers: a result passed back is copied the same way. */
+static void test_fixed_buffers(int port) {
+    static char rx[65536], tx[65536];
+    static cdrest_json_tok toks[256];
+    static const size_t sizes[] = {1, 40, 4080, 20000};
+    cdrest_client c;
+    cdrest_config cfg;
+    char url[64];
+    size_t i;
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    cfg.server = url;
+    cfg.user = "admin";
+    cfg.password = "changeme";
+    cfg.no_proxy = 1;
+    cfg.buffer = rx;
+    cfg.buffer_size = sizeof rx;
+    cfg.send_buffer = tx;
+    cfg.send_buffer_size = sizeof tx;
+    cfg.tokens = toks;
+    cfg.max_tokens = 256;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char *text = make_value(sizes[i], (int)i);
+        const char *p = as_property_value(&c, text);
+        CHECK(p >= tx && p < tx + sizeof tx);
+        CHECK_INT(cdrest_set_property(&c, "aliasFixed", p, ctx_default, NULL), 0);
+        check_stored(&c, "aliasFixed", ctx_default, text);
+        free(text);
+    }
+    cdrest_free(&c);
+}
+
 /* The error text and the session id are results too: each call clears the first and a
    login rewrites the second. */
 static void test_struct_results(cdrest_client *c) {
@@ -578,6 +611,7 @@ int main(void) {
             test_boundary(port, path);
         }
         test_raw_http();
+        test_fixed_buffers(port);
     }
     test_stop_server(emu);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
