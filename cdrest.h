@@ -4065,6 +4065,13 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
 
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { return c->tls && c->tls->clean_close; }
 
+/* 1 if the engine holds decrypted application data nobody has read yet. Between two
+   responses these are bytes beyond the last one's framing (they shared its last record),
+   which the socket no longer shows: the connection must not serve another request. */
+static int cdrest__tls_pending(cdrest_client *c) {
+    return c->tls && c->tls->open && (br_ssl_engine_current_state(&c->tls->cc.eng) & BR_SSL_RECVAPP) != 0;
+}
+
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     struct cdrest__tls *t = c->tls;
     const unsigned char *src = (const unsigned char *)buf;
@@ -4122,6 +4129,7 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
 }
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { (void)c; return 0; }
+static int cdrest__tls_pending(cdrest_client *c) { (void)c; return 0; }
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     (void)buf, (void)len, (void)deadline;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
@@ -4997,6 +5005,11 @@ static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, int rc
     c->cfg.trace(c->cfg.trace_ctx, line);
 }
 
+/* 1 if bytes beyond the last response's framing already wait inside the stream (TLS keeps
+   the rest of a record decrypted): they are nobody's answer, so the connection is done.
+   Bytes still in the socket are the transport's alive() to find. */
+static int cdrest__conn_has_extra(cdrest_client *c) { return c->tls_active && cdrest__tls_pending(c); }
+
 /* One attempt on the current (or a new) connection. *retryable is set when the
    request provably did not reach a server that answered. */
 static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdrest_response *resp,
@@ -5004,7 +5017,8 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     cdrest__rx rx;
     int rc, reused, sent_any = 0, got_any = 0;
     *retryable = 0;
-    if (c->connected && c->tp->alive && !c->tp->alive(c->tp_self)) cdrest_disconnect(c);
+    if (c->connected && (cdrest__conn_has_extra(c) || (c->tp->alive && !c->tp->alive(c->tp_self))))
+        cdrest_disconnect(c);
     reused = c->connected;
     if (!c->connected && (rc = cdrest__http_open(c, deadline)) != 0) return rc;
     c->buf_len = 0;
@@ -5029,6 +5043,7 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
         return rc;
     }
     cdrest__http_finish(c, &rx, resp);
+    if (cdrest__conn_has_extra(c)) rx.keep_alive = 0;
     if (!rx.keep_alive) {
         /* keep the response bytes: closing only drops the stream */
         size_t keep = c->buf_len;

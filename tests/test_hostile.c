@@ -1075,6 +1075,120 @@ static void test_tls(void) {
     cdrest_free(&c);
 }
 
+/* --- bytes beyond the framing, for every framing, in the clear and in TLS ------------------ */
+
+/* The extra-* scenarios send a response and, in the same write (so, over TLS, in the same
+   record as the body's tail), a second response nobody asked for. Whatever the framing and
+   wherever those bytes wait (in the socket, or already decrypted inside BearSSL), the
+   connection must not be used again: the next request gets its own answer. The "fit"
+   cases end the framed response exactly at the end of a caller-given buffer, so the stray
+   bytes are never read into it. */
+typedef struct extra_case {
+    const char *method;
+    const char *target;
+    size_t buffer;     /* caller buffer size, 0 = the client's own */
+    int status;
+    size_t body_len;   /* the pattern's length */
+} extra_case;
+
+static const extra_case extra_cases[] = {
+    {"GET", "/scenario/extra-length", 0, 200, 20000},
+    {"GET", "/scenario/extra-length?n=100000", 0, 200, 100000},
+    {"GET", "/scenario/extra-length?n=3000&fit=4095", 4096, 200, 3000},
+    {"GET", "/scenario/extra-chunked", 0, 200, 20000},
+    {"GET", "/scenario/extra-chunked?n=100000", 0, 200, 100000},
+    {"GET", "/scenario/extra-chunked?n=6000&fit=8191", 8192, 200, 6000},
+    {"GET", "/scenario/extra-close", 0, 200, 20000},
+    {"GET", "/scenario/extra-close?n=100000", 0, 200, 100000},
+    {"HEAD", "/scenario/extra-head", 0, 200, 0},
+    {"HEAD", "/scenario/extra-head?fit=4095", 4096, 200, 0},
+    {"GET", "/scenario/extra-204", 0, 204, 0},
+    {"GET", "/scenario/extra-204?fit=4095", 4096, 204, 0},
+    {"GET", "/scenario/extra-304", 0, 304, 0},
+    {"GET", "/scenario/extra-304?fit=4095", 4096, 304, 0},
+};
+
+static int is_pattern(const char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (p[i] != (char)('0' + i % 10)) return 0;
+    return 1;
+}
+
+static void test_extra_bytes(const char *scheme, int port) {
+    size_t i;
+    for (i = 0; i < sizeof extra_cases / sizeof extra_cases[0]; i++) {
+        const extra_case *x = &extra_cases[i];
+        char url[96], what[160], ca[128];
+        static char buf[8192];
+        cdrest_client c;
+        cdrest_config cfg;
+        cdrest_response r;
+        int rc;
+        snprintf(what, sizeof what, "%s %s %s", scheme, x->method, x->target);
+        snprintf(url, sizeof url, "%s://127.0.0.1:%d", scheme, port);
+        snprintf(ca, sizeof ca, "%s/ca.pem", cert_dir);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = url;
+        cfg.timeout_ms = 5000;
+        cfg.no_proxy = 1;
+        cfg.tls.ca_file = ca;
+        if (x->buffer) {
+            cfg.buffer = buf;
+            cfg.buffer_size = x->buffer;
+        }
+        if (cdrest_init(&c, &cfg) != 0) {
+            test_check(0, what, __LINE__, "init");
+            continue;
+        }
+        rc = request(&c, x->method, x->target, NULL, &r);
+        if (!test_check_int(rc, 0, what, __LINE__, "the framed answer is read"))
+            fprintf(stderr, "  %s: %s\n", what, cdrest_errmsg(&c));
+        if (rc == 0) {
+            test_check_int(r.status, x->status, what, __LINE__, "its status");
+            test_check_int((long long)r.body_len, (long long)x->body_len, what, __LINE__, "its body, all of it");
+            test_check(is_pattern(r.body, r.body_len), what, __LINE__, "and nothing else");
+        }
+        /* in TLS the stray bytes are in hand as the answer ends: dropped at once (in the clear
+           they wait in the socket, for the next request's alive() check to find) */
+        if (!strcmp(scheme, "https")) test_check_int(c.connected, 0, what, __LINE__, "the connection is dropped at once");
+        check_healthy(&c, what);
+        test_check_int((long long)c.connects, 2, what, __LINE__, "the next request went on a new connection");
+        cdrest_free(&c);
+    }
+}
+
+/* The same at the CD level: a property read whose answer carries a stray 200, then a write
+   the server refuses (403) must fail, not succeed with the stray answer. */
+static void test_cd_desync(const char *scheme, int port) {
+    cdrest_client c;
+    cdrest_doc d;
+    const char *v;
+    size_t n;
+    int rc;
+    if (client_init(&c, scheme, port, "/scenario/cd-desync", 5000)) return;
+    rc = cdrest_get_property_value(&c, "a", NULL, &v, &n);
+    test_check_int(rc, 0, scheme, __LINE__, "cd-desync: the read");
+    if (rc == 0) test_check(n == 20000 && is_pattern(v, n), scheme, __LINE__, "cd-desync: its value");
+    rc = cdrest_set_property(&c, "b", "v", NULL, &d);
+    if (!test_check_int(rc, CDREST_E_SERVER, scheme, __LINE__, "cd-desync: the refused write fails"))
+        fprintf(stderr, "  cd-desync over %s: %s\n", scheme, cdrest_errmsg(&c));
+    test_check_contains(cdrest_errmsg(&c), "AccessDenied", scheme, __LINE__, "cd-desync: with the server's error");
+    test_check_int(cdrest_last_error(&c)->http_status, 403, scheme, __LINE__, "cd-desync: 403");
+    rc = cdrest_get_property_value(&c, "a", NULL, &v, &n);
+    test_check_int(rc, 0, scheme, __LINE__, "cd-desync: the next read is its own");
+    if (rc == 0) test_check_int((long long)n, 20000, scheme, __LINE__, "cd-desync: the next value");
+    cdrest_free(&c);
+}
+
+static void test_extra_everywhere(void) {
+    test_extra_bytes("http", main_port);
+    test_cd_desync("http", main_port);
+    if (!tls_ready) return;
+    test_extra_bytes("https", tls_port);
+    test_cd_desync("https", tls_port);
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 /* ASan keeps freed blocks in a quarantine (256 MB by default) and cannot grow a block in
    place: both would be counted in the peak RSS of the big-body tests. */
@@ -1176,6 +1290,7 @@ int main(void) {
         test_secrets();
         test_redirects();
         test_tls();
+        test_extra_everywhere();
         test_fuzz_regressions();
         cdrest_free(&ctl);
         test_stop_server(hostile_pid);
