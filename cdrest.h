@@ -614,7 +614,11 @@ CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c);
 
 /* Raw HTTP: send req to the client's server, read the whole response into resp.
    Any status is success here (check resp->status); errors are transport/protocol ones.
-   Idle keep-alive connections found dead are reopened and idempotent requests resent once. */
+   Idle keep-alive connections found dead are reopened and idempotent requests resent once.
+   req->headers must not hold the headers cdrest writes itself: Host, Content-Length,
+   Transfer-Encoding and Connection, nor, while the client holds credentials (password,
+   token, session or basic_auth), Authorization, Cookie and sessionId, nor
+   Proxy-Authorization with proxy credentials: CDREST_E_ARG naming the header. */
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp);
 /* A response header's value by case-insensitive name (first match), or NULL. */
 CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const char *name,
@@ -4578,8 +4582,28 @@ static int cdrest__http_is_idempotent(const char *m) {
            !strcmp(m, "OPTIONS");
 }
 
-/* Refuse, before anything is sent, a request that could split or smuggle. */
-static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r) {
+/* Headers the library writes itself: a caller's copy would make a second Host or
+   Content-Length, or a Transfer-Encoding beside our Content-Length (request smuggling). */
+static int cdrest__http_framing_header(const char *n) {
+    size_t len = strlen(n);
+    return cdrest__ieq(n, len, "host") || cdrest__ieq(n, len, "content-length") ||
+           cdrest__ieq(n, len, "transfer-encoding") || cdrest__ieq(n, len, "connection");
+}
+
+/* The authentication headers the library sends for the credentials it holds: a caller's
+   own would go beside them (two identities in one request). */
+static int cdrest__http_auth_header(const cdrest_client *c, const char *n) {
+    size_t len = strlen(n);
+    int creds = c->password[0] || c->token[0] || c->session_id[0] || c->cfg.basic_auth;
+    if (creds && (cdrest__ieq(n, len, "authorization") || cdrest__ieq(n, len, "cookie") ||
+                  cdrest__ieq(n, len, "sessionid")))
+        return 1;
+    return c->proxy_auth[0] && cdrest__ieq(n, len, "proxy-authorization");
+}
+
+/* Refuse, before anything is sent, a request that could split or smuggle. from_caller:
+   the headers come from cdrest_http's caller (the CD layer adds the auth ones itself). */
+static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r, int from_caller) {
     int i;
     size_t k;
     if (!r->method || !*r->method || !r->target || r->target[0] != '/' || r->nheaders < 0 ||
@@ -4599,6 +4623,12 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r)
                 return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad header name");
         if (cdrest__has_crlf_nul(v, strlen(v)))
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: CR or LF in the value of header %s", n);
+        if (cdrest__http_framing_header(n))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %.64s is written by cdrest itself "
+                                "(Host, Content-Length, Transfer-Encoding and Connection are)", n);
+        if (from_caller && cdrest__http_auth_header(c, n))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %.64s is written by cdrest itself "
+                                "for the credentials this client holds", n);
     }
     return 0;
 }
@@ -5120,14 +5150,15 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
 }
 #endif
 
-CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
+/* A request with redirects followed as configured; from_caller as in check_request. */
+static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int from_caller) {
     int64_t start, deadline;
     cdrest_request hop;
     int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
-    if ((rc = cdrest__http_check_request(c, req)) != 0) return rc;
+    if ((rc = cdrest__http_check_request(c, req, from_caller)) != 0) return rc;
     start = cdrest__now_ms(c);
     deadline = start + c->cfg.timeout_ms;
     rc = cdrest__http_once(c, req, resp, deadline);
@@ -5141,6 +5172,10 @@ CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_re
     }
     cdrest__http_trace(c, req, rc, start);
     return rc;
+}
+
+CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
+    return cdrest__http_request(c, req, resp, 1);
 }
 
 /* ===========================================================================
@@ -5212,6 +5247,9 @@ static int cdrest__no_proxy_match(const char *list, const char *host) {
     return 0;
 }
 
+/* The longest "user:password" (decoded) whose base64 fits proxy_auth after "Basic ". */
+#define CDREST__PROXY_CRED_MAX ((sizeof(((cdrest_client *)0)->proxy_auth) - 7) / 4 * 3)
+
 /* Parse "http://[user:pass@]host[:port]" into the client's proxy settings. */
 static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
     char rest[600], cred[400];
@@ -5227,7 +5265,9 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
         char raw[400];
         size_t i, o = 0;
         n = (size_t)(at - p);
-        if (n >= sizeof raw) return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: credentials too long");
+        if (n >= sizeof raw)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: the proxy credentials are too long (at most %lu bytes)",
+                                (unsigned long)CDREST__PROXY_CRED_MAX);
         memcpy(raw, p, n);
         raw[n] = 0;
         for (i = 0; i < n; i++) { /* percent-decode user:password */
@@ -5241,7 +5281,14 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
         }
         cdrest__wipe(raw, sizeof raw);
         memcpy(c->proxy_auth, "Basic ", 6);
-        cdrest_base64_encode(c->proxy_auth + 6, sizeof c->proxy_auth - 6, cred, o);
+        /* all or nothing: a credential cut short (or the empty string the encoder leaves
+           when it does not fit) would go out as another, wrong one */
+        if (cdrest_base64_encode(c->proxy_auth + 6, sizeof c->proxy_auth - 6, cred, o) >= sizeof c->proxy_auth - 6) {
+            cdrest__wipe(cred, sizeof cred);
+            cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+            return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: the proxy credentials are too long (%lu bytes, at most %lu)",
+                                (unsigned long)o, (unsigned long)CDREST__PROXY_CRED_MAX);
+        }
         cdrest__wipe(cred, sizeof cred);
         p = at + 1;
     }
@@ -5664,8 +5711,9 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     req.nheaders = n;
     req.body = body;
     req.body_len = body_len;
-    rc = cdrest_http(c, &req, resp);
+    rc = cdrest__http_request(c, &req, resp, 0);
     cdrest__wipe(basic, sizeof basic);
+    cdrest__wipe(cookie, sizeof cookie);
     return rc;
 }
 
@@ -6326,7 +6374,8 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     req.body_len = (size_t)u.total;
     req.body_read = cdrest__upload_read;
     req.body_ctx = &u;
-    rc = cdrest_http(c, &req, &r);
+    rc = cdrest__http_request(c, &req, &r, 0);
+    cdrest__wipe(cookie, sizeof cookie);
     if (u.fp) fclose(u.fp);
     if (rc) return rc;
     return cdrest__upload_result(c, &r);

@@ -763,6 +763,142 @@ static void test_injection(void) {
     }
 }
 
+/* Headers cdrest writes itself cannot come from cdrest_http's caller: a second Host or
+   Content-Length, a Transfer-Encoding beside our Content-Length, a Connection, and the auth
+   headers while the client holds credentials. Refused with CDREST_E_ARG naming the header,
+   before anything is sent. */
+static void test_owned_headers(void) {
+    static const char *const framing[] = {"Host", "host", "Content-Length", "CONTENT-LENGTH", "Transfer-Encoding",
+                                          "transfer-encoding", "Connection", "connection"};
+    static const char *const auth[] = {"Authorization", "authorization", "Cookie", "COOKIE", "sessionId", "SessionID"};
+    static const char *const holds[] = {"nothing", "password", "token", "session", "basic"};
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_response r;
+    cdrest_request req;
+    cdrest_header h[2];
+    rec t;
+    size_t i;
+    int k;
+    for (k = 0; k < 5; k++) {
+        memset(&t, 0, sizeof t);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = "http://127.0.0.1:9";
+        cfg.no_proxy = 1;
+        cfg.transport = &rec_transport;
+        cfg.transport_self = &t;
+        if (k == 1 || k == 4) cfg.user = "u", cfg.password = "p";
+        if (k == 2) cfg.token = "tok";
+        if (k == 3) cfg.session_id = "sess";
+        cfg.basic_auth = k == 4;
+        CHECK_INT(cdrest_init(&c, &cfg), 0);
+        memset(&req, 0, sizeof req);
+        req.method = "POST";
+        req.target = "/x";
+        req.body = "{}";
+        req.body_len = 2;
+        req.headers = h;
+        req.nheaders = 2;
+        h[0].name = "X-Fine";
+        h[0].value = "1";
+        for (i = 0; i < sizeof framing / sizeof framing[0]; i++) {
+            h[1].name = framing[i];
+            h[1].value = !strncmp(framing[i], "Tr", 2) || !strncmp(framing[i], "tr", 2) ? "chunked" : "5";
+            test_check_int(cdrest_http(&c, &req, &r), CDREST_E_ARG, framing[i], k, "a framing header is refused");
+            test_check_contains(cdrest_errmsg(&c), framing[i], framing[i], k, "the message names it");
+        }
+        for (i = 0; i < sizeof auth / sizeof auth[0]; i++) {
+            int rc;
+            h[1].name = auth[i];
+            h[1].value = "mine";
+            rc = cdrest_http(&c, &req, &r);
+            if (k == 0) { /* a client without credentials: the caller's own auth goes out */
+                test_check_int(rc, 0, auth[i], k, "allowed without credentials");
+            } else {
+                test_check_int(rc, CDREST_E_ARG, auth[i], k, "refused while credentials are held");
+                test_check_contains(cdrest_errmsg(&c), auth[i], auth[i], k, "the message names it");
+            }
+        }
+        /* nothing refused went out; the allowed ones did */
+        test_check(k == 0 ? t.sent > 0 : t.sent == 0, holds[k], __LINE__, "only allowed requests were sent");
+        /* the library's own requests still carry its own auth headers (a session, Basic;
+           a password or token would log in first, which this transport cannot answer) */
+        if (k >= 3) {
+            cdrest_doc d;
+            CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), 0);
+            test_check(strstr(t.buf, k == 4 ? "\r\nAuthorization: Basic " : "\r\nCookie: sessionId=") != NULL, holds[k],
+                       __LINE__, "the CD layer's auth header");
+        }
+        cdrest_free(&c);
+    }
+    /* Proxy-Authorization, with proxy credentials */
+    memset(&t, 0, sizeof t);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = "http://127.0.0.1:9";
+    cfg.proxy = "http://pu:pp@127.0.0.1:3128";
+    cfg.transport = &rec_transport;
+    cfg.transport_self = &t;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/x";
+    req.headers = h;
+    req.nheaders = 1;
+    h[0].name = "Proxy-Authorization";
+    h[0].value = "Basic bWU6bWU=";
+    CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "Proxy-Authorization");
+    CHECK_INT((long long)t.sent, 0);
+    cdrest_free(&c);
+}
+
+/* Proxy credentials are one header, "Proxy-Authorization: Basic base64(user:password)":
+   any length that fits goes out whole, and one that does not is refused at init (it used
+   to become an empty "Basic " from 379 bytes on). */
+static void test_proxy_credentials(void) {
+    size_t lens[] = {1, 100, 377, 378, 379, 380, 398, 399, 400, 1000};
+    size_t i;
+    for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        char proxy[1200], cred[1100], want[1600], what[64];
+        cdrest_client c;
+        cdrest_config cfg;
+        cdrest_response r;
+        rec t;
+        size_t n = lens[i], k;
+        int rc;
+        snprintf(what, sizeof what, "proxy credentials of %lu bytes", (unsigned long)n);
+        memcpy(cred, "user:", 5);
+        for (k = 5; k < n; k++) cred[k] = (char)('a' + k % 26);
+        cred[n < 5 ? 5 : n] = 0;
+        if (n < 5) cred[n] = 0;
+        snprintf(proxy, sizeof proxy, "http://%s@127.0.0.1:3128", cred);
+        memset(&t, 0, sizeof t);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = "http://127.0.0.1:9";
+        cfg.proxy = proxy;
+        cfg.transport = &rec_transport;
+        cfg.transport_self = &t;
+        rc = cdrest_init(&c, &cfg);
+        if (n <= 378) {
+            test_check_int(rc, 0, what, __LINE__, "accepted");
+            if (rc == 0) {
+                size_t w = strlen(strcpy(want, "\r\nProxy-Authorization: Basic "));
+                cdrest_base64_encode(want + w, sizeof want - w, cred, strlen(cred));
+                strcat(want, "\r\n");
+                test_check_int(get(&c, "/x", &r), 0, what, __LINE__, "a request");
+                test_check(strstr(t.buf, want) != NULL, what, __LINE__, "the whole credential is sent");
+            }
+        } else {
+            test_check_int(rc, CDREST_E_ARG, what, __LINE__, "refused at init");
+            test_check_contains(cdrest_errmsg(&c), "proxy credentials", what, __LINE__, "the message");
+            test_check(strstr(cdrest_errmsg(&c), "fghij") == NULL && strstr(cdrest_errmsg(&c), "user:") == NULL, what, __LINE__,
+                       "and never the credentials");
+            test_check_int((long long)t.sent, 0, what, __LINE__, "nothing sent");
+        }
+        cdrest_free(&c);
+    }
+}
+
 /* Every trace line and error message over a full flow (successes and failures) is
    free of the password, the token, the session ids and the Basic credentials. */
 typedef struct lines { char *text; size_t len, cap; int n; } lines;
@@ -1287,6 +1423,8 @@ int main(void) {
         test_early_answer();
         test_long_ids();
         test_injection();
+        test_owned_headers();
+        test_proxy_credentials();
         test_secrets();
         test_redirects();
         test_tls();
