@@ -482,7 +482,8 @@ typedef struct cdrest_tls_config {
 
 typedef struct cdrest_config {
     const char *server;         /* "https://cd.example.com:8443", optionally with a base path */
-    /* Credentials (copied; the password is wiped by cdrest_free). */
+    /* Credentials (copied; cdrest_free, and a cdrest_init that fails, wipe the copies and
+       every buffer that held them or the session id). */
     const char *user;
     const char *password;
     const char *token;          /* a user access token: login with it instead of a password */
@@ -657,7 +658,11 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
    COMMANDER_JOBSTEPID as the context of /myJob/... property paths. base (may be NULL)
    supplies everything else (TLS options, timeouts); a server set in base wins. */
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base);
-/* Closes the connection, frees what the client allocated, wipes the secrets. */
+/* Closes the connection and frees what the client allocated. Wipes first every credential
+   (user, password, token, session id, proxy credentials) and every buffer that held one
+   (request heads and bodies, responses, the TLS state): its own before freeing them, the
+   caller's (config.buffer, send_buffer, tls_memory) before handing them back. Buffers that
+   grow move by malloc, copy and wipe, never by realloc, so no old copy reaches the heap. */
 CDRESTDEF void cdrest_free(cdrest_client *c);
 
 /* Sessions. login uses the configured user+password, or the token; later calls send
@@ -2066,6 +2071,12 @@ static int cdrest__copy(char *dst, size_t cap, const char *src, size_t n) {
     memcpy(dst, src, n);
     dst[n] = 0;
     return 0;
+}
+
+/* Wipe memory the compiler may not optimise away (passwords, tokens). */
+static void cdrest__wipe(void *p, size_t n) {
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--) *v++ = 0;
 }
 
 /* 1 if s[0..n) holds a byte that must never reach a request line or header:
@@ -4189,8 +4200,15 @@ static int cdrest__grow_upto(cdrest_client *c, char **buf, size_t *cap, size_t n
     n = *cap ? *cap : 4096;
     while (n < need) n = n > ((size_t)-1) / 2 ? need : n * 2;
     if (most && n > most) n = most > need ? most : need;
-    p = (char *)CDREST_REALLOC(c->cfg.alloc_ctx, *buf, n);
+    /* Not realloc: these buffers hold passwords, session ids and Authorization headers,
+       and a realloc that moves the block hands the old copy back to the heap unwiped. */
+    p = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, n);
     if (!p) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for %s)", (unsigned long)n, what);
+    if (*buf) {
+        memcpy(p, *buf, *cap);
+        cdrest__wipe(*buf, *cap);
+        CDREST_FREE(c->cfg.alloc_ctx, *buf);
+    }
     *buf = p;
     *cap = n;
     return 0;
@@ -5188,12 +5206,6 @@ CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_re
 CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c) { return c ? c->err.msg : ""; }
 CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c) { return c ? &c->err : NULL; }
 
-/* Wipe memory the compiler may not optimise away (passwords, tokens). */
-static void cdrest__wipe(void *p, size_t n) {
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
-}
-
 static int cdrest__copy_secret(cdrest_client *c, char *dst, size_t cap, const char *src, const char *what) {
     size_t n;
     dst[0] = 0;
@@ -5389,9 +5401,30 @@ static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
     return 0;
 }
 
+/* Wipe every credential the client struct holds (a client that is freed, or whose init
+   failed, goes back to the caller) and drop the pointers to the caller's ones. */
+static void cdrest__forget_secrets(cdrest_client *c) {
+    cdrest__wipe(c->user, sizeof c->user);
+    cdrest__wipe(c->password, sizeof c->password);
+    cdrest__wipe(c->token, sizeof c->token);
+    cdrest__wipe(c->session_id, sizeof c->session_id);
+    cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+    c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = c->cfg.proxy = NULL;
+}
+
+static int cdrest__init(cdrest_client *c, const cdrest_config *cfg);
+
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
     int rc;
     if (!c) return CDREST_E_ARG;
+    rc = cdrest__init(c, cfg);
+    if (rc) cdrest__forget_secrets(c);
+    c->cfg.proxy = NULL;
+    return rc;
+}
+
+static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
+    int rc;
     memset(c, 0, sizeof *c);
     cdrest_socket_init(&c->sock);
     if (!cfg || !cfg->server) return cdrest__fail(&c->err, CDREST_E_ARG, "no server URL given");
@@ -5424,32 +5457,36 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
-        (rc = cdrest__choose_proxy(c)) != 0) {
-        cdrest__wipe(c->password, sizeof c->password);
-        cdrest__wipe(c->token, sizeof c->token);
+        (rc = cdrest__choose_proxy(c)) != 0)
         return rc;
-    }
-    c->cfg.proxy = NULL;
     return 0;
+}
+
+/* Wipe a buffer that held requests or responses (login bodies with the password,
+   Authorization and Cookie headers, answers with a session id), then free it if ours. */
+static void cdrest__release(cdrest_client *c, char *buf, size_t cap, int ours) {
+    if (!buf) return;
+    cdrest__wipe(buf, cap);
+    if (ours) CDREST_FREE(c->cfg.alloc_ctx, buf);
 }
 
 CDRESTDEF void cdrest_free(cdrest_client *c) {
     if (!c) return;
     cdrest_disconnect(c);
     cdrest__tls_free(c);
-    if (c->owns_buf && c->buf) CDREST_FREE(c->cfg.alloc_ctx, c->buf);
+    cdrest__release(c, c->buf, c->buf_cap, c->owns_buf);
     if (c->owns_toks && c->toks) CDREST_FREE(c->cfg.alloc_ctx, c->toks);
-    if (!c->fixed_send) {
-        if (c->out) CDREST_FREE(c->cfg.alloc_ctx, c->out);
-        if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
-        if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
+    if (c->fixed_send) {
+        cdrest__release(c, (char *)c->cfg.send_buffer, c->cfg.send_buffer_size, 0);
+    } else {
+        cdrest__release(c, c->out, c->out_cap, 1);
+        cdrest__release(c, c->body, c->body_cap, 1);
+        cdrest__release(c, c->target, c->target_cap, 1);
     }
     c->buf = c->out = c->body = c->target = NULL;
+    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = 0;
     c->toks = NULL;
-    cdrest__wipe(c->password, sizeof c->password);
-    cdrest__wipe(c->token, sizeof c->token);
-    cdrest__wipe(c->session_id, sizeof c->session_id);
-    cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+    cdrest__forget_secrets(c);
 }
 
 /* --- building targets and bodies ---------------------------------------------------- */
