@@ -1991,10 +1991,40 @@ CDRESTDEF const char *cdrest_strerror(int code) {
 #define CDREST__PRINTF(f, a)
 #endif
 
+/* Make s one printable line, in place: C0 controls and DEL become spaces, and so do C1
+   controls (U+0080..U+009F, "\xC2\x80".."\xC2\x9F" in UTF-8; U+009B is CSI to terminals
+   that read C1), bytes that are not UTF-8 become '?', and a sequence cut short at the end
+   (a message truncated mid-character) is dropped. Text from servers ends up here. */
+static void cdrest__printable(char *s) {
+    unsigned char *r = (unsigned char *)s, *w = r;
+    size_t left = strlen(s);
+    while (left) {
+        size_t k = cdrest__json_utf8_len(r, left);
+        if (k == 0) {
+            unsigned lead = r[0];
+            size_t need = lead >= 0xC2 && lead <= 0xF4 ? (lead < 0xE0 ? 2u : lead < 0xF0 ? 3u : 4u) : 1u, j;
+            for (j = 1; j < left && j < need && (r[j] & 0xC0) == 0x80; j++) {
+            }
+            if (j == left && left < need) break; /* cut short at the end */
+            *w++ = '?';
+            r++;
+            left--;
+            continue;
+        }
+        if (k == 1 && (r[0] < 0x20 || r[0] == 0x7f)) *w++ = ' ';
+        else if (k == 2 && r[0] == 0xC2 && r[1] < 0xA0) *w++ = ' ';
+        else memmove(w, r, k), w += k;
+        r += k;
+        left -= k;
+    }
+    *w = 0;
+}
+
 static int cdrest__vfail(cdrest_error *e, int code, const char *fmt, va_list ap) {
     if (!e) return code;
     e->code = code;
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    cdrest__printable(e->msg);
     return code;
 }
 
@@ -5629,7 +5659,7 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
 /* Copy string token i into dst (truncated with "..." when long; "" when absent), with
    control characters blanked: server text ends up in one-line messages and terminals. */
 static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst, size_t cap) {
-    size_t len, k;
+    size_t len;
     dst[0] = 0;
     if (i < 0) return;
     if (cdrest_json_string(js, c->toks, i, dst, cap, &len) == CDREST_E_TOOLARGE && cap > 4) {
@@ -5639,8 +5669,7 @@ static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst,
         memcpy(dst, js + t->start, n);
         memcpy(dst + n, "...", 4);
     }
-    for (k = 0; dst[k]; k++)
-        if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f) dst[k] = ' ';
+    cdrest__printable(dst);
 }
 
 /* A short, printable excerpt of a non-JSON body (an HTML error page, say): its
@@ -5671,6 +5700,7 @@ static void cdrest__excerpt(const char *body, size_t len, char *out, size_t cap)
         o += 3;
     }
     out[o] = 0;
+    cdrest__printable(out);
 }
 
 static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {

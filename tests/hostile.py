@@ -163,6 +163,14 @@ FIXED = {
     "cd-error-ctl": (response(404, "Not Found", b'{"error":{"code":"NoSuchProperty","message":'
                               b'"line one\\nline two\\u001b[31m red\\r\\u0000end"}}',
                               ["Content-Type: application/json"]), "keep"),
+    # C1 controls (U+0080..U+009F) escaped and raw, a message long enough to be cut inside a
+    # two-byte character, in every field the client copies
+    "cd-error-c1": (response(404, "Not Found", b'{"error":{"code":"No\\u009bSuch\xc2\x85Thing","message":'
+                             b'"csi\\u009b31m red\xc2\x9b0m nel\\u0085 ' + "\u00e9".encode() * 300 + b'",'
+                             b'"details":"d\xc2\x90e","where":"w\\u0080x"}}',
+                             ["Content-Type: application/json"]), "keep"),
+    "html-c1": (response(502, "Bad \xc2\x9b31mGateway", b"<html><title>down \xc2\x9b1m\xc2\x85 \x9b now</title>",
+                         ["Content-Type: text/html"]), "keep"),
     "cd-error-401": (response(401, "Unauthorized", b'{"error":{"code":"SessionExpired","message":'
                               b'"The session expired"}}', ["Content-Type: application/json"]), "keep"),
     "login-session-crlf": (response(200, "OK", b'{"sessionId":"abc\\r\\nX-Injected: 1","userName":"u"}',

@@ -92,9 +92,17 @@ static void set_base(cdrest_client *c, const char *scenario) {
     else c->url.base_path[0] = 0;
 }
 
-static int has_control_chars(const char *s) {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+/* A control character, C0, DEL or C1 (U+0080..U+009F: C2 80..C2 9F in UTF-8), or a byte
+   that is not UTF-8: anything a terminal could take for a command. */
+static int has_control_chars(const char *str) {
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        int n = *s < 0x80 ? 1 : *s >= 0xC2 && *s < 0xE0 ? 2 : *s >= 0xE0 && *s < 0xF0 ? 3 : *s >= 0xF0 && *s < 0xF5 ? 4 : 0, k;
+        if (n == 0 || *s < 0x20 || *s == 0x7f || (s[0] == 0xC2 && s[1] >= 0x80 && s[1] < 0xA0)) return 1;
+        for (k = 1; k < n; k++)
+            if ((s[k] & 0xC0) != 0x80) return 1;
+        s += n;
+    }
     return 0;
 }
 
@@ -387,6 +395,26 @@ static void test_error_text_is_one_line(void) {
     if (!CHECK(!has_control_chars(cdrest_errmsg(&c))))
         fprintf(stderr, "  BUG: the server's message reaches cdrest_errmsg with control characters\n");
     CHECK(!has_control_chars(cdrest_last_error(&c)->server_message));
+    cdrest_free(&c);
+    /* C1 controls too, escaped or raw, in every field; a long message cut mid-character */
+    if (client_init(&c, "http", main_port, "/scenario/cd-error-c1", 5000)) return;
+    CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), CDREST_E_SERVER);
+    CHECK_CONTAINS(cdrest_errmsg(&c), " red 0m nel"); /* (cut short, the message is shown escaped) */
+    {
+        const cdrest_error *e = cdrest_last_error(&c);
+        const char *fields[] = {e->msg, e->server_code, e->server_message, e->server_details, e->server_where};
+        int k;
+        for (k = 0; k < 5; k++)
+            if (!test_check(!has_control_chars(fields[k]), "C1 in server text", k, "blanked"))
+                fprintf(stderr, "  field %d: %s\n", k, fields[k]);
+        CHECK_STR(e->server_code, "No Such Thing");
+        CHECK_STR(e->server_details, "d e");
+    }
+    set_base(&c, "html-c1");
+    CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), CDREST_E_HTTP);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "Bad  31mGateway");
+    CHECK_CONTAINS(cdrest_errmsg(&c), "down  1m");
+    if (!CHECK(!has_control_chars(cdrest_errmsg(&c)))) fprintf(stderr, "  %s\n", cdrest_errmsg(&c));
     cdrest_free(&c);
 }
 
