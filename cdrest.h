@@ -1763,7 +1763,7 @@ CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap)
 static void cdrest__jw_put(cdrest_json_writer *w, const char *s, size_t n)
 {
     cdrest__json_put_some(w->buf, w->cap, w->len, s, n);
-    w->len += n;
+    w->len = n > (size_t)-1 - w->len ? (size_t)-1 : w->len + n; /* saturates: never wraps to "fits" */
     if (w->len > w->cap && w->error == 0) w->error = CDREST_E_TOOLARGE;
 }
 
@@ -2109,6 +2109,11 @@ static void cdrest__wipe(void *p, size_t n) {
     while (n--) *v++ = 0;
 }
 
+/* a + b, or SIZE_MAX when the sum does not fit in a size_t (32-bit builds: a length from
+   the network or the caller near 4 GiB). Every size sum that feeds an allocation or a
+   bound goes through here: a saturated size is refused, a wrapped one would look small. */
+static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (size_t)-1 : a + b; }
+
 /* 1 if s[0..n) holds a byte that must never reach a request line or header:
    CR, LF, NUL (header injection and request smuggling). */
 static int cdrest__has_crlf_nul(const char *s, size_t n) {
@@ -2275,7 +2280,7 @@ static int cdrest__pct_safe(int ch, int mode) {
 CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n, int mode) {
     static const char hex[] = "0123456789ABCDEF";
     size_t i, o = 0, need = 0;
-    for (i = 0; i < n; i++) need += cdrest__pct_safe((unsigned char)src[i], mode) ? 1 : 3;
+    for (i = 0; i < n; i++) need = cdrest__add(need, cdrest__pct_safe((unsigned char)src[i], mode) ? 1 : 3);
     if (need >= cap) { /* all or nothing: never a silently shortened name */
         if (cap) dst[0] = 0;
         return need;
@@ -2297,7 +2302,8 @@ CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, s
 CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *s = (const unsigned char *)src;
-    size_t need = (n + 2) / 3 * 4, i, o = 0;
+    size_t need = n / 3 + (n % 3 != 0), i, o = 0; /* 4 bytes per started group of 3 */
+    need = need > (size_t)-1 / 4 ? (size_t)-1 : need * 4;
     if (need >= cap) {
         if (cap) dst[0] = 0;
         return need;
@@ -4224,6 +4230,8 @@ static int cdrest__grow_upto(cdrest_client *c, char **buf, size_t *cap, size_t n
     size_t n;
     char *p;
     if (need <= *cap) return 0;
+    if (need == (size_t)-1) /* a saturated sum (cdrest__add): more than the address space */
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s is larger than this machine can address", what);
     if (fixed)
         return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s needs %lu bytes; the caller's buffer has %lu",
                             what, (unsigned long)need, (unsigned long)*cap);
@@ -4683,7 +4691,7 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r,
 
 /* Append s[0..n) to the out buffer at *len. */
 static int cdrest__out_put(cdrest_client *c, size_t *len, const char *s, size_t n) {
-    int rc = cdrest__grow(c, &c->out, &c->out_cap, *len + n + 1, c->fixed_send, "the request head");
+    int rc = cdrest__grow(c, &c->out, &c->out_cap, cdrest__add(cdrest__add(*len, n), 1), c->fixed_send, "the request head");
     if (rc) return rc;
     memcpy(c->out + *len, s, n);
     *len += n;
@@ -4864,16 +4872,19 @@ static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
 /* Read more bytes into the receive buffer (growing it within the cap). */
 static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadline) {
     long n;
+    size_t room;
     if (c->buf_len + 1 >= c->buf_cap) {
-        size_t need = c->buf_len + CDREST__READ_CHUNK;
+        size_t need = cdrest__add(c->buf_len, CDREST__READ_CHUNK), most = cdrest__add(cap_total, 1);
         int rc;
-        if (need > cap_total + 1) need = cap_total + 1;
+        if (need > most) need = most;
         if (need <= c->buf_cap)
             return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the response does not fit in %lu bytes",
                                 (unsigned long)c->buf_cap);
-        if ((rc = cdrest__grow_recv(c, need, cap_total + 1)) != 0) return rc;
+        if ((rc = cdrest__grow_recv(c, need, most)) != 0) return rc;
     }
-    n = cdrest__stream_read(c, c->buf + c->buf_len, c->buf_cap - c->buf_len - 1, deadline);
+    room = c->buf_cap - c->buf_len - 1;
+    if (room > (size_t)LONG_MAX) room = (size_t)LONG_MAX; /* the count comes back as a long */
+    n = cdrest__stream_read(c, c->buf + c->buf_len, room, deadline);
     if (n > 0) c->buf_len += (size_t)n;
     return n;
 }
@@ -4936,7 +4947,9 @@ static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t de
         if (len > (uint64_t)rx->cap)
             return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body of %llu bytes is larger than the cap of %lu bytes",
                                 (unsigned long long)len, (unsigned long)rx->cap);
-        size_t need = rx->head_len + (size_t)len + 1; /* known: grow to it exactly, no doubling */
+        /* known: grow to it exactly, no doubling (saturating: on 32 bits a cap near 4 GiB
+           plus the head would wrap to a small buffer) */
+        size_t need = cdrest__add(cdrest__add(rx->head_len, (size_t)len), 1);
         if ((rc = cdrest__grow_recv(c, need, need)) != 0) return rc;
     }
     if ((uint64_t)have > len) { /* more than announced: keep the body, drop the rest and the connection */
@@ -4949,7 +4962,7 @@ static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t de
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
         if (rx->delivered + rx->body_len == len) return 0;
-        n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
+        n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0)
             return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection after %llu of %llu body bytes",
@@ -4981,7 +4994,7 @@ static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t d
         raw_start = c->buf_len;
         if (st.state == CDREST__CH_DONE) return 0;
         {
-            long n = cdrest__http_fill(c, rx->head_len + rx->cap + CDREST__MAX_CHUNK_LINE, deadline);
+            long n = cdrest__http_fill(c, cdrest__add(cdrest__add(rx->head_len, rx->cap), CDREST__MAX_CHUNK_LINE), deadline);
             if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
             if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection before the last chunk");
         }
@@ -4997,7 +5010,7 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         long n;
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
-        n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
+        n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0) break;
         have = (size_t)n;
@@ -5539,7 +5552,9 @@ static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t 
 }
 
 static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + n + 1, b->c->fixed_send, "the request")) != 0) return;
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, cdrest__add(cdrest__add(b->len, n), 1), b->c->fixed_send,
+                                       "the request")) != 0)
+        return;
     memcpy(*b->buf + b->len, s, n);
     b->len += n;
     (*b->buf)[b->len] = 0;
@@ -5549,7 +5564,9 @@ static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, 
 
 static void cdrest__sb_pct(cdrest__sb *b, const char *s, int mode) {
     size_t n = strlen(s), need = cdrest_percent_encode(NULL, 0, s, n, mode);
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + need + 1, b->c->fixed_send, "the request")) != 0) return;
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, cdrest__add(cdrest__add(b->len, need), 1), b->c->fixed_send,
+                                       "the request")) != 0)
+        return;
     cdrest_percent_encode(*b->buf + b->len, need + 1, s, n, mode);
     b->len += need;
 }
@@ -5622,7 +5639,9 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
             return 0;
         }
         if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, at + w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, cdrest__add(cdrest__add(at, w.len), 1), c->fixed_send,
+                               "the request body")) != 0)
+            return rc;
     }
 }
 
@@ -5904,7 +5923,8 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
         if (cdrest_json_parse(&p, json_body, body_len, NULL, 0) < 0)
             return cdrest__fail(&c->err, CDREST_E_JSON, "the request body is not valid JSON: %s at byte %lu",
                                 cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, body_len + 1, c->fixed_send, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, cdrest__add(body_len, 1), c->fixed_send, "the request body")) != 0)
+            return rc;
         memcpy(c->body, json_body, body_len + 1);
     }
     return cdrest__cd_call(c, method, json_body != NULL, body_len, out, NULL);
@@ -6427,6 +6447,9 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     if ((rc = cdrest__upload_fields(c, &u, artifact_name, version, repository ? repository : "default")) != 0) return rc;
     u.total = u.text_len + strlen(u.tail);
     for (i = 0; i < nfiles; i++) u.total += cdrest__part_header(&u, i, u.part, sizeof u.part) + sizes[i];
+    if (u.total > (uint64_t)(size_t)-1) /* a 32-bit build: the Content-Length would wrap */
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is larger than a size_t holds",
+                            (unsigned long long)u.total);
     snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u.boundary);
     snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
     h[n].name = "Content-Type";

@@ -4,10 +4,10 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 what=${1:-test}
-test_pkgs="gcc g++ make cmake clang valgrind python3 python3-requests openssl libbearssl-dev nginx-light tinyproxy"
+test_pkgs="gcc g++ make cmake clang valgrind python3 python3-requests openssl libbearssl-dev nginx-light tinyproxy gcc-12-multilib"
 bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
 fuzz_pkgs="clang libclang-rt-14-dev"
-# gcc-12-multilib, not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
+# gcc-12-multilib (also for tests/t_sizes32.sh), not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
 # the /usr/include/asm link, which tools/portability.sh supplies for -m32 itself).
 # libc6-dev-armhf-cross is only recommended by the cross compiler; xz-utils unpacks BearSSL's source.
 port_pkgs="musl-tools gcc-12-multilib gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user xz-utils"
