@@ -58,6 +58,13 @@
      distinct clients run in parallel freely. No threads are started, no signal handler is
      installed (SIGPIPE is avoided per call with MSG_NOSIGNAL / SO_NOSIGPIPE).
 
+   DEADLINES
+     Every wait (connect, TLS, each read and write) is bounded by connect_timeout_ms and
+     timeout_ms, except looking a host name up with getaddrinfo(), which cannot be
+     interrupted: the system resolver's own timeouts bound it (glibc: 5 s x 2 tries per
+     server and family by default). IP literals are never looked up, and config.resolve
+     plugs in a lookup that honours the deadline (see cdrest_socket).
+
    TLS
      BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
      TLS 1.3 is refused with a clear message. Verification is on by default.
@@ -363,11 +370,29 @@ typedef struct cdrest_transport {
     void (*sleep_ms)(void *self, int ms);
 } cdrest_transport;
 
+/* Name resolution for the POSIX transport (config.resolve): write up to max numeric
+   addresses of host ("192.0.2.7", "2001:db8::1", each at most 63 bytes) into addrs within
+   timeout_ms and return how many (> 0), or a negative CDREST_E_* code (CDREST_E_RESOLVE,
+   CDREST_E_TIMEOUT) with err filled (cdrest_error_set). Called only for names, never for
+   IP literals. */
+typedef int (*cdrest_resolve_fn)(void *ctx, const char *host, int timeout_ms, char (*addrs)[64], int max,
+                                 cdrest_error *err);
+
 /* The POSIX-sockets transport (the default): getaddrinfo over every address, non-blocking
-   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE. */
+   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE.
+   Deadlines and name resolution: an IP literal host is never looked up. A name goes to
+   getaddrinfo(), which blocks and which no POSIX interface can interrupt: its time is
+   bounded only by the system resolver's own limits (glibc: resolv.conf "options timeout:T
+   attempts:A", by default 5 s x 2 tries per name server and address family), not by
+   connect_timeout_ms or timeout_ms, which are checked again once it returns (the call then
+   fails with CDREST_E_TIMEOUT instead of connecting late). To bound resolution by the
+   deadline, set config.resolve (e.g. a c-ares or getaddrinfo_a lookup that honours
+   timeout_ms), or connect to an IP literal, or bring your own transport. */
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
+    cdrest_resolve_fn resolve; /* config.resolve: NULL = getaddrinfo() */
+    void *resolve_ctx;
 } cdrest_socket;
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void);
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
@@ -492,7 +517,8 @@ typedef struct cdrest_config {
     /* Credentials over plain http:// go only to loopback unless this is set. */
     int allow_plain_http;
     int connect_timeout_ms;     /* 0 = 10000 */
-    int timeout_ms;             /* a whole request, 0 = 60000 */
+    int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
+                                   getaddrinfo() aside: see resolve below) */
     size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
@@ -505,6 +531,10 @@ typedef struct cdrest_config {
     int no_proxy;               /* never use a proxy, whatever the environment says */
     cdrest_tls_config tls;
     const cdrest_transport *transport; /* NULL = POSIX sockets */
+    /* Name lookup for the POSIX transport within the connect deadline (see cdrest_socket);
+       NULL = getaddrinfo(), which no deadline bounds. */
+    cdrest_resolve_fn resolve;
+    void *resolve_ctx;
     void *transport_self;       /* the transport's own state, passed back as `self` */
     void *alloc_ctx;            /* passed to CDREST_MALLOC/REALLOC/FREE */
     /* Called with one line per request ("GET https://h/rest/v1.0/x -> 200 (3 ms)"),
@@ -2411,44 +2441,83 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
     return soerr;
 }
 
-static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
-                                cdrest_error *err) {
-    cdrest_socket *s = (cdrest_socket *)self;
-    struct addrinfo hints, *list = NULL, *ai;
-    char portstr[8], where[80] = "";
-    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
-    int gai, last_errno = 0, tried = 0, left = 0;
+enum { CDREST__MAX_RESOLVED = 8 };
+
+/* The addresses of host:port into lists[] (several lists when a resolve hook gave several
+   addresses); returns how many lists, or < 0 with err set. An IP literal is parsed, never
+   looked up; a name goes to the hook when there is one (with the time left), else to
+   getaddrinfo() (unbounded: see cdrest_socket). */
+static int cdrest__sock_resolve(cdrest_socket *s, const char *host, const char *port, int timeout_ms,
+                                struct addrinfo **lists, cdrest_error *err) {
+    struct addrinfo hints;
+    char addrs[CDREST__MAX_RESOLVED][64];
+    int gai, n, i, got = 0;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
-    gai = getaddrinfo(host, portstr, &hints, &list);
-    if (gai != 0)
-        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(gai));
-    for (ai = list; ai; ai = ai->ai_next) left++;
-    for (ai = list; ai; ai = ai->ai_next, left--) {
-        /* Each remaining address gets a fair share of the time left, so one address
-           that drops packets cannot eat the whole connect timeout. */
-        int64_t remain = deadline - cdrest__posix_now_ms(NULL);
-        int share = (int)(remain / (left > 0 ? left : 1)), fd, one = 1;
-        if (remain <= 0) { last_errno = ETIMEDOUT; break; }
-        if (ai->ai_next && share < 250 && remain > 250) share = 250;
-        fd = cdrest__sock_open(ai);
-        if (fd < 0) { last_errno = errno; continue; }
-        tried++;
-        cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
-        last_errno = cdrest__sock_connect_one(fd, ai, share);
-        if (last_errno == 0) {
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            s->fd = fd;
-            freeaddrinfo(list);
-            return 0;
-        }
-        close(fd);
+    hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+    if (getaddrinfo(host, port, &hints, &lists[0]) == 0) return 1;
+    if (!s->resolve) {
+        hints.ai_flags = AI_NUMERICSERV;
+        gai = getaddrinfo(host, port, &hints, &lists[0]);
+        if (gai != 0) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(gai));
+        return 1;
     }
-    freeaddrinfo(list);
-    if (last_errno == ETIMEDOUT)
+    if (err) err->msg[0] = 0;
+    n = s->resolve(s->resolve_ctx, host, timeout_ms, addrs, CDREST__MAX_RESOLVED, err);
+    if (n < 0) {
+        if (err && (err->code != n || !err->msg[0]))
+            cdrest__fail(err, n, "resolve %s: %s (the resolve hook)", host, cdrest_strerror(n));
+        return n;
+    }
+    if (n == 0 || n > CDREST__MAX_RESOLVED)
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: the resolve hook gave %d addresses", host, n);
+    for (i = 0; i < n; i++) {
+        addrs[i][63] = 0;
+        if (getaddrinfo(addrs[i], port, &hints, &lists[got]) == 0) got++;
+    }
+    if (got == 0)
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: the resolve hook gave no numeric address", host);
+    return got;
+}
+
+static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
+                                cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    struct addrinfo *lists[CDREST__MAX_RESOLVED], *ai;
+    char portstr[8], where[80] = "";
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    int nlists, k, last_errno = 0, tried = 0, left = 0;
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+    nlists = cdrest__sock_resolve(s, host, portstr, timeout_ms, lists, err);
+    if (nlists < 0) return nlists;
+    for (k = 0; k < nlists; k++)
+        for (ai = lists[k]; ai; ai = ai->ai_next) left++;
+    for (k = 0; k < nlists; k++) {
+        for (ai = lists[k]; ai; ai = ai->ai_next, left--) {
+            /* Each remaining address gets a fair share of the time left, so one address
+               that drops packets cannot eat the whole connect timeout. */
+            int64_t remain = deadline - cdrest__posix_now_ms(NULL);
+            int share = (int)(remain / (left > 0 ? left : 1)), fd, one = 1;
+            if (remain <= 0) { last_errno = ETIMEDOUT; break; }
+            if (left > 1 && share < 250 && remain > 250) share = 250;
+            fd = cdrest__sock_open(ai);
+            if (fd < 0) { last_errno = errno; continue; }
+            tried++;
+            cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+            last_errno = cdrest__sock_connect_one(fd, ai, share);
+            if (last_errno == 0) {
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                s->fd = fd;
+                for (k = 0; k < nlists; k++) freeaddrinfo(lists[k]);
+                return 0;
+            }
+            close(fd);
+        }
+        if (last_errno == ETIMEDOUT && deadline - cdrest__posix_now_ms(NULL) <= 0) break;
+    }
+    for (k = 0; k < nlists; k++) freeaddrinfo(lists[k]);
+    if (last_errno == ETIMEDOUT || (tried == 0 && deadline - cdrest__posix_now_ms(NULL) <= 0))
         return cdrest__fail(err, CDREST_E_TIMEOUT, "connect to %s:%u: timeout after %d ms%s", where[0] ? where : host,
                             (unsigned)port, timeout_ms, tried > 1 ? " (every address tried)" : "");
     return cdrest__fail(err, CDREST_E_CONNECT, "connect to %s:%u: %s%s", where[0] ? where : host, (unsigned)port,
@@ -2538,7 +2607,12 @@ static const cdrest_transport cdrest__posix = {
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
 #endif /* CDREST_NO_SOCKETS */
 
-CDRESTDEF void cdrest_socket_init(cdrest_socket *s) { s->fd = -1; s->wrote = 0; }
+CDRESTDEF void cdrest_socket_init(cdrest_socket *s) {
+    s->fd = -1;
+    s->wrote = 0;
+    s->resolve = NULL;
+    s->resolve_ctx = NULL;
+}
 
 /* --- deadline-aware wrappers used by TLS and HTTP --------------------------- */
 
@@ -5490,6 +5564,8 @@ static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
 #ifndef CDREST_NO_SOCKETS
         c->tp = cdrest_posix_transport();
         c->tp_self = &c->sock;
+        c->sock.resolve = cfg->resolve;
+        c->sock.resolve_ctx = cfg->resolve_ctx;
 #else
         return cdrest__fail(&c->err, CDREST_E_ARG, "no transport configured (built with CDREST_NO_SOCKETS)");
 #endif
