@@ -36,6 +36,11 @@
                                    see cdrest_transport; it must then provide now_ms)
      CDREST_NO_ENV                 never read environment variables (no cdrest_init_from_env)
      CDREST_NO_PROXY               direct connections only (no HTTP proxy support)
+     CDREST_GETADDRINFO_A          glibc only: look host names up with getaddrinfo_a(), so
+                                   that the connect deadline bounds name resolution too.
+                                   glibc runs the lookup on a helper thread of its own
+                                   (hence not the default: see THREADS); link with -lanl
+                                   before glibc 2.34
      CDREST_NO_REDIRECTS           3xx answers are always returned (config.max_redirects unused)
      CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
                                    detail: about a fifth less code (for the smallest targets)
@@ -55,15 +60,17 @@
 
    THREADS
      No global or thread-local state anywhere. A client is used by one thread at a time;
-     distinct clients run in parallel freely. No threads are started, no signal handler is
+     distinct clients run in parallel freely. No threads are started (with
+     CDREST_GETADDRINFO_A, glibc starts its own for lookups), no signal handler is
      installed (SIGPIPE is avoided per call with MSG_NOSIGNAL / SO_NOSIGPIPE).
 
    DEADLINES
      Every wait (connect, TLS, each read and write) is bounded by connect_timeout_ms and
      timeout_ms, except looking a host name up with getaddrinfo(), which cannot be
      interrupted: the system resolver's own timeouts bound it (glibc: 5 s x 2 tries per
-     server and family by default). IP literals are never looked up, and config.resolve
-     plugs in a lookup that honours the deadline (see cdrest_socket).
+     server and family by default). IP literals are never looked up; CDREST_GETADDRINFO_A
+     (glibc) or config.resolve (anywhere) make the deadline bound the lookup too (see
+     cdrest_socket).
 
    TLS
      BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
@@ -72,6 +79,9 @@
 /* The implementation needs POSIX (getaddrinfo, poll, clock_gettime) even under -std=c99.
    This must come before the first system header; if you include system headers before
    this file in the implementation's translation unit, define _POSIX_C_SOURCE yourself. */
+#if defined(CDREST_IMPLEMENTATION) && defined(CDREST_GETADDRINFO_A) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* getaddrinfo_a is a GNU extension */
+#endif
 #if defined(CDREST_IMPLEMENTATION) && defined(__linux__) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -386,8 +396,9 @@ typedef int (*cdrest_resolve_fn)(void *ctx, const char *host, int timeout_ms, ch
    attempts:A", by default 5 s x 2 tries per name server and address family), not by
    connect_timeout_ms or timeout_ms, which are checked again once it returns (the call then
    fails with CDREST_E_TIMEOUT instead of connecting late). To bound resolution by the
-   deadline, set config.resolve (e.g. a c-ares or getaddrinfo_a lookup that honours
-   timeout_ms), or connect to an IP literal, or bring your own transport. */
+   deadline, build with CDREST_GETADDRINFO_A (glibc), or set config.resolve (e.g. a c-ares
+   lookup that honours timeout_ms), or connect to an IP literal, or bring your own
+   transport. */
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
@@ -2374,6 +2385,10 @@ CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, si
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef CDREST_GETADDRINFO_A
+#include <pthread.h>
+#include <signal.h>
+#endif
 
 /* Milliseconds from a monotonic clock. */
 static int64_t cdrest__posix_now_ms(void *self) {
@@ -2443,6 +2458,87 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
 
 enum { CDREST__MAX_RESOLVED = 8 };
 
+#ifdef CDREST_GETADDRINFO_A
+/* One getaddrinfo_a() lookup. Its memory is shared with glibc's helper thread: a lookup
+   abandoned at the deadline may still be running, so the block is freed by whichever of
+   the caller and the completion notice (SIGEV_THREAD) lets go of it last. */
+typedef struct cdrest__gai {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[256], port[8];
+    pthread_mutex_t lock;
+    int refs;
+} cdrest__gai;
+
+static void cdrest__gai_release(cdrest__gai *g) {
+    int last;
+    pthread_mutex_lock(&g->lock);
+    last = --g->refs == 0;
+    pthread_mutex_unlock(&g->lock);
+    if (!last) return;
+    if (g->cb.ar_result) freeaddrinfo(g->cb.ar_result);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+static void cdrest__gai_done(union sigval v) { cdrest__gai_release((cdrest__gai *)v.sival_ptr); }
+
+/* getaddrinfo() that gives up at timeout_ms (CDREST_E_TIMEOUT). */
+static int cdrest__gai_lookup(const char *host, const char *port, int timeout_ms, struct addrinfo **out,
+                              cdrest_error *err) {
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    struct gaicb *list[1];
+    struct sigevent sev;
+    cdrest__gai *g;
+    int rc;
+    if (strlen(host) >= sizeof g->host) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve: host name too long");
+    if (!(g = (cdrest__gai *)calloc(1, sizeof *g)))
+        return cdrest__fail(err, CDREST_E_NOMEM, "resolve %s: out of memory", host);
+    strcpy(g->host, host);
+    strcpy(g->port, port);
+    g->hints.ai_family = AF_UNSPEC;
+    g->hints.ai_socktype = SOCK_STREAM;
+    g->hints.ai_flags = AI_NUMERICSERV;
+    g->cb.ar_name = g->host;
+    g->cb.ar_service = g->port;
+    g->cb.ar_request = &g->hints;
+    pthread_mutex_init(&g->lock, NULL);
+    g->refs = 2; /* the caller and the completion notice */
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_notify_function = cdrest__gai_done;
+    sev.sigev_value.sival_ptr = g;
+    list[0] = &g->cb;
+    if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev)) != 0) {
+        g->refs = 1;
+        cdrest__gai_release(g);
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(rc));
+    }
+    while ((rc = gai_error(&g->cb)) == EAI_INPROGRESS) {
+        int64_t left = deadline - cdrest__posix_now_ms(NULL);
+        struct timespec ts;
+        if (left <= 0) break;
+        ts.tv_sec = (time_t)(left / 1000);
+        ts.tv_nsec = (long)(left % 1000) * 1000000L;
+        gai_suspend((const struct gaicb *const *)list, 1, &ts);
+    }
+    if (rc == EAI_INPROGRESS) {
+        if (gai_cancel(&g->cb) == EAI_CANCELED) cdrest__gai_release(g); /* never ran: no notice comes */
+        cdrest__gai_release(g);
+        return cdrest__fail(err, CDREST_E_TIMEOUT, "resolve %s: no answer within %d ms", host, timeout_ms);
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&g->lock);
+        *out = g->cb.ar_result;
+        g->cb.ar_result = NULL;
+        pthread_mutex_unlock(&g->lock);
+    }
+    cdrest__gai_release(g);
+    if (rc != 0) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(rc));
+    return 0;
+}
+#endif
+
 /* The addresses of host:port into lists[] (several lists when a resolve hook gave several
    addresses); returns how many lists, or < 0 with err set. An IP literal is parsed, never
    looked up; a name goes to the hook when there is one (with the time left), else to
@@ -2458,10 +2554,15 @@ static int cdrest__sock_resolve(cdrest_socket *s, const char *host, const char *
     hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
     if (getaddrinfo(host, port, &hints, &lists[0]) == 0) return 1;
     if (!s->resolve) {
+#ifdef CDREST_GETADDRINFO_A
+        gai = cdrest__gai_lookup(host, port, timeout_ms, &lists[0], err);
+        return gai < 0 ? gai : 1;
+#else
         hints.ai_flags = AI_NUMERICSERV;
         gai = getaddrinfo(host, port, &hints, &lists[0]);
         if (gai != 0) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(gai));
         return 1;
+#endif
     }
     if (err) err->msg[0] = 0;
     n = s->resolve(s->resolve_ctx, host, timeout_ms, addrs, CDREST__MAX_RESOLVED, err);
