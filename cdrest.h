@@ -657,6 +657,8 @@ CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c);
 /* Raw HTTP: send req to the client's server, read the whole response into resp.
    Any status is success here (check resp->status); errors are transport/protocol ones.
    Idle keep-alive connections found dead are reopened and idempotent requests resent once.
+   A connection is never reused after bytes beyond a response's framing (in the socket, or
+   decrypted and waiting inside TLS): they would become the next request's answer.
    req->headers must not hold the headers cdrest writes itself: Host, Content-Length,
    Transfer-Encoding and Connection, nor, while the client holds credentials (password,
    token, session or basic_auth), Authorization, Cookie and sessionId, nor
