@@ -2463,7 +2463,9 @@ enum { CDREST__MAX_RESOLVED = 8 };
 #ifdef CDREST_GETADDRINFO_A
 /* One getaddrinfo_a() lookup. Its memory is shared with glibc's helper thread: a lookup
    abandoned at the deadline may still be running, so the block is freed by whichever of
-   the caller and the completion notice (SIGEV_THREAD) lets go of it last. */
+   the caller and the completion notice (SIGEV_THREAD) lets go of it last. Plain
+   calloc/free, not CDREST_MALLOC: glibc's thread may be the one to free it, and a
+   caller's allocator is only ever called from the client's own thread. */
 typedef struct cdrest__gai {
     struct gaicb cb;
     struct addrinfo hints;
