@@ -371,7 +371,9 @@ typedef struct cdrest_transport {
     /* Close the stream; safe to call when not open. */
     void (*close)(void *self);
     /* Optional (may be NULL): 1 if an idle open stream still looks usable (no EOF or
-       data pending), 0 if the peer closed it. Lets a POST avoid a dead keep-alive. */
+       data pending), 0 if the peer closed it or sent bytes nobody asked for. Lets a POST
+       avoid a dead keep-alive, and keeps a server's stray bytes from being read as the
+       next answer: without it an idle connection is reused on trust. */
     int (*alive)(void *self);
     /* Optional (may be NULL): a monotonic clock in milliseconds for deadlines.
        NULL uses clock_gettime(CLOCK_MONOTONIC). */

@@ -396,6 +396,27 @@ static void test_error_text_is_one_line(void) {
         fprintf(stderr, "  BUG: the server's message reaches cdrest_errmsg with control characters\n");
     CHECK(!has_control_chars(cdrest_last_error(&c)->server_message));
     cdrest_free(&c);
+    /* every message goes through the same sanitiser (cdrest_error_set is the public way in):
+       C0, DEL and C1 blanked, other non-ASCII kept, stray bytes '?', a cut character dropped */
+    {
+        static const struct { const char *in, *out; } rows[] = {
+            {"a\xc2\x9b" "b\xc2\x85" "c", "a b c"},          /* CSI, NEL */
+            {"\xc2\x80x\xc2\x9f", " x "},                     /* the ends of C1 */
+            {"nbsp\xc2\xa0" "e\xc3\xa9" "\xe2\x82\xac", "nbsp\xc2\xa0" "e\xc3\xa9" "\xe2\x82\xac"},
+            {"raw\x9b" "1m", "raw?1m"},                         /* an 8-bit CSI, no UTF-8 */
+            {"tab\tline\nesc\x1b[0m\x7f", "tab line esc [0m "},
+            {"cut \xe2\x82", "cut "},                          /* a character cut at the end */
+            {"bad \xe2\x82x", "bad ??x"},
+            {"\xed\xa0\x80surrogate", "???surrogate"},
+        };
+        size_t k;
+        for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+            cdrest_error e;
+            memset(&e, 0, sizeof e);
+            cdrest_error_set(&e, CDREST_E_IO, "%s", rows[k].in);
+            test_check_str(e.msg, rows[k].out, "sanitised message", (int)k, "row");
+        }
+    }
     /* C1 controls too, escaped or raw, in every field; a long message cut mid-character */
     if (client_init(&c, "http", main_port, "/scenario/cd-error-c1", 5000)) return;
     CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), CDREST_E_SERVER);
