@@ -5865,11 +5865,16 @@ static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst,
     dst[0] = 0;
     if (i < 0) return;
     if (cdrest_json_string(js, c->toks, i, dst, cap, &len) == CDREST_E_TOOLARGE && cap > 4) {
+        /* too long: the start of its text (unescaped, so escaped controls are blanked
+           too), cut at a character boundary (printable drops a cut one), then "..." */
         const cdrest_json_tok *t = &c->toks[i];
-        size_t n = (size_t)(t->end - t->start);
-        if (n > cap - 4) n = cap - 4;
-        memcpy(dst, js + t->start, n);
-        memcpy(dst + n, "...", 4);
+        size_t n = cap - 4;
+        if (t->type == CDREST_JSON_STRING) cdrest__json_unescape(js + t->start, (size_t)(t->end - t->start), dst, n);
+        else memcpy(dst, js + t->start, n);
+        dst[n] = 0;
+        cdrest__printable(dst);
+        memcpy(dst + strlen(dst), "...", 4);
+        return;
     }
     cdrest__printable(dst);
 }
