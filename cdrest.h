@@ -311,6 +311,9 @@ typedef struct cdrest_error {
     int code;              /* the CDREST_E_* returned, or 0 */
     int http_status;       /* the response's status, or 0 when none came */
     int tls_error;         /* BearSSL's error number, or 0 */
+    /* The server's own words, unescaped, cut with "..." when long. These and msg are
+       printable UTF-8 on one line: control characters, C0 and C1 (U+0080..U+009F), are
+       blanked, bytes that are not UTF-8 shown as '?'. */
     char server_code[64];  /* the CD error code, e.g. "NoSuchProperty", or "" */
     char server_message[CDREST_ERRMSG_SIZE];
     char server_details[CDREST_ERRMSG_SIZE];
