@@ -4822,23 +4822,23 @@ static int cdrest__http_is_idempotent(const char *m) {
            !strcmp(m, "OPTIONS");
 }
 
-/* Headers the library writes itself: a caller's copy would make a second Host or
-   Content-Length, or a Transfer-Encoding beside our Content-Length (request smuggling). */
-static int cdrest__http_framing_header(const char *n) {
-    size_t len = strlen(n);
-    return cdrest__ieq(n, len, "host") || cdrest__ieq(n, len, "content-length") ||
-           cdrest__ieq(n, len, "transfer-encoding") || cdrest__ieq(n, len, "connection");
-}
+/* Headers the library writes itself, lower-case: the framing ones (a caller's copy would
+   make a second Host or Content-Length, or a Transfer-Encoding beside our Content-Length:
+   request smuggling), then the auth ones it sends for the credentials it holds (a
+   caller's own would go beside them), then the proxy's. */
+static const char *const cdrest__owned_headers[] = {"host", "content-length", "transfer-encoding", "connection",
+                                                     "authorization", "cookie", "sessionid", "proxy-authorization"};
 
-/* The authentication headers the library sends for the credentials it holds: a caller's
-   own would go beside them (two identities in one request). */
-static int cdrest__http_auth_header(const cdrest_client *c, const char *n) {
-    size_t len = strlen(n);
-    int creds = c->password[0] || c->token[0] || c->session_id[0] || c->cfg.basic_auth;
-    if (creds && (cdrest__ieq(n, len, "authorization") || cdrest__ieq(n, len, "cookie") ||
-                  cdrest__ieq(n, len, "sessionid")))
-        return 1;
-    return c->proxy_auth[0] && cdrest__ieq(n, len, "proxy-authorization");
+/* 1 if header n is the library's to write on this client: always for framing, while it
+   holds credentials (from_caller only: the CD layer passes its own) for auth. */
+static int cdrest__http_owned_header(const cdrest_client *c, const char *n, int from_caller) {
+    size_t len = strlen(n), i;
+    for (i = 0; i < sizeof cdrest__owned_headers / sizeof cdrest__owned_headers[0]; i++)
+        if (cdrest__ieq(n, len, cdrest__owned_headers[i]))
+            return i < 4 || (from_caller && (i == 7 ? c->proxy_auth[0] != 0
+                                                    : c->password[0] || c->token[0] || c->session_id[0] ||
+                                                          c->cfg.basic_auth));
+    return 0;
 }
 
 /* Refuse, before anything is sent, a request that could split or smuggle. from_caller:
@@ -4863,12 +4863,10 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r,
                 return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad header name");
         if (cdrest__has_crlf_nul(v, strlen(v)))
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: CR or LF in the value of header %s", n);
-        if (cdrest__http_framing_header(n))
+        if (cdrest__http_owned_header(c, n, from_caller))
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %.64s is written by cdrest itself "
-                                "(Host, Content-Length, Transfer-Encoding and Connection are)", n);
-        if (from_caller && cdrest__http_auth_header(c, n))
-            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %.64s is written by cdrest itself "
-                                "for the credentials this client holds", n);
+                                "(Host, Content-Length, Transfer-Encoding, Connection, and the auth headers of the "
+                                "credentials it holds)", n);
     }
     return 0;
 }
@@ -5631,10 +5629,8 @@ static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
 /* Wipe every credential the client struct holds (a client that is freed, or whose init
    failed, goes back to the caller) and drop the pointers to the caller's ones. */
 static void cdrest__forget_secrets(cdrest_client *c) {
-    cdrest__wipe(c->user, sizeof c->user);
-    cdrest__wipe(c->password, sizeof c->password);
-    cdrest__wipe(c->token, sizeof c->token);
-    cdrest__wipe(c->session_id, sizeof c->session_id);
+    /* user, password, token and session_id are adjacent char arrays: one span */
+    cdrest__wipe(c->user, (size_t)(c->session_id + sizeof c->session_id - c->user));
     cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
     c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = c->cfg.proxy = NULL;
 }
