@@ -3468,9 +3468,10 @@ static int cdrest__tls_ld_seen(cdrest__tls_loader *ld, const br_x509_pkey *pk) {
 static int cdrest__tls_ld_room(cdrest__tls_loader *ld, size_t n) {
     size_t cap = ld->arena_cap ? ld->arena_cap : 1024;
     unsigned char *p;
-    if (ld->arena_len + n <= ld->arena_cap) return 1;
-    if (ld->t->external) return 0;
-    while (cap < ld->arena_len + n) cap *= 2;
+    size_t want = cdrest__add(ld->arena_len, n);
+    if (want <= ld->arena_cap) return 1;
+    if (ld->t->external || want > (size_t)-1 / 2) return 0; /* (doubling must not wrap) */
+    while (cap < want) cap *= 2;
     p = (unsigned char *)CDREST_REALLOC(ld->c->cfg.alloc_ctx, ld->arena, cap);
     if (!p) return 0;
     ld->arena = p;
