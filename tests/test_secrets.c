@@ -30,6 +30,7 @@ static void *heap_malloc(heap *h, size_t n) {
     b->next = h->blocks;
     b->n = n;
     b->freed = 0;
+    memset(&b->data, 0xA5, n); /* defined bytes: the scan reads all of every block */
     h->blocks = b;
     h->live++;
     h->allocs++;
