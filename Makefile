@@ -63,7 +63,8 @@ test: deps
 	@tests/run.sh
 
 # The main job, end to end: the quickstart and the CLI against the emulator over HTTPS.
-demo: deps
+demo:
+	@tools/deps.sh demo
 	@$(MAKE) --no-print-directory $(B)/cdrest $(B)/quickstart
 	@sh tools/demo.sh
 
