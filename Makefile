@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cdrest - build, test, demo. `make test` and `make demo` check (or, as root, install)
 # their prerequisites through tools/deps.sh first.
 CC      ?= cc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cdrest.h - a CloudBees CD/RO REST API v1.0 client in one C header.   MIT licence, see the end.
 
    Do this:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_json - runs JSON tokenizer benchmark programs A and B alternately (A B A B ...)
    and prints per-program medians with min-max and the median of the pairwise ratios.
 

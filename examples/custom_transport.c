@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* custom_transport.c - cdrest over a transport of your own instead of BSD sockets.
 
    Here the client reaches the server the way a small device with a cellular or Wi-Fi

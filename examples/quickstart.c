@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quickstart.c - the everyday CloudBees CD flow with cdrest, in plain C:
    log in, set and read a property, create an artifact, run a procedure and wait
    for it, log out. Every call returns 0 or a CDREST_E_* code; cdrest_errmsg()

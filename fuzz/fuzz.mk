@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer targets (included by the Makefile). `make fuzz [FUZZ_SECONDS=60]` builds every
 # target named in FUZZERS and runs each for FUZZ_SECONDS on its corpus directory
 # build/fuzz/corpus/NAME, first seeded from FUZZ_SEEDS_NAME (files or directories; read

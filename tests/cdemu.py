@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cdemu - a CloudBees CD/RO REST API v1.0 emulator for cdrest's tests and demos.
 
 Python 3 standard library only; shares no code with the C client. It implements

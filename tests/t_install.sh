@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make install` (DESTDIR, PREFIX) and the CMake target: the installed header, tool and
 # pkg-config file work for a program built against them, and a CMake project gets
 # cdrest::cdrest through FetchContent (add_subdirectory underneath). Ends "N passed, N failed".

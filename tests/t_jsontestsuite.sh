@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # JSONTestSuite's parsing corpus through build/jsoncheck and through ASan+UBSan builds of
 # it with each string scanner (16-byte SSE2, 8-byte word, byte loop: CDREST_JSON_SCAN=2/1/0):
 #   y_* must be accepted, n_* rejected; i_* may go either way but are printed, and all

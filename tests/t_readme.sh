@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every command the README shows is run here, as a newcomer would type it:
 #   - each "$ ..." line of its ```console blocks, in order, in one shell, with $SERVER and
 #     $CA pointing at the bundled emulator over HTTPS (`make test` itself is skipped: it is

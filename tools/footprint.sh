@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/footprint.sh - cdrest's footprint, measured: prints a Markdown report and, when
 # README.md holds the markers <!-- footprint:begin --> and <!-- footprint:end -->,
 # rewrites the block between them (`make footprint`).

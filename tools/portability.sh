@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/portability.sh - the build matrix (`make portability`; CI runs it).
 #   sh tools/portability.sh [ROW...]      every row, or the rows named
 #   sh tools/portability.sh fetch         only get BearSSL for i386, armhf and musl
