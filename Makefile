@@ -69,14 +69,30 @@ demo:
 	@$(MAKE) --no-print-directory $(B)/cdrest $(B)/quickstart
 	@sh tools/demo.sh
 
-# Install the header, the tool and a pkg-config file: make install [PREFIX=/usr/local] [DESTDIR=...]
-PREFIX ?= /usr/local
-install: $(B)/cdrest
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 cdrest.h $(DESTDIR)$(PREFIX)/include/cdrest.h
-	install -m 755 $(B)/cdrest $(DESTDIR)$(PREFIX)/bin/cdrest
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|'"$$(sed -n 's/^#define CDREST_VERSION "\(.*\)"/\1/p' cdrest.h)"'|' \
-	    tools/cdrest.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cdrest.pc
+# Install what `cmake --install` installs (tests/t_install.sh compares the two): the header,
+# the tool, cdrest.pc, the CMake package (find_package(cdrest CONFIG)) and the man page.
+#   make install [PREFIX=/usr/local] [DESTDIR=...]
+# The tool is built here without -Werror: a newer compiler's new warning must not stop an
+# install (the development builds above keep -Werror).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+VERSION := $(shell sed -n 's/^\#define CDREST_VERSION "\(.*\)"/\1/p' cdrest.h)
+$(B)/install/cdrest: examples/cdrest.c cdrest.h
+	@mkdir -p $(B)/install
+	$(CC) -std=c99 -Wall -Wextra $(CFLAGS) -I. -o $@ $< $(TLSLIB)
+install: $(B)/install/cdrest
+	install -d $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/cdrest
+	install -m 644 cdrest.h $(DESTDIR)$(INCDIR)/cdrest.h
+	install -m 755 $(B)/install/cdrest $(DESTDIR)$(BINDIR)/cdrest
+	install -m 644 docs/cdrest.1 $(DESTDIR)$(MANDIR)/man1/cdrest.1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tools/cdrest.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cdrest.pc
+	install -m 644 tools/cdrestConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|' tools/cdrestConfigVersion.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfigVersion.cmake
 
 clean:
 	rm -rf $(B)
