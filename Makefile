@@ -16,7 +16,7 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 # builds); they may add to EXTRA_TEST_BUILD.
 -include $(sort $(wildcard */*.mk))
 
-.PHONY: all deps test test-build header-check demo clean fuzz bench bench-json tsan portability install
+.PHONY: all deps test test-build header-check demo emulator clean fuzz bench bench-json tsan portability install
 
 all: $(B)/jsoncheck $(B)/cdrest $(B)/quickstart
 
@@ -68,6 +68,12 @@ demo:
 	@tools/deps.sh demo
 	@$(MAKE) --no-print-directory $(B)/cdrest $(B)/quickstart
 	@sh tools/demo.sh
+
+# The emulator over HTTPS with a throwaway CA, in the foreground: prints the export lines to
+# paste into another shell; Ctrl-C stops it.
+emulator:
+	@tools/deps.sh demo
+	@sh tools/emulator.sh
 
 # Install what `cmake --install` installs (tests/t_install.sh compares the two): the header,
 # the tool, cdrest.pc, the CMake package (find_package(cdrest CONFIG)) and the man page.

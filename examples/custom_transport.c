@@ -52,6 +52,12 @@
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/types.h>

@@ -10,6 +10,10 @@
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static int fail(cdrest_client *c, const char *what) {
     fprintf(stderr, "quickstart: %s failed: %s\n", what, cdrest_errmsg(c));
     cdrest_free(c);

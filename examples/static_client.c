@@ -27,6 +27,10 @@
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #ifndef CDREST_NO_TLS
 #if defined(TRUST_ANCHORS_H)
 #include TRUST_ANCHORS_H /* TAs[] and TAs_NUM, from tools/mkanchors or `brssl ta` */
