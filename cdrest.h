@@ -213,6 +213,7 @@ enum {
     CDREST_JSON_ERR_TOOBIG       /* input longer than INT_MAX bytes */
 };
 
+/* Reset p for a new document (max_depth = CDREST_JSON_MAX_DEPTH). Needs no freeing. */
 CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
 /* Tokenize js[0..len) (no NUL needed; len <= INT_MAX). Returns the number of tokens
    (> 0), or CDREST_E_JSON (p->error says why, p->error_pos is the offending byte's
@@ -222,6 +223,7 @@ CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
    the object and its value a child of the key. */
 CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
                                 cdrest_json_tok *toks, int ntoks);
+/* Words for a CDREST_JSON_ERR_* (parser.error): a static string, never NULL. */
 CDRESTDEF const char *cdrest_json_errstr(int json_error);
 
 /* Index of the token after the subtree rooted at i (a key's subtree holds its value);
@@ -230,6 +232,7 @@ CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i);
 /* Iterate children: first child of container i (for an object, the first key), or -1;
    then the next sibling of child c, or -1. For objects, the value of key k is k + 1. */
 CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i);
+/* The sibling after child c in its container, or -1 at the end (see cdrest_json_first). */
 CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c);
 /* Find by path from token `from`: "property.value", "project[2].projectName", "[0]",
    "a[1][0].b". A key segment runs to the next '.' or '[' and matches exactly
@@ -251,6 +254,7 @@ CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i
    is no number (for int64: no integer; "1.0" and "1e3" are refused). Doubles are
    correctly rounded and locale-independent; an underflow gives 0 or a subnormal. */
 CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out);
+/* The same for a double: 0, CDREST_E_JSON or CDREST_E_TOOLARGE (see above). */
 CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out);
 
 /* Writer: builds JSON into buf. Errors are sticky (w->error): CDREST_E_TOOLARGE when buf
@@ -270,16 +274,27 @@ typedef struct cdrest_json_writer {
     unsigned char stack[(CDREST_JSON_MAX_DEPTH + 7) / 8];
 } cdrest_json_writer;
 
+/* Start writing into buf[0..cap), the caller's (buf NULL with cap 0 only counts). */
 CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap);
+/* Open an object where a value may go (the root, an element, after a key). */
 CDRESTDEF void cdrest_jw_object_begin(cdrest_json_writer *w);
+/* Close the innermost object (CDREST_E_ARG if it is none, or a key awaits its value). */
 CDRESTDEF void cdrest_jw_object_end(cdrest_json_writer *w);
+/* Open an array where a value may go. */
 CDRESTDEF void cdrest_jw_array_begin(cdrest_json_writer *w);
+/* Close the innermost array (CDREST_E_ARG if it is none). */
 CDRESTDEF void cdrest_jw_array_end(cdrest_json_writer *w);
+/* A member's key inside an object (escaped like a string); its value comes next. */
 CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key);
+/* A string value from NUL-terminated UTF-8 (s NULL: CDREST_E_ARG). */
 CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s);
+/* A string value from s[0..n) (a NUL inside is escaped, not an end). */
 CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n);
+/* An integer value. */
 CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v);
+/* true (v != 0) or false. */
 CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v);
+/* null. */
 CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w);
 /* A JSON value given as text (e.g. a caller's --data): validated with the tokenizer
    (CDREST_E_ARG if invalid), then inserted as is. */
@@ -329,6 +344,7 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
    SEGMENT keeps RFC 3986 unreserved characters and sub-delims safe in a path segment
    (never '/', '?', '#', '%'); QUERY keeps only unreserved. Space is always %20. */
 enum { CDREST_PCT_SEGMENT = 0, CDREST_PCT_QUERY = 1, CDREST_PCT_PATH = 2 /* keeps '/' */ };
+/* (mode: one of the above; dst is the caller's.) */
 CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n,
                                        int mode);
 /* Base64 (RFC 4648, padded). Returns the length needed without the NUL. */
@@ -371,7 +387,9 @@ typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
 } cdrest_socket;
+/* The default transport's vtable (static, never freed); its self is a cdrest_socket. */
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void);
+/* Make s a closed socket (fd -1), ready for cdrest_posix_transport()'s calls. */
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
 
 /* ===========================================================================
@@ -616,6 +634,8 @@ typedef struct cdrest_client {
 
 /* The readable line for the last error ("" when none). */
 CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c);
+/* The last failure in detail (status, server code, BearSSL error): inside c, valid
+   until its next call; NULL for c NULL. */
 CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c);
 
 /* Raw HTTP: send req to the client's server, read the whole response into resp.
@@ -667,7 +687,10 @@ CDRESTDEF void cdrest_free(cdrest_client *c);
    credentials held logs in again once and retries. logout is best effort and always
    forgets the session. */
 CDRESTDEF int cdrest_login(cdrest_client *c);
+/* DELETE the session: 0 also when the server has no logout (401/404/501); the session
+   is forgotten whatever the answer. */
 CDRESTDEF int cdrest_logout(cdrest_client *c);
+/* The current session id, inside c (valid until its next call); "" when none. */
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
 
 /* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
@@ -683,11 +706,14 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
    property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len);
+/* Set the property at path to value (any length, UTF-8), creating it if needed. out
+   (may be NULL) gets the answer, borrowed until the next call. */
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out);
 /* ctx may also carry "description". */
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out);
+/* Delete the property or sheet at path: 0, or CDREST_E_SERVER (NoSuchProperty, ...). */
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx);
 /* List a property sheet: path names a sheet, an object ("/projects/P", "/jobs/ID"), or is
    NULL/"" for the sheet of the context object (projectName or jobId in ctx). Walk it with
@@ -705,18 +731,27 @@ CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_ent
    extra (may be NULL) adds parameters such as description or repositoryName. */
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out);
+/* One artifact ("groupId:artifactKey"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+/* Artifacts matching query (may be NULL: all); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out);
+/* Delete an artifact ("groupId:artifactKey"). */
 CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name);
+/* A new version of artifact_name ("g:k"); out (may be NULL) borrowed until the next call. */
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out);
+/* One version ("groupId:artifactKey:version"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out);
+/* The versions of artifact_name ("g:k"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+/* Delete one version ("groupId:artifactKey:version"). */
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
 /* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
    streamed from the files). repository NULL = "default". progress (may be NULL) is called
    as bytes go out. Needs a session (logs in when only credentials are held). */
 typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
+/* 0 when the upload was accepted, CDREST_E_SERVER with the server's words if not. The
+   files are read while they are sent: keep them unchanged until it returns. */
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx);
@@ -730,7 +765,9 @@ typedef struct cdrest_job_status {
 /* actual (may be NULL): the procedure's actual parameters. job_id gets the new job's id. */
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
                                    const cdrest_param *actual, char *job_id, size_t job_id_cap);
+/* getJobStatus into st, the caller's (whole strings, or CDREST_E_TOOLARGE). */
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st);
+/* The whole job ("job": parameters, steps, properties); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
 /* Poll until the job completes (0; see st->outcome) or max_wait_ms, the longest wait
    counted from this call, passes (CDREST_E_DEADLINE, st holding the last status; a network
@@ -738,11 +775,14 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
    least 100). progress (may be NULL) sees every status; to stop early, use
    cdrest_wait_for_job_ex. st is the caller's, filled by every poll. */
 typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
+/* 0 once the job completed (its outcome in st), else an error as above. */
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
+/* The string at path into buf (the caller's): 0 or an error; a short buf is
+   CDREST_E_TOOLARGE without the length needed (cdrest_doc_copy reports it). */
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
 
 /* ===========================================================================
@@ -829,6 +869,7 @@ CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *a
 /* cdrest_wait_for_job whose progress can stop the wait: a non-zero return ends it with
    CDREST_E_CANCELED (st holds the status just seen; the job itself runs on). */
 typedef int (*cdrest_job_wait_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
+/* As cdrest_wait_for_job, or CDREST_E_CANCELED once progress returned non-zero. */
 CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
                                      cdrest_job_wait_fn progress, void *progress_ctx, cdrest_job_status *st);
 
