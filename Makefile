@@ -56,6 +56,7 @@ header-check: | $(B)/hdr
 	gcc   -std=c11 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/gcc11.o
 	clang -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99.o
 	clang -std=c99 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/clang99n.o
+	gcc   -std=c99 $(WARN) -O2 -I. -DCDREST_NO_EXTRAS -DCDREST_NO_MALLOC -DCDREST_TERSE_ERRORS -c $(B)/hdr/one.c -o $(B)/hdr/gcc99x.o
 	g++   -std=c++11 -Wall -Wextra -Werror -O2 -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/gxx11.o
 	clang++ -std=c++17 -Wall -Wextra -Werror -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/clangxx17.o
 

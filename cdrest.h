@@ -38,6 +38,10 @@
      CDREST_NO_ENV                 never read environment variables (no cdrest_init_from_env)
      CDREST_NO_PROXY               direct connections only (no HTTP proxy support)
      CDREST_NO_REDIRECTS           3xx answers are always returned (config.max_redirects unused)
+     CDREST_NO_EXTRAS              leave out the extras (for the smallest targets): copies that
+                                   outlive the next call (cdrest_doc_copy, _dup, cdrest_doc_detach),
+                                   cdrest_doc_int64/_bool and the _ex calls (run options, transfer
+                                   options, cancelling waits); the borrowed-result API stays
      CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
                                    detail: about a fifth less code (for the smallest targets)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
@@ -785,8 +789,10 @@ CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
    CDREST_E_TOOLARGE without the length needed (cdrest_doc_copy reports it). */
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
 
+#ifndef CDREST_NO_EXTRAS
 /* ===========================================================================
-   API: results that outlive the next call, long transfers, jobs with options.
+   API: results that outlive the next call, long transfers, jobs with options
+   (left out by CDREST_NO_EXTRAS).
    A cdrest_doc and the value from cdrest_get_property_value are borrowed from the client:
    its next call reuses that memory. To keep a result, copy it out (the _copy forms, into
    your buffer), allocate a copy (the _dup forms, freed with cdrest_dup_free), or detach a
@@ -895,6 +901,7 @@ typedef struct cdrest_run_options {
 CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, const char *procedure,
                                       const cdrest_param *actual, const cdrest_run_options *opt, char *job_id,
                                       size_t job_id_cap);
+#endif /* CDREST_NO_EXTRAS */
 
 #ifdef __cplusplus
 }
@@ -2661,8 +2668,16 @@ static int64_t cdrest__now_ms(cdrest_client *c) {
 
 /* Pause between polls. A transport without sleep_ms in a build without POSIX waits on
    its clock (busy, but it never hammers the server). */
+#ifndef CDREST_NO_EXTRAS
+#define cdrest__is_canceled(c) ((c)->canceled) /* a progress callback stopped the operation */
+#define cdrest__idle_expired(c) ((c)->idle_expired)
+#else
+#define cdrest__is_canceled(c) 0
+#define cdrest__idle_expired(c) 0
+#endif
+
 static void cdrest__sleep_ms(cdrest_client *c, int ms) {
-    if (ms <= 0 || c->canceled) return;
+    if (ms <= 0 || cdrest__is_canceled(c)) return;
     if (c->tp->sleep_ms) {
         c->tp->sleep_ms(c->tp_self, ms);
     } else {
@@ -2683,6 +2698,7 @@ static int cdrest__ms_left(cdrest_client *c, int64_t deadline) {
     return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+#ifndef CDREST_NO_EXTRAS
 /* After a progress callback canceled the operation, no more I/O until it returns. */
 static int cdrest__canceled(cdrest_client *c) {
     return cdrest__fail(&c->err, CDREST_E_CANCELED, "canceled by the progress callback");
@@ -2704,10 +2720,15 @@ static long cdrest__io_result(cdrest_client *c, long rc, int idle, const char *w
                             c->idle_timeout_ms);
     return rc;
 }
+#else /* no transfer options: the deadline alone */
+#define cdrest__canceled(c) CDREST_E_CANCELED
+#define cdrest__io_wait(c, deadline, idle) (*(idle) = 0, cdrest__ms_left((c), (deadline)))
+#define cdrest__io_result(c, rc, idle, what) ((void)(idle), (rc))
+#endif
 
 static int cdrest__tp_connect(cdrest_client *c, const char *host, unsigned short port, int64_t deadline) {
     int left = cdrest__ms_left(c, deadline), limit = c->cfg.connect_timeout_ms;
-    if (c->canceled) return cdrest__canceled(c);
+    if (cdrest__is_canceled(c)) return cdrest__canceled(c);
     if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout before connecting to %s", host);
     return c->tp->connect(c->tp_self, host, port, left < limit ? left : limit, &c->err);
 }
@@ -2715,7 +2736,7 @@ static int cdrest__tp_connect(cdrest_client *c, const char *host, unsigned short
 /* > 0 bytes, 0 the peer closed, < 0 an error (CDREST_E_TIMEOUT when deadline passed). */
 static long cdrest__tp_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
     int idle, left = cdrest__io_wait(c, deadline, &idle);
-    if (c->canceled) return cdrest__canceled(c);
+    if (cdrest__is_canceled(c)) return cdrest__canceled(c);
     if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout reading");
     return cdrest__io_result(c, c->tp->read(c->tp_self, buf, len, left, &c->err), idle, "received");
 }
@@ -2725,7 +2746,7 @@ static int cdrest__tp_write_all(cdrest_client *c, const void *buf, size_t len, i
     while (len > 0) {
         int idle, left = cdrest__io_wait(c, deadline, &idle);
         long n;
-        if (c->canceled) return cdrest__canceled(c);
+        if (cdrest__is_canceled(c)) return cdrest__canceled(c);
         if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout writing");
         n = c->tp->write(c->tp_self, p, len, left, &c->err);
         if (n < 0) return (int)cdrest__io_result(c, n, idle, "sent");
@@ -4958,6 +4979,7 @@ static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
 }
 
 /* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
+#ifndef CDREST_NO_EXTRAS
 
 /* A streamed body's bytes, counted for the caller's progress callback. */
 typedef struct cdrest__xfer {
@@ -5046,6 +5068,7 @@ CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const 
     rc = cdrest_http(c, &r, resp);
     return cdrest__xfer_end(c, saved, rc);
 }
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- reading the response ------------------------------------------------------------ */
 
@@ -5110,7 +5133,7 @@ static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
 }
 
 static int cdrest__http_timeout_msg(cdrest_client *c, int rc, const char *phase) {
-    if (rc == CDREST_E_TIMEOUT && c->idle_expired)
+    if (rc == CDREST_E_TIMEOUT && cdrest__idle_expired(c))
         return cdrest__fail(&c->err, rc, "no data for %d ms %s (the idle timeout)", c->idle_timeout_ms, phase);
     if (rc == CDREST_E_TIMEOUT)
         return cdrest__fail(&c->err, rc, "timeout after %d ms %s", c->cfg.timeout_ms, phase);
@@ -6270,6 +6293,7 @@ CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf
 }
 
 /* --- results the caller keeps: copies, allocated copies, detached docs ------------------- */
+#ifndef CDREST_NO_EXTRAS
 
 CDRESTDEF int cdrest_doc_copy(const cdrest_doc *d, const char *path, char *buf, size_t cap, size_t *len) {
     size_t n = 0;
@@ -6290,18 +6314,18 @@ CDRESTDEF int cdrest_doc_int64(const cdrest_doc *d, const char *path, int64_t *o
 }
 
 CDRESTDEF int cdrest_doc_bool(const cdrest_doc *d, const char *path, int *out) {
-    int i = cdrest_doc_find(d, path), type;
+    /* JSON true/false and the strings "1"/"true", "0"/"false" (a string's span has no quotes) */
+    static const char *const words[4] = {"0", "false", "1", "true"};
+    int i = cdrest_doc_find(d, path), w;
     if (i < 0 || !out) return CDREST_E_ARG;
-    type = d->toks[i].type;
-    if (type == CDREST_JSON_TRUE || (type == CDREST_JSON_STRING && (cdrest_json_eq(d->json, d->toks, i, "1") ||
-                                                                    cdrest_json_eq(d->json, d->toks, i, "true"))))
-        *out = 1;
-    else if (type == CDREST_JSON_FALSE || (type == CDREST_JSON_STRING && (cdrest_json_eq(d->json, d->toks, i, "0") ||
-                                                                          cdrest_json_eq(d->json, d->toks, i, "false"))))
-        *out = 0;
-    else
-        return CDREST_E_JSON;
-    return 0;
+    if (d->toks[i].type == CDREST_JSON_STRING || d->toks[i].type == CDREST_JSON_TRUE || d->toks[i].type == CDREST_JSON_FALSE)
+        for (w = 0; w < 4; w++)
+            if ((size_t)(d->toks[i].end - d->toks[i].start) == strlen(words[w]) &&
+                !memcmp(d->json + d->toks[i].start, words[w], strlen(words[w]))) {
+                *out = w >> 1;
+                return 0;
+            }
+    return CDREST_E_JSON;
 }
 
 CDRESTDEF int cdrest_doc_detach(const cdrest_doc *src, void *buf, size_t cap, cdrest_doc *out, size_t *need) {
@@ -6395,7 +6419,8 @@ CDRESTDEF void cdrest_dup_free(void *alloc_ctx, void *p) {
     if (p) CDREST_FREE(alloc_ctx, p);
     (void)alloc_ctx;
 }
-#endif
+#endif /* CDREST_NO_MALLOC */
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- artifacts and versions ------------------------------------------------------------ */
 
@@ -6732,6 +6757,7 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
 }
 #endif
 
+#ifndef CDREST_NO_EXTRAS
 CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *artifact_name, const char *version,
                                                  const char *repository, const char *const *files, int nfiles,
                                                  const cdrest_transfer *t) {
@@ -6747,6 +6773,7 @@ CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *a
                                          t && t->progress ? cdrest__xfer_upload_progress : NULL, &x);
     return cdrest__xfer_end(c, saved, rc);
 }
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- jobs ---------------------------------------------------------------------------- */
 
@@ -6790,6 +6817,7 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     return 0;
 }
 
+#ifndef CDREST_NO_EXTRAS
 /* runProcedure's body: the names, the options, then the actual parameters and credentials. */
 static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const cdrest_param *actual,
                             const cdrest_run_options *o, size_t *len) {
@@ -6873,6 +6901,7 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
     return 0;
 }
+#endif /* CDREST_NO_EXTRAS */
 
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st) {
     cdrest__sb b;
@@ -6922,6 +6951,7 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
     }
 }
 
+#ifndef CDREST_NO_EXTRAS
 /* The caller's cancelling callback behind cdrest_wait_for_job's progress. */
 typedef struct cdrest__wait_cancel {
     cdrest_client *c;
@@ -6947,6 +6977,7 @@ CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int i
     rc = cdrest_wait_for_job(c, job_id, interval_ms, max_wait_ms, cdrest__wait_progress, &w, st);
     return cdrest__xfer_end(c, saved, rc);
 }
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- from the environment of a job step ------------------------------------------------ */
 

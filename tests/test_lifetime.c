@@ -256,7 +256,7 @@ static void test_run_options(cdrest_client *c) {
                          "\"pw-never-in-trace\"},{\"credentialName\":\"dbCred\"");
     CHECK(strstr(trace_log, "runProcedure") != NULL);
     CHECK(strstr(trace_log, "pw-never-in-trace") == NULL && strstr(cdrest_errmsg(c), "pw-never") == NULL);
-    /* No options: the same body as cdrest_run_procedure. */
+    /* No options, no actual parameters: the names alone. */
     CHECK_INT(cdrest_run_procedure_ex(c, "Default", "runme", NULL, NULL, job_id, sizeof job_id), 0);
     CHECK_INT(last_body(c, "/rest/v1.0/jobs?request=runProcedure", body, sizeof body), 0);
     CHECK_STR(body, "{\"projectName\":\"Default\",\"procedureName\":\"runme\"}");
