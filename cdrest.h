@@ -728,7 +728,9 @@ typedef struct cdrest_sheet_entry {
     int value;       /* token of value, or -1 when empty */
     int sheet_id;    /* token of propertySheetId when the entry is a nested sheet, else -1 */
 } cdrest_sheet_entry;
-/* *iter starts at 0; returns 1 with *e filled, 0 at the end. */
+/* *iter starts at 0; returns 1 with *e filled, 0 at the end. e holds token indexes into d.
+   A nested sheet fetched with the same client reuses d's memory: detach d first
+   (cdrest_doc_detach) to go on walking it afterwards. */
 CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e);
 
 /* Artifacts ("groupId:artifactKey") and versions ("groupId:artifactKey:version").
