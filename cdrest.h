@@ -847,8 +847,8 @@ CDRESTDEF void cdrest_dup_free(void *alloc_ctx, void *p);
 #endif
 
 /* Long transfers. A progress callback sees the bytes as they move: sent of send_total
-   (request body bytes), received of recv_total (response body bytes handed to on_body;
-   recv_total 0 when unknown). Returning non-zero cancels: the call ends with
+   (request body bytes) and received (response body bytes handed to on_body; recv_total
+   is 0: unknown while streaming). Returning non-zero cancels: the call ends with
    CDREST_E_CANCELED, the connection is closed (the next call opens a new one) and the
    client stays usable. */
 typedef int (*cdrest_transfer_fn)(void *ctx, uint64_t sent, uint64_t send_total, uint64_t received,
