@@ -43,23 +43,30 @@ need() {
     g++) echo "a C++ compiler (g++)" ;;
     nginx-light) echo "nginx" ;;
     pkgconf) echo "pkg-config" ;;
+    gcc-12-multilib) echo "32-bit C builds ($cc_cmd -m32)" ;;
     *) echo "$1" ;;
   esac
+}
+# compiles SOURCE FLAGS...: the C compiler builds and links SOURCE (printf format) with FLAGS.
+compiles() {
+  has "$cc_cmd" || return 1
+  src=$1; shift
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/cdrest-deps.XXXXXX")
+  printf "$src" >"$dir/t.c"
+  if "$cc_cmd" -o "$dir/t" "$dir/t.c" "$@" >/dev/null 2>&1; then rm -rf "$dir"; return 0; fi
+  rm -rf "$dir"; return 1
 }
 provided() {
   case "$1" in
     gcc) has "$cc_cmd" ;;
-    make | python3 | openssl | cmake | clang | valgrind | tinyproxy) has "$1" ;;
+    make | python3 | openssl | cmake | clang | valgrind | tinyproxy | curl) has "$1" ;;
     g++) has g++ ;;
     nginx-light) has nginx ;;
     pkgconf) has pkg-config ;;
     python3-requests) has python3 && python3 -c 'import requests' 2>/dev/null ;;
     libbearssl-dev)
-      has "$cc_cmd" || return 1
-      dir=$(mktemp -d "${TMPDIR:-/tmp}/cdrest-deps.XXXXXX")
-      printf '#include <bearssl.h>\nint main(void) { br_sha256_context c; br_sha256_init(&c); return 0; }\n' >"$dir/t.c"
-      if "$cc_cmd" -o "$dir/t" "$dir/t.c" -lbearssl >/dev/null 2>&1; then rm -rf "$dir"; return 0; fi
-      rm -rf "$dir"; return 1 ;;
+      compiles '#include <bearssl.h>\nint main(void) { br_sha256_context c; br_sha256_init(&c); return 0; }\n' -lbearssl ;;
+    gcc-12-multilib) compiles '#include <stdio.h>\nint main(void) { return 0; }\n' -m32 ;;
     *)
       has dpkg-query || return 1
       dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" ;;
