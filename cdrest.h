@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cdrest.h - a CloudBees CD/RO REST API v1.0 client in one C header.   MIT licence, see the end.
 
    Do this:
@@ -42,6 +43,10 @@
                                    (hence not the default: see THREADS); link with -lanl
                                    before glibc 2.34
      CDREST_NO_REDIRECTS           3xx answers are always returned (config.max_redirects unused)
+     CDREST_NO_EXTRAS              leave out the extras (for the smallest targets): copies that
+                                   outlive the next call (cdrest_doc_copy, _dup, cdrest_doc_detach),
+                                   cdrest_doc_int64/_bool and the _ex calls (run options, transfer
+                                   options, cancelling waits); the borrowed-result API stays
      CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
                                    detail: about a fifth less code (for the smallest targets)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
@@ -158,7 +163,8 @@ enum {
     CDREST_E_SERVER = -13,     /* the CD server answered with an error ({"error":...}) */
     CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
     CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
-    CDREST_E_DEADLINE = -16    /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_DEADLINE = -16,   /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_CANCELED = -18    /* a progress callback asked to stop (see cdrest_transfer) */
 };
 
 /* A short constant name for a code: "timeout", "TLS error", ... Never NULL. */
@@ -228,6 +234,7 @@ enum {
     CDREST_JSON_ERR_TOOBIG       /* input longer than INT_MAX bytes */
 };
 
+/* Reset p for a new document (max_depth = CDREST_JSON_MAX_DEPTH). Needs no freeing. */
 CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
 /* Tokenize js[0..len) (no NUL needed; len <= INT_MAX). Returns the number of tokens
    (> 0), or CDREST_E_JSON (p->error says why, p->error_pos is the offending byte's
@@ -237,6 +244,7 @@ CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
    the object and its value a child of the key. */
 CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
                                 cdrest_json_tok *toks, int ntoks);
+/* Words for a CDREST_JSON_ERR_* (parser.error): a static string, never NULL. */
 CDRESTDEF const char *cdrest_json_errstr(int json_error);
 
 /* Index of the token after the subtree rooted at i (a key's subtree holds its value);
@@ -245,6 +253,7 @@ CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i);
 /* Iterate children: first child of container i (for an object, the first key), or -1;
    then the next sibling of child c, or -1. For objects, the value of key k is k + 1. */
 CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i);
+/* The sibling after child c in its container, or -1 at the end (see cdrest_json_first). */
 CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c);
 /* Find by path from token `from`: "property.value", "project[2].projectName", "[0]",
    "a[1][0].b". A key segment runs to the next '.' or '[' and matches exactly
@@ -266,6 +275,7 @@ CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i
    is no number (for int64: no integer; "1.0" and "1e3" are refused). Doubles are
    correctly rounded and locale-independent; an underflow gives 0 or a subnormal. */
 CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out);
+/* The same for a double: 0, CDREST_E_JSON or CDREST_E_TOOLARGE (see above). */
 CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out);
 
 /* Writer: builds JSON into buf. Errors are sticky (w->error): CDREST_E_TOOLARGE when buf
@@ -285,16 +295,27 @@ typedef struct cdrest_json_writer {
     unsigned char stack[(CDREST_JSON_MAX_DEPTH + 7) / 8];
 } cdrest_json_writer;
 
+/* Start writing into buf[0..cap), the caller's (buf NULL with cap 0 only counts). */
 CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap);
+/* Open an object where a value may go (the root, an element, after a key). */
 CDRESTDEF void cdrest_jw_object_begin(cdrest_json_writer *w);
+/* Close the innermost object (CDREST_E_ARG if it is none, or a key awaits its value). */
 CDRESTDEF void cdrest_jw_object_end(cdrest_json_writer *w);
+/* Open an array where a value may go. */
 CDRESTDEF void cdrest_jw_array_begin(cdrest_json_writer *w);
+/* Close the innermost array (CDREST_E_ARG if it is none). */
 CDRESTDEF void cdrest_jw_array_end(cdrest_json_writer *w);
+/* A member's key inside an object (escaped like a string); its value comes next. */
 CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key);
+/* A string value from NUL-terminated UTF-8 (s NULL: CDREST_E_ARG). */
 CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s);
+/* A string value from s[0..n) (a NUL inside is escaped, not an end). */
 CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n);
+/* An integer value. */
 CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v);
+/* true (v != 0) or false. */
 CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v);
+/* null. */
 CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w);
 /* A JSON value given as text (e.g. a caller's --data): validated with the tokenizer
    (CDREST_E_ARG if invalid), then inserted as is. */
@@ -347,6 +368,7 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
    SEGMENT keeps RFC 3986 unreserved characters and sub-delims safe in a path segment
    (never '/', '?', '#', '%'); QUERY keeps only unreserved. Space is always %20. */
 enum { CDREST_PCT_SEGMENT = 0, CDREST_PCT_QUERY = 1, CDREST_PCT_PATH = 2 /* keeps '/' */ };
+/* (mode: one of the above; dst is the caller's.) */
 CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n,
                                        int mode);
 /* Base64 (RFC 4648, padded). Returns the length needed without the NUL. */
@@ -410,7 +432,9 @@ typedef struct cdrest_socket {
     cdrest_resolve_fn resolve; /* config.resolve: NULL = getaddrinfo() */
     void *resolve_ctx;
 } cdrest_socket;
+/* The default transport's vtable (static, never freed); its self is a cdrest_socket. */
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void);
+/* Make s a closed socket (fd -1), ready for cdrest_posix_transport()'s calls. */
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
 
 /* ===========================================================================
@@ -653,10 +677,16 @@ typedef struct cdrest_client {
     int redirecting;            /* sending redirect_target, not base path + target */
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
+    /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
+    int idle_timeout_ms;        /* no byte for this long: CDREST_E_TIMEOUT (0 = no limit) */
+    int canceled;               /* a progress callback asked to stop: no more I/O */
+    int idle_expired;           /* the last I/O timeout was the idle limit */
 } cdrest_client;
 
 /* The readable line for the last error ("" when none). */
 CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c);
+/* The last failure in detail (status, server code, BearSSL error): inside c, valid
+   until its next call; NULL for c NULL. */
 CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c);
 
 /* Raw HTTP: send req to the client's server, read the whole response into resp.
@@ -718,7 +748,10 @@ CDRESTDEF void cdrest_free(cdrest_client *c);
    credentials held logs in again once and retries. logout is best effort and always
    forgets the session. */
 CDRESTDEF int cdrest_login(cdrest_client *c);
+/* DELETE the session: 0 also when the server has no logout (401/404/501); the session
+   is forgotten whatever the answer. */
 CDRESTDEF int cdrest_logout(cdrest_client *c);
+/* The current session id, inside c (valid until its next call); "" when none. */
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
 
 /* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
@@ -734,11 +767,14 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
    property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len);
+/* Set the property at path to value (any length, UTF-8), creating it if needed. out
+   (may be NULL) gets the answer, borrowed until the next call. */
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out);
 /* ctx may also carry "description". */
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out);
+/* Delete the property or sheet at path: 0, or CDREST_E_SERVER (NoSuchProperty, ...). */
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx);
 /* List a property sheet: path names a sheet, an object ("/projects/P", "/jobs/ID"), or is
    NULL/"" for the sheet of the context object (projectName or jobId in ctx). Walk it with
@@ -749,25 +785,36 @@ typedef struct cdrest_sheet_entry {
     int value;       /* token of value, or -1 when empty */
     int sheet_id;    /* token of propertySheetId when the entry is a nested sheet, else -1 */
 } cdrest_sheet_entry;
-/* *iter starts at 0; returns 1 with *e filled, 0 at the end. */
+/* *iter starts at 0; returns 1 with *e filled, 0 at the end. e holds token indexes into d.
+   A nested sheet fetched with the same client reuses d's memory: detach d first
+   (cdrest_doc_detach) to go on walking it afterwards. */
 CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e);
 
 /* Artifacts ("groupId:artifactKey") and versions ("groupId:artifactKey:version").
    extra (may be NULL) adds parameters such as description or repositoryName. */
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out);
+/* One artifact ("groupId:artifactKey"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+/* Artifacts matching query (may be NULL: all); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out);
+/* Delete an artifact ("groupId:artifactKey"). */
 CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name);
+/* A new version of artifact_name ("g:k"); out (may be NULL) borrowed until the next call. */
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out);
+/* One version ("groupId:artifactKey:version"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out);
+/* The versions of artifact_name ("g:k"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+/* Delete one version ("groupId:artifactKey:version"). */
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
 /* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
    streamed from the files). repository NULL = "default". progress (may be NULL) is called
    as bytes go out. Needs a session (logs in when only credentials are held). */
 typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
+/* 0 when the upload was accepted, CDREST_E_SERVER with the server's words if not. The
+   files are read while they are sent: keep them unchanged until it returns. */
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx);
@@ -781,19 +828,139 @@ typedef struct cdrest_job_status {
 /* actual (may be NULL): the procedure's actual parameters. job_id gets the new job's id. */
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
                                    const cdrest_param *actual, char *job_id, size_t job_id_cap);
+/* getJobStatus into st, the caller's (whole strings, or CDREST_E_TOOLARGE). */
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st);
+/* The whole job ("job": parameters, steps, properties); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
-/* Poll until the job completes (0; see st->outcome) or deadline_ms passes
-   (CDREST_E_DEADLINE, st holding the last status; a network timeout stays
-   CDREST_E_TIMEOUT). deadline_ms 0 = wait for ever. interval_ms 0 = 5000 (at least 100).
-   progress may be NULL. */
+/* Poll until the job completes (0; see st->outcome) or max_wait_ms, the longest wait
+   counted from this call, passes (CDREST_E_DEADLINE, st holding the last status; a network
+   timeout stays CDREST_E_TIMEOUT). max_wait_ms 0 = wait for ever. interval_ms 0 = 5000 (at
+   least 100). progress (may be NULL) sees every status; to stop early, use
+   cdrest_wait_for_job_ex. st is the caller's, filled by every poll. */
 typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
-CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
+/* 0 once the job completed (its outcome in st), else an error as above. */
+CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
+/* The string at path into buf (the caller's): 0 or an error; a short buf is
+   CDREST_E_TOOLARGE without the length needed (cdrest_doc_copy reports it). */
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
+
+#ifndef CDREST_NO_EXTRAS
+/* ===========================================================================
+   API: results that outlive the next call, long transfers, jobs with options
+   (left out by CDREST_NO_EXTRAS).
+   A cdrest_doc and the value from cdrest_get_property_value are borrowed from the client:
+   its next call reuses that memory. To keep a result, copy it out (the _copy forms, into
+   your buffer), allocate a copy (the _dup forms, freed with cdrest_dup_free), or detach a
+   whole doc into memory you own (cdrest_doc_detach).
+   =========================================================================== */
+
+/* The string at path in d (escapes decoded, NUL-terminated) copied into buf[0..cap).
+   Returns 0 with *len (may be NULL) its length; CDREST_E_TOOLARGE when cap < length + 1,
+   with *len the length needed (buf "" if cap > 0): call again with len + 1 bytes, or with
+   buf NULL and cap 0 to ask first; CDREST_E_ARG when d has nothing at path. A value
+   that is no string (number, true, null, object) is copied as its JSON text. The copy is
+   the caller's: it stays valid whatever the client does next. */
+CDRESTDEF int cdrest_doc_copy(const cdrest_doc *d, const char *path, char *buf, size_t cap, size_t *len);
+/* The integer at path: a JSON number or a string holding one, as CD sends ids and
+   counters ("42"). 0, CDREST_E_ARG (nothing at path), CDREST_E_JSON (no integer) or
+   CDREST_E_TOOLARGE (outside int64_t); *out is only written on success. */
+CDRESTDEF int cdrest_doc_int64(const cdrest_doc *d, const char *path, int64_t *out);
+/* A CD boolean at path: the strings "1"/"0" (how CD sends booleans), "true"/"false", or
+   JSON true/false, as *out = 1 or 0. CDREST_E_ARG (nothing at path) or CDREST_E_JSON
+   (anything else); *out is only written on success. */
+CDRESTDEF int cdrest_doc_bool(const cdrest_doc *d, const char *path, int *out);
+/* Copy a whole doc (its JSON text and tokens) into buf[0..cap), which the caller owns,
+   and point *out at the copy: *out then stays valid for as long as buf does, whatever the
+   client does (keep a sheet while you fetch the sheets inside it). *need (may be NULL)
+   gets the bytes needed; with cap too small: CDREST_E_TOOLARGE and *out untouched (call
+   with buf NULL and cap 0 to ask). Any alignment of buf works. src may be *out's own
+   source or a doc detached before. */
+CDRESTDEF int cdrest_doc_detach(const cdrest_doc *src, void *buf, size_t cap, cdrest_doc *out, size_t *need);
+
+/* The value of a property copied into buf[0..cap) (NUL-terminated): what
+   cdrest_get_property_value reads, but the caller's to keep. 0 with *len (may be NULL) the
+   length; CDREST_E_TOOLARGE when cap < length + 1, with *len the length needed (the
+   request succeeded: call again with a larger buffer). Other errors as
+   cdrest_get_property_value. */
+CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const cdrest_param *ctx, char *buf,
+                                       size_t cap, size_t *len);
+#ifndef CDREST_NO_MALLOC
+/* Allocating forms (not in CDREST_NO_MALLOC builds). *value gets a NUL-terminated copy
+   from CDREST_MALLOC(config.alloc_ctx, ...), owned by the caller until it passes it to
+   cdrest_dup_free; *len (may be NULL) its length. On error *value is NULL. */
+CDRESTDEF int cdrest_get_property_dup(cdrest_client *c, const char *path, const cdrest_param *ctx, char **value,
+                                      size_t *len);
+/* The string at path in d, as cdrest_doc_copy, into memory from CDREST_MALLOC(alloc_ctx, ...)
+   (alloc_ctx: the client's config.alloc_ctx, NULL with the default allocator). */
+CDRESTDEF int cdrest_doc_dup(const cdrest_doc *d, const char *path, void *alloc_ctx, char **value, size_t *len);
+/* Free what a _dup call returned (NULL is fine). alloc_ctx is the one it was made with
+   (the client's config.alloc_ctx, NULL by default); the client itself is not needed, so
+   this works after cdrest_free too. */
+CDRESTDEF void cdrest_dup_free(void *alloc_ctx, void *p);
+#endif
+
+/* Long transfers. A progress callback sees the bytes as they move: sent of send_total
+   (request body bytes) and received (response body bytes handed to on_body; recv_total
+   is 0: unknown while streaming). Returning non-zero cancels: the call ends with
+   CDREST_E_CANCELED, the connection is closed (the next call opens a new one) and the
+   client stays usable. */
+typedef int (*cdrest_transfer_fn)(void *ctx, uint64_t sent, uint64_t send_total, uint64_t received,
+                                  uint64_t recv_total);
+typedef struct cdrest_transfer {
+    /* The whole request's deadline: 0 = config.timeout_ms; < 0 = none, for transfers whose
+       length no deadline fits (then idle_timeout_ms is required). */
+    int timeout_ms;
+    /* Fail with CDREST_E_TIMEOUT when no byte moves for this long (reading or writing);
+       0 = no idle limit (the whole-request deadline still holds). */
+    int idle_timeout_ms;
+    cdrest_transfer_fn progress; /* may be NULL */
+    void *progress_ctx;
+} cdrest_transfer;
+/* cdrest_http with transfer options for this one request (t may be NULL: as cdrest_http).
+   Progress covers a streamed request body (body_read) and a streamed response body
+   (on_body). */
+CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
+                             cdrest_response *resp);
+/* cdrest_publish_artifact_version with transfer options for the upload (t may be NULL):
+   a large upload sets timeout_ms < 0 and an idle_timeout_ms, and may cancel from progress. */
+CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *artifact_name, const char *version,
+                                                 const char *repository, const char *const *files, int nfiles,
+                                                 const cdrest_transfer *t);
+
+/* cdrest_wait_for_job whose progress can stop the wait: a non-zero return ends it with
+   CDREST_E_CANCELED (st holds the status just seen; the job itself runs on). */
+typedef int (*cdrest_job_wait_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
+/* As cdrest_wait_for_job, or CDREST_E_CANCELED once progress returned non-zero. */
+CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
+                                     cdrest_job_wait_fn progress, void *progress_ctx, cdrest_job_status *st);
+
+/* runProcedure's other arguments. Zero it, then set what you need; NULL/0 leaves an
+   argument out (the server's default). */
+typedef struct cdrest_credential {
+    const char *name;      /* credentialName: the procedure's credential parameter */
+    const char *user;      /* userName */
+    const char *password;  /* sent in the JSON body only, never in a URL or a trace */
+} cdrest_credential;
+typedef struct cdrest_run_options {
+    const char *priority;            /* "low", "normal", "high" or "highest" */
+    const char *destination_project; /* destinationProject: the project that owns the job */
+    const char *schedule_name;       /* scheduleName: run with that schedule's settings (then
+                                        procedure may be NULL: the schedule names it) */
+    const char *credential_name;     /* credentialName: the job's impersonation credential */
+    const cdrest_credential *credentials; /* values for the procedure's credential parameters, */
+    int ncredentials;                     /* sent as "credential": [{credentialName, userName, password}] */
+    const cdrest_param *extra;       /* any other argument, a {NULL, NULL}-terminated list */
+} cdrest_run_options;
+/* cdrest_run_procedure with those options (opt may be NULL). job_id gets the new job's
+   id (NUL-terminated, the caller's buffer); CDREST_E_TOOLARGE if it does not fit. */
+CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, const char *procedure,
+                                      const cdrest_param *actual, const cdrest_run_options *opt, char *job_id,
+                                      size_t job_id_cap);
+#endif /* CDREST_NO_EXTRAS */
 
 #ifdef __cplusplus
 }
@@ -2029,6 +2196,7 @@ CDRESTDEF const char *cdrest_strerror(int code) {
     case CDREST_E_AUTH: return "authentication failed";
     case CDREST_E_UNSUPPORTED: return "not supported";
     case CDREST_E_DEADLINE: return "deadline passed";
+    case CDREST_E_CANCELED: return "canceled";
     default: return "unknown error";
     }
 }
@@ -2737,8 +2905,16 @@ static int64_t cdrest__now_ms(cdrest_client *c) {
 
 /* Pause between polls. A transport without sleep_ms in a build without POSIX waits on
    its clock (busy, but it never hammers the server). */
+#ifndef CDREST_NO_EXTRAS
+#define cdrest__is_canceled(c) ((c)->canceled) /* a progress callback stopped the operation */
+#define cdrest__idle_expired(c) ((c)->idle_expired)
+#else
+#define cdrest__is_canceled(c) 0
+#define cdrest__idle_expired(c) 0
+#endif
+
 static void cdrest__sleep_ms(cdrest_client *c, int ms) {
-    if (ms <= 0) return;
+    if (ms <= 0 || cdrest__is_canceled(c)) return;
     if (c->tp->sleep_ms) {
         c->tp->sleep_ms(c->tp_self, ms);
     } else {
@@ -2759,27 +2935,58 @@ static int cdrest__ms_left(cdrest_client *c, int64_t deadline) {
     return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+#ifndef CDREST_NO_EXTRAS
+/* After a progress callback canceled the operation, no more I/O until it returns. */
+static int cdrest__canceled(cdrest_client *c) {
+    return cdrest__fail(&c->err, CDREST_E_CANCELED, "canceled by the progress callback");
+}
+
+/* The wait for one read or write: the time left before the deadline, or the operation's
+   idle limit when that is shorter (*idle = 1). */
+static int cdrest__io_wait(cdrest_client *c, int64_t deadline, int *idle) {
+    int left = cdrest__ms_left(c, deadline);
+    *idle = c->idle_timeout_ms > 0 && left > c->idle_timeout_ms;
+    return *idle ? c->idle_timeout_ms : left;
+}
+
+/* A transport timeout that was the idle limit says so. */
+static long cdrest__io_result(cdrest_client *c, long rc, int idle, const char *what) {
+    c->idle_expired = rc == CDREST_E_TIMEOUT && idle;
+    if (c->idle_expired)
+        return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "no data %s for %d ms (the idle timeout)", what,
+                            c->idle_timeout_ms);
+    return rc;
+}
+#else /* no transfer options: the deadline alone */
+#define cdrest__canceled(c) CDREST_E_CANCELED
+#define cdrest__io_wait(c, deadline, idle) (*(idle) = 0, cdrest__ms_left((c), (deadline)))
+#define cdrest__io_result(c, rc, idle, what) ((void)(idle), (rc))
+#endif
+
 static int cdrest__tp_connect(cdrest_client *c, const char *host, unsigned short port, int64_t deadline) {
     int left = cdrest__ms_left(c, deadline), limit = c->cfg.connect_timeout_ms;
+    if (cdrest__is_canceled(c)) return cdrest__canceled(c);
     if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout before connecting to %s", host);
     return c->tp->connect(c->tp_self, host, port, left < limit ? left : limit, &c->err);
 }
 
 /* > 0 bytes, 0 the peer closed, < 0 an error (CDREST_E_TIMEOUT when deadline passed). */
 static long cdrest__tp_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
-    int left = cdrest__ms_left(c, deadline);
+    int idle, left = cdrest__io_wait(c, deadline, &idle);
+    if (cdrest__is_canceled(c)) return cdrest__canceled(c);
     if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout reading");
-    return c->tp->read(c->tp_self, buf, len, left, &c->err);
+    return cdrest__io_result(c, c->tp->read(c->tp_self, buf, len, left, &c->err), idle, "received");
 }
 
 static int cdrest__tp_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     const char *p = (const char *)buf;
     while (len > 0) {
-        int left = cdrest__ms_left(c, deadline);
+        int idle, left = cdrest__io_wait(c, deadline, &idle);
         long n;
+        if (cdrest__is_canceled(c)) return cdrest__canceled(c);
         if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout writing");
         n = c->tp->write(c->tp_self, p, len, left, &c->err);
-        if (n < 0) return (int)n;
+        if (n < 0) return (int)cdrest__io_result(c, n, idle, "sent");
         if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "write: the transport wrote nothing");
         p += n;
         len -= (size_t)n;
@@ -5050,6 +5257,98 @@ static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
     return 0;
 }
 
+/* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
+#ifndef CDREST_NO_EXTRAS
+
+/* A streamed body's bytes, counted for the caller's progress callback. */
+typedef struct cdrest__xfer {
+    cdrest_client *c;
+    const cdrest_transfer *t;
+    const cdrest_request *req; /* the caller's request: its own body_read and on_body */
+    uint64_t sent, received;
+} cdrest__xfer;
+
+/* Tell the callback; a non-zero answer cancels the operation (no more I/O on the client). */
+static int cdrest__xfer_report(cdrest__xfer *x, uint64_t send_total) {
+    if (!x->c->canceled && x->t->progress(x->t->progress_ctx, x->sent, send_total, x->received, 0) != 0)
+        x->c->canceled = 1;
+    return x->c->canceled ? CDREST_E_CANCELED : 0;
+}
+
+static long cdrest__xfer_body_read(void *ctx, void *buf, size_t cap) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    long n = x->c->canceled ? (long)CDREST_E_CANCELED : x->req->body_read(x->req->body_ctx, buf, cap);
+    if (n <= 0) return n;
+    x->sent += (uint64_t)n;
+    return cdrest__xfer_report(x, x->req->body_len) ? (long)CDREST_E_CANCELED : n;
+}
+
+static int cdrest__xfer_on_body(void *ctx, const void *data, size_t len) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    int rc = x->req->on_body(x->req->on_body_ctx, data, len);
+    if (rc) return rc;
+    x->received += len;
+    return cdrest__xfer_report(x, x->req->body_len);
+}
+
+/* The upload's progress (cdrest_progress_fn) into the caller's cancelling callback. */
+static void cdrest__xfer_upload_progress(void *ctx, uint64_t sent, uint64_t total) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    x->sent = sent;
+    cdrest__xfer_report(x, total);
+}
+
+/* Apply t (may be NULL) to the client for one operation: its whole-request deadline and
+   idle limit. *saved keeps config.timeout_ms for cdrest__xfer_end. */
+static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *saved) {
+    *saved = c->cfg.timeout_ms;
+    c->canceled = 0;
+    c->idle_expired = 0;
+    if (!t) return 0;
+    if (t->idle_timeout_ms < 0 || (t->timeout_ms < 0 && t->idle_timeout_ms == 0))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
+    if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
+    c->idle_timeout_ms = t->idle_timeout_ms;
+    return 0;
+}
+
+/* Undo cdrest__xfer_begin. A canceled operation closes the connection, which may be in the
+   middle of an exchange (the next call opens a new one), and ends with CDREST_E_CANCELED. */
+static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
+    c->cfg.timeout_ms = saved;
+    c->idle_timeout_ms = 0;
+    if (!c->canceled) return rc;
+    cdrest_disconnect(c); /* still canceled: closing sends nothing more */
+    c->canceled = 0;
+    return cdrest__canceled(c);
+}
+
+CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
+                             cdrest_response *resp) {
+    cdrest__xfer x;
+    cdrest_request r;
+    int saved, rc;
+    if (!c || !req || !resp) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    x.req = req;
+    r = *req;
+    if (t && t->progress && req->body_read) {
+        r.body_read = cdrest__xfer_body_read;
+        r.body_ctx = &x;
+    }
+    if (t && t->progress && req->on_body) {
+        r.on_body = cdrest__xfer_on_body;
+        r.on_body_ctx = &x;
+    }
+    rc = cdrest_http(c, &r, resp);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
+
 /* --- reading the response ------------------------------------------------------------ */
 
 /* Read more bytes into the receive buffer (growing it within the cap). */
@@ -5116,6 +5415,8 @@ static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
 }
 
 static int cdrest__http_timeout_msg(cdrest_client *c, int rc, const char *phase) {
+    if (rc == CDREST_E_TIMEOUT && cdrest__idle_expired(c))
+        return cdrest__fail(&c->err, rc, "no data for %d ms %s (the idle timeout)", c->idle_timeout_ms, phase);
     if (rc == CDREST_E_TIMEOUT)
         return cdrest__fail(&c->err, rc, "timeout after %d ms %s", c->cfg.timeout_ms, phase);
     return rc;
@@ -6331,6 +6632,136 @@ CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf
     return cdrest_json_string(d->json, d->toks, i, buf, cap, &len);
 }
 
+/* --- results the caller keeps: copies, allocated copies, detached docs ------------------- */
+#ifndef CDREST_NO_EXTRAS
+
+CDRESTDEF int cdrest_doc_copy(const cdrest_doc *d, const char *path, char *buf, size_t cap, size_t *len) {
+    size_t n = 0;
+    int rc, i;
+    if (len) *len = 0;
+    if (!buf && cap) return CDREST_E_ARG;
+    if (cap) buf[0] = 0;
+    if ((i = cdrest_doc_find(d, path)) < 0) return CDREST_E_ARG;
+    rc = cdrest_json_string(d->json, d->toks, i, buf, cap, &n);
+    if (len) *len = n;
+    return rc;
+}
+
+CDRESTDEF int cdrest_doc_int64(const cdrest_doc *d, const char *path, int64_t *out) {
+    int i = cdrest_doc_find(d, path);
+    if (i < 0 || !out) return CDREST_E_ARG;
+    return cdrest_json_int64(d->json, d->toks, i, out);
+}
+
+CDRESTDEF int cdrest_doc_bool(const cdrest_doc *d, const char *path, int *out) {
+    /* JSON true/false and the strings "1"/"true", "0"/"false" (a string's span has no quotes) */
+    static const char *const words[4] = {"0", "false", "1", "true"};
+    int i = cdrest_doc_find(d, path), w;
+    if (i < 0 || !out) return CDREST_E_ARG;
+    if (d->toks[i].type == CDREST_JSON_STRING || d->toks[i].type == CDREST_JSON_TRUE || d->toks[i].type == CDREST_JSON_FALSE)
+        for (w = 0; w < 4; w++)
+            if ((size_t)(d->toks[i].end - d->toks[i].start) == strlen(words[w]) &&
+                !memcmp(d->json + d->toks[i].start, words[w], strlen(words[w]))) {
+                *out = w >> 1;
+                return 0;
+            }
+    return CDREST_E_JSON;
+}
+
+CDRESTDEF int cdrest_doc_detach(const cdrest_doc *src, void *buf, size_t cap, cdrest_doc *out, size_t *need) {
+    size_t toks_bytes, total, pad;
+    cdrest_json_tok *toks;
+    char *text;
+    if (need) *need = 0;
+    if (!src || !out || (!buf && cap) || src->ntoks < 0 || (src->ntoks && !src->toks) || (src->len && !src->json))
+        return CDREST_E_ARG;
+    toks_bytes = (size_t)src->ntoks * sizeof(cdrest_json_tok);
+    total = (sizeof(int) - 1) + toks_bytes + src->len + 1; /* room to align the tokens, and a NUL */
+    if (need) *need = total;
+    if (cap < total) return CDREST_E_TOOLARGE;
+    pad = (size_t)((sizeof(int) - (uintptr_t)buf % sizeof(int)) % sizeof(int));
+    toks = (cdrest_json_tok *)(void *)((char *)buf + pad);
+    text = (char *)toks + toks_bytes;
+    if (toks_bytes) memcpy(toks, src->toks, toks_bytes);
+    if (src->len) memcpy(text, src->json, src->len);
+    text[src->len] = 0;
+    out->json = text;
+    out->len = src->len;
+    out->toks = toks;
+    out->ntoks = src->ntoks;
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const cdrest_param *ctx, char *buf,
+                                       size_t cap, size_t *len) {
+    const char *v;
+    size_t n = 0;
+    int rc;
+    if (len) *len = 0;
+    if (!c) return CDREST_E_ARG;
+    if (!buf && cap) return cdrest__fail(&c->err, CDREST_E_ARG, "no buffer for the property value");
+    if (cap) buf[0] = 0;
+    if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
+    if (len) *len = n;
+    if (n >= cap)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the value of %.200s needs %lu bytes with its NUL; the buffer has %lu",
+                            path, (unsigned long)n + 1, (unsigned long)cap);
+    memcpy(buf, v, n + 1);
+    return 0;
+}
+
+#ifndef CDREST_NO_MALLOC
+static int cdrest__dup(void *alloc_ctx, const char *src, size_t n, char **out) {
+    char *p = n == (size_t)-1 ? NULL : (char *)CDREST_MALLOC(alloc_ctx, n + 1);
+    if (!p) return CDREST_E_NOMEM;
+    memcpy(p, src, n);
+    p[n] = 0;
+    *out = p;
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_property_dup(cdrest_client *c, const char *path, const cdrest_param *ctx, char **value,
+                                      size_t *len) {
+    const char *v;
+    size_t n = 0;
+    int rc;
+    if (len) *len = 0;
+    if (!c || !value) return CDREST_E_ARG;
+    *value = NULL;
+    if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
+    if (cdrest__dup(c->cfg.alloc_ctx, v, n, value) != 0)
+        return cdrest__fail(&c->err, CDREST_E_NOMEM, "no memory for a copy of %lu bytes", (unsigned long)n + 1);
+    if (len) *len = n;
+    return 0;
+}
+
+CDRESTDEF int cdrest_doc_dup(const cdrest_doc *d, const char *path, void *alloc_ctx, char **value, size_t *len) {
+    size_t n = 0;
+    int rc, i;
+    char *p;
+    if (len) *len = 0;
+    if (!value) return CDREST_E_ARG;
+    *value = NULL;
+    if ((i = cdrest_doc_find(d, path)) < 0) return CDREST_E_ARG;
+    rc = cdrest_json_string(d->json, d->toks, i, NULL, 0, &n); /* the length first */
+    if (rc != CDREST_E_TOOLARGE) return rc ? rc : CDREST_E_ARG;
+    if (!(p = n == (size_t)-1 ? NULL : (char *)CDREST_MALLOC(alloc_ctx, n + 1))) return CDREST_E_NOMEM;
+    if ((rc = cdrest_json_string(d->json, d->toks, i, p, n + 1, &n)) != 0) {
+        CDREST_FREE(alloc_ctx, p);
+        return rc;
+    }
+    *value = p;
+    if (len) *len = n;
+    return 0;
+}
+
+CDRESTDEF void cdrest_dup_free(void *alloc_ctx, void *p) {
+    if (p) CDREST_FREE(alloc_ctx, p);
+    (void)alloc_ctx;
+}
+#endif /* CDREST_NO_MALLOC */
+#endif /* CDREST_NO_EXTRAS */
+
 /* --- artifacts and versions ------------------------------------------------------------ */
 
 /* Split "a:b[:c]" at its first colon into group (NUL-terminated) and the rest. */
@@ -6670,6 +7101,24 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
 }
 #endif
 
+#ifndef CDREST_NO_EXTRAS
+CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *artifact_name, const char *version,
+                                                 const char *repository, const char *const *files, int nfiles,
+                                                 const cdrest_transfer *t) {
+    cdrest__xfer x;
+    int saved, rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    rc = cdrest_publish_artifact_version(c, artifact_name, version, repository, files, nfiles,
+                                         t && t->progress ? cdrest__xfer_upload_progress : NULL, &x);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
+
 /* --- jobs ---------------------------------------------------------------------------- */
 
 /* A string field at `key` or at `obj.key` (servers nest it differently), whole or not at
@@ -6711,6 +7160,92 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
     return 0;
 }
+
+#ifndef CDREST_NO_EXTRAS
+/* runProcedure's body: the names, the options, then the actual parameters and credentials. */
+static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const cdrest_param *actual,
+                            const cdrest_run_options *o, size_t *len) {
+    for (;;) {
+        cdrest_json_writer w;
+        int rc, i;
+        cdrest_jw_init(&w, c->body, c->body ? c->body_cap : 0);
+        cdrest_jw_object_begin(&w);
+        cdrest__jw_params(&w, names);
+        cdrest__jw_params(&w, o->extra);
+        if (actual) {
+            cdrest_jw_key(&w, "actualParameter");
+            cdrest_jw_array_begin(&w);
+            for (; actual->name; actual++) {
+                cdrest_jw_object_begin(&w);
+                cdrest_jw_key(&w, "actualParameterName");
+                cdrest_jw_string(&w, actual->name);
+                cdrest_jw_key(&w, "value");
+                cdrest_jw_string(&w, actual->value ? actual->value : "");
+                cdrest_jw_object_end(&w);
+            }
+            cdrest_jw_array_end(&w);
+        }
+        if (o->ncredentials > 0) {
+            cdrest_jw_key(&w, "credential");
+            cdrest_jw_array_begin(&w);
+            for (i = 0; i < o->ncredentials; i++) {
+                const cdrest_credential *k = &o->credentials[i];
+                cdrest_param f[4];
+                f[0].name = "credentialName", f[0].value = k->name;
+                f[1].name = "userName", f[1].value = k->user;
+                f[2].name = "password", f[2].value = k->password;
+                f[3].name = NULL;
+                cdrest_jw_object_begin(&w);
+                cdrest__jw_params(&w, f);
+                cdrest_jw_object_end(&w);
+            }
+            cdrest_jw_array_end(&w);
+        }
+        cdrest_jw_object_end(&w);
+        if ((rc = cdrest_jw_finish(&w)) == 0) {
+            *len = w.len;
+            return 0;
+        }
+        if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+    }
+}
+
+CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, const char *procedure,
+                                      const cdrest_param *actual, const cdrest_run_options *opt, char *job_id,
+                                      size_t job_id_cap) {
+    static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
+    const cdrest_run_options *o = opt ? opt : &none_set;
+    cdrest_param names[7];
+    cdrest__sb b;
+    cdrest_doc d;
+    size_t len = 0;
+    int rc, i;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!project || !*project || ((!procedure || !*procedure) && !o->schedule_name) || !job_id || job_id_cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure (or a schedule) and room for the job id");
+    if (o->ncredentials < 0 || (o->ncredentials && !o->credentials))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: ncredentials without credentials");
+    for (i = 0; i < o->ncredentials; i++)
+        if (!o->credentials[i].name || !*o->credentials[i].name)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: credential %d has no name", i);
+    names[0].name = "projectName", names[0].value = project;
+    names[1].name = "procedureName", names[1].value = procedure && *procedure ? procedure : NULL;
+    names[2].name = "priority", names[2].value = o->priority;
+    names[3].name = "destinationProject", names[3].value = o->destination_project;
+    names[4].name = "scheduleName", names[4].value = o->schedule_name;
+    names[5].name = "credentialName", names[5].value = o->credential_name;
+    names[6].name = NULL;
+    job_id[0] = 0;
+    b = cdrest__target(c, "/jobs?request=runProcedure", NULL, 0);
+    if ((rc = b.rc) != 0 || (rc = cdrest__run_body(c, names, actual, o, &len)) != 0) return rc;
+    if ((rc = cdrest__cd_call(c, "POST", 1, len, &d, "")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
+    return 0;
+}
+#endif /* CDREST_NO_EXTRAS */
 
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st) {
     cdrest__sb b;
@@ -6759,6 +7294,34 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         cdrest__sleep_ms(c, interval_ms);
     }
 }
+
+#ifndef CDREST_NO_EXTRAS
+/* The caller's cancelling callback behind cdrest_wait_for_job's progress. */
+typedef struct cdrest__wait_cancel {
+    cdrest_client *c;
+    cdrest_job_wait_fn fn;
+    void *ctx;
+} cdrest__wait_cancel;
+
+static void cdrest__wait_progress(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms) {
+    cdrest__wait_cancel *w = (cdrest__wait_cancel *)ctx;
+    if (w->fn && !w->c->canceled && w->fn(w->ctx, st, elapsed_ms) != 0) w->c->canceled = 1;
+}
+
+CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
+                                     cdrest_job_wait_fn progress, void *progress_ctx, cdrest_job_status *st) {
+    cdrest__wait_cancel w;
+    int saved, rc;
+    if (!c) return CDREST_E_ARG;
+    w.c = c;
+    w.fn = progress;
+    w.ctx = progress_ctx;
+    cdrest__xfer_begin(c, NULL, &saved);
+    /* Once canceled, the next status request fails before any I/O and the sleep is skipped. */
+    rc = cdrest_wait_for_job(c, job_id, interval_ms, max_wait_ms, cdrest__wait_progress, &w, st);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- from the environment of a job step ------------------------------------------------ */
 

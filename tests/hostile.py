@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A scripted hostile HTTP server for cdrest's robustness tests (tests/test_hostile.c).
 
 Python 3 standard library only; it shares no code with the client. It binds 127.0.0.1

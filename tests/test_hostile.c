@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cdrest against a hostile server (tests/hostile.py): malformed, slow, endless and
    lying responses, each answered with the exact error code and a readable message, the
    client staying healthy (the same client then gets a good answer right); writes never
