@@ -342,6 +342,87 @@ static void test_fixed_buffers(int port) {
     cdrest_free(&c);
 }
 
+/* The copy-out, _dup and _ex forms take strings too. */
+static void test_extras(cdrest_client *c) {
+    int s;
+    for (s = 0; s < 2; s++) {
+        const char *p;
+        char buf[64], job[128], version[32], path[400];
+        char *dup = NULL;
+        size_t n = 0;
+        const char *files[1];
+        cdrest_run_options o;
+        cdrest_doc d;
+        int failed = test_failed;
+        FILE *f;
+        CHECK_INT(cdrest_set_property(c, "aliasExtra", "extra value", ctx_default, NULL), 0);
+        p = sources[s](c, "aliasExtra");
+        CHECK_INT(cdrest_get_property_copy(c, p, ctx_default, buf, sizeof buf, &n), 0);
+        CHECK_STR(buf, "extra value");
+        p = sources[s](c, "aliasExtra");
+        CHECK_INT(cdrest_get_property_copy(c, p, ctx_default, buf, 4, &n), CDREST_E_TOOLARGE);
+        CHECK_CONTAINS(cdrest_errmsg(c), "aliasExtra"); /* the path, read after the call */
+        p = sources[s](c, "aliasExtra");
+        CHECK_INT(cdrest_get_property_dup(c, p, ctx_default, &dup, &n), 0);
+        CHECK(dup && !strcmp(dup, "extra value"));
+        cdrest_dup_free(NULL, dup);
+        /* run_procedure_ex: the project and an option */
+        memset(&o, 0, sizeof o);
+        p = sources[s](c, "Default");
+        CHECK_INT(cdrest_run_procedure_ex(c, p, "runme", NULL, NULL, job, sizeof job), 0);
+        p = sources[s](c, "high");
+        o.priority = p;
+        CHECK_INT(cdrest_run_procedure_ex(c, "Default", "runme", NULL, &o, job, sizeof job), 0);
+        { /* the emulator ignores priority: look at the body it received */
+            cdrest_request req;
+            cdrest_response r;
+            memset(&req, 0, sizeof req);
+            req.method = "GET";
+            req.target = "/emu/requests?n=1";
+            CHECK_INT(cdrest_http(c, &req, &r), 0);
+            CHECK_CONTAINS(r.body, "priority\\\":\\\"high\\\"");
+        }
+        /* publish_ex: the version */
+        snprintf(path, sizeof path, "%s/payload.bin", tmpdir);
+        f = fopen(path, "wb");
+        fputs("payload", f);
+        fclose(f);
+        files[0] = path;
+        snprintf(version, sizeof version, "x%d", ++nth);
+        p = sources[s](c, version);
+        CHECK_INT(cdrest_publish_artifact_version_ex(c, "alias:source", p, NULL, files, 1, NULL), 0);
+        snprintf(path, sizeof path, "alias:source:%s", version);
+        CHECK_INT(cdrest_get_artifact_version(c, path, &d), 0);
+        if (test_failed != failed) fprintf(stderr, "  ^ extras from a %s\n", source_names[s]);
+    }
+    { /* cdrest_http_ex: the error text as a header value */
+        cdrest_request req;
+        cdrest_response r;
+        cdrest_header h[1];
+        char want[CDREST_ERRMSG_SIZE + 16];
+        CHECK_INT(cdrest_get_property(c, "aliasNoSuchProperty", ctx_default, NULL), CDREST_E_SERVER);
+        snprintf(want, sizeof want, "%s", cdrest_errmsg(c));
+        memset(&req, 0, sizeof req);
+        h[0].name = "X-Prev";
+        h[0].value = cdrest_errmsg(c);
+        req.method = "GET";
+        req.target = "/emu/requests?n=1";
+        req.headers = h;
+        req.nheaders = 1;
+        CHECK_INT(cdrest_http_ex(c, &req, NULL, &r), 0);
+        CHECK_INT(r.status, 200);
+        req.target = "/rest/v1.0/projects/Default";
+        h[0].value = cdrest_errmsg(c); /* "" now: the last call succeeded */
+        CHECK_INT(cdrest_get_property(c, "aliasNoSuchProperty", ctx_default, NULL), CDREST_E_SERVER);
+        h[0].value = cdrest_errmsg(c);
+        CHECK_INT(cdrest_http_ex(c, &req, NULL, &r), 0);
+        req.target = "/emu/requests?n=1";
+        h[0].value = "-";
+        CHECK_INT(cdrest_http(c, &req, &r), 0);
+        CHECK_CONTAINS(r.body, want);
+    }
+}
+
 /* The error text and the session id are results too: each call clears the first and a
    login rewrites the second. */
 static void test_struct_results(cdrest_client *c) {
@@ -599,6 +680,7 @@ int main(void) {
         test_values(&c);
         test_names(&c);
         test_struct_results(&c);
+        test_extras(&c);
         test_dot_segments(&c);
         cdrest_free(&c);
         {
