@@ -4471,7 +4471,8 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     case CDREST__CH_SIZE: {
         int v = cdrest__hex_value(ch);
         if (v >= 0) {
-            if (st->digits >= 15) return cdrest__chunk_fail(st, err, "chunk size overflow");
+            /* Leading zeros are no digits of the value: only 15 significant ones fit. */
+            if (st->remaining >= ((uint64_t)1 << 56)) return cdrest__chunk_fail(st, err, "chunk size overflow");
             st->remaining = st->remaining * 16 + (uint64_t)v;
             st->digits++;
             return 0;
@@ -4911,6 +4912,15 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         long n;
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
+        if (!rx->req->on_body && rx->body_len == rx->cap) {
+            /* The cap is reached and the buffer is full: only the end of the stream may
+               follow. One byte more is over the cap, as with any other framing. */
+            char more;
+            n = cdrest__stream_read(c, &more, 1, deadline);
+            if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+            if (n > 0) return cdrest__rx_body_bytes(c, rx, 1);
+            break;
+        }
         n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0) break;
@@ -4941,7 +4951,10 @@ static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t dead
 
 /* Read one final response (skipping 1xx interim ones). *got_any tells whether any
    byte of a response arrived (a reused connection that closed before is retryable). */
+enum { CDREST__MAX_INTERIM = 16 }; /* 1xx heads before the final one: a server sending
+                                       more is broken or stalling us */
 static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadline, int *got_any) {
+    int interim = 0;
     *got_any = 0;
     for (;;) {
         size_t scan = 0;
@@ -4957,6 +4970,9 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
         if (rx->head.status >= 200) break;
         if (rx->head.status == 101)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
+        if (++interim > CDREST__MAX_INTERIM)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server sent more than %d interim (1xx) responses",
+                                CDREST__MAX_INTERIM);
         /* 1xx: drop it and read the next head */
         memmove(c->buf, c->buf + head, c->buf_len - (size_t)head);
         c->buf_len -= (size_t)head;
