@@ -2863,7 +2863,8 @@ static int cdrest__tls_labels_ok(const unsigned char *s, size_t n) {
 static int cdrest__tls_name_match(const char *host, const unsigned char *p, size_t n) {
     size_t hn = strlen(host), i;
     const char *dot;
-    if (!cdrest__tls_labels_ok((const unsigned char *)host, hn) || !cdrest__tls_labels_ok(p, n)) return 0;
+    if (!cdrest__tls_labels_ok((const unsigned char *)host, hn) || !cdrest__tls_labels_ok(p, n) || strchr(host, '*'))
+        return 0;
     for (i = 1; i < n; i++)
         if (p[i] == '*') return 0;
     if (p[0] != '*') return hn == n && cdrest__tls_ieq(host, p, n);
@@ -4291,6 +4292,30 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
     }
 }
 
+/* When the certificate is refused, tell the server why before closing, as other clients
+   do: BearSSL's engine has failed and sends nothing more, so the fatal alert goes out as
+   a plaintext record ourselves (the handshake is not encrypted yet when certificates
+   are checked). Then the rest of the server's flight is read off (up to its close, or
+   100 ms): closing a socket with unread bytes sends a reset, which can destroy the alert
+   before the server reads it. c->err is kept. */
+static void cdrest__tls_cert_alert(cdrest_client *c, int err) {
+    unsigned char rec[7] = {21, 3, 3, 0, 2, 2, 42}; /* alert, TLS 1.2, fatal, bad_certificate */
+    unsigned char rest[512];
+    int64_t until;
+    cdrest_error saved;
+    if (!((err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) || (err > 1024 && err < 1100))) return;
+    if (err == BR_ERR_X509_EXPIRED) rec[6] = 45;                 /* certificate_expired */
+    else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48;        /* unknown_ca */
+    else if (err == BR_ERR_X509_TIME_UNKNOWN) rec[6] = 46;       /* certificate_unknown */
+    else if (err == CDREST_TLS_ERR_KEY_PURPOSE || err == BR_ERR_X509_UNSUPPORTED ||
+             err == BR_ERR_X509_CRITICAL_EXTENSION) rec[6] = 43; /* unsupported_certificate */
+    saved = c->err;
+    until = cdrest__now_ms(c) + 100;
+    if (cdrest__tp_write_all(c, rec, sizeof rec, until) == 0)
+        while (cdrest__tp_read(c, rest, sizeof rest, until) > 0) {}
+    c->err = saved;
+}
+
 /* Reword a transport failure during the handshake. */
 static int cdrest__tls_hs_io_fail(cdrest_client *c, struct cdrest__tls *t, int code) {
     char msg[CDREST_ERRMSG_SIZE];
@@ -4339,6 +4364,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
         if (r == CDREST__TLS_EOF || br_ssl_engine_last_error(eng) == BR_ERR_OK)
             return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server closed the connection %s for host %s",
                                 t->first_len ? "during the handshake" : "without answering our TLS 1.2 hello", t->name);
+        cdrest__tls_cert_alert(c, br_ssl_engine_last_error(eng));
         return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
     }
     t->open = 1;

@@ -239,7 +239,9 @@ static int start_nginx(void) {
     return 0;
 }
 
-/* openssl s_server with extra options (NULL-terminated), on a fresh port. */
+/* openssl s_server with extra options (NULL-terminated), on a fresh port, serving
+   s_server_cert.pem (key rsa.key). */
+static const char *s_server_cert = "rsa";
 static pid_t start_s_server(int *p, const char *opt1, const char *opt2, const char *opt3) {
     int attempt;
     for (attempt = 0; attempt < 5; attempt++) {
@@ -253,8 +255,10 @@ static pid_t start_s_server(int *p, const char *opt1, const char *opt2, const ch
         argv[a++] = (char *)"s_server";
         argv[a++] = (char *)"-accept";
         argv[a++] = acc;
+        char cert[64];
+        snprintf(cert, sizeof cert, "%s.pem", s_server_cert);
         argv[a++] = (char *)"-cert";
-        argv[a++] = (char *)path("rsa.pem");
+        argv[a++] = (char *)path(cert);
         argv[a++] = (char *)"-key";
         argv[a++] = (char *)path("rsa.key");
         argv[a++] = (char *)"-www";
@@ -656,6 +660,144 @@ static void test_policy_details(void) {
         t.tls_insecure_skip_verify = 1; /* insecure mode checks nothing but the pin */
         expect_ok("EKU clientAuth, insecure + pin", &t, "127.0.0.1", port[S_EKU_CLIENT], "localhost", "eku-client");
     }
+}
+
+/* A refused certificate is answered with a fatal alert that says why (issue 18: the
+   connection used to close without one), as curl's OpenSSL does: s_server -msg logs it. */
+static void test_cert_alerts(void) {
+    static const struct { const char *cert, *host, *alert; } rows[] = {
+        {"eku-client", "localhost", "fatal unsupported_certificate"},
+        {"expired", "localhost", "fatal certificate_expired"},
+        {"unknownca", "localhost", "fatal unknown_ca"},
+        {"rsa", "other.example", "fatal bad_certificate"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        cdrest_tls_config t;
+        cdrest_client c;
+        int p = 0, tries;
+        pid_t pid;
+        char *log = NULL;
+        s_server_cert = rows[i].cert;
+        pid = start_s_server(&p, "-msg", NULL, NULL);
+        s_server_cert = "rsa";
+        if (!CHECK(pid != 0)) continue;
+        t = tls_ca(path("ca.pem"));
+        client_init(&c, &t);
+        CHECK_INT(client_open(&c, "127.0.0.1", p, rows[i].host, 10000), CDREST_E_TLS);
+        client_free(&c);
+        for (tries = 0; tries < 100; tries++) { /* s_server writes its log as it reads */
+            free(log);
+            log = slurp(path("s_server.log"), NULL);
+            if (log && strstr(log, "Alert")) break;
+            usleep(20000);
+        }
+        test_check_contains(log ? log : "", rows[i].alert, rows[i].cert, (int)i, "the alert s_server received");
+        free(log);
+        test_stop_server(pid);
+    }
+}
+
+/* Host-name rules, one row each: pattern (a DNS SAN), host, matches. */
+static void test_name_rules(void) {
+    static const struct { const char *pattern, *host; int match; } rows[] = {
+        {"localhost", "localhost", 1},          {"LocalHost", "localhost", 1},
+        {"localhost", "LOCALHOST", 1},          {"localhost", "localhost.x", 0},
+        {"*.example.test", "a.example.test", 1}, {"*.example.test", "A.EXAMPLE.test", 1},
+        {"*.example.test", "a.b.example.test", 0}, {"*.example.test", "example.test", 0},
+        {"*.example.test", ".example.test", 0}, {"*.example.test", "a..example.test", 0},
+        {"*.test", "x.test", 0},                {"*.test", "test", 0},
+        {"*", "localhost", 0},                  {"*.", "a.", 0},
+        {"x*.example.test", "xy.example.test", 0}, {"*x.example.test", "ax.example.test", 0},
+        {"a.*.example.test", "a.b.example.test", 0}, {"*.*.example.test", "a.b.example.test", 0},
+        {".example.test", ".example.test", 0},  {"example.test.", "example.test", 0},
+        {"a..b", "a..b", 0},                    {"", "", 0},
+        {"*.example.test", "*.example.test", 0}, {"*.example.test", "a*.example.test", 0},
+        {"xn--bcher-kva.example", "XN--BCHER-KVA.example", 1},
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        test_check_int(cdrest__tls_name_match(rows[i].host, (const unsigned char *)rows[i].pattern,
+                                              strlen(rows[i].pattern)),
+                       rows[i].match, rows[i].pattern, (int)i, rows[i].host);
+    /* dNSName and iPAddress constraints */
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"badexample.com", 14, (const unsigned char *)"example.com", 11), 0);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)".example.com", 12), 0);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)".example.com", 12), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"A.EXAMPLE.COM", 13, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"anything", 8, (const unsigned char *)"", 0), 1);
+    {
+        static const unsigned char ip[4] = {10, 1, 2, 3}, net[8] = {10, 0, 0, 0, 255, 0, 0, 0},
+                                   other[8] = {11, 0, 0, 0, 255, 0, 0, 0};
+        CHECK_INT(cdrest__tls_nc_ip(ip, 4, net, 8), 1);
+        CHECK_INT(cdrest__tls_nc_ip(ip, 4, other, 8), 0);
+        CHECK_INT(cdrest__tls_nc_ip(ip, 4, net, 7), 0); /* malformed: no match */
+    }
+}
+
+/* The DER readers on hostile bytes: every certificate of the matrix cut at every length
+   and with every byte flipped, read as a leaf and as a CA (under ASan: no read outside
+   the bytes, whatever they hold). */
+static void test_der_robust(void) {
+    static const char *const files[] = {"rsa", "wild", "eku-client", "ncexcl-inter", "ncok-inter", "path0", "big",
+                                        "ekuca-inter", "sha1", "cnonly"};
+    struct cdrest__tls *t = (struct cdrest__tls *)calloc(1, sizeof *t);
+    size_t f, leaf_n = 0;
+    unsigned char *leaf = NULL;
+    if (!CHECK(t != NULL)) return;
+    strcpy(t->name, "localhost");
+    t->x509.t = t;
+    for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char cmd[1024], der[300];
+        size_t n, len, i;
+        unsigned char *b;
+        snprintf(der, sizeof der, "%s.der", files[f]);
+        snprintf(cmd, sizeof cmd, "openssl x509 -in '%s/%s.pem' -outform der -out '%s'", dir, files[f], path(der));
+        if (!CHECK_INT(system(cmd), 0)) continue;
+        b = (unsigned char *)slurp(path(der), &n);
+        if (!CHECK(b != NULL && n > 100)) { free(b); continue; }
+        if (f == 0) { leaf = (unsigned char *)malloc(n); memcpy(leaf, b, n); leaf_n = n; }
+        for (len = 0; len <= n && len <= CDREST_TLS_LEAF_MAX; len += valgrind ? 7 : 1) {
+            unsigned char *cut = (unsigned char *)malloc(len ? len : 1); /* exact size: ASan sees any overrun */
+            memcpy(cut, b, len);
+            memcpy(t->x509.leaf, cut, len);
+            t->x509.leaf_len = t->x509.leaf_size = len;
+            t->x509.policy = 0;
+            cdrest__tls_check_cert(&t->x509, cut, len, len, 0);
+            {
+                char names[120];
+                cdrest__tls_leaf_names(&t->x509, names, sizeof names);
+                (void)cdrest__tls_leaf_has_name(&t->x509, "localhost");
+            }
+            if (leaf) {
+                memcpy(t->x509.leaf, leaf, leaf_n);
+                t->x509.leaf_len = t->x509.leaf_size = leaf_n;
+                t->x509.policy = 0;
+                cdrest__tls_check_cert(&t->x509, cut, len, len, 2);
+            }
+            free(cut);
+        }
+        n = n < CDREST_TLS_LEAF_MAX ? n : CDREST_TLS_LEAF_MAX;
+        for (i = 0; i < n; i += valgrind ? 13 : 1) {
+            unsigned char *m = (unsigned char *)malloc(n);
+            memcpy(m, b, n);
+            m[i] ^= (unsigned char)(0x80 | i);
+            t->x509.policy = 0;
+            cdrest__tls_check_cert(&t->x509, m, n, n, 1);
+            memcpy(t->x509.leaf, m, n);
+            t->x509.leaf_len = t->x509.leaf_size = n;
+            t->x509.policy = 0;
+            cdrest__tls_check_cert(&t->x509, m, n, n, 0);
+            (void)cdrest__tls_leaf_has_name(&t->x509, "localhost");
+            free(m);
+        }
+        free(b);
+    }
+    CHECK(leaf != NULL);
+    free(leaf);
+    free(t);
 }
 
 /* A server that ends the TCP stream without close_notify (Python's ssl, closing the
@@ -1175,6 +1317,9 @@ int main(void) {
         test_big_cert();
         test_policy();
         test_policy_details();
+        test_name_rules();
+        test_cert_alerts();
+        test_der_robust();
         test_truncation();
         test_versions();
         test_suites();
