@@ -2839,6 +2839,14 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
 
 static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) CDREST__PRINTF(3, 4);
 
+/* The words for a refusal are written when it is found (the certificate's bytes are gone
+   by the time the error is told); small builds keep only the number. */
+#ifdef CDREST_TERSE_ERRORS
+#define CDREST__TLS_WHY(say) ((void)0)
+#else
+#define CDREST__TLS_WHY(say) say
+#endif
+
 static int cdrest__tls_lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
 
 static int cdrest__tls_ieq(const char *a, const unsigned char *b, size_t n) {
@@ -2920,6 +2928,7 @@ static int cdrest__tls_eku_bits(cdrest__tls_der v) {
     return bits;
 }
 
+#ifndef CDREST_TERSE_ERRORS
 static void cdrest__tls_eku_words(int bits, char *out, size_t cap) {
     static const char *const names[8] = {"serverAuth", "clientAuth", "codeSigning", "emailProtection",
                                          "timeStamping", "OCSPSigning", "anyExtendedKeyUsage", "other"};
@@ -2931,6 +2940,7 @@ static void cdrest__tls_eku_words(int bits, char *out, size_t cap) {
         cdrest__tls_cat(out, cap, names[i], strlen(names[i]));
     }
 }
+#endif
 
 /* Is the DNS name n under the dNSName constraint c? ("example.com" covers itself and
    its subdomains, ".example.com" its subdomains only, "" everything; ASCII case ignored.) */
@@ -2979,7 +2989,6 @@ static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, con
     cdrest__tls_der san, v;
     unsigned tag = 0;
     int r = 0, dns = 0;
-    char name[100];
     if (cdrest__tls_leaf_san(x, &san) == 1) {
         while (r == 0 && cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82 && tag != 0x87) continue;
@@ -2994,17 +3003,23 @@ static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, con
         r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
     }
     if (r == 0) return 0;
-    name[0] = 0;
-    if (r > 0 && tag == 0x82) cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
-    else if (r > 0) cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
-    if (r < 0)
-        cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
-    else
-        cdrest__tls_say(x->why, sizeof x->why, "the name %s is %s by the name constraints of CA \"%s\"", name,
-                        r == 2 ? "excluded" : "not permitted", ca);
+#ifndef CDREST_TERSE_ERRORS
+    {
+        char name[100] = "";
+        if (r > 0 && tag == 0x82) cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
+        else if (r > 0) cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
+        if (r < 0)
+            cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the name %s is %s by the name constraints of CA \"%s\"", name,
+                            r == 2 ? "excluded" : "not permitted", ca);
+    }
+#endif
+    (void)ca;
     return CDREST_TLS_ERR_NAME_CONSTRAINTS;
 }
 
+#ifndef CDREST_TERSE_ERRORS
 /* Is this AlgorithmIdentifier a SHA-1 signature (RSA or ECDSA)? */
 static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
     static const unsigned char rsa_sha1[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05};
@@ -3013,6 +3028,7 @@ static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
     if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return 0;
     return (oid.n == 9 && memcmp(oid.p, rsa_sha1, 9) == 0) || (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0);
 }
+#endif
 
 /* Record the first failure of our checks. */
 static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
@@ -3024,38 +3040,44 @@ static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
 static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size, uint32_t index) {
     cdrest__tls_leafinfo li;
     cdrest__tls_der v;
-    char ca[80], words[100];
+    char ca[80];
     int r, bits;
     ca[0] = 0;
     if (x->policy) return;
     if (len < size) {
-        cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its names and "
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its names and "
                         "usages cannot all be checked", index ? "a CA certificate of the chain" : "the certificate",
-                        CDREST_TLS_LEAF_MAX);
+                        CDREST_TLS_LEAF_MAX));
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
         return;
     }
     if (!cdrest__tls_cert_parse(p, len, size, &li) || !li.has_names) return; /* the engine refuses it */
-    if (index) cdrest__tls_name_cn(li.subject, ca, sizeof ca);
+    if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
+#ifndef CDREST_TERSE_ERRORS /* small builds keep BearSSL's number (signature unsupported) */
     if (li.has_sigalg && cdrest__tls_sig_sha1(li.sigalg) && !x->sha1) {
         x->sha1 = 1;
         cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
                         index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
     }
+#endif
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
-        cdrest__tls_say(x->why, sizeof x->why, "the extended key usage of %s is malformed", index ? ca : "the certificate");
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extended key usage of %s is malformed",
+                                        index ? ca : "the certificate"));
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
         return;
     }
     if (r == 1 && !(bits & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
+#ifndef CDREST_TERSE_ERRORS
+        char words[100];
         cdrest__tls_eku_words(bits, words, sizeof words);
         if (index)
             cdrest__tls_say(x->why, sizeof x->why, "CA certificate \"%s\" restricts its certificates to %s (extended "
                             "key usage), not serverAuth", ca, words);
         else
             cdrest__tls_say(x->why, sizeof x->why, "the certificate is for %s (extended key usage), not serverAuth", words);
+#endif
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
         return;
     }
@@ -3063,12 +3085,13 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     r = cdrest__tls_cert_ext(&li, 0x1e, &v);
     if (r != 0) {
         unsigned e = r < 0 ? CDREST_TLS_ERR_NAME_CONSTRAINTS : cdrest__tls_nc_leaf(x, v, ca);
-        if (r < 0) cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
+        if (r < 0) CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca));
         if (e) {
             cdrest__tls_policy_fail(x, e);
             return;
         }
     }
+#ifndef CDREST_TERSE_ERRORS /* small builds keep BearSSL's number ("not a CA") */
     /* basicConstraints { cA, pathLenConstraint }: only to explain the engine's refusal */
     if (cdrest__tls_cert_ext(&li, 0x13, &v) == 1) {
         cdrest__tls_der seq, b, n;
@@ -3076,12 +3099,13 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         if (cdrest__tls_der_want(&v, 0x30, &seq) && cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] &&
             cdrest__tls_der_want(&seq, 0x02, &n) && n.n == 1 && n.p[0] < index - 1 && !x->pathlen) {
             x->pathlen = 1;
-            cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA certificate%s below "
-                            "it (pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s",
-                            (unsigned)(index - 1));
+            CDREST__TLS_WHY(cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA "
+                            "certificate%s below it (pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0],
+                            n.p[0] == 1 ? "" : "s", (unsigned)(index - 1)));
         }
         (void)tag;
     }
+#endif
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -3284,19 +3308,18 @@ static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length)
 
 static void cdrest__tls_x_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (x->certs == 0) {
-        size_t keep = sizeof x->leaf - x->leaf_len;
+    if (x->certs == 0 || (!x->t->insecure && x->in_chain)) { /* keep the leaf, and a CA we check */
+        unsigned char *to = x->certs ? x->ca : x->leaf;
+        size_t *kept = x->certs ? &x->ca_len : &x->leaf_len, keep = CDREST_TLS_LEAF_MAX - *kept;
         if (keep > len) keep = len;
-        memcpy(x->leaf + x->leaf_len, buf, keep);
-        x->leaf_len += keep;
-        if (x->t->insecure) br_x509_decoder_push(&x->u.dec, buf, len);
-    } else if (!x->t->insecure && x->in_chain) {
-        size_t keep = sizeof x->ca - x->ca_len;
-        if (keep > len) keep = len;
-        memcpy(x->ca + x->ca_len, buf, keep);
-        x->ca_len += keep;
+        memcpy(to + *kept, buf, keep);
+        *kept += keep;
     }
-    if (!x->t->insecure) x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    if (x->t->insecure) {
+        if (x->certs == 0) br_x509_decoder_push(&x->u.dec, buf, len);
+    } else {
+        x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    }
 }
 
 static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
