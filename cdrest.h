@@ -59,8 +59,10 @@
      installed (SIGPIPE is avoided per call with MSG_NOSIGNAL / SO_NOSIGPIPE).
 
    TLS
-     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
-     TLS 1.3 is refused with a clear message. Verification is on by default.
+     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2 with ECDHE and an AEAD cipher.
+     A server that only offers TLS 1.3 is refused with a clear message. Verification is on
+     by default and as strict as curl's: names from DNS SANs only, serverAuth purpose, name
+     constraints, no SHA-1 signatures, RSA keys of 2048 bits at least (see "API: TLS").
 */
 /* The implementation needs POSIX (getaddrinfo, poll, clock_gettime) even under -std=c99.
    This must come before the first system header; if you include system headers before
@@ -380,9 +382,11 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    1.0 and 1.1. A server that accepts nothing but TLS 1.3 answers our hello with a
    protocol_version alert and the call fails with "the server requires TLS 1.3, which
    BearSSL does not support"; a server stuck at TLS 1.0/1.1 fails with its own message.
-   Cipher suites: BearSSL's full client set minus 3DES, forward-secret AEAD suites first
-   (AES-GCM before ChaCha20-Poly1305 where BearSSL uses AES-NI, the other way round
-   elsewhere). Renegotiation requests from the server are declined.
+   Cipher suites: Mozilla's "intermediate" choice for TLS 1.2, ECDHE key exchange with an
+   AEAD cipher only: ECDHE-ECDSA/ECDHE-RSA with AES-128/256-GCM or ChaCha20-Poly1305 (AES-GCM
+   first where BearSSL uses AES-NI, ChaCha20 first elsewhere). No CBC suites, no static RSA
+   or ECDH key exchange, no 3DES: a server offering only those answers handshake_failure
+   (curl would still take them). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
    source set below (several may be combined); with none set, from the system bundle:
@@ -394,9 +398,40 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    The strings given here are read at that first connection (server_name at every one):
    keep them valid until then.
 
-   Host names: SNI is sent and the certificate must name the host (its DNS SANs; a
-   wildcard covers one label). An IP literal host (https://127.0.0.1, https://[::1]) sends
-   no SNI and must appear among the certificate's iPAddress SANs, as curl requires.
+   Certificate policy (what a server's chain must satisfy, beside a trusted anchor, dates
+   and signatures that verify; cdrest_error.tls_error names the rule that failed):
+   - Names: SNI is sent and the leaf must name the host in a DNS subjectAltName. A host
+     with one trailing dot ("cd.example.com.") is the same name: the dot is stripped for
+     SNI and matching. Matching ignores ASCII case; a wildcard is a whole leftmost label
+     "*." over two labels or more ("*.example.com" names a.example.com, not
+     a.b.example.com, not example.com; "*.com" and "x*.example.com" name nothing); an empty
+     label never matches. The subject CN is not used (browsers and Go do the same):
+     a certificate without DNS SANs fails with CDREST_TLS_ERR_CN_ONLY unless
+     tls.allow_cn_only is set. An IP literal host (https://127.0.0.1, https://[::1])
+     sends no SNI and must appear among the leaf's iPAddress SANs, as curl requires.
+   - Purpose: when a certificate of the chain (leaf or intermediate) has an extended key
+     usage, it must include serverAuth or anyExtendedKeyUsage; the error says what it
+     allows ("the certificate is for clientAuth ..."). CDREST_TLS_ERR_KEY_PURPOSE.
+     (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
+   - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
+     the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
+     other name forms are not checked (cdrest checks no other names).
+     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
+     BearSSL refuses name constraints (or an extended key usage) marked critical as an
+     unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
+     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
+   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
+     own signature is never checked, so an old SHA-1 self-signed root still works.
+   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
+     ECDSA on P-256, P-384, P-521.
+   - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
+     extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Critical extensions other than those above fail (BearSSL's rule). No revocation
+     checks (CRL, OCSP), as with curl's defaults.
+   A refused certificate is answered with a fatal alert that says why (bad_certificate,
+   unsupported_certificate, certificate_expired, unknown_ca), as OpenSSL clients do.
 
    Errors: the call returns CDREST_E_TLS (CDREST_E_TIMEOUT, CDREST_E_IO for the transport)
    and cdrest_errmsg() reads e.g. "TLS: certificate expired on 2020-01-02 (BearSSL 54) for
@@ -461,16 +496,16 @@ typedef struct cdrest_tls_config {
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
 #endif
-/* Bytes of the server's certificate kept during a handshake, to check an IP host against
-   its iPAddress SANs and to explain a failure in words (which date, which issuer). Larger
-   leaf certificates still verify for DNS names; reached by IP address they fail with
-   CDREST_TLS_ERR_CERT_TOO_BIG. */
+/* Bytes of each certificate of the server's chain kept during a handshake (the leaf for the
+   whole handshake, one intermediate at a time), to check names, extended key usage and
+   name constraints, and to explain a failure in words (which date, which issuer). Larger
+   certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
 
 /* Memory: a TLS client allocates, at its first https connection, one block of about
-   CDREST_TLS_MEMORY bytes (45.5 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 29 KB, with half_duplex),
+   CDREST_TLS_MEMORY bytes (50 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 34 KB, with half_duplex),
    plus two for the trust anchors read from files or blobs: their names and keys, and the
    br_x509_trust_anchor array (~72 KB for a system bundle of ~140 CAs, ~0.5 KB for one
    private CA; compiled-in anchors cost nothing). Duplicate anchors are kept once. Nothing
