@@ -3086,7 +3086,10 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
         return;
     }
-    if (!cdrest__tls_cert_parse(p, len, size, &li) || !li.has_names) return; /* the engine refuses it */
+    if (!cdrest__tls_cert_parse(p, len, size, &li) || !li.has_names) {
+        cdrest__tls_policy_fail(x, BR_ERR_X509_INVALID_VALUE); /* "malformed"; never skip the checks */
+        return;
+    }
     if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
 #ifndef CDREST_TERSE_ERRORS /* small builds keep BearSSL's number (signature unsupported) */
     if (li.has_sigalg && cdrest__tls_sig_sha1(li.sigalg) && !x->sha1) {
@@ -3098,8 +3101,8 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extended key usage of %s is malformed",
-                                        index ? ca : "the certificate"));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extensions of %s are malformed (its extended "
+                                        "key usage cannot be read)", index ? ca : "the certificate"));
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
         return;
     }
