@@ -535,7 +535,10 @@ typedef struct cdrest_config {
     int allow_plain_http;
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 */
-    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
+    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
+                                   a body of exactly max_body bytes fits, whatever its framing
+                                   (Content-Length, chunked, or read to the close). At most 16
+                                   interim 1xx responses are skipped before the final one. */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
        redirect to another origin is returned unfollowed. 303 (and 301/302 after a POST)
