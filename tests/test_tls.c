@@ -1,9 +1,11 @@
 /* The TLS layer against real servers on 127.0.0.1 / ::1: nginx (one process, one server
-   block per certificate), openssl s_server (TLS 1.3 only, TLS 1.0/1.1 only) and small
-   scripted TCP servers in threads (plain HTTP, garbage, silence, instant close).
-   Certificates come from tests/mkcerts.sh into a fresh temporary directory.
+   block per certificate), openssl s_server (TLS 1.3 only, TLS 1.0/1.1 only, one cipher
+   suite, alerts logged) and small scripted TCP servers in threads (plain HTTP, garbage,
+   silence, instant close). Certificates come from tests/mkcerts.sh into a fresh
+   temporary directory. The certificate policy matrix (test_policy) runs each case
+   against nginx and compares cdrest's verdict with curl's on the same server.
    A counting allocator measures what one TLS client holds. Nothing is skipped: a missing
-   openssl or nginx is a failure. CDREST_VALGRIND=1 scales the loops down. */
+   openssl, nginx or curl is a failure. CDREST_VALGRIND=1 scales the loops down. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
