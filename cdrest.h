@@ -3073,19 +3073,43 @@ static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
     if (!x->policy) x->policy = err;
 }
 
+#ifndef CDREST_TERSE_ERRORS
+/* What only explains the engine's own refusals (small builds keep BearSSL's numbers):
+   a SHA-1 signature (it calls the algorithm unsupported) and a pathLenConstraint
+   exceeded (it says "not a CA"). Noted for every certificate the engine uses, whatever
+   our other checks found before. */
+static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo *li, uint32_t index, const char *ca) {
+    cdrest__tls_der v, seq, b, n;
+    if (li->has_sigalg && cdrest__tls_sig_sha1(li->sigalg) && !x->sha1) {
+        x->sha1 = 1;
+        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
+                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
+    }
+    /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
+    if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
+        cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
+        n.n == 1 && n.p[0] < index - 1) {
+        x->pathlen = 1;
+        cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA certificate%s below it "
+                        "(pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s",
+                        (unsigned)(index - 1));
+    }
+}
+#endif
+
 /* Our checks on one certificate of the chain (index 0 the leaf) that the engine uses:
-   extended key usage, and for CAs name constraints and the path length. */
+   extended key usage, and for CAs name constraints; the first failure is kept. */
 static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size, uint32_t index) {
     cdrest__tls_leafinfo li;
     cdrest__tls_der v;
     char ca[80];
     int r, bits;
     ca[0] = 0;
-    if (x->policy) return;
     if (len < size) {
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its names and "
-                        "usages cannot all be checked", index ? "a CA certificate of the chain" : "the certificate",
-                        CDREST_TLS_LEAF_MAX));
+        if (!x->policy)
+            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its "
+                            "names and usages cannot all be checked",
+                            index ? "a CA certificate of the chain" : "the certificate", CDREST_TLS_LEAF_MAX));
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
         return;
     }
@@ -3094,13 +3118,8 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         return;
     }
     if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
-#ifndef CDREST_TERSE_ERRORS /* small builds keep BearSSL's number (signature unsupported) */
-    if (li.has_sigalg && cdrest__tls_sig_sha1(li.sigalg) && !x->sha1) {
-        x->sha1 = 1;
-        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
-                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
-    }
-#endif
+    CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
+    if (x->policy) return;
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
@@ -3122,31 +3141,13 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
         return;
     }
-    if (!index) return;
-    r = cdrest__tls_cert_ext(&li, 0x1e, &v);
-    if (r != 0) {
-        unsigned e = r < 0 ? CDREST_TLS_ERR_NAME_CONSTRAINTS : cdrest__tls_nc_leaf(x, v, ca);
-        if (r < 0) CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca));
-        if (e) {
-            cdrest__tls_policy_fail(x, e);
-            return;
-        }
+    if (!index || (r = cdrest__tls_cert_ext(&li, 0x1e, &v)) == 0) return;
+    if (r < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_NAME_CONSTRAINTS);
+        return;
     }
-#ifndef CDREST_TERSE_ERRORS /* small builds keep BearSSL's number ("not a CA") */
-    /* basicConstraints { cA, pathLenConstraint }: only to explain the engine's refusal */
-    if (cdrest__tls_cert_ext(&li, 0x13, &v) == 1) {
-        cdrest__tls_der seq, b, n;
-        unsigned tag;
-        if (cdrest__tls_der_want(&v, 0x30, &seq) && cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] &&
-            cdrest__tls_der_want(&seq, 0x02, &n) && n.n == 1 && n.p[0] < index - 1 && !x->pathlen) {
-            x->pathlen = 1;
-            CDREST__TLS_WHY(cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA "
-                            "certificate%s below it (pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0],
-                            n.p[0] == 1 ? "" : "s", (unsigned)(index - 1)));
-        }
-        (void)tag;
-    }
-#endif
+    cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
