@@ -40,6 +40,8 @@
 #   weaki-chain.pem        under an RSA-1024 intermediate                 (refused)
 #   pathlen-chain.pem      CA -> inter (pathlen:0) -> inter -> leaf        (refused, path length)
 #   cnonly.pem             CN=localhost, no subjectAltName                (refused unless allowed)
+#   nccn-chain.pem         a CN-only leaf under the localhost-excluding intermediate (refused even when
+#                          CN-only certificates are allowed: the host is held to the constraints)
 #   wild.pem               DNS:*.example.test, DNS:*.test, DNS:x*.other.test (only a.example.test)
 # Pins (curl's format, sha256 of the SubjectPublicKeyInfo)
 #   rsa.pin ecdsa.pin      "sha256//BASE64" for rsa.key / ecdsa.key (chain.pin for chain.key)
@@ -210,12 +212,13 @@ sign eku-any rsa.key localhost ca v3_ekuany
 sign eku-none rsa.key localhost ca v3_ekunone
 sign cnonly rsa.key localhost ca v3_cnonly
 sign wild rsa.key wild ca v3_wild
-# chain NAME INTER-EXTENSIONS [INTER-KEY]: an intermediate with these extensions under the
-# test CA, a localhost leaf (rsa.key) under it, NAME-chain.pem = leaf + intermediate
+# chain NAME INTER-EXTENSIONS [INTER-KEY [LEAF-EXTENSIONS]]: an intermediate with these
+# extensions under the test CA, a localhost leaf (rsa.key) under it, NAME-chain.pem = leaf +
+# intermediate
 chain() {
   if [ -n "${3:-}" ]; then cp "$3" "$1-inter.key"; else eckey "$1-inter.key"; fi
   sign "$1-inter" "$1-inter.key" "cdrest $1 intermediate" ca "$2"
-  sign "$1-leaf" rsa.key localhost "$1-inter" v3_leaf
+  sign "$1-leaf" rsa.key localhost "$1-inter" "${4:-v3_leaf}"
   cat "$1-leaf.pem" "$1-inter.pem" > "$1-chain.pem"
   rm -f "$1-leaf.pem"
 }
@@ -223,6 +226,7 @@ chain ekuca v3_ca_ekuclient
 chain ncperm v3_ca_ncperm
 chain ncexcl v3_ca_ncexcl
 chain ncok v3_ca_ncok
+chain nccn v3_ca_ncexcl "" v3_cnonly
 q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key
 sign rsa1024 rsa1024.key localhost ca v3_leaf
 chain weaki v3_ca rsa1024.key

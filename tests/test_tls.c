@@ -171,13 +171,13 @@ enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_S
        S_TLS13, S_TLS10, S_BIG,
        /* the policy matrix (test_policy) */
        S_EKU_CLIENT, S_EKU_CODE, S_EKU_ANY, S_EKU_NONE, S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_SHA1, S_SHA1I,
-       S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_COUNT };
+       S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN, S_COUNT };
 static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
                                               "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big",
                                               "eku-client", "eku-code", "eku-any", "eku-none", "ekuca-chain",
                                               "ncperm-chain", "ncexcl-chain", "ncok-chain", "sha1", "sha1i-chain",
                                               "sha1ca-leaf", "rsa1024", "weaki-chain", "pathlen-chain", "cnonly",
-                                              "wild"};
+                                              "wild", "nccn-chain"};
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
 
@@ -645,6 +645,10 @@ static void test_policy_details(void) {
                 BR_ERR_X509_BAD_SERVER_NAME, "certificate is for another name (localhost), not other.example");
     expect_fail("CN only, allowed, by IP", &t, "127.0.0.1", port[S_CNONLY], "127.0.0.1", CDREST_E_TLS,
                 BR_ERR_X509_BAD_SERVER_NAME, "not 127.0.0.1");
+    /* a CN-only leaf is held to its CAs' name constraints through the host it names */
+    expect_fail("CN only, allowed, excluded by a CA", &t, "127.0.0.1", port[S_NCCN], "localhost", CDREST_E_TLS,
+                CDREST_TLS_ERR_NAME_CONSTRAINTS, "the name localhost is excluded by the name constraints of CA "
+                "\"cdrest nccn intermediate\"");
     /* SNI without the dot: nginx reports the name it received */
     t.allow_cn_only = 0;
     client_init(&c, &t);
