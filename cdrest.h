@@ -78,8 +78,10 @@
      cdrest_socket).
 
    TLS
-     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
-     TLS 1.3 is refused with a clear message. Verification is on by default.
+     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2 with ECDHE and an AEAD cipher.
+     A server that only offers TLS 1.3 is refused with a clear message. Verification is on
+     by default and as strict as curl's: names from DNS SANs only, serverAuth purpose, name
+     constraints, no SHA-1 signatures, RSA keys of 2048 bits at least (see "API: TLS").
 */
 /* The implementation needs POSIX (getaddrinfo, poll, clock_gettime) even under -std=c99.
    This must come before the first system header; if you include system headers before
@@ -447,9 +449,11 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    1.0 and 1.1. A server that accepts nothing but TLS 1.3 answers our hello with a
    protocol_version alert and the call fails with "the server requires TLS 1.3, which
    BearSSL does not support"; a server stuck at TLS 1.0/1.1 fails with its own message.
-   Cipher suites: BearSSL's full client set minus 3DES, forward-secret AEAD suites first
-   (AES-GCM before ChaCha20-Poly1305 where BearSSL uses AES-NI, the other way round
-   elsewhere). Renegotiation requests from the server are declined.
+   Cipher suites: Mozilla's "intermediate" choice for TLS 1.2, ECDHE key exchange with an
+   AEAD cipher only: ECDHE-ECDSA/ECDHE-RSA with AES-128/256-GCM or ChaCha20-Poly1305 (AES-GCM
+   first where BearSSL uses AES-NI, ChaCha20 first elsewhere). No CBC suites, no static RSA
+   or ECDH key exchange, no 3DES: a server offering only those answers handshake_failure
+   (curl would still take them). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
    source set below (several may be combined); with none set, from the system bundle:
@@ -461,9 +465,40 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    The strings given here are read at that first connection (server_name at every one):
    keep them valid until then.
 
-   Host names: SNI is sent and the certificate must name the host (its DNS SANs; a
-   wildcard covers one label). An IP literal host (https://127.0.0.1, https://[::1]) sends
-   no SNI and must appear among the certificate's iPAddress SANs, as curl requires.
+   Certificate policy (what a server's chain must satisfy, beside a trusted anchor, dates
+   and signatures that verify; cdrest_error.tls_error names the rule that failed):
+   - Names: SNI is sent and the leaf must name the host in a DNS subjectAltName. A host
+     with one trailing dot ("cd.example.com.") is the same name: the dot is stripped for
+     SNI and matching. Matching ignores ASCII case; a wildcard is a whole leftmost label
+     "*." over two labels or more ("*.example.com" names a.example.com, not
+     a.b.example.com, not example.com; "*.com" and "x*.example.com" name nothing); an empty
+     label never matches. The subject CN is not used (browsers and Go do the same):
+     a certificate without DNS SANs fails with CDREST_TLS_ERR_CN_ONLY unless
+     tls.allow_cn_only is set. An IP literal host (https://127.0.0.1, https://[::1])
+     sends no SNI and must appear among the leaf's iPAddress SANs, as curl requires.
+   - Purpose: when a certificate of the chain (leaf or intermediate) has an extended key
+     usage, it must include serverAuth or anyExtendedKeyUsage; the error says what it
+     allows ("the certificate is for clientAuth ..."). CDREST_TLS_ERR_KEY_PURPOSE.
+     (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
+   - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
+     the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
+     other name forms are not checked (cdrest checks no other names).
+     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
+     BearSSL refuses name constraints (or an extended key usage) marked critical as an
+     unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
+     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
+   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
+     own signature is never checked, so an old SHA-1 self-signed root still works.
+   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
+     ECDSA on P-256, P-384, P-521.
+   - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
+     extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Critical extensions other than those above fail (BearSSL's rule). No revocation
+     checks (CRL, OCSP), as with curl's defaults.
+   A refused certificate is answered with a fatal alert that says why (bad_certificate,
+   unsupported_certificate, certificate_expired, unknown_ca), as OpenSSL clients do.
 
    Errors: the call returns CDREST_E_TLS (CDREST_E_TIMEOUT, CDREST_E_IO for the transport)
    and cdrest_errmsg() reads e.g. "TLS: certificate expired on 2020-01-02 (BearSSL 54) for
@@ -495,6 +530,9 @@ typedef struct cdrest_tls_config {
     int tls_insecure_skip_verify;
     /* Name to verify and send as SNI instead of the URL's host (NULL = the host). */
     const char *server_name;
+    /* Legacy: accept a certificate that has no DNS subjectAltName when its subject CN
+       names the host. Off by default (browsers, Go and curl's own rules: SANs only). */
+    int allow_cn_only;
     /* Half-duplex I/O buffer: one 16.7 KB buffer instead of two (33.2 KB total). Saves
        16.5 KB per client; the price is that the server must not send while we write,
        which holds for request/response HTTP (a server that answers early, before the
@@ -514,22 +552,27 @@ typedef struct cdrest_tls_config {
 
 /* cdrest's own values of cdrest_error.tls_error, beside BearSSL's (which stay < 1024). */
 #define CDREST_TLS_ERR_PIN_MISMATCH 1025 /* verified (or not), but no pin matched its key */
-#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* leaf larger than CDREST_TLS_LEAF_MAX: its IP
-                                            addresses could not be checked */
+#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* a certificate of the chain is larger than
+                                            CDREST_TLS_LEAF_MAX: it could not be checked */
+#define CDREST_TLS_ERR_KEY_PURPOSE 1027  /* extended key usage without serverAuth (leaf or CA) */
+#define CDREST_TLS_ERR_NAME_CONSTRAINTS 1028 /* a CA's name constraints refuse a leaf's name */
+#define CDREST_TLS_ERR_WEAK_SIGNATURE 1029 /* a certificate of the chain is signed with SHA-1 */
+#define CDREST_TLS_ERR_PATH_LENGTH 1030  /* a CA's pathLenConstraint is exceeded */
+#define CDREST_TLS_ERR_CN_ONLY 1031      /* only the subject CN names the host (no DNS SAN) */
 
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
 #endif
-/* Bytes of the server's certificate kept during a handshake, to check an IP host against
-   its iPAddress SANs and to explain a failure in words (which date, which issuer). Larger
-   leaf certificates still verify for DNS names; reached by IP address they fail with
-   CDREST_TLS_ERR_CERT_TOO_BIG. */
+/* Bytes of each certificate of the server's chain kept during a handshake (the leaf for the
+   whole handshake, one intermediate at a time), to check names, extended key usage and
+   name constraints, and to explain a failure in words (which date, which issuer). Larger
+   certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
 
 /* Memory: a TLS client allocates, at its first https connection, one block of about
-   CDREST_TLS_MEMORY bytes (45.5 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 29 KB, with half_duplex),
+   CDREST_TLS_MEMORY bytes (50 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 34 KB, with half_duplex),
    plus two for the trust anchors read from files or blobs: their names and keys, and the
    br_x509_trust_anchor array (~72 KB for a system bundle of ~140 CAs, ~0.5 KB for one
    private CA; compiled-in anchors cost nothing). Duplicate anchors are kept once. Nothing
@@ -537,7 +580,7 @@ typedef struct cdrest_tls_config {
    To allocate nothing at all, hand in config.tls_memory / tls_memory_size: at least the
    size below plus the anchors' bytes and 16 for alignment (a block too small fails with
    CDREST_E_TOOLARGE and says how much more is needed). */
-#define CDREST_TLS_STATE_SIZE (8704 + CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
+#define CDREST_TLS_STATE_SIZE (9216 + 2 * CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
 #define CDREST_TLS_MEMORY (CDREST_TLS_STATE_SIZE + 33178)
 #define CDREST_TLS_MEMORY_HALF_DUPLEX (CDREST_TLS_STATE_SIZE + 16709)
 /* ===========================================================================
@@ -564,7 +607,10 @@ typedef struct cdrest_config {
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
                                    getaddrinfo() aside: see resolve below) */
-    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
+    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
+                                   a body of exactly max_body bytes fits, whatever its framing
+                                   (Content-Length, chunked, or read to the close). At most 16
+                                   interim 1xx responses are skipped before the final one. */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
        redirect to another origin is returned unfollowed. 303 (and 301/302 after a POST)
@@ -3139,8 +3185,19 @@ typedef struct cdrest__tls_x509 {
     uint32_t certs;                /* certificates seen so far in this chain */
     uint32_t leaf_size;            /* the leaf's length in bytes */
     size_t leaf_len;               /* bytes of it kept in leaf[] */
+    uint32_t ca_size;              /* the CA certificate being read: its length */
+    size_t ca_len;                 /* ... and the bytes of it kept in ca[] */
     unsigned long chains;          /* chains seen: one per full handshake */
+    int in_chain;                  /* the engine still needs this certificate (it has not
+                                      decided before it): our checks apply to it */
+    unsigned policy;               /* the first of our checks that failed (CDREST_TLS_ERR_*) */
+    int sha1;                      /* a certificate of the chain is signed with SHA-1 */
+    int pathlen;                   /* a CA's pathLenConstraint is exceeded */
+    char why[160];                 /* the words for policy */
+    char why_sig[96];              /* ... for sha1 */
+    char why_path[128];            /* ... for pathlen */
     unsigned char leaf[CDREST_TLS_LEAF_MAX];
+    unsigned char ca[CDREST_TLS_LEAF_MAX];
 } cdrest__tls_x509;
 
 struct cdrest__tls {
@@ -3162,6 +3219,7 @@ struct cdrest__tls {
     /* configuration, fixed at the first handshake */
     int ready;
     int insecure;
+    int cn_ok;                     /* config allow_cn_only */
     unsigned char pins[CDREST_TLS_MAX_PINS][32];
     int npins;
     const br_x509_trust_anchor *tas;
@@ -3225,21 +3283,22 @@ static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_d
 }
 
 typedef struct cdrest__tls_leafinfo {
-    cdrest__tls_der issuer, validity, subject, exts;
-    int has_dates, has_names, has_exts, cut;
+    cdrest__tls_der issuer, validity, subject, exts, sigalg;
+    int has_dates, has_names, has_exts, has_sigalg, cut;
 } cdrest__tls_leafinfo;
 
-/* Locate the parts of the kept leaf certificate we read (exts may be cut short).
-   Returns 0 when it is unreadable. */
-static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+/* Locate the parts of a kept certificate we read (len of its size bytes kept; exts may
+   be cut short). Returns 0 when it is unreadable. */
+static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t size, cdrest__tls_leafinfo *li) {
     cdrest__tls_der in, cert, tbs, v;
     unsigned tag;
     memset(li, 0, sizeof *li);
-    in.p = x->leaf;
-    in.n = x->leaf_len;
-    li->cut = x->leaf_len < x->leaf_size;
+    in.p = p;
+    in.n = len;
+    li->cut = len < size;
     if (!cdrest__tls_der_take(&in, &tag, &cert) || tag != 0x30) return 0;
     if (!cdrest__tls_der_take(&cert, &tag, &tbs) || tag != 0x30) return 0;
+    li->has_sigalg = cdrest__tls_der_want(&cert, 0x30, &li->sigalg);
     if (cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0;
     if (tag == 0xa0 && cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0; /* version, serial */
     if (!cdrest__tls_der_want(&tbs, 0x30, &v)) return 0;                  /* signature */
@@ -3258,24 +3317,38 @@ static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinf
     return 1;
 }
 
+static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+    return cdrest__tls_cert_parse(x->leaf, x->leaf_len, x->leaf_size, li);
+}
+
+/* The value (inside its OCTET STRING) of the extension 2.5.29.id. 1 found, 0 absent,
+   -1 malformed or cut before it could be seen. */
+static int cdrest__tls_cert_ext(const cdrest__tls_leafinfo *li, unsigned id, cdrest__tls_der *val) {
+    cdrest__tls_der exts = li->exts, seq, ext, oid;
+    unsigned tag;
+    if (!li->has_exts) return li->cut ? -1 : 0;
+    if (cdrest__tls_der_take(&exts, &tag, &seq) != 1 || tag != 0x30) return -1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &tag, &ext) != 1 || tag != 0x30) return -1;
+        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) return -1;
+        if (oid.n != 3 || oid.p[0] != 0x55 || oid.p[1] != 0x1d || oid.p[2] != id) continue;
+        if (cdrest__tls_der_take(&ext, &tag, val) != 1) return -1;
+        if (tag == 0x01 && cdrest__tls_der_take(&ext, &tag, val) != 1) return -1; /* critical */
+        return tag == 0x04 ? 1 : -1;
+    }
+    return 0;
+}
+
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
    larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
 static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
-    static const unsigned char oid_san[3] = {0x55, 0x1d, 0x11};
     cdrest__tls_leafinfo li;
-    cdrest__tls_der seq, ext, oid, val;
+    cdrest__tls_der val;
     unsigned tag;
-    if (!cdrest__tls_leaf_parse(x, &li) || !li.has_exts) return li.cut ? -1 : 0;
-    if (!cdrest__tls_der_take(&li.exts, &tag, &seq) || tag != 0x30) return li.cut ? -1 : 0;
-    while (cdrest__tls_der_take(&seq, &tag, &ext) && tag == 0x30) {
-        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) break;
-        if (oid.n != 3 || memcmp(oid.p, oid_san, 3) != 0) continue;
-        if (!cdrest__tls_der_take(&ext, &tag, &val)) break;
-        if (tag == 0x01 && !cdrest__tls_der_take(&ext, &tag, &val)) break; /* critical */
-        if (tag != 0x04 || !cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) break;
-        return 1;
-    }
-    return li.cut ? -1 : 0;
+    if (!cdrest__tls_leaf_parse(x, &li)) return li.cut ? -1 : 0;
+    if (cdrest__tls_cert_ext(&li, 0x11, &val) != 1) return li.cut ? -1 : 0;
+    if (!cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) return li.cut ? -1 : 0;
+    return 1;
 }
 
 /* 1 if the leaf lists this IP address among its iPAddress SANs, 0 if not, -1 unknown. */
@@ -3349,6 +3422,283 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
         cdrest__tls_leafinfo li;
         if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
     }
+}
+
+/* --- names and policy: what BearSSL's minimal engine does not check ---------------- */
+
+static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) CDREST__PRINTF(3, 4);
+
+/* The words for a refusal are written when it is found (the certificate's bytes are gone
+   by the time the error is told); small builds keep only the number. */
+#ifdef CDREST_TERSE_ERRORS
+#define CDREST__TLS_WHY(say) ((void)0)
+#else
+#define CDREST__TLS_WHY(say) say
+#endif
+
+static int cdrest__tls_lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
+
+static int cdrest__tls_ieq(const char *a, const unsigned char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__tls_lower((unsigned char)a[i]) != cdrest__tls_lower(b[i])) return 0;
+    return 1;
+}
+
+/* A DNS name of non-empty labels ("a.b", not ".a", "a..b", "a."). */
+static int cdrest__tls_labels_ok(const unsigned char *s, size_t n) {
+    size_t i;
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.') return 0;
+    for (i = 1; i < n; i++)
+        if (s[i] == '.' && s[i - 1] == '.') return 0;
+    return 1;
+}
+
+/* Does the DNS SAN pattern p name the host? As browsers, Go and curl match: equal
+   ignoring ASCII case, or "*.rest" covering exactly one whole leftmost label, where rest
+   has two labels or more ("*.test" names no "x.test"). No empty label ever matches. */
+static int cdrest__tls_name_match(const char *host, const unsigned char *p, size_t n) {
+    size_t hn = strlen(host), i;
+    const char *dot;
+    if (!cdrest__tls_labels_ok((const unsigned char *)host, hn) || !cdrest__tls_labels_ok(p, n) || strchr(host, '*'))
+        return 0;
+    for (i = 1; i < n; i++)
+        if (p[i] == '*') return 0;
+    if (p[0] != '*') return hn == n && cdrest__tls_ieq(host, p, n);
+    if (n < 3 || p[1] != '.' || !memchr(p + 2, '.', n - 2)) return 0;
+    dot = strchr(host, '.');
+    if (!dot || dot == host) return 0;
+    return hn - (size_t)(dot - host) == n - 1 && cdrest__tls_ieq(dot, p + 1, n - 1);
+}
+
+/* 1 the leaf's DNS SANs name the host; 2 it has no DNS SAN and only its subject CN names
+   the host (accepted with config allow_cn_only); 0 no. */
+static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host) {
+    cdrest__tls_der san, v;
+    cdrest__tls_leafinfo li;
+    unsigned tag;
+    int dns = 0;
+    char cn[256];
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82) continue;
+            dns = 1;
+            if (cdrest__tls_name_match(host, v.p, v.n)) return 1;
+        }
+    }
+    if (dns || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
+    cdrest__tls_name_cn(li.subject, cn, sizeof cn);
+    return cn[0] && cdrest__tls_name_match(host, (const unsigned char *)cn, strlen(cn)) ? 2 : 0;
+}
+
+/* Extended key usage: bits for the purposes a message may name. */
+enum { CDREST__EKU_SERVER = 1, CDREST__EKU_CLIENT = 2, CDREST__EKU_CODE = 4, CDREST__EKU_EMAIL = 8,
+       CDREST__EKU_TIME = 16, CDREST__EKU_OCSP = 32, CDREST__EKU_ANY = 64, CDREST__EKU_OTHER = 128 };
+
+/* The purposes in an ExtKeyUsageSyntax (SEQUENCE OF OID). -1 if malformed. */
+static int cdrest__tls_eku_bits(cdrest__tls_der v) {
+    static const unsigned char kp[7] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03}; /* 1.3.6.1.5.5.7.3 */
+    static const unsigned char any[4] = {0x55, 0x1d, 0x25, 0x00};                 /* 2.5.29.37.0 */
+    cdrest__tls_der seq, oid;
+    unsigned tag;
+    int bits = 0;
+    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
+    while (seq.n > 0) {
+        if (!cdrest__tls_der_want(&seq, 0x06, &oid)) return -1;
+        if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && oid.p[7] >= 1 && oid.p[7] <= 4)
+            bits |= 1 << (oid.p[7] - 1);
+        else if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && (oid.p[7] == 8 || oid.p[7] == 9))
+            bits |= oid.p[7] == 8 ? CDREST__EKU_TIME : CDREST__EKU_OCSP;
+        else if (oid.n == 4 && memcmp(oid.p, any, 4) == 0)
+            bits |= CDREST__EKU_ANY;
+        else
+            bits |= CDREST__EKU_OTHER;
+    }
+    return bits;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+static void cdrest__tls_eku_words(int bits, char *out, size_t cap) {
+    static const char *const names[8] = {"serverAuth", "clientAuth", "codeSigning", "emailProtection",
+                                         "timeStamping", "OCSPSigning", "anyExtendedKeyUsage", "other"};
+    int i;
+    out[0] = 0;
+    for (i = 0; i < 8; i++) {
+        if (!(bits & (1 << i))) continue;
+        if (out[0]) cdrest__tls_cat(out, cap, ", ", 2);
+        cdrest__tls_cat(out, cap, names[i], strlen(names[i]));
+    }
+}
+#endif
+
+/* Is the DNS name n under the dNSName constraint c? ("example.com" covers itself and
+   its subdomains, ".example.com" its subdomains only, "" everything; ASCII case ignored.) */
+static int cdrest__tls_nc_dns(const unsigned char *n, size_t nn, const unsigned char *c, size_t cn) {
+    const char *tail;
+    if (cn == 0) return 1;
+    if (nn < cn) return 0;
+    tail = (const char *)n + nn - cn;
+    if (!cdrest__tls_ieq(tail, c, cn)) return 0;
+    return nn == cn ? c[0] != '.' : (c[0] == '.' || tail[-1] == '.');
+}
+
+/* Is the address under the iPAddress constraint c (address then mask)? */
+static int cdrest__tls_nc_ip(const unsigned char *ip, size_t n, const unsigned char *c, size_t cn) {
+    size_t i;
+    if (cn != 2 * n) return 0;
+    for (i = 0; i < n; i++)
+        if ((ip[i] & c[n + i]) != (c[i] & c[n + i])) return 0;
+    return 1;
+}
+
+/* One name (tag 0x82 DNS, 0x87 IP) against a NameConstraints value: 0 allowed,
+   1 not among the permitted subtrees, 2 excluded, -1 malformed. */
+static int cdrest__tls_nc_check(cdrest__tls_der nc, unsigned tag, const unsigned char *v, size_t n) {
+    cdrest__tls_der seq, trees, sub, base;
+    unsigned t, bt;
+    int permitted = 0, inside = 0;
+    if (cdrest__tls_der_take(&nc, &t, &seq) != 1 || t != 0x30) return -1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &t, &trees) != 1 || (t != 0xa0 && t != 0xa1)) return -1;
+        while (trees.n > 0) {
+            int match;
+            if (!cdrest__tls_der_want(&trees, 0x30, &sub) || cdrest__tls_der_take(&sub, &bt, &base) != 1) return -1;
+            if (bt != tag) continue;
+            match = tag == 0x82 ? cdrest__tls_nc_dns(v, n, base.p, base.n) : cdrest__tls_nc_ip(v, n, base.p, base.n);
+            if (t == 0xa1 && match) return 2;
+            if (t == 0xa0) permitted = 1, inside |= match;
+        }
+    }
+    return permitted && !inside ? 1 : 0;
+}
+
+/* The leaf's DNS and IP names (and the host, when only the CN names it) against a CA's
+   NameConstraints. 0 allowed, else CDREST_TLS_ERR_NAME_CONSTRAINTS with why set. */
+static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, const char *ca) {
+    cdrest__tls_der san, v;
+    unsigned tag = 0;
+    int r = 0, dns = 0;
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (r == 0 && cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82 && tag != 0x87) continue;
+            dns |= tag == 0x82;
+            r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
+        }
+    }
+    if (r == 0 && !dns && x->t->ip_len == 0) {
+        v.p = (const unsigned char *)x->t->name;
+        v.n = strlen(x->t->name);
+        tag = 0x82;
+        r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
+    }
+    if (r == 0) return 0;
+#ifndef CDREST_TERSE_ERRORS
+    {
+        char name[100] = "";
+        if (r > 0 && tag == 0x82) cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
+        else if (r > 0) cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
+        if (r < 0)
+            cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the name %s is %s by the name constraints of CA \"%s\"", name,
+                            r == 2 ? "excluded" : "not permitted", ca);
+    }
+#endif
+    (void)ca;
+    return CDREST_TLS_ERR_NAME_CONSTRAINTS;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+/* Is this AlgorithmIdentifier a SHA-1 signature (RSA or ECDSA)? */
+static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
+    static const unsigned char rsa_sha1[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05};
+    static const unsigned char ecdsa_sha1[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
+    cdrest__tls_der oid;
+    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return 0;
+    return (oid.n == 9 && memcmp(oid.p, rsa_sha1, 9) == 0) || (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0);
+}
+#endif
+
+/* Record the first failure of our checks. */
+static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
+    if (!x->policy) x->policy = err;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+/* What only explains the engine's own refusals (small builds keep BearSSL's numbers):
+   a SHA-1 signature (it calls the algorithm unsupported) and a pathLenConstraint
+   exceeded (it says "not a CA"). Noted for every certificate the engine uses, whatever
+   our other checks found before. */
+static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo *li, uint32_t index, const char *ca) {
+    cdrest__tls_der v, seq, b, n;
+    if (li->has_sigalg && cdrest__tls_sig_sha1(li->sigalg) && !x->sha1) {
+        x->sha1 = 1;
+        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
+                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
+    }
+    /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
+    if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
+        cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
+        n.n == 1 && n.p[0] < index - 1) {
+        x->pathlen = 1;
+        cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA certificate%s below it "
+                        "(pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s",
+                        (unsigned)(index - 1));
+    }
+}
+#endif
+
+/* Our checks on one certificate of the chain (index 0 the leaf) that the engine uses:
+   extended key usage, and for CAs name constraints; the first failure is kept. */
+static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size, uint32_t index) {
+    cdrest__tls_leafinfo li;
+    cdrest__tls_der v;
+    char ca[80];
+    int r, bits;
+    ca[0] = 0;
+    if (len < size) {
+        if (!x->policy)
+            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its "
+                            "names and usages cannot all be checked",
+                            index ? "a CA certificate of the chain" : "the certificate", CDREST_TLS_LEAF_MAX));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
+        return;
+    }
+    if (!cdrest__tls_cert_parse(p, len, size, &li) || !li.has_names) {
+        cdrest__tls_policy_fail(x, BR_ERR_X509_INVALID_VALUE); /* "malformed"; never skip the checks */
+        return;
+    }
+    if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
+    CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
+    if (x->policy) return;
+    r = cdrest__tls_cert_ext(&li, 0x25, &v);
+    bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
+    if (r < 0 || bits < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extensions of %s are malformed (its extended "
+                                        "key usage cannot be read)", index ? ca : "the certificate"));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
+        return;
+    }
+    if (r == 1 && !(bits & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
+#ifndef CDREST_TERSE_ERRORS
+        char words[100];
+        cdrest__tls_eku_words(bits, words, sizeof words);
+        if (index)
+            cdrest__tls_say(x->why, sizeof x->why, "CA certificate \"%s\" restricts its certificates to %s (extended "
+                            "key usage), not serverAuth", ca, words);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the certificate is for %s (extended key usage), not serverAuth", words);
+#endif
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
+        return;
+    }
+    if (!index || (r = cdrest__tls_cert_ext(&li, 0x1e, &v)) == 0) return;
+    if (r < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_NAME_CONSTRAINTS);
+        return;
+    }
+    cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -3521,13 +3871,17 @@ static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *ser
     x->certs = 0;
     x->leaf_size = 0;
     x->leaf_len = 0;
+    x->policy = 0;
+    x->sha1 = x->pathlen = 0;
     x->chains++;
     if (t->insecure) return;
     if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
     else br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(t->now / 86400 + 719528), (uint32_t)(t->now % 86400));
-    /* An IP host was reset with no name: the minimal engine then checks none, and
-       end_chain matches the address against the iPAddress SANs instead. */
-    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, t->ip_len ? NULL : server_name);
+    /* The minimal engine gets no name, so it checks none: its matching is laxer than ours
+       (the CN beside SANs, "*.test", empty labels). end_chain matches the host against the
+       leaf's DNS SANs, or an address against its iPAddress SANs. */
+    (void)server_name;
+    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, NULL);
 }
 
 static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length) {
@@ -3536,24 +3890,40 @@ static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length)
         x->leaf_size = length;
         if (x->t->insecure) br_x509_decoder_init(&x->u.dec, NULL, NULL);
     }
-    if (!x->t->insecure) x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
+    x->ca_size = length;
+    x->ca_len = 0;
+    if (x->t->insecure) return;
+    /* Once the engine has decided (a trust anchor signed an earlier certificate, or an
+       error), it ignores the rest of the chain; so do our checks. */
+    x->in_chain = x->u.minimal.err == 0;
+    x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
 }
 
 static void cdrest__tls_x_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (x->certs == 0) {
-        size_t keep = sizeof x->leaf - x->leaf_len;
+    if (x->certs == 0 || (!x->t->insecure && x->in_chain)) { /* keep the leaf, and a CA we check */
+        unsigned char *to = x->certs ? x->ca : x->leaf;
+        size_t *kept = x->certs ? &x->ca_len : &x->leaf_len, keep = CDREST_TLS_LEAF_MAX - *kept;
         if (keep > len) keep = len;
-        memcpy(x->leaf + x->leaf_len, buf, keep);
-        x->leaf_len += keep;
-        if (x->t->insecure) br_x509_decoder_push(&x->u.dec, buf, len);
+        memcpy(to + *kept, buf, keep);
+        *kept += keep;
     }
-    if (!x->t->insecure) x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    if (x->t->insecure) {
+        if (x->certs == 0) br_x509_decoder_push(&x->u.dec, buf, len);
+    } else {
+        x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    }
 }
 
 static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (!x->t->insecure) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+    if (!x->t->insecure) {
+        x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+        if (x->in_chain) {
+            if (x->certs == 0) cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
+            else cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
+        }
+    }
     x->certs++;
 }
 
@@ -3570,11 +3940,18 @@ static unsigned cdrest__tls_x_end_chain(const br_x509_class **ctx) {
     r = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable);
     /* Without a clock the minimal engine fell back on the system's: never trust it. */
     if (t->time_unknown && (r == 0 || r == BR_ERR_X509_EXPIRED)) return BR_ERR_X509_TIME_UNKNOWN;
+    /* SHA-1 is not given to the engine, which then calls the signature unsupported;
+       a path too long it calls "not a CA". Say what it was. */
+    if (r == BR_ERR_X509_UNSUPPORTED && x->sha1) return CDREST_TLS_ERR_WEAK_SIGNATURE;
+    if (r == BR_ERR_X509_NOT_CA && x->pathlen) return CDREST_TLS_ERR_PATH_LENGTH;
     if (r != 0) return r;
+    if (x->policy) return x->policy;
     if (t->ip_len) {
-        int m = cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len);
-        if (m < 0) return x->leaf_len < x->leaf_size ? CDREST_TLS_ERR_CERT_TOO_BIG : BR_ERR_X509_BAD_SERVER_NAME;
+        if (cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len) != 1) return BR_ERR_X509_BAD_SERVER_NAME;
+    } else {
+        int m = cdrest__tls_leaf_has_name(x, t->name);
         if (m == 0) return BR_ERR_X509_BAD_SERVER_NAME;
+        if (m == 2 && !t->cn_ok) return CDREST_TLS_ERR_CN_ONLY;
     }
     return cdrest__tls_check_pins(t, x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, NULL));
 }
@@ -4168,37 +4545,24 @@ static int cdrest__tls_alloc(cdrest_client *c) {
     return 0;
 }
 
-/* Cipher suites: BearSSL's full client list without 3DES (64-bit blocks), forward-secret
-   AEAD suites first. BearSSL prefers ChaCha20 (the fastest without AES hardware); where
-   its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer instructions per record. */
+/* Cipher suites: Mozilla's "intermediate" TLS 1.2 choice, forward-secret ECDHE with
+   AEAD only (AES-GCM, ChaCha20-Poly1305): no CBC (padding oracles, Lucky 13), no static
+   RSA or ECDH key exchange (no forward secrecy), no 3DES. Every TLS 1.2 server of the last
+   decade offers one of these. BearSSL prefers ChaCha20 (the fastest without AES
+   hardware); where its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer
+   instructions per record. */
 static void cdrest__tls_set_suites(br_ssl_engine_context *eng) {
     static const uint16_t chacha[] = {BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
                                       BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256};
     static const uint16_t gcm[] = {BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                                    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
-    static const uint16_t rest[] = {
-        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA,
-        BR_TLS_RSA_WITH_AES_128_GCM_SHA256,         BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
-        BR_TLS_RSA_WITH_AES_128_CBC_SHA256,         BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
-        BR_TLS_RSA_WITH_AES_128_CBC_SHA,            BR_TLS_RSA_WITH_AES_256_CBC_SHA};
-    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2 + sizeof rest / 2];
+    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2];
     int hw_aes = br_aes_x86ni_ctr_get_vtable() != NULL || br_aes_pwr8_ctr_get_vtable() != NULL;
     size_t n = 0;
     memcpy(list + n, hw_aes ? gcm : chacha, hw_aes ? sizeof gcm : sizeof chacha);
     n += (hw_aes ? sizeof gcm : sizeof chacha) / 2;
     memcpy(list + n, hw_aes ? chacha : gcm, hw_aes ? sizeof chacha : sizeof gcm);
     n += (hw_aes ? sizeof chacha : sizeof gcm) / 2;
-    memcpy(list + n, rest, sizeof rest);
-    n += sizeof rest / 2;
     br_ssl_engine_set_suites(eng, list, n);
 }
 
@@ -4215,6 +4579,11 @@ static int cdrest__tls_setup(cdrest_client *c) {
     if ((r = cdrest__tls_parse_pins(c, t)) != 0) return r;
     if (!t->insecure && !t->tas && (r = cdrest__tls_load_anchors(c, t)) != 0) return r;
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
+    /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
+       and RSA keys of 2048 bits at least, as curl and browsers require. */
+    br_x509_minimal_set_hash(&t->x509.u.minimal, br_sha1_ID, NULL);
+    br_x509_minimal_set_minrsa(&t->x509.u.minimal, 256);
+    t->cn_ok = c->cfg.tls.allow_cn_only != 0;
     eng = &t->cc.eng;
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
     cdrest__tls_set_suites(eng);
@@ -4330,8 +4699,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
                 "protocol_version alert)";
         else if (a == 40)
-            s = "the server refused the handshake (handshake_failure alert: no cipher suite, curve or "
-                "signature algorithm in common, or it wants a client certificate)";
+            s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
+                "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
         else if (a == 112)
             s = "the server does not serve this host name (unrecognized_name alert)";
         else if (a == 116 || a == 42)
@@ -4396,7 +4765,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
         case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
         case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
         case BR_ERR_X509_FORBIDDEN_KEY_USAGE: s = "the certificate's key usage forbids a TLS server"; break;
-        case BR_ERR_X509_WEAK_PUBLIC_KEY: s = "a key in the certificate chain is too small"; break;
+        case BR_ERR_X509_WEAK_PUBLIC_KEY:
+            s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
         case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
         case CDREST_TLS_ERR_PIN_MISMATCH: {
             char b64[48];
@@ -4404,9 +4774,14 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
             return;
         }
-        case CDREST_TLS_ERR_CERT_TOO_BIG:
-            cdrest__tls_say(w, cap, "the certificate is over %d bytes (CDREST_TLS_LEAF_MAX): its IP addresses cannot be checked",
-                     CDREST_TLS_LEAF_MAX);
+        case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
+            cdrest__tls_say(w, cap, "%s", t->x509.why);
+            return;
+        case CDREST_TLS_ERR_WEAK_SIGNATURE: cdrest__tls_say(w, cap, "%s", t->x509.why_sig); return;
+        case CDREST_TLS_ERR_PATH_LENGTH: cdrest__tls_say(w, cap, "%s", t->x509.why_path); return;
+        case CDREST_TLS_ERR_CN_ONLY:
+            cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
+                            "is not accepted (config.tls.allow_cn_only)", t->name);
             return;
         default: s = "TLS error"; break;
         }
@@ -4482,6 +4857,30 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
     }
 }
 
+/* When the certificate is refused, tell the server why before closing, as other clients
+   do: BearSSL's engine has failed and sends nothing more, so the fatal alert goes out as
+   a plaintext record ourselves (the handshake is not encrypted yet when certificates
+   are checked). Then the rest of the server's flight is read off (up to its close, or
+   100 ms): closing a socket with unread bytes sends a reset, which can destroy the alert
+   before the server reads it. c->err is kept. */
+static void cdrest__tls_cert_alert(cdrest_client *c, int err) {
+    unsigned char rec[7] = {21, 3, 3, 0, 2, 2, 42}; /* alert, TLS 1.2, fatal, bad_certificate */
+    unsigned char rest[512];
+    int64_t until;
+    cdrest_error saved;
+    if (!((err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) || (err > 1024 && err < 1100))) return;
+    if (err == BR_ERR_X509_EXPIRED) rec[6] = 45;                 /* certificate_expired */
+    else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48;        /* unknown_ca */
+    else if (err == BR_ERR_X509_TIME_UNKNOWN) rec[6] = 46;       /* certificate_unknown */
+    else if (err == CDREST_TLS_ERR_KEY_PURPOSE || err == BR_ERR_X509_UNSUPPORTED ||
+             err == BR_ERR_X509_CRITICAL_EXTENSION) rec[6] = 43; /* unsupported_certificate */
+    saved = c->err;
+    until = cdrest__now_ms(c) + 100;
+    if (cdrest__tp_write_all(c, rec, sizeof rec, until) == 0)
+        while (cdrest__tp_read(c, rest, sizeof rest, until) > 0) {}
+    c->err = saved;
+}
+
 /* Reword a transport failure during the handshake. */
 static int cdrest__tls_hs_io_fail(cdrest_client *c, struct cdrest__tls *t, int code) {
     char msg[CDREST_ERRMSG_SIZE];
@@ -4506,6 +4905,10 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     t = c->tls;
     eng = &t->cc.eng;
     strcpy(t->name, name);
+    /* "host." is the same name: SNI carries no trailing dot (RFC 6066) and certificates
+       name hosts without one; strip one, as curl does. */
+    if (strlen(t->name) > 1 && t->name[strlen(t->name) - 1] == '.') t->name[strlen(t->name) - 1] = 0;
+    name = t->name;
     t->ip_len = cdrest__tls_ipv4(name, t->ip);
     if (!t->ip_len) t->ip_len = cdrest__tls_ipv6(name, t->ip);
     now = c->cfg.tls.unix_time ? c->cfg.tls.unix_time(c->cfg.tls.unix_time_ctx) : (int64_t)time(NULL);
@@ -4526,6 +4929,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
         if (r == CDREST__TLS_EOF || br_ssl_engine_last_error(eng) == BR_ERR_OK)
             return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server closed the connection %s for host %s",
                                 t->first_len ? "during the handshake" : "without answering our TLS 1.2 hello", t->name);
+        cdrest__tls_cert_alert(c, br_ssl_engine_last_error(eng));
         return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
     }
     t->open = 1;
@@ -5016,7 +5420,8 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     case CDREST__CH_SIZE: {
         int v = cdrest__hex_value(ch);
         if (v >= 0) {
-            if (st->digits >= 15) return cdrest__chunk_fail(st, err, "chunk size overflow");
+            /* Leading zeros are no digits of the value: only 15 significant ones fit. */
+            if (st->remaining >= ((uint64_t)1 << 56)) return cdrest__chunk_fail(st, err, "chunk size overflow");
             st->remaining = st->remaining * 16 + (uint64_t)v;
             st->digits++;
             return 0;
@@ -5584,6 +5989,15 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         long n;
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
+        if (!rx->req->on_body && rx->body_len == rx->cap) {
+            /* The cap is reached and the buffer is full: only the end of the stream may
+               follow. One byte more is over the cap, as with any other framing. */
+            char more;
+            n = cdrest__stream_read(c, &more, 1, deadline);
+            if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+            if (n > 0) return cdrest__rx_body_bytes(c, rx, 1);
+            break;
+        }
         n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0) break;
@@ -5614,7 +6028,10 @@ static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t dead
 
 /* Read one final response (skipping 1xx interim ones). *got_any tells whether any
    byte of a response arrived (a reused connection that closed before is retryable). */
+enum { CDREST__MAX_INTERIM = 16 }; /* 1xx heads before the final one: a server sending
+                                       more is broken or stalling us */
 static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadline, int *got_any) {
+    int interim = 0;
     *got_any = 0;
     for (;;) {
         size_t scan = 0;
@@ -5630,6 +6047,9 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
         if (rx->head.status >= 200) break;
         if (rx->head.status == 101)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
+        if (++interim > CDREST__MAX_INTERIM)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server sent more than %d interim (1xx) responses",
+                                CDREST__MAX_INTERIM);
         /* 1xx: drop it and read the next head */
         memmove(c->buf, c->buf + head, c->buf_len - (size_t)head);
         c->buf_len -= (size_t)head;
