@@ -2404,21 +2404,33 @@ static int cdrest__has_crlf_nul(const char *s, size_t n) {
     return 0;
 }
 
-/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E: servers (and the
-   proxies before them) resolve those away, so "a/../../jobs/1" would reach another object
-   than the one named. Names and paths holding one are refused, never sent. */
+/* The length of a path separator at s[i] (0 if none): "/", and what a server or a proxy
+   may turn into one before it resolves dot segments: "\\" and the encoded %2F and %5C. */
+static size_t cdrest__path_sep_len(const char *s, size_t i, size_t n) {
+    if (s[i] == '/' || s[i] == '\\') return 1;
+    if (i + 3 <= n && s[i] == '%' && (s[i + 1] == '2' || s[i + 1] == '5')) {
+        char x = (char)(s[i + 2] | 0x20);
+        if ((s[i + 1] == '2' && x == 'f') || (s[i + 1] == '5' && x == 'c')) return 3;
+    }
+    return 0;
+}
+
+/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E, between any of the
+   separators above: servers (and the proxies before them) resolve those away, so
+   "a/../../jobs/1" (or "a/..%2Fjobs/1" behind a proxy that decodes %2F) would reach another
+   object than the one named. Names and paths holding one are refused, never sent. */
 static int cdrest__has_dot_segment(const char *s, size_t n) {
     size_t i = 0;
     while (i <= n) {
-        size_t j = i, k = i, dots = 0;
-        while (j < n && s[j] != '/') j++;
+        size_t j = i, k = i, dots = 0, sep = 0;
+        while (j < n && (sep = cdrest__path_sep_len(s, j, n)) == 0) j++;
         while (k < j && dots < 3) {
             if (s[k] == '.') k++, dots++;
             else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E')) k += 3, dots++;
             else dots = 3;
         }
         if (dots == 1 || dots == 2) return 1;
-        i = j + 1;
+        i = j + (sep ? sep : 1);
     }
     return 0;
 }
