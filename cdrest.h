@@ -141,7 +141,8 @@ enum {
     CDREST_E_SERVER = -13,     /* the CD server answered with an error ({"error":...}) */
     CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
     CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
-    CDREST_E_DEADLINE = -16    /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_DEADLINE = -16,   /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_FILE = -17        /* a local file could not be used (named in the message) */
 };
 
 /* A short constant name for a code: "timeout", "TLS error", ... Never NULL. */
@@ -604,6 +605,7 @@ typedef struct cdrest_client {
     int fixed_send;             /* target/out/body live in config.send_buffer */
     char redirect_target[512];  /* the Location being followed (an absolute path) */
     int redirecting;            /* sending redirect_target, not base path + target */
+    int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
 } cdrest_client;
@@ -707,13 +709,29 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
 CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out);
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
-/* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
-   streamed from the files). repository NULL = "default". progress (may be NULL) is called
-   as bytes go out. Needs a session (logs in when only credentials are held). */
+/* Upload files as a version's content (multipart/form-data to the web server's
+   /commander/publishArtifact.php, or /commander/cgi-bin/publishArtifactAPI.cgi on servers
+   before 2023.01: probed once per client; streamed from the files). Success only when the
+   server confirms ("Artifact-Published-OK"); its refusal is CDREST_E_SERVER with the code
+   from "error [Code]" in server_code and its text in the message. A relative path that
+   stays inside the working directory is sent as given ("sub/a.txt"), any other path as
+   its last component. Only regular files; names with '"', '\' or control characters are
+   refused (CDREST_E_ARG), a local file problem is CDREST_E_FILE naming the file.
+   repository NULL = "default". progress (may be NULL) is called as bytes go out. Needs a
+   session (logs in when only credentials are held; an expired one is renewed once). */
 typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx);
+/* Publish every regular file below dir, recursively, each named by its path relative to
+   dir ("lib/a.so"). include/exclude (NULL-terminated fnmatch patterns, or NULL): a pattern
+   with '/' matches the whole relative path, one without the last component; excluded
+   directories are not entered; with include, only matching files go. No cap on the number
+   of files (the tree is walked twice, nothing is listed in memory); a tree that changes
+   between the walks fails the upload. */
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx);
 
 /* Jobs. */
 typedef struct cdrest_job_status {
@@ -1972,6 +1990,7 @@ CDRESTDEF const char *cdrest_strerror(int code) {
     case CDREST_E_AUTH: return "authentication failed";
     case CDREST_E_UNSUPPORTED: return "not supported";
     case CDREST_E_DEADLINE: return "deadline passed";
+    case CDREST_E_FILE: return "local file error";
     default: return "unknown error";
     }
 }
@@ -4630,7 +4649,7 @@ static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, s
 }
 
 static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, size_t *len) {
-    char host[300], num[32];
+    char host[300], num[48]; /* "Content-Length: " + 20 digits + CRLF */
     int i, rc = 0;
     *len = 0;
     rc |= cdrest__out_str(c, len, r->method);
@@ -4659,7 +4678,9 @@ static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, si
     }
     if (r->body_len || r->body || r->body_read || !strcmp(r->method, "POST") || !strcmp(r->method, "PUT") ||
         !strcmp(r->method, "PATCH")) {
-        snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        int n = snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        if (n < 0 || (size_t)n >= sizeof num) /* never truncated: refuse rather than lie */
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: the Content-Length does not fit");
         rc |= cdrest__out_str(c, len, num);
     }
     rc |= cdrest__out_str(c, len, "\r\n");
@@ -6093,19 +6114,19 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
     return cdrest__named_call(c, "GET", "/artifactVersions/", version_name, out, "artifactVersion");
 }
 
+/* getArtifactVersions filters by artifactName ("g:k"); the server ignores parameters it
+   does not filter by and lists every version in the system (docs/cd-api.md). */
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
     char group[256];
     const char *key;
-    cdrest_param q[3];
+    cdrest_param q[2];
     int rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
-    q[0].name = "groupId";
-    q[0].value = group;
-    q[1].name = "artifactKey";
-    q[1].value = key;
-    q[2].name = NULL;
+    q[0].name = "artifactName";
+    q[0].value = artifact_name;
+    q[1].name = NULL;
     return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
@@ -6116,22 +6137,55 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
 /* --- publishing a version's files (multipart/form-data, streamed) ------------------------ */
 
 #ifndef CDREST_NO_FILES
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+#ifndef CDREST_MAX_DIR_DEPTH
+#define CDREST_MAX_DIR_DEPTH 64 /* deepest nesting cdrest_publish_artifact_dir walks */
+#endif
+#define CDREST__UPLOAD_PATH_MAX 4096
+
+/* The upload endpoints of the CD web server: publishArtifact.php (file field "files[]")
+   since 2023.01, the CGI (field "files") before. See docs/cd-api.md. */
+#define CDREST__PUBLISH_PHP "/commander/publishArtifact.php"
+#define CDREST__PUBLISH_CGI "/commander/cgi-bin/publishArtifactAPI.cgi"
 
 typedef struct cdrest__upload {
+    /* the files: the caller's list, or a directory tree (walked once to size the body,
+       once more to send it: no list is kept, so there is no cap on the number of files) */
     const char *const *files;
-    int nfiles;
-    int file;              /* the file being sent, or nfiles when only the closing text is left */
-    const char *text;      /* text to send before the next file's bytes */
+    int nfiles, next;
+    const char *dir;
+    const char *const *include, *const *exclude;
+    DIR *dirs[CDREST_MAX_DIR_DEPTH];
+    size_t dir_end[CDREST_MAX_DIR_DEPTH]; /* length of path inside each open directory */
+    int depth, walked;
+    size_t root_len;                      /* path + root_len is the name relative to dir */
+    char path[CDREST__UPLOAD_PATH_MAX];   /* the current file */
+    const char *name;                     /* the name it is sent as (points into path) */
+    uint64_t size;                        /* its size when it was found */
+    unsigned long count;                  /* files met so far in this walk */
+    /* the body */
+    const char *field;                    /* "files[]" or "files" */
+    const char *text;                     /* text to send before the next file's bytes */
     size_t text_len, text_pos;
-    char part[600];        /* the current part's header */
-    FILE *fp;
-    uint64_t file_left;    /* bytes of the current file still to send */
-    const uint64_t *sizes;
+    char part[CDREST__UPLOAD_PATH_MAX + 256];
+    int fd;
+    uint64_t file_left;                   /* bytes of the current file still to send */
+    uint64_t planned;                     /* body bytes known so far in the sending walk */
+    int done;
     char boundary[48];
     char tail[64];
     uint64_t sent, total;
     cdrest_progress_fn progress;
     void *progress_ctx;
+    cdrest_error why;                     /* a local file's problem, reported as it is */
 } cdrest__upload;
 
 static const char *cdrest__basename(const char *path) {
@@ -6139,20 +6193,202 @@ static const char *cdrest__basename(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-static size_t cdrest__part_header(const cdrest__upload *u, int i, char *out, size_t cap) {
-    int n = snprintf(out, cap,
-                     "%s--%s\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"%s\"\r\n"
+/* The name a listed file is sent as: its path when it is relative and stays inside the
+   working directory ("sub/a.txt"; a leading "./" dropped), so trees keep their shape;
+   otherwise its last component. */
+static const char *cdrest__send_name(const char *path) {
+    const char *p = path, *s;
+    if (path[0] == '/') return cdrest__basename(path);
+    while (p[0] == '.' && p[1] == '/') p += 2;
+    for (s = p;;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) return cdrest__basename(path);
+        if (!e) return p;
+        s = e + 1;
+    }
+}
+
+/* Why a name cannot be sent so that every multipart parser reads back exactly it, or
+   NULL. Parsers disagree on '"' and '\\' (backslash escapes in PHP, Python, Go, Jetty;
+   "%22" from browsers; kept raw by others), so those are refused rather than guessed;
+   ';', '%', spaces and UTF-8 text are read back as sent inside the quotes. */
+static const char *cdrest__upload_name_problem(const char *name) {
+    const unsigned char *s = (const unsigned char *)name;
+    size_t n = strlen(name), i = 0;
+    if (!n) return "is empty";
+    while (i < n) {
+        size_t k = cdrest__json_utf8_len(s + i, n - i);
+        if (!k) return "is not valid UTF-8";
+        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f)) return "holds a control character";
+        if (s[i] == '"' || s[i] == '\\')
+            return "holds '\"' or '\\', which server-side multipart parsers read back differently";
+        i += k;
+    }
+    return NULL;
+}
+
+/* fnmatch patterns: one with a '/' matches the whole relative name ('*' stops at '/'),
+   one without matches the last component. */
+static int cdrest__upload_matches(const char *const *patterns, const char *rel) {
+    const char *base = cdrest__basename(rel);
+    for (; patterns && *patterns; patterns++)
+        if (strchr(*patterns, '/') ? fnmatch(*patterns, rel, FNM_PATHNAME) == 0 : fnmatch(*patterns, base, 0) == 0) return 1;
+    return 0;
+}
+
+static void cdrest__upload_rewind(cdrest__upload *u) {
+    while (u->depth > 0) closedir(u->dirs[--u->depth]);
+    if (u->fd >= 0) close(u->fd);
+    u->fd = -1;
+    u->next = 0;
+    u->walked = 0;
+    u->count = 0;
+    u->done = 0;
+    u->file_left = 0;
+    if (u->dir) { /* the caller checked that it fits */
+        size_t n = strlen(u->dir);
+        while (n > 1 && u->dir[n - 1] == '/') n--;
+        memcpy(u->path, u->dir, n);
+        u->path[n] = 0;
+        u->dir_end[0] = u->path[0] == '/' && n == 1 ? 0 : n;
+        u->root_len = u->dir_end[0] + 1;
+    }
+}
+
+/* The next listed file: 1, 0 at the end, < 0 (u->why) on a problem. */
+static int cdrest__upload_next_listed(cdrest__upload *u) {
+    const char *f;
+    size_t n;
+    if (u->next >= u->nfiles) return 0;
+    f = u->files[u->next++];
+    if (!f) return cdrest__fail(&u->why, CDREST_E_ARG, "files[%d] is NULL", u->next - 1);
+    n = strlen(f);
+    if (n >= sizeof u->path)
+        return cdrest__fail(&u->why, CDREST_E_ARG, "the path %.60s... is longer than %d bytes", f, CDREST__UPLOAD_PATH_MAX - 1);
+    memcpy(u->path, f, n + 1);
+    u->name = cdrest__send_name(u->path);
+    return 1;
+}
+
+/* The next file of the tree, depth first in directory order. */
+static int cdrest__upload_next_in_tree(cdrest__upload *u) {
+    for (;;) {
+        struct dirent *e;
+        struct stat st;
+        size_t at, n;
+        const char *rel;
+        if (u->depth == 0) {
+            if (u->walked) return 0;
+            u->walked = 1;
+            if (!(u->dirs[0] = opendir(u->path[0] ? u->path : "/")))
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->dir, strerror(errno));
+            u->depth = 1;
+        }
+        errno = 0;
+        if (!(e = readdir(u->dirs[u->depth - 1]))) {
+            int err = errno;
+            closedir(u->dirs[--u->depth]);
+            u->path[u->dir_end[u->depth]] = 0;
+            if (err) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot list %s: %s", u->path, strerror(err));
+            continue;
+        }
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        at = u->dir_end[u->depth - 1];
+        n = strlen(e->d_name);
+        if (at + 1 + n >= sizeof u->path)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "a path below %.200s is longer than %d bytes", u->dir,
+                                CDREST__UPLOAD_PATH_MAX - 1);
+        u->path[at] = '/';
+        memcpy(u->path + at + 1, e->d_name, n + 1);
+        rel = u->path + u->root_len;
+        if (cdrest__upload_matches(u->exclude, rel)) continue;
+        if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+        if (S_ISDIR(st.st_mode)) {
+            if (u->depth == CDREST_MAX_DIR_DEPTH)
+                return cdrest__fail(&u->why, CDREST_E_FILE, "%.300s is nested more than %d directories deep (a link loop?)",
+                                    u->path, CDREST_MAX_DIR_DEPTH);
+            if (!(u->dirs[u->depth] = opendir(u->path)))
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->path, strerror(errno));
+            u->dir_end[u->depth++] = at + 1 + n;
+            continue;
+        }
+        if (u->include && !cdrest__upload_matches(u->include, rel)) continue;
+        u->name = rel;
+        return 1;
+    }
+}
+
+/* The next file, checked: a regular file whose name can be sent. */
+static int cdrest__upload_advance(cdrest__upload *u) {
+    struct stat st;
+    const char *why;
+    int rc = u->dir ? cdrest__upload_next_in_tree(u) : cdrest__upload_next_listed(u);
+    if (rc <= 0) return rc;
+    if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+    if ((why = cdrest__upload_name_problem(u->name)) != NULL)
+        return cdrest__fail(&u->why, CDREST_E_ARG, "cannot publish %s: its name %s", u->path, why);
+    u->size = (uint64_t)st.st_size;
+    u->count++;
+    return 1;
+}
+
+/* The current file's part header into u->part; 0 if it does not fit (it always does:
+   names are shorter than the buffer's margin). */
+static size_t cdrest__part_header(cdrest__upload *u) {
+    int n = snprintf(u->part, sizeof u->part,
+                     "%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
                      "Content-Type: application/octet-stream\r\n\r\n",
-                     i ? "\r\n" : "", u->boundary, cdrest__basename(u->files[i]));
-    return n < 0 ? 0 : (size_t)n;
+                     u->count > 1 ? "\r\n" : "", u->boundary, u->field, u->name);
+    return n < 0 || (size_t)n >= sizeof u->part ? 0 : (size_t)n;
+}
+
+/* Walk every file once: its checks, and the body's exact length. */
+static int cdrest__upload_measure(cdrest__upload *u) {
+    int rc;
+    cdrest__upload_rewind(u);
+    u->total = u->text_len + strlen(u->tail);
+    while ((rc = cdrest__upload_advance(u)) > 0) {
+        size_t h = cdrest__part_header(u);
+        int i;
+        if (!h) return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
+        for (i = 0; !u->dir && i < u->next - 1; i++)
+            if (u->files[i] && !strcmp(cdrest__send_name(u->files[i]), u->name))
+                return cdrest__fail(&u->why, CDREST_E_ARG, "%s and %s would both be published as %s", u->files[i], u->path, u->name);
+        if (u->size > ((uint64_t)1 << 62) - u->total)
+            return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the files add up to more than 2^62 bytes");
+        u->total += h + u->size;
+    }
+    if (rc < 0) return rc;
+    if (!u->count) return cdrest__fail(&u->why, CDREST_E_FILE, "no files to publish in %s", u->dir ? u->dir : "the list");
+    return 0;
+}
+
+/* Open the current file for sending; it must still be a regular file (O_NONBLOCK: a
+   FIFO put in its place fails the check instead of blocking the open). */
+static int cdrest__upload_open(cdrest__upload *u) {
+    struct stat st;
+    int fd = open(u->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open %s: %s", u->path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+    }
+    u->fd = fd;
+    u->file_left = (uint64_t)st.st_size;
+    return 0;
 }
 
 /* The body, in order: the form fields, then per file its part header and its bytes,
    then the closing boundary. Each call returns the next piece. A file that shrinks or
-   grows while it is sent fails the upload rather than send a body that lies about its
-   length. */
+   grows while it is sent, or a tree that changed since it was measured, fails the
+   upload rather than send a body that differs from its Content-Length. */
 static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
     for (;;) {
+        int rc;
+        size_t h;
         if (u->text_pos < u->text_len) {
             size_t k = u->text_len - u->text_pos;
             if (k > cap) k = cap;
@@ -6160,32 +6396,42 @@ static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
             u->text_pos += k;
             return (long)k;
         }
-        if (u->fp && u->file_left) {
+        if (u->fd >= 0 && u->file_left) {
             size_t want = (uint64_t)cap > u->file_left ? (size_t)u->file_left : cap;
-            size_t got = fread(buf, 1, want, u->fp);
-            if (got != want) return CDREST_E_IO;
-            u->file_left -= got;
+            ssize_t got = read(u->fd, buf, want > 1048576 ? 1048576 : want);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+            if (got == 0) return cdrest__fail(&u->why, CDREST_E_FILE, "%s shrank while it was being sent", u->path);
+            u->file_left -= (uint64_t)got;
             return (long)got;
         }
-        if (u->fp) {
-            int extra = fgetc(u->fp);
-            fclose(u->fp);
-            u->fp = NULL;
-            if (extra != EOF) return CDREST_E_IO;
-            u->file++;
+        if (u->fd >= 0) {
+            char extra;
+            ssize_t got = read(u->fd, &extra, 1);
+            close(u->fd);
+            u->fd = -1;
+            if (got != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "%s grew while it was being sent", u->path);
         }
-        u->text_pos = 0;
-        if (u->file < u->nfiles) {
-            if (!(u->fp = fopen(u->files[u->file], "rb"))) return CDREST_E_IO;
-            u->file_left = u->sizes[u->file];
-            u->text = u->part;
-            u->text_len = cdrest__part_header(u, u->file, u->part, sizeof u->part);
-        } else if (u->text != u->tail) {
+        if (u->done) return 0;
+        if ((rc = cdrest__upload_advance(u)) < 0) return rc;
+        if (rc == 0) {
+            u->done = 1;
             u->text = u->tail;
             u->text_len = strlen(u->tail);
-        } else {
-            return 0;
+            u->text_pos = 0;
+            if (u->planned + u->text_len != u->total)
+                return cdrest__fail(&u->why, CDREST_E_FILE, "the files changed while they were being sent");
+            continue;
         }
+        if ((rc = cdrest__upload_open(u)) != 0) return rc;
+        if (!(h = cdrest__part_header(u)))
+            return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
+        u->planned += h + u->file_left;
+        if (u->planned + strlen(u->tail) > u->total)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "the files changed while they were being sent (%s)", u->path);
+        u->text = u->part;
+        u->text_len = h;
+        u->text_pos = 0;
     }
 }
 
@@ -6197,19 +6443,6 @@ static long cdrest__upload_read(void *ctx, void *buf, size_t cap) {
         if (u->progress) u->progress(u->progress_ctx, u->sent, u->total);
     }
     return n;
-}
-
-static int cdrest__file_size(cdrest_client *c, const char *path, uint64_t *size) {
-    FILE *fp = fopen(path, "rb");
-    long n;
-    if (!fp) return cdrest__fail(&c->err, CDREST_E_ARG, "cannot open %s: %s", path, strerror(errno));
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0) {
-        fclose(fp);
-        return cdrest__fail(&c->err, CDREST_E_ARG, "cannot read the size of %s", path);
-    }
-    fclose(fp);
-    *size = (uint64_t)n;
-    return 0;
 }
 
 /* The form fields before the files, in c->body. */
@@ -6242,79 +6475,166 @@ static int cdrest__upload_fields(cdrest_client *c, cdrest__upload *u, const char
     return 0;
 }
 
-/* "error [NoSuchRepository]: message" from the upload endpoint, or a 4xx/5xx status. */
+/* Where "needle" first occurs in s[0..n), or NULL. */
+static const char *cdrest__find_text(const char *s, size_t n, const char *needle) {
+    size_t k = strlen(needle), i;
+    for (i = 0; i + k <= n; i++)
+        if (!memcmp(s + i, needle, k)) return s + i;
+    return NULL;
+}
+
+/* The upload endpoint answers in text: exactly "Artifact-Published-OK" once the files are
+   stored, and otherwise a message such as "publishArtifactAPI error [NoSuchRepository]:
+   ..." (with HTTP 200 too). Anything but the confirmation is a failure. */
 static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
-    const char *b = r->body;
-    c->err.http_status = r->status;
-    if (r->body_len >= 7 && !strncmp(b, "error [", 7)) {
-        const char *close = (const char *)memchr(b + 7, ']', r->body_len - 7);
+    static const char ok[] = "Artifact-Published-OK";
+    const char *s = r->body, *code;
+    size_t n = r->body_len;
+    cdrest_error *e = &c->err;
+    while (n && (unsigned char)*s <= ' ') s++, n--;
+    while (n && (unsigned char)s[n - 1] <= ' ') n--;
+    e->http_status = r->status;
+    if (r->status >= 200 && r->status <= 299 && n == sizeof ok - 1 && !memcmp(s, ok, n)) return 0;
+    cdrest__excerpt(s, n, e->server_message, sizeof e->server_message);
+    if ((code = cdrest__find_text(s, n, "error [")) != NULL) {
+        const char *start = code + 7, *close = (const char *)memchr(start, ']', n - (size_t)(start - s));
         if (close) {
-            const char *msg = close + 1;
-            size_t mlen;
-            cdrest__copy(c->err.server_code, sizeof c->err.server_code, b + 7,
-                         (size_t)(close - b - 7) < sizeof c->err.server_code ? (size_t)(close - b - 7) : 0);
-            while (*msg == ':' || *msg == ' ') msg++;
-            mlen = r->body_len - (size_t)(msg - b);
-            while (mlen && (msg[mlen - 1] == '\n' || msg[mlen - 1] == '\r')) mlen--;
-            cdrest__excerpt(msg, mlen, c->err.server_message, sizeof c->err.server_message);
-            return cdrest__fail(&c->err, CDREST_E_SERVER, "%.63s: %.180s [%d]", c->err.server_code, c->err.server_message, r->status);
+            size_t len = (size_t)(close - start);
+            cdrest__copy(e->server_code, sizeof e->server_code, start, len < sizeof e->server_code ? len : sizeof e->server_code - 1);
+            return cdrest__fail(e, CDREST_E_SERVER, "%.300s [%d]", e->server_message, r->status);
         }
     }
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
+    return cdrest__fail(e, CDREST_E_SERVER, "the server did not confirm the upload (HTTP %d): %.300s", r->status,
+                        n ? e->server_message : "an empty answer");
+}
+
+/* A refused or unknown session, in the upload endpoint's words. */
+static int cdrest__upload_session_refused(const cdrest_response *r) {
+    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
+           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
+}
+
+/* Which upload endpoint the server has, found once per client as CloudBees' own plugin
+   does: publishArtifact.php exists when a GET answers 200 or 400; else the older CGI. */
+static int cdrest__publish_probe(cdrest_client *c) {
+    cdrest_request req;
+    cdrest_response r;
+    cdrest_header h[1];
+    char cookie[300];
+    int rc;
+    if (c->publish_endpoint) return 0;
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[0].name = "Cookie";
+    h[0].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = CDREST__PUBLISH_PHP;
+    req.headers = h;
+    req.nheaders = c->session_id[0] ? 1 : 0;
+    if ((rc = cdrest_http(c, &req, &r)) != 0) return rc;
+    c->publish_endpoint = r.status == 200 || r.status == 400 ? 1 : 2;
     return 0;
+}
+
+/* One upload of everything in u, answer in *r. */
+static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                                const char *repository, cdrest_response *r) {
+    cdrest_request req;
+    cdrest_header h[2];
+    char ctype[96], cookie[300];
+    int rc;
+    u->fd = -1;
+    u->sent = 0;
+    u->why.code = 0;
+    snprintf(u->boundary, sizeof u->boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
+             (unsigned long)((uintptr_t)u >> 4), (unsigned long)(c->connects * 2654435761u));
+    snprintf(u->tail, sizeof u->tail, "\r\n--%s--\r\n", u->boundary);
+    u->field = c->publish_endpoint == 2 ? "files" : "files[]";
+    if ((rc = cdrest__upload_fields(c, u, artifact, version, repository)) != 0) return rc;
+    rc = cdrest__upload_measure(u);
+    cdrest__upload_rewind(u);
+    if (rc) return cdrest__fail(&c->err, rc, "%s", u->why.msg);
+    if (u->total > (uint64_t)(size_t)-1)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is too large for this platform",
+                            (unsigned long long)u->total);
+    u->text = c->body;
+    u->text_pos = 0;
+    u->planned = u->text_len;
+    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u->boundary);
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[0].name = "Content-Type";
+    h[0].value = ctype;
+    h[1].name = "Cookie";
+    h[1].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = c->publish_endpoint == 2 ? CDREST__PUBLISH_CGI : CDREST__PUBLISH_PHP;
+    req.headers = h;
+    req.nheaders = 2;
+    req.body_len = (size_t)u->total;
+    req.body_read = cdrest__upload_read;
+    req.body_ctx = u;
+    rc = cdrest_http(c, &req, r);
+    cdrest__upload_rewind(u);
+    if (u->why.code) return cdrest__fail(&c->err, u->why.code, "%s", u->why.msg);
+    return rc;
+}
+
+/* Publish: a session first (the form carries it), the endpoint, then the upload; an
+   expired or unknown session is renewed once, like every other call. */
+static int cdrest__publish(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                           const char *repository) {
+    int rc, attempt;
+    if (!artifact || !strchr(artifact, ':') || !version || !*version)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishing needs groupId:artifactKey and a version");
+    if (!repository) repository = "default";
+    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc;
+    if ((rc = cdrest__publish_probe(c)) != 0) return rc;
+    for (attempt = 0;; attempt++) {
+        cdrest_response r;
+        if ((rc = cdrest__publish_once(c, u, artifact, version, repository, &r)) != 0) return rc;
+        if (attempt == 0 && !c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__upload_session_refused(&r)) {
+            if ((rc = cdrest__login_at(c, 0)) != 0) return rc;
+            continue;
+        }
+        return cdrest__upload_result(c, &r);
+    }
 }
 
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     cdrest__upload u;
-    uint64_t sizes[64];
-    cdrest_request req;
-    cdrest_response r;
-    cdrest_header h[4];
-    char ctype[96], cookie[300];
-    int i, rc, n = 0;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
+    if (!files || nfiles < 1) return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs at least one file");
     memset(&u, 0, sizeof u);
-    for (i = 0; i < nfiles; i++) {
-        const char *base = cdrest__basename(files[i]);
-        if (!*base || strpbrk(base, "\"\r\n"))
-            return cdrest__fail(&c->err, CDREST_E_ARG, "file names must not be empty or contain quotes, CR or LF");
-        if ((rc = cdrest__file_size(c, files[i], &sizes[i])) != 0) return rc;
-    }
-    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc; /* the form carries a session */
-    snprintf(u.boundary, sizeof u.boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
-             (unsigned long)((uintptr_t)&u >> 4), (unsigned long)(c->connects * 2654435761u));
-    snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
+    u.fd = -1;
     u.files = files;
     u.nfiles = nfiles;
-    u.sizes = sizes;
     u.progress = progress;
     u.progress_ctx = progress_ctx;
-    if ((rc = cdrest__upload_fields(c, &u, artifact_name, version, repository ? repository : "default")) != 0) return rc;
-    u.total = u.text_len + strlen(u.tail);
-    for (i = 0; i < nfiles; i++) u.total += cdrest__part_header(&u, i, u.part, sizeof u.part) + sizes[i];
-    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u.boundary);
-    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
-    h[n].name = "Content-Type";
-    h[n++].value = ctype;
-    h[n].name = "Cookie";
-    h[n++].value = cookie;
-    memset(&req, 0, sizeof req);
-    req.method = "POST";
-    req.target = "/commander/publishArtifact.php";
-    req.headers = h;
-    req.nheaders = n;
-    req.body_len = (size_t)u.total;
-    req.body_read = cdrest__upload_read;
-    req.body_ctx = &u;
-    rc = cdrest_http(c, &req, &r);
-    if (u.fp) fclose(u.fp);
-    if (rc) return rc;
-    return cdrest__upload_result(c, &r);
+    return cdrest__publish(c, &u, artifact_name, version, repository);
+}
+
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
+    cdrest__upload u;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!dir || !*dir || strlen(dir) >= sizeof u.path - 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishing a directory needs its path (shorter than %d bytes)",
+                            CDREST__UPLOAD_PATH_MAX - 2);
+    memset(&u, 0, sizeof u);
+    u.fd = -1;
+    u.dir = dir;
+    u.include = include;
+    u.exclude = exclude;
+    u.progress = progress;
+    u.progress_ctx = progress_ctx;
+    return cdrest__publish(c, &u, artifact_name, version, repository);
 }
 
 #else /* CDREST_NO_FILES: no files to stream */
@@ -6322,6 +6642,14 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     (void)artifact_name; (void)version; (void)repository; (void)files; (void)nfiles; (void)progress;
+    (void)progress_ctx;
+    if (!c) return CDREST_E_ARG;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
+}
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
+    (void)artifact_name; (void)version; (void)repository; (void)dir; (void)include; (void)exclude; (void)progress;
     (void)progress_ctx;
     if (!c) return CDREST_E_ARG;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");

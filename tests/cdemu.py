@@ -2,8 +2,9 @@
 """cdemu - a CloudBees CD/RO REST API v1.0 emulator for cdrest's tests and demos.
 
 Python 3 standard library only; shares no code with the C client. It implements
-../shared/cd-api.md (the contract): strict where the contract is confirmed, tolerant
-where it says "inferred". Run `python3 tests/cdemu.py --help` for the options, the
+the API as docs/cd-api.md describes it (each behaviour there says whether public
+CloudBees sources confirm it or it is inferred), for the server generation chosen with
+--profile. Run `python3 tests/cdemu.py --help` for the options, the
 /emu/ control endpoints and the decisions taken where the contract is silent.
 
 The first line on stdout is `PORT n` (flushed); nothing else is ever written to stdout.
@@ -57,20 +58,30 @@ SECRET_PARAMS = ("password", "token", "sessionid", "commandersessionid")
 
 TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_. \-]+$")   # the docs: letters, digits, spaces, _ - .
 VERSION_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
 HELP_EPILOG = """\
-Protocol (see ../shared/cd-api.md):
-  /rest/v1.0/...                  the CD REST API. Every /rest request must carry
-                                  Content-Type: application/json (415 UnsupportedMediaType
-                                  otherwise, even for GET/DELETE); a body, when present,
-                                  must be a JSON object. Query and body parameters are
-                                  merged (body wins); lists (actualParameter) only in the body.
+Protocol: docs/cd-api.md in the cdrest repository (what is confirmed by public CloudBees
+sources, what is inferred, and what each profile does). In short:
+  /rest/v1.0/...                  the CD REST API. Query and body parameters are merged
+                                  (body wins); lists (actualParameter) only in the body; a
+                                  body, when present, must be a JSON object.
   POST /commander/publishArtifact.php          multipart/form-data upload (files[])
   POST /commander/cgi-bin/publishArtifactAPI.cgi   the same, older name (files)
-  Success: 200 text/plain "Published artifact version G:K:V (N files, B bytes)".
-  Errors:  4xx text/plain "error [Code]: message".
+  Upload success: 200 text/plain, exactly "Artifact-Published-OK".
+  Upload errors:  200 text/plain "publishArtifactAPI error [Code]: message" (401 when the
+                  session is missing or expired). GET on publishArtifact.php answers 400.
+  File names keep their directories ("lib/a.so"; a leading "/" is dropped).
+
+Profiles (--profile):
+  2023     (default) CD 2023.01 to 2025: both upload endpoints; /rest requests need no
+           Content-Type (the knowledge-base Python recipe works as it is); "//" in
+           property paths accepted.
+  pre2023  before 2023.01: only the CGI upload endpoint (publishArtifact.php is 404).
+  jetty12.1  newer servers on Jetty 12.1: every /rest request must carry Content-Type:
+           application/json (415 UnsupportedMediaType otherwise, even for GET/DELETE), and
+           empty path segments ("//") are refused with 400 like Jetty 12 does.
 
 Built-in objects (recreated by /emu/reset):
   user admin / changeme (or --user), repository "default", resource "local",
@@ -1484,6 +1495,8 @@ class App:
             status, ctype, body, extra = self.rest(req)
             self.record(req, status)
             return status, ctype, body, extra
+        if path == PUBLISH_PHP and self.srv.opts.profile == "pre2023":
+            return text_response(404, "404 Not Found: %s\n" % path)
         if path in (PUBLISH_PHP, PUBLISH_CGI):
             status, ctype, body, extra = self.upload(req, "files[]" if path == PUBLISH_PHP else "files")
             self.record(req, status)
@@ -1524,7 +1537,9 @@ class App:
     def rest_call(self, req):
         ctype = req.headers.get("content-type")
         mtype = header_params(ctype)[0] if ctype is not None else ""
-        if mtype != "application/json":
+        if self.srv.opts.profile == "jetty12.1" and "//" in req.path:
+            raise ApiError(400, "InvalidArgument", "Ambiguous URI empty segment")
+        if self.srv.opts.profile == "jetty12.1" and mtype != "application/json":
             raise ApiError(415, "UnsupportedMediaType",
                            "Content-Type: application/json is required on every /rest request "
                            "(got %s)" % ("'%s'" % ctype if ctype is not None else "none"))
@@ -1920,12 +1935,14 @@ class App:
         segs = split_path(tail)[1] if tail else []
         if not segs:
             if method == "GET":
-                if params.get("groupId") is not None or params.get("artifactName") is not None:
-                    group, key = self.artifact_name(params)
-                    st.artifact("%s:%s" % (group, key))
-                    vs = [v for v in st.versions.values() if (v.group, v.key) == (group, key)]
-                else:
-                    vs = list(st.versions.values())
+                # getArtifactVersions filters by artifactName (and retriever job/step);
+                # other parameters are not filters: like the server, they are ignored and
+                # every version in the system is listed (apidocs getArtifactVersions).
+                vs = list(st.versions.values())
+                if params.get("artifactName") is not None:
+                    name = self.required(params, "artifactName")
+                    st.artifact(name)
+                    vs = [v for v in vs if "%s:%s" % (v.group, v.key) == name]
                 return {"artifactVersion": [v.to_json() for v in sorted(vs, key=lambda v: v.name)]}
             if method == "POST":
                 group, key = self.artifact_name(params)
@@ -2065,22 +2082,34 @@ class App:
 
     # ---- the upload endpoint ----
     def upload(self, req, files_field):
+        # The real endpoint answers 200 with a text body either way (CloudBees' clients
+        # succeed only on exactly "Artifact-Published-OK"); a missing session is 401 here.
         try:
             return self.upload_inner(req, files_field)
         except ApiError as e:
-            return text_response(e.status, "error [%s]: %s\n" % (e.code, e.message))
+            status = 401 if e.status == 401 else 400 if req.method != "POST" else 200
+            prefix = "" if e.code == "InvalidArtifactName" else "publishArtifactAPI "
+            return text_response(status, "%serror [%s]: %s\n" % (prefix, e.code, e.message))
+
+    @staticmethod
+    def upload_name(filename):
+        """The stored name: the path as sent, a leading '/' (as CloudBees' Jenkins plugin
+        sends) dropped; empty, '.' or '..' segments are refused."""
+        name = filename.replace("\\", "/").lstrip("/")
+        segs = name.split("/")
+        if not name or "\0" in name or any(x in ("", ".", "..") for x in segs):
+            raise bad_arg("Invalid file name '%s'" % filename)
+        return name
 
     def upload_inner(self, req, files_field):
         if req.method != "POST":
-            raise ApiError(405, "InvalidArgument", "Use POST with multipart/form-data")
+            raise ApiError(400, "InvalidArgument", "Use POST with multipart/form-data")
         parts = parse_multipart(req.body, req.headers.get("content-type", ""))
         fields = {}
         files = {}
         for name, filename, data in parts:
             if name == files_field and filename is not None:
-                if filename == "" or "\0" in filename or filename.startswith("/") \
-                        or ".." in filename.replace("\\", "/").split("/"):
-                    raise bad_arg("Invalid file name '%s'" % filename)
+                filename = self.upload_name(filename)
                 if filename in files:
                     raise bad_arg("File '%s' sent twice" % filename)
                 files[filename] = data
@@ -2128,8 +2157,8 @@ class App:
             v.touch(user, now)
             st.dirty = True
             total = sum(len(b) for b in files.values())
-        return text_response(200, "Published artifact version %s (%d file%s, %d bytes)\n"
-                             % (vname, len(files), "" if len(files) == 1 else "s", total))
+        self.srv.log("published %s (%d file%s, %d bytes)" % (vname, len(files), "" if len(files) == 1 else "s", total))
+        return text_response(200, "Artifact-Published-OK")
 
     # ---- /emu ----
     def emu(self, req):
@@ -2212,6 +2241,7 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 256
 
     def __init__(self, addr, handler, opts, store):
+        self.opts = opts
         self.quiet = opts.quiet
         self.ssl_ctx = None
         self.config = {"sessionTimeout": opts.session_timeout, "jobSeconds": opts.job_seconds,
@@ -2311,7 +2341,7 @@ def saver_loop(store, path, stop, log):
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="cdemu.py",
-        description="A CloudBees CD/RO REST API v1.0 emulator (the contract: ../shared/cd-api.md). "
+        description="A CloudBees CD/RO REST API v1.0 emulator (the API: docs/cd-api.md). "
                     "Serves HTTP, or HTTPS with --cert/--key, until SIGTERM/SIGINT. The first line on "
                     "stdout is 'PORT n'; one line per request goes to stderr.",
         epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -2335,6 +2365,8 @@ def parse_args(argv):
                     help="load state from FILE at start when it exists; save it there (JSON) "
                          "shortly after every change and at exit")
     ap.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    ap.add_argument("--profile", choices=("2023", "pre2023", "jetty12.1"), default="2023",
+                    help="server generation to play (default 2023; see below and docs/cd-api.md)")
     ap.add_argument("--close-idle-probability", type=float, default=0.0, metavar="P",
                     help="after each response, close the connection with probability P "
                          "(between requests only, never mid-response; for reconnect tests)")
