@@ -111,7 +111,10 @@ Emulator control endpoints (not CD API; no authentication, no Content-Type neede
   GET  /emu/config                the runtime settings below
   POST /emu/config                change them, JSON body with any of: sessionTimeout,
                                   jobSeconds, closeIdleProbability (0..1), asciiJson
-                                  (true: answer with \\uXXXX escapes for non-ASCII)
+                                  (true: answer with \\uXXXX escapes for non-ASCII),
+                                  uploadAnswer (null, or {"status":N,"body":TEXT}: every
+                                  upload is answered so and stores nothing; for tests of
+                                  odd answers)
 
 Decisions where the contract is silent:
   - Session ids, job ids, property ids, sheet ids are opaque strings (UUIDs; session ids
@@ -1496,6 +1499,7 @@ class App:
             self.record(req, status)
             return status, ctype, body, extra
         if path == PUBLISH_PHP and self.srv.opts.profile == "pre2023":
+            self.record(req, 404)
             return text_response(404, "404 Not Found: %s\n" % path)
         if path in (PUBLISH_PHP, PUBLISH_CGI):
             status, ctype, body, extra = self.upload(req, "files[]" if path == PUBLISH_PHP else "files")
@@ -2084,6 +2088,9 @@ class App:
     def upload(self, req, files_field):
         # The real endpoint answers 200 with a text body either way (CloudBees' clients
         # succeed only on exactly "Artifact-Published-OK"); a missing session is 401 here.
+        forced = self.config["uploadAnswer"]
+        if forced is not None and req.method == "POST":
+            return text_response(forced.get("status", 200), forced["body"])
         try:
             return self.upload_inner(req, files_field)
         except ApiError as e:
@@ -2217,6 +2224,11 @@ class App:
                             raise bad_arg("unknown setting '%s'" % k)
                         if k == "asciiJson":
                             v = boolean(k, v, False)
+                        elif k == "uploadAnswer":
+                            if v is not None and not (isinstance(v, dict) and isinstance(v.get("body"), str)
+                                                      and isinstance(v.get("status", 200), int)
+                                                      and not isinstance(v.get("status", 200), bool)):
+                                raise bad_arg("uploadAnswer is null or {\"status\": N, \"body\": TEXT}")
                         else:
                             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                                 raise bad_arg("'%s' must be a number >= 0" % k)
@@ -2245,7 +2257,8 @@ class Server(ThreadingHTTPServer):
         self.quiet = opts.quiet
         self.ssl_ctx = None
         self.config = {"sessionTimeout": opts.session_timeout, "jobSeconds": opts.job_seconds,
-                       "closeIdleProbability": opts.close_idle_probability, "asciiJson": False}
+                       "closeIdleProbability": opts.close_idle_probability, "asciiJson": False,
+                       "uploadAnswer": None}
         self.stats_lock = threading.Lock()
         self.reset_stats()
         self.store = store
