@@ -606,6 +606,7 @@ typedef struct cdrest_client {
     char redirect_target[512];  /* the Location being followed (an absolute path) */
     int redirecting;            /* sending redirect_target, not base path + target */
     int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
+    int relative_paths;         /* the server refused /properties//projects/...: use projectName= */
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
 } cdrest_client;
@@ -5732,8 +5733,8 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
     rc = cdrest__cd_send(c, "DELETE", "/rest/v1.0/sessions", NULL, 0, 1, &r);
     cdrest__wipe(c->session_id, sizeof c->session_id);
     if (rc) return rc;
-    /* best effort: a server without logout (404/501) or an expired session is fine */
-    if (r.status == 404 || r.status == 501 || r.status == 401) return 0;
+    /* best effort: a server without logout (400/404/405/501) or an expired session is fine */
+    if (r.status == 400 || r.status == 404 || r.status == 405 || r.status == 501 || r.status == 401) return 0;
     return cdrest__cd_result(c, &r, NULL);
 }
 
@@ -5751,8 +5752,21 @@ static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *exp
                         *expect ? "\"" : "");
 }
 
+/* Whether the server refused the session: 401, or an error whose code says the request
+   carried no usable session (some servers answer an unknown or expired session with
+   NoCredentials rather than 401 SessionExpired). */
+static int cdrest__session_refused(cdrest_client *c, const cdrest_response *r) {
+    int code;
+    if (r->status == 401) return 1;
+    if (r->status < 400 || !r->body_len || cdrest__parse_answer(c, r->body, r->body_len) != 0 || c->ntoks < 1) return 0;
+    code = cdrest_json_find(r->body, c->toks, c->ntoks, 0, "error.code");
+    return code >= 0 && (cdrest_json_eq(r->body, c->toks, code, "NoCredentials") ||
+                         cdrest_json_eq(r->body, c->toks, code, "SessionExpired"));
+}
+
 /* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
-   when credentials are held without a session, and once more after a 401. */
+   when credentials are held without a session, and once more when the session is
+   refused (cdrest__session_refused). */
 static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
                            const char *expect) {
     cdrest_response r;
@@ -5764,7 +5778,7 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
         return rc;
     rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
     if (rc) return rc;
-    if (r.status == 401 && !c->cfg.basic_auth && cdrest__has_credentials(c)) {
+    if (!c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__session_refused(c, &r)) {
         /* the session expired: log in again once and retry */
         if ((rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0) return rc;
         rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
@@ -5848,12 +5862,65 @@ static int cdrest__property_body(cdrest_client *c, const char *path, const cdres
     return cdrest__build_body(c, 0, fields, ctx, job_step, NULL, len);
 }
 
+#define CDREST__RELATIVE_CTX 16 /* context entries the relative form can carry */
+
+/* An absolute path under /projects/P or /jobs/ID in the relative form: *rel ("x/y") with
+   projectName=P or jobId=ID added to a copy of ctx in out. 0 when there is none. */
+static int cdrest__relative_property(const char *path, const cdrest_param *ctx, char *object, size_t cap,
+                                     cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
+    static const char *const roots[2][2] = {{"/projects/", "projectName"}, {"/jobs/", "jobId"}};
+    int k, n = 0;
+    for (k = 0; k < 2; k++) {
+        size_t len = strlen(roots[k][0]);
+        const char *name = path + len, *slash;
+        if (strncmp(path, roots[k][0], len) != 0) continue;
+        slash = strchr(name, '/');
+        if (!slash || slash == name || !slash[1] || cdrest__copy(object, cap, name, (size_t)(slash - name)) != 0) return 0;
+        for (; ctx && ctx->name; ctx++) {
+            if (n == CDREST__RELATIVE_CTX - 2) return 0;
+            out[n++] = *ctx;
+        }
+        out[n].name = roots[k][1];
+        out[n++].value = object;
+        out[n].name = NULL;
+        *rel = slash + 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* One property request: GET/DELETE with the context in the query, or PUT with fields and
+   context in the body. Absolute paths go as /properties//projects/P/x; a server that
+   refuses the empty segment (Jetty 12 answers a bare 400) gets the relative form, then
+   and for the rest of the client's life. */
+static int cdrest__property_op(cdrest_client *c, const char *method, const char *path, const cdrest_param *fields,
+                               const cdrest_param *ctx, cdrest_doc *out, const char *expect) {
+    cdrest_param rel_ctx[CDREST__RELATIVE_CTX];
+    char object[256];
+    const char *rel;
+    int rc, attempt, has_body = fields != NULL;
+    for (attempt = 0;; attempt++) {
+        size_t len = 0;
+        int relative = path && path[0] == '/' && (c->relative_paths || attempt) &&
+                       cdrest__relative_property(path, ctx, object, sizeof object, rel_ctx, &rel);
+        const char *p = relative ? rel : path;
+        const cdrest_param *x = relative ? rel_ctx : ctx;
+        if ((rc = cdrest__property_target(c, p, x, !has_body)) != 0) return rc;
+        if (has_body && (rc = cdrest__property_body(c, p, fields, x, &len)) != 0) return rc;
+        rc = cdrest__cd_call(c, method, has_body, len, out, expect);
+        if (attempt == 0 && !relative && rc == CDREST_E_HTTP && c->err.http_status == 400 && path && path[0] == '/' &&
+            cdrest__relative_property(path, ctx, object, sizeof object, rel_ctx, &rel)) {
+            c->relative_paths = 1;
+            continue;
+        }
+        return rc;
+    }
+}
+
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
-    int rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "property");
+    return cdrest__property_op(c, "GET", path, NULL, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
@@ -5879,17 +5946,13 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out) {
     cdrest_param fields[2];
-    size_t len;
-    int rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
     fields[0].name = "value";
     fields[0].value = value;
     fields[1].name = NULL;
-    if ((rc = cdrest__property_target(c, path, ctx, 0)) != 0) return rc;
-    if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
-    return cdrest__cd_call(c, "PUT", 1, len, out, "property");
+    return cdrest__property_op(c, "PUT", path, fields, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
@@ -5913,11 +5976,9 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
 }
 
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx) {
-    int rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
+    return cdrest__property_op(c, "DELETE", path, NULL, ctx, NULL, NULL);
 }
 
 /* "/projects/NAME" or "/jobs/ID": an object, whose own sheet is listed. */
@@ -5934,8 +5995,10 @@ static const char *cdrest__object_path(const char *path, const char **name) {
     return NULL;
 }
 
-/* The propertySheetId of a sheet property or of the context object. */
-static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap) {
+/* The propertySheetId of a sheet property or of the context object; 1 (with the answer
+   in *inline_doc) when the object's details carry the sheet itself and no id. */
+static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap,
+                            cdrest_doc *inline_doc) {
     cdrest_doc d;
     const char *where, *object_name = NULL, *object_kind = cdrest__object_path(path, &object_name);
     int rc, i;
@@ -5954,10 +6017,19 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if (!kind || !name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
         b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
+        if (kind[1] == 'j') cdrest__sb_str(&b, "?request=getJobDetails");
         if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
+    if (i < 0 && strcmp(where, "property.propertySheetId") != 0) { /* details that nest it: job.propertySheet{...} */
+        i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet.propertySheetId"
+                                                                         : "project.propertySheet.propertySheetId");
+        if (i < 0 && cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet" : "project.propertySheet") >= 0) {
+            *inline_doc = d;
+            return 1;
+        }
+    }
     if (i < 0) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
     if (cdrest_json_string(d.json, d.toks, i, id, cap, &len) != 0 || !len)
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an unusable propertySheetId");
@@ -5967,11 +6039,24 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     char id[128];
     cdrest__sb b;
-    int rc;
+    cdrest_doc inline_doc;
+    const cdrest_param *p;
+    int rc, has_query = 0;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
+    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id, &inline_doc)) < 0) return rc;
+    if (rc == 1) {
+        if (out) *out = inline_doc;
+        return 0;
+    }
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
+    for (p = ctx; p && p->name; p++) /* expand=0 and recurse travel with the listing */
+        if (!strcmp(p->name, "expand") || !strcmp(p->name, "recurse")) {
+            cdrest_param one[2];
+            one[0] = *p;
+            one[1].name = NULL;
+            cdrest__sb_query(&b, one, &has_query);
+        }
     if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
 }
@@ -5981,6 +6066,8 @@ CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_ent
     if (!d || !iter || !e || !d->ntoks) return 0;
     if (*iter == 0) {
         int list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "propertySheet.property");
+        if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "job.propertySheet.property");
+        if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "project.propertySheet.property");
         if (list < 0) return 0;
         if (d->toks[list].type == CDREST_JSON_OBJECT) item = list; /* one property, not a list */
         else item = cdrest_json_first(d->toks, d->ntoks, list);
@@ -6718,8 +6805,17 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     return 0;
 }
 
+/* With request=getJobDetails named: GET /jobs/<id> alone may map to another API. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out) {
-    return cdrest__named_call(c, "GET", "/jobs/", job_id, out, "job");
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobDetails needs a job id");
+    b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "?request=getJobDetails");
+    if ((rc = b.rc) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "job");
 }
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,

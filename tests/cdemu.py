@@ -114,7 +114,12 @@ Emulator control endpoints (not CD API; no authentication, no Content-Type neede
                                   (true: answer with \\uXXXX escapes for non-ASCII),
                                   uploadAnswer (null, or {"status":N,"body":TEXT}: every
                                   upload is answered so and stores nothing; for tests of
-                                  odd answers)
+                                  odd answers), staleSessionAnswer ("SessionExpired":
+                                  401 for an unknown or expired session, the default;
+                                  "NoCredentials": 400 NoCredentials instead),
+                                  jobSheetShape ("flat": job details carry
+                                  propertySheetId; "nested": job.propertySheet.property[]
+                                  instead)
 
 Decisions where the contract is silent:
   - Session ids, job ids, property ids, sheet ids are opaque strings (UUIDs; session ids
@@ -1495,6 +1500,13 @@ class App:
         path = req.path
         if path == REST or path.startswith(REST + "/"):
             self.srv.stat_inc("restRequests")
+            if self.srv.opts.profile == "jetty12.1" and "//" in path:
+                # Jetty 12 refuses empty path segments before any servlet runs: a bare
+                # HTML 400, not a CD error.
+                self.record(req, 400)
+                return (400, "text/html;charset=iso-8859-1",
+                        b"<html><head><title>Error 400 Ambiguous URI empty segment</title></head>"
+                        b"<body><h2>HTTP ERROR 400 Ambiguous URI empty segment</h2></body></html>", None)
             status, ctype, body, extra = self.rest(req)
             self.record(req, status)
             return status, ctype, body, extra
@@ -1541,8 +1553,6 @@ class App:
     def rest_call(self, req):
         ctype = req.headers.get("content-type")
         mtype = header_params(ctype)[0] if ctype is not None else ""
-        if self.srv.opts.profile == "jetty12.1" and "//" in req.path:
-            raise ApiError(400, "InvalidArgument", "Ambiguous URI empty segment")
         if self.srv.opts.profile == "jetty12.1" and mtype != "application/json":
             raise ApiError(415, "UnsupportedMediaType",
                            "Content-Type: application/json is required on every /rest request "
@@ -1617,6 +1627,8 @@ class App:
                 return self.store.use_session(sid, now, self.config["sessionTimeout"])
             except ApiError as e:
                 first = first or e
+        if self.config["staleSessionAnswer"] == "NoCredentials":
+            raise ApiError(400, "NoCredentials", "No credentials/session found in this request")
         raise first
 
     def sessions(self, req, method, tail, params, now):
@@ -2009,7 +2021,13 @@ class App:
                 if request == "getJobStatus":
                     return {"jobId": j.id, "status": j.status(ctx.now), "outcome": j.outcome_now(ctx.now)}
                 if request in (None, "getJobDetails", "getJobInfo"):
-                    return {"job": j.to_json(ctx.now)}
+                    d = j.to_json(ctx.now)
+                    if self.config["jobSheetShape"] == "nested":
+                        # the shape CloudBees' clients read: job.propertySheet.property[...]
+                        del d["propertySheetId"]
+                        d["propertySheet"] = {"property": st.sheet_json(
+                            j.sheet, ctx, boolean("expand", params.get("expand"), True), False)["property"]}
+                    return {"job": d}
             if method in ("POST", "PUT") and request == "abortJob":
                 if j.status(ctx.now) != "completed":
                     j.aborted_at = ctx.now
@@ -2224,6 +2242,12 @@ class App:
                             raise bad_arg("unknown setting '%s'" % k)
                         if k == "asciiJson":
                             v = boolean(k, v, False)
+                        elif k == "jobSheetShape":
+                            if v not in ("flat", "nested"):
+                                raise bad_arg("jobSheetShape is flat or nested")
+                        elif k == "staleSessionAnswer":
+                            if v not in ("SessionExpired", "NoCredentials"):
+                                raise bad_arg("staleSessionAnswer is SessionExpired or NoCredentials")
                         elif k == "uploadAnswer":
                             if v is not None and not (isinstance(v, dict) and isinstance(v.get("body"), str)
                                                       and isinstance(v.get("status", 200), int)
@@ -2258,7 +2282,8 @@ class Server(ThreadingHTTPServer):
         self.ssl_ctx = None
         self.config = {"sessionTimeout": opts.session_timeout, "jobSeconds": opts.job_seconds,
                        "closeIdleProbability": opts.close_idle_probability, "asciiJson": False,
-                       "uploadAnswer": None}
+                       "uploadAnswer": None, "staleSessionAnswer": "SessionExpired",
+                       "jobSheetShape": "flat"}
         self.stats_lock = threading.Lock()
         self.reset_stats()
         self.store = store

@@ -426,6 +426,60 @@ static void test_versions_filter(void) {
     cdrest_free(&c);
 }
 
+/* 8. Sessions refused as NoCredentials are renewed; logout tolerates servers without it;
+   job details ask with request=getJobDetails; a job's sheet nested in its details;
+   expand=0 travels with a sheet listing. */
+static void test_sessions_and_jobs(void) {
+    cdrest_client c;
+    cdrest_response r;
+    cdrest_doc d;
+    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+    cdrest_param raw[] = {{"projectName", "Default"}, {"expand", "0"}, {NULL, NULL}};
+    cdrest_param jctx[] = {{"jobId", NULL}, {NULL, NULL}};
+    cdrest_sheet_entry e;
+    const char *files[1];
+    char job[64], path[300];
+    int it = 0, seen = 0;
+    snprintf(path, sizeof path, "%s/one.txt", tmp);
+    files[0] = path;
+    CHECK_INT(make_client(&c), 0);
+    CHECK_INT(emu(&c, "POST", "/emu/config", "{\"staleSessionAnswer\": \"NoCredentials\"}", &r), 0);
+    CHECK_INT(cdrest_login(&c), 0);
+    CHECK_INT(emu(&c, "POST", "/emu/expire-sessions", NULL, &r), 0);
+    CHECK_INT(cdrest_set_property(&c, "nc", "1", ctx, &d), 0); /* 400 NoCredentials, re-login, retry */
+    CHECK_INT(emu(&c, "POST", "/emu/expire-sessions", NULL, &r), 0);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "nc:k", "1", NULL, files, 1, NULL, NULL), 0);
+    CHECK_INT(emu(&c, "POST", "/emu/config", "{\"staleSessionAnswer\": \"SessionExpired\"}", &r), 0);
+    /* job details and the job's sheet, flat and nested */
+    CHECK_INT(cdrest_run_procedure(&c, "Default", "runme", NULL, job, sizeof job), 0);
+    jctx[0].value = job;
+    CHECK_INT(cdrest_set_property(&c, "jp", "$[/projects/Default/nc]", jctx, &d), 0);
+    CHECK_INT(cdrest_get_job_details(&c, job, &d), 0);
+    CHECK_INT(requests_to(&c, "GET", "/rest/v1.0/jobs/"), 1);
+    {
+        char target[200];
+        snprintf(target, sizeof target, "/rest/v1.0/jobs/%s?request=getJobDetails", job);
+        CHECK_INT(requests_to(&c, "GET", target), 1);
+    }
+    CHECK_INT(emu(&c, "POST", "/emu/config", "{\"jobSheetShape\": \"nested\"}", &r), 0);
+    CHECK_INT(cdrest_get_properties(&c, NULL, jctx, &d), 0);
+    while (cdrest_sheet_next(&d, &it, &e))
+        if (cdrest_json_eq(d.json, d.toks, e.name, "jp")) seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "1");
+    CHECK(seen);
+    CHECK_INT(emu(&c, "POST", "/emu/config", "{\"jobSheetShape\": \"flat\"}", &r), 0);
+    /* expand=0 carried to /propertySheets/<id>: the raw reference comes back */
+    CHECK_INT(cdrest_set_property(&c, "ref", "$[/projects/Default/nc]", ctx, &d), 0);
+    CHECK_INT(cdrest_get_properties(&c, NULL, raw, &d), 0);
+    it = 0;
+    seen = 0;
+    while (cdrest_sheet_next(&d, &it, &e))
+        if (cdrest_json_eq(d.json, d.toks, e.name, "ref"))
+            seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "$[/projects/Default/nc]");
+    CHECK(seen);
+    CHECK_INT(cdrest_logout(&c), 0);
+    cdrest_free(&c);
+}
+
 /* 7. Each server generation: the everyday flow, and the right upload endpoint found once. */
 static void test_profile(const char *profile) {
     cdrest_client c;
@@ -447,6 +501,18 @@ static void test_profile(const char *profile) {
     CHECK_INT(cdrest_set_property(&c, "p", "v", ctx, &d), 0);
     CHECK_INT(cdrest_get_property_value(&c, "p", ctx, &value, &len), 0);
     CHECK_STR(value, "v");
+    /* absolute paths: "//" where the server takes it, the relative form where it does not */
+    CHECK_INT(cdrest_set_property(&c, "/projects/Default/abs", "a", NULL, &d), 0);
+    CHECK_INT(cdrest_get_property_value(&c, "/projects/Default/abs", NULL, &value, &len), 0);
+    CHECK_STR(value, "a");
+    CHECK_INT(cdrest_get_property_value(&c, "abs", ctx, &value, &len), 0);
+    CHECK_STR(value, "a");
+    CHECK_INT(cdrest_delete_property(&c, "/projects/Default/abs", NULL), 0);
+    CHECK_INT(cdrest_get_property(&c, "/projects/Default/abs", NULL, &d), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "NoSuchProperty");
+    /* refused once, then never sent again by this client */
+    CHECK_INT(requests_to(&c, "PUT", "/rest/v1.0/properties//"), 1);
+    CHECK_INT(requests_to(&c, "GET", "/rest/v1.0/properties//"), strcmp(profile, "jetty12.1") ? 2 : 0);
     CHECK_INT(cdrest_create_artifact(&c, "prof", "k", NULL, &d), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "prof:k", "1", NULL, files, 1, NULL, NULL), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "prof:k", "2", NULL, files, 1, NULL, NULL), 0);
@@ -482,6 +548,7 @@ int main(void) {
     test_publish_names();
     test_publish_trees();
     test_versions_filter();
+    test_sessions_and_jobs();
     test_profile("2023");
     test_profile("pre2023");
     test_profile("jetty12.1");
