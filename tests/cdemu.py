@@ -119,7 +119,9 @@ Emulator control endpoints (not CD API; no authentication, no Content-Type neede
                                   "NoCredentials": 400 NoCredentials instead),
                                   jobSheetShape ("flat": job details carry
                                   propertySheetId; "nested": job.propertySheet.property[]
-                                  instead)
+                                  instead), putAnswer ("changed": a PUT that updates an
+                                  object answers only the values that changed, as the
+                                  REST overview says, the default; "whole": everything)
 
 Decisions where the contract is silent:
   - Session ids, job ids, property ids, sheet ids are opaque strings (UUIDs; session ids
@@ -1714,6 +1716,7 @@ class App:
                 raise missing("value")
             if ptype == "sheet" and value:
                 raise bad_arg("A property sheet has no value")
+            before = None if p is None or create else st.prop_json(p, ctx, False)
             if p is None:
                 p = Prop(name, ctx.user, ctx.now)
                 if ptype == "sheet":
@@ -1735,6 +1738,10 @@ class App:
             if expandable is not None:
                 p.expandable = boolean("expandable", expandable, True)
             st.dirty = True
+            if before is not None and self.config["putAnswer"] == "changed":
+                # The REST overview: a PUT answer holds only the values that changed.
+                after = st.prop_json(p, ctx, False)
+                return {"property": {k: v for k, v in after.items() if before.get(k) != v}}
             return {"property": st.prop_json(p, ctx, expand)}
         if method == "DELETE":
             absolute, segs = self.prop_path(tail, params)
@@ -2242,6 +2249,9 @@ class App:
                             raise bad_arg("unknown setting '%s'" % k)
                         if k == "asciiJson":
                             v = boolean(k, v, False)
+                        elif k == "putAnswer":
+                            if v not in ("changed", "whole"):
+                                raise bad_arg("putAnswer is changed or whole")
                         elif k == "jobSheetShape":
                             if v not in ("flat", "nested"):
                                 raise bad_arg("jobSheetShape is flat or nested")
@@ -2283,7 +2293,7 @@ class Server(ThreadingHTTPServer):
         self.config = {"sessionTimeout": opts.session_timeout, "jobSeconds": opts.job_seconds,
                        "closeIdleProbability": opts.close_idle_probability, "asciiJson": False,
                        "uploadAnswer": None, "staleSessionAnswer": "SessionExpired",
-                       "jobSheetShape": "flat"}
+                       "jobSheetShape": "flat", "putAnswer": "changed"}
         self.stats_lock = threading.Lock()
         self.reset_stats()
         self.store = store

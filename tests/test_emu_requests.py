@@ -1051,6 +1051,9 @@ def kb_recipe(base, tag):
     eq(r.status_code, 200, tag + ": KB PUT property with query parameters and no body")
     r = requests.get(api + "/properties/kb?projectName=Default", headers=h, timeout=TIMEOUT)
     eq(r.json()["property"]["value"], "fromQuery", tag + ": KB GET property")
+    r = requests.put(api + "/properties/kb?projectName=Default&value=again", headers=h, timeout=TIMEOUT)
+    check("propertyName" not in r.json()["property"] and r.json()["property"].get("value") == "again",
+          tag + ": a PUT that updates answers only the changed values: %s" % r.text[:120])
     r = requests.post(api + "/artifacts?artifactKey=2&groupId=2", headers=h, timeout=TIMEOUT)
     eq(r.status_code, 200, tag + ": KB POST /artifacts?artifactKey=2&groupId=2")
 
