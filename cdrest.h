@@ -483,6 +483,10 @@ typedef struct cdrest_tls_config {
 
 typedef struct cdrest_config {
     const char *server;         /* "https://cd.example.com:8443", optionally with a base path */
+    /* The CD web server, where uploads go (/commander/...): NULL = the server above, which
+       is right when that is the web server's URL ("https://cd.example.com"). The CD
+       server's own port (8000/8443) serves /rest but not /commander. */
+    const char *web_server;
     /* Credentials (copied; the password is wiped by cdrest_free). */
     const char *user;
     const char *password;
@@ -607,6 +611,8 @@ typedef struct cdrest_client {
     int redirecting;            /* sending redirect_target, not base path + target */
     int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
     int relative_paths;         /* the server refused /properties//projects/...: use projectName= */
+    cdrest_url web_url;         /* config.web_server, when given */
+    int has_web_url;
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
 } cdrest_client;
@@ -651,10 +657,12 @@ typedef struct cdrest_doc {
 
 /* Setup. cfg->server is required; zeroed fields take finite defaults. */
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
-/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE,
+/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE (unset = https),
    COMMANDER_HTTPS_PORT / COMMANDER_PORT, the session from COMMANDER_SESSIONID, and
-   COMMANDER_JOBSTEPID as the context of /myJob/... property paths. base (may be NULL)
-   supplies everything else (TLS options, timeouts); a server set in base wins. */
+   COMMANDER_JOBSTEPID as the context of /myJob/... property paths; uploads go to the web
+   server on the same host and the scheme's default port (443/80) unless base->web_server
+   says otherwise. base (may be NULL) supplies everything else (TLS options, timeouts); a
+   server set in base wins. */
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base);
 /* Closes the connection, frees what the client allocated, wipes the secrets. */
 CDRESTDEF void cdrest_free(cdrest_client *c);
@@ -5314,6 +5322,11 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
         return cdrest__fail(&c->err, CDREST_E_ARG,
                             "refusing to send credentials over plain http:// to %s; use https://, or set "
                             "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host);
+    if (c->has_web_url && !c->web_url.https && !cfg->allow_plain_http && !cdrest__is_loopback(c->web_url.host) &&
+        (c->password[0] || c->token[0] || c->session_id[0])) /* uploads carry the session */
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "refusing to send the session over plain http:// to the web server %s; use https://, or "
+                            "set allow_plain_http (--allow-plain-http) if you accept that risk", c->web_url.host);
     return 0;
 }
 
@@ -5379,8 +5392,13 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
 #endif
     }
     if ((rc = cdrest_url_parse(&c->url, cfg->server, &c->err)) != 0) return rc;
+    if (cfg->web_server) {
+        if ((rc = cdrest_url_parse(&c->web_url, cfg->web_server, &c->err)) != 0) return rc;
+        c->has_web_url = 1;
+        c->cfg.web_server = NULL;
+    }
 #ifdef CDREST_NO_TLS
-    if (c->url.https)
+    if (c->url.https || (c->has_web_url && c->web_url.https))
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
@@ -6668,19 +6686,36 @@ static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char 
     return rc;
 }
 
+/* Point the client at the web server (config.web_server) for the upload, or back at
+   the CD server; each is its own origin, so the connection is closed in between. */
+static void cdrest__use_web_server(cdrest_client *c, cdrest_url *saved, int on) {
+    if (!c->has_web_url) return;
+    cdrest_disconnect(c);
+    if (on) {
+        *saved = c->url;
+        c->url = c->web_url;
+    } else {
+        c->url = *saved;
+    }
+}
+
 /* Publish: a session first (the form carries it), the endpoint, then the upload; an
    expired or unknown session is renewed once, like every other call. */
 static int cdrest__publish(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
                            const char *repository) {
+    cdrest_url saved;
     int rc, attempt;
     if (!artifact || !strchr(artifact, ':') || !version || !*version)
         return cdrest__fail(&c->err, CDREST_E_ARG, "publishing needs groupId:artifactKey and a version");
     if (!repository) repository = "default";
     if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc;
-    if ((rc = cdrest__publish_probe(c)) != 0) return rc;
     for (attempt = 0;; attempt++) {
         cdrest_response r;
-        if ((rc = cdrest__publish_once(c, u, artifact, version, repository, &r)) != 0) return rc;
+        cdrest__use_web_server(c, &saved, 1);
+        rc = cdrest__publish_probe(c);
+        if (rc == 0) rc = cdrest__publish_once(c, u, artifact, version, repository, &r);
+        cdrest__use_web_server(c, &saved, 0);
+        if (rc) return rc;
         if (attempt == 0 && !c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__upload_session_refused(&r)) {
             if ((rc = cdrest__login_at(c, 0)) != 0) return rc;
             continue;
@@ -6847,7 +6882,7 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
 #ifndef CDREST_NO_ENV
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) {
     cdrest_config cfg;
-    char url[400];
+    char url[400], web[400];
     const char *server = cdrest__env("COMMANDER_SERVER"), *secure = cdrest__env("COMMANDER_SECURE");
     const char *step = cdrest__env("COMMANDER_JOBSTEPID");
     int https = !secure || strcmp(secure, "0") != 0, rc;
@@ -6863,6 +6898,10 @@ CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) 
         snprintf(url, sizeof url, strchr(server, ':') ? "%s://[%s]:%s" : "%s://%s:%s", https ? "https" : "http", server,
                  port ? port : (https ? "8443" : "8000"));
         cfg.server = url;
+        if (!cfg.web_server) { /* uploads go to the web server on the same host, default port */
+            snprintf(web, sizeof web, strchr(server, ':') ? "%s://[%s]" : "%s://%s", https ? "https" : "http", server);
+            cfg.web_server = web;
+        }
     }
     if (!cfg.session_id && !cfg.password && !cfg.token) cfg.session_id = cdrest__env("COMMANDER_SESSIONID");
     if ((rc = cdrest_init(c, &cfg)) != 0) return rc;

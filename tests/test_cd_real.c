@@ -486,6 +486,60 @@ static void test_sessions_and_jobs(void) {
     cdrest_free(&c);
 }
 
+/* 9. Uploads go to the web server's origin when it is not the REST server's. */
+static void test_web_server(int port) {
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_response r;
+    cdrest_doc d;
+    const char *files[1];
+    char path[300], web[100], host[100];
+    snprintf(path, sizeof path, "%s/one.txt", tmp);
+    files[0] = path;
+    write_file(path, "one");
+    snprintf(web, sizeof web, "http://localhost:%d", port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = base_url;
+    cfg.web_server = web;
+    cfg.user = "admin";
+    cfg.password = "changeme";
+    cfg.no_proxy = 1;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "web:k", "1", NULL, files, 1, NULL, NULL), 0);
+    CHECK_INT(cdrest_get_artifact_version(&c, "web:k:1", &d), 0); /* back on the REST server */
+    CHECK_INT(emu(&c, "GET", "/emu/requests?n=3", NULL, &r), 0);
+    snprintf(host, sizeof host, "[\"Host\",\"localhost:%d\"]", port);
+    {
+        const char *upload = strstr(r.body, "\"target\":\"/commander/publishArtifact.php\"");
+        const char *next = upload ? strstr(upload + 1, "\"target\":") : NULL;
+        const char *h = upload ? strstr(upload, host) : NULL;
+        CHECK(upload && h && (!next || h < next));
+        CHECK(next && strstr(next, "127.0.0.1"));
+    }
+    cdrest_free(&c);
+    /* plain http to another host's web server is refused like the server's */
+    cfg.web_server = "http://cd.example.com";
+    CHECK_INT(cdrest_init(&c, &cfg), CDREST_E_ARG);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "web server");
+    /* inside a job step: the same host, the scheme's default port */
+    {
+        char p[16];
+        snprintf(p, sizeof p, "%d", port);
+        setenv("COMMANDER_SERVER", "127.0.0.1", 1);
+        setenv("COMMANDER_SECURE", "0", 1);
+        setenv("COMMANDER_PORT", p, 1);
+        setenv("COMMANDER_SESSIONID", "abc", 1);
+        CHECK_INT(cdrest_init_from_env(&c, NULL), 0);
+        CHECK(c.has_web_url && c.web_url.port == 80 && !strcmp(c.web_url.host, "127.0.0.1") && !c.web_url.https);
+        CHECK_INT(c.url.port, port);
+        cdrest_free(&c);
+        unsetenv("COMMANDER_SERVER");
+        unsetenv("COMMANDER_SECURE");
+        unsetenv("COMMANDER_PORT");
+        unsetenv("COMMANDER_SESSIONID");
+    }
+}
+
 /* 7. Each server generation: the everyday flow, and the right upload endpoint found once. */
 static void test_profile(const char *profile) {
     cdrest_client c;
@@ -537,6 +591,7 @@ static void test_profile(const char *profile) {
 }
 
 int main(void) {
+    int port;
     snprintf(tmp, sizeof tmp, "/tmp/cdrest-real-XXXXXX");
     if (!mkdtemp(tmp)) {
         perror("mkdtemp");
@@ -544,10 +599,11 @@ int main(void) {
     }
     signal(SIGPIPE, SIG_IGN);
     test_content_length_whole();
-    if (!start_emu("2023")) {
+    if (!(port = start_emu("2023"))) {
         CHECK(0);
         return test_summary();
     }
+    test_web_server(port);
     test_publish_answers();
     test_publish_renews_session();
     test_publish_local_files();
