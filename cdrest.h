@@ -761,6 +761,47 @@ typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, i
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
 
+/* DSL: POST /server/dsl {"dsl", "format":"groovy", "parameters"}; parameters_json (may be
+   NULL) is a JSON object, sent as a string as CloudBees' eval-dsl action does. */
+CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out);
+
+/* Pipelines and releases. Running one gives its flow runtime id; stages (NULL-terminated,
+   may be NULL) are the stages to run; a release may start at starting_stage instead. */
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
+                                  const char *const *stages, char *runtime_id, size_t cap);
+CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
+                                 const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap);
+typedef struct cdrest_pipeline_status {
+    char runtime_id[64];
+    char status[32];   /* running, success, warning, error, ABORT, FORCE_ABORT, or what the server says */
+    int completed;     /* 1 once the run ended */
+} cdrest_pipeline_status;
+/* getPipelineRuntimeDetails for one run. */
+CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st);
+/* Poll until the run completes, like cdrest_wait_for_job (same deadline and intervals). */
+typedef void (*cdrest_pipeline_progress_fn)(void *ctx, const cdrest_pipeline_status *st, int64_t elapsed_ms);
+CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t deadline_ms,
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st);
+
+/* An application process: POST /jobs?request=runProcess; job_id gets the new job's id. */
+CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
+                                 const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap);
+/* PUT /jobs/<id>?request=abortJob (force: also alwaysRun steps). */
+CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, cdrest_doc *out);
+/* Job steps: details (NULL = COMMANDER_JOBSTEPID's), and a credential attached to the step
+   with its secret (GET /jobSteps/<id>/credentialPaths/<name>): the answer holds the
+   password; it never reaches a trace or an error message, and lives in the client's
+   receive buffer until the next call. */
+CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out);
+CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
+                                         cdrest_doc *out);
+/* PUT /objects?request=findObjects {"objectType", "filter", "sort", "maxIds"}: filter and
+   sort are JSON (one filter {"propertyName","operator","operand1"} or a boolean one
+   {"operator":"and","filter":[...]}; sort {"propertyName","order"}), either may be NULL;
+   max_ids 0 = the server's default. */
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
+                                  int max_ids, cdrest_doc *out);
+
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
@@ -6875,6 +6916,331 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         }
         cdrest__sleep_ms(c, interval_ms);
     }
+}
+
+/* --- more calls: DSL, pipelines and releases, processes, findObjects, job steps ------- */
+
+/* A JSON body written by fn into c->body (grown as needed). */
+typedef void (*cdrest__body_fn)(cdrest_json_writer *w, const void *arg);
+static int cdrest__json_body(cdrest_client *c, cdrest__body_fn fn, const void *arg, size_t *len) {
+    for (;;) {
+        cdrest_json_writer w;
+        int rc;
+        cdrest_jw_init(&w, c->body, c->body ? c->body_cap : 0);
+        fn(&w, arg);
+        rc = cdrest_jw_finish(&w);
+        if (rc == 0) {
+            *len = w.len;
+            return 0;
+        }
+        if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+    }
+}
+
+/* METHOD /rest/v1.0<target_prefix><encoded name><suffix> with a body from fn. */
+static int cdrest__body_call(cdrest_client *c, const char *method, const char *prefix, const char *name, const char *suffix,
+                             cdrest__body_fn fn, const void *arg, cdrest_doc *out, const char *expect) {
+    cdrest__sb b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
+    size_t len = 0;
+    int rc;
+    if (suffix) cdrest__sb_str(&b, suffix);
+    if ((rc = b.rc) != 0) return rc;
+    if (fn && (rc = cdrest__json_body(c, fn, arg, &len)) != 0) return rc;
+    return cdrest__cd_call(c, method, fn != NULL, len, out, expect);
+}
+
+static int cdrest__valid_json(const char *s) {
+    cdrest_json_parser p;
+    cdrest_json_init(&p);
+    return cdrest_json_parse(&p, s, strlen(s), NULL, 0) >= 0;
+}
+
+typedef struct cdrest__dsl_args {
+    const char *dsl, *parameters;
+} cdrest__dsl_args;
+
+static void cdrest__write_dsl(cdrest_json_writer *w, const void *arg) {
+    const cdrest__dsl_args *a = (const cdrest__dsl_args *)arg;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "dsl");
+    cdrest_jw_string(w, a->dsl);
+    cdrest_jw_key(w, "format");
+    cdrest_jw_string(w, "groovy");
+    if (a->parameters) { /* a JSON object, sent as a string (as CloudBees' eval-dsl action does) */
+        cdrest_jw_key(w, "parameters");
+        cdrest_jw_string(w, a->parameters);
+    }
+    cdrest_jw_object_end(w);
+}
+
+CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out) {
+    cdrest__dsl_args a;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!dsl || !*dsl) return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl needs a DSL script");
+    if (parameters_json && (!cdrest__valid_json(parameters_json) || parameters_json[strspn(parameters_json, " \t\r\n")] != '{'))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl: the parameters must be a JSON object");
+    a.dsl = dsl;
+    a.parameters = parameters_json;
+    return cdrest__body_call(c, "POST", "/server/dsl", NULL, NULL, cdrest__write_dsl, &a, out, "");
+}
+
+/* runPipeline and runRelease share a body: the project, the name, a parameter list and
+   the stages to run (or the stage to start from). */
+typedef struct cdrest__run_args {
+    const char *project, *name_key, *name;
+    const cdrest_param *params;
+    const char *list_key, *param_key;
+    const char *const *stages;
+    const char *starting_stage;
+} cdrest__run_args;
+
+static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
+    const cdrest__run_args *a = (const cdrest__run_args *)arg;
+    const cdrest_param *p;
+    const char *const *s;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "projectName");
+    cdrest_jw_string(w, a->project);
+    cdrest_jw_key(w, a->name_key);
+    cdrest_jw_string(w, a->name);
+    if (a->params) {
+        cdrest_jw_key(w, a->list_key);
+        cdrest_jw_array_begin(w);
+        for (p = a->params; p->name; p++) {
+            cdrest_jw_object_begin(w);
+            cdrest_jw_key(w, a->param_key);
+            cdrest_jw_string(w, p->name);
+            cdrest_jw_key(w, "value");
+            cdrest_jw_string(w, p->value ? p->value : "");
+            cdrest_jw_object_end(w);
+        }
+        cdrest_jw_array_end(w);
+    }
+    if (a->starting_stage) {
+        cdrest_jw_key(w, "startingStage");
+        cdrest_jw_string(w, a->starting_stage);
+    } else if (a->stages) {
+        cdrest_jw_key(w, "stagesToRun");
+        cdrest_jw_array_begin(w);
+        for (s = a->stages; *s; s++) cdrest_jw_string(w, *s);
+        cdrest_jw_array_end(w);
+    }
+    cdrest_jw_object_end(w);
+}
+
+static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
+    cdrest_doc d;
+    int rc;
+    if (!a->project || !*a->project || !a->name || !*a->name || !runtime_id || cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
+    runtime_id[0] = 0;
+    if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
+    if (!runtime_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
+                                  const char *const *stages, char *runtime_id, size_t cap) {
+    cdrest__run_args a;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    memset(&a, 0, sizeof a);
+    a.project = project;
+    a.name_key = "pipelineName";
+    a.name = pipeline;
+    a.params = actual;
+    a.list_key = "actualParameter";
+    a.param_key = "actualParameterName";
+    a.stages = stages;
+    return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
+}
+
+CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
+                                 const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
+    cdrest__run_args a;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    memset(&a, 0, sizeof a);
+    a.project = project;
+    a.name_key = "releaseName";
+    a.name = release;
+    a.params = params;
+    a.list_key = "pipelineParameter";
+    a.param_key = "pipelineParameterName";
+    a.stages = stages;
+    a.starting_stage = starting_stage;
+    return cdrest__run_flow(c, "/releases", &a, runtime_id, cap);
+}
+
+static void cdrest__write_runtime_ids(cdrest_json_writer *w, const void *arg) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "flowRuntimeId");
+    cdrest_jw_array_begin(w);
+    cdrest_jw_string(w, (const char *)arg);
+    cdrest_jw_array_end(w);
+    cdrest_jw_object_end(w);
+}
+
+/* A boolean the server may write as true/false, 1/0 or "1"/"0"/"true"/"false". */
+static int cdrest__json_truthy(const cdrest_doc *d, int i) {
+    const char *s;
+    size_t n;
+    if (i < 0) return 0;
+    s = d->json + d->toks[i].start;
+    n = (size_t)(d->toks[i].end - d->toks[i].start);
+    return (n == 4 && !memcmp(s, "true", 4)) || (n == 1 && s[0] == '1');
+}
+
+CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st) {
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!runtime_id || !*runtime_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
+    if ((rc = cdrest__body_call(c, "PUT", "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails", NULL, NULL,
+                                cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime")) != 0)
+        return rc;
+    memset(st, 0, sizeof *st);
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
+                                sizeof st->runtime_id)) != 0 ||
+        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
+        return rc;
+    {
+        int i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime[0].completed");
+        if (i < 0) i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime.completed");
+        st->completed = cdrest__json_truthy(&d, i);
+    }
+    if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer holds no status");
+    if (!st->runtime_id[0])
+        cdrest__copy(st->runtime_id, sizeof st->runtime_id, runtime_id, strlen(runtime_id) < sizeof st->runtime_id ? strlen(runtime_id) : 0);
+    return 0;
+}
+
+CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t deadline_ms,
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
+    int64_t start, now;
+    if (!c || !st) return CDREST_E_ARG;
+    if (interval_ms <= 0) interval_ms = 5000;
+    if (interval_ms < 100) interval_ms = 100;
+    start = cdrest__now_ms(c);
+    for (;;) {
+        int rc = cdrest_get_pipeline_status(c, runtime_id, st);
+        if (rc) return rc;
+        now = cdrest__now_ms(c);
+        if (progress) progress(progress_ctx, st, now - start);
+        if (st->completed) return 0;
+        if (deadline_ms > 0 && now - start + interval_ms > deadline_ms) {
+            if (now - start >= deadline_ms)
+                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (status %s)",
+                                    runtime_id, (long)(now - start), st->status);
+            cdrest__sleep_ms(c, (int)(deadline_ms - (now - start)));
+            continue;
+        }
+        cdrest__sleep_ms(c, interval_ms);
+    }
+}
+
+CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
+                                 const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap) {
+    static const cdrest_param none[1] = {{NULL, NULL}};
+    cdrest_param f[5];
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!project || !*project || !application || !*application || !process || !*process || !environment ||
+        !*environment || !job_id || job_id_cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "runProcess needs a project, an application, a process, an environment and room for the job id");
+    f[0].name = "projectName";
+    f[0].value = project;
+    f[1].name = "applicationName";
+    f[1].value = application;
+    f[2].name = "processName";
+    f[2].value = process;
+    f[3].name = "environmentName";
+    f[3].value = environment;
+    f[4].name = NULL;
+    job_id[0] = 0;
+    if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcess answer holds no jobId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, cdrest_doc *out) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "abortJob needs a job id");
+    return cdrest__body_call(c, "PUT", "/jobs/", job_id, force ? "?request=abortJob&force=1" : "?request=abortJob", NULL,
+                             NULL, out, "");
+}
+
+CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
+    if (!*job_step_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStepDetails needs a job step id");
+    return cdrest__body_call(c, "GET", "/jobSteps/", job_step_id, "?request=getJobStepDetails", NULL, NULL, out, "jobStep");
+}
+
+CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
+                                         cdrest_doc *out) {
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
+    if (!*job_step_id || !credential_name || !*credential_name)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
+    b = cdrest__target(c, "/jobSteps/", job_step_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "/credentialPaths/");
+    cdrest__sb_pct(&b, credential_name, CDREST_PCT_SEGMENT);
+    if ((rc = b.rc) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "credential");
+}
+
+typedef struct cdrest__find_args {
+    const char *type, *filter, *sort;
+    int max_ids;
+} cdrest__find_args;
+
+static void cdrest__write_find(cdrest_json_writer *w, const void *arg) {
+    const cdrest__find_args *a = (const cdrest__find_args *)arg;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "objectType");
+    cdrest_jw_string(w, a->type);
+    if (a->filter) {
+        cdrest_jw_key(w, "filter");
+        cdrest_jw_raw(w, a->filter, strlen(a->filter));
+    }
+    if (a->sort) {
+        cdrest_jw_key(w, "sort");
+        cdrest_jw_raw(w, a->sort, strlen(a->sort));
+    }
+    if (a->max_ids > 0) {
+        cdrest_jw_key(w, "maxIds");
+        cdrest_jw_int64(w, a->max_ids);
+    }
+    cdrest_jw_object_end(w);
+}
+
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
+                                  int max_ids, cdrest_doc *out) {
+    cdrest__find_args a;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!object_type || !*object_type) return cdrest__fail(&c->err, CDREST_E_ARG, "findObjects needs an object type");
+    if ((filter_json && !cdrest__valid_json(filter_json)) || (sort_json && !cdrest__valid_json(sort_json)))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "findObjects: the filter and sort must be JSON");
+    a.type = object_type;
+    a.filter = filter_json;
+    a.sort = sort_json;
+    a.max_ids = max_ids;
+    return cdrest__body_call(c, "PUT", "/objects?request=findObjects", NULL, NULL, cdrest__write_find, &a, out, "");
 }
 
 /* --- from the environment of a job step ------------------------------------------------ */

@@ -89,6 +89,13 @@ Built-in objects (recreated by /emu/reset):
     runme   any actual parameters; "duration" (seconds, overrides --job-seconds) and
             "outcome" (success|warning|error|skipped) are honoured; default outcome success
     fail    the same, default outcome error
+  and, fixed: pipeline "pipe" (stages dev, prod), release "rel" (runs "pipe"), application
+  "app" with process "deploy" and environment "env", credential "cred" (deployer/s3cret,
+  readable from any running step of a Default job). A pipeline run or a process job
+  lasts --job-seconds; the parameter "outcome" sets how it ends. POST /server/dsl
+  evaluates only "project 'NAME'". findObjects knows job, project, artifact,
+  artifactVersion, procedure and the operators equals, notEqual, like, isNull,
+  isNotNull, and, or, not.
   More projects: POST /rest/v1.0/projects {"projectName":"P"};
   more procedures: POST /rest/v1.0/projects/P/procedures {"procedureName":"Q"}.
   A job is "runnable" for the first quarter of its duration, then "running", then
@@ -419,6 +426,39 @@ class JobStep(Obj):
                 "status": self.job.status(now), "outcome": self.job.outcome_now(now)}
 
 
+class FlowRuntime:
+    """A pipeline run (also a release's): running for its duration, then completed with
+    its outcome as the status (getPipelineRuntimeDetails)."""
+
+    def __init__(self, fid, project, pipeline, release, params, stages, start, duration, outcome):
+        self.id, self.project, self.pipeline, self.release = fid, project, pipeline, release
+        self.params, self.stages, self.start = params, stages, start
+        self.duration, self.outcome = duration, outcome
+        self.aborted = False
+
+    def completed(self, now):
+        return self.aborted or now >= self.start + self.duration
+
+    def to_json(self, now):
+        done = self.completed(now)
+        d = {"flowRuntimeId": self.id, "flowRuntimeName": "%s_%s" % (self.pipeline, self.id[:8]),
+             "projectName": self.project, "pipelineName": self.pipeline,
+             "pipelineId": PIPELINES[self.pipeline]["pipelineId"],
+             "status": ("FORCE_ABORT" if self.aborted else self.outcome) if done else "running",
+             "completed": "1" if done else "0", "stagesToRun": list(self.stages),
+             "actualParameter": [{"actualParameterName": n, "value": v} for n, v in self.params]}
+        if self.release:
+            d["releaseName"] = self.release
+        return d
+
+
+# Built-in objects of project Default beyond procedures (the emulator's fixed catalogue).
+PIPELINES = {"pipe": {"pipelineId": "5f0c7e2a-0000-4000-8000-000000000001", "stages": ["dev", "prod"]}}
+RELEASES = {"rel": {"releaseId": "5f0c7e2a-0000-4000-8000-000000000002", "pipelineName": "pipe"}}
+APPLICATIONS = {"app": {"processes": ["deploy"], "environments": ["env"]}}
+CREDENTIALS = {"cred": {"userName": "deployer", "password": "s3cret"}}
+
+
 class ServerObj(Obj):
     kind = "server"
 
@@ -495,6 +535,7 @@ class Store:
         self.versions = {}
         self.jobs = {}
         self.steps = {}
+        self.flows = {}     # flow runtimes of pipelines and releases (not saved by --state)
         self.repositories = {"default": {"repositoryId": new_id(), "repositoryName": "default",
                                          "url": "http://localhost:8200", "createTime": iso(now)}}
         self.job_counter = 0
@@ -2013,6 +2054,8 @@ class App:
         request = self.optional(params, "request")
         if not segs:
             if method == "POST":
+                if request == "runProcess":
+                    return self.run_process(params, ctx)
                 if request != "runProcedure":
                     raise bad_arg("POST /jobs needs request=runProcedure in the query string"
                                   if request is None else "Unsupported request '%s'" % request)
@@ -2054,7 +2097,22 @@ class App:
     def r_jobSteps(self, method, tail, params, ctx):
         segs = split_path(tail)[1] if tail else []
         if method == "GET" and len(segs) == 1:
-            return {"jobStep": self.store.step(segs[0]).to_json(ctx.now)}
+            step = self.store.step(segs[0])
+            d = step.to_json(ctx.now)
+            d["logFileName"] = "%s.%s.log" % (step.job.procedure, step.id[:8])
+            return {"jobStep": d}
+        if method == "GET" and len(segs) == 3 and segs[1] == "credentialPaths":
+            # getFullCredential from a running step: the credentials of the step's project
+            # (the emulator treats every one of them as attached to every step).
+            step = self.store.step(segs[0])
+            name = segs[2].rsplit("/", 1)[-1]
+            cred = CREDENTIALS.get(name) if step.job.project == "Default" else None
+            if cred is None:
+                raise ApiError(404, "NoSuchCredential", "Credential '%s' does not exist" % segs[2])
+            if step.job.status(ctx.now) == "completed":
+                raise ApiError(403, "AccessDenied", "getFullCredential only works from a running job step")
+            return {"credential": {"credentialName": name, "projectName": step.job.project,
+                                   "userName": cred["userName"], "password": cred["password"]}}
         self.not_impl(method, "jobSteps", tail)
 
     def run_procedure(self, params, ctx):
@@ -2108,6 +2166,214 @@ class App:
         st.steps[j.step.id] = j.step
         st.dirty = True
         return {"jobId": j.id}
+
+    # ---- DSL, pipelines, releases, processes, findObjects ----
+    DSL_PROJECT_RE = re.compile(r"""^\s*project\s*\(?\s*(?:projectName\s*:\s*)?(['"])([^'"]+)\1\s*\)?\s*$""")
+
+    def r_server(self, method, tail, params, ctx):
+        if method == "POST" and tail == "dsl":
+            dsl = self.required(params, "dsl")
+            fmt = self.optional(params, "format", "groovy")
+            if fmt != "groovy":
+                raise bad_arg("format '%s': the emulator speaks only groovy" % fmt)
+            if params.get("parameters") is not None:
+                try:
+                    if not isinstance(json.loads(scalar("parameters", params["parameters"])), dict):
+                        raise ValueError
+                except ValueError:
+                    raise bad_arg("parameters must be a JSON object, given as a string")
+            m = self.DSL_PROJECT_RE.match(dsl)
+            if not m:
+                raise ApiError(400, "InvalidDsl", "The emulator evaluates only \"project 'NAME'\" DSL")
+            name = m.group(2)
+            p = self.store.projects.get(name) or self.store.add_project(name, ctx.user, ctx.now)
+            return {"project": p.to_json()}
+        self.not_impl(method, "server", tail)
+
+    def actual_list(self, items, name_key, what):
+        if not isinstance(items, list):
+            raise bad_arg("%s must be a JSON array of {%s, value}" % (what, name_key))
+        out, seen = [], set()
+        for i, item in enumerate(items):
+            name = item.get(name_key) if isinstance(item, dict) else None
+            if not isinstance(name, str) or not name:
+                raise bad_arg("%s[%d] needs a non-empty string %s" % (what, i, name_key))
+            if name in seen:
+                raise bad_arg("%s '%s' given twice" % (what, name))
+            seen.add(name)
+            value = item.get("value", "")
+            if not isinstance(value, str):
+                raise bad_arg("%s '%s': value must be a string" % (what, name))
+            out.append([name, value])
+        return out
+
+    def start_flow(self, params, ctx, pipeline, release, plist):
+        st = self.store
+        project = self.required(params, "projectName")
+        st.project(project)
+        stages = params.get("stagesToRun")
+        if stages is None:
+            stages = list(PIPELINES[pipeline]["stages"])
+            start = self.optional(params, "startingStage")
+            if start is not None:
+                if start not in stages:
+                    raise bad_arg("Stage '%s' is not in pipeline '%s'" % (start, pipeline))
+                stages = stages[stages.index(start):]
+        elif not isinstance(stages, list) or not all(isinstance(x, str) for x in stages):
+            raise bad_arg("stagesToRun must be a JSON array of stage names")
+        for x in stages:
+            if x not in PIPELINES[pipeline]["stages"]:
+                raise bad_arg("Stage '%s' is not in pipeline '%s'" % (x, pipeline))
+        pmap = dict(plist)
+        outcome = pmap.get("outcome", "success")
+        if outcome not in ("success", "warning", "error"):
+            raise bad_arg("parameter outcome must be success, warning or error")
+        f = FlowRuntime(new_id(), project, pipeline, release, plist, stages, ctx.now,
+                        self.config["jobSeconds"], outcome)
+        st.flows[f.id] = f
+        return {"flowRuntime": f.to_json(ctx.now)}
+
+    def r_pipelines(self, method, tail, params, ctx):
+        if method == "POST" and not tail:
+            name = self.required(params, "pipelineName")
+            if self.optional(params, "projectName") == "Default" and name not in PIPELINES:
+                raise ApiError(404, "NoSuchPipeline", "Pipeline '%s' does not exist" % name)
+            plist = self.actual_list(params.get("actualParameter", []), "actualParameterName", "actualParameter")
+            return self.start_flow(params, ctx, name if name in PIPELINES else "pipe", None, plist)
+        self.not_impl(method, "pipelines", tail)
+
+    def r_releases(self, method, tail, params, ctx):
+        if method == "POST" and not tail:
+            name = self.required(params, "releaseName")
+            if name not in RELEASES:
+                raise ApiError(404, "NoSuchRelease", "Release '%s' does not exist" % name)
+            if params.get("stagesToRun") is not None and params.get("startingStage") is not None:
+                raise bad_arg("Give stagesToRun or startingStage, not both")
+            plist = self.actual_list(params.get("pipelineParameter", []), "pipelineParameterName",
+                                     "pipelineParameter")
+            return self.start_flow(params, ctx, RELEASES[name]["pipelineName"], name, plist)
+        self.not_impl(method, "releases", tail)
+
+    def r_pipelineRuntimeDetails(self, method, tail, params, ctx):
+        if method == "PUT" and not tail and self.optional(params, "request") == "getPipelineRuntimeDetails":
+            ids = params.get("flowRuntimeId")
+            if isinstance(ids, str):
+                ids = [ids]
+            if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+                raise bad_arg("flowRuntimeId must be a JSON array of ids")
+            out = []
+            for i in ids:
+                f = self.store.flows.get(i)
+                if f is None:
+                    raise ApiError(404, "NoSuchFlowRuntime", "Flow runtime '%s' does not exist" % i)
+                out.append(f.to_json(ctx.now))
+            return {"flowRuntime": out}
+        self.not_impl(method, "pipelineRuntimeDetails", tail)
+
+    def run_process(self, params, ctx):
+        st = self.store
+        project = self.required(params, "projectName")
+        app = self.required(params, "applicationName")
+        process = self.required(params, "processName")
+        env = self.required(params, "environmentName")
+        st.project(project)
+        a = APPLICATIONS.get(app) if project == "Default" else None
+        if a is None:
+            raise ApiError(404, "NoSuchApplication", "Application '%s' does not exist" % app)
+        if process not in a["processes"]:
+            raise ApiError(404, "NoSuchProcess", "Process '%s' does not exist" % process)
+        if env not in a["environments"]:
+            raise ApiError(404, "NoSuchEnvironment", "Environment '%s' does not exist" % env)
+        plist = self.actual_list(params.get("actualParameter", []), "actualParameterName", "actualParameter")
+        return self.new_job(project, process, plist, ctx, self.config["jobSeconds"], dict(plist).get("outcome", "success"))
+
+    def new_job(self, project, label, plist, ctx, duration, outcome):
+        st = self.store
+        if outcome not in OUTCOMES:
+            raise bad_arg("actual parameter outcome must be one of %s" % ", ".join(OUTCOMES))
+        st.job_counter += 1
+        name = "job_%d_%s" % (st.job_counter, time.strftime("%Y%m%d%H%M%S", time.gmtime(ctx.now)))
+        j = Job(new_id(), name, project, label, plist, ctx.now, duration, outcome)
+        j.sheet = st.new_sheet()
+        j.stamp(ctx.user, ctx.now)
+        j.step = JobStep(new_id(), j)
+        j.step.sheet = st.new_sheet()
+        j.step.stamp(ctx.user, ctx.now)
+        st.jobs[j.id] = j
+        st.steps[j.step.id] = j.step
+        st.dirty = True
+        return {"jobId": j.id}
+
+    FIND_TYPES = ("job", "project", "artifactVersion", "artifact", "procedure")
+
+    def find_candidates(self, kind, ctx):
+        st = self.store
+        if kind == "job":
+            return [(j.id, j.to_json(ctx.now)) for j in st.jobs.values()]
+        if kind == "project":
+            return [(p.name, p.to_json()) for p in st.projects.values()]
+        if kind == "artifactVersion":
+            return [(v.name, v.to_json()) for v in st.versions.values()]
+        if kind == "artifact":
+            return [(a.name, a.to_json()) for a in st.artifacts.values()]
+        return [(q.name, q.to_json()) for p in st.projects.values() for q in p.procedures.values()]
+
+    def filter_match(self, f, obj):
+        if not isinstance(f, dict):
+            raise bad_arg("a filter must be a JSON object")
+        op = f.get("operator")
+        if op in ("and", "or"):
+            subs = f.get("filter")
+            if not isinstance(subs, list):
+                subs = [subs]
+            results = [self.filter_match(x, obj) for x in subs]
+            return all(results) if op == "and" else any(results)
+        if op == "not":
+            subs = f.get("filter")
+            return not self.filter_match(subs[0] if isinstance(subs, list) else subs, obj)
+        name = f.get("propertyName")
+        if not isinstance(name, str):
+            raise bad_arg("a property filter needs propertyName")
+        have = obj.get(name)
+        have = None if have is None else str(have)
+        want = f.get("operand1")
+        if op == "equals":
+            return have == want
+        if op == "notEqual":
+            return have != want
+        if op == "like":
+            return have is not None and re.fullmatch(re.escape(str(want)).replace("%", ".*"), have) is not None
+        if op == "isNotNull":
+            return have is not None
+        if op == "isNull":
+            return have is None
+        raise bad_arg("filter operator '%s' is not one the emulator knows" % op)
+
+    def r_objects(self, method, tail, params, ctx):
+        if method == "PUT" and not tail and self.optional(params, "request") == "findObjects":
+            kind = self.required(params, "objectType")
+            if kind not in self.FIND_TYPES:
+                raise bad_arg("objectType '%s': the emulator finds %s" % (kind, ", ".join(self.FIND_TYPES)))
+            found = self.find_candidates(kind, ctx)
+            flt = params.get("filter")
+            if flt is not None:
+                flist = flt if isinstance(flt, list) else [flt]
+                found = [x for x in found if all(self.filter_match(f, x[1]) for f in flist)]
+            srt = params.get("sort")
+            if srt is not None:
+                for s1 in reversed(srt if isinstance(srt, list) else [srt]):
+                    if not isinstance(s1, dict) or not isinstance(s1.get("propertyName"), str):
+                        raise bad_arg("sort needs propertyName")
+                    key = s1["propertyName"]
+                    found.sort(key=lambda x: str(x[1].get(key, "")), reverse=s1.get("order") == "descending")
+            mx = params.get("maxIds")
+            if mx is not None:
+                try:
+                    found = found[:max(0, int(mx))]
+                except (TypeError, ValueError):
+                    raise bad_arg("maxIds must be a number")
+            return {"object": [{"objectId": "%s-%s" % (kind, oid), kind: obj} for oid, obj in found]}
+        self.not_impl(method, "objects", tail)
 
     # ---- the upload endpoint ----
     def upload(self, req, files_field):

@@ -540,6 +540,91 @@ static void test_web_server(int port) {
     }
 }
 
+/* 10. The calls CloudBees' own automation makes: evalDsl, pipelines and releases (run and
+    wait), runProcess, abortJob, job step details, credentials, findObjects. */
+typedef struct pipe_log { int calls; int64_t last_ms; char last_status[32]; } pipe_log;
+static void on_pipeline(void *ctx, const cdrest_pipeline_status *st, int64_t ms) {
+    pipe_log *p = (pipe_log *)ctx;
+    p->calls++;
+    p->last_ms = ms;
+    snprintf(p->last_status, sizeof p->last_status, "%s", st->status);
+}
+
+static void test_more_calls(void) {
+    cdrest_client c;
+    cdrest_doc d;
+    cdrest_param pp[] = {{"outcome", "warning"}, {"greeting", "h\u00e9 \"q\""}, {NULL, NULL}};
+    const char *stages[] = {"prod", NULL};
+    char rt[64], job[64], step[80], secret[64];
+    cdrest_pipeline_status ps;
+    cdrest_job_status js;
+    pipe_log pl;
+    CHECK_INT(make_client(&c), 0);
+    /* evalDsl, the way CloudBees' eval-dsl action sends it */
+    CHECK_INT(cdrest_eval_dsl(&c, "project 'FromDsl'", "{\"x\": 1}", &d), 0);
+    CHECK_INT(cdrest_doc_string(&d, "project.projectName", step, sizeof step), 0);
+    CHECK_STR(step, "FromDsl");
+    CHECK_INT(cdrest_eval_dsl(&c, "project 'FromDsl'", "[1]", &d), CDREST_E_ARG);
+    CHECK_INT(cdrest_eval_dsl(&c, "nonsense {", NULL, &d), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "InvalidDsl");
+    /* a pipeline with parameters and stages, waited on with a deadline and progress */
+    CHECK_INT(cdrest_run_pipeline(&c, "Default", "pipe", pp, stages, rt, sizeof rt), 0);
+    CHECK(rt[0] != 0);
+    memset(&pl, 0, sizeof pl);
+    CHECK_INT(cdrest_wait_for_pipeline(&c, rt, 100, 20000, on_pipeline, &pl, &ps), 0);
+    CHECK(ps.completed);
+    CHECK_STR(ps.status, "warning");
+    CHECK(pl.calls >= 2);
+    CHECK_STR(pl.last_status, "warning");
+    CHECK_INT(cdrest_run_pipeline(&c, "Default", "nopipe", NULL, NULL, rt, sizeof rt), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "NoSuchPipeline");
+    /* the deadline: a short one ends with CDREST_E_DEADLINE and the last status */
+    CHECK_INT(cdrest_run_pipeline(&c, "Default", "pipe", NULL, NULL, rt, sizeof rt), 0);
+    CHECK_INT(cdrest_wait_for_pipeline(&c, rt, 100, 300, NULL, NULL, &ps), CDREST_E_DEADLINE);
+    CHECK_STR(ps.status, "running");
+    /* a release, from a starting stage, with pipeline parameters */
+    CHECK_INT(cdrest_run_release(&c, "Default", "rel", pp, NULL, "prod", rt, sizeof rt), 0);
+    CHECK_INT(cdrest_wait_for_pipeline(&c, rt, 100, 20000, NULL, NULL, &ps), 0);
+    CHECK_STR(ps.status, "warning");
+    CHECK_INT(cdrest_run_release(&c, "Default", "norel", NULL, NULL, NULL, rt, sizeof rt), CDREST_E_SERVER);
+    /* runProcess, then abortJob */
+    CHECK_INT(cdrest_run_process(&c, "Default", "app", "deploy", "env", NULL, job, sizeof job), 0);
+    CHECK_INT(cdrest_abort_job(&c, job, 1, &d), 0);
+    CHECK_INT(cdrest_get_job_status(&c, job, &js), 0);
+    CHECK_STR(js.status, "completed");
+    CHECK_INT(cdrest_run_process(&c, "Default", "app", "nope", "env", NULL, job, sizeof job), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "NoSuchProcess");
+    /* a running job's step: details and its credential (never in a trace or message) */
+    CHECK_INT(cdrest_run_procedure(&c, "Default", "runme", NULL, job, sizeof job), 0);
+    CHECK_INT(cdrest_get_job_details(&c, job, &d), 0);
+    CHECK_INT(cdrest_doc_string(&d, "job.jobStep[0].jobStepId", step, sizeof step), 0);
+    CHECK_INT(cdrest_get_job_step_details(&c, step, &d), 0);
+    CHECK(cdrest_doc_find(&d, "jobStep.logFileName") >= 0);
+    CHECK_INT(cdrest_get_full_credential(&c, "cred", step, &d), 0);
+    CHECK_INT(cdrest_doc_string(&d, "credential.password", secret, sizeof secret), 0);
+    CHECK_STR(secret, "s3cret");
+    CHECK_INT(cdrest_get_full_credential(&c, "nocred", step, &d), CDREST_E_SERVER);
+    CHECK_INT(cdrest_get_full_credential(&c, "cred", NULL, &d), CDREST_E_ARG); /* no step known */
+    /* findObjects with a boolean filter and a sort */
+    CHECK_INT(cdrest_find_objects(&c, "project",
+                                  "{\"operator\":\"or\",\"filter\":[{\"propertyName\":\"projectName\",\"operator\":"
+                                  "\"equals\",\"operand1\":\"Default\"},{\"propertyName\":\"projectName\",\"operator\":"
+                                  "\"equals\",\"operand1\":\"FromDsl\"}]}",
+                                  "{\"propertyName\":\"projectName\",\"order\":\"descending\"}", 0, &d), 0);
+    CHECK_INT(cdrest_doc_string(&d, "object[0].project.projectName", step, sizeof step), 0);
+    CHECK_STR(step, "FromDsl");
+    CHECK_INT(cdrest_doc_string(&d, "object[1].project.projectName", step, sizeof step), 0);
+    CHECK_STR(step, "Default");
+    CHECK(cdrest_doc_find(&d, "object[2]") < 0);
+    CHECK_INT(cdrest_find_objects(&c, "job", NULL, NULL, 1, &d), 0);
+    CHECK(cdrest_doc_find(&d, "object[0].job.jobId") >= 0 && cdrest_doc_find(&d, "object[1]") < 0);
+    CHECK_INT(cdrest_find_objects(&c, "job", "{not json", NULL, 0, &d), CDREST_E_ARG);
+    /* the secret is in the answer only: not in the error line after a refused call */
+    CHECK_INT(cdrest_get_full_credential(&c, "cred", "no-such-step", &d), CDREST_E_SERVER);
+    CHECK(strstr(cdrest_errmsg(&c), "s3cret") == NULL);
+    cdrest_free(&c);
+}
+
 /* 7. Each server generation: the everyday flow, and the right upload endpoint found once. */
 static void test_profile(const char *profile) {
     cdrest_client c;
@@ -611,6 +696,7 @@ int main(void) {
     test_publish_trees();
     test_versions_filter();
     test_sessions_and_jobs();
+    test_more_calls();
     test_profile("2023");
     test_profile("pre2023");
     test_profile("jetty12.1");
