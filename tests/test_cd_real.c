@@ -188,6 +188,48 @@ static void test_publish_local_files(void) {
     unlink(fifo);
 }
 
+/* A file that changes while it is sent fails the upload, named, as a local file error. */
+typedef struct change_ctx { const char *path; int grow, done; } change_ctx;
+static void change_file(void *ctx, uint64_t sent, uint64_t total) {
+    change_ctx *k = (change_ctx *)ctx;
+    (void)total;
+    if (k->done || sent < 1000) return; /* once the file's first bytes went out */
+    k->done = 1;
+    if (k->grow) {
+        FILE *f = fopen(k->path, "ab");
+        if (f) {
+            fputs("more", f);
+            fclose(f);
+        }
+    } else if (truncate(k->path, 10) != 0) {
+        perror("truncate");
+    }
+}
+
+static void test_publish_changing_file(void) {
+    cdrest_client c;
+    const char *files[1];
+    char path[300], big[200001];
+    change_ctx k;
+    int grow;
+    snprintf(path, sizeof path, "%s/changing.bin", tmp);
+    memset(big, 'z', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    files[0] = path;
+    CHECK_INT(make_client(&c), 0);
+    for (grow = 0; grow < 2; grow++) {
+        write_file(path, big);
+        k.path = path;
+        k.grow = grow;
+        k.done = 0;
+        CHECK_INT(cdrest_publish_artifact_version(&c, "chg:k", grow ? "g" : "s", NULL, files, 1, change_file, &k),
+                  CDREST_E_FILE);
+        CHECK_CONTAINS(cdrest_errmsg(&c), path);
+        CHECK_CONTAINS(cdrest_errmsg(&c), grow ? "grew" : "shrank");
+    }
+    cdrest_free(&c);
+}
+
 /* A transport that records what is written and then fails the body: to read heads. */
 typedef struct capture {
     char data[4096];
@@ -692,6 +734,7 @@ int main(void) {
     test_publish_answers();
     test_publish_renews_session();
     test_publish_local_files();
+    test_publish_changing_file();
     test_publish_names();
     test_publish_trees();
     test_versions_filter();
