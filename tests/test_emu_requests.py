@@ -1058,6 +1058,43 @@ def kb_recipe(base, tag):
     eq(r.status_code, 200, tag + ": KB POST /artifacts?artifactKey=2&groupId=2")
 
 
+def test_flows(base):
+    """Pipelines, releases, processes, findObjects and evalDsl, in the shapes CloudBees'
+    own clients send (Jenkins plugin, TFS extension, eval-dsl action)."""
+    api = base + "/rest/v1.0"
+    s, sid = login(base)
+    # the TFS extension's form: names in the query, parameters in the body
+    r = s.post(api + "/pipelines?pipelineName=pipe&projectName=Default", timeout=TIMEOUT,
+               json={"actualParameter": [{"actualParameterName": "outcome", "value": "error"}]})
+    eq(r.status_code, 200, "runPipeline (query form)")
+    fid = r.json()["flowRuntime"]["flowRuntimeId"]
+    r = s.put(api + "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails",
+              json={"flowRuntimeId": [fid]}, timeout=TIMEOUT)
+    eq(r.json()["flowRuntime"][0]["status"], "running", "getPipelineRuntimeDetails while running")
+    eq(r.json()["flowRuntime"][0]["completed"], "0", "completed is a numeric boolean")
+    r = s.post(api + "/releases", json={"projectName": "Default", "releaseName": "rel", "startingStage": "prod",
+                                        "pipelineParameter": [{"pipelineParameterName": "p", "value": "v"}]},
+               timeout=TIMEOUT)
+    eq(r.json()["flowRuntime"]["stagesToRun"], ["prod"], "runRelease from a starting stage")
+    expect_error(s.post(api + "/releases", json={"projectName": "Default", "releaseName": "rel",
+                                                 "startingStage": "prod", "stagesToRun": ["dev"]},
+                        timeout=TIMEOUT), 400, "InvalidArgument", "stagesToRun with startingStage")
+    r = s.post(api + "/jobs?request=runProcess", json={"projectName": "Default", "applicationName": "app",
+                                                       "processName": "deploy", "environmentName": "env"},
+               timeout=TIMEOUT)
+    check("jobId" in r.json(), "runProcess gives a job")
+    r = s.put(api + "/objects?request=findObjects", timeout=TIMEOUT, json={
+        "objectType": "project", "filter": {"operator": "and", "filter": [
+            {"operator": "equals", "propertyName": "projectName", "operand1": "Default"}]},
+        "sort": {"propertyName": "projectName", "order": "ascending"}})
+    eq([o["project"]["projectName"] for o in r.json()["object"]], ["Default"], "findObjects (the Jenkins form)")
+    r = s.post(api + "/server/dsl", json={"dsl": "project 'Dsl1'", "format": "groovy",
+                                          "parameters": json.dumps({"a": 1})}, timeout=TIMEOUT)
+    eq(r.json()["project"]["projectName"], "Dsl1", "evalDsl (the eval-dsl action's form)")
+    expect_error(s.post(api + "/server/dsl", json={"dsl": "project 'X'", "parameters": "[1]"}, timeout=TIMEOUT),
+                 400, "InvalidArgument", "evalDsl parameters that are not a JSON object")
+
+
 def test_profiles():
     kb_recipe("http://127.0.0.1:%s" % os.environ["CDEMU_HTTP_PORT"], "default profile")
     auth = ("admin", "changeme")
@@ -1123,6 +1160,7 @@ def main():
         ("--bind ::1", test_ipv6),
         ("--help and the log", test_help_and_log),
         ("--profile and the KB recipe", test_profiles),
+        ("pipelines, processes, findObjects, DSL", lambda: test_flows(base)),
     ]
     try:
         for name, fn in steps:
