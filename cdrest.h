@@ -5923,29 +5923,65 @@ static int cdrest__property_body(cdrest_client *c, const char *path, const cdres
 
 #define CDREST__RELATIVE_CTX 16 /* context entries the relative form can carry */
 
-/* An absolute path under /projects/P or /jobs/ID in the relative form: *rel ("x/y") with
-   projectName=P or jobId=ID added to a copy of ctx in out. 0 when there is none. */
-static int cdrest__relative_property(const char *path, const cdrest_param *ctx, char *object, size_t cap,
-                                     cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
-    static const char *const roots[2][2] = {{"/projects/", "projectName"}, {"/jobs/", "jobId"}};
-    int k, n = 0;
-    for (k = 0; k < 2; k++) {
+static const char *cdrest__ctx_value(const cdrest_param *ctx, const char *name) {
+    for (; ctx && ctx->name; ctx++)
+        if (!strcmp(ctx->name, name)) return ctx->value;
+    return NULL;
+}
+
+/* The object an absolute path starts from, for the relative form: /projects/P, /jobs/ID,
+   /myJobStep (the step of the context or of the environment) and /myJob (the context's
+   job, or the step's, asked from the server). Its id goes to object; 1, 0 when the path
+   has no relative form, or an error from the look-up. */
+static int cdrest__relative_root(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object, size_t cap,
+                                 const char **key, const char **rel) {
+    static const char *const roots[4][2] = {
+        {"/projects/", "projectName"}, {"/jobs/", "jobId"}, {"/myJobStep/", "jobStepId"}, {"/myJob/", "jobId"}};
+    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
+    int k;
+    if (!step || !*step) step = c->env_job_step_id;
+    for (k = 0; k < 4; k++) {
         size_t len = strlen(roots[k][0]);
-        const char *name = path + len, *slash;
         if (strncmp(path, roots[k][0], len) != 0) continue;
-        slash = strchr(name, '/');
-        if (!slash || slash == name || !slash[1] || cdrest__copy(object, cap, name, (size_t)(slash - name)) != 0) return 0;
-        for (; ctx && ctx->name; ctx++) {
-            if (n == CDREST__RELATIVE_CTX - 2) return 0;
-            out[n++] = *ctx;
+        *key = roots[k][1];
+        if (k < 2) {
+            const char *name = path + len, *slash = strchr(name, '/');
+            if (!slash || slash == name || !slash[1]) return 0;
+            *rel = slash + 1;
+            return cdrest__copy(object, cap, name, (size_t)(slash - name)) == 0;
         }
-        out[n].name = roots[k][1];
-        out[n++].value = object;
-        out[n].name = NULL;
-        *rel = slash + 1;
-        return 1;
+        *rel = path + len;
+        if (!**rel) return 0;
+        id = k == 2 ? step : cdrest__ctx_value(ctx, "jobId");
+        if (k == 3 && (!id || !*id) && *step) { /* the step's job */
+            cdrest_doc d;
+            int rc = cdrest_get_job_step_details(c, step, &d);
+            if (rc) return rc;
+            if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
+                return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
+            return 1;
+        }
+        return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
     }
     return 0;
+}
+
+/* An absolute path in the relative form: *rel ("x/y") with the root object's id in a
+   copy of ctx (out), instead of any jobStepId there (it would take precedence). */
+static int cdrest__relative_property(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object,
+                                     size_t cap, cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
+    const char *key = NULL;
+    int n = 0, rc = cdrest__relative_root(c, path, ctx, object, cap, &key, rel);
+    if (rc <= 0) return rc;
+    for (; ctx && ctx->name; ctx++) {
+        if (!strcmp(ctx->name, key) || !strcmp(ctx->name, "jobStepId")) continue;
+        if (n == CDREST__RELATIVE_CTX - 2) return 0;
+        out[n++] = *ctx;
+    }
+    out[n].name = key;
+    out[n++].value = object;
+    out[n].name = NULL;
+    return 1;
 }
 
 /* One property request: GET/DELETE with the context in the query, or PUT with fields and
@@ -5956,19 +5992,21 @@ static int cdrest__property_op(cdrest_client *c, const char *method, const char 
                                const cdrest_param *ctx, cdrest_doc *out, const char *expect) {
     cdrest_param rel_ctx[CDREST__RELATIVE_CTX];
     char object[256];
-    const char *rel;
+    const char *rel, *rel_key;
     int rc, attempt, has_body = fields != NULL;
+    if (!path) path = "";
     for (attempt = 0;; attempt++) {
         size_t len = 0;
-        int relative = path && path[0] == '/' && (c->relative_paths || attempt) &&
-                       cdrest__relative_property(path, ctx, object, sizeof object, rel_ctx, &rel);
-        const char *p = relative ? rel : path;
-        const cdrest_param *x = relative ? rel_ctx : ctx;
+        int relative = path[0] == '/' && (c->relative_paths || attempt) ?
+                       cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel) : 0;
+        const char *p = relative > 0 ? rel : path;
+        const cdrest_param *x = relative > 0 ? rel_ctx : ctx;
+        if (relative < 0) return relative;
         if ((rc = cdrest__property_target(c, p, x, !has_body)) != 0) return rc;
         if (has_body && (rc = cdrest__property_body(c, p, fields, x, &len)) != 0) return rc;
         rc = cdrest__cd_call(c, method, has_body, len, out, expect);
-        if (attempt == 0 && !relative && rc == CDREST_E_HTTP && c->err.http_status == 400 && path && path[0] == '/' &&
-            cdrest__relative_property(path, ctx, object, sizeof object, rel_ctx, &rel)) {
+        if (attempt == 0 && !relative && !c->relative_paths && rc == CDREST_E_HTTP && c->err.http_status == 400 &&
+            path[0] == '/' && cdrest__relative_root(c, path, ctx, object, sizeof object, &rel_key, &rel) != 0) {
             c->relative_paths = 1;
             continue;
         }

@@ -712,6 +712,17 @@ static void test_profile(const char *profile) {
     CHECK_INT(cdrest_run_procedure(&c, "Default", "runme", NULL, job, sizeof job), 0);
     CHECK_INT(cdrest_wait_for_job(&c, job, 100, 20000, NULL, NULL, &st), 0);
     CHECK_STR(st.outcome, "success");
+    {   /* /myJob/... and /jobs/ID/... in their relative forms where "//" is refused */
+        cdrest_param jctx[] = {{"jobId", NULL}, {NULL, NULL}};
+        char abs_path[128];
+        jctx[0].value = job;
+        CHECK_INT(cdrest_set_property(&c, "/myJob/mine", "m", jctx, &d), 0);
+        snprintf(abs_path, sizeof abs_path, "/jobs/%s/mine", job);
+        CHECK_INT(cdrest_get_property_value(&c, abs_path, NULL, &value, &len), 0);
+        CHECK_STR(value, "m");
+        CHECK_INT(cdrest_get_property_value(&c, "mine", jctx, &value, &len), 0);
+        CHECK_STR(value, "m");
+    }
     CHECK_INT(cdrest_get_properties(&c, NULL, ctx, &d), 0);
     CHECK_INT(cdrest_logout(&c), 0);
     cdrest_free(&c);
