@@ -5435,7 +5435,9 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
     if ((rc = cdrest_url_parse(&c->url, cfg->server, &c->err)) != 0) return rc;
     if (cfg->web_server) {
         if ((rc = cdrest_url_parse(&c->web_url, cfg->web_server, &c->err)) != 0) return rc;
-        c->has_web_url = 1;
+        /* the same origin and base path as the server: nothing to switch */
+        c->has_web_url = c->web_url.https != c->url.https || c->web_url.port != c->url.port ||
+                         strcmp(c->web_url.host, c->url.host) != 0 || strcmp(c->web_url.base_path, c->url.base_path) != 0;
         c->cfg.web_server = NULL;
     }
 #ifdef CDREST_NO_TLS
