@@ -128,7 +128,9 @@ Emulator control endpoints (not CD API; no authentication, no Content-Type neede
                                   propertySheetId; "nested": job.propertySheet.property[]
                                   instead), putAnswer ("changed": a PUT that updates an
                                   object answers only the values that changed, as the
-                                  REST overview says, the default; "whole": everything)
+                                  REST overview says, the default; "whole": everything),
+                                  logoutStatus (0: normal; 400, 404, 405, 500 or 501: DELETE
+                                  /sessions answers that, as servers without logout do)
 
 Decisions where the contract is silent:
   - Session ids, job ids, property ids, sheet ids are opaque strings (UUIDs; session ids
@@ -1696,6 +1698,9 @@ class App:
             sid = st.new_session(user, now)
             return {"sessionId": sid, "userName": user}
         if method == "DELETE":
+            if self.config["logoutStatus"]:
+                # a server without logout: e.g. 405 from the web container
+                raise ApiError(self.config["logoutStatus"], "NotImplemented", "DELETE /sessions is not supported here")
             user = self.authenticate(req, now)
             ids = [decode_segment(tail)] if tail else self.session_ids(req)
             for sid in ids:
@@ -2515,6 +2520,9 @@ class App:
                             raise bad_arg("unknown setting '%s'" % k)
                         if k == "asciiJson":
                             v = boolean(k, v, False)
+                        elif k == "logoutStatus":
+                            if v not in (0, 400, 404, 405, 500, 501):
+                                raise bad_arg("logoutStatus is 0 (normal), 400, 404, 405, 500 or 501")
                         elif k == "putAnswer":
                             if v not in ("changed", "whole"):
                                 raise bad_arg("putAnswer is changed or whole")
@@ -2559,7 +2567,8 @@ class Server(ThreadingHTTPServer):
         self.config = {"sessionTimeout": opts.session_timeout, "jobSeconds": opts.job_seconds,
                        "closeIdleProbability": opts.close_idle_probability, "asciiJson": False,
                        "uploadAnswer": None, "staleSessionAnswer": "SessionExpired",
-                       "jobSheetShape": "flat", "putAnswer": "changed"}
+                       "jobSheetShape": "flat", "putAnswer": "changed",
+                       "logoutStatus": 0}
         self.stats_lock = threading.Lock()
         self.reset_stats()
         self.store = store

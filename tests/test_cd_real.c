@@ -525,6 +525,24 @@ static void test_sessions_and_jobs(void) {
             seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "$[/projects/Default/nc]");
     CHECK(seen);
     CHECK_INT(cdrest_logout(&c), 0);
+    /* a server without logout: 400, 404, 405 and 501 are "done", a 500 is not */
+    {
+        static const char *const statuses[] = {"400", "404", "405", "501"};
+        char body[64];
+        size_t k;
+        for (k = 0; k < 4; k++) {
+            snprintf(body, sizeof body, "{\"logoutStatus\": %s}", statuses[k]);
+            CHECK_INT(emu(&c, "POST", "/emu/config", body, &r), 0);
+            CHECK_INT(cdrest_login(&c), 0);
+            CHECK_INT(cdrest_logout(&c), 0);
+            CHECK_STR(cdrest_session_id(&c), "");
+        }
+        CHECK_INT(emu(&c, "POST", "/emu/config", "{\"logoutStatus\": 500}", &r), 0);
+        CHECK_INT(cdrest_login(&c), 0);
+        CHECK_INT(cdrest_logout(&c), CDREST_E_SERVER);
+        CHECK_STR(cdrest_session_id(&c), "");
+        CHECK_INT(emu(&c, "POST", "/emu/config", "{\"logoutStatus\": 0}", &r), 0);
+    }
     cdrest_free(&c);
 }
 
