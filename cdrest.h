@@ -6789,6 +6789,13 @@ static int cdrest__publish(cdrest_client *c, cdrest__upload *u, const char *arti
     if (!artifact || !strchr(artifact, ':') || !version || !*version)
         return cdrest__fail(&c->err, CDREST_E_ARG, "publishing needs groupId:artifactKey and a version");
     if (!repository) repository = "default";
+    /* the files first: a local problem is reported before anything is sent */
+    u->field = "files[]";
+    u->text_len = 0;
+    u->tail[0] = 0;
+    rc = cdrest__upload_measure(u);
+    cdrest__upload_rewind(u);
+    if (rc) return cdrest__fail(&c->err, rc, "%s", u->why.msg);
     if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc;
     for (attempt = 0;; attempt++) {
         cdrest_response r;

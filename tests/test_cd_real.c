@@ -357,6 +357,21 @@ static void test_publish_names(void) {
             }
         }
     }
+    /* a fresh client with a refused name sends nothing at all, not even its login */
+    {
+        cdrest_client fresh;
+        const char *one[1];
+        int logins = requests_to(&c, "POST", "/rest/v1.0/sessions");
+        snprintf(path, sizeof path, "%s/n\\x", dir);
+        one[0] = path;
+        CHECK_INT(make_client(&fresh), 0);
+        CHECK_INT(cdrest_publish_artifact_version(&fresh, "names:k", "bad", NULL, one, 1, NULL, NULL), CDREST_E_ARG);
+        one[0] = "/nonexistent/file";
+        CHECK_INT(cdrest_publish_artifact_version(&fresh, "names:k", "bad", NULL, one, 1, NULL, NULL), CDREST_E_FILE);
+        CHECK_INT(fresh.connects, 0);
+        CHECK_INT(requests_to(&c, "POST", "/rest/v1.0/sessions"), logins);
+        cdrest_free(&fresh);
+    }
     /* refused names sent nothing: the version does not exist */
     {
         cdrest_doc d;
