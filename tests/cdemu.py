@@ -1785,9 +1785,12 @@ class App:
                 p.expandable = boolean("expandable", expandable, True)
             st.dirty = True
             if before is not None and self.config["putAnswer"] == "changed":
-                # The REST overview: a PUT answer holds only the values that changed.
+                # The REST overview: "you specify the values that you want to change. The
+                # response payload includes only those values that have changed": the
+                # values the request set, and what the update itself changed.
                 after = st.prop_json(p, ctx, False)
-                return {"property": {k: v for k, v in after.items() if before.get(k) != v}}
+                given = [k for k in ("value", "description", "expandable") if params.get(k) is not None]
+                return {"property": {k: v for k, v in after.items() if k in given or before.get(k) != v}}
             return {"property": st.prop_json(p, ctx, expand)}
         if method == "DELETE":
             absolute, segs = self.prop_path(tail, params)
