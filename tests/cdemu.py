@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cdemu - a CloudBees CD/RO REST API v1.0 emulator for cdrest's tests and demos.
 
 Python 3 standard library only; shares no code with the C client. It implements
 the API as docs/cd-api.md describes it (each behaviour there says whether public
 CloudBees sources confirm it or it is inferred), for the server generation chosen with
 --profile. Run `python3 tests/cdemu.py --help` for the options, the
-/emu/ control endpoints and the decisions taken where the contract is silent.
+/emu/ control endpoints and the decisions taken where docs/cd-api.md is silent.
 
 The first line on stdout is `PORT n` (flushed); nothing else is ever written to stdout.
 One line per request goes to stderr unless --quiet.
