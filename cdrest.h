@@ -78,8 +78,10 @@
      cdrest_socket).
 
    TLS
-     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
-     TLS 1.3 is refused with a clear message. Verification is on by default.
+     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2 with ECDHE and an AEAD cipher.
+     A server that only offers TLS 1.3 is refused with a clear message. Verification is on
+     by default and as strict as curl's: names from DNS SANs only, serverAuth purpose, name
+     constraints, no SHA-1 signatures, RSA keys of 2048 bits at least (see "API: TLS").
 */
 /* The implementation needs POSIX (getaddrinfo, poll, clock_gettime) even under -std=c99.
    This must come before the first system header; if you include system headers before
@@ -361,7 +363,9 @@ typedef struct cdrest_url {
 } cdrest_url;
 
 /* Parse an absolute http(s) URL. Refuses userinfo, fragments, queries, spaces and control
-   characters with CDREST_E_ARG and a reason in err (may be NULL). */
+   characters, '.' and '..' path segments, IPv6 zone ids, and IPv4 hosts not written as four
+   decimal numbers without leading zeros ("127.1", "0x7f.0.0.1", "127.0.0.010": resolvers
+   read them as other addresses) with CDREST_E_ARG and a reason in err (may be NULL). */
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err);
 
 /* Percent-encode src[0..n) into dst, NUL-terminated. Returns the length needed without
@@ -446,9 +450,11 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    1.0 and 1.1. A server that accepts nothing but TLS 1.3 answers our hello with a
    protocol_version alert and the call fails with "the server requires TLS 1.3, which
    BearSSL does not support"; a server stuck at TLS 1.0/1.1 fails with its own message.
-   Cipher suites: BearSSL's full client set minus 3DES, forward-secret AEAD suites first
-   (AES-GCM before ChaCha20-Poly1305 where BearSSL uses AES-NI, the other way round
-   elsewhere). Renegotiation requests from the server are declined.
+   Cipher suites: Mozilla's "intermediate" choice for TLS 1.2, ECDHE key exchange with an
+   AEAD cipher only: ECDHE-ECDSA/ECDHE-RSA with AES-128/256-GCM or ChaCha20-Poly1305 (AES-GCM
+   first where BearSSL uses AES-NI, ChaCha20 first elsewhere). No CBC suites, no static RSA
+   or ECDH key exchange, no 3DES: a server offering only those answers handshake_failure
+   (curl would still take them). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
    source set below (several may be combined); with none set, from the system bundle:
@@ -460,9 +466,40 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    The strings given here are read at that first connection (server_name at every one):
    keep them valid until then.
 
-   Host names: SNI is sent and the certificate must name the host (its DNS SANs; a
-   wildcard covers one label). An IP literal host (https://127.0.0.1, https://[::1]) sends
-   no SNI and must appear among the certificate's iPAddress SANs, as curl requires.
+   Certificate policy (what a server's chain must satisfy, beside a trusted anchor, dates
+   and signatures that verify; cdrest_error.tls_error names the rule that failed):
+   - Names: SNI is sent and the leaf must name the host in a DNS subjectAltName. A host
+     with one trailing dot ("cd.example.com.") is the same name: the dot is stripped for
+     SNI and matching. Matching ignores ASCII case; a wildcard is a whole leftmost label
+     "*." over two labels or more ("*.example.com" names a.example.com, not
+     a.b.example.com, not example.com; "*.com" and "x*.example.com" name nothing); an empty
+     label never matches. The subject CN is not used (browsers and Go do the same):
+     a certificate without DNS SANs fails with CDREST_TLS_ERR_CN_ONLY unless
+     tls.allow_cn_only is set. An IP literal host (https://127.0.0.1, https://[::1])
+     sends no SNI and must appear among the leaf's iPAddress SANs, as curl requires.
+   - Purpose: when a certificate of the chain (leaf or intermediate) has an extended key
+     usage, it must include serverAuth or anyExtendedKeyUsage; the error says what it
+     allows ("the certificate is for clientAuth ..."). CDREST_TLS_ERR_KEY_PURPOSE.
+     (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
+   - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
+     the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
+     other name forms are not checked (cdrest checks no other names).
+     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
+     BearSSL refuses name constraints (or an extended key usage) marked critical as an
+     unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
+     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
+   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
+     own signature is never checked, so an old SHA-1 self-signed root still works.
+   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
+     ECDSA on P-256, P-384, P-521.
+   - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
+     extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Critical extensions other than those above fail (BearSSL's rule). No revocation
+     checks (CRL, OCSP), as with curl's defaults.
+   A refused certificate is answered with a fatal alert that says why (bad_certificate,
+   unsupported_certificate, certificate_expired, unknown_ca), as OpenSSL clients do.
 
    Errors: the call returns CDREST_E_TLS (CDREST_E_TIMEOUT, CDREST_E_IO for the transport)
    and cdrest_errmsg() reads e.g. "TLS: certificate expired on 2020-01-02 (BearSSL 54) for
@@ -494,6 +531,9 @@ typedef struct cdrest_tls_config {
     int tls_insecure_skip_verify;
     /* Name to verify and send as SNI instead of the URL's host (NULL = the host). */
     const char *server_name;
+    /* Legacy: accept a certificate that has no DNS subjectAltName when its subject CN
+       names the host. Off by default (browsers, Go and curl's own rules: SANs only). */
+    int allow_cn_only;
     /* Half-duplex I/O buffer: one 16.7 KB buffer instead of two (33.2 KB total). Saves
        16.5 KB per client; the price is that the server must not send while we write,
        which holds for request/response HTTP (a server that answers early, before the
@@ -513,22 +553,27 @@ typedef struct cdrest_tls_config {
 
 /* cdrest's own values of cdrest_error.tls_error, beside BearSSL's (which stay < 1024). */
 #define CDREST_TLS_ERR_PIN_MISMATCH 1025 /* verified (or not), but no pin matched its key */
-#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* leaf larger than CDREST_TLS_LEAF_MAX: its IP
-                                            addresses could not be checked */
+#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* a certificate of the chain is larger than
+                                            CDREST_TLS_LEAF_MAX: it could not be checked */
+#define CDREST_TLS_ERR_KEY_PURPOSE 1027  /* extended key usage without serverAuth (leaf or CA) */
+#define CDREST_TLS_ERR_NAME_CONSTRAINTS 1028 /* a CA's name constraints refuse a leaf's name */
+#define CDREST_TLS_ERR_WEAK_SIGNATURE 1029 /* a certificate of the chain is signed with SHA-1 */
+#define CDREST_TLS_ERR_PATH_LENGTH 1030  /* a CA's pathLenConstraint is exceeded */
+#define CDREST_TLS_ERR_CN_ONLY 1031      /* only the subject CN names the host (no DNS SAN) */
 
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
 #endif
-/* Bytes of the server's certificate kept during a handshake, to check an IP host against
-   its iPAddress SANs and to explain a failure in words (which date, which issuer). Larger
-   leaf certificates still verify for DNS names; reached by IP address they fail with
-   CDREST_TLS_ERR_CERT_TOO_BIG. */
+/* Bytes of each certificate of the server's chain kept during a handshake (the leaf for the
+   whole handshake, one intermediate at a time), to check names, extended key usage and
+   name constraints, and to explain a failure in words (which date, which issuer). Larger
+   certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
 
 /* Memory: a TLS client allocates, at its first https connection, one block of about
-   CDREST_TLS_MEMORY bytes (45.5 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 29 KB, with half_duplex),
+   CDREST_TLS_MEMORY bytes (50 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 34 KB, with half_duplex),
    plus two for the trust anchors read from files or blobs: their names and keys, and the
    br_x509_trust_anchor array (~72 KB for a system bundle of ~140 CAs, ~0.5 KB for one
    private CA; compiled-in anchors cost nothing). Duplicate anchors are kept once. Nothing
@@ -536,14 +581,16 @@ typedef struct cdrest_tls_config {
    To allocate nothing at all, hand in config.tls_memory / tls_memory_size: at least the
    size below plus the anchors' bytes and 16 for alignment (a block too small fails with
    CDREST_E_TOOLARGE and says how much more is needed). */
-#define CDREST_TLS_STATE_SIZE (8704 + CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
+#define CDREST_TLS_STATE_SIZE (9216 + 2 * CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
 #define CDREST_TLS_MEMORY (CDREST_TLS_STATE_SIZE + 33178)
 #define CDREST_TLS_MEMORY_HALF_DUPLEX (CDREST_TLS_STATE_SIZE + 16709)
 /* ===========================================================================
    API: the client and raw HTTP. A client is one struct the caller places anywhere
    (stack, static, heap): cdrest_init(&c, &cfg) ... cdrest_free(&c). It owns one
-   connection, its buffers and the last error. Results (responses, tokens) point into
-   the client's buffers and stay valid until the next call on that client.
+   connection, its buffers and the last error. Results (responses, tokens, property values,
+   the error text, the session id) point into the client and stay valid until the next
+   call on that client; they may be passed to that call as inputs (such inputs are copied
+   first; with CDREST_NO_MALLOC they are refused with CDREST_E_ARG).
    =========================================================================== */
 
 typedef struct cdrest_config {
@@ -559,19 +606,26 @@ typedef struct cdrest_config {
     const char *token;          /* a user access token: login with it instead of a password */
     const char *session_id;     /* an existing session (e.g. from COMMANDER_SESSIONID) */
     int basic_auth;             /* send Authorization: Basic on every call, no session */
-    /* Credentials over plain http:// go only to loopback unless this is set. */
+    /* Credentials over plain http:// go only to loopback (localhost, 127.0.0.0/8, ::1),
+       directly or through a loopback proxy, unless this is set. */
     int allow_plain_http;
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
                                    getaddrinfo() aside: see resolve below) */
-    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
+    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
+                                   a body of exactly max_body bytes fits, whatever its framing
+                                   (Content-Length, chunked, or read to the close). At most 16
+                                   interim 1xx responses are skipped before the final one. */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
        redirect to another origin is returned unfollowed. 303 (and 301/302 after a POST)
        continue with a GET; requests with a streamed body are never re-sent. */
     int max_redirects;
     /* "http://[user:pass@]host:port"; NULL = from the environment (COMMANDER_HTTP_PROXY,
-       https_proxy/HTTPS_PROXY, http_proxy; no_proxy honoured) unless no_proxy is set. */
+       https_proxy/HTTPS_PROXY, http_proxy) unless no_proxy is set. The environment's
+       proxies are never used for a loopback server, nor for hosts its no_proxy/NO_PROXY
+       covers ("*"; names and their subdomains; IP addresses exactly or as CIDR blocks,
+       "10.0.0.0/8"). A proxy given here is used for every server. */
     const char *proxy;
     int no_proxy;               /* never use a proxy, whatever the environment says */
     cdrest_tls_config tls;
@@ -582,6 +636,11 @@ typedef struct cdrest_config {
     void *resolve_ctx;
     void *transport_self;       /* the transport's own state, passed back as `self` */
     void *alloc_ctx;            /* passed to CDREST_MALLOC/REALLOC/FREE */
+    /* Fills buf with n unpredictable bytes, returns 0 (non-zero: failed). NULL = the
+       system's source (/dev/urandom); set it where there is none. Used for multipart
+       boundaries: without randomness an upload fails, it never guesses. */
+    int (*random_bytes)(void *ctx, void *buf, size_t n);
+    void *random_ctx;
     /* Called with one line per request ("GET https://h/rest/v1.0/x -> 200 (3 ms)"),
        secrets never included. */
     void (*trace)(void *ctx, const char *line);
@@ -672,6 +731,8 @@ typedef struct cdrest_client {
     size_t body_cap;
     char *target;               /* request targets built by the CD calls */
     size_t target_cap;
+    char *in;                   /* copies of inputs that pointed into the client (see cdrest__pin) */
+    size_t in_cap;
     char env_job_step_id[64];   /* COMMANDER_JOBSTEPID, for /myJob/... paths */
     cdrest_json_tok *toks;
     int toks_cap;
@@ -766,13 +827,17 @@ CDRESTDEF int cdrest_logout(cdrest_client *c);
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
 
 /* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
-   path must already be percent-encoded where needed (cdrest_percent_encode). */
+   path must already be percent-encoded where needed (cdrest_percent_encode); a "." or
+   ".." segment in it (also as %2E) is CDREST_E_ARG. */
 CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path, const cdrest_param *query,
                           const char *json_body, cdrest_doc *out);
 
 /* Properties. path is relative to the context (ctx: projectName, jobId, ...) or
    absolute ("/projects/Default/x", "/myJob/x"). ctx may be NULL. For getProperty,
-   {"expand", "0"} in ctx returns the raw value. */
+   {"expand", "0"} in ctx returns the raw value. Property paths and every object name
+   (artifacts, versions, job ids, a context's project) with a "." or ".." segment are
+   refused with CDREST_E_ARG before anything is sent: the server would resolve them and
+   act on another object. */
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 /* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
    property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
@@ -2415,6 +2480,25 @@ static int cdrest__has_crlf_nul(const char *s, size_t n) {
     return 0;
 }
 
+/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E: servers (and the
+   proxies before them) resolve those away, so "a/../../jobs/1" would reach another object
+   than the one named. Names and paths holding one are refused, never sent. */
+static int cdrest__has_dot_segment(const char *s, size_t n) {
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i, k = i, dots = 0;
+        while (j < n && s[j] != '/') j++;
+        while (k < j && dots < 3) {
+            if (s[k] == '.') k++, dots++;
+            else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E')) k += 3, dots++;
+            else dots = 3;
+        }
+        if (dots == 1 || dots == 2) return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
 /* --- URL ----------------------------------------------------------------- */
 
 static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why) {
@@ -2422,52 +2506,116 @@ static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why)
     return cdrest__fail(err, CDREST_E_ARG, "invalid URL: %s", why);
 }
 
-/* An IPv6 literal (no brackets, no zone): hex groups, one "::" at most, an optional
-   dotted IPv4 tail. */
-static int cdrest__valid_ipv6(const char *s, size_t n) {
-    size_t i, groups = 0, digits = 0;
-    int compressed = 0;
-    if (n < 2) return 0;
-    for (i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == ':') {
-            if (i + 1 < n && s[i + 1] == ':') {
-                if (compressed) return 0;
-                compressed = 1;
-                if (digits) groups++;
-                digits = 0;
-                i++;
-                continue;
-            }
-            if (!digits) return 0;
-            groups++;
-            digits = 0;
-        } else if (ch == '.') {
-            /* dotted IPv4 tail: counts as two groups; validate loosely by character set */
-            size_t j;
-            for (j = i - digits; j < n; j++)
-                if (!cdrest__is_digit((unsigned char)s[j]) && s[j] != '.') return 0;
-            groups += 2;
-            digits = 0;
-            break;
-        } else if (cdrest__hex_value((unsigned char)ch) >= 0) {
-            if (++digits > 4) return 0;
-        } else {
-            return 0;
+/* --- IP literals --------------------------------------------------------------
+   The one parser of IP address literals: URL hosts, the loopback test, no_proxy and the
+   TLS certificate's IP check all read a host through it, so no two of them can disagree
+   about which address a string names. Strict on purpose: IPv4 is exactly four decimal
+   parts 0-255 without leading zeros (inet_aton would read "010" as octal 8, "127.1" or
+   "0x7f.1" as 127.0.0.1, so such forms name different addresses to different readers);
+   IPv6 is RFC 4291 text (1-4 hex digits a group, one "::" for at least one zero group,
+   a canonical dotted IPv4 only as the last 32 bits), no zone id. */
+
+/* s[0..n) as dotted-quad IPv4: 4 and the bytes in out, or 0. */
+static size_t cdrest__ipv4_parse(const char *s, size_t n, unsigned char out[4]) {
+    size_t i = 0;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        if (part) {
+            if (i >= n || s[i] != '.') return 0;
+            i++;
         }
+        while (i < n && cdrest__is_digit((unsigned char)s[i]) && digits < 4) v = v * 10 + (unsigned)(s[i++] - '0'), digits++;
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0')) return 0;
+        out[part] = (unsigned char)v;
     }
-    if (digits) groups++;
-    if (s[n - 1] == ':' && !(n >= 2 && s[n - 2] == ':')) return 0;
-    return compressed ? groups <= 7 : groups == 8;
+    return i == n ? 4 : 0;
 }
 
+/* s[0..n) as IPv6 (no brackets): 16 and the bytes in out, or 0. */
+static size_t cdrest__ipv6_parse(const char *s, size_t n, unsigned char out[16]) {
+    unsigned char b[16];
+    size_t i = 0, groups = 0, k;
+    int gap = -1;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        size_t j = i;
+        unsigned v = 0;
+        while (j < n && j - i < 5 && cdrest__hex_value((unsigned char)s[j]) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)s[j++]);
+        if (j < n && s[j] == '.') { /* the dotted IPv4 tail: the last 32 bits */
+            if (groups > 6 || cdrest__ipv4_parse(s + i, n - i, b + 2 * groups) != 4) return 0;
+            groups += 2;
+            break;
+        }
+        if (j == i || j - i > 4 || groups == 8) return 0;
+        b[2 * groups] = (unsigned char)(v >> 8);
+        b[2 * groups + 1] = (unsigned char)v;
+        groups++;
+        if ((i = j) == n) break;
+        if (s[i++] != ':' || i == n) return 0; /* a group ends with ':' and never the text */
+        if (s[i] == ':') {
+            if (gap >= 0) return 0;
+            gap = (int)groups;
+            i++;
+        }
+    }
+    if (gap < 0 ? groups != 8 : groups > 7) return 0;
+    memset(out, 0, 16);
+    for (k = 0; k < 2 * groups; k++) {
+        size_t at = (gap >= 0 && k >= 2 * (size_t)gap) ? 16 - (2 * groups - k) : k;
+        out[at] = b[k];
+    }
+    return 16;
+}
+
+/* An IPv4 or IPv6 literal (IPv6 without brackets): 4 or 16 with the bytes, or 0. */
+static size_t cdrest__ip_parse(const char *s, size_t n, unsigned char out[16]) {
+    if (memchr(s, ':', n)) return cdrest__ipv6_parse(s, n, out);
+    return cdrest__ipv4_parse(s, n, out);
+}
+
+/* 1 if a host name would be read as an IPv4 number by a resolver: its last label (a
+   trailing dot aside) is decimal digits or 0x-hex, as in "127.1", "0x7f.0.0.1",
+   "2130706433", "1.2.3.4.". Such a host must be a canonical literal or nothing. */
+static int cdrest__ipv4_like(const char *s, size_t n) {
+    size_t start, i;
+    int hex = 0;
+    if (n && s[n - 1] == '.') n--;
+    for (start = n; start && s[start - 1] != '.'; start--) {
+    }
+    if (start == n) return 0;
+    if (n - start >= 2 && s[start] == '0' && (s[start + 1] == 'x' || s[start + 1] == 'X')) hex = 1, start += 2;
+    for (i = start; i < n; i++)
+        if (hex ? cdrest__hex_value((unsigned char)s[i]) < 0 : !cdrest__is_digit((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+/* Loopback: the name "localhost", an address of 127.0.0.0/8, ::1, or 127/8 mapped into
+   IPv6 (::ffff:127.x.x.x). Decided on the parsed bytes, so "127.attacker.example" or
+   "0x7f.1" are not loopback (and the URL parser refuses the latter anyway). */
+static int cdrest__is_loopback(const char *host) {
+    static const unsigned char v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    unsigned char ip[16];
+    size_t n = cdrest__ip_parse(host, strlen(host), ip);
+    if (n == 4) return ip[0] == 127;
+    if (n == 16) return !memcmp(ip, v6_loopback, 16) || (!memcmp(ip, v4_mapped, 12) && ip[12] == 127);
+    return cdrest__ieq(host, strlen(host), "localhost");
+}
+
+/* A DNS name in ASCII (IDNs in their xn-- form): letters, digits, '-', '_' and dots
+   between non-empty labels; one trailing dot (a fully qualified name) is kept. */
 static int cdrest__valid_reg_name(const char *s, size_t n) {
     size_t i;
-    if (n == 0 || n > 253) return 0;
+    if (n == 0 || n > 253 || s[0] == '.') return 0;
     for (i = 0; i < n; i++) {
         int ch = (unsigned char)s[i];
         if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && ch != '-' && ch != '.' && ch != '_')
             return 0;
+        if (ch == '.' && i + 1 < n && s[i + 1] == '.') return 0;
     }
     return 1;
 }
@@ -2500,6 +2648,7 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
         }
     }
     while (n > 0 && s[n - 1] == '/') n--;
+    if (cdrest__has_dot_segment(s, n)) return cdrest__url_fail(err, url, "'.' and '..' segments are not allowed in the path");
     if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0)
         return cdrest__url_fail(err, url, "path too long");
     return 0;
@@ -2507,6 +2656,7 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
 
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err) {
     const char *p, *auth, *auth_end, *host, *host_end, *port = NULL;
+    unsigned char ip[16];
     size_t i, len;
     if (!u || !url) return cdrest__fail(err, CDREST_E_ARG, "invalid URL: none given");
     memset(u, 0, sizeof *u);
@@ -2533,7 +2683,9 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
     if (*auth == '[') {
         host = auth + 1;
         host_end = (const char *)memchr(host, ']', (size_t)(auth_end - host));
-        if (!host_end || !cdrest__valid_ipv6(host, (size_t)(host_end - host)))
+        if (host_end && memchr(host, '%', (size_t)(host_end - host)))
+            return cdrest__url_fail(err, url, "IPv6 zone ids (%25...) are not supported");
+        if (!host_end || cdrest__ipv6_parse(host, (size_t)(host_end - host), ip) != 16)
             return cdrest__url_fail(err, url, "bad IPv6 literal");
         u->ipv6 = 1;
         if (host_end + 1 < auth_end) {
@@ -2547,6 +2699,9 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
         else host_end = auth_end;
         if (!cdrest__valid_reg_name(host, (size_t)(host_end - host)))
             return cdrest__url_fail(err, url, "bad host name");
+        if (cdrest__ipv4_like(host, (size_t)(host_end - host)) && cdrest__ipv4_parse(host, (size_t)(host_end - host), ip) != 4)
+            return cdrest__url_fail(err, url, "not a canonical IPv4 address (write four decimal numbers 0-255 without "
+                                              "leading zeros, e.g. 10.0.0.8)");
     }
     u->port = u->https ? 443 : 80;
     if (port && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
@@ -3106,8 +3261,19 @@ typedef struct cdrest__tls_x509 {
     uint32_t certs;                /* certificates seen so far in this chain */
     uint32_t leaf_size;            /* the leaf's length in bytes */
     size_t leaf_len;               /* bytes of it kept in leaf[] */
+    uint32_t ca_size;              /* the CA certificate being read: its length */
+    size_t ca_len;                 /* ... and the bytes of it kept in ca[] */
     unsigned long chains;          /* chains seen: one per full handshake */
+    int in_chain;                  /* the engine still needs this certificate (it has not
+                                      decided before it): our checks apply to it */
+    unsigned policy;               /* the first of our checks that failed (CDREST_TLS_ERR_*) */
+    int sha1;                      /* a certificate of the chain is signed with SHA-1 */
+    int pathlen;                   /* a CA's pathLenConstraint is exceeded */
+    char why[160];                 /* the words for policy */
+    char why_sig[96];              /* ... for sha1 */
+    char why_path[128];            /* ... for pathlen */
     unsigned char leaf[CDREST_TLS_LEAF_MAX];
+    unsigned char ca[CDREST_TLS_LEAF_MAX];
 } cdrest__tls_x509;
 
 struct cdrest__tls {
@@ -3129,6 +3295,7 @@ struct cdrest__tls {
     /* configuration, fixed at the first handshake */
     int ready;
     int insecure;
+    int cn_ok;                     /* config allow_cn_only */
     unsigned char pins[CDREST_TLS_MAX_PINS][32];
     int npins;
     const br_x509_trust_anchor *tas;
@@ -3192,21 +3359,22 @@ static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_d
 }
 
 typedef struct cdrest__tls_leafinfo {
-    cdrest__tls_der issuer, validity, subject, exts;
-    int has_dates, has_names, has_exts, cut;
+    cdrest__tls_der issuer, validity, subject, exts, sigalg;
+    int has_dates, has_names, has_exts, has_sigalg, cut;
 } cdrest__tls_leafinfo;
 
-/* Locate the parts of the kept leaf certificate we read (exts may be cut short).
-   Returns 0 when it is unreadable. */
-static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+/* Locate the parts of a kept certificate we read (len of its size bytes kept; exts may
+   be cut short). Returns 0 when it is unreadable. */
+static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t size, cdrest__tls_leafinfo *li) {
     cdrest__tls_der in, cert, tbs, v;
     unsigned tag;
     memset(li, 0, sizeof *li);
-    in.p = x->leaf;
-    in.n = x->leaf_len;
-    li->cut = x->leaf_len < x->leaf_size;
+    in.p = p;
+    in.n = len;
+    li->cut = len < size;
     if (!cdrest__tls_der_take(&in, &tag, &cert) || tag != 0x30) return 0;
     if (!cdrest__tls_der_take(&cert, &tag, &tbs) || tag != 0x30) return 0;
+    li->has_sigalg = cdrest__tls_der_want(&cert, 0x30, &li->sigalg);
     if (cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0;
     if (tag == 0xa0 && cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0; /* version, serial */
     if (!cdrest__tls_der_want(&tbs, 0x30, &v)) return 0;                  /* signature */
@@ -3225,24 +3393,38 @@ static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinf
     return 1;
 }
 
+static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+    return cdrest__tls_cert_parse(x->leaf, x->leaf_len, x->leaf_size, li);
+}
+
+/* The value (inside its OCTET STRING) of the extension 2.5.29.id. 1 found, 0 absent,
+   -1 malformed or cut before it could be seen. */
+static int cdrest__tls_cert_ext(const cdrest__tls_leafinfo *li, unsigned id, cdrest__tls_der *val) {
+    cdrest__tls_der exts = li->exts, seq, ext, oid;
+    unsigned tag;
+    if (!li->has_exts) return li->cut ? -1 : 0;
+    if (cdrest__tls_der_take(&exts, &tag, &seq) != 1 || tag != 0x30) return -1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &tag, &ext) != 1 || tag != 0x30) return -1;
+        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) return -1;
+        if (oid.n != 3 || oid.p[0] != 0x55 || oid.p[1] != 0x1d || oid.p[2] != id) continue;
+        if (cdrest__tls_der_take(&ext, &tag, val) != 1) return -1;
+        if (tag == 0x01 && cdrest__tls_der_take(&ext, &tag, val) != 1) return -1; /* critical */
+        return tag == 0x04 ? 1 : -1;
+    }
+    return 0;
+}
+
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
    larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
 static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
-    static const unsigned char oid_san[3] = {0x55, 0x1d, 0x11};
     cdrest__tls_leafinfo li;
-    cdrest__tls_der seq, ext, oid, val;
+    cdrest__tls_der val;
     unsigned tag;
-    if (!cdrest__tls_leaf_parse(x, &li) || !li.has_exts) return li.cut ? -1 : 0;
-    if (!cdrest__tls_der_take(&li.exts, &tag, &seq) || tag != 0x30) return li.cut ? -1 : 0;
-    while (cdrest__tls_der_take(&seq, &tag, &ext) && tag == 0x30) {
-        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) break;
-        if (oid.n != 3 || memcmp(oid.p, oid_san, 3) != 0) continue;
-        if (!cdrest__tls_der_take(&ext, &tag, &val)) break;
-        if (tag == 0x01 && !cdrest__tls_der_take(&ext, &tag, &val)) break; /* critical */
-        if (tag != 0x04 || !cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) break;
-        return 1;
-    }
-    return li.cut ? -1 : 0;
+    if (!cdrest__tls_leaf_parse(x, &li)) return li.cut ? -1 : 0;
+    if (cdrest__tls_cert_ext(&li, 0x11, &val) != 1) return li.cut ? -1 : 0;
+    if (!cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) return li.cut ? -1 : 0;
+    return 1;
 }
 
 /* 1 if the leaf lists this IP address among its iPAddress SANs, 0 if not, -1 unknown. */
@@ -3316,6 +3498,283 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
         cdrest__tls_leafinfo li;
         if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
     }
+}
+
+/* --- names and policy: what BearSSL's minimal engine does not check ---------------- */
+
+static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) CDREST__PRINTF(3, 4);
+
+/* The words for a refusal are written when it is found (the certificate's bytes are gone
+   by the time the error is told); small builds keep only the number. */
+#ifdef CDREST_TERSE_ERRORS
+#define CDREST__TLS_WHY(say) ((void)0)
+#else
+#define CDREST__TLS_WHY(say) say
+#endif
+
+static int cdrest__tls_lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
+
+static int cdrest__tls_ieq(const char *a, const unsigned char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__tls_lower((unsigned char)a[i]) != cdrest__tls_lower(b[i])) return 0;
+    return 1;
+}
+
+/* A DNS name of non-empty labels ("a.b", not ".a", "a..b", "a."). */
+static int cdrest__tls_labels_ok(const unsigned char *s, size_t n) {
+    size_t i;
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.') return 0;
+    for (i = 1; i < n; i++)
+        if (s[i] == '.' && s[i - 1] == '.') return 0;
+    return 1;
+}
+
+/* Does the DNS SAN pattern p name the host? As browsers, Go and curl match: equal
+   ignoring ASCII case, or "*.rest" covering exactly one whole leftmost label, where rest
+   has two labels or more ("*.test" names no "x.test"). No empty label ever matches. */
+static int cdrest__tls_name_match(const char *host, const unsigned char *p, size_t n) {
+    size_t hn = strlen(host), i;
+    const char *dot;
+    if (!cdrest__tls_labels_ok((const unsigned char *)host, hn) || !cdrest__tls_labels_ok(p, n) || strchr(host, '*'))
+        return 0;
+    for (i = 1; i < n; i++)
+        if (p[i] == '*') return 0;
+    if (p[0] != '*') return hn == n && cdrest__tls_ieq(host, p, n);
+    if (n < 3 || p[1] != '.' || !memchr(p + 2, '.', n - 2)) return 0;
+    dot = strchr(host, '.');
+    if (!dot || dot == host) return 0;
+    return hn - (size_t)(dot - host) == n - 1 && cdrest__tls_ieq(dot, p + 1, n - 1);
+}
+
+/* 1 the leaf's DNS SANs name the host; 2 it has no DNS SAN and only its subject CN names
+   the host (accepted with config allow_cn_only); 0 no. */
+static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host) {
+    cdrest__tls_der san, v;
+    cdrest__tls_leafinfo li;
+    unsigned tag;
+    int dns = 0;
+    char cn[256];
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82) continue;
+            dns = 1;
+            if (cdrest__tls_name_match(host, v.p, v.n)) return 1;
+        }
+    }
+    if (dns || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
+    cdrest__tls_name_cn(li.subject, cn, sizeof cn);
+    return cn[0] && cdrest__tls_name_match(host, (const unsigned char *)cn, strlen(cn)) ? 2 : 0;
+}
+
+/* Extended key usage: bits for the purposes a message may name. */
+enum { CDREST__EKU_SERVER = 1, CDREST__EKU_CLIENT = 2, CDREST__EKU_CODE = 4, CDREST__EKU_EMAIL = 8,
+       CDREST__EKU_TIME = 16, CDREST__EKU_OCSP = 32, CDREST__EKU_ANY = 64, CDREST__EKU_OTHER = 128 };
+
+/* The purposes in an ExtKeyUsageSyntax (SEQUENCE OF OID). -1 if malformed. */
+static int cdrest__tls_eku_bits(cdrest__tls_der v) {
+    static const unsigned char kp[7] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03}; /* 1.3.6.1.5.5.7.3 */
+    static const unsigned char any[4] = {0x55, 0x1d, 0x25, 0x00};                 /* 2.5.29.37.0 */
+    cdrest__tls_der seq, oid;
+    unsigned tag;
+    int bits = 0;
+    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
+    while (seq.n > 0) {
+        if (!cdrest__tls_der_want(&seq, 0x06, &oid)) return -1;
+        if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && oid.p[7] >= 1 && oid.p[7] <= 4)
+            bits |= 1 << (oid.p[7] - 1);
+        else if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && (oid.p[7] == 8 || oid.p[7] == 9))
+            bits |= oid.p[7] == 8 ? CDREST__EKU_TIME : CDREST__EKU_OCSP;
+        else if (oid.n == 4 && memcmp(oid.p, any, 4) == 0)
+            bits |= CDREST__EKU_ANY;
+        else
+            bits |= CDREST__EKU_OTHER;
+    }
+    return bits;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+static void cdrest__tls_eku_words(int bits, char *out, size_t cap) {
+    static const char *const names[8] = {"serverAuth", "clientAuth", "codeSigning", "emailProtection",
+                                         "timeStamping", "OCSPSigning", "anyExtendedKeyUsage", "other"};
+    int i;
+    out[0] = 0;
+    for (i = 0; i < 8; i++) {
+        if (!(bits & (1 << i))) continue;
+        if (out[0]) cdrest__tls_cat(out, cap, ", ", 2);
+        cdrest__tls_cat(out, cap, names[i], strlen(names[i]));
+    }
+}
+#endif
+
+/* Is the DNS name n under the dNSName constraint c? ("example.com" covers itself and
+   its subdomains, ".example.com" its subdomains only, "" everything; ASCII case ignored.) */
+static int cdrest__tls_nc_dns(const unsigned char *n, size_t nn, const unsigned char *c, size_t cn) {
+    const char *tail;
+    if (cn == 0) return 1;
+    if (nn < cn) return 0;
+    tail = (const char *)n + nn - cn;
+    if (!cdrest__tls_ieq(tail, c, cn)) return 0;
+    return nn == cn ? c[0] != '.' : (c[0] == '.' || tail[-1] == '.');
+}
+
+/* Is the address under the iPAddress constraint c (address then mask)? */
+static int cdrest__tls_nc_ip(const unsigned char *ip, size_t n, const unsigned char *c, size_t cn) {
+    size_t i;
+    if (cn != 2 * n) return 0;
+    for (i = 0; i < n; i++)
+        if ((ip[i] & c[n + i]) != (c[i] & c[n + i])) return 0;
+    return 1;
+}
+
+/* One name (tag 0x82 DNS, 0x87 IP) against a NameConstraints value: 0 allowed,
+   1 not among the permitted subtrees, 2 excluded, -1 malformed. */
+static int cdrest__tls_nc_check(cdrest__tls_der nc, unsigned tag, const unsigned char *v, size_t n) {
+    cdrest__tls_der seq, trees, sub, base;
+    unsigned t, bt;
+    int permitted = 0, inside = 0;
+    if (cdrest__tls_der_take(&nc, &t, &seq) != 1 || t != 0x30) return -1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &t, &trees) != 1 || (t != 0xa0 && t != 0xa1)) return -1;
+        while (trees.n > 0) {
+            int match;
+            if (!cdrest__tls_der_want(&trees, 0x30, &sub) || cdrest__tls_der_take(&sub, &bt, &base) != 1) return -1;
+            if (bt != tag) continue;
+            match = tag == 0x82 ? cdrest__tls_nc_dns(v, n, base.p, base.n) : cdrest__tls_nc_ip(v, n, base.p, base.n);
+            if (t == 0xa1 && match) return 2;
+            if (t == 0xa0) permitted = 1, inside |= match;
+        }
+    }
+    return permitted && !inside ? 1 : 0;
+}
+
+/* The leaf's DNS and IP names (and the host, when only the CN names it) against a CA's
+   NameConstraints. 0 allowed, else CDREST_TLS_ERR_NAME_CONSTRAINTS with why set. */
+static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, const char *ca) {
+    cdrest__tls_der san, v;
+    unsigned tag = 0;
+    int r = 0, dns = 0;
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (r == 0 && cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82 && tag != 0x87) continue;
+            dns |= tag == 0x82;
+            r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
+        }
+    }
+    if (r == 0 && !dns && x->t->ip_len == 0) {
+        v.p = (const unsigned char *)x->t->name;
+        v.n = strlen(x->t->name);
+        tag = 0x82;
+        r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
+    }
+    if (r == 0) return 0;
+#ifndef CDREST_TERSE_ERRORS
+    {
+        char name[100] = "";
+        if (r > 0 && tag == 0x82) cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
+        else if (r > 0) cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
+        if (r < 0)
+            cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the name %s is %s by the name constraints of CA \"%s\"", name,
+                            r == 2 ? "excluded" : "not permitted", ca);
+    }
+#endif
+    (void)ca;
+    return CDREST_TLS_ERR_NAME_CONSTRAINTS;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+/* Is this AlgorithmIdentifier a SHA-1 signature (RSA or ECDSA)? */
+static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
+    static const unsigned char rsa_sha1[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05};
+    static const unsigned char ecdsa_sha1[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
+    cdrest__tls_der oid;
+    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return 0;
+    return (oid.n == 9 && memcmp(oid.p, rsa_sha1, 9) == 0) || (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0);
+}
+#endif
+
+/* Record the first failure of our checks. */
+static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
+    if (!x->policy) x->policy = err;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+/* What only explains the engine's own refusals (small builds keep BearSSL's numbers):
+   a SHA-1 signature (it calls the algorithm unsupported) and a pathLenConstraint
+   exceeded (it says "not a CA"). Noted for every certificate the engine uses, whatever
+   our other checks found before. */
+static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo *li, uint32_t index, const char *ca) {
+    cdrest__tls_der v, seq, b, n;
+    if (li->has_sigalg && cdrest__tls_sig_sha1(li->sigalg) && !x->sha1) {
+        x->sha1 = 1;
+        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
+                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
+    }
+    /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
+    if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
+        cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
+        n.n == 1 && n.p[0] < index - 1) {
+        x->pathlen = 1;
+        cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA certificate%s below it "
+                        "(pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s",
+                        (unsigned)(index - 1));
+    }
+}
+#endif
+
+/* Our checks on one certificate of the chain (index 0 the leaf) that the engine uses:
+   extended key usage, and for CAs name constraints; the first failure is kept. */
+static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size, uint32_t index) {
+    cdrest__tls_leafinfo li;
+    cdrest__tls_der v;
+    char ca[80];
+    int r, bits;
+    ca[0] = 0;
+    if (len < size) {
+        if (!x->policy)
+            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its "
+                            "names and usages cannot all be checked",
+                            index ? "a CA certificate of the chain" : "the certificate", CDREST_TLS_LEAF_MAX));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
+        return;
+    }
+    if (!cdrest__tls_cert_parse(p, len, size, &li) || !li.has_names) {
+        cdrest__tls_policy_fail(x, BR_ERR_X509_INVALID_VALUE); /* "malformed"; never skip the checks */
+        return;
+    }
+    if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
+    CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
+    if (x->policy) return;
+    r = cdrest__tls_cert_ext(&li, 0x25, &v);
+    bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
+    if (r < 0 || bits < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extensions of %s are malformed (its extended "
+                                        "key usage cannot be read)", index ? ca : "the certificate"));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
+        return;
+    }
+    if (r == 1 && !(bits & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
+#ifndef CDREST_TERSE_ERRORS
+        char words[100];
+        cdrest__tls_eku_words(bits, words, sizeof words);
+        if (index)
+            cdrest__tls_say(x->why, sizeof x->why, "CA certificate \"%s\" restricts its certificates to %s (extended "
+                            "key usage), not serverAuth", ca, words);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the certificate is for %s (extended key usage), not serverAuth", words);
+#endif
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
+        return;
+    }
+    if (!index || (r = cdrest__tls_cert_ext(&li, 0x1e, &v)) == 0) return;
+    if (r < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_NAME_CONSTRAINTS);
+        return;
+    }
+    cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -3488,13 +3947,17 @@ static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *ser
     x->certs = 0;
     x->leaf_size = 0;
     x->leaf_len = 0;
+    x->policy = 0;
+    x->sha1 = x->pathlen = 0;
     x->chains++;
     if (t->insecure) return;
     if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
     else br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(t->now / 86400 + 719528), (uint32_t)(t->now % 86400));
-    /* An IP host was reset with no name: the minimal engine then checks none, and
-       end_chain matches the address against the iPAddress SANs instead. */
-    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, t->ip_len ? NULL : server_name);
+    /* The minimal engine gets no name, so it checks none: its matching is laxer than ours
+       (the CN beside SANs, "*.test", empty labels). end_chain matches the host against the
+       leaf's DNS SANs, or an address against its iPAddress SANs. */
+    (void)server_name;
+    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, NULL);
 }
 
 static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length) {
@@ -3503,24 +3966,40 @@ static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length)
         x->leaf_size = length;
         if (x->t->insecure) br_x509_decoder_init(&x->u.dec, NULL, NULL);
     }
-    if (!x->t->insecure) x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
+    x->ca_size = length;
+    x->ca_len = 0;
+    if (x->t->insecure) return;
+    /* Once the engine has decided (a trust anchor signed an earlier certificate, or an
+       error), it ignores the rest of the chain; so do our checks. */
+    x->in_chain = x->u.minimal.err == 0;
+    x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
 }
 
 static void cdrest__tls_x_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (x->certs == 0) {
-        size_t keep = sizeof x->leaf - x->leaf_len;
+    if (x->certs == 0 || (!x->t->insecure && x->in_chain)) { /* keep the leaf, and a CA we check */
+        unsigned char *to = x->certs ? x->ca : x->leaf;
+        size_t *kept = x->certs ? &x->ca_len : &x->leaf_len, keep = CDREST_TLS_LEAF_MAX - *kept;
         if (keep > len) keep = len;
-        memcpy(x->leaf + x->leaf_len, buf, keep);
-        x->leaf_len += keep;
-        if (x->t->insecure) br_x509_decoder_push(&x->u.dec, buf, len);
+        memcpy(to + *kept, buf, keep);
+        *kept += keep;
     }
-    if (!x->t->insecure) x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    if (x->t->insecure) {
+        if (x->certs == 0) br_x509_decoder_push(&x->u.dec, buf, len);
+    } else {
+        x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    }
 }
 
 static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (!x->t->insecure) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+    if (!x->t->insecure) {
+        x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+        if (x->in_chain) {
+            if (x->certs == 0) cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
+            else cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
+        }
+    }
     x->certs++;
 }
 
@@ -3537,11 +4016,18 @@ static unsigned cdrest__tls_x_end_chain(const br_x509_class **ctx) {
     r = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable);
     /* Without a clock the minimal engine fell back on the system's: never trust it. */
     if (t->time_unknown && (r == 0 || r == BR_ERR_X509_EXPIRED)) return BR_ERR_X509_TIME_UNKNOWN;
+    /* SHA-1 is not given to the engine, which then calls the signature unsupported;
+       a path too long it calls "not a CA". Say what it was. */
+    if (r == BR_ERR_X509_UNSUPPORTED && x->sha1) return CDREST_TLS_ERR_WEAK_SIGNATURE;
+    if (r == BR_ERR_X509_NOT_CA && x->pathlen) return CDREST_TLS_ERR_PATH_LENGTH;
     if (r != 0) return r;
+    if (x->policy) return x->policy;
     if (t->ip_len) {
-        int m = cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len);
-        if (m < 0) return x->leaf_len < x->leaf_size ? CDREST_TLS_ERR_CERT_TOO_BIG : BR_ERR_X509_BAD_SERVER_NAME;
+        if (cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len) != 1) return BR_ERR_X509_BAD_SERVER_NAME;
+    } else {
+        int m = cdrest__tls_leaf_has_name(x, t->name);
         if (m == 0) return BR_ERR_X509_BAD_SERVER_NAME;
+        if (m == 2 && !t->cn_ok) return CDREST_TLS_ERR_CN_ONLY;
     }
     return cdrest__tls_check_pins(t, x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, NULL));
 }
@@ -3562,65 +4048,13 @@ static const br_x509_class cdrest__tls_x509_vtable = {
 
 /* --- names: is the host an IP literal? ------------------------------------------- */
 
-/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. */
-static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) {
-    int part;
-    for (part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
-        while (cdrest__is_digit((unsigned char)*s) && digits < 4) v = v * 10 + (unsigned)(*s++ - '0'), digits++;
-        if (digits == 0 || digits > 3 || v > 255) return 0;
-        out[part] = (unsigned char)v;
-        if (part < 3 && *s++ != '.') return 0;
-    }
-    return *s ? 0 : 4;
-}
+/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. The text layer's
+   parser, so the certificate is checked against the address the URL names. */
+static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) { return cdrest__ipv4_parse(s, strlen(s), out); }
 
 /* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
 static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
-    unsigned g[8];
-    int n = 0, gap = -1, i;
-    if (!strchr(s, ':')) return 0;
-    if (s[0] == ':') {
-        if (s[1] != ':') return 0;
-        gap = 0;
-        s += 2;
-    }
-    while (*s) {
-        const char *colon = strchr(s, ':'), *dot = strchr(s, '.');
-        unsigned v = 0;
-        int digits = 0;
-        if (n == 8) return 0;
-        if (dot && (!colon || dot < colon)) {
-            unsigned char v4[4];
-            if (n > 6 || cdrest__tls_ipv4(s, v4) != 4) return 0;
-            g[n++] = (unsigned)(v4[0] << 8 | v4[1]);
-            g[n++] = (unsigned)(v4[2] << 8 | v4[3]);
-            break;
-        }
-        while (digits < 5 && cdrest__hex_value((unsigned char)*s) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)*s++), digits++;
-        if (digits == 0 || digits > 4) return 0;
-        g[n++] = v;
-        if (*s == ':') {
-            s++;
-            if (*s == ':') {
-                if (gap >= 0) return 0;
-                gap = n;
-                s++;
-            } else if (!*s) {
-                return 0;
-            }
-        } else if (*s) {
-            return 0;
-        }
-    }
-    if (gap < 0 ? n != 8 : n > 7) return 0;
-    memset(out, 0, 16);
-    for (i = 0; i < n; i++) {
-        int at = (gap >= 0 && i >= gap) ? 8 - (n - i) : i;
-        out[2 * at] = (unsigned char)(g[i] >> 8);
-        out[2 * at + 1] = (unsigned char)g[i];
-    }
-    return 16;
+    return strchr(s, ':') ? cdrest__ipv6_parse(s, strlen(s), out) : 0;
 }
 
 /* --- pins ------------------------------------------------------------------------ */
@@ -4187,37 +4621,24 @@ static int cdrest__tls_alloc(cdrest_client *c) {
     return 0;
 }
 
-/* Cipher suites: BearSSL's full client list without 3DES (64-bit blocks), forward-secret
-   AEAD suites first. BearSSL prefers ChaCha20 (the fastest without AES hardware); where
-   its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer instructions per record. */
+/* Cipher suites: Mozilla's "intermediate" TLS 1.2 choice, forward-secret ECDHE with
+   AEAD only (AES-GCM, ChaCha20-Poly1305): no CBC (padding oracles, Lucky 13), no static
+   RSA or ECDH key exchange (no forward secrecy), no 3DES. Every TLS 1.2 server of the last
+   decade offers one of these. BearSSL prefers ChaCha20 (the fastest without AES
+   hardware); where its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer
+   instructions per record. */
 static void cdrest__tls_set_suites(br_ssl_engine_context *eng) {
     static const uint16_t chacha[] = {BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
                                       BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256};
     static const uint16_t gcm[] = {BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                                    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
-    static const uint16_t rest[] = {
-        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA,
-        BR_TLS_RSA_WITH_AES_128_GCM_SHA256,         BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
-        BR_TLS_RSA_WITH_AES_128_CBC_SHA256,         BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
-        BR_TLS_RSA_WITH_AES_128_CBC_SHA,            BR_TLS_RSA_WITH_AES_256_CBC_SHA};
-    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2 + sizeof rest / 2];
+    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2];
     int hw_aes = br_aes_x86ni_ctr_get_vtable() != NULL || br_aes_pwr8_ctr_get_vtable() != NULL;
     size_t n = 0;
     memcpy(list + n, hw_aes ? gcm : chacha, hw_aes ? sizeof gcm : sizeof chacha);
     n += (hw_aes ? sizeof gcm : sizeof chacha) / 2;
     memcpy(list + n, hw_aes ? chacha : gcm, hw_aes ? sizeof chacha : sizeof gcm);
     n += (hw_aes ? sizeof chacha : sizeof gcm) / 2;
-    memcpy(list + n, rest, sizeof rest);
-    n += sizeof rest / 2;
     br_ssl_engine_set_suites(eng, list, n);
 }
 
@@ -4234,6 +4655,11 @@ static int cdrest__tls_setup(cdrest_client *c) {
     if ((r = cdrest__tls_parse_pins(c, t)) != 0) return r;
     if (!t->insecure && !t->tas && (r = cdrest__tls_load_anchors(c, t)) != 0) return r;
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
+    /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
+       and RSA keys of 2048 bits at least, as curl and browsers require. */
+    br_x509_minimal_set_hash(&t->x509.u.minimal, br_sha1_ID, NULL);
+    br_x509_minimal_set_minrsa(&t->x509.u.minimal, 256);
+    t->cn_ok = c->cfg.tls.allow_cn_only != 0;
     eng = &t->cc.eng;
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
     cdrest__tls_set_suites(eng);
@@ -4349,8 +4775,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
                 "protocol_version alert)";
         else if (a == 40)
-            s = "the server refused the handshake (handshake_failure alert: no cipher suite, curve or "
-                "signature algorithm in common, or it wants a client certificate)";
+            s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
+                "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
         else if (a == 112)
             s = "the server does not serve this host name (unrecognized_name alert)";
         else if (a == 116 || a == 42)
@@ -4415,7 +4841,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
         case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
         case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
         case BR_ERR_X509_FORBIDDEN_KEY_USAGE: s = "the certificate's key usage forbids a TLS server"; break;
-        case BR_ERR_X509_WEAK_PUBLIC_KEY: s = "a key in the certificate chain is too small"; break;
+        case BR_ERR_X509_WEAK_PUBLIC_KEY:
+            s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
         case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
         case CDREST_TLS_ERR_PIN_MISMATCH: {
             char b64[48];
@@ -4423,9 +4850,14 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
             return;
         }
-        case CDREST_TLS_ERR_CERT_TOO_BIG:
-            cdrest__tls_say(w, cap, "the certificate is over %d bytes (CDREST_TLS_LEAF_MAX): its IP addresses cannot be checked",
-                     CDREST_TLS_LEAF_MAX);
+        case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
+            cdrest__tls_say(w, cap, "%s", t->x509.why);
+            return;
+        case CDREST_TLS_ERR_WEAK_SIGNATURE: cdrest__tls_say(w, cap, "%s", t->x509.why_sig); return;
+        case CDREST_TLS_ERR_PATH_LENGTH: cdrest__tls_say(w, cap, "%s", t->x509.why_path); return;
+        case CDREST_TLS_ERR_CN_ONLY:
+            cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
+                            "is not accepted (config.tls.allow_cn_only)", t->name);
             return;
         default: s = "TLS error"; break;
         }
@@ -4501,6 +4933,30 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
     }
 }
 
+/* When the certificate is refused, tell the server why before closing, as other clients
+   do: BearSSL's engine has failed and sends nothing more, so the fatal alert goes out as
+   a plaintext record ourselves (the handshake is not encrypted yet when certificates
+   are checked). Then the rest of the server's flight is read off (up to its close, or
+   100 ms): closing a socket with unread bytes sends a reset, which can destroy the alert
+   before the server reads it. c->err is kept. */
+static void cdrest__tls_cert_alert(cdrest_client *c, int err) {
+    unsigned char rec[7] = {21, 3, 3, 0, 2, 2, 42}; /* alert, TLS 1.2, fatal, bad_certificate */
+    unsigned char rest[512];
+    int64_t until;
+    cdrest_error saved;
+    if (!((err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) || (err > 1024 && err < 1100))) return;
+    if (err == BR_ERR_X509_EXPIRED) rec[6] = 45;                 /* certificate_expired */
+    else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48;        /* unknown_ca */
+    else if (err == BR_ERR_X509_TIME_UNKNOWN) rec[6] = 46;       /* certificate_unknown */
+    else if (err == CDREST_TLS_ERR_KEY_PURPOSE || err == BR_ERR_X509_UNSUPPORTED ||
+             err == BR_ERR_X509_CRITICAL_EXTENSION) rec[6] = 43; /* unsupported_certificate */
+    saved = c->err;
+    until = cdrest__now_ms(c) + 100;
+    if (cdrest__tp_write_all(c, rec, sizeof rec, until) == 0)
+        while (cdrest__tp_read(c, rest, sizeof rest, until) > 0) {}
+    c->err = saved;
+}
+
 /* Reword a transport failure during the handshake. */
 static int cdrest__tls_hs_io_fail(cdrest_client *c, struct cdrest__tls *t, int code) {
     char msg[CDREST_ERRMSG_SIZE];
@@ -4525,6 +4981,10 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     t = c->tls;
     eng = &t->cc.eng;
     strcpy(t->name, name);
+    /* "host." is the same name: SNI carries no trailing dot (RFC 6066) and certificates
+       name hosts without one; strip one, as curl does. */
+    if (strlen(t->name) > 1 && t->name[strlen(t->name) - 1] == '.') t->name[strlen(t->name) - 1] = 0;
+    name = t->name;
     t->ip_len = cdrest__tls_ipv4(name, t->ip);
     if (!t->ip_len) t->ip_len = cdrest__tls_ipv6(name, t->ip);
     now = c->cfg.tls.unix_time ? c->cfg.tls.unix_time(c->cfg.tls.unix_time_ctx) : (int64_t)time(NULL);
@@ -4545,6 +5005,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
         if (r == CDREST__TLS_EOF || br_ssl_engine_last_error(eng) == BR_ERR_OK)
             return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server closed the connection %s for host %s",
                                 t->first_len ? "during the handshake" : "without answering our TLS 1.2 hello", t->name);
+        cdrest__tls_cert_alert(c, br_ssl_engine_last_error(eng));
         return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
     }
     t->open = 1;
@@ -4723,6 +5184,34 @@ static int cdrest__grow_upto(cdrest_client *c, char **buf, size_t *cap, size_t n
 static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, int fixed, const char *what) {
     return cdrest__grow_upto(c, buf, cap, need, 0, fixed, what);
 }
+
+/* Room for `need` bytes in c->in, the copies of inputs that pointed into the client
+   (cdrest__http_pin here, cdrest__begin in the CD layer). Its old content is not kept,
+   but wiped: it held whatever a caller passed. */
+#ifndef CDREST_NO_MALLOC
+static int cdrest__in_reserve(cdrest_client *c, size_t need) {
+    char *q;
+    if (need <= c->in_cap) return 0;
+    if (!(q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need)))
+        return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory while copying the inputs");
+    if (c->in) {
+        volatile char *v = c->in;
+        size_t n = c->in_cap;
+        while (n--) *v++ = 0;
+        CDREST_FREE(c->cfg.alloc_ctx, c->in);
+    }
+    c->in = q;
+    c->in_cap = need;
+    return 0;
+}
+#else
+/* With CDREST_NO_MALLOC there is no room to copy inputs that point into the client: a
+   call given one refuses it (CDREST_E_ARG) rather than work on bytes it overwrites. */
+static int cdrest__aliased(cdrest_client *c) {
+    return cdrest__fail(&c->err, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
+                                               "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
+}
+#endif
 
 /* The receive buffer never grows past what the caps allow (`most`). */
 static int cdrest__grow_recv(cdrest_client *c, size_t need, size_t most) {
@@ -5007,7 +5496,8 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     case CDREST__CH_SIZE: {
         int v = cdrest__hex_value(ch);
         if (v >= 0) {
-            if (st->digits >= 15) return cdrest__chunk_fail(st, err, "chunk size overflow");
+            /* Leading zeros are no digits of the value: only 15 significant ones fit. */
+            if (st->remaining >= ((uint64_t)1 << 56)) return cdrest__chunk_fail(st, err, "chunk size overflow");
             st->remaining = st->remaining * 16 + (uint64_t)v;
             st->digits++;
             return 0;
@@ -5383,7 +5873,9 @@ static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *s
     c->canceled = 0;
     c->idle_expired = 0;
     if (!t) return 0;
-    if (t->idle_timeout_ms < 0 || (t->timeout_ms < 0 && t->idle_timeout_ms == 0))
+    if (t->idle_timeout_ms < 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
+    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
     if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
     c->idle_timeout_ms = t->idle_timeout_ms;
@@ -5401,12 +5893,15 @@ static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
     return cdrest__canceled(c);
 }
 
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy);
+
 CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
                              cdrest_response *resp) {
     cdrest__xfer x;
-    cdrest_request r;
+    cdrest_request r, pinned;
     int saved, rc;
     if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc; /* before the error text is cleared */
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
     memset(&x, 0, sizeof x);
@@ -5572,6 +6067,15 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         long n;
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
+        if (!rx->req->on_body && rx->body_len == rx->cap) {
+            /* The cap is reached and the buffer is full: only the end of the stream may
+               follow. One byte more is over the cap, as with any other framing. */
+            char more;
+            n = cdrest__stream_read(c, &more, 1, deadline);
+            if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+            if (n > 0) return cdrest__rx_body_bytes(c, rx, 1);
+            break;
+        }
         n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0) break;
@@ -5602,7 +6106,10 @@ static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t dead
 
 /* Read one final response (skipping 1xx interim ones). *got_any tells whether any
    byte of a response arrived (a reused connection that closed before is retryable). */
+enum { CDREST__MAX_INTERIM = 16 }; /* 1xx heads before the final one: a server sending
+                                       more is broken or stalling us */
 static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadline, int *got_any) {
+    int interim = 0;
     *got_any = 0;
     for (;;) {
         size_t scan = 0;
@@ -5618,6 +6125,9 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
         if (rx->head.status >= 200) break;
         if (rx->head.status == 101)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
+        if (++interim > CDREST__MAX_INTERIM)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server sent more than %d interim (1xx) responses",
+                                CDREST__MAX_INTERIM);
         /* 1xx: drop it and read the next head */
         memmove(c->buf, c->buf + head, c->buf_len - (size_t)head);
         c->buf_len -= (size_t)head;
@@ -5773,12 +6283,84 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
 }
 #endif
 
+/* 1 if p points where cdrest_http writes: the receive buffer or the error record. */
+static int cdrest__http_volatile(const cdrest_client *c, const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    return p && ((c->buf && a >= (uintptr_t)c->buf && a - (uintptr_t)c->buf < c->buf_cap) ||
+                 (a >= (uintptr_t)&c->err && a - (uintptr_t)&c->err < sizeof c->err));
+}
+
+#ifndef CDREST_NO_MALLOC
+static size_t cdrest__http_pin_size(const cdrest_client *c, const char *s) {
+    return cdrest__http_volatile(c, s) ? strlen(s) + 1 : 0;
+}
+
+static const char *cdrest__http_pin_str(cdrest_client *c, const char *s, size_t *at) {
+    size_t n = cdrest__http_pin_size(c, s);
+    if (!n) return s;
+    memcpy(c->in + *at, s, n);
+    *at += n;
+    return c->in + *at - n;
+}
+
+/* A request whose strings or body point into the receive buffer or the error record (a
+   previous response passed straight on, cdrest_errmsg) would be read after they are
+   overwritten: the error is cleared first, and a redirect, a resend or the trace reads
+   the request after a response arrived. Such parts are copied to c->in and *req points
+   at `copy`. Otherwise nothing is copied (the CD calls' requests never need it). */
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy) {
+    const cdrest_request *r = *req;
+    size_t need = cdrest__http_pin_size(c, r->method) + cdrest__http_pin_size(c, r->target), at, hbytes = 0;
+    int i, heads = 0, body = r->body && r->body_len && cdrest__http_volatile(c, r->body);
+    for (i = 0; r->headers && i < r->nheaders; i++) {
+        size_t k = cdrest__http_pin_size(c, r->headers[i].name) + cdrest__http_pin_size(c, r->headers[i].value);
+        heads |= k != 0 || cdrest__http_volatile(c, &r->headers[i]);
+        need += k;
+    }
+    if (heads) hbytes = (size_t)r->nheaders * sizeof(cdrest_header);
+    if (body) need += r->body_len;
+    if (need == 0 && !heads) return 0;
+    if (need + hbytes < need) return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the request is too large to copy");
+    if ((i = cdrest__in_reserve(c, need + hbytes)) != 0) return i;
+    *copy = *r;
+    at = hbytes;
+    if (heads) {
+        cdrest_header *h = (cdrest_header *)(void *)c->in;
+        for (i = 0; i < r->nheaders; i++) {
+            h[i].name = cdrest__http_pin_str(c, r->headers[i].name, &at);
+            h[i].value = cdrest__http_pin_str(c, r->headers[i].value, &at);
+        }
+        copy->headers = h;
+    }
+    if (body) {
+        memcpy(c->in + at, r->body, r->body_len);
+        copy->body = c->in + at;
+        at += r->body_len;
+    }
+    copy->method = cdrest__http_pin_str(c, r->method, &at);
+    copy->target = cdrest__http_pin_str(c, r->target, &at);
+    *req = copy;
+    return 0;
+}
+#else
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy) {
+    const cdrest_request *r = *req;
+    int i, bad = cdrest__http_volatile(c, r->method) || cdrest__http_volatile(c, r->target) ||
+                 (r->body_len && cdrest__http_volatile(c, r->body));
+    (void)copy;
+    for (i = 0; r->headers && i < r->nheaders; i++)
+        bad |= cdrest__http_volatile(c, r->headers[i].name) || cdrest__http_volatile(c, r->headers[i].value);
+    return bad ? cdrest__aliased(c) : 0;
+}
+#endif
+
 /* A request with redirects followed as configured; from_caller as in check_request. */
 static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int from_caller) {
     int64_t start, deadline;
-    cdrest_request hop;
+    cdrest_request hop, pinned;
     int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
     if ((rc = cdrest__http_check_request(c, req, from_caller)) != 0) return rc;
@@ -5840,24 +6422,62 @@ static const char *cdrest__env(const char *name) {
 
 #ifndef CDREST_NO_PROXY
 
-/* 1 if host matches the no_proxy list ("*", "example.com" or ".example.com" for a domain
-   and its subdomains, exact IP literals). */
+/* Case-insensitive equality of two n-byte spans. */
+static int cdrest__same_ci(const char *a, const char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__to_lower((unsigned char)a[i]) != cdrest__to_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* 1 if the IP entry e[0..n) ("10.0.0.0/8", "192.168.1.7", "::1", "[fe80::]/10") holds the
+   address ip (hl bytes): same family, the first /bits bits equal (all of them without /). */
+static int cdrest__no_proxy_cidr(const char *e, size_t n, const unsigned char *ip, size_t hl) {
+    unsigned char net[16];
+    const char *slash = (const char *)memchr(e, '/', n);
+    size_t k = slash ? (size_t)(slash - e) : n, nl, bits, i;
+    if (k >= 2 && e[0] == '[' && e[k - 1] == ']') nl = cdrest__ip_parse(e + 1, k - 2, net);
+    else nl = cdrest__ip_parse(e, k, net);
+    if (!nl || nl != hl) return 0;
+    bits = nl * 8;
+    if (slash) {
+        size_t v = 0;
+        if (k + 1 == n || n - k > 4) return 0;
+        for (i = k + 1; i < n; i++) {
+            if (!cdrest__is_digit((unsigned char)e[i])) return 0;
+            v = v * 10 + (size_t)(e[i] - '0');
+        }
+        if (v > bits) return 0;
+        bits = v;
+    }
+    for (i = 0; i < bits; i++)
+        if ((net[i / 8] ^ ip[i / 8]) & (0x80 >> (i % 8))) return 0;
+    return 1;
+}
+
+/* 1 if host matches the no_proxy list, as curl reads it: "*" for every host; an IP
+   literal or CIDR block matches IP hosts exactly (by address, never by text: "1" or
+   "0.0.1" do not cover 10.0.0.1); a name ("example.com" or ".example.com") matches that
+   name and its subdomains, and never an IP host. */
 static int cdrest__no_proxy_match(const char *list, const char *host) {
-    size_t hlen = strlen(host);
+    unsigned char ip[16];
+    size_t hlen = strlen(host), hl = cdrest__ip_parse(host, hlen, ip);
+    if (hlen && host[hlen - 1] == '.') hlen--; /* "example.com." is example.com */
     while (list && *list) {
         const char *e = list;
         size_t n;
         while (*e && *e != ',') e++;
-        while (list < e && (*list == ' ' || *list == '.')) list++;
+        while (list < e && *list == ' ') list++;
         n = (size_t)(e - list);
         while (n && list[n - 1] == ' ') n--;
         if (n == 1 && *list == '*') return 1;
-        if (n && n <= hlen) {
-            size_t k;
-            int same = 1;
-            for (k = 0; k < n; k++)
-                if (cdrest__to_lower((unsigned char)host[hlen - n + k]) != cdrest__to_lower((unsigned char)list[k])) same = 0;
-            if (same && (n == hlen || host[hlen - n - 1] == '.')) return 1;
+        if (hl) {
+            if (n && cdrest__no_proxy_cidr(list, n, ip, hl)) return 1;
+        } else {
+            while (n && *list == '.') list++, n--;
+            if (n && list[n - 1] == '.') n--;
+            if (n && n <= hlen && cdrest__same_ci(host + hlen - n, list, n) && (n == hlen || host[hlen - n - 1] == '.'))
+                return 1;
         }
         list = *e ? e + 1 : e;
     }
@@ -5935,7 +6555,9 @@ static int cdrest__choose_proxy(cdrest_client *c) {
     if (!proxy) {
         const char *np = cdrest__env("no_proxy");
         if (!np) np = cdrest__env("NO_PROXY");
-        if (np && cdrest__no_proxy_match(np, c->url.host)) return 0;
+        /* loopback never goes through a proxy from the environment (as curl and requests
+           do: no_proxy implicitly holds localhost, 127.0.0.0/8 and ::1) */
+        if (cdrest__is_loopback(c->url.host) || (np && cdrest__no_proxy_match(np, c->url.host))) return 0;
         proxy = cdrest__env("COMMANDER_HTTP_PROXY");
         if (!proxy && c->url.https) proxy = cdrest__env("https_proxy") ? cdrest__env("https_proxy") : cdrest__env("HTTPS_PROXY");
         if (!proxy && !c->url.https) proxy = cdrest__env("http_proxy");
@@ -5954,10 +6576,6 @@ static int cdrest__choose_proxy(cdrest_client *c) {
 
 /* --- client setup ------------------------------------------------------------- */
 
-static int cdrest__is_loopback(const char *host) {
-    return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
-}
-
 static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) {
     int rc;
     if ((rc = cdrest__copy_secret(c, c->user, sizeof c->user, cfg->user, "the user name")) != 0) return rc;
@@ -5966,17 +6584,31 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
     if ((rc = cdrest__copy_secret(c, c->session_id, sizeof c->session_id, cfg->session_id, "the session id")) != 0) return rc;
     /* the copies are the client's; never keep pointers to the caller's strings */
     c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = NULL;
-    if (!c->url.https && !cfg->allow_plain_http && !cdrest__is_loopback(c->url.host) &&
-        (c->password[0] || c->token[0] || c->session_id[0]))
-        return cdrest__fail(&c->err, CDREST_E_ARG,
-                            "refusing to send credentials over plain http:// to %s; use https://, or set "
-                            "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host);
-    if (c->has_web_url && !c->web_url.https && !cfg->allow_plain_http && !cdrest__is_loopback(c->web_url.host) &&
-        (c->password[0] || c->token[0] || c->session_id[0])) /* uploads carry the session */
-        return cdrest__fail(&c->err, CDREST_E_ARG,
-                            "refusing to send the session over plain http:// to the web server %s; use https://, or "
-                            "set allow_plain_http (--allow-plain-http) if you accept that risk", c->web_url.host);
     return 0;
+}
+
+/* Uploads carry the session to the web server (config.web_server): the same rule there. */
+static int cdrest__check_plain_web(cdrest_client *c, const cdrest_config *cfg) {
+    if (!c->has_web_url || c->web_url.https || cfg->allow_plain_http || cdrest__is_loopback(c->web_url.host) ||
+        !(c->password[0] || c->token[0] || c->session_id[0]))
+        return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "refusing to send the session over plain http:// to the web server %s; use https://, or "
+                        "set allow_plain_http (--allow-plain-http) if you accept that risk", c->web_url.host);
+}
+
+/* Credentials go over plain http:// only when the bytes never leave the machine: the
+   server is loopback and so is the host they actually travel to (a proxy, if one is
+   used, would pass them on in clear). Checked after the proxy is chosen. */
+static int cdrest__check_plain_http(cdrest_client *c, const cdrest_config *cfg) {
+    const char *hop = c->use_proxy ? c->proxy_url.host : c->url.host;
+    if (c->url.https || cfg->allow_plain_http || !(c->password[0] || c->token[0] || c->session_id[0]))
+        return cdrest__check_plain_web(c, cfg);
+    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return cdrest__check_plain_web(c, cfg);
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "refusing to send credentials over plain http:// to %s%s%s; use https://, or set "
+                        "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host,
+                        c->use_proxy ? " through the proxy " : "", c->use_proxy ? hop : "");
 }
 
 static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
@@ -6074,7 +6706,7 @@ static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
-        (rc = cdrest__choose_proxy(c)) != 0)
+        (rc = cdrest__choose_proxy(c)) != 0 || (rc = cdrest__check_plain_http(c, cfg)) != 0)
         return rc;
     return 0;
 }
@@ -6100,11 +6732,115 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
         cdrest__release(c, c->body, c->body_cap, 1);
         cdrest__release(c, c->target, c->target_cap, 1);
     }
-    c->buf = c->out = c->body = c->target = NULL;
-    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = 0;
+    cdrest__release(c, c->in, c->in_cap, 1);
+    c->buf = c->out = c->body = c->target = c->in = NULL;
+    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = c->in_cap = 0;
     c->toks = NULL;
     cdrest__forget_secrets(c);
 }
+
+/* --- inputs that point into the client ------------------------------------------------
+   Results (documents, property values, the error text, the session id) live in the
+   client's own memory, and a call reuses that memory: it clears the error, builds the
+   request in the send buffers, receives into the receive buffer (which may move when it
+   grows). A caller passing a result straight on (copying a property: get, then set)
+   would hand the call bytes it is about to overwrite or free. So every public call first
+   copies the inputs that point into the client to c->in, a buffer nothing else writes,
+   and works on the copies. Inputs elsewhere cost a few pointer comparisons each. */
+
+static int cdrest__within(uintptr_t a, const void *base, size_t cap) {
+    return base && a >= (uintptr_t)base && a - (uintptr_t)base < cap;
+}
+
+/* 1 if p points into memory the client writes during a call. */
+static int cdrest__owned(const cdrest_client *c, const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    return p && (cdrest__within(a, c, sizeof *c) || cdrest__within(a, c->buf, c->buf_cap) ||
+                 cdrest__within(a, c->body, c->body_cap) || cdrest__within(a, c->target, c->target_cap) ||
+                 cdrest__within(a, c->out, c->out_cap));
+}
+
+/* Entries of a {NULL, NULL}-ended list, and whether any of it points into the client. */
+static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p, int *owned) {
+    size_t n = 0;
+    *owned = cdrest__owned(c, p);
+    for (; p && p->name; p++, n++)
+        if (cdrest__owned(c, p->name) || cdrest__owned(c, p->value)) *owned = 1;
+    return n;
+}
+
+#ifndef CDREST_NO_MALLOC
+static size_t cdrest__pin_size(const cdrest_client *c, const char *s) { return cdrest__owned(c, s) ? strlen(s) + 1 : 0; }
+
+static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) {
+    size_t n = cdrest__pin_size(c, s);
+    if (!n) return s;
+    memcpy(c->in + *at, s, n);
+    *at += n;
+    return c->in + *at - n;
+}
+
+static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
+    cdrest__error_clear(&c->err);
+    return cdrest__fail(&c->err, code, "%s", why);
+}
+
+/* Every public CD call starts here: copy the strings s[0..ns) and the parameter lists
+   p[0..np) that point into the client to c->in and point the slots at the copies (lists
+   are copied whole, arrays first so they stay aligned), then clear the last error. */
+static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
+    size_t need = 0, arrays = 0, k, add, at;
+    int i, owned;
+    for (i = 0; i < np; i++) {
+        size_t n = cdrest__params_count(c, p[i], &owned);
+        if (!owned) continue;
+        arrays += (n + 1) * sizeof(cdrest_param);
+        for (k = 0; k < n; k++) need += cdrest__pin_size(c, p[i][k].name) + cdrest__pin_size(c, p[i][k].value);
+    }
+    for (i = 0; i < ns; i++) {
+        add = cdrest__pin_size(c, s[i]);
+        if (need + add < need) break;
+        need += add;
+    }
+    if (i < ns || need + arrays < need) return cdrest__begin_fail(c, CDREST_E_TOOLARGE, "the inputs are too large to copy");
+    if ((need += arrays) == 0) {
+        cdrest__error_clear(&c->err);
+        return 0;
+    }
+    if (need > c->in_cap) {
+        cdrest__error_clear(&c->err); /* a failure here loses nothing needed: the copies are not made */
+        if ((i = cdrest__in_reserve(c, need)) != 0) return i;
+    }
+    at = arrays;
+    arrays = 0;
+    for (i = 0; i < np; i++) {
+        cdrest_param *copy = (cdrest_param *)(void *)(c->in + arrays);
+        size_t n = cdrest__params_count(c, p[i], &owned);
+        if (!owned) continue;
+        for (k = 0; k < n; k++) {
+            copy[k].name = cdrest__pin_str(c, p[i][k].name, &at);
+            copy[k].value = p[i][k].value ? cdrest__pin_str(c, p[i][k].value, &at) : NULL;
+        }
+        copy[n].name = copy[n].value = NULL;
+        p[i] = copy;
+        arrays += (n + 1) * sizeof(cdrest_param);
+    }
+    for (i = 0; i < ns; i++) s[i] = cdrest__pin_str(c, s[i], &at);
+    cdrest__error_clear(&c->err); /* only now: the error text may have been an input */
+    return 0;
+}
+#else
+static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
+    int i, owned = 0, any = 0;
+    for (i = 0; i < ns; i++) any |= cdrest__owned(c, s[i]);
+    for (i = 0; i < np; i++) {
+        cdrest__params_count(c, p[i], &owned);
+        any |= owned;
+    }
+    cdrest__error_clear(&c->err);
+    return any ? cdrest__aliased(c) : 0;
+}
+#endif
 
 /* --- building targets and bodies ---------------------------------------------------- */
 
@@ -6157,10 +6893,19 @@ static void cdrest__sb_query(cdrest__sb *b, const cdrest_param *q, int *has_quer
     }
 }
 
+/* Every object name and property path: "." and ".." segments are refused (see
+   cdrest__has_dot_segment); names are otherwise percent-encoded, never interpreted. */
+static int cdrest__check_name(cdrest_client *c, const char *name) {
+    if (!cdrest__has_dot_segment(name, strlen(name))) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG, "\"%.80s\": '.' and '..' are not allowed as names or path segments (the "
+                                               "server would resolve them and the call would reach another object)", name);
+}
+
 /* Start c->target as "/rest/v1.0<prefix>" followed by an encoded name, if any. */
 static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
     cdrest__sb b;
     cdrest__sb_init(&b, c, &c->target, &c->target_cap);
+    if (name && (b.rc = cdrest__check_name(c, name)) != 0) return b;
     cdrest__sb_str(&b, "/rest/v1.0");
     cdrest__sb_str(&b, prefix);
     if (name) cdrest__sb_pct(&b, name, mode);
@@ -6500,10 +7245,15 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
     cdrest__sb b;
     int has_query, rc;
     size_t body_len = 0;
+    const char *in[3];
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = method, in[1] = path, in[2] = json_body;
+    if ((rc = cdrest__begin(c, in, 3, &query, 1)) != 0) return rc;
+    method = in[0], path = in[1], json_body = in[2];
     if (!method || !path || (path[0] != '/' && path[0] != 0))
         return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: a method and a path starting with '/' are required");
+    if (cdrest__has_dot_segment(path, strcspn(path, "?")))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: '.' and '..' segments are not allowed in the path");
     b = cdrest__target(c, path, NULL, 0);
     has_query = strchr(path, '?') != NULL;
     cdrest__sb_query(&b, query, &has_query);
@@ -6663,17 +7413,19 @@ static int cdrest__property_op(cdrest_client *c, const char *method, const char 
 }
 
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     return cdrest__property_op(c, "GET", path, NULL, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len) {
     cdrest_doc d;
-    int rc = cdrest_get_property(c, path, ctx, &d), i;
+    int rc, i;
     size_t n = 0;
-    if (rc) return rc;
+    if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0 || (rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
     if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
@@ -6691,8 +7443,12 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out) {
     cdrest_param fields[2];
+    const char *in[2];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = path, in[1] = value;
+    if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
+    path = in[0], value = in[1];
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
     fields[0].name = "value";
     fields[0].value = value;
@@ -6703,12 +7459,16 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out) {
     cdrest_param fields[3];
+    const char *in[2];
     cdrest__sb b;
     size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = path, in[1] = value;
+    if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
+    path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
+    if ((rc = cdrest__check_name(c, path)) != 0) return rc;
     fields[0].name = "propertyName";
     fields[0].value = path;
     fields[1].name = value ? "value" : NULL;
@@ -6721,8 +7481,9 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
 }
 
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx) {
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     return cdrest__property_op(c, "DELETE", path, NULL, ctx, NULL, NULL);
 }
 
@@ -6788,7 +7549,7 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
     const cdrest_param *p;
     int rc, has_query = 0;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id, &inline_doc)) < 0) return rc;
     if (rc == 1) {
         if (out) *out = inline_doc;
@@ -6913,6 +7674,7 @@ CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const
     int rc;
     if (len) *len = 0;
     if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc; /* path is used after the call */
     if (!buf && cap) return cdrest__fail(&c->err, CDREST_E_ARG, "no buffer for the property value");
     if (cap) buf[0] = 0;
     if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
@@ -6995,7 +7757,7 @@ static int cdrest__named_call(cdrest_client *c, const char *method, const char *
     cdrest__sb b;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &name, 1, NULL, 0)) != 0) return rc;
     if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "a name is required");
     b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
@@ -7017,8 +7779,12 @@ static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdres
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out) {
     cdrest_param f[3];
+    const char *in[2];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = group_id, in[1] = artifact_key;
+    if ((rc = cdrest__begin(c, in, 2, &extra, 1)) != 0) return rc;
+    group_id = in[0], artifact_key = in[1];
     if (!group_id || !*group_id || !artifact_key || !*artifact_key)
         return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
     f[0].name = "groupId";
@@ -7043,8 +7809,9 @@ static int cdrest__list_call(cdrest_client *c, const char *prefix, const cdrest_
 }
 
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out) {
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, NULL, 0, &query, 1)) != 0) return rc;
     return cdrest__list_call(c, "/artifacts", query, out);
 }
 
@@ -7055,11 +7822,13 @@ CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out) {
     char group[256];
-    const char *key;
+    const char *key, *in[2];
     cdrest_param f[4];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version;
+    if ((rc = cdrest__begin(c, in, 2, &extra, 1)) != 0) return rc;
+    artifact_name = in[0], version = in[1];
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
     f[0].name = "groupId";
@@ -7084,7 +7853,7 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     cdrest_param q[2];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     q[0].name = "artifactName";
     q[0].value = artifact_name;
@@ -7149,6 +7918,56 @@ typedef struct cdrest__upload {
     void *progress_ctx;
     cdrest_error why;                     /* a local file's problem, reported as it is */
 } cdrest__upload;
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <unistd.h>
+#define CDREST__HAVE_URANDOM 1
+#endif
+
+/* n unpredictable bytes: the caller's hook, else /dev/urandom. Failure is an error, never
+   a guessable fallback: a boundary a file's content could predict would let that content
+   end its part and add form fields of its own. */
+static int cdrest__random(cdrest_client *c, unsigned char *buf, size_t n) {
+    size_t got = 0;
+    if (c->cfg.random_bytes) {
+        if (c->cfg.random_bytes(c->cfg.random_ctx, buf, n) == 0) return 0;
+        return cdrest__fail(&c->err, CDREST_E_IO, "the random_bytes hook failed: no multipart boundary for the upload");
+    }
+#ifdef CDREST__HAVE_URANDOM
+    {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        while (fd >= 0 && got < n) {
+            ssize_t k = read(fd, buf + got, n - got);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            got += (size_t)k;
+        }
+        if (fd >= 0) close(fd);
+    }
+#endif
+    if (got == n) return 0;
+    return cdrest__fail(&c->err, CDREST_E_IO, "no randomness for the upload's multipart boundary (/dev/urandom "
+                                              "could not be read; set config.random_bytes)");
+}
+
+/* "cdrest-" and 128 random bits in hex. */
+static int cdrest__make_boundary(cdrest_client *c, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    size_t i;
+    int rc = cdrest__random(c, r, sizeof r);
+    if (rc) return rc;
+    if (cap < 7 + 2 * sizeof r + 1) return cdrest__fail(&c->err, CDREST_E_ARG, "boundary buffer too small");
+    memcpy(out, "cdrest-", 7);
+    for (i = 0; i < sizeof r; i++) {
+        out[7 + 2 * i] = hex[r[i] >> 4];
+        out[8 + 2 * i] = hex[r[i] & 15];
+    }
+    out[7 + 2 * sizeof r] = 0;
+    cdrest__wipe(r, sizeof r);
+    return 0;
+}
 
 static const char *cdrest__basename(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -7511,8 +8330,7 @@ static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char 
     u->fd = -1;
     u->sent = 0;
     u->why.code = 0;
-    snprintf(u->boundary, sizeof u->boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
-             (unsigned long)((uintptr_t)u >> 4), (unsigned long)(c->connects * 2654435761u));
+    if ((rc = cdrest__make_boundary(c, u->boundary, sizeof u->boundary)) != 0) return rc;
     snprintf(u->tail, sizeof u->tail, "\r\n--%s--\r\n", u->boundary);
     u->field = c->publish_endpoint == 2 ? "files" : "files[]";
     if ((rc = cdrest__upload_fields(c, u, artifact, version, repository)) != 0) return rc;
@@ -7595,12 +8413,21 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     cdrest__upload u;
+    const char *in[3 + 64];
+    int i, n, rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version, in[2] = repository;
+    n = files && nfiles > 0 ? (nfiles < 64 ? nfiles : 64) : 0;
+    for (i = 0; i < n; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + n, NULL, 0)) != 0) return rc; /* inputs that point into the client */
+    artifact_name = in[0], version = in[1], repository = in[2];
     if (!files || nfiles < 1) return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs at least one file");
+    for (i = 64; i < nfiles; i++)
+        if (cdrest__owned(c, files[i]))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "with more than 64 files, no file name may point into the client");
     memset(&u, 0, sizeof u);
     u.fd = -1;
-    u.files = files;
+    u.files = nfiles <= 64 ? in + 3 : files;
     u.nfiles = nfiles;
     u.progress = progress;
     u.progress_ctx = progress_ctx;
@@ -7611,8 +8438,17 @@ CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact
                                           const char *repository, const char *dir, const char *const *include,
                                           const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
     cdrest__upload u;
+    const char *in[4];
+    const char *const *list;
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version, in[2] = repository, in[3] = dir;
+    if ((rc = cdrest__begin(c, in, 4, NULL, 0)) != 0) return rc; /* inputs that point into the client */
+    artifact_name = in[0], version = in[1], repository = in[2], dir = in[3];
+    for (list = include; list && *list; list++)
+        if (cdrest__owned(c, *list)) return cdrest__fail(&c->err, CDREST_E_ARG, "a pattern points into the client");
+    for (list = exclude; list && *list; list++)
+        if (cdrest__owned(c, *list)) return cdrest__fail(&c->err, CDREST_E_ARG, "a pattern points into the client");
     if (!dir || !*dir || strlen(dir) >= sizeof u.path - 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "publishing a directory needs its path (shorter than %d bytes)",
                             CDREST__UPLOAD_PATH_MAX - 2);
@@ -7650,9 +8486,14 @@ CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *a
                                                  const char *repository, const char *const *files, int nfiles,
                                                  const cdrest_transfer *t) {
     cdrest__xfer x;
-    int saved, rc;
+    const char *in[3 + 64];
+    int saved, rc, i;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version, in[2] = repository; /* before the error is cleared */
+    for (i = 0; files && i < nfiles && i < 64; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + i, NULL, 0)) != 0) return rc;
+    artifact_name = in[0], version = in[1], repository = in[2];
+    if (files) files = in + 3;
     if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
     memset(&x, 0, sizeof x);
     x.c = c;
@@ -7687,9 +8528,12 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     static const cdrest_param none[1] = {{NULL, NULL}};
     cdrest_param f[3];
     cdrest_doc d;
+    const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = project, in[1] = procedure;
+    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
+    project = in[0], procedure = in[1];
     if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
     f[0].name = "projectName";
@@ -7717,14 +8561,15 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
         cdrest__jw_params(&w, names);
         cdrest__jw_params(&w, o->extra);
         if (actual) {
+            const cdrest_param *a; /* a local cursor: the loop may run again after the body grows */
             cdrest_jw_key(&w, "actualParameter");
             cdrest_jw_array_begin(&w);
-            for (; actual->name; actual++) {
+            for (a = actual; a->name; a++) {
                 cdrest_jw_object_begin(&w);
                 cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, actual->name);
+                cdrest_jw_string(&w, a->name);
                 cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, actual->value ? actual->value : "");
+                cdrest_jw_string(&w, a->value ? a->value : "");
                 cdrest_jw_object_end(&w);
             }
             cdrest_jw_array_end(&w);
@@ -7761,12 +8606,22 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
     static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
     const cdrest_run_options *o = opt ? opt : &none_set;
     cdrest_param names[7];
+    cdrest_run_options oc;
+    const char *in[6];
+    const cdrest_param *lists[2];
     cdrest__sb b;
     cdrest_doc d;
     size_t len = 0;
     int rc, i;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    oc = *o; /* its strings may be results too (the credentials are the caller's own) */
+    in[0] = project, in[1] = procedure, in[2] = oc.priority, in[3] = oc.destination_project;
+    in[4] = oc.schedule_name, in[5] = oc.credential_name;
+    lists[0] = actual, lists[1] = oc.extra;
+    if ((rc = cdrest__begin(c, in, 6, lists, 2)) != 0) return rc;
+    project = in[0], procedure = in[1], oc.priority = in[2], oc.destination_project = in[3];
+    oc.schedule_name = in[4], oc.credential_name = in[5], actual = lists[0], oc.extra = lists[1];
+    o = &oc;
     if (!project || !*project || ((!procedure || !*procedure) && !o->schedule_name) || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure (or a schedule) and room for the job id");
     if (o->ncredentials < 0 || (o->ncredentials && !o->credentials))
@@ -7796,7 +8651,7 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (!job_id || !*job_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStatus needs a job id");
     b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "?request=getJobStatus");
@@ -7827,13 +8682,14 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
     int64_t start, now;
+    int rc;
     if (!c || !st) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        int rc = cdrest_get_job_status(c, job_id, st);
-        if (rc) return rc;
+        if ((rc = cdrest_get_job_status(c, job_id, st)) != 0) return rc;
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
         if (!strcmp(st->status, "completed")) return 0;
@@ -7906,8 +8762,12 @@ static void cdrest__write_dsl(cdrest_json_writer *w, const void *arg) {
 
 CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out) {
     cdrest__dsl_args a;
+    const char *in[2];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = dsl, in[1] = parameters_json;
+    if ((rc = cdrest__begin(c, in, 2, NULL, 0)) != 0) return rc;
+    dsl = in[0], parameters_json = in[1];
     if (!dsl || !*dsl) return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl needs a DSL script");
     if (parameters_json && (!cdrest__valid_json(parameters_json) || parameters_json[strspn(parameters_json, " \t\r\n")] != '{'))
         return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl: the parameters must be a JSON object");
@@ -7975,8 +8835,12 @@ static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__
 CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
                                   const char *const *stages, char *runtime_id, size_t cap) {
     cdrest__run_args a;
+    const char *in[2];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = project, in[1] = pipeline;
+    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
+    project = in[0], pipeline = in[1];
     memset(&a, 0, sizeof a);
     a.project = project;
     a.name_key = "pipelineName";
@@ -7991,8 +8855,12 @@ CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const c
 CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
                                  const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
     cdrest__run_args a;
+    const char *in[3];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = project, in[1] = release, in[2] = starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &params, 1)) != 0) return rc;
+    project = in[0], release = in[1], starting_stage = in[2];
     memset(&a, 0, sizeof a);
     a.project = project;
     a.name_key = "releaseName";
@@ -8028,7 +8896,7 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &runtime_id, 1, NULL, 0)) != 0) return rc;
     if (!runtime_id || !*runtime_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
     if ((rc = cdrest__body_call(c, "PUT", "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails", NULL, NULL,
                                 cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime")) != 0)
@@ -8051,8 +8919,12 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
 
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
+    char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
     int64_t start, now;
     if (!c || !st) return CDREST_E_ARG;
+    if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
+    runtime_id = id;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
