@@ -166,6 +166,7 @@ enum {
     CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
     CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
     CDREST_E_DEADLINE = -16,   /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_FILE = -17,       /* a local file could not be used (named in the message) */
     CDREST_E_CANCELED = -18    /* a progress callback asked to stop (see cdrest_transfer) */
 };
 
@@ -594,6 +595,10 @@ typedef struct cdrest_tls_config {
 
 typedef struct cdrest_config {
     const char *server;         /* "https://cd.example.com:8443", optionally with a base path */
+    /* The CD web server, where uploads go (/commander/...): NULL = the server above, which
+       is right when that is the web server's URL ("https://cd.example.com"). The CD
+       server's own port (8000/8443) serves /rest but not /commander. */
+    const char *web_server;
     /* Credentials (copied; cdrest_free, and a cdrest_init that fails, wipe the copies and
        every buffer that held them or the session id). */
     const char *user;
@@ -736,6 +741,10 @@ typedef struct cdrest_client {
     int fixed_send;             /* target/out/body live in config.send_buffer */
     char redirect_target[512];  /* the Location being followed (an absolute path) */
     int redirecting;            /* sending redirect_target, not base path + target */
+    int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
+    int relative_paths;         /* the server refused /properties//projects/...: use projectName= */
+    cdrest_url web_url;         /* config.web_server, when given */
+    int has_web_url;
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
     /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
@@ -792,10 +801,12 @@ typedef struct cdrest_doc {
 
 /* Setup. cfg->server is required; zeroed fields take finite defaults. */
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
-/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE,
+/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE (unset = https),
    COMMANDER_HTTPS_PORT / COMMANDER_PORT, the session from COMMANDER_SESSIONID, and
-   COMMANDER_JOBSTEPID as the context of /myJob/... property paths. base (may be NULL)
-   supplies everything else (TLS options, timeouts); a server set in base wins. */
+   COMMANDER_JOBSTEPID as the context of /myJob/... property paths; uploads go to the web
+   server on the same host and the scheme's default port (443/80) unless base->web_server
+   says otherwise. base (may be NULL) supplies everything else (TLS options, timeouts); a
+   server set in base wins. */
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base);
 /* Closes the connection and frees what the client allocated. Wipes first every credential
    (user, password, token, session id, proxy credentials) and every buffer that held one
@@ -874,15 +885,31 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
 /* Delete one version ("groupId:artifactKey:version"). */
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
-/* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
-   streamed from the files). repository NULL = "default". progress (may be NULL) is called
-   as bytes go out. Needs a session (logs in when only credentials are held). */
+/* Upload files as a version's content (multipart/form-data to the web server's
+   /commander/publishArtifact.php, or /commander/cgi-bin/publishArtifactAPI.cgi on servers
+   before 2023.01: probed once per client; streamed from the files). Success only when the
+   server confirms ("Artifact-Published-OK"); its refusal is CDREST_E_SERVER with the code
+   from "error [Code]" in server_code and its text in the message. A relative path that
+   stays inside the working directory is sent as given ("sub/a.txt"), any other path as
+   its last component. Only regular files; names with '"', '\' or control characters are
+   refused (CDREST_E_ARG), a local file problem is CDREST_E_FILE naming the file.
+   repository NULL = "default". progress (may be NULL) is called as bytes go out. Needs a
+   session (logs in when only credentials are held; an expired one is renewed once). */
 typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
 /* 0 when the upload was accepted, CDREST_E_SERVER with the server's words if not. The
    files are read while they are sent: keep them unchanged until it returns. */
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx);
+/* Publish every regular file below dir, recursively, each named by its path relative to
+   dir ("lib/a.so"). include/exclude (NULL-terminated fnmatch patterns, or NULL): a pattern
+   with '/' matches the whole relative path, one without the last component; excluded
+   directories are not entered; with include, only matching files go. No cap on the number
+   of files (the tree is walked twice, nothing is listed in memory); a tree that changes
+   between the walks fails the upload. */
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx);
 
 /* Jobs. */
 typedef struct cdrest_job_status {
@@ -906,6 +933,54 @@ typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, i
 /* 0 once the job completed (its outcome in st), else an error as above. */
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
+
+/* DSL: POST /server/dsl {"dsl", "format":"groovy", "parameters"}; parameters_json (may be
+   NULL) is a JSON object, sent as a string as CloudBees' eval-dsl action does. */
+CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out);
+
+/* Run a pipeline: POST /pipelines {"projectName", "pipelineName", "actualParameter":[...],
+   "stagesToRun":[...]}. stages (NULL-terminated, may be NULL) are the stages to run.
+   runtime_id (cap bytes, whole or not at all) gets the run's flowRuntimeId. */
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
+                                  const char *const *stages, char *runtime_id, size_t cap);
+/* Run a release: POST /releases {"projectName", "releaseName", "pipelineParameter":[...]}
+   with the stages to run, or starting_stage (then stages is ignored). runtime_id as for
+   cdrest_run_pipeline. */
+CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
+                                 const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap);
+typedef struct cdrest_pipeline_status {
+    char runtime_id[64];
+    char status[32];   /* running, success, warning, error, ABORT, FORCE_ABORT, or what the server says */
+    int completed;     /* 1 once the run ended */
+} cdrest_pipeline_status;
+/* getPipelineRuntimeDetails for one run: its status and whether it completed, in *st. */
+CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st);
+typedef void (*cdrest_pipeline_progress_fn)(void *ctx, const cdrest_pipeline_status *st, int64_t elapsed_ms);
+/* Poll until the run completes (0; see st->status) or max_wait_ms passes
+   (CDREST_E_DEADLINE, st holding the last status), like cdrest_wait_for_job: the same
+   intervals (0 = 5000, at least 100) and progress after every poll. */
+CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st);
+
+/* An application process: POST /jobs?request=runProcess; job_id gets the new job's id. */
+CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
+                                 const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap);
+/* PUT /jobs/<id>?request=abortJob (force: also alwaysRun steps). */
+CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, cdrest_doc *out);
+/* A job step's details (job_step_id NULL = COMMANDER_JOBSTEPID's): {"jobStep": {...}}. */
+CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out);
+/* A credential attached to a running job step, with its secret (GET
+   /jobSteps/<id>/credentialPaths/<name>; job_step_id NULL = COMMANDER_JOBSTEPID's): the
+   answer {"credential": {"userName", "password"}} never reaches a trace or an error
+   message, and lives in the client's receive buffer until the next call. */
+CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
+                                         cdrest_doc *out);
+/* PUT /objects?request=findObjects {"objectType", "filter", "sort", "maxIds"}: filter and
+   sort are JSON (one filter {"propertyName","operator","operand1"} or a boolean one
+   {"operator":"and","filter":[...]}; sort {"propertyName","order"}), either may be NULL;
+   max_ids 0 = the server's default. */
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
+                                  int max_ids, cdrest_doc *out);
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
@@ -2261,6 +2336,7 @@ CDRESTDEF const char *cdrest_strerror(int code) {
     case CDREST_E_AUTH: return "authentication failed";
     case CDREST_E_UNSUPPORTED: return "not supported";
     case CDREST_E_DEADLINE: return "deadline passed";
+    case CDREST_E_FILE: return "local file error";
     case CDREST_E_CANCELED: return "canceled";
     default: return "unknown error";
     }
@@ -5616,7 +5692,7 @@ static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, s
 }
 
 static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, size_t *len) {
-    char host[300], num[32];
+    char host[300], num[48]; /* "Content-Length: " + 20 digits + CRLF */
     int i, rc = 0;
     *len = 0;
     rc |= cdrest__out_str(c, len, r->method);
@@ -5645,7 +5721,9 @@ static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, si
     }
     if (r->body_len || r->body || r->body_read || !strcmp(r->method, "POST") || !strcmp(r->method, "PUT") ||
         !strcmp(r->method, "PATCH")) {
-        snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        int n = snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        if (n < 0 || (size_t)n >= sizeof num) /* never truncated: refuse rather than lie */
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: the Content-Length does not fit");
         rc |= cdrest__out_str(c, len, num);
     }
     rc |= cdrest__out_str(c, len, "\r\n");
@@ -6521,14 +6599,24 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
     return 0;
 }
 
+/* Uploads carry the session to the web server (config.web_server): the same rule there. */
+static int cdrest__check_plain_web(cdrest_client *c, const cdrest_config *cfg) {
+    if (!c->has_web_url || c->web_url.https || cfg->allow_plain_http || cdrest__is_loopback(c->web_url.host) ||
+        !(c->password[0] || c->token[0] || c->session_id[0]))
+        return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "refusing to send the session over plain http:// to the web server %s; use https://, or "
+                        "set allow_plain_http (--allow-plain-http) if you accept that risk", c->web_url.host);
+}
+
 /* Credentials go over plain http:// only when the bytes never leave the machine: the
    server is loopback and so is the host they actually travel to (a proxy, if one is
    used, would pass them on in clear). Checked after the proxy is chosen. */
 static int cdrest__check_plain_http(cdrest_client *c, const cdrest_config *cfg) {
     const char *hop = c->use_proxy ? c->proxy_url.host : c->url.host;
     if (c->url.https || cfg->allow_plain_http || !(c->password[0] || c->token[0] || c->session_id[0]))
-        return 0;
-    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return 0;
+        return cdrest__check_plain_web(c, cfg);
+    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return cdrest__check_plain_web(c, cfg);
     return cdrest__fail(&c->err, CDREST_E_ARG,
                         "refusing to send credentials over plain http:// to %s%s%s; use https://, or set "
                         "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host,
@@ -6618,8 +6706,15 @@ static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
 #endif
     }
     if ((rc = cdrest_url_parse(&c->url, cfg->server, &c->err)) != 0) return rc;
+    if (cfg->web_server) {
+        if ((rc = cdrest_url_parse(&c->web_url, cfg->web_server, &c->err)) != 0) return rc;
+        /* the same origin and base path as the server: nothing to switch */
+        c->has_web_url = c->web_url.https != c->url.https || c->web_url.port != c->url.port ||
+                         strcmp(c->web_url.host, c->url.host) != 0 || strcmp(c->web_url.base_path, c->url.base_path) != 0;
+        c->cfg.web_server = NULL;
+    }
 #ifdef CDREST_NO_TLS
-    if (c->url.https)
+    if (c->url.https || (c->has_web_url && c->web_url.https))
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
@@ -7101,8 +7196,8 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
     rc = cdrest__cd_send(c, "DELETE", "/rest/v1.0/sessions", NULL, 0, 1, &r);
     cdrest__wipe(c->session_id, sizeof c->session_id);
     if (rc) return rc;
-    /* best effort: a server without logout (404/501) or an expired session is fine */
-    if (r.status == 404 || r.status == 501 || r.status == 401) return 0;
+    /* best effort: a server without logout (400/404/405/501) or an expired session is fine */
+    if (r.status == 400 || r.status == 404 || r.status == 405 || r.status == 501 || r.status == 401) return 0;
     return cdrest__cd_result(c, &r, NULL);
 }
 
@@ -7120,8 +7215,21 @@ static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *exp
                         *expect ? "\"" : "");
 }
 
+/* Whether the server refused the session: 401, or an error whose code says the request
+   carried no usable session (some servers answer an unknown or expired session with
+   NoCredentials rather than 401 SessionExpired). */
+static int cdrest__session_refused(cdrest_client *c, const cdrest_response *r) {
+    int code;
+    if (r->status == 401) return 1;
+    if (r->status < 400 || !r->body_len || cdrest__parse_answer(c, r->body, r->body_len) != 0 || c->ntoks < 1) return 0;
+    code = cdrest_json_find(r->body, c->toks, c->ntoks, 0, "error.code");
+    return code >= 0 && (cdrest_json_eq(r->body, c->toks, code, "NoCredentials") ||
+                         cdrest_json_eq(r->body, c->toks, code, "SessionExpired"));
+}
+
 /* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
-   when credentials are held without a session, and once more after a 401. */
+   when credentials are held without a session, and once more when the session is
+   refused (cdrest__session_refused). */
 static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
                            const char *expect) {
     cdrest_response r;
@@ -7133,7 +7241,7 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
         return rc;
     rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
     if (rc) return rc;
-    if (r.status == 401 && !c->cfg.basic_auth && cdrest__has_credentials(c)) {
+    if (!c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__session_refused(c, &r)) {
         /* the session expired: log in again once and retry */
         if ((rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0) return rc;
         rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
@@ -7223,12 +7331,104 @@ static int cdrest__property_body(cdrest_client *c, const char *path, const cdres
     return cdrest__build_body(c, 0, fields, ctx, job_step, NULL, len);
 }
 
+#define CDREST__RELATIVE_CTX 16 /* context entries the relative form can carry */
+
+static const char *cdrest__ctx_value(const cdrest_param *ctx, const char *name) {
+    for (; ctx && ctx->name; ctx++)
+        if (!strcmp(ctx->name, name)) return ctx->value;
+    return NULL;
+}
+
+/* The object an absolute path starts from, for the relative form: /projects/P, /jobs/ID,
+   /myJobStep (the step of the context or of the environment) and /myJob (the context's
+   job, or the step's, asked from the server). Its id goes to object; 1, 0 when the path
+   has no relative form, or an error from the look-up. */
+static int cdrest__relative_root(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object, size_t cap,
+                                 const char **key, const char **rel) {
+    static const char *const roots[4][2] = {
+        {"/projects/", "projectName"}, {"/jobs/", "jobId"}, {"/myJobStep/", "jobStepId"}, {"/myJob/", "jobId"}};
+    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
+    int k;
+    if (!step || !*step) step = c->env_job_step_id;
+    for (k = 0; k < 4; k++) {
+        size_t len = strlen(roots[k][0]);
+        if (strncmp(path, roots[k][0], len) != 0) continue;
+        *key = roots[k][1];
+        if (k < 2) {
+            const char *name = path + len, *slash = strchr(name, '/');
+            if (!slash || slash == name || !slash[1]) return 0;
+            *rel = slash + 1;
+            return cdrest__copy(object, cap, name, (size_t)(slash - name)) == 0;
+        }
+        *rel = path + len;
+        if (!**rel) return 0;
+        id = k == 2 ? step : cdrest__ctx_value(ctx, "jobId");
+        if (k == 3 && (!id || !*id) && *step) { /* the step's job */
+            cdrest_doc d;
+            int rc = cdrest_get_job_step_details(c, step, &d);
+            if (rc) return rc;
+            if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
+                return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
+            return 1;
+        }
+        return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
+    }
+    return 0;
+}
+
+/* An absolute path in the relative form: *rel ("x/y") with the root object's id in a
+   copy of ctx (out), instead of any jobStepId there (it would take precedence). */
+static int cdrest__relative_property(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object,
+                                     size_t cap, cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
+    const char *key = NULL;
+    int n = 0, rc = cdrest__relative_root(c, path, ctx, object, cap, &key, rel);
+    if (rc <= 0) return rc;
+    for (; ctx && ctx->name; ctx++) {
+        if (!strcmp(ctx->name, key) || !strcmp(ctx->name, "jobStepId")) continue;
+        if (n == CDREST__RELATIVE_CTX - 2) return 0;
+        out[n++] = *ctx;
+    }
+    out[n].name = key;
+    out[n++].value = object;
+    out[n].name = NULL;
+    return 1;
+}
+
+/* One property request: GET/DELETE with the context in the query, or PUT with fields and
+   context in the body. Absolute paths go as /properties//projects/P/x; a server that
+   refuses the empty segment (Jetty 12 answers a bare 400) gets the relative form, then
+   and for the rest of the client's life. */
+static int cdrest__property_op(cdrest_client *c, const char *method, const char *path, const cdrest_param *fields,
+                               const cdrest_param *ctx, cdrest_doc *out, const char *expect) {
+    cdrest_param rel_ctx[CDREST__RELATIVE_CTX];
+    char object[256];
+    const char *rel, *rel_key;
+    int rc, attempt, has_body = fields != NULL;
+    if (!path) path = "";
+    for (attempt = 0;; attempt++) {
+        size_t len = 0;
+        int relative = path[0] == '/' && (c->relative_paths || attempt) ?
+                       cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel) : 0;
+        const char *p = relative > 0 ? rel : path;
+        const cdrest_param *x = relative > 0 ? rel_ctx : ctx;
+        if (relative < 0) return relative;
+        if ((rc = cdrest__property_target(c, p, x, !has_body)) != 0) return rc;
+        if (has_body && (rc = cdrest__property_body(c, p, fields, x, &len)) != 0) return rc;
+        rc = cdrest__cd_call(c, method, has_body, len, out, expect);
+        if (attempt == 0 && !relative && !c->relative_paths && rc == CDREST_E_HTTP && c->err.http_status == 400 &&
+            path[0] == '/' && cdrest__relative_root(c, path, ctx, object, sizeof object, &rel_key, &rel) != 0) {
+            c->relative_paths = 1;
+            continue;
+        }
+        return rc;
+    }
+}
+
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
-    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "property");
+    return cdrest__property_op(c, "GET", path, NULL, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
@@ -7256,7 +7456,6 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
                                   cdrest_doc *out) {
     cdrest_param fields[2];
     const char *in[2];
-    size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
     in[0] = path, in[1] = value;
@@ -7266,9 +7465,7 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
     fields[0].name = "value";
     fields[0].value = value;
     fields[1].name = NULL;
-    if ((rc = cdrest__property_target(c, path, ctx, 0)) != 0) return rc;
-    if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
-    return cdrest__cd_call(c, "PUT", 1, len, out, "property");
+    return cdrest__property_op(c, "PUT", path, fields, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
@@ -7299,8 +7496,7 @@ CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const c
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
-    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
+    return cdrest__property_op(c, "DELETE", path, NULL, ctx, NULL, NULL);
 }
 
 /* "/projects/NAME" or "/jobs/ID": an object, whose own sheet is listed. */
@@ -7317,8 +7513,10 @@ static const char *cdrest__object_path(const char *path, const char **name) {
     return NULL;
 }
 
-/* The propertySheetId of a sheet property or of the context object. */
-static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap) {
+/* The propertySheetId of a sheet property or of the context object; 1 (with the answer
+   in *inline_doc) when the object's details carry the sheet itself and no id. */
+static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap,
+                            cdrest_doc *inline_doc) {
     cdrest_doc d;
     const char *where, *object_name = NULL, *object_kind = cdrest__object_path(path, &object_name);
     int rc, i;
@@ -7337,10 +7535,19 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if (!kind || !name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
         b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
+        if (kind[1] == 'j') cdrest__sb_str(&b, "?request=getJobDetails");
         if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
+    if (i < 0 && strcmp(where, "property.propertySheetId") != 0) { /* details that nest it: job.propertySheet{...} */
+        i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet.propertySheetId"
+                                                                         : "project.propertySheet.propertySheetId");
+        if (i < 0 && cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet" : "project.propertySheet") >= 0) {
+            *inline_doc = d;
+            return 1;
+        }
+    }
     if (i < 0) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
     if (cdrest_json_string(d.json, d.toks, i, id, cap, &len) != 0 || !len)
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an unusable propertySheetId");
@@ -7350,11 +7557,24 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     char id[128];
     cdrest__sb b;
-    int rc;
+    cdrest_doc inline_doc;
+    const cdrest_param *p;
+    int rc, has_query = 0;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
-    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
+    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id, &inline_doc)) < 0) return rc;
+    if (rc == 1) {
+        if (out) *out = inline_doc;
+        return 0;
+    }
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
+    for (p = ctx; p && p->name; p++) /* expand=0 and recurse travel with the listing */
+        if (!strcmp(p->name, "expand") || !strcmp(p->name, "recurse")) {
+            cdrest_param one[2];
+            one[0] = *p;
+            one[1].name = NULL;
+            cdrest__sb_query(&b, one, &has_query);
+        }
     if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
 }
@@ -7364,6 +7584,8 @@ CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_ent
     if (!d || !iter || !e || !d->ntoks) return 0;
     if (*iter == 0) {
         int list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "propertySheet.property");
+        if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "job.propertySheet.property");
+        if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "project.propertySheet.property");
         if (list < 0) return 0;
         if (d->toks[list].type == CDREST_JSON_OBJECT) item = list; /* one property, not a list */
         else item = cdrest_json_first(d->toks, d->ntoks, list);
@@ -7635,19 +7857,19 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
     return cdrest__named_call(c, "GET", "/artifactVersions/", version_name, out, "artifactVersion");
 }
 
+/* getArtifactVersions filters by artifactName ("g:k"); the server ignores parameters it
+   does not filter by and lists every version in the system (docs/cd-api.md). */
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
     char group[256];
     const char *key;
-    cdrest_param q[3];
+    cdrest_param q[2];
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
-    q[0].name = "groupId";
-    q[0].value = group;
-    q[1].name = "artifactKey";
-    q[1].value = key;
-    q[2].name = NULL;
+    q[0].name = "artifactName";
+    q[0].value = artifact_name;
+    q[1].name = NULL;
     return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
@@ -7658,22 +7880,55 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
 /* --- publishing a version's files (multipart/form-data, streamed) ------------------------ */
 
 #ifndef CDREST_NO_FILES
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+#ifndef CDREST_MAX_DIR_DEPTH
+#define CDREST_MAX_DIR_DEPTH 64 /* deepest nesting cdrest_publish_artifact_dir walks */
+#endif
+#define CDREST__UPLOAD_PATH_MAX 4096
+
+/* The upload endpoints of the CD web server: publishArtifact.php (file field "files[]")
+   since 2023.01, the CGI (field "files") before. See docs/cd-api.md. */
+#define CDREST__PUBLISH_PHP "/commander/publishArtifact.php"
+#define CDREST__PUBLISH_CGI "/commander/cgi-bin/publishArtifactAPI.cgi"
 
 typedef struct cdrest__upload {
+    /* the files: the caller's list, or a directory tree (walked once to size the body,
+       once more to send it: no list is kept, so there is no cap on the number of files) */
     const char *const *files;
-    int nfiles;
-    int file;              /* the file being sent, or nfiles when only the closing text is left */
-    const char *text;      /* text to send before the next file's bytes */
+    int nfiles, next;
+    const char *dir;
+    const char *const *include, *const *exclude;
+    DIR *dirs[CDREST_MAX_DIR_DEPTH];
+    size_t dir_end[CDREST_MAX_DIR_DEPTH]; /* length of path inside each open directory */
+    int depth, walked;
+    size_t root_len;                      /* path + root_len is the name relative to dir */
+    char path[CDREST__UPLOAD_PATH_MAX];   /* the current file */
+    const char *name;                     /* the name it is sent as (points into path) */
+    uint64_t size;                        /* its size when it was found */
+    unsigned long count;                  /* files met so far in this walk */
+    /* the body */
+    const char *field;                    /* "files[]" or "files" */
+    const char *text;                     /* text to send before the next file's bytes */
     size_t text_len, text_pos;
-    char part[600];        /* the current part's header */
-    FILE *fp;
-    uint64_t file_left;    /* bytes of the current file still to send */
-    const uint64_t *sizes;
+    char part[CDREST__UPLOAD_PATH_MAX + 256];
+    int fd;
+    uint64_t file_left;                   /* bytes of the current file still to send */
+    uint64_t planned;                     /* body bytes known so far in the sending walk */
+    int done;
     char boundary[48];
     char tail[64];
     uint64_t sent, total;
     cdrest_progress_fn progress;
     void *progress_ctx;
+    cdrest_error why;                     /* a local file's problem, reported as it is */
 } cdrest__upload;
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -7731,20 +7986,202 @@ static const char *cdrest__basename(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-static size_t cdrest__part_header(const cdrest__upload *u, int i, char *out, size_t cap) {
-    int n = snprintf(out, cap,
-                     "%s--%s\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"%s\"\r\n"
+/* The name a listed file is sent as: its path when it is relative and stays inside the
+   working directory ("sub/a.txt"; a leading "./" dropped), so trees keep their shape;
+   otherwise its last component. */
+static const char *cdrest__send_name(const char *path) {
+    const char *p = path, *s;
+    if (path[0] == '/') return cdrest__basename(path);
+    while (p[0] == '.' && p[1] == '/') p += 2;
+    for (s = p;;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) return cdrest__basename(path);
+        if (!e) return p;
+        s = e + 1;
+    }
+}
+
+/* Why a name cannot be sent so that every multipart parser reads back exactly it, or
+   NULL. Parsers disagree on '"' and '\\' (backslash escapes in PHP, Python, Go, Jetty;
+   "%22" from browsers; kept raw by others), so those are refused rather than guessed;
+   ';', '%', spaces and UTF-8 text are read back as sent inside the quotes. */
+static const char *cdrest__upload_name_problem(const char *name) {
+    const unsigned char *s = (const unsigned char *)name;
+    size_t n = strlen(name), i = 0;
+    if (!n) return "is empty";
+    while (i < n) {
+        size_t k = cdrest__json_utf8_len(s + i, n - i);
+        if (!k) return "is not valid UTF-8";
+        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f)) return "holds a control character";
+        if (s[i] == '"' || s[i] == '\\')
+            return "holds '\"' or '\\', which server-side multipart parsers read back differently";
+        i += k;
+    }
+    return NULL;
+}
+
+/* fnmatch patterns: one with a '/' matches the whole relative name ('*' stops at '/'),
+   one without matches the last component. */
+static int cdrest__upload_matches(const char *const *patterns, const char *rel) {
+    const char *base = cdrest__basename(rel);
+    for (; patterns && *patterns; patterns++)
+        if (strchr(*patterns, '/') ? fnmatch(*patterns, rel, FNM_PATHNAME) == 0 : fnmatch(*patterns, base, 0) == 0) return 1;
+    return 0;
+}
+
+static void cdrest__upload_rewind(cdrest__upload *u) {
+    while (u->depth > 0) closedir(u->dirs[--u->depth]);
+    if (u->fd >= 0) close(u->fd);
+    u->fd = -1;
+    u->next = 0;
+    u->walked = 0;
+    u->count = 0;
+    u->done = 0;
+    u->file_left = 0;
+    if (u->dir) { /* the caller checked that it fits */
+        size_t n = strlen(u->dir);
+        while (n > 1 && u->dir[n - 1] == '/') n--;
+        memcpy(u->path, u->dir, n);
+        u->path[n] = 0;
+        u->dir_end[0] = u->path[0] == '/' && n == 1 ? 0 : n;
+        u->root_len = u->dir_end[0] + 1;
+    }
+}
+
+/* The next listed file: 1, 0 at the end, < 0 (u->why) on a problem. */
+static int cdrest__upload_next_listed(cdrest__upload *u) {
+    const char *f;
+    size_t n;
+    if (u->next >= u->nfiles) return 0;
+    f = u->files[u->next++];
+    if (!f) return cdrest__fail(&u->why, CDREST_E_ARG, "files[%d] is NULL", u->next - 1);
+    n = strlen(f);
+    if (n >= sizeof u->path)
+        return cdrest__fail(&u->why, CDREST_E_ARG, "the path %.60s... is longer than %d bytes", f, CDREST__UPLOAD_PATH_MAX - 1);
+    memcpy(u->path, f, n + 1);
+    u->name = cdrest__send_name(u->path);
+    return 1;
+}
+
+/* The next file of the tree, depth first in directory order. */
+static int cdrest__upload_next_in_tree(cdrest__upload *u) {
+    for (;;) {
+        struct dirent *e;
+        struct stat st;
+        size_t at, n;
+        const char *rel;
+        if (u->depth == 0) {
+            if (u->walked) return 0;
+            u->walked = 1;
+            if (!(u->dirs[0] = opendir(u->path[0] ? u->path : "/")))
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->dir, strerror(errno));
+            u->depth = 1;
+        }
+        errno = 0;
+        if (!(e = readdir(u->dirs[u->depth - 1]))) {
+            int err = errno;
+            closedir(u->dirs[--u->depth]);
+            u->path[u->dir_end[u->depth]] = 0;
+            if (err) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot list %s: %s", u->path, strerror(err));
+            continue;
+        }
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        at = u->dir_end[u->depth - 1];
+        n = strlen(e->d_name);
+        if (at + 1 + n >= sizeof u->path)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "a path below %.200s is longer than %d bytes", u->dir,
+                                CDREST__UPLOAD_PATH_MAX - 1);
+        u->path[at] = '/';
+        memcpy(u->path + at + 1, e->d_name, n + 1);
+        rel = u->path + u->root_len;
+        if (cdrest__upload_matches(u->exclude, rel)) continue;
+        if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+        if (S_ISDIR(st.st_mode)) {
+            if (u->depth == CDREST_MAX_DIR_DEPTH)
+                return cdrest__fail(&u->why, CDREST_E_FILE, "%.300s is nested more than %d directories deep (a link loop?)",
+                                    u->path, CDREST_MAX_DIR_DEPTH);
+            if (!(u->dirs[u->depth] = opendir(u->path)))
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->path, strerror(errno));
+            u->dir_end[u->depth++] = at + 1 + n;
+            continue;
+        }
+        if (u->include && !cdrest__upload_matches(u->include, rel)) continue;
+        u->name = rel;
+        return 1;
+    }
+}
+
+/* The next file, checked: a regular file whose name can be sent. */
+static int cdrest__upload_advance(cdrest__upload *u) {
+    struct stat st;
+    const char *why;
+    int rc = u->dir ? cdrest__upload_next_in_tree(u) : cdrest__upload_next_listed(u);
+    if (rc <= 0) return rc;
+    if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+    if ((why = cdrest__upload_name_problem(u->name)) != NULL)
+        return cdrest__fail(&u->why, CDREST_E_ARG, "cannot publish %s: its name %s", u->path, why);
+    u->size = (uint64_t)st.st_size;
+    u->count++;
+    return 1;
+}
+
+/* The current file's part header into u->part; 0 if it does not fit (it always does:
+   names are shorter than the buffer's margin). */
+static size_t cdrest__part_header(cdrest__upload *u) {
+    int n = snprintf(u->part, sizeof u->part,
+                     "%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
                      "Content-Type: application/octet-stream\r\n\r\n",
-                     i ? "\r\n" : "", u->boundary, cdrest__basename(u->files[i]));
-    return n < 0 ? 0 : (size_t)n;
+                     u->count > 1 ? "\r\n" : "", u->boundary, u->field, u->name);
+    return n < 0 || (size_t)n >= sizeof u->part ? 0 : (size_t)n;
+}
+
+/* Walk every file once: its checks, and the body's exact length. */
+static int cdrest__upload_measure(cdrest__upload *u) {
+    int rc;
+    cdrest__upload_rewind(u);
+    u->total = u->text_len + strlen(u->tail);
+    while ((rc = cdrest__upload_advance(u)) > 0) {
+        size_t h = cdrest__part_header(u);
+        int i;
+        if (!h) return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
+        for (i = 0; !u->dir && i < u->next - 1; i++)
+            if (u->files[i] && !strcmp(cdrest__send_name(u->files[i]), u->name))
+                return cdrest__fail(&u->why, CDREST_E_ARG, "%s and %s would both be published as %s", u->files[i], u->path, u->name);
+        if (u->size > ((uint64_t)1 << 62) - u->total)
+            return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the files add up to more than 2^62 bytes");
+        u->total += h + u->size;
+    }
+    if (rc < 0) return rc;
+    if (!u->count) return cdrest__fail(&u->why, CDREST_E_FILE, "no files to publish in %s", u->dir ? u->dir : "the list");
+    return 0;
+}
+
+/* Open the current file for sending; it must still be a regular file (O_NONBLOCK: a
+   FIFO put in its place fails the check instead of blocking the open). */
+static int cdrest__upload_open(cdrest__upload *u) {
+    struct stat st;
+    int fd = open(u->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open %s: %s", u->path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+    }
+    u->fd = fd;
+    u->file_left = (uint64_t)st.st_size;
+    return 0;
 }
 
 /* The body, in order: the form fields, then per file its part header and its bytes,
    then the closing boundary. Each call returns the next piece. A file that shrinks or
-   grows while it is sent fails the upload rather than send a body that lies about its
-   length. */
+   grows while it is sent, or a tree that changed since it was measured, fails the
+   upload rather than send a body that differs from its Content-Length. */
 static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
     for (;;) {
+        int rc;
+        size_t h;
         if (u->text_pos < u->text_len) {
             size_t k = u->text_len - u->text_pos;
             if (k > cap) k = cap;
@@ -7752,32 +8189,42 @@ static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
             u->text_pos += k;
             return (long)k;
         }
-        if (u->fp && u->file_left) {
+        if (u->fd >= 0 && u->file_left) {
             size_t want = (uint64_t)cap > u->file_left ? (size_t)u->file_left : cap;
-            size_t got = fread(buf, 1, want, u->fp);
-            if (got != want) return CDREST_E_IO;
-            u->file_left -= got;
+            ssize_t got = read(u->fd, buf, want > 1048576 ? 1048576 : want);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+            if (got == 0) return cdrest__fail(&u->why, CDREST_E_FILE, "%s shrank while it was being sent", u->path);
+            u->file_left -= (uint64_t)got;
             return (long)got;
         }
-        if (u->fp) {
-            int extra = fgetc(u->fp);
-            fclose(u->fp);
-            u->fp = NULL;
-            if (extra != EOF) return CDREST_E_IO;
-            u->file++;
+        if (u->fd >= 0) {
+            char extra;
+            ssize_t got = read(u->fd, &extra, 1);
+            close(u->fd);
+            u->fd = -1;
+            if (got != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "%s grew while it was being sent", u->path);
         }
-        u->text_pos = 0;
-        if (u->file < u->nfiles) {
-            if (!(u->fp = fopen(u->files[u->file], "rb"))) return CDREST_E_IO;
-            u->file_left = u->sizes[u->file];
-            u->text = u->part;
-            u->text_len = cdrest__part_header(u, u->file, u->part, sizeof u->part);
-        } else if (u->text != u->tail) {
+        if (u->done) return 0;
+        if ((rc = cdrest__upload_advance(u)) < 0) return rc;
+        if (rc == 0) {
+            u->done = 1;
             u->text = u->tail;
             u->text_len = strlen(u->tail);
-        } else {
-            return 0;
+            u->text_pos = 0;
+            if (u->planned + u->text_len != u->total)
+                return cdrest__fail(&u->why, CDREST_E_FILE, "the files changed while they were being sent");
+            continue;
         }
+        if ((rc = cdrest__upload_open(u)) != 0) return rc;
+        if (!(h = cdrest__part_header(u)))
+            return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
+        u->planned += h + u->file_left;
+        if (u->planned + strlen(u->tail) > u->total)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "the files changed while they were being sent (%s)", u->path);
+        u->text = u->part;
+        u->text_len = h;
+        u->text_pos = 0;
     }
 }
 
@@ -7789,19 +8236,6 @@ static long cdrest__upload_read(void *ctx, void *buf, size_t cap) {
         if (u->progress) u->progress(u->progress_ctx, u->sent, u->total);
     }
     return n;
-}
-
-static int cdrest__file_size(cdrest_client *c, const char *path, uint64_t *size) {
-    FILE *fp = fopen(path, "rb");
-    long n;
-    if (!fp) return cdrest__fail(&c->err, CDREST_E_ARG, "cannot open %s: %s", path, strerror(errno));
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0) {
-        fclose(fp);
-        return cdrest__fail(&c->err, CDREST_E_ARG, "cannot read the size of %s", path);
-    }
-    fclose(fp);
-    *size = (uint64_t)n;
-    return 0;
 }
 
 /* The form fields before the files, in c->body. */
@@ -7834,87 +8268,210 @@ static int cdrest__upload_fields(cdrest_client *c, cdrest__upload *u, const char
     return 0;
 }
 
-/* "error [NoSuchRepository]: message" from the upload endpoint, or a 4xx/5xx status. */
+/* Where "needle" first occurs in s[0..n), or NULL. */
+static const char *cdrest__find_text(const char *s, size_t n, const char *needle) {
+    size_t k = strlen(needle), i;
+    for (i = 0; i + k <= n; i++)
+        if (!memcmp(s + i, needle, k)) return s + i;
+    return NULL;
+}
+
+/* The upload endpoint answers in text: exactly "Artifact-Published-OK" once the files are
+   stored, and otherwise a message such as "publishArtifactAPI error [NoSuchRepository]:
+   ..." (with HTTP 200 too). Anything but the confirmation is a failure. */
 static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
-    const char *b = r->body;
-    c->err.http_status = r->status;
-    if (r->body_len >= 7 && !strncmp(b, "error [", 7)) {
-        const char *close = (const char *)memchr(b + 7, ']', r->body_len - 7);
+    static const char ok[] = "Artifact-Published-OK";
+    const char *s = r->body, *code;
+    size_t n = r->body_len;
+    cdrest_error *e = &c->err;
+    while (n && (unsigned char)*s <= ' ') s++, n--;
+    while (n && (unsigned char)s[n - 1] <= ' ') n--;
+    e->http_status = r->status;
+    if (r->status >= 200 && r->status <= 299 && n == sizeof ok - 1 && !memcmp(s, ok, n)) return 0;
+    cdrest__excerpt(s, n, e->server_message, sizeof e->server_message);
+    if ((code = cdrest__find_text(s, n, "error [")) != NULL) {
+        const char *start = code + 7, *close = (const char *)memchr(start, ']', n - (size_t)(start - s));
         if (close) {
-            const char *msg = close + 1;
-            size_t mlen;
-            cdrest__copy(c->err.server_code, sizeof c->err.server_code, b + 7,
-                         (size_t)(close - b - 7) < sizeof c->err.server_code ? (size_t)(close - b - 7) : 0);
-            while (*msg == ':' || *msg == ' ') msg++;
-            mlen = r->body_len - (size_t)(msg - b);
-            while (mlen && (msg[mlen - 1] == '\n' || msg[mlen - 1] == '\r')) mlen--;
-            cdrest__excerpt(msg, mlen, c->err.server_message, sizeof c->err.server_message);
-            return cdrest__fail(&c->err, CDREST_E_SERVER, "%.63s: %.180s [%d]", c->err.server_code, c->err.server_message, r->status);
+            size_t len = (size_t)(close - start);
+            cdrest__copy(e->server_code, sizeof e->server_code, start, len < sizeof e->server_code ? len : sizeof e->server_code - 1);
+            return cdrest__fail(e, CDREST_E_SERVER, "%.300s [%d]", e->server_message, r->status);
         }
     }
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
+    return cdrest__fail(e, CDREST_E_SERVER, "the server did not confirm the upload (HTTP %d): %.300s", r->status,
+                        n ? e->server_message : "an empty answer");
+}
+
+/* A refused or unknown session, in the upload endpoint's words. */
+static int cdrest__upload_session_refused(const cdrest_response *r) {
+    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
+           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
+}
+
+/* Which upload endpoint the server has, found once per client as CloudBees' own plugin
+   does: publishArtifact.php exists when a GET answers 200 or 400; else the older CGI. */
+static int cdrest__publish_probe(cdrest_client *c) {
+    cdrest_request req;
+    cdrest_response r;
+    cdrest_header h[1];
+    char cookie[300];
+    int rc;
+    if (c->publish_endpoint) return 0;
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[0].name = "Cookie";
+    h[0].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = CDREST__PUBLISH_PHP;
+    req.headers = h;
+    req.nheaders = c->session_id[0] ? 1 : 0;
+    rc = cdrest__http_request(c, &req, &r, 0);
+    cdrest__wipe(cookie, sizeof cookie);
+    if (rc) return rc;
+    c->publish_endpoint = r.status == 200 || r.status == 400 ? 1 : 2;
     return 0;
+}
+
+/* One upload of everything in u, answer in *r. */
+static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                                const char *repository, cdrest_response *r) {
+    cdrest_request req;
+    cdrest_header h[2];
+    char ctype[96], cookie[300];
+    int rc;
+    u->fd = -1;
+    u->sent = 0;
+    u->why.code = 0;
+    if ((rc = cdrest__make_boundary(c, u->boundary, sizeof u->boundary)) != 0) return rc;
+    snprintf(u->tail, sizeof u->tail, "\r\n--%s--\r\n", u->boundary);
+    u->field = c->publish_endpoint == 2 ? "files" : "files[]";
+    if ((rc = cdrest__upload_fields(c, u, artifact, version, repository)) != 0) return rc;
+    rc = cdrest__upload_measure(u);
+    cdrest__upload_rewind(u);
+    if (rc) return cdrest__fail(&c->err, rc, "%s", u->why.msg);
+    if (u->total > (uint64_t)(size_t)-1)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is too large for this platform",
+                            (unsigned long long)u->total);
+    u->text = c->body;
+    u->text_pos = 0;
+    u->planned = u->text_len;
+    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u->boundary);
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[0].name = "Content-Type";
+    h[0].value = ctype;
+    h[1].name = "Cookie";
+    h[1].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = c->publish_endpoint == 2 ? CDREST__PUBLISH_CGI : CDREST__PUBLISH_PHP;
+    req.headers = h;
+    req.nheaders = 2;
+    req.body_len = (size_t)u->total;
+    req.body_read = cdrest__upload_read;
+    req.body_ctx = u;
+    rc = cdrest__http_request(c, &req, r, 0);
+    cdrest__wipe(cookie, sizeof cookie);
+    cdrest__upload_rewind(u);
+    if (u->why.code) return cdrest__fail(&c->err, u->why.code, "%s", u->why.msg);
+    return rc;
+}
+
+/* Point the client at the web server (config.web_server) for the upload, or back at
+   the CD server; each is its own origin, so the connection is closed in between. */
+static void cdrest__use_web_server(cdrest_client *c, cdrest_url *saved, int on) {
+    if (!c->has_web_url) return;
+    cdrest_disconnect(c);
+    if (on) {
+        *saved = c->url;
+        c->url = c->web_url;
+    } else {
+        c->url = *saved;
+    }
+}
+
+/* Publish: a session first (the form carries it), the endpoint, then the upload; an
+   expired or unknown session is renewed once, like every other call. */
+static int cdrest__publish(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                           const char *repository) {
+    cdrest_url saved;
+    int rc, attempt;
+    if (!artifact || !strchr(artifact, ':') || !version || !*version)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishing needs groupId:artifactKey and a version");
+    if (!repository) repository = "default";
+    /* the files first: a local problem is reported before anything is sent */
+    u->field = "files[]";
+    u->text_len = 0;
+    u->tail[0] = 0;
+    rc = cdrest__upload_measure(u);
+    cdrest__upload_rewind(u);
+    if (rc) return cdrest__fail(&c->err, rc, "%s", u->why.msg);
+    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc;
+    for (attempt = 0;; attempt++) {
+        cdrest_response r;
+        cdrest__use_web_server(c, &saved, 1);
+        rc = cdrest__publish_probe(c);
+        if (rc == 0) rc = cdrest__publish_once(c, u, artifact, version, repository, &r);
+        cdrest__use_web_server(c, &saved, 0);
+        if (rc) return rc;
+        if (attempt == 0 && !c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__upload_session_refused(&r)) {
+            if ((rc = cdrest__login_at(c, 0)) != 0) return rc;
+            continue;
+        }
+        return cdrest__upload_result(c, &r);
+    }
 }
 
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     cdrest__upload u;
-    uint64_t sizes[64];
-    cdrest_request req;
-    cdrest_response r;
-    cdrest_header h[4];
-    char ctype[96], cookie[300];
     const char *in[3 + 64];
-    int i, rc, n = 0;
+    int i, n, rc;
     if (!c) return CDREST_E_ARG;
     in[0] = artifact_name, in[1] = version, in[2] = repository;
-    for (i = 0; files && i < nfiles && i < 64; i++) in[3 + i] = files[i];
-    if ((rc = cdrest__begin(c, in, 3 + i, NULL, 0)) != 0) return rc;
+    n = files && nfiles > 0 ? (nfiles < 64 ? nfiles : 64) : 0;
+    for (i = 0; i < n; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + n, NULL, 0)) != 0) return rc; /* inputs that point into the client */
     artifact_name = in[0], version = in[1], repository = in[2];
-    if (files) files = in + 3;
-    if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
+    if (!files || nfiles < 1) return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs at least one file");
+    for (i = 64; i < nfiles; i++)
+        if (cdrest__owned(c, files[i]))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "with more than 64 files, no file name may point into the client");
     memset(&u, 0, sizeof u);
-    for (i = 0; i < nfiles; i++) {
-        const char *base = cdrest__basename(files[i]);
-        if (!*base || strpbrk(base, "\"\r\n"))
-            return cdrest__fail(&c->err, CDREST_E_ARG, "file names must not be empty or contain quotes, CR or LF");
-        if ((rc = cdrest__file_size(c, files[i], &sizes[i])) != 0) return rc;
-    }
-    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc; /* the form carries a session */
-    if ((rc = cdrest__make_boundary(c, u.boundary, sizeof u.boundary)) != 0) return rc;
-    snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
-    u.files = files;
+    u.fd = -1;
+    u.files = nfiles <= 64 ? in + 3 : files;
     u.nfiles = nfiles;
-    u.sizes = sizes;
     u.progress = progress;
     u.progress_ctx = progress_ctx;
-    if ((rc = cdrest__upload_fields(c, &u, artifact_name, version, repository ? repository : "default")) != 0) return rc;
-    u.total = u.text_len + strlen(u.tail);
-    for (i = 0; i < nfiles; i++) u.total += cdrest__part_header(&u, i, u.part, sizeof u.part) + sizes[i];
-    if (u.total > (uint64_t)(size_t)-1) /* a 32-bit build: the Content-Length would wrap */
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is larger than a size_t holds",
-                            (unsigned long long)u.total);
-    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u.boundary);
-    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
-    h[n].name = "Content-Type";
-    h[n++].value = ctype;
-    h[n].name = "Cookie";
-    h[n++].value = cookie;
-    memset(&req, 0, sizeof req);
-    req.method = "POST";
-    req.target = "/commander/publishArtifact.php";
-    req.headers = h;
-    req.nheaders = n;
-    req.body_len = (size_t)u.total;
-    req.body_read = cdrest__upload_read;
-    req.body_ctx = &u;
-    rc = cdrest__http_request(c, &req, &r, 0);
-    cdrest__wipe(cookie, sizeof cookie);
-    if (u.fp) fclose(u.fp);
-    if (rc) return rc;
-    return cdrest__upload_result(c, &r);
+    return cdrest__publish(c, &u, artifact_name, version, repository);
+}
+
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
+    cdrest__upload u;
+    const char *in[4];
+    const char *const *list;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = artifact_name, in[1] = version, in[2] = repository, in[3] = dir;
+    if ((rc = cdrest__begin(c, in, 4, NULL, 0)) != 0) return rc; /* inputs that point into the client */
+    artifact_name = in[0], version = in[1], repository = in[2], dir = in[3];
+    for (list = include; list && *list; list++)
+        if (cdrest__owned(c, *list)) return cdrest__fail(&c->err, CDREST_E_ARG, "a pattern points into the client");
+    for (list = exclude; list && *list; list++)
+        if (cdrest__owned(c, *list)) return cdrest__fail(&c->err, CDREST_E_ARG, "a pattern points into the client");
+    if (!dir || !*dir || strlen(dir) >= sizeof u.path - 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishing a directory needs its path (shorter than %d bytes)",
+                            CDREST__UPLOAD_PATH_MAX - 2);
+    memset(&u, 0, sizeof u);
+    u.fd = -1;
+    u.dir = dir;
+    u.include = include;
+    u.exclude = exclude;
+    u.progress = progress;
+    u.progress_ctx = progress_ctx;
+    return cdrest__publish(c, &u, artifact_name, version, repository);
 }
 
 #else /* CDREST_NO_FILES: no files to stream */
@@ -7922,6 +8479,14 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     (void)artifact_name; (void)version; (void)repository; (void)files; (void)nfiles; (void)progress;
+    (void)progress_ctx;
+    if (!c) return CDREST_E_ARG;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
+}
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
+    (void)artifact_name; (void)version; (void)repository; (void)dir; (void)include; (void)exclude; (void)progress;
     (void)progress_ctx;
     if (!c) return CDREST_E_ARG;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
@@ -8113,8 +8678,17 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     return 0;
 }
 
+/* With request=getJobDetails named: GET /jobs/<id> alone may map to another API. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out) {
-    return cdrest__named_call(c, "GET", "/jobs/", job_id, out, "job");
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobDetails needs a job id");
+    b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "?request=getJobDetails");
+    if ((rc = b.rc) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "job");
 }
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
@@ -8140,6 +8714,347 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         }
         cdrest__sleep_ms(c, interval_ms);
     }
+}
+
+/* --- more calls: DSL, pipelines and releases, processes, findObjects, job steps ------- */
+
+/* A JSON body written by fn into c->body (grown as needed). */
+typedef void (*cdrest__body_fn)(cdrest_json_writer *w, const void *arg);
+static int cdrest__json_body(cdrest_client *c, cdrest__body_fn fn, const void *arg, size_t *len) {
+    for (;;) {
+        cdrest_json_writer w;
+        int rc;
+        cdrest_jw_init(&w, c->body, c->body ? c->body_cap : 0);
+        fn(&w, arg);
+        rc = cdrest_jw_finish(&w);
+        if (rc == 0) {
+            *len = w.len;
+            return 0;
+        }
+        if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+    }
+}
+
+/* METHOD /rest/v1.0<target_prefix><encoded name><suffix> with a body from fn. */
+static int cdrest__body_call(cdrest_client *c, const char *method, const char *prefix, const char *name, const char *suffix,
+                             cdrest__body_fn fn, const void *arg, cdrest_doc *out, const char *expect) {
+    cdrest__sb b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
+    size_t len = 0;
+    int rc;
+    if (suffix) cdrest__sb_str(&b, suffix);
+    if ((rc = b.rc) != 0) return rc;
+    if (fn && (rc = cdrest__json_body(c, fn, arg, &len)) != 0) return rc;
+    return cdrest__cd_call(c, method, fn != NULL, len, out, expect);
+}
+
+static int cdrest__valid_json(const char *s) {
+    cdrest_json_parser p;
+    cdrest_json_init(&p);
+    return cdrest_json_parse(&p, s, strlen(s), NULL, 0) >= 0;
+}
+
+typedef struct cdrest__dsl_args {
+    const char *dsl, *parameters;
+} cdrest__dsl_args;
+
+static void cdrest__write_dsl(cdrest_json_writer *w, const void *arg) {
+    const cdrest__dsl_args *a = (const cdrest__dsl_args *)arg;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "dsl");
+    cdrest_jw_string(w, a->dsl);
+    cdrest_jw_key(w, "format");
+    cdrest_jw_string(w, "groovy");
+    if (a->parameters) { /* a JSON object, sent as a string (as CloudBees' eval-dsl action does) */
+        cdrest_jw_key(w, "parameters");
+        cdrest_jw_string(w, a->parameters);
+    }
+    cdrest_jw_object_end(w);
+}
+
+CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out) {
+    cdrest__dsl_args a;
+    const char *in[2];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = dsl, in[1] = parameters_json;
+    if ((rc = cdrest__begin(c, in, 2, NULL, 0)) != 0) return rc;
+    dsl = in[0], parameters_json = in[1];
+    if (!dsl || !*dsl) return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl needs a DSL script");
+    if (parameters_json && (!cdrest__valid_json(parameters_json) || parameters_json[strspn(parameters_json, " \t\r\n")] != '{'))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl: the parameters must be a JSON object");
+    a.dsl = dsl;
+    a.parameters = parameters_json;
+    return cdrest__body_call(c, "POST", "/server/dsl", NULL, NULL, cdrest__write_dsl, &a, out, "");
+}
+
+/* runPipeline and runRelease share a body: the project, the name, a parameter list and
+   the stages to run (or the stage to start from). */
+typedef struct cdrest__run_args {
+    const char *project, *name_key, *name;
+    const cdrest_param *params;
+    const char *list_key, *param_key;
+    const char *const *stages;
+    const char *starting_stage;
+} cdrest__run_args;
+
+static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
+    const cdrest__run_args *a = (const cdrest__run_args *)arg;
+    const cdrest_param *p;
+    const char *const *s;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "projectName");
+    cdrest_jw_string(w, a->project);
+    cdrest_jw_key(w, a->name_key);
+    cdrest_jw_string(w, a->name);
+    if (a->params) {
+        cdrest_jw_key(w, a->list_key);
+        cdrest_jw_array_begin(w);
+        for (p = a->params; p->name; p++) {
+            cdrest_jw_object_begin(w);
+            cdrest_jw_key(w, a->param_key);
+            cdrest_jw_string(w, p->name);
+            cdrest_jw_key(w, "value");
+            cdrest_jw_string(w, p->value ? p->value : "");
+            cdrest_jw_object_end(w);
+        }
+        cdrest_jw_array_end(w);
+    }
+    if (a->starting_stage) {
+        cdrest_jw_key(w, "startingStage");
+        cdrest_jw_string(w, a->starting_stage);
+    } else if (a->stages) {
+        cdrest_jw_key(w, "stagesToRun");
+        cdrest_jw_array_begin(w);
+        for (s = a->stages; *s; s++) cdrest_jw_string(w, *s);
+        cdrest_jw_array_end(w);
+    }
+    cdrest_jw_object_end(w);
+}
+
+static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
+    cdrest_doc d;
+    int rc;
+    if (!a->project || !*a->project || !a->name || !*a->name || !runtime_id || cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
+    runtime_id[0] = 0;
+    if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
+    if (!runtime_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
+                                  const char *const *stages, char *runtime_id, size_t cap) {
+    cdrest__run_args a;
+    const char *in[2];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = project, in[1] = pipeline;
+    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
+    project = in[0], pipeline = in[1];
+    memset(&a, 0, sizeof a);
+    a.project = project;
+    a.name_key = "pipelineName";
+    a.name = pipeline;
+    a.params = actual;
+    a.list_key = "actualParameter";
+    a.param_key = "actualParameterName";
+    a.stages = stages;
+    return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
+}
+
+CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
+                                 const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
+    cdrest__run_args a;
+    const char *in[3];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = project, in[1] = release, in[2] = starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &params, 1)) != 0) return rc;
+    project = in[0], release = in[1], starting_stage = in[2];
+    memset(&a, 0, sizeof a);
+    a.project = project;
+    a.name_key = "releaseName";
+    a.name = release;
+    a.params = params;
+    a.list_key = "pipelineParameter";
+    a.param_key = "pipelineParameterName";
+    a.stages = stages;
+    a.starting_stage = starting_stage;
+    return cdrest__run_flow(c, "/releases", &a, runtime_id, cap);
+}
+
+static void cdrest__write_runtime_ids(cdrest_json_writer *w, const void *arg) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "flowRuntimeId");
+    cdrest_jw_array_begin(w);
+    cdrest_jw_string(w, (const char *)arg);
+    cdrest_jw_array_end(w);
+    cdrest_jw_object_end(w);
+}
+
+/* A boolean the server may write as true/false, 1/0 or "1"/"0"/"true"/"false". */
+static int cdrest__json_truthy(const cdrest_doc *d, int i) {
+    const char *s;
+    size_t n;
+    if (i < 0) return 0;
+    s = d->json + d->toks[i].start;
+    n = (size_t)(d->toks[i].end - d->toks[i].start);
+    return (n == 4 && !memcmp(s, "true", 4)) || (n == 1 && s[0] == '1');
+}
+
+CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st) {
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &runtime_id, 1, NULL, 0)) != 0) return rc;
+    if (!runtime_id || !*runtime_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
+    if ((rc = cdrest__body_call(c, "PUT", "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails", NULL, NULL,
+                                cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime")) != 0)
+        return rc;
+    memset(st, 0, sizeof *st);
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
+                                sizeof st->runtime_id)) != 0 ||
+        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
+        return rc;
+    {
+        int i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime[0].completed");
+        if (i < 0) i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime.completed");
+        st->completed = cdrest__json_truthy(&d, i);
+    }
+    if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer holds no status");
+    if (!st->runtime_id[0])
+        cdrest__copy(st->runtime_id, sizeof st->runtime_id, runtime_id, strlen(runtime_id) < sizeof st->runtime_id ? strlen(runtime_id) : 0);
+    return 0;
+}
+
+CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
+    char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
+    int64_t start, now;
+    if (!c || !st) return CDREST_E_ARG;
+    if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
+    runtime_id = id;
+    if (interval_ms <= 0) interval_ms = 5000;
+    if (interval_ms < 100) interval_ms = 100;
+    start = cdrest__now_ms(c);
+    for (;;) {
+        int rc = cdrest_get_pipeline_status(c, runtime_id, st);
+        if (rc) return rc;
+        now = cdrest__now_ms(c);
+        if (progress) progress(progress_ctx, st, now - start);
+        if (st->completed) return 0;
+        if (max_wait_ms > 0 && now - start + interval_ms > max_wait_ms) {
+            if (now - start >= max_wait_ms)
+                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (status %s)",
+                                    runtime_id, (long)(now - start), st->status);
+            cdrest__sleep_ms(c, (int)(max_wait_ms - (now - start)));
+            continue;
+        }
+        cdrest__sleep_ms(c, interval_ms);
+    }
+}
+
+CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
+                                 const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap) {
+    static const cdrest_param none[1] = {{NULL, NULL}};
+    cdrest_param f[5];
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!project || !*project || !application || !*application || !process || !*process || !environment ||
+        !*environment || !job_id || job_id_cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "runProcess needs a project, an application, a process, an environment and room for the job id");
+    f[0].name = "projectName";
+    f[0].value = project;
+    f[1].name = "applicationName";
+    f[1].value = application;
+    f[2].name = "processName";
+    f[2].value = process;
+    f[3].name = "environmentName";
+    f[3].value = environment;
+    f[4].name = NULL;
+    job_id[0] = 0;
+    if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcess answer holds no jobId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, cdrest_doc *out) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "abortJob needs a job id");
+    return cdrest__body_call(c, "PUT", "/jobs/", job_id, force ? "?request=abortJob&force=1" : "?request=abortJob", NULL,
+                             NULL, out, "");
+}
+
+CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
+    if (!*job_step_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStepDetails needs a job step id");
+    return cdrest__body_call(c, "GET", "/jobSteps/", job_step_id, "?request=getJobStepDetails", NULL, NULL, out, "jobStep");
+}
+
+CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
+                                         cdrest_doc *out) {
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
+    if (!*job_step_id || !credential_name || !*credential_name)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
+    b = cdrest__target(c, "/jobSteps/", job_step_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "/credentialPaths/");
+    cdrest__sb_pct(&b, credential_name, CDREST_PCT_SEGMENT);
+    if ((rc = b.rc) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "credential");
+}
+
+typedef struct cdrest__find_args {
+    const char *type, *filter, *sort;
+    int max_ids;
+} cdrest__find_args;
+
+static void cdrest__write_find(cdrest_json_writer *w, const void *arg) {
+    const cdrest__find_args *a = (const cdrest__find_args *)arg;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "objectType");
+    cdrest_jw_string(w, a->type);
+    if (a->filter) {
+        cdrest_jw_key(w, "filter");
+        cdrest_jw_raw(w, a->filter, strlen(a->filter));
+    }
+    if (a->sort) {
+        cdrest_jw_key(w, "sort");
+        cdrest_jw_raw(w, a->sort, strlen(a->sort));
+    }
+    if (a->max_ids > 0) {
+        cdrest_jw_key(w, "maxIds");
+        cdrest_jw_int64(w, a->max_ids);
+    }
+    cdrest_jw_object_end(w);
+}
+
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
+                                  int max_ids, cdrest_doc *out) {
+    cdrest__find_args a;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!object_type || !*object_type) return cdrest__fail(&c->err, CDREST_E_ARG, "findObjects needs an object type");
+    if ((filter_json && !cdrest__valid_json(filter_json)) || (sort_json && !cdrest__valid_json(sort_json)))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "findObjects: the filter and sort must be JSON");
+    a.type = object_type;
+    a.filter = filter_json;
+    a.sort = sort_json;
+    a.max_ids = max_ids;
+    return cdrest__body_call(c, "PUT", "/objects?request=findObjects", NULL, NULL, cdrest__write_find, &a, out, "");
 }
 
 #ifndef CDREST_NO_EXTRAS
@@ -8175,7 +9090,7 @@ CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int i
 #ifndef CDREST_NO_ENV
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) {
     cdrest_config cfg;
-    char url[400];
+    char url[400], web[400];
     const char *server = cdrest__env("COMMANDER_SERVER"), *secure = cdrest__env("COMMANDER_SECURE");
     const char *step = cdrest__env("COMMANDER_JOBSTEPID");
     int https = !secure || strcmp(secure, "0") != 0, rc;
@@ -8191,6 +9106,10 @@ CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) 
         snprintf(url, sizeof url, strchr(server, ':') ? "%s://[%s]:%s" : "%s://%s:%s", https ? "https" : "http", server,
                  port ? port : (https ? "8443" : "8000"));
         cfg.server = url;
+        if (!cfg.web_server) { /* uploads go to the web server on the same host, default port */
+            snprintf(web, sizeof web, strchr(server, ':') ? "%s://[%s]" : "%s://%s", https ? "https" : "http", server);
+            cfg.web_server = web;
+        }
     }
     if (!cfg.session_id && !cfg.password && !cfg.token) cfg.session_id = cdrest__env("COMMANDER_SESSIONID");
     if ((rc = cdrest_init(c, &cfg)) != 0) return rc;
