@@ -7339,59 +7339,127 @@ static const char *cdrest__ctx_value(const cdrest_param *ctx, const char *name) 
     return NULL;
 }
 
-/* The object an absolute path starts from, for the relative form: /projects/P, /jobs/ID,
-   /myJobStep (the step of the context or of the environment) and /myJob (the context's
-   job, or the step's, asked from the server). Its id goes to object; 1, 0 when the path
-   has no relative form, or an error from the look-up. */
-static int cdrest__relative_root(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object, size_t cap,
-                                 const char **key, const char **rel) {
-    static const char *const roots[4][2] = {
-        {"/projects/", "projectName"}, {"/jobs/", "jobId"}, {"/myJobStep/", "jobStepId"}, {"/myJob/", "jobId"}};
-    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
-    int k;
-    if (!step || !*step) step = c->env_job_step_id;
-    for (k = 0; k < 4; k++) {
-        size_t len = strlen(roots[k][0]);
-        if (strncmp(path, roots[k][0], len) != 0) continue;
-        *key = roots[k][1];
-        if (k < 2) {
-            const char *name = path + len, *slash = strchr(name, '/');
-            if (!slash || slash == name || !slash[1]) return 0;
-            *rel = slash + 1;
-            return cdrest__copy(object, cap, name, (size_t)(slash - name)) == 0;
-        }
-        *rel = path + len;
-        if (!**rel) return 0;
-        id = k == 2 ? step : cdrest__ctx_value(ctx, "jobId");
-        if (k == 3 && (!id || !*id) && *step) { /* the step's job */
-            cdrest_doc d;
-            int rc = cdrest_get_job_step_details(c, step, &d);
-            if (rc) return rc;
-            if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
-                return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
-            return 1;
-        }
-        return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
+/* The objects an absolute path walks through, and the context parameter that names each
+   in the relative form: /projects/P/procedures/Q/x is x with projectName=P and
+   procedureName=Q. A row is {parent key (NULL: a root), path segment, context key}. */
+static const char *const cdrest__object_steps[][3] = {
+    {NULL, "projects", "projectName"},        {NULL, "jobs", "jobId"},
+    {NULL, "jobSteps", "jobStepId"},          {NULL, "resources", "resourceName"},
+    {NULL, "artifacts", "artifactName"},      {NULL, "artifactVersions", "artifactVersionName"},
+    {"projectName", "procedures", "procedureName"}, {"procedureName", "steps", "stepName"},
+    {"projectName", "schedules", "scheduleName"},   {"projectName", "credentials", "credentialName"},
+    {"projectName", "pipelines", "pipelineName"},   {"projectName", "releases", "releaseName"},
+    {"projectName", "applications", "applicationName"}, {"projectName", "environments", "environmentName"},
+    {"projectName", "components", "componentName"}, {"projectName", "workflowDefinitions", "workflowDefinitionName"}};
+#define CDREST__OBJECT_STEPS (sizeof cdrest__object_steps / sizeof cdrest__object_steps[0])
+
+/* The row for segment seg (len bytes) below parent (NULL: a root); -1 if none. With
+   any_parent, a child segment under any parent (an object path the walk did not follow). */
+static int cdrest__object_step(const char *parent, const char *seg, size_t len, int any_parent) {
+    size_t k;
+    for (k = 0; k < CDREST__OBJECT_STEPS; k++) {
+        const char *const *row = cdrest__object_steps[k];
+        if (strlen(row[1]) != len || memcmp(row[1], seg, len) != 0) continue;
+        if (any_parent ? row[0] != NULL : (parent ? row[0] && !strcmp(row[0], parent) : !row[0])) return (int)k;
     }
+    return -1;
+}
+
+static int cdrest__is_object_key(const char *name) {
+    size_t k;
+    for (k = 0; k < CDREST__OBJECT_STEPS; k++)
+        if (!strcmp(cdrest__object_steps[k][2], name)) return 1;
     return 0;
 }
 
-/* An absolute path in the relative form: *rel ("x/y") with the root object's id in a
-   copy of ctx (out), instead of any jobStepId there (it would take precedence). */
+/* The context of an object path (/projects/P/procedures/Q/...): its names, copied into
+   names, go to out[*n...]; *rel is the property path below the object. 1, or 0 when the
+   path has no relative form (an unknown root such as /server, no property below the
+   object, or a child object this walk cannot name, which must not become a sheet). */
+static int cdrest__relative_objects(const char *path, char *names, size_t cap, cdrest_param *out, int *n,
+                                    const char **rel) {
+    const char *p = path + 1, *parent = NULL;
+    size_t used = 0;
+    for (;;) {
+        const char *slash = strchr(p, '/'), *name, *end;
+        int k = slash ? cdrest__object_step(parent, p, (size_t)(slash - p), 0) : -1;
+        size_t len;
+        if (k < 0) break;
+        name = slash + 1;
+        end = strchr(name, '/');
+        if (!end || end == name || !end[1]) return 0; /* an object, not a property */
+        len = (size_t)(end - name);
+        if (*n == CDREST__RELATIVE_CTX - 1 || len + 1 > cap - used) return 0;
+        memcpy(names + used, name, len);
+        names[used + len] = 0;
+        out[*n].name = cdrest__object_steps[k][2];
+        out[(*n)++].value = names + used;
+        used += len + 1;
+        parent = cdrest__object_steps[k][2];
+        p = end + 1;
+    }
+    if (!parent) return 0;
+    {
+        const char *slash = strchr(p, '/');
+        if (slash && cdrest__object_step(NULL, p, (size_t)(slash - p), 1) >= 0) return 0;
+    }
+    *rel = p;
+    return 1;
+}
+
+/* The job or step a /myJob/... or /myJobStep/... path starts from, for the relative form:
+   the step of the context or of the environment, the context's job or the step's, asked
+   from the server. Its id goes to object; 1, 0 when there is none, or an error. */
+static int cdrest__relative_my(cdrest_client *c, int is_step, const cdrest_param *ctx, char *object, size_t cap) {
+    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
+    if (!step || !*step) step = c->env_job_step_id;
+    id = is_step ? step : cdrest__ctx_value(ctx, "jobId");
+    if (!is_step && (!id || !*id) && *step) { /* the step's job */
+        cdrest_doc d;
+        int rc = cdrest_get_job_step_details(c, step, &d);
+        if (rc) return rc;
+        if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
+        return 1;
+    }
+    return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
+}
+
+/* An absolute path in the relative form: *rel ("x/y") with the objects' names in a copy
+   of ctx (out) without the caller's own object names (a jobStepId or procedureName there
+   would take precedence over the path's). 1, 0 when the path has no relative form, or an
+   error from a look-up. */
 static int cdrest__relative_property(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object,
                                      size_t cap, cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
-    const char *key = NULL;
-    int n = 0, rc = cdrest__relative_root(c, path, ctx, object, cap, &key, rel);
-    if (rc <= 0) return rc;
-    for (; ctx && ctx->name; ctx++) {
-        if (!strcmp(ctx->name, key) || !strcmp(ctx->name, "jobStepId")) continue;
-        if (n == CDREST__RELATIVE_CTX - 2) return 0;
-        out[n++] = *ctx;
+    const cdrest_param *x;
+    int n = 0, rc, is_step = !strncmp(path, "/myJobStep/", 11);
+    for (x = ctx; x && x->name; x++) {
+        if (cdrest__is_object_key(x->name)) continue;
+        if (n == CDREST__RELATIVE_CTX - 4) return 0;
+        out[n++] = *x;
     }
-    out[n].name = key;
-    out[n++].value = object;
     out[n].name = NULL;
-    return 1;
+    if (is_step || !strncmp(path, "/myJob/", 7)) {
+        *rel = path + (is_step ? 11 : 7);
+        if (!**rel) return 0;
+        if ((rc = cdrest__relative_my(c, is_step, ctx, object, cap)) <= 0) return rc;
+        out[n].name = is_step ? "jobStepId" : "jobId";
+        out[n++].value = object;
+        out[n].name = NULL;
+        return 1;
+    }
+    rc = cdrest__relative_objects(path, object, cap, out, &n, rel);
+    out[n].name = NULL;
+    return rc;
+}
+
+/* The server refuses "//" and the path names no object the relative form can carry. */
+static int cdrest__no_relative_form(cdrest_client *c, const char *path) {
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                        "this server refuses the empty segment of /properties//... (HTTP 400) and %s has no relative "
+                        "form: give the path relative to its object with a context (projectName, procedureName, "
+                        "jobId, resourceName, ...)",
+                        path);
 }
 
 /* One property request: GET/DELETE with the context in the query, or PUT with fields and
@@ -7401,8 +7469,8 @@ static int cdrest__relative_property(cdrest_client *c, const char *path, const c
 static int cdrest__property_op(cdrest_client *c, const char *method, const char *path, const cdrest_param *fields,
                                const cdrest_param *ctx, cdrest_doc *out, const char *expect) {
     cdrest_param rel_ctx[CDREST__RELATIVE_CTX];
-    char object[256];
-    const char *rel, *rel_key;
+    char object[512];
+    const char *rel = NULL;
     int rc, attempt, has_body = fields != NULL;
     if (!path) path = "";
     for (attempt = 0;; attempt++) {
@@ -7412,11 +7480,16 @@ static int cdrest__property_op(cdrest_client *c, const char *method, const char 
         const char *p = relative > 0 ? rel : path;
         const cdrest_param *x = relative > 0 ? rel_ctx : ctx;
         if (relative < 0) return relative;
+        if (relative == 0 && path[0] == '/' && c->relative_paths) return cdrest__no_relative_form(c, path);
         if ((rc = cdrest__property_target(c, p, x, !has_body)) != 0) return rc;
         if (has_body && (rc = cdrest__property_body(c, p, fields, x, &len)) != 0) return rc;
         rc = cdrest__cd_call(c, method, has_body, len, out, expect);
         if (attempt == 0 && !relative && !c->relative_paths && rc == CDREST_E_HTTP && c->err.http_status == 400 &&
-            path[0] == '/' && cdrest__relative_root(c, path, ctx, object, sizeof object, &rel_key, &rel) != 0) {
+            path[0] == '/') {
+            /* a bare 400 (no CD error body) to "//": the web container refused it */
+            int has = cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel);
+            if (has < 0) return has;
+            if (!has) return cdrest__no_relative_form(c, path);
             c->relative_paths = 1;
             continue;
         }

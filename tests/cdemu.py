@@ -183,6 +183,13 @@ class HttpError(Exception):
         self.message = message
 
 
+# Context parameters that name objects the emulator does not model (a procedure's step, a
+# schedule, a pipeline, ...): a property call carrying one is refused rather than written
+# to the project, where the real server would not put it.
+UNMODELLED_CONTEXT = ("stepName", "scheduleName", "credentialName", "pipelineName", "releaseName",
+                      "applicationName", "environmentName", "componentName", "workflowDefinitionName")
+
+
 def bad_arg(message):
     return ApiError(400, "InvalidArgument", message)
 
@@ -669,6 +676,9 @@ class Store:
             owner, rest = self.absolute_root(segs, ctx)
             return [(owner, rest)]
         c = ctx.p
+        unmodelled = sorted(k for k in UNMODELLED_CONTEXT if k in c)
+        if unmodelled:  # the server would use them; ignoring them would write elsewhere
+            raise bad_arg("The emulator does not model the objects %s names" % ", ".join(unmodelled))
         if "jobStepId" in c:
             s = self.step(c["jobStepId"])
             return [(s, segs), (s.job, segs)]
@@ -709,8 +719,8 @@ class Store:
         if top == "projects":
             name, rest = need_name()
             p = self.project(name)
-            if len(rest) >= 2 and rest[0] == "procedures" and rest[1] in p.procedures:
-                return p.procedures[rest[1]], rest[2:]
+            if len(rest) >= 3 and rest[0] == "procedures":  # an object path, as on the server
+                return self.procedure(name, rest[1]), rest[2:]
             return p, rest
         if top == "jobs":
             name, rest = need_name()

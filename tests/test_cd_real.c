@@ -700,6 +700,60 @@ static void test_more_calls(void) {
 }
 
 /* 7. Each server generation: the everyday flow, and the right upload endpoint found once. */
+/* Absolute paths below a project keep their object in the relative form: the procedure's
+   property stays on the procedure, never a nested sheet "procedures/runme/..." on the
+   project (the red team's finding 1); objects the relative form cannot name are refused
+   with a clear error where the server refuses "//". */
+/* A property's value, or NULL (the failure printed) when it cannot be read. */
+static const char *value_of(cdrest_client *c, const char *path, const cdrest_param *ctx) {
+    const char *value = NULL;
+    size_t len;
+    if (cdrest_get_property_value(c, path, ctx, &value, &len) != 0) {
+        fprintf(stderr, "  %s: %s\n", path, cdrest_errmsg(c));
+        return NULL;
+    }
+    return value;
+}
+
+static void test_object_paths(cdrest_client *c, const char *profile) {
+    cdrest_param proc[] = {{"projectName", "Default"}, {"procedureName", "runme"}, {NULL, NULL}};
+    cdrest_param res[] = {{"resourceName", "local"}, {NULL, NULL}};
+    cdrest_param art[] = {{"artifactName", "prof:k"}, {NULL, NULL}};
+    cdrest_param stray[] = {{"procedureName", "runme"}, {NULL, NULL}};
+    cdrest_doc d;
+    int jetty = !strcmp(profile, "jetty12.1");
+    CHECK_INT(cdrest_set_property(c, "/projects/Default/procedures/runme/onproc", "p1", NULL, &d), 0);
+    CHECK_STR(value_of(c, "onproc", proc), "p1");
+    CHECK_STR(value_of(c, "/projects/Default/procedures/runme/onproc", NULL), "p1");
+    proc[1].name = NULL; /* the project itself got no sheet "procedures" */
+    CHECK_INT(cdrest_get_property(c, "procedures", proc, &d), CDREST_E_SERVER);
+    CHECK_STR(c->err.server_code, "NoSuchProperty");
+    proc[1].name = "procedureName";
+    /* a procedure that does not exist is an error, not a sheet on the project */
+    CHECK_INT(cdrest_set_property(c, "/projects/Default/procedures/nosuch/x", "v", NULL, &d), CDREST_E_SERVER);
+    CHECK_STR(c->err.server_code, "NoSuchProcedure");
+    /* a context name in ctx does not redirect an absolute path */
+    CHECK_INT(cdrest_set_property(c, "/projects/Default/onproj", "p2", stray, &d), 0);
+    proc[1].name = NULL;
+    CHECK_STR(value_of(c, "onproj", proc), "p2");
+    proc[1].name = "procedureName";
+    CHECK_INT(cdrest_get_property(c, "onproj", proc, &d), CDREST_E_SERVER);
+    /* other roots */
+    CHECK_INT(cdrest_set_property(c, "/resources/local/onres", "r", NULL, &d), 0);
+    CHECK_STR(value_of(c, "onres", res), "r");
+    CHECK_INT(cdrest_set_property(c, "/artifacts/prof:k/onart", "a", NULL, &d), 0);
+    CHECK_STR(value_of(c, "onart", art), "a");
+    /* /server has no relative form */
+    CHECK_INT(cdrest_set_property(c, "/server/onserver", "s", NULL, &d), jetty ? CDREST_E_UNSUPPORTED : 0);
+    if (jetty) {
+        CHECK_CONTAINS(cdrest_errmsg(c), "/server/onserver");
+        CHECK_CONTAINS(cdrest_errmsg(c), "no relative form");
+        /* nor an object below one the walk cannot follow: refused, never a nested sheet */
+        CHECK_INT(cdrest_set_property(c, "/projects/Default/schedules/s/procedures/q/x", "v", NULL, &d),
+                  CDREST_E_UNSUPPORTED);
+    }
+}
+
 static void test_profile(const char *profile) {
     cdrest_client c;
     cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
@@ -735,6 +789,7 @@ static void test_profile(const char *profile) {
     CHECK_INT(cdrest_create_artifact(&c, "prof", "k", NULL, &d), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "prof:k", "1", NULL, files, 1, NULL, NULL), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "prof:k", "2", NULL, files, 1, NULL, NULL), 0);
+    test_object_paths(&c, profile);
     CHECK_INT(c.publish_endpoint, strcmp(profile, "pre2023") ? 1 : 2);
     CHECK_INT(requests_to(&c, "GET", "/commander/publishArtifact.php"), 1); /* probed once */
     CHECK_INT(requests_to(&c, "POST", strcmp(profile, "pre2023") ? "/commander/publishArtifact.php"
