@@ -970,7 +970,8 @@ CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, 
 /* A job step's details (job_step_id NULL = COMMANDER_JOBSTEPID's): {"jobStep": {...}}. */
 CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out);
 /* A credential attached to a running job step, with its secret (GET
-   /jobSteps/<id>/credentialPaths/<name>; job_step_id NULL = COMMANDER_JOBSTEPID's): the
+   /jobSteps/<id>/credentialPaths/<name>; job_step_id NULL = COMMANDER_JOBSTEPID's). The
+   name is a plain name or a path, /projects/P/credentials/C, sent with its slashes. The
    answer {"credential": {"userName", "password"}} never reaches a trace or an error
    message, and lives in the client's receive buffer until the next call. */
 CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
@@ -8349,6 +8350,12 @@ static const char *cdrest__find_text(const char *s, size_t n, const char *needle
     return NULL;
 }
 
+/* A refused or unknown session, in the upload endpoint's words. */
+static int cdrest__upload_session_refused(const cdrest_response *r) {
+    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
+           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
+}
+
 /* The upload endpoint answers in text: exactly "Artifact-Published-OK" once the files are
    stored, and otherwise a message such as "publishArtifactAPI error [NoSuchRepository]:
    ..." (with HTTP 200 too). Anything but the confirmation is a failure. */
@@ -8367,18 +8374,14 @@ static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
         if (close) {
             size_t len = (size_t)(close - start);
             cdrest__copy(e->server_code, sizeof e->server_code, start, len < sizeof e->server_code ? len : sizeof e->server_code - 1);
-            return cdrest__fail(e, CDREST_E_SERVER, "%.300s [%d]", e->server_message, r->status);
+            /* a refused session is CDREST_E_AUTH, as for every REST call */
+            return cdrest__fail(e, cdrest__upload_session_refused(r) ? CDREST_E_AUTH : CDREST_E_SERVER, "%.300s [%d]",
+                                e->server_message, r->status);
         }
     }
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
     return cdrest__fail(e, CDREST_E_SERVER, "the server did not confirm the upload (HTTP %d): %.300s", r->status,
                         n ? e->server_message : "an empty answer");
-}
-
-/* A refused or unknown session, in the upload endpoint's words. */
-static int cdrest__upload_session_refused(const cdrest_response *r) {
-    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
-           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
 }
 
 /* Which upload endpoint the server has, found once per client as CloudBees' own plugin
@@ -9083,9 +9086,11 @@ CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credentia
     if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
     if (!*job_step_id || !credential_name || !*credential_name)
         return cdrest__fail(&c->err, CDREST_E_ARG, "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
+    if ((rc = cdrest__check_name(c, credential_name)) != 0) return rc;
     b = cdrest__target(c, "/jobSteps/", job_step_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "/credentialPaths/");
-    cdrest__sb_pct(&b, credential_name, CDREST_PCT_SEGMENT);
+    /* a path (/projects/P/credentials/C) keeps its slashes, as a property path does */
+    cdrest__sb_pct(&b, credential_name, credential_name[0] == '/' ? CDREST_PCT_PATH : CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "credential");
 }

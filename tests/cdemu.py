@@ -2118,20 +2118,34 @@ class App:
         self.not_impl(method, "jobs", tail)
 
     def r_jobSteps(self, method, tail, params, ctx):
-        segs = split_path(tail)[1] if tail else []
+        if tail and "/credentialPaths/" in tail:  # the name may be a path: "/projects/P/..."
+            head, name = tail.split("/credentialPaths/", 1)
+            absolute, path = split_path(name)
+            segs = split_path(head)[1] + ["credentialPaths"] + ([""] if absolute else []) + path
+        else:
+            segs = split_path(tail)[1] if tail else []
         if method == "GET" and len(segs) == 1:
             step = self.store.step(segs[0])
             d = step.to_json(ctx.now)
             d["logFileName"] = "%s.%s.log" % (step.job.procedure, step.id[:8])
             return {"jobStep": d}
-        if method == "GET" and len(segs) == 3 and segs[1] == "credentialPaths":
+        if method == "GET" and len(segs) >= 3 and segs[1] == "credentialPaths":
             # getFullCredential from a running step: the credentials of the step's project
-            # (the emulator treats every one of them as attached to every step).
+            # (the emulator treats every one of them as attached to every step). The name
+            # is a plain name or a path, /projects/P/credentials/C, slashes literal.
             step = self.store.step(segs[0])
-            name = segs[2].rsplit("/", 1)[-1]
-            cred = CREDENTIALS.get(name) if step.job.project == "Default" else None
+            path = segs[2:]
+            if len(path) == 1 and path[0]:
+                project, name = step.job.project, path[0]
+            elif len(path) == 5 and path[0] == "" and path[1] == "projects" and path[3] == "credentials" \
+                    and path[2] and path[4]:
+                project, name = path[2], path[4]
+            else:
+                raise bad_arg("Invalid credential name '%s': a name or /projects/P/credentials/C"
+                              % "/".join(path))
+            cred = CREDENTIALS.get(name) if project == "Default" == step.job.project else None
             if cred is None:
-                raise ApiError(404, "NoSuchCredential", "Credential '%s' does not exist" % segs[2])
+                raise ApiError(404, "NoSuchCredential", "Credential '%s' does not exist" % "/".join(path))
             if step.job.status(ctx.now) == "completed":
                 raise ApiError(403, "AccessDenied", "getFullCredential only works from a running job step")
             return {"credential": {"credentialName": name, "projectName": step.job.project,

@@ -151,6 +151,29 @@ static void test_publish_renews_session(void) {
     cdrest_free(&c);
 }
 
+/* A session the server refuses is CDREST_E_AUTH on upload as on every REST call (the
+   upload endpoint's 401 "error [SessionExpired]" text came back as CDREST_E_SERVER). */
+static void test_publish_refused_session(void) {
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_doc d;
+    const char *files[1];
+    char path[300];
+    snprintf(path, sizeof path, "%s/one.txt", tmp);
+    files[0] = path;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = base_url;
+    cfg.session_id = "DEADBEEF"; /* no credentials to log in again with */
+    cfg.timeout_ms = 20000;
+    cfg.no_proxy = 1;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "sess:k", "1", NULL, files, 1, NULL, NULL), CDREST_E_AUTH);
+    CHECK_INT(c.err.http_status, 401);
+    CHECK_STR(c.err.server_code, "SessionExpired");
+    CHECK_INT(cdrest_get_property(&c, "/projects/Default/x", NULL, &d), CDREST_E_AUTH);
+    cdrest_free(&c);
+}
+
 /* 3. Only regular files, and local problems name the file with their own class (19.11). */
 static void test_publish_local_files(void) {
     cdrest_client c;
@@ -678,6 +701,18 @@ static void test_more_calls(void) {
     CHECK_INT(cdrest_doc_string(&d, "credential.password", secret, sizeof secret), 0);
     CHECK_STR(secret, "s3cret");
     CHECK_INT(cdrest_get_full_credential(&c, "nocred", step, &d), CDREST_E_SERVER);
+    /* the path form the apidocs' own example uses (was one %2F-encoded segment, refused) */
+    secret[0] = 0;
+    CHECK_INT(cdrest_get_full_credential(&c, "/projects/Default/credentials/cred", step, &d), 0);
+    CHECK_INT(cdrest_doc_string(&d, "credential.password", secret, sizeof secret), 0);
+    CHECK_STR(secret, "s3cret");
+    {   /* slashes literal, like an absolute property path */
+        char target[200];
+        snprintf(target, sizeof target, "/rest/v1.0/jobSteps/%s/credentialPaths//projects/Default/credentials/cred", step);
+        CHECK_INT(requests_to(&c, "GET", target), 1);
+    }
+    CHECK_INT(cdrest_get_full_credential(&c, "/projects/Default/credentials/nocred", step, &d), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "NoSuchCredential");
     CHECK_INT(cdrest_get_full_credential(&c, "cred", NULL, &d), CDREST_E_ARG); /* no step known */
     /* findObjects with a boolean filter and a sort */
     CHECK_INT(cdrest_find_objects(&c, "project",
@@ -831,6 +866,7 @@ int main(void) {
     test_web_server(port);
     test_publish_answers();
     test_publish_renews_session();
+    test_publish_refused_session();
     test_publish_local_files();
     test_publish_changing_file();
     test_publish_names();
