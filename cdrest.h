@@ -943,6 +943,12 @@ CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *par
    runtime_id (cap bytes, whole or not at all) gets the run's flowRuntimeId. */
 CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
                                   const char *const *stages, char *runtime_id, size_t cap);
+/* cdrest_run_pipeline, also sending "startingStage" when starting_stage is not NULL: the
+   run starts at that stage (of stages, when given too, as CloudBees' Jenkins client
+   sends both). */
+CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
+                                     const cdrest_param *actual, const char *const *stages, const char *starting_stage,
+                                     char *runtime_id, size_t cap);
 /* Run a release: POST /releases {"projectName", "releaseName", "pipelineParameter":[...]}
    with the stages to run, or starting_stage (then stages is ignored). runtime_id as for
    cdrest_run_pipeline. */
@@ -8872,6 +8878,7 @@ typedef struct cdrest__run_args {
     const char *list_key, *param_key;
     const char *const *stages;
     const char *starting_stage;
+    int stages_with_start; /* send stagesToRun with startingStage (a pipeline's run) */
 } cdrest__run_args;
 
 static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
@@ -8899,7 +8906,8 @@ static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     if (a->starting_stage) {
         cdrest_jw_key(w, "startingStage");
         cdrest_jw_string(w, a->starting_stage);
-    } else if (a->stages) {
+    }
+    if (a->stages && (!a->starting_stage || a->stages_with_start)) {
         cdrest_jw_key(w, "stagesToRun");
         cdrest_jw_array_begin(w);
         for (s = a->stages; *s; s++) cdrest_jw_string(w, *s);
@@ -8922,13 +8930,19 @@ static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__
 
 CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
                                   const char *const *stages, char *runtime_id, size_t cap) {
+    return cdrest_run_pipeline_ex(c, project, pipeline, actual, stages, NULL, runtime_id, cap);
+}
+
+CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
+                                     const cdrest_param *actual, const char *const *stages, const char *starting_stage,
+                                     char *runtime_id, size_t cap) {
     cdrest__run_args a;
-    const char *in[2];
+    const char *in[3];
     int rc;
     if (!c) return CDREST_E_ARG;
-    in[0] = project, in[1] = pipeline;
-    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
-    project = in[0], pipeline = in[1];
+    in[0] = project, in[1] = pipeline, in[2] = starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &actual, 1)) != 0) return rc;
+    project = in[0], pipeline = in[1], starting_stage = in[2];
     memset(&a, 0, sizeof a);
     a.project = project;
     a.name_key = "pipelineName";
@@ -8937,6 +8951,8 @@ CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const c
     a.list_key = "actualParameter";
     a.param_key = "actualParameterName";
     a.stages = stages;
+    a.starting_stage = starting_stage;
+    a.stages_with_start = 1;
     return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
 }
 

@@ -1946,7 +1946,7 @@ class App:
         for what, v in (("groupId", group), ("artifactKey", key)):
             if not ARTIFACT_PART_RE.match(v):
                 raise ApiError(400, "InvalidArtifactName",
-                               "Invalid %s '%s': use letters, digits, '.', '_' and '-'" % (what, v))
+                               "Invalid %s '%s': use letters, digits, spaces, '.', '_' and '-'" % (what, v))
 
     def artifact_name(self, params):
         if params.get("artifactName") is not None and params.get("groupId") is None:
@@ -2251,13 +2251,13 @@ class App:
         stages = params.get("stagesToRun")
         if stages is None:
             stages = list(PIPELINES[pipeline]["stages"])
-            start = self.optional(params, "startingStage")
-            if start is not None:
-                if start not in stages:
-                    raise bad_arg("Stage '%s' is not in pipeline '%s'" % (start, pipeline))
-                stages = stages[stages.index(start):]
         elif not isinstance(stages, list) or not all(isinstance(x, str) for x in stages):
             raise bad_arg("stagesToRun must be a JSON array of stage names")
+        start = self.optional(params, "startingStage")
+        if start is not None:  # the run starts there (within stagesToRun when both are given)
+            if start not in stages:
+                raise bad_arg("Stage '%s' is not in pipeline '%s' (or not among stagesToRun)" % (start, pipeline))
+            stages = stages[stages.index(start):]
         for x in stages:
             if x not in PIPELINES[pipeline]["stages"]:
                 raise bad_arg("Stage '%s' is not in pipeline '%s'" % (x, pipeline))

@@ -647,6 +647,19 @@ static void on_pipeline(void *ctx, const cdrest_pipeline_status *st, int64_t ms)
     snprintf(p->last_status, sizeof p->last_status, "%s", st->status);
 }
 
+/* Whether the run's stagesToRun (as the emulator reports it) is the JSON text want. */
+static int stage_list_is(cdrest_client *c, const char *runtime_id, const char *want) {
+    char body[200], got[200];
+    cdrest_doc d;
+    cdrest_param q[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    snprintf(body, sizeof body, "{\"flowRuntimeId\":[\"%s\"]}", runtime_id);
+    if (cdrest_call(c, "PUT", "/pipelineRuntimeDetails", q, body, &d) != 0) return 0;
+    got[0] = 0;
+    cdrest_doc_copy(&d, "flowRuntime[0].stagesToRun", got, sizeof got, NULL);
+    if (strcmp(got, want) != 0) fprintf(stderr, "  stagesToRun %s, wanted %s\n", got, want);
+    return strcmp(got, want) == 0;
+}
+
 static void test_more_calls(void) {
     cdrest_client c;
     cdrest_doc d;
@@ -673,6 +686,15 @@ static void test_more_calls(void) {
     CHECK_STR(ps.status, "warning");
     CHECK(pl.calls >= 2);
     CHECK_STR(pl.last_status, "warning");
+    {   /* startingStage, alone and with stagesToRun (the Jenkins client sends both) */
+        const char *both[] = {"dev", "prod", NULL};
+        CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, both, "prod", rt, sizeof rt), 0);
+        CHECK(stage_list_is(&c, rt, "[\"prod\"]"));
+        CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "dev", rt, sizeof rt), 0);
+        CHECK(stage_list_is(&c, rt, "[\"dev\",\"prod\"]"));
+        CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "nostage", rt, sizeof rt), CDREST_E_SERVER);
+        CHECK_CONTAINS(cdrest_errmsg(&c), "nostage");
+    }
     CHECK_INT(cdrest_run_pipeline(&c, "Default", "nopipe", NULL, NULL, rt, sizeof rt), CDREST_E_SERVER);
     CHECK_STR(c.err.server_code, "NoSuchPipeline");
     /* the deadline: a short one ends with CDREST_E_DEADLINE and the last status */
