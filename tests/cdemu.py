@@ -151,7 +151,9 @@ Decisions where the contract is silent:
   - Property names are case-sensitive; a decoded segment may not contain "/"; empty
     segments are rejected. Setting or creating a nested path creates the missing
     intermediate sheets. Listings are sorted by name. "description" is always present,
-    "value" only when non-empty; a reference to a missing property expands to "".
+    "value" only when non-empty; a reference to a missing property expands to "" in a
+    single property's read and fails an expanded listing (400 InvalidPropertyValue; the
+    knowledge base's KB-00262), which expand=0 avoids.
   - Jobs and projects expose read-only intrinsic properties when no user property of
     that name exists (e.g. /myJob/jobId, /myJob/outcome, /projects/P/projectName).
   - Deletes answer 200 {}. Unknown /rest paths and unsupported methods answer 501
@@ -822,7 +824,7 @@ class Store:
         return sheet, rest[-1], owner
 
     # ---- expansion ----------------------------------------------------------------------
-    def expand(self, text, ctx, depth=0, budget=None):
+    def expand(self, text, ctx, depth=0, budget=None, strict=False):
         if "$[" not in text:
             return text
         if budget is None:
@@ -852,31 +854,36 @@ class Store:
                 out.append(text[i:])
                 break
             out.append(text[i:j])
-            inner = self.expand(text[j + 2:k], ctx, depth + 1, budget).strip()
+            inner = self.expand(text[j + 2:k], ctx, depth + 1, budget, strict).strip()
             if inner.startswith("/javascript") or budget[0] <= 0:
                 out.append(text[j:k + 1])
             else:
                 budget[0] -= 1
-                out.append(self.ref_value(inner, ctx, depth + 1, budget))
+                out.append(self.ref_value(inner, ctx, depth + 1, budget, strict))
             i = k + 1
         return "".join(out)
 
-    def ref_value(self, ref, ctx, depth, budget):
+    def ref_value(self, ref, ctx, depth, budget, strict=False):
+        """A reference's value; one that does not resolve is "" (a single property's
+        read), or with strict (an expanded listing, as KB-00262 describes) an error."""
         absolute = ref.startswith("/")
         segs = (ref[1:] if absolute else ref).split("/")
-        if not ref or any(s == "" for s in segs):
-            return ""
         try:
+            if not ref or any(s == "" for s in segs):
+                raise bad_arg("Invalid property reference '$[%s]'" % ref)
             p, _ = self.find(segs, absolute, ctx)
-        except ApiError:
+        except ApiError as e:
+            if strict:
+                raise ApiError(400, "InvalidPropertyValue",
+                               "Cannot expand the property reference '$[%s]': %s" % (ref, e.message))
             return ""
         if isinstance(p, dict):
             return p["value"]
         if p.sheet is not None:
             return ""
-        return self.expand(p.value, ctx, depth, budget) if p.expandable else p.value
+        return self.expand(p.value, ctx, depth, budget, strict) if p.expandable else p.value
 
-    def prop_json(self, p, ctx, expand):
+    def prop_json(self, p, ctx, expand, strict=False):
         if isinstance(p, dict):           # an intrinsic
             d = {"propertyId": "", "propertyName": p["propertyName"], "description": "",
                  "expandable": "0", "counter": "0"}
@@ -887,7 +894,7 @@ class Store:
         if p.sheet is not None:
             d["propertySheetId"] = p.sheet.id
         else:
-            v = self.expand(p.value, ctx) if (expand and p.expandable) else p.value
+            v = self.expand(p.value, ctx, strict=strict) if (expand and p.expandable) else p.value
             if v != "":
                 d["value"] = v
         d["description"] = p.description
@@ -903,7 +910,7 @@ class Store:
         props = []
         for name in sorted(sheet.props):
             p = sheet.props[name]
-            d = self.prop_json(p, ctx, expand)
+            d = self.prop_json(p, ctx, expand, strict=True)
             if recurse and p.sheet is not None and depth < 64:
                 d["propertySheet"] = self.sheet_json(p.sheet, ctx, expand, recurse, depth + 1)
             props.append(d)

@@ -561,6 +561,14 @@ static void test_sessions_and_jobs(void) {
         if (cdrest_json_eq(d.json, d.toks, e.name, "ref"))
             seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "$[/projects/Default/nc]");
     CHECK(seen);
+    /* an unresolvable reference fails an expanded listing (KB-00262): expand=0 avoids it */
+    CHECK_INT(cdrest_set_property(&c, "dangling", "$[/projects/Default/nosuchprop]", ctx, &d), 0);
+    CHECK_INT(cdrest_get_properties(&c, NULL, ctx, &d), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "InvalidPropertyValue");
+    CHECK_INT(cdrest_get_properties(&c, NULL, raw, &d), 0);
+    CHECK_INT(cdrest_get_properties(&c, "/projects/Default", raw, &d), 0);
+    CHECK_INT(cdrest_delete_property(&c, "dangling", ctx), 0);
+    CHECK_INT(cdrest_get_properties(&c, NULL, ctx, &d), 0);
     CHECK_INT(cdrest_logout(&c), 0);
     /* a server without logout: 400, 404, 405 and 501 are "done", a 500 is not */
     {
