@@ -889,7 +889,8 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
    /commander/publishArtifact.php, or /commander/cgi-bin/publishArtifactAPI.cgi on servers
    before 2023.01: probed once per client; streamed from the files). Success only when the
    server confirms ("Artifact-Published-OK"); its refusal is CDREST_E_SERVER with the code
-   from "error [Code]" in server_code and its text in the message. A relative path that
+   from "error [Code]" in server_code and its text in the message (CDREST_E_AUTH when it
+   refuses the session: 401, SessionExpired, NoCredentials). A relative path that
    stays inside the working directory is sent as given ("sub/a.txt"), any other path as
    its last component. Only regular files; names with '"', '\' or control characters are
    refused (CDREST_E_ARG), a local file problem is CDREST_E_FILE naming the file.
