@@ -764,6 +764,136 @@ static void test_more_calls(void) {
     cdrest_free(&c);
 }
 
+/* A scripted CD server: POST /script {"<target substring>": {"body": TEXT, "delay": s}}
+   sets the answers (200, the first key found in the request target wins; others 404). */
+static const char scripted_py[] =
+    "import http.server, json, sys, time\n"
+    "S = {}\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    protocol_version = 'HTTP/1.1'\n"
+    "    def log_message(self, *a): pass\n"
+    "    def go(self):\n"
+    "        n = int(self.headers.get('Content-Length') or 0)\n"
+    "        body = self.rfile.read(n) if n else b''\n"
+    "        status, out, delay = 404, '{\"error\":{\"code\":\"NoSuchThing\",\"message\":\"unscripted\"}}', 0\n"
+    "        if self.path == '/script':\n"
+    "            S.clear(); S.update(json.loads(body)); status, out = 200, '{}'\n"
+    "        else:\n"
+    "            for k, v in S.items():\n"
+    "                if k in self.path:\n"
+    "                    status, out, delay = 200, v['body'], v.get('delay', 0)\n"
+    "                    break\n"
+    "        time.sleep(delay)\n"
+    "        b = out.encode()\n"
+    "        try:\n"
+    "            self.send_response(status); self.send_header('Content-Type', 'application/json')\n"
+    "            self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "    do_GET = do_POST = do_PUT = do_DELETE = go\n"
+    "http.server.ThreadingHTTPServer.daemon_threads = True\n"
+    "s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)\n"
+    "print('PORT %d' % s.server_address[1], flush=True)\n"
+    "s.serve_forever()\n";
+
+static void script(cdrest_client *c, const char *json) {
+    cdrest_response r;
+    CHECK_INT(emu(c, "POST", "/script", json, &r), 0);
+    CHECK_INT(r.status, 200);
+}
+
+/* One scripted answer (body, a JSON text) for requests whose target holds key (and key2). */
+static void script_one(cdrest_client *c, const char *key, const char *body, const char *key2) {
+    char json[1000], esc[400], *o = esc;
+    const char *p;
+    for (p = body; *p && o < esc + sizeof esc - 3; p++) {
+        if (*p == '"' || *p == '\\') *o++ = '\\';
+        *o++ = *p;
+    }
+    *o = 0;
+    if (key2)
+        snprintf(json, sizeof json, "{\"%s\":{\"body\":\"%s\"},\"%s\":{\"body\":\"%s\"}}", key, esc, key2, esc);
+    else
+        snprintf(json, sizeof json, "{\"%s\":{\"body\":\"%s\"}}", key, esc);
+    script(c, json);
+}
+
+static int64_t ms_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Ids and statuses must be JSON text naming the run asked about: null, false, an array or
+   an object, or another run's entry, is CDREST_E_PROTOCOL, never a success with "null"
+   (finding 3); and a wait ends near its deadline however long one poll hangs (finding 2). */
+static void test_odd_answers(void) {
+    char *argv[] = {(char *)"python3", (char *)"-c", (char *)scripted_py, NULL};
+    const char *stages[] = {"dev", NULL};
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_pipeline_status ps;
+    cdrest_job_status js;
+    char id[64];
+    pid_t pid = 0;
+    int64_t t0;
+    int port = test_spawn_server(argv, &pid);
+    char url[64];
+    size_t i;
+    static const char *const bad_jobs[] = {"{\"jobId\":null}", "{\"jobId\":[\"J1\",\"J2\"]}", "{\"jobId\":{\"a\":1}}",
+                                           "{\"jobId\":false}"};
+    static const char *const bad_runs[] = {"{\"flowRuntime\":{\"flowRuntimeId\":null}}",
+                                           "{\"flowRuntime\":{\"flowRuntimeId\":false}}",
+                                           "{\"flowRuntime\":{\"flowRuntimeId\":[\"R\"]}}"};
+    static const char *const bad_status[] = {
+        "{\"flowRuntime\":[{\"flowRuntimeId\":\"R\",\"status\":{\"x\":\"y\"},\"completed\":\"1\"}]}",
+        "{\"flowRuntime\":[{\"flowRuntimeId\":\"R\",\"status\":null,\"completed\":\"1\"}]}",
+        "{\"flowRuntime\":[{\"flowRuntimeId\":\"OTHER\",\"status\":\"success\",\"completed\":\"1\"}]}",
+        "{\"flowRuntime\":[{\"flowRuntimeId\":null,\"status\":\"success\",\"completed\":\"1\"}]}"};
+    if (!port) {
+        CHECK(0);
+        return;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = url;
+    cfg.session_id = "S1";
+    cfg.timeout_ms = 20000;
+    cfg.no_proxy = 1;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    for (i = 0; i < sizeof bad_jobs / sizeof bad_jobs[0]; i++) {
+        script_one(&c, "runProc", bad_jobs[i], NULL); /* runProcedure and runProcess */
+        CHECK_INT(cdrest_run_procedure(&c, "P", "Q", NULL, id, sizeof id), CDREST_E_PROTOCOL);
+        CHECK_INT(cdrest_run_process(&c, "P", "A", "X", "E", NULL, id, sizeof id), CDREST_E_PROTOCOL);
+    }
+    for (i = 0; i < sizeof bad_runs / sizeof bad_runs[0]; i++) {
+        script_one(&c, "/pipelines", bad_runs[i], "/releases");
+        CHECK_INT(cdrest_run_pipeline(&c, "P", "pipe", NULL, stages, id, sizeof id), CDREST_E_PROTOCOL);
+        CHECK_INT(cdrest_run_release(&c, "P", "rel", NULL, NULL, NULL, id, sizeof id), CDREST_E_PROTOCOL);
+    }
+    for (i = 0; i < sizeof bad_status / sizeof bad_status[0]; i++) {
+        script_one(&c, "getPipelineRuntimeDetails", bad_status[i], NULL);
+        CHECK_INT(cdrest_get_pipeline_status(&c, "R", &ps), CDREST_E_PROTOCOL);
+        CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 5000, NULL, NULL, &ps), CDREST_E_PROTOCOL);
+    }
+    /* the good answers still work */
+    script(&c, "{\"getPipelineRuntimeDetails\":{\"body\":\"{\\\"flowRuntime\\\":[{\\\"flowRuntimeId\\\":\\\"R\\\","
+               "\\\"status\\\":\\\"success\\\",\\\"completed\\\":\\\"1\\\"}]}\"}}");
+    CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 5000, NULL, NULL, &ps), 0);
+    CHECK_STR(ps.status, "success");
+    /* one poll hanging for 8 s: the waits end near their 1.5 s deadline, not after 8 s */
+    script(&c, "{\"getPipelineRuntimeDetails\":{\"delay\":8,\"body\":\"{}\"},"
+               "\"getJobStatus\":{\"delay\":8,\"body\":\"{}\"}}");
+    t0 = ms_now();
+    CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 1500, NULL, NULL, &ps), CDREST_E_DEADLINE);
+    CHECK(ms_now() - t0 < 4000);
+    t0 = ms_now();
+    CHECK_INT(cdrest_wait_for_job(&c, "J", 100, 1500, NULL, NULL, &js), CDREST_E_DEADLINE);
+    CHECK(ms_now() - t0 < 4000);
+    cdrest_free(&c);
+    test_stop_server(pid);
+}
+
 /* 7. Each server generation: the everyday flow, and the right upload endpoint found once. */
 /* Absolute paths below a project keep their object in the relative form: the procedure's
    property stays on the procedure, never a nested sheet "procedures/runme/..." on the
@@ -904,6 +1034,7 @@ int main(void) {
     test_versions_filter();
     test_sessions_and_jobs();
     test_more_calls();
+    test_odd_answers();
     test_profile("2023");
     test_profile("pre2023");
     test_profile("jetty12.1");
