@@ -8917,6 +8917,21 @@ static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     cdrest_jw_object_end(w);
 }
 
+/* An id or a status of the new calls' answers: JSON text at key or nested, whole, or ""
+   when absent. null, true/false, a number, an array or an object is CDREST_E_PROTOCOL:
+   copied as text it would pass for an id ("null") or a status. */
+static int cdrest__answer_text(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
+                               size_t cap) {
+    int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, key);
+    if (i < 0) i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, nested);
+    dst[0] = 0;
+    if (i >= 0 && d->toks[i].type != CDREST_JSON_STRING)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is not text (JSON %.*s)", key,
+                            d->toks[i].end - d->toks[i].start > 40 ? 40 : d->toks[i].end - d->toks[i].start,
+                            d->json + d->toks[i].start);
+    return cdrest__find_copy(c, d, key, nested, dst, cap);
+}
+
 static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
     cdrest_doc d;
     int rc;
@@ -8924,7 +8939,7 @@ static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__
         return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
     runtime_id[0] = 0;
     if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0) return rc;
-    if ((rc = cdrest__find_copy(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
+    if ((rc = cdrest__answer_text(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
     if (!runtime_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
     return 0;
 }
@@ -9007,10 +9022,13 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
                                 cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime")) != 0)
         return rc;
     memset(st, 0, sizeof *st);
-    if ((rc = cdrest__find_copy(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
-                                sizeof st->runtime_id)) != 0 ||
-        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
+    if ((rc = cdrest__answer_text(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
+                                  sizeof st->runtime_id)) != 0 ||
+        (rc = cdrest__answer_text(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
         return rc;
+    if (st->runtime_id[0] && strcmp(st->runtime_id, runtime_id) != 0) /* another run's status is not this one's */
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer is about run %.64s, not %.64s",
+                            st->runtime_id, runtime_id);
     {
         int i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime[0].completed");
         if (i < 0) i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime.completed");
@@ -9020,6 +9038,22 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
     if (!st->runtime_id[0])
         cdrest__copy(st->runtime_id, sizeof st->runtime_id, runtime_id, strlen(runtime_id) < sizeof st->runtime_id ? strlen(runtime_id) : 0);
     return 0;
+}
+
+/* One status poll of a wait, never past the wait's end: the request's timeout is cut to
+   what is left (at least 1 ms), and a poll cut short by the end is the end passing. */
+static int cdrest__poll_pipeline(cdrest_client *c, const char *runtime_id, int64_t start, int64_t max_wait_ms,
+                                 cdrest_pipeline_status *st) {
+    int saved = c->cfg.timeout_ms, rc;
+    int64_t left = start + max_wait_ms - cdrest__now_ms(c), now;
+    if (max_wait_ms > 0 && left < saved) c->cfg.timeout_ms = left > 0 ? (int)left : 1;
+    rc = cdrest_get_pipeline_status(c, runtime_id, st);
+    c->cfg.timeout_ms = saved;
+    now = cdrest__now_ms(c);
+    if (rc == CDREST_E_TIMEOUT && max_wait_ms > 0 && now - start >= max_wait_ms - 5)
+        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (a status request "
+                            "was still waiting for its answer)", runtime_id, (long)(now - start));
+    return rc;
 }
 
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
@@ -9034,7 +9068,7 @@ CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id,
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        int rc = cdrest_get_pipeline_status(c, runtime_id, st);
+        int rc = cdrest__poll_pipeline(c, runtime_id, start, max_wait_ms, st);
         if (rc) return rc;
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
@@ -9073,7 +9107,7 @@ CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const ch
     f[4].name = NULL;
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
-    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if ((rc = cdrest__answer_text(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcess answer holds no jobId");
     return 0;
 }
