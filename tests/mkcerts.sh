@@ -44,6 +44,23 @@
 #   nccn-chain.pem         a CN-only leaf under the localhost-excluding intermediate (refused even when
 #                          CN-only certificates are allowed: the host is held to the constraints)
 #   wild.pem               DNS:*.example.test, DNS:*.test, DNS:x*.other.test (only a.example.test)
+#   ncbadip-chain.pem      under an intermediate excluding a 4-byte IP range without mask (malformed)
+#   md5i-chain.pem         intermediate signed with MD5 by the CA         (refused, weak signature)
+#   kui-chain.pem          intermediate whose keyUsage lacks keyCertSign  (refused, names the CA)
+#   dupeku.pem             two extendedKeyUsage extensions (serverAuth, clientAuth) (refused)
+#   dupnc-chain.pem        intermediate with two nameConstraints (localhost, .example.com) (refused)
+# Restricted trust anchors (issue 18 red team: an anchor keeps its certificate's rules)
+#   ncperm-anchor.pem      ca.pem + the ncperm intermediate: "CA + chain" files
+#   ekuca-anchor.pem       ca.pem + the ekuca intermediate
+#   ncok-anchor.pem        ca.pem + the ncok intermediate; inter-anchor.pem  ca.pem + inter.pem (good)
+#   ekuroot.pem -leaf.pem  self-signed root with extendedKeyUsage clientAuth, localhost leaf under it
+#   ncroot.pem -leaf.pem   root permitting only .example.com, localhost leaf
+#   path0root.pem -chain.pem  root with pathlen:0 -> intermediate -> leaf
+#   exproot.pem -leaf.pem  root valid 2020-01-01 .. 2020-02-01, leaf valid now
+#   weakroot.pem -leaf.pem RSA-1024 root, RSA-2048 leaf
+#   v1root.pem v1-chain.pem   X.509 v1 self-signed root (no extensions) -> intermediate -> leaf (good)
+#   ca-trusted.pem         ca.pem as TRUSTED CERTIFICATE, trusted for serverAuth (good)
+#   ca-reject.pem          ... rejected for serverAuth; ca-client.pem  ... trusted for clientAuth only
 # Pins (curl's format, sha256 of the SubjectPublicKeyInfo)
 #   rsa.pin ecdsa.pin      "sha256//BASE64" for rsa.key / ecdsa.key (chain.pin for chain.key)
 set -eu
@@ -135,6 +152,36 @@ keyUsage = critical, keyCertSign, cRLSign
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
+[ v3_ca_ekuclient_root ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+extendedKeyUsage = clientAuth
+[ v3_ca_ncroot ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = permitted;DNS:.example.com
+[ v3_ca_ncbadip ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+2.5.29.30 = DER:300aa108300687047f000001
+[ v3_ca_ku ]
+basicConstraints = critical, CA:true
+keyUsage = critical, digitalSignature
+[ v3_leaf_noku ]
+basicConstraints = critical, CA:false
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+[ v3_dupeku ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+1.2.3.4 = DER:300a06082b06010505070302
+[ v3_ca_dupnc ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = permitted;DNS:localhost
+1.2.3.4 = DER:3010a00e300c820a2e6578616d706c652e636f6d
 [ v3_wild ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -160,10 +207,13 @@ md=sha256 # the signature digest of sign(); sha1 for the weak-signature cases
 rsakey() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
 eckey() { q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
 
-# selfca NAME CN: a self-signed CA certificate
+# selfca NAME CN: a self-signed CA certificate, valid from 2019 (the tests' clocks go back
+# to 2020, and a trust anchor's own dates are checked)
 selfca() {
-  q openssl req -config ca.cnf -new -x509 -key "$1.key" -subj "/CN=$2" -days 3650 \
-    -extensions v3_ca -sha256 -out "$1.pem"
+  q openssl req -config ca.cnf -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
+  q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
+    -extensions v3_ca -startdate 20190101000000Z -enddate 20391231000000Z -in "$1.csr" -out "$1.pem"
+  rm -f "$1.csr"
 }
 # sign OUT KEY CN ISSUER EXTENSIONS [START END]: a certificate for KEY signed by ISSUER(.pem/.key)
 sign() {
@@ -252,6 +302,91 @@ sign pathsub pathsub.key "cdrest sub intermediate" path0 v3_ca
 sign pathlen-leaf rsa.key localhost pathsub v3_leaf
 cat pathlen-leaf.pem pathsub.pem path0.pem > pathlen-chain.pem
 rm -f pathlen-leaf.pem
+
+chain ncbadip v3_ca_ncbadip
+md=md5
+eckey md5i-inter.key
+sign md5i-inter md5i-inter.key "cdrest md5i intermediate" ca v3_ca
+md=sha256
+sign md5i-leaf rsa.key localhost md5i-inter v3_leaf
+cat md5i-leaf.pem md5i-inter.pem > md5i-chain.pem
+rm -f md5i-leaf.pem
+chain kui v3_ca_ku "" v3_leaf_noku
+
+# dup: the extension 1.2.3.4 (06 03 2a 03 04) renamed to 2.5.29.N (06 03 55 1d N) and the
+# certificate signed again by ISSUER: two extensions of one kind, which openssl will not write
+dup() {
+  python3 - "$1.pem" "$2.key" "$3" <<'PY'
+import base64, subprocess, sys
+pem, key, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+der = base64.b64decode(''.join(l for l in open(pem).read().split('\n') if l and not l.startswith('-----')))
+def tlv(b, i):  # (start of contents, end) of the element at i
+    l = b[i + 1]
+    if l < 0x80: return i + 2, i + 2 + l
+    k = l & 0x7f
+    return i + 2 + k, i + 2 + k + int.from_bytes(b[i + 2:i + 2 + k], 'big')
+def hdr(tag, n):
+    return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, 'big'))
+c0, _ = tlv(der, 0)
+t0, t1 = tlv(der, c0)
+tbs = der[c0:t1].replace(bytes([6, 3, 0x2a, 3, 4]), bytes([6, 3, 0x55, 0x1d, n]))
+a0, a1 = tlv(der, t1)
+sig = subprocess.run(['openssl', 'dgst', '-sha256', '-sign', key], input=tbs, capture_output=True, check=True).stdout
+body = tbs + der[t1:a1] + hdr(3, len(sig) + 1) + b'\0' + sig
+out = hdr(0x30, len(body)) + body
+b64 = base64.b64encode(out).decode()
+open(pem, 'w').write('-----BEGIN CERTIFICATE-----\n' + '\n'.join(b64[i:i + 64] for i in range(0, len(b64), 64)) + '\n-----END CERTIFICATE-----\n')
+PY
+}
+sign dupeku rsa.key localhost ca v3_dupeku
+dup dupeku ca 37
+eckey dupnc-inter.key
+sign dupnc-inter dupnc-inter.key "cdrest dupnc intermediate" ca v3_ca_dupnc
+dup dupnc-inter ca 30
+sign dupnc-leaf rsa.key localhost dupnc-inter v3_leaf
+cat dupnc-leaf.pem dupnc-inter.pem > dupnc-chain.pem
+rm -f dupnc-leaf.pem
+
+# restricted trust anchors
+cat ca.pem ncperm-inter.pem > ncperm-anchor.pem
+cat ca.pem ekuca-inter.pem > ekuca-anchor.pem
+cat ca.pem ncok-inter.pem > ncok-anchor.pem
+cat ca.pem inter.pem > inter-anchor.pem
+# root NAME CN EXTENSIONS [KEY-BITS [START END]]: a self-signed root, NAME-leaf.pem a localhost leaf under it
+root() {
+  q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"${4:-2048}" -out "$1.key"
+  q openssl req -config ca.cnf -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
+  if [ -n "${5:-}" ]; then
+    q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
+      -extensions "$3" -startdate "$5" -enddate "$6" -in "$1.csr" -out "$1.pem"
+  else
+    q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
+      -extensions "$3" -days 3650 -in "$1.csr" -out "$1.pem"
+  fi
+  rm -f "$1.csr"
+  sign "$1-leaf" rsa.key localhost "$1" v3_leaf
+}
+root ekuroot "cdrest ekuroot" v3_ca_ekuclient_root
+root ncroot "cdrest ncroot" v3_ca_ncroot
+root path0root "cdrest path0root" v3_ca_path0
+eckey path0root-inter.key
+sign path0root-inter path0root-inter.key "cdrest path0root intermediate" path0root v3_ca
+sign path0root-chain rsa.key localhost path0root-inter v3_leaf
+cat path0root-inter.pem >> path0root-chain.pem
+root exproot "cdrest exproot" v3_ca 2048 20200101000000Z 20200201000000Z
+root weakroot "cdrest weakroot" v3_ca 1024
+# X.509 v1: `openssl x509 -req` without extensions writes version 1
+rsakey v1root.key
+q openssl req -config ca.cnf -new -key v1root.key -subj "/CN=cdrest v1 root" -out v1root.csr
+q openssl x509 -req -in v1root.csr -signkey v1root.key -days 3650 -sha256 -out v1root.pem
+rm -f v1root.csr
+eckey v1-inter.key
+sign v1-inter v1-inter.key "cdrest v1 intermediate" v1root v3_ca
+sign v1-chain rsa.key localhost v1-inter v3_leaf
+cat v1-inter.pem >> v1-chain.pem
+q openssl x509 -in ca.pem -addtrust serverAuth -trustout -out ca-trusted.pem
+q openssl x509 -in ca.pem -addtrust serverAuth -addreject serverAuth -trustout -out ca-reject.pem
+q openssl x509 -in ca.pem -addtrust clientAuth -trustout -out ca-client.pem
 
 q openssl x509 -in ca.pem -outform der -out ca.der
 sed 's/$/\r/' ca.pem > ca-crlf.pem

@@ -172,13 +172,18 @@ enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_S
        S_TLS13, S_TLS10, S_BIG,
        /* the policy matrix (test_policy) */
        S_EKU_CLIENT, S_EKU_CODE, S_EKU_ANY, S_EKU_NONE, S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_SHA1, S_SHA1I,
-       S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN, S_COUNT };
+       S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN,
+       /* ... its red team: malformed and duplicate extensions, weak signatures, restricted anchors */
+       S_NCBADIP, S_MD5I, S_KUI, S_DUPEKU, S_DUPNC, S_EKUROOT, S_NCROOT, S_PATHROOT, S_EXPROOT, S_WEAKROOT,
+       S_V1ROOT, S_COUNT };
 static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
                                               "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big",
                                               "eku-client", "eku-code", "eku-any", "eku-none", "ekuca-chain",
                                               "ncperm-chain", "ncexcl-chain", "ncok-chain", "sha1", "sha1i-chain",
                                               "sha1ca-leaf", "rsa1024", "weaki-chain", "pathlen-chain", "cnonly",
-                                              "wild", "nccn-chain"};
+                                              "wild", "nccn-chain", "ncbadip-chain", "md5i-chain", "kui-chain",
+                                              "dupeku", "dupnc-chain", "ekuroot-leaf", "ncroot-leaf",
+                                              "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain"};
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
 
@@ -211,7 +216,7 @@ static int start_nginx(void) {
             if (i == S_TLS13) fprintf(f, "    ssl_protocols TLSv1.3;\n");
             if (i == S_TLS10) fprintf(f, "    ssl_protocols TLSv1 TLSv1.1;\n    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
             /* OpenSSL refuses to serve SHA-1 signatures and RSA-1024 keys above level 0 */
-            if (i == S_SHA1 || i == S_SHA1I || i == S_RSA1024 || i == S_WEAKI)
+            if (i == S_SHA1 || i == S_SHA1I || i == S_RSA1024 || i == S_WEAKI || i == S_MD5I || i == S_WEAKROOT)
                 fprintf(f, "    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
             fprintf(f, "    location / { return 200 \"ok %s reused=$ssl_session_reused sni=$ssl_server_name\\n\"; }\n  }\n",
                     srv_cert[i]);
@@ -611,6 +616,53 @@ static const tls_case policy_cases[] = {
     {"trailing dot", S_RSA, "localhost.", 0, NULL, 1, NULL},
     {"trailing dot, wildcard", S_WILD, "a.example.test.", 0, NULL, 1, NULL},
     {"two trailing dots", S_RSA, "localhost..", BR_ERR_X509_BAD_SERVER_NAME, "not localhost.", -1, NULL},
+    /* malformed or repeated extensions, weak signatures and key usages named (issue 18 red team, 2-5) */
+    {"excluded IP range without its mask", S_NCBADIP, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+     "the name constraints of CA \"cdrest ncbadip intermediate\" are malformed", 0, NULL},
+    {"... reached by name", S_NCBADIP, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS, "are malformed", 0, NULL},
+    {"intermediate signed with MD5", S_MD5I, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
+     "CA certificate \"cdrest md5i intermediate\" is signed with MD5, which is too weak", 0, NULL},
+    {"intermediate without keyCertSign", S_KUI, "localhost", BR_ERR_X509_FORBIDDEN_KEY_USAGE,
+     "CA certificate \"cdrest kui intermediate\" may not sign certificates (its key usage lacks keyCertSign)", 0,
+     NULL},
+    {"two extendedKeyUsage extensions", S_DUPEKU, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "the extensions of the certificate are malformed", 0, NULL},
+    {"two nameConstraints extensions", S_DUPNC, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+     "the name constraints of CA \"cdrest dupnc intermediate\" are malformed", 0, NULL},
+    /* a trusted CA keeps its restrictions (issue 18 red team, 1): intermediates in the CA file... */
+    {"CA file holds a name-constrained intermediate", S_NCPERM, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+     "the name localhost is not permitted by the name constraints of CA \"cdrest ncperm intermediate\"", 0,
+     "ncperm-anchor.pem"},
+    {"... reached by IP", S_NCPERM, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "localhost is not permitted", 0,
+     "ncperm-anchor.pem"},
+    {"CA file holds an intermediate for clientAuth", S_EKUCA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "trusted CA \"cdrest ekuca intermediate\" restricts its certificates to clientAuth (extended key usage), "
+     "not serverAuth", 0, "ekuca-anchor.pem"},
+    {"CA file holds an intermediate whose constraints allow the leaf", S_NCOK, "localhost", 0, NULL, 1,
+     "ncok-anchor.pem"},
+    {"... reached by IP", S_NCOK, "127.0.0.1", 0, NULL, 1, "ncok-anchor.pem"},
+    {"CA file holds the intermediate too", S_CHAIN, "localhost", 0, NULL, 1, "inter-anchor.pem"},
+    /* ... and roots */
+    {"root for clientAuth only", S_EKUROOT, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "trusted CA \"cdrest ekuroot\" restricts its certificates to clientAuth (extended key usage), not serverAuth", 0,
+     "ekuroot.pem"},
+    {"root permitting only .example.com", S_NCROOT, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+     "the name localhost is not permitted by the name constraints of CA \"cdrest ncroot\"", 0, "ncroot.pem"},
+    {"root with pathlen:0 above an intermediate", S_PATHROOT, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
+     "trusted CA \"cdrest path0root\" allows 0 CA certificates below it (pathLenConstraint), the chain has 1", 0,
+     "path0root.pem"},
+    {"expired root", S_EXPROOT, "localhost", BR_ERR_X509_EXPIRED,
+     "TLS: trusted CA \"cdrest exproot\" expired on 2020-02-01 (BearSSL 54)", 0, "exproot.pem"},
+    {"RSA-1024 root", S_WEAKROOT, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+     "trusted CA \"cdrest weakroot\" has an RSA key shorter than 2048 bits, which is too weak", 0, "weakroot.pem"},
+    /* CA files curl takes (issue 18 red team, 6) */
+    {"X.509 v1 root", S_V1ROOT, "localhost", 0, NULL, 1, "v1root.pem"},
+    {"TRUSTED CERTIFICATE for serverAuth", S_RSA, "localhost", 0, NULL, 1, "ca-trusted.pem"},
+    {"TRUSTED CERTIFICATE rejecting serverAuth", S_RSA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "trusted CA \"cdrest test CA\" is not trusted for serverAuth (its TRUSTED CERTIFICATE settings)", 0,
+     "ca-reject.pem"},
+    {"TRUSTED CERTIFICATE for clientAuth", S_RSA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "is not trusted for serverAuth", 0, "ca-client.pem"},
 };
 
 static void test_policy(void) {
