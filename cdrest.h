@@ -3821,7 +3821,7 @@ static int cdrest__tls_der_time(cdrest__tls_der *in, int64_t *secs, char ymd[11]
 /* An anchor keeps the restrictions of its certificate, applied when it vouches for a
    chain (cdrest__tls_ld_rules): flags (CDREST__TA_*), extended key usage bits,
    pathLenConstraint (255 none), its validity and its name constraints. */
-enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8 };
+enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8, CDREST__TA_NO_SIGN = 16 };
 
 /* Read a len16 field of a loaded anchor's restrictions. */
 static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
@@ -3861,6 +3861,11 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
         err = CDREST_TLS_ERR_KEY_PURPOSE;
         CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" is not trusted for serverAuth "
                                         "(its TRUSTED CERTIFICATE settings)", ca));
+    } else if (flags & CDREST__TA_NO_SIGN) {
+        err = BR_ERR_X509_FORBIDDEN_KEY_USAGE;
+        x->ku = 1;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku, "trusted CA \"%s\" may not sign certificates "
+                                        "(its key usage lacks keyCertSign)", ca));
     } else if (flags & CDREST__TA_BAD_NC) {
         err = CDREST_TLS_ERR_NAME_CONSTRAINTS;
         CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of trusted CA \"%s\" are "
@@ -3895,7 +3900,8 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
 }
 
 /* The chain's certificate index was signed by a trust anchor: apply the restrictions of
-   the loaded anchors of that name (all of them, when several share it). */
+   the loaded CA anchors of that name (all of them, when several share it). A non-CA
+   anchor only trusts a leaf that is itself (checked as the leaf). */
 static void cdrest__tls_check_anchor(cdrest__tls_x509 *x, const unsigned char *c, size_t len, uint32_t index) {
     const struct cdrest__tls *t = x->t;
     cdrest__tls_leafinfo li;
@@ -3906,7 +3912,7 @@ static void cdrest__tls_check_anchor(cdrest__tls_x509 *x, const unsigned char *c
         unsigned tag;
         dn.p = t->tas[i].dn.data;
         dn.n = t->tas[i].dn.len;
-        if (cdrest__tls_der_take(&dn, &tag, &name) == 1 && name.n == li.issuer.n &&
+        if ((t->tas[i].flags & BR_X509_TA_CA) && cdrest__tls_der_take(&dn, &tag, &name) == 1 && name.n == li.issuer.n &&
             memcmp(name.p, li.issuer.p, name.n) == 0)
             cdrest__tls_anchor_rules(x, &t->tas[i], index);
     }
@@ -4427,6 +4433,9 @@ static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk,
     r->validity = li.validity;
     if (!li.has_exts && li.issuer.n == li.subject.n && memcmp(li.issuer.p, li.subject.p, li.issuer.n) == 0) *ca = 1;
     if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_rsa_bits(&pk->key.rsa) < 2048) r->head[0] |= CDREST__TA_WEAK;
+    if (cdrest__tls_cert_ext(&li, 0x0f, &v) != 0 &&
+        (!cdrest__tls_der_want(&v, 0x03, &b) || b.n < 2 || !(b.p[1] & 0x04)))
+        r->head[0] |= CDREST__TA_NO_SIGN; /* keyUsage without keyCertSign */
     if (ld->trusted && cdrest__tls_ld_denied(ld->cert + ld->cert_size, ld->cert_len - ld->cert_size))
         r->head[0] |= CDREST__TA_DENIED;
     e = cdrest__tls_cert_ext(&li, 0x25, &v);

@@ -25,7 +25,8 @@
 #   unknownca.pem          signed by other CA                          (key: rsa.key)
 #   big.pem                ~9 KB: 300 DNS names before DNS:localhost, IP:127.0.0.1 (key: rsa.key)
 # The policy matrix (issue 18 and the host-name rules; key rsa.key unless said otherwise;
-# a file named *-chain.pem holds the leaf and then its intermediates)
+# a file named *-chain.pem holds the leaf and then its intermediates, *-anchor.pem holds ca.pem
+# and the intermediate: the "CA + chain" file, where the intermediate is a trust anchor)
 #   eku-client.pem         extendedKeyUsage clientAuth only               (refused)
 #   eku-code.pem           extendedKeyUsage codeSigning only              (refused)
 #   eku-any.pem            extendedKeyUsage anyExtendedKeyUsage           (accepted)
@@ -50,9 +51,7 @@
 #   dupeku.pem             two extendedKeyUsage extensions (serverAuth, clientAuth) (refused)
 #   dupnc-chain.pem        intermediate with two nameConstraints (localhost, .example.com) (refused)
 # Restricted trust anchors (issue 18 red team: an anchor keeps its certificate's rules)
-#   ncperm-anchor.pem      ca.pem + the ncperm intermediate: "CA + chain" files
-#   ekuca-anchor.pem       ca.pem + the ekuca intermediate
-#   ncok-anchor.pem        ca.pem + the ncok intermediate; inter-anchor.pem  ca.pem + inter.pem (good)
+#   NAME-anchor.pem        ca.pem + the intermediate of NAME-chain.pem (inter-anchor.pem: of chain.pem)
 #   ekuroot.pem -leaf.pem  self-signed root with extendedKeyUsage clientAuth, localhost leaf under it
 #   ncroot.pem -leaf.pem   root permitting only .example.com, localhost leaf
 #   path0root.pem -chain.pem  root with pathlen:0 -> intermediate -> leaf
@@ -271,6 +270,7 @@ chain() {
   sign "$1-inter" "$1-inter.key" "cdrest $1 intermediate" ca "$2"
   sign "$1-leaf" rsa.key localhost "$1-inter" "${4:-v3_leaf}"
   cat "$1-leaf.pem" "$1-inter.pem" > "$1-chain.pem"
+  cat ca.pem "$1-inter.pem" > "$1-anchor.pem"
   rm -f "$1-leaf.pem"
 }
 chain ekuca v3_ca_ekuclient
@@ -345,13 +345,12 @@ sign dupnc-inter dupnc-inter.key "cdrest dupnc intermediate" ca v3_ca_dupnc
 dup dupnc-inter ca 30
 sign dupnc-leaf rsa.key localhost dupnc-inter v3_leaf
 cat dupnc-leaf.pem dupnc-inter.pem > dupnc-chain.pem
+cat ca.pem dupnc-inter.pem > dupnc-anchor.pem
 rm -f dupnc-leaf.pem
 
 # restricted trust anchors
-cat ca.pem ncperm-inter.pem > ncperm-anchor.pem
-cat ca.pem ekuca-inter.pem > ekuca-anchor.pem
-cat ca.pem ncok-inter.pem > ncok-anchor.pem
 cat ca.pem inter.pem > inter-anchor.pem
+cat ca.pem path0.pem > pathlen-anchor.pem
 # root NAME CN EXTENSIONS [KEY-BITS [START END]]: a self-signed root, NAME-leaf.pem a localhost leaf under it
 root() {
   q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"${4:-2048}" -out "$1.key"

@@ -686,6 +686,42 @@ static void test_policy(void) {
     }
 }
 
+/* The class behind the red team's finding 1: an intermediate moved from the chain into
+   the CA file (the usual "CA + chain" file) keeps every restriction. For each chain case
+   of the matrix, by name and by address, the verdict and error number with the
+   intermediate trusted equal those with ca.pem alone, and curl agrees. (Weak signatures
+   are left out: a trusted certificate's own signature is not checked.) */
+static void test_anchor_keeps_rules(void) {
+    static const int srv[] = {S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_NCCN, S_WEAKI, S_PATHLEN, S_NCBADIP, S_KUI,
+                              S_DUPNC, S_CHAIN};
+    static const char *const hosts[2] = {"localhost", "127.0.0.1"};
+    int curl_found = system("curl --version >/dev/null 2>&1") == 0;
+    size_t i, h;
+    for (i = 0; i < sizeof srv / sizeof srv[0]; i++) {
+        for (h = 0; h < 2; h++) {
+            char anchor[64], what[128];
+            int got[2], k;
+            const char *name = srv_cert[srv[i]];
+            if (srv[i] == S_CHAIN) snprintf(anchor, sizeof anchor, "inter-anchor.pem");
+            else snprintf(anchor, sizeof anchor, "%.*s-anchor.pem", (int)(strlen(name) - 6), name); /* "-chain" off */
+            for (k = 0; k < 2; k++) {
+                const char *ca = path(k ? anchor : "ca.pem");
+                snprintf(what, sizeof what, "%s by %s, CA file %s", name, hosts[h], k ? anchor : "ca.pem");
+                cdrest_tls_config t = tls_ca(ca);
+                cdrest_client c;
+                client_init(&c, &t);
+                got[k] = client_open(&c, "127.0.0.1", port[srv[i]], hosts[h], 10000) ? c.err.tls_error : 0;
+                if (k && got[1] != got[0]) fprintf(stderr, "    %s by %s: %s\n", anchor, hosts[h], cdrest_errmsg(&c));
+                client_free(&c);
+                if (curl_found && srv[i] != S_NCCN) /* curl takes the CN (see "CN only, no SAN") */
+                    test_check_int(curl_accepts(ca, port[srv[i]], hosts[h]), got[k] == 0, what, k, "curl agrees");
+            }
+            test_check_int(got[1], got[0], what, (int)h, "the same verdict with the intermediate trusted");
+            CHECK(srv[i] == S_NCOK || srv[i] == S_CHAIN || got[0] != 0); /* the cases do refuse */
+        }
+    }
+}
+
 /* The opt-in for CN-only certificates, the SNI sent for a trailing-dot host, and the
    words for a few more refusals. */
 static void test_policy_details(void) {
@@ -1375,6 +1411,7 @@ int main(void) {
         test_ip_hosts();
         test_big_cert();
         test_policy();
+        test_anchor_keeps_rules();
         test_policy_details();
         test_name_rules();
         test_cert_alerts();
