@@ -4323,7 +4323,9 @@ static size_t cdrest__tls_der_size(const unsigned char *p, size_t n) {
 
 /* Bytes of one certificate: to the decoder, and kept for the restrictions read at its
    end. What follows its DER (OpenSSL's trust settings in a TRUSTED CERTIFICATE) is
-   kept, not decoded. */
+   kept, not decoded. Nothing is pushed once the decoder has failed or finished:
+   BearSSL 0.6's decoder, run again after an error, reads far out of bounds (a CA file
+   with one corrupt byte crashed the loader). */
 static void cdrest__tls_ld_push(cdrest__tls_loader *ld, const unsigned char *p, size_t n) {
     size_t keep = sizeof ld->cert - ld->cert_len, feed = n;
     if (keep > n) keep = n;
@@ -4331,7 +4333,7 @@ static void cdrest__tls_ld_push(cdrest__tls_loader *ld, const unsigned char *p, 
     ld->cert_len += keep;
     if (!ld->cert_size) ld->cert_size = cdrest__tls_der_size(ld->cert, ld->cert_len);
     if (ld->cert_size && feed > ld->cert_size - ld->cert_fed) feed = ld->cert_size - ld->cert_fed;
-    br_x509_decoder_push(&ld->dec, p, feed);
+    if (!ld->dec.err && !ld->dec.decoded) br_x509_decoder_push(&ld->dec, p, feed);
     ld->cert_fed += feed;
 }
 

@@ -895,6 +895,50 @@ static void test_der_robust(void) {
     free(t);
 }
 
+/* The anchor loader and the rules it keeps, on hostile bytes: CA certificates (and a
+   TRUSTED CERTIFICATE's trailer) with one base64 character changed at every offset, or
+   cut, given as ca_blob; every anchor loaded then vouches for a chain of 3 CAs. ASan and
+   valgrind watch (this found BearSSL's decoder crashing when pushed after an error). */
+static void test_anchor_robust(void) {
+    static const char *const files[] = {"ncbadip-inter", "dupnc-inter", "kui-inter", "ncok-inter", "path0",
+                                        "ekuroot", "v1root", "ca-reject"};
+    size_t f;
+    int loaded = 0;
+    for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char der[300];
+        size_t n, i;
+        unsigned char *b;
+        snprintf(der, sizeof der, "%s/%s.pem", dir, files[f]);
+        b = (unsigned char *)slurp(der, &n);
+        if (!CHECK(b != NULL && n > 100)) { free(b); continue; }
+        for (i = 0; i <= 2 * n; i += valgrind ? 29 : 1) {
+            cdrest_client c;
+            cdrest_tls_config t;
+            size_t len = i < n ? n : i - n; /* flips first, then cuts */
+            unsigned char *m = (unsigned char *)malloc(len ? len : 1); /* exact size: ASan sees any overrun */
+            memcpy(m, b, len);
+            if (i < n && m[i] != '-' && m[i] != '\n') m[i] = m[i] == 'A' ? 'B' : 'A'; /* base64 stays base64 */
+            memset(&t, 0, sizeof t);
+            t.ca_blob = m;
+            t.ca_blob_len = len;
+            client_init(&c, &t);
+            if (cdrest__tls_setup(&c) == 0) {
+                struct cdrest__tls *tl = c.tls;
+                size_t a;
+                for (a = tl->ncompiled; a < tl->ntas; a++) {
+                    tl->x509.policy = 0;
+                    cdrest__tls_anchor_rules(&tl->x509, &tl->tas[a], 3);
+                    loaded++;
+                }
+            }
+            client_free(&c);
+            free(m);
+        }
+        free(b);
+    }
+    CHECK(loaded > 0);
+}
+
 /* A server that ends the TCP stream without close_notify (Python's ssl, closing the
    socket without unwrap): the data arrives, then EOF reported as not clean. */
 static void test_truncation(void) {
@@ -1416,6 +1460,7 @@ int main(void) {
         test_name_rules();
         test_cert_alerts();
         test_der_robust();
+        test_anchor_robust();
         test_truncation();
         test_versions();
         test_suites();
