@@ -3375,8 +3375,8 @@ static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_d
 }
 
 typedef struct cdrest__tls_leafinfo {
-    cdrest__tls_der issuer, validity, subject, exts, sigalg;
-    int has_dates, has_names, has_exts, has_sigalg, cut;
+    cdrest__tls_der issuer, validity, subject, spki, exts, sigalg;
+    int has_dates, has_names, has_spki, has_exts, has_sigalg, cut;
 } cdrest__tls_leafinfo;
 
 /* Locate the parts of a kept certificate we read (len of its size bytes kept; exts may
@@ -3399,6 +3399,7 @@ static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t siz
     if (!li->has_dates) return 1;
     li->has_names = cdrest__tls_der_want(&tbs, 0x30, &li->subject);
     if (!li->has_names) return 1;
+    li->has_spki = cdrest__tls_der_want(&tbs, 0x30, &li->spki);
     while (cdrest__tls_der_take(&tbs, &tag, &v) != 0) {
         if (tag == 0xa3) {
             li->exts = v;
@@ -3431,6 +3432,29 @@ static int cdrest__tls_cert_ext(const cdrest__tls_leafinfo *li, unsigned id, cdr
         if (tag != 0x04) return -1;
     }
     return found;
+}
+
+/* The bits of an unsigned big-endian number (an RSA modulus). */
+static unsigned cdrest__tls_uint_bits(const unsigned char *v, size_t n) {
+    unsigned bits;
+    unsigned char top;
+    while (n > 0 && v[0] == 0) v++, n--;
+    if (n == 0) return 0;
+    bits = (unsigned)n * 8;
+    for (top = v[0]; !(top & 0x80); top = (unsigned char)(top << 1)) bits--;
+    return bits;
+}
+
+/* The bits of the RSA modulus in a SubjectPublicKeyInfo; 0 when not RSA or unreadable. */
+static unsigned cdrest__tls_spki_rsa_bits(cdrest__tls_der spki) {
+    static const unsigned char rsa[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    cdrest__tls_der alg, oid, bits, key, n;
+    if (!cdrest__tls_der_want(&spki, 0x30, &alg) || !cdrest__tls_der_want(&alg, 0x06, &oid) || oid.n != 9 ||
+        memcmp(oid.p, rsa, 9) != 0 || !cdrest__tls_der_want(&spki, 0x03, &bits) || bits.n < 1 || bits.p[0] != 0)
+        return 0;
+    bits.p++, bits.n--;
+    if (!cdrest__tls_der_want(&bits, 0x30, &key) || !cdrest__tls_der_want(&key, 0x02, &n)) return 0;
+    return cdrest__tls_uint_bits(n.p, n.n);
 }
 
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
@@ -3786,6 +3810,15 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
     CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
     if (x->policy) return;
+    /* RSA keys of 2048 bits: the engine counts bytes (minrsa 256 lets 2041 bits by) */
+    bits = li.has_spki ? (int)cdrest__tls_spki_rsa_bits(li.spki) : 0;
+    if (bits && bits < 2048) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s%s%s has an RSA key of %d bits, shorter than 2048 "
+                                        "bits, which is too weak", index ? "CA certificate \"" : "the certificate",
+                                        ca, index ? "\"" : "", bits));
+        cdrest__tls_policy_fail(x, BR_ERR_X509_WEAK_PUBLIC_KEY);
+        return;
+    }
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
@@ -4383,18 +4416,6 @@ static void cdrest__tls_ld_put(cdrest__tls_loader *ld, const void *p, size_t n, 
     ld->arena_len += n;
 }
 
-/* The bits of an RSA modulus. */
-static unsigned cdrest__tls_rsa_bits(const br_rsa_public_key *k) {
-    size_t i = 0;
-    unsigned bits;
-    unsigned char top;
-    while (i < k->nlen && k->n[i] == 0) i++;
-    if (i == k->nlen) return 0;
-    bits = (unsigned)(k->nlen - i) * 8;
-    for (top = k->n[i]; !(top & 0x80); top = (unsigned char)(top << 1)) bits--;
-    return bits;
-}
-
 
 typedef struct cdrest__tls_rules {
     unsigned char head[3];
@@ -4434,7 +4455,7 @@ static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk,
     }
     r->validity = li.validity;
     if (!li.has_exts && li.issuer.n == li.subject.n && memcmp(li.issuer.p, li.subject.p, li.issuer.n) == 0) *ca = 1;
-    if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_rsa_bits(&pk->key.rsa) < 2048) r->head[0] |= CDREST__TA_WEAK;
+    if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_uint_bits(pk->key.rsa.n, pk->key.rsa.nlen) < 2048) r->head[0] |= CDREST__TA_WEAK;
     if (cdrest__tls_cert_ext(&li, 0x0f, &v) != 0 &&
         (!cdrest__tls_der_want(&v, 0x03, &b) || b.n < 2 || !(b.p[1] & 0x04)))
         r->head[0] |= CDREST__TA_NO_SIGN; /* keyUsage without keyCertSign */
@@ -5111,7 +5132,7 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             }
             s = "the certificate's key usage forbids a TLS server"; break;
         case BR_ERR_X509_WEAK_PUBLIC_KEY:
-            if (t->x509.policy == (unsigned)err) { /* an anchor's */
+            if (t->x509.policy == (unsigned)err) { /* counted in bits, the CA named */
                 cdrest__tls_say(w, cap, "%s", t->x509.why);
                 return;
             }

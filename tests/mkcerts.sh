@@ -40,6 +40,8 @@
 #   sha1ca-leaf.pem        SHA-256 leaf under sha1-ca.pem, a SHA-1 self-signed anchor (accepted)
 #   rsa1024.pem .key       RSA-1024 leaf key                              (refused)
 #   weaki-chain.pem        under an RSA-1024 intermediate                 (refused)
+#   rsa2047.pem .key       RSA-2047 leaf key (256 bytes, one bit short)   (refused)
+#   weak2047-chain.pem     under an RSA-2047 intermediate                 (refused)
 #   pathlen-chain.pem      CA -> inter (pathlen:0) -> inter -> leaf        (refused, path length)
 #   cnonly.pem             CN=localhost, no subjectAltName                (refused unless allowed)
 #   nccn-chain.pem         a CN-only leaf under the localhost-excluding intermediate (refused even when
@@ -280,6 +282,9 @@ chain ncok v3_ca_ncok
 chain nccn v3_ca_ncexcl "" v3_cnonly
 q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key
 sign rsa1024 rsa1024.key localhost ca v3_leaf
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2047 -out rsa2047.key
+sign rsa2047 rsa2047.key localhost ca v3_leaf
+chain weak2047 v3_ca rsa2047.key
 chain weaki v3_ca rsa1024.key
 md=sha1
 sign sha1 rsa.key localhost ca v3_leaf

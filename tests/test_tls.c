@@ -175,7 +175,7 @@ enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_S
        S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN,
        /* ... its red team: malformed and duplicate extensions, weak signatures, restricted anchors */
        S_NCBADIP, S_MD5I, S_KUI, S_DUPEKU, S_DUPNC, S_EKUROOT, S_NCROOT, S_PATHROOT, S_EXPROOT, S_WEAKROOT,
-       S_V1ROOT, S_COUNT };
+       S_V1ROOT, S_RSA2047, S_WEAK2047, S_COUNT };
 static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
                                               "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big",
                                               "eku-client", "eku-code", "eku-any", "eku-none", "ekuca-chain",
@@ -183,7 +183,8 @@ static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired"
                                               "sha1ca-leaf", "rsa1024", "weaki-chain", "pathlen-chain", "cnonly",
                                               "wild", "nccn-chain", "ncbadip-chain", "md5i-chain", "kui-chain",
                                               "dupeku", "dupnc-chain", "ekuroot-leaf", "ncroot-leaf",
-                                              "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain"};
+                                              "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain",
+                                              "rsa2047", "weak2047-chain"};
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
 
@@ -202,7 +203,7 @@ static int start_nginx(void) {
                 "  keepalive_requests 100000; keepalive_timeout 60s;\n",
                 path("nginx.pid"), path("nginx.err"), path("t"), path("t"), path("t"), path("t"), path("t"));
         for (i = 0; i < S_COUNT; i++) {
-            const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : (i == S_RSA1024) ? "rsa1024" : "rsa";
+            const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : (i == S_RSA1024) ? "rsa1024" : (i == S_RSA2047) ? "rsa2047" : "rsa";
             char certname[64], keyname[64];
             port[i] = free_port(0);
             snprintf(certname, sizeof certname, "%s.pem", srv_cert[i]);
@@ -216,7 +217,8 @@ static int start_nginx(void) {
             if (i == S_TLS13) fprintf(f, "    ssl_protocols TLSv1.3;\n");
             if (i == S_TLS10) fprintf(f, "    ssl_protocols TLSv1 TLSv1.1;\n    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
             /* OpenSSL refuses to serve SHA-1 signatures and RSA-1024 keys above level 0 */
-            if (i == S_SHA1 || i == S_SHA1I || i == S_RSA1024 || i == S_WEAKI || i == S_MD5I || i == S_WEAKROOT)
+            if (i == S_SHA1 || i == S_SHA1I || i == S_RSA1024 || i == S_WEAKI || i == S_MD5I || i == S_WEAKROOT ||
+                i == S_RSA2047 || i == S_WEAK2047)
                 fprintf(f, "    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
             fprintf(f, "    location / { return 200 \"ok %s reused=$ssl_session_reused sni=$ssl_server_name\\n\"; }\n  }\n",
                     srv_cert[i]);
@@ -594,8 +596,16 @@ static const tls_case policy_cases[] = {
      "CA certificate \"cdrest sha1i intermediate\" is signed with SHA-1, which is too weak", 0, NULL},
     {"SHA-1 self-signed anchor", S_SHA1CA, "localhost", 0, NULL, CURL_OK, "sha1-ca.pem"},
     {"RSA-1024 leaf", S_RSA1024, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
-     "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak (BearSSL 60)", 0, NULL},
-    {"RSA-1024 intermediate", S_WEAKI, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY, "shorter than 2048 bits", 0, NULL},
+     "TLS: the certificate has an RSA key of 1024 bits, shorter than 2048 bits, which is too weak (BearSSL 60)", 0,
+     NULL},
+    {"RSA-1024 intermediate", S_WEAKI, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+     "CA certificate \"cdrest weaki intermediate\" has an RSA key of 1024 bits, shorter than 2048 bits", 0, NULL},
+    /* bits, not bytes: 2047 bits fill 256 bytes (issue 18 red team, minor). curl's answer
+       depends on OpenSSL's security level (level 1 takes 2047 bits, level 2 does not) */
+    {"RSA-2047 leaf", S_RSA2047, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+     "the certificate has an RSA key of 2047 bits, shorter than 2048 bits", CURL_NOT_RUN, NULL},
+    {"RSA-2047 intermediate", S_WEAK2047, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+     "CA certificate \"cdrest weak2047 intermediate\" has an RSA key of 2047 bits", CURL_NOT_RUN, NULL},
     /* path length: named as such, not "not a CA" */
     {"pathlen:0 CA with a CA under it", S_PATHLEN, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
      "CA certificate \"cdrest pathlen-0 intermediate\" allows 0 CA certificates below it (pathLenConstraint), "
@@ -692,8 +702,8 @@ static void test_policy(void) {
    intermediate trusted equal those with ca.pem alone, and curl agrees. (Weak signatures
    are left out: a trusted certificate's own signature is not checked.) */
 static void test_anchor_keeps_rules(void) {
-    static const int srv[] = {S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_NCCN, S_WEAKI, S_PATHLEN, S_NCBADIP, S_KUI,
-                              S_DUPNC, S_CHAIN};
+    static const int srv[] = {S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_NCCN, S_WEAKI, S_WEAK2047, S_PATHLEN, S_NCBADIP,
+                              S_KUI, S_DUPNC, S_CHAIN};
     static const char *const hosts[2] = {"localhost", "127.0.0.1"};
     int curl_found = system("curl --version >/dev/null 2>&1") == 0;
     size_t i, h;
@@ -713,7 +723,8 @@ static void test_anchor_keeps_rules(void) {
                 got[k] = client_open(&c, "127.0.0.1", port[srv[i]], hosts[h], 10000) ? c.err.tls_error : 0;
                 if (k && got[1] != got[0]) fprintf(stderr, "    %s by %s: %s\n", anchor, hosts[h], cdrest_errmsg(&c));
                 client_free(&c);
-                if (curl_found && srv[i] != S_NCCN) /* curl takes the CN (see "CN only, no SAN") */
+                /* curl takes the CN (see "CN only, no SAN"), and 2047 bits at some security levels */
+                if (curl_found && srv[i] != S_NCCN && srv[i] != S_WEAK2047)
                     test_check_int(curl_accepts(ca, port[srv[i]], hosts[h]), got[k] == 0, what, k, "curl agrees");
             }
             test_check_int(got[1], got[0], what, (int)h, "the same verdict with the intermediate trusted");
