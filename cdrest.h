@@ -3849,7 +3849,20 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
 }
 
+#ifndef CDREST_TERSE_ERRORS
 static int cdrest__tls_der_time(cdrest__tls_der *in, int64_t *secs, char ymd[11]);
+#endif
+
+static uint32_t cdrest__tls_get32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* -1 before the instant at p (days, seconds as BearSSL counts them), 0 at, 1 after. */
+static int cdrest__tls_cmp_time(const struct cdrest__tls *t, const unsigned char *p) {
+    uint32_t days = (uint32_t)(t->now / 86400 + 719528), secs = (uint32_t)(t->now % 86400);
+    uint32_t d = cdrest__tls_get32(p), s = cdrest__tls_get32(p + 4);
+    return days != d ? (days < d ? -1 : 1) : secs != s ? (secs < s ? -1 : 1) : 0;
+}
 
 /* An anchor keeps the restrictions of its certificate, applied when it vouches for a
    chain (cdrest__tls_ld_rules): flags (CDREST__TA_*), extended key usage bits,
@@ -3870,14 +3883,14 @@ static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
    says, as OpenSSL applies it (dates, extended key usage, path length, name constraints,
    key size, OpenSSL trust settings). */
 static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_anchor *ta, uint32_t index) {
-    const unsigned char *p = ta->dn.data + ta->dn.len;
+    const unsigned char *p = ta->dn.data + ta->dn.len, *dates = p + 3;
     unsigned flags = p[0], eku = p[1], pathlen = p[2], err = 0;
     cdrest__tls_der validity, nc, dn, name;
-    int64_t from, until;
-    char d1[11], d2[11], ca[80] = "";
+    char ca[80] = "";
     unsigned tag;
-    p += 3;
-    validity = cdrest__tls_ta_rule(&p);
+    p += 3 + 16;
+    validity = cdrest__tls_ta_rule(&p); /* for the words only */
+    (void)validity;
     nc = cdrest__tls_ta_rule(&p);
     dn.p = ta->dn.data;
     dn.n = ta->dn.len;
@@ -3904,12 +3917,18 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
         CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of trusted CA \"%s\" are "
                                         "malformed", ca));
     } else if (!x->t->time_unknown &&
-               (!cdrest__tls_der_time(&validity, &from, d1) || !cdrest__tls_der_time(&validity, &until, d2) ||
-                x->t->now < from || x->t->now > until)) {
+               (cdrest__tls_cmp_time(x->t, dates) < 0 || cdrest__tls_cmp_time(x->t, dates + 8) > 0)) {
         err = BR_ERR_X509_EXPIRED;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" %s %s", ca,
-                                        x->t->now < from ? "is not valid before" : "expired on",
-                                        x->t->now < from ? d1 : d2));
+#ifndef CDREST_TERSE_ERRORS
+        {
+            int64_t from, until;
+            char d1[11] = "?", d2[11] = "?";
+            if (cdrest__tls_der_time(&validity, &from, d1)) cdrest__tls_der_time(&validity, &until, d2);
+            cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" %s %s", ca,
+                            cdrest__tls_cmp_time(x->t, dates) < 0 ? "is not valid before" : "expired on",
+                            cdrest__tls_cmp_time(x->t, dates) < 0 ? d1 : d2);
+        }
+#endif
     } else if (eku && !(eku & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
         err = CDREST_TLS_ERR_KEY_PURPOSE;
 #ifndef CDREST_TERSE_ERRORS
@@ -4418,9 +4437,14 @@ static void cdrest__tls_ld_put(cdrest__tls_loader *ld, const void *p, size_t n, 
 
 
 typedef struct cdrest__tls_rules {
-    unsigned char head[3];
+    unsigned char head[3 + 16];    /* flags, EKU, pathlen; notBefore, notAfter (days, seconds) */
     cdrest__tls_der validity, nc;
 } cdrest__tls_rules;
+
+static void cdrest__tls_put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
 
 /* OpenSSL's trust settings after a TRUSTED CERTIFICATE (X509_CERT_AUX: trust SEQUENCE OF
    OID, reject [0] OID...): 1 when they do not allow serverAuth, as OpenSSL reads them. */
@@ -4448,6 +4472,11 @@ static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk,
     int e;
     memset(r, 0, sizeof *r);
     r->head[2] = 255;
+    /* the dates as BearSSL's decoder read them (days since 0000-01-01, seconds) */
+    cdrest__tls_put32(r->head + 3, ld->dec.notbefore_days);
+    cdrest__tls_put32(r->head + 7, ld->dec.notbefore_seconds);
+    cdrest__tls_put32(r->head + 11, ld->dec.notafter_days);
+    cdrest__tls_put32(r->head + 15, ld->dec.notafter_seconds);
     if (!ld->cert_size || ld->cert_size > ld->cert_len ||
         !cdrest__tls_cert_parse(ld->cert, ld->cert_size, ld->cert_size, &li) || !li.has_names) {
         r->head[0] = CDREST__TA_UNREAD;
@@ -4474,7 +4503,8 @@ static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk,
 
 /* One certificate decoded: keep its name and key as a trust anchor (as `brssl ta`
    does), with its restrictions, serialised as  len16 DN, rule flags, EKU bits, pathlen,
-   len16 validity, len16 name constraints, CA flag, key type, curve, len16 n|q,
+   notBefore and notAfter, len16 validity (for messages), len16 name constraints, CA
+   flag, key type, curve, len16 n|q,
    len16 e|"". Certificates BearSSL cannot use (unknown key types, bad encodings) are
    skipped. */
 static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
@@ -4496,7 +4526,7 @@ static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
     if (cdrest__tls_ld_seen(ld, pk)) return;
     ca = br_x509_decoder_isCA(&ld->dec);
     cdrest__tls_ld_rules(ld, pk, &rules, &ca);
-    need = 2 + ld->dn_len + 3 + 2 + rules.validity.n + 2 + rules.nc.n + 3 + 2 + l1 + 2 + l2;
+    need = 2 + ld->dn_len + sizeof rules.head + 2 + rules.validity.n + 2 + rules.nc.n + 3 + 2 + l1 + 2 + l2;
     ld->arena_need += need;
     if (ld->arena_full || !cdrest__tls_ld_room(ld, need)) {
         ld->arena_full = 1;
@@ -4506,7 +4536,7 @@ static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
     meta[1] = pk->key_type;
     meta[2] = (unsigned char)(pk->key_type == BR_KEYTYPE_EC ? pk->key.ec.curve : 0);
     cdrest__tls_ld_put(ld, ld->dn, ld->dn_len, 1);
-    cdrest__tls_ld_put(ld, rules.head, 3, 0);
+    cdrest__tls_ld_put(ld, rules.head, sizeof rules.head, 0);
     cdrest__tls_ld_put(ld, rules.validity.p, rules.validity.n, 1);
     cdrest__tls_ld_put(ld, rules.nc.p, rules.nc.n, 1);
     cdrest__tls_ld_put(ld, meta, 3, 0);
@@ -4846,7 +4876,7 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
         unsigned char *k1, *k2, curve;
         memset(ta, 0, sizeof *ta);
         ta->dn.data = cdrest__tls_ta_field(&p, &ta->dn.len);
-        p += 3; /* the restrictions: read where the anchor is used */
+        p += sizeof(((cdrest__tls_rules *)0)->head); /* the restrictions: read where the anchor is used */
         cdrest__tls_ta_field(&p, &l1);
         cdrest__tls_ta_field(&p, &l1);
         ta->flags = p[0] ? BR_X509_TA_CA : 0;
