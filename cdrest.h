@@ -483,19 +483,36 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
      (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
    - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
      the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
-     other name forms are not checked (cdrest checks no other names).
-     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
-     BearSSL refuses name constraints (or an extended key usage) marked critical as an
-     unsupported critical extension.
-   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
-     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
-   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     other name forms are not checked (cdrest checks no other names). A malformed
+     constraint (an iPAddress range not 8 or 32 bytes, address and mask) refuses the
+     chain. CDREST_TLS_ERR_NAME_CONSTRAINTS. BearSSL refuses name constraints (or an
+     extended key usage) marked critical as an unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates and of the trust
+     anchor; CDREST_TLS_ERR_PATH_LENGTH.
+   - Key usage: a CA whose keyUsage lacks keyCertSign signs nothing (the error names it);
+     BR_ERR_X509_FORBIDDEN_KEY_USAGE.
+   - One of each extension, as RFC 5280 says: a certificate with two extended key usage
+     or two name constraints extensions is refused as malformed (with that rule's error);
+     with two subjectAltName extensions it names no host (BR_ERR_X509_BAD_SERVER_NAME).
+   - Algorithms: signatures with SHA-224/256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 and MD5
      signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
      own signature is never checked, so an old SHA-1 self-signed root still works.
-   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
-     ECDSA on P-256, P-384, P-521.
+   - Keys: RSA of 2048 bits at least, counted in bits (leaf, intermediates and anchors;
+     BR_ERR_X509_WEAK_PUBLIC_KEY), ECDSA on P-256, P-384, P-521.
    - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
      extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Trust anchors keep their restrictions. A CA certificate loaded from a CA file,
+     directory or blob (a root, or an intermediate placed there: "CA + chain" files) is
+     held, when it vouches for a chain, to what its certificate says, as OpenSSL holds it:
+     its validity dates (BR_ERR_X509_EXPIRED), extended key usage, pathLenConstraint,
+     name constraints, keyCertSign and RSA size (with the rules' errors above, the message
+     naming the "trusted CA"), and OpenSSL's trust settings of a TRUSTED CERTIFICATE
+     (trusted for, or rejecting, serverAuth; CDREST_TLS_ERR_KEY_PURPOSE). A CA certificate
+     over 4096 bytes loads but refuses every chain it vouches for (its restrictions cannot
+     be read; CDREST_TLS_ERR_CERT_TOO_BIG). When several loaded anchors share the issuer's
+     name, all their restrictions apply. A self-issued certificate without extensions
+     (X.509 v1) is taken as a CA, as OpenSSL does. Compiled-in anchors
+     (tls.trust_anchors) are bare names and keys: no restriction applies to them.
    - Critical extensions other than those above fail (BearSSL's rule). No revocation
      checks (CRL, OCSP), as with curl's defaults.
    A refused certificate is answered with a fatal alert that says why (bad_certificate,
@@ -3458,13 +3475,15 @@ static unsigned cdrest__tls_spki_rsa_bits(cdrest__tls_der spki) {
 }
 
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
-   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
+   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before, or
+   the extensions are malformed (two subjectAltNames, say). */
 static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
     cdrest__tls_leafinfo li;
     cdrest__tls_der val;
     unsigned tag;
+    int r;
     if (!cdrest__tls_leaf_parse(x, &li)) return li.cut ? -1 : 0;
-    if (cdrest__tls_cert_ext(&li, 0x11, &val) != 1) return li.cut ? -1 : 0;
+    if ((r = cdrest__tls_cert_ext(&li, 0x11, &val)) != 1) return li.cut ? -1 : r;
     if (!cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) return li.cut ? -1 : 0;
     return 1;
 }
@@ -3525,9 +3544,9 @@ static void cdrest__tls_name_cn(cdrest__tls_der name, char *out, size_t cap) {
 static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t cap) {
     cdrest__tls_der san, v;
     unsigned tag;
-    int shown = 0;
+    int shown = 0, r = cdrest__tls_leaf_san(x, &san);
     out[0] = 0;
-    if (cdrest__tls_leaf_san(x, &san) == 1) {
+    if (r == 1) {
         while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82 && tag != 0x87) continue;
             if (shown++) cdrest__tls_cat(out, cap, ", ", 2);
@@ -3536,7 +3555,7 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
             else cdrest__tls_cat_ip(out, cap, v.p, v.n);
         }
     }
-    if (!shown) {
+    if (!shown && r == 0) {
         cdrest__tls_leafinfo li;
         if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
     }
@@ -3595,16 +3614,17 @@ static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host
     cdrest__tls_der san, v;
     cdrest__tls_leafinfo li;
     unsigned tag;
-    int dns = 0;
+    int dns = 0, r = cdrest__tls_leaf_san(x, &san);
     char cn[256];
-    if (cdrest__tls_leaf_san(x, &san) == 1) {
+    if (r == 1) {
         while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82) continue;
             dns = 1;
             if (cdrest__tls_name_match(host, v.p, v.n)) return 1;
         }
     }
-    if (dns || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
+    /* unreadable SANs (two of them, say) name nothing: no falling back on the CN */
+    if (dns || r < 0 || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
     cdrest__tls_name_cn(li.subject, cn, sizeof cn);
     return cn[0] && cdrest__tls_name_match(host, (const unsigned char *)cn, strlen(cn)) ? 2 : 0;
 }
@@ -3867,7 +3887,8 @@ static int cdrest__tls_cmp_time(const struct cdrest__tls *t, const unsigned char
 /* An anchor keeps the restrictions of its certificate, applied when it vouches for a
    chain (cdrest__tls_ld_rules): flags (CDREST__TA_*), extended key usage bits,
    pathLenConstraint (255 none), its validity and its name constraints. */
-enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8, CDREST__TA_NO_SIGN = 16 };
+enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8,
+       CDREST__TA_NO_SIGN = 16 };
 
 /* Read a len16 field of a loaded anchor's restrictions. */
 static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
@@ -4484,7 +4505,8 @@ static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk,
     }
     r->validity = li.validity;
     if (!li.has_exts && li.issuer.n == li.subject.n && memcmp(li.issuer.p, li.subject.p, li.issuer.n) == 0) *ca = 1;
-    if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_uint_bits(pk->key.rsa.n, pk->key.rsa.nlen) < 2048) r->head[0] |= CDREST__TA_WEAK;
+    if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_uint_bits(pk->key.rsa.n, pk->key.rsa.nlen) < 2048)
+        r->head[0] |= CDREST__TA_WEAK;
     if (cdrest__tls_cert_ext(&li, 0x0f, &v) != 0 &&
         (!cdrest__tls_der_want(&v, 0x03, &b) || b.n < 2 || !(b.p[1] & 0x04)))
         r->head[0] |= CDREST__TA_NO_SIGN; /* keyUsage without keyCertSign */

@@ -51,6 +51,7 @@
 #   md5i-chain.pem         intermediate signed with MD5 by the CA         (refused, weak signature)
 #   kui-chain.pem          intermediate whose keyUsage lacks keyCertSign  (refused, names the CA)
 #   dupeku.pem             two extendedKeyUsage extensions (serverAuth, clientAuth) (refused)
+#   dupsan.pem             two subjectAltName extensions, both naming localhost (refused)
 #   dupnc-chain.pem        intermediate with two nameConstraints (localhost, .example.com) (refused)
 # Restricted trust anchors (issue 18 red team: an anchor keeps its certificate's rules)
 #   NAME-anchor.pem        ca.pem + the intermediate of NAME-chain.pem (inter-anchor.pem: of chain.pem)
@@ -178,6 +179,12 @@ keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 1.2.3.4 = DER:300a06082b06010505070302
+[ v3_dupsan ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+1.2.3.4 = DER:300b82096c6f63616c686f7374
 [ v3_ca_dupnc ]
 basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign
@@ -345,6 +352,8 @@ PY
 }
 sign dupeku rsa.key localhost ca v3_dupeku
 dup dupeku ca 37
+sign dupsan rsa.key localhost ca v3_dupsan
+dup dupsan ca 17
 eckey dupnc-inter.key
 sign dupnc-inter dupnc-inter.key "cdrest dupnc intermediate" ca v3_ca_dupnc
 dup dupnc-inter ca 30

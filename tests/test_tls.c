@@ -175,7 +175,7 @@ enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_S
        S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN,
        /* ... its red team: malformed and duplicate extensions, weak signatures, restricted anchors */
        S_NCBADIP, S_MD5I, S_KUI, S_DUPEKU, S_DUPNC, S_EKUROOT, S_NCROOT, S_PATHROOT, S_EXPROOT, S_WEAKROOT,
-       S_V1ROOT, S_RSA2047, S_WEAK2047, S_COUNT };
+       S_V1ROOT, S_RSA2047, S_WEAK2047, S_DUPSAN, S_COUNT };
 static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
                                               "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big",
                                               "eku-client", "eku-code", "eku-any", "eku-none", "ekuca-chain",
@@ -184,9 +184,22 @@ static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired"
                                               "wild", "nccn-chain", "ncbadip-chain", "md5i-chain", "kui-chain",
                                               "dupeku", "dupnc-chain", "ekuroot-leaf", "ncroot-leaf",
                                               "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain",
-                                              "rsa2047", "weak2047-chain"};
+                                              "rsa2047", "weak2047-chain", "dupsan"};
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
+
+/* A free port none of servers 0..n-1 has: free_port can hand the same port out twice, and
+   nginx then serves both blocks on it, the second one's certificate never (a case passed
+   or failed on another certificate). */
+static int unique_port(int n) {
+    int p, i, tries;
+    for (tries = 0; tries < 100; tries++) {
+        p = free_port(0);
+        for (i = 0; i < n && port[i] != p; i++) {}
+        if (i == n) return p;
+    }
+    return p;
+}
 
 static int start_nginx(void) {
     int attempt, i;
@@ -205,7 +218,7 @@ static int start_nginx(void) {
         for (i = 0; i < S_COUNT; i++) {
             const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : (i == S_RSA1024) ? "rsa1024" : (i == S_RSA2047) ? "rsa2047" : "rsa";
             char certname[64], keyname[64];
-            port[i] = free_port(0);
+            port[i] = unique_port(i);
             snprintf(certname, sizeof certname, "%s.pem", srv_cert[i]);
             snprintf(keyname, sizeof keyname, "%s.key", key);
             fprintf(f, "  server {\n    listen 127.0.0.1:%d ssl;\n", port[i]);
@@ -637,6 +650,8 @@ static const tls_case policy_cases[] = {
      NULL},
     {"two extendedKeyUsage extensions", S_DUPEKU, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
      "the extensions of the certificate are malformed", 0, NULL},
+    {"two subjectAltName extensions", S_DUPSAN, "localhost", BR_ERR_X509_BAD_SERVER_NAME,
+     "certificate is for another name (none), not localhost", 0, NULL},
     {"two nameConstraints extensions", S_DUPNC, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
      "the name constraints of CA \"cdrest dupnc intermediate\" are malformed", 0, NULL},
     /* a trusted CA keeps its restrictions (issue 18 red team, 1): intermediates in the CA file... */
