@@ -239,9 +239,13 @@ CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int nto
 /* 1 if string token i equals the C string s (escapes decoded), else 0. */
 CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s);
 /* Unescape string token i into buf as UTF-8 (\u escapes and surrogate pairs decoded;
-   \u0000 gives a NUL inside the length), NUL-terminated; any other token's raw text is
-   copied as is. *len (may be NULL) gets the length without the NUL. If buf is too small
-   (cap < length + 1): CDREST_E_TOOLARGE with *len the length needed and buf[0] = 0. */
+   \u0000 gives a NUL inside the length), NUL-terminated. *len (may be NULL) gets the length
+   without the NUL. If buf is too small (cap < length + 1): CDREST_E_TOOLARGE with *len the
+   length needed and buf[0] = 0. Only strings: any other token (null, a number, true,
+   an object, ...) is CDREST_E_JSON with *len = 0 and buf = "", never its raw text taken for
+   a string (read a number with cdrest_json_int64/double; a token's raw JSON text is
+   js[t[i].start .. t[i].end)). buf may be the token's own text (decoding in place: the
+   result is never longer than the text). */
 CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf,
                                  size_t cap, size_t *len);
 /* Number token (or a string token holding exactly a JSON number, as CD sends ids) to an
@@ -585,6 +589,8 @@ typedef struct cdrest_client {
     int tls_active;             /* the stream runs through TLS (after the handshake) */
     unsigned long conn_requests;/* requests served on the current connection */
     unsigned long connects;     /* connections opened by this client */
+    int64_t deadline;           /* when the current CD call (or job wait) must end ... */
+    int has_deadline;           /* ... if set: each exchange gets min(timeout_ms, this) */
     struct cdrest__tls *tls;    /* NULL until the first https connection */
     /* buffers */
     char *buf;                  /* receive buffer */
@@ -1448,10 +1454,11 @@ static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[
     return cdrest__json_put_utf8((unsigned long)unit, out);
 }
 
-/* Copies what fits of s[0..n) to buf at offset at (buf holds cap bytes). */
+/* Copies what fits of s[0..n) to buf at offset at (buf holds cap bytes). memmove: a
+   string may be decoded in place, where the output trails the input. */
 static void cdrest__json_put_some(char *buf, size_t cap, size_t at, const void *s, size_t n)
 {
-    if (at < cap) memcpy(buf + at, s, n < cap - at ? n : cap - at);
+    if (at < cap) memmove(buf + at, s, n < cap - at ? n : cap - at);
 }
 
 /* Unescapes a string body into buf (as much as fits). Returns the full decoded length,
@@ -1492,12 +1499,14 @@ CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i
     size_t start, n, need;
     if (len) *len = 0;
     if (!js || (!buf && cap) || !cdrest__json_span(t, i, &start, &n)) return CDREST_E_ARG;
-    if (t[i].type == CDREST_JSON_STRING) {
-        need = cdrest__json_unescape(js + start, n, buf, cap);
-        if (need == CDREST__JSON_FAIL) return CDREST_E_JSON;
-    } else {
-        need = n;
-        cdrest__json_put_some(buf, cap, 0, js + start, n);
+    if (t[i].type != CDREST_JSON_STRING) { /* not text: never its raw JSON instead */
+        if (cap) buf[0] = '\0';
+        return CDREST_E_JSON;
+    }
+    need = cdrest__json_unescape(js + start, n, buf, cap);
+    if (need == CDREST__JSON_FAIL) {
+        if (cap) buf[0] = '\0';
+        return CDREST_E_JSON;
     }
     if (len) *len = need;
     if (need >= cap) {
@@ -1595,6 +1604,85 @@ CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int nto
         if (cur < 0) return -1;
     }
     return cur;
+}
+
+/* ---- reading validated text without tokens (answers too large for the tokens) -- */
+
+/* The end of the value starting at js[i] (text already validated by the tokenizer). */
+static size_t cdrest__json_raw_skip(const char *js, size_t len, size_t i)
+{
+    int depth = 0, in_str = 0;
+    if (js[i] != '"' && js[i] != '{' && js[i] != '[') {
+        while (i < len && !strchr(",}] \t\r\n", js[i])) i++;
+        return i;
+    }
+    for (; i < len; i++) {
+        char ch = js[i];
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') {
+                in_str = 0;
+                if (depth == 0) return i + 1;
+            }
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if ((ch == '}' || ch == ']') && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return len;
+}
+
+static size_t cdrest__json_raw_ws(const char *js, size_t len, size_t i)
+{
+    while (i < len && (js[i] == ' ' || js[i] == '\t' || js[i] == '\r' || js[i] == '\n')) i++;
+    return i;
+}
+
+/* The value at a path of object keys ("job.jobId") in validated JSON text, as the token
+   the tokenizer would have made (*out; a string spans its text between the quotes).
+   1 if found. A walk over the bytes that needs no token array. */
+static int cdrest__json_raw_find(const char *js, size_t len, const char *path, cdrest_json_tok *out)
+{
+    size_t i = cdrest__json_raw_ws(js, len, 0);
+    if (!*path) return 0;
+    while (*path) {
+        size_t n = strcspn(path, "."), vs = 0, ve = 0;
+        int found = 0;
+        if (i >= len || js[i] != '{') return 0;
+        i = cdrest__json_raw_ws(js, len, i + 1);
+        while (!found && i < len && js[i] == '"') {
+            cdrest_json_tok key;
+            size_t ke = cdrest__json_raw_skip(js, len, i);
+            key.type = CDREST_JSON_STRING;
+            key.start = (int)i + 1;
+            key.end = (int)ke - 1;
+            vs = cdrest__json_raw_ws(js, len, cdrest__json_raw_ws(js, len, ke) + 1); /* past ':' */
+            ve = cdrest__json_raw_skip(js, len, vs);
+            found = cdrest__json_eq_n(js, &key, 0, path, n);
+            if (!found) i = cdrest__json_raw_ws(js, len, cdrest__json_raw_ws(js, len, ve) + 1); /* past ',' */
+        }
+        if (!found) return 0;
+        path += n;
+        if (*path == '.') path++;
+        i = vs;
+        out->start = (int)vs;
+        out->end = (int)ve;
+        out->size = 0;
+        out->parent = -1;
+        switch (js[vs]) {
+        case '{': out->type = CDREST_JSON_OBJECT; break;
+        case '[': out->type = CDREST_JSON_ARRAY; break;
+        case '"': out->type = CDREST_JSON_STRING, out->start++, out->end--; break;
+        case 't': out->type = CDREST_JSON_TRUE; break;
+        case 'f': out->type = CDREST_JSON_FALSE; break;
+        case 'n': out->type = CDREST_JSON_NULL; break;
+        default: out->type = CDREST_JSON_NUMBER; break;
+        }
+    }
+    return 1;
 }
 
 /* The text of a number token, or of a string token holding exactly a JSON number
@@ -4152,6 +4240,13 @@ static int cdrest__stream_write(cdrest_client *c, const void *buf, size_t len, i
     return cdrest__tp_write_all(c, buf, len, deadline);
 }
 
+/* A client whose cdrest_init failed, or after cdrest_free, has no transport: every call
+   on it is CDREST_E_ARG, never a crash (nor an allocation that nothing would free). */
+static int cdrest__check_client(cdrest_client *c) {
+    if (c->tp) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG, "the client is not set up (cdrest_init failed, or cdrest_free was called)");
+}
+
 CDRESTDEF void cdrest_disconnect(cdrest_client *c) {
     if (!c || !c->connected) return;
     if (c->tls_active) cdrest__tls_close(c);
@@ -5112,9 +5207,11 @@ CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_re
     if (!c || !req || !resp) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
     if ((rc = cdrest__http_check_request(c, req)) != 0) return rc;
     start = cdrest__now_ms(c);
     deadline = start + c->cfg.timeout_ms;
+    if (c->has_deadline && c->deadline < deadline) deadline = c->deadline; /* a CD call's, or a wait's */
     rc = cdrest__http_once(c, req, resp, deadline);
     while (rc == 0 && hops < c->cfg.max_redirects && cdrest__http_redirect(c, req, resp, &hop)) {
         hops++;
@@ -5328,6 +5425,8 @@ static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
 }
 
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
+    const cdrest_transport *tp = NULL;
+    void *tp_self = NULL;
     int rc;
     if (!c) return CDREST_E_ARG;
     memset(c, 0, sizeof *c);
@@ -5346,12 +5445,12 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
         if (!t->now_ms)
             return cdrest__fail(&c->err, CDREST_E_ARG, "the transport needs now_ms (no POSIX clock in this build)");
 #endif
-        c->tp = t;
-        c->tp_self = cfg->transport_self;
+        tp = t;
+        tp_self = cfg->transport_self;
     } else {
 #ifndef CDREST_NO_SOCKETS
-        c->tp = cdrest_posix_transport();
-        c->tp_self = &c->sock;
+        tp = cdrest_posix_transport();
+        tp_self = &c->sock;
 #else
         return cdrest__fail(&c->err, CDREST_E_ARG, "no transport configured (built with CDREST_NO_SOCKETS)");
 #endif
@@ -5368,6 +5467,8 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
         return rc;
     }
     c->cfg.proxy = NULL;
+    c->tp = tp; /* set last: a client without a transport refuses every call */
+    c->tp_self = tp_self;
     return 0;
 }
 
@@ -5383,7 +5484,11 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
         if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
     }
     c->buf = c->out = c->body = c->target = NULL;
+    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = 0;
+    c->buf_len = 0;
     c->toks = NULL;
+    c->toks_cap = c->ntoks = 0;
+    c->tp = NULL; /* every later call: CDREST_E_ARG */
     cdrest__wipe(c->password, sizeof c->password);
     cdrest__wipe(c->token, sizeof c->token);
     cdrest__wipe(c->session_id, sizeof c->session_id);
@@ -5441,6 +5546,7 @@ static void cdrest__sb_query(cdrest__sb *b, const cdrest_param *q, int *has_quer
 static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
     cdrest__sb b;
     cdrest__sb_init(&b, c, &c->target, &c->target_cap);
+    b.rc = cdrest__check_client(c);
     cdrest__sb_str(&b, "/rest/v1.0");
     cdrest__sb_str(&b, prefix);
     if (name) cdrest__sb_pct(&b, name, mode);
@@ -5499,8 +5605,21 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
 
 /* --- answers: JSON, and the server's errors ------------------------------------------ */
 
+/* The most tokens the client grows its array to for an answer of len bytes: the answer
+   itself is capped (max_body), so the budget grows with it: CDREST_MAX_TOKENS, or one
+   token per 4 bytes of a larger answer (CD answers run at 8-12 bytes a token; no JSON
+   text needs more than one per 2 bytes). A 26 MB sheet of 100,000 properties fits. */
+static size_t cdrest__token_budget(size_t len) {
+    size_t most = (size_t)INT_MAX / 2;
+    size_t budget = len / 4 > (size_t)CDREST_MAX_TOKENS ? len / 4 : (size_t)CDREST_MAX_TOKENS;
+    return budget < most ? budget : most;
+}
+
+/* Tokenize an answer into c->toks (grown within the budget). CDREST_E_TOOLARGE when the
+   tokens do not fit (a caller-given array, or the budget), CDREST_E_JSON, _NOMEM. */
 static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
     cdrest_json_parser p;
+    size_t budget = cdrest__token_budget(len);
     cdrest_json_init(&p);
     c->ntoks = 0;
     for (;;) {
@@ -5512,7 +5631,7 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
         if (n == CDREST_E_JSON_TOKENS) {
             size_t want = c->toks_cap ? (size_t)c->toks_cap * 2 : 64, bytes;
             cdrest_json_tok *t;
-            if (want > CDREST_MAX_TOKENS) want = CDREST_MAX_TOKENS;
+            if (want > budget) want = budget;
             if (!c->owns_toks || want <= (size_t)c->toks_cap)
                 return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens", c->toks_cap);
             bytes = want * sizeof *t;
@@ -5601,11 +5720,24 @@ static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {
     }
 }
 
-static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_doc *out) {
+/* A 2xx answer as a doc. With tokens_optional (a write, whose success the server has
+   confirmed), an answer valid but too large for the tokens is kept as text alone
+   (ntoks 0): what the caller did not ask to read cannot fail what was done. */
+static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_doc *out, int tokens_optional) {
     int rc;
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
     c->ntoks = 0;
-    if (r->body_len && (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0) return rc;
+    if (r->body_len && (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0) {
+        cdrest_json_parser p;
+        if (rc != CDREST_E_TOOLARGE || !tokens_optional) return rc;
+        cdrest_json_init(&p); /* validated all the same, without tokens */
+        if (cdrest_json_parse(&p, r->body, r->body_len, NULL, 0) < 0)
+            return cdrest__fail(&c->err, CDREST_E_JSON, "the server's answer is not valid JSON: %s at byte %lu",
+                                cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
+        cdrest__error_clear(&c->err);
+        c->err.http_status = r->status;
+        c->ntoks = 0;
+    }
     if (out) {
         out->json = r->body;
         out->len = r->body_len;
@@ -5613,6 +5745,75 @@ static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_
         out->ntoks = c->ntoks;
     }
     return 0;
+}
+
+/* --- typed fields of answers ---------------------------------------------------------- */
+
+/* The token at a path of keys ("property.value"): from the tokens, or read from the text
+   when the answer was kept without them (see cdrest__cd_result). 1 if present. */
+static int cdrest__doc_field(const cdrest_doc *d, const char *path, cdrest_json_tok *tok) {
+    if (d->ntoks > 0) {
+        int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, path);
+        if (i < 0) return 0;
+        *tok = d->toks[i];
+        return 1;
+    }
+    return d->len > 0 && cdrest__json_raw_find(d->json, d->len, path, tok);
+}
+
+static const char *cdrest__json_kind(int type) {
+    switch (type) {
+    case CDREST_JSON_OBJECT: return "an object";
+    case CDREST_JSON_ARRAY: return "an array";
+    case CDREST_JSON_STRING: return "text";
+    case CDREST_JSON_NUMBER: return "a number";
+    case CDREST_JSON_NULL: return "null";
+    default: return "true or false";
+    }
+}
+
+/* The text of a field a call promises, whole: a JSON string (for ids also a number, as
+   some servers send them). Anything else (null, an object, ...) is CDREST_E_PROTOCOL,
+   never its raw JSON taken for the text; too long for dst is CDREST_E_TOOLARGE. */
+static int cdrest__field_text(cdrest_client *c, const char *js, const cdrest_json_tok *tok, int number_ok,
+                              const char *what, char *dst, size_t cap, size_t *len) {
+    size_t n = 0;
+    int rc;
+    dst[0] = 0;
+    if (tok->type == CDREST_JSON_NUMBER && number_ok) {
+        n = (size_t)(tok->end - tok->start);
+        if (n >= cap) rc = CDREST_E_TOOLARGE;
+        else rc = cdrest__copy(dst, cap, js + tok->start, n);
+    } else if (tok->type != CDREST_JSON_STRING) {
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is %s, not text", what,
+                            cdrest__json_kind(tok->type));
+    } else {
+        rc = cdrest_json_string(js, tok, 0, dst, cap, &n);
+    }
+    if (rc == 0 && cdrest__has_crlf_nul(dst, n)) rc = CDREST_E_PROTOCOL;
+    if (rc) {
+        dst[0] = 0;
+        if (rc == CDREST_E_TOOLARGE)
+            return cdrest__fail(&c->err, rc, "the server's %s does not fit in %lu bytes", what, (unsigned long)cap);
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is not usable text", what);
+    }
+    if (len) *len = n;
+    return 0;
+}
+
+/* One deadline for a whole CD call: the login before it, the request, a 401's re-login
+   and the retry share config.timeout_ms (or what is left of a job wait's deadline).
+   Nested calls keep the outer one. Returns 1 if this call set it (and ends it). */
+static int cdrest__deadline_begin(cdrest_client *c) {
+    if (c->has_deadline) return 0;
+    c->deadline = cdrest__now_ms(c) + c->cfg.timeout_ms;
+    c->has_deadline = 1;
+    return 1;
+}
+
+static int cdrest__deadline_end(cdrest_client *c, int owned, int rc) {
+    if (owned) c->has_deadline = 0;
+    return rc;
 }
 
 /* --- sending a CD request with the client's authentication ----------------------------- */
@@ -5663,8 +5864,10 @@ static int cdrest__has_credentials(const cdrest_client *c) {
 static int cdrest__login_at(cdrest_client *c, size_t at) {
     cdrest_param fields[3];
     cdrest_response r;
+    cdrest_doc d;
+    cdrest_json_tok id;
     size_t len;
-    int rc, id;
+    int rc;
     if (!cdrest__has_credentials(c))
         return cdrest__fail(&c->err, CDREST_E_AUTH, "no credentials to log in with (set user and password, or a token)");
     if (c->token[0]) {
@@ -5678,28 +5881,32 @@ static int cdrest__login_at(cdrest_client *c, size_t at) {
         fields[1].value = c->password;
         fields[2].name = NULL;
     }
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
     c->session_id[0] = 0;
     rc = cdrest__build_body(c, at, fields, NULL, NULL, NULL, &len);
     if (rc == 0) rc = cdrest__cd_send(c, "POST", "/rest/v1.0/sessions", c->body + at, len, 0, &r);
     if (c->body) cdrest__wipe(c->body + at, c->body_cap - at); /* the password was in it */
     if (rc) return rc;
-    if ((rc = cdrest__cd_result(c, &r, NULL)) != 0) {
+    if ((rc = cdrest__cd_result(c, &r, &d, 1)) != 0) {
         if (r.status == 401 || r.status == 403) c->err.code = rc = CDREST_E_AUTH;
         return rc;
     }
-    id = c->ntoks ? cdrest_json_find(r.body, c->toks, c->ntoks, 0, "sessionId") : -1;
-    if (id < 0 || cdrest_json_string(r.body, c->toks, id, c->session_id, sizeof c->session_id, &len) != 0 || !len ||
-        cdrest__has_crlf_nul(c->session_id, len)) {
-        c->session_id[0] = 0;
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no usable sessionId");
-    }
+    /* only a string: {"sessionId": null} would send "sessionId=null" from then on */
+    if (!cdrest__doc_field(&d, "sessionId", &id))
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no sessionId");
+    if ((rc = cdrest__field_text(c, r.body, &id, 0, "sessionId", c->session_id, sizeof c->session_id, &len)) != 0)
+        return rc;
+    if (!len) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds an empty sessionId");
     return 0;
 }
 
 CDRESTDEF int cdrest_login(cdrest_client *c) {
+    int owned, rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    return cdrest__login_at(c, 0);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
+    owned = cdrest__deadline_begin(c);
+    return cdrest__deadline_end(c, owned, cdrest__login_at(c, 0));
 }
 
 CDRESTDEF int cdrest_logout(cdrest_client *c) {
@@ -5713,7 +5920,7 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
     if (rc) return rc;
     /* best effort: a server without logout (404/501) or an expired session is fine */
     if (r.status == 404 || r.status == 501 || r.status == 401) return 0;
-    return cdrest__cd_result(c, &r, NULL);
+    return cdrest__cd_result(c, &r, NULL, 1);
 }
 
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) { return c ? c->session_id : ""; }
@@ -5721,23 +5928,42 @@ CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) { return c ? c->
 /* A 2xx answer must hold what the call promises (expect: a top-level key, or "" for any
    JSON object), or it confirms nothing: a proxy's empty 200 is not a stored property. */
 static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *expect) {
+    cdrest_json_tok t;
+    size_t i = 0;
     if (!expect) return 0;
-    if (d->ntoks > 0 && d->toks[0].type == CDREST_JSON_OBJECT &&
-        (!*expect || cdrest_json_find(d->json, d->toks, d->ntoks, 0, expect) >= 0))
-        return 0;
+    while (i < d->len && (d->json[i] == ' ' || d->json[i] == '\t' || d->json[i] == '\r' || d->json[i] == '\n')) i++;
+    if (i < d->len && d->json[i] == '{') { /* the root is an object (tokens or not) */
+        if (!*expect) return 0;
+        /* and the promised member is an object: {"property": null} confirms nothing */
+        if (cdrest__doc_field(d, expect, &t) && t.type == CDREST_JSON_OBJECT) return 0;
+        if (cdrest__doc_field(d, expect, &t))
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d) holds \"%s\" as %s, not an object",
+                                c->err.http_status, expect, cdrest__json_kind(t.type));
+    }
     return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d, %lu bytes) holds no %s%s%s",
                         c->err.http_status, (unsigned long)d->len, *expect ? "\"" : "JSON object", expect,
                         *expect ? "\"" : "");
 }
 
+static int cdrest__cd_call_once(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
+                                const char *expect);
+
 /* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
    when credentials are held without a session, and once more after a 401. */
 static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
                            const char *expect) {
+    int owned, rc;
+    if (out) memset(out, 0, sizeof *out);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
+    owned = cdrest__deadline_begin(c);
+    return cdrest__deadline_end(c, owned, cdrest__cd_call_once(c, method, has_body, body_len, out, expect));
+}
+
+static int cdrest__cd_call_once(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
+                                const char *expect) {
     cdrest_response r;
     cdrest_doc d;
     int rc;
-    if (out) memset(out, 0, sizeof *out);
     if (!c->cfg.basic_auth && !c->session_id[0] && cdrest__has_credentials(c) &&
         (rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0)
         return rc;
@@ -5749,7 +5975,9 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
         rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
         if (rc) return rc;
     }
-    if ((rc = cdrest__cd_result(c, &r, &d)) != 0 || (rc = cdrest__expect(c, &d, expect)) != 0) return rc;
+    /* a write the server confirmed does not fail for want of tokens for its answer */
+    if ((rc = cdrest__cd_result(c, &r, &d, strcmp(method, "GET") != 0)) != 0 || (rc = cdrest__expect(c, &d, expect)) != 0)
+        return rc;
     if (out) *out = d;
     return 0;
 }
@@ -5835,22 +6063,31 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
     return cdrest__cd_call(c, "GET", 0, 0, out, "property");
 }
 
+/* The value is decoded in place, in the receive buffer where the answer is (decoding
+   never lengthens a string, and its closing quote leaves room for the NUL): no second
+   buffer, so a fixed send buffer never limits what can be read. */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len) {
     cdrest_doc d;
-    int rc = cdrest_get_property(c, path, ctx, &d), i;
+    cdrest_json_tok v;
+    int rc = cdrest_get_property(c, path, ctx, &d);
     size_t n = 0;
+    const char *text = "";
+    if (value) *value = NULL;
+    if (len) *len = 0;
     if (rc) return rc;
     if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
-    i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
-    if ((rc = cdrest__grow(c, &c->body, &c->body_cap, i >= 0 ? (size_t)(d.toks[i].end - d.toks[i].start) + 1 : 1, c->fixed_send,
-                           "the property value")) != 0)
-        return rc;
-    c->body[0] = 0;
-    if (i >= 0 && (rc = cdrest_json_string(d.json, d.toks, i, c->body, c->body_cap, &n)) != 0)
-        return cdrest__fail(&c->err, rc, "the property value could not be decoded");
-    if (value) *value = c->body;
+    if (cdrest__doc_field(&d, "property.value", &v)) { /* absent: an empty value */
+        char *at = c->buf + (d.json - c->buf) + v.start;
+        if (v.type != CDREST_JSON_STRING)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's value of %s is %s, not text", path,
+                                cdrest__json_kind(v.type));
+        if ((rc = cdrest_json_string(d.json, &v, 0, at, (size_t)(v.end - v.start) + 1, &n)) != 0)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the property value could not be decoded");
+        text = at;
+    }
+    if (value) *value = text;
     if (len) *len = n;
     return 0;
 }
@@ -5917,7 +6154,8 @@ static const char *cdrest__object_path(const char *path, const char **name) {
 static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap) {
     cdrest_doc d;
     const char *where, *object_name = NULL, *object_kind = cdrest__object_path(path, &object_name);
-    int rc, i;
+    cdrest_json_tok t;
+    int rc;
     size_t len;
     if (path && *path && !object_kind) {
         if ((rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
@@ -5936,23 +6174,42 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
-    i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
-    if (i < 0) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
-    if (cdrest_json_string(d.json, d.toks, i, id, cap, &len) != 0 || !len)
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an unusable propertySheetId");
+    if (!cdrest__doc_field(&d, where, &t))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
+    if ((rc = cdrest__field_text(c, d.json, &t, 1, "propertySheetId", id, cap, &len)) != 0) return rc;
+    if (!len) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an empty propertySheetId");
     return 0;
 }
 
+static int cdrest__get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
+
+/* Both requests (the sheet's id, then the sheet) within one timeout_ms. */
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
-    char id[128];
-    cdrest__sb b;
-    int rc;
+    int owned, rc;
+    if (out) memset(out, 0, sizeof *out);
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
+    owned = cdrest__deadline_begin(c);
+    return cdrest__deadline_end(c, owned, cdrest__get_properties(c, path, ctx, out));
+}
+
+static int cdrest__get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
+    char id[128];
+    cdrest__sb b;
+    cdrest_doc d;
+    cdrest_json_tok list;
+    int rc;
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
-    if ((rc = b.rc) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
+    if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "propertySheet")) != 0) return rc;
+    /* "property" lists the entries (one object when there is one, absent when none) */
+    if (cdrest__doc_field(&d, "propertySheet.property", &list) && list.type != CDREST_JSON_ARRAY &&
+        list.type != CDREST_JSON_OBJECT)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's property sheet lists its properties as %s",
+                            cdrest__json_kind(list.type));
+    if (out) *out = d;
+    return 0;
 }
 
 CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e) {
@@ -5988,6 +6245,7 @@ CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path) {
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap) {
     size_t len;
     int i = cdrest_doc_find(d, path);
+    if (!buf && cap) return CDREST_E_ARG;
     if (cap) buf[0] = 0;
     if (i < 0) return CDREST_E_ARG;
     return cdrest_json_string(d->json, d->toks, i, buf, cap, &len);
@@ -6278,6 +6536,9 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     cdrest__error_clear(&c->err);
     if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
         return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
+    for (i = 0; i < nfiles; i++)
+        if (!files[i]) return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion: files[%d] is NULL", i);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
     memset(&u, 0, sizeof u);
     for (i = 0; i < nfiles; i++) {
         const char *base = cdrest__basename(files[i]);
@@ -6334,17 +6595,11 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
    all: an id cut short would name another job. "" when absent. */
 static int cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
                              size_t cap) {
-    int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, key);
-    size_t len;
-    if (i < 0) i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, nested);
+    cdrest_json_tok t;
     dst[0] = 0;
-    if (i < 0) return 0;
-    if (cdrest_json_string(d->json, d->toks, i, dst, cap, &len) != 0 || cdrest__has_crlf_nul(dst, len)) {
-        dst[0] = 0;
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the server's %s does not fit in %lu bytes (or is not text)",
-                            key, (unsigned long)cap);
-    }
-    return 0;
+    if (!cdrest__doc_field(d, key, &t) && !cdrest__doc_field(d, nested, &t)) return 0;
+    /* text; an id may also come as a number; null or an object is an error, not "null" */
+    return cdrest__field_text(c, d->json, &t, !strcmp(key, "jobId"), key, dst, cap, NULL);
 }
 
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
@@ -6394,16 +6649,36 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
     return cdrest__named_call(c, "GET", "/jobs/", job_id, out, "job");
 }
 
+/* One status poll, within timeout_ms and never past the wait's own end (end_set). A poll
+   cut short by the wait's end is that end passing: CDREST_E_DEADLINE. */
+static int cdrest__poll_job(cdrest_client *c, const char *job_id, int64_t start, int64_t deadline_ms,
+                            cdrest_job_status *st) {
+    int64_t end = start + deadline_ms, now = cdrest__now_ms(c);
+    int rc;
+    c->deadline = now + c->cfg.timeout_ms;
+    if (deadline_ms > 0 && end < c->deadline) c->deadline = end;
+    c->has_deadline = 1;
+    rc = cdrest_get_job_status(c, job_id, st);
+    c->has_deadline = 0;
+    now = cdrest__now_ms(c);
+    if (rc == CDREST_E_TIMEOUT && deadline_ms > 0 && now >= end)
+        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (a status request was still "
+                            "waiting for its answer)", job_id, (long)(now - start));
+    return rc;
+}
+
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
     int64_t start, now;
+    int rc;
     if (!c || !st) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        int rc = cdrest_get_job_status(c, job_id, st);
-        if (rc) return rc;
+        if ((rc = cdrest__poll_job(c, job_id, start, deadline_ms, st)) != 0) return rc;
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
         if (!strcmp(st->status, "completed")) return 0;
