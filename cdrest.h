@@ -2364,6 +2364,33 @@ CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, si
     return need;
 }
 
+/* --- files -------------------------------------------------------------------- */
+
+#ifndef CDREST_NO_FILES
+#include <fcntl.h>
+#include <unistd.h>
+/* fopen(path, "rb"), but born close-on-exec (O_CLOEXEC at open, not set afterwards): a
+   program that forks and execs in another thread never hands its child a CA file or a
+   file being uploaded. NULL with errno set on failure. */
+static FILE *cdrest__fopen_rb(const char *path) {
+#ifdef O_CLOEXEC
+    FILE *f;
+    int fd;
+    do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    if (fd < 0) return NULL;
+    f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+#else
+    return fopen(path, "rb");
+#endif
+}
+#endif
+
 /* ===========================================================================
    transport: bytes to and from the server within deadlines. Owns the default POSIX
    socket transport and the client-side wrappers (cdrest__tp_*) that turn an absolute
@@ -2419,6 +2446,12 @@ static void cdrest__sock_addr_text(const struct sockaddr *sa, socklen_t len, cha
 /* A non-blocking, close-on-exec socket with SIGPIPE suppressed where the OS needs a
    socket option for it (BSD/macOS; Linux uses MSG_NOSIGNAL per send). */
 static int cdrest__sock_open(const struct addrinfo *ai) {
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+    /* born close-on-exec: a fork+exec in another thread between socket() and a later
+       fcntl() would hand the connection to the child */
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0) return -1;
+#else /* no SOCK_CLOEXEC (older macOS): the best that can be done */
     int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), flags;
     if (fd < 0) return -1;
     flags = fcntl(fd, F_GETFL, 0);
@@ -2426,6 +2459,7 @@ static int cdrest__sock_open(const struct addrinfo *ai) {
         close(fd);
         return -1;
     }
+#endif
 #ifdef SO_NOSIGPIPE
     {
         int one = 1;
@@ -2710,6 +2744,7 @@ struct cdrest__tls {
     int eof;                       /* the stream ended */
     int clean_close;               /* ... with close_notify */
     int resumed;                   /* the last handshake resumed a session */
+    int broken;                    /* a write failed, perhaps mid-record: no more TLS output */
     unsigned long handshakes, resumptions;
     /* memory */
     int external;                  /* inside config.tls_memory */
@@ -3478,16 +3513,28 @@ static int cdrest__tls_is_pem(const unsigned char *buf, size_t len) {
 }
 
 #ifndef CDREST_NO_FILES
-/* Load a PEM (or single DER) file. 0, or -1 when it cannot be read (err set if code). */
-static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int code,
-                               const char *what) {
-    FILE *f = fopen(path, "rb");
+/* The error class of a failed open or read while loading trust: a path that names
+   nothing readable is the configuration's (path_code: CDREST_E_ARG for the caller's
+   settings); running out of descriptors or memory, EIO, ... are the moment's, and the
+   load is tried again at the next connection. */
+static int cdrest__tls_errno_code(int e, int path_code) {
+    if (e == ENOENT || e == ENOTDIR || e == EISDIR || e == ENAMETOOLONG || e == ELOOP || e == EACCES || e == EPERM)
+        return path_code;
+    return e == ENOMEM ? CDREST_E_NOMEM : CDREST_E_IO;
+}
+
+static int cdrest__tls_ld_fail(cdrest_client *c, int e, int path_code, const char *what, const char *path) {
+    return cdrest__fail(&c->err, cdrest__tls_errno_code(e, path_code), "cannot read %s %s: %s", what, path, strerror(e));
+}
+
+/* Load a PEM (or single DER) file. 0, or the error (c->err set, *why the errno). */
+static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int path_code,
+                               const char *what, int *why) {
+    FILE *f = cdrest__fopen_rb(path);
     size_t n;
     int der = -1, bad;
-    if (!f) {
-        if (code) cdrest__fail(&c->err, code, "cannot read %s %s: %s", what, path, strerror(errno));
-        return -1;
-    }
+    *why = errno;
+    if (!f) return cdrest__tls_ld_fail(c, *why = errno, path_code, what, path);
     while ((n = fread(ld->rd, 1, sizeof ld->rd, f)) > 0) {
         if (der < 0) {
             der = ld->rd[0] == 0x30;
@@ -3496,12 +3543,9 @@ static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const c
         if (der) br_x509_decoder_push(&ld->dec, ld->rd, n);
         else cdrest__tls_ld_text(ld, ld->rd, n);
     }
-    bad = ferror(f);
+    bad = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
-    if (bad) {
-        if (code) cdrest__fail(&c->err, code, "cannot read %s %s: read error", what, path);
-        return -1;
-    }
+    if (bad) return cdrest__tls_ld_fail(c, *why = bad, path_code, what, path);
     if (der == 1) cdrest__tls_ld_end(ld);
     else cdrest__tls_ld_text_end(ld);
     return 0;
@@ -3525,34 +3569,54 @@ static int cdrest__tls_is_cert_name(const char *s) {
     return cdrest__ieq(s, 4, ".pem") || cdrest__ieq(s, 4, ".crt") || cdrest__ieq(s, 4, ".cer");
 }
 
+/* The next entry of d, or NULL at the end (*rc 0) or on a read error (*rc set). */
+static struct dirent *cdrest__tls_ld_next(cdrest_client *c, DIR *d, const char *what, const char *path, int *rc) {
+    struct dirent *e;
+    errno = 0;
+    e = readdir(d);
+    if (!e && errno) *rc = cdrest__tls_ld_fail(c, errno, CDREST_E_IO, what, path);
+    return e;
+}
+
 /* Load a directory: its hashed names when it has any (a c_rehash directory also holds
-   the same certificates under other names, or a bundle), else its .pem, .crt and .cer files. */
+   the same certificates under other names, or a bundle), else its .pem, .crt and .cer
+   files. All or nothing: a file that cannot be read (EMFILE, EIO, ...) fails the whole
+   load, which is tried again at the next connection, rather than leave a trust store
+   without it for the client's life. Only an entry gone since it was listed (a dangling
+   link) is passed over. */
 static int cdrest__tls_ld_dir(cdrest_client *c, cdrest__tls_loader *ld, const char *dir, size_t dir_len,
                               int code, const char *what) {
     DIR *d;
     struct dirent *e;
-    int hashed = 0;
+    int hashed = 0, rc = 0, why;
     if (dir_len + 2 >= sizeof ld->path) return cdrest__fail(&c->err, code, "%s: path too long", what);
     memcpy(ld->path, dir, dir_len);
     ld->path[dir_len] = 0;
     d = opendir(ld->path);
-    if (!d) return cdrest__fail(&c->err, code, "cannot open %s %s: %s", what, ld->path, strerror(errno));
-    while ((e = readdir(d)) != NULL)
+    if (!d) {
+        int e = errno;
+        return cdrest__fail(&c->err, cdrest__tls_errno_code(e, code), "cannot open %s %s: %s", what, ld->path, strerror(e));
+    }
+    while ((e = cdrest__tls_ld_next(c, d, what, dir, &rc)) != NULL)
         if (cdrest__tls_is_hash_name(e->d_name)) hashed = 1;
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL) {
+    if (!rc) rewinddir(d);
+    while (!rc && (e = cdrest__tls_ld_next(c, d, what, dir, &rc)) != NULL) {
         struct stat st;
         size_t n = strlen(e->d_name);
         if (hashed ? !cdrest__tls_is_hash_name(e->d_name) : !cdrest__tls_is_cert_name(e->d_name)) continue;
         if (dir_len + 1 + n >= sizeof ld->path) continue;
         ld->path[dir_len] = '/';
         memcpy(ld->path + dir_len + 1, e->d_name, n + 1);
-        if (stat(ld->path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (stat(ld->path, &st) != 0) {
+            if (errno != ENOENT) rc = cdrest__tls_ld_fail(c, errno, CDREST_E_IO, what, ld->path);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode)) continue;
         cdrest__tls_ld_start(ld);
-        cdrest__tls_ld_file(c, ld, ld->path, 0, what);
+        if ((rc = cdrest__tls_ld_file(c, ld, ld->path, CDREST_E_IO, what, &why)) != 0 && why == ENOENT) rc = 0;
     }
     closedir(d);
-    return 0;
+    return rc;
 }
 
 static const char *const cdrest__tls_system_bundles[] = {
@@ -3570,11 +3634,11 @@ static const char *const cdrest__tls_system_bundles[] = {
    else the first bundle that exists. */
 static int cdrest__tls_ld_system(cdrest_client *c, cdrest__tls_loader *ld) {
     const char *file = getenv("SSL_CERT_FILE"), *dirs = getenv("SSL_CERT_DIR");
-    int i, r;
+    int i, r, why;
     if ((file && *file) || (dirs && *dirs)) {
         if (file && *file) {
             cdrest__tls_ld_start(ld);
-            if (cdrest__tls_ld_file(c, ld, file, CDREST_E_TLS, "SSL_CERT_FILE") != 0) return CDREST_E_TLS;
+            if ((r = cdrest__tls_ld_file(c, ld, file, CDREST_E_TLS, "SSL_CERT_FILE", &why)) != 0) return r;
         }
         while (dirs && *dirs) {
             const char *end = strchr(dirs, ':');
@@ -3584,9 +3648,13 @@ static int cdrest__tls_ld_system(cdrest_client *c, cdrest__tls_loader *ld) {
         }
         return 0;
     }
+    /* the first bundle that exists; one that exists but cannot be read now (EMFILE) is
+       that error, not "no bundle" */
     for (i = 0; cdrest__tls_system_bundles[i]; i++) {
         cdrest__tls_ld_start(ld);
-        if (cdrest__tls_ld_file(c, ld, cdrest__tls_system_bundles[i], 0, "") == 0) return 0;
+        r = cdrest__tls_ld_file(c, ld, cdrest__tls_system_bundles[i], CDREST_E_TLS, "the system CA bundle", &why);
+        if (r == 0) return 0;
+        if (why != ENOENT && why != ENOTDIR) return r;
     }
     return cdrest__fail(&c->err, CDREST_E_TLS,
                         "no system CA bundle found (%s, ...): set config.tls.ca_file or SSL_CERT_FILE",
@@ -3612,9 +3680,10 @@ static int cdrest__tls_ld_sources(cdrest_client *c, cdrest__tls_loader *ld) {
     }
 #ifndef CDREST_NO_FILES
     if (tc->ca_file) {
+        int why;
         ld->got = 0;
         cdrest__tls_ld_start(ld);
-        if (cdrest__tls_ld_file(c, ld, tc->ca_file, CDREST_E_ARG, "CA file") != 0) return CDREST_E_ARG;
+        if ((r = cdrest__tls_ld_file(c, ld, tc->ca_file, CDREST_E_ARG, "CA file", &why)) != 0) return r;
         if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_ARG, "CA file %s holds no usable certificate", tc->ca_file);
     }
     if (tc->ca_dir) {
@@ -4018,13 +4087,19 @@ static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
 
 /* --- driving the engine over the transport ------------------------------------------ */
 
-/* Send what the engine has queued. 0 or < 0 (c->err set). */
+/* Send what the engine has queued. 0 or < 0 (c->err set). A failed write may have sent
+   part of a record, which the engine still holds whole: the stream is then broken
+   (anything more, even a close_notify, would resend the record's start and corrupt it). */
 static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng, int64_t deadline) {
+    if (c->tls->broken) return cdrest__fail(&c->err, CDREST_E_IO, "TLS: the connection broke off mid-record");
     while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
         size_t len;
         unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
         int r = cdrest__tp_write_all(c, buf, len, deadline);
-        if (r < 0) return r;
+        if (r < 0) {
+            c->tls->broken = 1;
+            return r;
+        }
         br_ssl_engine_sendrec_ack(eng, len);
     }
     return 0;
@@ -4099,7 +4174,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     now = c->cfg.tls.unix_time ? c->cfg.tls.unix_time(c->cfg.tls.unix_time_ctx) : (int64_t)time(NULL);
     t->time_unknown = now < 0;
     t->now = now < 0 ? 0 : now;
-    t->open = t->eof = t->clean_close = t->resumed = 0;
+    t->open = t->eof = t->clean_close = t->resumed = t->broken = 0;
     t->first_len = 0;
     /* A session is offered again only to the name it was made with. */
     resume = t->have_session && strcmp(t->session_host, name) == 0;
@@ -4182,8 +4257,9 @@ static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, 
     return cdrest__tls_send_pending(c, eng, deadline);
 }
 
-/* Send close_notify if the connection is still up (not waiting for the server's), keep
-   the session for the next connection. Best effort within 200 ms; c->err is kept. */
+/* Send close_notify if the connection is still up (not waiting for the server's, not
+   broken mid-record), keep the session for the next connection. Best effort within
+   200 ms; c->err is kept. */
 static void cdrest__tls_close(cdrest_client *c) {
     struct cdrest__tls *t = c->tls;
     br_ssl_engine_context *eng;
@@ -4191,7 +4267,7 @@ static void cdrest__tls_close(cdrest_client *c) {
     if (!t || !t->open) return;
     t->open = 0;
     eng = &t->cc.eng;
-    if (t->eof || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
+    if (t->eof || t->broken || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
     saved = c->err;
     br_ssl_engine_close(eng);
     cdrest__tls_send_pending(c, eng, cdrest__now_ms(c) + 200);
@@ -6434,7 +6510,7 @@ static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
         }
         u->text_pos = 0;
         if (u->file < u->nfiles) {
-            if (!(u->fp = fopen(u->files[u->file], "rb"))) return CDREST_E_IO;
+            if (!(u->fp = cdrest__fopen_rb(u->files[u->file]))) return CDREST_E_IO;
             u->file_left = u->sizes[u->file];
             u->text = u->part;
             u->text_len = cdrest__part_header(u, u->file, u->part, sizeof u->part);
@@ -6458,7 +6534,7 @@ static long cdrest__upload_read(void *ctx, void *buf, size_t cap) {
 }
 
 static int cdrest__file_size(cdrest_client *c, const char *path, uint64_t *size) {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = cdrest__fopen_rb(path);
     long n;
     if (!fp) return cdrest__fail(&c->err, CDREST_E_ARG, "cannot open %s: %s", path, strerror(errno));
     if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0) {
