@@ -49,7 +49,8 @@
      CDREST_MAX_HEADER_BYTES       cap on a response's status line + headers (default 65536)
      CDREST_MAX_HEADERS            cap on the number of response headers (default 128)
      CDREST_DEFAULT_MAX_BODY       default cap on a buffered response body (default 64 MiB)
-     CDREST_MAX_TOKENS             cap on the JSON tokens of one answer (default 1048576)
+     CDREST_MAX_TOKENS             the JSON tokens a client grows to for one answer: this
+                                   (default 1048576) or one per 4 bytes of a larger answer
      CDREST_JSON_MAX_DEPTH         deepest nesting the tokenizer accepts (default 512)
      CDREST_ERRMSG_SIZE            size of the readable error line (default 256)
 
@@ -104,7 +105,7 @@
 #define CDREST_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 #endif
 #ifndef CDREST_MAX_TOKENS
-#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens: ample for a 10,000-property sheet */
+#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens; larger answers get len/4 (see cdrest__token_budget) */
 #endif
 #ifndef CDREST_JSON_MAX_DEPTH
 #define CDREST_JSON_MAX_DEPTH 512
@@ -368,7 +369,8 @@ typedef struct cdrest_transport {
 } cdrest_transport;
 
 /* The POSIX-sockets transport (the default): getaddrinfo over every address, non-blocking
-   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE. */
+   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE, sockets (like every
+   file the library opens) close-on-exec from birth. */
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
@@ -389,7 +391,10 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    elsewhere). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
-   source set below (several may be combined); with none set, from the system bundle:
+   source set below (several may be combined), all or nothing: a file that cannot be read
+   (a CA directory's included) fails the connection with the cause ("Too many open
+   files": CDREST_E_IO; a path that names nothing readable: CDREST_E_ARG) and the next
+   connection loads again, never a partial store. With none set, from the system bundle:
    $SSL_CERT_FILE and/or $SSL_CERT_DIR when set, else the first file that exists of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu), /etc/pki/tls/certs/ca-bundle.crt
    and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem (RHEL, Fedora),
@@ -494,8 +499,13 @@ typedef struct cdrest_config {
     int basic_auth;             /* send Authorization: Basic on every call, no session */
     /* Credentials over plain http:// go only to loopback unless this is set. */
     int allow_plain_http;
-    int connect_timeout_ms;     /* 0 = 10000 */
-    int timeout_ms;             /* a whole request, 0 = 60000 */
+    int connect_timeout_ms;     /* 0 = 10000: opening one connection (TCP connect, every
+                                   address of the host sharing it; within timeout_ms too) */
+    /* 0 = 60000: a whole call. Everything a CD call sends and receives (the login it makes
+       first, the request, a re-login after a 401 and the retry; both requests of
+       cdrest_get_properties) ends within it, or the call is CDREST_E_TIMEOUT. For
+       cdrest_http: the request and its redirects. A job wait has its own deadline. */
+    int timeout_ms;
     size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
@@ -634,6 +644,12 @@ CDRESTDEF void cdrest_disconnect(cdrest_client *c);
    message, details and where in cdrest_last_error(c) and one line in cdrest_errmsg(c):
    "NoSuchProperty: Property 'x' does not exist [404]".
    Results (cdrest_doc) point into the client and stay valid until its next call.
+   Typed answers are checked: a field a call promises (a sessionId, a jobId, a status, a
+   value: text; "property", "job", ...: an object) with another JSON type (null, a
+   number, an object, ...) is CDREST_E_PROTOCOL, never read as text (ids may also come
+   as JSON numbers). A write (any call but a GET) that the server confirmed is never
+   failed for want of tokens: when its answer needs more than a caller-given token array
+   holds (config.tokens), the call succeeds and the doc holds the text with ntoks = 0.
    =========================================================================== */
 
 /* A name/value pair. Lists of them (context parameters such as projectName or jobId,
@@ -652,7 +668,9 @@ typedef struct cdrest_doc {
     int ntoks;
 } cdrest_doc;
 
-/* Setup. cfg->server is required; zeroed fields take finite defaults. */
+/* Setup. cfg->server is required; zeroed fields take finite defaults. A client whose
+   cdrest_init failed, or that cdrest_free ended, refuses every call with CDREST_E_ARG
+   (nothing is sent, nothing allocated); cdrest_free may be called on it (again). */
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
 /* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE,
    COMMANDER_HTTPS_PORT / COMMANDER_PORT, the session from COMMANDER_SESSIONID, and
@@ -680,7 +698,9 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
    {"expand", "0"} in ctx returns the raw value. */
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 /* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
-   property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
+   property gives ""; a property sheet is CDREST_E_ARG (it has no value); a value that is
+   not text (null, an object) is CDREST_E_PROTOCOL. The value is decoded in place in the
+   receive buffer (config.buffer), where the answer is: the send buffer never limits it. */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len);
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
@@ -733,9 +753,11 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st);
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
 /* Poll until the job completes (0; see st->outcome) or deadline_ms passes
-   (CDREST_E_DEADLINE, st holding the last status; a network timeout stays
-   CDREST_E_TIMEOUT). deadline_ms 0 = wait for ever. interval_ms 0 = 5000 (at least 100).
-   progress may be NULL. */
+   (CDREST_E_DEADLINE, st holding the last status). deadline_ms bounds the whole wait:
+   the pauses and the polls, a poll still waiting for its answer included (it is cut
+   short: CDREST_E_DEADLINE). Each poll is also a call within timeout_ms (a poll that
+   times out before the wait's end stays CDREST_E_TIMEOUT). deadline_ms 0 = wait for ever.
+   interval_ms 0 = 5000 (at least 100). progress may be NULL. */
 typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
