@@ -534,6 +534,10 @@ typedef struct cdrest_config {
     int max_tokens;
     void *tls_memory;           /* for the TLS state and I/O buffer, see CDREST_TLS_MEMORY */
     size_t tls_memory_size;
+    /* Answers as text only: CD calls validate their JSON but never tokenize it, so a doc
+       holds json/len and ntoks = 0 (to print or store it whole: no token memory, whatever
+       its size). The typed calls still read and check their fields. */
+    int raw_docs;
 } cdrest_config;
 
 /* A response header: spans into the client's receive buffer. */
@@ -5825,9 +5829,10 @@ static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_
     int rc;
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
     c->ntoks = 0;
-    if (r->body_len && (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0) {
+    rc = c->cfg.raw_docs ? CDREST_E_TOOLARGE : 0; /* text only: validated below */
+    if (r->body_len && (rc || (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0)) {
         cdrest_json_parser p;
-        if (rc != CDREST_E_TOOLARGE || !tokens_optional) return rc;
+        if (rc != CDREST_E_TOOLARGE || !(tokens_optional || c->cfg.raw_docs)) return rc;
         cdrest_json_init(&p); /* validated all the same, without tokens */
         if (cdrest_json_parse(&p, r->body, r->body_len, NULL, 0) < 0)
             return cdrest__fail(&c->err, CDREST_E_JSON, "the server's answer is not valid JSON: %s at byte %lu",
@@ -6174,7 +6179,7 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
     if (value) *value = NULL;
     if (len) *len = 0;
     if (rc) return rc;
-    if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
+    if (cdrest__doc_field(&d, "property.propertySheetId", &v))
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
     if (cdrest__doc_field(&d, "property.value", &v)) { /* absent: an empty value */
         char *at = c->buf + (d.json - c->buf) + v.start;

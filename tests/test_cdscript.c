@@ -181,8 +181,11 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int raw_mode; /* clients made with config.raw_docs */
+
 static void client_config(cdrest_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
+    cfg->raw_docs = raw_mode;
     cfg->server = url;
     cfg->user = "admin";
     cfg->password = "changeme";
@@ -296,6 +299,8 @@ static void test_typed_fields(void) {
     size_t i, k;
     char text[128];
     script = typed_script;
+    /* with tokens, and with answers kept as text (config.raw_docs: read without tokens) */
+    for (raw_mode = 0; raw_mode < 2; raw_mode++)
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
             int rc, kind = cases[i].kind;
@@ -316,8 +321,9 @@ static void test_typed_fields(void) {
             cdrest_free(&c);
         }
     }
+    raw_mode = 0;
     /* ids as numbers are fine; right answers give their text */
-    {
+    for (raw_mode = 0; raw_mode < 2; raw_mode++) {
         static const struct { int call; const char *answer; const char *want; } good[] = {
             {CALL_RUN, "{\"jobId\":4711}", "4711"},
             {CALL_RUN, "{\"job\":{\"jobId\":\"j-1\"}}", "j-1"},
@@ -333,10 +339,12 @@ static void test_typed_fields(void) {
             client_config(&cfg);
             CHECK_INT(cdrest_init(&c, &cfg), 0);
             if (!CHECK_INT(typed_call(&c, good[i].call, text, sizeof text), 0)) fprintf(stderr, "  %s\n", cdrest_errmsg(&c));
+            if (raw_mode && good[i].call == CALL_SHEET) strcpy(text, good[i].want); /* no tokens to walk */
             CHECK_STR(text, good[i].want);
             cdrest_free(&c);
         }
     }
+    raw_mode = 0;
     /* after {"sessionId": null} no request carries "sessionId=null" */
     typed_answer = "{\"sessionId\":WRONG}";
     wrong_value = "null";
@@ -465,6 +473,22 @@ static void test_large_sheet(int nprops) {
     CHECK(ok);
     printf("a sheet of %d properties, %lu bytes: %d tokens\n", nprops, (unsigned long)sheet_len, d.ntoks);
     cdrest_free(&c);
+    /* as text only (to print it whole, as --json does): no tokens needed, even with 16 */
+    {
+        cdrest_json_tok toks[16];
+        raw_mode = 1;
+        client_config(&cfg);
+        raw_mode = 0;
+        cfg.tokens = toks;
+        cfg.max_tokens = 16;
+        cfg.timeout_ms = 60000;
+        CHECK_INT(cdrest_init(&c, &cfg), 0);
+        if (!CHECK_INT(cdrest_get_properties(&c, "big", NULL, &d), 0)) fprintf(stderr, "  %s\n", cdrest_errmsg(&c));
+        CHECK(d.len == sheet_len && d.ntoks == 0 && d.json && !memcmp(d.json, sheet_body, sheet_len));
+        sheet_body[sheet_len - 2] = ','; /* still validated: "...]},}" */
+        CHECK_INT(cdrest_get_properties(&c, "big", NULL, &d), CDREST_E_JSON);
+        cdrest_free(&c);
+    }
     free(sheet_body);
 }
 
@@ -709,9 +733,46 @@ static void test_misuse(void) {
     cdrest_free(&c);
 }
 
+/* The reader used when an answer has no tokens finds what the tokens find (same value,
+   same span and type) in awkward but valid JSON. */
+static void test_raw_find(void) {
+    static const char *const docs[] = {
+        " { \"a\" : { \"b\" : \"x}\\\"{\" , \"c\":[{\"b\":1}] } , \"d\" : -1.5e3 ,\"e\":null} ",
+        "{\"na\\u006de\":\"escaped key\",\"dup\":1,\"dup\":2,\"\":\"empty\",\"t\":true,\"f\":false}",
+        "{\"x\":{},\"y\":[],\"z\":{\"w\":{\"v\":\"deep\"}},\"s\":\"\\\\\",\"q\":\"]\"}",
+        "{\"job\":{\"jobId\":\"5\",\"a\":[1,[2,{\"jobId\":\"no\"}]]},\"jobId\":7}",
+        "[{\"a\":1}]",
+        "{\"k\"\n:\r\n\"v\"\t}",
+    };
+    static const char *const paths[] = {"a", "a.b", "a.c", "d", "e", "name", "dup", "", "t", "f", "x", "y",
+                                        "z.w.v", "z.w", "s", "q", "job.jobId", "jobId", "job.a", "k", "a.b.c", "nope"};
+    size_t i, k;
+    int bad = 0;
+    for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        cdrest_json_parser p;
+        cdrest_json_tok t[64], r;
+        int n;
+        cdrest_json_init(&p);
+        n = cdrest_json_parse(&p, docs[i], strlen(docs[i]), t, 64);
+        if (!CHECK(n > 0)) continue;
+        for (k = 0; k < sizeof paths / sizeof paths[0]; k++) {
+            int j = *paths[k] ? cdrest_json_find(docs[i], t, n, 0, paths[k]) : -1;
+            int found = cdrest__json_raw_find(docs[i], strlen(docs[i]), paths[k], &r);
+            if (found != (j >= 0) ||
+                (found && (r.type != t[j].type || r.start != t[j].start || r.end != t[j].end))) {
+                bad++;
+                fprintf(stderr, "  raw find of \"%s\" in %s: %d (%d %d-%d), tokens: %d (%d %d-%d)\n", paths[k], docs[i], found,
+                        r.type, r.start, r.end, j, j >= 0 ? t[j].type : 0, j >= 0 ? t[j].start : 0, j >= 0 ? t[j].end : 0);
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void) {
     int valgrind = getenv("CDREST_VALGRIND") != NULL;
     if (!CHECK(start_server())) return test_summary();
+    test_raw_find();
     test_misuse();
     test_typed_fields();
     test_writes_with_few_tokens();
