@@ -50,7 +50,7 @@
      CDREST_MAX_HEADERS            cap on the number of response headers (default 128)
      CDREST_DEFAULT_MAX_BODY       default cap on a buffered response body (default 64 MiB)
      CDREST_MAX_TOKENS             the JSON tokens a client grows to for one answer: this
-                                   (default 1048576) or one per 4 bytes of a larger answer
+                                   (default 1048576) or one per 6 bytes of a larger answer
      CDREST_JSON_MAX_DEPTH         deepest nesting the tokenizer accepts (default 512)
      CDREST_ERRMSG_SIZE            size of the readable error line (default 256)
 
@@ -105,7 +105,7 @@
 #define CDREST_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 #endif
 #ifndef CDREST_MAX_TOKENS
-#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens; larger answers get len/4 (see cdrest__token_budget) */
+#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens; larger answers get len/6 (see cdrest__token_budget) */
 #endif
 #ifndef CDREST_JSON_MAX_DEPTH
 #define CDREST_JSON_MAX_DEPTH 512
@@ -5709,11 +5709,12 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
 
 /* The most tokens the client grows its array to for an answer of len bytes: the answer
    itself is capped (max_body), so the budget grows with it: CDREST_MAX_TOKENS, or one
-   token per 4 bytes of a larger answer (CD answers run at 8-12 bytes a token; no JSON
-   text needs more than one per 2 bytes). A 26 MB sheet of 100,000 properties fits. */
+   token per 6 bytes of a larger answer (CD answers run at 8-12 bytes a token, a sheet of
+   100,000 properties at 11; "[0,0,...]" needs one per 2 and stays refused). The tokens
+   (20 bytes each) thus never cost more than 3.4 times the answer. */
 static size_t cdrest__token_budget(size_t len) {
     size_t most = (size_t)INT_MAX / 2;
-    size_t budget = len / 4 > (size_t)CDREST_MAX_TOKENS ? len / 4 : (size_t)CDREST_MAX_TOKENS;
+    size_t budget = len / 6 > (size_t)CDREST_MAX_TOKENS ? len / 6 : (size_t)CDREST_MAX_TOKENS;
     return budget < most ? budget : most;
 }
 
@@ -5733,6 +5734,18 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
         if (n == CDREST_E_JSON_TOKENS) {
             size_t want = c->toks_cap ? (size_t)c->toks_cap * 2 : 64, bytes;
             cdrest_json_tok *t;
+            if (want > (size_t)CDREST_MAX_TOKENS && c->owns_toks) {
+                /* a large answer: count what it needs (one more pass, no memory) rather
+                   than double past it */
+                cdrest_json_parser count;
+                int need;
+                cdrest_json_init(&count);
+                need = cdrest_json_parse(&count, js, len, NULL, 0);
+                if (need > 0 && (size_t)need > budget)
+                    return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs %d JSON tokens, more than the %lu "
+                                        "allowed for its %lu bytes", need, (unsigned long)budget, (unsigned long)len);
+                if (need > 0 && (size_t)need < want) want = (size_t)need;
+            }
             if (want > budget) want = budget;
             if (!c->owns_toks || want <= (size_t)c->toks_cap)
                 return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens", c->toks_cap);
@@ -5997,8 +6010,11 @@ static int cdrest__login_at(cdrest_client *c, size_t at) {
     /* only a string: {"sessionId": null} would send "sessionId=null" from then on */
     if (!cdrest__doc_field(&d, "sessionId", &id))
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no sessionId");
-    if ((rc = cdrest__field_text(c, r.body, &id, 0, "sessionId", c->session_id, sizeof c->session_id, &len)) != 0)
-        return rc;
+    if (cdrest__field_text(c, r.body, &id, 0, "sessionId", c->session_id, sizeof c->session_id, &len) != 0) {
+        char why[CDREST_ERRMSG_SIZE]; /* (never the id itself: it is a secret) */
+        memcpy(why, c->err.msg, sizeof why);
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no usable sessionId (%.200s)", why);
+    }
     if (!len) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds an empty sessionId");
     return 0;
 }

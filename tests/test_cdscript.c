@@ -471,7 +471,10 @@ static void test_large_sheet(int nprops) {
     }
     CHECK_INT(count, nprops);
     CHECK(ok);
-    printf("a sheet of %d properties, %lu bytes: %d tokens\n", nprops, (unsigned long)sheet_len, d.ntoks);
+    /* the tokens cost what the answer needs, not a doubling past it */
+    CHECK((size_t)c.toks_cap * sizeof(cdrest_json_tok) <= 2 * sheet_len);
+    printf("a sheet of %d properties, %lu bytes: %d tokens, a token array of %lu bytes\n", nprops,
+           (unsigned long)sheet_len, d.ntoks, (unsigned long)c.toks_cap * sizeof(cdrest_json_tok));
     cdrest_free(&c);
     /* as text only (to print it whole, as --json does): no tokens needed, even with 16 */
     {
