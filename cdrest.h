@@ -3559,8 +3559,9 @@ static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const c
     FILE *f = cdrest__fopen_rb(path);
     size_t n;
     int der = -1, bad;
-    *why = errno;
+    *why = 0;
     if (!f) return cdrest__tls_ld_fail(c, *why = errno, path_code, what, path);
+    errno = 0; /* a read error's cause, below */
     while ((n = fread(ld->rd, 1, sizeof ld->rd, f)) > 0) {
         if (der < 0) {
             der = ld->rd[0] == 0x30;
