@@ -401,6 +401,12 @@ static void test_writes_with_few_tokens(void) {
     CHECK_INT(cdrest_delete_property(&c, "x", ctx), 0);
     make_big_answer("\"artifact\":{\"artifactName\":\"g:k\"}");
     CHECK_INT(cdrest_create_artifact(&c, "g", "k", NULL, &d), 0);
+    CHECK_INT(cdrest_delete_artifact(&c, "g:k"), 0);
+    CHECK_INT(cdrest_call(&c, "POST", "/projects", NULL, "{\"projectName\":\"P\"}", &d), 0);
+    CHECK(d.ntoks == 0 && d.len == strlen(big_answer));
+    make_big_answer("\"artifactVersion\":{\"version\":\"1\"}");
+    CHECK_INT(cdrest_create_artifact_version(&c, "g:k", "1", NULL, &d), 0);
+    CHECK_INT(cdrest_delete_artifact_version(&c, "g:k:1"), 0);
     make_big_answer("\"jobId\":\"77\"");
     CHECK_INT(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), 0);
     CHECK_STR(job, "77");
@@ -727,6 +733,28 @@ static void test_misuse(void) {
     CHECK_INT(cdrest_publish_artifact_version(&c, "g:k", "1", NULL, files, 3, NULL, NULL), CDREST_E_ARG);
     CHECK_CONTAINS(cdrest_errmsg(&c), "files[1]");
     CHECK_INT(cdrest_doc_string(NULL, "x", NULL, 0), CDREST_E_ARG);
+    {
+        cdrest_header h[1] = {{NULL, "v"}};
+        cdrest_request req;
+        cdrest_response resp;
+        cdrest_param ctx[] = {{"projectName", NULL}, {NULL, NULL}};
+        cdrest_param actual[] = {{"a", NULL}, {NULL, NULL}};
+        char job[16];
+        memset(&req, 0, sizeof req);
+        req.method = "GET";
+        req.target = "/";
+        req.headers = h;
+        req.nheaders = 1;
+        CHECK_INT(cdrest_http(&c, &req, &resp), CDREST_E_ARG); /* a header without a name */
+        req.headers = NULL;
+        CHECK_INT(cdrest_http(&c, &req, &resp), CDREST_E_ARG); /* a count without headers */
+        /* a NULL value in a parameter list is left out (an actual parameter's is "") */
+        typed_answer = "{\"property\":{\"propertyName\":\"x\"}}";
+        CHECK_INT(cdrest_set_property(&c, "/projects/P/x", "1", ctx, NULL), 0);
+        typed_answer = "{\"jobId\":\"9\"}";
+        CHECK_INT(cdrest_run_procedure(&c, "P", "Q", actual, job, sizeof job), 0);
+        CHECK_INT(cdrest_get_properties(&c, NULL, ctx, NULL), CDREST_E_ARG); /* projectName NULL: no context */
+    }
     {
         cdrest_doc d;
         memset(&d, 0, sizeof d);
