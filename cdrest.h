@@ -6789,8 +6789,8 @@ static int cdrest__poll_job(cdrest_client *c, const char *job_id, int64_t start,
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
-    int64_t start, now;
-    int rc;
+    int64_t start, now, left;
+    int rc, last = 0;
     if (!c || !st) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__check_client(c)) != 0) return rc;
@@ -6802,11 +6802,15 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
         if (!strcmp(st->status, "completed")) return 0;
-        if (deadline_ms > 0 && now - start + interval_ms > deadline_ms) {
-            if (now - start >= deadline_ms)
-                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
-                                    (long)(now - start), st->status);
-            cdrest__sleep_ms(c, (int)(deadline_ms - (now - start)));
+        left = start + deadline_ms - now;
+        if (deadline_ms > 0 && (last || left <= 0))
+            return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
+                                (long)(now - start), st->status);
+        if (deadline_ms > 0 && left <= interval_ms) {
+            /* one last poll, as late as leaves it time to be answered before the end (half
+               of what is left, at most 250 ms): a job done by then is seen done */
+            cdrest__sleep_ms(c, (int)(left - (left / 2 < 250 ? left / 2 : 250)));
+            last = 1;
             continue;
         }
         cdrest__sleep_ms(c, interval_ms);

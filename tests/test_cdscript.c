@@ -522,6 +522,8 @@ static void relogin_script(const char *method, const char *target, const char *b
     }
 }
 
+static int64_t job_done_at; /* when the job completes (0: never) */
+
 static void job_script(const char *method, const char *target, const char *body, reply *r) {
     (void)method;
     (void)body;
@@ -529,6 +531,7 @@ static void job_script(const char *method, const char *target, const char *body,
         r->body = "{\"sessionId\":\"s-1\"}";
     } else if (strstr(target, "getJobStatus")) {
         r->body = "{\"jobId\":\"5\",\"status\":\"running\",\"outcome\":\"\"}";
+        if (job_done_at && now_ms() >= job_done_at) r->body = "{\"jobId\":\"5\",\"status\":\"completed\",\"outcome\":\"success\"}";
         if (requests == slow_step) r->delay_ms = 8000; /* one poll that hangs */
     }
 }
@@ -577,6 +580,21 @@ static void test_deadlines(void) {
     CHECK_STR(st.status, "running");
     if (!CHECK(took >= 900 && took < 1500)) fprintf(stderr, "  the wait took %ld ms (deadline 1000)\n", (long)took);
     printf("waitForJob with a 1000 ms deadline and a hanging poll: rc %d after %ld ms\n", rc, (long)took);
+    /* a job done before the deadline, polled every 5 s: the last poll comes before the
+       deadline, in time to see it done, and the wait ends within its deadline */
+    cdrest_free(&c);
+    log_reset();
+    slow_step = -1;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    CHECK_INT(cdrest_login(&c), 0);
+    t0 = now_ms();
+    job_done_at = t0 + 600;
+    rc = cdrest_wait_for_job(&c, "5", 5000, 1000, NULL, NULL, &st);
+    took = now_ms() - t0;
+    job_done_at = 0;
+    CHECK_INT(rc, 0);
+    CHECK_STR(st.outcome, "success");
+    if (!CHECK(took < 1000)) fprintf(stderr, "  the wait took %ld ms (deadline 1000)\n", (long)took);
     /* without a deadline of its own the wait's polls are bounded by timeout_ms each */
     cdrest_free(&c);
     cfg.timeout_ms = 700;
