@@ -4,7 +4,8 @@
      filling starting from a one-token array and resumed after every CDREST_E_JSON_TOKENS;
    - on valid input the structure adds up: parents precede children, skip(root) covers
      every token, iteration visits `size` children, find() by a path built from the tokens
-     returns the token (when no duplicate key shadows it);
+     returns the token (when no duplicate key shadows it), and so does the reader of
+     answers kept without tokens (cdrest__json_raw_find) for paths of object keys;
    - unescaping agrees between short and large buffers, eq() matches the unescaped text,
      and every decoded string written back by the writer re-tokenizes to the same bytes;
    - the writer accepts the raw input as a string exactly when an independent, code-point
@@ -130,6 +131,12 @@ static void check_find(const char *js, const cdrest_json_tok *t, int n, int j)
         const char *p = path[0] == '.' ? path + 1 : path;
         int found = cdrest_json_find(js, t, n, 0, p);
         REQUIRE(found == j || shadowed);
+        /* the reader of answers kept without tokens (object keys only) finds the same */
+        if (!shadowed && *p && !strchr(p, '[') && t[0].type == CDREST_JSON_OBJECT) {
+            cdrest_json_tok r;
+            REQUIRE(cdrest__json_raw_find(js, (size_t)t[0].end, p, &r));
+            REQUIRE(r.type == t[j].type && r.start == t[j].start && r.end == t[j].end);
+        }
     }
 }
 
