@@ -542,7 +542,7 @@ static void test_cloexec(const char *https_url, const char *http_url) {
 
 /* A TLS write that times out mid-record: the connection is dropped without any more TLS
    output (a close_notify would follow a resent record start: the server sees a bad
-   record MAC), and the call ends at its deadline, not 200 ms later. */
+   record MAC), and the call ends at its deadline, not up to 200 ms later. */
 static void test_tls_write_timeout(const char *cert, const char *key) {
     char script[512], out[160], slow[16], verdict[128] = "";
     char *argv[8];
@@ -584,7 +584,7 @@ static void test_tls_write_timeout(const char *cert, const char *key) {
     rc = cdrest_http(&c, &req, &resp);
     took = cdrest__posix_now_ms(NULL) - t0;
     CHECK_INT(rc, CDREST_E_TIMEOUT);
-    if (!CHECK(took < cfg.timeout_ms + 150)) fprintf(stderr, "  the call took %ld ms (timeout %d)\n", (long)took, cfg.timeout_ms);
+    if (!CHECK(took < cfg.timeout_ms + 190)) fprintf(stderr, "  the call took %ld ms (timeout %d)\n", (long)took, cfg.timeout_ms);
     cdrest_free(&c);
     waitpid(pid, &status, 0);
     f = fopen(out, "r");
