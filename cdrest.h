@@ -5592,7 +5592,9 @@ static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *s
     c->canceled = 0;
     c->idle_expired = 0;
     if (!t) return 0;
-    if (t->idle_timeout_ms < 0 || (t->timeout_ms < 0 && t->idle_timeout_ms == 0))
+    if (t->idle_timeout_ms < 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
+    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
     if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
     c->idle_timeout_ms = t->idle_timeout_ms;
@@ -7954,14 +7956,15 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
         cdrest__jw_params(&w, names);
         cdrest__jw_params(&w, o->extra);
         if (actual) {
+            const cdrest_param *a; /* a local cursor: the loop may run again after the body grows */
             cdrest_jw_key(&w, "actualParameter");
             cdrest_jw_array_begin(&w);
-            for (; actual->name; actual++) {
+            for (a = actual; a->name; a++) {
                 cdrest_jw_object_begin(&w);
                 cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, actual->name);
+                cdrest_jw_string(&w, a->name);
                 cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, actual->value ? actual->value : "");
+                cdrest_jw_string(&w, a->value ? a->value : "");
                 cdrest_jw_object_end(&w);
             }
             cdrest_jw_array_end(&w);

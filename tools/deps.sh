@@ -11,7 +11,9 @@
 set -eu
 what=${1:-test}
 demo_pkgs="gcc make python3 openssl libbearssl-dev"
-test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf gcc-12-multilib"
+test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf"
+# 32-bit builds of the size checks (tests/t_sizes32.sh) where the compiler has -m32.
+case $(uname -m) in x86_64|amd64) test_pkgs="$test_pkgs gcc-12-multilib" ;; esac
 bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
 fuzz_pkgs="clang libclang-rt-14-dev"
 # gcc-12-multilib (also for tests/t_sizes32.sh), not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
