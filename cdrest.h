@@ -364,10 +364,12 @@ typedef struct cdrest_transport {
 } cdrest_transport;
 
 /* The POSIX-sockets transport (the default): getaddrinfo over every address, non-blocking
-   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE. */
+   connect, then reads that block in recv() with SO_RCVTIMEO (poll() + recv() where
+   MSG_DONTWAIT is missing), non-blocking sends with poll(), TCP_NODELAY, no SIGPIPE. */
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
+    int rcvtimeo_ms; /* SO_RCVTIMEO now set on fd; 0: none yet */
 } cdrest_socket;
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void);
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
@@ -2291,8 +2293,20 @@ CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, si
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+/* With MSG_DONTWAIT a connected socket blocks by default and each read is one recv()
+   that sleeps until data or SO_RCVTIMEO; sends stay non-blocking per call. Without it
+   (old or exotic systems) the socket stays non-blocking and reads wait in poll(). */
+#ifdef MSG_DONTWAIT
+#define CDREST__BLOCKING_READS 1
+#define CDREST__DONTWAIT MSG_DONTWAIT
+#else
+#define CDREST__BLOCKING_READS 0
+#define CDREST__DONTWAIT 0
+#endif
 
 /* Milliseconds from a monotonic clock. */
 static int64_t cdrest__posix_now_ms(void *self) {
@@ -2360,6 +2374,12 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
     return soerr;
 }
 
+/* Connected: reads may block from now on (see CDREST__BLOCKING_READS). */
+static int cdrest__sock_set_blocking(int fd) {
+    int flags = fcntl(fd, F_GETFL, 0);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
 static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
                                 cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
@@ -2388,9 +2408,12 @@ static int cdrest__sock_connect(void *self, const char *host, unsigned short por
         tried++;
         cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
         last_errno = cdrest__sock_connect_one(fd, ai, share);
+        if (last_errno == 0 && CDREST__BLOCKING_READS && cdrest__sock_set_blocking(fd) != 0) last_errno = errno;
         if (last_errno == 0) {
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             s->fd = fd;
+            s->wrote = 0;
+            s->rcvtimeo_ms = 0;
             freeaddrinfo(list);
             return 0;
         }
@@ -2410,6 +2433,34 @@ static long cdrest__sock_io_error(cdrest_error *err, const char *what) {
     return cdrest__fail(err, CDREST_E_IO, "%s: %s", what, strerror(errno));
 }
 
+#if CDREST__BLOCKING_READS
+/* A socket timeout that never outlasts the deadline. It is lowered only when it would
+   (to a whole second below the time left, or to the exact time left under 2 s), so a
+   client sending request after request with the same timeout sets it once per
+   connection; a recv() that times out early goes round again. */
+static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    int left = timeout_ms;
+    for (;;) {
+        ssize_t n;
+        if (s->rcvtimeo_ms == 0 || s->rcvtimeo_ms > left) {
+            int set = left >= 2000 ? left / 1000 * 1000 : left;
+            struct timeval tv;
+            tv.tv_sec = set / 1000;
+            tv.tv_usec = (set % 1000) * 1000;
+            if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+                return cdrest__sock_io_error(err, "setsockopt(SO_RCVTIMEO)");
+            s->rcvtimeo_ms = set;
+        }
+        n = recv(s->fd, buf, len, 0);
+        if (n >= 0) return (long)n;
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) return cdrest__sock_io_error(err, "read");
+        left = (int)(deadline - cdrest__posix_now_ms(NULL));
+        if (left <= 0) return cdrest__fail(err, CDREST_E_TIMEOUT, "timeout after %d ms reading", timeout_ms);
+    }
+}
+#else
 static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
     /* Right after a request went out its answer is almost never there yet: a recv() would
@@ -2431,13 +2482,14 @@ static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms,
         if (r < 0) return cdrest__sock_io_error(err, "poll");
     }
 }
+#endif
 
 static long cdrest__sock_write(void *self, const void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
 #ifdef MSG_NOSIGNAL
-    const int flags = MSG_NOSIGNAL;
+    const int flags = MSG_NOSIGNAL | CDREST__DONTWAIT;
 #else
-    const int flags = 0;
+    const int flags = CDREST__DONTWAIT;
 #endif
     for (;;) {
         ssize_t n = send(s->fd, buf, len, flags);
@@ -2466,7 +2518,7 @@ static int cdrest__sock_alive(void *self) {
     ssize_t n;
     if (s->fd < 0) return 0;
     if (cdrest__poll_fd(s->fd, POLLIN, 0) == 0) return 1;
-    n = recv(s->fd, &b, 1, MSG_PEEK);
+    n = recv(s->fd, &b, 1, MSG_PEEK | CDREST__DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -2487,7 +2539,11 @@ static const cdrest_transport cdrest__posix = {
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
 #endif /* CDREST_NO_SOCKETS */
 
-CDRESTDEF void cdrest_socket_init(cdrest_socket *s) { s->fd = -1; s->wrote = 0; }
+CDRESTDEF void cdrest_socket_init(cdrest_socket *s) {
+    s->fd = -1;
+    s->wrote = 0;
+    s->rcvtimeo_ms = 0;
+}
 
 /* --- deadline-aware wrappers used by TLS and HTTP --------------------------- */
 

@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 what=${1:-test}
-test_pkgs="gcc g++ make cmake clang valgrind python3 python3-requests openssl libbearssl-dev nginx-light tinyproxy"
+test_pkgs="gcc g++ make cmake clang valgrind python3 python3-requests openssl libbearssl-dev nginx-light tinyproxy strace"
 bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
 fuzz_pkgs="clang libclang-rt-14-dev"
 # gcc-12-multilib, not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
