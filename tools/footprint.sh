@@ -193,7 +193,8 @@ SX=$(sizes gcc)
 SA=""; [ -n "$ARM" ] && SA=$(sizes arm-linux-gnueabihf-gcc)
 
 # A default client in a real session (login, properties, a sheet, a job, logout) over
-# HTTPS with full-duplex TLS: what it allocated at the peak, and what each buffer became.
+# HTTPS with the default (half-duplex) TLS buffer: what it allocated at the peak, and what
+# each buffer became.
 cat >"$tmp/session.c" <<'EOF'
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
@@ -280,7 +281,7 @@ ram_line() { # ram_line "client tok head mono bidi ta" WHAT
     if (what == "small") print client + 2048 + 4096 + 32 * tok + head + mono
     if (what == "tls_min") print head + mono
     if (what == "tls_def") print head + bidi
-    if (what == "default") { if (s == "") print "n/a"; else print client + m[2] + m[3] + m[4] * tok + head + bidi + m[6] }
+    if (what == "default") { if (s == "") print "n/a"; else print client + m[2] + m[3] + m[4] * tok + head + mono + m[6] }
   }'
 }
 b() { [ -z "$1" ] && echo "n/a" || echo "$(ram_line "$1" "$2")"; }
@@ -309,7 +310,7 @@ ram48small=$(b "$SA" small)
   echo "record buffer). Minimum: the smallest the library accepts (1024 / 4096 / 16 tokens) with"
   echo "\`tls.half_duplex\`; small: what \`tests/t_embedded.sh\` runs a whole HTTPS session with"
   echo "(2048 / 4096 / 32 tokens, half duplex); default: what a client with no buffers handed in grew to"
-  echo "in a session over HTTPS (login, properties, a sheet, a job; full-duplex TLS, one CA file)."
+  echo "in a session over HTTPS (login, properties, a sheet, a job; the default half-duplex TLS buffer, one CA file)."
   echo
   echo "| | x86-64 | ARM (32-bit) |"
   echo "|---|---:|---:|"

@@ -1,5 +1,7 @@
 #!/bin/sh
-# System calls per keep-alive request (issue 16), counted with strace against the bundled
+# Budgets of a default client (issue 16): its peak heap for one HTTPS GET (at most 48 KiB:
+# the half-duplex TLS buffer and an 8 KiB first receive buffer), and the
+# system calls per keep-alive request, counted with strace against the bundled
 # emulator: a client logs in, then makes N getProperty calls on one connection; the calls
 # of a run with N=201 minus a run with N=1, over 200, are what one request costs.
 #   HTTP:  poll(0) (is the idle connection still alive?), send, recv           = 3
@@ -35,12 +37,37 @@ fi
 
 cat >"$tmp/client.c" <<'EOF'
 #define _POSIX_C_SOURCE 200809L
-#define CDREST_IMPLEMENTATION
-#include "cdrest.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+static size_t live, peak;
+static void *h_malloc(size_t n) {
+    size_t *p = (size_t *)malloc(n + 16);
+    if (!p) return NULL;
+    p[0] = n;
+    if ((live += n) > peak) peak = live;
+    return (char *)p + 16;
+}
+static void h_free(void *q) {
+    if (q) { size_t *p = (size_t *)(void *)((char *)q - 16); live -= p[0]; free(p); }
+}
+static void *h_realloc(void *q, size_t n) {
+    size_t *p, old;
+    if (!q) return h_malloc(n);
+    old = ((size_t *)(void *)((char *)q - 16))[0];
+    if (!(p = (size_t *)realloc((char *)q - 16, n + 16))) return NULL;
+    p[0] = n;
+    if ((live = live - old + n) > peak) peak = live;
+    return (char *)p + 16;
+}
+#define CDREST_MALLOC(ctx, n) ((void)(ctx), h_malloc(n))
+#define CDREST_REALLOC(ctx, p, n) ((void)(ctx), h_realloc((p), (n)))
+#define CDREST_FREE(ctx, p) ((void)(ctx), h_free(p))
+#define CDREST_IMPLEMENTATION
+#include "cdrest.h"
 /* client URL CA|- N        log in, N getProperty calls on one connection
+   client URL CA|- get      one GET; prints the peak heap cdrest allocated
    client URL CA|- stall    one GET to a server that accepts and never answers (2.5 s timeout)
    client URL CA|- upload   a 64 MiB PUT to a server that never reads (1.5 s timeout) */
 int main(int argc, char **argv) {
@@ -82,6 +109,18 @@ int main(int argc, char **argv) {
         cdrest_free(&c);
         return 0;
     }
+    if (!strcmp(argv[3], "get")) { /* one GET, whatever its status: the client's own heap */
+        cdrest_request req;
+        cdrest_response r;
+        if (cdrest_init(&c, &cfg) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
+        memset(&req, 0, sizeof req);
+        req.method = "GET";
+        req.target = "/rest/v1.0/projects";
+        if (cdrest_http(&c, &req, &r) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
+        printf("status %d, peak heap %lu\n", r.status, (unsigned long)peak);
+        cdrest_free(&c);
+        return 0;
+    }
     n = atoi(argv[3]);
     if (cdrest_init(&c, &cfg) != 0 || cdrest_login(&c) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
     if (cdrest_set_property(&c, "syscalls/p", "a value", ctx, NULL) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
@@ -89,6 +128,7 @@ int main(int argc, char **argv) {
         if (cdrest_get_property_value(&c, "syscalls/p", ctx, &v, &len) != 0 || len != 7)
             return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
     printf("requests on the last connection %d\n", (int)c.conn_requests);
+    printf("peak heap %lu\n", (unsigned long)peak);
     cdrest_free(&c);
     return 0;
 }
@@ -129,6 +169,13 @@ mkdir -p "$tmp/certs"
 sh tests/mkcerts.sh "$tmp/certs" >/dev/null 2>&1 || { bad "tests/mkcerts.sh makes the test PKI"; finish; }
 if start http && HTTP=http://127.0.0.1:$port && start https --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"; then
   HTTPS=https://localhost:$port
+  if "$tmp/client" "$HTTPS" "$tmp/certs/ca.pem" get >"$tmp/log" 2>&1; then
+    heap=$(sed -n 's/.*peak heap //p' "$tmp/log")
+    if [ "${heap:-999999}" -le 49152 ]; then ok "a default HTTPS client, one GET: peak heap $heap bytes (at most 49152)"
+    else bad "a default HTTPS client, one GET: peak heap $heap bytes, more than 49152"; fi
+  else
+    bad "a default HTTPS client makes one GET"
+  fi
   for v in "http $HTTP - 3" "https $HTTPS $tmp/certs/ca.pem 4"; do
     set -- $v
     if per_request "$2" "$3" >"$tmp/log" 2>&1; then
