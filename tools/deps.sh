@@ -5,7 +5,7 @@
 set -eu
 what=${1:-test}
 test_pkgs="gcc g++ make cmake clang valgrind python3 python3-requests openssl libbearssl-dev nginx-light tinyproxy strace"
-bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
+bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine musl-tools"
 fuzz_pkgs="clang libclang-rt-14-dev"
 # gcc-12-multilib, not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
 # the /usr/include/asm link, which tools/portability.sh supplies for -m32 itself).
