@@ -4406,6 +4406,25 @@ static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs
     return 0;
 }
 
+/* 1 if s[0..n) may hold a byte below 0x20 or DEL; 0 means it surely does not. Eight bytes
+   at a time (the value scan was a third of a keep-alive request's instructions): a byte
+   < 0x20 or == 0x7f sets the high bit of its lane in one of the two words below, and a
+   byte >= 0x80 (obs-text, allowed) never does. Tabs are reported too: the caller's byte
+   loop then decides. */
+static int cdrest__http_maybe_ctl(const char *s, size_t n) {
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, del;
+        memcpy(&x, s + i, 8);
+        del = x ^ (0x7f * ones);
+        any |= ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs);
+    }
+    for (; i < n; i++) any |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+    return any != 0;
+}
+
 /* One header line s[0..n) (no line ending). obs-fold continuations were already
    joined into the previous line by the caller. */
 static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_error *err) {
@@ -4427,7 +4446,7 @@ static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_
     while (vs < n && (s[vs] == ' ' || s[vs] == '\t')) vs++;
     ve = n;
     while (ve > vs && (s[ve - 1] == ' ' || s[ve - 1] == '\t')) ve--;
-    for (i = vs; i < ve; i++) {
+    for (i = cdrest__http_maybe_ctl(s + vs, ve - vs) ? vs : ve; i < ve; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == 0) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
         if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
