@@ -2438,8 +2438,9 @@ static long cdrest__sock_io_error(cdrest_error *err, const char *what) {
 }
 
 #if CDREST__BLOCKING_READS
-/* A socket timeout that never outlasts the deadline. It is lowered only when it would
-   (to a whole second below the time left, or to the exact time left under 2 s), so a
+/* A socket timeout that never outlasts the deadline. It is set (to a whole second below
+   the time left, or to the exact time left under 2 s) only when it would outlast it, or
+   is under half the time left (no wake-ups every few ms after one short deadline), so a
    client sending request after request with the same timeout sets it once per
    connection; a recv() that times out early goes round again. */
 static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
@@ -2448,7 +2449,7 @@ static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms,
     int left = timeout_ms;
     for (;;) {
         ssize_t n;
-        if (s->rcvtimeo_ms == 0 || s->rcvtimeo_ms > left) {
+        if (s->rcvtimeo_ms == 0 || s->rcvtimeo_ms > left || s->rcvtimeo_ms < left / 2) {
             int set = left >= 2000 ? left / 1000 * 1000 : left;
             struct timeval tv;
             tv.tv_sec = set / 1000;
