@@ -2349,12 +2349,20 @@ static void cdrest__sock_addr_text(const struct sockaddr *sa, socklen_t len, cha
 /* A non-blocking, close-on-exec socket with SIGPIPE suppressed where the OS needs a
    socket option for it (BSD/macOS; Linux uses MSG_NOSIGNAL per send). */
 static int cdrest__sock_open(const struct addrinfo *ai) {
-    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), flags;
-    if (fd < 0) return -1;
-    flags = fcntl(fd, F_GETFL, 0);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-        close(fd);
-        return -1;
+    int fd = -1, flags;
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    /* Linux and the BSDs set both flags in the one call (3 system calls fewer per connection). */
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0 && errno != EINVAL) return -1; /* EINVAL: a kernel without them, below */
+#endif
+    if (fd < 0) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) return -1;
+        flags = fcntl(fd, F_GETFL, 0);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+            close(fd);
+            return -1;
+        }
     }
 #ifdef SO_NOSIGPIPE
     {
@@ -2378,11 +2386,9 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
     return soerr;
 }
 
-/* Connected: reads may block from now on (see CDREST__BLOCKING_READS). */
-static int cdrest__sock_set_blocking(int fd) {
-    int flags = fcntl(fd, F_GETFL, 0);
-    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-}
+/* Connected: reads may block from now on (see CDREST__BLOCKING_READS). O_NONBLOCK is the
+   only status flag cdrest__sock_open set, so clearing them all needs no F_GETFL first. */
+static int cdrest__sock_set_blocking(int fd) { return fcntl(fd, F_SETFL, 0); }
 
 static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
                                 cdrest_error *err) {

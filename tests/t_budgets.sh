@@ -7,7 +7,7 @@
 #   HTTP:  poll(0) (is the idle connection still alive?), send, recv           = 3
 #   HTTPS: the same, but BearSSL reads a record's 5-byte header and its body apart = 4
 # A poll() before a recv() that would succeed, or head and body in two sends, shows up
-# here as one more call per request. The client must also still time out on a server
+# here as one more call per request. A new connection costs 10 (see below). The client must also still time out on a server
 # that never answers (the reads block in recv() with SO_RCVTIMEO now) and on one that
 # never reads a large upload (sends must not block), within its deadline.
 # Run from the repository root: sh tests/t_syscalls.sh. Ends with "N passed, N failed".
@@ -121,6 +121,22 @@ int main(int argc, char **argv) {
         cdrest_free(&c);
         return 0;
     }
+    if (!strncmp(argv[3], "fresh", 5)) { /* freshN: N GETs, each on a new connection */
+        cdrest_request req;
+        cdrest_response r;
+        n = atoi(argv[3] + 5);
+        if (cdrest_init(&c, &cfg) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
+        memset(&req, 0, sizeof req);
+        req.method = "GET";
+        req.target = "/rest/v1.0/projects";
+        for (i = 0; i < n; i++) {
+            if (cdrest_http(&c, &req, &r) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
+            cdrest_disconnect(&c);
+        }
+        printf("requests on the last connection %d\n", n); /* what per_request checks */
+        cdrest_free(&c);
+        return 0;
+    }
     n = atoi(argv[3]);
     if (cdrest_init(&c, &cfg) != 0 || cdrest_login(&c) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
     if (cdrest_set_property(&c, "syscalls/p", "a value", ctx, NULL) != 0) return fprintf(stderr, "%s\n", cdrest_errmsg(&c)), 1;
@@ -153,10 +169,11 @@ start() { # start NAME ARGS...: an emulator; sets $port
   return 1
 }
 
-# per_request URL CA: the system calls of one keep-alive getProperty, "name=count ..." and the total
+# per_request URL CA [fresh]: the system calls of one keep-alive getProperty (or of one GET on
+# a new connection each), "name=count ..." and the total
 per_request() {
   for n in 1 201; do
-    strace -f -qq -c -o "$tmp/st.$n" "$tmp/client" "$1" "$2" $n >"$tmp/out.$n" 2>&1 || { cat "$tmp/out.$n"; return 1; }
+    strace -f -qq -c -o "$tmp/st.$n" "$tmp/client" "$1" "$2" ${3:-}$n >"$tmp/out.$n" 2>&1 || { cat "$tmp/out.$n"; return 1; }
     got=$(sed -n 's/^requests on the last connection //p' "$tmp/out.$n")
     [ "${got:-0}" -ge $n ] || { echo "not one connection for the $n calls:"; cat "$tmp/out.$n"; return 1; }
   done
@@ -187,6 +204,17 @@ if start http && HTTP=http://127.0.0.1:$port && start https --cert "$tmp/certs/r
       bad "$1 keep-alive: the client ran under strace"
     fi
   done
+  # a new connection per request (plain HTTP): socket (non-blocking, close-on-exec in the one
+  # call), connect, poll, getsockopt(SO_ERROR), fcntl (blocking reads), two setsockopt
+  # (TCP_NODELAY, SO_RCVTIMEO), send, recv, close = 10
+  if per_request "$HTTP" - fresh >"$tmp/log" 2>&1; then
+    line=$(tail -n 1 "$tmp/log")
+    total=$(echo "$line" | sed 's/.*total=\([0-9.]*\).*/\1/')
+    if awk -v t="$total" 'BEGIN { exit !(t <= 10.05) }'; then ok "http, a new connection per GET: $line (at most 10)"
+    else bad "http, a new connection per GET: $line, more than 10 system calls per connection"; fi
+  else
+    bad "http, a new connection per GET: the client ran under strace"
+  fi
 else
   bad "the emulators start"
 fi
