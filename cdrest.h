@@ -4418,17 +4418,23 @@ static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs
    < 0x20 or == 0x7f sets the high bit of its lane in one of the two words below, and a
    byte >= 0x80 (obs-text, allowed) never does. Tabs are reported too: the caller's byte
    loop then decides. */
-static int cdrest__http_maybe_ctl(const char *s, size_t n) {
+static uint64_t cdrest__http_ctl_lanes(const char *p) {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t x, del;
+    memcpy(&x, p, 8);
+    del = x ^ (0x7f * ones);
+    return ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs);
+}
+
+static int cdrest__http_maybe_ctl(const char *s, size_t n) {
     uint64_t any = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x, del;
-        memcpy(&x, s + i, 8);
-        del = x ^ (0x7f * ones);
-        any |= ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs);
+    size_t i;
+    if (n < 8) {
+        for (i = 0; i < n; i++) any |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+        return any != 0;
     }
-    for (; i < n; i++) any |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+    for (i = 0; i + 8 <= n; i += 8) any |= cdrest__http_ctl_lanes(s + i);
+    if (i < n) any |= cdrest__http_ctl_lanes(s + n - 8); /* the tail, overlapping the last word */
     return any != 0;
 }
 
