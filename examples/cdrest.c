@@ -65,7 +65,7 @@ typedef struct command {
 
 typedef struct cli {
     /* global options (values point into argv) */
-    const char *server, *user, *password_file, *token, *session_file, *cacert, *pin, *timeout;
+    const char *server, *user, *password_file, *token, *token_file, *session_file, *cacert, *pin, *timeout;
     int basic, insecure, verbose, allow_plain_http, json, help, version;
     /* the command */
     const char *cmd_name;
@@ -78,6 +78,7 @@ typedef struct cli {
     /* credentials and sessions */
     char password[256];     /* the password, wherever it came from; wiped at exit */
     int have_password;
+    char token_copy[1024];  /* the token from --token or --token-file (t->token then points here) */
     char session_path[1024];
     char saved_server[1024], saved_user[256], saved_session[256];
     int session_loaded;     /* the session file was looked for */
@@ -192,7 +193,9 @@ static const char usage_text[] =
     "  --password P           visible to every user in the process list: prefer $CDREST_PASSWORD,\n"
     "                         --password-file or the prompt (on a terminal, when a password is missing)\n"
     "  --password-file FILE   read the password from the first line of FILE\n"
-    "  --token T              a user access token (or $CDREST_TOKEN)\n"
+    "  --token T              a user access token; visible in the process list until cdrest blanks it:\n"
+    "                         prefer $CDREST_TOKEN or --token-file\n"
+    "  --token-file FILE      read the token from the first line of FILE\n"
     "  --basic                HTTP Basic auth on every call instead of a session\n"
     "  --session-file PATH    where 'login' saves the session (default ~/.cdrest_session, mode 0600)\n"
     "  --cacert FILE          trust the CA certificates in FILE (PEM) instead of the system's\n"
@@ -334,6 +337,29 @@ static int take_password(cli *t, char *arg, const char *what) {
     strcpy(t->password, arg);
     t->have_password = 1;
     memset(arg, 'x', strlen(arg));
+    return 0;
+}
+
+/* The token from --token (copied, then blanked in argv as a password is: it is one, and
+   /proc/PID/cmdline shows argv to every user), or from the first line of --token-file. */
+static int take_token(cli *t, char *arg) {
+    fprintf(stderr, "cdrest: warning: --token is visible to other users in the process list; prefer "
+                    "$CDREST_TOKEN or --token-file\n");
+    if (strlen(arg) >= sizeof t->token_copy) return usage_error(t, "the token is too long");
+    strcpy(t->token_copy, arg);
+    memset(arg, 'x', strlen(arg));
+    t->token = t->token_copy;
+    return 0;
+}
+
+static int read_token_file(cli *t) {
+    int fd = open(t->token_file, O_RDONLY);
+    long n;
+    if (fd < 0) return usage_error(t, "cannot open the token file %s: %s", t->token_file, strerror(errno));
+    n = read_line(fd, t->token_copy, sizeof t->token_copy);
+    close(fd);
+    if (n <= 0) return usage_error(t, "the token file %s holds no token on its first line", t->token_file);
+    t->token = t->token_copy;
     return 0;
 }
 
@@ -489,10 +515,12 @@ static int base_config(cli *t, cdrest_config *cfg) {
    terminal. */
 static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
     const char *user = t->mode == FOR_LOGIN && t->nargs > 0 ? t->args[0] : t->user ? t->user : env_value("CDREST_USER");
-    const char *token = t->token ? t->token : env_value("CDREST_TOKEN");
+    const char *token;
     int step_session = in_job_step && env_value("COMMANDER_SESSIONID") != NULL;
     int this_server = t->have_saved && same_server(t->saved_server, t->server_url);
     int rc;
+    if (!t->token && t->token_file && (rc = read_token_file(t)) != 0) return rc;
+    token = t->token ? t->token : env_value("CDREST_TOKEN");
     if (t->mode == FOR_LOGOUT) { /* the saved session, nothing else */
         if (!this_server)
             return usage_error(t, "the session in %s is for %s, not %s", t->session_path, t->saved_server, t->server_url);
@@ -1089,6 +1117,7 @@ static const char **global_value(cli *t, const char *name) {
     if (!strcmp(name, "user")) return &t->user;
     if (!strcmp(name, "password-file")) return &t->password_file;
     if (!strcmp(name, "token")) return &t->token;
+    if (!strcmp(name, "token-file")) return &t->token_file;
     if (!strcmp(name, "session-file")) return &t->session_file;
     if (!strcmp(name, "cacert")) return &t->cacert;
     if (!strcmp(name, "pin")) return &t->pin;
@@ -1155,6 +1184,7 @@ static int parse_option(cli *t, int argc, char **argv, int *i) {
         return usage_error(t, "unknown option --%s", name);
     if (!value && *i + 1 >= argc) return usage_error(t, "option --%s needs a value", name);
     if (!value) value = argv[++*i];
+    if (slot == &t->token) return take_token(t, value);
     if (slot) *slot = value;
     else if (!strcmp(name, "password")) return take_password(t, value, "--password");
     else if ((rc = add_command_option(t, name, value)) != 0) return rc;
@@ -1240,6 +1270,7 @@ int main(int argc, char **argv) {
     rc = run(&t, argc, argv);
     close_client(&t);
     wipe(t.password, sizeof t.password);
+    wipe(t.token_copy, sizeof t.token_copy);
     wipe(t.saved_session, sizeof t.saved_session);
     wipe(t.first_session, sizeof t.first_session);
     free(t.args);
