@@ -4955,28 +4955,28 @@ static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs
     return 0;
 }
 
-/* 1 if s[0..n) may hold a byte below 0x20 or DEL; 0 means it surely does not. Eight bytes
-   at a time (the value scan was a third of a keep-alive request's instructions): a byte
+/* 1 if s[0..n) may hold a byte below 0x20 or DEL; 0 means it surely does not. A word at
+   a time (the value scan was a third of a keep-alive request's instructions): a byte
    < 0x20 or == 0x7f sets the high bit of its lane in one of the two words below, and a
    byte >= 0x80 (obs-text, allowed) never does. Tabs are reported too: the caller's byte
    loop then decides. */
-static uint64_t cdrest__http_ctl_lanes(const char *p) {
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t x, del;
-    memcpy(&x, p, 8);
-    del = x ^ (0x7f * ones);
-    return ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs);
+static size_t cdrest__http_ctl_lanes(const char *p) {
+    const size_t ones = (size_t)-1 / 255, highs = ones * 0x80; /* 0x0101..., 0x8080... */
+    size_t x, del;
+    memcpy(&x, p, sizeof x);
+    del = x ^ (ones * 0x7f);
+    return ((x - ones * 0x20) & ~x & highs) | ((del - ones) & ~del & highs);
 }
 
 static int cdrest__http_maybe_ctl(const char *s, size_t n) {
-    uint64_t any = 0;
-    size_t i;
-    if (n < 8) {
+    const size_t w = sizeof(size_t); /* a machine word: 8 bytes at a time on 64-bit, 4 on 32-bit */
+    size_t any = 0, i;
+    if (n < w) {
         for (i = 0; i < n; i++) any |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
         return any != 0;
     }
-    for (i = 0; i + 8 <= n; i += 8) any |= cdrest__http_ctl_lanes(s + i);
-    if (i < n) any |= cdrest__http_ctl_lanes(s + n - 8); /* the tail, overlapping the last word */
+    for (i = 0; i + w <= n; i += w) any |= cdrest__http_ctl_lanes(s + i);
+    if (i < n) any |= cdrest__http_ctl_lanes(s + n - w); /* the tail, overlapping the last word */
     return any != 0;
 }
 
