@@ -1267,6 +1267,10 @@ class Conn(socketserver.BaseRequestHandler):
                 del buf[:2]
             if buf and self.t0 is None:
                 self.t0 = time.perf_counter()
+            if buf[:1] == b"\x16" and self.server.ssl_ctx is None:
+                # A TLS ClientHello on the plain-HTTP port: answer 400 at once, as Jetty and
+                # nginx do, instead of waiting for a line end that never comes.
+                raise HttpError(400, "a TLS handshake on a plain-HTTP port (use http://)")
             idx = buf.find(b"\r\n\r\n")
             lf = buf.find(b"\n\n")
             if lf >= 0 and (idx < 0 or lf < idx):

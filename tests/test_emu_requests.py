@@ -476,6 +476,11 @@ def test_content_type_and_bodies(base, port):
     eq(status_of(raw_exchange(port, ok + b"\r\n", read_until_close=False)), 200, "raw request")
     eq(status_of(raw_exchange(port, ok.replace(b"Host: x\r\n", b"") + b"\r\n")), 400, "no Host header")
     eq(status_of(raw_exchange(port, ok.replace(b"\r\n", b"\n") + b"\n")), 400, "bare LF line ends")
+    # A TLS ClientHello (no line end ever comes) on the plain port: 400 at once, as Jetty does.
+    t0 = time.time()
+    hello = b"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03" + b"\x00" * 40
+    eq(status_of(raw_exchange(port, hello, timeout=10)), 400, "a TLS hello on the plain-HTTP port")
+    check(time.time() - t0 < 5, "a TLS hello is answered at once, not after the idle timeout")
     eq(status_of(raw_exchange(port, ok + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}")),
        400, "Content-Length with Transfer-Encoding")
     eq(status_of(raw_exchange(port, ok + b"Content-Length: x\r\n\r\n")), 400, "bad Content-Length")
