@@ -334,7 +334,9 @@ static const char usage_text[] =
     "                         \"status\"}} on stderr)\n"
     "  --silent               print no result (errors still go to stderr)\n"
     "  --warning-ok           a job that completes with outcome warning counts as success\n"
-    "  -h, --help, --version  (-h only before the command's operands)\n"
+    "  -h, --help, --version  (-h only before the command's operands)\n";
+
+static const char usage_commands[] =
     "\n"
     "Commands (each also takes its operands by ectool's names: --propertyName, --jobId, ...):\n"
     "  login [USER [PASSWORD]]         logout\n"
@@ -366,6 +368,11 @@ static const char usage_text[] =
     "  (or skipped); 5 the job completed with outcome warning (0 with --warning-ok); 6 the wait's\n"
     "  deadline passed (the job still runs); 7 a local file could not be used (value, upload,\n"
     "  session file, the output).\n";
+
+static void print_usage(void) {
+    fputs(usage_text, stdout);
+    fputs(usage_commands, stdout);
+}
 
 /* ===========================================================================
    Secrets: the password from a file, the environment or a no-echo prompt
@@ -1864,7 +1871,7 @@ static int cmd_help(cli *t) {
     const command *cmd = t->nargs ? find_command(t->args[0]) : NULL;
     if (t->nargs && !cmd) return usage_error(t, "unknown command '%s'", t->args[0]);
     if (cmd) print_command_help(cmd);
-    else fputs(usage_text, stdout);
+    else print_usage();
     return 0;
 }
 
@@ -2104,7 +2111,7 @@ static int run(cli *t, int argc, char **argv) {
         return 0;
     }
     if (t->help && !t->cmd_name) {
-        fputs(usage_text, stdout);
+        print_usage();
         return 0;
     }
     if ((rc = check_command(t)) != 0) return rc;
