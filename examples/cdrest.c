@@ -1861,7 +1861,17 @@ static void print_command_help(const command *cmd) {
     printf("usage: cdrest [global options] %s%s%s\n", cmd->name, cmd->synopsis[0] ? " " : "", cmd->synopsis);
     printf("  ectool form: cdrest %s\n", cmd->ectool);
     printf("  short form:  cdrest %s%s%s\n\n%s\n", cmd->name, cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->help);
-    if (cmd->named[0]) printf("\nThe operands by name (ectool's): --%s\n", cmd->named);
+    if (cmd->named[0]) {
+        const char *p = cmd->named;
+        printf("\nThe operands by name (ectool's):");
+        while (*p) {
+            size_t n = strcspn(p, " ");
+            printf(" --%.*s", (int)n, p);
+            p += n;
+            p += strspn(p, " ");
+        }
+        putchar('\n');
+    }
     if (strstr(cmd->options, " jobStepId "))
         printf("\nContext options (each becomes the parameter of the same name):\n %s\n", CONTEXT_OPTIONS);
     printf("\nSee 'cdrest --help' for the global options and the exit statuses.\n");

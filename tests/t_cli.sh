@@ -150,13 +150,13 @@ S="$tmp/session"
 # --- usage and usage errors (exit 2) ---------------------------------------------------
 run cdrest --help
 status_is "--help" 0
-out_has "--help lists the commands" "publishArtifactVersion G:K VERSION FILE..."
+out_has "--help lists the commands" "publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D"
 run cdrest getProperty --help
 status_is "getProperty --help" 0
 out_has "getProperty --help shows its usage" "usage: cdrest [global options] getProperty PATH"
 run cdrest help waitForJob
 status_is "help COMMAND" 0
-out_has "help COMMAND shows its usage" "waitForJob JOBID [--deadline S] [--interval S]"
+out_has "help COMMAND shows its usage" "waitForJob JOBID [--timeout S] [--pollInterval S]"
 run cdrest
 status_is "no command" 2
 run cdrest --server "$URL" frobnicate
@@ -169,7 +169,7 @@ run cdrest --server "$URL" getArtifact a:b --projectName Default
 status_is "option of another command" 2
 run cdrest --server "$URL" setProperty /projects/Default/x
 status_is "missing argument" 2
-err_has "missing argument is said" "missing argument"
+err_has "a missing value is said" "setProperty needs a value"
 run cdrest --server "$URL" getProperty x --projectName
 status_is "option without its value" 2
 run cdrest --server "$URL" getProperty a b
@@ -292,7 +292,7 @@ run cdrest --session-file "$S" publishArtifactVersion com.example:tool 2.0 "$tmp
 status_is "publishing into an available version" 1
 err_has "its code is on stderr" "DuplicateArtifactVersion"
 run cdrest --session-file "$S" publishArtifactVersion com.example:tool 3.0 "$tmp/no-such-file"
-status_is "publishing a missing file" 2
+status_is "publishing a missing file (a local file error)" 7
 run cdrest --session-file "$S" deleteArtifact com.example:tool
 status_is "deleteArtifact" 0
 run cdrest --session-file "$S" getArtifact com.example:tool
@@ -325,13 +325,13 @@ status_is "runProcedure --json, ectool-style parameters" 0
 JOB=$(sed -n 's/^{"jobId":"\([^"]*\)"}$/\1/p' "$tmp/out")
 check "runProcedure --json prints {\"jobId\":...}" test -n "$JOB"
 run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2
-status_is "waitForJob on the fail procedure's job" 1
+status_is "waitForJob on the fail procedure's job (outcome error)" 4
 err_has "waitForJob says the outcome" "outcome error"
 
 run cdrest --session-file "$S" runProcedure Default --procedureName runme --actualParameter duration=30
 JOB=$(cat "$tmp/out")
 run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2 --deadline 0.6
-status_is "waitForJob past its deadline" 1
+status_is "waitForJob past its deadline" 6
 err_has "the deadline is said" "still"
 run cdrest --session-file "$S" runProcedure Default
 status_is "runProcedure without --procedureName" 2
@@ -417,6 +417,153 @@ run cdrest --server "$URL" getProperty /projects/Default/greeting
 status_is "after logout: not logged in" 2
 run cdrest logout
 status_is "logout when not logged in" 0
+
+# --- issue 19, the CLI under misuse: a scripted server logs what it receives ------------------
+start_logsrv() {
+  : >"$tmp/ls.out"
+  : >"$tmp/ls.log"
+  python3 tests/logsrv.py --log "$tmp/ls.log" "$@" >"$tmp/ls.out" 2>"$tmp/ls.err" &
+  pids="$pids $!"
+  lsport=""
+  i=0
+  while [ $i -lt 100 ] && [ -z "$lsport" ]; do
+    lsport=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls.out")
+    [ -n "$lsport" ] || sleep 0.1
+    i=$((i + 1))
+  done
+  [ -n "$lsport" ] || die "tests/logsrv.py did not start: $(cat "$tmp/ls.err")"
+  LS="http://127.0.0.1:$lsport"
+}
+# logged WHAT: how many logged requests match (METHOD and target prefix, e.g. "DELETE /rest/v1.0/sessions")
+logged() {
+  python3 -c 'import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if (r["method"] + " " + r["target"]).startswith(sys.argv[2]): n += 1
+print(n)' "$tmp/ls.log" "$1"
+}
+has_esc() { grep -q "$(printf '\033')" "$@" || grep -q "$(printf '\302\233')" "$@"; }
+start_logsrv --big 400000
+LSS="$tmp/ls-session"
+printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$LS" >"$LSS"
+chmod 600 "$LSS"
+
+# 1. a failed setup sends nothing and touches no session
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" --proxy 'ftp://bad proxy' getProperty /projects/P/x
+check "a bad --proxy fails the setup" test "$rc" -ne 0
+check "a failed setup sends nothing (no logout of the saved session)" test ! -s "$tmp/ls.log"
+run http_proxy='nonsense://[' cdrest --session-file "$LSS" getProperty /projects/P/x
+check "a bad http_proxy fails the setup" test "$rc" -ne 0
+check "a bad http_proxy: nothing is sent" test ! -s "$tmp/ls.log"
+run cdrest --session-file "$LSS" --server "$LS" --user admin --password-file "$tmp/pw" --proxy 'ftp://x' \
+  getProperty /projects/P/x
+check "a failed setup with a password sends nothing either" test ! -s "$tmp/ls.log"
+
+# 2. explicit credentials win over a session saved by a token login
+run cdrest --server "$LS" --token "$TOKEN" --session-file "$tmp/ls-tok" login
+status_is "token login on the scripted server" 0
+TOKSID=$(sed -n 's/^sessionId=//p' "$tmp/ls-tok")
+: >"$tmp/ls.log"
+run cdrest --session-file "$tmp/ls-tok" --user bob --password-file "$tmp/pw" getProperty /projects/P/x
+status_is "--user bob with a token-saved session" 0
+check "--user bob logs in as bob" test "$(logged 'POST /rest/v1.0/sessions')" -eq 1
+check "--user bob never sends the token's saved session" sh -c '! grep -q -F "$1" "$2"' x "$TOKSID" "$tmp/ls.log"
+check "bob's login carries bob's name" grep -q '"body": "{\\"userName\\":\\"bob\\"' "$tmp/ls.log"
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" --user admin --password-file "$tmp/pw" getProperty /projects/P/x
+check "--user admin with a password: its own login even when admin's session is saved" \
+  test "$(logged 'POST /rest/v1.0/sessions')" -eq 1
+check "... and the saved session is not sent" sh -c '! grep -q saved-sid-1 "$1"' x "$tmp/ls.log"
+
+# 3. server text is sanitised
+run cdrest --session-file "$LSS" runProcedure P --procedureName Q
+status_is "runProcedure, an id full of escape sequences" 0
+check "runProcedure prints no escape sequence" sh -c '! { grep -q "$(printf "\033")" "$1"; }' x "$tmp/out"
+run_tty cdrest --session-file "$LSS" waitForJob forever --pollInterval 0.2 --timeout 1
+status_is "waitForJob past its --timeout (a status with escapes)" 6
+check "waitForJob's progress shows no escape sequence" sh -c '! { grep -q "$(printf "\033")" "$1" || grep -q "$(printf "\302\233")" "$1"; }' x "$tmp/err"
+err_has "the progress shows the sanitised status" "running?[2J??31m"
+run cdrest --session-file "$LSS" runProcedure P --procedureName Q --pollInterval 0.1
+status_is "runProcedure --pollInterval, outcome warning" 5
+check "no escape sequence in stdout or stderr" sh -c '! grep -q "$(printf "\033")" "$1" "$2"' x "$tmp/out" "$tmp/err"
+run cdrest --session-file "$LSS" --warning-ok waitForJob done --pollInterval 0.1
+status_is "--warning-ok: a warning outcome is success" 0
+out_is "waitForJob prints the outcome" "warning"
+
+# 4. a FIFO as the session file or as an upload never hangs
+mkfifo "$tmp/fifo"
+start=$(date +%s)
+run cdrest --session-file "$tmp/fifo" --server "$LS" --user bob --password-file "$tmp/pw" getProperty /projects/P/x
+status_is "a FIFO session file does not fail a run with its own credentials" 0
+run cdrest --session-file "$tmp/fifo" getProperty /projects/P/x
+status_is "a FIFO session file, needed: a local file error" 7
+err_has "the FIFO session file is named" "is not a regular file"
+printf 'garbage' >"$tmp/broken-dir-session" && rm -f "$tmp/broken-dir-session" && mkdir "$tmp/broken-dir-session"
+run cdrest --session-file "$tmp/broken-dir-session" --server "$LS" --token "$TOKEN" getProperty /projects/P/x
+status_is "a directory as the session file does not fail a run that does not need it" 0
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" publishArtifactVersion g:k 1 "$tmp/fifo"
+status_is "a FIFO as an upload: a local file error" 7
+err_has "the FIFO upload is named" "$tmp/fifo: not a regular file (a FIFO)"
+check "a refused upload sends nothing" test ! -s "$tmp/ls.log"
+run cdrest --session-file "$LSS" publishArtifactVersion g:k 1 "$tmp"
+status_is "a directory as an upload: a local file error" 7
+check "none of this took long (no blocking)" test $(($(date +%s) - start)) -lt 20
+
+# 5. a per-run session ends even when the output pipe closes or a signal comes
+: >"$tmp/ls.log"
+timeout 20 "$CLI_BIN" --server "$LS" --user bob --password-file "$tmp/pw" call GET /big 2>"$tmp/err" | head -c1 >/dev/null
+check "| head -c1: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+: >"$tmp/ls.log"
+timeout 20 "$CLI_BIN" --server "$LS" --user bob --password-file "$tmp/pw" waitForJob forever --pollInterval 0.2 \
+  >"$tmp/out" 2>"$tmp/err" &
+bg=$!
+i=0
+while [ $i -lt 50 ] && [ "$(logged 'GET /rest/v1.0/jobs/forever')" -lt 1 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $bg
+wait $bg
+rc=$?
+status_is "SIGTERM during a wait: dies of the signal" 143
+check "SIGTERM during a wait: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+
+# 6. --help and --version fail when their output cannot be written
+for args in "--help" "--version" "getProperty --help" "help setProperty"; do
+  # shellcheck disable=SC2086
+  timeout 10 "$CLI_BIN" $args >/dev/full 2>"$tmp/err"
+  rc=$?
+  check "cdrest $args >/dev/full fails" test "$rc" -eq 7
+done
+
+# 7. getProperties: one unambiguous line per property
+run cdrest --session-file "$LSS" getProperties /projects/P
+status_is "getProperties on the scripted server" 0
+out_has "a name with '=' escapes it" 'a\x3db=c'
+out_has "a value with '=' keeps it" 'a=b=c'
+out_has "a name with '/' escapes it" 'sub\x2fx=y'
+
+# the commands done through the generic call send what they should
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" evalDsl 'project "P"'
+status_is "evalDsl" 0
+out_has "evalDsl prints the answer" '"value": "evaluated"'
+check "evalDsl is POST /server/dsl {dsl}" grep -q '"body": "{\\"dsl\\":\\"project \\\\\\"P\\\\\\"\\"}"' "$tmp/ls.log"
+printf 'project "Q"\n' | STDIN=/dev/stdin run cdrest --session-file "$LSS" evalDsl --dslFile -
+status_is "evalDsl --dslFile - (stdin)" 0
+run cdrest --server "$LS" --session-file "$tmp/none" getServerStatus
+status_is "getServerStatus without credentials" 0
+out_has "getServerStatus prints the answer" '"serverState": "running"'
+run cdrest --session-file "$LSS" incrementProperty --propertyName /myJob/counter --incrementBy 2 --jobId j1
+status_is "incrementProperty, ectool's named form" 0
+check "incrementProperty sends PUT ...?request=incrementProperty with incrementBy" \
+  grep -q '"target": "/rest/v1.0/properties//myJob/counter?request=incrementProperty", "headers".*"body": "{\\"incrementBy\\":2,\\"jobId\\":\\"j1\\"}"' "$tmp/ls.log"
+run cdrest --session-file "$LSS" getJobStepDetails --jobStepId step-1
+status_is "getJobStepDetails" 0
+out_has "getJobStepDetails prints the job step" '"jobStepId": "step-1"'
+run cdrest --session-file "$LSS" runProcedure P --procedureName Q --scheduleName nightly --actualParameter a=1
+status_is "runProcedure --scheduleName" 0
+check "runProcedure sends the schedule" grep -q 'scheduleName\\":\\"nightly' "$tmp/ls.log"
 
 # --- HTTPS -----------------------------------------------------------------------------------
 if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
