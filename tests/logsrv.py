@@ -9,9 +9,13 @@ incrementProperty, job steps. Every request is appended to the log file as one J
 was sent, and that nothing was.
 
     python3 tests/logsrv.py --log FILE [--big BYTES]     prints "PORT n", serves 127.0.0.1
+
+It also listens on a second port ("RAWPORT n") that answers whatever arrives with a plain
+"400 Bad Request", as nginx and Jetty answer a TLS hello sent to their HTTP port.
 """
 import argparse
 import json
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,6 +96,21 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = handle_any
 
 
+def raw_400(listener):
+    """Answer the first bytes of every connection with a plain-HTTP 400, then close."""
+    while True:
+        conn, _ = listener.accept()
+        try:
+            conn.settimeout(5)
+            if conn.recv(4096):
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+                             b"Bad Request")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()
@@ -100,6 +119,11 @@ def main():
     ARGS = p.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    raw = socket.socket()
+    raw.bind(("127.0.0.1", 0))
+    raw.listen(8)
+    threading.Thread(target=raw_400, args=(raw,), daemon=True).start()
+    print("RAWPORT %d" % raw.getsockname()[1], flush=True)
     print("PORT %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever()

@@ -25,7 +25,8 @@ trap 'exit 1' INT TERM HUP PIPE
 # A clean environment: nothing from the caller's shell leaks into the tool.
 unset CDREST_SERVER CDREST_USER CDREST_PASSWORD CDREST_TOKEN COMMANDER_SERVER COMMANDER_PORT \
   COMMANDER_HTTPS_PORT COMMANDER_SECURE COMMANDER_SESSIONID COMMANDER_JOBID COMMANDER_JOBSTEPID \
-  COMMANDER_HTTP_PROXY http_proxy https_proxy HTTPS_PROXY SSL_CERT_FILE SSL_CERT_DIR
+  COMMANDER_HTTP_PROXY http_proxy https_proxy HTTPS_PROXY SSL_CERT_FILE SSL_CERT_DIR CDREST_CACERT \
+  CURL_CA_BUNDLE REQUESTS_CA_BUNDLE no_proxy NO_PROXY
 export HOME="$tmp/home"
 mkdir -p "$HOME" "$tmp/bin"
 export ASAN_OPTIONS=detect_leaks=1:exitcode=86
@@ -567,7 +568,7 @@ check "runProcedure sends the schedule" grep -q 'scheduleName\\":\\"nightly' "$t
 
 # --- HTTPS -----------------------------------------------------------------------------------
 if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
-  start_emulator https --user "admin:$PASSWORD" --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"
+  start_emulator https --user "admin:$PASSWORD" --token "$TOKEN" --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"
   TLS="https://127.0.0.1:$port"
   run cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --user admin --password-file "$tmp/pw" \
     setProperty /projects/Default/tls "over TLS"
@@ -586,6 +587,171 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   run CDREST_PASSWORD="$PASSWORD" cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --session-file "$S" login admin
   run cdrest --cacert "$tmp/certs/ca.pem" --session-file "$S" getProperty /projects/Default/tls
   out_is "https with a saved session" "over TLS"
+  # --- issue 14: ectool's forms over HTTPS, credentials and the CA from the environment, no $HOME ---
+  CA="$tmp/certs/ca.pem"
+  # h ARGS...: cdrest with HOME unset, CDREST_CACERT and the credentials from the environment
+  h() { run -u HOME CDREST_CACERT="$CA" CDREST_SERVER="$TLS" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest "$@"; }
+  tlsport=$port
+  run -u HOME CDREST_CACERT="$CA" cdrest --server 127.0.0.1 --securePort "$tlsport" --session-file "$tmp/hs" \
+    login admin "$PASSWORD"
+  status_is "ectool: --server HOST --securePort N login USER PASSWORD" 0
+  out_has "a bare host means https://HOST:securePort" "logged in to https://127.0.0.1:$tlsport"
+  run -u HOME CDREST_CACERT="$CA" cdrest --server 127.0.0.1 --securePort "$tlsport" --session-file "$tmp/hs" \
+    getProperty /projects/Default/tls
+  out_is "the bare host's saved session works" "over TLS"
+  run -u HOME cdrest --server 127.0.0.1 --secure 0 --port "$(echo "$URL" | sed 's/.*://')" --user admin \
+    --password-file "$tmp/pw" getProperty /projects/Default/greeting
+  out_is "ectool: --secure 0 --port N" "hello world"
+  run -u HOME cdrest --server "$TLS" --port 1 getProperty x
+  status_is "--port with a URL contradicts it" 2
+  h --format json getProperty /projects/Default/tls
+  out_has "--format json" '"value":"over TLS"'
+  h --format xml getProperty /projects/Default/tls
+  status_is "--format xml is refused" 2
+  h --silent setProperty /projects/Default/quiet v
+  status_is "--silent" 0
+  out_empty "--silent prints no result"
+  v=$(printf 'multi\nline "value" $[not expanded]')
+  h setProperty /projects/Default/named --value "$v"
+  status_is "ectool: setProperty PATH --value V" 0
+  h getProperty /projects/Default/named --expand 0
+  out_is "the --value came through" "$v"
+  python3 -c 'import sys; sys.stdout.write("".join("line %07d of a big value\n" % i for i in range(120000)))' >"$tmp/bigvalue"
+  h setProperty /projects/Default/big --valueFile "$tmp/bigvalue"
+  status_is "ectool: setProperty PATH --valueFile F (3 MB)" 0
+  h getProperty /projects/Default/big --expand 0
+  printf '\n' >>"$tmp/bigvalue"
+  check "the 3 MB value comes back byte for byte" cmp -s "$tmp/out" "$tmp/bigvalue"
+  printf 'from stdin' | STDIN=/dev/stdin h setProperty /projects/Default/stdin -
+  status_is "setProperty PATH - (stdin)" 0
+  h getProperty /projects/Default/stdin
+  out_is "the value from stdin" "from stdin"
+  h setProperty /projects/Default/both v --valueFile "$tmp/bigvalue"
+  status_is "a value given twice" 2
+  h setProperty /projects/Default/x --valueFile "$tmp/no-such"
+  status_is "a missing --valueFile: a local file error" 7
+  printf 'a\000b' >"$tmp/nul"
+  h setProperty /projects/Default/x --valueFile "$tmp/nul"
+  status_is "a value with a NUL byte is refused" 7
+  h setProperty /projects/Default/dash -h
+  status_is "setProperty P -h sets the value -h" 0
+  h getProperty /projects/Default/dash
+  out_is "setProperty P -h: the value is -h, no help printed" "-h"
+  h getProperty /projects/Default/tls -h
+  status_is "getProperty P -h: an operand too many, not help" 2
+
+  h runProcedure --projectName Default --procedureName runme --actualParameter duration=0.5
+  status_is "ectool: runProcedure --projectName P --procedureName Q" 0
+  JOB=$(cat "$tmp/out")
+  h setProperty --propertyName version --value 1.2.3 --jobId "$JOB"
+  status_is "ectool: setProperty --propertyName N --value V --jobId J" 0
+  h getProperty --propertyName version --jobId "$JOB"
+  status_is "ectool: getProperty --propertyName N --jobId J" 0
+  out_is "getProperty --propertyName --jobId: the value" "1.2.3"
+  h getProperties --jobId "$JOB"
+  out_has "getProperties --jobId" "version=1.2.3"
+  h runProcedure Default --procedureName runme --scheduleName nightly
+  status_is "ectool: runProcedure P --procedureName Q --scheduleName S" 0
+  start=$(date +%s)
+  h runProcedure Default --procedureName runme --actualParameter duration=0.5 --pollInterval 0.2 --timeout 20
+  status_is "ectool: runProcedure ... --pollInterval S --timeout S waits, outcome success" 0
+  check "runProcedure --pollInterval prints the job id" test "$(wc -l <"$tmp/out")" -eq 1
+  h runProcedure Default --procedureName fail --actualParameter duration=0.3 --pollInterval 0.2 --timeout 20
+  status_is "runProcedure --pollInterval, outcome error" 4
+  err_has "the outcome is said" "completed with outcome error"
+  h runProcedure Default --procedureName runme --actualParameter duration=30 --pollInterval 0.2 --timeout 1
+  status_is "runProcedure --pollInterval past --timeout" 6
+  JOB=$(cat "$tmp/out")
+  check "runProcedure --pollInterval still printed the job id" test -n "$JOB"
+  h waitForJob "$JOB" --timeout 1 --pollInterval 0.2
+  status_is "waitForJob J --timeout 1: the wait's limit, as in ectool" 6
+  check "the --timeout waits were short" test $(($(date +%s) - start)) -lt 15
+  h runProcedure Default --procedureName runme --timeout 5
+  status_is "runProcedure --timeout without --pollInterval is refused loudly" 2
+  h --json runProcedure Default --procedureName runme --actualParameter duration=0.2 --pollInterval 0.1
+  out_has "runProcedure --json --pollInterval prints jobId, status and outcome" '"outcome":"success"'
+
+  h createArtifact --groupId g.tls --artifactKey k
+  status_is "ectool: createArtifact --groupId G --artifactKey K" 0
+  mkdir -p "$tmp/dist"
+  head -c 5000 /dev/urandom >"$tmp/dist/app.war"
+  echo notes >"$tmp/dist/README.txt"
+  h publishArtifactVersion --artifactName g.tls:k --version 1.0 --fromDirectory "$tmp/dist" --includePatterns '*.war'
+  status_is "ectool: publishArtifactVersion --artifactName --version --fromDirectory --includePatterns" 0
+  python3 -c 'import ssl, sys, urllib.request as u
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())' \
+    "$TLS/emu/artifact-file?version=g.tls:k:1.0&name=app.war" "$CA" >"$tmp/fetched" 2>/dev/null
+  check "the .war was published byte for byte" cmp -s "$tmp/fetched" "$tmp/dist/app.war"
+  h getArtifactVersions --artifactName g.tls:k
+  status_is "ectool: getArtifactVersions --artifactName G:K" 0
+  out_has "getArtifactVersions lists the version" '"artifactVersionName":"g.tls:k:1.0"'
+  out_lacks_readme=$(grep -c README "$tmp/out")
+  check "--includePatterns left README.txt out" test "$out_lacks_readme" -eq 0
+  h --json publishArtifactVersion g.tls:k 1.1 "$tmp/dist/README.txt"
+  out_is "publishArtifactVersion --json" '{"artifactVersionName":"g.tls:k:1.1","files":"1"}'
+  h --json deleteArtifactVersion g.tls:k:1.1
+  out_is "deleteArtifactVersion --json prints {}" '{}'
+
+  # --data from a file and from stdin
+  printf '{"projectName":"From File"}' >"$tmp/data.json"
+  h call POST /projects --data @"$tmp/data.json"
+  status_is "call --data @FILE" 0
+  printf '{"description":"via stdin"}' | STDIN=/dev/stdin h call PUT "/projects/From File" --data @-
+  status_is "call --data @-" 0
+  out_has "call --data @-: the body arrived" '"description":"via stdin"'
+
+  # errors, the JSON mode, did-you-mean, case, -k and -v
+  h --json getProperty /projects/Default/nothing
+  status_is "--json: a server error" 1
+  err_has "--json: the error is JSON on stderr" '{"error":{"code":"NoSuchProperty","message":'
+  err_has "--json: the error has the HTTP status" '"status":404}}'
+  h --json getProperty
+  err_has "--json: a usage error is JSON too" '{"error":{"code":"UsageError"'
+  h getPropery /projects/Default/tls
+  status_is "a mistyped command" 2
+  err_has "did you mean (command)" "did you mean getProperty?"
+  h getProperty /projects/Default/tls --projectNam Default
+  err_has "did you mean (option)" "did you mean --projectName?"
+  h getproperty /projects/Default/tls
+  out_is "commands match case-insensitively" "over TLS"
+  run -u HOME CDREST_SERVER="$TLS" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest -k -v \
+    getProperty /projects/Default/tls
+  status_is "-k -v" 0
+  err_has "-k is --insecure" "WARNING: --insecure"
+  err_has "-v is --verbose" "GET $TLS/rest/v1.0/properties"
+
+  # the CA from the environment, under each conventional name
+  for var in CURL_CA_BUNDLE REQUESTS_CA_BUNDLE SSL_CERT_FILE; do
+    run -u HOME "$var=$CA" CDREST_SERVER="$TLS" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest \
+      getProperty /projects/Default/tls
+    status_is "\$$var is the CA file" 0
+  done
+
+  # proxies
+  h --proxy "http://127.0.0.1:$closed" getProperty /projects/Default/tls
+  status_is "--proxy at a closed port" 3
+  err_has "a connection error names the proxy" "proxy"
+  h --proxy "http://127.0.0.1:$closed" --noproxy 'example.com,127.0.0.1' -v getProperty /projects/Default/tls
+  status_is "--noproxy names the host: direct" 0
+  h --proxy "http://127.0.0.1:$closed" -v --timeout 5 getProperty /projects/Default/tls
+  err_has "--verbose names the proxy in use" "through the proxy 127.0.0.1:$closed"
+
+  # https:// at a plain-HTTP port (one that answers 400 to a TLS hello, as nginx and Jetty do) fails fast
+  rawport=$(sed -n 's/^RAWPORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls.out")
+  start=$(date +%s)
+  run -u HOME CDREST_CACERT="$CA" cdrest --server "https://127.0.0.1:$rawport" \
+    --user admin --password-file "$tmp/pw" --timeout 25 getProperty /projects/Default/greeting
+  status_is "https:// at a plain-HTTP port" 3
+  err_has "it says so" "plain HTTP"
+  check "and fails fast" test $(($(date +%s) - start)) -lt 10
+
+  # no $HOME: a one-off run works; login without --session-file says what to do
+  h getProperty /projects/Default/tls
+  out_is "no \$HOME: a one-off run with credentials from the environment" "over TLS"
+  h login
+  status_is "no \$HOME: login needs --session-file" 2
+  err_has "no \$HOME: says so" "give --session-file"
 else
   bad "tests/mkcerts.sh failed, no HTTPS tests: $(tail -n 3 "$tmp/mkcerts.log")"
 fi
