@@ -1979,7 +1979,7 @@ static int parse_option(cli *t, int argc, char **argv, int *i) {
     char *name = argv[*i] + 2, *value = strchr(name, '=');
     const command *cmd = t->cmd_name ? find_command(t->cmd_name) : NULL;
     const global_option *g = NULL;
-    int rc, own = cmd && takes_option(cmd, name);
+    int rc, own;
     if (value) *value++ = 0; /* --name=value */
     own = cmd && takes_option(cmd, name);
     if (!own) g = find_global(name);

@@ -188,6 +188,29 @@ run cdrest --server "http://cd.example.invalid:8000" --user admin --password-fil
 status_is "credentials over http:// to a remote host" 2
 err_has "plain http refusal names the option" "--allow-plain-http"
 
+# --- every command and every global option is in --help, the manual page and the README ---
+run cdrest --help
+python3 - "$tmp/out" <<'PY' >"$tmp/docs.missing"
+import re, sys
+src = open("examples/cdrest.c").read()
+cmds = re.findall(r'^    \{"([A-Za-z]+)", "', src, re.M)
+opts = re.findall(r'GLOBAL_(?:VALUE|FLAG)\("([A-Za-z-]+)"', src)
+docs = {"--help": open(sys.argv[1]).read(), "docs/cdrest.1": re.sub(r"\\f[BIRP]", "", open("docs/cdrest.1").read()).replace("\\-", "-"),
+        "README.md": open("README.md").read()}
+for where, text in docs.items():
+    for c in cmds:
+        if not re.search(r"\b%s\b" % c, text): print("%s lacks the command %s" % (where, c))
+    for o in opts:
+        if "--" + o not in text: print("%s lacks the option --%s" % (where, o))
+print("checked %d commands, %d options" % (len(cmds), len(opts)), file=sys.stderr)
+PY
+check "every command and global option is documented ($(cat "$tmp/docs.missing" | tr '\n' ';'))" test ! -s "$tmp/docs.missing"
+for c in $(sed -n 's/^    {"\([A-Za-z]*\)", ".*/\1/p' examples/cdrest.c); do
+  run cdrest "$c" --help
+  if [ "$rc" -eq 0 ] && grep -q "ectool form: " "$tmp/out" && grep -q "short form:  cdrest $c" "$tmp/out"; then ok; else
+    bad "cdrest $c --help shows the ectool form and the short form"; fi
+done
+
 # --- network failures (exit 3) -----------------------------------------------------------
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 run cdrest --server "http://127.0.0.1:$closed" --user admin --password-file "$tmp/pw" getProperty x
