@@ -1639,13 +1639,15 @@ static int cmd_eval_dsl(cli *t) {
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
-/* getServerStatus: GET /server/status (the REST path is inferred from /server/dsl).
-   ectool runs it without logging in; so does cdrest when no credentials are at hand. */
+/* getServerStatus: GET /server?request=getServerStatus (the REST form is inferred: the
+   server object is /server, as for /server/dsl, and request= names the API). ectool runs
+   it without logging in; so does cdrest when no credentials are at hand. */
 static int cmd_get_server_status(cli *t) {
+    static const cdrest_param query[] = {{"request", "getServerStatus"}, {NULL, NULL}};
     cdrest_doc d;
     int rc;
     if ((rc = open_client(t, FOR_ANON)) != 0) return rc;
-    rc = cdrest_call(&t->client, "GET", "/server/status", NULL, NULL, &d);
+    rc = cdrest_call(&t->client, "GET", "/server", query, NULL, &d);
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
@@ -1799,7 +1801,7 @@ static const command commands[] = {
      "argument, or the content of --dslFile F ('-' reads stdin).",
      "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]"},
     {"getServerStatus", "", 0, 0, "", "", cmd_get_server_status,
-     "Print the server's status (GET /server/status); works without logging in.", "getServerStatus"},
+     "Print the server's status (GET /server?request=getServerStatus); works without logging in.", "getServerStatus"},
     {"call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, "", " data param ", cmd_call,
      "Any endpoint: METHOD /rest/v1.0PATH (call GET /projects/Default). PATH is sent as typed,\n"
      "except that spaces, quotes, control characters and non-ASCII bytes are percent-encoded.\n"

@@ -87,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"jobStep": {"jobStepId": unquote(rest[len("/jobSteps/"):]), "status": "completed"}})
         if rest == "/server/dsl" and self.command == "POST":
             return self.answer(200, {"value": "evaluated"})
-        if rest == "/server/status":
+        if rest == "/server" and q.get("request") == ["getServerStatus"]:
             return self.answer(200, {"serverStatus": {"serverState": "running"}})
         if rest == "/big":
             return self.answer(200, {"value": "x" * (ARGS.big or 300000)})

@@ -575,9 +575,11 @@ out_has "evalDsl prints the answer" '"value": "evaluated"'
 check "evalDsl is POST /server/dsl {dsl}" grep -q '"body": "{\\"dsl\\":\\"project \\\\\\"P\\\\\\"\\"}"' "$tmp/ls.log"
 printf 'project "Q"\n' | STDIN=/dev/stdin run cdrest --session-file "$LSS" evalDsl --dslFile -
 status_is "evalDsl --dslFile - (stdin)" 0
+: >"$tmp/ls.log"
 run cdrest --server "$LS" --session-file "$tmp/none" getServerStatus
 status_is "getServerStatus without credentials" 0
 out_has "getServerStatus prints the answer" '"serverState": "running"'
+check "getServerStatus sends no credentials when it has none" sh -c '! grep -q -i "sessionid\|authorization" "$1"' x "$tmp/ls.log"
 run cdrest --session-file "$LSS" incrementProperty --propertyName /myJob/counter --incrementBy 2 --jobId j1
 status_is "incrementProperty, ectool's named form" 0
 check "incrementProperty sends PUT ...?request=incrementProperty with incrementBy" \
