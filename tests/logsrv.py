@@ -66,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {})
         if rest.startswith("/properties/") and q.get("request") == ["incrementProperty"]:
             return self.answer(200, {"property": {"propertyName": "counter", "value": "2"}})
+        if rest == "/properties//projects/P/esc":
+            return self.answer(200, {"property": {"propertyName": "esc", "value": "\x1b]0;t\x07x"}})
         if rest.startswith("/properties/"):
             return self.answer(200, {"property": {"propertyName": unquote(rest.rsplit("/", 1)[-1]), "value": "v"}})
         if rest.startswith("/projects/"):

@@ -552,6 +552,23 @@ rc=$?
 status_is "SIGTERM during a wait: dies of the signal" 143
 check "SIGTERM during a wait: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
 
+: >"$tmp/ls.log"
+python3 - "$CLI_BIN" "$LS" "$tmp/pw" "$tmp/ls.log" >"$tmp/sigint" 2>&1 <<'PY'
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)   # a shell's background job would ignore it
+cli, server, pw, log = sys.argv[1:]
+p = subprocess.Popen([cli, "--server", server, "--user", "bob", "--password-file", pw, "waitForJob", "forever",
+                      "--pollInterval", "0.2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for _ in range(100):
+    if "/jobs/forever" in open(log).read():
+        break
+    time.sleep(0.1)
+p.send_signal(signal.SIGINT)
+print(p.wait(timeout=20))
+PY
+check "Ctrl-C during a wait: dies of SIGINT ($(cat "$tmp/sigint"))" test "$(cat "$tmp/sigint")" = "-2"
+check "Ctrl-C during a wait: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+
 # 6. --help and --version fail when their output cannot be written
 for args in "--help" "--version" "getProperty --help" "help setProperty"; do
   # shellcheck disable=SC2086
@@ -559,6 +576,30 @@ for args in "--help" "--version" "getProperty --help" "help setProperty"; do
   rc=$?
   check "cdrest $args >/dev/full fails" test "$rc" -eq 7
 done
+
+# server text on a terminal: getProperty's value shows control characters as '?'
+python3 - "$CLI_BIN" "$LS" "$tmp/pw" >"$tmp/ttyout" 2>&1 <<'PY'
+import os, subprocess, sys
+cli, server, pw = sys.argv[1:]
+m, s = os.openpty()
+p = subprocess.run([cli, "--server", server, "--user", "bob", "--password-file", pw, "getProperty",
+                    "/projects/P/esc"], stdout=s, stderr=subprocess.DEVNULL, timeout=20)
+os.close(s)
+data = b""
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+sys.stdout.write(repr(data))
+PY
+check "getProperty on a terminal: no escape sequence ($(cat "$tmp/ttyout"))" sh -c '! grep -q "x1b\|x9b" "$1"' x "$tmp/ttyout"
+check "getProperty on a terminal: the value shows, made safe" grep -q "?]0;t?x" "$tmp/ttyout"
+run cdrest --server "$LS" --user bob --password-file "$tmp/pw" getProperty /projects/P/esc
+check "getProperty into a file: the exact bytes" sh -c 'printf "\033]0;t\007x\n" | cmp -s - "$1"' x "$tmp/out"
 
 # 7. getProperties: one unambiguous line per property
 run cdrest --session-file "$LSS" getProperties /projects/P
@@ -715,6 +756,10 @@ sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())'
   check "--includePatterns left README.txt out" test "$out_lacks_readme" -eq 0
   h --json publishArtifactVersion g.tls:k 1.1 "$tmp/dist/README.txt"
   out_is "publishArtifactVersion --json" '{"artifactVersionName":"g.tls:k:1.1","files":"1"}'
+  run -u HOME CDREST_CACERT="$CA" cdrest --server "$TLS" --session-file "$tmp/hj" --json login admin "$PASSWORD"
+  out_is "login --json" "{\"server\":\"$TLS\",\"user\":\"admin\",\"sessionFile\":\"$tmp/hj\"}"
+  run -u HOME CDREST_CACERT="$CA" cdrest --session-file "$tmp/hj" --json logout
+  out_is "logout --json" '{}'
   h --json deleteArtifactVersion g.tls:k:1.1
   out_is "deleteArtifactVersion --json prints {}" '{}'
 
