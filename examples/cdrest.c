@@ -398,7 +398,7 @@ static long read_line(int fd, char *buf, size_t cap) {
 static int read_password_file(cli *t) {
     int fd = open(t->password_file, O_RDONLY);
     long n;
-    if (fd < 0) return usage_error(t, "cannot open the password file %s: %s", t->password_file, strerror(errno));
+    if (fd < 0) return local_error(t, "cannot open the password file %s: %s", t->password_file, strerror(errno));
     n = read_line(fd, t->password, sizeof t->password);
     close(fd);
     if (n <= 0) return usage_error(t, "the password file %s holds no password on its first line", t->password_file);
@@ -565,7 +565,7 @@ static int save_session(cli *t, const char *user, const char *session_id) {
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
         wipe(text, sizeof text);
-        return usage_error(t, "cannot create %s: %s", tmp, strerror(errno));
+        return local_error(t, "cannot create %s: %s", tmp, strerror(errno));
     }
     ok = fchmod(fd, 0600) == 0 && write_all(fd, text, (size_t)n) == 0 && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
@@ -573,7 +573,7 @@ static int save_session(cli *t, const char *user, const char *session_id) {
     if (!ok || rename(tmp, t->session_path) != 0) {
         int err = errno;
         unlink(tmp);
-        return usage_error(t, "cannot write the session file %s: %s", t->session_path, strerror(err));
+        return local_error(t, "cannot write the session file %s: %s", t->session_path, strerror(err));
     }
     return 0;
 }

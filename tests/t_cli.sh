@@ -485,6 +485,14 @@ run cdrest --session-file "$LSS" --server "$LS" --user admin --password-file "$t
   getProperty /projects/P/x
 check "a failed setup with a password sends nothing either" test ! -s "$tmp/ls.log"
 
+# local files that cannot be used: exit status 7, the file named
+run cdrest --server "$LS" --user bob --password-file "$tmp/no-such-pw" getProperty /projects/P/x
+status_is "a missing --password-file: a local file error" 7
+err_has "the password file is named" "$tmp/no-such-pw"
+run cdrest --server "$LS" --user bob --password-file "$tmp/pw" --session-file "$tmp/no-such-dir/s" login
+status_is "a session file that cannot be written: a local file error" 7
+err_has "the session file is named" "$tmp/no-such-dir/s"
+
 # 2. explicit credentials win over a session saved by a token login
 run cdrest --server "$LS" --token "$TOKEN" --session-file "$tmp/ls-tok" login
 status_is "token login on the scripted server" 0
