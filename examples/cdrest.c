@@ -784,7 +784,7 @@ static int open_client(cli *t, int mode) {
     if (t->verbose) {
         say(t, "server %s, %s", t->server_url,
             t->use_saved ? "the saved session" : cfg.token ? "a token" : t->basic ? "Basic auth" :
-            cfg.password ? "a new session" : "the job step's session");
+            cfg.password ? "a new session" : in_job_step ? "the job step's session" : "no credentials");
         if (t->client.use_proxy)
             say(t, "through the proxy %s:%u", t->client.proxy_url.host, (unsigned)t->client.proxy_url.port);
     }
@@ -796,7 +796,8 @@ static void close_client(cli *t) {
     const char *sid;
     if (!t->client_open) return;
     sid = cdrest_session_id(&t->client);
-    if ((t->mode == FOR_CALL || t->mode == FOR_ANON) && sid[0] && strcmp(sid, t->first_session) != 0) cdrest_logout(&t->client);
+    if ((t->mode == FOR_CALL || t->mode == FOR_ANON) && sid[0] && strcmp(sid, t->first_session) != 0)
+        cdrest_logout(&t->client);
     cdrest_free(&t->client);
     t->client_open = 0;
 }
@@ -992,7 +993,9 @@ static int check_upload_file(cli *t, const char *path) {
     if (stat(path, &st) != 0) return local_error(t, "cannot upload %s: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return local_error(t, "cannot upload %s: not a regular file (%s)", path,
-                           S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
+                           S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                                  : "a device or socket");
     return 0;
 }
 
@@ -1377,8 +1380,8 @@ static void show_job(job_meter *m, const cdrest_job_status *st, int64_t elapsed_
     m->elapsed_ms = elapsed_ms;
     if (!m->tty) return;
     m->shown = 1;
-    fprintf(stderr, "\rjob %s: %s, %.1f s    ", clean(st->job_id, id, sizeof id), clean(st->status, status, sizeof status),
-            (double)elapsed_ms / 1000);
+    fprintf(stderr, "\rjob %s: %s, %.1f s    ", clean(st->job_id, id, sizeof id),
+            clean(st->status, status, sizeof status), (double)elapsed_ms / 1000);
     fflush(stderr);
 }
 
@@ -1514,7 +1517,8 @@ static int cmd_run_procedure(cli *t) {
     if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     if (!schedule && !option(t, "destinationProject") && !option(t, "priority")) {
-        rc = cdrest_run_procedure(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), job_id, sizeof job_id);
+        rc = cdrest_run_procedure(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), job_id,
+                                  sizeof job_id);
     } else {
         static const cdrest_param query[] = {{"request", "runProcedure"}, {NULL, NULL}};
         static const char *const fields[] = {"procedureName", "scheduleName", "destinationProject", "priority"};
