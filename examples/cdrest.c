@@ -1398,10 +1398,13 @@ static void nap(int64_t ms) {
 
 /* Poll the job every interval_ms until it completes (0), deadline_ms passes
    (CDREST_E_DEADLINE; 0 = no deadline) or a stop signal comes (WAIT_INTERRUPTED). Each
-   status request gets at most the time left before the deadline. */
+   status request gets at most the time left before the deadline (its timeouts are
+   lowered in the client's config copy for that one call), so a slow poll cannot carry
+   the wait past its deadline. The loop is here rather than cdrest_wait_for_job so that
+   a stop signal ends the wait between polls. */
 static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadline_ms, cdrest_job_status *st) {
     int64_t start = now_ms(), left = 0;
-    int request_ms = t->client.cfg.timeout_ms, rc;
+    int request_ms = t->client.cfg.timeout_ms, connect_ms = t->client.cfg.connect_timeout_ms, rc;
     job_meter meter;
     memset(&meter, 0, sizeof meter);
     meter.tty = isatty(STDERR_FILENO);
@@ -1414,9 +1417,11 @@ static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadlin
                 break;
             }
             t->client.cfg.timeout_ms = left < request_ms ? (int)left : request_ms;
+            t->client.cfg.connect_timeout_ms = left < connect_ms ? (int)left : connect_ms;
         }
         rc = cdrest_get_job_status(&t->client, job_id, st);
         t->client.cfg.timeout_ms = request_ms;
+        t->client.cfg.connect_timeout_ms = connect_ms;
         if (rc == CDREST_E_TIMEOUT && deadline_ms && now_ms() - start >= deadline_ms) rc = CDREST_E_DEADLINE;
         if (rc) break;
         show_job(&meter, st, now_ms() - start);

@@ -18,6 +18,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs, unquote
 
@@ -82,6 +83,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"jobId": ESC_ID})
         if rest.startswith("/jobs/"):
             jid = unquote(rest[len("/jobs/"):])
+            if jid == "slow":  # a status poll that takes 10 s
+                time.sleep(10)
             if jid == "forever":
                 return self.answer(200, {"jobId": jid, "status": ESC_STATUS, "outcome": ""})
             return self.answer(200, {"jobId": jid, "status": "completed", "outcome": "warning"})

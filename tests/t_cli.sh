@@ -517,6 +517,10 @@ run_tty cdrest --session-file "$LSS" waitForJob forever --pollInterval 0.2 --tim
 status_is "waitForJob past its --timeout (a status with escapes)" 6
 check "waitForJob's progress shows no escape sequence" sh -c '! { grep -q "$(printf "\033")" "$1" || grep -q "$(printf "\302\233")" "$1"; }' x "$tmp/err"
 err_has "the progress shows the sanitised status" "running?[2J??31m"
+start=$(date +%s)
+run cdrest --session-file "$LSS" waitForJob slow --timeout 1
+status_is "waitForJob --timeout 1 with a 10 s status poll" 6
+check "a slow poll does not carry the wait past its --timeout" test $(($(date +%s) - start)) -le 4
 run cdrest --session-file "$LSS" runProcedure P --procedureName Q --pollInterval 0.1
 status_is "runProcedure --pollInterval, outcome warning" 5
 check "no escape sequence in stdout or stderr" sh -c '! grep -q "$(printf "\033")" "$1" "$2"' x "$tmp/out" "$tmp/err"
