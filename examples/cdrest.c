@@ -352,6 +352,8 @@ static const char usage_commands[] =
     "               [--pollInterval S [--timeout S]]   prints the job id; with --pollInterval waits\n"
     "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails JOBSTEPID\n"
     "  waitForJob JOBID [--timeout S] [--pollInterval S]   prints the outcome\n"
+    "  runPipeline PROJECT PIPELINE [--actualParameter N=V ...] [--stagesToRun S | --startingStage S]\n"
+    "  getPipelineRuntimeDetails FLOWRUNTIMEID   findObjects TYPE [--filter JSON] [--sort JSON]\n"
     "  evalDsl DSL|-  [--dslFile F]    getServerStatus\n"
     "  call METHOD PATH [--data JSON|@FILE|@-] [--param NAME=VALUE ...]\n"
     "                                  any other endpoint; PATH is relative to /rest/v1.0\n"
@@ -1506,6 +1508,23 @@ static int wait_and_report(cli *t, const char *job_id, int interval_ms, int dead
     return outcome_status(t, &st);
 }
 
+/* Add the NAME=VALUE pairs of --actualParameter as CD's actualParameter array. */
+static void write_actual_parameters(cli *t, cdrest_json_writer *w) {
+    const cdrest_param *actual = pairs(t, "actualParameter");
+    int i;
+    cdrest_jw_key(w, "actualParameter");
+    cdrest_jw_array_begin(w);
+    for (i = 0; actual[i].name; i++) {
+        cdrest_jw_object_begin(w);
+        cdrest_jw_key(w, "actualParameterName");
+        cdrest_jw_string(w, actual[i].name);
+        cdrest_jw_key(w, "value");
+        cdrest_jw_string(w, actual[i].value);
+        cdrest_jw_object_end(w);
+    }
+    cdrest_jw_array_end(w);
+}
+
 /* ectool: runProcedure <projectName> --procedureName Q [--scheduleName S]
    [--actualParameter N=V ...] [--pollInterval S [--timeout S]]. Prints the job id; with
    --pollInterval it then waits for the job (as ectool does) and the exit status tells
@@ -1527,7 +1546,6 @@ static int cmd_run_procedure(cli *t) {
     } else {
         static const cdrest_param query[] = {{"request", "runProcedure"}, {NULL, NULL}};
         static const char *const fields[] = {"procedureName", "scheduleName", "destinationProject", "priority"};
-        const cdrest_param *actual = pairs(t, "actualParameter");
         cdrest_json_writer w;
         cdrest_doc d;
         size_t i;
@@ -1540,17 +1558,7 @@ static int cmd_run_procedure(cli *t) {
                 cdrest_jw_key(&w, fields[i]);
                 cdrest_jw_string(&w, option(t, fields[i]));
             }
-        cdrest_jw_key(&w, "actualParameter");
-        cdrest_jw_array_begin(&w);
-        for (i = 0; actual[i].name; i++) {
-            cdrest_jw_object_begin(&w);
-            cdrest_jw_key(&w, "actualParameterName");
-            cdrest_jw_string(&w, actual[i].name);
-            cdrest_jw_key(&w, "value");
-            cdrest_jw_string(&w, actual[i].value);
-            cdrest_jw_object_end(&w);
-        }
-        cdrest_jw_array_end(&w);
+        write_actual_parameters(t, &w);
         cdrest_jw_object_end(&w);
         if (cdrest_jw_finish(&w) != 0) return usage_error(t, "runProcedure: the parameters exceed 64 KiB");
         rc = cdrest_call(&t->client, "POST", "/jobs", query, body, &d);
@@ -1612,6 +1620,133 @@ static int cmd_wait_for_job(cli *t) {
     if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     return wait_and_report(t, t->args[0], interval_ms, deadline_ms, 1);
+}
+
+/* The repeated values of a list option (--stagesToRun a --stagesToRun b, or "a,b"). */
+static void write_list(cli *t, cdrest_json_writer *w, const char *name) {
+    int i;
+    cdrest_jw_key(w, name);
+    cdrest_jw_array_begin(w);
+    for (i = 0; i < t->nopts; i++) {
+        const char *p = t->opts[i].value;
+        if (strcmp(t->opts[i].name, name) != 0) continue;
+        while (*p) {
+            size_t n = strcspn(p, ",");
+            char item[256];
+            snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), p);
+            if (n) cdrest_jw_string(w, item);
+            p += n;
+            if (*p) p++;
+        }
+    }
+    cdrest_jw_array_end(w);
+}
+
+/* ectool: runPipeline <projectName> <pipelineName> [--actualParameter N=V ...]
+   [--stagesToRun S[,S...]] [--startingStage S]: POST /pipelines (the REST form CloudBees'
+   own automation uses). Prints the server's answer (the flow runtime). */
+static int cmd_run_pipeline(cli *t) {
+    char body[65536];
+    cdrest_json_writer w;
+    cdrest_doc d;
+    int rc;
+    if (option(t, "stagesToRun") && option(t, "startingStage"))
+        return usage_error(t, "runPipeline takes --stagesToRun or --startingStage, not both");
+    cdrest_jw_init(&w, body, sizeof body);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "projectName");
+    cdrest_jw_string(&w, t->args[0]);
+    cdrest_jw_key(&w, "pipelineName");
+    cdrest_jw_string(&w, t->args[1]);
+    write_actual_parameters(t, &w);
+    if (option(t, "stagesToRun")) write_list(t, &w, "stagesToRun");
+    if (option(t, "startingStage")) {
+        cdrest_jw_key(&w, "startingStage");
+        cdrest_jw_string(&w, option(t, "startingStage"));
+    }
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0) return usage_error(t, "runPipeline: the parameters exceed 64 KiB");
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_call(&t->client, "POST", "/pipelines", NULL, body, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* ectool: getPipelineRuntimeDetails --flowRuntimeId ID: PUT /pipelineRuntimeDetails
+   ?request=getPipelineRuntimeDetails {"flowRuntimeId":[ID]}. */
+static int cmd_get_pipeline_runtime_details(cli *t) {
+    static const cdrest_param query[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    char body[1024];
+    cdrest_json_writer w;
+    cdrest_doc d;
+    int rc;
+    cdrest_jw_init(&w, body, sizeof body);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "flowRuntimeId");
+    cdrest_jw_array_begin(&w);
+    cdrest_jw_string(&w, t->args[0]);
+    cdrest_jw_array_end(&w);
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0) return usage_error(t, "the flow runtime id is too long");
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_call(&t->client, "PUT", "/pipelineRuntimeDetails", query, body, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* A JSON option (--filter, --sort) checked before anything is sent. */
+static int json_option(cli *t, const char *name, const char **out) {
+    cdrest_json_parser p;
+    *out = option(t, name);
+    if (!*out) return 0;
+    cdrest_json_init(&p);
+    if (cdrest_json_parse(&p, *out, strlen(*out), NULL, 0) < 0)
+        return usage_error(t, "--%s is not valid JSON: %s at byte %lu", name, cdrest_json_errstr(p.error),
+                           (unsigned long)p.error_pos);
+    return 0;
+}
+
+/* findObjects <objectType> [--filter JSON] [--sort JSON] [--maxIds N] [--numObjects N]:
+   PUT /objects?request=findObjects. The filter and the sort are the REST API's JSON (ectool
+   itself takes Perl-like text there). */
+static int cmd_find_objects(cli *t) {
+    static const cdrest_param query[] = {{"request", "findObjects"}, {NULL, NULL}};
+    static const char *const counts[] = {"maxIds", "numObjects"};
+    const char *filter, *sort;
+    cdrest_json_writer w;
+    size_t cap, i;
+    char *body;
+    cdrest_doc d;
+    int rc;
+    if ((rc = json_option(t, "filter", &filter)) != 0 || (rc = json_option(t, "sort", &sort)) != 0) return rc;
+    for (i = 0; i < 2; i++)
+        if (option(t, counts[i]) && strspn(option(t, counts[i]), "0123456789") != strlen(option(t, counts[i])))
+            return usage_error(t, "--%s wants a whole number, not '%s'", counts[i], option(t, counts[i]));
+    cap = strlen(t->args[0]) * 6 + (filter ? strlen(filter) : 0) + (sort ? strlen(sort) : 0) + 256;
+    if (!(body = (char *)malloc(cap))) return local_error(t, "out of memory");
+    cdrest_jw_init(&w, body, cap);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "objectType");
+    cdrest_jw_string(&w, t->args[0]);
+    if (filter) {
+        cdrest_jw_key(&w, "filter");
+        cdrest_jw_raw(&w, filter, strlen(filter));
+    }
+    if (sort) {
+        cdrest_jw_key(&w, "sort");
+        cdrest_jw_raw(&w, sort, strlen(sort));
+    }
+    for (i = 0; i < 2; i++)
+        if (option(t, counts[i])) {
+            cdrest_jw_key(&w, counts[i]);
+            cdrest_jw_raw(&w, option(t, counts[i]), strlen(option(t, counts[i])));
+        }
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0 || (rc = open_client(t, FOR_CALL)) != 0) {
+        free(body);
+        return rc ? rc : usage_error(t, "findObjects: the request does not fit");
+    }
+    rc = cdrest_call(&t->client, "PUT", "/objects", query, body, &d);
+    free(body);
+    return rc ? fail(t, rc) : print_doc(&d);
 }
 
 /* ectool: evalDsl <dsl> [--dslFile F] [--parameters JSON]: POST /server/dsl. */
@@ -1805,6 +1940,20 @@ static const command commands[] = {
      "status and outcome). Exit status: 0 success, 4 error (or skipped, or none), 5 warning\n"
      "(0 with --warning-ok), 6 the timeout passed, and 1 or 3 when the status could not be read.",
      "waitForJob --jobId J [--timeout 600] [--pollInterval 5]"},
+    {"runPipeline", "PROJECT PIPELINE [--actualParameter NAME=VALUE ...]", 2, 2, "projectName pipelineName",
+     " actualParameter stagesToRun startingStage ", cmd_run_pipeline,
+     "Run a pipeline (POST /pipelines) and print the server's answer, the flow runtime.\n"
+     "--stagesToRun S (repeat it, or S1,S2) or --startingStage S limit the stages run.",
+     "runPipeline --projectName P --pipelineName Q [--actualParameter N=V ...]"},
+    {"getPipelineRuntimeDetails", "FLOWRUNTIMEID", 1, 1, "flowRuntimeId", "", cmd_get_pipeline_runtime_details,
+     "Print a pipeline run's details (PUT /pipelineRuntimeDetails?request=getPipelineRuntimeDetails).",
+     "getPipelineRuntimeDetails --flowRuntimeId ID"},
+    {"findObjects", "OBJECTTYPE [--filter JSON] [--sort JSON]", 1, 1, "objectType",
+     " filter sort maxIds numObjects ", cmd_find_objects,
+     "Search objects (PUT /objects?request=findObjects) and print the server's answer. --filter\n"
+     "and --sort are the REST API's JSON ({\"propertyName\":...,\"operator\":\"equals\",\"operand1\":...});\n"
+     "ectool's Perl-like filter text is not understood.",
+     "findObjects --objectType job --filter JSON [--maxIds N] [--numObjects N]"},
     {"evalDsl", "DSL", 0, 1, "dsl", " dslFile parameters jobStepId ", cmd_eval_dsl,
      "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
      "argument, or the content of --dslFile F ('-' reads stdin).",
@@ -1935,6 +2084,11 @@ static int is_pair_option(const char *name) {
     return !strcmp(name, "actualParameter") || !strcmp(name, "param");
 }
 
+/* Options that may be repeated, each adding to a list. */
+static int is_list_option(const char *name) {
+    return !strcmp(name, "stagesToRun");
+}
+
 /* 1 if the command takes --name (an option, or a positional operand by its name). */
 static int takes_option(const command *cmd, const char *name) {
     return in_list(cmd->options, name) || in_list(cmd->named, name);
@@ -1975,7 +2129,7 @@ static int add_command_option(cli *t, const char *name, char *value) {
         if (!eq || eq == value) return usage_error(t, "--%s wants NAME=VALUE, not '%s'", name, value);
         *eq = 0;
         o->pair_value = eq + 1;
-    } else {
+    } else if (!is_list_option(name)) {
         for (i = 0; i < t->nopts; i++)
             if (!strcmp(t->opts[i].name, name)) return usage_error(t, "option --%s is given twice", name);
     }

@@ -90,6 +90,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"jobId": jid, "status": "completed", "outcome": "warning"})
         if rest.startswith("/jobSteps/"):
             return self.answer(200, {"jobStep": {"jobStepId": unquote(rest[len("/jobSteps/"):]), "status": "completed"}})
+        if rest == "/pipelines" and self.command == "POST":
+            return self.answer(200, {"flowRuntime": {"flowRuntimeId": "fr-1", "pipelineName": "Q"}})
+        if rest == "/pipelineRuntimeDetails" and q.get("request") == ["getPipelineRuntimeDetails"]:
+            return self.answer(200, {"flowRuntime": [{"flowRuntimeId": "fr-1", "completed": "1"}]})
+        if rest == "/objects" and q.get("request") == ["findObjects"]:
+            return self.answer(200, {"object": [{"objectId": "job-1"}]})
         if rest == "/server/dsl" and self.command == "POST":
             return self.answer(200, {"value": "evaluated"})
         if rest == "/server" and q.get("request") == ["getServerStatus"]:

@@ -640,6 +640,24 @@ check "incrementProperty sends PUT ...?request=incrementProperty with incrementB
 run cdrest --session-file "$LSS" getJobStepDetails --jobStepId step-1
 status_is "getJobStepDetails" 0
 out_has "getJobStepDetails prints the job step" '"jobStepId": "step-1"'
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" runPipeline --projectName P --pipelineName Q --actualParameter a=1 \
+  --stagesToRun dev --stagesToRun qa,prod
+status_is "runPipeline, ectool's named form" 0
+out_has "runPipeline prints the flow runtime" '"flowRuntimeId": "fr-1"'
+check "runPipeline is POST /pipelines with the parameters and stages" grep -q '"target": "/rest/v1.0/pipelines".*"body": "{\\"projectName\\":\\"P\\",\\"pipelineName\\":\\"Q\\",\\"actualParameter\\":\[{\\"actualParameterName\\":\\"a\\",\\"value\\":\\"1\\"}\],\\"stagesToRun\\":\[\\"dev\\",\\"qa\\",\\"prod\\"\]}"' "$tmp/ls.log"
+run cdrest --session-file "$LSS" runPipeline P Q --stagesToRun dev --startingStage qa
+status_is "runPipeline: --stagesToRun with --startingStage" 2
+run cdrest --session-file "$LSS" getPipelineRuntimeDetails --flowRuntimeId fr-1
+status_is "getPipelineRuntimeDetails" 0
+check "getPipelineRuntimeDetails sends {flowRuntimeId:[id]}" grep -q 'flowRuntimeId\\":\[\\"fr-1' "$tmp/ls.log"
+run cdrest --session-file "$LSS" findObjects job --filter '{"propertyName":"outcome","operator":"equals","operand1":"error"}' \
+  --maxIds 10
+status_is "findObjects" 0
+out_has "findObjects prints the answer" '"objectId": "job-1"'
+check "findObjects is PUT /objects?request=findObjects with the filter" grep -q '"method": "PUT", "target": "/rest/v1.0/objects?request=findObjects".*operand1' "$tmp/ls.log"
+run cdrest --session-file "$LSS" findObjects job --filter "{ propertyName => 'x' }"
+status_is "findObjects with a filter that is no JSON" 2
 run cdrest --session-file "$LSS" runProcedure P --procedureName Q --scheduleName nightly --actualParameter a=1
 status_is "runProcedure --scheduleName" 0
 check "runProcedure sends the schedule" grep -q 'scheduleName\\":\\"nightly' "$tmp/ls.log"
