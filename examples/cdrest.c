@@ -8,6 +8,11 @@
            cdrest runProcedure Default --procedureName build --actualParameter branch=main
            cdrest --help
 
+   It takes ectool's forms: each command's operands also by ectool's names (--propertyName,
+   --jobId, ...). Adding a command is one row of `commands` plus its run function (a few
+   lines around a cdrest_* call, or around cdrest_call for a REST path the library has no
+   typed call for); adding a global option is one row of `global_options`.
+
    Exit status: 0 success; 1 the server refused the request (its code and message on
    stderr); 2 a usage error; 3 a network, TLS or protocol failure; 4 the job completed
    with outcome error; 5 ... with outcome warning (0 with --warning-ok); 6 the wait's
