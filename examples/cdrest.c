@@ -1115,7 +1115,8 @@ static int encode(cli *t, const char *text, int mode, char *out, size_t cap) {
 
 /* ectool: incrementProperty <propertyName> [<incrementBy>] (default 1). Through the
    generic call: PUT /properties/<path>?request=incrementProperty (the REST form of the
-   API, inferred from the other property calls). */
+   API, inferred from the other property calls). Inside a job step, /myJob/... and
+   relative paths without a context get the step's jobStepId, as the typed calls do. */
 static int cmd_increment_property(cli *t) {
     char path[4200], *end, by[24];
     cdrest_json_writer w;
@@ -1127,6 +1128,7 @@ static int cmd_increment_property(cli *t) {
     int rc, i;
     if (t->nargs > 1 && (end == t->args[1] || *end))
         return usage_error(t, "incrementProperty: '%s' is no whole number", t->args[1]);
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     memcpy(path, "/properties/", 12);
     if ((rc = encode(t, t->args[0], CDREST_PCT_PATH, path + 12, sizeof path - 12)) != 0) return rc;
     snprintf(by, sizeof by, "%lld", n);
@@ -1138,9 +1140,13 @@ static int cmd_increment_property(cli *t) {
         cdrest_jw_key(&w, ctx[i].name);
         cdrest_jw_string(&w, ctx[i].value);
     }
+    if (t->client.env_job_step_id[0] && !option(t, "jobStepId") &&
+        (!strncmp(t->args[0], "/my", 3) || (t->args[0][0] != '/' && !ctx[0].name))) {
+        cdrest_jw_key(&w, "jobStepId");
+        cdrest_jw_string(&w, t->client.env_job_step_id);
+    }
     cdrest_jw_object_end(&w);
     if (cdrest_jw_finish(&w) != 0) return usage_error(t, "incrementProperty: the context options are too long");
-    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     rc = cdrest_call(&t->client, "PUT", path, query, body, &d);
     return rc ? fail(t, rc) : print_doc(&d);
 }

@@ -637,6 +637,12 @@ run cdrest --session-file "$LSS" incrementProperty --propertyName /myJob/counter
 status_is "incrementProperty, ectool's named form" 0
 check "incrementProperty sends PUT ...?request=incrementProperty with incrementBy" \
   grep -q '"target": "/rest/v1.0/properties//myJob/counter?request=incrementProperty", "headers".*"body": "{\\"incrementBy\\":2,\\"jobId\\":\\"j1\\"}"' "$tmp/ls.log"
+: >"$tmp/ls.log"
+run COMMANDER_SERVER=127.0.0.1 COMMANDER_PORT="$lsport" COMMANDER_SECURE=0 COMMANDER_SESSIONID=step-sid \
+  COMMANDER_JOBSTEPID=js-7 cdrest --session-file "$tmp/none" incrementProperty /myJob/counter
+status_is "incrementProperty inside a job step" 0
+check "inside a job step, /myJob/... gets the step's jobStepId (and the default 1)" \
+  grep -q '"body": "{\\"incrementBy\\":1,\\"jobStepId\\":\\"js-7\\"}"' "$tmp/ls.log"
 run cdrest --session-file "$LSS" getJobStepDetails --jobStepId step-1
 status_is "getJobStepDetails" 0
 out_has "getJobStepDetails prints the job step" '"jobStepId": "step-1"'
