@@ -2,7 +2,10 @@
 # The cdrest command-line tool (examples/cdrest.c) end to end: build/asan/cdrest against
 # the bundled emulator (tests/cdemu.py) over HTTP, and over HTTPS with certificates made by
 # tests/mkcerts.sh. Every command, every exit status, the session file, secrets kept out
-# of the output. Starts its emulators itself and always stops them.
+# of the output; ectool's forms over HTTPS with $HOME unset; and, against tests/logsrv.py
+# (a scripted server that logs every request it receives), what the tool sends and prints
+# when setups fail, credentials compete, servers send escape sequences, files are FIFOs,
+# pipes close and signals come. Starts its servers itself and always stops them.
 # Ends with one line "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
@@ -536,7 +539,7 @@ status_is "a FIFO session file does not fail a run with its own credentials" 0
 run cdrest --session-file "$tmp/fifo" getProperty /projects/P/x
 status_is "a FIFO session file, needed: a local file error" 7
 err_has "the FIFO session file is named" "is not a regular file"
-printf 'garbage' >"$tmp/broken-dir-session" && rm -f "$tmp/broken-dir-session" && mkdir "$tmp/broken-dir-session"
+mkdir "$tmp/broken-dir-session"
 run cdrest --session-file "$tmp/broken-dir-session" --server "$LS" --token "$TOKEN" getProperty /projects/P/x
 status_is "a directory as the session file does not fail a run that does not need it" 0
 : >"$tmp/ls.log"
