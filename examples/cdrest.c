@@ -1456,12 +1456,13 @@ static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadlin
 /* The exit status of a completed job: 0 success; 5 warning (0 with --warning-ok);
    4 error, skipped, no outcome or anything else. */
 static int outcome_status(cli *t, const cdrest_job_status *st) {
-    char id[64], outcome[32];
-    if (!strcmp(st->outcome, "success")) return 0;
-    if (!strcmp(st->outcome, "warning") && t->warning_ok) return 0;
-    say(t, "job %s completed with outcome %s", clean(st->job_id, id, sizeof id),
-        st->outcome[0] ? clean(st->outcome, outcome, sizeof outcome) : "(none)");
-    return !strcmp(st->outcome, "warning") ? EXIT_JOB_WARNING : EXIT_JOB_ERROR;
+    char id[64], outcome[32], line[200];
+    int warning = !strcmp(st->outcome, "warning");
+    if (!strcmp(st->outcome, "success") || (warning && t->warning_ok)) return 0;
+    snprintf(line, sizeof line, "job %s completed with outcome %s", clean(st->job_id, id, sizeof id),
+             st->outcome[0] ? clean(st->outcome, outcome, sizeof outcome) : "(none)");
+    report(t, warning ? "JobOutcomeWarning" : "JobOutcomeError", 0, line);
+    return warning ? EXIT_JOB_WARNING : EXIT_JOB_ERROR;
 }
 
 /* The interval and the deadline of a wait: ectool's --pollInterval S and --timeout S

@@ -775,6 +775,9 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   status_is "runProcedure --timeout without --pollInterval is refused loudly" 2
   h --json runProcedure Default --procedureName runme --actualParameter duration=0.2 --pollInterval 0.1
   out_has "runProcedure --json --pollInterval prints jobId, status and outcome" '"outcome":"success"'
+  h --json runProcedure Default --procedureName fail --actualParameter duration=0.2 --pollInterval 0.1
+  status_is "runProcedure --json --pollInterval, outcome error" 4
+  err_has "--json: the outcome error is JSON on stderr" '{"error":{"code":"JobOutcomeError","message":"job '
 
   h createArtifact --groupId g.tls --artifactKey k
   status_is "ectool: createArtifact --groupId G --artifactKey K" 0
