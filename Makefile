@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cdrest - build, test, demo. `make test` and `make demo` check (or, as root, install)
 # their prerequisites through tools/deps.sh first.
 CC      ?= cc
@@ -15,7 +16,7 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 # builds); they may add to EXTRA_TEST_BUILD.
 -include $(sort $(wildcard */*.mk))
 
-.PHONY: all deps test test-build header-check demo clean fuzz bench bench-json tsan portability install
+.PHONY: all deps test test-build header-check demo emulator clean fuzz bench bench-json tsan portability install
 
 all: $(B)/jsoncheck $(B)/cdrest $(B)/quickstart
 
@@ -55,6 +56,7 @@ header-check: | $(B)/hdr
 	gcc   -std=c11 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/gcc11.o
 	clang -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99.o
 	clang -std=c99 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/clang99n.o
+	gcc   -std=c99 $(WARN) -O2 -I. -DCDREST_NO_EXTRAS -DCDREST_NO_MALLOC -DCDREST_TERSE_ERRORS -c $(B)/hdr/one.c -o $(B)/hdr/gcc99x.o
 	g++   -std=c++11 -Wall -Wextra -Werror -O2 -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/gxx11.o
 	clang++ -std=c++17 -Wall -Wextra -Werror -I. -c $(B)/hdr/one.cpp -o $(B)/hdr/clangxx17.o
 
@@ -63,18 +65,41 @@ test: deps
 	@tests/run.sh
 
 # The main job, end to end: the quickstart and the CLI against the emulator over HTTPS.
-demo: deps
+demo:
+	@tools/deps.sh demo
 	@$(MAKE) --no-print-directory $(B)/cdrest $(B)/quickstart
 	@sh tools/demo.sh
 
-# Install the header, the tool and a pkg-config file: make install [PREFIX=/usr/local] [DESTDIR=...]
-PREFIX ?= /usr/local
-install: $(B)/cdrest
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 cdrest.h $(DESTDIR)$(PREFIX)/include/cdrest.h
-	install -m 755 $(B)/cdrest $(DESTDIR)$(PREFIX)/bin/cdrest
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|'"$$(sed -n 's/^#define CDREST_VERSION "\(.*\)"/\1/p' cdrest.h)"'|' \
-	    tools/cdrest.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cdrest.pc
+# The emulator over HTTPS with a throwaway CA, in the foreground: prints the export lines to
+# paste into another shell; Ctrl-C stops it.
+emulator:
+	@tools/deps.sh demo
+	@sh tools/emulator.sh
+
+# Install what `cmake --install` installs (tests/t_install.sh compares the two): the header,
+# the tool, cdrest.pc, the CMake package (find_package(cdrest CONFIG)) and the man page.
+#   make install [PREFIX=/usr/local] [DESTDIR=...]
+# The tool is built here without -Werror: a newer compiler's new warning must not stop an
+# install (the development builds above keep -Werror).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+VERSION := $(shell sed -n 's/^\#define CDREST_VERSION "\(.*\)"/\1/p' cdrest.h)
+$(B)/install/cdrest: examples/cdrest.c cdrest.h
+	@mkdir -p $(B)/install
+	$(CC) -std=c99 -Wall -Wextra $(CFLAGS) -I. -o $@ $< $(TLSLIB)
+install: $(B)/install/cdrest
+	install -d $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/cdrest
+	install -m 644 cdrest.h $(DESTDIR)$(INCDIR)/cdrest.h
+	install -m 755 $(B)/install/cdrest $(DESTDIR)$(BINDIR)/cdrest
+	install -m 644 docs/cdrest.1 $(DESTDIR)$(MANDIR)/man1/cdrest.1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tools/cdrest.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cdrest.pc
+	install -m 644 tools/cdrestConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|' tools/cdrestConfigVersion.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfigVersion.cmake
 
 clean:
 	rm -rf $(B)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cdrest.h - a CloudBees CD/RO REST API v1.0 client in one C header.   MIT licence, see the end.
 
    Do this:
@@ -36,7 +37,16 @@
                                    see cdrest_transport; it must then provide now_ms)
      CDREST_NO_ENV                 never read environment variables (no cdrest_init_from_env)
      CDREST_NO_PROXY               direct connections only (no HTTP proxy support)
+     CDREST_GETADDRINFO_A          glibc only: look host names up with getaddrinfo_a(), so
+                                   that the connect deadline bounds name resolution too.
+                                   glibc runs the lookup on a helper thread of its own
+                                   (hence not the default: see THREADS); link with -lanl
+                                   before glibc 2.34
      CDREST_NO_REDIRECTS           3xx answers are always returned (config.max_redirects unused)
+     CDREST_NO_EXTRAS              leave out the extras (for the smallest targets): copies that
+                                   outlive the next call (cdrest_doc_copy, _dup, cdrest_doc_detach),
+                                   cdrest_doc_int64/_bool and the _ex calls (run options, transfer
+                                   options, cancelling waits); the borrowed-result API stays
      CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
                                    detail: about a fifth less code (for the smallest targets)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
@@ -55,8 +65,17 @@
 
    THREADS
      No global or thread-local state anywhere. A client is used by one thread at a time;
-     distinct clients run in parallel freely. No threads are started, no signal handler is
+     distinct clients run in parallel freely. No threads are started (with
+     CDREST_GETADDRINFO_A, glibc starts its own for lookups), no signal handler is
      installed (SIGPIPE is avoided per call with MSG_NOSIGNAL / SO_NOSIGPIPE).
+
+   DEADLINES
+     Every wait (connect, TLS, each read and write) is bounded by connect_timeout_ms and
+     timeout_ms, except looking a host name up with getaddrinfo(), which cannot be
+     interrupted: the system resolver's own timeouts bound it (glibc: 5 s x 2 tries per
+     server and family by default). IP literals are never looked up; CDREST_GETADDRINFO_A
+     (glibc) or config.resolve (anywhere) make the deadline bound the lookup too (see
+     cdrest_socket).
 
    TLS
      BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
@@ -65,6 +84,9 @@
 /* The implementation needs POSIX (getaddrinfo, poll, clock_gettime) even under -std=c99.
    This must come before the first system header; if you include system headers before
    this file in the implementation's translation unit, define _POSIX_C_SOURCE yourself. */
+#if defined(CDREST_IMPLEMENTATION) && defined(CDREST_GETADDRINFO_A) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* getaddrinfo_a is a GNU extension */
+#endif
 #if defined(CDREST_IMPLEMENTATION) && defined(__linux__) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -141,7 +163,8 @@ enum {
     CDREST_E_SERVER = -13,     /* the CD server answered with an error ({"error":...}) */
     CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
     CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
-    CDREST_E_DEADLINE = -16    /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_DEADLINE = -16,   /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_CANCELED = -18    /* a progress callback asked to stop (see cdrest_transfer) */
 };
 
 /* A short constant name for a code: "timeout", "TLS error", ... Never NULL. */
@@ -211,6 +234,7 @@ enum {
     CDREST_JSON_ERR_TOOBIG       /* input longer than INT_MAX bytes */
 };
 
+/* Reset p for a new document (max_depth = CDREST_JSON_MAX_DEPTH). Needs no freeing. */
 CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
 /* Tokenize js[0..len) (no NUL needed; len <= INT_MAX). Returns the number of tokens
    (> 0), or CDREST_E_JSON (p->error says why, p->error_pos is the offending byte's
@@ -220,6 +244,7 @@ CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
    the object and its value a child of the key. */
 CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
                                 cdrest_json_tok *toks, int ntoks);
+/* Words for a CDREST_JSON_ERR_* (parser.error): a static string, never NULL. */
 CDRESTDEF const char *cdrest_json_errstr(int json_error);
 
 /* Index of the token after the subtree rooted at i (a key's subtree holds its value);
@@ -228,6 +253,7 @@ CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i);
 /* Iterate children: first child of container i (for an object, the first key), or -1;
    then the next sibling of child c, or -1. For objects, the value of key k is k + 1. */
 CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i);
+/* The sibling after child c in its container, or -1 at the end (see cdrest_json_first). */
 CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c);
 /* Find by path from token `from`: "property.value", "project[2].projectName", "[0]",
    "a[1][0].b". A key segment runs to the next '.' or '[' and matches exactly
@@ -249,6 +275,7 @@ CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i
    is no number (for int64: no integer; "1.0" and "1e3" are refused). Doubles are
    correctly rounded and locale-independent; an underflow gives 0 or a subnormal. */
 CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out);
+/* The same for a double: 0, CDREST_E_JSON or CDREST_E_TOOLARGE (see above). */
 CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out);
 
 /* Writer: builds JSON into buf. Errors are sticky (w->error): CDREST_E_TOOLARGE when buf
@@ -268,16 +295,27 @@ typedef struct cdrest_json_writer {
     unsigned char stack[(CDREST_JSON_MAX_DEPTH + 7) / 8];
 } cdrest_json_writer;
 
+/* Start writing into buf[0..cap), the caller's (buf NULL with cap 0 only counts). */
 CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap);
+/* Open an object where a value may go (the root, an element, after a key). */
 CDRESTDEF void cdrest_jw_object_begin(cdrest_json_writer *w);
+/* Close the innermost object (CDREST_E_ARG if it is none, or a key awaits its value). */
 CDRESTDEF void cdrest_jw_object_end(cdrest_json_writer *w);
+/* Open an array where a value may go. */
 CDRESTDEF void cdrest_jw_array_begin(cdrest_json_writer *w);
+/* Close the innermost array (CDREST_E_ARG if it is none). */
 CDRESTDEF void cdrest_jw_array_end(cdrest_json_writer *w);
+/* A member's key inside an object (escaped like a string); its value comes next. */
 CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key);
+/* A string value from NUL-terminated UTF-8 (s NULL: CDREST_E_ARG). */
 CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s);
+/* A string value from s[0..n) (a NUL inside is escaped, not an end). */
 CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n);
+/* An integer value. */
 CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v);
+/* true (v != 0) or false. */
 CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v);
+/* null. */
 CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w);
 /* A JSON value given as text (e.g. a caller's --data): validated with the tokenizer
    (CDREST_E_ARG if invalid), then inserted as is. */
@@ -294,6 +332,9 @@ typedef struct cdrest_error {
     int code;              /* the CDREST_E_* returned, or 0 */
     int http_status;       /* the response's status, or 0 when none came */
     int tls_error;         /* BearSSL's error number, or 0 */
+    /* The server's own words, unescaped, cut with "..." when long. These and msg are
+       printable UTF-8 on one line: control characters, C0 and C1 (U+0080..U+009F), are
+       blanked, bytes that are not UTF-8 shown as '?'. */
     char server_code[64];  /* the CD error code, e.g. "NoSuchProperty", or "" */
     char server_message[CDREST_ERRMSG_SIZE];
     char server_details[CDREST_ERRMSG_SIZE];
@@ -327,6 +368,7 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
    SEGMENT keeps RFC 3986 unreserved characters and sub-delims safe in a path segment
    (never '/', '?', '#', '%'); QUERY keeps only unreserved. Space is always %20. */
 enum { CDREST_PCT_SEGMENT = 0, CDREST_PCT_QUERY = 1, CDREST_PCT_PATH = 2 /* keeps '/' */ };
+/* (mode: one of the above; dst is the caller's.) */
 CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n,
                                        int mode);
 /* Base64 (RFC 4648, padded). Returns the length needed without the NUL. */
@@ -354,7 +396,9 @@ typedef struct cdrest_transport {
     /* Close the stream; safe to call when not open. */
     void (*close)(void *self);
     /* Optional (may be NULL): 1 if an idle open stream still looks usable (no EOF or
-       data pending), 0 if the peer closed it. Lets a POST avoid a dead keep-alive. */
+       data pending), 0 if the peer closed it or sent bytes nobody asked for. Lets a POST
+       avoid a dead keep-alive, and keeps a server's stray bytes from being read as the
+       next answer: without it an idle connection is reused on trust. */
     int (*alive)(void *self);
     /* Optional (may be NULL): a monotonic clock in milliseconds for deadlines.
        NULL uses clock_gettime(CLOCK_MONOTONIC). */
@@ -363,13 +407,34 @@ typedef struct cdrest_transport {
     void (*sleep_ms)(void *self, int ms);
 } cdrest_transport;
 
+/* Name resolution for the POSIX transport (config.resolve): write up to max numeric
+   addresses of host ("192.0.2.7", "2001:db8::1", each at most 63 bytes) into addrs within
+   timeout_ms and return how many (> 0), or a negative CDREST_E_* code (CDREST_E_RESOLVE,
+   CDREST_E_TIMEOUT) with err filled (cdrest_error_set). Called only for names, never for
+   IP literals. */
+typedef int (*cdrest_resolve_fn)(void *ctx, const char *host, int timeout_ms, char (*addrs)[64], int max,
+                                 cdrest_error *err);
+
 /* The POSIX-sockets transport (the default): getaddrinfo over every address, non-blocking
-   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE. */
+   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE.
+   Deadlines and name resolution: an IP literal host is never looked up. A name goes to
+   getaddrinfo(), which blocks and which no POSIX interface can interrupt: its time is
+   bounded only by the system resolver's own limits (glibc: resolv.conf "options timeout:T
+   attempts:A", by default 5 s x 2 tries per name server and address family), not by
+   connect_timeout_ms or timeout_ms, which are checked again once it returns (the call then
+   fails with CDREST_E_TIMEOUT instead of connecting late). To bound resolution by the
+   deadline, build with CDREST_GETADDRINFO_A (glibc), or set config.resolve (e.g. a c-ares
+   lookup that honours timeout_ms), or connect to an IP literal, or bring your own
+   transport. */
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
+    cdrest_resolve_fn resolve; /* config.resolve: NULL = getaddrinfo() */
+    void *resolve_ctx;
 } cdrest_socket;
+/* The default transport's vtable (static, never freed); its self is a cdrest_socket. */
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void);
+/* Make s a closed socket (fd -1), ready for cdrest_posix_transport()'s calls. */
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
 
 /* ===========================================================================
@@ -482,7 +547,8 @@ typedef struct cdrest_tls_config {
 
 typedef struct cdrest_config {
     const char *server;         /* "https://cd.example.com:8443", optionally with a base path */
-    /* Credentials (copied; the password is wiped by cdrest_free). */
+    /* Credentials (copied; cdrest_free, and a cdrest_init that fails, wipe the copies and
+       every buffer that held them or the session id). */
     const char *user;
     const char *password;
     const char *token;          /* a user access token: login with it instead of a password */
@@ -491,7 +557,8 @@ typedef struct cdrest_config {
     /* Credentials over plain http:// go only to loopback unless this is set. */
     int allow_plain_http;
     int connect_timeout_ms;     /* 0 = 10000 */
-    int timeout_ms;             /* a whole request, 0 = 60000 */
+    int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
+                                   getaddrinfo() aside: see resolve below) */
     size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
@@ -504,6 +571,10 @@ typedef struct cdrest_config {
     int no_proxy;               /* never use a proxy, whatever the environment says */
     cdrest_tls_config tls;
     const cdrest_transport *transport; /* NULL = POSIX sockets */
+    /* Name lookup for the POSIX transport within the connect deadline (see cdrest_socket);
+       NULL = getaddrinfo(), which no deadline bounds. */
+    cdrest_resolve_fn resolve;
+    void *resolve_ctx;
     void *transport_self;       /* the transport's own state, passed back as `self` */
     void *alloc_ctx;            /* passed to CDREST_MALLOC/REALLOC/FREE */
     /* Called with one line per request ("GET https://h/rest/v1.0/x -> 200 (3 ms)"),
@@ -606,15 +677,27 @@ typedef struct cdrest_client {
     int redirecting;            /* sending redirect_target, not base path + target */
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
+    /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
+    int idle_timeout_ms;        /* no byte for this long: CDREST_E_TIMEOUT (0 = no limit) */
+    int canceled;               /* a progress callback asked to stop: no more I/O */
+    int idle_expired;           /* the last I/O timeout was the idle limit */
 } cdrest_client;
 
 /* The readable line for the last error ("" when none). */
 CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c);
+/* The last failure in detail (status, server code, BearSSL error): inside c, valid
+   until its next call; NULL for c NULL. */
 CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c);
 
 /* Raw HTTP: send req to the client's server, read the whole response into resp.
    Any status is success here (check resp->status); errors are transport/protocol ones.
-   Idle keep-alive connections found dead are reopened and idempotent requests resent once. */
+   Idle keep-alive connections found dead are reopened and idempotent requests resent once.
+   A connection is never reused after bytes beyond a response's framing (in the socket, or
+   decrypted and waiting inside TLS): they would become the next request's answer.
+   req->headers must not hold the headers cdrest writes itself: Host, Content-Length,
+   Transfer-Encoding and Connection, nor, while the client holds credentials (password,
+   token, session or basic_auth), Authorization, Cookie and sessionId, nor
+   Proxy-Authorization with proxy credentials: CDREST_E_ARG naming the header. */
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp);
 /* A response header's value by case-insensitive name (first match), or NULL. */
 CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const char *name,
@@ -653,7 +736,11 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
    COMMANDER_JOBSTEPID as the context of /myJob/... property paths. base (may be NULL)
    supplies everything else (TLS options, timeouts); a server set in base wins. */
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base);
-/* Closes the connection, frees what the client allocated, wipes the secrets. */
+/* Closes the connection and frees what the client allocated. Wipes first every credential
+   (user, password, token, session id, proxy credentials) and every buffer that held one
+   (request heads and bodies, responses, the TLS state): its own before freeing them, the
+   caller's (config.buffer, send_buffer, tls_memory) before handing them back. Buffers that
+   grow move by malloc, copy and wipe, never by realloc, so no old copy reaches the heap. */
 CDRESTDEF void cdrest_free(cdrest_client *c);
 
 /* Sessions. login uses the configured user+password, or the token; later calls send
@@ -661,7 +748,10 @@ CDRESTDEF void cdrest_free(cdrest_client *c);
    credentials held logs in again once and retries. logout is best effort and always
    forgets the session. */
 CDRESTDEF int cdrest_login(cdrest_client *c);
+/* DELETE the session: 0 also when the server has no logout (401/404/501); the session
+   is forgotten whatever the answer. */
 CDRESTDEF int cdrest_logout(cdrest_client *c);
+/* The current session id, inside c (valid until its next call); "" when none. */
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
 
 /* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
@@ -677,11 +767,14 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
    property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len);
+/* Set the property at path to value (any length, UTF-8), creating it if needed. out
+   (may be NULL) gets the answer, borrowed until the next call. */
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out);
 /* ctx may also carry "description". */
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out);
+/* Delete the property or sheet at path: 0, or CDREST_E_SERVER (NoSuchProperty, ...). */
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx);
 /* List a property sheet: path names a sheet, an object ("/projects/P", "/jobs/ID"), or is
    NULL/"" for the sheet of the context object (projectName or jobId in ctx). Walk it with
@@ -692,25 +785,36 @@ typedef struct cdrest_sheet_entry {
     int value;       /* token of value, or -1 when empty */
     int sheet_id;    /* token of propertySheetId when the entry is a nested sheet, else -1 */
 } cdrest_sheet_entry;
-/* *iter starts at 0; returns 1 with *e filled, 0 at the end. */
+/* *iter starts at 0; returns 1 with *e filled, 0 at the end. e holds token indexes into d.
+   A nested sheet fetched with the same client reuses d's memory: detach d first
+   (cdrest_doc_detach) to go on walking it afterwards. */
 CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e);
 
 /* Artifacts ("groupId:artifactKey") and versions ("groupId:artifactKey:version").
    extra (may be NULL) adds parameters such as description or repositoryName. */
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out);
+/* One artifact ("groupId:artifactKey"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+/* Artifacts matching query (may be NULL: all); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out);
+/* Delete an artifact ("groupId:artifactKey"). */
 CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name);
+/* A new version of artifact_name ("g:k"); out (may be NULL) borrowed until the next call. */
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out);
+/* One version ("groupId:artifactKey:version"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_name, cdrest_doc *out);
+/* The versions of artifact_name ("g:k"); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
+/* Delete one version ("groupId:artifactKey:version"). */
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
 /* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
    streamed from the files). repository NULL = "default". progress (may be NULL) is called
    as bytes go out. Needs a session (logs in when only credentials are held). */
 typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
+/* 0 when the upload was accepted, CDREST_E_SERVER with the server's words if not. The
+   files are read while they are sent: keep them unchanged until it returns. */
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx);
@@ -724,19 +828,139 @@ typedef struct cdrest_job_status {
 /* actual (may be NULL): the procedure's actual parameters. job_id gets the new job's id. */
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
                                    const cdrest_param *actual, char *job_id, size_t job_id_cap);
+/* getJobStatus into st, the caller's (whole strings, or CDREST_E_TOOLARGE). */
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st);
+/* The whole job ("job": parameters, steps, properties); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
-/* Poll until the job completes (0; see st->outcome) or deadline_ms passes
-   (CDREST_E_DEADLINE, st holding the last status; a network timeout stays
-   CDREST_E_TIMEOUT). deadline_ms 0 = wait for ever. interval_ms 0 = 5000 (at least 100).
-   progress may be NULL. */
+/* Poll until the job completes (0; see st->outcome) or max_wait_ms, the longest wait
+   counted from this call, passes (CDREST_E_DEADLINE, st holding the last status; a network
+   timeout stays CDREST_E_TIMEOUT). max_wait_ms 0 = wait for ever. interval_ms 0 = 5000 (at
+   least 100). progress (may be NULL) sees every status; to stop early, use
+   cdrest_wait_for_job_ex. st is the caller's, filled by every poll. */
 typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
-CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
+/* 0 once the job completed (its outcome in st), else an error as above. */
+CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
+/* The string at path into buf (the caller's): 0 or an error; a short buf is
+   CDREST_E_TOOLARGE without the length needed (cdrest_doc_copy reports it). */
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
+
+#ifndef CDREST_NO_EXTRAS
+/* ===========================================================================
+   API: results that outlive the next call, long transfers, jobs with options
+   (left out by CDREST_NO_EXTRAS).
+   A cdrest_doc and the value from cdrest_get_property_value are borrowed from the client:
+   its next call reuses that memory. To keep a result, copy it out (the _copy forms, into
+   your buffer), allocate a copy (the _dup forms, freed with cdrest_dup_free), or detach a
+   whole doc into memory you own (cdrest_doc_detach).
+   =========================================================================== */
+
+/* The string at path in d (escapes decoded, NUL-terminated) copied into buf[0..cap).
+   Returns 0 with *len (may be NULL) its length; CDREST_E_TOOLARGE when cap < length + 1,
+   with *len the length needed (buf "" if cap > 0): call again with len + 1 bytes, or with
+   buf NULL and cap 0 to ask first; CDREST_E_ARG when d has nothing at path. A value
+   that is no string (number, true, null, object) is copied as its JSON text. The copy is
+   the caller's: it stays valid whatever the client does next. */
+CDRESTDEF int cdrest_doc_copy(const cdrest_doc *d, const char *path, char *buf, size_t cap, size_t *len);
+/* The integer at path: a JSON number or a string holding one, as CD sends ids and
+   counters ("42"). 0, CDREST_E_ARG (nothing at path), CDREST_E_JSON (no integer) or
+   CDREST_E_TOOLARGE (outside int64_t); *out is only written on success. */
+CDRESTDEF int cdrest_doc_int64(const cdrest_doc *d, const char *path, int64_t *out);
+/* A CD boolean at path: the strings "1"/"0" (how CD sends booleans), "true"/"false", or
+   JSON true/false, as *out = 1 or 0. CDREST_E_ARG (nothing at path) or CDREST_E_JSON
+   (anything else); *out is only written on success. */
+CDRESTDEF int cdrest_doc_bool(const cdrest_doc *d, const char *path, int *out);
+/* Copy a whole doc (its JSON text and tokens) into buf[0..cap), which the caller owns,
+   and point *out at the copy: *out then stays valid for as long as buf does, whatever the
+   client does (keep a sheet while you fetch the sheets inside it). *need (may be NULL)
+   gets the bytes needed; with cap too small: CDREST_E_TOOLARGE and *out untouched (call
+   with buf NULL and cap 0 to ask). Any alignment of buf works. src may be *out's own
+   source or a doc detached before. */
+CDRESTDEF int cdrest_doc_detach(const cdrest_doc *src, void *buf, size_t cap, cdrest_doc *out, size_t *need);
+
+/* The value of a property copied into buf[0..cap) (NUL-terminated): what
+   cdrest_get_property_value reads, but the caller's to keep. 0 with *len (may be NULL) the
+   length; CDREST_E_TOOLARGE when cap < length + 1, with *len the length needed (the
+   request succeeded: call again with a larger buffer). Other errors as
+   cdrest_get_property_value. */
+CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const cdrest_param *ctx, char *buf,
+                                       size_t cap, size_t *len);
+#ifndef CDREST_NO_MALLOC
+/* Allocating forms (not in CDREST_NO_MALLOC builds). *value gets a NUL-terminated copy
+   from CDREST_MALLOC(config.alloc_ctx, ...), owned by the caller until it passes it to
+   cdrest_dup_free; *len (may be NULL) its length. On error *value is NULL. */
+CDRESTDEF int cdrest_get_property_dup(cdrest_client *c, const char *path, const cdrest_param *ctx, char **value,
+                                      size_t *len);
+/* The string at path in d, as cdrest_doc_copy, into memory from CDREST_MALLOC(alloc_ctx, ...)
+   (alloc_ctx: the client's config.alloc_ctx, NULL with the default allocator). */
+CDRESTDEF int cdrest_doc_dup(const cdrest_doc *d, const char *path, void *alloc_ctx, char **value, size_t *len);
+/* Free what a _dup call returned (NULL is fine). alloc_ctx is the one it was made with
+   (the client's config.alloc_ctx, NULL by default); the client itself is not needed, so
+   this works after cdrest_free too. */
+CDRESTDEF void cdrest_dup_free(void *alloc_ctx, void *p);
+#endif
+
+/* Long transfers. A progress callback sees the bytes as they move: sent of send_total
+   (request body bytes) and received (response body bytes handed to on_body; recv_total
+   is 0: unknown while streaming). Returning non-zero cancels: the call ends with
+   CDREST_E_CANCELED, the connection is closed (the next call opens a new one) and the
+   client stays usable. */
+typedef int (*cdrest_transfer_fn)(void *ctx, uint64_t sent, uint64_t send_total, uint64_t received,
+                                  uint64_t recv_total);
+typedef struct cdrest_transfer {
+    /* The whole request's deadline: 0 = config.timeout_ms; < 0 = none, for transfers whose
+       length no deadline fits (then idle_timeout_ms is required). */
+    int timeout_ms;
+    /* Fail with CDREST_E_TIMEOUT when no byte moves for this long (reading or writing);
+       0 = no idle limit (the whole-request deadline still holds). */
+    int idle_timeout_ms;
+    cdrest_transfer_fn progress; /* may be NULL */
+    void *progress_ctx;
+} cdrest_transfer;
+/* cdrest_http with transfer options for this one request (t may be NULL: as cdrest_http).
+   Progress covers a streamed request body (body_read) and a streamed response body
+   (on_body). */
+CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
+                             cdrest_response *resp);
+/* cdrest_publish_artifact_version with transfer options for the upload (t may be NULL):
+   a large upload sets timeout_ms < 0 and an idle_timeout_ms, and may cancel from progress. */
+CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *artifact_name, const char *version,
+                                                 const char *repository, const char *const *files, int nfiles,
+                                                 const cdrest_transfer *t);
+
+/* cdrest_wait_for_job whose progress can stop the wait: a non-zero return ends it with
+   CDREST_E_CANCELED (st holds the status just seen; the job itself runs on). */
+typedef int (*cdrest_job_wait_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
+/* As cdrest_wait_for_job, or CDREST_E_CANCELED once progress returned non-zero. */
+CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
+                                     cdrest_job_wait_fn progress, void *progress_ctx, cdrest_job_status *st);
+
+/* runProcedure's other arguments. Zero it, then set what you need; NULL/0 leaves an
+   argument out (the server's default). */
+typedef struct cdrest_credential {
+    const char *name;      /* credentialName: the procedure's credential parameter */
+    const char *user;      /* userName */
+    const char *password;  /* sent in the JSON body only, never in a URL or a trace */
+} cdrest_credential;
+typedef struct cdrest_run_options {
+    const char *priority;            /* "low", "normal", "high" or "highest" */
+    const char *destination_project; /* destinationProject: the project that owns the job */
+    const char *schedule_name;       /* scheduleName: run with that schedule's settings (then
+                                        procedure may be NULL: the schedule names it) */
+    const char *credential_name;     /* credentialName: the job's impersonation credential */
+    const cdrest_credential *credentials; /* values for the procedure's credential parameters, */
+    int ncredentials;                     /* sent as "credential": [{credentialName, userName, password}] */
+    const cdrest_param *extra;       /* any other argument, a {NULL, NULL}-terminated list */
+} cdrest_run_options;
+/* cdrest_run_procedure with those options (opt may be NULL). job_id gets the new job's
+   id (NUL-terminated, the caller's buffer); CDREST_E_TOOLARGE if it does not fit. */
+CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, const char *procedure,
+                                      const cdrest_param *actual, const cdrest_run_options *opt, char *job_id,
+                                      size_t job_id_cap);
+#endif /* CDREST_NO_EXTRAS */
 
 #ifdef __cplusplus
 }
@@ -1754,7 +1978,7 @@ CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap)
 static void cdrest__jw_put(cdrest_json_writer *w, const char *s, size_t n)
 {
     cdrest__json_put_some(w->buf, w->cap, w->len, s, n);
-    w->len += n;
+    w->len = n > (size_t)-1 - w->len ? (size_t)-1 : w->len + n; /* saturates: never wraps to "fits" */
     if (w->len > w->cap && w->error == 0) w->error = CDREST_E_TOOLARGE;
 }
 
@@ -1972,6 +2196,7 @@ CDRESTDEF const char *cdrest_strerror(int code) {
     case CDREST_E_AUTH: return "authentication failed";
     case CDREST_E_UNSUPPORTED: return "not supported";
     case CDREST_E_DEADLINE: return "deadline passed";
+    case CDREST_E_CANCELED: return "canceled";
     default: return "unknown error";
     }
 }
@@ -1982,10 +2207,40 @@ CDRESTDEF const char *cdrest_strerror(int code) {
 #define CDREST__PRINTF(f, a)
 #endif
 
+/* Make s one printable line, in place: C0 controls and DEL become spaces, and so do C1
+   controls (U+0080..U+009F, "\xC2\x80".."\xC2\x9F" in UTF-8; U+009B is CSI to terminals
+   that read C1), bytes that are not UTF-8 become '?', and a sequence cut short at the end
+   (a message truncated mid-character) is dropped. Text from servers ends up here. */
+static void cdrest__printable(char *s) {
+    unsigned char *r = (unsigned char *)s, *w = r;
+    size_t left = strlen(s);
+    while (left) {
+        size_t k = cdrest__json_utf8_len(r, left);
+        if (k == 0) {
+            unsigned lead = r[0];
+            size_t need = lead >= 0xC2 && lead <= 0xF4 ? (lead < 0xE0 ? 2u : lead < 0xF0 ? 3u : 4u) : 1u, j;
+            for (j = 1; j < left && j < need && (r[j] & 0xC0) == 0x80; j++) {
+            }
+            if (j == left && left < need) break; /* cut short at the end */
+            *w++ = '?';
+            r++;
+            left--;
+            continue;
+        }
+        if (k == 1 && (r[0] < 0x20 || r[0] == 0x7f)) *w++ = ' ';
+        else if (k == 2 && r[0] == 0xC2 && r[1] < 0xA0) *w++ = ' ';
+        else memmove(w, r, k), w += k;
+        r += k;
+        left -= k;
+    }
+    *w = 0;
+}
+
 static int cdrest__vfail(cdrest_error *e, int code, const char *fmt, va_list ap) {
     if (!e) return code;
     e->code = code;
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    cdrest__printable(e->msg);
     return code;
 }
 
@@ -2063,6 +2318,17 @@ static int cdrest__copy(char *dst, size_t cap, const char *src, size_t n) {
     dst[n] = 0;
     return 0;
 }
+
+/* Wipe memory the compiler may not optimise away (passwords, tokens). */
+static void cdrest__wipe(void *p, size_t n) {
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--) *v++ = 0;
+}
+
+/* a + b, or SIZE_MAX when the sum does not fit in a size_t (32-bit builds: a length from
+   the network or the caller near 4 GiB). Every size sum that feeds an allocation or a
+   bound goes through here: a saturated size is refused, a wrapped one would look small. */
+static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (size_t)-1 : a + b; }
 
 /* 1 if s[0..n) holds a byte that must never reach a request line or header:
    CR, LF, NUL (header injection and request smuggling). */
@@ -2230,7 +2496,7 @@ static int cdrest__pct_safe(int ch, int mode) {
 CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n, int mode) {
     static const char hex[] = "0123456789ABCDEF";
     size_t i, o = 0, need = 0;
-    for (i = 0; i < n; i++) need += cdrest__pct_safe((unsigned char)src[i], mode) ? 1 : 3;
+    for (i = 0; i < n; i++) need = cdrest__add(need, cdrest__pct_safe((unsigned char)src[i], mode) ? 1 : 3);
     if (need >= cap) { /* all or nothing: never a silently shortened name */
         if (cap) dst[0] = 0;
         return need;
@@ -2252,7 +2518,8 @@ CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, s
 CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *s = (const unsigned char *)src;
-    size_t need = (n + 2) / 3 * 4, i, o = 0;
+    size_t need = n / 3 + (n % 3 != 0), i, o = 0; /* 4 bytes per started group of 3 */
+    need = need > (size_t)-1 / 4 ? (size_t)-1 : need * 4;
     if (need >= cap) {
         if (cap) dst[0] = 0;
         return need;
@@ -2293,6 +2560,10 @@ CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, si
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef CDREST_GETADDRINFO_A
+#include <pthread.h>
+#include <signal.h>
+#endif
 
 /* Milliseconds from a monotonic clock. */
 static int64_t cdrest__posix_now_ms(void *self) {
@@ -2360,44 +2631,171 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
     return soerr;
 }
 
-static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
-                                cdrest_error *err) {
-    cdrest_socket *s = (cdrest_socket *)self;
-    struct addrinfo hints, *list = NULL, *ai;
-    char portstr[8], where[80] = "";
+enum { CDREST__MAX_RESOLVED = 8 };
+
+#ifdef CDREST_GETADDRINFO_A
+/* One getaddrinfo_a() lookup. Its memory is shared with glibc's helper thread: a lookup
+   abandoned at the deadline may still be running, so the block is freed by whichever of
+   the caller and the completion notice (SIGEV_THREAD) lets go of it last. Plain
+   calloc/free, not CDREST_MALLOC: glibc's thread may be the one to free it, and a
+   caller's allocator is only ever called from the client's own thread. */
+typedef struct cdrest__gai {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[256], port[8];
+    pthread_mutex_t lock;
+    int refs;
+} cdrest__gai;
+
+static void cdrest__gai_release(cdrest__gai *g) {
+    int last;
+    pthread_mutex_lock(&g->lock);
+    last = --g->refs == 0;
+    pthread_mutex_unlock(&g->lock);
+    if (!last) return;
+    if (g->cb.ar_result) freeaddrinfo(g->cb.ar_result);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+static void cdrest__gai_done(union sigval v) { cdrest__gai_release((cdrest__gai *)v.sival_ptr); }
+
+/* getaddrinfo() that gives up at timeout_ms (CDREST_E_TIMEOUT). */
+static int cdrest__gai_lookup(const char *host, const char *port, int timeout_ms, struct addrinfo **out,
+                              cdrest_error *err) {
     int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
-    int gai, last_errno = 0, tried = 0, left = 0;
+    struct gaicb *list[1];
+    struct sigevent sev;
+    cdrest__gai *g;
+    int rc;
+    if (strlen(host) >= sizeof g->host) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve: host name too long");
+    if (!(g = (cdrest__gai *)calloc(1, sizeof *g)))
+        return cdrest__fail(err, CDREST_E_NOMEM, "resolve %s: out of memory", host);
+    strcpy(g->host, host);
+    strcpy(g->port, port);
+    g->hints.ai_family = AF_UNSPEC;
+    g->hints.ai_socktype = SOCK_STREAM;
+    g->hints.ai_flags = AI_NUMERICSERV;
+    g->cb.ar_name = g->host;
+    g->cb.ar_service = g->port;
+    g->cb.ar_request = &g->hints;
+    pthread_mutex_init(&g->lock, NULL);
+    g->refs = 2; /* the caller and the completion notice */
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_notify_function = cdrest__gai_done;
+    sev.sigev_value.sival_ptr = g;
+    list[0] = &g->cb;
+    if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev)) != 0) {
+        g->refs = 1;
+        cdrest__gai_release(g);
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(rc));
+    }
+    while ((rc = gai_error(&g->cb)) == EAI_INPROGRESS) {
+        int64_t left = deadline - cdrest__posix_now_ms(NULL);
+        struct timespec ts;
+        if (left <= 0) break;
+        ts.tv_sec = (time_t)(left / 1000);
+        ts.tv_nsec = (long)(left % 1000) * 1000000L;
+        gai_suspend((const struct gaicb *const *)list, 1, &ts);
+    }
+    if (rc == EAI_INPROGRESS) {
+        if (gai_cancel(&g->cb) == EAI_CANCELED) cdrest__gai_release(g); /* never ran: no notice comes */
+        cdrest__gai_release(g);
+        return cdrest__fail(err, CDREST_E_TIMEOUT, "resolve %s: no answer within %d ms", host, timeout_ms);
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&g->lock);
+        *out = g->cb.ar_result;
+        g->cb.ar_result = NULL;
+        pthread_mutex_unlock(&g->lock);
+    }
+    cdrest__gai_release(g);
+    if (rc != 0) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(rc));
+    return 0;
+}
+#endif
+
+/* The addresses of host:port into lists[] (several lists when a resolve hook gave several
+   addresses); returns how many lists, or < 0 with err set. An IP literal is parsed, never
+   looked up; a name goes to the hook when there is one (with the time left), else to
+   getaddrinfo() (unbounded: see cdrest_socket). */
+static int cdrest__sock_resolve(cdrest_socket *s, const char *host, const char *port, int timeout_ms,
+                                struct addrinfo **lists, cdrest_error *err) {
+    struct addrinfo hints;
+    char addrs[CDREST__MAX_RESOLVED][64];
+    int gai, n, i, got = 0;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
-    gai = getaddrinfo(host, portstr, &hints, &list);
-    if (gai != 0)
-        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(gai));
-    for (ai = list; ai; ai = ai->ai_next) left++;
-    for (ai = list; ai; ai = ai->ai_next, left--) {
-        /* Each remaining address gets a fair share of the time left, so one address
-           that drops packets cannot eat the whole connect timeout. */
-        int64_t remain = deadline - cdrest__posix_now_ms(NULL);
-        int share = (int)(remain / (left > 0 ? left : 1)), fd, one = 1;
-        if (remain <= 0) { last_errno = ETIMEDOUT; break; }
-        if (ai->ai_next && share < 250 && remain > 250) share = 250;
-        fd = cdrest__sock_open(ai);
-        if (fd < 0) { last_errno = errno; continue; }
-        tried++;
-        cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
-        last_errno = cdrest__sock_connect_one(fd, ai, share);
-        if (last_errno == 0) {
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            s->fd = fd;
-            freeaddrinfo(list);
-            return 0;
-        }
-        close(fd);
+    hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+    if (getaddrinfo(host, port, &hints, &lists[0]) == 0) return 1;
+    if (!s->resolve) {
+#ifdef CDREST_GETADDRINFO_A
+        gai = cdrest__gai_lookup(host, port, timeout_ms, &lists[0], err);
+        return gai < 0 ? gai : 1;
+#else
+        hints.ai_flags = AI_NUMERICSERV;
+        gai = getaddrinfo(host, port, &hints, &lists[0]);
+        if (gai != 0) return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: %s", host, gai_strerror(gai));
+        return 1;
+#endif
     }
-    freeaddrinfo(list);
-    if (last_errno == ETIMEDOUT)
+    if (err) err->msg[0] = 0;
+    n = s->resolve(s->resolve_ctx, host, timeout_ms, addrs, CDREST__MAX_RESOLVED, err);
+    if (n < 0) {
+        if (err && (err->code != n || !err->msg[0]))
+            cdrest__fail(err, n, "resolve %s: %s (the resolve hook)", host, cdrest_strerror(n));
+        return n;
+    }
+    if (n == 0 || n > CDREST__MAX_RESOLVED)
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: the resolve hook gave %d addresses", host, n);
+    for (i = 0; i < n; i++) {
+        addrs[i][63] = 0;
+        if (getaddrinfo(addrs[i], port, &hints, &lists[got]) == 0) got++;
+    }
+    if (got == 0)
+        return cdrest__fail(err, CDREST_E_RESOLVE, "resolve %s: the resolve hook gave no numeric address", host);
+    return got;
+}
+
+static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
+                                cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    struct addrinfo *lists[CDREST__MAX_RESOLVED], *ai;
+    char portstr[8], where[80] = "";
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    int nlists, k, last_errno = 0, tried = 0, left = 0;
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+    nlists = cdrest__sock_resolve(s, host, portstr, timeout_ms, lists, err);
+    if (nlists < 0) return nlists;
+    for (k = 0; k < nlists; k++)
+        for (ai = lists[k]; ai; ai = ai->ai_next) left++;
+    for (k = 0; k < nlists; k++) {
+        for (ai = lists[k]; ai; ai = ai->ai_next, left--) {
+            /* Each remaining address gets a fair share of the time left, so one address
+               that drops packets cannot eat the whole connect timeout. */
+            int64_t remain = deadline - cdrest__posix_now_ms(NULL);
+            int share = (int)(remain / (left > 0 ? left : 1)), fd, one = 1;
+            if (remain <= 0) { last_errno = ETIMEDOUT; break; }
+            if (left > 1 && share < 250 && remain > 250) share = 250;
+            fd = cdrest__sock_open(ai);
+            if (fd < 0) { last_errno = errno; continue; }
+            tried++;
+            cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+            last_errno = cdrest__sock_connect_one(fd, ai, share);
+            if (last_errno == 0) {
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                s->fd = fd;
+                for (k = 0; k < nlists; k++) freeaddrinfo(lists[k]);
+                return 0;
+            }
+            close(fd);
+        }
+        if (last_errno == ETIMEDOUT && deadline - cdrest__posix_now_ms(NULL) <= 0) break;
+    }
+    for (k = 0; k < nlists; k++) freeaddrinfo(lists[k]);
+    if (last_errno == ETIMEDOUT || (tried == 0 && deadline - cdrest__posix_now_ms(NULL) <= 0))
         return cdrest__fail(err, CDREST_E_TIMEOUT, "connect to %s:%u: timeout after %d ms%s", where[0] ? where : host,
                             (unsigned)port, timeout_ms, tried > 1 ? " (every address tried)" : "");
     return cdrest__fail(err, CDREST_E_CONNECT, "connect to %s:%u: %s%s", where[0] ? where : host, (unsigned)port,
@@ -2487,7 +2885,12 @@ static const cdrest_transport cdrest__posix = {
 CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
 #endif /* CDREST_NO_SOCKETS */
 
-CDRESTDEF void cdrest_socket_init(cdrest_socket *s) { s->fd = -1; s->wrote = 0; }
+CDRESTDEF void cdrest_socket_init(cdrest_socket *s) {
+    s->fd = -1;
+    s->wrote = 0;
+    s->resolve = NULL;
+    s->resolve_ctx = NULL;
+}
 
 /* --- deadline-aware wrappers used by TLS and HTTP --------------------------- */
 
@@ -2502,8 +2905,16 @@ static int64_t cdrest__now_ms(cdrest_client *c) {
 
 /* Pause between polls. A transport without sleep_ms in a build without POSIX waits on
    its clock (busy, but it never hammers the server). */
+#ifndef CDREST_NO_EXTRAS
+#define cdrest__is_canceled(c) ((c)->canceled) /* a progress callback stopped the operation */
+#define cdrest__idle_expired(c) ((c)->idle_expired)
+#else
+#define cdrest__is_canceled(c) 0
+#define cdrest__idle_expired(c) 0
+#endif
+
 static void cdrest__sleep_ms(cdrest_client *c, int ms) {
-    if (ms <= 0) return;
+    if (ms <= 0 || cdrest__is_canceled(c)) return;
     if (c->tp->sleep_ms) {
         c->tp->sleep_ms(c->tp_self, ms);
     } else {
@@ -2524,27 +2935,58 @@ static int cdrest__ms_left(cdrest_client *c, int64_t deadline) {
     return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+#ifndef CDREST_NO_EXTRAS
+/* After a progress callback canceled the operation, no more I/O until it returns. */
+static int cdrest__canceled(cdrest_client *c) {
+    return cdrest__fail(&c->err, CDREST_E_CANCELED, "canceled by the progress callback");
+}
+
+/* The wait for one read or write: the time left before the deadline, or the operation's
+   idle limit when that is shorter (*idle = 1). */
+static int cdrest__io_wait(cdrest_client *c, int64_t deadline, int *idle) {
+    int left = cdrest__ms_left(c, deadline);
+    *idle = c->idle_timeout_ms > 0 && left > c->idle_timeout_ms;
+    return *idle ? c->idle_timeout_ms : left;
+}
+
+/* A transport timeout that was the idle limit says so. */
+static long cdrest__io_result(cdrest_client *c, long rc, int idle, const char *what) {
+    c->idle_expired = rc == CDREST_E_TIMEOUT && idle;
+    if (c->idle_expired)
+        return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "no data %s for %d ms (the idle timeout)", what,
+                            c->idle_timeout_ms);
+    return rc;
+}
+#else /* no transfer options: the deadline alone */
+#define cdrest__canceled(c) CDREST_E_CANCELED
+#define cdrest__io_wait(c, deadline, idle) (*(idle) = 0, cdrest__ms_left((c), (deadline)))
+#define cdrest__io_result(c, rc, idle, what) ((void)(idle), (rc))
+#endif
+
 static int cdrest__tp_connect(cdrest_client *c, const char *host, unsigned short port, int64_t deadline) {
     int left = cdrest__ms_left(c, deadline), limit = c->cfg.connect_timeout_ms;
+    if (cdrest__is_canceled(c)) return cdrest__canceled(c);
     if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout before connecting to %s", host);
     return c->tp->connect(c->tp_self, host, port, left < limit ? left : limit, &c->err);
 }
 
 /* > 0 bytes, 0 the peer closed, < 0 an error (CDREST_E_TIMEOUT when deadline passed). */
 static long cdrest__tp_read(cdrest_client *c, void *buf, size_t len, int64_t deadline) {
-    int left = cdrest__ms_left(c, deadline);
+    int idle, left = cdrest__io_wait(c, deadline, &idle);
+    if (cdrest__is_canceled(c)) return cdrest__canceled(c);
     if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout reading");
-    return c->tp->read(c->tp_self, buf, len, left, &c->err);
+    return cdrest__io_result(c, c->tp->read(c->tp_self, buf, len, left, &c->err), idle, "received");
 }
 
 static int cdrest__tp_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     const char *p = (const char *)buf;
     while (len > 0) {
-        int left = cdrest__ms_left(c, deadline);
+        int idle, left = cdrest__io_wait(c, deadline, &idle);
         long n;
+        if (cdrest__is_canceled(c)) return cdrest__canceled(c);
         if (left == 0) return cdrest__fail(&c->err, CDREST_E_TIMEOUT, "timeout writing");
         n = c->tp->write(c->tp_self, p, len, left, &c->err);
-        if (n < 0) return (int)n;
+        if (n < 0) return (int)cdrest__io_result(c, n, idle, "sent");
         if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "write: the transport wrote nothing");
         p += n;
         len -= (size_t)n;
@@ -3233,9 +3675,10 @@ static int cdrest__tls_ld_seen(cdrest__tls_loader *ld, const br_x509_pkey *pk) {
 static int cdrest__tls_ld_room(cdrest__tls_loader *ld, size_t n) {
     size_t cap = ld->arena_cap ? ld->arena_cap : 1024;
     unsigned char *p;
-    if (ld->arena_len + n <= ld->arena_cap) return 1;
-    if (ld->t->external) return 0;
-    while (cap < ld->arena_len + n) cap *= 2;
+    size_t want = cdrest__add(ld->arena_len, n);
+    if (want <= ld->arena_cap) return 1;
+    if (ld->t->external || want > (size_t)-1 / 2) return 0; /* (doubling must not wrap) */
+    while (cap < want) cap *= 2;
     p = (unsigned char *)CDREST_REALLOC(ld->c->cfg.alloc_ctx, ld->arena, cap);
     if (!p) return 0;
     ld->arena = p;
@@ -4065,6 +4508,13 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
 
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { return c->tls && c->tls->clean_close; }
 
+/* 1 if the engine holds decrypted application data nobody has read yet. Between two
+   responses these are bytes beyond the last one's framing (they shared its last record),
+   which the socket no longer shows: the connection must not serve another request. */
+static int cdrest__tls_pending(cdrest_client *c) {
+    return c->tls && c->tls->open && (br_ssl_engine_current_state(&c->tls->cc.eng) & BR_SSL_RECVAPP) != 0;
+}
+
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     struct cdrest__tls *t = c->tls;
     const unsigned char *src = (const unsigned char *)buf;
@@ -4122,6 +4572,7 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
 }
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { (void)c; return 0; }
+static int cdrest__tls_pending(cdrest_client *c) { (void)c; return 0; }
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     (void)buf, (void)len, (void)deadline;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
@@ -4171,14 +4622,23 @@ static int cdrest__grow_upto(cdrest_client *c, char **buf, size_t *cap, size_t n
     size_t n;
     char *p;
     if (need <= *cap) return 0;
+    if (need == (size_t)-1) /* a saturated sum (cdrest__add): more than the address space */
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s is larger than this machine can address", what);
     if (fixed)
         return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s needs %lu bytes; the caller's buffer has %lu",
                             what, (unsigned long)need, (unsigned long)*cap);
     n = *cap ? *cap : 4096;
     while (n < need) n = n > ((size_t)-1) / 2 ? need : n * 2;
     if (most && n > most) n = most > need ? most : need;
-    p = (char *)CDREST_REALLOC(c->cfg.alloc_ctx, *buf, n);
+    /* Not realloc: these buffers hold passwords, session ids and Authorization headers,
+       and a realloc that moves the block hands the old copy back to the heap unwiped. */
+    p = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, n);
     if (!p) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for %s)", (unsigned long)n, what);
+    if (*buf) {
+        memcpy(p, *buf, *cap);
+        cdrest__wipe(*buf, *cap);
+        CDREST_FREE(c->cfg.alloc_ctx, *buf);
+    }
     *buf = p;
     *cap = n;
     return 0;
@@ -4570,8 +5030,28 @@ static int cdrest__http_is_idempotent(const char *m) {
            !strcmp(m, "OPTIONS");
 }
 
-/* Refuse, before anything is sent, a request that could split or smuggle. */
-static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r) {
+/* Headers the library writes itself, lower-case: the framing ones (a caller's copy would
+   make a second Host or Content-Length, or a Transfer-Encoding beside our Content-Length:
+   request smuggling), then the auth ones it sends for the credentials it holds (a
+   caller's own would go beside them), then the proxy's. */
+static const char *const cdrest__owned_headers[] = {"host", "content-length", "transfer-encoding", "connection",
+                                                     "authorization", "cookie", "sessionid", "proxy-authorization"};
+
+/* 1 if header n is the library's to write on this client: always for framing, while it
+   holds credentials (from_caller only: the CD layer passes its own) for auth. */
+static int cdrest__http_owned_header(const cdrest_client *c, const char *n, int from_caller) {
+    size_t len = strlen(n), i;
+    for (i = 0; i < sizeof cdrest__owned_headers / sizeof cdrest__owned_headers[0]; i++)
+        if (cdrest__ieq(n, len, cdrest__owned_headers[i]))
+            return i < 4 || (from_caller && (i == 7 ? c->proxy_auth[0] != 0
+                                                    : c->password[0] || c->token[0] || c->session_id[0] ||
+                                                          c->cfg.basic_auth));
+    return 0;
+}
+
+/* Refuse, before anything is sent, a request that could split or smuggle. from_caller:
+   the headers come from cdrest_http's caller (the CD layer adds the auth ones itself). */
+static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r, int from_caller) {
     int i;
     size_t k;
     if (!r->method || !*r->method || !r->target || r->target[0] != '/' || r->nheaders < 0 ||
@@ -4591,13 +5071,17 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r)
                 return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad header name");
         if (cdrest__has_crlf_nul(v, strlen(v)))
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: CR or LF in the value of header %s", n);
+        if (cdrest__http_owned_header(c, n, from_caller))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %.64s is written by cdrest itself "
+                                "(Host, Content-Length, Transfer-Encoding, Connection, and the auth headers of the "
+                                "credentials it holds)", n);
     }
     return 0;
 }
 
 /* Append s[0..n) to the out buffer at *len. */
 static int cdrest__out_put(cdrest_client *c, size_t *len, const char *s, size_t n) {
-    int rc = cdrest__grow(c, &c->out, &c->out_cap, *len + n + 1, c->fixed_send, "the request head");
+    int rc = cdrest__grow(c, &c->out, &c->out_cap, cdrest__add(cdrest__add(*len, n), 1), c->fixed_send, "the request head");
     if (rc) return rc;
     memcpy(c->out + *len, s, n);
     *len += n;
@@ -4773,21 +5257,116 @@ static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
     return 0;
 }
 
+/* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
+#ifndef CDREST_NO_EXTRAS
+
+/* A streamed body's bytes, counted for the caller's progress callback. */
+typedef struct cdrest__xfer {
+    cdrest_client *c;
+    const cdrest_transfer *t;
+    const cdrest_request *req; /* the caller's request: its own body_read and on_body */
+    uint64_t sent, received;
+} cdrest__xfer;
+
+/* Tell the callback; a non-zero answer cancels the operation (no more I/O on the client). */
+static int cdrest__xfer_report(cdrest__xfer *x, uint64_t send_total) {
+    if (!x->c->canceled && x->t->progress(x->t->progress_ctx, x->sent, send_total, x->received, 0) != 0)
+        x->c->canceled = 1;
+    return x->c->canceled ? CDREST_E_CANCELED : 0;
+}
+
+static long cdrest__xfer_body_read(void *ctx, void *buf, size_t cap) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    long n = x->c->canceled ? (long)CDREST_E_CANCELED : x->req->body_read(x->req->body_ctx, buf, cap);
+    if (n <= 0) return n;
+    x->sent += (uint64_t)n;
+    return cdrest__xfer_report(x, x->req->body_len) ? (long)CDREST_E_CANCELED : n;
+}
+
+static int cdrest__xfer_on_body(void *ctx, const void *data, size_t len) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    int rc = x->req->on_body(x->req->on_body_ctx, data, len);
+    if (rc) return rc;
+    x->received += len;
+    return cdrest__xfer_report(x, x->req->body_len);
+}
+
+/* The upload's progress (cdrest_progress_fn) into the caller's cancelling callback. */
+static void cdrest__xfer_upload_progress(void *ctx, uint64_t sent, uint64_t total) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    x->sent = sent;
+    cdrest__xfer_report(x, total);
+}
+
+/* Apply t (may be NULL) to the client for one operation: its whole-request deadline and
+   idle limit. *saved keeps config.timeout_ms for cdrest__xfer_end. */
+static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *saved) {
+    *saved = c->cfg.timeout_ms;
+    c->canceled = 0;
+    c->idle_expired = 0;
+    if (!t) return 0;
+    if (t->idle_timeout_ms < 0 || (t->timeout_ms < 0 && t->idle_timeout_ms == 0))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
+    if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
+    c->idle_timeout_ms = t->idle_timeout_ms;
+    return 0;
+}
+
+/* Undo cdrest__xfer_begin. A canceled operation closes the connection, which may be in the
+   middle of an exchange (the next call opens a new one), and ends with CDREST_E_CANCELED. */
+static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
+    c->cfg.timeout_ms = saved;
+    c->idle_timeout_ms = 0;
+    if (!c->canceled) return rc;
+    cdrest_disconnect(c); /* still canceled: closing sends nothing more */
+    c->canceled = 0;
+    return cdrest__canceled(c);
+}
+
+CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
+                             cdrest_response *resp) {
+    cdrest__xfer x;
+    cdrest_request r;
+    int saved, rc;
+    if (!c || !req || !resp) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    x.req = req;
+    r = *req;
+    if (t && t->progress && req->body_read) {
+        r.body_read = cdrest__xfer_body_read;
+        r.body_ctx = &x;
+    }
+    if (t && t->progress && req->on_body) {
+        r.on_body = cdrest__xfer_on_body;
+        r.on_body_ctx = &x;
+    }
+    rc = cdrest_http(c, &r, resp);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
+
 /* --- reading the response ------------------------------------------------------------ */
 
 /* Read more bytes into the receive buffer (growing it within the cap). */
 static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadline) {
     long n;
+    size_t room;
     if (c->buf_len + 1 >= c->buf_cap) {
-        size_t need = c->buf_len + CDREST__READ_CHUNK;
+        size_t need = cdrest__add(c->buf_len, CDREST__READ_CHUNK), most = cdrest__add(cap_total, 1);
         int rc;
-        if (need > cap_total + 1) need = cap_total + 1;
+        if (need > most) need = most;
         if (need <= c->buf_cap)
             return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the response does not fit in %lu bytes",
                                 (unsigned long)c->buf_cap);
-        if ((rc = cdrest__grow_recv(c, need, cap_total + 1)) != 0) return rc;
+        if ((rc = cdrest__grow_recv(c, need, most)) != 0) return rc;
     }
-    n = cdrest__stream_read(c, c->buf + c->buf_len, c->buf_cap - c->buf_len - 1, deadline);
+    room = c->buf_cap - c->buf_len - 1;
+    if (room > (size_t)LONG_MAX) room = (size_t)LONG_MAX; /* the count comes back as a long */
+    n = cdrest__stream_read(c, c->buf + c->buf_len, room, deadline);
     if (n > 0) c->buf_len += (size_t)n;
     return n;
 }
@@ -4836,6 +5415,8 @@ static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
 }
 
 static int cdrest__http_timeout_msg(cdrest_client *c, int rc, const char *phase) {
+    if (rc == CDREST_E_TIMEOUT && cdrest__idle_expired(c))
+        return cdrest__fail(&c->err, rc, "no data for %d ms %s (the idle timeout)", c->idle_timeout_ms, phase);
     if (rc == CDREST_E_TIMEOUT)
         return cdrest__fail(&c->err, rc, "timeout after %d ms %s", c->cfg.timeout_ms, phase);
     return rc;
@@ -4850,7 +5431,9 @@ static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t de
         if (len > (uint64_t)rx->cap)
             return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body of %llu bytes is larger than the cap of %lu bytes",
                                 (unsigned long long)len, (unsigned long)rx->cap);
-        size_t need = rx->head_len + (size_t)len + 1; /* known: grow to it exactly, no doubling */
+        /* known: grow to it exactly, no doubling (saturating: on 32 bits a cap near 4 GiB
+           plus the head would wrap to a small buffer) */
+        size_t need = cdrest__add(cdrest__add(rx->head_len, (size_t)len), 1);
         if ((rc = cdrest__grow_recv(c, need, need)) != 0) return rc;
     }
     if ((uint64_t)have > len) { /* more than announced: keep the body, drop the rest and the connection */
@@ -4863,7 +5446,7 @@ static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t de
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
         if (rx->delivered + rx->body_len == len) return 0;
-        n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
+        n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0)
             return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection after %llu of %llu body bytes",
@@ -4895,7 +5478,7 @@ static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t d
         raw_start = c->buf_len;
         if (st.state == CDREST__CH_DONE) return 0;
         {
-            long n = cdrest__http_fill(c, rx->head_len + rx->cap + CDREST__MAX_CHUNK_LINE, deadline);
+            long n = cdrest__http_fill(c, cdrest__add(cdrest__add(rx->head_len, rx->cap), CDREST__MAX_CHUNK_LINE), deadline);
             if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
             if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection before the last chunk");
         }
@@ -4911,7 +5494,7 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         long n;
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
-        n = cdrest__http_fill(c, rx->head_len + rx->cap, deadline);
+        n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0) break;
         have = (size_t)n;
@@ -4997,6 +5580,11 @@ static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, int rc
     c->cfg.trace(c->cfg.trace_ctx, line);
 }
 
+/* 1 if bytes beyond the last response's framing already wait inside the stream (TLS keeps
+   the rest of a record decrypted): they are nobody's answer, so the connection is done.
+   Bytes still in the socket are the transport's alive() to find. */
+static int cdrest__conn_has_extra(cdrest_client *c) { return c->tls_active && cdrest__tls_pending(c); }
+
 /* One attempt on the current (or a new) connection. *retryable is set when the
    request provably did not reach a server that answered. */
 static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdrest_response *resp,
@@ -5004,7 +5592,8 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     cdrest__rx rx;
     int rc, reused, sent_any = 0, got_any = 0;
     *retryable = 0;
-    if (c->connected && c->tp->alive && !c->tp->alive(c->tp_self)) cdrest_disconnect(c);
+    if (c->connected && (cdrest__conn_has_extra(c) || (c->tp->alive && !c->tp->alive(c->tp_self))))
+        cdrest_disconnect(c);
     reused = c->connected;
     if (!c->connected && (rc = cdrest__http_open(c, deadline)) != 0) return rc;
     c->buf_len = 0;
@@ -5029,6 +5618,7 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
         return rc;
     }
     cdrest__http_finish(c, &rx, resp);
+    if (cdrest__conn_has_extra(c)) rx.keep_alive = 0;
     if (!rx.keep_alive) {
         /* keep the response bytes: closing only drops the stream */
         size_t keep = c->buf_len;
@@ -5105,14 +5695,15 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
 }
 #endif
 
-CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
+/* A request with redirects followed as configured; from_caller as in check_request. */
+static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int from_caller) {
     int64_t start, deadline;
     cdrest_request hop;
     int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
-    if ((rc = cdrest__http_check_request(c, req)) != 0) return rc;
+    if ((rc = cdrest__http_check_request(c, req, from_caller)) != 0) return rc;
     start = cdrest__now_ms(c);
     deadline = start + c->cfg.timeout_ms;
     rc = cdrest__http_once(c, req, resp, deadline);
@@ -5128,6 +5719,10 @@ CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_re
     return rc;
 }
 
+CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
+    return cdrest__http_request(c, req, resp, 1);
+}
+
 /* ===========================================================================
    CD: the CloudBees CD client. Owns client setup (config, credentials, proxy
    choice), authentication (sessions, tokens, Basic), the REST calls and the
@@ -5137,12 +5732,6 @@ CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_re
 
 CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c) { return c ? c->err.msg : ""; }
 CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c) { return c ? &c->err : NULL; }
-
-/* Wipe memory the compiler may not optimise away (passwords, tokens). */
-static void cdrest__wipe(void *p, size_t n) {
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
-}
 
 static int cdrest__copy_secret(cdrest_client *c, char *dst, size_t cap, const char *src, const char *what) {
     size_t n;
@@ -5197,6 +5786,9 @@ static int cdrest__no_proxy_match(const char *list, const char *host) {
     return 0;
 }
 
+/* The longest "user:password" (decoded) whose base64 fits proxy_auth after "Basic ". */
+#define CDREST__PROXY_CRED_MAX ((sizeof(((cdrest_client *)0)->proxy_auth) - 7) / 4 * 3)
+
 /* Parse "http://[user:pass@]host[:port]" into the client's proxy settings. */
 static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
     char rest[600], cred[400];
@@ -5212,7 +5804,9 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
         char raw[400];
         size_t i, o = 0;
         n = (size_t)(at - p);
-        if (n >= sizeof raw) return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: credentials too long");
+        if (n >= sizeof raw)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: the proxy credentials are too long (at most %lu bytes)",
+                                (unsigned long)CDREST__PROXY_CRED_MAX);
         memcpy(raw, p, n);
         raw[n] = 0;
         for (i = 0; i < n; i++) { /* percent-decode user:password */
@@ -5226,7 +5820,14 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
         }
         cdrest__wipe(raw, sizeof raw);
         memcpy(c->proxy_auth, "Basic ", 6);
-        cdrest_base64_encode(c->proxy_auth + 6, sizeof c->proxy_auth - 6, cred, o);
+        /* all or nothing: a credential cut short (or the empty string the encoder leaves
+           when it does not fit) would go out as another, wrong one */
+        if (cdrest_base64_encode(c->proxy_auth + 6, sizeof c->proxy_auth - 6, cred, o) >= sizeof c->proxy_auth - 6) {
+            cdrest__wipe(cred, sizeof cred);
+            cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+            return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: the proxy credentials are too long (%lu bytes, at most %lu)",
+                                (unsigned long)o, (unsigned long)CDREST__PROXY_CRED_MAX);
+        }
         cdrest__wipe(cred, sizeof cred);
         p = at + 1;
     }
@@ -5327,9 +5928,28 @@ static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
     return 0;
 }
 
+/* Wipe every credential the client struct holds (a client that is freed, or whose init
+   failed, goes back to the caller) and drop the pointers to the caller's ones. */
+static void cdrest__forget_secrets(cdrest_client *c) {
+    /* user, password, token and session_id are adjacent char arrays: one span */
+    cdrest__wipe(c->user, (size_t)(c->session_id + sizeof c->session_id - c->user));
+    cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+    c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = c->cfg.proxy = NULL;
+}
+
+static int cdrest__init(cdrest_client *c, const cdrest_config *cfg);
+
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
     int rc;
     if (!c) return CDREST_E_ARG;
+    rc = cdrest__init(c, cfg);
+    if (rc) cdrest__forget_secrets(c);
+    c->cfg.proxy = NULL;
+    return rc;
+}
+
+static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
+    int rc;
     memset(c, 0, sizeof *c);
     cdrest_socket_init(&c->sock);
     if (!cfg || !cfg->server) return cdrest__fail(&c->err, CDREST_E_ARG, "no server URL given");
@@ -5352,6 +5972,8 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
 #ifndef CDREST_NO_SOCKETS
         c->tp = cdrest_posix_transport();
         c->tp_self = &c->sock;
+        c->sock.resolve = cfg->resolve;
+        c->sock.resolve_ctx = cfg->resolve_ctx;
 #else
         return cdrest__fail(&c->err, CDREST_E_ARG, "no transport configured (built with CDREST_NO_SOCKETS)");
 #endif
@@ -5362,32 +5984,36 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
-        (rc = cdrest__choose_proxy(c)) != 0) {
-        cdrest__wipe(c->password, sizeof c->password);
-        cdrest__wipe(c->token, sizeof c->token);
+        (rc = cdrest__choose_proxy(c)) != 0)
         return rc;
-    }
-    c->cfg.proxy = NULL;
     return 0;
+}
+
+/* Wipe a buffer that held requests or responses (login bodies with the password,
+   Authorization and Cookie headers, answers with a session id), then free it if ours. */
+static void cdrest__release(cdrest_client *c, char *buf, size_t cap, int ours) {
+    if (!buf) return;
+    cdrest__wipe(buf, cap);
+    if (ours) CDREST_FREE(c->cfg.alloc_ctx, buf);
 }
 
 CDRESTDEF void cdrest_free(cdrest_client *c) {
     if (!c) return;
     cdrest_disconnect(c);
     cdrest__tls_free(c);
-    if (c->owns_buf && c->buf) CDREST_FREE(c->cfg.alloc_ctx, c->buf);
+    cdrest__release(c, c->buf, c->buf_cap, c->owns_buf);
     if (c->owns_toks && c->toks) CDREST_FREE(c->cfg.alloc_ctx, c->toks);
-    if (!c->fixed_send) {
-        if (c->out) CDREST_FREE(c->cfg.alloc_ctx, c->out);
-        if (c->body) CDREST_FREE(c->cfg.alloc_ctx, c->body);
-        if (c->target) CDREST_FREE(c->cfg.alloc_ctx, c->target);
+    if (c->fixed_send) {
+        cdrest__release(c, (char *)c->cfg.send_buffer, c->cfg.send_buffer_size, 0);
+    } else {
+        cdrest__release(c, c->out, c->out_cap, 1);
+        cdrest__release(c, c->body, c->body_cap, 1);
+        cdrest__release(c, c->target, c->target_cap, 1);
     }
     c->buf = c->out = c->body = c->target = NULL;
+    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = 0;
     c->toks = NULL;
-    cdrest__wipe(c->password, sizeof c->password);
-    cdrest__wipe(c->token, sizeof c->token);
-    cdrest__wipe(c->session_id, sizeof c->session_id);
-    cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
+    cdrest__forget_secrets(c);
 }
 
 /* --- building targets and bodies ---------------------------------------------------- */
@@ -5410,7 +6036,9 @@ static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t 
 }
 
 static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + n + 1, b->c->fixed_send, "the request")) != 0) return;
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, cdrest__add(cdrest__add(b->len, n), 1), b->c->fixed_send,
+                                       "the request")) != 0)
+        return;
     memcpy(*b->buf + b->len, s, n);
     b->len += n;
     (*b->buf)[b->len] = 0;
@@ -5420,7 +6048,9 @@ static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, 
 
 static void cdrest__sb_pct(cdrest__sb *b, const char *s, int mode) {
     size_t n = strlen(s), need = cdrest_percent_encode(NULL, 0, s, n, mode);
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, b->len + need + 1, b->c->fixed_send, "the request")) != 0) return;
+    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, cdrest__add(cdrest__add(b->len, need), 1), b->c->fixed_send,
+                                       "the request")) != 0)
+        return;
     cdrest_percent_encode(*b->buf + b->len, need + 1, s, n, mode);
     b->len += need;
 }
@@ -5493,7 +6123,9 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
             return 0;
         }
         if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, at + w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, cdrest__add(cdrest__add(at, w.len), 1), c->fixed_send,
+                               "the request body")) != 0)
+            return rc;
     }
 }
 
@@ -5530,18 +6162,22 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
 /* Copy string token i into dst (truncated with "..." when long; "" when absent), with
    control characters blanked: server text ends up in one-line messages and terminals. */
 static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst, size_t cap) {
-    size_t len, k;
+    size_t len;
     dst[0] = 0;
     if (i < 0) return;
     if (cdrest_json_string(js, c->toks, i, dst, cap, &len) == CDREST_E_TOOLARGE && cap > 4) {
+        /* too long: the start of its text (unescaped, so escaped controls are blanked
+           too), cut at a character boundary (printable drops a cut one), then "..." */
         const cdrest_json_tok *t = &c->toks[i];
-        size_t n = (size_t)(t->end - t->start);
-        if (n > cap - 4) n = cap - 4;
-        memcpy(dst, js + t->start, n);
-        memcpy(dst + n, "...", 4);
+        size_t n = cap - 4;
+        if (t->type == CDREST_JSON_STRING) cdrest__json_unescape(js + t->start, (size_t)(t->end - t->start), dst, n);
+        else memcpy(dst, js + t->start, n);
+        dst[n] = 0;
+        cdrest__printable(dst);
+        memcpy(dst + strlen(dst), "...", 4);
+        return;
     }
-    for (k = 0; dst[k]; k++)
-        if ((unsigned char)dst[k] < 0x20 || dst[k] == 0x7f) dst[k] = ' ';
+    cdrest__printable(dst);
 }
 
 /* A short, printable excerpt of a non-JSON body (an HTML error page, say): its
@@ -5572,6 +6208,7 @@ static void cdrest__excerpt(const char *body, size_t len, char *out, size_t cap)
         o += 3;
     }
     out[o] = 0;
+    cdrest__printable(out);
 }
 
 static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {
@@ -5649,8 +6286,9 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     req.nheaders = n;
     req.body = body;
     req.body_len = body_len;
-    rc = cdrest_http(c, &req, resp);
+    rc = cdrest__http_request(c, &req, resp, 0);
     cdrest__wipe(basic, sizeof basic);
+    cdrest__wipe(cookie, sizeof cookie);
     return rc;
 }
 
@@ -5774,7 +6412,8 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
         if (cdrest_json_parse(&p, json_body, body_len, NULL, 0) < 0)
             return cdrest__fail(&c->err, CDREST_E_JSON, "the request body is not valid JSON: %s at byte %lu",
                                 cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, body_len + 1, c->fixed_send, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, cdrest__add(body_len, 1), c->fixed_send, "the request body")) != 0)
+            return rc;
         memcpy(c->body, json_body, body_len + 1);
     }
     return cdrest__cd_call(c, method, json_body != NULL, body_len, out, NULL);
@@ -5992,6 +6631,136 @@ CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf
     if (i < 0) return CDREST_E_ARG;
     return cdrest_json_string(d->json, d->toks, i, buf, cap, &len);
 }
+
+/* --- results the caller keeps: copies, allocated copies, detached docs ------------------- */
+#ifndef CDREST_NO_EXTRAS
+
+CDRESTDEF int cdrest_doc_copy(const cdrest_doc *d, const char *path, char *buf, size_t cap, size_t *len) {
+    size_t n = 0;
+    int rc, i;
+    if (len) *len = 0;
+    if (!buf && cap) return CDREST_E_ARG;
+    if (cap) buf[0] = 0;
+    if ((i = cdrest_doc_find(d, path)) < 0) return CDREST_E_ARG;
+    rc = cdrest_json_string(d->json, d->toks, i, buf, cap, &n);
+    if (len) *len = n;
+    return rc;
+}
+
+CDRESTDEF int cdrest_doc_int64(const cdrest_doc *d, const char *path, int64_t *out) {
+    int i = cdrest_doc_find(d, path);
+    if (i < 0 || !out) return CDREST_E_ARG;
+    return cdrest_json_int64(d->json, d->toks, i, out);
+}
+
+CDRESTDEF int cdrest_doc_bool(const cdrest_doc *d, const char *path, int *out) {
+    /* JSON true/false and the strings "1"/"true", "0"/"false" (a string's span has no quotes) */
+    static const char *const words[4] = {"0", "false", "1", "true"};
+    int i = cdrest_doc_find(d, path), w;
+    if (i < 0 || !out) return CDREST_E_ARG;
+    if (d->toks[i].type == CDREST_JSON_STRING || d->toks[i].type == CDREST_JSON_TRUE || d->toks[i].type == CDREST_JSON_FALSE)
+        for (w = 0; w < 4; w++)
+            if ((size_t)(d->toks[i].end - d->toks[i].start) == strlen(words[w]) &&
+                !memcmp(d->json + d->toks[i].start, words[w], strlen(words[w]))) {
+                *out = w >> 1;
+                return 0;
+            }
+    return CDREST_E_JSON;
+}
+
+CDRESTDEF int cdrest_doc_detach(const cdrest_doc *src, void *buf, size_t cap, cdrest_doc *out, size_t *need) {
+    size_t toks_bytes, total, pad;
+    cdrest_json_tok *toks;
+    char *text;
+    if (need) *need = 0;
+    if (!src || !out || (!buf && cap) || src->ntoks < 0 || (src->ntoks && !src->toks) || (src->len && !src->json))
+        return CDREST_E_ARG;
+    toks_bytes = (size_t)src->ntoks * sizeof(cdrest_json_tok);
+    total = (sizeof(int) - 1) + toks_bytes + src->len + 1; /* room to align the tokens, and a NUL */
+    if (need) *need = total;
+    if (cap < total) return CDREST_E_TOOLARGE;
+    pad = (size_t)((sizeof(int) - (uintptr_t)buf % sizeof(int)) % sizeof(int));
+    toks = (cdrest_json_tok *)(void *)((char *)buf + pad);
+    text = (char *)toks + toks_bytes;
+    if (toks_bytes) memcpy(toks, src->toks, toks_bytes);
+    if (src->len) memcpy(text, src->json, src->len);
+    text[src->len] = 0;
+    out->json = text;
+    out->len = src->len;
+    out->toks = toks;
+    out->ntoks = src->ntoks;
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const cdrest_param *ctx, char *buf,
+                                       size_t cap, size_t *len) {
+    const char *v;
+    size_t n = 0;
+    int rc;
+    if (len) *len = 0;
+    if (!c) return CDREST_E_ARG;
+    if (!buf && cap) return cdrest__fail(&c->err, CDREST_E_ARG, "no buffer for the property value");
+    if (cap) buf[0] = 0;
+    if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
+    if (len) *len = n;
+    if (n >= cap)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the value of %.200s needs %lu bytes with its NUL; the buffer has %lu",
+                            path, (unsigned long)n + 1, (unsigned long)cap);
+    memcpy(buf, v, n + 1);
+    return 0;
+}
+
+#ifndef CDREST_NO_MALLOC
+static int cdrest__dup(void *alloc_ctx, const char *src, size_t n, char **out) {
+    char *p = n == (size_t)-1 ? NULL : (char *)CDREST_MALLOC(alloc_ctx, n + 1);
+    if (!p) return CDREST_E_NOMEM;
+    memcpy(p, src, n);
+    p[n] = 0;
+    *out = p;
+    return 0;
+}
+
+CDRESTDEF int cdrest_get_property_dup(cdrest_client *c, const char *path, const cdrest_param *ctx, char **value,
+                                      size_t *len) {
+    const char *v;
+    size_t n = 0;
+    int rc;
+    if (len) *len = 0;
+    if (!c || !value) return CDREST_E_ARG;
+    *value = NULL;
+    if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
+    if (cdrest__dup(c->cfg.alloc_ctx, v, n, value) != 0)
+        return cdrest__fail(&c->err, CDREST_E_NOMEM, "no memory for a copy of %lu bytes", (unsigned long)n + 1);
+    if (len) *len = n;
+    return 0;
+}
+
+CDRESTDEF int cdrest_doc_dup(const cdrest_doc *d, const char *path, void *alloc_ctx, char **value, size_t *len) {
+    size_t n = 0;
+    int rc, i;
+    char *p;
+    if (len) *len = 0;
+    if (!value) return CDREST_E_ARG;
+    *value = NULL;
+    if ((i = cdrest_doc_find(d, path)) < 0) return CDREST_E_ARG;
+    rc = cdrest_json_string(d->json, d->toks, i, NULL, 0, &n); /* the length first */
+    if (rc != CDREST_E_TOOLARGE) return rc ? rc : CDREST_E_ARG;
+    if (!(p = n == (size_t)-1 ? NULL : (char *)CDREST_MALLOC(alloc_ctx, n + 1))) return CDREST_E_NOMEM;
+    if ((rc = cdrest_json_string(d->json, d->toks, i, p, n + 1, &n)) != 0) {
+        CDREST_FREE(alloc_ctx, p);
+        return rc;
+    }
+    *value = p;
+    if (len) *len = n;
+    return 0;
+}
+
+CDRESTDEF void cdrest_dup_free(void *alloc_ctx, void *p) {
+    if (p) CDREST_FREE(alloc_ctx, p);
+    (void)alloc_ctx;
+}
+#endif /* CDREST_NO_MALLOC */
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- artifacts and versions ------------------------------------------------------------ */
 
@@ -6297,6 +7066,9 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     if ((rc = cdrest__upload_fields(c, &u, artifact_name, version, repository ? repository : "default")) != 0) return rc;
     u.total = u.text_len + strlen(u.tail);
     for (i = 0; i < nfiles; i++) u.total += cdrest__part_header(&u, i, u.part, sizeof u.part) + sizes[i];
+    if (u.total > (uint64_t)(size_t)-1) /* a 32-bit build: the Content-Length would wrap */
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is larger than a size_t holds",
+                            (unsigned long long)u.total);
     snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u.boundary);
     snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
     h[n].name = "Content-Type";
@@ -6311,7 +7083,8 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     req.body_len = (size_t)u.total;
     req.body_read = cdrest__upload_read;
     req.body_ctx = &u;
-    rc = cdrest_http(c, &req, &r);
+    rc = cdrest__http_request(c, &req, &r, 0);
+    cdrest__wipe(cookie, sizeof cookie);
     if (u.fp) fclose(u.fp);
     if (rc) return rc;
     return cdrest__upload_result(c, &r);
@@ -6327,6 +7100,24 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
 }
 #endif
+
+#ifndef CDREST_NO_EXTRAS
+CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *artifact_name, const char *version,
+                                                 const char *repository, const char *const *files, int nfiles,
+                                                 const cdrest_transfer *t) {
+    cdrest__xfer x;
+    int saved, rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    rc = cdrest_publish_artifact_version(c, artifact_name, version, repository, files, nfiles,
+                                         t && t->progress ? cdrest__xfer_upload_progress : NULL, &x);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- jobs ---------------------------------------------------------------------------- */
 
@@ -6369,6 +7160,92 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
     return 0;
 }
+
+#ifndef CDREST_NO_EXTRAS
+/* runProcedure's body: the names, the options, then the actual parameters and credentials. */
+static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const cdrest_param *actual,
+                            const cdrest_run_options *o, size_t *len) {
+    for (;;) {
+        cdrest_json_writer w;
+        int rc, i;
+        cdrest_jw_init(&w, c->body, c->body ? c->body_cap : 0);
+        cdrest_jw_object_begin(&w);
+        cdrest__jw_params(&w, names);
+        cdrest__jw_params(&w, o->extra);
+        if (actual) {
+            cdrest_jw_key(&w, "actualParameter");
+            cdrest_jw_array_begin(&w);
+            for (; actual->name; actual++) {
+                cdrest_jw_object_begin(&w);
+                cdrest_jw_key(&w, "actualParameterName");
+                cdrest_jw_string(&w, actual->name);
+                cdrest_jw_key(&w, "value");
+                cdrest_jw_string(&w, actual->value ? actual->value : "");
+                cdrest_jw_object_end(&w);
+            }
+            cdrest_jw_array_end(&w);
+        }
+        if (o->ncredentials > 0) {
+            cdrest_jw_key(&w, "credential");
+            cdrest_jw_array_begin(&w);
+            for (i = 0; i < o->ncredentials; i++) {
+                const cdrest_credential *k = &o->credentials[i];
+                cdrest_param f[4];
+                f[0].name = "credentialName", f[0].value = k->name;
+                f[1].name = "userName", f[1].value = k->user;
+                f[2].name = "password", f[2].value = k->password;
+                f[3].name = NULL;
+                cdrest_jw_object_begin(&w);
+                cdrest__jw_params(&w, f);
+                cdrest_jw_object_end(&w);
+            }
+            cdrest_jw_array_end(&w);
+        }
+        cdrest_jw_object_end(&w);
+        if ((rc = cdrest_jw_finish(&w)) == 0) {
+            *len = w.len;
+            return 0;
+        }
+        if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+    }
+}
+
+CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, const char *procedure,
+                                      const cdrest_param *actual, const cdrest_run_options *opt, char *job_id,
+                                      size_t job_id_cap) {
+    static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
+    const cdrest_run_options *o = opt ? opt : &none_set;
+    cdrest_param names[7];
+    cdrest__sb b;
+    cdrest_doc d;
+    size_t len = 0;
+    int rc, i;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!project || !*project || ((!procedure || !*procedure) && !o->schedule_name) || !job_id || job_id_cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure (or a schedule) and room for the job id");
+    if (o->ncredentials < 0 || (o->ncredentials && !o->credentials))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: ncredentials without credentials");
+    for (i = 0; i < o->ncredentials; i++)
+        if (!o->credentials[i].name || !*o->credentials[i].name)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: credential %d has no name", i);
+    names[0].name = "projectName", names[0].value = project;
+    names[1].name = "procedureName", names[1].value = procedure && *procedure ? procedure : NULL;
+    names[2].name = "priority", names[2].value = o->priority;
+    names[3].name = "destinationProject", names[3].value = o->destination_project;
+    names[4].name = "scheduleName", names[4].value = o->schedule_name;
+    names[5].name = "credentialName", names[5].value = o->credential_name;
+    names[6].name = NULL;
+    job_id[0] = 0;
+    b = cdrest__target(c, "/jobs?request=runProcedure", NULL, 0);
+    if ((rc = b.rc) != 0 || (rc = cdrest__run_body(c, names, actual, o, &len)) != 0) return rc;
+    if ((rc = cdrest__cd_call(c, "POST", 1, len, &d, "")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcedure answer holds no jobId");
+    return 0;
+}
+#endif /* CDREST_NO_EXTRAS */
 
 CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest_job_status *st) {
     cdrest__sb b;
@@ -6417,6 +7294,34 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         cdrest__sleep_ms(c, interval_ms);
     }
 }
+
+#ifndef CDREST_NO_EXTRAS
+/* The caller's cancelling callback behind cdrest_wait_for_job's progress. */
+typedef struct cdrest__wait_cancel {
+    cdrest_client *c;
+    cdrest_job_wait_fn fn;
+    void *ctx;
+} cdrest__wait_cancel;
+
+static void cdrest__wait_progress(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms) {
+    cdrest__wait_cancel *w = (cdrest__wait_cancel *)ctx;
+    if (w->fn && !w->c->canceled && w->fn(w->ctx, st, elapsed_ms) != 0) w->c->canceled = 1;
+}
+
+CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
+                                     cdrest_job_wait_fn progress, void *progress_ctx, cdrest_job_status *st) {
+    cdrest__wait_cancel w;
+    int saved, rc;
+    if (!c) return CDREST_E_ARG;
+    w.c = c;
+    w.fn = progress;
+    w.ctx = progress_ctx;
+    cdrest__xfer_begin(c, NULL, &saved);
+    /* Once canceled, the next status request fails before any I/O and the sleep is skipped. */
+    rc = cdrest_wait_for_job(c, job_id, interval_ms, max_wait_ms, cdrest__wait_progress, &w, st);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
 
 /* --- from the environment of a job step ------------------------------------------------ */
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # JSON tokenizer benchmark (included by the Makefile). `make bench-json`:
 # cdrest (build/jsoncheck's code at -O2) against jsmn (Debian libjsmn-dev, -O2 -DJSMN_STRICT,
 # with parent links, its fast mode; without them on the 1 MiB listing only, since that mode

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_jsmn - the jsmn peer of `jsoncheck --bench`, same interface and output:
 
      bench_jsmn --bench N FILE     prints "json_bench_mbps X"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_json - runs JSON tokenizer benchmark programs A and B alternately (A B A B ...)
    and prints per-program medians with min-max and the median of the pairwise ratios.
 
@@ -5,7 +6,7 @@
 
    Each run is `PROG --bench N FILE`, which must print one line "json_bench_mbps X".
    Alternating in one run cancels most of the drift between passes that these machines
-   show (see ../shared/BENCHMARKING.md). Pin the whole thing (taskset -c 0 bench_json
+   show. Pin the whole thing (taskset -c 0 bench_json
    ...): the children inherit the CPU. The last line is "ratio NAME_A/NAME_B X". */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

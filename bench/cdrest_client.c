@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/cdrest_client.c - the cdrest side of `make bench`.
      cdrest_client get   URL TARGET N [options]   N GETs on one client (keep-alive)
      cdrest_client fresh URL TARGET N [options]   N GETs, cdrest_disconnect() after each:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """bench/chart.py - bench/results.svg: the ratios of `make bench` as a small bar chart
 (hand-written SVG, log scale, 1 = parity, > 1 = cdrest better; whiskers: min-max of the
 pair-by-pair ratios; ticks: the issue's targets).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/curl_client.c - the libcurl side of `make bench` (libcurl 7.88 + OpenSSL 3 in Debian 12).
      curl_client get   URL TARGET N [options]   N GETs with one easy handle reused (keep-alive)
      curl_client fresh URL TARGET N [options]   the same handle with CURLOPT_FORBID_REUSE: a new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/echo.c - the floor: a bare loopback TCP round trip of SIZE bytes.
      echo server               listen on 127.0.0.1, an ephemeral port printed as "PORT n";
                                serve one connection at a time, sending back what it reads

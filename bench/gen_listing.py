@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write a CloudBees CD-shaped property listing of about SIZE bytes to OUT.
 
     gen_listing.py SIZE OUT        (SIZE in bytes, or with a K/M suffix: 20M, 1M)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Peer benchmarks (issue 8; included by the Makefile). `make bench`:
 # cdrest against libcurl (easy handle reused) and Python requests.Session over nginx and the
 # CD emulator, all pinned to one CPU on 127.0.0.1: keep-alive GETs (HTTP, HTTPS), fresh

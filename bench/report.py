@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """bench/report.py - the tables of `make bench` from build/bench/results.json (see bench/run.py):
 results.md, the console table, and the machine-readable last lines.
     python3 bench/report.py [results.json]     reprints the table and the lines

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """bench/requests_client.py - the Python requests side of `make bench`.
 
 Run with /usr/bin/python3 (Debian's python3-requests 2.28 is installed for it only).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/run.py - `make bench` (issue 8): cdrest against libcurl and Python requests.
 
 Started by bench/peers.mk once the programs are built (build/bench/peers/). It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cdrest.c - the `cdrest` command-line tool: an ectool-like front end to the
    CloudBees CD/RO REST API, built on cdrest.h. It is also the library's largest
    example: every command below is a few lines around one cdrest_* call.

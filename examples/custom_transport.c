@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* custom_transport.c - cdrest over a transport of your own instead of BSD sockets.
 
    Here the client reaches the server the way a small device with a cellular or Wi-Fi
@@ -51,6 +52,12 @@
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/types.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* quickstart.c - the everyday CloudBees CD flow with cdrest, in plain C:
    log in, set and read a property, create an artifact, run a procedure and wait
    for it, log out. Every call returns 0 or a CDREST_E_* code; cdrest_errmsg()
@@ -8,6 +9,10 @@
            CDREST_PASSWORD=... [CDREST_CACERT=ca.pem] ./quickstart            */
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int fail(cdrest_client *c, const char *what) {
     fprintf(stderr, "quickstart: %s failed: %s\n", what, cdrest_errmsg(c));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* static_client.c - cdrest with no heap at all (CDREST_NO_MALLOC): every byte the
    client uses is a static array handed in through cdrest_config, and the trust store
    can be compiled in. What a device without malloc does; what the library promises:
@@ -25,6 +26,10 @@
 #define CDREST_NO_MALLOC
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifndef CDREST_NO_TLS
 #if defined(TRUST_ANCHORS_H)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer targets (included by the Makefile). `make fuzz [FUZZ_SECONDS=60]` builds every
 # target named in FUZZERS and runs each for FUZZ_SECONDS on its corpus directory
 # build/fuzz/corpus/NAME, first seeded from FUZZ_SEEDS_NAME (files or directories; read
@@ -9,7 +10,6 @@
 # `make build/fuzz/fuzz_NAME` builds one; `make fuzz FUZZERS=json` runs only that one.
 # Needs clang and libclang-rt-14-dev (tools/deps.sh fuzz).
 
-CDREST_SHARED ?= ../shared
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_B       := $(B)/fuzz
@@ -17,7 +17,7 @@ FUZZ_FLAGS   ?= -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
                 -fno-omit-frame-pointer -DCDREST_NO_TLS
 
 FUZZERS += json
-FUZZ_SEEDS_json := $(CDREST_SHARED)/testdata/JSONTestSuite/test_parsing tests/fixtures/json
+FUZZ_SEEDS_json := tests/data/JSONTestSuite/test_parsing tests/fixtures/json
 
 fuzz-deps:
 	@tools/deps.sh fuzz

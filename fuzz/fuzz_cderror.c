@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the CD layer's reading of answers: the server's error envelope
    (a non-2xx response), and the success paths that dig values out of a 2xx one.
    Input: [status selector][flags][body bytes...]; the body is served (twice: a re-login

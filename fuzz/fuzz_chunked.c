@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the chunked decoder (cdrest__chunked_decode, the in-place state
    machine the HTTP reader runs over its receive buffer). Input: [split seed][body...].
    The body is decoded the way the reader does it (decoded bytes kept at the front of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the HTTP response reader, fed through a scripted transport.
    Input: [flags][split seed][response bytes...]. The response is read twice by two
    clients: once in pieces as large as the reader asks for, once in random small pieces

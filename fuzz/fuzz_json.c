@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the JSON layer. Besides "no crash, no sanitizer report", it checks
    the contract on every input and aborts when it is broken:
    - counting and filling agree (the same count, or the same error at the same offset),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the text layer: URL parsing, percent-encoding and base64.
    Input: the text (up to its first NUL) of a URL, also used as the bytes to encode.
    Besides "no crash, no sanitizer report", it aborts when:

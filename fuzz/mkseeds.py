@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Seed corpora for the HTTP-side fuzzers, written into DIR/http, DIR/chunked, DIR/url and
 DIR/cderror (run by tests/hostile.mk before `make fuzz`; nothing here is committed output).
 

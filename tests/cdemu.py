@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """cdemu - a CloudBees CD/RO REST API v1.0 emulator for cdrest's tests and demos.
 
 Python 3 standard library only; shares no code with the C client. It implements
-../shared/cd-api.md (the contract): strict where the contract is confirmed, tolerant
-where it says "inferred". Run `python3 tests/cdemu.py --help` for the options, the
+the CD REST API v1.0 contract cdrest was written against: strict where the contract is
+confirmed, tolerant where it is inferred. Run `python3 tests/cdemu.py --help` for the options, the
 /emu/ control endpoints and the decisions taken where the contract is silent.
 
 The first line on stdout is `PORT n` (flushed); nothing else is ever written to stdout.
@@ -61,7 +62,7 @@ ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 VERSION_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
 HELP_EPILOG = """\
-Protocol (see ../shared/cd-api.md):
+Protocol (the CD REST API v1.0 subset cdrest speaks):
   /rest/v1.0/...                  the CD REST API. Every /rest request must carry
                                   Content-Type: application/json (415 UnsupportedMediaType
                                   otherwise, even for GET/DELETE); a body, when present,
@@ -2311,7 +2312,7 @@ def saver_loop(store, path, stop, log):
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="cdemu.py",
-        description="A CloudBees CD/RO REST API v1.0 emulator (the contract: ../shared/cd-api.md). "
+        description="A CloudBees CD/RO REST API v1.0 emulator (the API subset cdrest speaks). "
                     "Serves HTTP, or HTTPS with --cert/--key, until SIGTERM/SIGINT. The first line on "
                     "stdout is 'PORT n'; one line per request goes to stderr.",
         epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

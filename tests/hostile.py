@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A scripted hostile HTTP server for cdrest's robustness tests (tests/test_hostile.c).
 
 Python 3 standard library only; it shares no code with the client. It binds 127.0.0.1
@@ -163,6 +164,14 @@ FIXED = {
     "cd-error-ctl": (response(404, "Not Found", b'{"error":{"code":"NoSuchProperty","message":'
                               b'"line one\\nline two\\u001b[31m red\\r\\u0000end"}}',
                               ["Content-Type: application/json"]), "keep"),
+    # C1 controls (U+0080..U+009F) escaped and raw, a message long enough to be cut inside a
+    # two-byte character, in every field the client copies
+    "cd-error-c1": (response(404, "Not Found", b'{"error":{"code":"No\\u009bSuch\xc2\x85Thing","message":'
+                             b'"csi\\u009b31m red\xc2\x9b0m nel\\u0085 ' + "\u00e9".encode() * 300 + b'",'
+                             b'"details":"d\xc2\x90e","where":"w\\u0080x"}}',
+                             ["Content-Type: application/json"]), "keep"),
+    "html-c1": (response(502, "Bad \xc2\x9b31mGateway", b"<html><title>down \xc2\x9b1m\xc2\x85 \x9b now</title>",
+                         ["Content-Type: text/html"]), "keep"),
     "cd-error-401": (response(401, "Unauthorized", b'{"error":{"code":"SessionExpired","message":'
                               b'"The session expired"}}', ["Content-Type: application/json"]), "keep"),
     "login-session-crlf": (response(200, "OK", b'{"sessionId":"abc\\r\\nX-Injected: 1","userName":"u"}',
@@ -286,13 +295,90 @@ def token_bomb(n):
     return response(200, "OK", body, ["Content-Type: application/json"])
 
 
-def play(sock, name, target, nreq, tls):
+def pattern(n):
+    """n bytes of a body whose every byte says where it is ("0123456789" over and over)."""
+    return (b"0123456789" * (n // 10 + 1))[:n]
+
+
+def padded(head_lines, tail, fit):
+    """A response head (lines without the final CRLF CRLF) followed by tail, with an X-Pad
+    header making the whole exactly fit bytes when fit > 0 (so that it ends exactly where
+    the client's buffer does)."""
+    def build(pad):
+        lines = list(head_lines) + (["X-Pad: " + "p" * pad] if pad is not None else [])
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + tail
+    if fit <= 0:
+        return build(None)
+    pad = fit - len(build(0))
+    if pad < 0:
+        raise ValueError("fit=%d is too small" % fit)
+    return build(pad)
+
+
+def extra(name, target):
+    """The extra-* scenarios: a response framed by NAME (length, chunked, head, 204, 304)
+    and, in the same write, so in the same TLS record as the body's tail, the bytes of a
+    second response the client never asked for. ?n= the body's size (20000: more than one
+    TLS record), ?fit= the size the framed response is padded to."""
+    n, fit = query_int(target, "n", 20000), query_int(target, "fit", 0)
+    kind = name[len("extra-"):]
+    if kind == "length":
+        msg = padded(["HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: %d" % n], pattern(n), fit)
+    elif kind == "chunked":
+        body, data, k = b"", pattern(n), 0
+        while k < n:  # chunks of 7000 bytes at most, so that some end inside a record
+            piece = data[k:k + 7000]
+            body += b"%x\r\n" % len(piece) + piece + b"\r\n"
+            k += len(piece)
+        msg = padded(["HTTP/1.1 200 OK", "Content-Type: text/plain", "Transfer-Encoding: chunked"],
+                     body + b"0\r\n\r\n", fit)
+    elif kind == "head":
+        msg = padded(["HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: %d" % n], b"", fit)
+    elif kind == "204":
+        msg = padded(["HTTP/1.1 204 No Content"], b"", fit)
+    else:
+        msg = padded(["HTTP/1.1 304 Not Modified", "Content-Length: %d" % n], b"", fit)
+    return msg + SMUGGLED
+
+
+def cd_desync(method):
+    """A CD server whose GET answer (a property larger than one TLS record) carries a stray
+    200 answer in the same write, and which refuses every PUT with 403: a client that
+    reuses the connection takes the stray 200 for the PUT's answer."""
+    if method == b"PUT":
+        return response(403, "Forbidden", b'{"error":{"code":"AccessDenied","message":"refused by '
+                        b'cd-desync"}}', ["Content-Type: application/json"])
+    value = pattern(20000)
+    got = response(200, "OK", b'{"property":{"propertyName":"a","value":"' + value + b'"}}',
+                   ["Content-Type: application/json"])
+    stray = response(200, "OK", b'{"property":{"propertyName":"b","value":"stray"}}',
+                     ["Content-Type: application/json"])
+    return got + stray
+
+
+def play(sock, name, target, nreq, tls, method=b"GET"):
     """Answer one request; returns "keep" to serve the next one, else "close"/"done"."""
     if name in FIXED:
         data, after = FIXED[name]
         if data and not send(sock, data):
             return "done"
         return after
+    if name in ("extra-length", "extra-chunked", "extra-head", "extra-204", "extra-304"):
+        return "keep" if send(sock, extra(name, target)) else "done"
+    if name == "extra-close":  # a close-delimited body of ?n= bytes ended by close_notify
+        if not send(sock, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+                    pattern(query_int(target, "n", 20000))):
+            return "done"
+        if tls:
+            try:
+                sock.settimeout(2)
+                sock = sock.unwrap()
+            except (OSError, ssl.SSLError, ValueError):
+                pass
+        raw_close(sock)
+        return "done"
+    if name == "cd-desync":
+        return "keep" if send(sock, cd_desync(method)) else "done"
     if name == "slow-drip":  # one byte per second
         for b in good():
             if not send(sock, bytes([b])):
@@ -482,7 +568,7 @@ def serve_http(sock, listener, tls=False):
                 if not send(sock, response(200, "OK", b"body ok" if ok else b"body corrupt")):
                     break
                 continue
-            after = play(sock, name, target, nreq, tls)
+            after = play(sock, name, target, nreq, tls, method)
             if after == "keep":
                 continue
             if after in ("idle-close", "idle-notify"):

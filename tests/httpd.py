@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A small HTTP/1.1 test server (standard library only) for cdrest's HTTP tests.
 
 Prints "PORT n" as its first stdout line, then serves on 127.0.0.1 (or --bind) until

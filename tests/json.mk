@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Extra test builds for tests/t_jsontestsuite.sh (included by the Makefile, added to
 # test-build): the conformance program under ASan+UBSan once per string scanner
 # (CDREST_JSON_SCAN 2 = SSE2, 1 = 64-bit words, 0 = bytes), so the whole JSONTestSuite

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsoncheck - the JSON conformance and throughput program.
 
      jsoncheck [-v] FILE       exit 0 if FILE is valid JSON, 1 if not (-v says why, where)

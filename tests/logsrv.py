@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A scripted CD server that logs every request it receives (tests/t_cli.sh).
 
 It answers just enough of the REST API for the CLI's tests of what the tool SENDS and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/mkcerts.sh DIR - generate a test PKI with openssl into DIR (created if missing).
 # Used by tests/test_tls.c, `make demo` and the benchmarks. Nothing here is secret.
 #

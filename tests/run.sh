@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every test program under ASan+UBSan and under valgrind, then the script tests,
 # and ends with one line "N passed, N failed" summing them all (CI reads it).
 cd "$(dirname "$0")/.." || exit 1

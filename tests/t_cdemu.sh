@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The bundled CD emulator (tests/cdemu.py) tested through Python requests.
 # Makes a throwaway certificate, starts the emulator over HTTP (with the python3 first
 # in PATH) and over HTTPS (with /usr/bin/python3, which has requests), runs

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The cdrest command-line tool (examples/cdrest.c) end to end: build/asan/cdrest against
 # the bundled emulator (tests/cdemu.py) over HTTP, and over HTTPS with certificates made by
 # tests/mkcerts.sh. Every command, every exit status, the session file, secrets kept out

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Embedded and restricted builds (issue 9), end to end:
 #  - CDREST_NO_MALLOC: with nm, the objects reference no allocator at all (and, as a
 #    control, the default build does); CDREST_NO_SOCKETS leaves every socket call out;

@@ -1,20 +1,21 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # JSONTestSuite's parsing corpus through build/jsoncheck and through ASan+UBSan builds of
 # it with each string scanner (16-byte SSE2, 8-byte word, byte loop: CDREST_JSON_SCAN=2/1/0):
 #   y_* must be accepted, n_* rejected; i_* may go either way but are printed, and all
 #   builds must agree on them; a crash, sanitizer report or timeout fails in every case;
 #   the deep-nesting files must fail with the depth error (not a stack overflow).
-# The corpus is read in place from ${CDREST_SHARED:-../shared}/testdata (never copied).
+# The corpus is vendored in tests/data/JSONTestSuite (MIT, upstream commit in its README.md).
 # Ends with "N passed, N failed" (one check per file per build, plus the depth checks).
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
-CORPUS=${CDREST_SHARED:-../shared}/testdata/JSONTestSuite/test_parsing
+CORPUS=tests/data/JSONTestSuite/test_parsing
 DEEP="n_structure_100000_opening_arrays.json n_structure_open_array_object.json"
 pass=0
 fail=0
 
 if [ ! -d "$CORPUS" ]; then
-  echo "JSONTestSuite corpus not found at $CORPUS (set CDREST_SHARED)"
+  echo "JSONTestSuite corpus not found at $CORPUS (an incomplete checkout?)"
   echo "0 passed, 1 failed"
   exit 1
 fi

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tiny test harness shared by the C test programs: CHECK counts, a failed check
    prints where and why, and each program ends with "N passed, N failed". Helpers to
    start a server process (which prints "PORT n" on its first line) and stop it. */

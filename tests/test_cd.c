@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CD layer end to end against the bundled emulator (tests/cdemu.py), over HTTP
    and, when certificates can be made, HTTPS: the seed's flow, every call's success
    and error paths, awkward values and names, sessions (expiry, re-login, Basic,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The bundled CD emulator (tests/cdemu.py) tested through Python `requests`.
 
 Run by tests/t_cdemu.sh, which makes a throwaway certificate, starts the emulator over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation failure injected at every allocation point of a full CD flow against the
    emulator (login, setProperty, getProperty of a 64 KiB value, getProperties,
    createArtifact, runProcedure, logout), over HTTP and, when certificates can be made,

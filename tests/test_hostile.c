@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cdrest against a hostile server (tests/hostile.py): malformed, slow, endless and
    lying responses, each answered with the exact error code and a readable message, the
    client staying healthy (the same client then gets a good answer right); writes never
@@ -92,9 +93,17 @@ static void set_base(cdrest_client *c, const char *scenario) {
     else c->url.base_path[0] = 0;
 }
 
-static int has_control_chars(const char *s) {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+/* A control character, C0, DEL or C1 (U+0080..U+009F: C2 80..C2 9F in UTF-8), or a byte
+   that is not UTF-8: anything a terminal could take for a command. */
+static int has_control_chars(const char *str) {
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        int n = *s < 0x80 ? 1 : *s >= 0xC2 && *s < 0xE0 ? 2 : *s >= 0xE0 && *s < 0xF0 ? 3 : *s >= 0xF0 && *s < 0xF5 ? 4 : 0, k;
+        if (n == 0 || *s < 0x20 || *s == 0x7f || (s[0] == 0xC2 && s[1] >= 0x80 && s[1] < 0xA0)) return 1;
+        for (k = 1; k < n; k++)
+            if ((s[k] & 0xC0) != 0x80) return 1;
+        s += n;
+    }
     return 0;
 }
 
@@ -387,6 +396,48 @@ static void test_error_text_is_one_line(void) {
     if (!CHECK(!has_control_chars(cdrest_errmsg(&c))))
         fprintf(stderr, "  BUG: the server's message reaches cdrest_errmsg with control characters\n");
     CHECK(!has_control_chars(cdrest_last_error(&c)->server_message));
+    cdrest_free(&c);
+    /* every message goes through the same sanitiser (cdrest_error_set is the public way in):
+       C0, DEL and C1 blanked, other non-ASCII kept, stray bytes '?', a cut character dropped */
+    {
+        static const struct { const char *in, *out; } rows[] = {
+            {"a\xc2\x9b" "b\xc2\x85" "c", "a b c"},          /* CSI, NEL */
+            {"\xc2\x80x\xc2\x9f", " x "},                     /* the ends of C1 */
+            {"nbsp\xc2\xa0" "e\xc3\xa9" "\xe2\x82\xac", "nbsp\xc2\xa0" "e\xc3\xa9" "\xe2\x82\xac"},
+            {"raw\x9b" "1m", "raw?1m"},                         /* an 8-bit CSI, no UTF-8 */
+            {"tab\tline\nesc\x1b[0m\x7f", "tab line esc [0m "},
+            {"cut \xe2\x82", "cut "},                          /* a character cut at the end */
+            {"bad \xe2\x82x", "bad ??x"},
+            {"\xed\xa0\x80surrogate", "???surrogate"},
+        };
+        size_t k;
+        for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+            cdrest_error e;
+            memset(&e, 0, sizeof e);
+            cdrest_error_set(&e, CDREST_E_IO, "%s", rows[k].in);
+            test_check_str(e.msg, rows[k].out, "sanitised message", (int)k, "row");
+        }
+    }
+    /* C1 controls too, escaped or raw, in every field; a long message cut mid-character */
+    if (client_init(&c, "http", main_port, "/scenario/cd-error-c1", 5000)) return;
+    CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), CDREST_E_SERVER);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "csi 31m red 0m nel "); /* cut short, but unescaped */
+    CHECK_CONTAINS(cdrest_last_error(&c)->server_message, "\xc3\xa9...");
+    {
+        const cdrest_error *e = cdrest_last_error(&c);
+        const char *fields[] = {e->msg, e->server_code, e->server_message, e->server_details, e->server_where};
+        int k;
+        for (k = 0; k < 5; k++)
+            if (!test_check(!has_control_chars(fields[k]), "C1 in server text", k, "blanked"))
+                fprintf(stderr, "  field %d: %s\n", k, fields[k]);
+        CHECK_STR(e->server_code, "No Such Thing");
+        CHECK_STR(e->server_details, "d e");
+    }
+    set_base(&c, "html-c1");
+    CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), CDREST_E_HTTP);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "Bad  31mGateway");
+    CHECK_CONTAINS(cdrest_errmsg(&c), "down  1m");
+    if (!CHECK(!has_control_chars(cdrest_errmsg(&c)))) fprintf(stderr, "  %s\n", cdrest_errmsg(&c));
     cdrest_free(&c);
 }
 
@@ -763,6 +814,142 @@ static void test_injection(void) {
     }
 }
 
+/* Headers cdrest writes itself cannot come from cdrest_http's caller: a second Host or
+   Content-Length, a Transfer-Encoding beside our Content-Length, a Connection, and the auth
+   headers while the client holds credentials. Refused with CDREST_E_ARG naming the header,
+   before anything is sent. */
+static void test_owned_headers(void) {
+    static const char *const framing[] = {"Host", "host", "Content-Length", "CONTENT-LENGTH", "Transfer-Encoding",
+                                          "transfer-encoding", "Connection", "connection"};
+    static const char *const auth[] = {"Authorization", "authorization", "Cookie", "COOKIE", "sessionId", "SessionID"};
+    static const char *const holds[] = {"nothing", "password", "token", "session", "basic"};
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_response r;
+    cdrest_request req;
+    cdrest_header h[2];
+    rec t;
+    size_t i;
+    int k;
+    for (k = 0; k < 5; k++) {
+        memset(&t, 0, sizeof t);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = "http://127.0.0.1:9";
+        cfg.no_proxy = 1;
+        cfg.transport = &rec_transport;
+        cfg.transport_self = &t;
+        if (k == 1 || k == 4) cfg.user = "u", cfg.password = "p";
+        if (k == 2) cfg.token = "tok";
+        if (k == 3) cfg.session_id = "sess";
+        cfg.basic_auth = k == 4;
+        CHECK_INT(cdrest_init(&c, &cfg), 0);
+        memset(&req, 0, sizeof req);
+        req.method = "POST";
+        req.target = "/x";
+        req.body = "{}";
+        req.body_len = 2;
+        req.headers = h;
+        req.nheaders = 2;
+        h[0].name = "X-Fine";
+        h[0].value = "1";
+        for (i = 0; i < sizeof framing / sizeof framing[0]; i++) {
+            h[1].name = framing[i];
+            h[1].value = !strncmp(framing[i], "Tr", 2) || !strncmp(framing[i], "tr", 2) ? "chunked" : "5";
+            test_check_int(cdrest_http(&c, &req, &r), CDREST_E_ARG, framing[i], k, "a framing header is refused");
+            test_check_contains(cdrest_errmsg(&c), framing[i], framing[i], k, "the message names it");
+        }
+        for (i = 0; i < sizeof auth / sizeof auth[0]; i++) {
+            int rc;
+            h[1].name = auth[i];
+            h[1].value = "mine";
+            rc = cdrest_http(&c, &req, &r);
+            if (k == 0) { /* a client without credentials: the caller's own auth goes out */
+                test_check_int(rc, 0, auth[i], k, "allowed without credentials");
+            } else {
+                test_check_int(rc, CDREST_E_ARG, auth[i], k, "refused while credentials are held");
+                test_check_contains(cdrest_errmsg(&c), auth[i], auth[i], k, "the message names it");
+            }
+        }
+        /* nothing refused went out; the allowed ones did */
+        test_check(k == 0 ? t.sent > 0 : t.sent == 0, holds[k], __LINE__, "only allowed requests were sent");
+        /* the library's own requests still carry its own auth headers (a session, Basic;
+           a password or token would log in first, which this transport cannot answer) */
+        if (k >= 3) {
+            cdrest_doc d;
+            CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), 0);
+            test_check(strstr(t.buf, k == 4 ? "\r\nAuthorization: Basic " : "\r\nCookie: sessionId=") != NULL, holds[k],
+                       __LINE__, "the CD layer's auth header");
+        }
+        cdrest_free(&c);
+    }
+    /* Proxy-Authorization, with proxy credentials */
+    memset(&t, 0, sizeof t);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = "http://127.0.0.1:9";
+    cfg.proxy = "http://pu:pp@127.0.0.1:3128";
+    cfg.transport = &rec_transport;
+    cfg.transport_self = &t;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/x";
+    req.headers = h;
+    req.nheaders = 1;
+    h[0].name = "Proxy-Authorization";
+    h[0].value = "Basic bWU6bWU=";
+    CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "Proxy-Authorization");
+    CHECK_INT((long long)t.sent, 0);
+    cdrest_free(&c);
+}
+
+/* Proxy credentials are one header, "Proxy-Authorization: Basic base64(user:password)":
+   any length that fits goes out whole, and one that does not is refused at init (it used
+   to become an empty "Basic " from 379 bytes on). */
+static void test_proxy_credentials(void) {
+    size_t lens[] = {1, 100, 377, 378, 379, 380, 398, 399, 400, 1000};
+    size_t i;
+    for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        char proxy[1200], cred[1100], want[1600], what[64];
+        cdrest_client c;
+        cdrest_config cfg;
+        cdrest_response r;
+        rec t;
+        size_t n = lens[i], k;
+        int rc;
+        snprintf(what, sizeof what, "proxy credentials of %lu bytes", (unsigned long)n);
+        memcpy(cred, "user:", 5);
+        for (k = 5; k < n; k++) cred[k] = (char)('a' + k % 26);
+        cred[n < 5 ? 5 : n] = 0;
+        if (n < 5) cred[n] = 0;
+        snprintf(proxy, sizeof proxy, "http://%s@127.0.0.1:3128", cred);
+        memset(&t, 0, sizeof t);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = "http://127.0.0.1:9";
+        cfg.proxy = proxy;
+        cfg.transport = &rec_transport;
+        cfg.transport_self = &t;
+        rc = cdrest_init(&c, &cfg);
+        if (n <= 378) {
+            test_check_int(rc, 0, what, __LINE__, "accepted");
+            if (rc == 0) {
+                size_t w = strlen(strcpy(want, "\r\nProxy-Authorization: Basic "));
+                cdrest_base64_encode(want + w, sizeof want - w, cred, strlen(cred));
+                strcat(want, "\r\n");
+                test_check_int(get(&c, "/x", &r), 0, what, __LINE__, "a request");
+                test_check(strstr(t.buf, want) != NULL, what, __LINE__, "the whole credential is sent");
+            }
+        } else {
+            test_check_int(rc, CDREST_E_ARG, what, __LINE__, "refused at init");
+            test_check_contains(cdrest_errmsg(&c), "proxy credentials", what, __LINE__, "the message");
+            test_check(strstr(cdrest_errmsg(&c), "fghij") == NULL && strstr(cdrest_errmsg(&c), "user:") == NULL, what, __LINE__,
+                       "and never the credentials");
+            test_check_int((long long)t.sent, 0, what, __LINE__, "nothing sent");
+        }
+        cdrest_free(&c);
+    }
+}
+
 /* Every trace line and error message over a full flow (successes and failures) is
    free of the password, the token, the session ids and the Basic credentials. */
 typedef struct lines { char *text; size_t len, cap; int n; } lines;
@@ -1075,6 +1262,120 @@ static void test_tls(void) {
     cdrest_free(&c);
 }
 
+/* --- bytes beyond the framing, for every framing, in the clear and in TLS ------------------ */
+
+/* The extra-* scenarios send a response and, in the same write (so, over TLS, in the same
+   record as the body's tail), a second response nobody asked for. Whatever the framing and
+   wherever those bytes wait (in the socket, or already decrypted inside BearSSL), the
+   connection must not be used again: the next request gets its own answer. The "fit"
+   cases end the framed response exactly at the end of a caller-given buffer, so the stray
+   bytes are never read into it. */
+typedef struct extra_case {
+    const char *method;
+    const char *target;
+    size_t buffer;     /* caller buffer size, 0 = the client's own */
+    int status;
+    size_t body_len;   /* the pattern's length */
+} extra_case;
+
+static const extra_case extra_cases[] = {
+    {"GET", "/scenario/extra-length", 0, 200, 20000},
+    {"GET", "/scenario/extra-length?n=100000", 0, 200, 100000},
+    {"GET", "/scenario/extra-length?n=3000&fit=4095", 4096, 200, 3000},
+    {"GET", "/scenario/extra-chunked", 0, 200, 20000},
+    {"GET", "/scenario/extra-chunked?n=100000", 0, 200, 100000},
+    {"GET", "/scenario/extra-chunked?n=6000&fit=8191", 8192, 200, 6000},
+    {"GET", "/scenario/extra-close", 0, 200, 20000},
+    {"GET", "/scenario/extra-close?n=100000", 0, 200, 100000},
+    {"HEAD", "/scenario/extra-head", 0, 200, 0},
+    {"HEAD", "/scenario/extra-head?fit=4095", 4096, 200, 0},
+    {"GET", "/scenario/extra-204", 0, 204, 0},
+    {"GET", "/scenario/extra-204?fit=4095", 4096, 204, 0},
+    {"GET", "/scenario/extra-304", 0, 304, 0},
+    {"GET", "/scenario/extra-304?fit=4095", 4096, 304, 0},
+};
+
+static int is_pattern(const char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (p[i] != (char)('0' + i % 10)) return 0;
+    return 1;
+}
+
+static void test_extra_bytes(const char *scheme, int port) {
+    size_t i;
+    for (i = 0; i < sizeof extra_cases / sizeof extra_cases[0]; i++) {
+        const extra_case *x = &extra_cases[i];
+        char url[96], what[160], ca[128];
+        static char buf[8192];
+        cdrest_client c;
+        cdrest_config cfg;
+        cdrest_response r;
+        int rc;
+        snprintf(what, sizeof what, "%s %s %s", scheme, x->method, x->target);
+        snprintf(url, sizeof url, "%s://127.0.0.1:%d", scheme, port);
+        snprintf(ca, sizeof ca, "%s/ca.pem", cert_dir);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = url;
+        cfg.timeout_ms = 5000;
+        cfg.no_proxy = 1;
+        cfg.tls.ca_file = ca;
+        if (x->buffer) {
+            cfg.buffer = buf;
+            cfg.buffer_size = x->buffer;
+        }
+        if (cdrest_init(&c, &cfg) != 0) {
+            test_check(0, what, __LINE__, "init");
+            continue;
+        }
+        rc = request(&c, x->method, x->target, NULL, &r);
+        if (!test_check_int(rc, 0, what, __LINE__, "the framed answer is read"))
+            fprintf(stderr, "  %s: %s\n", what, cdrest_errmsg(&c));
+        if (rc == 0) {
+            test_check_int(r.status, x->status, what, __LINE__, "its status");
+            test_check_int((long long)r.body_len, (long long)x->body_len, what, __LINE__, "its body, all of it");
+            test_check(is_pattern(r.body, r.body_len), what, __LINE__, "and nothing else");
+        }
+        /* in TLS the stray bytes are in hand as the answer ends: dropped at once (in the clear
+           they wait in the socket, for the next request's alive() check to find) */
+        if (!strcmp(scheme, "https")) test_check_int(c.connected, 0, what, __LINE__, "the connection is dropped at once");
+        check_healthy(&c, what);
+        test_check_int((long long)c.connects, 2, what, __LINE__, "the next request went on a new connection");
+        cdrest_free(&c);
+    }
+}
+
+/* The same at the CD level: a property read whose answer carries a stray 200, then a write
+   the server refuses (403) must fail, not succeed with the stray answer. */
+static void test_cd_desync(const char *scheme, int port) {
+    cdrest_client c;
+    cdrest_doc d;
+    const char *v;
+    size_t n;
+    int rc;
+    if (client_init(&c, scheme, port, "/scenario/cd-desync", 5000)) return;
+    rc = cdrest_get_property_value(&c, "a", NULL, &v, &n);
+    test_check_int(rc, 0, scheme, __LINE__, "cd-desync: the read");
+    if (rc == 0) test_check(n == 20000 && is_pattern(v, n), scheme, __LINE__, "cd-desync: its value");
+    rc = cdrest_set_property(&c, "b", "v", NULL, &d);
+    if (!test_check_int(rc, CDREST_E_SERVER, scheme, __LINE__, "cd-desync: the refused write fails"))
+        fprintf(stderr, "  cd-desync over %s: %s\n", scheme, cdrest_errmsg(&c));
+    test_check_contains(cdrest_errmsg(&c), "AccessDenied", scheme, __LINE__, "cd-desync: with the server's error");
+    test_check_int(cdrest_last_error(&c)->http_status, 403, scheme, __LINE__, "cd-desync: 403");
+    rc = cdrest_get_property_value(&c, "a", NULL, &v, &n);
+    test_check_int(rc, 0, scheme, __LINE__, "cd-desync: the next read is its own");
+    if (rc == 0) test_check_int((long long)n, 20000, scheme, __LINE__, "cd-desync: the next value");
+    cdrest_free(&c);
+}
+
+static void test_extra_everywhere(void) {
+    test_extra_bytes("http", main_port);
+    test_cd_desync("http", main_port);
+    if (!tls_ready) return;
+    test_extra_bytes("https", tls_port);
+    test_cd_desync("https", tls_port);
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 /* ASan keeps freed blocks in a quarantine (256 MB by default) and cannot grow a block in
    place: both would be counted in the peak RSS of the big-body tests. */
@@ -1173,9 +1474,12 @@ int main(void) {
         test_early_answer();
         test_long_ids();
         test_injection();
+        test_owned_headers();
+        test_proxy_credentials();
         test_secrets();
         test_redirects();
         test_tls();
+        test_extra_everywhere();
         test_fuzz_regressions();
         cdrest_free(&ctl);
         test_stop_server(hostile_pid);

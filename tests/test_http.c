@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the text, transport and HTTP layers: URL parsing and encoders; the
    response reader over a scripted transport fed whole and one byte at a time; and
    the client against a real local server (tests/httpd.py) for keep-alive, bodies up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the JSON layer: tokenizer (tokens, spans, parents, errors and their
    offsets, depth, counting, resuming), helpers (skip, iterate, find, eq, unescape,
    numbers) and the writer. Every input is parsed from an exact-size heap copy so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Load and threads: T threads, each with its own client, R requests each (setProperty
    then getProperty of the thread's own property, checked) against the emulator started
    with --close-idle-probability 0.05 (it closes connections between requests at random).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP proxies through a real one (tinyproxy, started here on loopback): absolute-form
    requests for http://, CONNECT tunnels for https:// (TLS and the name check end to end
    with the server), proxy credentials, a refused tunnel, the environment variables and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TLS layer against real servers on 127.0.0.1 / ::1: nginx (one process, one server
    block per certificate), openssl s_server (TLS 1.3 only, TLS 1.0/1.1 only) and small
    scripted TCP servers in threads (plain HTTP, garbage, silence, instant close).

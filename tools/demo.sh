@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make demo`: cdrest end to end on this machine, no CD server needed.
 # Makes a throwaway CA and server certificate, starts the bundled CD emulator over
 # HTTPS on a free loopback port, runs examples/quickstart.c and a few `cdrest`

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/footprint.sh - cdrest's footprint, measured: prints a Markdown report and, when
 # README.md holds the markers <!-- footprint:begin --> and <!-- footprint:end -->,
 # rewrites the block between them (`make footprint`).
@@ -53,13 +54,13 @@ verdict() { # verdict BYTES LIMIT_KIB
 }
 
 EMB="-DCDREST_NO_MALLOC -DCDREST_NO_SOCKETS -DCDREST_NO_FILES"
-SMALL="$EMB -DCDREST_NO_ENV -DCDREST_NO_PROXY -DCDREST_NO_REDIRECTS -DCDREST_TERSE_ERRORS"
+SMALL="$EMB -DCDREST_NO_ENV -DCDREST_NO_PROXY -DCDREST_NO_REDIRECTS -DCDREST_TERSE_ERRORS -DCDREST_NO_EXTRAS"
 set -- \
   "default: POSIX sockets, files, malloc, TLS glue|" \
   "\`CDREST_NO_TLS\`|-DCDREST_NO_TLS" \
   "embedded: \`NO_MALLOC NO_SOCKETS NO_FILES\`, TLS glue|$EMB" \
   "embedded without TLS: \`NO_MALLOC NO_SOCKETS NO_FILES NO_TLS\`|$EMB -DCDREST_NO_TLS" \
-  "smallest: embedded + \`NO_ENV NO_PROXY NO_REDIRECTS TERSE_ERRORS\`, TLS glue|$SMALL" \
+  "smallest: embedded + \`NO_ENV NO_PROXY NO_REDIRECTS TERSE_ERRORS NO_EXTRAS\`, TLS glue|$SMALL" \
   "smallest without TLS: the same + \`NO_TLS\`|$SMALL -DCDREST_NO_TLS"
 rows=""
 for v in "$@"; do

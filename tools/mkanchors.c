@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkanchors - turn PEM (or DER) CA certificates into C source for BearSSL trust anchors,
    as `brssl ta` does: a trust store compiled into the program, used in place by
    cdrest_tls_config.trust_anchors (see examples/static_client.c). It reads certificates

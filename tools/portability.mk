@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Embedded and restricted builds (issue 9). Included by the Makefile.
 #   make portability   the build matrix: gcc/clang, C99/C11, C++11/17, -m32, musl static,
 #                      ARM under qemu, no TLS, -Os with --gc-sections, Thumb-2 restricted

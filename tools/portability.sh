@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/portability.sh - the build matrix (`make portability`; CI runs it).
 #   sh tools/portability.sh [ROW...]      every row, or the rows named
 #   sh tools/portability.sh fetch         only get BearSSL for i386, armhf and musl
@@ -356,7 +357,7 @@ row_thumb2_restricted() {
   done
   # The smallest build must stay within the code budget: 32 KiB with the TLS glue,
   # 24 KiB without (text + data, BearSSL not counted).
-  small="-DCDREST_NO_MALLOC -DCDREST_NO_SOCKETS -DCDREST_NO_FILES -DCDREST_NO_ENV -DCDREST_NO_PROXY -DCDREST_NO_REDIRECTS -DCDREST_TERSE_ERRORS"
+  small="-DCDREST_NO_MALLOC -DCDREST_NO_SOCKETS -DCDREST_NO_FILES -DCDREST_NO_ENV -DCDREST_NO_PROXY -DCDREST_NO_REDIRECTS -DCDREST_TERSE_ERRORS -DCDREST_NO_EXTRAS"
   sizes=""
   for m in "$small" "$small -DCDREST_NO_TLS"; do
     $cc $WARN $m -I. -c "$d/impl.c" -o "$d/small.o" >>"$log" 2>&1 || return 1
