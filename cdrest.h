@@ -7172,15 +7172,16 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
         cdrest_jw_object_begin(&w);
         cdrest__jw_params(&w, names);
         cdrest__jw_params(&w, o->extra);
-        if (actual) {
+        if (actual) { /* walked with its own pointer: a retry after growing writes it again */
+            const cdrest_param *a;
             cdrest_jw_key(&w, "actualParameter");
             cdrest_jw_array_begin(&w);
-            for (; actual->name; actual++) {
+            for (a = actual; a->name; a++) {
                 cdrest_jw_object_begin(&w);
                 cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, actual->name);
+                cdrest_jw_string(&w, a->name);
                 cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, actual->value ? actual->value : "");
+                cdrest_jw_string(&w, a->value ? a->value : "");
                 cdrest_jw_object_end(&w);
             }
             cdrest_jw_array_end(&w);

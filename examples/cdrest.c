@@ -332,8 +332,8 @@ static const char usage_text[] =
     "  -k, --insecure         do NOT verify the server's certificate (warns every time)\n"
     "  --proxy URL            http://[user:pass@]host:port (default: $https_proxy, $http_proxy, ...)\n"
     "  --noproxy LIST         hosts reached directly, comma-separated ('*': all), as curl's\n"
-    "  --timeout SECONDS      for each request (default 60). After runProcedure and waitForJob,\n"
-    "                         --timeout is the wait's limit instead, as in ectool\n"
+    "  --timeout SECONDS      for each request (default 60); for an upload, the time without progress.\n"
+    "                         After runProcedure and waitForJob, it is the wait's limit, as in ectool\n"
     "  -v, --verbose          trace every request on stderr (secrets masked) and the proxy in use\n"
     "  --allow-plain-http     send credentials over http:// to a non-loopback host (refused otherwise)\n"
     "  --json, --format json  print JSON for every command (errors too: {\"error\":{\"code\",\"message\",\n"
@@ -1253,21 +1253,26 @@ static const char *human_bytes(double n, char *buf, size_t cap) {
 
 typedef struct upload_meter {
     int64_t start_ms, shown_ms;
-    int shown;
+    int shown, tty;
 } upload_meter;
 
-/* Upload progress on a terminal, rewritten in place at most five times a second. */
-static void show_upload(void *ctx, uint64_t sent, uint64_t total) {
+/* Upload progress on a terminal, rewritten in place at most five times a second. A stop
+   signal (Ctrl-C) cancels the upload at once, so that the run can log out and end. */
+static int show_upload(void *ctx, uint64_t sent, uint64_t total, uint64_t received, uint64_t recv_total) {
     upload_meter *m = (upload_meter *)ctx;
     int64_t now = now_ms(), elapsed = now - m->start_ms;
     char a[32], b[32], r[32];
-    if (sent < total && m->shown && now - m->shown_ms < 200) return;
+    (void)received;
+    (void)recv_total;
+    if (stop_signal) return 1;
+    if (!m->tty || (sent < total && m->shown && now - m->shown_ms < 200)) return 0;
     m->shown = 1;
     m->shown_ms = now;
     fprintf(stderr, "\rpublishing: %s of %s (%d%%), %s/s    ", human_bytes((double)sent, a, sizeof a),
             human_bytes((double)total, b, sizeof b), total ? (int)(sent * 100 / total) : 100,
             human_bytes(elapsed > 0 ? (double)sent * 1000 / (double)elapsed : 0, r, sizeof r));
     fflush(stderr);
+    return 0;
 }
 
 #define MAX_UPLOAD_FILES 64
@@ -1338,10 +1343,11 @@ static void free_list(char **list) {
    --includePatterns P] [--repositoryName R]; short: publishArtifactVersion G:K V FILE... */
 static int cmd_publish_artifact_version(cli *t) {
     upload_meter meter;
+    cdrest_transfer transfer;
     const char *dir = option(t, "fromDirectory");
     char **dir_files = NULL;
     const char *const *files = (const char *const *)(t->args + 2);
-    int nfiles = t->nargs - 2, rc, i, tty = isatty(STDERR_FILENO);
+    int nfiles = t->nargs - 2, rc, i;
     if (dir && nfiles) return usage_error(t, "give FILE... or --fromDirectory, not both");
     if (!dir && !nfiles) return usage_error(t, "publishArtifactVersion needs FILE... or --fromDirectory D");
     if (nfiles > MAX_UPLOAD_FILES) return usage_error(t, "at most %d files per version", MAX_UPLOAD_FILES);
@@ -1363,8 +1369,16 @@ static int cmd_publish_artifact_version(cli *t) {
     }
     memset(&meter, 0, sizeof meter);
     meter.start_ms = now_ms();
-    rc = cdrest_publish_artifact_version(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), files, nfiles,
-                                         tty ? show_upload : NULL, &meter);
+    meter.tty = isatty(STDERR_FILENO);
+    /* An upload takes as long as it takes: --timeout bounds the time without progress
+       (no byte moving), not the whole upload. */
+    memset(&transfer, 0, sizeof transfer);
+    transfer.timeout_ms = -1;
+    transfer.idle_timeout_ms = t->client.cfg.timeout_ms;
+    transfer.progress = show_upload;
+    transfer.progress_ctx = &meter;
+    rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), files,
+                                            nfiles, &transfer);
     free_list(dir_files);
     if (meter.shown) fputc('\n', stderr);
     if (rc) return fail(t, rc);
@@ -1541,56 +1555,33 @@ static void write_actual_parameters(cli *t, cdrest_json_writer *w) {
 /* ectool: runProcedure <projectName> --procedureName Q [--scheduleName S]
    [--actualParameter N=V ...] [--pollInterval S [--timeout S]]. Prints the job id; with
    --pollInterval it then waits for the job (as ectool does) and the exit status tells
-   the outcome. A schedule, a destination project or a priority go through the generic
-   call (the typed call takes a procedure and parameters only). */
+   the outcome. */
 static int cmd_run_procedure(cli *t) {
-    char job_id[256], body[65536];
+    char job_id[256], id[256];
     const char *procedure = option(t, "procedureName"), *schedule = option(t, "scheduleName");
     int rc, interval_ms, deadline_ms, wait = option(t, "pollInterval") || option(t, "interval");
+    cdrest_run_options run;
     if (!procedure && !schedule) return usage_error(t, "runProcedure needs --procedureName NAME (or --scheduleName)");
     if ((option(t, "timeout") || option(t, "deadline")) && !wait)
         return usage_error(t, "runProcedure --timeout limits the wait: give --pollInterval S too (as ectool "
                               "wants), or put --timeout before the command for the requests' timeout");
     if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    if (!schedule && !option(t, "destinationProject") && !option(t, "priority")) {
-        rc = cdrest_run_procedure(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), job_id,
-                                  sizeof job_id);
-    } else {
-        static const cdrest_param query[] = {{"request", "runProcedure"}, {NULL, NULL}};
-        static const char *const fields[] = {"procedureName", "scheduleName", "destinationProject", "priority"};
-        cdrest_json_writer w;
-        cdrest_doc d;
-        size_t i;
-        cdrest_jw_init(&w, body, sizeof body);
-        cdrest_jw_object_begin(&w);
-        cdrest_jw_key(&w, "projectName");
-        cdrest_jw_string(&w, t->args[0]);
-        for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-            if (option(t, fields[i])) {
-                cdrest_jw_key(&w, fields[i]);
-                cdrest_jw_string(&w, option(t, fields[i]));
-            }
-        write_actual_parameters(t, &w);
-        cdrest_jw_object_end(&w);
-        if (cdrest_jw_finish(&w) != 0) return usage_error(t, "runProcedure: the parameters exceed 64 KiB");
-        rc = cdrest_call(&t->client, "POST", "/jobs", query, body, &d);
-        if (!rc && cdrest_doc_string(&d, "jobId", job_id, sizeof job_id) != 0) {
-            report(t, "ProtocolError", 0, "runProcedure: the server's answer holds no jobId");
-            return EXIT_NETWORK;
-        }
-    }
+    memset(&run, 0, sizeof run);
+    run.schedule_name = schedule;
+    run.destination_project = option(t, "destinationProject");
+    run.priority = option(t, "priority");
+    run.credential_name = option(t, "credentialName");
+    rc = cdrest_run_procedure_ex(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), &run, job_id,
+                                 sizeof job_id);
     if (rc) return fail(t, rc);
-    {
-        char id[256];
-        clean(job_id, id, sizeof id);
-        if (t->json && !wait) {
-            const char *name = "jobId", *value = id;
-            print_json_fields(&name, &value, 1);
-        } else if (!t->json) {
-            printf("%s\n", id);
-            fflush(stdout); /* the id is there for the script even while we wait */
-        }
+    clean(job_id, id, sizeof id);
+    if (t->json && !wait) {
+        const char *name = "jobId", *value = id;
+        print_json_fields(&name, &value, 1);
+    } else if (!t->json) {
+        printf("%s\n", id);
+        fflush(stdout); /* the id is there for the script even while we wait */
     }
     return wait ? wait_and_report(t, job_id, interval_ms, deadline_ms, 0) : 0;
 }
@@ -1929,10 +1920,12 @@ static const command commands[] = {
      "POST to /commander/publishArtifact.php; the artifact and the version are created when\n"
      "missing). --fromDirectory D takes the files at the top of D that --includePatterns and\n"
      "--excludePatterns (';'-separated shell patterns) select; subdirectories are refused for now.\n"
-     "--repositoryName R (default: default). Shows the upload's progress on a terminal.",
+     "--repositoryName R (default: default). Shows the upload's progress on a terminal. --timeout S\n"
+     "bounds the time without progress (no byte moving), not the whole upload; Ctrl-C cancels it.",
      "publishArtifactVersion --artifactName G:K --version V --fromDirectory D [--includePatterns P]"},
     {"runProcedure", "PROJECT --procedureName P [--actualParameter NAME=VALUE ...]", 1, 1, "projectName",
-     " procedureName scheduleName actualParameter destinationProject priority" WAIT_OPTIONS, cmd_run_procedure,
+     " procedureName scheduleName actualParameter destinationProject priority credentialName" WAIT_OPTIONS,
+     cmd_run_procedure,
      "Run a procedure and print the new job's id (with --json: {\"jobId\":...}). Repeat\n"
      "--actualParameter, or give it several NAME=VALUE words as ectool does. --scheduleName S runs\n"
      "it with the schedule's parameters. With --pollInterval S it then waits for the job to\n"

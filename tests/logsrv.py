@@ -9,7 +9,10 @@ incrementProperty, job steps. Every request is appended to the log file as one J
 {"method", "target", "headers", "body"} before it is answered, so a test can prove what
 was sent, and that nothing was.
 
-    python3 tests/logsrv.py --log FILE [--big BYTES]     prints "PORT n", serves 127.0.0.1
+    python3 tests/logsrv.py --log FILE [--big BYTES] [--stall-uploads]   prints "PORT n", serves 127.0.0.1
+
+Uploads (/commander/publishArtifact.php) are read slowly, 2 MiB every 0.25 s, then
+answered Artifact-Published-OK; with --stall-uploads they are never read.
 
 It also listens on a second port ("RAWPORT n") that answers whatever arrives with a plain
 "400 Bad Request", as nginx and Jetty answer a TLS hello sent to their HTTP port.
@@ -50,7 +53,29 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def slow_upload(self, stall):
+        """Read an upload 2 MiB every 0.25 s (progress, slowly), or read nothing (stall)."""
+        n = int(self.headers.get("Content-Length") or 0)
+        log({"method": self.command, "target": self.path, "headers": dict(self.headers.items()), "body": ""})
+        if stall:
+            time.sleep(30)
+            return
+        while n > 0:
+            got = len(self.rfile.read(min(n, 2 << 20)))
+            if not got:
+                return
+            n -= got
+            time.sleep(0.25)
+        body = b"Artifact-Published-OK"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def handle_any(self):
+        if self.path.startswith("/commander/publishArtifact.php"):
+            return self.slow_upload(ARGS.stall_uploads)
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n).decode("utf-8", "replace") if n else ""
         log({"method": self.command, "target": self.path, "headers": dict(self.headers.items()), "body": body})
@@ -128,6 +153,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--log", required=True)
     p.add_argument("--big", type=int, default=0)
+    p.add_argument("--stall-uploads", action="store_true", help="never read an upload's body")
     ARGS = p.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True

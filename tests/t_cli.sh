@@ -552,6 +552,28 @@ run cdrest --session-file "$LSS" publishArtifactVersion g:k 1 "$tmp"
 status_is "a directory as an upload: a local file error" 7
 check "none of this took long (no blocking)" test $(($(date +%s) - start)) -lt 20
 
+# a long upload: --timeout is the time without progress, not the whole upload
+head -c 50000000 /dev/zero >"$tmp/slow.bin"  # far more than the socket buffers hold
+start=$(date +%s)
+run cdrest --session-file "$LSS" --timeout 3 publishArtifactVersion g:k 1 "$tmp/slow.bin"
+status_is "an upload that takes 6 s with --timeout 3 but never stalls" 0
+check "the slow upload really took longer than --timeout" test $(($(date +%s) - start)) -ge 4
+savedpids=$pids
+savedLS=$LS
+savedport=$lsport
+mv "$tmp/ls.out" "$tmp/ls.out.main"
+start_logsrv --stall-uploads
+printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$LS" >"$tmp/ls-stall"
+start=$(date +%s)
+run cdrest --session-file "$tmp/ls-stall" --timeout 2 publishArtifactVersion g:k 1 "$tmp/slow.bin"
+status_is "an upload to a server that stops reading" 3
+err_has "a stalled upload: the idle timeout is said" "idle timeout"
+check "it fails after about --timeout without progress" test $(($(date +%s) - start)) -le 8
+rm -f "$tmp/slow.bin"
+LS=$savedLS
+lsport=$savedport
+mv "$tmp/ls.out.main" "$tmp/ls.out"
+
 # 5. a per-run session ends even when the output pipe closes or a signal comes
 : >"$tmp/ls.log"
 timeout 20 "$CLI_BIN" --server "$LS" --user bob --password-file "$tmp/pw" call GET /big 2>"$tmp/err" | head -c1 >/dev/null
