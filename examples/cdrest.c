@@ -1294,8 +1294,10 @@ static int matches_patterns(const char *patterns, const char *name) {
     return 0;
 }
 
-/* --fromDirectory D [--includePatterns P] [--excludePatterns P]: the regular files at the
-   top of D that the patterns select, as paths "D/name" owned by t->files. Files in
+/* --fromDirectory D [--includePatterns P] [--excludePatterns P]: the files at the top of
+   D that the patterns select, as a NULL-terminated list of "D/name" paths that the caller
+   frees (free_list), also on error. Every selected entry is used or the call fails:
+   nothing is left out silently. Files in
    subdirectories need the server-side tree that the library's directory publishing (in
    progress) will send; until then a subdirectory is refused rather than flattened. */
 static int files_from_directory(cli *t, const char *dir, char ***files, int *nfiles) {
@@ -1312,7 +1314,10 @@ static int files_from_directory(cli *t, const char *dir, char ***files, int *nfi
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         if ((inc && !matches_patterns(inc, e->d_name)) || (exc && matches_patterns(exc, e->d_name))) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) != 0) continue;
+        if (stat(path, &st) != 0) {
+            rc = local_error(t, "--fromDirectory %s: cannot upload %s: %s", dir, path, strerror(errno));
+            break;
+        }
         if (S_ISDIR(st.st_mode)) {
             rc = usage_error(t, "--fromDirectory %s: the subdirectory %s would need directory publishing, which "
                                 "this version does not do yet; select files with --includePatterns", dir, e->d_name);
@@ -1322,7 +1327,10 @@ static int files_from_directory(cli *t, const char *dir, char ***files, int *nfi
             rc = usage_error(t, "--fromDirectory %s: more than %d files selected", dir, MAX_UPLOAD_FILES);
             break;
         }
-        if (!(list[n] = strdup(path))) break;
+        if (!(list[n] = strdup(path))) {
+            rc = local_error(t, "out of memory");
+            break;
+        }
         n++;
     }
     closedir(d);

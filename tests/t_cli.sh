@@ -814,6 +814,14 @@ ctx = ssl.create_default_context(cafile=sys.argv[2])
 sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())' \
     "$TLS/emu/artifact-file?version=g.tls:k:1.0&name=app.war" "$CA" >"$tmp/fetched" 2>/dev/null
   check "the .war was published byte for byte" cmp -s "$tmp/fetched" "$tmp/dist/app.war"
+  mkdir "$tmp/dist/sub"
+  h publishArtifactVersion --artifactName g.tls:k --version 1.5 --fromDirectory "$tmp/dist"
+  status_is "--fromDirectory with a subdirectory is refused, not flattened" 2
+  err_has "the subdirectory is named" "the subdirectory sub"
+  ln -s "$tmp/no-such-target" "$tmp/dist/dangling.war"
+  h publishArtifactVersion --artifactName g.tls:k --version 1.6 --fromDirectory "$tmp/dist" --includePatterns '*.war'
+  status_is "--fromDirectory with a dangling link: a local file error, nothing left out silently" 7
+  rm -f "$tmp/dist/dangling.war"
   h getArtifactVersions --artifactName g.tls:k
   status_is "ectool: getArtifactVersions --artifactName G:K" 0
   out_has "getArtifactVersions lists the version" '"artifactVersionName":"g.tls:k:1.0"'
