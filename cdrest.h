@@ -360,7 +360,9 @@ typedef struct cdrest_url {
 } cdrest_url;
 
 /* Parse an absolute http(s) URL. Refuses userinfo, fragments, queries, spaces and control
-   characters with CDREST_E_ARG and a reason in err (may be NULL). */
+   characters, '.' and '..' path segments, IPv6 zone ids, and IPv4 hosts not written as four
+   decimal numbers without leading zeros ("127.1", "0x7f.0.0.1", "127.0.0.010": resolvers
+   read them as other addresses) with CDREST_E_ARG and a reason in err (may be NULL). */
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err);
 
 /* Percent-encode src[0..n) into dst, NUL-terminated. Returns the length needed without
@@ -541,8 +543,10 @@ typedef struct cdrest_tls_config {
 /* ===========================================================================
    API: the client and raw HTTP. A client is one struct the caller places anywhere
    (stack, static, heap): cdrest_init(&c, &cfg) ... cdrest_free(&c). It owns one
-   connection, its buffers and the last error. Results (responses, tokens) point into
-   the client's buffers and stay valid until the next call on that client.
+   connection, its buffers and the last error. Results (responses, tokens, property values,
+   the error text, the session id) point into the client and stay valid until the next
+   call on that client; they may be passed to that call as inputs (such inputs are copied
+   first; with CDREST_NO_MALLOC they are refused with CDREST_E_ARG).
    =========================================================================== */
 
 typedef struct cdrest_config {
@@ -554,7 +558,8 @@ typedef struct cdrest_config {
     const char *token;          /* a user access token: login with it instead of a password */
     const char *session_id;     /* an existing session (e.g. from COMMANDER_SESSIONID) */
     int basic_auth;             /* send Authorization: Basic on every call, no session */
-    /* Credentials over plain http:// go only to loopback unless this is set. */
+    /* Credentials over plain http:// go only to loopback (localhost, 127.0.0.0/8, ::1),
+       directly or through a loopback proxy, unless this is set. */
     int allow_plain_http;
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
@@ -566,7 +571,10 @@ typedef struct cdrest_config {
        continue with a GET; requests with a streamed body are never re-sent. */
     int max_redirects;
     /* "http://[user:pass@]host:port"; NULL = from the environment (COMMANDER_HTTP_PROXY,
-       https_proxy/HTTPS_PROXY, http_proxy; no_proxy honoured) unless no_proxy is set. */
+       https_proxy/HTTPS_PROXY, http_proxy) unless no_proxy is set. The environment's
+       proxies are never used for a loopback server, nor for hosts its no_proxy/NO_PROXY
+       covers ("*"; names and their subdomains; IP addresses exactly or as CIDR blocks,
+       "10.0.0.0/8"). A proxy given here is used for every server. */
     const char *proxy;
     int no_proxy;               /* never use a proxy, whatever the environment says */
     cdrest_tls_config tls;
@@ -577,6 +585,11 @@ typedef struct cdrest_config {
     void *resolve_ctx;
     void *transport_self;       /* the transport's own state, passed back as `self` */
     void *alloc_ctx;            /* passed to CDREST_MALLOC/REALLOC/FREE */
+    /* Fills buf with n unpredictable bytes, returns 0 (non-zero: failed). NULL = the
+       system's source (/dev/urandom); set it where there is none. Used for multipart
+       boundaries: without randomness an upload fails, it never guesses. */
+    int (*random_bytes)(void *ctx, void *buf, size_t n);
+    void *random_ctx;
     /* Called with one line per request ("GET https://h/rest/v1.0/x -> 200 (3 ms)"),
        secrets never included. */
     void (*trace)(void *ctx, const char *line);
@@ -667,6 +680,8 @@ typedef struct cdrest_client {
     size_t body_cap;
     char *target;               /* request targets built by the CD calls */
     size_t target_cap;
+    char *in;                   /* copies of inputs that pointed into the client (see cdrest__pin) */
+    size_t in_cap;
     char env_job_step_id[64];   /* COMMANDER_JOBSTEPID, for /myJob/... paths */
     cdrest_json_tok *toks;
     int toks_cap;
@@ -755,13 +770,17 @@ CDRESTDEF int cdrest_logout(cdrest_client *c);
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c); /* "" when none */
 
 /* Any endpoint: METHOD /rest/v1.0<path>?<query>, with an optional JSON body (validated).
-   path must already be percent-encoded where needed (cdrest_percent_encode). */
+   path must already be percent-encoded where needed (cdrest_percent_encode); a "." or
+   ".." segment in it (also as %2E) is CDREST_E_ARG. */
 CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path, const cdrest_param *query,
                           const char *json_body, cdrest_doc *out);
 
 /* Properties. path is relative to the context (ctx: projectName, jobId, ...) or
    absolute ("/projects/Default/x", "/myJob/x"). ctx may be NULL. For getProperty,
-   {"expand", "0"} in ctx returns the raw value. */
+   {"expand", "0"} in ctx returns the raw value. Property paths and every object name
+   (artifacts, versions, job ids, a context's project) with a "." or ".." segment are
+   refused with CDREST_E_ARG before anything is sent: the server would resolve them and
+   act on another object. */
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 /* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
    property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
@@ -2339,6 +2358,25 @@ static int cdrest__has_crlf_nul(const char *s, size_t n) {
     return 0;
 }
 
+/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E: servers (and the
+   proxies before them) resolve those away, so "a/../../jobs/1" would reach another object
+   than the one named. Names and paths holding one are refused, never sent. */
+static int cdrest__has_dot_segment(const char *s, size_t n) {
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i, k = i, dots = 0;
+        while (j < n && s[j] != '/') j++;
+        while (k < j && dots < 3) {
+            if (s[k] == '.') k++, dots++;
+            else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E')) k += 3, dots++;
+            else dots = 3;
+        }
+        if (dots == 1 || dots == 2) return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
 /* --- URL ----------------------------------------------------------------- */
 
 static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why) {
@@ -2346,52 +2384,116 @@ static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why)
     return cdrest__fail(err, CDREST_E_ARG, "invalid URL: %s", why);
 }
 
-/* An IPv6 literal (no brackets, no zone): hex groups, one "::" at most, an optional
-   dotted IPv4 tail. */
-static int cdrest__valid_ipv6(const char *s, size_t n) {
-    size_t i, groups = 0, digits = 0;
-    int compressed = 0;
-    if (n < 2) return 0;
-    for (i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == ':') {
-            if (i + 1 < n && s[i + 1] == ':') {
-                if (compressed) return 0;
-                compressed = 1;
-                if (digits) groups++;
-                digits = 0;
-                i++;
-                continue;
-            }
-            if (!digits) return 0;
-            groups++;
-            digits = 0;
-        } else if (ch == '.') {
-            /* dotted IPv4 tail: counts as two groups; validate loosely by character set */
-            size_t j;
-            for (j = i - digits; j < n; j++)
-                if (!cdrest__is_digit((unsigned char)s[j]) && s[j] != '.') return 0;
-            groups += 2;
-            digits = 0;
-            break;
-        } else if (cdrest__hex_value((unsigned char)ch) >= 0) {
-            if (++digits > 4) return 0;
-        } else {
-            return 0;
+/* --- IP literals --------------------------------------------------------------
+   The one parser of IP address literals: URL hosts, the loopback test, no_proxy and the
+   TLS certificate's IP check all read a host through it, so no two of them can disagree
+   about which address a string names. Strict on purpose: IPv4 is exactly four decimal
+   parts 0-255 without leading zeros (inet_aton would read "010" as octal 8, "127.1" or
+   "0x7f.1" as 127.0.0.1, so such forms name different addresses to different readers);
+   IPv6 is RFC 4291 text (1-4 hex digits a group, one "::" for at least one zero group,
+   a canonical dotted IPv4 only as the last 32 bits), no zone id. */
+
+/* s[0..n) as dotted-quad IPv4: 4 and the bytes in out, or 0. */
+static size_t cdrest__ipv4_parse(const char *s, size_t n, unsigned char out[4]) {
+    size_t i = 0;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        if (part) {
+            if (i >= n || s[i] != '.') return 0;
+            i++;
         }
+        while (i < n && cdrest__is_digit((unsigned char)s[i]) && digits < 4) v = v * 10 + (unsigned)(s[i++] - '0'), digits++;
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0')) return 0;
+        out[part] = (unsigned char)v;
     }
-    if (digits) groups++;
-    if (s[n - 1] == ':' && !(n >= 2 && s[n - 2] == ':')) return 0;
-    return compressed ? groups <= 7 : groups == 8;
+    return i == n ? 4 : 0;
 }
 
+/* s[0..n) as IPv6 (no brackets): 16 and the bytes in out, or 0. */
+static size_t cdrest__ipv6_parse(const char *s, size_t n, unsigned char out[16]) {
+    unsigned char b[16];
+    size_t i = 0, groups = 0, k;
+    int gap = -1;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        size_t j = i;
+        unsigned v = 0;
+        while (j < n && j - i < 5 && cdrest__hex_value((unsigned char)s[j]) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)s[j++]);
+        if (j < n && s[j] == '.') { /* the dotted IPv4 tail: the last 32 bits */
+            if (groups > 6 || cdrest__ipv4_parse(s + i, n - i, b + 2 * groups) != 4) return 0;
+            groups += 2;
+            break;
+        }
+        if (j == i || j - i > 4 || groups == 8) return 0;
+        b[2 * groups] = (unsigned char)(v >> 8);
+        b[2 * groups + 1] = (unsigned char)v;
+        groups++;
+        if ((i = j) == n) break;
+        if (s[i++] != ':' || i == n) return 0; /* a group ends with ':' and never the text */
+        if (s[i] == ':') {
+            if (gap >= 0) return 0;
+            gap = (int)groups;
+            i++;
+        }
+    }
+    if (gap < 0 ? groups != 8 : groups > 7) return 0;
+    memset(out, 0, 16);
+    for (k = 0; k < 2 * groups; k++) {
+        size_t at = (gap >= 0 && k >= 2 * (size_t)gap) ? 16 - (2 * groups - k) : k;
+        out[at] = b[k];
+    }
+    return 16;
+}
+
+/* An IPv4 or IPv6 literal (IPv6 without brackets): 4 or 16 with the bytes, or 0. */
+static size_t cdrest__ip_parse(const char *s, size_t n, unsigned char out[16]) {
+    if (memchr(s, ':', n)) return cdrest__ipv6_parse(s, n, out);
+    return cdrest__ipv4_parse(s, n, out);
+}
+
+/* 1 if a host name would be read as an IPv4 number by a resolver: its last label (a
+   trailing dot aside) is decimal digits or 0x-hex, as in "127.1", "0x7f.0.0.1",
+   "2130706433", "1.2.3.4.". Such a host must be a canonical literal or nothing. */
+static int cdrest__ipv4_like(const char *s, size_t n) {
+    size_t start, i;
+    int hex = 0;
+    if (n && s[n - 1] == '.') n--;
+    for (start = n; start && s[start - 1] != '.'; start--) {
+    }
+    if (start == n) return 0;
+    if (n - start >= 2 && s[start] == '0' && (s[start + 1] == 'x' || s[start + 1] == 'X')) hex = 1, start += 2;
+    for (i = start; i < n; i++)
+        if (hex ? cdrest__hex_value((unsigned char)s[i]) < 0 : !cdrest__is_digit((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+/* Loopback: the name "localhost", an address of 127.0.0.0/8, ::1, or 127/8 mapped into
+   IPv6 (::ffff:127.x.x.x). Decided on the parsed bytes, so "127.attacker.example" or
+   "0x7f.1" are not loopback (and the URL parser refuses the latter anyway). */
+static int cdrest__is_loopback(const char *host) {
+    static const unsigned char v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    unsigned char ip[16];
+    size_t n = cdrest__ip_parse(host, strlen(host), ip);
+    if (n == 4) return ip[0] == 127;
+    if (n == 16) return !memcmp(ip, v6_loopback, 16) || (!memcmp(ip, v4_mapped, 12) && ip[12] == 127);
+    return cdrest__ieq(host, strlen(host), "localhost");
+}
+
+/* A DNS name in ASCII (IDNs in their xn-- form): letters, digits, '-', '_' and dots
+   between non-empty labels; one trailing dot (a fully qualified name) is kept. */
 static int cdrest__valid_reg_name(const char *s, size_t n) {
     size_t i;
-    if (n == 0 || n > 253) return 0;
+    if (n == 0 || n > 253 || s[0] == '.') return 0;
     for (i = 0; i < n; i++) {
         int ch = (unsigned char)s[i];
         if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && ch != '-' && ch != '.' && ch != '_')
             return 0;
+        if (ch == '.' && i + 1 < n && s[i + 1] == '.') return 0;
     }
     return 1;
 }
@@ -2424,6 +2526,7 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
         }
     }
     while (n > 0 && s[n - 1] == '/') n--;
+    if (cdrest__has_dot_segment(s, n)) return cdrest__url_fail(err, url, "'.' and '..' segments are not allowed in the path");
     if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0)
         return cdrest__url_fail(err, url, "path too long");
     return 0;
@@ -2431,6 +2534,7 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
 
 CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err) {
     const char *p, *auth, *auth_end, *host, *host_end, *port = NULL;
+    unsigned char ip[16];
     size_t i, len;
     if (!u || !url) return cdrest__fail(err, CDREST_E_ARG, "invalid URL: none given");
     memset(u, 0, sizeof *u);
@@ -2457,7 +2561,9 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
     if (*auth == '[') {
         host = auth + 1;
         host_end = (const char *)memchr(host, ']', (size_t)(auth_end - host));
-        if (!host_end || !cdrest__valid_ipv6(host, (size_t)(host_end - host)))
+        if (host_end && memchr(host, '%', (size_t)(host_end - host)))
+            return cdrest__url_fail(err, url, "IPv6 zone ids (%25...) are not supported");
+        if (!host_end || cdrest__ipv6_parse(host, (size_t)(host_end - host), ip) != 16)
             return cdrest__url_fail(err, url, "bad IPv6 literal");
         u->ipv6 = 1;
         if (host_end + 1 < auth_end) {
@@ -2471,6 +2577,9 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
         else host_end = auth_end;
         if (!cdrest__valid_reg_name(host, (size_t)(host_end - host)))
             return cdrest__url_fail(err, url, "bad host name");
+        if (cdrest__ipv4_like(host, (size_t)(host_end - host)) && cdrest__ipv4_parse(host, (size_t)(host_end - host), ip) != 4)
+            return cdrest__url_fail(err, url, "not a canonical IPv4 address (write four decimal numbers 0-255 without "
+                                              "leading zeros, e.g. 10.0.0.8)");
     }
     u->port = u->https ? 443 : 80;
     if (port && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
@@ -3486,65 +3595,13 @@ static const br_x509_class cdrest__tls_x509_vtable = {
 
 /* --- names: is the host an IP literal? ------------------------------------------- */
 
-/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. */
-static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) {
-    int part;
-    for (part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
-        while (cdrest__is_digit((unsigned char)*s) && digits < 4) v = v * 10 + (unsigned)(*s++ - '0'), digits++;
-        if (digits == 0 || digits > 3 || v > 255) return 0;
-        out[part] = (unsigned char)v;
-        if (part < 3 && *s++ != '.') return 0;
-    }
-    return *s ? 0 : 4;
-}
+/* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. The text layer's
+   parser, so the certificate is checked against the address the URL names. */
+static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) { return cdrest__ipv4_parse(s, strlen(s), out); }
 
 /* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
 static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
-    unsigned g[8];
-    int n = 0, gap = -1, i;
-    if (!strchr(s, ':')) return 0;
-    if (s[0] == ':') {
-        if (s[1] != ':') return 0;
-        gap = 0;
-        s += 2;
-    }
-    while (*s) {
-        const char *colon = strchr(s, ':'), *dot = strchr(s, '.');
-        unsigned v = 0;
-        int digits = 0;
-        if (n == 8) return 0;
-        if (dot && (!colon || dot < colon)) {
-            unsigned char v4[4];
-            if (n > 6 || cdrest__tls_ipv4(s, v4) != 4) return 0;
-            g[n++] = (unsigned)(v4[0] << 8 | v4[1]);
-            g[n++] = (unsigned)(v4[2] << 8 | v4[3]);
-            break;
-        }
-        while (digits < 5 && cdrest__hex_value((unsigned char)*s) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)*s++), digits++;
-        if (digits == 0 || digits > 4) return 0;
-        g[n++] = v;
-        if (*s == ':') {
-            s++;
-            if (*s == ':') {
-                if (gap >= 0) return 0;
-                gap = n;
-                s++;
-            } else if (!*s) {
-                return 0;
-            }
-        } else if (*s) {
-            return 0;
-        }
-    }
-    if (gap < 0 ? n != 8 : n > 7) return 0;
-    memset(out, 0, 16);
-    for (i = 0; i < n; i++) {
-        int at = (gap >= 0 && i >= gap) ? 8 - (n - i) : i;
-        out[2 * at] = (unsigned char)(g[i] >> 8);
-        out[2 * at + 1] = (unsigned char)g[i];
-    }
-    return 16;
+    return strchr(s, ':') ? cdrest__ipv6_parse(s, strlen(s), out) : 0;
 }
 
 /* --- pins ------------------------------------------------------------------------ */
@@ -4648,6 +4705,34 @@ static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, 
     return cdrest__grow_upto(c, buf, cap, need, 0, fixed, what);
 }
 
+/* Room for `need` bytes in c->in, the copies of inputs that pointed into the client
+   (cdrest__http_pin here, cdrest__begin in the CD layer). Its old content is not kept,
+   but wiped: it held whatever a caller passed. */
+#ifndef CDREST_NO_MALLOC
+static int cdrest__in_reserve(cdrest_client *c, size_t need) {
+    char *q;
+    if (need <= c->in_cap) return 0;
+    if (!(q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need)))
+        return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory while copying the inputs");
+    if (c->in) {
+        volatile char *v = c->in;
+        size_t n = c->in_cap;
+        while (n--) *v++ = 0;
+        CDREST_FREE(c->cfg.alloc_ctx, c->in);
+    }
+    c->in = q;
+    c->in_cap = need;
+    return 0;
+}
+#else
+/* With CDREST_NO_MALLOC there is no room to copy inputs that point into the client: a
+   call given one refuses it (CDREST_E_ARG) rather than work on bytes it overwrites. */
+static int cdrest__aliased(cdrest_client *c) {
+    return cdrest__fail(&c->err, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
+                                               "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
+}
+#endif
+
 /* The receive buffer never grows past what the caps allow (`most`). */
 static int cdrest__grow_recv(cdrest_client *c, size_t need, size_t most) {
     return cdrest__grow_upto(c, &c->buf, &c->buf_cap, need, most, !c->owns_buf, "the response");
@@ -5323,12 +5408,15 @@ static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
     return cdrest__canceled(c);
 }
 
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy);
+
 CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
                              cdrest_response *resp) {
     cdrest__xfer x;
-    cdrest_request r;
+    cdrest_request r, pinned;
     int saved, rc;
     if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc; /* before the error text is cleared */
     cdrest__error_clear(&c->err);
     if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
     memset(&x, 0, sizeof x);
@@ -5695,12 +5783,84 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
 }
 #endif
 
+/* 1 if p points where cdrest_http writes: the receive buffer or the error record. */
+static int cdrest__http_volatile(const cdrest_client *c, const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    return p && ((c->buf && a >= (uintptr_t)c->buf && a - (uintptr_t)c->buf < c->buf_cap) ||
+                 (a >= (uintptr_t)&c->err && a - (uintptr_t)&c->err < sizeof c->err));
+}
+
+#ifndef CDREST_NO_MALLOC
+static size_t cdrest__http_pin_size(const cdrest_client *c, const char *s) {
+    return cdrest__http_volatile(c, s) ? strlen(s) + 1 : 0;
+}
+
+static const char *cdrest__http_pin_str(cdrest_client *c, const char *s, size_t *at) {
+    size_t n = cdrest__http_pin_size(c, s);
+    if (!n) return s;
+    memcpy(c->in + *at, s, n);
+    *at += n;
+    return c->in + *at - n;
+}
+
+/* A request whose strings or body point into the receive buffer or the error record (a
+   previous response passed straight on, cdrest_errmsg) would be read after they are
+   overwritten: the error is cleared first, and a redirect, a resend or the trace reads
+   the request after a response arrived. Such parts are copied to c->in and *req points
+   at `copy`. Otherwise nothing is copied (the CD calls' requests never need it). */
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy) {
+    const cdrest_request *r = *req;
+    size_t need = cdrest__http_pin_size(c, r->method) + cdrest__http_pin_size(c, r->target), at, hbytes = 0;
+    int i, heads = 0, body = r->body && r->body_len && cdrest__http_volatile(c, r->body);
+    for (i = 0; r->headers && i < r->nheaders; i++) {
+        size_t k = cdrest__http_pin_size(c, r->headers[i].name) + cdrest__http_pin_size(c, r->headers[i].value);
+        heads |= k != 0 || cdrest__http_volatile(c, &r->headers[i]);
+        need += k;
+    }
+    if (heads) hbytes = (size_t)r->nheaders * sizeof(cdrest_header);
+    if (body) need += r->body_len;
+    if (need == 0 && !heads) return 0;
+    if (need + hbytes < need) return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the request is too large to copy");
+    if ((i = cdrest__in_reserve(c, need + hbytes)) != 0) return i;
+    *copy = *r;
+    at = hbytes;
+    if (heads) {
+        cdrest_header *h = (cdrest_header *)(void *)c->in;
+        for (i = 0; i < r->nheaders; i++) {
+            h[i].name = cdrest__http_pin_str(c, r->headers[i].name, &at);
+            h[i].value = cdrest__http_pin_str(c, r->headers[i].value, &at);
+        }
+        copy->headers = h;
+    }
+    if (body) {
+        memcpy(c->in + at, r->body, r->body_len);
+        copy->body = c->in + at;
+        at += r->body_len;
+    }
+    copy->method = cdrest__http_pin_str(c, r->method, &at);
+    copy->target = cdrest__http_pin_str(c, r->target, &at);
+    *req = copy;
+    return 0;
+}
+#else
+static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy) {
+    const cdrest_request *r = *req;
+    int i, bad = cdrest__http_volatile(c, r->method) || cdrest__http_volatile(c, r->target) ||
+                 (r->body_len && cdrest__http_volatile(c, r->body));
+    (void)copy;
+    for (i = 0; r->headers && i < r->nheaders; i++)
+        bad |= cdrest__http_volatile(c, r->headers[i].name) || cdrest__http_volatile(c, r->headers[i].value);
+    return bad ? cdrest__aliased(c) : 0;
+}
+#endif
+
 /* A request with redirects followed as configured; from_caller as in check_request. */
 static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int from_caller) {
     int64_t start, deadline;
-    cdrest_request hop;
+    cdrest_request hop, pinned;
     int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
     if ((rc = cdrest__http_check_request(c, req, from_caller)) != 0) return rc;
@@ -5762,24 +5922,62 @@ static const char *cdrest__env(const char *name) {
 
 #ifndef CDREST_NO_PROXY
 
-/* 1 if host matches the no_proxy list ("*", "example.com" or ".example.com" for a domain
-   and its subdomains, exact IP literals). */
+/* Case-insensitive equality of two n-byte spans. */
+static int cdrest__same_ci(const char *a, const char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__to_lower((unsigned char)a[i]) != cdrest__to_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* 1 if the IP entry e[0..n) ("10.0.0.0/8", "192.168.1.7", "::1", "[fe80::]/10") holds the
+   address ip (hl bytes): same family, the first /bits bits equal (all of them without /). */
+static int cdrest__no_proxy_cidr(const char *e, size_t n, const unsigned char *ip, size_t hl) {
+    unsigned char net[16];
+    const char *slash = (const char *)memchr(e, '/', n);
+    size_t k = slash ? (size_t)(slash - e) : n, nl, bits, i;
+    if (k >= 2 && e[0] == '[' && e[k - 1] == ']') nl = cdrest__ip_parse(e + 1, k - 2, net);
+    else nl = cdrest__ip_parse(e, k, net);
+    if (!nl || nl != hl) return 0;
+    bits = nl * 8;
+    if (slash) {
+        size_t v = 0;
+        if (k + 1 == n || n - k > 4) return 0;
+        for (i = k + 1; i < n; i++) {
+            if (!cdrest__is_digit((unsigned char)e[i])) return 0;
+            v = v * 10 + (size_t)(e[i] - '0');
+        }
+        if (v > bits) return 0;
+        bits = v;
+    }
+    for (i = 0; i < bits; i++)
+        if ((net[i / 8] ^ ip[i / 8]) & (0x80 >> (i % 8))) return 0;
+    return 1;
+}
+
+/* 1 if host matches the no_proxy list, as curl reads it: "*" for every host; an IP
+   literal or CIDR block matches IP hosts exactly (by address, never by text: "1" or
+   "0.0.1" do not cover 10.0.0.1); a name ("example.com" or ".example.com") matches that
+   name and its subdomains, and never an IP host. */
 static int cdrest__no_proxy_match(const char *list, const char *host) {
-    size_t hlen = strlen(host);
+    unsigned char ip[16];
+    size_t hlen = strlen(host), hl = cdrest__ip_parse(host, hlen, ip);
+    if (hlen && host[hlen - 1] == '.') hlen--; /* "example.com." is example.com */
     while (list && *list) {
         const char *e = list;
         size_t n;
         while (*e && *e != ',') e++;
-        while (list < e && (*list == ' ' || *list == '.')) list++;
+        while (list < e && *list == ' ') list++;
         n = (size_t)(e - list);
         while (n && list[n - 1] == ' ') n--;
         if (n == 1 && *list == '*') return 1;
-        if (n && n <= hlen) {
-            size_t k;
-            int same = 1;
-            for (k = 0; k < n; k++)
-                if (cdrest__to_lower((unsigned char)host[hlen - n + k]) != cdrest__to_lower((unsigned char)list[k])) same = 0;
-            if (same && (n == hlen || host[hlen - n - 1] == '.')) return 1;
+        if (hl) {
+            if (n && cdrest__no_proxy_cidr(list, n, ip, hl)) return 1;
+        } else {
+            while (n && *list == '.') list++, n--;
+            if (n && list[n - 1] == '.') n--;
+            if (n && n <= hlen && cdrest__same_ci(host + hlen - n, list, n) && (n == hlen || host[hlen - n - 1] == '.'))
+                return 1;
         }
         list = *e ? e + 1 : e;
     }
@@ -5857,7 +6055,9 @@ static int cdrest__choose_proxy(cdrest_client *c) {
     if (!proxy) {
         const char *np = cdrest__env("no_proxy");
         if (!np) np = cdrest__env("NO_PROXY");
-        if (np && cdrest__no_proxy_match(np, c->url.host)) return 0;
+        /* loopback never goes through a proxy from the environment (as curl and requests
+           do: no_proxy implicitly holds localhost, 127.0.0.0/8 and ::1) */
+        if (cdrest__is_loopback(c->url.host) || (np && cdrest__no_proxy_match(np, c->url.host))) return 0;
         proxy = cdrest__env("COMMANDER_HTTP_PROXY");
         if (!proxy && c->url.https) proxy = cdrest__env("https_proxy") ? cdrest__env("https_proxy") : cdrest__env("HTTPS_PROXY");
         if (!proxy && !c->url.https) proxy = cdrest__env("http_proxy");
@@ -5876,10 +6076,6 @@ static int cdrest__choose_proxy(cdrest_client *c) {
 
 /* --- client setup ------------------------------------------------------------- */
 
-static int cdrest__is_loopback(const char *host) {
-    return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
-}
-
 static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) {
     int rc;
     if ((rc = cdrest__copy_secret(c, c->user, sizeof c->user, cfg->user, "the user name")) != 0) return rc;
@@ -5888,12 +6084,21 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
     if ((rc = cdrest__copy_secret(c, c->session_id, sizeof c->session_id, cfg->session_id, "the session id")) != 0) return rc;
     /* the copies are the client's; never keep pointers to the caller's strings */
     c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = NULL;
-    if (!c->url.https && !cfg->allow_plain_http && !cdrest__is_loopback(c->url.host) &&
-        (c->password[0] || c->token[0] || c->session_id[0]))
-        return cdrest__fail(&c->err, CDREST_E_ARG,
-                            "refusing to send credentials over plain http:// to %s; use https://, or set "
-                            "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host);
     return 0;
+}
+
+/* Credentials go over plain http:// only when the bytes never leave the machine: the
+   server is loopback and so is the host they actually travel to (a proxy, if one is
+   used, would pass them on in clear). Checked after the proxy is chosen. */
+static int cdrest__check_plain_http(cdrest_client *c, const cdrest_config *cfg) {
+    const char *hop = c->use_proxy ? c->proxy_url.host : c->url.host;
+    if (c->url.https || cfg->allow_plain_http || !(c->password[0] || c->token[0] || c->session_id[0]))
+        return 0;
+    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "refusing to send credentials over plain http:// to %s%s%s; use https://, or set "
+                        "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host,
+                        c->use_proxy ? " through the proxy " : "", c->use_proxy ? hop : "");
 }
 
 static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
@@ -5984,7 +6189,7 @@ static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
-        (rc = cdrest__choose_proxy(c)) != 0)
+        (rc = cdrest__choose_proxy(c)) != 0 || (rc = cdrest__check_plain_http(c, cfg)) != 0)
         return rc;
     return 0;
 }
@@ -6010,11 +6215,115 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
         cdrest__release(c, c->body, c->body_cap, 1);
         cdrest__release(c, c->target, c->target_cap, 1);
     }
-    c->buf = c->out = c->body = c->target = NULL;
-    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = 0;
+    cdrest__release(c, c->in, c->in_cap, 1);
+    c->buf = c->out = c->body = c->target = c->in = NULL;
+    c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = c->in_cap = 0;
     c->toks = NULL;
     cdrest__forget_secrets(c);
 }
+
+/* --- inputs that point into the client ------------------------------------------------
+   Results (documents, property values, the error text, the session id) live in the
+   client's own memory, and a call reuses that memory: it clears the error, builds the
+   request in the send buffers, receives into the receive buffer (which may move when it
+   grows). A caller passing a result straight on (copying a property: get, then set)
+   would hand the call bytes it is about to overwrite or free. So every public call first
+   copies the inputs that point into the client to c->in, a buffer nothing else writes,
+   and works on the copies. Inputs elsewhere cost a few pointer comparisons each. */
+
+static int cdrest__within(uintptr_t a, const void *base, size_t cap) {
+    return base && a >= (uintptr_t)base && a - (uintptr_t)base < cap;
+}
+
+/* 1 if p points into memory the client writes during a call. */
+static int cdrest__owned(const cdrest_client *c, const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    return p && (cdrest__within(a, c, sizeof *c) || cdrest__within(a, c->buf, c->buf_cap) ||
+                 cdrest__within(a, c->body, c->body_cap) || cdrest__within(a, c->target, c->target_cap) ||
+                 cdrest__within(a, c->out, c->out_cap));
+}
+
+/* Entries of a {NULL, NULL}-ended list, and whether any of it points into the client. */
+static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p, int *owned) {
+    size_t n = 0;
+    *owned = cdrest__owned(c, p);
+    for (; p && p->name; p++, n++)
+        if (cdrest__owned(c, p->name) || cdrest__owned(c, p->value)) *owned = 1;
+    return n;
+}
+
+#ifndef CDREST_NO_MALLOC
+static size_t cdrest__pin_size(const cdrest_client *c, const char *s) { return cdrest__owned(c, s) ? strlen(s) + 1 : 0; }
+
+static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) {
+    size_t n = cdrest__pin_size(c, s);
+    if (!n) return s;
+    memcpy(c->in + *at, s, n);
+    *at += n;
+    return c->in + *at - n;
+}
+
+static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
+    cdrest__error_clear(&c->err);
+    return cdrest__fail(&c->err, code, "%s", why);
+}
+
+/* Every public CD call starts here: copy the strings s[0..ns) and the parameter lists
+   p[0..np) that point into the client to c->in and point the slots at the copies (lists
+   are copied whole, arrays first so they stay aligned), then clear the last error. */
+static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
+    size_t need = 0, arrays = 0, k, add, at;
+    int i, owned;
+    for (i = 0; i < np; i++) {
+        size_t n = cdrest__params_count(c, p[i], &owned);
+        if (!owned) continue;
+        arrays += (n + 1) * sizeof(cdrest_param);
+        for (k = 0; k < n; k++) need += cdrest__pin_size(c, p[i][k].name) + cdrest__pin_size(c, p[i][k].value);
+    }
+    for (i = 0; i < ns; i++) {
+        add = cdrest__pin_size(c, s[i]);
+        if (need + add < need) break;
+        need += add;
+    }
+    if (i < ns || need + arrays < need) return cdrest__begin_fail(c, CDREST_E_TOOLARGE, "the inputs are too large to copy");
+    if ((need += arrays) == 0) {
+        cdrest__error_clear(&c->err);
+        return 0;
+    }
+    if (need > c->in_cap) {
+        cdrest__error_clear(&c->err); /* a failure here loses nothing needed: the copies are not made */
+        if ((i = cdrest__in_reserve(c, need)) != 0) return i;
+    }
+    at = arrays;
+    arrays = 0;
+    for (i = 0; i < np; i++) {
+        cdrest_param *copy = (cdrest_param *)(void *)(c->in + arrays);
+        size_t n = cdrest__params_count(c, p[i], &owned);
+        if (!owned) continue;
+        for (k = 0; k < n; k++) {
+            copy[k].name = cdrest__pin_str(c, p[i][k].name, &at);
+            copy[k].value = p[i][k].value ? cdrest__pin_str(c, p[i][k].value, &at) : NULL;
+        }
+        copy[n].name = copy[n].value = NULL;
+        p[i] = copy;
+        arrays += (n + 1) * sizeof(cdrest_param);
+    }
+    for (i = 0; i < ns; i++) s[i] = cdrest__pin_str(c, s[i], &at);
+    cdrest__error_clear(&c->err); /* only now: the error text may have been an input */
+    return 0;
+}
+#else
+static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
+    int i, owned = 0, any = 0;
+    for (i = 0; i < ns; i++) any |= cdrest__owned(c, s[i]);
+    for (i = 0; i < np; i++) {
+        cdrest__params_count(c, p[i], &owned);
+        any |= owned;
+    }
+    cdrest__error_clear(&c->err);
+    return any ? cdrest__aliased(c) : 0;
+}
+#endif
 
 /* --- building targets and bodies ---------------------------------------------------- */
 
@@ -6067,10 +6376,19 @@ static void cdrest__sb_query(cdrest__sb *b, const cdrest_param *q, int *has_quer
     }
 }
 
+/* Every object name and property path: "." and ".." segments are refused (see
+   cdrest__has_dot_segment); names are otherwise percent-encoded, never interpreted. */
+static int cdrest__check_name(cdrest_client *c, const char *name) {
+    if (!cdrest__has_dot_segment(name, strlen(name))) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG, "\"%.80s\": '.' and '..' are not allowed as names or path segments (the "
+                                               "server would resolve them and the call would reach another object)", name);
+}
+
 /* Start c->target as "/rest/v1.0<prefix>" followed by an encoded name, if any. */
 static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
     cdrest__sb b;
     cdrest__sb_init(&b, c, &c->target, &c->target_cap);
+    if (name && (b.rc = cdrest__check_name(c, name)) != 0) return b;
     cdrest__sb_str(&b, "/rest/v1.0");
     cdrest__sb_str(&b, prefix);
     if (name) cdrest__sb_pct(&b, name, mode);
@@ -6397,10 +6715,15 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
     cdrest__sb b;
     int has_query, rc;
     size_t body_len = 0;
+    const char *in[3];
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = method, in[1] = path, in[2] = json_body;
+    if ((rc = cdrest__begin(c, in, 3, &query, 1)) != 0) return rc;
+    method = in[0], path = in[1], json_body = in[2];
     if (!method || !path || (path[0] != '/' && path[0] != 0))
         return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: a method and a path starting with '/' are required");
+    if (cdrest__has_dot_segment(path, strcspn(path, "?")))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "cdrest_call: '.' and '..' segments are not allowed in the path");
     b = cdrest__target(c, path, NULL, 0);
     has_query = strchr(path, '?') != NULL;
     cdrest__sb_query(&b, query, &has_query);
@@ -6469,7 +6792,7 @@ static int cdrest__property_body(cdrest_client *c, const char *path, const cdres
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "property");
 }
@@ -6477,9 +6800,10 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len) {
     cdrest_doc d;
-    int rc = cdrest_get_property(c, path, ctx, &d), i;
+    int rc, i;
     size_t n = 0;
-    if (rc) return rc;
+    if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0 || (rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
     if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
@@ -6497,10 +6821,13 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out) {
     cdrest_param fields[2];
+    const char *in[2];
     size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = path, in[1] = value;
+    if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
+    path = in[0], value = in[1];
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
     fields[0].name = "value";
     fields[0].value = value;
@@ -6513,12 +6840,16 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out) {
     cdrest_param fields[3];
+    const char *in[2];
     cdrest__sb b;
     size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = path, in[1] = value;
+    if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
+    path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
+    if ((rc = cdrest__check_name(c, path)) != 0) return rc;
     fields[0].name = "propertyName";
     fields[0].value = path;
     fields[1].name = value ? "value" : NULL;
@@ -6533,7 +6864,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx) {
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
     return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
 }
@@ -6587,7 +6918,7 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
     cdrest__sb b;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
@@ -6699,6 +7030,7 @@ CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const
     int rc;
     if (len) *len = 0;
     if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc; /* path is used after the call */
     if (!buf && cap) return cdrest__fail(&c->err, CDREST_E_ARG, "no buffer for the property value");
     if (cap) buf[0] = 0;
     if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
@@ -6781,7 +7113,7 @@ static int cdrest__named_call(cdrest_client *c, const char *method, const char *
     cdrest__sb b;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &name, 1, NULL, 0)) != 0) return rc;
     if (!name || !*name) return cdrest__fail(&c->err, CDREST_E_ARG, "a name is required");
     b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
@@ -6803,8 +7135,12 @@ static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdres
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out) {
     cdrest_param f[3];
+    const char *in[2];
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = group_id, in[1] = artifact_key;
+    if ((rc = cdrest__begin(c, in, 2, &extra, 1)) != 0) return rc;
+    group_id = in[0], artifact_key = in[1];
     if (!group_id || !*group_id || !artifact_key || !*artifact_key)
         return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
     f[0].name = "groupId";
@@ -6829,8 +7165,9 @@ static int cdrest__list_call(cdrest_client *c, const char *prefix, const cdrest_
 }
 
 CDRESTDEF int cdrest_get_artifacts(cdrest_client *c, const cdrest_param *query, cdrest_doc *out) {
+    int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, NULL, 0, &query, 1)) != 0) return rc;
     return cdrest__list_call(c, "/artifacts", query, out);
 }
 
@@ -6841,11 +7178,13 @@ CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out) {
     char group[256];
-    const char *key;
+    const char *key, *in[2];
     cdrest_param f[4];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version;
+    if ((rc = cdrest__begin(c, in, 2, &extra, 1)) != 0) return rc;
+    artifact_name = in[0], version = in[1];
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
     f[0].name = "groupId";
@@ -6868,7 +7207,7 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     cdrest_param q[3];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     q[0].name = "groupId";
     q[0].value = group;
@@ -6902,6 +7241,56 @@ typedef struct cdrest__upload {
     cdrest_progress_fn progress;
     void *progress_ctx;
 } cdrest__upload;
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <unistd.h>
+#define CDREST__HAVE_URANDOM 1
+#endif
+
+/* n unpredictable bytes: the caller's hook, else /dev/urandom. Failure is an error, never
+   a guessable fallback: a boundary a file's content could predict would let that content
+   end its part and add form fields of its own. */
+static int cdrest__random(cdrest_client *c, unsigned char *buf, size_t n) {
+    size_t got = 0;
+    if (c->cfg.random_bytes) {
+        if (c->cfg.random_bytes(c->cfg.random_ctx, buf, n) == 0) return 0;
+        return cdrest__fail(&c->err, CDREST_E_IO, "the random_bytes hook failed: no multipart boundary for the upload");
+    }
+#ifdef CDREST__HAVE_URANDOM
+    {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        while (fd >= 0 && got < n) {
+            ssize_t k = read(fd, buf + got, n - got);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            got += (size_t)k;
+        }
+        if (fd >= 0) close(fd);
+    }
+#endif
+    if (got == n) return 0;
+    return cdrest__fail(&c->err, CDREST_E_IO, "no randomness for the upload's multipart boundary (/dev/urandom "
+                                              "could not be read; set config.random_bytes)");
+}
+
+/* "cdrest-" and 128 random bits in hex. */
+static int cdrest__make_boundary(cdrest_client *c, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    size_t i;
+    int rc = cdrest__random(c, r, sizeof r);
+    if (rc) return rc;
+    if (cap < 7 + 2 * sizeof r + 1) return cdrest__fail(&c->err, CDREST_E_ARG, "boundary buffer too small");
+    memcpy(out, "cdrest-", 7);
+    for (i = 0; i < sizeof r; i++) {
+        out[7 + 2 * i] = hex[r[i] >> 4];
+        out[8 + 2 * i] = hex[r[i] & 15];
+    }
+    out[7 + 2 * sizeof r] = 0;
+    cdrest__wipe(r, sizeof r);
+    return 0;
+}
 
 static const char *cdrest__basename(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -7042,9 +7431,14 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     cdrest_response r;
     cdrest_header h[4];
     char ctype[96], cookie[300];
+    const char *in[3 + 64];
     int i, rc, n = 0;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version, in[2] = repository;
+    for (i = 0; files && i < nfiles && i < 64; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + i, NULL, 0)) != 0) return rc;
+    artifact_name = in[0], version = in[1], repository = in[2];
+    if (files) files = in + 3;
     if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
         return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
     memset(&u, 0, sizeof u);
@@ -7055,8 +7449,7 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
         if ((rc = cdrest__file_size(c, files[i], &sizes[i])) != 0) return rc;
     }
     if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc; /* the form carries a session */
-    snprintf(u.boundary, sizeof u.boundary, "cdrest-%08lx%08lx%08lx", (unsigned long)cdrest__now_ms(c),
-             (unsigned long)((uintptr_t)&u >> 4), (unsigned long)(c->connects * 2654435761u));
+    if ((rc = cdrest__make_boundary(c, u.boundary, sizeof u.boundary)) != 0) return rc;
     snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
     u.files = files;
     u.nfiles = nfiles;
@@ -7106,9 +7499,14 @@ CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *a
                                                  const char *repository, const char *const *files, int nfiles,
                                                  const cdrest_transfer *t) {
     cdrest__xfer x;
-    int saved, rc;
+    const char *in[3 + 64];
+    int saved, rc, i;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = artifact_name, in[1] = version, in[2] = repository; /* before the error is cleared */
+    for (i = 0; files && i < nfiles && i < 64; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + i, NULL, 0)) != 0) return rc;
+    artifact_name = in[0], version = in[1], repository = in[2];
+    if (files) files = in + 3;
     if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
     memset(&x, 0, sizeof x);
     x.c = c;
@@ -7143,9 +7541,12 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     static const cdrest_param none[1] = {{NULL, NULL}};
     cdrest_param f[3];
     cdrest_doc d;
+    const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    in[0] = project, in[1] = procedure;
+    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
+    project = in[0], procedure = in[1];
     if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
     f[0].name = "projectName";
@@ -7218,12 +7619,22 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
     static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
     const cdrest_run_options *o = opt ? opt : &none_set;
     cdrest_param names[7];
+    cdrest_run_options oc;
+    const char *in[6];
+    const cdrest_param *lists[2];
     cdrest__sb b;
     cdrest_doc d;
     size_t len = 0;
     int rc, i;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    oc = *o; /* its strings may be results too (the credentials are the caller's own) */
+    in[0] = project, in[1] = procedure, in[2] = oc.priority, in[3] = oc.destination_project;
+    in[4] = oc.schedule_name, in[5] = oc.credential_name;
+    lists[0] = actual, lists[1] = oc.extra;
+    if ((rc = cdrest__begin(c, in, 6, lists, 2)) != 0) return rc;
+    project = in[0], procedure = in[1], oc.priority = in[2], oc.destination_project = in[3];
+    oc.schedule_name = in[4], oc.credential_name = in[5], actual = lists[0], oc.extra = lists[1];
+    o = &oc;
     if (!project || !*project || ((!procedure || !*procedure) && !o->schedule_name) || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure (or a schedule) and room for the job id");
     if (o->ncredentials < 0 || (o->ncredentials && !o->credentials))
@@ -7253,7 +7664,7 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
-    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (!job_id || !*job_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStatus needs a job id");
     b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "?request=getJobStatus");
@@ -7275,13 +7686,14 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
     int64_t start, now;
+    int rc;
     if (!c || !st) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        int rc = cdrest_get_job_status(c, job_id, st);
-        if (rc) return rc;
+        if ((rc = cdrest_get_job_status(c, job_id, st)) != 0) return rc;
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
         if (!strcmp(st->status, "completed")) return 0;

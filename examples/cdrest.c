@@ -91,7 +91,7 @@ typedef struct command {
 
 typedef struct cli {
     /* global options (values point into argv) */
-    const char *server, *user, *password_file, *token, *session_file, *cacert, *pin, *timeout;
+    const char *server, *user, *password_file, *token, *token_file, *session_file, *cacert, *pin, *timeout;
     const char *port, *secure_port, *secure, *format, *proxy, *noproxy;
     int basic, insecure, verbose, allow_plain_http, json, help, version, silent, warning_ok;
     /* the command */
@@ -105,6 +105,7 @@ typedef struct cli {
     /* credentials and sessions */
     char password[256];     /* the password, wherever it came from; wiped at exit */
     int have_password;
+    char token_copy[1024];  /* the token from --token or --token-file (t->token then points here) */
     char session_path[1024];
     char saved_server[1024], saved_user[256], saved_session[256];
     int session_loaded;     /* the session file was looked for */
@@ -320,7 +321,9 @@ static const char usage_text[] =
     "  --password P           visible to every user in the process list: prefer $CDREST_PASSWORD,\n"
     "                         --password-file or the prompt (on a terminal, when a password is missing)\n"
     "  --password-file FILE   read the password from the first line of FILE\n"
-    "  --token T              a user access token (or $CDREST_TOKEN)\n"
+    "  --token T              a user access token; visible in the process list until cdrest blanks it:\n"
+    "                         prefer $CDREST_TOKEN or --token-file\n"
+    "  --token-file FILE      read the token from the first line of FILE\n"
     "                         A user with a password, or a token, always win over a saved session.\n"
     "  --basic                HTTP Basic auth on every call instead of a session\n"
     "  --session-file PATH    where 'login' saves the session (default ~/.cdrest_session, mode 0600;\n"
@@ -406,7 +409,7 @@ static long read_line(int fd, char *buf, size_t cap) {
 static int read_password_file(cli *t) {
     int fd = open(t->password_file, O_RDONLY);
     long n;
-    if (fd < 0) return local_error(t, "cannot open the password file %s: %s", t->password_file, strerror(errno));
+    if (fd < 0) return usage_error(t, "cannot open the password file %s: %s", t->password_file, strerror(errno));
     n = read_line(fd, t->password, sizeof t->password);
     close(fd);
     if (n <= 0) return usage_error(t, "the password file %s holds no password on its first line", t->password_file);
@@ -479,6 +482,29 @@ static int take_password(cli *t, char *arg, const char *what) {
     strcpy(t->password, arg);
     t->have_password = 1;
     memset(arg, 'x', strlen(arg));
+    return 0;
+}
+
+/* The token from --token (copied, then blanked in argv as a password is: it is one, and
+   /proc/PID/cmdline shows argv to every user), or from the first line of --token-file. */
+static int take_token(cli *t, char *arg) {
+    fprintf(stderr, "cdrest: warning: --token is visible to other users in the process list; prefer "
+                    "$CDREST_TOKEN or --token-file\n");
+    if (strlen(arg) >= sizeof t->token_copy) return usage_error(t, "the token is too long");
+    strcpy(t->token_copy, arg);
+    memset(arg, 'x', strlen(arg));
+    t->token = t->token_copy;
+    return 0;
+}
+
+static int read_token_file(cli *t) {
+    int fd = open(t->token_file, O_RDONLY);
+    long n;
+    if (fd < 0) return usage_error(t, "cannot open the token file %s: %s", t->token_file, strerror(errno));
+    n = read_line(fd, t->token_copy, sizeof t->token_copy);
+    close(fd);
+    if (n <= 0) return usage_error(t, "the token file %s holds no token on its first line", t->token_file);
+    t->token = t->token_copy;
     return 0;
 }
 
@@ -725,10 +751,12 @@ static int explicit_credentials(cli *t, const char *user, const char *token) {
    terminal. */
 static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
     const char *user = t->mode == FOR_LOGIN && t->nargs > 0 ? t->args[0] : t->user ? t->user : env_value("CDREST_USER");
-    const char *token = t->token ? t->token : env_value("CDREST_TOKEN");
+    const char *token;
     int step_session = in_job_step && env_value("COMMANDER_SESSIONID") != NULL;
     int this_server = t->have_saved && same_server(t->saved_server, t->server_url);
     int rc;
+    if (!t->token && t->token_file && (rc = read_token_file(t)) != 0) return rc;
+    token = t->token ? t->token : env_value("CDREST_TOKEN");
     if (t->mode == FOR_LOGOUT) { /* the saved session, nothing else */
         if (!this_server)
             return usage_error(t, "the session in %s is for %s, not %s", t->session_path, t->saved_server, t->server_url);
@@ -2075,6 +2103,7 @@ typedef struct global_option {
 static const global_option global_options[] = {
     GLOBAL_VALUE("server", server),      GLOBAL_VALUE("user", user),
     GLOBAL_VALUE("password-file", password_file), GLOBAL_VALUE("token", token),
+    GLOBAL_VALUE("token-file", token_file),
     GLOBAL_VALUE("session-file", session_file),   GLOBAL_VALUE("cacert", cacert),
     GLOBAL_VALUE("pin", pin),            GLOBAL_VALUE("timeout", timeout),
     GLOBAL_VALUE("port", port),          GLOBAL_VALUE("securePort", secure_port),
@@ -2170,6 +2199,7 @@ static int parse_option(cli *t, int argc, char **argv, int *i) {
     if (!g && !own && strcmp(name, "password") != 0 && !is_command_option(name)) return unknown_option(t, name);
     if (!value && *i + 1 >= argc) return usage_error(t, "option --%s needs a value", name);
     if (!value) value = argv[++*i];
+    if (g && g->offset == offsetof(cli, token)) return take_token(t, value); /* blanked in argv */
     if (g) *(const char **)((char *)t + g->offset) = value;
     else if (!own && !strcmp(name, "password")) return take_password(t, value, "--password");
     else if ((rc = add_command_option(t, name, value)) != 0) return rc;
@@ -2354,6 +2384,7 @@ int main(int argc, char **argv) {
         if (!rc) rc = EXIT_LOCAL;
     }
     wipe(t.password, sizeof t.password);
+    wipe(t.token_copy, sizeof t.token_copy);
     wipe(t.saved_session, sizeof t.saved_session);
     wipe(t.first_session, sizeof t.first_session);
     for (i = 0; i < t.nowned; i++) free(t.owned[i]);

@@ -482,16 +482,18 @@ chmod 600 "$LSS"
 run cdrest --session-file "$LSS" --proxy 'ftp://bad proxy' getProperty /projects/P/x
 check "a bad --proxy fails the setup" test "$rc" -ne 0
 check "a failed setup sends nothing (no logout of the saved session)" test ! -s "$tmp/ls.log"
-run http_proxy='nonsense://[' cdrest --session-file "$LSS" getProperty /projects/P/x
-check "a bad http_proxy fails the setup" test "$rc" -ne 0
-check "a bad http_proxy: nothing is sent" test ! -s "$tmp/ls.log"
+# (a bad http_proxy in the environment no longer fails a loopback setup: loopback never
+# goes through an environment proxy; --proxy is the way to make the setup fail here)
+run cdrest --session-file "$LSS" --proxy 'http://[::1' getProperty /projects/P/x
+check "a malformed --proxy URL fails the setup" test "$rc" -ne 0
+check "a malformed --proxy URL: nothing is sent" test ! -s "$tmp/ls.log"
 run cdrest --session-file "$LSS" --server "$LS" --user admin --password-file "$tmp/pw" --proxy 'ftp://x' \
   getProperty /projects/P/x
 check "a failed setup with a password sends nothing either" test ! -s "$tmp/ls.log"
 
 # local files that cannot be used: exit status 7, the file named
 run cdrest --server "$LS" --user bob --password-file "$tmp/no-such-pw" getProperty /projects/P/x
-status_is "a missing --password-file: a local file error" 7
+status_is "a missing --password-file: a usage error, as a missing --token-file" 2
 err_has "the password file is named" "$tmp/no-such-pw"
 run cdrest --server "$LS" --user bob --password-file "$tmp/pw" --session-file "$tmp/no-such-dir/s" login
 status_is "a session file that cannot be written: a local file error" 7

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP proxies through a real one (tinyproxy, started here on loopback): absolute-form
    requests for http://, CONNECT tunnels for https:// (TLS and the name check end to end
-   with the server), proxy credentials, a refused tunnel, the environment variables and
-   no_proxy. */
+   with the server), proxy credentials, a refused tunnel, the environment variables,
+   no_proxy (names by suffix, IP literals exactly or by CIDR block) and loopback servers,
+   which the environment's proxies never see. */
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 #include "test.h"
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <fcntl.h>
@@ -122,54 +124,115 @@ static void test_http_through_proxy(int http_port, int proxy_port, int auth_port
     cdrest_free(&c);
 }
 
+/* This machine's name, if it resolves to 127.0.0.1 (as /etc/hosts usually says): a
+   server name that is not loopback to cdrest but that the proxy can reach here. */
+static int loopback_alias(char *name, size_t cap) {
+    struct addrinfo hints, *ai = NULL;
+    int ok = 0;
+    if (gethostname(name, cap) != 0 || !name[0] || cdrest__is_loopback(name)) return 0;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(name, "80", &hints, &ai) != 0) return 0;
+    ok = ((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
+    freeaddrinfo(ai);
+    return ok;
+}
+
+/* use_proxy after init for a server, with the environment as it is (no traffic). */
+static int proxied(const char *server) {
+    cdrest_client c;
+    int rc = client(&c, server, NULL, NULL), used = c.use_proxy;
+    cdrest_free(&c);
+    return rc == 0 ? used : -1;
+}
+
 static void test_environment(int http_port, int proxy_port) {
     cdrest_client c;
     cdrest_response r;
-    char server[64], proxy[64];
+    char server[64], proxy[64], alias[200];
     snprintf(server, sizeof server, "http://127.0.0.1:%d", http_port);
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
     setenv("http_proxy", proxy, 1);
     unsetenv("no_proxy");
     unsetenv("NO_PROXY");
-    CHECK_INT(client(&c, server, NULL, NULL), 0);
-    CHECK_INT(c.use_proxy, 1);
-    CHECK_INT(get(&c, "/echo", &r), 0);
-    CHECK_CONTAINS(r.body, "Via:");
-    cdrest_free(&c);
-    /* no_proxy names the host: straight to the server */
-    setenv("no_proxy", "example.com, 127.0.0.1", 1);
-    CHECK_INT(client(&c, server, NULL, NULL), 0);
-    CHECK_INT(c.use_proxy, 0);
-    CHECK_INT(get(&c, "/echo", &r), 0);
-    CHECK(strstr(r.body, "Via:") == NULL);
-    cdrest_free(&c);
-    setenv("no_proxy", "*", 1);
-    CHECK_INT(client(&c, server, NULL, NULL), 0);
-    CHECK_INT(c.use_proxy, 0);
-    cdrest_free(&c);
-    setenv("no_proxy", "other.example, .example.org", 1);
-    CHECK_INT(client(&c, server, NULL, NULL), 0);
-    CHECK_INT(c.use_proxy, 1);
-    cdrest_free(&c);
-    /* the explicit "no proxy" setting wins over the environment */
+    /* a loopback server never goes through a proxy from the environment (curl, requests):
+       the login body must not reach the proxy */
     {
         cdrest_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.server = server;
-        cfg.no_proxy = 1;
+        cfg.user = "admin";
+        cfg.password = "pw-for-loopback-only";
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(c.use_proxy, 0);
         CHECK_INT(get(&c, "/echo", &r), 0);
+        CHECK_CONTAINS(r.body, "GET /echo");
         CHECK(strstr(r.body, "Via:") == NULL);
         cdrest_free(&c);
     }
-    /* COMMANDER_HTTP_PROXY is honoured too */
-    unsetenv("http_proxy");
+    CHECK_INT(proxied("http://localhost:8000"), 0);
+    CHECK_INT(proxied("http://127.8.9.10:8000"), 0);
+    CHECK_INT(proxied("http://[::1]:8000"), 0);
+    CHECK_INT(proxied("http://[::ffff:127.0.0.1]:8000"), 0);
+    /* names that only look like loopback are proxied */
+    CHECK_INT(proxied("http://127.attacker.example:8000"), 1);
+    CHECK_INT(proxied("http://localhost.example:8000"), 1);
+    CHECK_INT(proxied("http://cd.example.test:8000"), 1);
+    /* a non-loopback name through the environment's proxy, end to end, when this
+       machine's name resolves to 127.0.0.1 for the proxy */
+    if (loopback_alias(alias, sizeof alias)) {
+        char url[300];
+        snprintf(url, sizeof url, "http://%s:%d", alias, http_port);
+        CHECK_INT(client(&c, url, NULL, NULL), 0);
+        CHECK_INT(c.use_proxy, 1);
+        CHECK_INT(get(&c, "/echo", &r), 0);
+        CHECK_CONTAINS(r.body, "Via:");
+        cdrest_free(&c);
+    } else {
+        printf("note: this host's name does not resolve to 127.0.0.1; environment proxy request skipped\n");
+    }
+    /* no_proxy: names by domain suffix, IP literals exactly or by CIDR block */
+    setenv("no_proxy", "example.com, 10.0.0.1", 1);
+    CHECK_INT(proxied("http://10.0.0.1:8000"), 0);
+    CHECK_INT(proxied("http://10.0.0.2:8000"), 1);
+    CHECK_INT(proxied("http://cd.example.com:8000"), 0);
+    CHECK_INT(proxied("http://cd.example.org:8000"), 1);
+    setenv("no_proxy", "1", 1); /* the issue: "1" and "0.0.1" bypassed the proxy for 10.0.0.1 */
+    CHECK_INT(proxied("http://10.0.0.1:8000"), 1);
+    setenv("no_proxy", "0.0.1", 1);
+    CHECK_INT(proxied("http://10.0.0.1:8000"), 1);
+    setenv("no_proxy", ".0.1", 1);
+    CHECK_INT(proxied("http://10.0.0.1:8000"), 1);
+    setenv("no_proxy", "10.0.0.0/8, fd00::/8", 1);
+    CHECK_INT(proxied("http://10.200.0.1:8000"), 0);
+    CHECK_INT(proxied("http://11.0.0.1:8000"), 1);
+    CHECK_INT(proxied("http://[fd12::1]:8000"), 0);
+    CHECK_INT(proxied("http://[fe80::1]:8000"), 1);
+    setenv("no_proxy", "*", 1);
+    CHECK_INT(proxied("http://cd.example.test:8000"), 0);
+    setenv("no_proxy", "other.example, .example.org", 1);
+    CHECK_INT(proxied("http://cd.example.test:8000"), 1);
+    CHECK_INT(proxied("http://cd.example.org:8000"), 0);
     unsetenv("no_proxy");
+    setenv("NO_PROXY", "EXAMPLE.TEST", 1);
+    CHECK_INT(proxied("http://cd.example.test:8000"), 0);
+    unsetenv("NO_PROXY");
+    /* the explicit "no proxy" setting wins over the environment */
+    {
+        cdrest_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.server = "http://cd.example.test:8000";
+        cfg.no_proxy = 1;
+        CHECK_INT(cdrest_init(&c, &cfg), 0);
+        CHECK_INT(c.use_proxy, 0);
+        cdrest_free(&c);
+    }
+    /* COMMANDER_HTTP_PROXY is honoured too, and loopback skips it as well */
+    unsetenv("http_proxy");
     setenv("COMMANDER_HTTP_PROXY", proxy, 1);
-    CHECK_INT(client(&c, server, NULL, NULL), 0);
-    CHECK_INT(c.use_proxy, 1);
-    cdrest_free(&c);
+    CHECK_INT(proxied("http://cd.example.test:8000"), 1);
+    CHECK_INT(proxied(server), 0);
     unsetenv("COMMANDER_HTTP_PROXY");
     /* a proxy URL we cannot use */
     CHECK_INT(client(&c, server, "socks5://127.0.0.1:1080", NULL), CDREST_E_ARG);
