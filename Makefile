@@ -86,6 +86,9 @@ BINDIR  ?= $(PREFIX)/bin
 INCDIR  ?= $(PREFIX)/include
 MANDIR  ?= $(PREFIX)/share/man
 VERSION := $(shell sed -n 's/^\#define CDREST_VERSION "\(.*\)"/\1/p' cdrest.h)
+# INCDIR relative to PREFIX when it lies under it (the package files then stay relocatable).
+INCREL   = $(patsubst $(PREFIX)/%,%,$(INCDIR))
+PCINCDIR = $(if $(filter /%,$(INCREL)),$(INCREL),$${prefix}/$(INCREL))
 $(B)/install/cdrest: examples/cdrest.c cdrest.h
 	@mkdir -p $(B)/install
 	$(CC) -std=c99 -Wall -Wextra $(CFLAGS) -I. -o $@ $< $(TLSLIB)
@@ -95,9 +98,10 @@ install: $(B)/install/cdrest
 	install -m 644 cdrest.h $(DESTDIR)$(INCDIR)/cdrest.h
 	install -m 755 $(B)/install/cdrest $(DESTDIR)$(BINDIR)/cdrest
 	install -m 644 docs/cdrest.1 $(DESTDIR)$(MANDIR)/man1/cdrest.1
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tools/cdrest.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@PC_INCLUDEDIR@|$(PCINCDIR)|' tools/cdrest.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cdrest.pc
-	install -m 644 tools/cdrestConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfig.cmake
+	sed -e 's|@INCLUDEDIR@|$(INCREL)|' tools/cdrestConfig.cmake.in \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfig.cmake
 	sed -e 's|@VERSION@|$(VERSION)|' tools/cdrestConfigVersion.cmake.in \
 	    > $(DESTDIR)$(PREFIX)/lib/cmake/cdrest/cdrestConfigVersion.cmake
 

@@ -78,8 +78,10 @@
      cdrest_socket).
 
    TLS
-     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2. A server that only offers
-     TLS 1.3 is refused with a clear message. Verification is on by default.
+     BearSSL speaks TLS 1.0-1.2 only; cdrest requires TLS 1.2 with ECDHE and an AEAD cipher.
+     A server that only offers TLS 1.3 is refused with a clear message. Verification is on
+     by default and as strict as curl's: names from DNS SANs only, serverAuth purpose, name
+     constraints, no SHA-1 signatures, RSA keys of 2048 bits at least (see "API: TLS").
 */
 /* The implementation needs POSIX (getaddrinfo, poll, clock_gettime) even under -std=c99.
    This must come before the first system header; if you include system headers before
@@ -164,6 +166,7 @@ enum {
     CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
     CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
     CDREST_E_DEADLINE = -16,   /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_FILE = -17,       /* a local file could not be used (named in the message) */
     CDREST_E_CANCELED = -18    /* a progress callback asked to stop (see cdrest_transfer) */
 };
 
@@ -447,9 +450,11 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    1.0 and 1.1. A server that accepts nothing but TLS 1.3 answers our hello with a
    protocol_version alert and the call fails with "the server requires TLS 1.3, which
    BearSSL does not support"; a server stuck at TLS 1.0/1.1 fails with its own message.
-   Cipher suites: BearSSL's full client set minus 3DES, forward-secret AEAD suites first
-   (AES-GCM before ChaCha20-Poly1305 where BearSSL uses AES-NI, the other way round
-   elsewhere). Renegotiation requests from the server are declined.
+   Cipher suites: Mozilla's "intermediate" choice for TLS 1.2, ECDHE key exchange with an
+   AEAD cipher only: ECDHE-ECDSA/ECDHE-RSA with AES-128/256-GCM or ChaCha20-Poly1305 (AES-GCM
+   first where BearSSL uses AES-NI, ChaCha20 first elsewhere). No CBC suites, no static RSA
+   or ECDH key exchange, no 3DES: a server offering only those answers handshake_failure
+   (curl would still take them). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
    source set below (several may be combined); with none set, from the system bundle:
@@ -461,9 +466,40 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    The strings given here are read at that first connection (server_name at every one):
    keep them valid until then.
 
-   Host names: SNI is sent and the certificate must name the host (its DNS SANs; a
-   wildcard covers one label). An IP literal host (https://127.0.0.1, https://[::1]) sends
-   no SNI and must appear among the certificate's iPAddress SANs, as curl requires.
+   Certificate policy (what a server's chain must satisfy, beside a trusted anchor, dates
+   and signatures that verify; cdrest_error.tls_error names the rule that failed):
+   - Names: SNI is sent and the leaf must name the host in a DNS subjectAltName. A host
+     with one trailing dot ("cd.example.com.") is the same name: the dot is stripped for
+     SNI and matching. Matching ignores ASCII case; a wildcard is a whole leftmost label
+     "*." over two labels or more ("*.example.com" names a.example.com, not
+     a.b.example.com, not example.com; "*.com" and "x*.example.com" name nothing); an empty
+     label never matches. The subject CN is not used (browsers and Go do the same):
+     a certificate without DNS SANs fails with CDREST_TLS_ERR_CN_ONLY unless
+     tls.allow_cn_only is set. An IP literal host (https://127.0.0.1, https://[::1])
+     sends no SNI and must appear among the leaf's iPAddress SANs, as curl requires.
+   - Purpose: when a certificate of the chain (leaf or intermediate) has an extended key
+     usage, it must include serverAuth or anyExtendedKeyUsage; the error says what it
+     allows ("the certificate is for clientAuth ..."). CDREST_TLS_ERR_KEY_PURPOSE.
+     (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
+   - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
+     the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
+     other name forms are not checked (cdrest checks no other names).
+     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
+     BearSSL refuses name constraints (or an extended key usage) marked critical as an
+     unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
+     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
+   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
+     own signature is never checked, so an old SHA-1 self-signed root still works.
+   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
+     ECDSA on P-256, P-384, P-521.
+   - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
+     extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Critical extensions other than those above fail (BearSSL's rule). No revocation
+     checks (CRL, OCSP), as with curl's defaults.
+   A refused certificate is answered with a fatal alert that says why (bad_certificate,
+   unsupported_certificate, certificate_expired, unknown_ca), as OpenSSL clients do.
 
    Errors: the call returns CDREST_E_TLS (CDREST_E_TIMEOUT, CDREST_E_IO for the transport)
    and cdrest_errmsg() reads e.g. "TLS: certificate expired on 2020-01-02 (BearSSL 54) for
@@ -495,6 +531,9 @@ typedef struct cdrest_tls_config {
     int tls_insecure_skip_verify;
     /* Name to verify and send as SNI instead of the URL's host (NULL = the host). */
     const char *server_name;
+    /* Legacy: accept a certificate that has no DNS subjectAltName when its subject CN
+       names the host. Off by default (browsers, Go and curl's own rules: SANs only). */
+    int allow_cn_only;
     /* Half-duplex I/O buffer: one 16.7 KB buffer instead of two (33.2 KB total). Saves
        16.5 KB per client; the price is that the server must not send while we write,
        which holds for request/response HTTP (a server that answers early, before the
@@ -514,22 +553,27 @@ typedef struct cdrest_tls_config {
 
 /* cdrest's own values of cdrest_error.tls_error, beside BearSSL's (which stay < 1024). */
 #define CDREST_TLS_ERR_PIN_MISMATCH 1025 /* verified (or not), but no pin matched its key */
-#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* leaf larger than CDREST_TLS_LEAF_MAX: its IP
-                                            addresses could not be checked */
+#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* a certificate of the chain is larger than
+                                            CDREST_TLS_LEAF_MAX: it could not be checked */
+#define CDREST_TLS_ERR_KEY_PURPOSE 1027  /* extended key usage without serverAuth (leaf or CA) */
+#define CDREST_TLS_ERR_NAME_CONSTRAINTS 1028 /* a CA's name constraints refuse a leaf's name */
+#define CDREST_TLS_ERR_WEAK_SIGNATURE 1029 /* a certificate of the chain is signed with SHA-1 */
+#define CDREST_TLS_ERR_PATH_LENGTH 1030  /* a CA's pathLenConstraint is exceeded */
+#define CDREST_TLS_ERR_CN_ONLY 1031      /* only the subject CN names the host (no DNS SAN) */
 
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
 #endif
-/* Bytes of the server's certificate kept during a handshake, to check an IP host against
-   its iPAddress SANs and to explain a failure in words (which date, which issuer). Larger
-   leaf certificates still verify for DNS names; reached by IP address they fail with
-   CDREST_TLS_ERR_CERT_TOO_BIG. */
+/* Bytes of each certificate of the server's chain kept during a handshake (the leaf for the
+   whole handshake, one intermediate at a time), to check names, extended key usage and
+   name constraints, and to explain a failure in words (which date, which issuer). Larger
+   certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
 
 /* Memory: a TLS client allocates, at its first https connection, one block of about
-   CDREST_TLS_MEMORY bytes (45.5 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 29 KB, with half_duplex),
+   CDREST_TLS_MEMORY bytes (50 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 34 KB, with half_duplex),
    plus two for the trust anchors read from files or blobs: their names and keys, and the
    br_x509_trust_anchor array (~72 KB for a system bundle of ~140 CAs, ~0.5 KB for one
    private CA; compiled-in anchors cost nothing). Duplicate anchors are kept once. Nothing
@@ -537,7 +581,7 @@ typedef struct cdrest_tls_config {
    To allocate nothing at all, hand in config.tls_memory / tls_memory_size: at least the
    size below plus the anchors' bytes and 16 for alignment (a block too small fails with
    CDREST_E_TOOLARGE and says how much more is needed). */
-#define CDREST_TLS_STATE_SIZE (8704 + CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
+#define CDREST_TLS_STATE_SIZE (9216 + 2 * CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
 #define CDREST_TLS_MEMORY (CDREST_TLS_STATE_SIZE + 33178)
 #define CDREST_TLS_MEMORY_HALF_DUPLEX (CDREST_TLS_STATE_SIZE + 16709)
 /* ===========================================================================
@@ -551,6 +595,10 @@ typedef struct cdrest_tls_config {
 
 typedef struct cdrest_config {
     const char *server;         /* "https://cd.example.com:8443", optionally with a base path */
+    /* The CD web server, where uploads go (/commander/...): NULL = the server above, which
+       is right when that is the web server's URL ("https://cd.example.com"). The CD
+       server's own port (8000/8443) serves /rest but not /commander. */
+    const char *web_server;
     /* Credentials (copied; cdrest_free, and a cdrest_init that fails, wipe the copies and
        every buffer that held them or the session id). */
     const char *user;
@@ -564,7 +612,10 @@ typedef struct cdrest_config {
     int connect_timeout_ms;     /* 0 = 10000 */
     int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
                                    getaddrinfo() aside: see resolve below) */
-    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY */
+    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
+                                   a body of exactly max_body bytes fits, whatever its framing
+                                   (Content-Length, chunked, or read to the close). At most 16
+                                   interim 1xx responses are skipped before the final one. */
     /* 0 = 3xx answers are returned as they are. N > 0 follows up to N redirects, but only
        within the same origin (scheme, host, port): credentials never go elsewhere. A
        redirect to another origin is returned unfollowed. 303 (and 301/302 after a POST)
@@ -690,6 +741,10 @@ typedef struct cdrest_client {
     int fixed_send;             /* target/out/body live in config.send_buffer */
     char redirect_target[512];  /* the Location being followed (an absolute path) */
     int redirecting;            /* sending redirect_target, not base path + target */
+    int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
+    int relative_paths;         /* the server refused /properties//projects/...: use projectName= */
+    cdrest_url web_url;         /* config.web_server, when given */
+    int has_web_url;
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     cdrest_response resp;       /* the last response */
     /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
@@ -746,10 +801,12 @@ typedef struct cdrest_doc {
 
 /* Setup. cfg->server is required; zeroed fields take finite defaults. */
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
-/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE,
+/* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE (unset = https),
    COMMANDER_HTTPS_PORT / COMMANDER_PORT, the session from COMMANDER_SESSIONID, and
-   COMMANDER_JOBSTEPID as the context of /myJob/... property paths. base (may be NULL)
-   supplies everything else (TLS options, timeouts); a server set in base wins. */
+   COMMANDER_JOBSTEPID as the context of /myJob/... property paths; uploads go to the web
+   server on the same host and the scheme's default port (443/80) unless base->web_server
+   says otherwise. base (may be NULL) supplies everything else (TLS options, timeouts); a
+   server set in base wins. */
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base);
 /* Closes the connection and frees what the client allocated. Wipes first every credential
    (user, password, token, session id, proxy credentials) and every buffer that held one
@@ -828,15 +885,31 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out);
 /* Delete one version ("groupId:artifactKey:version"). */
 CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *version_name);
-/* Upload files as a version's content (multipart/form-data to /commander/publishArtifact.php,
-   streamed from the files). repository NULL = "default". progress (may be NULL) is called
-   as bytes go out. Needs a session (logs in when only credentials are held). */
+/* Upload files as a version's content (multipart/form-data to the web server's
+   /commander/publishArtifact.php, or /commander/cgi-bin/publishArtifactAPI.cgi on servers
+   before 2023.01: probed once per client; streamed from the files). Success only when the
+   server confirms ("Artifact-Published-OK"); its refusal is CDREST_E_SERVER with the code
+   from "error [Code]" in server_code and its text in the message. A relative path that
+   stays inside the working directory is sent as given ("sub/a.txt"), any other path as
+   its last component. Only regular files; names with '"', '\' or control characters are
+   refused (CDREST_E_ARG), a local file problem is CDREST_E_FILE naming the file.
+   repository NULL = "default". progress (may be NULL) is called as bytes go out. Needs a
+   session (logs in when only credentials are held; an expired one is renewed once). */
 typedef void (*cdrest_progress_fn)(void *ctx, uint64_t sent, uint64_t total);
 /* 0 when the upload was accepted, CDREST_E_SERVER with the server's words if not. The
    files are read while they are sent: keep them unchanged until it returns. */
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx);
+/* Publish every regular file below dir, recursively, each named by its path relative to
+   dir ("lib/a.so"). include/exclude (NULL-terminated fnmatch patterns, or NULL): a pattern
+   with '/' matches the whole relative path, one without the last component; excluded
+   directories are not entered; with include, only matching files go. No cap on the number
+   of files (the tree is walked twice, nothing is listed in memory); a tree that changes
+   between the walks fails the upload. */
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx);
 
 /* Jobs. */
 typedef struct cdrest_job_status {
@@ -860,6 +933,54 @@ typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, i
 /* 0 once the job completed (its outcome in st), else an error as above. */
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t max_wait_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st);
+
+/* DSL: POST /server/dsl {"dsl", "format":"groovy", "parameters"}; parameters_json (may be
+   NULL) is a JSON object, sent as a string as CloudBees' eval-dsl action does. */
+CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out);
+
+/* Run a pipeline: POST /pipelines {"projectName", "pipelineName", "actualParameter":[...],
+   "stagesToRun":[...]}. stages (NULL-terminated, may be NULL) are the stages to run.
+   runtime_id (cap bytes, whole or not at all) gets the run's flowRuntimeId. */
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
+                                  const char *const *stages, char *runtime_id, size_t cap);
+/* Run a release: POST /releases {"projectName", "releaseName", "pipelineParameter":[...]}
+   with the stages to run, or starting_stage (then stages is ignored). runtime_id as for
+   cdrest_run_pipeline. */
+CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
+                                 const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap);
+typedef struct cdrest_pipeline_status {
+    char runtime_id[64];
+    char status[32];   /* running, success, warning, error, ABORT, FORCE_ABORT, or what the server says */
+    int completed;     /* 1 once the run ended */
+} cdrest_pipeline_status;
+/* getPipelineRuntimeDetails for one run: its status and whether it completed, in *st. */
+CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st);
+typedef void (*cdrest_pipeline_progress_fn)(void *ctx, const cdrest_pipeline_status *st, int64_t elapsed_ms);
+/* Poll until the run completes (0; see st->status) or max_wait_ms passes
+   (CDREST_E_DEADLINE, st holding the last status), like cdrest_wait_for_job: the same
+   intervals (0 = 5000, at least 100) and progress after every poll. */
+CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st);
+
+/* An application process: POST /jobs?request=runProcess; job_id gets the new job's id. */
+CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
+                                 const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap);
+/* PUT /jobs/<id>?request=abortJob (force: also alwaysRun steps). */
+CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, cdrest_doc *out);
+/* A job step's details (job_step_id NULL = COMMANDER_JOBSTEPID's): {"jobStep": {...}}. */
+CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out);
+/* A credential attached to a running job step, with its secret (GET
+   /jobSteps/<id>/credentialPaths/<name>; job_step_id NULL = COMMANDER_JOBSTEPID's): the
+   answer {"credential": {"userName", "password"}} never reaches a trace or an error
+   message, and lives in the client's receive buffer until the next call. */
+CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
+                                         cdrest_doc *out);
+/* PUT /objects?request=findObjects {"objectType", "filter", "sort", "maxIds"}: filter and
+   sort are JSON (one filter {"propertyName","operator","operand1"} or a boolean one
+   {"operator":"and","filter":[...]}; sort {"propertyName","order"}), either may be NULL;
+   max_ids 0 = the server's default. */
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
+                                  int max_ids, cdrest_doc *out);
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
@@ -2215,6 +2336,7 @@ CDRESTDEF const char *cdrest_strerror(int code) {
     case CDREST_E_AUTH: return "authentication failed";
     case CDREST_E_UNSUPPORTED: return "not supported";
     case CDREST_E_DEADLINE: return "deadline passed";
+    case CDREST_E_FILE: return "local file error";
     case CDREST_E_CANCELED: return "canceled";
     default: return "unknown error";
     }
@@ -2358,21 +2480,33 @@ static int cdrest__has_crlf_nul(const char *s, size_t n) {
     return 0;
 }
 
-/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E: servers (and the
-   proxies before them) resolve those away, so "a/../../jobs/1" would reach another object
-   than the one named. Names and paths holding one are refused, never sent. */
+/* The length of a path separator at s[i] (0 if none): "/", and what a server or a proxy
+   may turn into one before it resolves dot segments: "\\" and the encoded %2F and %5C. */
+static size_t cdrest__path_sep_len(const char *s, size_t i, size_t n) {
+    if (s[i] == '/' || s[i] == '\\') return 1;
+    if (i + 3 <= n && s[i] == '%' && (s[i + 1] == '2' || s[i + 1] == '5')) {
+        char x = (char)(s[i + 2] | 0x20);
+        if ((s[i + 1] == '2' && x == 'f') || (s[i + 1] == '5' && x == 'c')) return 3;
+    }
+    return 0;
+}
+
+/* 1 if s[0..n) has a "." or ".." path segment, also written with %2E, between any of the
+   separators above: servers (and the proxies before them) resolve those away, so
+   "a/../../jobs/1" (or "a/..%2Fjobs/1" behind a proxy that decodes %2F) would reach another
+   object than the one named. Names and paths holding one are refused, never sent. */
 static int cdrest__has_dot_segment(const char *s, size_t n) {
     size_t i = 0;
     while (i <= n) {
-        size_t j = i, k = i, dots = 0;
-        while (j < n && s[j] != '/') j++;
+        size_t j = i, k = i, dots = 0, sep = 0;
+        while (j < n && (sep = cdrest__path_sep_len(s, j, n)) == 0) j++;
         while (k < j && dots < 3) {
             if (s[k] == '.') k++, dots++;
             else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E')) k += 3, dots++;
             else dots = 3;
         }
         if (dots == 1 || dots == 2) return 1;
-        i = j + 1;
+        i = j + (sep ? sep : 1);
     }
     return 0;
 }
@@ -3139,8 +3273,19 @@ typedef struct cdrest__tls_x509 {
     uint32_t certs;                /* certificates seen so far in this chain */
     uint32_t leaf_size;            /* the leaf's length in bytes */
     size_t leaf_len;               /* bytes of it kept in leaf[] */
+    uint32_t ca_size;              /* the CA certificate being read: its length */
+    size_t ca_len;                 /* ... and the bytes of it kept in ca[] */
     unsigned long chains;          /* chains seen: one per full handshake */
+    int in_chain;                  /* the engine still needs this certificate (it has not
+                                      decided before it): our checks apply to it */
+    unsigned policy;               /* the first of our checks that failed (CDREST_TLS_ERR_*) */
+    int sha1;                      /* a certificate of the chain is signed with SHA-1 */
+    int pathlen;                   /* a CA's pathLenConstraint is exceeded */
+    char why[160];                 /* the words for policy */
+    char why_sig[96];              /* ... for sha1 */
+    char why_path[128];            /* ... for pathlen */
     unsigned char leaf[CDREST_TLS_LEAF_MAX];
+    unsigned char ca[CDREST_TLS_LEAF_MAX];
 } cdrest__tls_x509;
 
 struct cdrest__tls {
@@ -3162,6 +3307,7 @@ struct cdrest__tls {
     /* configuration, fixed at the first handshake */
     int ready;
     int insecure;
+    int cn_ok;                     /* config allow_cn_only */
     unsigned char pins[CDREST_TLS_MAX_PINS][32];
     int npins;
     const br_x509_trust_anchor *tas;
@@ -3225,21 +3371,22 @@ static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_d
 }
 
 typedef struct cdrest__tls_leafinfo {
-    cdrest__tls_der issuer, validity, subject, exts;
-    int has_dates, has_names, has_exts, cut;
+    cdrest__tls_der issuer, validity, subject, exts, sigalg;
+    int has_dates, has_names, has_exts, has_sigalg, cut;
 } cdrest__tls_leafinfo;
 
-/* Locate the parts of the kept leaf certificate we read (exts may be cut short).
-   Returns 0 when it is unreadable. */
-static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+/* Locate the parts of a kept certificate we read (len of its size bytes kept; exts may
+   be cut short). Returns 0 when it is unreadable. */
+static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t size, cdrest__tls_leafinfo *li) {
     cdrest__tls_der in, cert, tbs, v;
     unsigned tag;
     memset(li, 0, sizeof *li);
-    in.p = x->leaf;
-    in.n = x->leaf_len;
-    li->cut = x->leaf_len < x->leaf_size;
+    in.p = p;
+    in.n = len;
+    li->cut = len < size;
     if (!cdrest__tls_der_take(&in, &tag, &cert) || tag != 0x30) return 0;
     if (!cdrest__tls_der_take(&cert, &tag, &tbs) || tag != 0x30) return 0;
+    li->has_sigalg = cdrest__tls_der_want(&cert, 0x30, &li->sigalg);
     if (cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0;
     if (tag == 0xa0 && cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0; /* version, serial */
     if (!cdrest__tls_der_want(&tbs, 0x30, &v)) return 0;                  /* signature */
@@ -3258,24 +3405,38 @@ static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinf
     return 1;
 }
 
+static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinfo *li) {
+    return cdrest__tls_cert_parse(x->leaf, x->leaf_len, x->leaf_size, li);
+}
+
+/* The value (inside its OCTET STRING) of the extension 2.5.29.id. 1 found, 0 absent,
+   -1 malformed or cut before it could be seen. */
+static int cdrest__tls_cert_ext(const cdrest__tls_leafinfo *li, unsigned id, cdrest__tls_der *val) {
+    cdrest__tls_der exts = li->exts, seq, ext, oid;
+    unsigned tag;
+    if (!li->has_exts) return li->cut ? -1 : 0;
+    if (cdrest__tls_der_take(&exts, &tag, &seq) != 1 || tag != 0x30) return -1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &tag, &ext) != 1 || tag != 0x30) return -1;
+        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) return -1;
+        if (oid.n != 3 || oid.p[0] != 0x55 || oid.p[1] != 0x1d || oid.p[2] != id) continue;
+        if (cdrest__tls_der_take(&ext, &tag, val) != 1) return -1;
+        if (tag == 0x01 && cdrest__tls_der_take(&ext, &tag, val) != 1) return -1; /* critical */
+        return tag == 0x04 ? 1 : -1;
+    }
+    return 0;
+}
+
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
    larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
 static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
-    static const unsigned char oid_san[3] = {0x55, 0x1d, 0x11};
     cdrest__tls_leafinfo li;
-    cdrest__tls_der seq, ext, oid, val;
+    cdrest__tls_der val;
     unsigned tag;
-    if (!cdrest__tls_leaf_parse(x, &li) || !li.has_exts) return li.cut ? -1 : 0;
-    if (!cdrest__tls_der_take(&li.exts, &tag, &seq) || tag != 0x30) return li.cut ? -1 : 0;
-    while (cdrest__tls_der_take(&seq, &tag, &ext) && tag == 0x30) {
-        if (!cdrest__tls_der_want(&ext, 0x06, &oid)) break;
-        if (oid.n != 3 || memcmp(oid.p, oid_san, 3) != 0) continue;
-        if (!cdrest__tls_der_take(&ext, &tag, &val)) break;
-        if (tag == 0x01 && !cdrest__tls_der_take(&ext, &tag, &val)) break; /* critical */
-        if (tag != 0x04 || !cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) break;
-        return 1;
-    }
-    return li.cut ? -1 : 0;
+    if (!cdrest__tls_leaf_parse(x, &li)) return li.cut ? -1 : 0;
+    if (cdrest__tls_cert_ext(&li, 0x11, &val) != 1) return li.cut ? -1 : 0;
+    if (!cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) return li.cut ? -1 : 0;
+    return 1;
 }
 
 /* 1 if the leaf lists this IP address among its iPAddress SANs, 0 if not, -1 unknown. */
@@ -3349,6 +3510,283 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
         cdrest__tls_leafinfo li;
         if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
     }
+}
+
+/* --- names and policy: what BearSSL's minimal engine does not check ---------------- */
+
+static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) CDREST__PRINTF(3, 4);
+
+/* The words for a refusal are written when it is found (the certificate's bytes are gone
+   by the time the error is told); small builds keep only the number. */
+#ifdef CDREST_TERSE_ERRORS
+#define CDREST__TLS_WHY(say) ((void)0)
+#else
+#define CDREST__TLS_WHY(say) say
+#endif
+
+static int cdrest__tls_lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
+
+static int cdrest__tls_ieq(const char *a, const unsigned char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__tls_lower((unsigned char)a[i]) != cdrest__tls_lower(b[i])) return 0;
+    return 1;
+}
+
+/* A DNS name of non-empty labels ("a.b", not ".a", "a..b", "a."). */
+static int cdrest__tls_labels_ok(const unsigned char *s, size_t n) {
+    size_t i;
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.') return 0;
+    for (i = 1; i < n; i++)
+        if (s[i] == '.' && s[i - 1] == '.') return 0;
+    return 1;
+}
+
+/* Does the DNS SAN pattern p name the host? As browsers, Go and curl match: equal
+   ignoring ASCII case, or "*.rest" covering exactly one whole leftmost label, where rest
+   has two labels or more ("*.test" names no "x.test"). No empty label ever matches. */
+static int cdrest__tls_name_match(const char *host, const unsigned char *p, size_t n) {
+    size_t hn = strlen(host), i;
+    const char *dot;
+    if (!cdrest__tls_labels_ok((const unsigned char *)host, hn) || !cdrest__tls_labels_ok(p, n) || strchr(host, '*'))
+        return 0;
+    for (i = 1; i < n; i++)
+        if (p[i] == '*') return 0;
+    if (p[0] != '*') return hn == n && cdrest__tls_ieq(host, p, n);
+    if (n < 3 || p[1] != '.' || !memchr(p + 2, '.', n - 2)) return 0;
+    dot = strchr(host, '.');
+    if (!dot || dot == host) return 0;
+    return hn - (size_t)(dot - host) == n - 1 && cdrest__tls_ieq(dot, p + 1, n - 1);
+}
+
+/* 1 the leaf's DNS SANs name the host; 2 it has no DNS SAN and only its subject CN names
+   the host (accepted with config allow_cn_only); 0 no. */
+static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host) {
+    cdrest__tls_der san, v;
+    cdrest__tls_leafinfo li;
+    unsigned tag;
+    int dns = 0;
+    char cn[256];
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82) continue;
+            dns = 1;
+            if (cdrest__tls_name_match(host, v.p, v.n)) return 1;
+        }
+    }
+    if (dns || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
+    cdrest__tls_name_cn(li.subject, cn, sizeof cn);
+    return cn[0] && cdrest__tls_name_match(host, (const unsigned char *)cn, strlen(cn)) ? 2 : 0;
+}
+
+/* Extended key usage: bits for the purposes a message may name. */
+enum { CDREST__EKU_SERVER = 1, CDREST__EKU_CLIENT = 2, CDREST__EKU_CODE = 4, CDREST__EKU_EMAIL = 8,
+       CDREST__EKU_TIME = 16, CDREST__EKU_OCSP = 32, CDREST__EKU_ANY = 64, CDREST__EKU_OTHER = 128 };
+
+/* The purposes in an ExtKeyUsageSyntax (SEQUENCE OF OID). -1 if malformed. */
+static int cdrest__tls_eku_bits(cdrest__tls_der v) {
+    static const unsigned char kp[7] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03}; /* 1.3.6.1.5.5.7.3 */
+    static const unsigned char any[4] = {0x55, 0x1d, 0x25, 0x00};                 /* 2.5.29.37.0 */
+    cdrest__tls_der seq, oid;
+    unsigned tag;
+    int bits = 0;
+    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
+    while (seq.n > 0) {
+        if (!cdrest__tls_der_want(&seq, 0x06, &oid)) return -1;
+        if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && oid.p[7] >= 1 && oid.p[7] <= 4)
+            bits |= 1 << (oid.p[7] - 1);
+        else if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && (oid.p[7] == 8 || oid.p[7] == 9))
+            bits |= oid.p[7] == 8 ? CDREST__EKU_TIME : CDREST__EKU_OCSP;
+        else if (oid.n == 4 && memcmp(oid.p, any, 4) == 0)
+            bits |= CDREST__EKU_ANY;
+        else
+            bits |= CDREST__EKU_OTHER;
+    }
+    return bits;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+static void cdrest__tls_eku_words(int bits, char *out, size_t cap) {
+    static const char *const names[8] = {"serverAuth", "clientAuth", "codeSigning", "emailProtection",
+                                         "timeStamping", "OCSPSigning", "anyExtendedKeyUsage", "other"};
+    int i;
+    out[0] = 0;
+    for (i = 0; i < 8; i++) {
+        if (!(bits & (1 << i))) continue;
+        if (out[0]) cdrest__tls_cat(out, cap, ", ", 2);
+        cdrest__tls_cat(out, cap, names[i], strlen(names[i]));
+    }
+}
+#endif
+
+/* Is the DNS name n under the dNSName constraint c? ("example.com" covers itself and
+   its subdomains, ".example.com" its subdomains only, "" everything; ASCII case ignored.) */
+static int cdrest__tls_nc_dns(const unsigned char *n, size_t nn, const unsigned char *c, size_t cn) {
+    const char *tail;
+    if (cn == 0) return 1;
+    if (nn < cn) return 0;
+    tail = (const char *)n + nn - cn;
+    if (!cdrest__tls_ieq(tail, c, cn)) return 0;
+    return nn == cn ? c[0] != '.' : (c[0] == '.' || tail[-1] == '.');
+}
+
+/* Is the address under the iPAddress constraint c (address then mask)? */
+static int cdrest__tls_nc_ip(const unsigned char *ip, size_t n, const unsigned char *c, size_t cn) {
+    size_t i;
+    if (cn != 2 * n) return 0;
+    for (i = 0; i < n; i++)
+        if ((ip[i] & c[n + i]) != (c[i] & c[n + i])) return 0;
+    return 1;
+}
+
+/* One name (tag 0x82 DNS, 0x87 IP) against a NameConstraints value: 0 allowed,
+   1 not among the permitted subtrees, 2 excluded, -1 malformed. */
+static int cdrest__tls_nc_check(cdrest__tls_der nc, unsigned tag, const unsigned char *v, size_t n) {
+    cdrest__tls_der seq, trees, sub, base;
+    unsigned t, bt;
+    int permitted = 0, inside = 0;
+    if (cdrest__tls_der_take(&nc, &t, &seq) != 1 || t != 0x30) return -1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &t, &trees) != 1 || (t != 0xa0 && t != 0xa1)) return -1;
+        while (trees.n > 0) {
+            int match;
+            if (!cdrest__tls_der_want(&trees, 0x30, &sub) || cdrest__tls_der_take(&sub, &bt, &base) != 1) return -1;
+            if (bt != tag) continue;
+            match = tag == 0x82 ? cdrest__tls_nc_dns(v, n, base.p, base.n) : cdrest__tls_nc_ip(v, n, base.p, base.n);
+            if (t == 0xa1 && match) return 2;
+            if (t == 0xa0) permitted = 1, inside |= match;
+        }
+    }
+    return permitted && !inside ? 1 : 0;
+}
+
+/* The leaf's DNS and IP names (and the host, when only the CN names it) against a CA's
+   NameConstraints. 0 allowed, else CDREST_TLS_ERR_NAME_CONSTRAINTS with why set. */
+static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, const char *ca) {
+    cdrest__tls_der san, v;
+    unsigned tag = 0;
+    int r = 0, dns = 0;
+    if (cdrest__tls_leaf_san(x, &san) == 1) {
+        while (r == 0 && cdrest__tls_der_take(&san, &tag, &v) == 1) {
+            if (tag != 0x82 && tag != 0x87) continue;
+            dns |= tag == 0x82;
+            r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
+        }
+    }
+    if (r == 0 && !dns && x->t->ip_len == 0) {
+        v.p = (const unsigned char *)x->t->name;
+        v.n = strlen(x->t->name);
+        tag = 0x82;
+        r = cdrest__tls_nc_check(nc, tag, v.p, v.n);
+    }
+    if (r == 0) return 0;
+#ifndef CDREST_TERSE_ERRORS
+    {
+        char name[100] = "";
+        if (r > 0 && tag == 0x82) cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
+        else if (r > 0) cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
+        if (r < 0)
+            cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the name %s is %s by the name constraints of CA \"%s\"", name,
+                            r == 2 ? "excluded" : "not permitted", ca);
+    }
+#endif
+    (void)ca;
+    return CDREST_TLS_ERR_NAME_CONSTRAINTS;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+/* Is this AlgorithmIdentifier a SHA-1 signature (RSA or ECDSA)? */
+static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
+    static const unsigned char rsa_sha1[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05};
+    static const unsigned char ecdsa_sha1[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
+    cdrest__tls_der oid;
+    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return 0;
+    return (oid.n == 9 && memcmp(oid.p, rsa_sha1, 9) == 0) || (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0);
+}
+#endif
+
+/* Record the first failure of our checks. */
+static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
+    if (!x->policy) x->policy = err;
+}
+
+#ifndef CDREST_TERSE_ERRORS
+/* What only explains the engine's own refusals (small builds keep BearSSL's numbers):
+   a SHA-1 signature (it calls the algorithm unsupported) and a pathLenConstraint
+   exceeded (it says "not a CA"). Noted for every certificate the engine uses, whatever
+   our other checks found before. */
+static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo *li, uint32_t index, const char *ca) {
+    cdrest__tls_der v, seq, b, n;
+    if (li->has_sigalg && cdrest__tls_sig_sha1(li->sigalg) && !x->sha1) {
+        x->sha1 = 1;
+        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
+                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
+    }
+    /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
+    if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
+        cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
+        n.n == 1 && n.p[0] < index - 1) {
+        x->pathlen = 1;
+        cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA certificate%s below it "
+                        "(pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s",
+                        (unsigned)(index - 1));
+    }
+}
+#endif
+
+/* Our checks on one certificate of the chain (index 0 the leaf) that the engine uses:
+   extended key usage, and for CAs name constraints; the first failure is kept. */
+static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size, uint32_t index) {
+    cdrest__tls_leafinfo li;
+    cdrest__tls_der v;
+    char ca[80];
+    int r, bits;
+    ca[0] = 0;
+    if (len < size) {
+        if (!x->policy)
+            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its "
+                            "names and usages cannot all be checked",
+                            index ? "a CA certificate of the chain" : "the certificate", CDREST_TLS_LEAF_MAX));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
+        return;
+    }
+    if (!cdrest__tls_cert_parse(p, len, size, &li) || !li.has_names) {
+        cdrest__tls_policy_fail(x, BR_ERR_X509_INVALID_VALUE); /* "malformed"; never skip the checks */
+        return;
+    }
+    if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
+    CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
+    if (x->policy) return;
+    r = cdrest__tls_cert_ext(&li, 0x25, &v);
+    bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
+    if (r < 0 || bits < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extensions of %s are malformed (its extended "
+                                        "key usage cannot be read)", index ? ca : "the certificate"));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
+        return;
+    }
+    if (r == 1 && !(bits & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
+#ifndef CDREST_TERSE_ERRORS
+        char words[100];
+        cdrest__tls_eku_words(bits, words, sizeof words);
+        if (index)
+            cdrest__tls_say(x->why, sizeof x->why, "CA certificate \"%s\" restricts its certificates to %s (extended "
+                            "key usage), not serverAuth", ca, words);
+        else
+            cdrest__tls_say(x->why, sizeof x->why, "the certificate is for %s (extended key usage), not serverAuth", words);
+#endif
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
+        return;
+    }
+    if (!index || (r = cdrest__tls_cert_ext(&li, 0x1e, &v)) == 0) return;
+    if (r < 0) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca));
+        cdrest__tls_policy_fail(x, CDREST_TLS_ERR_NAME_CONSTRAINTS);
+        return;
+    }
+    cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -3521,13 +3959,17 @@ static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *ser
     x->certs = 0;
     x->leaf_size = 0;
     x->leaf_len = 0;
+    x->policy = 0;
+    x->sha1 = x->pathlen = 0;
     x->chains++;
     if (t->insecure) return;
     if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
     else br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(t->now / 86400 + 719528), (uint32_t)(t->now % 86400));
-    /* An IP host was reset with no name: the minimal engine then checks none, and
-       end_chain matches the address against the iPAddress SANs instead. */
-    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, t->ip_len ? NULL : server_name);
+    /* The minimal engine gets no name, so it checks none: its matching is laxer than ours
+       (the CN beside SANs, "*.test", empty labels). end_chain matches the host against the
+       leaf's DNS SANs, or an address against its iPAddress SANs. */
+    (void)server_name;
+    x->u.minimal.vtable->start_chain(&x->u.minimal.vtable, NULL);
 }
 
 static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length) {
@@ -3536,24 +3978,40 @@ static void cdrest__tls_x_start_cert(const br_x509_class **ctx, uint32_t length)
         x->leaf_size = length;
         if (x->t->insecure) br_x509_decoder_init(&x->u.dec, NULL, NULL);
     }
-    if (!x->t->insecure) x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
+    x->ca_size = length;
+    x->ca_len = 0;
+    if (x->t->insecure) return;
+    /* Once the engine has decided (a trust anchor signed an earlier certificate, or an
+       error), it ignores the rest of the chain; so do our checks. */
+    x->in_chain = x->u.minimal.err == 0;
+    x->u.minimal.vtable->start_cert(&x->u.minimal.vtable, length);
 }
 
 static void cdrest__tls_x_append(const br_x509_class **ctx, const unsigned char *buf, size_t len) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (x->certs == 0) {
-        size_t keep = sizeof x->leaf - x->leaf_len;
+    if (x->certs == 0 || (!x->t->insecure && x->in_chain)) { /* keep the leaf, and a CA we check */
+        unsigned char *to = x->certs ? x->ca : x->leaf;
+        size_t *kept = x->certs ? &x->ca_len : &x->leaf_len, keep = CDREST_TLS_LEAF_MAX - *kept;
         if (keep > len) keep = len;
-        memcpy(x->leaf + x->leaf_len, buf, keep);
-        x->leaf_len += keep;
-        if (x->t->insecure) br_x509_decoder_push(&x->u.dec, buf, len);
+        memcpy(to + *kept, buf, keep);
+        *kept += keep;
     }
-    if (!x->t->insecure) x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    if (x->t->insecure) {
+        if (x->certs == 0) br_x509_decoder_push(&x->u.dec, buf, len);
+    } else {
+        x->u.minimal.vtable->append(&x->u.minimal.vtable, buf, len);
+    }
 }
 
 static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
     cdrest__tls_x509 *x = cdrest__tls_x(ctx);
-    if (!x->t->insecure) x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+    if (!x->t->insecure) {
+        x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
+        if (x->in_chain) {
+            if (x->certs == 0) cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
+            else cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
+        }
+    }
     x->certs++;
 }
 
@@ -3570,11 +4028,18 @@ static unsigned cdrest__tls_x_end_chain(const br_x509_class **ctx) {
     r = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable);
     /* Without a clock the minimal engine fell back on the system's: never trust it. */
     if (t->time_unknown && (r == 0 || r == BR_ERR_X509_EXPIRED)) return BR_ERR_X509_TIME_UNKNOWN;
+    /* SHA-1 is not given to the engine, which then calls the signature unsupported;
+       a path too long it calls "not a CA". Say what it was. */
+    if (r == BR_ERR_X509_UNSUPPORTED && x->sha1) return CDREST_TLS_ERR_WEAK_SIGNATURE;
+    if (r == BR_ERR_X509_NOT_CA && x->pathlen) return CDREST_TLS_ERR_PATH_LENGTH;
     if (r != 0) return r;
+    if (x->policy) return x->policy;
     if (t->ip_len) {
-        int m = cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len);
-        if (m < 0) return x->leaf_len < x->leaf_size ? CDREST_TLS_ERR_CERT_TOO_BIG : BR_ERR_X509_BAD_SERVER_NAME;
+        if (cdrest__tls_leaf_has_ip(x, t->ip, t->ip_len) != 1) return BR_ERR_X509_BAD_SERVER_NAME;
+    } else {
+        int m = cdrest__tls_leaf_has_name(x, t->name);
         if (m == 0) return BR_ERR_X509_BAD_SERVER_NAME;
+        if (m == 2 && !t->cn_ok) return CDREST_TLS_ERR_CN_ONLY;
     }
     return cdrest__tls_check_pins(t, x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, NULL));
 }
@@ -4168,37 +4633,24 @@ static int cdrest__tls_alloc(cdrest_client *c) {
     return 0;
 }
 
-/* Cipher suites: BearSSL's full client list without 3DES (64-bit blocks), forward-secret
-   AEAD suites first. BearSSL prefers ChaCha20 (the fastest without AES hardware); where
-   its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer instructions per record. */
+/* Cipher suites: Mozilla's "intermediate" TLS 1.2 choice, forward-secret ECDHE with
+   AEAD only (AES-GCM, ChaCha20-Poly1305): no CBC (padding oracles, Lucky 13), no static
+   RSA or ECDH key exchange (no forward secrecy), no 3DES. Every TLS 1.2 server of the last
+   decade offers one of these. BearSSL prefers ChaCha20 (the fastest without AES
+   hardware); where its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer
+   instructions per record. */
 static void cdrest__tls_set_suites(br_ssl_engine_context *eng) {
     static const uint16_t chacha[] = {BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
                                       BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256};
     static const uint16_t gcm[] = {BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                                    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
-    static const uint16_t rest[] = {
-        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,    BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256,  BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384,  BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384,
-        BR_TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_128_CBC_SHA,
-        BR_TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA,     BR_TLS_ECDH_RSA_WITH_AES_256_CBC_SHA,
-        BR_TLS_RSA_WITH_AES_128_GCM_SHA256,         BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
-        BR_TLS_RSA_WITH_AES_128_CBC_SHA256,         BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
-        BR_TLS_RSA_WITH_AES_128_CBC_SHA,            BR_TLS_RSA_WITH_AES_256_CBC_SHA};
-    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2 + sizeof rest / 2];
+    uint16_t list[sizeof chacha / 2 + sizeof gcm / 2];
     int hw_aes = br_aes_x86ni_ctr_get_vtable() != NULL || br_aes_pwr8_ctr_get_vtable() != NULL;
     size_t n = 0;
     memcpy(list + n, hw_aes ? gcm : chacha, hw_aes ? sizeof gcm : sizeof chacha);
     n += (hw_aes ? sizeof gcm : sizeof chacha) / 2;
     memcpy(list + n, hw_aes ? chacha : gcm, hw_aes ? sizeof chacha : sizeof gcm);
     n += (hw_aes ? sizeof chacha : sizeof gcm) / 2;
-    memcpy(list + n, rest, sizeof rest);
-    n += sizeof rest / 2;
     br_ssl_engine_set_suites(eng, list, n);
 }
 
@@ -4215,6 +4667,11 @@ static int cdrest__tls_setup(cdrest_client *c) {
     if ((r = cdrest__tls_parse_pins(c, t)) != 0) return r;
     if (!t->insecure && !t->tas && (r = cdrest__tls_load_anchors(c, t)) != 0) return r;
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
+    /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
+       and RSA keys of 2048 bits at least, as curl and browsers require. */
+    br_x509_minimal_set_hash(&t->x509.u.minimal, br_sha1_ID, NULL);
+    br_x509_minimal_set_minrsa(&t->x509.u.minimal, 256);
+    t->cn_ok = c->cfg.tls.allow_cn_only != 0;
     eng = &t->cc.eng;
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
     cdrest__tls_set_suites(eng);
@@ -4330,8 +4787,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
                 "protocol_version alert)";
         else if (a == 40)
-            s = "the server refused the handshake (handshake_failure alert: no cipher suite, curve or "
-                "signature algorithm in common, or it wants a client certificate)";
+            s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
+                "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
         else if (a == 112)
             s = "the server does not serve this host name (unrecognized_name alert)";
         else if (a == 116 || a == 42)
@@ -4396,7 +4853,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
         case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
         case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
         case BR_ERR_X509_FORBIDDEN_KEY_USAGE: s = "the certificate's key usage forbids a TLS server"; break;
-        case BR_ERR_X509_WEAK_PUBLIC_KEY: s = "a key in the certificate chain is too small"; break;
+        case BR_ERR_X509_WEAK_PUBLIC_KEY:
+            s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
         case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
         case CDREST_TLS_ERR_PIN_MISMATCH: {
             char b64[48];
@@ -4404,9 +4862,14 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
             return;
         }
-        case CDREST_TLS_ERR_CERT_TOO_BIG:
-            cdrest__tls_say(w, cap, "the certificate is over %d bytes (CDREST_TLS_LEAF_MAX): its IP addresses cannot be checked",
-                     CDREST_TLS_LEAF_MAX);
+        case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
+            cdrest__tls_say(w, cap, "%s", t->x509.why);
+            return;
+        case CDREST_TLS_ERR_WEAK_SIGNATURE: cdrest__tls_say(w, cap, "%s", t->x509.why_sig); return;
+        case CDREST_TLS_ERR_PATH_LENGTH: cdrest__tls_say(w, cap, "%s", t->x509.why_path); return;
+        case CDREST_TLS_ERR_CN_ONLY:
+            cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
+                            "is not accepted (config.tls.allow_cn_only)", t->name);
             return;
         default: s = "TLS error"; break;
         }
@@ -4482,6 +4945,30 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
     }
 }
 
+/* When the certificate is refused, tell the server why before closing, as other clients
+   do: BearSSL's engine has failed and sends nothing more, so the fatal alert goes out as
+   a plaintext record ourselves (the handshake is not encrypted yet when certificates
+   are checked). Then the rest of the server's flight is read off (up to its close, or
+   100 ms): closing a socket with unread bytes sends a reset, which can destroy the alert
+   before the server reads it. c->err is kept. */
+static void cdrest__tls_cert_alert(cdrest_client *c, int err) {
+    unsigned char rec[7] = {21, 3, 3, 0, 2, 2, 42}; /* alert, TLS 1.2, fatal, bad_certificate */
+    unsigned char rest[512];
+    int64_t until;
+    cdrest_error saved;
+    if (!((err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) || (err > 1024 && err < 1100))) return;
+    if (err == BR_ERR_X509_EXPIRED) rec[6] = 45;                 /* certificate_expired */
+    else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48;        /* unknown_ca */
+    else if (err == BR_ERR_X509_TIME_UNKNOWN) rec[6] = 46;       /* certificate_unknown */
+    else if (err == CDREST_TLS_ERR_KEY_PURPOSE || err == BR_ERR_X509_UNSUPPORTED ||
+             err == BR_ERR_X509_CRITICAL_EXTENSION) rec[6] = 43; /* unsupported_certificate */
+    saved = c->err;
+    until = cdrest__now_ms(c) + 100;
+    if (cdrest__tp_write_all(c, rec, sizeof rec, until) == 0)
+        while (cdrest__tp_read(c, rest, sizeof rest, until) > 0) {}
+    c->err = saved;
+}
+
 /* Reword a transport failure during the handshake. */
 static int cdrest__tls_hs_io_fail(cdrest_client *c, struct cdrest__tls *t, int code) {
     char msg[CDREST_ERRMSG_SIZE];
@@ -4506,6 +4993,10 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     t = c->tls;
     eng = &t->cc.eng;
     strcpy(t->name, name);
+    /* "host." is the same name: SNI carries no trailing dot (RFC 6066) and certificates
+       name hosts without one; strip one, as curl does. */
+    if (strlen(t->name) > 1 && t->name[strlen(t->name) - 1] == '.') t->name[strlen(t->name) - 1] = 0;
+    name = t->name;
     t->ip_len = cdrest__tls_ipv4(name, t->ip);
     if (!t->ip_len) t->ip_len = cdrest__tls_ipv6(name, t->ip);
     now = c->cfg.tls.unix_time ? c->cfg.tls.unix_time(c->cfg.tls.unix_time_ctx) : (int64_t)time(NULL);
@@ -4526,6 +5017,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
         if (r == CDREST__TLS_EOF || br_ssl_engine_last_error(eng) == BR_ERR_OK)
             return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server closed the connection %s for host %s",
                                 t->first_len ? "during the handshake" : "without answering our TLS 1.2 hello", t->name);
+        cdrest__tls_cert_alert(c, br_ssl_engine_last_error(eng));
         return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
     }
     t->open = 1;
@@ -5016,7 +5508,8 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     case CDREST__CH_SIZE: {
         int v = cdrest__hex_value(ch);
         if (v >= 0) {
-            if (st->digits >= 15) return cdrest__chunk_fail(st, err, "chunk size overflow");
+            /* Leading zeros are no digits of the value: only 15 significant ones fit. */
+            if (st->remaining >= ((uint64_t)1 << 56)) return cdrest__chunk_fail(st, err, "chunk size overflow");
             st->remaining = st->remaining * 16 + (uint64_t)v;
             st->digits++;
             return 0;
@@ -5199,7 +5692,7 @@ static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, s
 }
 
 static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, size_t *len) {
-    char host[300], num[32];
+    char host[300], num[48]; /* "Content-Length: " + 20 digits + CRLF */
     int i, rc = 0;
     *len = 0;
     rc |= cdrest__out_str(c, len, r->method);
@@ -5228,7 +5721,9 @@ static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, si
     }
     if (r->body_len || r->body || r->body_read || !strcmp(r->method, "POST") || !strcmp(r->method, "PUT") ||
         !strcmp(r->method, "PATCH")) {
-        snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        int n = snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
+        if (n < 0 || (size_t)n >= sizeof num) /* never truncated: refuse rather than lie */
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: the Content-Length does not fit");
         rc |= cdrest__out_str(c, len, num);
     }
     rc |= cdrest__out_str(c, len, "\r\n");
@@ -5390,7 +5885,9 @@ static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *s
     c->canceled = 0;
     c->idle_expired = 0;
     if (!t) return 0;
-    if (t->idle_timeout_ms < 0 || (t->timeout_ms < 0 && t->idle_timeout_ms == 0))
+    if (t->idle_timeout_ms < 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
+    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
     if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
     c->idle_timeout_ms = t->idle_timeout_ms;
@@ -5582,6 +6079,15 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         long n;
         int rc;
         if ((rc = cdrest__rx_body_bytes(c, rx, have)) != 0) return rc;
+        if (!rx->req->on_body && rx->body_len == rx->cap) {
+            /* The cap is reached and the buffer is full: only the end of the stream may
+               follow. One byte more is over the cap, as with any other framing. */
+            char more;
+            n = cdrest__stream_read(c, &more, 1, deadline);
+            if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
+            if (n > 0) return cdrest__rx_body_bytes(c, rx, 1);
+            break;
+        }
         n = cdrest__http_fill(c, cdrest__add(rx->head_len, rx->cap), deadline);
         if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
         if (n == 0) break;
@@ -5612,7 +6118,10 @@ static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t dead
 
 /* Read one final response (skipping 1xx interim ones). *got_any tells whether any
    byte of a response arrived (a reused connection that closed before is retryable). */
+enum { CDREST__MAX_INTERIM = 16 }; /* 1xx heads before the final one: a server sending
+                                       more is broken or stalling us */
 static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadline, int *got_any) {
+    int interim = 0;
     *got_any = 0;
     for (;;) {
         size_t scan = 0;
@@ -5628,6 +6137,9 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
         if (rx->head.status >= 200) break;
         if (rx->head.status == 101)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
+        if (++interim > CDREST__MAX_INTERIM)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server sent more than %d interim (1xx) responses",
+                                CDREST__MAX_INTERIM);
         /* 1xx: drop it and read the next head */
         memmove(c->buf, c->buf + head, c->buf_len - (size_t)head);
         c->buf_len -= (size_t)head;
@@ -6087,14 +6599,24 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
     return 0;
 }
 
+/* Uploads carry the session to the web server (config.web_server): the same rule there. */
+static int cdrest__check_plain_web(cdrest_client *c, const cdrest_config *cfg) {
+    if (!c->has_web_url || c->web_url.https || cfg->allow_plain_http || cdrest__is_loopback(c->web_url.host) ||
+        !(c->password[0] || c->token[0] || c->session_id[0]))
+        return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "refusing to send the session over plain http:// to the web server %s; use https://, or "
+                        "set allow_plain_http (--allow-plain-http) if you accept that risk", c->web_url.host);
+}
+
 /* Credentials go over plain http:// only when the bytes never leave the machine: the
    server is loopback and so is the host they actually travel to (a proxy, if one is
    used, would pass them on in clear). Checked after the proxy is chosen. */
 static int cdrest__check_plain_http(cdrest_client *c, const cdrest_config *cfg) {
     const char *hop = c->use_proxy ? c->proxy_url.host : c->url.host;
     if (c->url.https || cfg->allow_plain_http || !(c->password[0] || c->token[0] || c->session_id[0]))
-        return 0;
-    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return 0;
+        return cdrest__check_plain_web(c, cfg);
+    if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return cdrest__check_plain_web(c, cfg);
     return cdrest__fail(&c->err, CDREST_E_ARG,
                         "refusing to send credentials over plain http:// to %s%s%s; use https://, or set "
                         "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host,
@@ -6184,8 +6706,15 @@ static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
 #endif
     }
     if ((rc = cdrest_url_parse(&c->url, cfg->server, &c->err)) != 0) return rc;
+    if (cfg->web_server) {
+        if ((rc = cdrest_url_parse(&c->web_url, cfg->web_server, &c->err)) != 0) return rc;
+        /* the same origin and base path as the server: nothing to switch */
+        c->has_web_url = c->web_url.https != c->url.https || c->web_url.port != c->url.port ||
+                         strcmp(c->web_url.host, c->url.host) != 0 || strcmp(c->web_url.base_path, c->url.base_path) != 0;
+        c->cfg.web_server = NULL;
+    }
 #ifdef CDREST_NO_TLS
-    if (c->url.https)
+    if (c->url.https || (c->has_web_url && c->web_url.https))
         return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "https:// needs TLS, but this build has CDREST_NO_TLS");
 #endif
     if ((rc = cdrest__init_credentials(c, cfg)) != 0 || (rc = cdrest__init_buffers(c, cfg)) != 0 ||
@@ -6667,8 +7196,8 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
     rc = cdrest__cd_send(c, "DELETE", "/rest/v1.0/sessions", NULL, 0, 1, &r);
     cdrest__wipe(c->session_id, sizeof c->session_id);
     if (rc) return rc;
-    /* best effort: a server without logout (404/501) or an expired session is fine */
-    if (r.status == 404 || r.status == 501 || r.status == 401) return 0;
+    /* best effort: a server without logout (400/404/405/501) or an expired session is fine */
+    if (r.status == 400 || r.status == 404 || r.status == 405 || r.status == 501 || r.status == 401) return 0;
     return cdrest__cd_result(c, &r, NULL);
 }
 
@@ -6686,8 +7215,21 @@ static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *exp
                         *expect ? "\"" : "");
 }
 
+/* Whether the server refused the session: 401, or an error whose code says the request
+   carried no usable session (some servers answer an unknown or expired session with
+   NoCredentials rather than 401 SessionExpired). */
+static int cdrest__session_refused(cdrest_client *c, const cdrest_response *r) {
+    int code;
+    if (r->status == 401) return 1;
+    if (r->status < 400 || !r->body_len || cdrest__parse_answer(c, r->body, r->body_len) != 0 || c->ntoks < 1) return 0;
+    code = cdrest_json_find(r->body, c->toks, c->ntoks, 0, "error.code");
+    return code >= 0 && (cdrest_json_eq(r->body, c->toks, code, "NoCredentials") ||
+                         cdrest_json_eq(r->body, c->toks, code, "SessionExpired"));
+}
+
 /* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
-   when credentials are held without a session, and once more after a 401. */
+   when credentials are held without a session, and once more when the session is
+   refused (cdrest__session_refused). */
 static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
                            const char *expect) {
     cdrest_response r;
@@ -6699,7 +7241,7 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
         return rc;
     rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
     if (rc) return rc;
-    if (r.status == 401 && !c->cfg.basic_auth && cdrest__has_credentials(c)) {
+    if (!c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__session_refused(c, &r)) {
         /* the session expired: log in again once and retry */
         if ((rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0) return rc;
         rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
@@ -6789,12 +7331,104 @@ static int cdrest__property_body(cdrest_client *c, const char *path, const cdres
     return cdrest__build_body(c, 0, fields, ctx, job_step, NULL, len);
 }
 
+#define CDREST__RELATIVE_CTX 16 /* context entries the relative form can carry */
+
+static const char *cdrest__ctx_value(const cdrest_param *ctx, const char *name) {
+    for (; ctx && ctx->name; ctx++)
+        if (!strcmp(ctx->name, name)) return ctx->value;
+    return NULL;
+}
+
+/* The object an absolute path starts from, for the relative form: /projects/P, /jobs/ID,
+   /myJobStep (the step of the context or of the environment) and /myJob (the context's
+   job, or the step's, asked from the server). Its id goes to object; 1, 0 when the path
+   has no relative form, or an error from the look-up. */
+static int cdrest__relative_root(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object, size_t cap,
+                                 const char **key, const char **rel) {
+    static const char *const roots[4][2] = {
+        {"/projects/", "projectName"}, {"/jobs/", "jobId"}, {"/myJobStep/", "jobStepId"}, {"/myJob/", "jobId"}};
+    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
+    int k;
+    if (!step || !*step) step = c->env_job_step_id;
+    for (k = 0; k < 4; k++) {
+        size_t len = strlen(roots[k][0]);
+        if (strncmp(path, roots[k][0], len) != 0) continue;
+        *key = roots[k][1];
+        if (k < 2) {
+            const char *name = path + len, *slash = strchr(name, '/');
+            if (!slash || slash == name || !slash[1]) return 0;
+            *rel = slash + 1;
+            return cdrest__copy(object, cap, name, (size_t)(slash - name)) == 0;
+        }
+        *rel = path + len;
+        if (!**rel) return 0;
+        id = k == 2 ? step : cdrest__ctx_value(ctx, "jobId");
+        if (k == 3 && (!id || !*id) && *step) { /* the step's job */
+            cdrest_doc d;
+            int rc = cdrest_get_job_step_details(c, step, &d);
+            if (rc) return rc;
+            if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
+                return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
+            return 1;
+        }
+        return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
+    }
+    return 0;
+}
+
+/* An absolute path in the relative form: *rel ("x/y") with the root object's id in a
+   copy of ctx (out), instead of any jobStepId there (it would take precedence). */
+static int cdrest__relative_property(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object,
+                                     size_t cap, cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
+    const char *key = NULL;
+    int n = 0, rc = cdrest__relative_root(c, path, ctx, object, cap, &key, rel);
+    if (rc <= 0) return rc;
+    for (; ctx && ctx->name; ctx++) {
+        if (!strcmp(ctx->name, key) || !strcmp(ctx->name, "jobStepId")) continue;
+        if (n == CDREST__RELATIVE_CTX - 2) return 0;
+        out[n++] = *ctx;
+    }
+    out[n].name = key;
+    out[n++].value = object;
+    out[n].name = NULL;
+    return 1;
+}
+
+/* One property request: GET/DELETE with the context in the query, or PUT with fields and
+   context in the body. Absolute paths go as /properties//projects/P/x; a server that
+   refuses the empty segment (Jetty 12 answers a bare 400) gets the relative form, then
+   and for the rest of the client's life. */
+static int cdrest__property_op(cdrest_client *c, const char *method, const char *path, const cdrest_param *fields,
+                               const cdrest_param *ctx, cdrest_doc *out, const char *expect) {
+    cdrest_param rel_ctx[CDREST__RELATIVE_CTX];
+    char object[256];
+    const char *rel, *rel_key;
+    int rc, attempt, has_body = fields != NULL;
+    if (!path) path = "";
+    for (attempt = 0;; attempt++) {
+        size_t len = 0;
+        int relative = path[0] == '/' && (c->relative_paths || attempt) ?
+                       cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel) : 0;
+        const char *p = relative > 0 ? rel : path;
+        const cdrest_param *x = relative > 0 ? rel_ctx : ctx;
+        if (relative < 0) return relative;
+        if ((rc = cdrest__property_target(c, p, x, !has_body)) != 0) return rc;
+        if (has_body && (rc = cdrest__property_body(c, p, fields, x, &len)) != 0) return rc;
+        rc = cdrest__cd_call(c, method, has_body, len, out, expect);
+        if (attempt == 0 && !relative && !c->relative_paths && rc == CDREST_E_HTTP && c->err.http_status == 400 &&
+            path[0] == '/' && cdrest__relative_root(c, path, ctx, object, sizeof object, &rel_key, &rel) != 0) {
+            c->relative_paths = 1;
+            continue;
+        }
+        return rc;
+    }
+}
+
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
-    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "property");
+    return cdrest__property_op(c, "GET", path, NULL, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
@@ -6822,7 +7456,6 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
                                   cdrest_doc *out) {
     cdrest_param fields[2];
     const char *in[2];
-    size_t len;
     int rc;
     if (!c) return CDREST_E_ARG;
     in[0] = path, in[1] = value;
@@ -6832,9 +7465,7 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
     fields[0].name = "value";
     fields[0].value = value;
     fields[1].name = NULL;
-    if ((rc = cdrest__property_target(c, path, ctx, 0)) != 0) return rc;
-    if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
-    return cdrest__cd_call(c, "PUT", 1, len, out, "property");
+    return cdrest__property_op(c, "PUT", path, fields, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
@@ -6865,8 +7496,7 @@ CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const c
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
-    if ((rc = cdrest__property_target(c, path, ctx, 1)) != 0) return rc;
-    return cdrest__cd_call(c, "DELETE", 0, 0, NULL, NULL);
+    return cdrest__property_op(c, "DELETE", path, NULL, ctx, NULL, NULL);
 }
 
 /* "/projects/NAME" or "/jobs/ID": an object, whose own sheet is listed. */
@@ -6883,8 +7513,10 @@ static const char *cdrest__object_path(const char *path, const char **name) {
     return NULL;
 }
 
-/* The propertySheetId of a sheet property or of the context object. */
-static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap) {
+/* The propertySheetId of a sheet property or of the context object; 1 (with the answer
+   in *inline_doc) when the object's details carry the sheet itself and no id. */
+static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_param *ctx, char *id, size_t cap,
+                            cdrest_doc *inline_doc) {
     cdrest_doc d;
     const char *where, *object_name = NULL, *object_kind = cdrest__object_path(path, &object_name);
     int rc, i;
@@ -6903,10 +7535,19 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if (!kind || !name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
         b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
+        if (kind[1] == 'j') cdrest__sb_str(&b, "?request=getJobDetails");
         if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
     i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
+    if (i < 0 && strcmp(where, "property.propertySheetId") != 0) { /* details that nest it: job.propertySheet{...} */
+        i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet.propertySheetId"
+                                                                         : "project.propertySheet.propertySheetId");
+        if (i < 0 && cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet" : "project.propertySheet") >= 0) {
+            *inline_doc = d;
+            return 1;
+        }
+    }
     if (i < 0) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
     if (cdrest_json_string(d.json, d.toks, i, id, cap, &len) != 0 || !len)
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an unusable propertySheetId");
@@ -6916,11 +7557,24 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     char id[128];
     cdrest__sb b;
-    int rc;
+    cdrest_doc inline_doc;
+    const cdrest_param *p;
+    int rc, has_query = 0;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
-    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id)) != 0) return rc;
+    if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id, &inline_doc)) < 0) return rc;
+    if (rc == 1) {
+        if (out) *out = inline_doc;
+        return 0;
+    }
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
+    for (p = ctx; p && p->name; p++) /* expand=0 and recurse travel with the listing */
+        if (!strcmp(p->name, "expand") || !strcmp(p->name, "recurse")) {
+            cdrest_param one[2];
+            one[0] = *p;
+            one[1].name = NULL;
+            cdrest__sb_query(&b, one, &has_query);
+        }
     if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
 }
@@ -6930,6 +7584,8 @@ CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_ent
     if (!d || !iter || !e || !d->ntoks) return 0;
     if (*iter == 0) {
         int list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "propertySheet.property");
+        if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "job.propertySheet.property");
+        if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "project.propertySheet.property");
         if (list < 0) return 0;
         if (d->toks[list].type == CDREST_JSON_OBJECT) item = list; /* one property, not a list */
         else item = cdrest_json_first(d->toks, d->ntoks, list);
@@ -7201,19 +7857,19 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
     return cdrest__named_call(c, "GET", "/artifactVersions/", version_name, out, "artifactVersion");
 }
 
+/* getArtifactVersions filters by artifactName ("g:k"); the server ignores parameters it
+   does not filter by and lists every version in the system (docs/cd-api.md). */
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
     char group[256];
     const char *key;
-    cdrest_param q[3];
+    cdrest_param q[2];
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
-    q[0].name = "groupId";
-    q[0].value = group;
-    q[1].name = "artifactKey";
-    q[1].value = key;
-    q[2].name = NULL;
+    q[0].name = "artifactName";
+    q[0].value = artifact_name;
+    q[1].name = NULL;
     return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
@@ -7224,22 +7880,55 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
 /* --- publishing a version's files (multipart/form-data, streamed) ------------------------ */
 
 #ifndef CDREST_NO_FILES
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+#ifndef CDREST_MAX_DIR_DEPTH
+#define CDREST_MAX_DIR_DEPTH 64 /* deepest nesting cdrest_publish_artifact_dir walks */
+#endif
+#define CDREST__UPLOAD_PATH_MAX 4096
+
+/* The upload endpoints of the CD web server: publishArtifact.php (file field "files[]")
+   since 2023.01, the CGI (field "files") before. See docs/cd-api.md. */
+#define CDREST__PUBLISH_PHP "/commander/publishArtifact.php"
+#define CDREST__PUBLISH_CGI "/commander/cgi-bin/publishArtifactAPI.cgi"
 
 typedef struct cdrest__upload {
+    /* the files: the caller's list, or a directory tree (walked once to size the body,
+       once more to send it: no list is kept, so there is no cap on the number of files) */
     const char *const *files;
-    int nfiles;
-    int file;              /* the file being sent, or nfiles when only the closing text is left */
-    const char *text;      /* text to send before the next file's bytes */
+    int nfiles, next;
+    const char *dir;
+    const char *const *include, *const *exclude;
+    DIR *dirs[CDREST_MAX_DIR_DEPTH];
+    size_t dir_end[CDREST_MAX_DIR_DEPTH]; /* length of path inside each open directory */
+    int depth, walked;
+    size_t root_len;                      /* path + root_len is the name relative to dir */
+    char path[CDREST__UPLOAD_PATH_MAX];   /* the current file */
+    const char *name;                     /* the name it is sent as (points into path) */
+    uint64_t size;                        /* its size when it was found */
+    unsigned long count;                  /* files met so far in this walk */
+    /* the body */
+    const char *field;                    /* "files[]" or "files" */
+    const char *text;                     /* text to send before the next file's bytes */
     size_t text_len, text_pos;
-    char part[600];        /* the current part's header */
-    FILE *fp;
-    uint64_t file_left;    /* bytes of the current file still to send */
-    const uint64_t *sizes;
+    char part[CDREST__UPLOAD_PATH_MAX + 256];
+    int fd;
+    uint64_t file_left;                   /* bytes of the current file still to send */
+    uint64_t planned;                     /* body bytes known so far in the sending walk */
+    int done;
     char boundary[48];
     char tail[64];
     uint64_t sent, total;
     cdrest_progress_fn progress;
     void *progress_ctx;
+    cdrest_error why;                     /* a local file's problem, reported as it is */
 } cdrest__upload;
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -7297,20 +7986,202 @@ static const char *cdrest__basename(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-static size_t cdrest__part_header(const cdrest__upload *u, int i, char *out, size_t cap) {
-    int n = snprintf(out, cap,
-                     "%s--%s\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"%s\"\r\n"
+/* The name a listed file is sent as: its path when it is relative and stays inside the
+   working directory ("sub/a.txt"; a leading "./" dropped), so trees keep their shape;
+   otherwise its last component. */
+static const char *cdrest__send_name(const char *path) {
+    const char *p = path, *s;
+    if (path[0] == '/') return cdrest__basename(path);
+    while (p[0] == '.' && p[1] == '/') p += 2;
+    for (s = p;;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) return cdrest__basename(path);
+        if (!e) return p;
+        s = e + 1;
+    }
+}
+
+/* Why a name cannot be sent so that every multipart parser reads back exactly it, or
+   NULL. Parsers disagree on '"' and '\\' (backslash escapes in PHP, Python, Go, Jetty;
+   "%22" from browsers; kept raw by others), so those are refused rather than guessed;
+   ';', '%', spaces and UTF-8 text are read back as sent inside the quotes. */
+static const char *cdrest__upload_name_problem(const char *name) {
+    const unsigned char *s = (const unsigned char *)name;
+    size_t n = strlen(name), i = 0;
+    if (!n) return "is empty";
+    while (i < n) {
+        size_t k = cdrest__json_utf8_len(s + i, n - i);
+        if (!k) return "is not valid UTF-8";
+        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f)) return "holds a control character";
+        if (s[i] == '"' || s[i] == '\\')
+            return "holds '\"' or '\\', which server-side multipart parsers read back differently";
+        i += k;
+    }
+    return NULL;
+}
+
+/* fnmatch patterns: one with a '/' matches the whole relative name ('*' stops at '/'),
+   one without matches the last component. */
+static int cdrest__upload_matches(const char *const *patterns, const char *rel) {
+    const char *base = cdrest__basename(rel);
+    for (; patterns && *patterns; patterns++)
+        if (strchr(*patterns, '/') ? fnmatch(*patterns, rel, FNM_PATHNAME) == 0 : fnmatch(*patterns, base, 0) == 0) return 1;
+    return 0;
+}
+
+static void cdrest__upload_rewind(cdrest__upload *u) {
+    while (u->depth > 0) closedir(u->dirs[--u->depth]);
+    if (u->fd >= 0) close(u->fd);
+    u->fd = -1;
+    u->next = 0;
+    u->walked = 0;
+    u->count = 0;
+    u->done = 0;
+    u->file_left = 0;
+    if (u->dir) { /* the caller checked that it fits */
+        size_t n = strlen(u->dir);
+        while (n > 1 && u->dir[n - 1] == '/') n--;
+        memcpy(u->path, u->dir, n);
+        u->path[n] = 0;
+        u->dir_end[0] = u->path[0] == '/' && n == 1 ? 0 : n;
+        u->root_len = u->dir_end[0] + 1;
+    }
+}
+
+/* The next listed file: 1, 0 at the end, < 0 (u->why) on a problem. */
+static int cdrest__upload_next_listed(cdrest__upload *u) {
+    const char *f;
+    size_t n;
+    if (u->next >= u->nfiles) return 0;
+    f = u->files[u->next++];
+    if (!f) return cdrest__fail(&u->why, CDREST_E_ARG, "files[%d] is NULL", u->next - 1);
+    n = strlen(f);
+    if (n >= sizeof u->path)
+        return cdrest__fail(&u->why, CDREST_E_ARG, "the path %.60s... is longer than %d bytes", f, CDREST__UPLOAD_PATH_MAX - 1);
+    memcpy(u->path, f, n + 1);
+    u->name = cdrest__send_name(u->path);
+    return 1;
+}
+
+/* The next file of the tree, depth first in directory order. */
+static int cdrest__upload_next_in_tree(cdrest__upload *u) {
+    for (;;) {
+        struct dirent *e;
+        struct stat st;
+        size_t at, n;
+        const char *rel;
+        if (u->depth == 0) {
+            if (u->walked) return 0;
+            u->walked = 1;
+            if (!(u->dirs[0] = opendir(u->path[0] ? u->path : "/")))
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->dir, strerror(errno));
+            u->depth = 1;
+        }
+        errno = 0;
+        if (!(e = readdir(u->dirs[u->depth - 1]))) {
+            int err = errno;
+            closedir(u->dirs[--u->depth]);
+            u->path[u->dir_end[u->depth]] = 0;
+            if (err) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot list %s: %s", u->path, strerror(err));
+            continue;
+        }
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        at = u->dir_end[u->depth - 1];
+        n = strlen(e->d_name);
+        if (at + 1 + n >= sizeof u->path)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "a path below %.200s is longer than %d bytes", u->dir,
+                                CDREST__UPLOAD_PATH_MAX - 1);
+        u->path[at] = '/';
+        memcpy(u->path + at + 1, e->d_name, n + 1);
+        rel = u->path + u->root_len;
+        if (cdrest__upload_matches(u->exclude, rel)) continue;
+        if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+        if (S_ISDIR(st.st_mode)) {
+            if (u->depth == CDREST_MAX_DIR_DEPTH)
+                return cdrest__fail(&u->why, CDREST_E_FILE, "%.300s is nested more than %d directories deep (a link loop?)",
+                                    u->path, CDREST_MAX_DIR_DEPTH);
+            if (!(u->dirs[u->depth] = opendir(u->path)))
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->path, strerror(errno));
+            u->dir_end[u->depth++] = at + 1 + n;
+            continue;
+        }
+        if (u->include && !cdrest__upload_matches(u->include, rel)) continue;
+        u->name = rel;
+        return 1;
+    }
+}
+
+/* The next file, checked: a regular file whose name can be sent. */
+static int cdrest__upload_advance(cdrest__upload *u) {
+    struct stat st;
+    const char *why;
+    int rc = u->dir ? cdrest__upload_next_in_tree(u) : cdrest__upload_next_listed(u);
+    if (rc <= 0) return rc;
+    if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+    if ((why = cdrest__upload_name_problem(u->name)) != NULL)
+        return cdrest__fail(&u->why, CDREST_E_ARG, "cannot publish %s: its name %s", u->path, why);
+    u->size = (uint64_t)st.st_size;
+    u->count++;
+    return 1;
+}
+
+/* The current file's part header into u->part; 0 if it does not fit (it always does:
+   names are shorter than the buffer's margin). */
+static size_t cdrest__part_header(cdrest__upload *u) {
+    int n = snprintf(u->part, sizeof u->part,
+                     "%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
                      "Content-Type: application/octet-stream\r\n\r\n",
-                     i ? "\r\n" : "", u->boundary, cdrest__basename(u->files[i]));
-    return n < 0 ? 0 : (size_t)n;
+                     u->count > 1 ? "\r\n" : "", u->boundary, u->field, u->name);
+    return n < 0 || (size_t)n >= sizeof u->part ? 0 : (size_t)n;
+}
+
+/* Walk every file once: its checks, and the body's exact length. */
+static int cdrest__upload_measure(cdrest__upload *u) {
+    int rc;
+    cdrest__upload_rewind(u);
+    u->total = u->text_len + strlen(u->tail);
+    while ((rc = cdrest__upload_advance(u)) > 0) {
+        size_t h = cdrest__part_header(u);
+        int i;
+        if (!h) return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
+        for (i = 0; !u->dir && i < u->next - 1; i++)
+            if (u->files[i] && !strcmp(cdrest__send_name(u->files[i]), u->name))
+                return cdrest__fail(&u->why, CDREST_E_ARG, "%s and %s would both be published as %s", u->files[i], u->path, u->name);
+        if (u->size > ((uint64_t)1 << 62) - u->total)
+            return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the files add up to more than 2^62 bytes");
+        u->total += h + u->size;
+    }
+    if (rc < 0) return rc;
+    if (!u->count) return cdrest__fail(&u->why, CDREST_E_FILE, "no files to publish in %s", u->dir ? u->dir : "the list");
+    return 0;
+}
+
+/* Open the current file for sending; it must still be a regular file (O_NONBLOCK: a
+   FIFO put in its place fails the check instead of blocking the open). */
+static int cdrest__upload_open(cdrest__upload *u) {
+    struct stat st;
+    int fd = open(u->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open %s: %s", u->path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+    }
+    u->fd = fd;
+    u->file_left = (uint64_t)st.st_size;
+    return 0;
 }
 
 /* The body, in order: the form fields, then per file its part header and its bytes,
    then the closing boundary. Each call returns the next piece. A file that shrinks or
-   grows while it is sent fails the upload rather than send a body that lies about its
-   length. */
+   grows while it is sent, or a tree that changed since it was measured, fails the
+   upload rather than send a body that differs from its Content-Length. */
 static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
     for (;;) {
+        int rc;
+        size_t h;
         if (u->text_pos < u->text_len) {
             size_t k = u->text_len - u->text_pos;
             if (k > cap) k = cap;
@@ -7318,32 +8189,42 @@ static long cdrest__upload_next(cdrest__upload *u, void *buf, size_t cap) {
             u->text_pos += k;
             return (long)k;
         }
-        if (u->fp && u->file_left) {
+        if (u->fd >= 0 && u->file_left) {
             size_t want = (uint64_t)cap > u->file_left ? (size_t)u->file_left : cap;
-            size_t got = fread(buf, 1, want, u->fp);
-            if (got != want) return CDREST_E_IO;
-            u->file_left -= got;
+            ssize_t got = read(u->fd, buf, want > 1048576 ? 1048576 : want);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+            if (got == 0) return cdrest__fail(&u->why, CDREST_E_FILE, "%s shrank while it was being sent", u->path);
+            u->file_left -= (uint64_t)got;
             return (long)got;
         }
-        if (u->fp) {
-            int extra = fgetc(u->fp);
-            fclose(u->fp);
-            u->fp = NULL;
-            if (extra != EOF) return CDREST_E_IO;
-            u->file++;
+        if (u->fd >= 0) {
+            char extra;
+            ssize_t got = read(u->fd, &extra, 1);
+            close(u->fd);
+            u->fd = -1;
+            if (got != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "%s grew while it was being sent", u->path);
         }
-        u->text_pos = 0;
-        if (u->file < u->nfiles) {
-            if (!(u->fp = fopen(u->files[u->file], "rb"))) return CDREST_E_IO;
-            u->file_left = u->sizes[u->file];
-            u->text = u->part;
-            u->text_len = cdrest__part_header(u, u->file, u->part, sizeof u->part);
-        } else if (u->text != u->tail) {
+        if (u->done) return 0;
+        if ((rc = cdrest__upload_advance(u)) < 0) return rc;
+        if (rc == 0) {
+            u->done = 1;
             u->text = u->tail;
             u->text_len = strlen(u->tail);
-        } else {
-            return 0;
+            u->text_pos = 0;
+            if (u->planned + u->text_len != u->total)
+                return cdrest__fail(&u->why, CDREST_E_FILE, "the files changed while they were being sent");
+            continue;
         }
+        if ((rc = cdrest__upload_open(u)) != 0) return rc;
+        if (!(h = cdrest__part_header(u)))
+            return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
+        u->planned += h + u->file_left;
+        if (u->planned + strlen(u->tail) > u->total)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "the files changed while they were being sent (%s)", u->path);
+        u->text = u->part;
+        u->text_len = h;
+        u->text_pos = 0;
     }
 }
 
@@ -7355,19 +8236,6 @@ static long cdrest__upload_read(void *ctx, void *buf, size_t cap) {
         if (u->progress) u->progress(u->progress_ctx, u->sent, u->total);
     }
     return n;
-}
-
-static int cdrest__file_size(cdrest_client *c, const char *path, uint64_t *size) {
-    FILE *fp = fopen(path, "rb");
-    long n;
-    if (!fp) return cdrest__fail(&c->err, CDREST_E_ARG, "cannot open %s: %s", path, strerror(errno));
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0) {
-        fclose(fp);
-        return cdrest__fail(&c->err, CDREST_E_ARG, "cannot read the size of %s", path);
-    }
-    fclose(fp);
-    *size = (uint64_t)n;
-    return 0;
 }
 
 /* The form fields before the files, in c->body. */
@@ -7400,87 +8268,210 @@ static int cdrest__upload_fields(cdrest_client *c, cdrest__upload *u, const char
     return 0;
 }
 
-/* "error [NoSuchRepository]: message" from the upload endpoint, or a 4xx/5xx status. */
+/* Where "needle" first occurs in s[0..n), or NULL. */
+static const char *cdrest__find_text(const char *s, size_t n, const char *needle) {
+    size_t k = strlen(needle), i;
+    for (i = 0; i + k <= n; i++)
+        if (!memcmp(s + i, needle, k)) return s + i;
+    return NULL;
+}
+
+/* The upload endpoint answers in text: exactly "Artifact-Published-OK" once the files are
+   stored, and otherwise a message such as "publishArtifactAPI error [NoSuchRepository]:
+   ..." (with HTTP 200 too). Anything but the confirmation is a failure. */
 static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
-    const char *b = r->body;
-    c->err.http_status = r->status;
-    if (r->body_len >= 7 && !strncmp(b, "error [", 7)) {
-        const char *close = (const char *)memchr(b + 7, ']', r->body_len - 7);
+    static const char ok[] = "Artifact-Published-OK";
+    const char *s = r->body, *code;
+    size_t n = r->body_len;
+    cdrest_error *e = &c->err;
+    while (n && (unsigned char)*s <= ' ') s++, n--;
+    while (n && (unsigned char)s[n - 1] <= ' ') n--;
+    e->http_status = r->status;
+    if (r->status >= 200 && r->status <= 299 && n == sizeof ok - 1 && !memcmp(s, ok, n)) return 0;
+    cdrest__excerpt(s, n, e->server_message, sizeof e->server_message);
+    if ((code = cdrest__find_text(s, n, "error [")) != NULL) {
+        const char *start = code + 7, *close = (const char *)memchr(start, ']', n - (size_t)(start - s));
         if (close) {
-            const char *msg = close + 1;
-            size_t mlen;
-            cdrest__copy(c->err.server_code, sizeof c->err.server_code, b + 7,
-                         (size_t)(close - b - 7) < sizeof c->err.server_code ? (size_t)(close - b - 7) : 0);
-            while (*msg == ':' || *msg == ' ') msg++;
-            mlen = r->body_len - (size_t)(msg - b);
-            while (mlen && (msg[mlen - 1] == '\n' || msg[mlen - 1] == '\r')) mlen--;
-            cdrest__excerpt(msg, mlen, c->err.server_message, sizeof c->err.server_message);
-            return cdrest__fail(&c->err, CDREST_E_SERVER, "%.63s: %.180s [%d]", c->err.server_code, c->err.server_message, r->status);
+            size_t len = (size_t)(close - start);
+            cdrest__copy(e->server_code, sizeof e->server_code, start, len < sizeof e->server_code ? len : sizeof e->server_code - 1);
+            return cdrest__fail(e, CDREST_E_SERVER, "%.300s [%d]", e->server_message, r->status);
         }
     }
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
+    return cdrest__fail(e, CDREST_E_SERVER, "the server did not confirm the upload (HTTP %d): %.300s", r->status,
+                        n ? e->server_message : "an empty answer");
+}
+
+/* A refused or unknown session, in the upload endpoint's words. */
+static int cdrest__upload_session_refused(const cdrest_response *r) {
+    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
+           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
+}
+
+/* Which upload endpoint the server has, found once per client as CloudBees' own plugin
+   does: publishArtifact.php exists when a GET answers 200 or 400; else the older CGI. */
+static int cdrest__publish_probe(cdrest_client *c) {
+    cdrest_request req;
+    cdrest_response r;
+    cdrest_header h[1];
+    char cookie[300];
+    int rc;
+    if (c->publish_endpoint) return 0;
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[0].name = "Cookie";
+    h[0].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = CDREST__PUBLISH_PHP;
+    req.headers = h;
+    req.nheaders = c->session_id[0] ? 1 : 0;
+    rc = cdrest__http_request(c, &req, &r, 0);
+    cdrest__wipe(cookie, sizeof cookie);
+    if (rc) return rc;
+    c->publish_endpoint = r.status == 200 || r.status == 400 ? 1 : 2;
     return 0;
+}
+
+/* One upload of everything in u, answer in *r. */
+static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                                const char *repository, cdrest_response *r) {
+    cdrest_request req;
+    cdrest_header h[2];
+    char ctype[96], cookie[300];
+    int rc;
+    u->fd = -1;
+    u->sent = 0;
+    u->why.code = 0;
+    if ((rc = cdrest__make_boundary(c, u->boundary, sizeof u->boundary)) != 0) return rc;
+    snprintf(u->tail, sizeof u->tail, "\r\n--%s--\r\n", u->boundary);
+    u->field = c->publish_endpoint == 2 ? "files" : "files[]";
+    if ((rc = cdrest__upload_fields(c, u, artifact, version, repository)) != 0) return rc;
+    rc = cdrest__upload_measure(u);
+    cdrest__upload_rewind(u);
+    if (rc) return cdrest__fail(&c->err, rc, "%s", u->why.msg);
+    if (u->total > (uint64_t)(size_t)-1)
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is too large for this platform",
+                            (unsigned long long)u->total);
+    u->text = c->body;
+    u->text_pos = 0;
+    u->planned = u->text_len;
+    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u->boundary);
+    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+    h[0].name = "Content-Type";
+    h[0].value = ctype;
+    h[1].name = "Cookie";
+    h[1].value = cookie;
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = c->publish_endpoint == 2 ? CDREST__PUBLISH_CGI : CDREST__PUBLISH_PHP;
+    req.headers = h;
+    req.nheaders = 2;
+    req.body_len = (size_t)u->total;
+    req.body_read = cdrest__upload_read;
+    req.body_ctx = u;
+    rc = cdrest__http_request(c, &req, r, 0);
+    cdrest__wipe(cookie, sizeof cookie);
+    cdrest__upload_rewind(u);
+    if (u->why.code) return cdrest__fail(&c->err, u->why.code, "%s", u->why.msg);
+    return rc;
+}
+
+/* Point the client at the web server (config.web_server) for the upload, or back at
+   the CD server; each is its own origin, so the connection is closed in between. */
+static void cdrest__use_web_server(cdrest_client *c, cdrest_url *saved, int on) {
+    if (!c->has_web_url) return;
+    cdrest_disconnect(c);
+    if (on) {
+        *saved = c->url;
+        c->url = c->web_url;
+    } else {
+        c->url = *saved;
+    }
+}
+
+/* Publish: a session first (the form carries it), the endpoint, then the upload; an
+   expired or unknown session is renewed once, like every other call. */
+static int cdrest__publish(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
+                           const char *repository) {
+    cdrest_url saved;
+    int rc, attempt;
+    if (!artifact || !strchr(artifact, ':') || !version || !*version)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishing needs groupId:artifactKey and a version");
+    if (!repository) repository = "default";
+    /* the files first: a local problem is reported before anything is sent */
+    u->field = "files[]";
+    u->text_len = 0;
+    u->tail[0] = 0;
+    rc = cdrest__upload_measure(u);
+    cdrest__upload_rewind(u);
+    if (rc) return cdrest__fail(&c->err, rc, "%s", u->why.msg);
+    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc;
+    for (attempt = 0;; attempt++) {
+        cdrest_response r;
+        cdrest__use_web_server(c, &saved, 1);
+        rc = cdrest__publish_probe(c);
+        if (rc == 0) rc = cdrest__publish_once(c, u, artifact, version, repository, &r);
+        cdrest__use_web_server(c, &saved, 0);
+        if (rc) return rc;
+        if (attempt == 0 && !c->cfg.basic_auth && cdrest__has_credentials(c) && cdrest__upload_session_refused(&r)) {
+            if ((rc = cdrest__login_at(c, 0)) != 0) return rc;
+            continue;
+        }
+        return cdrest__upload_result(c, &r);
+    }
 }
 
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     cdrest__upload u;
-    uint64_t sizes[64];
-    cdrest_request req;
-    cdrest_response r;
-    cdrest_header h[4];
-    char ctype[96], cookie[300];
     const char *in[3 + 64];
-    int i, rc, n = 0;
+    int i, n, rc;
     if (!c) return CDREST_E_ARG;
     in[0] = artifact_name, in[1] = version, in[2] = repository;
-    for (i = 0; files && i < nfiles && i < 64; i++) in[3 + i] = files[i];
-    if ((rc = cdrest__begin(c, in, 3 + i, NULL, 0)) != 0) return rc;
+    n = files && nfiles > 0 ? (nfiles < 64 ? nfiles : 64) : 0;
+    for (i = 0; i < n; i++) in[3 + i] = files[i];
+    if ((rc = cdrest__begin(c, in, 3 + n, NULL, 0)) != 0) return rc; /* inputs that point into the client */
     artifact_name = in[0], version = in[1], repository = in[2];
-    if (files) files = in + 3;
-    if (!artifact_name || !strchr(artifact_name, ':') || !version || !*version || !files || nfiles < 1 || nfiles > 64)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs groupId:artifactKey, a version and 1 to 64 files");
+    if (!files || nfiles < 1) return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs at least one file");
+    for (i = 64; i < nfiles; i++)
+        if (cdrest__owned(c, files[i]))
+            return cdrest__fail(&c->err, CDREST_E_ARG, "with more than 64 files, no file name may point into the client");
     memset(&u, 0, sizeof u);
-    for (i = 0; i < nfiles; i++) {
-        const char *base = cdrest__basename(files[i]);
-        if (!*base || strpbrk(base, "\"\r\n"))
-            return cdrest__fail(&c->err, CDREST_E_ARG, "file names must not be empty or contain quotes, CR or LF");
-        if ((rc = cdrest__file_size(c, files[i], &sizes[i])) != 0) return rc;
-    }
-    if (!c->session_id[0] && (rc = cdrest__login_at(c, 0)) != 0) return rc; /* the form carries a session */
-    if ((rc = cdrest__make_boundary(c, u.boundary, sizeof u.boundary)) != 0) return rc;
-    snprintf(u.tail, sizeof u.tail, "\r\n--%s--\r\n", u.boundary);
-    u.files = files;
+    u.fd = -1;
+    u.files = nfiles <= 64 ? in + 3 : files;
     u.nfiles = nfiles;
-    u.sizes = sizes;
     u.progress = progress;
     u.progress_ctx = progress_ctx;
-    if ((rc = cdrest__upload_fields(c, &u, artifact_name, version, repository ? repository : "default")) != 0) return rc;
-    u.total = u.text_len + strlen(u.tail);
-    for (i = 0; i < nfiles; i++) u.total += cdrest__part_header(&u, i, u.part, sizeof u.part) + sizes[i];
-    if (u.total > (uint64_t)(size_t)-1) /* a 32-bit build: the Content-Length would wrap */
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the upload (%llu bytes) is larger than a size_t holds",
-                            (unsigned long long)u.total);
-    snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u.boundary);
-    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
-    h[n].name = "Content-Type";
-    h[n++].value = ctype;
-    h[n].name = "Cookie";
-    h[n++].value = cookie;
-    memset(&req, 0, sizeof req);
-    req.method = "POST";
-    req.target = "/commander/publishArtifact.php";
-    req.headers = h;
-    req.nheaders = n;
-    req.body_len = (size_t)u.total;
-    req.body_read = cdrest__upload_read;
-    req.body_ctx = &u;
-    rc = cdrest__http_request(c, &req, &r, 0);
-    cdrest__wipe(cookie, sizeof cookie);
-    if (u.fp) fclose(u.fp);
-    if (rc) return rc;
-    return cdrest__upload_result(c, &r);
+    return cdrest__publish(c, &u, artifact_name, version, repository);
+}
+
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
+    cdrest__upload u;
+    const char *in[4];
+    const char *const *list;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = artifact_name, in[1] = version, in[2] = repository, in[3] = dir;
+    if ((rc = cdrest__begin(c, in, 4, NULL, 0)) != 0) return rc; /* inputs that point into the client */
+    artifact_name = in[0], version = in[1], repository = in[2], dir = in[3];
+    for (list = include; list && *list; list++)
+        if (cdrest__owned(c, *list)) return cdrest__fail(&c->err, CDREST_E_ARG, "a pattern points into the client");
+    for (list = exclude; list && *list; list++)
+        if (cdrest__owned(c, *list)) return cdrest__fail(&c->err, CDREST_E_ARG, "a pattern points into the client");
+    if (!dir || !*dir || strlen(dir) >= sizeof u.path - 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishing a directory needs its path (shorter than %d bytes)",
+                            CDREST__UPLOAD_PATH_MAX - 2);
+    memset(&u, 0, sizeof u);
+    u.fd = -1;
+    u.dir = dir;
+    u.include = include;
+    u.exclude = exclude;
+    u.progress = progress;
+    u.progress_ctx = progress_ctx;
+    return cdrest__publish(c, &u, artifact_name, version, repository);
 }
 
 #else /* CDREST_NO_FILES: no files to stream */
@@ -7488,6 +8479,14 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
     (void)artifact_name; (void)version; (void)repository; (void)files; (void)nfiles; (void)progress;
+    (void)progress_ctx;
+    if (!c) return CDREST_E_ARG;
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
+}
+CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
+                                          const char *repository, const char *dir, const char *const *include,
+                                          const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
+    (void)artifact_name; (void)version; (void)repository; (void)dir; (void)include; (void)exclude; (void)progress;
     (void)progress_ctx;
     if (!c) return CDREST_E_ARG;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
@@ -7573,8 +8572,8 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
         cdrest_jw_object_begin(&w);
         cdrest__jw_params(&w, names);
         cdrest__jw_params(&w, o->extra);
-        if (actual) { /* walked with its own pointer: a retry after growing writes it again */
-            const cdrest_param *a;
+        if (actual) {
+            const cdrest_param *a; /* a local cursor: the loop may run again after the body grows */
             cdrest_jw_key(&w, "actualParameter");
             cdrest_jw_array_begin(&w);
             for (a = actual; a->name; a++) {
@@ -7679,8 +8678,17 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
     return 0;
 }
 
+/* With request=getJobDetails named: GET /jobs/<id> alone may map to another API. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out) {
-    return cdrest__named_call(c, "GET", "/jobs/", job_id, out, "job");
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobDetails needs a job id");
+    b = cdrest__target(c, "/jobs/", job_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "?request=getJobDetails");
+    if ((rc = b.rc) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "job");
 }
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
@@ -7706,6 +8714,347 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
         }
         cdrest__sleep_ms(c, interval_ms);
     }
+}
+
+/* --- more calls: DSL, pipelines and releases, processes, findObjects, job steps ------- */
+
+/* A JSON body written by fn into c->body (grown as needed). */
+typedef void (*cdrest__body_fn)(cdrest_json_writer *w, const void *arg);
+static int cdrest__json_body(cdrest_client *c, cdrest__body_fn fn, const void *arg, size_t *len) {
+    for (;;) {
+        cdrest_json_writer w;
+        int rc;
+        cdrest_jw_init(&w, c->body, c->body ? c->body_cap : 0);
+        fn(&w, arg);
+        rc = cdrest_jw_finish(&w);
+        if (rc == 0) {
+            *len = w.len;
+            return 0;
+        }
+        if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+    }
+}
+
+/* METHOD /rest/v1.0<target_prefix><encoded name><suffix> with a body from fn. */
+static int cdrest__body_call(cdrest_client *c, const char *method, const char *prefix, const char *name, const char *suffix,
+                             cdrest__body_fn fn, const void *arg, cdrest_doc *out, const char *expect) {
+    cdrest__sb b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
+    size_t len = 0;
+    int rc;
+    if (suffix) cdrest__sb_str(&b, suffix);
+    if ((rc = b.rc) != 0) return rc;
+    if (fn && (rc = cdrest__json_body(c, fn, arg, &len)) != 0) return rc;
+    return cdrest__cd_call(c, method, fn != NULL, len, out, expect);
+}
+
+static int cdrest__valid_json(const char *s) {
+    cdrest_json_parser p;
+    cdrest_json_init(&p);
+    return cdrest_json_parse(&p, s, strlen(s), NULL, 0) >= 0;
+}
+
+typedef struct cdrest__dsl_args {
+    const char *dsl, *parameters;
+} cdrest__dsl_args;
+
+static void cdrest__write_dsl(cdrest_json_writer *w, const void *arg) {
+    const cdrest__dsl_args *a = (const cdrest__dsl_args *)arg;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "dsl");
+    cdrest_jw_string(w, a->dsl);
+    cdrest_jw_key(w, "format");
+    cdrest_jw_string(w, "groovy");
+    if (a->parameters) { /* a JSON object, sent as a string (as CloudBees' eval-dsl action does) */
+        cdrest_jw_key(w, "parameters");
+        cdrest_jw_string(w, a->parameters);
+    }
+    cdrest_jw_object_end(w);
+}
+
+CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *parameters_json, cdrest_doc *out) {
+    cdrest__dsl_args a;
+    const char *in[2];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = dsl, in[1] = parameters_json;
+    if ((rc = cdrest__begin(c, in, 2, NULL, 0)) != 0) return rc;
+    dsl = in[0], parameters_json = in[1];
+    if (!dsl || !*dsl) return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl needs a DSL script");
+    if (parameters_json && (!cdrest__valid_json(parameters_json) || parameters_json[strspn(parameters_json, " \t\r\n")] != '{'))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl: the parameters must be a JSON object");
+    a.dsl = dsl;
+    a.parameters = parameters_json;
+    return cdrest__body_call(c, "POST", "/server/dsl", NULL, NULL, cdrest__write_dsl, &a, out, "");
+}
+
+/* runPipeline and runRelease share a body: the project, the name, a parameter list and
+   the stages to run (or the stage to start from). */
+typedef struct cdrest__run_args {
+    const char *project, *name_key, *name;
+    const cdrest_param *params;
+    const char *list_key, *param_key;
+    const char *const *stages;
+    const char *starting_stage;
+} cdrest__run_args;
+
+static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
+    const cdrest__run_args *a = (const cdrest__run_args *)arg;
+    const cdrest_param *p;
+    const char *const *s;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "projectName");
+    cdrest_jw_string(w, a->project);
+    cdrest_jw_key(w, a->name_key);
+    cdrest_jw_string(w, a->name);
+    if (a->params) {
+        cdrest_jw_key(w, a->list_key);
+        cdrest_jw_array_begin(w);
+        for (p = a->params; p->name; p++) {
+            cdrest_jw_object_begin(w);
+            cdrest_jw_key(w, a->param_key);
+            cdrest_jw_string(w, p->name);
+            cdrest_jw_key(w, "value");
+            cdrest_jw_string(w, p->value ? p->value : "");
+            cdrest_jw_object_end(w);
+        }
+        cdrest_jw_array_end(w);
+    }
+    if (a->starting_stage) {
+        cdrest_jw_key(w, "startingStage");
+        cdrest_jw_string(w, a->starting_stage);
+    } else if (a->stages) {
+        cdrest_jw_key(w, "stagesToRun");
+        cdrest_jw_array_begin(w);
+        for (s = a->stages; *s; s++) cdrest_jw_string(w, *s);
+        cdrest_jw_array_end(w);
+    }
+    cdrest_jw_object_end(w);
+}
+
+static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
+    cdrest_doc d;
+    int rc;
+    if (!a->project || !*a->project || !a->name || !*a->name || !runtime_id || cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
+    runtime_id[0] = 0;
+    if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
+    if (!runtime_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
+                                  const char *const *stages, char *runtime_id, size_t cap) {
+    cdrest__run_args a;
+    const char *in[2];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = project, in[1] = pipeline;
+    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
+    project = in[0], pipeline = in[1];
+    memset(&a, 0, sizeof a);
+    a.project = project;
+    a.name_key = "pipelineName";
+    a.name = pipeline;
+    a.params = actual;
+    a.list_key = "actualParameter";
+    a.param_key = "actualParameterName";
+    a.stages = stages;
+    return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
+}
+
+CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
+                                 const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
+    cdrest__run_args a;
+    const char *in[3];
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = project, in[1] = release, in[2] = starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &params, 1)) != 0) return rc;
+    project = in[0], release = in[1], starting_stage = in[2];
+    memset(&a, 0, sizeof a);
+    a.project = project;
+    a.name_key = "releaseName";
+    a.name = release;
+    a.params = params;
+    a.list_key = "pipelineParameter";
+    a.param_key = "pipelineParameterName";
+    a.stages = stages;
+    a.starting_stage = starting_stage;
+    return cdrest__run_flow(c, "/releases", &a, runtime_id, cap);
+}
+
+static void cdrest__write_runtime_ids(cdrest_json_writer *w, const void *arg) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "flowRuntimeId");
+    cdrest_jw_array_begin(w);
+    cdrest_jw_string(w, (const char *)arg);
+    cdrest_jw_array_end(w);
+    cdrest_jw_object_end(w);
+}
+
+/* A boolean the server may write as true/false, 1/0 or "1"/"0"/"true"/"false". */
+static int cdrest__json_truthy(const cdrest_doc *d, int i) {
+    const char *s;
+    size_t n;
+    if (i < 0) return 0;
+    s = d->json + d->toks[i].start;
+    n = (size_t)(d->toks[i].end - d->toks[i].start);
+    return (n == 4 && !memcmp(s, "true", 4)) || (n == 1 && s[0] == '1');
+}
+
+CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st) {
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &runtime_id, 1, NULL, 0)) != 0) return rc;
+    if (!runtime_id || !*runtime_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
+    if ((rc = cdrest__body_call(c, "PUT", "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails", NULL, NULL,
+                                cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime")) != 0)
+        return rc;
+    memset(st, 0, sizeof *st);
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
+                                sizeof st->runtime_id)) != 0 ||
+        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
+        return rc;
+    {
+        int i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime[0].completed");
+        if (i < 0) i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime.completed");
+        st->completed = cdrest__json_truthy(&d, i);
+    }
+    if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer holds no status");
+    if (!st->runtime_id[0])
+        cdrest__copy(st->runtime_id, sizeof st->runtime_id, runtime_id, strlen(runtime_id) < sizeof st->runtime_id ? strlen(runtime_id) : 0);
+    return 0;
+}
+
+CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
+    char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
+    int64_t start, now;
+    if (!c || !st) return CDREST_E_ARG;
+    if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
+    runtime_id = id;
+    if (interval_ms <= 0) interval_ms = 5000;
+    if (interval_ms < 100) interval_ms = 100;
+    start = cdrest__now_ms(c);
+    for (;;) {
+        int rc = cdrest_get_pipeline_status(c, runtime_id, st);
+        if (rc) return rc;
+        now = cdrest__now_ms(c);
+        if (progress) progress(progress_ctx, st, now - start);
+        if (st->completed) return 0;
+        if (max_wait_ms > 0 && now - start + interval_ms > max_wait_ms) {
+            if (now - start >= max_wait_ms)
+                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (status %s)",
+                                    runtime_id, (long)(now - start), st->status);
+            cdrest__sleep_ms(c, (int)(max_wait_ms - (now - start)));
+            continue;
+        }
+        cdrest__sleep_ms(c, interval_ms);
+    }
+}
+
+CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
+                                 const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap) {
+    static const cdrest_param none[1] = {{NULL, NULL}};
+    cdrest_param f[5];
+    cdrest_doc d;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!project || !*project || !application || !*application || !process || !*process || !environment ||
+        !*environment || !job_id || job_id_cap < 2)
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "runProcess needs a project, an application, a process, an environment and room for the job id");
+    f[0].name = "projectName";
+    f[0].value = project;
+    f[1].name = "applicationName";
+    f[1].value = application;
+    f[2].name = "processName";
+    f[2].value = process;
+    f[3].name = "environmentName";
+    f[3].value = environment;
+    f[4].name = NULL;
+    job_id[0] = 0;
+    if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcess answer holds no jobId");
+    return 0;
+}
+
+CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, cdrest_doc *out) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "abortJob needs a job id");
+    return cdrest__body_call(c, "PUT", "/jobs/", job_id, force ? "?request=abortJob&force=1" : "?request=abortJob", NULL,
+                             NULL, out, "");
+}
+
+CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out) {
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
+    if (!*job_step_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStepDetails needs a job step id");
+    return cdrest__body_call(c, "GET", "/jobSteps/", job_step_id, "?request=getJobStepDetails", NULL, NULL, out, "jobStep");
+}
+
+CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
+                                         cdrest_doc *out) {
+    cdrest__sb b;
+    int rc;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
+    if (!*job_step_id || !credential_name || !*credential_name)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
+    b = cdrest__target(c, "/jobSteps/", job_step_id, CDREST_PCT_SEGMENT);
+    cdrest__sb_str(&b, "/credentialPaths/");
+    cdrest__sb_pct(&b, credential_name, CDREST_PCT_SEGMENT);
+    if ((rc = b.rc) != 0) return rc;
+    return cdrest__cd_call(c, "GET", 0, 0, out, "credential");
+}
+
+typedef struct cdrest__find_args {
+    const char *type, *filter, *sort;
+    int max_ids;
+} cdrest__find_args;
+
+static void cdrest__write_find(cdrest_json_writer *w, const void *arg) {
+    const cdrest__find_args *a = (const cdrest__find_args *)arg;
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "objectType");
+    cdrest_jw_string(w, a->type);
+    if (a->filter) {
+        cdrest_jw_key(w, "filter");
+        cdrest_jw_raw(w, a->filter, strlen(a->filter));
+    }
+    if (a->sort) {
+        cdrest_jw_key(w, "sort");
+        cdrest_jw_raw(w, a->sort, strlen(a->sort));
+    }
+    if (a->max_ids > 0) {
+        cdrest_jw_key(w, "maxIds");
+        cdrest_jw_int64(w, a->max_ids);
+    }
+    cdrest_jw_object_end(w);
+}
+
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
+                                  int max_ids, cdrest_doc *out) {
+    cdrest__find_args a;
+    if (!c) return CDREST_E_ARG;
+    cdrest__error_clear(&c->err);
+    if (!object_type || !*object_type) return cdrest__fail(&c->err, CDREST_E_ARG, "findObjects needs an object type");
+    if ((filter_json && !cdrest__valid_json(filter_json)) || (sort_json && !cdrest__valid_json(sort_json)))
+        return cdrest__fail(&c->err, CDREST_E_ARG, "findObjects: the filter and sort must be JSON");
+    a.type = object_type;
+    a.filter = filter_json;
+    a.sort = sort_json;
+    a.max_ids = max_ids;
+    return cdrest__body_call(c, "PUT", "/objects?request=findObjects", NULL, NULL, cdrest__write_find, &a, out, "");
 }
 
 #ifndef CDREST_NO_EXTRAS
@@ -7741,7 +9090,7 @@ CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int i
 #ifndef CDREST_NO_ENV
 CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) {
     cdrest_config cfg;
-    char url[400];
+    char url[400], web[400];
     const char *server = cdrest__env("COMMANDER_SERVER"), *secure = cdrest__env("COMMANDER_SECURE");
     const char *step = cdrest__env("COMMANDER_JOBSTEPID");
     int https = !secure || strcmp(secure, "0") != 0, rc;
@@ -7757,6 +9106,10 @@ CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) 
         snprintf(url, sizeof url, strchr(server, ':') ? "%s://[%s]:%s" : "%s://%s:%s", https ? "https" : "http", server,
                  port ? port : (https ? "8443" : "8000"));
         cfg.server = url;
+        if (!cfg.web_server) { /* uploads go to the web server on the same host, default port */
+            snprintf(web, sizeof web, strchr(server, ':') ? "%s://[%s]" : "%s://%s", https ? "https" : "http", server);
+            cfg.web_server = web;
+        }
     }
     if (!cfg.session_id && !cfg.password && !cfg.token) cfg.session_id = cdrest__env("COMMANDER_SESSIONID");
     if ((rc = cdrest_init(c, &cfg)) != 0) return rc;

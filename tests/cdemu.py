@@ -3,9 +3,10 @@
 """cdemu - a CloudBees CD/RO REST API v1.0 emulator for cdrest's tests and demos.
 
 Python 3 standard library only; shares no code with the C client. It implements
-the CD REST API v1.0 contract cdrest was written against: strict where the contract is
-confirmed, tolerant where it is inferred. Run `python3 tests/cdemu.py --help` for the options, the
-/emu/ control endpoints and the decisions taken where the contract is silent.
+the API as docs/cd-api.md describes it (each behaviour there says whether public
+CloudBees sources confirm it or it is inferred), for the server generation chosen with
+--profile. Run `python3 tests/cdemu.py --help` for the options, the
+/emu/ control endpoints and the decisions taken where docs/cd-api.md is silent.
 
 The first line on stdout is `PORT n` (flushed); nothing else is ever written to stdout.
 One line per request goes to stderr unless --quiet.
@@ -58,20 +59,30 @@ SECRET_PARAMS = ("password", "token", "sessionid", "commandersessionid")
 
 TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_. \-]+$")   # the docs: letters, digits, spaces, _ - .
 VERSION_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
 HELP_EPILOG = """\
-Protocol (the CD REST API v1.0 subset cdrest speaks):
-  /rest/v1.0/...                  the CD REST API. Every /rest request must carry
-                                  Content-Type: application/json (415 UnsupportedMediaType
-                                  otherwise, even for GET/DELETE); a body, when present,
-                                  must be a JSON object. Query and body parameters are
-                                  merged (body wins); lists (actualParameter) only in the body.
+Protocol: docs/cd-api.md in the cdrest repository (what is confirmed by public CloudBees
+sources, what is inferred, and what each profile does). In short:
+  /rest/v1.0/...                  the CD REST API. Query and body parameters are merged
+                                  (body wins); lists (actualParameter) only in the body; a
+                                  body, when present, must be a JSON object.
   POST /commander/publishArtifact.php          multipart/form-data upload (files[])
   POST /commander/cgi-bin/publishArtifactAPI.cgi   the same, older name (files)
-  Success: 200 text/plain "Published artifact version G:K:V (N files, B bytes)".
-  Errors:  4xx text/plain "error [Code]: message".
+  Upload success: 200 text/plain, exactly "Artifact-Published-OK".
+  Upload errors:  200 text/plain "publishArtifactAPI error [Code]: message" (401 when the
+                  session is missing or expired). GET on publishArtifact.php answers 400.
+  File names keep their directories ("lib/a.so"; a leading "/" is dropped).
+
+Profiles (--profile):
+  2023     (default) CD 2023.01 to 2025: both upload endpoints; /rest requests need no
+           Content-Type (the knowledge-base Python recipe works as it is); "//" in
+           property paths accepted.
+  pre2023  before 2023.01: only the CGI upload endpoint (publishArtifact.php is 404).
+  jetty12.1  newer servers on Jetty 12.1: every /rest request must carry Content-Type:
+           application/json (415 UnsupportedMediaType otherwise, even for GET/DELETE), and
+           empty path segments ("//") are refused with 400 like Jetty 12 does.
 
 Built-in objects (recreated by /emu/reset):
   user admin / changeme (or --user), repository "default", resource "local",
@@ -79,6 +90,13 @@ Built-in objects (recreated by /emu/reset):
     runme   any actual parameters; "duration" (seconds, overrides --job-seconds) and
             "outcome" (success|warning|error|skipped) are honoured; default outcome success
     fail    the same, default outcome error
+  and, fixed: pipeline "pipe" (stages dev, prod), release "rel" (runs "pipe"), application
+  "app" with process "deploy" and environment "env", credential "cred" (deployer/s3cret,
+  readable from any running step of a Default job). A pipeline run or a process job
+  lasts --job-seconds; the parameter "outcome" sets how it ends. POST /server/dsl
+  evaluates only "project 'NAME'". findObjects knows job, project, artifact,
+  artifactVersion, procedure and the operators equals, notEqual, like, isNull,
+  isNotNull, and, or, not.
   More projects: POST /rest/v1.0/projects {"projectName":"P"};
   more procedures: POST /rest/v1.0/projects/P/procedures {"procedureName":"Q"}.
   A job is "runnable" for the first quarter of its duration, then "running", then
@@ -101,7 +119,19 @@ Emulator control endpoints (not CD API; no authentication, no Content-Type neede
   GET  /emu/config                the runtime settings below
   POST /emu/config                change them, JSON body with any of: sessionTimeout,
                                   jobSeconds, closeIdleProbability (0..1), asciiJson
-                                  (true: answer with \\uXXXX escapes for non-ASCII)
+                                  (true: answer with \\uXXXX escapes for non-ASCII),
+                                  uploadAnswer (null, or {"status":N,"body":TEXT}: every
+                                  upload is answered so and stores nothing; for tests of
+                                  odd answers), staleSessionAnswer ("SessionExpired":
+                                  401 for an unknown or expired session, the default;
+                                  "NoCredentials": 400 NoCredentials instead),
+                                  jobSheetShape ("flat": job details carry
+                                  propertySheetId; "nested": job.propertySheet.property[]
+                                  instead), putAnswer ("changed": a PUT that updates an
+                                  object answers only the values that changed, as the
+                                  REST overview says, the default; "whole": everything),
+                                  logoutStatus (0: normal; 400, 404, 405, 500 or 501: DELETE
+                                  /sessions answers that, as servers without logout do)
 
 Decisions where the contract is silent:
   - Session ids, job ids, property ids, sheet ids are opaque strings (UUIDs; session ids
@@ -399,6 +429,39 @@ class JobStep(Obj):
                 "status": self.job.status(now), "outcome": self.job.outcome_now(now)}
 
 
+class FlowRuntime:
+    """A pipeline run (also a release's): running for its duration, then completed with
+    its outcome as the status (getPipelineRuntimeDetails)."""
+
+    def __init__(self, fid, project, pipeline, release, params, stages, start, duration, outcome):
+        self.id, self.project, self.pipeline, self.release = fid, project, pipeline, release
+        self.params, self.stages, self.start = params, stages, start
+        self.duration, self.outcome = duration, outcome
+        self.aborted = False
+
+    def completed(self, now):
+        return self.aborted or now >= self.start + self.duration
+
+    def to_json(self, now):
+        done = self.completed(now)
+        d = {"flowRuntimeId": self.id, "flowRuntimeName": "%s_%s" % (self.pipeline, self.id[:8]),
+             "projectName": self.project, "pipelineName": self.pipeline,
+             "pipelineId": PIPELINES[self.pipeline]["pipelineId"],
+             "status": ("FORCE_ABORT" if self.aborted else self.outcome) if done else "running",
+             "completed": "1" if done else "0", "stagesToRun": list(self.stages),
+             "actualParameter": [{"actualParameterName": n, "value": v} for n, v in self.params]}
+        if self.release:
+            d["releaseName"] = self.release
+        return d
+
+
+# Built-in objects of project Default beyond procedures (the emulator's fixed catalogue).
+PIPELINES = {"pipe": {"pipelineId": "5f0c7e2a-0000-4000-8000-000000000001", "stages": ["dev", "prod"]}}
+RELEASES = {"rel": {"releaseId": "5f0c7e2a-0000-4000-8000-000000000002", "pipelineName": "pipe"}}
+APPLICATIONS = {"app": {"processes": ["deploy"], "environments": ["env"]}}
+CREDENTIALS = {"cred": {"userName": "deployer", "password": "s3cret"}}
+
+
 class ServerObj(Obj):
     kind = "server"
 
@@ -475,6 +538,7 @@ class Store:
         self.versions = {}
         self.jobs = {}
         self.steps = {}
+        self.flows = {}     # flow runtimes of pipelines and releases (not saved by --state)
         self.repositories = {"default": {"repositoryId": new_id(), "repositoryName": "default",
                                          "url": "http://localhost:8200", "createTime": iso(now)}}
         self.job_counter = 0
@@ -1203,6 +1267,10 @@ class Conn(socketserver.BaseRequestHandler):
                 del buf[:2]
             if buf and self.t0 is None:
                 self.t0 = time.perf_counter()
+            if buf[:1] == b"\x16" and self.server.ssl_ctx is None:
+                # A TLS ClientHello on the plain-HTTP port: answer 400 at once, as Jetty and
+                # nginx do, instead of waiting for a line end that never comes.
+                raise HttpError(400, "a TLS handshake on a plain-HTTP port (use http://)")
             idx = buf.find(b"\r\n\r\n")
             lf = buf.find(b"\n\n")
             if lf >= 0 and (idx < 0 or lf < idx):
@@ -1482,9 +1550,19 @@ class App:
         path = req.path
         if path == REST or path.startswith(REST + "/"):
             self.srv.stat_inc("restRequests")
+            if self.srv.opts.profile == "jetty12.1" and "//" in path:
+                # Jetty 12 refuses empty path segments before any servlet runs: a bare
+                # HTML 400, not a CD error.
+                self.record(req, 400)
+                return (400, "text/html;charset=iso-8859-1",
+                        b"<html><head><title>Error 400 Ambiguous URI empty segment</title></head>"
+                        b"<body><h2>HTTP ERROR 400 Ambiguous URI empty segment</h2></body></html>", None)
             status, ctype, body, extra = self.rest(req)
             self.record(req, status)
             return status, ctype, body, extra
+        if path == PUBLISH_PHP and self.srv.opts.profile == "pre2023":
+            self.record(req, 404)
+            return text_response(404, "404 Not Found: %s\n" % path)
         if path in (PUBLISH_PHP, PUBLISH_CGI):
             status, ctype, body, extra = self.upload(req, "files[]" if path == PUBLISH_PHP else "files")
             self.record(req, status)
@@ -1525,7 +1603,7 @@ class App:
     def rest_call(self, req):
         ctype = req.headers.get("content-type")
         mtype = header_params(ctype)[0] if ctype is not None else ""
-        if mtype != "application/json":
+        if self.srv.opts.profile == "jetty12.1" and mtype != "application/json":
             raise ApiError(415, "UnsupportedMediaType",
                            "Content-Type: application/json is required on every /rest request "
                            "(got %s)" % ("'%s'" % ctype if ctype is not None else "none"))
@@ -1599,6 +1677,8 @@ class App:
                 return self.store.use_session(sid, now, self.config["sessionTimeout"])
             except ApiError as e:
                 first = first or e
+        if self.config["staleSessionAnswer"] == "NoCredentials":
+            raise ApiError(400, "NoCredentials", "No credentials/session found in this request")
         raise first
 
     def sessions(self, req, method, tail, params, now):
@@ -1623,6 +1703,9 @@ class App:
             sid = st.new_session(user, now)
             return {"sessionId": sid, "userName": user}
         if method == "DELETE":
+            if self.config["logoutStatus"]:
+                # a server without logout: e.g. 405 from the web container
+                raise ApiError(self.config["logoutStatus"], "NotImplemented", "DELETE /sessions is not supported here")
             user = self.authenticate(req, now)
             ids = [decode_segment(tail)] if tail else self.session_ids(req)
             for sid in ids:
@@ -1684,6 +1767,7 @@ class App:
                 raise missing("value")
             if ptype == "sheet" and value:
                 raise bad_arg("A property sheet has no value")
+            before = None if p is None or create else st.prop_json(p, ctx, False)
             if p is None:
                 p = Prop(name, ctx.user, ctx.now)
                 if ptype == "sheet":
@@ -1705,6 +1789,13 @@ class App:
             if expandable is not None:
                 p.expandable = boolean("expandable", expandable, True)
             st.dirty = True
+            if before is not None and self.config["putAnswer"] == "changed":
+                # The REST overview: "you specify the values that you want to change. The
+                # response payload includes only those values that have changed": the
+                # values the request set, and what the update itself changed.
+                after = st.prop_json(p, ctx, False)
+                given = [k for k in ("value", "description", "expandable") if params.get(k) is not None]
+                return {"property": {k: v for k, v in after.items() if k in given or before.get(k) != v}}
             return {"property": st.prop_json(p, ctx, expand)}
         if method == "DELETE":
             absolute, segs = self.prop_path(tail, params)
@@ -1921,12 +2012,14 @@ class App:
         segs = split_path(tail)[1] if tail else []
         if not segs:
             if method == "GET":
-                if params.get("groupId") is not None or params.get("artifactName") is not None:
-                    group, key = self.artifact_name(params)
-                    st.artifact("%s:%s" % (group, key))
-                    vs = [v for v in st.versions.values() if (v.group, v.key) == (group, key)]
-                else:
-                    vs = list(st.versions.values())
+                # getArtifactVersions filters by artifactName (and retriever job/step);
+                # other parameters are not filters: like the server, they are ignored and
+                # every version in the system is listed (apidocs getArtifactVersions).
+                vs = list(st.versions.values())
+                if params.get("artifactName") is not None:
+                    name = self.required(params, "artifactName")
+                    st.artifact(name)
+                    vs = [v for v in vs if "%s:%s" % (v.group, v.key) == name]
                 return {"artifactVersion": [v.to_json() for v in sorted(vs, key=lambda v: v.name)]}
             if method == "POST":
                 group, key = self.artifact_name(params)
@@ -1974,6 +2067,8 @@ class App:
         request = self.optional(params, "request")
         if not segs:
             if method == "POST":
+                if request == "runProcess":
+                    return self.run_process(params, ctx)
                 if request != "runProcedure":
                     raise bad_arg("POST /jobs needs request=runProcedure in the query string"
                                   if request is None else "Unsupported request '%s'" % request)
@@ -1989,7 +2084,13 @@ class App:
                 if request == "getJobStatus":
                     return {"jobId": j.id, "status": j.status(ctx.now), "outcome": j.outcome_now(ctx.now)}
                 if request in (None, "getJobDetails", "getJobInfo"):
-                    return {"job": j.to_json(ctx.now)}
+                    d = j.to_json(ctx.now)
+                    if self.config["jobSheetShape"] == "nested":
+                        # the shape CloudBees' clients read: job.propertySheet.property[...]
+                        del d["propertySheetId"]
+                        d["propertySheet"] = {"property": st.sheet_json(
+                            j.sheet, ctx, boolean("expand", params.get("expand"), True), False)["property"]}
+                    return {"job": d}
             if method in ("POST", "PUT") and request == "abortJob":
                 if j.status(ctx.now) != "completed":
                     j.aborted_at = ctx.now
@@ -2009,7 +2110,22 @@ class App:
     def r_jobSteps(self, method, tail, params, ctx):
         segs = split_path(tail)[1] if tail else []
         if method == "GET" and len(segs) == 1:
-            return {"jobStep": self.store.step(segs[0]).to_json(ctx.now)}
+            step = self.store.step(segs[0])
+            d = step.to_json(ctx.now)
+            d["logFileName"] = "%s.%s.log" % (step.job.procedure, step.id[:8])
+            return {"jobStep": d}
+        if method == "GET" and len(segs) == 3 and segs[1] == "credentialPaths":
+            # getFullCredential from a running step: the credentials of the step's project
+            # (the emulator treats every one of them as attached to every step).
+            step = self.store.step(segs[0])
+            name = segs[2].rsplit("/", 1)[-1]
+            cred = CREDENTIALS.get(name) if step.job.project == "Default" else None
+            if cred is None:
+                raise ApiError(404, "NoSuchCredential", "Credential '%s' does not exist" % segs[2])
+            if step.job.status(ctx.now) == "completed":
+                raise ApiError(403, "AccessDenied", "getFullCredential only works from a running job step")
+            return {"credential": {"credentialName": name, "projectName": step.job.project,
+                                   "userName": cred["userName"], "password": cred["password"]}}
         self.not_impl(method, "jobSteps", tail)
 
     def run_procedure(self, params, ctx):
@@ -2064,24 +2180,247 @@ class App:
         st.dirty = True
         return {"jobId": j.id}
 
+    # ---- DSL, pipelines, releases, processes, findObjects ----
+    DSL_PROJECT_RE = re.compile(r"""^\s*project\s*\(?\s*(?:projectName\s*:\s*)?(['"])([^'"]+)\1\s*\)?\s*$""")
+
+    def r_server(self, method, tail, params, ctx):
+        if method == "POST" and tail == "dsl":
+            dsl = self.required(params, "dsl")
+            fmt = self.optional(params, "format", "groovy")
+            if fmt != "groovy":
+                raise bad_arg("format '%s': the emulator speaks only groovy" % fmt)
+            if params.get("parameters") is not None:
+                try:
+                    if not isinstance(json.loads(scalar("parameters", params["parameters"])), dict):
+                        raise ValueError
+                except ValueError:
+                    raise bad_arg("parameters must be a JSON object, given as a string")
+            m = self.DSL_PROJECT_RE.match(dsl)
+            if not m:
+                raise ApiError(400, "InvalidDsl", "The emulator evaluates only \"project 'NAME'\" DSL")
+            name = m.group(2)
+            p = self.store.projects.get(name) or self.store.add_project(name, ctx.user, ctx.now)
+            return {"project": p.to_json()}
+        self.not_impl(method, "server", tail)
+
+    def actual_list(self, items, name_key, what):
+        if not isinstance(items, list):
+            raise bad_arg("%s must be a JSON array of {%s, value}" % (what, name_key))
+        out, seen = [], set()
+        for i, item in enumerate(items):
+            name = item.get(name_key) if isinstance(item, dict) else None
+            if not isinstance(name, str) or not name:
+                raise bad_arg("%s[%d] needs a non-empty string %s" % (what, i, name_key))
+            if name in seen:
+                raise bad_arg("%s '%s' given twice" % (what, name))
+            seen.add(name)
+            value = item.get("value", "")
+            if not isinstance(value, str):
+                raise bad_arg("%s '%s': value must be a string" % (what, name))
+            out.append([name, value])
+        return out
+
+    def start_flow(self, params, ctx, pipeline, release, plist):
+        st = self.store
+        project = self.required(params, "projectName")
+        st.project(project)
+        stages = params.get("stagesToRun")
+        if stages is None:
+            stages = list(PIPELINES[pipeline]["stages"])
+            start = self.optional(params, "startingStage")
+            if start is not None:
+                if start not in stages:
+                    raise bad_arg("Stage '%s' is not in pipeline '%s'" % (start, pipeline))
+                stages = stages[stages.index(start):]
+        elif not isinstance(stages, list) or not all(isinstance(x, str) for x in stages):
+            raise bad_arg("stagesToRun must be a JSON array of stage names")
+        for x in stages:
+            if x not in PIPELINES[pipeline]["stages"]:
+                raise bad_arg("Stage '%s' is not in pipeline '%s'" % (x, pipeline))
+        pmap = dict(plist)
+        outcome = pmap.get("outcome", "success")
+        if outcome not in ("success", "warning", "error"):
+            raise bad_arg("parameter outcome must be success, warning or error")
+        f = FlowRuntime(new_id(), project, pipeline, release, plist, stages, ctx.now,
+                        self.config["jobSeconds"], outcome)
+        st.flows[f.id] = f
+        return {"flowRuntime": f.to_json(ctx.now)}
+
+    def r_pipelines(self, method, tail, params, ctx):
+        if method == "POST" and not tail:
+            name = self.required(params, "pipelineName")
+            if self.optional(params, "projectName") == "Default" and name not in PIPELINES:
+                raise ApiError(404, "NoSuchPipeline", "Pipeline '%s' does not exist" % name)
+            plist = self.actual_list(params.get("actualParameter", []), "actualParameterName", "actualParameter")
+            return self.start_flow(params, ctx, name if name in PIPELINES else "pipe", None, plist)
+        self.not_impl(method, "pipelines", tail)
+
+    def r_releases(self, method, tail, params, ctx):
+        if method == "POST" and not tail:
+            name = self.required(params, "releaseName")
+            if name not in RELEASES:
+                raise ApiError(404, "NoSuchRelease", "Release '%s' does not exist" % name)
+            if params.get("stagesToRun") is not None and params.get("startingStage") is not None:
+                raise bad_arg("Give stagesToRun or startingStage, not both")
+            plist = self.actual_list(params.get("pipelineParameter", []), "pipelineParameterName",
+                                     "pipelineParameter")
+            return self.start_flow(params, ctx, RELEASES[name]["pipelineName"], name, plist)
+        self.not_impl(method, "releases", tail)
+
+    def r_pipelineRuntimeDetails(self, method, tail, params, ctx):
+        if method == "PUT" and not tail and self.optional(params, "request") == "getPipelineRuntimeDetails":
+            ids = params.get("flowRuntimeId")
+            if isinstance(ids, str):
+                ids = [ids]
+            if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+                raise bad_arg("flowRuntimeId must be a JSON array of ids")
+            out = []
+            for i in ids:
+                f = self.store.flows.get(i)
+                if f is None:
+                    raise ApiError(404, "NoSuchFlowRuntime", "Flow runtime '%s' does not exist" % i)
+                out.append(f.to_json(ctx.now))
+            return {"flowRuntime": out}
+        self.not_impl(method, "pipelineRuntimeDetails", tail)
+
+    def run_process(self, params, ctx):
+        st = self.store
+        project = self.required(params, "projectName")
+        app = self.required(params, "applicationName")
+        process = self.required(params, "processName")
+        env = self.required(params, "environmentName")
+        st.project(project)
+        a = APPLICATIONS.get(app) if project == "Default" else None
+        if a is None:
+            raise ApiError(404, "NoSuchApplication", "Application '%s' does not exist" % app)
+        if process not in a["processes"]:
+            raise ApiError(404, "NoSuchProcess", "Process '%s' does not exist" % process)
+        if env not in a["environments"]:
+            raise ApiError(404, "NoSuchEnvironment", "Environment '%s' does not exist" % env)
+        plist = self.actual_list(params.get("actualParameter", []), "actualParameterName", "actualParameter")
+        return self.new_job(project, process, plist, ctx, self.config["jobSeconds"], dict(plist).get("outcome", "success"))
+
+    def new_job(self, project, label, plist, ctx, duration, outcome):
+        st = self.store
+        if outcome not in OUTCOMES:
+            raise bad_arg("actual parameter outcome must be one of %s" % ", ".join(OUTCOMES))
+        st.job_counter += 1
+        name = "job_%d_%s" % (st.job_counter, time.strftime("%Y%m%d%H%M%S", time.gmtime(ctx.now)))
+        j = Job(new_id(), name, project, label, plist, ctx.now, duration, outcome)
+        j.sheet = st.new_sheet()
+        j.stamp(ctx.user, ctx.now)
+        j.step = JobStep(new_id(), j)
+        j.step.sheet = st.new_sheet()
+        j.step.stamp(ctx.user, ctx.now)
+        st.jobs[j.id] = j
+        st.steps[j.step.id] = j.step
+        st.dirty = True
+        return {"jobId": j.id}
+
+    FIND_TYPES = ("job", "project", "artifactVersion", "artifact", "procedure")
+
+    def find_candidates(self, kind, ctx):
+        st = self.store
+        if kind == "job":
+            return [(j.id, j.to_json(ctx.now)) for j in st.jobs.values()]
+        if kind == "project":
+            return [(p.name, p.to_json()) for p in st.projects.values()]
+        if kind == "artifactVersion":
+            return [(v.name, v.to_json()) for v in st.versions.values()]
+        if kind == "artifact":
+            return [(a.name, a.to_json()) for a in st.artifacts.values()]
+        return [(q.name, q.to_json()) for p in st.projects.values() for q in p.procedures.values()]
+
+    def filter_match(self, f, obj):
+        if not isinstance(f, dict):
+            raise bad_arg("a filter must be a JSON object")
+        op = f.get("operator")
+        if op in ("and", "or"):
+            subs = f.get("filter")
+            if not isinstance(subs, list):
+                subs = [subs]
+            results = [self.filter_match(x, obj) for x in subs]
+            return all(results) if op == "and" else any(results)
+        if op == "not":
+            subs = f.get("filter")
+            return not self.filter_match(subs[0] if isinstance(subs, list) else subs, obj)
+        name = f.get("propertyName")
+        if not isinstance(name, str):
+            raise bad_arg("a property filter needs propertyName")
+        have = obj.get(name)
+        have = None if have is None else str(have)
+        want = f.get("operand1")
+        if op == "equals":
+            return have == want
+        if op == "notEqual":
+            return have != want
+        if op == "like":
+            return have is not None and re.fullmatch(re.escape(str(want)).replace("%", ".*"), have) is not None
+        if op == "isNotNull":
+            return have is not None
+        if op == "isNull":
+            return have is None
+        raise bad_arg("filter operator '%s' is not one the emulator knows" % op)
+
+    def r_objects(self, method, tail, params, ctx):
+        if method == "PUT" and not tail and self.optional(params, "request") == "findObjects":
+            kind = self.required(params, "objectType")
+            if kind not in self.FIND_TYPES:
+                raise bad_arg("objectType '%s': the emulator finds %s" % (kind, ", ".join(self.FIND_TYPES)))
+            found = self.find_candidates(kind, ctx)
+            flt = params.get("filter")
+            if flt is not None:
+                flist = flt if isinstance(flt, list) else [flt]
+                found = [x for x in found if all(self.filter_match(f, x[1]) for f in flist)]
+            srt = params.get("sort")
+            if srt is not None:
+                for s1 in reversed(srt if isinstance(srt, list) else [srt]):
+                    if not isinstance(s1, dict) or not isinstance(s1.get("propertyName"), str):
+                        raise bad_arg("sort needs propertyName")
+                    key = s1["propertyName"]
+                    found.sort(key=lambda x: str(x[1].get(key, "")), reverse=s1.get("order") == "descending")
+            mx = params.get("maxIds")
+            if mx is not None:
+                try:
+                    found = found[:max(0, int(mx))]
+                except (TypeError, ValueError):
+                    raise bad_arg("maxIds must be a number")
+            return {"object": [{"objectId": "%s-%s" % (kind, oid), kind: obj} for oid, obj in found]}
+        self.not_impl(method, "objects", tail)
+
     # ---- the upload endpoint ----
     def upload(self, req, files_field):
+        # The real endpoint answers 200 with a text body either way (CloudBees' clients
+        # succeed only on exactly "Artifact-Published-OK"); a missing session is 401 here.
+        forced = self.config["uploadAnswer"]
+        if forced is not None and req.method == "POST":
+            return text_response(forced.get("status", 200), forced["body"])
         try:
             return self.upload_inner(req, files_field)
         except ApiError as e:
-            return text_response(e.status, "error [%s]: %s\n" % (e.code, e.message))
+            status = 401 if e.status == 401 else 400 if req.method != "POST" else 200
+            prefix = "" if e.code == "InvalidArtifactName" else "publishArtifactAPI "
+            return text_response(status, "%serror [%s]: %s\n" % (prefix, e.code, e.message))
+
+    @staticmethod
+    def upload_name(filename):
+        """The stored name: the path as sent, a leading '/' (as CloudBees' Jenkins plugin
+        sends) dropped; empty, '.' or '..' segments are refused."""
+        name = filename.replace("\\", "/").lstrip("/")
+        segs = name.split("/")
+        if not name or "\0" in name or any(x in ("", ".", "..") for x in segs):
+            raise bad_arg("Invalid file name '%s'" % filename)
+        return name
 
     def upload_inner(self, req, files_field):
         if req.method != "POST":
-            raise ApiError(405, "InvalidArgument", "Use POST with multipart/form-data")
+            raise ApiError(400, "InvalidArgument", "Use POST with multipart/form-data")
         parts = parse_multipart(req.body, req.headers.get("content-type", ""))
         fields = {}
         files = {}
         for name, filename, data in parts:
             if name == files_field and filename is not None:
-                if filename == "" or "\0" in filename or filename.startswith("/") \
-                        or ".." in filename.replace("\\", "/").split("/"):
-                    raise bad_arg("Invalid file name '%s'" % filename)
+                filename = self.upload_name(filename)
                 if filename in files:
                     raise bad_arg("File '%s' sent twice" % filename)
                 files[filename] = data
@@ -2129,8 +2468,8 @@ class App:
             v.touch(user, now)
             st.dirty = True
             total = sum(len(b) for b in files.values())
-        return text_response(200, "Published artifact version %s (%d file%s, %d bytes)\n"
-                             % (vname, len(files), "" if len(files) == 1 else "s", total))
+        self.srv.log("published %s (%d file%s, %d bytes)" % (vname, len(files), "" if len(files) == 1 else "s", total))
+        return text_response(200, "Artifact-Published-OK")
 
     # ---- /emu ----
     def emu(self, req):
@@ -2189,6 +2528,23 @@ class App:
                             raise bad_arg("unknown setting '%s'" % k)
                         if k == "asciiJson":
                             v = boolean(k, v, False)
+                        elif k == "logoutStatus":
+                            if v not in (0, 400, 404, 405, 500, 501):
+                                raise bad_arg("logoutStatus is 0 (normal), 400, 404, 405, 500 or 501")
+                        elif k == "putAnswer":
+                            if v not in ("changed", "whole"):
+                                raise bad_arg("putAnswer is changed or whole")
+                        elif k == "jobSheetShape":
+                            if v not in ("flat", "nested"):
+                                raise bad_arg("jobSheetShape is flat or nested")
+                        elif k == "staleSessionAnswer":
+                            if v not in ("SessionExpired", "NoCredentials"):
+                                raise bad_arg("staleSessionAnswer is SessionExpired or NoCredentials")
+                        elif k == "uploadAnswer":
+                            if v is not None and not (isinstance(v, dict) and isinstance(v.get("body"), str)
+                                                      and isinstance(v.get("status", 200), int)
+                                                      and not isinstance(v.get("status", 200), bool)):
+                                raise bad_arg("uploadAnswer is null or {\"status\": N, \"body\": TEXT}")
                         else:
                             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                                 raise bad_arg("'%s' must be a number >= 0" % k)
@@ -2213,10 +2569,14 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 256
 
     def __init__(self, addr, handler, opts, store):
+        self.opts = opts
         self.quiet = opts.quiet
         self.ssl_ctx = None
         self.config = {"sessionTimeout": opts.session_timeout, "jobSeconds": opts.job_seconds,
-                       "closeIdleProbability": opts.close_idle_probability, "asciiJson": False}
+                       "closeIdleProbability": opts.close_idle_probability, "asciiJson": False,
+                       "uploadAnswer": None, "staleSessionAnswer": "SessionExpired",
+                       "jobSheetShape": "flat", "putAnswer": "changed",
+                       "logoutStatus": 0}
         self.stats_lock = threading.Lock()
         self.reset_stats()
         self.store = store
@@ -2312,7 +2672,7 @@ def saver_loop(store, path, stop, log):
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="cdemu.py",
-        description="A CloudBees CD/RO REST API v1.0 emulator (the API subset cdrest speaks). "
+        description="A CloudBees CD/RO REST API v1.0 emulator (the API: docs/cd-api.md). "
                     "Serves HTTP, or HTTPS with --cert/--key, until SIGTERM/SIGINT. The first line on "
                     "stdout is 'PORT n'; one line per request goes to stderr.",
         epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -2336,6 +2696,8 @@ def parse_args(argv):
                     help="load state from FILE at start when it exists; save it there (JSON) "
                          "shortly after every change and at exit")
     ap.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    ap.add_argument("--profile", choices=("2023", "pre2023", "jetty12.1"), default="2023",
+                    help="server generation to play (default 2023; see below and docs/cd-api.md)")
     ap.add_argument("--close-idle-probability", type=float, default=0.0, metavar="P",
                     help="after each response, close the connection with probability P "
                          "(between requests only, never mid-response; for reconnect tests)")

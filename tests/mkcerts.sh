@@ -24,6 +24,26 @@
 #   selfsigned.pem         self-signed                                 (key: rsa.key)
 #   unknownca.pem          signed by other CA                          (key: rsa.key)
 #   big.pem                ~9 KB: 300 DNS names before DNS:localhost, IP:127.0.0.1 (key: rsa.key)
+# The policy matrix (issue 18 and the host-name rules; key rsa.key unless said otherwise;
+# a file named *-chain.pem holds the leaf and then its intermediates)
+#   eku-client.pem         extendedKeyUsage clientAuth only               (refused)
+#   eku-code.pem           extendedKeyUsage codeSigning only              (refused)
+#   eku-any.pem            extendedKeyUsage anyExtendedKeyUsage           (accepted)
+#   eku-none.pem           no extendedKeyUsage at all                     (accepted)
+#   ekuca-chain.pem        leaf (serverAuth) under an intermediate restricted to clientAuth (refused)
+#   ncperm-chain.pem       under an intermediate permitting only allowed.example (refused)
+#   ncexcl-chain.pem       under one excluding localhost and 127.0.0.0/8  (refused)
+#   ncok-chain.pem         under one permitting localhost, 127.0.0.0/8, ::1 (accepted)
+#   sha1.pem               leaf signed with SHA-1                         (refused)
+#   sha1i-chain.pem        intermediate signed with SHA-1 by the CA       (refused)
+#   sha1ca-leaf.pem        SHA-256 leaf under sha1-ca.pem, a SHA-1 self-signed anchor (accepted)
+#   rsa1024.pem .key       RSA-1024 leaf key                              (refused)
+#   weaki-chain.pem        under an RSA-1024 intermediate                 (refused)
+#   pathlen-chain.pem      CA -> inter (pathlen:0) -> inter -> leaf        (refused, path length)
+#   cnonly.pem             CN=localhost, no subjectAltName                (refused unless allowed)
+#   nccn-chain.pem         a CN-only leaf under the localhost-excluding intermediate (refused even when
+#                          CN-only certificates are allowed: the host is held to the constraints)
+#   wild.pem               DNS:*.example.test, DNS:*.test, DNS:x*.other.test (only a.example.test)
 # Pins (curl's format, sha256 of the SubjectPublicKeyInfo)
 #   rsa.pin ecdsa.pin      "sha256//BASE64" for rsa.key / ecdsa.key (chain.pin for chain.key)
 set -eu
@@ -73,6 +93,53 @@ basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost
+[ v3_ekuclient ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+[ v3_ekucode ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = codeSigning
+subjectAltName = DNS:localhost, IP:127.0.0.1
+[ v3_ekuany ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = anyExtendedKeyUsage
+subjectAltName = DNS:localhost, IP:127.0.0.1
+[ v3_ekunone ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+subjectAltName = DNS:localhost, IP:127.0.0.1
+[ v3_ca_ekuclient ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+extendedKeyUsage = clientAuth
+[ v3_ca_ncperm ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = permitted;DNS:allowed.example
+[ v3_ca_ncexcl ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = excluded;DNS:localhost, excluded;IP:127.0.0.0/255.0.0.0
+[ v3_ca_ncok ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = permitted;DNS:localhost, permitted;IP:127.0.0.0/255.0.0.0, permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff
+[ v3_ca_path0 ]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+[ v3_cnonly ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+[ v3_wild ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:*.example.test, DNS:*.test, DNS:x*.other.test
 EOF
 
 # big: more SANs than CDREST_TLS_LEAF_MAX keeps, the IP address last
@@ -89,6 +156,7 @@ EOF
 
 q() { "$@" >/dev/null 2>&1 || { echo "mkcerts.sh: failed: $*" >&2; "$@"; exit 1; }; }
 
+md=sha256 # the signature digest of sign(); sha1 for the weak-signature cases
 rsakey() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
 eckey() { q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
 
@@ -103,10 +171,10 @@ sign() {
   start=${6:-} end=${7:-}
   q openssl req -config ca.cnf -new -key "$key" -subj "/CN=$cn" -out "$out.csr"
   if [ -n "$start" ]; then
-    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" \
+    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" -md "$md" \
       -extfile ca.cnf -extensions "$ext" -startdate "$start" -enddate "$end" -in "$out.csr" -out "$out.pem"
   else
-    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" \
+    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" -md "$md" \
       -extfile ca.cnf -extensions "$ext" -days 825 -in "$out.csr" -out "$out.pem"
   fi
   rm -f "$out.csr"
@@ -137,6 +205,53 @@ sign unknownca rsa.key localhost other-ca v3_leaf
 sign big rsa.key localhost ca v3_big
 q openssl req -config ca.cnf -new -x509 -key rsa.key -subj "/CN=localhost" -days 825 \
   -extensions v3_leaf -sha256 -out selfsigned.pem
+
+# the policy matrix
+sign eku-client rsa.key localhost ca v3_ekuclient
+sign eku-code rsa.key localhost ca v3_ekucode
+sign eku-any rsa.key localhost ca v3_ekuany
+sign eku-none rsa.key localhost ca v3_ekunone
+sign cnonly rsa.key localhost ca v3_cnonly
+sign wild rsa.key wild ca v3_wild
+# chain NAME INTER-EXTENSIONS [INTER-KEY [LEAF-EXTENSIONS]]: an intermediate with these
+# extensions under the test CA, a localhost leaf (rsa.key) under it, NAME-chain.pem = leaf +
+# intermediate
+chain() {
+  if [ -n "${3:-}" ]; then cp "$3" "$1-inter.key"; else eckey "$1-inter.key"; fi
+  sign "$1-inter" "$1-inter.key" "cdrest $1 intermediate" ca "$2"
+  sign "$1-leaf" rsa.key localhost "$1-inter" "${4:-v3_leaf}"
+  cat "$1-leaf.pem" "$1-inter.pem" > "$1-chain.pem"
+  rm -f "$1-leaf.pem"
+}
+chain ekuca v3_ca_ekuclient
+chain ncperm v3_ca_ncperm
+chain ncexcl v3_ca_ncexcl
+chain ncok v3_ca_ncok
+chain nccn v3_ca_ncexcl "" v3_cnonly
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key
+sign rsa1024 rsa1024.key localhost ca v3_leaf
+chain weaki v3_ca rsa1024.key
+md=sha1
+sign sha1 rsa.key localhost ca v3_leaf
+eckey sha1i-inter.key
+sign sha1i-inter sha1i-inter.key "cdrest sha1i intermediate" ca v3_ca
+md=sha256
+sign sha1i-leaf rsa.key localhost sha1i-inter v3_leaf
+cat sha1i-leaf.pem sha1i-inter.pem > sha1i-chain.pem
+rm -f sha1i-leaf.pem
+# a SHA-1 self-signed anchor: its own signature is never checked, so a leaf under it is fine
+rsakey sha1-ca.key
+q openssl req -config ca.cnf -new -x509 -key sha1-ca.key -subj "/CN=cdrest SHA-1 CA" -days 3650 \
+  -extensions v3_ca -sha1 -out sha1-ca.pem
+sign sha1ca-leaf rsa.key localhost sha1-ca v3_leaf
+# CA -> path0 (pathlen:0) -> pathsub -> leaf: one CA too many under path0
+eckey path0.key
+sign path0 path0.key "cdrest pathlen-0 intermediate" ca v3_ca_path0
+eckey pathsub.key
+sign pathsub pathsub.key "cdrest sub intermediate" path0 v3_ca
+sign pathlen-leaf rsa.key localhost pathsub v3_leaf
+cat pathlen-leaf.pem pathsub.pem path0.pem > pathlen-chain.pem
+rm -f pathlen-leaf.pem
 
 q openssl x509 -in ca.pem -outform der -out ca.der
 sed 's/$/\r/' ca.pem > ca-crlf.pem

@@ -131,6 +131,36 @@ else
   bad "cmake is not installed"
 fi
 
+# --- the header in its own directory (INCDIR, CMAKE_INSTALL_INCLUDEDIR) --------------------
+# cdrest.pc and cdrestConfig.cmake must name the directory the header was installed to.
+sub=$tmp/sub-make
+subc=$tmp/sub-cmake
+check "make install INCDIR=$P/include/cdrest" make --no-print-directory install DESTDIR="$sub" PREFIX=$P INCDIR=$P/include/cdrest
+check "cmake --install with CMAKE_INSTALL_INCLUDEDIR=include/cdrest" sh -c \
+  "cmake -S . -B '$tmp/subb' -DCMAKE_INSTALL_INCLUDEDIR=include/cdrest && cmake --build '$tmp/subb' && DESTDIR='$subc' cmake --install '$tmp/subb' --prefix $P"
+n=0
+for stage in "$sub" "$subc"; do
+  n=$((n + 1))
+  [ -f "$stage$P/include/cdrest/cdrest.h" ] && ok "header in include/cdrest ($(basename "$stage"))" || bad "header not in include/cdrest ($(basename "$stage"))"
+  if command -v pkg-config >/dev/null 2>&1; then
+    flags=$(PKG_CONFIG_SYSROOT_DIR=$stage PKG_CONFIG_PATH=$stage$P/lib/pkgconfig PKG_CONFIG_LIBDIR=/nonexistent \
+            pkg-config --cflags --libs cdrest 2>"$tmp/log")
+    check "pkg-config finds the header in include/cdrest ($(basename "$stage"))" \
+      sh -c "cc -std=c99 -Wall -Wextra -Werror -DCDREST_EXPECT='\"$version\"' -o '$tmp/app' '$tmp/app.c' $flags && '$tmp/app'"
+  fi
+  if command -v cmake >/dev/null 2>&1; then
+    check "find_package(cdrest) finds the header in include/cdrest ($(basename "$stage"))" sh -c \
+      "cmake -S '$tmp/fp' -B '$tmp/fp/sub$n' -DCMAKE_PREFIX_PATH='$stage$P' -DWANT='$version' && cmake --build '$tmp/fp/sub$n' && '$tmp/fp/sub$n/app'"
+  fi
+done
+
+# The numeric version macros say what the string says.
+maj=$(sed -n 's/^#define CDREST_VERSION_MAJOR \([0-9]*\)$/\1/p' cdrest.h)
+min=$(sed -n 's/^#define CDREST_VERSION_MINOR \([0-9]*\)$/\1/p' cdrest.h)
+pat=$(sed -n 's/^#define CDREST_VERSION_PATCH \([0-9]*\)$/\1/p' cdrest.h)
+[ "$maj.$min.$pat" = "$version" ] && ok "CDREST_VERSION_MAJOR/MINOR/PATCH match CDREST_VERSION $version" ||
+  bad "CDREST_VERSION_MAJOR/MINOR/PATCH say $maj.$min.$pat, CDREST_VERSION says $version"
+
 # --- one version, in the header ----------------------------------------------------------
 mkdir -p "$tmp/v/src"
 git ls-files -z --cached --others --exclude-standard | grep -zv '^tests/data/' | xargs -0 cp --parents -t "$tmp/v/src" 2>/dev/null

@@ -460,7 +460,9 @@ static long rest_requests(cdrest_client *c) {
    dots are ordinary characters. */
 static void test_dot_segments(cdrest_client *c) {
     static const char *const bad[] = {"..", ".", "../x", "x/..", "x/../y", "./x", "x/./y", "/projects/Default/..",
-                                      "/projects/../jobs", "x/%2e%2e/y", "x/%2E/y", "x/.%2e", "x/..//"};
+                                      "/projects/../jobs", "x/%2e%2e/y", "x/%2E/y", "x/.%2e", "x/..//",
+                                      /* separators a server or proxy may decode or accept first */
+                                      "x\\..\\y", "x/..%2fy", "x%2F..%2Fy", "..%5Cy", "x/%2e%2e%5c"};
     static const char *const good[] = {"...", "x..y", ".hidden", "x/...", "a.b/c.d", "%2e%2e%2e", "x/.git"};
     size_t i;
     long before = rest_requests(c);
@@ -494,6 +496,11 @@ static void test_dot_segments(cdrest_client *c) {
     }
     CHECK_INT(cdrest_call(c, "GET", "/projects/Default/../../x", NULL, NULL, &d), CDREST_E_ARG);
     CHECK_INT(cdrest_call(c, "GET", "/projects/%2E%2E?x=..", NULL, NULL, &d), CDREST_E_ARG);
+    /* behind nginx, "..%2f" is decoded and resolved: /projects/nosuch/..%2fDefault = /projects/Default */
+    CHECK_INT(cdrest_call(c, "GET", "/projects/nosuch/..%2fDefault", NULL, NULL, &d), CDREST_E_ARG);
+    CHECK_INT(cdrest_call(c, "GET", "/projects/nosuch/%2e%2e%2FDefault", NULL, NULL, &d), CDREST_E_ARG);
+    CHECK_INT(cdrest_call(c, "GET", "/projects/nosuch/..%5cDefault", NULL, NULL, &d), CDREST_E_ARG);
+    CHECK_INT(cdrest_call(c, "GET", "/projects/nosuch\\..\\Default", NULL, NULL, &d), CDREST_E_ARG);
     CHECK_INT(rest_requests(c), before); /* none of them reached the server */
     /* ordinary dots reach the server as they are */
     for (i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -508,6 +515,7 @@ static void test_dot_segments(cdrest_client *c) {
         CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/cd/../x", &e), CDREST_E_ARG);
         CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/./cd", &e), CDREST_E_ARG);
         CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/cd/..", &e), CDREST_E_ARG);
+        CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/cd/..%2fx", &e), CDREST_E_ARG);
         CHECK_INT(cdrest_url_parse(&u, "http://127.0.0.1:8000/c.d/..x", &e), 0);
     }
 }

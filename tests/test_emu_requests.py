@@ -254,8 +254,7 @@ def seed_flow(base, verify, how, tag):
                files=[("files[]", (n, b)) for n, b in files.items()],
                headers={"Content-Type": None}, timeout=TIMEOUT)
     eq(r.status_code, 200, tag + ": publishArtifact.php status")
-    check("%s:%s:%s" % (group, key, version) in r.text, tag + ": publish answer names the version")
-    check(not r.text.startswith("error"), tag + ": publish answer is not an error")
+    eq(r.text, "Artifact-Published-OK", tag + ": publish answer is exactly what CloudBees' clients expect")
     vname = "%s:%s:%s" % (group, key, version)
     r = s.get(api + "/artifactVersions/" + q(vname), timeout=TIMEOUT)
     eq(r.json()["artifactVersion"]["artifactVersionState"], "available",
@@ -305,7 +304,7 @@ def seed_flow(base, verify, how, tag):
                files=[("files[]", ("x.txt", b"x"))], headers={"Content-Type": None, "Cookie": None},
                timeout=TIMEOUT)
     eq(r.status_code, 401, tag + ": upload after logout status")
-    check(r.text.startswith("error [SessionExpired]"), tag + ": upload after logout text: " + r.text[:80])
+    check("error [SessionExpired]" in r.text, tag + ": upload after logout text: " + r.text[:80])
 
 
 # --------------------------------------------------------------------------------------
@@ -411,7 +410,12 @@ def test_content_type_and_bodies(base, port):
     auth = ("admin", "changeme")
     r = requests.get(api + "/projects/Default", headers={"Accept": "application/json"}, auth=auth,
                      timeout=TIMEOUT)
-    expect_error(r, 415, "UnsupportedMediaType", "GET without Content-Type")
+    eq(r.status_code, 200, "default profile: a GET without Content-Type is served (the KB recipe's form)")
+    e = Emu("--profile", "jetty12.1", "--quiet")
+    base, api = e.url, e.url + "/rest/v1.0"
+    r = requests.get(api + "/projects/Default", headers={"Accept": "application/json"}, auth=auth,
+                     timeout=TIMEOUT)
+    expect_error(r, 415, "UnsupportedMediaType", "jetty12.1: GET without Content-Type")
     check("application/json" in r.json()["error"]["message"], "415 message says what is needed")
     r = requests.put(api + "/properties/ct", params={"projectName": "Default"}, data='{"value":"x"}',
                      headers={"Content-Type": "text/plain"}, auth=auth, timeout=TIMEOUT)
@@ -472,6 +476,11 @@ def test_content_type_and_bodies(base, port):
     eq(status_of(raw_exchange(port, ok + b"\r\n", read_until_close=False)), 200, "raw request")
     eq(status_of(raw_exchange(port, ok.replace(b"Host: x\r\n", b"") + b"\r\n")), 400, "no Host header")
     eq(status_of(raw_exchange(port, ok.replace(b"\r\n", b"\n") + b"\n")), 400, "bare LF line ends")
+    # A TLS ClientHello (no line end ever comes) on the plain port: 400 at once, as Jetty does.
+    t0 = time.time()
+    hello = b"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03" + b"\x00" * 40
+    eq(status_of(raw_exchange(port, hello, timeout=10)), 400, "a TLS hello on the plain-HTTP port")
+    check(time.time() - t0 < 5, "a TLS hello is answered at once, not after the idle timeout")
     eq(status_of(raw_exchange(port, ok + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}")),
        400, "Content-Length with Transfer-Encoding")
     eq(status_of(raw_exchange(port, ok + b"Content-Length: x\r\n\r\n")), 400, "bad Content-Length")
@@ -686,8 +695,16 @@ def test_artifacts(base):
                         timeout=TIMEOUT), 404, "NoSuchRepository", "version in a missing repository")
     expect_error(s.get(api + "/artifactVersions/dup:k:9", timeout=TIMEOUT), 404, "NoSuchArtifactVersion",
                  "getArtifactVersion missing")
+    r = s.get(api + "/artifactVersions", params={"artifactName": "dup:k"}, timeout=TIMEOUT)
+    eq([x["artifactVersionName"] for x in r.json()["artifactVersion"]], ["dup:k:1.0"],
+       "getArtifactVersions filters by artifactName")
     r = s.get(api + "/artifactVersions", params={"groupId": "dup", "artifactKey": "k"}, timeout=TIMEOUT)
-    eq([x["artifactVersionName"] for x in r.json()["artifactVersion"]], ["dup:k:1.0"], "getArtifactVersions")
+    check(len(r.json()["artifactVersion"]) > 1,
+          "getArtifactVersions ignores groupId/artifactKey (not filters) and lists every version")
+    expect_error(s.get(api + "/artifactVersions", params={"artifactName": "no:such"}, timeout=TIMEOUT),
+                 404, "NoSuchArtifact", "getArtifactVersions of a missing artifact")
+    r = s.post(api + "/artifacts", json={"groupId": "com.example group", "artifactKey": "my key"}, timeout=TIMEOUT)
+    eq(r.status_code, 200, "a groupId and artifactKey with spaces (the Artifacts docs allow them)")
 
     def publish(fields, files, headers=None):
         return s.post(base + "/commander/publishArtifact.php", data=fields, files=files,
@@ -696,30 +713,42 @@ def test_artifacts(base):
     good = {"artifactName": "dup:k", "artifactVersionVersion": "1.0", "repositoryName": "default",
             "compress": "1", "commanderSessionId": sid}
     one = [("files[]", ("f.txt", b"data"))]
+    # The real endpoint answers 200 and a text body either way (Jenkins PublishArtifactSuite).
     r = publish(dict(good, repositoryName="nope"), one)
-    eq(r.status_code, 404, "upload to a missing repository: status")
-    check(r.text.startswith("error [NoSuchRepository]: "), "upload NoSuchRepository text: " + r.text[:80])
+    eq(r.status_code, 200, "upload to a missing repository: status")
+    check(r.text.startswith("publishArtifactAPI error [NoSuchRepository]: "), "upload NoSuchRepository text: " + r.text[:80])
     r = publish({k: v for k, v in good.items() if k != "artifactVersionVersion"}, one)
-    eq(r.status_code, 400, "upload without artifactVersionVersion")
-    check(r.text.startswith("error [InvalidArgument]: ") and "artifactVersionVersion" in r.text,
+    eq(r.status_code, 200, "upload without artifactVersionVersion")
+    check("error [InvalidArgument]: " in r.text and "artifactVersionVersion" in r.text,
           "missing upload field named: " + r.text[:80])
     r = publish(dict(good, artifactName="nocolon"), one)
-    check(r.status_code == 400 and r.text.startswith("error [InvalidArtifactName]"),
+    check(r.status_code == 200 and r.text.startswith("error [InvalidArtifactName]"),
           "upload with a bad artifact name: %d %s" % (r.status_code, r.text[:80]))
     r = publish(good, one, headers={})      # the session's application/json stays: not multipart
-    check(r.status_code == 400 and r.text.startswith("error [InvalidArgument]") and "multipart" in r.text,
+    check(r.status_code == 200 and "error [InvalidArgument]" in r.text and "multipart" in r.text,
           "upload with Content-Type application/json: %d %s" % (r.status_code, r.text[:80]))
     r = publish({k: v for k, v in good.items() if k != "commanderSessionId"}, one,
                 headers={"Content-Type": None, "Cookie": None})
-    check(r.status_code == 401 and r.text.startswith("error [NoCredentials]"),
+    check(r.status_code == 401 and "error [NoCredentials]" in r.text,
           "upload without a session: %d %s" % (r.status_code, r.text[:80]))
     r = publish(good, [("files[]", ("../evil", b"x"))])
-    eq(r.status_code, 400, "upload with a '..' file name")
+    check(r.status_code == 200 and "error [InvalidArgument]" in r.text, "upload with a '..' file name")
+    r = s.get(base + "/commander/publishArtifact.php", timeout=TIMEOUT)
+    eq(r.status_code, 400, "GET publishArtifact.php answers 400 (how CloudBees' plugin probes for it)")
     r = publish(good, one)
-    eq(r.status_code, 200, "upload into the publishing version")
+    eq((r.status_code, r.text), (200, "Artifact-Published-OK"), "upload into the publishing version")
     r = publish(good, one)
-    check(r.status_code == 409 and r.text.startswith("error [DuplicateArtifactVersion]"),
+    check(r.status_code == 200 and "error [DuplicateArtifactVersion]" in r.text,
           "upload into an available version: %d %s" % (r.status_code, r.text[:80]))
+    # Trees: names keep their directories; the leading '/' CloudBees' Jenkins plugin sends is dropped.
+    tree = [("files[]", ("/sub/a.txt", b"1")), ("files[]", ("other/a.txt", b"22")),
+            ("files[]", ("semi;colon 100%.txt", b"3")), ("files[]", ("\u00fcber/\u65e5\u672c.txt", b"4"))]
+    r = publish(dict(good, artifactVersionVersion="tree"), tree)
+    eq(r.text, "Artifact-Published-OK", "upload of a tree")
+    r = requests.get(base + "/emu/artifact-files", params={"version": "dup:k:tree"}, timeout=TIMEOUT)
+    eq(sorted(f["name"] for f in r.json()["file"]),
+       sorted(["sub/a.txt", "other/a.txt", "semi;colon 100%.txt", "\u00fcber/\u65e5\u672c.txt"]),
+       "the tree is kept, names exactly as sent")
     r = publish(dict(good, artifactName="auto:created", artifactVersionVersion="3.1-rc"), one)
     eq(r.status_code, 200, "upload creates the artifact and version")
     eq(s.get(api + "/artifactVersions/auto:created:3.1-rc", timeout=TIMEOUT).json()
@@ -994,10 +1023,13 @@ def test_help_and_log():
     eq(out.returncode, 0, "--help exits 0")
     for opt in ("--port", "--bind", "--cert", "--key", "--user", "--token", "--session-timeout",
                 "--job-seconds", "--state", "--quiet", "--close-idle-probability",
-                "/emu/stats", "/emu/reset", "/emu/expire-sessions", "/emu/artifact-file", "runme"):
+                "/emu/stats", "/emu/reset", "/emu/expire-sessions", "/emu/artifact-file", "runme",
+                "--profile", "pre2023", "jetty12.1", "docs/cd-api.md"):
         check(opt in out.stdout, "--help documents %s" % opt)
     bad = subprocess.run([sys.executable, CDEMU, "--port", "0", "--cert", "x"], capture_output=True,
                          timeout=20)
+    check("../shared" not in out.stdout and "shared/" not in open(CDEMU).read(),
+          "--help and the emulator point to the repository's docs/cd-api.md only")
     eq(bad.returncode, 2, "--cert without --key is a usage error")
     eq(bad.stdout, b"", "a usage error prints nothing on stdout")
     log = os.environ.get("CDEMU_HTTP_LOG")
@@ -1008,6 +1040,93 @@ def test_help_and_log():
         check("changeme" not in text, "the log never shows a password")
         check("password=***" in text, "the log redacts secret query parameters")
 
+
+
+# --------------------------------------------------------------------------------------
+# Server generations (--profile) and the knowledge-base recipe
+
+def kb_recipe(base, tag):
+    """The CloudBees knowledge-base recipe as users run it with Python requests: password
+    in the login query, parameters in the query string, no body, no Content-Type, the
+    session in a sessionId header."""
+    api = base + "/rest/v1.0"
+    r = requests.post(api + "/sessions?password=changeme&userName=admin", timeout=TIMEOUT)
+    eq(r.status_code, 200, tag + ": KB login with ?password=&userName=")
+    h = {"sessionId": r.json()["sessionId"]}
+    r = requests.put(api + "/properties/kb?projectName=Default&value=fromQuery", headers=h, timeout=TIMEOUT)
+    eq(r.status_code, 200, tag + ": KB PUT property with query parameters and no body")
+    r = requests.get(api + "/properties/kb?projectName=Default", headers=h, timeout=TIMEOUT)
+    eq(r.json()["property"]["value"], "fromQuery", tag + ": KB GET property")
+    r = requests.put(api + "/properties/kb?projectName=Default&value=again", headers=h, timeout=TIMEOUT)
+    check("propertyName" not in r.json()["property"] and r.json()["property"].get("value") == "again",
+          tag + ": a PUT that updates answers only the changed values: %s" % r.text[:120])
+    r = requests.post(api + "/artifacts?artifactKey=2&groupId=2", headers=h, timeout=TIMEOUT)
+    eq(r.status_code, 200, tag + ": KB POST /artifacts?artifactKey=2&groupId=2")
+
+
+def test_flows(base):
+    """Pipelines, releases, processes, findObjects and evalDsl, in the shapes CloudBees'
+    own clients send (Jenkins plugin, TFS extension, eval-dsl action)."""
+    api = base + "/rest/v1.0"
+    s, sid = login(base)
+    # the TFS extension's form: names in the query, parameters in the body
+    r = s.post(api + "/pipelines?pipelineName=pipe&projectName=Default", timeout=TIMEOUT,
+               json={"actualParameter": [{"actualParameterName": "outcome", "value": "error"}]})
+    eq(r.status_code, 200, "runPipeline (query form)")
+    fid = r.json()["flowRuntime"]["flowRuntimeId"]
+    r = s.put(api + "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails",
+              json={"flowRuntimeId": [fid]}, timeout=TIMEOUT)
+    eq(r.json()["flowRuntime"][0]["status"], "running", "getPipelineRuntimeDetails while running")
+    eq(r.json()["flowRuntime"][0]["completed"], "0", "completed is a numeric boolean")
+    r = s.post(api + "/releases", json={"projectName": "Default", "releaseName": "rel", "startingStage": "prod",
+                                        "pipelineParameter": [{"pipelineParameterName": "p", "value": "v"}]},
+               timeout=TIMEOUT)
+    eq(r.json()["flowRuntime"]["stagesToRun"], ["prod"], "runRelease from a starting stage")
+    expect_error(s.post(api + "/releases", json={"projectName": "Default", "releaseName": "rel",
+                                                 "startingStage": "prod", "stagesToRun": ["dev"]},
+                        timeout=TIMEOUT), 400, "InvalidArgument", "stagesToRun with startingStage")
+    r = s.post(api + "/jobs?request=runProcess", json={"projectName": "Default", "applicationName": "app",
+                                                       "processName": "deploy", "environmentName": "env"},
+               timeout=TIMEOUT)
+    check("jobId" in r.json(), "runProcess gives a job")
+    r = s.put(api + "/objects?request=findObjects", timeout=TIMEOUT, json={
+        "objectType": "project", "filter": {"operator": "and", "filter": [
+            {"operator": "equals", "propertyName": "projectName", "operand1": "Default"}]},
+        "sort": {"propertyName": "projectName", "order": "ascending"}})
+    eq([o["project"]["projectName"] for o in r.json()["object"]], ["Default"], "findObjects (the Jenkins form)")
+    r = s.post(api + "/server/dsl", json={"dsl": "project 'Dsl1'", "format": "groovy",
+                                          "parameters": json.dumps({"a": 1})}, timeout=TIMEOUT)
+    eq(r.json()["project"]["projectName"], "Dsl1", "evalDsl (the eval-dsl action's form)")
+    expect_error(s.post(api + "/server/dsl", json={"dsl": "project 'X'", "parameters": "[1]"}, timeout=TIMEOUT),
+                 400, "InvalidArgument", "evalDsl parameters that are not a JSON object")
+
+
+def test_profiles():
+    kb_recipe("http://127.0.0.1:%s" % os.environ["CDEMU_HTTP_PORT"], "default profile")
+    auth = ("admin", "changeme")
+    one = [("files", ("f.txt", b"data"))]
+    # Before 2023.01: only the CGI, with the field "files".
+    e = Emu("--profile", "pre2023", "--quiet")
+    s, sid = login(e.url)
+    eq(s.get(e.url + "/commander/publishArtifact.php", timeout=TIMEOUT).status_code, 404,
+       "pre2023: no publishArtifact.php")
+    r = s.post(e.url + "/commander/cgi-bin/publishArtifactAPI.cgi", files=one, headers={"Content-Type": None},
+               data={"artifactName": "old:art", "artifactVersionVersion": "1", "commanderSessionId": sid},
+               timeout=TIMEOUT)
+    eq((r.status_code, r.text), (200, "Artifact-Published-OK"), "pre2023: the CGI takes the upload")
+    kb_recipe(e.url, "pre2023")
+    e.stop()
+    # Jetty 12.1: Content-Type required, empty path segments refused.
+    e = Emu("--profile", "jetty12.1", "--quiet")
+    r = requests.get(e.url + "/rest/v1.0/properties//projects/Default/x", auth=auth, headers=JSON_HEADERS,
+                     timeout=TIMEOUT)
+    eq(r.status_code, 400, "jetty12.1: an empty path segment is refused")
+    r = requests.put(e.url + "/rest/v1.0/properties/x?projectName=Default&value=1", auth=auth, timeout=TIMEOUT)
+    expect_error(r, 415, "UnsupportedMediaType", "jetty12.1: the KB recipe's PUT without Content-Type")
+    e.stop()
+    r = requests.put("http://127.0.0.1:%s/rest/v1.0/properties//projects/Default/abs" % os.environ["CDEMU_HTTP_PORT"],
+                     auth=auth, json={"value": "1"}, timeout=TIMEOUT)
+    eq(r.status_code, 200, "default profile: '//' (an absolute property path) is accepted")
 
 # --------------------------------------------------------------------------------------
 
@@ -1046,6 +1165,8 @@ def main():
         ("--state", test_state),
         ("--bind ::1", test_ipv6),
         ("--help and the log", test_help_and_log),
+        ("--profile and the KB recipe", test_profiles),
+        ("pipelines, processes, findObjects, DSL", lambda: test_flows(base)),
     ]
     try:
         for name, fn in steps:

@@ -191,6 +191,10 @@ static const fixture fixtures[] = {
     {"huge length", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "too large"},
     {"length over cap", "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n", CDREST_E_TOOLARGE, 0, 0, 0, "cap"},
     {"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", CDREST_E_IO, 0, 0, 0, "after 5 of 10"},
+    {"zero-padded chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000002\r\nok\r\n0\r\n\r\n", 0, 200, "ok", 0, 0},
+    {"32-digit padded size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000000000000000000000A\r\n0123456789\r\n00000000000000000\r\n\r\n", 0, 200, "0123456789", 0, 0},
+    {"15 significant digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0FFFFFFFFFFFFFFF\r\nok", CDREST_E_IO, 0, 0, 0, "before the last chunk"},
+    {"16 significant digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "overflow"},
     {"chunk overflow", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "overflow"},
     {"chunk junk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4x\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "junk after the chunk size"},
     {"chunk no digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n;x\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "malformed chunk size at byte 0"},
@@ -379,6 +383,93 @@ static void test_limits(void) {
         CHECK_INT((int)s.sent_len, 0);
         CHECK_INT(s.connects, 0);
         cdrest_free(&c);
+    }
+}
+
+/* One response through the scripted transport with a body cap. */
+static int valgrind_http;
+
+static int run_capped(const char *raw, size_t step, size_t max_body, cdrest_client *c, cdrest_response *r, script *s) {
+    cdrest_config cfg;
+    cdrest_request req;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&req, 0, sizeof req);
+    memset(s, 0, sizeof *s);
+    s->data = raw;
+    s->len = strlen(raw);
+    s->step = step;
+    cfg.server = "http://test.invalid";
+    cfg.transport = &script_transport;
+    cfg.transport_self = s;
+    cfg.no_proxy = 1;
+    cfg.max_body = max_body;
+    if (cdrest_init(c, &cfg) != 0) return -100;
+    req.method = "GET";
+    req.target = "/";
+    return cdrest_http(c, &req, r);
+}
+
+/* The body cap gives the same answer whatever the framing (issue 18: a close-delimited
+   body of exactly max_body bytes failed with "does not fit" once the buffer had grown to
+   the cap): at the cap it succeeds, one byte under it fails with the cap named, for
+   bodies inside the first buffer and beyond it, fed whole and one byte at a time. */
+static void test_cap_framing(void) {
+    static const size_t sizes[2] = {10, 40000};
+    static char raw[50000], body[40001];
+    static const char *const names[4] = {"cap, Content-Length", "cap, chunked", "cap, close-delimited", "cap, HTTP/1.0"};
+    size_t z, i, k, steps[2] = {100000, 1};
+    for (z = 0; z < 2; z++) {
+        size_t n = sizes[z];
+        for (i = 0; i < n; i++) body[i] = (char)('a' + i % 26);
+        body[n] = 0;
+        for (i = 0; i < 4; i++) {
+            size_t len;
+            if (i == 0) len = (size_t)sprintf(raw, "HTTP/1.1 200 OK\r\nContent-Length: %lu\r\n\r\n%s", (unsigned long)n, body);
+            else if (i == 1) len = (size_t)sprintf(raw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n%.4s\r\n%lx\r\n%s\r\n0\r\n\r\n",
+                                                 body, (unsigned long)(n - 4), body + 4);
+            else len = (size_t)sprintf(raw, "HTTP/1.%d 200 OK\r\n\r\n%s", i == 2 ? 1 : 0, body);
+            (void)len;
+            for (k = 0; k < 2; k++) {
+                cdrest_client c;
+                cdrest_response r;
+                script s;
+                int rc;
+                if (k == 1 && z == 1 && valgrind_http) continue;
+                rc = run_capped(raw, steps[k], n, &c, &r, &s);
+                if (!test_check_int(rc, 0, names[i], (int)(z * 10 + k), "at the cap")) fprintf(stderr, "    %s\n", c.err.msg);
+                if (rc == 0) CHECK(r.body_len == n && memcmp(r.body, body, n) == 0);
+                cdrest_free(&c);
+                rc = run_capped(raw, steps[k], n - 1, &c, &r, &s);
+                test_check_int(rc, CDREST_E_TOOLARGE, names[i], (int)(z * 10 + k), "one under the cap");
+                test_check_contains(c.err.msg, "larger than the cap of", names[i], (int)(z * 10 + k), "message");
+                cdrest_free(&c);
+            }
+        }
+    }
+}
+
+/* Interim 1xx responses are bounded: 16 are skipped, a 17th is an error. */
+static void test_interim_bound(void) {
+    static char raw[4096];
+    int n, k;
+    for (n = 16; n <= 17; n++) {
+        size_t len = 0;
+        for (k = 0; k < n; k++) len += (size_t)sprintf(raw + len, "HTTP/1.1 100 Continue\r\n\r\n");
+        sprintf(raw + len, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        for (k = 0; k < 2; k++) {
+            cdrest_client c;
+            cdrest_response r;
+            script s;
+            int rc = run_capped(raw, k ? 1 : 100000, 0, &c, &r, &s);
+            if (n == 16) {
+                CHECK_INT(rc, 0);
+                CHECK(rc == 0 && r.status == 200);
+            } else {
+                CHECK_INT(rc, CDREST_E_PROTOCOL);
+                CHECK_CONTAINS(c.err.msg, "more than 16 interim (1xx) responses");
+            }
+            cdrest_free(&c);
+        }
     }
 }
 
@@ -754,11 +845,14 @@ static void test_redirects(void) {
 }
 
 int main(void) {
+    valgrind_http = getenv("CDREST_VALGRIND") != NULL;
     test_url();
     test_encoders();
     test_fixtures();
     test_fixture_details();
     test_limits();
+    test_cap_framing();
+    test_interim_bound();
     server_port = start_httpd("127.0.0.1", NULL);
     CHECK(server_port > 0);
     if (server_port > 0) {

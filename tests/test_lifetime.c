@@ -267,6 +267,25 @@ static void test_run_options(cdrest_client *c) {
     CHECK_INT(cdrest_run_procedure_ex(c, "Default", NULL, NULL, NULL, job_id, sizeof job_id), CDREST_E_ARG);
 }
 
+/* Parameters larger than a fresh client's body buffer: the body is built again after it grows,
+   and the actual parameters must be in it the second time too (they once came out as []). */
+static void test_run_options_grow(void) {
+    static char big[6001], body[16384];
+    cdrest_param big_actual[] = {{"big", big}, {"after", "tail"}, {NULL, NULL}};
+    cdrest_run_options o;
+    cdrest_client fresh;
+    char job_id[64];
+    memset(&o, 0, sizeof o);
+    o.destination_project = "Default";
+    memset(big, 'v', sizeof big - 1);
+    if (!CHECK_INT(make_client(&fresh, base_url), 0)) return;
+    CHECK_INT(cdrest_run_procedure_ex(&fresh, "Default", "runme", big_actual, &o, job_id, sizeof job_id), 0);
+    CHECK_INT(last_body(&fresh, "/rest/v1.0/jobs?request=runProcedure", body, sizeof body), 0);
+    CHECK_CONTAINS(body, "{\"actualParameterName\":\"after\",\"value\":\"tail\"}]");
+    CHECK(strstr(body, big) != NULL);
+    cdrest_free(&fresh);
+}
+
 /* --- cancelling, and the idle timeout ------------------------------------------------------ */
 
 typedef struct counter {
@@ -435,6 +454,7 @@ int main(void) {
     test_doc_fields(&c);
     test_nested_sheets(&c);
     test_run_options(&c);
+    test_run_options_grow();
     /* a 4 MiB file to upload and download */
     if (CHECK(mkdtemp(dir) != NULL)) {
         snprintf(file, sizeof file, "%s/big.bin", dir);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The TLS layer against real servers on 127.0.0.1 / ::1: nginx (one process, one server
-   block per certificate), openssl s_server (TLS 1.3 only, TLS 1.0/1.1 only) and small
-   scripted TCP servers in threads (plain HTTP, garbage, silence, instant close).
-   Certificates come from tests/mkcerts.sh into a fresh temporary directory.
+   block per certificate), openssl s_server (TLS 1.3 only, TLS 1.0/1.1 only, one cipher
+   suite, alerts logged) and small scripted TCP servers in threads (plain HTTP, garbage,
+   silence, instant close). Certificates come from tests/mkcerts.sh into a fresh
+   temporary directory. The certificate policy matrix (test_policy) runs each case
+   against nginx and compares cdrest's verdict with curl's on the same server.
    A counting allocator measures what one TLS client holds. Nothing is skipped: a missing
-   openssl or nginx is a failure. CDREST_VALGRIND=1 scales the loops down. */
+   openssl, nginx or curl is a failure. CDREST_VALGRIND=1 scales the loops down. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -167,9 +169,16 @@ static pid_t spawn(char *const argv[], const char *log, const char *ip, int port
 
 /* nginx: one server block per certificate, each on its own port. */
 enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_SELFSIGNED, S_UNKNOWNCA,
-       S_TLS13, S_TLS10, S_BIG, S_COUNT };
+       S_TLS13, S_TLS10, S_BIG,
+       /* the policy matrix (test_policy) */
+       S_EKU_CLIENT, S_EKU_CODE, S_EKU_ANY, S_EKU_NONE, S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_SHA1, S_SHA1I,
+       S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN, S_COUNT };
 static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
-                                              "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big"};
+                                              "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big",
+                                              "eku-client", "eku-code", "eku-any", "eku-none", "ekuca-chain",
+                                              "ncperm-chain", "ncexcl-chain", "ncok-chain", "sha1", "sha1i-chain",
+                                              "sha1ca-leaf", "rsa1024", "weaki-chain", "pathlen-chain", "cnonly",
+                                              "wild", "nccn-chain"};
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
 
@@ -188,7 +197,7 @@ static int start_nginx(void) {
                 "  keepalive_requests 100000; keepalive_timeout 60s;\n",
                 path("nginx.pid"), path("nginx.err"), path("t"), path("t"), path("t"), path("t"), path("t"));
         for (i = 0; i < S_COUNT; i++) {
-            const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : "rsa";
+            const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : (i == S_RSA1024) ? "rsa1024" : "rsa";
             char certname[64], keyname[64];
             port[i] = free_port(0);
             snprintf(certname, sizeof certname, "%s.pem", srv_cert[i]);
@@ -201,7 +210,11 @@ static int start_nginx(void) {
             fprintf(f, "    ssl_certificate %s;\n    ssl_certificate_key %s;\n", path(certname), path(keyname));
             if (i == S_TLS13) fprintf(f, "    ssl_protocols TLSv1.3;\n");
             if (i == S_TLS10) fprintf(f, "    ssl_protocols TLSv1 TLSv1.1;\n    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
-            fprintf(f, "    location / { return 200 \"ok %s reused=$ssl_session_reused\\n\"; }\n  }\n", srv_cert[i]);
+            /* OpenSSL refuses to serve SHA-1 signatures and RSA-1024 keys above level 0 */
+            if (i == S_SHA1 || i == S_SHA1I || i == S_RSA1024 || i == S_WEAKI)
+                fprintf(f, "    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
+            fprintf(f, "    location / { return 200 \"ok %s reused=$ssl_session_reused sni=$ssl_server_name\\n\"; }\n  }\n",
+                    srv_cert[i]);
         }
         fprintf(f, "}\n");
         fclose(f);
@@ -229,7 +242,9 @@ static int start_nginx(void) {
     return 0;
 }
 
-/* openssl s_server with extra options (NULL-terminated), on a fresh port. */
+/* openssl s_server with extra options (NULL-terminated), on a fresh port, serving
+   s_server_cert.pem (key rsa.key). */
+static const char *s_server_cert = "rsa";
 static pid_t start_s_server(int *p, const char *opt1, const char *opt2, const char *opt3) {
     int attempt;
     for (attempt = 0; attempt < 5; attempt++) {
@@ -243,8 +258,10 @@ static pid_t start_s_server(int *p, const char *opt1, const char *opt2, const ch
         argv[a++] = (char *)"s_server";
         argv[a++] = (char *)"-accept";
         argv[a++] = acc;
+        char cert[64];
+        snprintf(cert, sizeof cert, "%s.pem", s_server_cert);
         argv[a++] = (char *)"-cert";
-        argv[a++] = (char *)path("rsa.pem");
+        argv[a++] = (char *)path(cert);
         argv[a++] = (char *)"-key";
         argv[a++] = (char *)path("rsa.key");
         argv[a++] = (char *)"-www";
@@ -494,20 +511,300 @@ static void test_ip_hosts(void) {
     }
 }
 
-/* A leaf larger than CDREST_TLS_LEAF_MAX: verified by name as usual; by IP address its
-   SANs cannot all be read, which is refused in words. */
+/* A leaf larger than CDREST_TLS_LEAF_MAX: its names and extensions cannot all be read,
+   so it is refused in words (by name or address, pinned or not); only insecure mode,
+   which checks nothing but a pin, takes it. */
 static void test_big_cert(void) {
     cdrest_tls_config t = tls_ca(path("ca.pem"));
     char rsa[80];
-    expect_ok("big leaf by name", &t, "127.0.0.1", port[S_BIG], "localhost", "big");
-    expect_fail("big leaf by IP", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG,
-                "the certificate is over 4096 bytes (CDREST_TLS_LEAF_MAX): its IP addresses cannot be checked (cdrest 1026)");
-    expect_fail("big leaf, other name", &t, "127.0.0.1", port[S_BIG], "other.example", CDREST_E_TLS, 56,
-                "certificate is for another name (host-000.cdrest.example, host-001.cdrest.example");
+    static const char *const words =
+        "the certificate is over 4096 bytes (CDREST_TLS_LEAF_MAX): its names and usages cannot all be checked (cdrest 1026)";
+    expect_fail("big leaf by name", &t, "127.0.0.1", port[S_BIG], "localhost", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG, words);
+    expect_fail("big leaf by IP", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG, words);
+    expect_fail("big leaf, its first name", &t, "127.0.0.1", port[S_BIG], "host-000.cdrest.example", CDREST_E_TLS,
+                CDREST_TLS_ERR_CERT_TOO_BIG, words);
     t.pin = pin_of("rsa.pin", rsa, sizeof rsa);
-    expect_ok("big leaf, pinned", &t, "127.0.0.1", port[S_BIG], "localhost", "big");
+    expect_fail("big leaf, pinned", &t, "127.0.0.1", port[S_BIG], "localhost", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG, words);
     t.tls_insecure_skip_verify = 1;
     expect_ok("big leaf by IP, insecure", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", "big");
+}
+
+/* --- the policy matrix: every certificate case against nginx, and curl on the same one --- */
+
+/* curl on the same server and CA: 1 it accepted, 0 it refused (exit status), -1 not run.
+   --resolve keeps every connection on 127.0.0.1; no proxy is ever used. */
+static int curl_accepts(const char *ca, int p, const char *host) {
+    char cmd[1024];
+    int ip = host[0] >= '0' && host[0] <= '9';
+    if (ip)
+        snprintf(cmd, sizeof cmd, "curl -s -o /dev/null --max-time 10 --noproxy '*' --cacert '%s' 'https://%s:%d/'", ca,
+                 host, p);
+    else
+        snprintf(cmd, sizeof cmd,
+                 "curl -s -o /dev/null --max-time 10 --noproxy '*' --cacert '%s' --resolve '%s:%d:127.0.0.1' 'https://%s:%d/'",
+                 ca, host, p, host, p);
+    return system(cmd) == 0;
+}
+
+/* curl accepts / refuses as cdrest does; or differs by design (see the header's TLS
+   policy); or cannot be asked (a name curl will not resolve). */
+enum { CURL_NO = 0, CURL_OK = 1, CURL_OK_DIFFERS = 2, CURL_NO_DIFFERS = 3, CURL_NOT_RUN = -1 };
+
+typedef struct tls_case {
+    const char *what;
+    int srv;
+    const char *host;
+    int tls_error;     /* 0: accepted */
+    const char *words; /* a phrase of the error message */
+    int curl;          /* curl's outcome on the same server: CURL_* */
+    const char *ca;    /* NULL: ca.pem */
+} tls_case;
+
+static const tls_case policy_cases[] = {
+    /* extended key usage (issue 18, 1) */
+    {"EKU clientAuth only", S_EKU_CLIENT, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "TLS: the certificate is for clientAuth (extended key usage), not serverAuth (cdrest 1027)", 0, NULL},
+    {"EKU clientAuth only, by IP", S_EKU_CLIENT, "127.0.0.1", CDREST_TLS_ERR_KEY_PURPOSE, "is for clientAuth", 0, NULL},
+    {"EKU codeSigning only", S_EKU_CODE, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "the certificate is for codeSigning (extended key usage), not serverAuth", 0, NULL},
+    /* RFC 5280 lets anyExtendedKeyUsage stand for every purpose; OpenSSL wants serverAuth */
+    {"EKU anyExtendedKeyUsage", S_EKU_ANY, "localhost", 0, NULL, CURL_NO_DIFFERS, NULL},
+    {"no EKU", S_EKU_NONE, "localhost", 0, NULL, 1, NULL},
+    {"intermediate restricted to clientAuth", S_EKUCA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+     "CA certificate \"cdrest ekuca intermediate\" restricts its certificates to clientAuth (extended key usage), "
+     "not serverAuth", 0, NULL},
+    /* name constraints, not critical (issue 18, 2) */
+    {"name constraints permit only allowed.example", S_NCPERM, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+     "the name localhost is not permitted by the name constraints of CA \"cdrest ncperm intermediate\"", 0, NULL},
+    {"... reached by IP", S_NCPERM, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "localhost is not permitted", 0, NULL},
+    {"name constraints exclude localhost, 127/8", S_NCEXCL, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+     "the name localhost is excluded by the name constraints of CA \"cdrest ncexcl intermediate\"", 0, NULL},
+    {"... reached by IP", S_NCEXCL, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "is excluded", 0, NULL},
+    {"name constraints permit localhost, 127/8, ::1", S_NCOK, "localhost", 0, NULL, 1, NULL},
+    {"... reached by IP", S_NCOK, "127.0.0.1", 0, NULL, 1, NULL},
+    /* weak signatures and keys (issue 18, 3 and 4) */
+    {"leaf signed with SHA-1", S_SHA1, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
+     "TLS: the certificate is signed with SHA-1, which is too weak (cdrest 1029)", 0, NULL},
+    {"intermediate signed with SHA-1", S_SHA1I, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
+     "CA certificate \"cdrest sha1i intermediate\" is signed with SHA-1, which is too weak", 0, NULL},
+    {"SHA-1 self-signed anchor", S_SHA1CA, "localhost", 0, NULL, CURL_OK, "sha1-ca.pem"},
+    {"RSA-1024 leaf", S_RSA1024, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+     "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak (BearSSL 60)", 0, NULL},
+    {"RSA-1024 intermediate", S_WEAKI, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY, "shorter than 2048 bits", 0, NULL},
+    /* path length: named as such, not "not a CA" */
+    {"pathlen:0 CA with a CA under it", S_PATHLEN, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
+     "CA certificate \"cdrest pathlen-0 intermediate\" allows 0 CA certificates below it (pathLenConstraint), "
+     "the chain has 1", 0, NULL},
+    /* names from DNS SANs only (issue 12) */
+    {"CN only, no SAN", S_CNONLY, "localhost", CDREST_TLS_ERR_CN_ONLY,
+     "certificate names localhost only in its subject CN, without DNS subjectAltName, which is not accepted "
+     "(config.tls.allow_cn_only)", CURL_OK_DIFFERS, NULL}, /* OpenSSL still falls back on the CN */
+    {"wildcard, one label", S_WILD, "a.example.test", 0, NULL, 1, NULL},
+    {"wildcard, upper case host", S_WILD, "A.Example.TEST", 0, NULL, 1, NULL},
+    {"wildcard, two labels", S_WILD, "a.b.example.test", BR_ERR_X509_BAD_SERVER_NAME,
+     "certificate is for another name (*.example.test, *.test, x*.other.test), not a.b.example.test", 0, NULL},
+    {"wildcard, no label", S_WILD, "example.test", BR_ERR_X509_BAD_SERVER_NAME, "not example.test", 0, NULL},
+    {"wildcard, empty label", S_WILD, ".example.test", BR_ERR_X509_BAD_SERVER_NAME, "not .example.test", -1, NULL},
+    {"wildcard under a single-label suffix", S_WILD, "x.test", BR_ERR_X509_BAD_SERVER_NAME, "not x.test", 0, NULL},
+    {"partial-label wildcard", S_WILD, "xy.other.test", BR_ERR_X509_BAD_SERVER_NAME, "not xy.other.test", 0, NULL},
+    /* a trailing dot is the same name (issue 18, 7) */
+    {"trailing dot", S_RSA, "localhost.", 0, NULL, 1, NULL},
+    {"trailing dot, wildcard", S_WILD, "a.example.test.", 0, NULL, 1, NULL},
+    {"two trailing dots", S_RSA, "localhost..", BR_ERR_X509_BAD_SERVER_NAME, "not localhost.", -1, NULL},
+};
+
+static void test_policy(void) {
+    size_t i;
+    int curl_found = system("curl --version >/dev/null 2>&1") == 0;
+    if (!CHECK(curl_found)) fprintf(stderr, "    curl is not installed (tools/deps.sh installs it)\n");
+    for (i = 0; i < sizeof policy_cases / sizeof policy_cases[0]; i++) {
+        const tls_case *k = &policy_cases[i];
+        const char *ca = path(k->ca ? k->ca : "ca.pem");
+        cdrest_tls_config t = tls_ca(ca);
+        if (k->tls_error == 0) expect_ok(k->what, &t, "127.0.0.1", port[k->srv], k->host, srv_cert[k->srv]);
+        else expect_fail(k->what, &t, "127.0.0.1", port[k->srv], k->host, CDREST_E_TLS, k->tls_error, k->words);
+        if (curl_found && k->curl != CURL_NOT_RUN) {
+            int got = curl_accepts(ca, port[k->srv], k->host);
+            int want = k->curl == CURL_OK || k->curl == CURL_OK_DIFFERS;
+            test_check_int(got, want, k->what, (int)i, "curl on the same server");
+            /* cdrest agrees with curl but where the table says it differs by design */
+            if (k->curl == CURL_OK || k->curl == CURL_NO)
+                test_check_int(k->tls_error == 0, want, k->what, (int)i, "cdrest agrees with curl");
+        }
+    }
+}
+
+/* The opt-in for CN-only certificates, the SNI sent for a trailing-dot host, and the
+   words for a few more refusals. */
+static void test_policy_details(void) {
+    cdrest_tls_config t = tls_ca(path("ca.pem"));
+    cdrest_client c;
+    char resp[2048];
+    t.allow_cn_only = 1;
+    expect_ok("CN only, allowed", &t, "127.0.0.1", port[S_CNONLY], "localhost", "cnonly");
+    expect_fail("CN only, allowed, other name", &t, "127.0.0.1", port[S_CNONLY], "other.example", CDREST_E_TLS,
+                BR_ERR_X509_BAD_SERVER_NAME, "certificate is for another name (localhost), not other.example");
+    expect_fail("CN only, allowed, by IP", &t, "127.0.0.1", port[S_CNONLY], "127.0.0.1", CDREST_E_TLS,
+                BR_ERR_X509_BAD_SERVER_NAME, "not 127.0.0.1");
+    /* a CN-only leaf is held to its CAs' name constraints through the host it names */
+    expect_fail("CN only, allowed, excluded by a CA", &t, "127.0.0.1", port[S_NCCN], "localhost", CDREST_E_TLS,
+                CDREST_TLS_ERR_NAME_CONSTRAINTS, "the name localhost is excluded by the name constraints of CA "
+                "\"cdrest nccn intermediate\"");
+    /* SNI without the dot: nginx reports the name it received */
+    t.allow_cn_only = 0;
+    client_init(&c, &t);
+    if (CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost.", 10000), 0)) {
+        CHECK_INT(client_get(&c, "localhost", 0, resp, sizeof resp), 0);
+        CHECK_CONTAINS(resp, " sni=localhost\n");
+    }
+    client_free(&c);
+    /* a pin does not lift the policy: the key is right, the purpose is not */
+    {
+        char rsa[80];
+        t.pin = pin_of("rsa.pin", rsa, sizeof rsa);
+        expect_fail("EKU clientAuth, pinned", &t, "127.0.0.1", port[S_EKU_CLIENT], "localhost", CDREST_E_TLS,
+                    CDREST_TLS_ERR_KEY_PURPOSE, "is for clientAuth");
+        t.tls_insecure_skip_verify = 1; /* insecure mode checks nothing but the pin */
+        expect_ok("EKU clientAuth, insecure + pin", &t, "127.0.0.1", port[S_EKU_CLIENT], "localhost", "eku-client");
+    }
+}
+
+/* A refused certificate is answered with a fatal alert that says why (issue 18: the
+   connection used to close without one), as curl's OpenSSL does: s_server -msg logs it. */
+static void test_cert_alerts(void) {
+    static const struct { const char *cert, *host, *alert; } rows[] = {
+        {"eku-client", "localhost", "fatal unsupported_certificate"},
+        {"expired", "localhost", "fatal certificate_expired"},
+        {"unknownca", "localhost", "fatal unknown_ca"},
+        {"rsa", "other.example", "fatal bad_certificate"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        cdrest_tls_config t;
+        cdrest_client c;
+        int p = 0, tries;
+        pid_t pid;
+        char *log = NULL;
+        s_server_cert = rows[i].cert;
+        pid = start_s_server(&p, "-msg", NULL, NULL);
+        s_server_cert = "rsa";
+        if (!CHECK(pid != 0)) continue;
+        t = tls_ca(path("ca.pem"));
+        client_init(&c, &t);
+        CHECK_INT(client_open(&c, "127.0.0.1", p, rows[i].host, 10000), CDREST_E_TLS);
+        client_free(&c);
+        for (tries = 0; tries < 100; tries++) { /* s_server writes its log as it reads */
+            free(log);
+            log = slurp(path("s_server.log"), NULL);
+            if (log && strstr(log, "Alert")) break;
+            usleep(20000);
+        }
+        test_check_contains(log ? log : "", rows[i].alert, rows[i].cert, (int)i, "the alert s_server received");
+        free(log);
+        test_stop_server(pid);
+    }
+}
+
+/* Host-name rules, one row each: pattern (a DNS SAN), host, matches. */
+static void test_name_rules(void) {
+    static const struct { const char *pattern, *host; int match; } rows[] = {
+        {"localhost", "localhost", 1},          {"LocalHost", "localhost", 1},
+        {"localhost", "LOCALHOST", 1},          {"localhost", "localhost.x", 0},
+        {"*.example.test", "a.example.test", 1}, {"*.example.test", "A.EXAMPLE.test", 1},
+        {"*.example.test", "a.b.example.test", 0}, {"*.example.test", "example.test", 0},
+        {"*.example.test", ".example.test", 0}, {"*.example.test", "a..example.test", 0},
+        {"*.test", "x.test", 0},                {"*.test", "test", 0},
+        {"*", "localhost", 0},                  {"*.", "a.", 0},
+        {"x*.example.test", "xy.example.test", 0}, {"*x.example.test", "ax.example.test", 0},
+        {"a.*.example.test", "a.b.example.test", 0}, {"*.*.example.test", "a.b.example.test", 0},
+        {".example.test", ".example.test", 0},  {"example.test.", "example.test", 0},
+        {"a..b", "a..b", 0},                    {"", "", 0},
+        {"*.example.test", "*.example.test", 0}, {"*.example.test", "a*.example.test", 0},
+        {"xn--bcher-kva.example", "XN--BCHER-KVA.example", 1},
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        test_check_int(cdrest__tls_name_match(rows[i].host, (const unsigned char *)rows[i].pattern,
+                                              strlen(rows[i].pattern)),
+                       rows[i].match, rows[i].pattern, (int)i, rows[i].host);
+    /* dNSName and iPAddress constraints */
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"badexample.com", 14, (const unsigned char *)"example.com", 11), 0);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)".example.com", 12), 0);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)".example.com", 12), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"A.EXAMPLE.COM", 13, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"anything", 8, (const unsigned char *)"", 0), 1);
+    {
+        static const unsigned char ip[4] = {10, 1, 2, 3}, net[8] = {10, 0, 0, 0, 255, 0, 0, 0},
+                                   other[8] = {11, 0, 0, 0, 255, 0, 0, 0};
+        CHECK_INT(cdrest__tls_nc_ip(ip, 4, net, 8), 1);
+        CHECK_INT(cdrest__tls_nc_ip(ip, 4, other, 8), 0);
+        CHECK_INT(cdrest__tls_nc_ip(ip, 4, net, 7), 0); /* malformed: no match */
+    }
+}
+
+/* The DER readers on hostile bytes: every certificate of the matrix cut at every length
+   and with every byte flipped, read as a leaf and as a CA (under ASan: no read outside
+   the bytes, whatever they hold). */
+static void test_der_robust(void) {
+    static const char *const files[] = {"rsa", "wild", "eku-client", "ncexcl-inter", "ncok-inter", "path0", "big",
+                                        "ekuca-inter", "sha1", "cnonly"};
+    struct cdrest__tls *t = (struct cdrest__tls *)calloc(1, sizeof *t);
+    size_t f, leaf_n = 0;
+    unsigned char *leaf = NULL;
+    if (!CHECK(t != NULL)) return;
+    strcpy(t->name, "localhost");
+    t->x509.t = t;
+    for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char cmd[1024], der[300];
+        size_t n, len, i;
+        unsigned char *b;
+        snprintf(der, sizeof der, "%s.der", files[f]);
+        snprintf(cmd, sizeof cmd, "openssl x509 -in '%s/%s.pem' -outform der -out '%s'", dir, files[f], path(der));
+        if (!CHECK_INT(system(cmd), 0)) continue;
+        b = (unsigned char *)slurp(path(der), &n);
+        if (!CHECK(b != NULL && n > 100)) { free(b); continue; }
+        if (f == 0) { leaf = (unsigned char *)malloc(n); memcpy(leaf, b, n); leaf_n = n; }
+        for (len = 0; len <= n && len <= CDREST_TLS_LEAF_MAX; len += valgrind ? 7 : 1) {
+            unsigned char *cut = (unsigned char *)malloc(len ? len : 1); /* exact size: ASan sees any overrun */
+            memcpy(cut, b, len);
+            memcpy(t->x509.leaf, cut, len);
+            t->x509.leaf_len = t->x509.leaf_size = len;
+            t->x509.policy = 0;
+            cdrest__tls_check_cert(&t->x509, cut, len, len, 0);
+            {
+                char names[120];
+                cdrest__tls_leaf_names(&t->x509, names, sizeof names);
+                (void)cdrest__tls_leaf_has_name(&t->x509, "localhost");
+            }
+            if (leaf) {
+                memcpy(t->x509.leaf, leaf, leaf_n);
+                t->x509.leaf_len = t->x509.leaf_size = leaf_n;
+                t->x509.policy = 0;
+                cdrest__tls_check_cert(&t->x509, cut, len, len, 2);
+            }
+            free(cut);
+        }
+        n = n < CDREST_TLS_LEAF_MAX ? n : CDREST_TLS_LEAF_MAX;
+        for (i = 0; i < n; i += valgrind ? 13 : 1) {
+            unsigned char *m = (unsigned char *)malloc(n);
+            memcpy(m, b, n);
+            m[i] ^= (unsigned char)(0x80 | i);
+            t->x509.policy = 0;
+            cdrest__tls_check_cert(&t->x509, m, n, n, 1);
+            memcpy(t->x509.leaf, m, n);
+            t->x509.leaf_len = t->x509.leaf_size = n;
+            t->x509.policy = 0;
+            cdrest__tls_check_cert(&t->x509, m, n, n, 0);
+            (void)cdrest__tls_leaf_has_name(&t->x509, "localhost");
+            free(m);
+        }
+        free(b);
+    }
+    CHECK(leaf != NULL);
+    free(leaf);
+    free(t);
 }
 
 /* A server that ends the TCP stream without close_notify (Python's ssl, closing the
@@ -567,16 +864,45 @@ static void test_versions(void) {
     pid_t s10 = start_s_server(&p10, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0");
     expect_fail("nginx TLS 1.3 only", &t, "127.0.0.1", port[S_TLS13], "localhost", CDREST_E_TLS, 256 + 70,
                 "the server requires TLS 1.3, which BearSSL does not support");
-    expect_fail("nginx TLS 1.0/1.1 only", &t, "127.0.0.1", port[S_TLS10], "localhost", CDREST_E_TLS, 3,
-                "the server only offers TLS 1.1 or older, refused by default");
+    /* Only TLS 1.2 AEAD suites are offered, which a TLS 1.0/1.1 server cannot choose */
+    expect_fail("nginx TLS 1.0/1.1 only", &t, "127.0.0.1", port[S_TLS10], "localhost", CDREST_E_TLS, 256 + 40,
+                "or the server stops at TLS 1.1");
     if (CHECK(s13 != 0))
         expect_fail("s_server -tls1_3", &t, "127.0.0.1", p13, "localhost", CDREST_E_TLS, 256 + 70,
                     "TLS: the server requires TLS 1.3, which BearSSL does not support");
     if (CHECK(s10 != 0))
-        expect_fail("s_server -tls1", &t, "127.0.0.1", p10, "localhost", CDREST_E_TLS, 3,
-                    "TLS 1.1 or older, refused by default (cdrest requires TLS 1.2) (BearSSL 3)");
+        expect_fail("s_server -tls1", &t, "127.0.0.1", p10, "localhost", CDREST_E_TLS, 256 + 40,
+                    "no TLS 1.2 ECDHE suite with AES-GCM or ChaCha20 in common");
     test_stop_server(s13);
     test_stop_server(s10);
+}
+
+/* Cipher suites: Mozilla's "intermediate" TLS 1.2 set, ECDHE with AEAD only. A server
+   that offers only CBC, or only static RSA key exchange, is refused; each AEAD suite is
+   accepted. (curl takes the refused ones: a deliberate difference, see the header.) */
+static void test_suites(void) {
+    static const char *const refused[] = {"ECDHE-RSA-AES128-SHA256", "ECDHE-RSA-AES256-SHA", "AES128-GCM-SHA256",
+                                          "AES256-SHA256"};
+    static const char *const accepted[] = {"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+                                           "ECDHE-RSA-CHACHA20-POLY1305"};
+    cdrest_tls_config t;
+    size_t i;
+    for (i = 0; i < sizeof refused / sizeof refused[0] + sizeof accepted / sizeof accepted[0]; i++) {
+        int ok = i >= sizeof refused / sizeof refused[0];
+        const char *suite = ok ? accepted[i - sizeof refused / sizeof refused[0]] : refused[i];
+        int p = 0;
+        pid_t pid = start_s_server(&p, "-tls1_2", "-cipher", suite);
+        cdrest_client c;
+        int rc;
+        if (!CHECK(pid != 0)) continue;
+        t = tls_ca(path("ca.pem")); /* after start_s_server: path() reuses its buffers */
+        client_init(&c, &t);
+        rc = client_open(&c, "127.0.0.1", p, "localhost", 10000);
+        if (!test_check_int(rc, ok ? 0 : CDREST_E_TLS, suite, 0, "suite")) fprintf(stderr, "    %s\n", cdrest_errmsg(&c));
+        if (!ok) test_check_int(c.err.tls_error, 256 + 40, suite, 0, "handshake_failure");
+        client_free(&c);
+        test_stop_server(pid);
+    }
 }
 
 static void test_pins(void) {
@@ -996,8 +1322,14 @@ int main(void) {
         test_bad_certs();
         test_ip_hosts();
         test_big_cert();
+        test_policy();
+        test_policy_details();
+        test_name_rules();
+        test_cert_alerts();
+        test_der_robust();
         test_truncation();
         test_versions();
+        test_suites();
         test_pins();
         test_insecure();
         test_trust_sources();

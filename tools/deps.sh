@@ -3,7 +3,7 @@
 # Check (and, as root on Debian, install) what cdrest's builds, demo and tests need.
 #   tools/deps.sh [demo|test|bench|fuzz|portability|all]    (default: test)
 # demo: a C compiler, BearSSL, openssl, Python 3 (what `make demo` runs). test: demo plus
-# the test peers (nginx, tinyproxy, valgrind, clang, cmake, requests, pkg-config).
+# the test peers (nginx, tinyproxy, valgrind, clang, cmake, requests, pkg-config, curl).
 # Each need is checked by what it provides (the command, the header and library, the
 # Python module), so a machine without dpkg-query/apt-get where the tools are present
 # passes. Something missing: as root with apt-get, it is installed; otherwise this names
@@ -11,7 +11,9 @@
 set -eu
 what=${1:-test}
 demo_pkgs="gcc make python3 openssl libbearssl-dev"
-test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf gcc-12-multilib"
+test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf curl"
+# 32-bit builds of the size checks (tests/t_sizes32.sh) where the compiler has -m32.
+case $(uname -m) in x86_64|amd64) test_pkgs="$test_pkgs gcc-12-multilib" ;; esac
 bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
 fuzz_pkgs="clang libclang-rt-14-dev"
 # gcc-12-multilib (also for tests/t_sizes32.sh), not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
