@@ -890,6 +890,12 @@ sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())'
   status_is "https:// at a plain-HTTP port" 3
   err_has "it says so" "plain HTTP"
   check "and fails fast" test $(($(date +%s) - start)) -lt 10
+  start=$(date +%s)
+  run -u HOME CDREST_CACERT="$CA" cdrest --server "https://127.0.0.1:$(echo "$URL" | sed 's/.*://')" \
+    --user admin --password-file "$tmp/pw" --timeout 25 getProperty /projects/Default/greeting
+  status_is "https:// at the emulator's plain-HTTP port" 3
+  err_has "it says so" "plain HTTP"
+  check "and fails fast" test $(($(date +%s) - start)) -lt 10
 
   # no $HOME: a one-off run works; login without --session-file says what to do
   h getProperty /projects/Default/tls
