@@ -838,6 +838,29 @@ sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())'
   h --json deleteArtifactVersion g.tls:k:1.1
   out_is "deleteArtifactVersion --json prints {}" '{}'
 
+  # evalDsl, pipelines and findObjects against the emulator
+  h evalDsl --dsl "project 'From DSL'"
+  status_is "ectool: evalDsl --dsl" 0
+  out_has "evalDsl: the project it made" '"projectName":"From DSL"'
+  printf "project 'From DSL File'" | STDIN=/dev/stdin h evalDsl --dslFile -
+  out_has "evalDsl --dslFile - (stdin)" '"projectName":"From DSL File"'
+  h evalDsl "not dsl"
+  status_is "evalDsl that the server refuses" 1
+  err_has "evalDsl: the server's code" "InvalidDsl"
+  h runPipeline --projectName Default --pipelineName pipe --actualParameter outcome=success --stagesToRun dev
+  status_is "ectool: runPipeline --projectName P --pipelineName Q --stagesToRun S" 0
+  FLOW=$(sed -n 's/.*"flowRuntimeId":"\([^"]*\)".*/\1/p' "$tmp/out")
+  check "runPipeline prints the flow runtime" test -n "$FLOW"
+  h getPipelineRuntimeDetails --flowRuntimeId "$FLOW"
+  status_is "ectool: getPipelineRuntimeDetails --flowRuntimeId ID" 0
+  out_has "getPipelineRuntimeDetails shows the run" "\"flowRuntimeId\":\"$FLOW\""
+  h runPipeline Default nosuch
+  status_is "runPipeline of a missing pipeline" 1
+  h findObjects --objectType project --filter '{"propertyName":"projectName","operator":"equals","operand1":"From DSL"}'
+  status_is "ectool: findObjects --objectType T --filter JSON" 0
+  out_has "findObjects finds the project" '"projectName":"From DSL"'
+  check "findObjects finds that project only" test "$(grep -o '"objectId"' "$tmp/out" | wc -l)" -eq 1
+
   # --data from a file and from stdin
   printf '{"projectName":"From File"}' >"$tmp/data.json"
   h call POST /projects --data @"$tmp/data.json"
