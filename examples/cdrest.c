@@ -359,7 +359,7 @@ static const char usage_commands[] =
     "  publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D [--includePatterns P])\n"
     "  runProcedure PROJECT --procedureName P [--actualParameter NAME=VALUE ...] [--scheduleName S]\n"
     "               [--pollInterval S [--timeout S]]   prints the job id; with --pollInterval waits\n"
-    "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails JOBSTEPID\n"
+    "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails JOBSTEPID   abortJob JOBID [--force 1]\n"
     "  waitForJob JOBID [--timeout S] [--pollInterval S]   prints the outcome\n"
     "  runPipeline PROJECT PIPELINE [--actualParameter N=V ...] [--stagesToRun S | --startingStage S]\n"
     "  getPipelineRuntimeDetails FLOWRUNTIMEID   findObjects TYPE [--filter JSON] [--sort JSON]\n"
@@ -1650,6 +1650,18 @@ static int cmd_get_job_details(cli *t) {
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
+/* ectool: abortJob <jobId> [--force 1]: PUT /jobs/<id>?request=abortJob. */
+static int cmd_abort_job(cli *t) {
+    const char *force = option(t, "force");
+    cdrest_doc d;
+    int rc;
+    if (force && strcmp(force, "0") && strcmp(force, "1") && strcmp(force, "true") && strcmp(force, "false"))
+        return usage_error(t, "--force wants 0 or 1, not '%s'", force);
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_abort_job(&t->client, t->args[0], force && (!strcmp(force, "1") || !strcmp(force, "true")), &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
 /* GET /jobSteps/<id>: the job step object. */
 static int cmd_get_job_step_details(cli *t) { return get_by_id(t, "/jobSteps/", t->args[0], NULL); }
 
@@ -1973,6 +1985,10 @@ static const command commands[] = {
      "Print the job's status and outcome (the server's answer).", "getJobStatus --jobId J"},
     {"getJobDetails", "JOBID", 1, 1, "jobId", "", cmd_get_job_details, "Print the job (the server's answer).",
      "getJobDetails --jobId J"},
+    {"abortJob", "JOBID [--force 1]", 1, 1, "jobId", " force ", cmd_abort_job,
+     "Abort a running job (PUT /jobs/ID?request=abortJob); --force 1 also stops its alwaysRun\n"
+     "steps. Prints the server's answer.",
+     "abortJob --jobId J [--force 1]"},
     {"getJobStepDetails", "JOBSTEPID", 1, 1, "jobStepId", "", cmd_get_job_step_details,
      "Print a job step (the server's answer to GET /jobSteps/ID).", "getJobStepDetails --jobStepId S"},
     {"waitForJob", "JOBID [--timeout S] [--pollInterval S]", 1, 1, "jobId", WAIT_OPTIONS, cmd_wait_for_job,

@@ -796,6 +796,12 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   h waitForJob "$JOB" --timeout 1 --pollInterval 0.2
   status_is "waitForJob J --timeout 1: the wait's limit, as in ectool" 6
   check "the --timeout waits were short" test $(($(date +%s) - start)) -lt 15
+  h abortJob --jobId "$JOB"
+  status_is "ectool: abortJob --jobId J (the 30 s job)" 0
+  h waitForJob "$JOB" --timeout 10 --pollInterval 0.2
+  check "the aborted job completes at once, not with success (exit $rc)" test "$rc" -eq 4
+  h abortJob "$JOB" --force 2
+  status_is "abortJob --force 2 is refused" 2
   h runProcedure Default --procedureName runme --timeout 5
   status_is "runProcedure --timeout without --pollInterval is refused loudly" 2
   h --json runProcedure Default --procedureName runme --actualParameter duration=0.2 --pollInterval 0.1
