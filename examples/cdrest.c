@@ -359,7 +359,7 @@ static const char usage_commands[] =
     "  publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D [--includePatterns P])\n"
     "  runProcedure PROJECT --procedureName P [--actualParameter NAME=VALUE ...] [--scheduleName S]\n"
     "               [--pollInterval S [--timeout S]]   prints the job id; with --pollInterval waits\n"
-    "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails JOBSTEPID   abortJob JOBID [--force 1]\n"
+    "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails [JOBSTEPID]   abortJob JOBID [--force 1]\n"
     "  waitForJob JOBID [--timeout S] [--pollInterval S]   prints the outcome\n"
     "  runPipeline PROJECT PIPELINE [--actualParameter N=V ...] [--stagesToRun S | --startingStage S]\n"
     "  getPipelineRuntimeDetails FLOWRUNTIMEID   findObjects TYPE [--filter JSON] [--sort JSON]\n"
@@ -1662,8 +1662,14 @@ static int cmd_abort_job(cli *t) {
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
-/* GET /jobSteps/<id>: the job step object. */
-static int cmd_get_job_step_details(cli *t) { return get_by_id(t, "/jobSteps/", t->args[0], NULL); }
+/* GET /jobSteps/<id>: the job step object; inside a job step, the step's own by default. */
+static int cmd_get_job_step_details(cli *t) {
+    cdrest_doc d;
+    int rc;
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_get_job_step_details(&t->client, t->nargs ? t->args[0] : NULL, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
 
 /* waitForJob <jobId> [--timeout S] [--pollInterval S]: ec-perl's waitForJob names; the
    --timeout after the command is the wait's limit, like ectool's runProcedure --timeout. */
@@ -1989,8 +1995,9 @@ static const command commands[] = {
      "Abort a running job (PUT /jobs/ID?request=abortJob); --force 1 also stops its alwaysRun\n"
      "steps. Prints the server's answer.",
      "abortJob --jobId J [--force 1]"},
-    {"getJobStepDetails", "JOBSTEPID", 1, 1, "jobStepId", "", cmd_get_job_step_details,
-     "Print a job step (the server's answer to GET /jobSteps/ID).", "getJobStepDetails --jobStepId S"},
+    {"getJobStepDetails", "[JOBSTEPID]", 0, 1, "jobStepId", "", cmd_get_job_step_details,
+     "Print a job step (the server's answer to GET /jobSteps/ID); inside a job step, without\n"
+     "JOBSTEPID, the step's own ($COMMANDER_JOBSTEPID).", "getJobStepDetails --jobStepId S"},
     {"waitForJob", "JOBID [--timeout S] [--pollInterval S]", 1, 1, "jobId", WAIT_OPTIONS, cmd_wait_for_job,
      "Poll the job every --pollInterval seconds (default 5; --interval is the same) until it\n"
      "completes, or until --timeout seconds pass (--deadline is the same; default: no limit).\n"

@@ -674,6 +674,10 @@ check "inside a job step, /myJob/... gets the step's jobStepId (and the default 
 run cdrest --session-file "$LSS" getJobStepDetails --jobStepId step-1
 status_is "getJobStepDetails" 0
 out_has "getJobStepDetails prints the job step" '"jobStepId": "step-1"'
+run COMMANDER_SERVER=127.0.0.1 COMMANDER_PORT="$lsport" COMMANDER_SECURE=0 COMMANDER_SESSIONID=step-sid \
+  COMMANDER_JOBSTEPID=js-8 cdrest --session-file "$tmp/none" getJobStepDetails
+status_is "getJobStepDetails inside a job step, no operand" 0
+out_has "getJobStepDetails defaults to the step's own" '"jobStepId": "js-8"'
 : >"$tmp/ls.log"
 run cdrest --session-file "$LSS" runPipeline --projectName P --pipelineName Q --actualParameter a=1 \
   --stagesToRun dev --stagesToRun qa,prod
