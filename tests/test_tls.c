@@ -1219,6 +1219,7 @@ static void test_memory(void) {
     if (sizeof(struct cdrest__tls) + 16 > CDREST_TLS_STATE_SIZE)
         fprintf(stderr, "    struct cdrest__tls is %lu bytes\n", (unsigned long)sizeof(struct cdrest__tls));
     /* one TLS client, full duplex, our CA file: its heap at the peak */
+    t.full_duplex = 1;
     mem_peak = before_cur = mem_cur;
     client_init(&c, &t);
     CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
