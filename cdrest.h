@@ -59,7 +59,8 @@
      CDREST_MAX_HEADER_BYTES       cap on a response's status line + headers (default 65536)
      CDREST_MAX_HEADERS            cap on the number of response headers (default 128)
      CDREST_DEFAULT_MAX_BODY       default cap on a buffered response body (default 64 MiB)
-     CDREST_MAX_TOKENS             cap on the JSON tokens of one answer (default 1048576)
+     CDREST_MAX_TOKENS             the JSON tokens a client grows to for one answer: this
+                                   (default 1048576) or one per 6 bytes of a larger answer
      CDREST_JSON_MAX_DEPTH         deepest nesting the tokenizer accepts (default 512)
      CDREST_ERRMSG_SIZE            size of the readable error line (default 256)
 
@@ -128,7 +129,7 @@
 #define CDREST_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 #endif
 #ifndef CDREST_MAX_TOKENS
-#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens: ample for a 10,000-property sheet */
+#define CDREST_MAX_TOKENS (1024 * 1024) /* 20 MiB of tokens; larger answers get len/6 (see cdrest__token_budget) */
 #endif
 #ifndef CDREST_JSON_MAX_DEPTH
 #define CDREST_JSON_MAX_DEPTH 512
@@ -268,9 +269,13 @@ CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int nto
 /* 1 if string token i equals the C string s (escapes decoded), else 0. */
 CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s);
 /* Unescape string token i into buf as UTF-8 (\u escapes and surrogate pairs decoded;
-   \u0000 gives a NUL inside the length), NUL-terminated; any other token's raw text is
-   copied as is. *len (may be NULL) gets the length without the NUL. If buf is too small
-   (cap < length + 1): CDREST_E_TOOLARGE with *len the length needed and buf[0] = 0. */
+   \u0000 gives a NUL inside the length), NUL-terminated. *len (may be NULL) gets the length
+   without the NUL. If buf is too small (cap < length + 1): CDREST_E_TOOLARGE with *len the
+   length needed and buf[0] = 0. Only strings: any other token (null, a number, true,
+   an object, ...) is CDREST_E_JSON with *len = 0 and buf = "", never its raw text taken for
+   a string (read a number with cdrest_json_int64/double; a token's raw JSON text is
+   js[t[i].start .. t[i].end)). buf may be the token's own text (decoding in place: the
+   result is never longer than the text). */
 CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf,
                                  size_t cap, size_t *len);
 /* Number token (or a string token holding exactly a JSON number, as CD sends ids) to an
@@ -421,7 +426,9 @@ typedef int (*cdrest_resolve_fn)(void *ctx, const char *host, int timeout_ms, ch
                                  cdrest_error *err);
 
 /* The POSIX-sockets transport (the default): getaddrinfo over every address, non-blocking
-   connect, poll before each read and write, TCP_NODELAY, no SIGPIPE.
+   connect, then reads that block in recv() with SO_RCVTIMEO (poll() + recv() where
+   MSG_DONTWAIT is missing), non-blocking sends with poll(), TCP_NODELAY, no SIGPIPE,
+   sockets (like every file the library opens) close-on-exec from birth.
    Deadlines and name resolution: an IP literal host is never looked up. A name goes to
    getaddrinfo(), which blocks and which no POSIX interface can interrupt: its time is
    bounded only by the system resolver's own limits (glibc: resolv.conf "options timeout:T
@@ -434,6 +441,7 @@ typedef int (*cdrest_resolve_fn)(void *ctx, const char *host, int timeout_ms, ch
 typedef struct cdrest_socket {
     int fd; /* -1 when closed */
     int wrote; /* the last call was a write: the next read waits in poll() first */
+    int rcvtimeo_ms; /* SO_RCVTIMEO now set on fd; 0: none yet */
     cdrest_resolve_fn resolve; /* config.resolve: NULL = getaddrinfo() */
     void *resolve_ctx;
 } cdrest_socket;
@@ -457,7 +465,10 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    (curl would still take them). Renegotiation requests from the server are declined.
 
    Trust anchors are loaded once per client, at its first https connection, from every
-   source set below (several may be combined); with none set, from the system bundle:
+   source set below (several may be combined), all or nothing: a file that cannot be read
+   (a CA directory's included) fails the connection with the cause ("Too many open
+   files": CDREST_E_IO; a path that names nothing readable: CDREST_E_ARG) and the next
+   connection loads again, never a partial store. With none set, from the system bundle:
    $SSL_CERT_FILE and/or $SSL_CERT_DIR when set, else the first file that exists of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu), /etc/pki/tls/certs/ca-bundle.crt
    and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem (RHEL, Fedora),
@@ -483,19 +494,36 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
      (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
    - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
      the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
-     other name forms are not checked (cdrest checks no other names).
-     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
-     BearSSL refuses name constraints (or an extended key usage) marked critical as an
-     unsupported critical extension.
-   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
-     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
-   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     other name forms are not checked (cdrest checks no other names). A malformed
+     constraint (an iPAddress range not 8 or 32 bytes, address and mask) refuses the
+     chain. CDREST_TLS_ERR_NAME_CONSTRAINTS. BearSSL refuses name constraints (or an
+     extended key usage) marked critical as an unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates and of the trust
+     anchor; CDREST_TLS_ERR_PATH_LENGTH.
+   - Key usage: a CA whose keyUsage lacks keyCertSign signs nothing (the error names it);
+     BR_ERR_X509_FORBIDDEN_KEY_USAGE.
+   - One of each extension, as RFC 5280 says: a certificate with two extended key usage
+     or two name constraints extensions is refused as malformed (with that rule's error);
+     with two subjectAltName extensions it names no host (BR_ERR_X509_BAD_SERVER_NAME).
+   - Algorithms: signatures with SHA-224/256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 and MD5
      signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
      own signature is never checked, so an old SHA-1 self-signed root still works.
-   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
-     ECDSA on P-256, P-384, P-521.
+   - Keys: RSA of 2048 bits at least, counted in bits (leaf, intermediates and anchors;
+     BR_ERR_X509_WEAK_PUBLIC_KEY), ECDSA on P-256, P-384, P-521.
    - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
      extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Trust anchors keep their restrictions. A CA certificate loaded from a CA file,
+     directory or blob (a root, or an intermediate placed there: "CA + chain" files) is
+     held, when it vouches for a chain, to what its certificate says, as OpenSSL holds it:
+     its validity dates (BR_ERR_X509_EXPIRED), extended key usage, pathLenConstraint,
+     name constraints, keyCertSign and RSA size (with the rules' errors above, the message
+     naming the "trusted CA"), and OpenSSL's trust settings of a TRUSTED CERTIFICATE
+     (trusted for, or rejecting, serverAuth; CDREST_TLS_ERR_KEY_PURPOSE). A CA certificate
+     over 4096 bytes loads but refuses every chain it vouches for (its restrictions cannot
+     be read; CDREST_TLS_ERR_CERT_TOO_BIG). When several loaded anchors share the issuer's
+     name, all their restrictions apply. A self-issued certificate without extensions
+     (X.509 v1) is taken as a CA, as OpenSSL does. Compiled-in anchors
+     (tls.trust_anchors) are bare names and keys: no restriction applies to them.
    - Critical extensions other than those above fail (BearSSL's rule). No revocation
      checks (CRL, OCSP), as with curl's defaults.
    A refused certificate is answered with a fatal alert that says why (bad_certificate,
@@ -534,11 +562,15 @@ typedef struct cdrest_tls_config {
     /* Legacy: accept a certificate that has no DNS subjectAltName when its subject CN
        names the host. Off by default (browsers, Go and curl's own rules: SANs only). */
     int allow_cn_only;
-    /* Half-duplex I/O buffer: one 16.7 KB buffer instead of two (33.2 KB total). Saves
-       16.5 KB per client; the price is that the server must not send while we write,
-       which holds for request/response HTTP (a server that answers early, before the
-       request body is all sent, then fails the request instead of being read). */
+    /* The TLS record buffer is half duplex by default: one 16.7 KB buffer for both
+       directions, as a request/response client needs (the server answers after the
+       request, and a server that answers early during a large upload and stops reading
+       fails the upload the same way in both modes: tests/test_hostile.c). full_duplex = 1
+       gives two (33.2 KB), for a caller that reads and writes at the same time through
+       its own transport. half_duplex = 1 is the default spelled out (it wins over
+       full_duplex). */
     int half_duplex;
+    int full_duplex;
     /* The current time in seconds since 1970 for certificate dates; -1 if unknown.
        NULL = time(). A device without a clock returns -1 and gets a clear error
        ("the current time is unknown ..."); with a pin it may skip verification instead. */
@@ -573,7 +605,7 @@ typedef struct cdrest_tls_config {
 #endif
 
 /* Memory: a TLS client allocates, at its first https connection, one block of about
-   CDREST_TLS_MEMORY bytes (50 KB; CDREST_TLS_MEMORY_HALF_DUPLEX, 34 KB, with half_duplex),
+   CDREST_TLS_MEMORY_HALF_DUPLEX bytes (34 KB; CDREST_TLS_MEMORY, 50 KB, with full_duplex),
    plus two for the trust anchors read from files or blobs: their names and keys, and the
    br_x509_trust_anchor array (~72 KB for a system bundle of ~140 CAs, ~0.5 KB for one
    private CA; compiled-in anchors cost nothing). Duplicate anchors are kept once. Nothing
@@ -609,9 +641,14 @@ typedef struct cdrest_config {
     /* Credentials over plain http:// go only to loopback (localhost, 127.0.0.0/8, ::1),
        directly or through a loopback proxy, unless this is set. */
     int allow_plain_http;
-    int connect_timeout_ms;     /* 0 = 10000 */
-    int timeout_ms;             /* a whole request, 0 = 60000 (a host name's lookup by
-                                   getaddrinfo() aside: see resolve below) */
+    int connect_timeout_ms;     /* 0 = 10000: opening one connection (TCP connect, every
+                                   address of the host sharing it; within timeout_ms too) */
+    /* 0 = 60000: a whole call. Everything a CD call sends and receives (the login it makes
+       first, the request, a re-login after a 401 and the retry; both requests of
+       cdrest_get_properties) ends within it, or the call is CDREST_E_TIMEOUT. For
+       cdrest_http: the request and its redirects. A host name's lookup by getaddrinfo()
+       aside: see resolve below. A job wait has its own deadline. */
+    int timeout_ms;
     size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
                                    a body of exactly max_body bytes fits, whatever its framing
                                    (Content-Length, chunked, or read to the close). At most 16
@@ -655,6 +692,10 @@ typedef struct cdrest_config {
     int max_tokens;
     void *tls_memory;           /* for the TLS state and I/O buffer, see CDREST_TLS_MEMORY */
     size_t tls_memory_size;
+    /* Answers as text only: CD calls validate their JSON but never tokenize it, so a doc
+       holds json/len and ntoks = 0 (to print or store it whole: no token memory, whatever
+       its size). The typed calls still read and check their fields. */
+    int raw_docs;
 } cdrest_config;
 
 /* A response header: spans into the client's receive buffer. */
@@ -720,6 +761,8 @@ typedef struct cdrest_client {
     int tls_active;             /* the stream runs through TLS (after the handshake) */
     unsigned long conn_requests;/* requests served on the current connection */
     unsigned long connects;     /* connections opened by this client */
+    int64_t deadline;           /* when the current CD call (or job wait) must end ... */
+    int has_deadline;           /* ... if set: each exchange gets min(timeout_ms, this) */
     struct cdrest__tls *tls;    /* NULL until the first https connection */
     /* buffers */
     char *buf;                  /* receive buffer */
@@ -781,6 +824,12 @@ CDRESTDEF void cdrest_disconnect(cdrest_client *c);
    message, details and where in cdrest_last_error(c) and one line in cdrest_errmsg(c):
    "NoSuchProperty: Property 'x' does not exist [404]".
    Results (cdrest_doc) point into the client and stay valid until its next call.
+   Typed answers are checked: a field a call promises (a sessionId, a jobId, a status, a
+   value: text; "property", "job", ...: an object) with another JSON type (null, a
+   number, an object, ...) is CDREST_E_PROTOCOL, never read as text (ids may also come
+   as JSON numbers). A write (any call but a GET) that the server confirmed is never
+   failed for want of tokens: when its answer needs more than a caller-given token array
+   holds (config.tokens), the call succeeds and the doc holds the text with ntoks = 0.
    =========================================================================== */
 
 /* A name/value pair. Lists of them (context parameters such as projectName or jobId,
@@ -799,7 +848,9 @@ typedef struct cdrest_doc {
     int ntoks;
 } cdrest_doc;
 
-/* Setup. cfg->server is required; zeroed fields take finite defaults. */
+/* Setup. cfg->server is required; zeroed fields take finite defaults. A client whose
+   cdrest_init failed, or that cdrest_free ended, refuses every call with CDREST_E_ARG
+   (nothing is sent, nothing allocated); cdrest_free may be called on it (again). */
 CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg);
 /* Inside a job step: the server from COMMANDER_SERVER, COMMANDER_SECURE (unset = https),
    COMMANDER_HTTPS_PORT / COMMANDER_PORT, the session from COMMANDER_SESSIONID, and
@@ -840,7 +891,9 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
    act on another object. */
 CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 /* The value itself, unescaped (NUL-terminated, valid until the next call). An empty
-   property gives ""; a property sheet is CDREST_E_ARG (it has no value). */
+   property gives ""; a property sheet is CDREST_E_ARG (it has no value); a value that is
+   not text (null, an object) is CDREST_E_PROTOCOL. The value is decoded in place in the
+   receive buffer (config.buffer), where the answer is: the send buffer never limits it. */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len);
 /* Set the property at path to value (any length, UTF-8), creating it if needed. out
@@ -926,9 +979,12 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
 /* The whole job ("job": parameters, steps, properties); out borrowed until the next call. */
 CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdrest_doc *out);
 /* Poll until the job completes (0; see st->outcome) or max_wait_ms, the longest wait
-   counted from this call, passes (CDREST_E_DEADLINE, st holding the last status; a network
-   timeout stays CDREST_E_TIMEOUT). max_wait_ms 0 = wait for ever. interval_ms 0 = 5000 (at
-   least 100). progress (may be NULL) sees every status; to stop early, use
+   counted from this call, passes (CDREST_E_DEADLINE, st holding the last status).
+   max_wait_ms bounds the whole wait: the pauses and the polls, a poll still waiting for its
+   answer included (it is cut short: CDREST_E_DEADLINE); the last poll comes early enough to
+   be answered. Each poll is also a call within timeout_ms (a poll that times out before the
+   wait's end stays CDREST_E_TIMEOUT). max_wait_ms 0 = wait for ever. interval_ms 0 = 5000
+   (at least 100). progress (may be NULL) sees every status; to stop early, use
    cdrest_wait_for_job_ex. st is the caller's, filled by every poll. */
 typedef void (*cdrest_job_progress_fn)(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms);
 /* 0 once the job completed (its outcome in st), else an error as above. */
@@ -992,8 +1048,9 @@ CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, con
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
-/* The string at path into buf (the caller's): 0 or an error; a short buf is
-   CDREST_E_TOOLARGE without the length needed (cdrest_doc_copy reports it). */
+/* The string at path into buf (the caller's): 0 or an error (CDREST_E_JSON for a value
+   that is no string); a short buf is CDREST_E_TOOLARGE without the length needed
+   (cdrest_doc_copy reports it). */
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap);
 
 #ifndef CDREST_NO_EXTRAS
@@ -1010,8 +1067,10 @@ CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf
    Returns 0 with *len (may be NULL) its length; CDREST_E_TOOLARGE when cap < length + 1,
    with *len the length needed (buf "" if cap > 0): call again with len + 1 bytes, or with
    buf NULL and cap 0 to ask first; CDREST_E_ARG when d has nothing at path. A value
-   that is no string (number, true, null, object) is copied as its JSON text. The copy is
-   the caller's: it stays valid whatever the client does next. */
+   that is no string (number, true, null, object) is CDREST_E_JSON, as with
+   cdrest_json_string: never its JSON text taken for the string (cdrest_doc_int64 and
+   cdrest_doc_bool read numbers and booleans). The copy is the caller's: it stays valid
+   whatever the client does next. */
 CDRESTDEF int cdrest_doc_copy(const cdrest_doc *d, const char *path, char *buf, size_t cap, size_t *len);
 /* The integer at path: a JSON number or a string holding one, as CD sends ids and
    counters ("42"). 0, CDREST_E_ARG (nothing at path), CDREST_E_JSON (no integer) or
@@ -1820,10 +1879,11 @@ static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[
     return cdrest__json_put_utf8((unsigned long)unit, out);
 }
 
-/* Copies what fits of s[0..n) to buf at offset at (buf holds cap bytes). */
+/* Copies what fits of s[0..n) to buf at offset at (buf holds cap bytes). memmove: a
+   string may be decoded in place, where the output trails the input. */
 static void cdrest__json_put_some(char *buf, size_t cap, size_t at, const void *s, size_t n)
 {
-    if (at < cap) memcpy(buf + at, s, n < cap - at ? n : cap - at);
+    if (at < cap) memmove(buf + at, s, n < cap - at ? n : cap - at);
 }
 
 /* Unescapes a string body into buf (as much as fits). Returns the full decoded length,
@@ -1864,12 +1924,14 @@ CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i
     size_t start, n, need;
     if (len) *len = 0;
     if (!js || (!buf && cap) || !cdrest__json_span(t, i, &start, &n)) return CDREST_E_ARG;
-    if (t[i].type == CDREST_JSON_STRING) {
-        need = cdrest__json_unescape(js + start, n, buf, cap);
-        if (need == CDREST__JSON_FAIL) return CDREST_E_JSON;
-    } else {
-        need = n;
-        cdrest__json_put_some(buf, cap, 0, js + start, n);
+    if (t[i].type != CDREST_JSON_STRING) { /* not text: never its raw JSON instead */
+        if (cap) buf[0] = '\0';
+        return CDREST_E_JSON;
+    }
+    need = cdrest__json_unescape(js + start, n, buf, cap);
+    if (need == CDREST__JSON_FAIL) {
+        if (cap) buf[0] = '\0';
+        return CDREST_E_JSON;
     }
     if (len) *len = need;
     if (need >= cap) {
@@ -1967,6 +2029,85 @@ CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int nto
         if (cur < 0) return -1;
     }
     return cur;
+}
+
+/* ---- reading validated text without tokens (answers too large for the tokens) -- */
+
+/* The end of the value starting at js[i] (text already validated by the tokenizer). */
+static size_t cdrest__json_raw_skip(const char *js, size_t len, size_t i)
+{
+    int depth = 0, in_str = 0;
+    if (js[i] != '"' && js[i] != '{' && js[i] != '[') {
+        while (i < len && !strchr(",}] \t\r\n", js[i])) i++;
+        return i;
+    }
+    for (; i < len; i++) {
+        char ch = js[i];
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') {
+                in_str = 0;
+                if (depth == 0) return i + 1;
+            }
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if ((ch == '}' || ch == ']') && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return len;
+}
+
+static size_t cdrest__json_raw_ws(const char *js, size_t len, size_t i)
+{
+    while (i < len && (js[i] == ' ' || js[i] == '\t' || js[i] == '\r' || js[i] == '\n')) i++;
+    return i;
+}
+
+/* The value at a path of object keys ("job.jobId") in validated JSON text, as the token
+   the tokenizer would have made (*out; a string spans its text between the quotes).
+   1 if found. A walk over the bytes that needs no token array. */
+static int cdrest__json_raw_find(const char *js, size_t len, const char *path, cdrest_json_tok *out)
+{
+    size_t i = cdrest__json_raw_ws(js, len, 0);
+    if (!*path) return 0;
+    while (*path) {
+        size_t n = strcspn(path, "."), vs = 0, ve = 0;
+        int found = 0;
+        if (i >= len || js[i] != '{') return 0;
+        i = cdrest__json_raw_ws(js, len, i + 1);
+        while (!found && i < len && js[i] == '"') {
+            cdrest_json_tok key;
+            size_t ke = cdrest__json_raw_skip(js, len, i);
+            key.type = CDREST_JSON_STRING;
+            key.start = (int)i + 1;
+            key.end = (int)ke - 1;
+            vs = cdrest__json_raw_ws(js, len, cdrest__json_raw_ws(js, len, ke) + 1); /* past ':' */
+            ve = cdrest__json_raw_skip(js, len, vs);
+            found = cdrest__json_eq_n(js, &key, 0, path, n);
+            if (!found) i = cdrest__json_raw_ws(js, len, cdrest__json_raw_ws(js, len, ve) + 1); /* past ',' */
+        }
+        if (!found) return 0;
+        path += n;
+        if (*path == '.') path++;
+        i = vs;
+        out->start = (int)vs;
+        out->end = (int)ve;
+        out->size = 0;
+        out->parent = -1;
+        switch (js[vs]) {
+        case '{': out->type = CDREST_JSON_OBJECT; break;
+        case '[': out->type = CDREST_JSON_ARRAY; break;
+        case '"': out->type = CDREST_JSON_STRING, out->start++, out->end--; break;
+        case 't': out->type = CDREST_JSON_TRUE; break;
+        case 'f': out->type = CDREST_JSON_FALSE; break;
+        case 'n': out->type = CDREST_JSON_NULL; break;
+        default: out->type = CDREST_JSON_NUMBER; break;
+        }
+    }
+    return 1;
 }
 
 /* The text of a number token, or of a string token holding exactly a JSON number
@@ -2809,11 +2950,23 @@ CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, si
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 #ifdef CDREST_GETADDRINFO_A
 #include <pthread.h>
 #include <signal.h>
+#endif
+
+/* With MSG_DONTWAIT a connected socket blocks by default and each read is one recv()
+   that sleeps until data or SO_RCVTIMEO; sends stay non-blocking per call. Without it
+   (old or exotic systems) the socket stays non-blocking and reads wait in poll(). */
+#ifdef MSG_DONTWAIT
+#define CDREST__BLOCKING_READS 1
+#define CDREST__DONTWAIT MSG_DONTWAIT
+#else
+#define CDREST__BLOCKING_READS 0
+#define CDREST__DONTWAIT 0
 #endif
 
 /* Milliseconds from a monotonic clock. */
@@ -2853,6 +3006,12 @@ static void cdrest__sock_addr_text(const struct sockaddr *sa, socklen_t len, cha
 /* A non-blocking, close-on-exec socket with SIGPIPE suppressed where the OS needs a
    socket option for it (BSD/macOS; Linux uses MSG_NOSIGNAL per send). */
 static int cdrest__sock_open(const struct addrinfo *ai) {
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+    /* born close-on-exec: a fork+exec in another thread between socket() and a later
+       fcntl() would hand the connection to the child */
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0) return -1;
+#else /* no SOCK_CLOEXEC (older macOS): the best that can be done */
     int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), flags;
     if (fd < 0) return -1;
     flags = fcntl(fd, F_GETFL, 0);
@@ -2860,6 +3019,7 @@ static int cdrest__sock_open(const struct addrinfo *ai) {
         close(fd);
         return -1;
     }
+#endif
 #ifdef SO_NOSIGPIPE
     {
         int one = 1;
@@ -2881,6 +3041,10 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) != 0) return errno;
     return soerr;
 }
+
+/* Connected: reads may block from now on (see CDREST__BLOCKING_READS). O_NONBLOCK is the
+   only status flag cdrest__sock_open set, so clearing them all needs no F_GETFL first. */
+static int cdrest__sock_set_blocking(int fd) { return fcntl(fd, F_SETFL, 0); }
 
 enum { CDREST__MAX_RESOLVED = 8 };
 
@@ -3035,9 +3199,12 @@ static int cdrest__sock_connect(void *self, const char *host, unsigned short por
             tried++;
             cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
             last_errno = cdrest__sock_connect_one(fd, ai, share);
+            if (last_errno == 0 && CDREST__BLOCKING_READS && cdrest__sock_set_blocking(fd) != 0) last_errno = errno;
             if (last_errno == 0) {
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                 s->fd = fd;
+                s->wrote = 0;
+                s->rcvtimeo_ms = 0;
                 for (k = 0; k < nlists; k++) freeaddrinfo(lists[k]);
                 return 0;
             }
@@ -3059,6 +3226,35 @@ static long cdrest__sock_io_error(cdrest_error *err, const char *what) {
     return cdrest__fail(err, CDREST_E_IO, "%s: %s", what, strerror(errno));
 }
 
+#if CDREST__BLOCKING_READS
+/* A socket timeout that never outlasts the deadline. It is set (to a whole second below
+   the time left, or to the exact time left under 2 s) only when it would outlast it, or
+   is under half the time left (no wake-ups every few ms after one short deadline), so a
+   client sending request after request with the same timeout sets it once per
+   connection; a recv() that times out early goes round again. */
+static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
+    cdrest_socket *s = (cdrest_socket *)self;
+    int64_t deadline = cdrest__posix_now_ms(NULL) + timeout_ms;
+    int left = timeout_ms;
+    for (;;) {
+        ssize_t n;
+        if (s->rcvtimeo_ms == 0 || s->rcvtimeo_ms > left || s->rcvtimeo_ms < left / 2) {
+            int set = left >= 2000 ? left / 1000 * 1000 : left;
+            struct timeval tv;
+            tv.tv_sec = set / 1000;
+            tv.tv_usec = (set % 1000) * 1000;
+            if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+                return cdrest__sock_io_error(err, "setsockopt(SO_RCVTIMEO)");
+            s->rcvtimeo_ms = set;
+        }
+        n = recv(s->fd, buf, len, 0);
+        if (n >= 0) return (long)n;
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) return cdrest__sock_io_error(err, "read");
+        left = (int)(deadline - cdrest__posix_now_ms(NULL));
+        if (left <= 0) return cdrest__fail(err, CDREST_E_TIMEOUT, "timeout after %d ms reading", timeout_ms);
+    }
+}
+#else
 static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
     /* Right after a request went out its answer is almost never there yet: a recv() would
@@ -3080,13 +3276,14 @@ static long cdrest__sock_read(void *self, void *buf, size_t len, int timeout_ms,
         if (r < 0) return cdrest__sock_io_error(err, "poll");
     }
 }
+#endif
 
 static long cdrest__sock_write(void *self, const void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
 #ifdef MSG_NOSIGNAL
-    const int flags = MSG_NOSIGNAL;
+    const int flags = MSG_NOSIGNAL | CDREST__DONTWAIT;
 #else
-    const int flags = 0;
+    const int flags = CDREST__DONTWAIT;
 #endif
     for (;;) {
         ssize_t n = send(s->fd, buf, len, flags);
@@ -3115,7 +3312,7 @@ static int cdrest__sock_alive(void *self) {
     ssize_t n;
     if (s->fd < 0) return 0;
     if (cdrest__poll_fd(s->fd, POLLIN, 0) == 0) return 1;
-    n = recv(s->fd, &b, 1, MSG_PEEK);
+    n = recv(s->fd, &b, 1, MSG_PEEK | CDREST__DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -3139,6 +3336,7 @@ CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest_
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s) {
     s->fd = -1;
     s->wrote = 0;
+    s->rcvtimeo_ms = 0;
     s->resolve = NULL;
     s->resolve_ctx = NULL;
 }
@@ -3262,7 +3460,9 @@ static void cdrest__tp_close(cdrest_client *c) { c->tp->close(c->tp_self); }
 #include <bearssl.h>
 #ifndef CDREST_NO_FILES
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 /* --- state ------------------------------------------------------------------ */
@@ -3289,9 +3489,11 @@ typedef struct cdrest__tls_x509 {
     unsigned policy;               /* the first of our checks that failed (CDREST_TLS_ERR_*) */
     int sha1;                      /* a certificate of the chain is signed with SHA-1 */
     int pathlen;                   /* a CA's pathLenConstraint is exceeded */
+    int ku;                        /* a CA's keyUsage lacks keyCertSign */
     char why[160];                 /* the words for policy */
     char why_sig[96];              /* ... for sha1 */
     char why_path[128];            /* ... for pathlen */
+    char why_ku[128];              /* ... for ku */
     unsigned char leaf[CDREST_TLS_LEAF_MAX];
     unsigned char ca[CDREST_TLS_LEAF_MAX];
 } cdrest__tls_x509;
@@ -3320,6 +3522,8 @@ struct cdrest__tls {
     int npins;
     const br_x509_trust_anchor *tas;
     size_t ntas;
+    size_t ncompiled;              /* tas[ncompiled..] were loaded: their restrictions follow
+                                      their DN (cdrest__tls_ld_rules) */
     void *ta_block;                /* our allocations: the anchors' bytes and array, or NULL */
     void *ta_array;
     /* the connection */
@@ -3327,6 +3531,7 @@ struct cdrest__tls {
     int eof;                       /* the stream ended */
     int clean_close;               /* ... with close_notify */
     int resumed;                   /* the last handshake resumed a session */
+    int broken;                    /* a write failed, perhaps mid-record: no more TLS output */
     unsigned long handshakes, resumptions;
     /* memory */
     int external;                  /* inside config.tls_memory */
@@ -3379,8 +3584,8 @@ static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_d
 }
 
 typedef struct cdrest__tls_leafinfo {
-    cdrest__tls_der issuer, validity, subject, exts, sigalg;
-    int has_dates, has_names, has_exts, has_sigalg, cut;
+    cdrest__tls_der issuer, validity, subject, spki, exts, sigalg;
+    int has_dates, has_names, has_spki, has_exts, has_sigalg, cut;
 } cdrest__tls_leafinfo;
 
 /* Locate the parts of a kept certificate we read (len of its size bytes kept; exts may
@@ -3403,6 +3608,7 @@ static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t siz
     if (!li->has_dates) return 1;
     li->has_names = cdrest__tls_der_want(&tbs, 0x30, &li->subject);
     if (!li->has_names) return 1;
+    li->has_spki = cdrest__tls_der_want(&tbs, 0x30, &li->spki);
     while (cdrest__tls_der_take(&tbs, &tag, &v) != 0) {
         if (tag == 0xa3) {
             li->exts = v;
@@ -3418,31 +3624,58 @@ static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinf
 }
 
 /* The value (inside its OCTET STRING) of the extension 2.5.29.id. 1 found, 0 absent,
-   -1 malformed or cut before it could be seen. */
+   -1 malformed, present twice (RFC 5280 allows one of each), or cut short. */
 static int cdrest__tls_cert_ext(const cdrest__tls_leafinfo *li, unsigned id, cdrest__tls_der *val) {
     cdrest__tls_der exts = li->exts, seq, ext, oid;
     unsigned tag;
+    int found = 0;
     if (!li->has_exts) return li->cut ? -1 : 0;
     if (cdrest__tls_der_take(&exts, &tag, &seq) != 1 || tag != 0x30) return -1;
     while (seq.n > 0) {
         if (cdrest__tls_der_take(&seq, &tag, &ext) != 1 || tag != 0x30) return -1;
         if (!cdrest__tls_der_want(&ext, 0x06, &oid)) return -1;
         if (oid.n != 3 || oid.p[0] != 0x55 || oid.p[1] != 0x1d || oid.p[2] != id) continue;
+        if (found++) return -1;
         if (cdrest__tls_der_take(&ext, &tag, val) != 1) return -1;
         if (tag == 0x01 && cdrest__tls_der_take(&ext, &tag, val) != 1) return -1; /* critical */
-        return tag == 0x04 ? 1 : -1;
+        if (tag != 0x04) return -1;
     }
-    return 0;
+    return found;
+}
+
+/* The bits of an unsigned big-endian number (an RSA modulus). */
+static unsigned cdrest__tls_uint_bits(const unsigned char *v, size_t n) {
+    unsigned bits;
+    unsigned char top;
+    while (n > 0 && v[0] == 0) v++, n--;
+    if (n == 0) return 0;
+    bits = (unsigned)n * 8;
+    for (top = v[0]; !(top & 0x80); top = (unsigned char)(top << 1)) bits--;
+    return bits;
+}
+
+/* The bits of the RSA modulus in a SubjectPublicKeyInfo; 0 when not RSA or unreadable. */
+static unsigned cdrest__tls_spki_rsa_bits(cdrest__tls_der spki) {
+    static const unsigned char rsa[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    cdrest__tls_der alg, oid, bits, key, n;
+    if (!cdrest__tls_der_want(&spki, 0x30, &alg) || !cdrest__tls_der_want(&alg, 0x06, &oid) || oid.n != 9 ||
+        memcmp(oid.p, rsa, 9) != 0 || !cdrest__tls_der_want(&spki, 0x03, &bits) || bits.n < 1 || bits.p[0] != 0)
+        return 0;
+    bits.p++, bits.n--;
+    if (!cdrest__tls_der_want(&bits, 0x30, &key) || !cdrest__tls_der_want(&key, 0x02, &n)) return 0;
+    return cdrest__tls_uint_bits(n.p, n.n);
 }
 
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
-   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
+   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before, or
+   the extensions are malformed (two subjectAltNames, say). */
 static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
     cdrest__tls_leafinfo li;
     cdrest__tls_der val;
     unsigned tag;
+    int r;
     if (!cdrest__tls_leaf_parse(x, &li)) return li.cut ? -1 : 0;
-    if (cdrest__tls_cert_ext(&li, 0x11, &val) != 1) return li.cut ? -1 : 0;
+    if ((r = cdrest__tls_cert_ext(&li, 0x11, &val)) != 1) return li.cut ? -1 : r;
     if (!cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) return li.cut ? -1 : 0;
     return 1;
 }
@@ -3503,9 +3736,9 @@ static void cdrest__tls_name_cn(cdrest__tls_der name, char *out, size_t cap) {
 static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t cap) {
     cdrest__tls_der san, v;
     unsigned tag;
-    int shown = 0;
+    int shown = 0, r = cdrest__tls_leaf_san(x, &san);
     out[0] = 0;
-    if (cdrest__tls_leaf_san(x, &san) == 1) {
+    if (r == 1) {
         while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82 && tag != 0x87) continue;
             if (shown++) cdrest__tls_cat(out, cap, ", ", 2);
@@ -3514,7 +3747,7 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
             else cdrest__tls_cat_ip(out, cap, v.p, v.n);
         }
     }
-    if (!shown) {
+    if (!shown && r == 0) {
         cdrest__tls_leafinfo li;
         if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
     }
@@ -3573,16 +3806,17 @@ static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host
     cdrest__tls_der san, v;
     cdrest__tls_leafinfo li;
     unsigned tag;
-    int dns = 0;
+    int dns = 0, r = cdrest__tls_leaf_san(x, &san);
     char cn[256];
-    if (cdrest__tls_leaf_san(x, &san) == 1) {
+    if (r == 1) {
         while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82) continue;
             dns = 1;
             if (cdrest__tls_name_match(host, v.p, v.n)) return 1;
         }
     }
-    if (dns || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
+    /* unreadable SANs (two of them, say) name nothing: no falling back on the CN */
+    if (dns || r < 0 || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
     cdrest__tls_name_cn(li.subject, cn, sizeof cn);
     return cn[0] && cdrest__tls_name_match(host, (const unsigned char *)cn, strlen(cn)) ? 2 : 0;
 }
@@ -3591,14 +3825,22 @@ static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host
 enum { CDREST__EKU_SERVER = 1, CDREST__EKU_CLIENT = 2, CDREST__EKU_CODE = 4, CDREST__EKU_EMAIL = 8,
        CDREST__EKU_TIME = 16, CDREST__EKU_OCSP = 32, CDREST__EKU_ANY = 64, CDREST__EKU_OTHER = 128 };
 
+static int cdrest__tls_eku_list(cdrest__tls_der seq);
+
 /* The purposes in an ExtKeyUsageSyntax (SEQUENCE OF OID). -1 if malformed. */
 static int cdrest__tls_eku_bits(cdrest__tls_der v) {
+    cdrest__tls_der seq;
+    unsigned tag;
+    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
+    return cdrest__tls_eku_list(seq);
+}
+
+/* The purposes in the contents of a SEQUENCE OF OID. -1 if malformed. */
+static int cdrest__tls_eku_list(cdrest__tls_der seq) {
     static const unsigned char kp[7] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03}; /* 1.3.6.1.5.5.7.3 */
     static const unsigned char any[4] = {0x55, 0x1d, 0x25, 0x00};                 /* 2.5.29.37.0 */
-    cdrest__tls_der seq, oid;
-    unsigned tag;
+    cdrest__tls_der oid;
     int bits = 0;
-    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
     while (seq.n > 0) {
         if (!cdrest__tls_der_want(&seq, 0x06, &oid)) return -1;
         if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && oid.p[7] >= 1 && oid.p[7] <= 4)
@@ -3638,7 +3880,8 @@ static int cdrest__tls_nc_dns(const unsigned char *n, size_t nn, const unsigned 
     return nn == cn ? c[0] != '.' : (c[0] == '.' || tail[-1] == '.');
 }
 
-/* Is the address under the iPAddress constraint c (address then mask)? */
+/* Is the address under the iPAddress constraint c (address then mask)? (Its length,
+   8 or 32, is checked by the caller.) */
 static int cdrest__tls_nc_ip(const unsigned char *ip, size_t n, const unsigned char *c, size_t cn) {
     size_t i;
     if (cn != 2 * n) return 0;
@@ -3659,6 +3902,7 @@ static int cdrest__tls_nc_check(cdrest__tls_der nc, unsigned tag, const unsigned
         while (trees.n > 0) {
             int match;
             if (!cdrest__tls_der_want(&trees, 0x30, &sub) || cdrest__tls_der_take(&sub, &bt, &base) != 1) return -1;
+            if (bt == 0x87 && base.n != 8 && base.n != 32) return -1; /* an IPv4 or IPv6 range, with its mask */
             if (bt != tag) continue;
             match = tag == 0x82 ? cdrest__tls_nc_dns(v, n, base.p, base.n) : cdrest__tls_nc_ip(v, n, base.p, base.n);
             if (t == 0xa1 && match) return 2;
@@ -3705,13 +3949,16 @@ static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, con
 }
 
 #ifndef CDREST_TERSE_ERRORS
-/* Is this AlgorithmIdentifier a SHA-1 signature (RSA or ECDSA)? */
-static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
-    static const unsigned char rsa_sha1[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05};
+/* The weak hash of this AlgorithmIdentifier's signature: "SHA-1" (RSA or ECDSA), "MD5",
+   "MD2" (RSA), else NULL. */
+static const char *cdrest__tls_sig_weak(cdrest__tls_der alg) {
+    static const unsigned char pkcs1[8] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01}; /* 1.2.840.113549.1.1 */
     static const unsigned char ecdsa_sha1[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
     cdrest__tls_der oid;
-    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return 0;
-    return (oid.n == 9 && memcmp(oid.p, rsa_sha1, 9) == 0) || (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0);
+    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return NULL;
+    if (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0) return "SHA-1";
+    if (oid.n != 9 || memcmp(oid.p, pkcs1, 8) != 0) return NULL;
+    return oid.p[8] == 5 ? "SHA-1" : oid.p[8] == 4 ? "MD5" : oid.p[8] == 2 ? "MD2" : NULL;
 }
 #endif
 
@@ -3727,10 +3974,18 @@ static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
    our other checks found before. */
 static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo *li, uint32_t index, const char *ca) {
     cdrest__tls_der v, seq, b, n;
-    if (li->has_sigalg && cdrest__tls_sig_sha1(li->sigalg) && !x->sha1) {
+    const char *weak = li->has_sigalg ? cdrest__tls_sig_weak(li->sigalg) : NULL;
+    if (weak && !x->sha1) {
         x->sha1 = 1;
-        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
-                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
+        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with %s, which is too weak",
+                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "", weak);
+    }
+    /* keyUsage without keyCertSign: the engine says "forbids a TLS server"; name the CA */
+    if (index && !x->ku && cdrest__tls_cert_ext(li, 0x0f, &v) == 1 && cdrest__tls_der_want(&v, 0x03, &b) &&
+        (b.n < 2 || !(b.p[1] & 0x04))) {
+        x->ku = 1;
+        cdrest__tls_say(x->why_ku, sizeof x->why_ku, "CA certificate \"%s\" may not sign certificates (its key "
+                        "usage lacks keyCertSign)", ca);
     }
     /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
     if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
@@ -3767,6 +4022,15 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
     CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
     if (x->policy) return;
+    /* RSA keys of 2048 bits: the engine counts bytes (minrsa 256 lets 2041 bits by) */
+    bits = li.has_spki ? (int)cdrest__tls_spki_rsa_bits(li.spki) : 0;
+    if (bits && bits < 2048) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s%s%s has an RSA key of %d bits, shorter than 2048 "
+                                        "bits, which is too weak", index ? "CA certificate \"" : "the certificate",
+                                        ca, index ? "\"" : "", bits));
+        cdrest__tls_policy_fail(x, BR_ERR_X509_WEAK_PUBLIC_KEY);
+        return;
+    }
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
@@ -3795,6 +4059,128 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         return;
     }
     cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
+}
+
+#ifndef CDREST_TERSE_ERRORS
+static int cdrest__tls_der_time(cdrest__tls_der *in, int64_t *secs, char ymd[11]);
+#endif
+
+static uint32_t cdrest__tls_get32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* -1 before the instant at p (days, seconds as BearSSL counts them), 0 at, 1 after. */
+static int cdrest__tls_cmp_time(const struct cdrest__tls *t, const unsigned char *p) {
+    uint32_t days = (uint32_t)(t->now / 86400 + 719528), secs = (uint32_t)(t->now % 86400);
+    uint32_t d = cdrest__tls_get32(p), s = cdrest__tls_get32(p + 4);
+    return days != d ? (days < d ? -1 : 1) : secs != s ? (secs < s ? -1 : 1) : 0;
+}
+
+/* An anchor keeps the restrictions of its certificate, applied when it vouches for a
+   chain (cdrest__tls_ld_rules): flags (CDREST__TA_*), extended key usage bits,
+   pathLenConstraint (255 none), its validity and its name constraints. */
+enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8,
+       CDREST__TA_NO_SIGN = 16 };
+
+/* Read a len16 field of a loaded anchor's restrictions. */
+static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
+    cdrest__tls_der v;
+    v.n = (size_t)((*p)[0] << 8 | (*p)[1]);
+    v.p = *p + 2;
+    *p = v.p + v.n;
+    return v;
+}
+
+/* The restrictions of a loaded trust anchor that vouched for the chain's certificate
+   index (index CAs sit between it and the leaf): an anchor keeps what its certificate
+   says, as OpenSSL applies it (dates, extended key usage, path length, name constraints,
+   key size, OpenSSL trust settings). */
+static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_anchor *ta, uint32_t index) {
+    const unsigned char *p = ta->dn.data + ta->dn.len, *dates = p + 3;
+    unsigned flags = p[0], eku = p[1], pathlen = p[2], err = 0;
+    cdrest__tls_der validity, nc, dn, name;
+    char ca[80] = "";
+    unsigned tag;
+    p += 3 + 16;
+    validity = cdrest__tls_ta_rule(&p); /* for the words only */
+    (void)validity;
+    nc = cdrest__tls_ta_rule(&p);
+    dn.p = ta->dn.data;
+    dn.n = ta->dn.len;
+    if (cdrest__tls_der_take(&dn, &tag, &name) == 1) CDREST__TLS_WHY(cdrest__tls_name_cn(name, ca, sizeof ca));
+    if (flags & CDREST__TA_UNREAD) {
+        err = CDREST_TLS_ERR_CERT_TOO_BIG;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" could not be read whole (over "
+                                        "4096 bytes?): its restrictions cannot be checked", ca));
+    } else if (flags & CDREST__TA_WEAK) {
+        err = BR_ERR_X509_WEAK_PUBLIC_KEY;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" has an RSA key shorter than 2048 "
+                                        "bits, which is too weak", ca));
+    } else if (flags & CDREST__TA_DENIED) {
+        err = CDREST_TLS_ERR_KEY_PURPOSE;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" is not trusted for serverAuth "
+                                        "(its TRUSTED CERTIFICATE settings)", ca));
+    } else if (flags & CDREST__TA_NO_SIGN) {
+        err = BR_ERR_X509_FORBIDDEN_KEY_USAGE;
+        x->ku = 1;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku, "trusted CA \"%s\" may not sign certificates "
+                                        "(its key usage lacks keyCertSign)", ca));
+    } else if (flags & CDREST__TA_BAD_NC) {
+        err = CDREST_TLS_ERR_NAME_CONSTRAINTS;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of trusted CA \"%s\" are "
+                                        "malformed", ca));
+    } else if (!x->t->time_unknown &&
+               (cdrest__tls_cmp_time(x->t, dates) < 0 || cdrest__tls_cmp_time(x->t, dates + 8) > 0)) {
+        err = BR_ERR_X509_EXPIRED;
+#ifndef CDREST_TERSE_ERRORS
+        {
+            int64_t from, until;
+            char d1[11] = "?", d2[11] = "?";
+            if (cdrest__tls_der_time(&validity, &from, d1)) cdrest__tls_der_time(&validity, &until, d2);
+            cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" %s %s", ca,
+                            cdrest__tls_cmp_time(x->t, dates) < 0 ? "is not valid before" : "expired on",
+                            cdrest__tls_cmp_time(x->t, dates) < 0 ? d1 : d2);
+        }
+#endif
+    } else if (eku && !(eku & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
+        err = CDREST_TLS_ERR_KEY_PURPOSE;
+#ifndef CDREST_TERSE_ERRORS
+        {
+            char words[100];
+            cdrest__tls_eku_words((int)eku, words, sizeof words);
+            cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" restricts its certificates to %s (extended key "
+                            "usage), not serverAuth", ca, words);
+        }
+#endif
+    } else if (pathlen != 255 && index > pathlen) {
+        err = CDREST_TLS_ERR_PATH_LENGTH;
+        x->pathlen = 1;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_path, sizeof x->why_path, "trusted CA \"%s\" allows %u CA "
+                                        "certificate%s below it (pathLenConstraint), the chain has %u", ca, pathlen,
+                                        pathlen == 1 ? "" : "s", (unsigned)index));
+    } else if (nc.n) {
+        err = cdrest__tls_nc_leaf(x, nc, ca);
+    }
+    cdrest__tls_policy_fail(x, err);
+}
+
+/* The chain's certificate index was signed by a trust anchor: apply the restrictions of
+   the loaded CA anchors of that name (all of them, when several share it). A non-CA
+   anchor only trusts a leaf that is itself (checked as the leaf). */
+static void cdrest__tls_check_anchor(cdrest__tls_x509 *x, const unsigned char *c, size_t len, uint32_t index) {
+    const struct cdrest__tls *t = x->t;
+    cdrest__tls_leafinfo li;
+    size_t i;
+    if (x->policy || !cdrest__tls_cert_parse(c, len, len, &li)) return;
+    for (i = t->ncompiled; i < t->ntas && !x->policy; i++) {
+        cdrest__tls_der dn, name;
+        unsigned tag;
+        dn.p = t->tas[i].dn.data;
+        dn.n = t->tas[i].dn.len;
+        if ((t->tas[i].flags & BR_X509_TA_CA) && cdrest__tls_der_take(&dn, &tag, &name) == 1 && name.n == li.issuer.n &&
+            memcmp(name.p, li.issuer.p, name.n) == 0)
+            cdrest__tls_anchor_rules(x, &t->tas[i], index);
+    }
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -3968,7 +4354,7 @@ static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *ser
     x->leaf_size = 0;
     x->leaf_len = 0;
     x->policy = 0;
-    x->sha1 = x->pathlen = 0;
+    x->sha1 = x->pathlen = x->ku = 0;
     x->chains++;
     if (t->insecure) return;
     if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
@@ -4018,6 +4404,11 @@ static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
         if (x->in_chain) {
             if (x->certs == 0) cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
             else cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
+            /* the engine found this certificate's issuer among the anchors */
+            if (x->u.minimal.err == BR_ERR_X509_OK) {
+                if (x->certs == 0) cdrest__tls_check_anchor(x, x->leaf, x->leaf_len, 0);
+                else cdrest__tls_check_anchor(x, x->ca, x->ca_len, x->certs);
+            }
         }
     }
     x->certs++;
@@ -4036,8 +4427,8 @@ static unsigned cdrest__tls_x_end_chain(const br_x509_class **ctx) {
     r = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable);
     /* Without a clock the minimal engine fell back on the system's: never trust it. */
     if (t->time_unknown && (r == 0 || r == BR_ERR_X509_EXPIRED)) return BR_ERR_X509_TIME_UNKNOWN;
-    /* SHA-1 is not given to the engine, which then calls the signature unsupported;
-       a path too long it calls "not a CA". Say what it was. */
+    /* SHA-1 (and MD5) are not given to the engine, which then calls the signature
+       unsupported; a path too long it calls "not a CA". Say what it was. */
     if (r == BR_ERR_X509_UNSUPPORTED && x->sha1) return CDREST_TLS_ERR_WEAK_SIGNATURE;
     if (r == BR_ERR_X509_NOT_CA && x->pathlen) return CDREST_TLS_ERR_PATH_LENGTH;
     if (r != 0) return r;
@@ -4143,6 +4534,7 @@ typedef struct cdrest__tls_loader {
     size_t mark_len;
     char mark[80];                 /* a "-----BEGIN ...-----" / "-----END ...-----" line */
     int in_cert, bad, pad;         /* inside a certificate; its base64 is broken; '=' seen */
+    int trusted;                   /* ... a TRUSTED CERTIFICATE: OpenSSL's trust settings follow */
     unsigned long acc;             /* base64 bits not yet output */
     int bits;
     size_t out_len;
@@ -4155,7 +4547,9 @@ typedef struct cdrest__tls_loader {
     size_t arena_len, arena_cap, arena_need, count;
     int arena_full;                /* out of memory, or of config.tls_memory */
     size_t nseen;                  /* anchors taken so far, by hash: duplicates are dropped */
-    uint64_t seen[1024];           /* (a bundle plus its c_rehash directory, say) */
+    uint64_t seen[512];            /* (a bundle plus its c_rehash directory, say) */
+    size_t cert_len, cert_size, cert_fed; /* the certificate being read: kept, its DER size, decoded */
+    unsigned char cert[4096];      /* ... its bytes, for the restrictions kept with the anchor */
     unsigned char dn[1024];
     char path[1024];
     unsigned char rd[2048];
@@ -4177,6 +4571,35 @@ static void cdrest__tls_ld_begin(cdrest__tls_loader *ld) {
     br_x509_decoder_init(&ld->dec, cdrest__tls_ld_dn, ld);
     ld->dn_len = 0;
     ld->dn_overflow = 0;
+    ld->cert_len = ld->cert_size = ld->cert_fed = 0;
+    ld->trusted = 0;
+}
+
+/* The size of the DER element that p starts with (header included), 0 if not known yet. */
+static size_t cdrest__tls_der_size(const unsigned char *p, size_t n) {
+    size_t k, len = 0, i;
+    if (n < 2) return 0;
+    if (p[1] < 0x80) return 2 + (size_t)p[1];
+    k = p[1] & 0x7f;
+    if (k == 0 || k > 4 || n < 2 + k) return 0;
+    for (i = 0; i < k; i++) len = (len << 8) | p[2 + i];
+    return 2 + k + len;
+}
+
+/* Bytes of one certificate: to the decoder, and kept for the restrictions read at its
+   end. What follows its DER (OpenSSL's trust settings in a TRUSTED CERTIFICATE) is
+   kept, not decoded. Nothing is pushed once the decoder has failed or finished:
+   BearSSL 0.6's decoder, run again after an error, reads far out of bounds (a CA file
+   with one corrupt byte crashed the loader). */
+static void cdrest__tls_ld_push(cdrest__tls_loader *ld, const unsigned char *p, size_t n) {
+    size_t keep = sizeof ld->cert - ld->cert_len, feed = n;
+    if (keep > n) keep = n;
+    memcpy(ld->cert + ld->cert_len, p, keep);
+    ld->cert_len += keep;
+    if (!ld->cert_size) ld->cert_size = cdrest__tls_der_size(ld->cert, ld->cert_len);
+    if (ld->cert_size && feed > ld->cert_size - ld->cert_fed) feed = ld->cert_size - ld->cert_fed;
+    if (!ld->dec.err && !ld->dec.decoded) br_x509_decoder_push(&ld->dec, p, feed);
+    ld->cert_fed += feed;
 }
 
 /* 1 if this anchor (name and key) was taken before in this pass; else remember it. */
@@ -4225,14 +4648,86 @@ static void cdrest__tls_ld_put(cdrest__tls_loader *ld, const void *p, size_t n, 
     ld->arena_len += n;
 }
 
+
+typedef struct cdrest__tls_rules {
+    unsigned char head[3 + 16];    /* flags, EKU, pathlen; notBefore, notAfter (days, seconds) */
+    cdrest__tls_der validity, nc;
+} cdrest__tls_rules;
+
+static void cdrest__tls_put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* OpenSSL's trust settings after a TRUSTED CERTIFICATE (X509_CERT_AUX: trust SEQUENCE OF
+   OID, reject [0] OID...): 1 when they do not allow serverAuth, as OpenSSL reads them. */
+static int cdrest__tls_ld_denied(const unsigned char *p, size_t n) {
+    cdrest__tls_der aux, seq, list;
+    unsigned tag;
+    int bits;
+    aux.p = p;
+    aux.n = n;
+    if (!cdrest__tls_der_want(&aux, 0x30, &seq)) return 1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &tag, &list) != 1) return 1;
+        if (tag != 0x30 && tag != 0xa0) continue;
+        bits = cdrest__tls_eku_list(list);
+        if (bits < 0 || ((bits & (CDREST__EKU_SERVER | CDREST__EKU_ANY)) != 0) == (tag == 0xa0)) return 1;
+    }
+    return 0;
+}
+
+/* Read the restrictions of the certificate just loaded; *ca set for a self-issued
+   certificate without extensions (X.509 v1), a CA as OpenSSL takes it. */
+static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk, cdrest__tls_rules *r, int *ca) {
+    cdrest__tls_leafinfo li;
+    cdrest__tls_der v, seq, b, n;
+    int e;
+    memset(r, 0, sizeof *r);
+    r->head[2] = 255;
+    /* the dates as BearSSL's decoder read them (days since 0000-01-01, seconds) */
+    cdrest__tls_put32(r->head + 3, ld->dec.notbefore_days);
+    cdrest__tls_put32(r->head + 7, ld->dec.notbefore_seconds);
+    cdrest__tls_put32(r->head + 11, ld->dec.notafter_days);
+    cdrest__tls_put32(r->head + 15, ld->dec.notafter_seconds);
+    if (!ld->cert_size || ld->cert_size > ld->cert_len ||
+        !cdrest__tls_cert_parse(ld->cert, ld->cert_size, ld->cert_size, &li) || !li.has_names) {
+        r->head[0] = CDREST__TA_UNREAD;
+        return;
+    }
+    r->validity = li.validity;
+    if (!li.has_exts && li.issuer.n == li.subject.n && memcmp(li.issuer.p, li.subject.p, li.issuer.n) == 0) *ca = 1;
+    if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_uint_bits(pk->key.rsa.n, pk->key.rsa.nlen) < 2048)
+        r->head[0] |= CDREST__TA_WEAK;
+    if (cdrest__tls_cert_ext(&li, 0x0f, &v) != 0 &&
+        (!cdrest__tls_der_want(&v, 0x03, &b) || b.n < 2 || !(b.p[1] & 0x04)))
+        r->head[0] |= CDREST__TA_NO_SIGN; /* keyUsage without keyCertSign */
+    if (ld->trusted && cdrest__tls_ld_denied(ld->cert + ld->cert_size, ld->cert_len - ld->cert_size))
+        r->head[0] |= CDREST__TA_DENIED;
+    e = cdrest__tls_cert_ext(&li, 0x25, &v);
+    if (e != 0) r->head[1] = (unsigned char)(e < 0 || (e = cdrest__tls_eku_bits(v)) < 0 ? CDREST__EKU_OTHER : e);
+    if (cdrest__tls_cert_ext(&li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
+        cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
+        n.n == 1 && n.p[0] < 128)
+        r->head[2] = n.p[0];
+    e = cdrest__tls_cert_ext(&li, 0x1e, &r->nc);
+    if (e < 0) r->head[0] |= CDREST__TA_BAD_NC;
+    if (e != 1) r->nc.n = 0;
+}
+
 /* One certificate decoded: keep its name and key as a trust anchor (as `brssl ta`
-   does), serialised as  len16 DN, flags, key type, curve, len16 n|q, len16 e|"".
-   Certificates BearSSL cannot use (unknown key types, bad encodings) are skipped. */
+   does), with its restrictions, serialised as  len16 DN, rule flags, EKU bits, pathlen,
+   notBefore and notAfter, len16 validity (for messages), len16 name constraints, CA
+   flag, key type, curve, len16 n|q,
+   len16 e|"". Certificates BearSSL cannot use (unknown key types, bad encodings) are
+   skipped. */
 static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
     br_x509_pkey *pk = br_x509_decoder_get_pkey(&ld->dec);
     const unsigned char *k1, *k2 = NULL;
     size_t l1, l2 = 0, need;
     unsigned char meta[3];
+    cdrest__tls_rules rules;
+    int ca;
     if (!pk || ld->dn_overflow) return;
     if (pk->key_type == BR_KEYTYPE_RSA) {
         k1 = pk->key.rsa.n, l1 = pk->key.rsa.nlen, k2 = pk->key.rsa.e, l2 = pk->key.rsa.elen;
@@ -4243,16 +4738,21 @@ static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
     }
     ld->got++;
     if (cdrest__tls_ld_seen(ld, pk)) return;
-    need = 2 + ld->dn_len + 3 + 2 + l1 + 2 + l2;
+    ca = br_x509_decoder_isCA(&ld->dec);
+    cdrest__tls_ld_rules(ld, pk, &rules, &ca);
+    need = 2 + ld->dn_len + sizeof rules.head + 2 + rules.validity.n + 2 + rules.nc.n + 3 + 2 + l1 + 2 + l2;
     ld->arena_need += need;
     if (ld->arena_full || !cdrest__tls_ld_room(ld, need)) {
         ld->arena_full = 1;
         return;
     }
-    meta[0] = br_x509_decoder_isCA(&ld->dec) ? 1 : 0;
+    meta[0] = ca ? 1 : 0;
     meta[1] = pk->key_type;
     meta[2] = (unsigned char)(pk->key_type == BR_KEYTYPE_EC ? pk->key.ec.curve : 0);
     cdrest__tls_ld_put(ld, ld->dn, ld->dn_len, 1);
+    cdrest__tls_ld_put(ld, rules.head, sizeof rules.head, 0);
+    cdrest__tls_ld_put(ld, rules.validity.p, rules.validity.n, 1);
+    cdrest__tls_ld_put(ld, rules.nc.p, rules.nc.n, 1);
     cdrest__tls_ld_put(ld, meta, 3, 0);
     cdrest__tls_ld_put(ld, k1, l1, 1);
     cdrest__tls_ld_put(ld, k2, l2, 1);
@@ -4271,7 +4771,7 @@ static void cdrest__tls_ld_start(cdrest__tls_loader *ld) {
    CERTIFICATE and X509 CERTIFICATE taken, CR ignored (CRLF files), base64 lines of any
    length, whitespace skipped, a last line without its newline still counts. */
 static void cdrest__tls_ld_flush(cdrest__tls_loader *ld) {
-    if (ld->out_len) br_x509_decoder_push(&ld->dec, ld->out, ld->out_len);
+    if (ld->out_len) cdrest__tls_ld_push(ld, ld->out, ld->out_len);
     ld->out_len = 0;
 }
 
@@ -4282,9 +4782,11 @@ static void cdrest__tls_ld_marker(cdrest__tls_loader *ld) {
     if (n > 16 && memcmp(m, "-----BEGIN ", 11) == 0 && memcmp(m + n - 5, "-----", 5) == 0) {
         size_t label = n - 16;
         ld->in_cert = (label == 11 && memcmp(m + 11, "CERTIFICATE", 11) == 0) ||
-                      (label == 16 && memcmp(m + 11, "X509 CERTIFICATE", 16) == 0);
+                      (label == 16 && memcmp(m + 11, "X509 CERTIFICATE", 16) == 0) ||
+                      (label == 19 && memcmp(m + 11, "TRUSTED CERTIFICATE", 19) == 0);
         if (ld->in_cert) {
             cdrest__tls_ld_begin(ld);
+            ld->trusted = label == 19;
             ld->bad = ld->pad = ld->bits = 0;
             ld->acc = 0;
             ld->out_len = 0;
@@ -4350,7 +4852,7 @@ static void cdrest__tls_ld_der(cdrest__tls_loader *ld, const unsigned char *buf,
         const unsigned char *start = in.p;
         if (cdrest__tls_der_take(&in, &tag, &v) != 1 || tag != 0x30) break;
         cdrest__tls_ld_begin(ld);
-        br_x509_decoder_push(&ld->dec, start, (size_t)(in.p - start));
+        cdrest__tls_ld_push(ld, start, (size_t)(in.p - start));
         cdrest__tls_ld_end(ld);
     }
 }
@@ -4363,30 +4865,61 @@ static int cdrest__tls_is_pem(const unsigned char *buf, size_t len) {
 }
 
 #ifndef CDREST_NO_FILES
-/* Load a PEM (or single DER) file. 0, or -1 when it cannot be read (err set if code). */
-static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int code,
-                               const char *what) {
-    FILE *f = fopen(path, "rb");
+/* fopen(path, "rb"), but born close-on-exec (O_CLOEXEC at open, not set afterwards): a
+   program that forks and execs in another thread never hands its child a CA file or
+   bundle. NULL with errno set on failure. */
+static FILE *cdrest__fopen_rb(const char *path) {
+#ifdef O_CLOEXEC
+    FILE *f;
+    int fd;
+    do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    if (fd < 0) return NULL;
+    f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+#else
+    return fopen(path, "rb");
+#endif
+}
+
+/* The error class of a failed open or read while loading trust: a path that names
+   nothing readable is the configuration's (path_code: CDREST_E_ARG for the caller's
+   settings); running out of descriptors or memory, EIO, ... are the moment's, and the
+   load is tried again at the next connection. */
+static int cdrest__tls_errno_code(int e, int path_code) {
+    if (e == ENOENT || e == ENOTDIR || e == EISDIR || e == ENAMETOOLONG || e == ELOOP || e == EACCES || e == EPERM)
+        return path_code;
+    return e == ENOMEM ? CDREST_E_NOMEM : CDREST_E_IO;
+}
+
+static int cdrest__tls_ld_fail(cdrest_client *c, int e, int path_code, const char *what, const char *path) {
+    return cdrest__fail(&c->err, cdrest__tls_errno_code(e, path_code), "cannot read %s %s: %s", what, path, strerror(e));
+}
+
+/* Load a PEM (or single DER) file. 0, or the error (c->err set, *why the errno). */
+static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int path_code,
+                               const char *what, int *why) {
+    FILE *f = cdrest__fopen_rb(path);
     size_t n;
     int der = -1, bad;
-    if (!f) {
-        if (code) cdrest__fail(&c->err, code, "cannot read %s %s: %s", what, path, strerror(errno));
-        return -1;
-    }
+    *why = 0;
+    if (!f) return cdrest__tls_ld_fail(c, *why = errno, path_code, what, path);
+    errno = 0; /* a read error's cause, below */
     while ((n = fread(ld->rd, 1, sizeof ld->rd, f)) > 0) {
         if (der < 0) {
             der = ld->rd[0] == 0x30;
             if (der) cdrest__tls_ld_begin(ld);
         }
-        if (der) br_x509_decoder_push(&ld->dec, ld->rd, n);
+        if (der) cdrest__tls_ld_push(ld, ld->rd, n);
         else cdrest__tls_ld_text(ld, ld->rd, n);
     }
-    bad = ferror(f);
+    bad = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
-    if (bad) {
-        if (code) cdrest__fail(&c->err, code, "cannot read %s %s: read error", what, path);
-        return -1;
-    }
+    if (bad) return cdrest__tls_ld_fail(c, *why = bad, path_code, what, path);
     if (der == 1) cdrest__tls_ld_end(ld);
     else cdrest__tls_ld_text_end(ld);
     return 0;
@@ -4410,34 +4943,54 @@ static int cdrest__tls_is_cert_name(const char *s) {
     return cdrest__ieq(s, 4, ".pem") || cdrest__ieq(s, 4, ".crt") || cdrest__ieq(s, 4, ".cer");
 }
 
+/* The next entry of d, or NULL at the end (*rc 0) or on a read error (*rc set). */
+static struct dirent *cdrest__tls_ld_next(cdrest_client *c, DIR *d, const char *what, const char *path, int *rc) {
+    struct dirent *e;
+    errno = 0;
+    e = readdir(d);
+    if (!e && errno) *rc = cdrest__tls_ld_fail(c, errno, CDREST_E_IO, what, path);
+    return e;
+}
+
 /* Load a directory: its hashed names when it has any (a c_rehash directory also holds
-   the same certificates under other names, or a bundle), else its .pem, .crt and .cer files. */
+   the same certificates under other names, or a bundle), else its .pem, .crt and .cer
+   files. All or nothing: a file that cannot be read (EMFILE, EIO, ...) fails the whole
+   load, which is tried again at the next connection, rather than leave a trust store
+   without it for the client's life. Only an entry gone since it was listed (a dangling
+   link) is passed over. */
 static int cdrest__tls_ld_dir(cdrest_client *c, cdrest__tls_loader *ld, const char *dir, size_t dir_len,
                               int code, const char *what) {
     DIR *d;
     struct dirent *e;
-    int hashed = 0;
+    int hashed = 0, rc = 0, why;
     if (dir_len + 2 >= sizeof ld->path) return cdrest__fail(&c->err, code, "%s: path too long", what);
     memcpy(ld->path, dir, dir_len);
     ld->path[dir_len] = 0;
     d = opendir(ld->path);
-    if (!d) return cdrest__fail(&c->err, code, "cannot open %s %s: %s", what, ld->path, strerror(errno));
-    while ((e = readdir(d)) != NULL)
+    if (!d) {
+        int e = errno;
+        return cdrest__fail(&c->err, cdrest__tls_errno_code(e, code), "cannot open %s %s: %s", what, ld->path, strerror(e));
+    }
+    while ((e = cdrest__tls_ld_next(c, d, what, dir, &rc)) != NULL)
         if (cdrest__tls_is_hash_name(e->d_name)) hashed = 1;
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL) {
+    if (!rc) rewinddir(d);
+    while (!rc && (e = cdrest__tls_ld_next(c, d, what, dir, &rc)) != NULL) {
         struct stat st;
         size_t n = strlen(e->d_name);
         if (hashed ? !cdrest__tls_is_hash_name(e->d_name) : !cdrest__tls_is_cert_name(e->d_name)) continue;
         if (dir_len + 1 + n >= sizeof ld->path) continue;
         ld->path[dir_len] = '/';
         memcpy(ld->path + dir_len + 1, e->d_name, n + 1);
-        if (stat(ld->path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (stat(ld->path, &st) != 0) {
+            if (errno != ENOENT) rc = cdrest__tls_ld_fail(c, errno, CDREST_E_IO, what, ld->path);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode)) continue;
         cdrest__tls_ld_start(ld);
-        cdrest__tls_ld_file(c, ld, ld->path, 0, what);
+        if ((rc = cdrest__tls_ld_file(c, ld, ld->path, CDREST_E_IO, what, &why)) != 0 && why == ENOENT) rc = 0;
     }
     closedir(d);
-    return 0;
+    return rc;
 }
 
 static const char *const cdrest__tls_system_bundles[] = {
@@ -4455,11 +5008,11 @@ static const char *const cdrest__tls_system_bundles[] = {
    else the first bundle that exists. */
 static int cdrest__tls_ld_system(cdrest_client *c, cdrest__tls_loader *ld) {
     const char *file = getenv("SSL_CERT_FILE"), *dirs = getenv("SSL_CERT_DIR");
-    int i, r;
+    int i, r, why;
     if ((file && *file) || (dirs && *dirs)) {
         if (file && *file) {
             cdrest__tls_ld_start(ld);
-            if (cdrest__tls_ld_file(c, ld, file, CDREST_E_TLS, "SSL_CERT_FILE") != 0) return CDREST_E_TLS;
+            if ((r = cdrest__tls_ld_file(c, ld, file, CDREST_E_TLS, "SSL_CERT_FILE", &why)) != 0) return r;
         }
         while (dirs && *dirs) {
             const char *end = strchr(dirs, ':');
@@ -4469,9 +5022,13 @@ static int cdrest__tls_ld_system(cdrest_client *c, cdrest__tls_loader *ld) {
         }
         return 0;
     }
+    /* the first bundle that exists; one that exists but cannot be read now (EMFILE) is
+       that error, not "no bundle" */
     for (i = 0; cdrest__tls_system_bundles[i]; i++) {
         cdrest__tls_ld_start(ld);
-        if (cdrest__tls_ld_file(c, ld, cdrest__tls_system_bundles[i], 0, "") == 0) return 0;
+        r = cdrest__tls_ld_file(c, ld, cdrest__tls_system_bundles[i], CDREST_E_TLS, "the system CA bundle", &why);
+        if (r == 0) return 0;
+        if (why != ENOENT && why != ENOTDIR) return r;
     }
     return cdrest__fail(&c->err, CDREST_E_TLS,
                         "no system CA bundle found (%s, ...): set config.tls.ca_file or SSL_CERT_FILE",
@@ -4497,9 +5054,10 @@ static int cdrest__tls_ld_sources(cdrest_client *c, cdrest__tls_loader *ld) {
     }
 #ifndef CDREST_NO_FILES
     if (tc->ca_file) {
+        int why;
         ld->got = 0;
         cdrest__tls_ld_start(ld);
-        if (cdrest__tls_ld_file(c, ld, tc->ca_file, CDREST_E_ARG, "CA file") != 0) return CDREST_E_ARG;
+        if ((r = cdrest__tls_ld_file(c, ld, tc->ca_file, CDREST_E_ARG, "CA file", &why)) != 0) return r;
         if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_ARG, "CA file %s holds no usable certificate", tc->ca_file);
     }
     if (tc->ca_dir) {
@@ -4552,6 +5110,7 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
     if (r == 0 && ld->arena_full && !t->external)
         r = cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for the trust anchors");
     total = ncompiled + ld->count;
+    t->ncompiled = ncompiled;
     /* the array goes after the arena, 16-aligned */
     need = pad + ((ld->arena_need + 15) & ~(size_t)15) + total * sizeof(br_x509_trust_anchor);
     if (r == 0 && t->external && (ld->arena_full || need > t->pool_left))
@@ -4587,6 +5146,9 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
         unsigned char *k1, *k2, curve;
         memset(ta, 0, sizeof *ta);
         ta->dn.data = cdrest__tls_ta_field(&p, &ta->dn.len);
+        p += sizeof(((cdrest__tls_rules *)0)->head); /* the restrictions: read where the anchor is used */
+        cdrest__tls_ta_field(&p, &l1);
+        cdrest__tls_ta_field(&p, &l1);
         ta->flags = p[0] ? BR_X509_TA_CA : 0;
         ta->pkey.key_type = p[1];
         curve = p[2];
@@ -4611,8 +5173,13 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
 
 /* --- setup and teardown ------------------------------------------------------------ */
 
+/* Measured in `make bench`: one buffer costs no instructions per request and saves 16.5 KB. */
+static int cdrest__tls_full_duplex(const cdrest_client *c) {
+    return c->cfg.tls.full_duplex && !c->cfg.tls.half_duplex;
+}
+
 static int cdrest__tls_alloc(cdrest_client *c) {
-    size_t io = c->cfg.tls.half_duplex ? BR_SSL_BUFSIZE_MONO : BR_SSL_BUFSIZE_BIDI;
+    size_t io = cdrest__tls_full_duplex(c) ? BR_SSL_BUFSIZE_BIDI : BR_SSL_BUFSIZE_MONO;
     size_t head = (sizeof(struct cdrest__tls) + 15) & ~(size_t)15, need = head + io;
     struct cdrest__tls *t;
     unsigned char *mem;
@@ -4684,7 +5251,7 @@ static int cdrest__tls_setup(cdrest_client *c) {
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
     cdrest__tls_set_suites(eng);
     br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
-    br_ssl_engine_set_buffer(eng, t->iobuf, t->iobuf_len, !c->cfg.tls.half_duplex);
+    br_ssl_engine_set_buffer(eng, t->iobuf, t->iobuf_len, cdrest__tls_full_duplex(c));
     t->x509.vtable = &cdrest__tls_x509_vtable;
     t->x509.t = t;
     br_ssl_engine_set_x509(eng, &t->x509.vtable);
@@ -4850,7 +5417,10 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             s = "the current time is unknown; cannot check certificate dates (give config.tls.unix_time a "
                 "clock, or pin the key and skip verification)";
             break;
-        case BR_ERR_X509_EXPIRED: cdrest__tls_describe_dates(t, w, cap); return;
+        case BR_ERR_X509_EXPIRED:
+            if (t->x509.policy == (unsigned)err) cdrest__tls_say(w, cap, "%s", t->x509.why); /* an anchor's */
+            else cdrest__tls_describe_dates(t, w, cap);
+            return;
         case BR_ERR_X509_DN_MISMATCH: s = "the certificate chain is out of order (issuer/subject mismatch)"; break;
         case BR_ERR_X509_BAD_SERVER_NAME: {
             char names[120];
@@ -4860,8 +5430,17 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
         }
         case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
         case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
-        case BR_ERR_X509_FORBIDDEN_KEY_USAGE: s = "the certificate's key usage forbids a TLS server"; break;
+        case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
+            if (t->x509.ku) { /* a CA's, not the server certificate's */
+                cdrest__tls_say(w, cap, "%s", t->x509.why_ku);
+                return;
+            }
+            s = "the certificate's key usage forbids a TLS server"; break;
         case BR_ERR_X509_WEAK_PUBLIC_KEY:
+            if (t->x509.policy == (unsigned)err) { /* counted in bits, the CA named */
+                cdrest__tls_say(w, cap, "%s", t->x509.why);
+                return;
+            }
             s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
         case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
         case CDREST_TLS_ERR_PIN_MISMATCH: {
@@ -4901,13 +5480,19 @@ static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
 
 /* --- driving the engine over the transport ------------------------------------------ */
 
-/* Send what the engine has queued. 0 or < 0 (c->err set). */
+/* Send what the engine has queued. 0 or < 0 (c->err set). A failed write may have sent
+   part of a record, which the engine still holds whole: the stream is then broken
+   (anything more, even a close_notify, would resend the record's start and corrupt it). */
 static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng, int64_t deadline) {
+    if (c->tls->broken) return cdrest__fail(&c->err, CDREST_E_IO, "TLS: the connection broke off mid-record");
     while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
         size_t len;
         unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
         int r = cdrest__tp_write_all(c, buf, len, deadline);
-        if (r < 0) return r;
+        if (r < 0) {
+            c->tls->broken = 1;
+            return r;
+        }
         br_ssl_engine_sendrec_ack(eng, len);
     }
     return 0;
@@ -4930,7 +5515,7 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
         if (st & BR_SSL_RECVAPP) /* only with one shared buffer: data came while we write */
             return cdrest__fail(&c->err, CDREST_E_TLS,
                                 "TLS: the server sent data before the request was fully written, which the "
-                                "half-duplex buffer cannot hold (config.tls.half_duplex)");
+                                "half-duplex buffer cannot hold (config.tls.full_duplex)");
         if (st & BR_SSL_RECVREC) {
             size_t len;
             unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
@@ -5010,7 +5595,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     now = c->cfg.tls.unix_time ? c->cfg.tls.unix_time(c->cfg.tls.unix_time_ctx) : (int64_t)time(NULL);
     t->time_unknown = now < 0;
     t->now = now < 0 ? 0 : now;
-    t->open = t->eof = t->clean_close = t->resumed = 0;
+    t->open = t->eof = t->clean_close = t->resumed = t->broken = 0;
     t->first_len = 0;
     /* A session is offered again only to the name it was made with. */
     resume = t->have_session && strcmp(t->session_host, name) == 0;
@@ -5101,8 +5686,9 @@ static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, 
     return cdrest__tls_send_pending(c, eng, deadline);
 }
 
-/* Send close_notify if the connection is still up (not waiting for the server's), keep
-   the session for the next connection. Best effort within 200 ms; c->err is kept. */
+/* Send close_notify if the connection is still up (not waiting for the server's, not
+   broken mid-record), keep the session for the next connection. Best effort within
+   200 ms; c->err is kept. */
 static void cdrest__tls_close(cdrest_client *c) {
     struct cdrest__tls *t = c->tls;
     br_ssl_engine_context *eng;
@@ -5110,7 +5696,7 @@ static void cdrest__tls_close(cdrest_client *c) {
     if (!t || !t->open) return;
     t->open = 0;
     eng = &t->cc.eng;
-    if (t->eof || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
+    if (t->eof || t->broken || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
     saved = c->err;
     br_ssl_engine_close(eng);
     cdrest__tls_send_pending(c, eng, cdrest__now_ms(c) + 200);
@@ -5146,7 +5732,9 @@ static void cdrest__tls_free(cdrest_client *c) { (void)c; }
    Calls the layers above: text, transport, TLS.
    =========================================================================== */
 
-enum { CDREST__READ_CHUNK = 16384 };
+/* The receive buffer starts at CDREST__READ_FIRST (most answers fit, and a default HTTPS
+   client stays under 48 KB of heap) and grows by at least CDREST__READ_CHUNK. */
+enum { CDREST__READ_CHUNK = 16384, CDREST__READ_FIRST = 8192 };
 
 /* --- the stream: TLS when the server is https, the bare transport otherwise ---- */
 
@@ -5158,6 +5746,13 @@ static long cdrest__stream_read(cdrest_client *c, void *buf, size_t len, int64_t
 static int cdrest__stream_write(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     if (c->tls_active) return cdrest__tls_write_all(c, buf, len, deadline);
     return cdrest__tp_write_all(c, buf, len, deadline);
+}
+
+/* A client whose cdrest_init failed, or after cdrest_free, has no transport: every call
+   on it is CDREST_E_ARG, never a crash (nor an allocation that nothing would free). */
+static int cdrest__check_client(cdrest_client *c) {
+    if (c->tp) return 0;
+    return cdrest__fail(&c->err, CDREST_E_ARG, "the client is not set up (cdrest_init failed, or cdrest_free was called)");
 }
 
 CDRESTDEF void cdrest_disconnect(cdrest_client *c) {
@@ -5384,6 +5979,31 @@ static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs
     return 0;
 }
 
+/* 1 if s[0..n) may hold a byte below 0x20 or DEL; 0 means it surely does not. A word at
+   a time (the value scan was a third of a keep-alive request's instructions): a byte
+   < 0x20 or == 0x7f sets the high bit of its lane in one of the two words below, and a
+   byte >= 0x80 (obs-text, allowed) never does. Tabs are reported too: the caller's byte
+   loop then decides. */
+static size_t cdrest__http_ctl_lanes(const char *p) {
+    const size_t ones = (size_t)-1 / 255, highs = ones * 0x80; /* 0x0101..., 0x8080... */
+    size_t x, del;
+    memcpy(&x, p, sizeof x);
+    del = x ^ (ones * 0x7f);
+    return ((x - ones * 0x20) & ~x & highs) | ((del - ones) & ~del & highs);
+}
+
+static int cdrest__http_maybe_ctl(const char *s, size_t n) {
+    const size_t w = sizeof(size_t); /* a machine word: 8 bytes at a time on 64-bit, 4 on 32-bit */
+    size_t any = 0, i;
+    if (n < w) {
+        for (i = 0; i < n; i++) any |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+        return any != 0;
+    }
+    for (i = 0; i + w <= n; i += w) any |= cdrest__http_ctl_lanes(s + i);
+    if (i < n) any |= cdrest__http_ctl_lanes(s + n - w); /* the tail, overlapping the last word */
+    return any != 0;
+}
+
 /* One header line s[0..n) (no line ending). obs-fold continuations were already
    joined into the previous line by the caller. */
 static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_error *err) {
@@ -5405,7 +6025,7 @@ static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_
     while (vs < n && (s[vs] == ' ' || s[vs] == '\t')) vs++;
     ve = n;
     while (ve > vs && (s[ve - 1] == ' ' || s[ve - 1] == '\t')) ve--;
-    for (i = vs; i < ve; i++) {
+    for (i = cdrest__http_maybe_ctl(s + vs, ve - vs) ? vs : ve; i < ve; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == 0) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
         if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
@@ -5949,7 +6569,8 @@ static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadli
     long n;
     size_t room;
     if (c->buf_len + 1 >= c->buf_cap) {
-        size_t need = cdrest__add(c->buf_len, CDREST__READ_CHUNK), most = cdrest__add(cap_total, 1);
+        size_t need = cdrest__add(c->buf_len, c->buf_cap ? CDREST__READ_CHUNK : CDREST__READ_FIRST),
+               most = cdrest__add(cap_total, 1);
         int rc;
         if (need > most) need = most;
         if (need <= c->buf_cap)
@@ -6383,9 +7004,11 @@ static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdr
     if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc;
     cdrest__error_clear(&c->err);
     memset(resp, 0, sizeof *resp);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
     if ((rc = cdrest__http_check_request(c, req, from_caller)) != 0) return rc;
     start = cdrest__now_ms(c);
     deadline = start + c->cfg.timeout_ms;
+    if (c->has_deadline && c->deadline < deadline) deadline = c->deadline; /* a CD call's, or a wait's */
     rc = cdrest__http_once(c, req, resp, deadline);
     while (rc == 0 && hops < c->cfg.max_redirects && cdrest__http_redirect(c, req, resp, &hop)) {
         hops++;
@@ -6678,7 +7301,10 @@ CDRESTDEF int cdrest_init(cdrest_client *c, const cdrest_config *cfg) {
     int rc;
     if (!c) return CDREST_E_ARG;
     rc = cdrest__init(c, cfg);
-    if (rc) cdrest__forget_secrets(c);
+    if (rc) {
+        cdrest__forget_secrets(c);
+        c->tp = NULL; /* a client without a transport refuses every call */
+    }
     c->cfg.proxy = NULL;
     return rc;
 }
@@ -6756,6 +7382,8 @@ CDRESTDEF void cdrest_free(cdrest_client *c) {
     c->buf = c->out = c->body = c->target = c->in = NULL;
     c->buf_cap = c->out_cap = c->body_cap = c->target_cap = c->buf_len = c->in_cap = 0;
     c->toks = NULL;
+    c->toks_cap = c->ntoks = 0;
+    c->tp = NULL; /* every later call: CDREST_E_ARG */
     cdrest__forget_secrets(c);
 }
 
@@ -6811,6 +7439,7 @@ static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
 static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
     size_t need = 0, arrays = 0, k, add, at;
     int i, owned;
+    if (!c->tp) return cdrest__begin_fail(c, CDREST_E_ARG, "the client is not set up (cdrest_init failed, or cdrest_free was called)");
     for (i = 0; i < np; i++) {
         size_t n = cdrest__params_count(c, p[i], &owned);
         if (!owned) continue;
@@ -6852,6 +7481,10 @@ static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_
 #else
 static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
     int i, owned = 0, any = 0;
+    if (!c->tp) { /* not set up, or freed: refused before anything */
+        cdrest__error_clear(&c->err);
+        return cdrest__check_client(c);
+    }
     for (i = 0; i < ns; i++) any |= cdrest__owned(c, s[i]);
     for (i = 0; i < np; i++) {
         cdrest__params_count(c, p[i], &owned);
@@ -6925,7 +7558,8 @@ static int cdrest__check_name(cdrest_client *c, const char *name) {
 static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
     cdrest__sb b;
     cdrest__sb_init(&b, c, &c->target, &c->target_cap);
-    if (name && (b.rc = cdrest__check_name(c, name)) != 0) return b;
+    b.rc = cdrest__check_client(c);
+    if (!b.rc && name && (b.rc = cdrest__check_name(c, name)) != 0) return b;
     cdrest__sb_str(&b, "/rest/v1.0");
     cdrest__sb_str(&b, prefix);
     if (name) cdrest__sb_pct(&b, name, mode);
@@ -6986,8 +7620,22 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
 
 /* --- answers: JSON, and the server's errors ------------------------------------------ */
 
+/* The most tokens the client grows its array to for an answer of len bytes: the answer
+   itself is capped (max_body), so the budget grows with it: CDREST_MAX_TOKENS, or one
+   token per 6 bytes of a larger answer (CD answers run at 8-12 bytes a token, a sheet of
+   100,000 properties at 11; "[0,0,...]" needs one per 2 and stays refused). The tokens
+   (20 bytes each) thus never cost more than 3.4 times the answer. */
+static size_t cdrest__token_budget(size_t len) {
+    size_t most = (size_t)INT_MAX / 2;
+    size_t budget = len / 6 > (size_t)CDREST_MAX_TOKENS ? len / 6 : (size_t)CDREST_MAX_TOKENS;
+    return budget < most ? budget : most;
+}
+
+/* Tokenize an answer into c->toks (grown within the budget). CDREST_E_TOOLARGE when the
+   tokens do not fit (a caller-given array, or the budget), CDREST_E_JSON, _NOMEM. */
 static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
     cdrest_json_parser p;
+    size_t budget = cdrest__token_budget(len);
     cdrest_json_init(&p);
     c->ntoks = 0;
     for (;;) {
@@ -6999,7 +7647,19 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
         if (n == CDREST_E_JSON_TOKENS) {
             size_t want = c->toks_cap ? (size_t)c->toks_cap * 2 : 64, bytes;
             cdrest_json_tok *t;
-            if (want > CDREST_MAX_TOKENS) want = CDREST_MAX_TOKENS;
+            if (want > (size_t)CDREST_MAX_TOKENS && c->owns_toks) {
+                /* a large answer: count what it needs (one more pass, no memory) rather
+                   than double past it */
+                cdrest_json_parser count;
+                int need;
+                cdrest_json_init(&count);
+                need = cdrest_json_parse(&count, js, len, NULL, 0);
+                if (need > 0 && (size_t)need > budget)
+                    return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs %d JSON tokens, more than the %lu "
+                                        "allowed for its %lu bytes", need, (unsigned long)budget, (unsigned long)len);
+                if (need > 0 && (size_t)need < want) want = (size_t)need;
+            }
+            if (want > budget) want = budget;
             if (!c->owns_toks || want <= (size_t)c->toks_cap)
                 return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens", c->toks_cap);
             bytes = want * sizeof *t;
@@ -7093,11 +7753,25 @@ static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {
     }
 }
 
-static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_doc *out) {
+/* A 2xx answer as a doc. With tokens_optional (a write, whose success the server has
+   confirmed), an answer valid but too large for the tokens is kept as text alone
+   (ntoks 0): what the caller did not ask to read cannot fail what was done. */
+static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_doc *out, int tokens_optional) {
     int rc;
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
     c->ntoks = 0;
-    if (r->body_len && (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0) return rc;
+    rc = c->cfg.raw_docs ? CDREST_E_TOOLARGE : 0; /* text only: validated below */
+    if (r->body_len && (rc || (rc = cdrest__parse_answer(c, r->body, r->body_len)) != 0)) {
+        cdrest_json_parser p;
+        if (rc != CDREST_E_TOOLARGE || !(tokens_optional || c->cfg.raw_docs)) return rc;
+        cdrest_json_init(&p); /* validated all the same, without tokens */
+        if (cdrest_json_parse(&p, r->body, r->body_len, NULL, 0) < 0)
+            return cdrest__fail(&c->err, CDREST_E_JSON, "the server's answer is not valid JSON: %s at byte %lu",
+                                cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
+        cdrest__error_clear(&c->err);
+        c->err.http_status = r->status;
+        c->ntoks = 0;
+    }
     if (out) {
         out->json = r->body;
         out->len = r->body_len;
@@ -7105,6 +7779,75 @@ static int cdrest__cd_result(cdrest_client *c, const cdrest_response *r, cdrest_
         out->ntoks = c->ntoks;
     }
     return 0;
+}
+
+/* --- typed fields of answers ---------------------------------------------------------- */
+
+/* The token at a path of keys ("property.value"): from the tokens, or read from the text
+   when the answer was kept without them (see cdrest__cd_result). 1 if present. */
+static int cdrest__doc_field(const cdrest_doc *d, const char *path, cdrest_json_tok *tok) {
+    if (d->ntoks > 0) {
+        int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, path);
+        if (i < 0) return 0;
+        *tok = d->toks[i];
+        return 1;
+    }
+    return d->len > 0 && cdrest__json_raw_find(d->json, d->len, path, tok);
+}
+
+static const char *cdrest__json_kind(int type) {
+    switch (type) {
+    case CDREST_JSON_OBJECT: return "an object";
+    case CDREST_JSON_ARRAY: return "an array";
+    case CDREST_JSON_STRING: return "text";
+    case CDREST_JSON_NUMBER: return "a number";
+    case CDREST_JSON_NULL: return "null";
+    default: return "true or false";
+    }
+}
+
+/* The text of a field a call promises, whole: a JSON string (for ids also a number, as
+   some servers send them). Anything else (null, an object, ...) is CDREST_E_PROTOCOL,
+   never its raw JSON taken for the text; too long for dst is CDREST_E_TOOLARGE. */
+static int cdrest__field_text(cdrest_client *c, const char *js, const cdrest_json_tok *tok, int number_ok,
+                              const char *what, char *dst, size_t cap, size_t *len) {
+    size_t n = 0;
+    int rc;
+    dst[0] = 0;
+    if (tok->type == CDREST_JSON_NUMBER && number_ok) {
+        n = (size_t)(tok->end - tok->start);
+        if (n >= cap) rc = CDREST_E_TOOLARGE;
+        else rc = cdrest__copy(dst, cap, js + tok->start, n);
+    } else if (tok->type != CDREST_JSON_STRING) {
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is %s, not text", what,
+                            cdrest__json_kind(tok->type));
+    } else {
+        rc = cdrest_json_string(js, tok, 0, dst, cap, &n);
+    }
+    if (rc == 0 && cdrest__has_crlf_nul(dst, n)) rc = CDREST_E_PROTOCOL;
+    if (rc) {
+        dst[0] = 0;
+        if (rc == CDREST_E_TOOLARGE)
+            return cdrest__fail(&c->err, rc, "the server's %s does not fit in %lu bytes", what, (unsigned long)cap);
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is not usable text", what);
+    }
+    if (len) *len = n;
+    return 0;
+}
+
+/* One deadline for a whole CD call: the login before it, the request, a 401's re-login
+   and the retry share config.timeout_ms (or what is left of a job wait's deadline).
+   Nested calls keep the outer one. Returns 1 if this call set it (and ends it). */
+static int cdrest__deadline_begin(cdrest_client *c) {
+    if (c->has_deadline) return 0;
+    c->deadline = cdrest__now_ms(c) + c->cfg.timeout_ms;
+    c->has_deadline = 1;
+    return 1;
+}
+
+static int cdrest__deadline_end(cdrest_client *c, int owned, int rc) {
+    if (owned) c->has_deadline = 0;
+    return rc;
 }
 
 /* --- sending a CD request with the client's authentication ----------------------------- */
@@ -7156,8 +7899,10 @@ static int cdrest__has_credentials(const cdrest_client *c) {
 static int cdrest__login_at(cdrest_client *c, size_t at) {
     cdrest_param fields[3];
     cdrest_response r;
+    cdrest_doc d;
+    cdrest_json_tok id;
     size_t len;
-    int rc, id;
+    int rc;
     if (!cdrest__has_credentials(c))
         return cdrest__fail(&c->err, CDREST_E_AUTH, "no credentials to log in with (set user and password, or a token)");
     if (c->token[0]) {
@@ -7171,28 +7916,35 @@ static int cdrest__login_at(cdrest_client *c, size_t at) {
         fields[1].value = c->password;
         fields[2].name = NULL;
     }
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
     c->session_id[0] = 0;
     rc = cdrest__build_body(c, at, fields, NULL, NULL, NULL, &len);
     if (rc == 0) rc = cdrest__cd_send(c, "POST", "/rest/v1.0/sessions", c->body + at, len, 0, &r);
     if (c->body) cdrest__wipe(c->body + at, c->body_cap - at); /* the password was in it */
     if (rc) return rc;
-    if ((rc = cdrest__cd_result(c, &r, NULL)) != 0) {
+    if ((rc = cdrest__cd_result(c, &r, &d, 1)) != 0) {
         if (r.status == 401 || r.status == 403) c->err.code = rc = CDREST_E_AUTH;
         return rc;
     }
-    id = c->ntoks ? cdrest_json_find(r.body, c->toks, c->ntoks, 0, "sessionId") : -1;
-    if (id < 0 || cdrest_json_string(r.body, c->toks, id, c->session_id, sizeof c->session_id, &len) != 0 || !len ||
-        cdrest__has_crlf_nul(c->session_id, len)) {
-        c->session_id[0] = 0;
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no usable sessionId");
+    /* only a string: {"sessionId": null} would send "sessionId=null" from then on */
+    if (!cdrest__doc_field(&d, "sessionId", &id))
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no sessionId");
+    if (cdrest__field_text(c, r.body, &id, 0, "sessionId", c->session_id, sizeof c->session_id, &len) != 0) {
+        char why[CDREST_ERRMSG_SIZE]; /* (never the id itself: it is a secret) */
+        memcpy(why, c->err.msg, sizeof why);
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds no usable sessionId (%.200s)", why);
     }
+    if (!len) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the login answer holds an empty sessionId");
     return 0;
 }
 
 CDRESTDEF int cdrest_login(cdrest_client *c) {
+    int owned, rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
-    return cdrest__login_at(c, 0);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
+    owned = cdrest__deadline_begin(c);
+    return cdrest__deadline_end(c, owned, cdrest__login_at(c, 0));
 }
 
 CDRESTDEF int cdrest_logout(cdrest_client *c) {
@@ -7206,21 +7958,36 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
     if (rc) return rc;
     /* best effort: a server without logout (400/404/405/501) or an expired session is fine */
     if (r.status == 400 || r.status == 404 || r.status == 405 || r.status == 501 || r.status == 401) return 0;
-    return cdrest__cd_result(c, &r, NULL);
+    return cdrest__cd_result(c, &r, NULL, 1);
 }
 
 CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) { return c ? c->session_id : ""; }
 
-/* A 2xx answer must hold what the call promises (expect: a top-level key, or "" for any
-   JSON object), or it confirms nothing: a proxy's empty 200 is not a stored property. */
+/* A 2xx answer must hold what the call promises (expect: a top-level key whose value is
+   an object, "key[]" for an object or an array of them, or "" for any JSON object), or it
+   confirms nothing: a proxy's empty 200 is not a stored property, {"property": null} no
+   property. */
 static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *expect) {
+    cdrest_json_tok t;
+    char key[64];
+    size_t i = 0, n = expect ? strlen(expect) : 0;
+    int list = n > 2 && !strcmp(expect + n - 2, "[]");
     if (!expect) return 0;
-    if (d->ntoks > 0 && d->toks[0].type == CDREST_JSON_OBJECT &&
-        (!*expect || cdrest_json_find(d->json, d->toks, d->ntoks, 0, expect) >= 0))
-        return 0;
+    if (list) n -= 2;
+    if (cdrest__copy(key, sizeof key, expect, n) != 0) return cdrest__fail(&c->err, CDREST_E_ARG, "expect: key too long");
+    while (i < d->len && (d->json[i] == ' ' || d->json[i] == '\t' || d->json[i] == '\r' || d->json[i] == '\n')) i++;
+    if (i < d->len && d->json[i] == '{') { /* the root is an object (tokens or not) */
+        if (!*key) return 0;
+        if (cdrest__doc_field(d, key, &t) &&
+            (t.type == CDREST_JSON_OBJECT || (list && t.type == CDREST_JSON_ARRAY)))
+            return 0;
+        if (cdrest__doc_field(d, key, &t))
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d) holds \"%s\" as %s, not %s",
+                                c->err.http_status, key, cdrest__json_kind(t.type), list ? "a list" : "an object");
+    }
     return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d, %lu bytes) holds no %s%s%s",
-                        c->err.http_status, (unsigned long)d->len, *expect ? "\"" : "JSON object", expect,
-                        *expect ? "\"" : "");
+                        c->err.http_status, (unsigned long)d->len, *key ? "\"" : "JSON object", key,
+                        *key ? "\"" : "");
 }
 
 /* Whether the server refused the session: 401, or an error whose code says the request
@@ -7235,15 +8002,26 @@ static int cdrest__session_refused(cdrest_client *c, const cdrest_response *r) {
                          cdrest_json_eq(r->body, c->toks, code, "SessionExpired"));
 }
 
+static int cdrest__cd_call_once(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
+                                const char *expect);
+
 /* The call in c->target with body c->body[0..body_len) (when has_body). Logs in first
    when credentials are held without a session, and once more when the session is
    refused (cdrest__session_refused). */
 static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
                            const char *expect) {
+    int owned, rc;
+    if (out) memset(out, 0, sizeof *out);
+    if ((rc = cdrest__check_client(c)) != 0) return rc;
+    owned = cdrest__deadline_begin(c);
+    return cdrest__deadline_end(c, owned, cdrest__cd_call_once(c, method, has_body, body_len, out, expect));
+}
+
+static int cdrest__cd_call_once(cdrest_client *c, const char *method, int has_body, size_t body_len, cdrest_doc *out,
+                                const char *expect) {
     cdrest_response r;
     cdrest_doc d;
     int rc;
-    if (out) memset(out, 0, sizeof *out);
     if (!c->cfg.basic_auth && !c->session_id[0] && cdrest__has_credentials(c) &&
         (rc = cdrest__login_at(c, has_body ? body_len : 0)) != 0)
         return rc;
@@ -7255,7 +8033,9 @@ static int cdrest__cd_call(cdrest_client *c, const char *method, int has_body, s
         rc = cdrest__cd_send(c, method, c->target, has_body ? c->body : NULL, body_len, 1, &r);
         if (rc) return rc;
     }
-    if ((rc = cdrest__cd_result(c, &r, &d)) != 0 || (rc = cdrest__expect(c, &d, expect)) != 0) return rc;
+    /* a write the server confirmed does not fail for want of tokens for its answer */
+    if ((rc = cdrest__cd_result(c, &r, &d, strcmp(method, "GET") != 0)) != 0 || (rc = cdrest__expect(c, &d, expect)) != 0)
+        return rc;
     if (out) *out = d;
     return 0;
 }
@@ -7512,23 +8292,32 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
     return cdrest__property_op(c, "GET", path, NULL, ctx, out, "property");
 }
 
+/* The value is decoded in place, in the receive buffer where the answer is (decoding
+   never lengthens a string, and its closing quote leaves room for the NUL): no second
+   buffer, so a fixed send buffer never limits what can be read. */
 CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
                                         const char **value, size_t *len) {
     cdrest_doc d;
-    int rc, i;
+    cdrest_json_tok v;
+    int rc;
     size_t n = 0;
+    const char *text = "";
+    if (value) *value = NULL;
+    if (len) *len = 0;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0 || (rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
-    if (cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.propertySheetId") >= 0)
+    if (cdrest__doc_field(&d, "property.propertySheetId", &v))
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
-    i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "property.value");
-    if ((rc = cdrest__grow(c, &c->body, &c->body_cap, i >= 0 ? (size_t)(d.toks[i].end - d.toks[i].start) + 1 : 1, c->fixed_send,
-                           "the property value")) != 0)
-        return rc;
-    c->body[0] = 0;
-    if (i >= 0 && (rc = cdrest_json_string(d.json, d.toks, i, c->body, c->body_cap, &n)) != 0)
-        return cdrest__fail(&c->err, rc, "the property value could not be decoded");
-    if (value) *value = c->body;
+    if (cdrest__doc_field(&d, "property.value", &v)) { /* absent: an empty value */
+        char *at = c->buf + (d.json - c->buf) + v.start;
+        if (v.type != CDREST_JSON_STRING)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's value of %s is %s, not text", path,
+                                cdrest__json_kind(v.type));
+        if ((rc = cdrest_json_string(d.json, &v, 0, at, (size_t)(v.end - v.start) + 1, &n)) != 0)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the property value could not be decoded");
+        text = at;
+    }
+    if (value) *value = text;
     if (len) *len = n;
     return 0;
 }
@@ -7600,7 +8389,8 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
                             cdrest_doc *inline_doc) {
     cdrest_doc d;
     const char *where, *object_name = NULL, *object_kind = cdrest__object_path(path, &object_name);
-    int rc, i;
+    cdrest_json_tok t;
+    int rc, found;
     size_t len;
     if (path && *path && !object_kind) {
         if ((rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
@@ -7620,29 +8410,41 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
         where = kind[1] == 'p' ? "project.propertySheetId" : "job.propertySheetId";
     }
-    i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where);
-    if (i < 0 && strcmp(where, "property.propertySheetId") != 0) { /* details that nest it: job.propertySheet{...} */
-        i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet.propertySheetId"
-                                                                         : "project.propertySheet.propertySheetId");
-        if (i < 0 && cdrest_json_find(d.json, d.toks, d.ntoks, 0, where[0] == 'j' ? "job.propertySheet" : "project.propertySheet") >= 0) {
+    found = cdrest__doc_field(&d, where, &t);
+    if (!found && strcmp(where, "property.propertySheetId") != 0) { /* details that nest it: job.propertySheet{...} */
+        found = cdrest__doc_field(&d, where[0] == 'j' ? "job.propertySheet.propertySheetId"
+                                                      : "project.propertySheet.propertySheetId", &t);
+        if (!found && cdrest__doc_field(&d, where[0] == 'j' ? "job.propertySheet" : "project.propertySheet", &t)) {
             *inline_doc = d;
             return 1;
         }
     }
-    if (i < 0) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
-    if (cdrest_json_string(d.json, d.toks, i, id, cap, &len) != 0 || !len)
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an unusable propertySheetId");
+    if (!found)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
+    if ((rc = cdrest__field_text(c, d.json, &t, 1, "propertySheetId", id, cap, &len)) != 0) return rc;
+    if (!len) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an empty propertySheetId");
     return 0;
 }
 
+static int cdrest__get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
+
+/* Both requests (the sheet's id, then the sheet) within one timeout_ms. */
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
-    char id[128];
-    cdrest__sb b;
-    cdrest_doc inline_doc;
-    const cdrest_param *p;
-    int rc, has_query = 0;
+    int owned, rc;
+    if (out) memset(out, 0, sizeof *out);
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0) return rc;
+    owned = cdrest__deadline_begin(c);
+    return cdrest__deadline_end(c, owned, cdrest__get_properties(c, path, ctx, out));
+}
+
+static int cdrest__get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
+    char id[128];
+    cdrest__sb b;
+    cdrest_doc d, inline_doc;
+    cdrest_json_tok list;
+    const cdrest_param *p;
+    int rc, has_query = 0;
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id, &inline_doc)) < 0) return rc;
     if (rc == 1) {
         if (out) *out = inline_doc;
@@ -7656,8 +8458,14 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
             one[1].name = NULL;
             cdrest__sb_query(&b, one, &has_query);
         }
-    if ((rc = b.rc) != 0) return rc;
-    return cdrest__cd_call(c, "GET", 0, 0, out, "propertySheet");
+    if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "propertySheet")) != 0) return rc;
+    /* "property" lists the entries (one object when there is one, absent when none) */
+    if (cdrest__doc_field(&d, "propertySheet.property", &list) && list.type != CDREST_JSON_ARRAY &&
+        list.type != CDREST_JSON_OBJECT)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's property sheet lists its properties as %s",
+                            cdrest__json_kind(list.type));
+    if (out) *out = d;
+    return 0;
 }
 
 CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_entry *e) {
@@ -7695,6 +8503,7 @@ CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path) {
 CDRESTDEF int cdrest_doc_string(const cdrest_doc *d, const char *path, char *buf, size_t cap) {
     size_t len;
     int i = cdrest_doc_find(d, path);
+    if (!buf && cap) return CDREST_E_ARG;
     if (cap) buf[0] = 0;
     if (i < 0) return CDREST_E_ARG;
     return cdrest_json_string(d->json, d->toks, i, buf, cap, &len);
@@ -8605,17 +9414,11 @@ CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *a
    all: an id cut short would name another job. "" when absent. */
 static int cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
                              size_t cap) {
-    int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, key);
-    size_t len;
-    if (i < 0) i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, nested);
+    cdrest_json_tok t;
     dst[0] = 0;
-    if (i < 0) return 0;
-    if (cdrest_json_string(d->json, d->toks, i, dst, cap, &len) != 0 || cdrest__has_crlf_nul(dst, len)) {
-        dst[0] = 0;
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the server's %s does not fit in %lu bytes (or is not text)",
-                            key, (unsigned long)cap);
-    }
-    return 0;
+    if (!cdrest__doc_field(d, key, &t) && !cdrest__doc_field(d, nested, &t)) return 0;
+    /* text; an id may also come as a number; null or an object is an error, not "null" */
+    return cdrest__field_text(c, d->json, &t, !strcmp(key, "jobId"), key, dst, cap, NULL);
 }
 
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
@@ -8774,25 +9577,47 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
     return cdrest__cd_call(c, "GET", 0, 0, out, "job");
 }
 
+/* One status poll, within timeout_ms and never past the wait's own end (end_set). A poll
+   cut short by the wait's end is that end passing: CDREST_E_DEADLINE. */
+static int cdrest__poll_job(cdrest_client *c, const char *job_id, int64_t start, int64_t deadline_ms,
+                            cdrest_job_status *st) {
+    int64_t end = start + deadline_ms, now = cdrest__now_ms(c);
+    int rc;
+    c->deadline = now + c->cfg.timeout_ms;
+    if (deadline_ms > 0 && end < c->deadline) c->deadline = end;
+    c->has_deadline = 1;
+    rc = cdrest_get_job_status(c, job_id, st);
+    c->has_deadline = 0;
+    now = cdrest__now_ms(c);
+    if (rc == CDREST_E_TIMEOUT && deadline_ms > 0 && now >= end)
+        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (a status request was still "
+                            "waiting for its answer)", job_id, (long)(now - start));
+    return rc;
+}
+
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
-    int64_t start, now;
-    int rc;
+    int64_t start, now, left;
+    int rc, last = 0;
     if (!c || !st) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        if ((rc = cdrest_get_job_status(c, job_id, st)) != 0) return rc;
+        if ((rc = cdrest__poll_job(c, job_id, start, deadline_ms, st)) != 0) return rc;
         now = cdrest__now_ms(c);
         if (progress) progress(progress_ctx, st, now - start);
         if (!strcmp(st->status, "completed")) return 0;
-        if (deadline_ms > 0 && now - start + interval_ms > deadline_ms) {
-            if (now - start >= deadline_ms)
-                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
-                                    (long)(now - start), st->status);
-            cdrest__sleep_ms(c, (int)(deadline_ms - (now - start)));
+        left = start + deadline_ms - now;
+        if (deadline_ms > 0 && (last || left <= 0))
+            return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
+                                (long)(now - start), st->status);
+        if (deadline_ms > 0 && left <= interval_ms) {
+            /* one last poll, as late as leaves it time to be answered before the end (half
+               of what is left, at most 250 ms): a job done by then is seen done */
+            cdrest__sleep_ms(c, (int)(left - (left / 2 < 250 ? left / 2 : 250)));
+            last = 1;
             continue;
         }
         cdrest__sleep_ms(c, interval_ms);
@@ -9019,7 +9844,7 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
     if ((rc = cdrest__begin(c, &runtime_id, 1, NULL, 0)) != 0) return rc;
     if (!runtime_id || !*runtime_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
     if ((rc = cdrest__body_call(c, "PUT", "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails", NULL, NULL,
-                                cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime")) != 0)
+                                cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime[]")) != 0)
         return rc;
     memset(st, 0, sizeof *st);
     if ((rc = cdrest__answer_text(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,

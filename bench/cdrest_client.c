@@ -7,7 +7,8 @@
      cdrest_client cd    URL N [options]          log in (admin/changeme), then N pairs of
                                                   cdrest_set_property + cdrest_get_property
    options: --ca FILE (CA for https), --expect BYTES (every body must have this length),
-            --warm W (requests before steady-state allocation counting; default N/10, max 100)
+            --warm W (requests before steady-state allocation counting; default N/10, max 100),
+            --full-duplex (two TLS record buffers instead of the default one)
    Prints one line: "ok n=N secs=S bytes=B allocs=A steady_allocs=X steady_reqs=Y
    peak_heap=P heap_end=E vmhwm_kb=K" (allocs/peak_heap: everything cdrest allocated through
    CDREST_MALLOC/REALLOC, counted by the allocator below via cfg.alloc_ctx). Exit 0 only when
@@ -94,7 +95,7 @@ static long vmhwm_kb(void) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: cdrest_client get|fresh URL TARGET N [--ca F] [--expect B] [--warm W]\n"
+    fprintf(stderr, "usage: cdrest_client get|fresh URL TARGET N [--ca F] [--expect B] [--warm W] [--full-duplex]\n"
                     "       cdrest_client cd URL N [--ca F] [--warm W]\n");
     return 2;
 }
@@ -105,7 +106,7 @@ int main(int argc, char **argv) {
     const char *mode, *url, *target = NULL, *ca = NULL;
     long n, i, warm = -1, expect = -1;
     unsigned long bytes = 0, allocs_at_warm = 0;
-    int argi, rc, is_cd;
+    int argi, rc, is_cd, full_duplex = 0;
     double t0, t1;
     bench_heap heap;
     if (argc < 4) return usage();
@@ -126,6 +127,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[argi], "--ca") && argi + 1 < argc) ca = argv[++argi];
         else if (!strcmp(argv[argi], "--expect") && argi + 1 < argc) expect = atol(argv[++argi]);
         else if (!strcmp(argv[argi], "--warm") && argi + 1 < argc) warm = atol(argv[++argi]);
+        else if (!strcmp(argv[argi], "--full-duplex")) full_duplex = 1;
         else return usage();
     }
     if (n < 1) return usage();
@@ -137,6 +139,7 @@ int main(int argc, char **argv) {
     cfg.no_proxy = 1;
     cfg.alloc_ctx = &heap;
     cfg.tls.ca_file = ca;
+    cfg.tls.full_duplex = full_duplex;
     if (is_cd) {
         cfg.user = "admin";
         cfg.password = "changeme";

@@ -11,7 +11,7 @@
 
 PEERS_B := $(B)/bench/peers
 PEERS_BINS := $(addprefix $(PEERS_B)/,cdrest_client cdrest_client_static curl_client echo cdrest-Os.o \
-                cdrest-Os-notls.o cdrest_client_os_static)
+                cdrest-Os-notls.o cdrest_client_os_static rss) $(B)/cdrest $(B)/cdrest-static
 
 $(PEERS_B):
 	@mkdir -p $@
@@ -31,6 +31,10 @@ $(PEERS_B)/curl_client: bench/curl_client.c | $(PEERS_B) bench-peers-deps
 	$(CC) -std=c99 $(WARN) -O2 -g -o $@ $< -lcurl -lcrypto
 $(PEERS_B)/echo: bench/echo.c | $(PEERS_B)
 	$(CC) -std=c99 $(WARN) -O2 -o $@ $<
+# Peak RSS of the CLI (which cannot report its own): a small static launcher, since a
+# child's ru_maxrss includes the launcher pages it had before exec (musl keeps that ~0).
+$(PEERS_B)/rss: bench/rss.c | $(PEERS_B) bench-peers-deps
+	$(CLI_STATIC_CC) -static -std=c99 $(WARN) -Os -o $@ $<
 # Footprint: the whole library at -Os (every public function is extern, so all of it is
 # kept), with and without TLS, and a complete -Os client with BearSSL linked statically.
 $(PEERS_B)/cdrest-Os.c: | $(PEERS_B)

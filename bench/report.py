@@ -4,6 +4,7 @@ results.md, the console table, and the machine-readable last lines.
     python3 bench/report.py [results.json]     reprints the table and the lines
 """
 import json
+import statistics
 import os
 import sys
 
@@ -60,6 +61,8 @@ def headline(res):
     E = res["experiments"]
     cg = res["callgrind"]
     hs = min(ratio(E["rsa_full"], "libcurl"), ratio(E["ecdsa_full"], "libcurl"))
+    # cdrest's resumed ECDSA connections over its own full ones, round by round
+    rf = [a / b for a, b in zip(E["ecdsa_resume"]["clients"]["cdrest"]["runs"], E["ecdsa_full"]["clients"]["cdrest"]["runs"])]
     return {
         "https_keepalive_vs_libcurl": ratio(E["https_keepalive"], "libcurl"),
         "https_keepalive_vs_requests": ratio(E["https_keepalive"], "requests"),
@@ -68,7 +71,14 @@ def headline(res):
         "cd_calls_vs_requests": ratio(E["cd_calls"], "requests"),
         "instructions_libcurl_over_cdrest": cg["libcurl_http"]["per_request"] / cg["cdrest_http"]["per_request"],
         "json_vs_jsmn_strict": res["json"]["ratio"],
+        "https_1mib_vs_libcurl": ratio(E["https_big"], "libcurl"),
+        "resumed_vs_full_handshake": statistics.median(rf) if rf else None,
     }
+
+
+def http_of_floor(res):
+    f = res["experiments"]["http_keepalive"]["ratios"].get("floor")
+    return f["median"] if f else None
 
 
 def machine_lines(res):
@@ -78,6 +88,7 @@ def machine_lines(res):
     a = fp["cdrest_max_steady_allocs"]
     out.append("figure heap_allocs_per_request %s" % ("%d" % a if a == int(a) else "%.3f" % a))
     out.append("figure peak_heap_https_client_bytes %d" % fp["cdrest_https_peak_heap"])
+    out.append("figure cli_peak_rss_kib %d" % fp["cli_static_rss_kib"]["median"])
     return out
 
 
@@ -123,7 +134,28 @@ def targets(res):
          verdict(h["instructions_libcurl_over_cdrest"], 3)],
         ["heap allocations per steady-state request = 0", "%g" % fp["cdrest_max_steady_allocs"],
          verdict(fp["cdrest_max_steady_allocs"], 0, higher=False)],
+        # issue 16
+        ["full handshakes >= 1.3x libcurl (the lower of RSA and ECDSA)", "%.2f" % h["handshakes_vs_libcurl"],
+         verdict(h["handshakes_vs_libcurl"], 1.3)],
+        ["HTTPS keep-alive >= 2.0x libcurl", "%.2f" % h["https_keepalive_vs_libcurl"],
+         verdict(h["https_keepalive_vs_libcurl"], 2.0)],
+        ["HTTP keep-alive >= 1.8x libcurl and >= 60% of the echo floor",
+         "%.2f, %.0f%% of floor" % (h["http_keepalive_vs_libcurl"], 100 * (http_of_floor(res) or 0)),
+         "met" if verdict(h["http_keepalive_vs_libcurl"], 1.8) == "met" and verdict(http_of_floor(res), 0.6) == "met"
+         else "NOT met"],
+        ["1 MiB HTTPS >= 1.3x libcurl", "%.2f" % h["https_1mib_vs_libcurl"], verdict(h["https_1mib_vs_libcurl"], 1.3)],
+        ["CD calls >= 10x requests", "%.2f" % h["cd_calls_vs_requests"], verdict(h["cd_calls_vs_requests"], 10)],
+        ["resumed >= 5x full handshake (cdrest, ECDSA)", "%.2f" % h["resumed_vs_full_handshake"],
+         verdict(h["resumed_vs_full_handshake"], 5)],
+        ["peak heap, default client, one HTTPS GET <= 49,152 B", "{:,}".format(fp["cdrest_https_peak_heap"]),
+         verdict(fp["cdrest_https_peak_heap"], 49152, higher=False)],
+        ["CLI peak RSS, one HTTPS getProperty <= 1,536 KiB (`make cli-static`)",
+         "%d KiB" % fp["cli_static_rss_kib"]["median"], verdict(fp["cli_static_rss_kib"]["median"], 1536, higher=False)],
     ]
+
+
+# cdrest's instructions per request in the last run before issue 16 (bench/results.md of 2026-11-27).
+BEFORE_16 = {"http": "7,061", "https": "13,677", "rsa_full": "10,294,108", "ecdsa_full": "18,129,298"}
 
 
 def markdown(res):
@@ -178,8 +210,21 @@ def markdown(res):
                        ("rsa_full", "full handshake + GET, RSA server"),
                        ("ecdsa_full", "full handshake + GET, ECDSA server")):
         a, b = cg["cdrest_" + key]["per_request"], cg["libcurl_" + key]["per_request"]
-        rows.append([label, "{:,.0f}".format(a), "{:,.0f}".format(b), "**%.2f**" % (b / a)])
-    L.append(md_table(["", "cdrest", "libcurl", "libcurl/cdrest"], rows) + "\n")
+        rows.append([label, "{:,.0f}".format(a), "{:,.0f}".format(b), "**%.2f**" % (b / a),
+                     BEFORE_16.get(key, "-")])
+    L.append(md_table(["", "cdrest", "libcurl", "libcurl/cdrest", "cdrest before issue 16 (2026-11-27 run)"], rows)
+             + "\n")
+    bi = res.get("bearssl_impls")
+    if bi:
+        have = [n for n, ok in bi["exports"].items() if ok]
+        lack = [n for n, ok in bi["exports"].items() if not ok]
+        L.append("BearSSL's implementations: the engine takes the fastest code the installed library has "
+                 "(tests/test_tls_engine.c checks it): AES-GCM on AES-NI with PCLMUL GHASH, RSA on i62, and "
+                 "BearSSL's default elliptic-curve code. %s exports %s; it lacks %s, so X25519 and P-256 run on "
+                 "the portable 31-bit code (`f255_*`, `*_f256` below) and the handshake rows cannot move with this "
+                 "library: BearSSL versions after 0.6 route their defaults to the 64-bit code themselves.\n"
+                 % (os.path.basename(bi["library"]) or "libbearssl", ", ".join(have) or "none",
+                    ", ".join(lack) or "nothing"))
     L.append("The 1 MiB body (instructions per GET = (Ir(N=3) - Ir(N=1)) / 2; glibc's memcpy moves large blocks with "
              "`rep movsb`, which callgrind counts once per byte, so memcpy/memmove instructions per body byte = "
              "how many times the client copies the body in user space):\n")
@@ -220,8 +265,18 @@ def markdown(res):
          "{:,}".format(fp["libcurl_https_massif"])],
         ["peak RSS (VmHWM), one HTTPS GET", kib(fp["cdrest_https_vmhwm_kb"] * 1024),
          "%s (Python requests: %s)" % (kib(fp["libcurl_https_vmhwm_kb"] * 1024), kib(fp["requests_https_vmhwm_kb"] * 1024))],
+        ["the `cdrest` CLI, one HTTPS getProperty (it logs in first): peak RSS (bench/rss.c) and size",
+         "static musl build (`make cli-static`): **%s** (%s-%s), %s on disk (text+data %s, no shared library); "
+         "default build (`build/cdrest`, -O2 -g, glibc): %s (%s-%s), %s on disk, %d shared libraries"
+         % (kib(fp["cli_static_rss_kib"]["median"] * 1024), kib(fp["cli_static_rss_kib"]["min"] * 1024),
+            kib(fp["cli_static_rss_kib"]["max"] * 1024), kib(fp["cli_static_disk"]), kib(fp["cli_static_size"]),
+            kib(fp["cli_dynamic_rss_kib"]["median"] * 1024), kib(fp["cli_dynamic_rss_kib"]["min"] * 1024),
+            kib(fp["cli_dynamic_rss_kib"]["max"] * 1024), kib(fp["cli_dynamic_disk"]), fp["cli_dynamic_nlibs"]),
+         "-"],
     ]
     L.append(md_table(["", "cdrest", "libcurl"], rows) + "\n")
+    L.append("The CLI's RSS is the child's ru_maxrss under a static launcher, which counts the launcher pages the "
+             "child held before exec: %d KiB measured for a child that only exits.\n" % fp["cli_launcher_rss_kib"])
     L.append("Heap allocations per steady-state request (after 10% warm-up):\n")
     names = {"http": "keep-alive GET, HTTP", "https": "keep-alive GET, HTTPS", "https_big": "1 MiB GET, HTTPS",
              "cd_pair": "setProperty+getProperty (per request)",
@@ -245,7 +300,10 @@ def markdown(res):
     L.append("Each ratio is the median of the pair-by-pair ratios above (> 1: cdrest better). handshakes_vs_libcurl "
              "is the lower of the RSA and ECDSA full-handshake rows; instructions_libcurl_over_cdrest is plain HTTP "
              "keep-alive; heap_allocs_per_request is the largest of cdrest's steady-state rows; "
-             "peak_heap_https_client_bytes is cdrest's counted peak for one HTTPS GET.\n")
+             "peak_heap_https_client_bytes is cdrest's counted peak for one HTTPS GET; https_1mib_vs_libcurl is "
+             "the 1 MiB HTTPS row; resumed_vs_full_handshake is cdrest's resumed ECDSA rate over its full ECDSA "
+             "rate, round by round; cli_peak_rss_kib is the static CLI's median peak RSS for one HTTPS "
+             "getProperty.\n")
     L.append("```\n" + "\n".join(machine_lines(res)) + "\n```\n")
     return "\n".join(L)
 
@@ -283,6 +341,9 @@ def console(res):
                  % ("{:,}".format(fp["cdrest_https_peak_heap"]), "{:,}".format(fp["libcurl_https_peak_heap"]),
                     "{:,}".format(fp["cdrest_https_massif"]), "{:,}".format(fp["libcurl_https_massif"]),
                     fp["cdrest_https_vmhwm_kb"], fp["libcurl_https_vmhwm_kb"], fp["requests_https_vmhwm_kb"]))
+    lines.append("  CLI, one HTTPS getProperty: peak RSS static (musl) %d KiB, dynamic (glibc) %d KiB; on disk %s / %s"
+                 % (fp["cli_static_rss_kib"]["median"], fp["cli_dynamic_rss_kib"]["median"], kib(fp["cli_static_disk"]),
+                    kib(fp["cli_dynamic_disk"])))
     lines.append("  heap allocations per steady-state request: " + ", ".join(
         "%s cdrest %s libcurl %s" % (k, num(v["cdrest"]), num(v["libcurl"])) for k, v in fp["steady_allocs"].items()))
     for t in targets(res):

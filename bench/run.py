@@ -322,6 +322,66 @@ def ldd_libs(exe):
     return libs
 
 
+def measure_cli():
+    """The `cdrest` CLI, one HTTPS getProperty against the emulator (it logs in first, as a
+    job step does): peak RSS through bench/rss.c, for the static musl build (`make
+    cli-static`) and the default dynamic one (`build/cdrest`, glibc), rounds alternating."""
+    emu = start_line_server([SYS_PY, os.path.join(ROOT, "tests", "cdemu.py"), "--port", "0", "--quiet",
+                             "--cert", os.path.join(CERTS, "rsa.pem"), "--key", os.path.join(CERTS, "rsa.key")],
+                            "cdemu-tls")
+    home = os.path.join(W, "cli-home")
+    os.makedirs(home, exist_ok=True)
+    env = dict(os.environ, HOME=home, CDREST_USER="admin", CDREST_PASSWORD="changeme",
+               CDREST_SERVER="https://127.0.0.1:%d" % emu)
+    for k in ("CDREST_TOKEN", "CDREST_SESSION_FILE", "https_proxy", "HTTPS_PROXY"):
+        env.pop(k, None)
+    exe = {"static": os.path.join(ROOT, "build", "cdrest-static"), "dynamic": os.path.join(ROOT, "build", "cdrest")}
+    rss = os.path.join(P, "rss")
+    base = ["--cacert", CA]
+    r = subprocess.run(pinned([exe["dynamic"]] + base + ["setProperty", "/projects/Default/benchCli", "cli-value"]),
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise SystemExit("bench: the CLI failed: %s%s" % (r.stdout, r.stderr))
+    runs = {"static": [], "dynamic": []}
+    for _ in range(ROUNDS):
+        for kind in ("static", "dynamic"):
+            r = subprocess.run(pinned([rss, exe[kind]] + base + ["getProperty", "/projects/Default/benchCli"]),
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            res = parse_ok(r.stdout) if r.returncode == 0 else {}
+            if res.get("exit") != 0 or "cli-value" not in r.stdout:
+                raise SystemExit("bench: the %s CLI failed: %s%s" % (kind, r.stdout, r.stderr))
+            runs[kind].append(int(res["maxrss_kib"]))
+    launcher = int(run_client([rss, "--self"])["maxrss_kib"])
+    out = {"cli_launcher_rss_kib": launcher}
+    for kind in ("static", "dynamic"):
+        out["cli_%s_rss_kib" % kind] = stats(runs[kind])
+        out["cli_%s_disk" % kind] = os.path.getsize(exe[kind])
+        out["cli_%s_size" % kind] = size_of(exe[kind])
+        out["cli_%s_nlibs" % kind] = len(ldd_libs(exe[kind])) if kind == "dynamic" else 0
+    log("  CLI getProperty over HTTPS: peak RSS static %d KiB, dynamic %d KiB (medians); %d / %d bytes on disk"
+        % (out["cli_static_rss_kib"]["median"], out["cli_dynamic_rss_kib"]["median"], out["cli_static_disk"],
+           out["cli_dynamic_disk"]))
+    return out
+
+
+def bearssl_impls():
+    """Which of BearSSL's faster implementations the installed library exports (Debian's 0.6 has
+    no 64-bit elliptic-curve code; later versions do, and route their defaults to it)."""
+    lib = ""
+    for l in ldd_libs(os.path.join(P, "cdrest_client")):
+        if "libbearssl" in l:
+            lib = l
+    names = set()
+    if lib:
+        for line in sh_quiet(["nm", "-D", "--defined-only", lib]).splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                names.add(parts[2])
+    want = ["br_ec_p256_m64", "br_ec_p256_m62", "br_ec_c25519_m64", "br_ec_c25519_m62", "br_ec_p256_m31",
+            "br_ec_c25519_m31", "br_rsa_i62_pkcs1_vrfy_get", "br_aes_x86ni_ctr_get_vtable", "br_ghash_pclmul_get"]
+    return {"library": lib, "exports": {n: n in names for n in want}}
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 def run_bench_json():
@@ -507,6 +567,7 @@ def main():
             log("  %-8s 1 MiB %-5s %12s instructions per GET, memcpy/memmove %.2f per body byte"
                 % (client, key, "{:,.0f}".format(per), copy / BIG_LEN))
     res["profiles"] = {k: v[:25] for k, v in profiles.items()}
+    res["bearssl_impls"] = bearssl_impls()
 
     # --- memory and size ---------------------------------------------------------------------------
     log("== footprint ==")
@@ -560,6 +621,7 @@ def main():
     fp["libcurl_core"] = core
     fp["libcurl_core_total"] = sum(core.values())
     fp["cdrest_nlibs"] = len(ldd_libs(os.path.join(P, "cdrest_client_os_static")))
+    fp.update(measure_cli())
     log("  done")
 
     stop_children()

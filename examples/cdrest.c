@@ -9,17 +9,30 @@
            cdrest runProcedure Default --procedureName build --actualParameter branch=main
            cdrest --help
 
-   Exit status: 0 success; 1 the server answered with an error (its code and message on
-   stderr); 2 a usage error; 3 a network, TLS or protocol failure. */
+   It takes ectool's forms: each command's operands also by ectool's names (--propertyName,
+   --jobId, ...). Adding a command is one row of `commands` plus its run function (a few
+   lines around a cdrest_* call, or around cdrest_call for a REST path the library has no
+   typed call for); adding a global option is one row of `global_options`.
+
+   Exit status: 0 success; 1 the server refused the request (its code and message on
+   stderr); 2 a usage error; 3 a network, TLS or protocol failure; 4 the job completed
+   with outcome error; 5 ... with outcome warning (0 with --warning-ok); 6 the wait's
+   deadline passed (the job still runs); 7 a local file could not be used (a value or
+   upload file, the session file, the output). */
 #define _POSIX_C_SOURCE 200809L
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -28,7 +41,15 @@
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 
-enum { EXIT_SERVER = 1, EXIT_USAGE = 2, EXIT_NETWORK = 3 };
+enum {
+    EXIT_SERVER = 1,        /* the server answered with an error */
+    EXIT_USAGE = 2,         /* the command line was wrong */
+    EXIT_NETWORK = 3,       /* network, TLS or protocol failure */
+    EXIT_JOB_ERROR = 4,     /* the job completed with outcome error (or skipped, or none) */
+    EXIT_JOB_WARNING = 5,   /* the job completed with outcome warning */
+    EXIT_WAIT_DEADLINE = 6, /* the wait's deadline passed before the job completed */
+    EXIT_LOCAL = 7          /* a local file: value, upload, session file, the output */
+};
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -38,7 +59,7 @@ enum { EXIT_SERVER = 1, EXIT_USAGE = 2, EXIT_NETWORK = 3 };
 
 /* How a command uses the client: login makes a session, logout ends the saved one,
    every other command sends whatever credentials it finds. */
-enum { FOR_CALL, FOR_LOGIN, FOR_LOGOUT };
+enum { FOR_CALL, FOR_LOGIN, FOR_LOGOUT, FOR_ANON /* credentials if any, else none */ };
 
 /* ===========================================================================
    The command line
@@ -54,19 +75,25 @@ typedef struct option_arg {
 } option_arg;
 
 struct cli;
+/* One command. Adding a command is one row of `commands` below plus its run function.
+   `named` gives ectool's names of the positional operands in order: each may also be
+   given as --name value (ectool's named form), wherever it stands on the line. */
 typedef struct command {
     const char *name;
-    const char *synopsis;   /* its arguments, for the usage line */
+    const char *synopsis;   /* its arguments, for the usage line (the short form) */
     int min_args, max_args; /* positional arguments; max_args -1: any number */
-    const char *options;    /* the --name value options it takes, space-separated */
+    const char *named;      /* ectool's names of the positional operands, space-separated */
+    const char *options;    /* the other --name value options it takes, space-separated */
     int (*run)(struct cli *t);
     const char *help;
+    const char *ectool;     /* the same command in ectool's named form, for its --help */
 } command;
 
 typedef struct cli {
     /* global options (values point into argv) */
     const char *server, *user, *password_file, *token, *token_file, *session_file, *cacert, *pin, *timeout;
-    int basic, insecure, verbose, allow_plain_http, json, help, version;
+    const char *port, *secure_port, *secure, *format, *proxy, *noproxy;
+    int basic, insecure, verbose, allow_plain_http, json, help, version, silent, warning_ok;
     /* the command */
     const char *cmd_name;
     const command *cmd;
@@ -82,6 +109,7 @@ typedef struct cli {
     char session_path[1024];
     char saved_server[1024], saved_user[256], saved_session[256];
     int session_loaded;     /* the session file was looked for */
+    char session_problem[1200]; /* why it could not be read (said only when it is needed) */
     int have_saved;         /* ... and holds a session */
     int use_saved;          /* ... and its session is what this run sends */
     char server_url[1024];  /* the server this run talks to */
@@ -90,8 +118,14 @@ typedef struct cli {
     /* the client */
     cdrest_client client;
     int client_open;
-    int mode;               /* FOR_CALL, FOR_LOGIN or FOR_LOGOUT */
+    int mode;               /* FOR_CALL, FOR_LOGIN, FOR_LOGOUT or FOR_ANON */
+    char *owned[4];         /* values read from files or stdin, freed at exit */
+    int nowned;
 } cli;
+
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked us to stop, or 0. The run finishes its
+   current request, logs out the session it made, then dies of that signal. */
+static volatile sig_atomic_t stop_signal;
 
 /* The context parameters of property and job calls: each --xxx option becomes a
    parameter of the same name. These are the CD object kinds a property can belong to. */
@@ -128,7 +162,55 @@ static void mask_secrets(cli *t, char *s) {
     if (t->client_open) mask_secret(s, cdrest_session_id(&t->client));
 }
 
-/* "cdrest: <formatted text>" on stderr, secrets masked. */
+/* Make a line safe for a terminal: control characters (C0, DEL, and C1 as UTF-8
+   C2 80..9F) become '?'. Server text can hold escape sequences (title changes, screen
+   clears); nothing the server sends reaches the terminal raw. */
+static void sanitize(char *s) {
+    unsigned char *p = (unsigned char *)s;
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) p[0] = p[1] = '?';
+    }
+}
+
+/* A server string (job id, status, outcome) copied and made safe to print. */
+static const char *clean(const char *in, char *out, size_t cap) {
+    snprintf(out, cap, "%s", in ? in : "");
+    sanitize(out);
+    return out;
+}
+
+/* Write s as a JSON string (the caller's output is plain ASCII or UTF-8). */
+static void put_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f) fprintf(f, "\\u%04x", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+/* An error on stderr: "cdrest: <line>", or with --json {"error":{"code","message","status"}}
+   (status: the HTTP status when the server answered, else 0). Secrets masked, made safe. */
+static void report(cli *t, const char *code, int http_status, const char *line_in) {
+    char line[1200];
+    snprintf(line, sizeof line, "%s", line_in);
+    mask_secrets(t, line);
+    sanitize(line);
+    if (!t->json) {
+        fprintf(stderr, "cdrest: %s\n", line);
+        return;
+    }
+    fputs("{\"error\":{\"code\":", stderr);
+    put_json_string(stderr, code);
+    fputs(",\"message\":", stderr);
+    put_json_string(stderr, line);
+    fprintf(stderr, ",\"status\":%d}}\n", http_status);
+}
+
+/* "cdrest: <formatted text>" on stderr, secrets masked, control characters replaced. */
 static void say(cli *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static void say(cli *t, const char *fmt, ...) {
     char line[1200];
@@ -137,6 +219,7 @@ static void say(cli *t, const char *fmt, ...) {
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     mask_secrets(t, line);
+    sanitize(line);
     fprintf(stderr, "cdrest: %s\n", line);
 }
 
@@ -147,29 +230,72 @@ static int usage_error(cli *t, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    say(t, "%s", line);
+    report(t, "UsageError", 0, line);
+    if (t->json) return EXIT_USAGE;
     if (t->cmd) fprintf(stderr, "Try 'cdrest %s --help'.\n", t->cmd->name);
     else fprintf(stderr, "Try 'cdrest --help'.\n");
     return EXIT_USAGE;
 }
 
+/* A local file that cannot be used (value, upload, session file): exit status 7. */
+static int local_error(cli *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static int local_error(cli *t, const char *fmt, ...) {
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    report(t, "LocalFileError", 0, line);
+    return EXIT_LOCAL;
+}
+
 /* The exit status for a library error: 1 when the server said no, 2 when the
-   arguments were wrong, 3 when the network, TLS or the protocol failed. */
+   arguments were wrong, 3 when the network, TLS or the protocol failed, 6 when a
+   wait's own deadline passed. */
 static int exit_status_for(int rc) {
     switch (rc) {
     case CDREST_E_SERVER:
     case CDREST_E_AUTH:
     case CDREST_E_HTTP: return EXIT_SERVER;
     case CDREST_E_ARG: return EXIT_USAGE;
+    case CDREST_E_DEADLINE: return EXIT_WAIT_DEADLINE;
     default: return EXIT_NETWORK;
     }
 }
 
-/* Report a failed library call and return the exit status it maps to. */
+/* A name for the error class, for --json errors when the server gave no code. */
+static const char *error_code_name(int rc) {
+    switch (rc) {
+    case CDREST_E_ARG: return "InvalidArgument";
+    case CDREST_E_NOMEM: return "OutOfMemory";
+    case CDREST_E_RESOLVE: return "ResolveFailed";
+    case CDREST_E_CONNECT: return "ConnectFailed";
+    case CDREST_E_TIMEOUT: return "Timeout";
+    case CDREST_E_IO: return "ConnectionFailed";
+    case CDREST_E_TLS: return "TLSFailed";
+    case CDREST_E_PROTOCOL: return "ProtocolError";
+    case CDREST_E_TOOLARGE: return "TooLarge";
+    case CDREST_E_JSON: return "InvalidJSON";
+    case CDREST_E_HTTP: return "HTTPError";
+    case CDREST_E_AUTH: return "AuthenticationFailed";
+    case CDREST_E_UNSUPPORTED: return "Unsupported";
+    case CDREST_E_DEADLINE: return "Deadline";
+    default: return "ServerError";
+    }
+}
+
+/* Report a failed library call and return the exit status it maps to. A network error
+   names the proxy in use, if any. */
 static int fail(cli *t, int rc) {
+    const cdrest_error *e = cdrest_last_error(&t->client);
     const char *msg = cdrest_errmsg(&t->client);
-    say(t, "%s: %s", t->cmd->name, msg[0] ? msg : cdrest_strerror(rc));
-    if (rc == CDREST_E_AUTH && t->use_saved)
+    char line[1200];
+    int network = exit_status_for(rc) == EXIT_NETWORK;
+    snprintf(line, sizeof line, "%s: %s%s%s%s", t->cmd->name, msg[0] ? msg : cdrest_strerror(rc),
+             network && t->client.use_proxy ? " (through the proxy " : "",
+             network && t->client.use_proxy ? t->client.proxy_url.host : "", network && t->client.use_proxy ? ")" : "");
+    report(t, e->server_code[0] ? e->server_code : error_code_name(rc), e->http_status, line);
+    if (rc == CDREST_E_AUTH && t->use_saved && !t->json)
         fprintf(stderr, "cdrest: the session saved in %s was refused; run 'cdrest login' again\n", t->session_path);
     return exit_status_for(rc);
 }
@@ -187,8 +313,10 @@ static const char usage_text[] =
     "usage: cdrest [global options] COMMAND [ARGS] [--name value ...]\n"
     "\n"
     "Global options (also accepted after the command; --name=value works too):\n"
-    "  --server URL           the CD server (or $CDREST_SERVER; inside a job step $COMMANDER_SERVER\n"
-    "                         etc.; else the server of the session saved by 'login')\n"
+    "  --server URL|HOST      the CD server (or $CDREST_SERVER; inside a job step $COMMANDER_SERVER\n"
+    "                         etc.; else the server of the session saved by 'login'). A bare HOST\n"
+    "                         (ectool's form) means https://HOST:8443, or with --secure 0 http://HOST:8000\n"
+    "  --port N, --securePort N, --secure 0|1   ectool's port options for a bare HOST\n"
     "  --user U               (or $CDREST_USER)\n"
     "  --password P           visible to every user in the process list: prefer $CDREST_PASSWORD,\n"
     "                         --password-file or the prompt (on a terminal, when a password is missing)\n"
@@ -196,48 +324,65 @@ static const char usage_text[] =
     "  --token T              a user access token; visible in the process list until cdrest blanks it:\n"
     "                         prefer $CDREST_TOKEN or --token-file\n"
     "  --token-file FILE      read the token from the first line of FILE\n"
+    "                         A user with a password, or a token, always win over a saved session.\n"
     "  --basic                HTTP Basic auth on every call instead of a session\n"
-    "  --session-file PATH    where 'login' saves the session (default ~/.cdrest_session, mode 0600)\n"
-    "  --cacert FILE          trust the CA certificates in FILE (PEM) instead of the system's\n"
+    "  --session-file PATH    where 'login' saves the session (default ~/.cdrest_session, mode 0600;\n"
+    "                         without $HOME only login and logout need one)\n"
+    "  --cacert FILE          trust the CA certificates in FILE (PEM) instead of the system's (or\n"
+    "                         $CDREST_CACERT, $CURL_CA_BUNDLE, $REQUESTS_CA_BUNDLE; $SSL_CERT_FILE and\n"
+    "                         $SSL_CERT_DIR replace the system bundle)\n"
     "  --pin sha256//BASE64   also require this public key (curl's format; ';' separates several)\n"
-    "  --insecure             do NOT verify the server's certificate (warns every time)\n"
-    "  --timeout SECONDS      for each request (default 60)\n"
-    "  --verbose              trace every request on stderr (secrets masked)\n"
+    "  -k, --insecure         do NOT verify the server's certificate (warns every time)\n"
+    "  --proxy URL            http://[user:pass@]host:port (default: $https_proxy, $http_proxy, ...)\n"
+    "  --noproxy LIST         hosts reached directly, comma-separated ('*': all), as curl's\n"
+    "  --timeout SECONDS      for each request (default 60); for an upload, the time without progress.\n"
+    "                         After runProcedure and waitForJob, it is the wait's limit, as in ectool\n"
+    "  -v, --verbose          trace every request on stderr (secrets masked) and the proxy in use\n"
     "  --allow-plain-http     send credentials over http:// to a non-loopback host (refused otherwise)\n"
-    "  --json                 print whole JSON answers instead of the plain forms below\n"
-    "  --help, --version\n"
+    "  --json, --format json  print JSON for every command (errors too: {\"error\":{\"code\",\"message\",\n"
+    "                         \"status\"}} on stderr)\n"
+    "  --silent               print no result (errors still go to stderr)\n"
+    "  --warning-ok           a job that completes with outcome warning counts as success\n"
+    "  -h, --help, --version  (-h only before the command's operands)\n";
+
+static const char usage_commands[] =
     "\n"
-    "Commands:\n"
+    "Commands (each also takes its operands by ectool's names: --propertyName, --jobId, ...):\n"
     "  login [USER [PASSWORD]]         logout\n"
     "  getProperty PATH                prints the value only (raw, no JSON quoting)\n"
-    "  setProperty PATH VALUE          createProperty PATH [--value V]   deleteProperty PATH\n"
+    "  setProperty PATH [VALUE|-] [--value V] [--valueFile F|-]   ('-': stdin)\n"
+    "  createProperty PATH [--value V|--valueFile F]   deleteProperty PATH   incrementProperty PATH [BY]\n"
     "  getProperties [PATH]            prints name=value lines (a nested sheet as name/)\n"
     "  createArtifact GROUPID KEY      getArtifact GROUPID:KEY   getArtifacts   deleteArtifact GROUPID:KEY\n"
     "  createArtifactVersion GROUPID:KEY VERSION   getArtifactVersion G:K:V   getArtifactVersions G:K\n"
     "  deleteArtifactVersion G:K:V\n"
-    "  publishArtifactVersion G:K VERSION FILE... [--repositoryName R]   (multipart upload)\n"
-    "  runProcedure PROJECT --procedureName P [--actualParameter NAME=VALUE ...]   prints the job id\n"
-    "  getJobStatus JOBID   getJobDetails JOBID\n"
-    "  waitForJob JOBID [--deadline S] [--interval S]\n"
-    "                                  prints the outcome; exit 0 only when it is success\n"
-    "  call METHOD PATH [--data JSON] [--param NAME=VALUE ...]\n"
+    "  publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D [--includePatterns P])\n"
+    "  runProcedure PROJECT --procedureName P [--actualParameter NAME=VALUE ...] [--scheduleName S]\n"
+    "               [--pollInterval S [--timeout S]]   prints the job id; with --pollInterval waits\n"
+    "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails [JOBSTEPID]   abortJob JOBID [--force 1]\n"
+    "  waitForJob JOBID [--timeout S] [--pollInterval S]   prints the outcome\n"
+    "  runPipeline PROJECT PIPELINE [--actualParameter N=V ...] [--stagesToRun S | --startingStage S]\n"
+    "  getPipelineRuntimeDetails FLOWRUNTIMEID   findObjects TYPE [--filter JSON] [--sort JSON]\n"
+    "  evalDsl DSL|-  [--dslFile F]    getServerStatus\n"
+    "  call METHOD PATH [--data JSON|@FILE|@-] [--param NAME=VALUE ...]\n"
     "                                  any other endpoint; PATH is relative to /rest/v1.0\n"
-    "  help [COMMAND]\n"
+    "  help [COMMAND]                  ('cdrest COMMAND --help' shows the ectool and short forms)\n"
     "Output: getProperty prints the raw value; runProcedure the job id; deletes and logout print\n"
     "nothing; other commands print the server's JSON answer.\n"
     "Context options for property and job calls: --projectName --procedureName --jobId --jobStepId\n"
     "--resourceName --artifactName ... (see 'cdrest getProperty --help').\n"
-    "Credentials: --user with a password, or --token, log in for this run (and log out after it);\n"
-    "otherwise the session saved by 'login' is used when it belongs to the same server (and user).\n"
-    "Exit status: 0 success; 1 the server answered with an error (its code and message on stderr);\n"
-    "             2 usage error; 3 network, TLS or protocol failure.\n";
+    "Credentials: --user with a password, or --token, log in for this run (and log out after it,\n"
+    "also when the run is interrupted or its output pipe closes); otherwise the session saved by\n"
+    "'login' is used when it belongs to the same server (and user).\n"
+    "Exit status: 0 success; 1 the server refused the request (its code and message on stderr);\n"
+    "  2 usage error; 3 network, TLS or protocol failure; 4 the job completed with outcome error\n"
+    "  (or skipped); 5 the job completed with outcome warning (0 with --warning-ok); 6 the wait's\n"
+    "  deadline passed (the job still runs); 7 a local file could not be used (value, upload,\n"
+    "  session file, the output).\n";
 
-static void print_command_help(const command *cmd) {
-    printf("usage: cdrest [global options] %s%s%s\n\n%s\n", cmd->name, cmd->synopsis[0] ? " " : "", cmd->synopsis,
-           cmd->help);
-    if (strstr(cmd->options, " jobStepId "))
-        printf("\nContext options (each becomes the parameter of the same name):\n %s\n", CONTEXT_OPTIONS);
-    printf("\nSee 'cdrest --help' for the global options and the exit statuses.\n");
+static void print_usage(void) {
+    fputs(usage_text, stdout);
+    fputs(usage_commands, stdout);
 }
 
 /* ===========================================================================
@@ -250,7 +395,7 @@ static void print_command_help(const command *cmd) {
 static long read_line(int fd, char *buf, size_t cap) {
     size_t n = 0;
     char ch;
-    ssize_t got;
+    ssize_t got = 0;
     while ((got = read(fd, &ch, 1)) == 1 && ch != '\n') {
         if (n + 1 >= cap) return -1;
         buf[n++] = ch;
@@ -367,12 +512,15 @@ static int read_token_file(cli *t) {
    The session file: "key=value" lines (server, user, sessionId), mode 0600
    =========================================================================== */
 
-static int find_session_path(cli *t) {
+/* The session file's path: --session-file, else ~/.cdrest_session. Without $HOME there
+   is none, which only login and logout need (a one-off run in CI has no home). */
+static int find_session_path(cli *t, int needed) {
     const char *home = getenv("HOME");
-    int n;
+    int n = 0;
     if (t->session_file) n = snprintf(t->session_path, sizeof t->session_path, "%s", t->session_file);
     else if (home && *home) n = snprintf(t->session_path, sizeof t->session_path, "%s/.cdrest_session", home);
-    else return usage_error(t, "$HOME is not set: give --session-file PATH");
+    else if (needed) return usage_error(t, "$HOME is not set: give --session-file PATH");
+    else t->session_path[0] = 0;
     if (n < 0 || (size_t)n >= sizeof t->session_path) return usage_error(t, "the session file path is too long");
     return 0;
 }
@@ -383,20 +531,37 @@ static void take_field(const char *line, const char *key, char *dst, size_t cap)
     if (strncmp(line, key, k) == 0 && line[k] == '=' && strlen(line + k + 1) < cap) strcpy(dst, line + k + 1);
 }
 
-/* Read the saved session, if there is one. A missing file is no error. */
-static int load_session(cli *t) {
+/* Read the saved session, if there is one. A missing file is no error; a file that
+   cannot be read (unreadable, a FIFO, a directory) is remembered in session_problem and
+   reported only by a run that needs the saved session. It is opened without blocking
+   and must be a regular file: a FIFO never hangs a run. */
+static void load_session(cli *t) {
     char text[2048], *line, *next;
     struct stat st;
     ssize_t n;
     int fd;
-    if (t->session_loaded) return 0;
+    if (t->session_loaded || !t->session_path[0]) return;
     t->session_loaded = 1;
-    if ((fd = open(t->session_path, O_RDONLY)) < 0) return errno == ENOENT ? 0 : usage_error(t, "cannot read %s: %s", t->session_path, strerror(errno));
-    if (fstat(fd, &st) == 0 && (st.st_mode & 077))
-        say(t, "warning: %s is readable by other users (chmod 600 it)", t->session_path);
+    if ((fd = open(t->session_path, O_RDONLY | O_NONBLOCK | O_NOCTTY)) < 0) {
+        if (errno != ENOENT)
+            snprintf(t->session_problem, sizeof t->session_problem, "cannot read the session file %s: %s",
+                     t->session_path, strerror(errno));
+        return;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(t->session_problem, sizeof t->session_problem, "the session file %s is not a regular file",
+                 t->session_path);
+        close(fd);
+        return;
+    }
+    if (st.st_mode & 077) say(t, "warning: %s is readable by other users (chmod 600 it)", t->session_path);
     n = read(fd, text, sizeof text - 1);
     close(fd);
-    if (n < 0) return usage_error(t, "cannot read %s: %s", t->session_path, strerror(errno));
+    if (n < 0) {
+        snprintf(t->session_problem, sizeof t->session_problem, "cannot read the session file %s: %s",
+                 t->session_path, strerror(errno));
+        return;
+    }
     text[n] = 0;
     for (line = text; *line; line = next) {
         next = line + strcspn(line, "\n");
@@ -407,7 +572,6 @@ static int load_session(cli *t) {
     }
     wipe(text, sizeof text);
     t->have_saved = t->saved_server[0] && t->saved_session[0];
-    return 0;
 }
 
 static int write_all(int fd, const char *s, size_t n) {
@@ -435,7 +599,7 @@ static int save_session(cli *t, const char *user, const char *session_id) {
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
         wipe(text, sizeof text);
-        return usage_error(t, "cannot create %s: %s", tmp, strerror(errno));
+        return local_error(t, "cannot create %s: %s", tmp, strerror(errno));
     }
     ok = fchmod(fd, 0600) == 0 && write_all(fd, text, (size_t)n) == 0 && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
@@ -443,7 +607,7 @@ static int save_session(cli *t, const char *user, const char *session_id) {
     if (!ok || rename(tmp, t->session_path) != 0) {
         int err = errno;
         unlink(tmp);
-        return usage_error(t, "cannot write the session file %s: %s", t->session_path, strerror(err));
+        return local_error(t, "cannot write the session file %s: %s", t->session_path, strerror(err));
     }
     return 0;
 }
@@ -487,14 +651,43 @@ static int parse_seconds(cli *t, const char *what, const char *text, int *ms) {
     return 0;
 }
 
-/* TLS, timeouts and tracing: everything but the server and the credentials. */
+/* 1 if host is named by curl's --noproxy list: "*", or comma-separated names, each
+   matching the host itself or a domain above it ("example.com" covers a.example.com). */
+static int host_in_list(const char *list, const char *host) {
+    size_t hn = strlen(host);
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ", ");
+        const char *name = p;
+        if (n && name[0] == '.') name++, n--;
+        if ((n == 1 && name[0] == '*') ||
+            (n && n <= hn && !strncasecmp(host + hn - n, name, n) && (hn == n || host[hn - n - 1] == '.')))
+            return 1;
+        p += strcspn(p, ", ");
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* The CA file: --cacert, else $CDREST_CACERT, else curl's $CURL_CA_BUNDLE or Python's
+   $REQUESTS_CA_BUNDLE. ($SSL_CERT_FILE and $SSL_CERT_DIR replace the system bundle in
+   the library itself.) */
+static const char *ca_file(const cli *t) {
+    if (t->cacert) return t->cacert;
+    if (env_value("CDREST_CACERT")) return env_value("CDREST_CACERT");
+    if (env_value("CURL_CA_BUNDLE")) return env_value("CURL_CA_BUNDLE");
+    return env_value("REQUESTS_CA_BUNDLE");
+}
+
+/* TLS, timeouts, proxy and tracing: everything but the server and the credentials. */
 static int base_config(cli *t, cdrest_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    cfg->tls.ca_file = t->cacert;
+    cfg->tls.ca_file = ca_file(t);
     cfg->tls.pin = t->pin;
     cfg->tls.tls_insecure_skip_verify = t->insecure;
     cfg->allow_plain_http = t->allow_plain_http;
     cfg->basic_auth = t->basic;
+    cfg->proxy = t->proxy;
     if (t->timeout) {
         int rc = parse_seconds(t, "--timeout", t->timeout, &cfg->timeout_ms);
         if (rc) return rc;
@@ -507,11 +700,54 @@ static int base_config(cli *t, cdrest_config *cfg) {
     return 0;
 }
 
+/* A port number option (--port, --securePort). */
+static int parse_port(cli *t, const char *what, const char *text, long *port) {
+    char *end;
+    *port = strtol(text, &end, 10);
+    if (end == text || *end || *port < 1 || *port > 65535)
+        return usage_error(t, "%s wants a port number (1-65535), not '%s'", what, text);
+    return 0;
+}
+
+/* The server as a URL. ectool takes a bare host name (--server cdhost) with --secure
+   (default 1), --securePort (default 8443) and --port (default 8000), the defaults of a
+   job step's COMMANDER_* settings; a URL is used as given, and then those options would
+   contradict it. */
+static int server_url(cli *t, const char *server, char *out, size_t cap) {
+    long port = 0;
+    int secure = 1, rc, n;
+    if (strstr(server, "://")) {
+        if (t->port || t->secure_port || t->secure)
+            return usage_error(t, "--server %s is a URL: give the port and the scheme in it, not with "
+                                  "--port, --securePort or --secure", server);
+        n = snprintf(out, cap, "%s", server);
+        return n < 0 || (size_t)n >= cap ? usage_error(t, "the server URL is too long") : 0;
+    }
+    if (t->secure) {
+        if (strcmp(t->secure, "0") && strcmp(t->secure, "1"))
+            return usage_error(t, "--secure wants 0 or 1, not '%s'", t->secure);
+        secure = t->secure[0] == '1';
+    }
+    if ((rc = parse_port(t, secure ? "--securePort" : "--port", secure ? (t->secure_port ? t->secure_port : "8443")
+                                                                      : (t->port ? t->port : "8000"), &port)) != 0)
+        return rc;
+    if (!*server || strpbrk(server, "/?#@ ")) return usage_error(t, "--server '%s' is no host name or URL", server);
+    n = snprintf(out, cap, strchr(server, ':') && server[0] != '[' ? "%s://[%s]:%ld" : "%s://%s:%ld",
+                 secure ? "https" : "http", server, port);
+    return n < 0 || (size_t)n >= cap ? usage_error(t, "the server name is too long") : 0;
+}
+
+/* 1 if the run names credentials of its own: a token, or a user with a password. They
+   always win over a saved session (whoever saved it). */
+static int explicit_credentials(cli *t, const char *user, const char *token) {
+    return token != NULL || (user != NULL && t->have_password);
+}
+
 /* The credentials this run sends. A user with a password, or a token, log in for this
-   run; the session saved by login is sent when it belongs to this server and (when a
-   user is named and the file knows its user) to that user, together with the password
-   if there is one, so that an expired session is renewed; inside a job step the step's
-   own session is used. A user with none of these is asked for the password on a
+   run; the session saved by login is sent only when the run names no credentials of its
+   own, the session belongs to this server and, when a user is named, to that very user
+   (a session saved by a token login belongs to no named user); inside a job step the
+   step's own session is used. A user with none of these is asked for the password on a
    terminal. */
 static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
     const char *user = t->mode == FOR_LOGIN && t->nargs > 0 ? t->args[0] : t->user ? t->user : env_value("CDREST_USER");
@@ -529,8 +765,8 @@ static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
         return 0;
     }
     if ((rc = find_password(t)) != 0) return rc;
-    t->use_saved = t->mode == FOR_CALL && this_server && !t->basic && !token && !in_job_step &&
-                   (!user || !t->saved_user[0] || !strcmp(user, t->saved_user));
+    t->use_saved = (t->mode == FOR_CALL || t->mode == FOR_ANON) && this_server && !t->basic && !in_job_step &&
+                   !explicit_credentials(t, user, token) && (!user || !strcmp(user, t->saved_user));
     if (t->use_saved) cfg->session_id = t->saved_session;
     if (token && !t->basic) {
         cfg->token = token;
@@ -539,6 +775,8 @@ static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
     if (!user) {
         if (t->use_saved || step_session) return t->basic ? usage_error(t, "--basic needs a user and a password") : 0;
         if (t->mode == FOR_LOGIN) return usage_error(t, "login needs a user name (or --token)");
+        if (t->mode == FOR_ANON) return 0;
+        if (t->session_problem[0]) return local_error(t, "%s", t->session_problem);
         return usage_error(t, "not logged in: run 'cdrest login' first, or give --user (or $CDREST_USER) or --token");
     }
     if (!t->have_password && (t->mode == FOR_LOGIN || t->basic || !(t->use_saved || step_session)) &&
@@ -549,28 +787,43 @@ static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
     return 0;
 }
 
-/* Set up t->client for the command. Returns 0 or an exit status. */
+/* Set up t->client for the command. Returns 0 or an exit status. A setup that fails
+   sends nothing and touches no session: the client is freed at once, never logged out. */
 static int open_client(cli *t, int mode) {
     cdrest_config cfg;
     const char *server = t->server ? t->server : env_value("CDREST_SERVER");
     int in_job_step = !server && mode != FOR_LOGOUT && env_value("COMMANDER_SERVER") != NULL, rc;
     t->mode = mode;
-    if ((rc = find_session_path(t)) != 0 || (rc = load_session(t)) != 0) return rc;
+    if ((rc = find_session_path(t, mode == FOR_LOGIN || mode == FOR_LOGOUT)) != 0) return rc;
+    load_session(t);
+    if (mode == FOR_LOGOUT && t->session_problem[0]) return local_error(t, "%s", t->session_problem);
     if (!server && !in_job_step && t->have_saved) server = t->saved_server;
-    if (!server && !in_job_step) return usage_error(t, "no server: give --server URL or set $CDREST_SERVER");
-    if (server) snprintf(t->server_url, sizeof t->server_url, "%s", server);
+    if (!server && !in_job_step) {
+        if (t->session_problem[0]) return local_error(t, "%s", t->session_problem);
+        return usage_error(t, "no server: give --server URL or set $CDREST_SERVER");
+    }
+    if (server && (rc = server_url(t, server, t->server_url, sizeof t->server_url)) != 0) return rc;
     if ((rc = base_config(t, &cfg)) != 0 || (rc = choose_credentials(t, &cfg, in_job_step)) != 0) return rc;
     if (t->insecure) warn_insecure();
-    cfg.server = server;
+    cfg.server = server ? t->server_url : NULL;
+    if (t->noproxy && !strcmp(t->noproxy, "*")) cfg.no_proxy = 1;
     rc = in_job_step ? cdrest_init_from_env(&t->client, &cfg) : cdrest_init(&t->client, &cfg);
+    if (rc) {
+        rc = fail(t, rc);
+        cdrest_free(&t->client);
+        return rc;
+    }
     t->client_open = 1;
-    if (rc) return fail(t, rc);
     if (in_job_step) client_url(&t->client, t->server_url, sizeof t->server_url);
+    if (t->noproxy && host_in_list(t->noproxy, t->client.url.host)) t->client.use_proxy = 0;
     snprintf(t->first_session, sizeof t->first_session, "%s", cdrest_session_id(&t->client));
-    if (t->verbose)
+    if (t->verbose) {
         say(t, "server %s, %s", t->server_url,
             t->use_saved ? "the saved session" : cfg.token ? "a token" : t->basic ? "Basic auth" :
-            cfg.password ? "a new session" : "the job step's session");
+            cfg.password ? "a new session" : in_job_step ? "the job step's session" : "no credentials");
+        if (t->client.use_proxy)
+            say(t, "through the proxy %s:%u", t->client.proxy_url.host, (unsigned)t->client.proxy_url.port);
+    }
     return 0;
 }
 
@@ -579,7 +832,8 @@ static void close_client(cli *t) {
     const char *sid;
     if (!t->client_open) return;
     sid = cdrest_session_id(&t->client);
-    if (t->mode == FOR_CALL && sid[0] && strcmp(sid, t->first_session) != 0) cdrest_logout(&t->client);
+    if ((t->mode == FOR_CALL || t->mode == FOR_ANON) && sid[0] && strcmp(sid, t->first_session) != 0)
+        cdrest_logout(&t->client);
     cdrest_free(&t->client);
     t->client_open = 0;
 }
@@ -592,6 +846,7 @@ static void close_client(cli *t) {
 static int in_list(const char *list, const char *word) {
     size_t n = strlen(word);
     const char *p = list;
+    if (!n) return 0;
     while ((p = strstr(p, word)) != NULL) {
         if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
         p += n;
@@ -632,16 +887,38 @@ static const cdrest_param *pairs(cli *t, const char *name) {
     return t->params;
 }
 
+/* Server text for stdout: raw into a pipe or a file (scripts get the exact bytes), with
+   control characters other than newline and tab shown as '?' on a terminal. */
+static void print_out(const char *s, size_t n) {
+    size_t i;
+    if (!isatty(STDOUT_FILENO)) {
+        fwrite(s, 1, n, stdout);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) ch = '?';
+        else if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+            fputs("??", stdout);
+            i++;
+            continue;
+        }
+        putchar(ch);
+    }
+}
+
 static int print_doc(const cdrest_doc *d) {
     if (d->len) {
-        fwrite(d->json, 1, d->len, stdout);
+        print_out(d->json, d->len);
         putchar('\n');
     }
     return 0;
 }
 
-/* Print s[0..n) on one line: backslash and control characters as C escapes. */
-static void print_escaped(const char *s, size_t n) {
+/* Print s[0..n) on one line: backslash and control characters as C escapes; in a name
+   (is_name) also '=' and '/' (\x3d, \x2f), so that "name=value" splits at the first '='
+   and "name/" is only ever a nested sheet. */
+static void print_escaped(const char *s, size_t n, int is_name) {
     size_t i;
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -649,32 +926,32 @@ static void print_escaped(const char *s, size_t n) {
         else if (ch == '\n') fputs("\\n", stdout);
         else if (ch == '\r') fputs("\\r", stdout);
         else if (ch == '\t') fputs("\\t", stdout);
-        else if (ch < 0x20 || ch == 0x7f) printf("\\x%02x", ch);
-        else putchar(ch);
+        else if (ch < 0x20 || ch == 0x7f || (is_name && (ch == '=' || ch == '/'))) printf("\\x%02x", ch);
+        else if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+            printf("\\xc2\\x%02x", (unsigned char)s[++i]); /* C1 controls (CSI...) */
+        } else putchar(ch);
     }
 }
 
 /* Print a string token of d unescaped (then escaped for one line). */
-static void print_token(const cdrest_doc *d, int tok) {
+static void print_token(const cdrest_doc *d, int tok, int is_name) {
     size_t cap = (size_t)(d->toks[tok].end - d->toks[tok].start) + 1, len = 0;
     char *buf = (char *)malloc(cap); /* unescaping never makes a string longer */
-    if (buf && cdrest_json_string(d->json, d->toks, tok, buf, cap, &len) == 0) print_escaped(buf, len);
+    if (buf && cdrest_json_string(d->json, d->toks, tok, buf, cap, &len) == 0) print_escaped(buf, len, is_name);
     free(buf);
 }
 
 /* A JSON object of string fields, for the plain answers printed with --json. */
 static void print_json_fields(const char *const *names, const char *const *values, int n) {
-    char buf[1024];
-    cdrest_json_writer w;
     int i;
-    cdrest_jw_init(&w, buf, sizeof buf);
-    cdrest_jw_object_begin(&w);
+    putchar('{');
     for (i = 0; i < n; i++) {
-        cdrest_jw_key(&w, names[i]);
-        cdrest_jw_string(&w, values[i]);
+        if (i) putchar(',');
+        put_json_string(stdout, names[i]);
+        putchar(':');
+        put_json_string(stdout, values[i] ? values[i] : "");
     }
-    cdrest_jw_object_end(&w);
-    if (cdrest_jw_finish(&w) == 0) printf("%s\n", buf);
+    puts("}");
 }
 
 static int64_t now_ms(void) {
@@ -683,9 +960,91 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---------------------------------------------------------------------------
+   Values from files and stdin
+   --------------------------------------------------------------------------- */
+
+#define MAX_VALUE_BYTES ((size_t)64 * 1024 * 1024)
+
+/* The whole content of path ("-": stdin) as a NUL-terminated string owned by t. A
+   property value or a JSON body is text: a NUL byte is refused (it would cut the value
+   short), as is more than 64 MiB. */
+static int read_value_file(cli *t, const char *path, const char *what, const char **out) {
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_NOCTTY) : STDIN_FILENO, err = 0, nul = 0, oom = 0;
+    const char *name = strcmp(path, "-") ? path : "stdin";
+    size_t len = 0, cap = 0;
+    char *buf = NULL;
+    ssize_t got;
+    if (fd < 0) return local_error(t, "%s: cannot open %s: %s", what, path, strerror(errno));
+    for (;;) {
+        if (len + 65536 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 131072;
+            char *more = (char *)realloc(buf, ncap);
+            if (!more) {
+                oom = 1;
+                break;
+            }
+            buf = more;
+            cap = ncap;
+        }
+        got = read(fd, buf + len, 65536);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) err = errno;
+        if (got <= 0) break;
+        if (memchr(buf + len, 0, (size_t)got)) nul = 1;
+        len += (size_t)got;
+        if (nul || len > MAX_VALUE_BYTES) break;
+    }
+    if (fd != STDIN_FILENO) close(fd);
+    if (oom || err || nul || len > MAX_VALUE_BYTES) {
+        free(buf);
+        if (nul) return local_error(t, "%s: %s holds a NUL byte; a value is text", what, name);
+        if (len > MAX_VALUE_BYTES) return local_error(t, "%s: %s is larger than 64 MiB", what, name);
+        return local_error(t, "%s: cannot read %s: %s", what, name, oom ? "out of memory" : strerror(err));
+    }
+    buf[len] = 0;
+    if (t->nowned == (int)(sizeof t->owned / sizeof t->owned[0])) {
+        free(buf);
+        return usage_error(t, "too many values read from files");
+    }
+    t->owned[t->nowned++] = buf;
+    *out = buf;
+    return 0;
+}
+
+/* A value given on the line (VALUE, --value V; "-" reads stdin) or in a file
+   (--valueFile F, ectool's name; "-" again stdin). Exactly one of them. */
+static int take_value(cli *t, const char *given, const char *file, const char *what, const char **out) {
+    if (given && file) return usage_error(t, "give %s once: on the line or with --valueFile, not both", what);
+    if (file) return read_value_file(t, file, what, out);
+    if (given && !strcmp(given, "-")) return read_value_file(t, "-", what, out);
+    *out = given;
+    return 0;
+}
+
+/* Refuse anything but a regular file as an upload, before any byte goes out: a FIFO
+   would block for ever, a directory or a device has no size. stat() never blocks. */
+static int check_upload_file(cli *t, const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return local_error(t, "cannot upload %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return local_error(t, "cannot upload %s: not a regular file (%s)", path,
+                           S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                                  : "a device or socket");
+    return 0;
+}
+
 /* ===========================================================================
    Commands
    =========================================================================== */
+
+/* Deletes, logout: nothing on stdout, or {} with --json (every command's output is JSON
+   in that mode). */
+static int print_nothing(cli *t) {
+    if (t->json) puts("{}");
+    return 0;
+}
 
 static int cmd_login(cli *t) {
     const char *user;
@@ -699,23 +1058,33 @@ static int cmd_login(cli *t) {
         cdrest_logout(&t->client);
         return rc;
     }
-    printf("logged in to %s%s%s; session saved in %s\n", t->server_url, user ? " as " : " with a token", user ? user : "",
-           t->session_path);
+    if (t->json) {
+        const char *names[] = {"server", "user", "sessionFile"}, *values[3];
+        values[0] = t->server_url;
+        values[1] = user ? user : "";
+        values[2] = t->session_path;
+        print_json_fields(names, values, 3);
+    } else {
+        printf("logged in to %s%s%s; session saved in %s\n", t->server_url, user ? " as " : " with a token",
+               user ? user : "", t->session_path);
+    }
     return 0;
 }
 
 static int cmd_logout(cli *t) {
     int rc;
-    if ((rc = find_session_path(t)) != 0 || (rc = load_session(t)) != 0) return rc;
+    if ((rc = find_session_path(t, 1)) != 0) return rc;
+    load_session(t);
+    if (t->session_problem[0]) return local_error(t, "%s", t->session_problem);
     if (!t->have_saved) {
-        say(t, "not logged in (no session in %s)", t->session_path);
-        return 0;
+        if (!t->json) say(t, "not logged in (no session in %s)", t->session_path);
+        return print_nothing(t);
     }
     if ((rc = open_client(t, FOR_LOGOUT)) != 0) return rc;
     rc = cdrest_logout(&t->client);
     if (unlink(t->session_path) != 0 && errno != ENOENT)
         say(t, "cannot remove %s: %s", t->session_path, strerror(errno));
-    return rc ? fail(t, rc) : 0;
+    return rc ? fail(t, rc) : print_nothing(t);
 }
 
 static int cmd_get_property(cli *t) {
@@ -731,24 +1100,32 @@ static int cmd_get_property(cli *t) {
         return print_doc(&d);
     }
     if ((rc = cdrest_get_property_value(&t->client, t->args[0], ctx, &value, &len)) != 0) return fail(t, rc);
-    fwrite(value, 1, len, stdout);
+    print_out(value, len);
     putchar('\n');
     return 0;
 }
 
+/* ectool: setProperty <propertyName> [<value>] [--value V] [--valueFile F]. */
 static int cmd_set_property(cli *t) {
+    const char *value;
     cdrest_doc d;
     int rc;
+    if ((rc = take_value(t, t->nargs > 1 ? t->args[1] : NULL, option(t, "valueFile"), "the value", &value)) != 0)
+        return rc;
+    if (!value) return usage_error(t, "setProperty needs a value: VALUE, --value V or --valueFile F");
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    if ((rc = cdrest_set_property(&t->client, t->args[0], t->args[1], context(t, ""), &d)) != 0) return fail(t, rc);
+    if ((rc = cdrest_set_property(&t->client, t->args[0], value, context(t, "valueFile"), &d)) != 0)
+        return fail(t, rc);
     return print_doc(&d);
 }
 
 static int cmd_create_property(cli *t) {
+    const char *value;
     cdrest_doc d;
     int rc;
+    if ((rc = take_value(t, option(t, "value"), option(t, "valueFile"), "the value", &value)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    rc = cdrest_create_property(&t->client, t->args[0], option(t, "value"), context(t, "value"), &d);
+    rc = cdrest_create_property(&t->client, t->args[0], value, context(t, "value valueFile"), &d);
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
@@ -756,7 +1133,51 @@ static int cmd_delete_property(cli *t) {
     int rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     rc = cdrest_delete_property(&t->client, t->args[0], context(t, ""));
-    return rc ? fail(t, rc) : 0;
+    return rc ? fail(t, rc) : print_nothing(t);
+}
+
+/* Percent-encode text into out (a path keeps its slashes). */
+static int encode(cli *t, const char *text, int mode, char *out, size_t cap) {
+    size_t n = cdrest_percent_encode(out, cap, text, strlen(text), mode);
+    return n >= cap ? usage_error(t, "'%.40s...' is too long", text) : 0;
+}
+
+/* ectool: incrementProperty <propertyName> [<incrementBy>] (default 1). Through the
+   generic call: PUT /properties/<path>?request=incrementProperty (the REST form of the
+   API, inferred from the other property calls). Inside a job step, /myJob/... and
+   relative paths without a context get the step's jobStepId, as the typed calls do. */
+static int cmd_increment_property(cli *t) {
+    char path[4200], *end, by[24];
+    cdrest_json_writer w;
+    char body[8192];
+    const cdrest_param *ctx = context(t, "");
+    static const cdrest_param query[] = {{"request", "incrementProperty"}, {NULL, NULL}};
+    long long n = t->nargs > 1 ? strtoll(t->args[1], &end, 10) : 1;
+    cdrest_doc d;
+    int rc, i;
+    if (t->nargs > 1 && (end == t->args[1] || *end))
+        return usage_error(t, "incrementProperty: '%s' is no whole number", t->args[1]);
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    memcpy(path, "/properties/", 12);
+    if ((rc = encode(t, t->args[0], CDREST_PCT_PATH, path + 12, sizeof path - 12)) != 0) return rc;
+    snprintf(by, sizeof by, "%lld", n);
+    cdrest_jw_init(&w, body, sizeof body);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "incrementBy");
+    cdrest_jw_raw(&w, by, strlen(by));
+    for (i = 0; ctx[i].name; i++) {
+        cdrest_jw_key(&w, ctx[i].name);
+        cdrest_jw_string(&w, ctx[i].value);
+    }
+    if (t->client.env_job_step_id[0] && !option(t, "jobStepId") &&
+        (!strncmp(t->args[0], "/my", 3) || (t->args[0][0] != '/' && !ctx[0].name))) {
+        cdrest_jw_key(&w, "jobStepId");
+        cdrest_jw_string(&w, t->client.env_job_step_id);
+    }
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0) return usage_error(t, "incrementProperty: the context options are too long");
+    rc = cdrest_call(&t->client, "PUT", path, query, body, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
 }
 
 /* name=value per property; a nested sheet prints as name/ (no value). */
@@ -772,13 +1193,13 @@ static int cmd_get_properties(cli *t) {
     if (t->json) return print_doc(&d);
     while (cdrest_sheet_next(&d, &iter, &e)) {
         if (e.name < 0) continue;
-        print_token(&d, e.name);
+        print_token(&d, e.name, 1);
         if (e.sheet_id >= 0) {
             fputs("/\n", stdout);
             continue;
         }
         putchar('=');
-        if (e.value >= 0) print_token(&d, e.value);
+        if (e.value >= 0) print_token(&d, e.value, 0);
         putchar('\n');
     }
     return 0;
@@ -812,7 +1233,7 @@ static int cmd_delete_artifact(cli *t) {
     int rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     rc = cdrest_delete_artifact(&t->client, t->args[0]);
-    return rc ? fail(t, rc) : 0;
+    return rc ? fail(t, rc) : print_nothing(t);
 }
 
 static int cmd_create_artifact_version(cli *t) {
@@ -843,7 +1264,7 @@ static int cmd_delete_artifact_version(cli *t) {
     int rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     rc = cdrest_delete_artifact_version(&t->client, t->args[0]);
-    return rc ? fail(t, rc) : 0;
+    return rc ? fail(t, rc) : print_nothing(t);
 }
 
 /* "12.3 MiB" */
@@ -860,68 +1281,366 @@ static const char *human_bytes(double n, char *buf, size_t cap) {
 
 typedef struct upload_meter {
     int64_t start_ms, shown_ms;
-    int shown;
+    int shown, tty;
 } upload_meter;
 
-/* Upload progress on a terminal, rewritten in place at most five times a second. */
-static void show_upload(void *ctx, uint64_t sent, uint64_t total) {
+/* Upload progress on a terminal, rewritten in place at most five times a second. A stop
+   signal (Ctrl-C) cancels the upload at once, so that the run can log out and end. */
+static int show_upload(void *ctx, uint64_t sent, uint64_t total, uint64_t received, uint64_t recv_total) {
     upload_meter *m = (upload_meter *)ctx;
     int64_t now = now_ms(), elapsed = now - m->start_ms;
     char a[32], b[32], r[32];
-    if (sent < total && m->shown && now - m->shown_ms < 200) return;
+    (void)received;
+    (void)recv_total;
+    if (stop_signal) return 1;
+    if (!m->tty || (sent < total && m->shown && now - m->shown_ms < 200)) return 0;
     m->shown = 1;
     m->shown_ms = now;
     fprintf(stderr, "\rpublishing: %s of %s (%d%%), %s/s    ", human_bytes((double)sent, a, sizeof a),
             human_bytes((double)total, b, sizeof b), total ? (int)(sent * 100 / total) : 100,
             human_bytes(elapsed > 0 ? (double)sent * 1000 / (double)elapsed : 0, r, sizeof r));
     fflush(stderr);
-}
-
-static int cmd_publish_artifact_version(cli *t) {
-    upload_meter meter;
-    int rc, tty = isatty(STDERR_FILENO);
-    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    memset(&meter, 0, sizeof meter);
-    meter.start_ms = now_ms();
-    rc = cdrest_publish_artifact_version(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), (const char *const *)(t->args + 2),
-                                         t->nargs - 2, tty ? show_upload : NULL, &meter);
-    if (meter.shown) fputc('\n', stderr);
-    if (rc) return fail(t, rc);
-    printf("published %s:%s (%d file%s)\n", t->args[0], t->args[1], t->nargs - 2, t->nargs > 3 ? "s" : "");
     return 0;
 }
 
-static int cmd_run_procedure(cli *t) {
-    char job_id[64];
-    const char *procedure = option(t, "procedureName");
-    int rc;
-    if (!procedure) return usage_error(t, "runProcedure needs --procedureName NAME");
-    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    rc = cdrest_run_procedure(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), job_id, sizeof job_id);
-    if (rc) return fail(t, rc);
-    if (t->json) {
-        const char *name = "jobId", *value = job_id;
-        print_json_fields(&name, &value, 1);
-    } else {
-        printf("%s\n", job_id);
+#define MAX_UPLOAD_FILES 64
+
+/* 1 if name matches one of ectool's ';'-separated patterns (fnmatch, as a shell would). */
+static int matches_patterns(const char *patterns, const char *name) {
+    char pat[512];
+    const char *p = patterns;
+    while (*p) {
+        size_t n = strcspn(p, ";");
+        if (n && n < sizeof pat) {
+            memcpy(pat, p, n);
+            pat[n] = 0;
+            if (fnmatch(pat, name, 0) == 0) return 1;
+        }
+        p += n;
+        if (*p) p++;
     }
     return 0;
 }
 
-/* getJobStatus through the generic call, to print the server's whole answer. */
-static int cmd_get_job_status(cli *t) {
-    static const cdrest_param query[] = {{"request", "getJobStatus"}, {NULL, NULL}};
-    char path[300];
-    size_t n;
+/* --fromDirectory D [--includePatterns P] [--excludePatterns P]: the files at the top of
+   D that the patterns select, as a NULL-terminated list of "D/name" paths that the caller
+   frees (free_list), also on error. Every selected entry is used or the call fails:
+   nothing is left out silently. Files in
+   subdirectories need the server-side tree that the library's directory publishing (in
+   progress) will send; until then a subdirectory is refused rather than flattened. */
+static int files_from_directory(cli *t, const char *dir, char ***files, int *nfiles) {
+    const char *inc = option(t, "includePatterns"), *exc = option(t, "excludePatterns");
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **list;
+    int n = 0, rc = 0;
+    if (!d) return local_error(t, "--fromDirectory %s: %s", dir, strerror(errno));
+    list = (char **)calloc(MAX_UPLOAD_FILES + 1, sizeof *list);
+    while (list && (e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if ((inc && !matches_patterns(inc, e->d_name)) || (exc && matches_patterns(exc, e->d_name))) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0) {
+            rc = local_error(t, "--fromDirectory %s: cannot upload %s: %s", dir, path, strerror(errno));
+            break;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = usage_error(t, "--fromDirectory %s: the subdirectory %s would need directory publishing, which "
+                                "this version does not do yet; select files with --includePatterns", dir, e->d_name);
+            break;
+        }
+        if (n == MAX_UPLOAD_FILES) {
+            rc = usage_error(t, "--fromDirectory %s: more than %d files selected", dir, MAX_UPLOAD_FILES);
+            break;
+        }
+        if (!(list[n] = strdup(path))) {
+            rc = local_error(t, "out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (!list) return local_error(t, "out of memory");
+    *files = list;
+    *nfiles = n;
+    if (!rc && n == 0) rc = usage_error(t, "--fromDirectory %s: no file selected", dir);
+    return rc;
+}
+
+static void free_list(char **list) {
+    int i;
+    for (i = 0; list && list[i]; i++) free(list[i]);
+    free(list);
+}
+
+/* ectool: publishArtifactVersion --artifactName G:K --version V [--fromDirectory D
+   --includePatterns P] [--repositoryName R]; short: publishArtifactVersion G:K V FILE... */
+static int cmd_publish_artifact_version(cli *t) {
+    upload_meter meter;
+    cdrest_transfer transfer;
+    const char *dir = option(t, "fromDirectory");
+    char **dir_files = NULL;
+    const char *const *files = (const char *const *)(t->args + 2);
+    int nfiles = t->nargs - 2, rc, i;
+    if (dir && nfiles) return usage_error(t, "give FILE... or --fromDirectory, not both");
+    if (!dir && !nfiles) return usage_error(t, "publishArtifactVersion needs FILE... or --fromDirectory D");
+    if (nfiles > MAX_UPLOAD_FILES) return usage_error(t, "at most %d files per version", MAX_UPLOAD_FILES);
+    if (dir) {
+        if ((rc = files_from_directory(t, dir, &dir_files, &nfiles)) != 0) {
+            free_list(dir_files);
+            return rc;
+        }
+        files = (const char *const *)dir_files;
+    }
+    for (i = 0; i < nfiles; i++)
+        if ((rc = check_upload_file(t, files[i])) != 0) {
+            free_list(dir_files);
+            return rc;
+        }
+    if ((rc = open_client(t, FOR_CALL)) != 0) {
+        free_list(dir_files);
+        return rc;
+    }
+    memset(&meter, 0, sizeof meter);
+    meter.start_ms = now_ms();
+    meter.tty = isatty(STDERR_FILENO);
+    /* An upload takes as long as it takes: --timeout bounds the time without progress
+       (no byte moving), not the whole upload. */
+    memset(&transfer, 0, sizeof transfer);
+    transfer.timeout_ms = -1;
+    transfer.idle_timeout_ms = t->client.cfg.timeout_ms;
+    transfer.progress = show_upload;
+    transfer.progress_ctx = &meter;
+    rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), files,
+                                            nfiles, &transfer);
+    free_list(dir_files);
+    if (meter.shown) fputc('\n', stderr);
+    if (rc) return fail(t, rc);
+    if (t->json) {
+        char count[16], version[1024];
+        const char *names[] = {"artifactVersionName", "files"}, *values[2];
+        snprintf(version, sizeof version, "%s:%s", t->args[0], t->args[1]);
+        snprintf(count, sizeof count, "%d", nfiles);
+        values[0] = version;
+        values[1] = count;
+        print_json_fields(names, values, 2);
+    } else {
+        printf("published %s:%s (%d file%s)\n", t->args[0], t->args[1], nfiles, nfiles > 1 ? "s" : "");
+    }
+    return 0;
+}
+
+typedef struct job_meter {
+    int tty;
+    int shown;
+    int64_t elapsed_ms; /* at the last poll */
+} job_meter;
+
+/* After every status poll: on a terminal show it (server text made safe). */
+static void show_job(job_meter *m, const cdrest_job_status *st, int64_t elapsed_ms) {
+    char id[64], status[32];
+    m->elapsed_ms = elapsed_ms;
+    if (!m->tty) return;
+    m->shown = 1;
+    fprintf(stderr, "\rjob %s: %s, %.1f s    ", clean(st->job_id, id, sizeof id),
+            clean(st->status, status, sizeof status), (double)elapsed_ms / 1000);
+    fflush(stderr);
+}
+
+/* Sleep ms milliseconds, or less when a stop signal comes. */
+static void nap(int64_t ms) {
+    struct timespec ts;
+    if (ms <= 0) return;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL); /* EINTR ends it early: stop_signal is checked by the caller */
+}
+
+#define WAIT_INTERRUPTED 1000 /* a stop signal came during a wait */
+
+/* Poll the job every interval_ms until it completes (0), deadline_ms passes
+   (CDREST_E_DEADLINE; 0 = no deadline) or a stop signal comes (WAIT_INTERRUPTED). Each
+   status request gets at most the time left before the deadline (its timeouts are
+   lowered in the client's config copy for that one call), so a slow poll cannot carry
+   the wait past its deadline. The loop is here rather than cdrest_wait_for_job so that
+   a stop signal ends the wait between polls. */
+static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadline_ms, cdrest_job_status *st) {
+    int64_t start = now_ms(), left = 0;
+    int request_ms = t->client.cfg.timeout_ms, connect_ms = t->client.cfg.connect_timeout_ms, rc;
+    job_meter meter;
+    memset(&meter, 0, sizeof meter);
+    meter.tty = isatty(STDERR_FILENO);
+    memset(st, 0, sizeof *st);
+    for (;;) {
+        if (deadline_ms) {
+            left = start + deadline_ms - now_ms();
+            if (left <= 0) {
+                rc = CDREST_E_DEADLINE;
+                break;
+            }
+            t->client.cfg.timeout_ms = left < request_ms ? (int)left : request_ms;
+            t->client.cfg.connect_timeout_ms = left < connect_ms ? (int)left : connect_ms;
+        }
+        rc = cdrest_get_job_status(&t->client, job_id, st);
+        t->client.cfg.timeout_ms = request_ms;
+        t->client.cfg.connect_timeout_ms = connect_ms;
+        if (rc == CDREST_E_TIMEOUT && deadline_ms && now_ms() - start >= deadline_ms) rc = CDREST_E_DEADLINE;
+        if (rc) break;
+        show_job(&meter, st, now_ms() - start);
+        if (!strcmp(st->status, "completed")) break;
+        if (stop_signal) {
+            rc = WAIT_INTERRUPTED;
+            break;
+        }
+        nap(deadline_ms && left < interval_ms ? left : interval_ms);
+        if (stop_signal) {
+            rc = WAIT_INTERRUPTED;
+            break;
+        }
+    }
+    if (meter.shown) fputc('\n', stderr);
+    return rc;
+}
+
+/* The exit status of a completed job: 0 success; 5 warning (0 with --warning-ok);
+   4 error, skipped, no outcome or anything else. */
+static int outcome_status(cli *t, const cdrest_job_status *st) {
+    char id[64], outcome[32], line[200];
+    int warning = !strcmp(st->outcome, "warning");
+    if (!strcmp(st->outcome, "success") || (warning && t->warning_ok)) return 0;
+    snprintf(line, sizeof line, "job %s completed with outcome %s", clean(st->job_id, id, sizeof id),
+             st->outcome[0] ? clean(st->outcome, outcome, sizeof outcome) : "(none)");
+    report(t, warning ? "JobOutcomeWarning" : "JobOutcomeError", 0, line);
+    return warning ? EXIT_JOB_WARNING : EXIT_JOB_ERROR;
+}
+
+/* The interval and the deadline of a wait: ectool's --pollInterval S and --timeout S
+   (the wait's own limit, given after the command), or cdrest's --interval and
+   --deadline. */
+static int wait_options(cli *t, int *interval_ms, int *deadline_ms) {
+    const char *interval = option(t, "pollInterval"), *deadline = option(t, "timeout");
+    int rc;
+    if (option(t, "interval")) {
+        if (interval) return usage_error(t, "give --pollInterval or --interval, not both");
+        interval = option(t, "interval");
+    }
+    if (option(t, "deadline")) {
+        if (deadline) return usage_error(t, "give --timeout or --deadline, not both");
+        deadline = option(t, "deadline");
+    }
+    *interval_ms = 5000;
+    *deadline_ms = 0;
+    if ((interval && (rc = parse_seconds(t, "--pollInterval", interval, interval_ms)) != 0) ||
+        (deadline && (rc = parse_seconds(t, "--timeout", deadline, deadline_ms)) != 0))
+        return rc;
+    if (*interval_ms < 100) *interval_ms = 100;
+    return 0;
+}
+
+/* Wait for the job, print what the command promises and return the exit status. */
+static int wait_and_report(cli *t, const char *job_id, int interval_ms, int deadline_ms, int print_outcome) {
+    cdrest_job_status st;
+    char id[64], status[32], outcome[32];
+    int rc = poll_job(t, job_id, interval_ms, deadline_ms, &st);
+    if (rc == WAIT_INTERRUPTED) {
+        say(t, "interrupted while job %s is %s", clean(job_id, id, sizeof id), clean(st.status, status, sizeof status));
+        return EXIT_WAIT_DEADLINE;
+    }
+    if (rc == CDREST_E_DEADLINE) {
+        char line[300];
+        snprintf(line, sizeof line, "%s: job %s is still %s after %.1f s", t->cmd->name, clean(job_id, id, sizeof id),
+                 st.status[0] ? clean(st.status, status, sizeof status) : "not seen", deadline_ms / 1000.0);
+        report(t, "Deadline", 0, line);
+        return EXIT_WAIT_DEADLINE;
+    }
+    if (rc) return fail(t, rc);
+    clean(st.job_id, id, sizeof id);
+    clean(st.status, status, sizeof status);
+    clean(st.outcome, outcome, sizeof outcome);
+    if (t->json) {
+        const char *names[] = {"jobId", "status", "outcome"}, *values[3];
+        values[0] = id;
+        values[1] = status;
+        values[2] = outcome;
+        print_json_fields(names, values, 3);
+    } else if (print_outcome) {
+        printf("%s\n", outcome);
+    }
+    return outcome_status(t, &st);
+}
+
+/* Add the NAME=VALUE pairs of --actualParameter as CD's actualParameter array. */
+static void write_actual_parameters(cli *t, cdrest_json_writer *w) {
+    const cdrest_param *actual = pairs(t, "actualParameter");
+    int i;
+    cdrest_jw_key(w, "actualParameter");
+    cdrest_jw_array_begin(w);
+    for (i = 0; actual[i].name; i++) {
+        cdrest_jw_object_begin(w);
+        cdrest_jw_key(w, "actualParameterName");
+        cdrest_jw_string(w, actual[i].name);
+        cdrest_jw_key(w, "value");
+        cdrest_jw_string(w, actual[i].value);
+        cdrest_jw_object_end(w);
+    }
+    cdrest_jw_array_end(w);
+}
+
+/* ectool: runProcedure <projectName> --procedureName Q [--scheduleName S]
+   [--actualParameter N=V ...] [--pollInterval S [--timeout S]]. Prints the job id; with
+   --pollInterval it then waits for the job (as ectool does) and the exit status tells
+   the outcome. */
+static int cmd_run_procedure(cli *t) {
+    char job_id[256], id[256];
+    const char *procedure = option(t, "procedureName"), *schedule = option(t, "scheduleName");
+    int rc, interval_ms, deadline_ms, wait = option(t, "pollInterval") || option(t, "interval");
+    cdrest_run_options run;
+    if (!procedure && !schedule) return usage_error(t, "runProcedure needs --procedureName NAME (or --scheduleName)");
+    if ((option(t, "timeout") || option(t, "deadline")) && !wait)
+        return usage_error(t, "runProcedure --timeout limits the wait: give --pollInterval S too (as ectool "
+                              "wants), or put --timeout before the command for the requests' timeout");
+    if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    memset(&run, 0, sizeof run);
+    run.schedule_name = schedule;
+    run.destination_project = option(t, "destinationProject");
+    run.priority = option(t, "priority");
+    run.credential_name = option(t, "credentialName");
+    rc = cdrest_run_procedure_ex(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), &run, job_id,
+                                 sizeof job_id);
+    if (rc) return fail(t, rc);
+    clean(job_id, id, sizeof id);
+    if (t->json && !wait) {
+        const char *name = "jobId", *value = id;
+        print_json_fields(&name, &value, 1);
+    } else if (!t->json) {
+        printf("%s\n", id);
+        fflush(stdout); /* the id is there for the script even while we wait */
+    }
+    return wait ? wait_and_report(t, job_id, interval_ms, deadline_ms, 0) : 0;
+}
+
+/* A GET of /KIND/ID[?request=...] through the generic call, printing the whole answer. */
+static int get_by_id(cli *t, const char *kind, const char *id, const char *request) {
+    cdrest_param query[2] = {{NULL, NULL}, {NULL, NULL}};
+    char path[600];
+    size_t k = strlen(kind);
     cdrest_doc d;
     int rc;
+    if (request) {
+        query[0].name = "request";
+        query[0].value = request;
+    }
+    memcpy(path, kind, k);
+    if ((rc = encode(t, id, CDREST_PCT_SEGMENT, path + k, sizeof path - k)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    memcpy(path, "/jobs/", 6);
-    n = cdrest_percent_encode(path + 6, sizeof path - 6, t->args[0], strlen(t->args[0]), CDREST_PCT_SEGMENT);
-    if (n >= sizeof path - 6) return usage_error(t, "the job id is too long");
     rc = cdrest_call(&t->client, "GET", path, query, NULL, &d);
     return rc ? fail(t, rc) : print_doc(&d);
 }
+
+static int cmd_get_job_status(cli *t) { return get_by_id(t, "/jobs/", t->args[0], "getJobStatus"); }
 
 static int cmd_get_job_details(cli *t) {
     cdrest_doc d;
@@ -931,54 +1650,207 @@ static int cmd_get_job_details(cli *t) {
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
-typedef struct job_meter {
-    int tty;
-    int shown;
-    int64_t elapsed_ms; /* at the last poll */
-} job_meter;
-
-/* Called after every status poll: remember the time; on a terminal show it. */
-static void show_job(void *ctx, const cdrest_job_status *st, int64_t elapsed_ms) {
-    job_meter *m = (job_meter *)ctx;
-    m->elapsed_ms = elapsed_ms;
-    if (!m->tty) return;
-    m->shown = 1;
-    fprintf(stderr, "\rjob %s: %s, %.1f s    ", st->job_id, st->status, (double)elapsed_ms / 1000);
-    fflush(stderr);
+/* ectool: abortJob <jobId> [--force 1]: PUT /jobs/<id>?request=abortJob. */
+static int cmd_abort_job(cli *t) {
+    const char *force = option(t, "force");
+    cdrest_doc d;
+    int rc;
+    if (force && strcmp(force, "0") && strcmp(force, "1") && strcmp(force, "true") && strcmp(force, "false"))
+        return usage_error(t, "--force wants 0 or 1, not '%s'", force);
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_abort_job(&t->client, t->args[0], force && (!strcmp(force, "1") || !strcmp(force, "true")), &d);
+    return rc ? fail(t, rc) : print_doc(&d);
 }
 
-static int cmd_wait_for_job(cli *t) {
-    const char *deadline = option(t, "deadline"), *interval = option(t, "interval");
-    int deadline_ms = 0, interval_ms = 0, rc;
-    cdrest_job_status st;
-    job_meter meter;
-    if ((deadline && (rc = parse_seconds(t, "--deadline", deadline, &deadline_ms)) != 0) ||
-        (interval && (rc = parse_seconds(t, "--interval", interval, &interval_ms)) != 0))
-        return rc;
+/* GET /jobSteps/<id>: the job step object; inside a job step, the step's own by default. */
+static int cmd_get_job_step_details(cli *t) {
+    cdrest_doc d;
+    int rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    memset(&meter, 0, sizeof meter);
-    meter.tty = isatty(STDERR_FILENO);
-    rc = cdrest_wait_for_job(&t->client, t->args[0], interval_ms, deadline_ms, show_job, &meter, &st);
-    if (meter.shown) fputc('\n', stderr);
-    if (rc == CDREST_E_DEADLINE) {
-        say(t, "waitForJob: job %s is still %s after %.1f s", t->args[0], st.status, meter.elapsed_ms / 1000.0);
-        return EXIT_SERVER;
+    rc = cdrest_get_job_step_details(&t->client, t->nargs ? t->args[0] : NULL, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* waitForJob <jobId> [--timeout S] [--pollInterval S]: ec-perl's waitForJob names; the
+   --timeout after the command is the wait's limit, like ectool's runProcedure --timeout. */
+static int cmd_wait_for_job(cli *t) {
+    int interval_ms, deadline_ms, rc;
+    if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    return wait_and_report(t, t->args[0], interval_ms, deadline_ms, 1);
+}
+
+/* The repeated values of a list option (--stagesToRun a --stagesToRun b, or "a,b"). */
+static void write_list(cli *t, cdrest_json_writer *w, const char *name) {
+    int i;
+    cdrest_jw_key(w, name);
+    cdrest_jw_array_begin(w);
+    for (i = 0; i < t->nopts; i++) {
+        const char *p = t->opts[i].value;
+        if (strcmp(t->opts[i].name, name) != 0) continue;
+        while (*p) {
+            size_t n = strcspn(p, ",");
+            char item[256];
+            snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), p);
+            if (n) cdrest_jw_string(w, item);
+            p += n;
+            if (*p) p++;
+        }
     }
-    if (rc) return fail(t, rc);
-    if (t->json) {
-        const char *names[] = {"jobId", "status", "outcome"}, *values[3];
-        values[0] = st.job_id;
-        values[1] = st.status;
-        values[2] = st.outcome;
-        print_json_fields(names, values, 3);
-    } else {
-        printf("%s\n", st.outcome);
+    cdrest_jw_array_end(w);
+}
+
+/* ectool: runPipeline <projectName> <pipelineName> [--actualParameter N=V ...]
+   [--stagesToRun S[,S...]] [--startingStage S]: POST /pipelines (the REST form CloudBees'
+   own automation uses). Prints the server's answer (the flow runtime). */
+static int cmd_run_pipeline(cli *t) {
+    char body[65536];
+    cdrest_json_writer w;
+    cdrest_doc d;
+    int rc;
+    if (option(t, "stagesToRun") && option(t, "startingStage"))
+        return usage_error(t, "runPipeline takes --stagesToRun or --startingStage, not both");
+    cdrest_jw_init(&w, body, sizeof body);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "projectName");
+    cdrest_jw_string(&w, t->args[0]);
+    cdrest_jw_key(&w, "pipelineName");
+    cdrest_jw_string(&w, t->args[1]);
+    write_actual_parameters(t, &w);
+    if (option(t, "stagesToRun")) write_list(t, &w, "stagesToRun");
+    if (option(t, "startingStage")) {
+        cdrest_jw_key(&w, "startingStage");
+        cdrest_jw_string(&w, option(t, "startingStage"));
     }
-    if (strcmp(st.outcome, "success") != 0) {
-        say(t, "waitForJob: job %s completed with outcome %s", st.job_id, st.outcome[0] ? st.outcome : "(none)");
-        return EXIT_SERVER;
-    }
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0) return usage_error(t, "runPipeline: the parameters exceed 64 KiB");
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_call(&t->client, "POST", "/pipelines", NULL, body, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* ectool: getPipelineRuntimeDetails --flowRuntimeId ID: PUT /pipelineRuntimeDetails
+   ?request=getPipelineRuntimeDetails {"flowRuntimeId":[ID]}. */
+static int cmd_get_pipeline_runtime_details(cli *t) {
+    static const cdrest_param query[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    char body[1024];
+    cdrest_json_writer w;
+    cdrest_doc d;
+    int rc;
+    cdrest_jw_init(&w, body, sizeof body);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "flowRuntimeId");
+    cdrest_jw_array_begin(&w);
+    cdrest_jw_string(&w, t->args[0]);
+    cdrest_jw_array_end(&w);
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0) return usage_error(t, "the flow runtime id is too long");
+    if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    rc = cdrest_call(&t->client, "PUT", "/pipelineRuntimeDetails", query, body, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* A JSON option (--filter, --sort) checked before anything is sent. */
+static int json_option(cli *t, const char *name, const char **out) {
+    cdrest_json_parser p;
+    *out = option(t, name);
+    if (!*out) return 0;
+    cdrest_json_init(&p);
+    if (cdrest_json_parse(&p, *out, strlen(*out), NULL, 0) < 0)
+        return usage_error(t, "--%s is not valid JSON: %s at byte %lu", name, cdrest_json_errstr(p.error),
+                           (unsigned long)p.error_pos);
     return 0;
+}
+
+/* findObjects <objectType> [--filter JSON] [--sort JSON] [--maxIds N] [--numObjects N]:
+   PUT /objects?request=findObjects. The filter and the sort are the REST API's JSON (ectool
+   itself takes Perl-like text there). */
+static int cmd_find_objects(cli *t) {
+    static const cdrest_param query[] = {{"request", "findObjects"}, {NULL, NULL}};
+    static const char *const counts[] = {"maxIds", "numObjects"};
+    const char *filter, *sort;
+    cdrest_json_writer w;
+    size_t cap, i;
+    char *body;
+    cdrest_doc d;
+    int rc;
+    if ((rc = json_option(t, "filter", &filter)) != 0 || (rc = json_option(t, "sort", &sort)) != 0) return rc;
+    for (i = 0; i < 2; i++)
+        if (option(t, counts[i]) && strspn(option(t, counts[i]), "0123456789") != strlen(option(t, counts[i])))
+            return usage_error(t, "--%s wants a whole number, not '%s'", counts[i], option(t, counts[i]));
+    cap = strlen(t->args[0]) * 6 + (filter ? strlen(filter) : 0) + (sort ? strlen(sort) : 0) + 256;
+    if (!(body = (char *)malloc(cap))) return local_error(t, "out of memory");
+    cdrest_jw_init(&w, body, cap);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "objectType");
+    cdrest_jw_string(&w, t->args[0]);
+    if (filter) {
+        cdrest_jw_key(&w, "filter");
+        cdrest_jw_raw(&w, filter, strlen(filter));
+    }
+    if (sort) {
+        cdrest_jw_key(&w, "sort");
+        cdrest_jw_raw(&w, sort, strlen(sort));
+    }
+    for (i = 0; i < 2; i++)
+        if (option(t, counts[i])) {
+            cdrest_jw_key(&w, counts[i]);
+            cdrest_jw_raw(&w, option(t, counts[i]), strlen(option(t, counts[i])));
+        }
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0 || (rc = open_client(t, FOR_CALL)) != 0) {
+        free(body);
+        return rc ? rc : usage_error(t, "findObjects: the request does not fit");
+    }
+    rc = cdrest_call(&t->client, "PUT", "/objects", query, body, &d);
+    free(body);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* ectool: evalDsl <dsl> [--dslFile F] [--parameters JSON]: POST /server/dsl. */
+static int cmd_eval_dsl(cli *t) {
+    const char *dsl, *params = option(t, "parameters");
+    cdrest_json_writer w;
+    size_t cap;
+    char *body;
+    cdrest_doc d;
+    int rc;
+    if ((rc = take_value(t, t->nargs ? t->args[0] : NULL, option(t, "dslFile"), "the DSL", &dsl)) != 0) return rc;
+    if (!dsl) return usage_error(t, "evalDsl needs the DSL: DSL, --dsl D or --dslFile F ('-' reads stdin)");
+    cap = strlen(dsl) * 6 + (params ? strlen(params) * 6 : 0) + 256;
+    if (!(body = (char *)malloc(cap))) return local_error(t, "out of memory");
+    cdrest_jw_init(&w, body, cap);
+    cdrest_jw_object_begin(&w);
+    cdrest_jw_key(&w, "dsl");
+    cdrest_jw_string(&w, dsl);
+    if (params) {
+        cdrest_jw_key(&w, "parameters");
+        cdrest_jw_string(&w, params);
+    }
+    if (option(t, "jobStepId")) {
+        cdrest_jw_key(&w, "jobStepId");
+        cdrest_jw_string(&w, option(t, "jobStepId"));
+    }
+    cdrest_jw_object_end(&w);
+    if (cdrest_jw_finish(&w) != 0 || (rc = open_client(t, FOR_CALL)) != 0) {
+        free(body);
+        return rc ? rc : usage_error(t, "evalDsl: the DSL does not fit");
+    }
+    rc = cdrest_call(&t->client, "POST", "/server/dsl", NULL, body, &d);
+    free(body);
+    return rc ? fail(t, rc) : print_doc(&d);
+}
+
+/* getServerStatus: GET /server?request=getServerStatus (the REST form is inferred: the
+   server object is /server, as for /server/dsl, and request= names the API). ectool runs
+   it without logging in; so does cdrest when no credentials are at hand. */
+static int cmd_get_server_status(cli *t) {
+    static const cdrest_param query[] = {{"request", "getServerStatus"}, {NULL, NULL}};
+    cdrest_doc d;
+    int rc;
+    if ((rc = open_client(t, FOR_ANON)) != 0) return rc;
+    rc = cdrest_call(&t->client, "GET", "/server", query, NULL, &d);
+    return rc ? fail(t, rc) : print_doc(&d);
 }
 
 /* The path for `call`: a leading '/' added if missing; spaces, quotes, control and
@@ -1003,6 +1875,7 @@ static int call_path(cli *t, const char *in, char *out, size_t cap) {
     return 0;
 }
 
+/* call METHOD PATH [--data JSON | --data @FILE | --data @-] [--param NAME=VALUE ...] */
 static int cmd_call(cli *t) {
     char method[16], path[4096];
     const char *data = option(t, "data");
@@ -1017,6 +1890,7 @@ static int cmd_call(cli *t) {
         method[i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
     }
     if ((rc = call_path(t, t->args[1], path, sizeof path)) != 0) return rc;
+    if (data && data[0] == '@' && (rc = read_value_file(t, data + 1, "--data", &data)) != 0) return rc;
     if (data) {
         cdrest_json_parser p;
         cdrest_json_init(&p);
@@ -1031,80 +1905,208 @@ static int cmd_call(cli *t) {
 
 static int cmd_help(cli *t);
 
+#define WAIT_OPTIONS " pollInterval timeout interval deadline "
+
 static const command commands[] = {
-    {"login", "[USER [PASSWORD]]", 0, 2, "", cmd_login,
+    {"login", "[USER [PASSWORD]]", 0, 2, "userName", "", cmd_login,
      "Log in and save the session (with the server's URL) in the session file, mode 0600.\n"
      "The user comes from USER, --user or $CDREST_USER; the password from PASSWORD (visible in\n"
      "the process list: avoid it), $CDREST_PASSWORD, --password-file or a prompt on a terminal.\n"
      "With --token T (or $CDREST_TOKEN) the token logs in instead.\n"
-     "Later commands without credentials use the saved session."},
-    {"logout", "", 0, 0, "", cmd_logout, "End the saved session on the server and remove the session file."},
-    {"getProperty", "PATH", 1, 1, CONTEXT_OPTIONS "expand", cmd_get_property,
+     "Later commands without credentials use the saved session.",
+     "login --userName USER"},
+    {"logout", "", 0, 0, "", "", cmd_logout, "End the saved session on the server and remove the session file.",
+     "logout"},
+    {"getProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS "expand", cmd_get_property,
      "Print the property's value exactly as stored, followed by a newline (with --json: the\n"
      "server's answer). PATH is absolute (/projects/P/x, /myJob/x) or relative to the context.\n"
-     "--expand 0 returns the value without expanding $[...] references."},
-    {"setProperty", "PATH VALUE", 2, 2, CONTEXT_OPTIONS "description", cmd_set_property,
-     "Set (create or update) a property; prints the server's answer."},
-    {"createProperty", "PATH", 1, 1, CONTEXT_OPTIONS "value description", cmd_create_property,
-     "Create a property ([--value V] [--description D]); fails if it exists. Prints the answer."},
-    {"deleteProperty", "PATH", 1, 1, CONTEXT_OPTIONS, cmd_delete_property, "Delete a property. Prints nothing."},
-    {"getProperties", "[PATH]", 0, 1, CONTEXT_OPTIONS "expand", cmd_get_properties,
+     "--expand 0 returns the value without expanding $[...] references. On a terminal, control\n"
+     "characters other than newline and tab show as '?'; into a pipe or a file the bytes are exact.",
+     "getProperty --propertyName PATH [--projectName P | --jobId J ...] [--expand 0]"},
+    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value", CONTEXT_OPTIONS "description valueFile",
+     cmd_set_property,
+     "Set (create or update) a property; prints the server's answer. The value is VALUE (or\n"
+     "--value V), or the content of --valueFile F; '-' as VALUE or F reads stdin. Values of any\n"
+     "size up to 64 MiB; they are text (a NUL byte is refused).",
+     "setProperty --propertyName PATH (--value V | --valueFile F) [--jobId J ...]"},
+    {"createProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS "value valueFile description",
+     cmd_create_property,
+     "Create a property ([--value V | --valueFile F] [--description D]); fails if it exists.\n"
+     "Prints the server's answer.",
+     "createProperty --propertyName PATH [--value V] [--description D]"},
+    {"deleteProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS, cmd_delete_property,
+     "Delete a property. Prints nothing ({} with --json).", "deleteProperty --propertyName PATH"},
+    {"incrementProperty", "PATH [BY]", 1, 2, "propertyName incrementBy", CONTEXT_OPTIONS, cmd_increment_property,
+     "Add BY (a whole number, default 1) to a numeric property; prints the server's answer.\n"
+     "Sent as PUT /properties/PATH?request=incrementProperty.",
+     "incrementProperty --propertyName PATH --incrementBy N"},
+    {"getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand", cmd_get_properties,
      "List a property sheet: PATH, or without it the sheet of --projectName or --jobId.\n"
-     "Prints one name=value line per property, sorted as the server sends them; a nested sheet\n"
-     "prints as name/ on its own line (not expanded). Backslashes and control characters in\n"
-     "names and values are printed as C escapes (\\\\ \\n \\r \\t \\xHH), so each property is one\n"
-     "line; use getProperty for the raw bytes, or --json for the server's answer."},
-    {"createArtifact", "GROUPID KEY", 2, 2, " description ", cmd_create_artifact,
-     "Create the artifact GROUPID:KEY ([--description D]). Prints the server's answer."},
-    {"getArtifact", "GROUPID:KEY", 1, 1, "", cmd_get_artifact, "Print an artifact (the server's answer)."},
-    {"getArtifacts", "", 0, 0, " groupId ", cmd_get_artifacts, "List the artifacts ([--groupId G] filters)."},
-    {"deleteArtifact", "GROUPID:KEY", 1, 1, "", cmd_delete_artifact,
-     "Delete an artifact and its versions. Prints nothing."},
-    {"createArtifactVersion", "GROUPID:KEY VERSION", 2, 2, " repositoryName description ", cmd_create_artifact_version,
-     "Create an artifact version (state publishing until files are published). Prints the answer."},
-    {"getArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "", cmd_get_artifact_version,
-     "Print an artifact version (the server's answer)."},
-    {"getArtifactVersions", "GROUPID:KEY", 1, 1, "", cmd_get_artifact_versions,
-     "List the versions of an artifact (the server's answer)."},
-    {"deleteArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "", cmd_delete_artifact_version,
-     "Delete an artifact version. Prints nothing."},
-    {"publishArtifactVersion", "GROUPID:KEY VERSION FILE...", 3, -1, " repositoryName ",
-     cmd_publish_artifact_version,
-     "Upload up to 64 files as the content of an artifact version (a multipart/form-data POST to\n"
-     "/commander/publishArtifact.php; the artifact and the version are created when missing).\n"
-     "--repositoryName R (default: default). Shows the upload's progress on a terminal."},
-    {"runProcedure", "PROJECT --procedureName P [--actualParameter NAME=VALUE ...]", 1, 1,
-     " procedureName actualParameter ", cmd_run_procedure,
-     "Run a procedure and print the new job's id (with --json: {\"jobId\":...}).\n"
-     "Repeat --actualParameter, or give it several NAME=VALUE words as ectool does."},
-    {"getJobStatus", "JOBID", 1, 1, "", cmd_get_job_status,
-     "Print the job's status and outcome (the server's answer)."},
-    {"getJobDetails", "JOBID", 1, 1, "", cmd_get_job_details, "Print the job (the server's answer)."},
-    {"waitForJob", "JOBID [--deadline S] [--interval S]", 1, 1, " deadline interval ", cmd_wait_for_job,
-     "Poll the job every --interval seconds (default 5) until it completes, or until --deadline\n"
-     "seconds pass (default: no limit). Shows the status on stderr when it is a terminal. Prints\n"
-     "the outcome (with --json: jobId, status and outcome). Exit status 0 only when the outcome\n"
-     "is success; 1 for any other outcome or when the deadline passes."},
-    {"call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, " data param ", cmd_call,
+     "Prints one name=value line per property, in the server's order; a nested sheet prints as\n"
+     "name/ on its own line (not expanded). Backslashes and control characters in names and\n"
+     "values print as C escapes (\\\\ \\n \\r \\t \\xHH), and '=' and '/' in names as \\x3d and\n"
+     "\\x2f, so each property is one line that splits at its first '='. Use getProperty for the\n"
+     "raw bytes, or --json for the server's answer.",
+     "getProperties --path PATH | --projectName P | --jobId J"},
+    {"createArtifact", "GROUPID KEY", 2, 2, "groupId artifactKey", " description ", cmd_create_artifact,
+     "Create the artifact GROUPID:KEY ([--description D]). Prints the server's answer.",
+     "createArtifact --groupId G --artifactKey K [--description D]"},
+    {"getArtifact", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_get_artifact,
+     "Print an artifact (the server's answer).", "getArtifact --artifactName G:K"},
+    {"getArtifacts", "", 0, 0, "", " groupId ", cmd_get_artifacts, "List the artifacts ([--groupId G] filters).",
+     "getArtifacts [--groupId G]"},
+    {"deleteArtifact", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_delete_artifact,
+     "Delete an artifact and its versions. Prints nothing ({} with --json).", "deleteArtifact --artifactName G:K"},
+    {"createArtifactVersion", "GROUPID:KEY VERSION", 2, 2, "artifactName version", " repositoryName description ",
+     cmd_create_artifact_version,
+     "Create an artifact version (state publishing until files are published). Prints the answer.",
+     "createArtifactVersion --artifactName G:K --version V"},
+    {"getArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_get_artifact_version,
+     "Print an artifact version (the server's answer).", "getArtifactVersion --artifactVersionName G:K:V"},
+    {"getArtifactVersions", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_get_artifact_versions,
+     "List the versions of an artifact (the server's answer).", "getArtifactVersions --artifactName G:K"},
+    {"deleteArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_delete_artifact_version,
+     "Delete an artifact version. Prints nothing ({} with --json).",
+     "deleteArtifactVersion --artifactVersionName G:K:V"},
+    {"publishArtifactVersion", "GROUPID:KEY VERSION FILE...", 2, -1, "artifactName version",
+     " repositoryName fromDirectory includePatterns excludePatterns ", cmd_publish_artifact_version,
+     "Upload up to 64 regular files as the content of an artifact version (a multipart/form-data\n"
+     "POST to /commander/publishArtifact.php; the artifact and the version are created when\n"
+     "missing). --fromDirectory D takes the files at the top of D that --includePatterns and\n"
+     "--excludePatterns (';'-separated shell patterns) select; subdirectories are refused for now.\n"
+     "--repositoryName R (default: default). Shows the upload's progress on a terminal. --timeout S\n"
+     "bounds the time without progress (no byte moving), not the whole upload; Ctrl-C cancels it.",
+     "publishArtifactVersion --artifactName G:K --version V --fromDirectory D [--includePatterns P]"},
+    {"runProcedure", "PROJECT --procedureName P [--actualParameter NAME=VALUE ...]", 1, 1, "projectName",
+     " procedureName scheduleName actualParameter destinationProject priority credentialName" WAIT_OPTIONS,
+     cmd_run_procedure,
+     "Run a procedure and print the new job's id (with --json: {\"jobId\":...}). Repeat\n"
+     "--actualParameter, or give it several NAME=VALUE words as ectool does. --scheduleName S runs\n"
+     "it with the schedule's parameters. With --pollInterval S it then waits for the job to\n"
+     "complete, at most --timeout S (given after the command; before it, --timeout is the\n"
+     "requests' timeout), and the exit status tells the outcome: 0 success, 4 error, 5 warning\n"
+     "(0 with --warning-ok), 6 the timeout passed (the job still runs).",
+     "runProcedure --projectName P --procedureName Q [--pollInterval 5 --timeout 600]"},
+    {"getJobStatus", "JOBID", 1, 1, "jobId", "", cmd_get_job_status,
+     "Print the job's status and outcome (the server's answer).", "getJobStatus --jobId J"},
+    {"getJobDetails", "JOBID", 1, 1, "jobId", "", cmd_get_job_details, "Print the job (the server's answer).",
+     "getJobDetails --jobId J"},
+    {"abortJob", "JOBID [--force 1]", 1, 1, "jobId", " force ", cmd_abort_job,
+     "Abort a running job (PUT /jobs/ID?request=abortJob); --force 1 also stops its alwaysRun\n"
+     "steps. Prints the server's answer.",
+     "abortJob --jobId J [--force 1]"},
+    {"getJobStepDetails", "[JOBSTEPID]", 0, 1, "jobStepId", "", cmd_get_job_step_details,
+     "Print a job step (the server's answer to GET /jobSteps/ID); inside a job step, without\n"
+     "JOBSTEPID, the step's own ($COMMANDER_JOBSTEPID).", "getJobStepDetails --jobStepId S"},
+    {"waitForJob", "JOBID [--timeout S] [--pollInterval S]", 1, 1, "jobId", WAIT_OPTIONS, cmd_wait_for_job,
+     "Poll the job every --pollInterval seconds (default 5; --interval is the same) until it\n"
+     "completes, or until --timeout seconds pass (--deadline is the same; default: no limit).\n"
+     "Shows the status on stderr when it is a terminal. Prints the outcome (with --json: jobId,\n"
+     "status and outcome). Exit status: 0 success, 4 error (or skipped, or none), 5 warning\n"
+     "(0 with --warning-ok), 6 the timeout passed, and 1 or 3 when the status could not be read.",
+     "waitForJob --jobId J [--timeout 600] [--pollInterval 5]"},
+    {"runPipeline", "PROJECT PIPELINE [--actualParameter NAME=VALUE ...]", 2, 2, "projectName pipelineName",
+     " actualParameter stagesToRun startingStage ", cmd_run_pipeline,
+     "Run a pipeline (POST /pipelines) and print the server's answer, the flow runtime.\n"
+     "--stagesToRun S (repeat it, or S1,S2) or --startingStage S limit the stages run.",
+     "runPipeline --projectName P --pipelineName Q [--actualParameter N=V ...]"},
+    {"getPipelineRuntimeDetails", "FLOWRUNTIMEID", 1, 1, "flowRuntimeId", "", cmd_get_pipeline_runtime_details,
+     "Print a pipeline run's details (PUT /pipelineRuntimeDetails?request=getPipelineRuntimeDetails).",
+     "getPipelineRuntimeDetails --flowRuntimeId ID"},
+    {"findObjects", "OBJECTTYPE [--filter JSON] [--sort JSON]", 1, 1, "objectType",
+     " filter sort maxIds numObjects ", cmd_find_objects,
+     "Search objects (PUT /objects?request=findObjects) and print the server's answer. --filter\n"
+     "and --sort are the REST API's JSON ({\"propertyName\":...,\"operator\":\"equals\",\"operand1\":...});\n"
+     "ectool's Perl-like filter text is not understood.",
+     "findObjects --objectType job --filter JSON [--maxIds N] [--numObjects N]"},
+    {"evalDsl", "DSL", 0, 1, "dsl", " dslFile parameters jobStepId ", cmd_eval_dsl,
+     "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
+     "argument, or the content of --dslFile F ('-' reads stdin).",
+     "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]"},
+    {"getServerStatus", "", 0, 0, "", "", cmd_get_server_status,
+     "Print the server's status (GET /server?request=getServerStatus); works without logging in.", "getServerStatus"},
+    {"call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, "", " data param ", cmd_call,
      "Any endpoint: METHOD /rest/v1.0PATH (call GET /projects/Default). PATH is sent as typed,\n"
      "except that spaces, quotes, control characters and non-ASCII bytes are percent-encoded.\n"
-     "--data is the JSON body; each --param NAME=VALUE is added to the query string.\n"
-     "Prints the server's answer."},
-    {"help", "[COMMAND]", 0, 1, "", cmd_help, "Print the usage of cdrest or of one command."},
+     "--data is the JSON body (--data @FILE reads it from FILE, --data @- from stdin); each\n"
+     "--param NAME=VALUE is added to the query string. Prints the server's answer.",
+     "(no ectool form)"},
+    {"help", "[COMMAND]", 0, 1, "", "", cmd_help, "Print the usage of cdrest or of one command.", "--help [COMMAND]"},
 };
 
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* Commands match case-insensitively (getproperty is getProperty). */
 static const command *find_command(const char *name) {
     size_t i;
-    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, name)) return &commands[i];
+    for (i = 0; i < NCOMMANDS; i++)
+        if (!strcasecmp(commands[i].name, name)) return &commands[i];
     return NULL;
+}
+
+/* The edit distance of a and b, case-insensitive, capped at 9 (for "did you mean"). */
+static int distance(const char *a, const char *b) {
+    int prev[64], cur[64], i, j, na = (int)strlen(a), nb = (int)strlen(b);
+    if (na > 62 || nb > 62) return 9;
+    for (j = 0; j <= nb; j++) prev[j] = j;
+    for (i = 1; i <= na; i++) {
+        cur[0] = i;
+        for (j = 1; j <= nb; j++) {
+            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(nb + 1));
+    }
+    return prev[nb] > 9 ? 9 : prev[nb];
+}
+
+/* The closest of the space-separated words in list to word, if close enough. */
+static void closest_word(const char *list, const char *word, char *best, size_t cap, int *best_d) {
+    const char *p = list;
+    while (*p) {
+        char w[64];
+        size_t n = strcspn(p, " ");
+        if (n && n < sizeof w) {
+            int d;
+            memcpy(w, p, n);
+            w[n] = 0;
+            d = distance(word, w);
+            if (d < *best_d) {
+                *best_d = d;
+                snprintf(best, cap, "%s", w);
+            }
+        }
+        p += n;
+        p += strspn(p, " ");
+    }
+}
+
+static void print_command_help(const command *cmd) {
+    printf("usage: cdrest [global options] %s%s%s\n", cmd->name, cmd->synopsis[0] ? " " : "", cmd->synopsis);
+    printf("  ectool form: cdrest %s\n", cmd->ectool);
+    printf("  short form:  cdrest %s%s%s\n\n%s\n", cmd->name, cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->help);
+    if (cmd->named[0]) {
+        const char *p = cmd->named;
+        printf("\nThe operands by name (ectool's):");
+        while (*p) {
+            size_t n = strcspn(p, " ");
+            printf(" --%.*s", (int)n, p);
+            p += n;
+            p += strspn(p, " ");
+        }
+        putchar('\n');
+    }
+    if (strstr(cmd->options, " jobStepId "))
+        printf("\nContext options (each becomes the parameter of the same name):\n %s\n", CONTEXT_OPTIONS);
+    printf("\nSee 'cdrest --help' for the global options and the exit statuses.\n");
 }
 
 static int cmd_help(cli *t) {
     const command *cmd = t->nargs ? find_command(t->args[0]) : NULL;
     if (t->nargs && !cmd) return usage_error(t, "unknown command '%s'", t->args[0]);
     if (cmd) print_command_help(cmd);
-    else fputs(usage_text, stdout);
+    else print_usage();
     return 0;
 }
 
@@ -1112,27 +2114,35 @@ static int cmd_help(cli *t) {
    Parsing the command line
    =========================================================================== */
 
-static const char **global_value(cli *t, const char *name) {
-    if (!strcmp(name, "server")) return &t->server;
-    if (!strcmp(name, "user")) return &t->user;
-    if (!strcmp(name, "password-file")) return &t->password_file;
-    if (!strcmp(name, "token")) return &t->token;
-    if (!strcmp(name, "token-file")) return &t->token_file;
-    if (!strcmp(name, "session-file")) return &t->session_file;
-    if (!strcmp(name, "cacert")) return &t->cacert;
-    if (!strcmp(name, "pin")) return &t->pin;
-    if (!strcmp(name, "timeout")) return &t->timeout;
-    return NULL;
-}
+/* The global options: adding one is one row. Values point into argv. */
+typedef struct global_option {
+    const char *name;
+    int is_flag;
+    size_t offset; /* of its `const char *` (a value) or `int` (a flag) in cli */
+} global_option;
 
-static int *global_flag(cli *t, const char *name) {
-    if (!strcmp(name, "basic")) return &t->basic;
-    if (!strcmp(name, "insecure")) return &t->insecure;
-    if (!strcmp(name, "verbose")) return &t->verbose;
-    if (!strcmp(name, "allow-plain-http")) return &t->allow_plain_http;
-    if (!strcmp(name, "json")) return &t->json;
-    if (!strcmp(name, "help")) return &t->help;
-    if (!strcmp(name, "version")) return &t->version;
+#define GLOBAL_VALUE(name, field) {name, 0, offsetof(cli, field)}
+#define GLOBAL_FLAG(name, field) {name, 1, offsetof(cli, field)}
+static const global_option global_options[] = {
+    GLOBAL_VALUE("server", server),      GLOBAL_VALUE("user", user),
+    GLOBAL_VALUE("password-file", password_file), GLOBAL_VALUE("token", token),
+    GLOBAL_VALUE("token-file", token_file),
+    GLOBAL_VALUE("session-file", session_file),   GLOBAL_VALUE("cacert", cacert),
+    GLOBAL_VALUE("pin", pin),            GLOBAL_VALUE("timeout", timeout),
+    GLOBAL_VALUE("port", port),          GLOBAL_VALUE("securePort", secure_port),
+    GLOBAL_VALUE("secure", secure),      GLOBAL_VALUE("format", format),
+    GLOBAL_VALUE("proxy", proxy),        GLOBAL_VALUE("noproxy", noproxy),
+    GLOBAL_FLAG("basic", basic),         GLOBAL_FLAG("insecure", insecure),
+    GLOBAL_FLAG("verbose", verbose),     GLOBAL_FLAG("allow-plain-http", allow_plain_http),
+    GLOBAL_FLAG("json", json),           GLOBAL_FLAG("help", help),
+    GLOBAL_FLAG("version", version),     GLOBAL_FLAG("silent", silent),
+    GLOBAL_FLAG("warning-ok", warning_ok),
+};
+
+static const global_option *find_global(const char *name) {
+    size_t i;
+    for (i = 0; i < sizeof global_options / sizeof global_options[0]; i++)
+        if (!strcmp(global_options[i].name, name)) return &global_options[i];
     return NULL;
 }
 
@@ -1140,12 +2150,37 @@ static int is_pair_option(const char *name) {
     return !strcmp(name, "actualParameter") || !strcmp(name, "param");
 }
 
+/* Options that may be repeated, each adding to a list. */
+static int is_list_option(const char *name) {
+    return !strcmp(name, "stagesToRun");
+}
+
+/* 1 if the command takes --name (an option, or a positional operand by its name). */
+static int takes_option(const command *cmd, const char *name) {
+    return in_list(cmd->options, name) || in_list(cmd->named, name);
+}
+
 /* 1 if some command takes --name. */
 static int is_command_option(const char *name) {
     size_t i;
-    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (in_list(commands[i].options, name)) return 1;
+    for (i = 0; i < NCOMMANDS; i++)
+        if (takes_option(&commands[i], name)) return 1;
     return 0;
+}
+
+/* "unknown option --x" with the closest known option, if one is close. */
+static int unknown_option(cli *t, const char *name) {
+    char best[64] = "";
+    int best_d = 3;
+    size_t i;
+    for (i = 0; i < sizeof global_options / sizeof global_options[0]; i++)
+        closest_word(global_options[i].name, name, best, sizeof best, &best_d);
+    for (i = 0; i < NCOMMANDS; i++) {
+        closest_word(commands[i].options, name, best, sizeof best, &best_d);
+        closest_word(commands[i].named, name, best, sizeof best, &best_d);
+    }
+    if (best[0]) return usage_error(t, "unknown option --%s (did you mean --%s?)", name, best);
+    return usage_error(t, "unknown option --%s", name);
 }
 
 /* Add "--name value" to the command's options; NAME=VALUE words are split in place. */
@@ -1160,7 +2195,7 @@ static int add_command_option(cli *t, const char *name, char *value) {
         if (!eq || eq == value) return usage_error(t, "--%s wants NAME=VALUE, not '%s'", name, value);
         *eq = 0;
         o->pair_value = eq + 1;
-    } else {
+    } else if (!is_list_option(name)) {
         for (i = 0; i < t->nopts; i++)
             if (!strcmp(t->opts[i].name, name)) return usage_error(t, "option --%s is given twice", name);
     }
@@ -1168,30 +2203,43 @@ static int add_command_option(cli *t, const char *name, char *value) {
     return 0;
 }
 
-/* One "--name[=value]" argument at argv[*i]; may consume the following words. */
+/* One "--name[=value]" argument at argv[*i]; may consume the following words. After the
+   command, the command's own options win over global ones of the same name (ectool's
+   runProcedure ... --timeout S is the wait's limit; before the command, the requests'). */
 static int parse_option(cli *t, int argc, char **argv, int *i) {
     char *name = argv[*i] + 2, *value = strchr(name, '=');
-    const char **slot;
-    int *flag, rc;
+    const command *cmd = t->cmd_name ? find_command(t->cmd_name) : NULL;
+    const global_option *g = NULL;
+    int rc, own;
     if (value) *value++ = 0; /* --name=value */
-    if ((flag = global_flag(t, name)) != NULL) {
+    own = cmd && takes_option(cmd, name);
+    if (!own) g = find_global(name);
+    if (g && g->is_flag) {
         if (value) return usage_error(t, "option --%s takes no value", name);
-        *flag = 1;
+        *(int *)((char *)t + g->offset) = 1;
         return 0;
     }
-    slot = global_value(t, name);
-    if (!slot && strcmp(name, "password") != 0 && !is_command_option(name))
-        return usage_error(t, "unknown option --%s", name);
+    if (!g && !own && strcmp(name, "password") != 0 && !is_command_option(name)) return unknown_option(t, name);
     if (!value && *i + 1 >= argc) return usage_error(t, "option --%s needs a value", name);
     if (!value) value = argv[++*i];
-    if (slot == &t->token) return take_token(t, value);
-    if (slot) *slot = value;
-    else if (!strcmp(name, "password")) return take_password(t, value, "--password");
+    if (g && g->offset == offsetof(cli, token)) return take_token(t, value); /* blanked in argv */
+    if (g) *(const char **)((char *)t + g->offset) = value;
+    else if (!own && !strcmp(name, "password")) return take_password(t, value, "--password");
     else if ((rc = add_command_option(t, name, value)) != 0) return rc;
     /* ectool style: --actualParameter a=1 b=2 takes the NAME=VALUE words that follow */
     while (is_pair_option(name) && *i + 1 < argc && strchr(argv[*i + 1], '=') && argv[*i + 1][0] != '-' &&
            argv[*i + 1][0] != '/')
         if ((rc = add_command_option(t, name, argv[++*i])) != 0) return rc;
+    return 0;
+}
+
+/* Short options as curl users type them: -k (--insecure), -v (--verbose), -h (--help).
+   Once the command has an operand, "-h" is an operand itself: `setProperty P -h` sets
+   P to "-h" (or is an error), it never prints help and succeeds without setting. */
+static int short_flag(cli *t, const char *a) {
+    if (!strcmp(a, "-k")) return t->insecure = 1;
+    if (!strcmp(a, "-v")) return t->verbose = 1;
+    if (!strcmp(a, "-h") && t->nargs == 0) return t->help = 1;
     return 0;
 }
 
@@ -1203,8 +2251,8 @@ static int parse_command_line(cli *t, int argc, char **argv) {
             only_words = 1;
         } else if (!only_words && a[0] == '-' && a[1] == '-' && a[2]) {
             if ((rc = parse_option(t, argc, argv, &i)) != 0) return rc;
-        } else if (!only_words && !strcmp(a, "-h")) {
-            t->help = 1;
+        } else if (!only_words && short_flag(t, a)) {
+            continue;
         } else if (!t->cmd_name) {
             t->cmd_name = a;
         } else {
@@ -1214,33 +2262,98 @@ static int parse_command_line(cli *t, int argc, char **argv) {
     return 0;
 }
 
+/* Fold ectool's named operands (--propertyName P, --jobId J, ...) into the positional
+   list, in the command's order: each slot takes its named option, else the next word
+   given by position. A hole before a filled slot is a missing operand. */
+static int merge_named(cli *t) {
+    const char *p = t->cmd->named;
+    char **given = t->args, **merged;
+    int next = 0, n = 0, hole = -1, i;
+    char hole_name[64] = "";
+    merged = (char **)calloc((size_t)t->nargs + (size_t)t->nopts + 1, sizeof *merged);
+    if (!merged) return local_error(t, "out of memory");
+    while (*p) {
+        char name[64];
+        size_t len = strcspn(p, " ");
+        const char *v = NULL;
+        snprintf(name, sizeof name, "%.*s", (int)len, p);
+        for (i = 0; i < t->nopts; i++)
+            if (!t->opts[i].pair_value && !strcmp(t->opts[i].name, name)) {
+                v = t->opts[i].value;
+                memmove(&t->opts[i], &t->opts[i + 1], sizeof t->opts[0] * (size_t)(t->nopts - i - 1));
+                t->nopts--;
+                break;
+            }
+        if (!v && next < t->nargs) v = given[next++];
+        if (v && hole >= 0) {
+            free(merged);
+            return usage_error(t, "%s: missing argument %s (or --%s)", t->cmd->name, hole_name, hole_name);
+        }
+        if (v) merged[n++] = (char *)v;
+        else if (hole < 0) {
+            hole = n;
+            snprintf(hole_name, sizeof hole_name, "%s", name);
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    while (next < t->nargs) merged[n++] = given[next++];
+    memcpy(t->args, merged, sizeof *merged * (size_t)n);
+    t->nargs = n;
+    free(merged);
+    return 0;
+}
+
 /* The command, its arguments and its options make sense together. */
 static int check_command(cli *t) {
-    int i;
+    int i, rc;
     if (!t->cmd_name) return usage_error(t, "no command given");
-    if (!(t->cmd = find_command(t->cmd_name))) return usage_error(t, "unknown command '%s'", t->cmd_name);
-    if (t->help) return 0;
-    if (t->nargs < t->cmd->min_args) {
-        const char *wanted = t->cmd->synopsis;
-        return usage_error(t, "%s: missing argument (wants %s)", t->cmd->name, wanted);
+    if (!(t->cmd = find_command(t->cmd_name))) {
+        char best[64] = "";
+        int best_d = 4;
+        size_t k;
+        for (k = 0; k < NCOMMANDS; k++) closest_word(commands[k].name, t->cmd_name, best, sizeof best, &best_d);
+        if (best[0]) return usage_error(t, "unknown command '%s' (did you mean %s?)", t->cmd_name, best);
+        return usage_error(t, "unknown command '%s'", t->cmd_name);
     }
+    if (t->help) return 0;
+    for (i = 0; i < t->nopts; i++)
+        if (!takes_option(t->cmd, t->opts[i].name))
+            return usage_error(t, "%s does not take --%s", t->cmd->name, t->opts[i].name);
+    if ((rc = merge_named(t)) != 0) return rc;
+    if (t->nargs < t->cmd->min_args)
+        return usage_error(t, "%s: missing argument (wants %s)", t->cmd->name, t->cmd->synopsis);
     if (t->cmd->max_args >= 0 && t->nargs > t->cmd->max_args)
         return usage_error(t, "%s: too many arguments ('%s')", t->cmd->name, t->args[t->cmd->max_args]);
-    for (i = 0; i < t->nopts; i++)
-        if (!in_list(t->cmd->options, t->opts[i].name))
-            return usage_error(t, "%s does not take --%s", t->cmd->name, t->opts[i].name);
+    return 0;
+}
+
+/* ectool's --format json|xml and --silent. */
+static int output_options(cli *t) {
+    if (t->format) {
+        if (!strcasecmp(t->format, "json")) t->json = 1;
+        else if (strcasecmp(t->format, "text") != 0)
+            return usage_error(t, "--format %s: cdrest prints JSON (--format json) or its plain forms; the REST "
+                                  "API has no XML", t->format);
+    }
+    if (t->silent) { /* ectool: no result on stdout; errors still on stderr */
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) return local_error(t, "--silent: /dev/null: %s", strerror(errno));
+        close(fd);
+    }
     return 0;
 }
 
 static int run(cli *t, int argc, char **argv) {
     int rc;
     if ((rc = parse_command_line(t, argc, argv)) != 0) return rc;
+    if ((rc = output_options(t)) != 0) return rc;
     if (t->version) {
         printf("cdrest %s\n", CDREST_VERSION);
         return 0;
     }
     if (t->help && !t->cmd_name) {
-        fputs(usage_text, stdout);
+        print_usage();
         return 0;
     }
     if ((rc = check_command(t)) != 0) return rc;
@@ -1248,33 +2361,63 @@ static int run(cli *t, int argc, char **argv) {
         print_command_help(t->cmd);
         return 0;
     }
-    rc = t->cmd->run(t);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        say(t, "cannot write the output: %s", strerror(errno));
-        if (!rc) rc = EXIT_NETWORK;
+    return t->cmd->run(t);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: remember it and let the run end its request, log out the
+   session it made and die of the signal then; a second one kills at once. */
+static void on_stop_signal(int sig) {
+    stop_signal = sig;
+    signal(sig, SIG_DFL);
+}
+
+static void handle_signals(void) {
+    struct sigaction sa;
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP}, i;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: a wait's sleep ends at once */
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < 3; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue; /* nohup */
+        sigaction(sigs[i], &sa, NULL);
     }
-    return rc;
+    /* A closed pipe on stdout is an EPIPE error, not death: the session is logged out
+       first, and then we die of SIGPIPE as the shell expects. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 int main(int argc, char **argv) {
     cli t;
-    int rc;
+    int rc, out_errno = 0, i;
     memset(&t, 0, sizeof t);
     t.args = (char **)calloc((size_t)argc + 1, sizeof *t.args);
     t.opts = (option_arg *)calloc((size_t)argc + 1, sizeof *t.opts);
     t.params = (cdrest_param *)calloc((size_t)argc + 1, sizeof *t.params);
     if (!t.args || !t.opts || !t.params) {
         fprintf(stderr, "cdrest: out of memory\n");
-        return EXIT_NETWORK;
+        return EXIT_LOCAL;
     }
+    handle_signals();
     rc = run(&t, argc, argv);
+    if (fflush(stdout) != 0 || ferror(stdout)) out_errno = errno ? errno : EIO;
     close_client(&t);
+    if (out_errno && out_errno != EPIPE) {
+        say(&t, "cannot write the output: %s", strerror(out_errno));
+        if (!rc) rc = EXIT_LOCAL;
+    }
     wipe(t.password, sizeof t.password);
     wipe(t.token_copy, sizeof t.token_copy);
     wipe(t.saved_session, sizeof t.saved_session);
     wipe(t.first_session, sizeof t.first_session);
+    for (i = 0; i < t.nowned; i++) free(t.owned[i]);
     free(t.args);
     free(t.opts);
     free(t.params);
+    if (stop_signal) raise(stop_signal);
+    if (out_errno == EPIPE) {
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
     return rc;
 }

@@ -5,7 +5,8 @@
      filling starting from a one-token array and resumed after every CDREST_E_JSON_TOKENS;
    - on valid input the structure adds up: parents precede children, skip(root) covers
      every token, iteration visits `size` children, find() by a path built from the tokens
-     returns the token (when no duplicate key shadows it);
+     returns the token (when no duplicate key shadows it), and so does the reader of
+     answers kept without tokens (cdrest__json_raw_find) for paths of object keys;
    - unescaping agrees between short and large buffers, eq() matches the unescaped text,
      and every decoded string written back by the writer re-tokenizes to the same bytes;
    - the writer accepts the raw input as a string exactly when an independent, code-point
@@ -131,6 +132,12 @@ static void check_find(const char *js, const cdrest_json_tok *t, int n, int j)
         const char *p = path[0] == '.' ? path + 1 : path;
         int found = cdrest_json_find(js, t, n, 0, p);
         REQUIRE(found == j || shadowed);
+        /* the reader of answers kept without tokens (object keys only) finds the same */
+        if (!shadowed && *p && !strchr(p, '[') && t[0].type == CDREST_JSON_OBJECT) {
+            cdrest_json_tok r;
+            REQUIRE(cdrest__json_raw_find(js, (size_t)t[0].end, p, &r));
+            REQUIRE(r.type == t[j].type && r.start == t[j].start && r.end == t[j].end);
+        }
     }
 }
 
@@ -146,8 +153,12 @@ static void check_tokens(const char *js, size_t len, const cdrest_json_tok *t, i
         double dv;
         REQUIRE(t[i].parent < i && t[i].start >= 0 && t[i].end >= t[i].start && (size_t)t[i].end <= len);
         rc = cdrest_json_string(js, t, i, small, sizeof small, &need);
-        REQUIRE(rc == 0 || rc == CDREST_E_TOOLARGE);
-        REQUIRE(cdrest_json_string(js, t, i, big, len + 1, &got) == 0 && got == need);
+        if (t[i].type != CDREST_JSON_STRING) { /* never a non-string's raw text taken for a string */
+            REQUIRE(rc == CDREST_E_JSON && need == 0 && small[0] == 0);
+        } else {
+            REQUIRE(rc == 0 || rc == CDREST_E_TOOLARGE);
+            REQUIRE(cdrest_json_string(js, t, i, big, len + 1, &got) == 0 && got == need);
+        }
         if (t[i].type == CDREST_JSON_STRING) {
             REQUIRE(cdrest_json_eq(js, t, i, big) || memchr(big, 0, got));
             if (written++ < 16) check_writer_round_trip(big, got);

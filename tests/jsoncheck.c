@@ -83,9 +83,9 @@ static int walk_tokens(const char *js, size_t len, const cdrest_json_tok *t, int
         double dv;
         int c, count = 0;
         if (t[i].parent >= i || t[i].end < t[i].start) bad = internal_error("token span or parent");
-        if (cdrest_json_string(js, t, i, small, sizeof small, &need) == CDREST_E_JSON)
-            bad = internal_error("unescape of a validated string failed");
-        if (cdrest_json_string(js, t, i, big, len + 1, &got) != 0 || got != need)
+        if ((cdrest_json_string(js, t, i, small, sizeof small, &need) == CDREST_E_JSON) != (t[i].type != CDREST_JSON_STRING))
+            bad = internal_error("unescape of a validated string failed, or a non-string was taken as text");
+        if ((cdrest_json_string(js, t, i, big, len + 1, &got) != 0) != (t[i].type != CDREST_JSON_STRING) || got != need)
             bad = internal_error("unescape length differs between short and long buffer");
         if (t[i].type == CDREST_JSON_STRING && !cdrest_json_eq(js, t, i, big) && !memchr(big, 0, got))
             bad = internal_error("a string is not equal to its own unescaped text");

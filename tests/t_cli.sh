@@ -3,7 +3,10 @@
 # The cdrest command-line tool (examples/cdrest.c) end to end: build/asan/cdrest against
 # the bundled emulator (tests/cdemu.py) over HTTP, and over HTTPS with certificates made by
 # tests/mkcerts.sh. Every command, every exit status, the session file, secrets kept out
-# of the output. Starts its emulators itself and always stops them.
+# of the output; ectool's forms over HTTPS with $HOME unset; and, against tests/logsrv.py
+# (a scripted server that logs every request it receives), what the tool sends and prints
+# when setups fail, credentials compete, servers send escape sequences, files are FIFOs,
+# pipes close and signals come. Starts its servers itself and always stops them.
 # Ends with one line "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
@@ -26,7 +29,8 @@ trap 'exit 1' INT TERM HUP PIPE
 # A clean environment: nothing from the caller's shell leaks into the tool.
 unset CDREST_SERVER CDREST_USER CDREST_PASSWORD CDREST_TOKEN COMMANDER_SERVER COMMANDER_PORT \
   COMMANDER_HTTPS_PORT COMMANDER_SECURE COMMANDER_SESSIONID COMMANDER_JOBID COMMANDER_JOBSTEPID \
-  COMMANDER_HTTP_PROXY http_proxy https_proxy HTTPS_PROXY SSL_CERT_FILE SSL_CERT_DIR
+  COMMANDER_HTTP_PROXY http_proxy https_proxy HTTPS_PROXY SSL_CERT_FILE SSL_CERT_DIR CDREST_CACERT \
+  CURL_CA_BUNDLE REQUESTS_CA_BUNDLE no_proxy NO_PROXY
 export HOME="$tmp/home"
 mkdir -p "$HOME" "$tmp/bin"
 export ASAN_OPTIONS=detect_leaks=1:exitcode=86
@@ -151,13 +155,13 @@ S="$tmp/session"
 # --- usage and usage errors (exit 2) ---------------------------------------------------
 run cdrest --help
 status_is "--help" 0
-out_has "--help lists the commands" "publishArtifactVersion G:K VERSION FILE..."
+out_has "--help lists the commands" "publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D"
 run cdrest getProperty --help
 status_is "getProperty --help" 0
 out_has "getProperty --help shows its usage" "usage: cdrest [global options] getProperty PATH"
 run cdrest help waitForJob
 status_is "help COMMAND" 0
-out_has "help COMMAND shows its usage" "waitForJob JOBID [--deadline S] [--interval S]"
+out_has "help COMMAND shows its usage" "waitForJob JOBID [--timeout S] [--pollInterval S]"
 run cdrest
 status_is "no command" 2
 run cdrest --server "$URL" frobnicate
@@ -170,7 +174,7 @@ run cdrest --server "$URL" getArtifact a:b --projectName Default
 status_is "option of another command" 2
 run cdrest --server "$URL" setProperty /projects/Default/x
 status_is "missing argument" 2
-err_has "missing argument is said" "missing argument"
+err_has "a missing value is said" "setProperty needs a value"
 run cdrest --server "$URL" getProperty x --projectName
 status_is "option without its value" 2
 run cdrest --server "$URL" getProperty a b
@@ -187,6 +191,29 @@ status_is "no server" 2
 run cdrest --server "http://cd.example.invalid:8000" --user admin --password-file "$tmp/pw" getProperty x
 status_is "credentials over http:// to a remote host" 2
 err_has "plain http refusal names the option" "--allow-plain-http"
+
+# --- every command and every global option is in --help, the manual page and the README ---
+run cdrest --help
+python3 - "$tmp/out" <<'PY' >"$tmp/docs.missing"
+import re, sys
+src = open("examples/cdrest.c").read()
+cmds = re.findall(r'^    \{"([A-Za-z]+)", "', src, re.M)
+opts = re.findall(r'GLOBAL_(?:VALUE|FLAG)\("([A-Za-z-]+)"', src)
+docs = {"--help": open(sys.argv[1]).read(), "docs/cdrest.1": re.sub(r"\\f[BIRP]", "", open("docs/cdrest.1").read()).replace("\\-", "-"),
+        "README.md": open("README.md").read()}
+for where, text in docs.items():
+    for c in cmds:
+        if not re.search(r"\b%s\b" % c, text): print("%s lacks the command %s" % (where, c))
+    for o in opts:
+        if "--" + o not in text: print("%s lacks the option --%s" % (where, o))
+print("checked %d commands, %d options" % (len(cmds), len(opts)), file=sys.stderr)
+PY
+check "every command and global option is documented ($(cat "$tmp/docs.missing" | tr '\n' ';'))" test ! -s "$tmp/docs.missing"
+for c in $(sed -n 's/^    {"\([A-Za-z]*\)", ".*/\1/p' examples/cdrest.c); do
+  run cdrest "$c" --help
+  if [ "$rc" -eq 0 ] && grep -q "ectool form: " "$tmp/out" && grep -q "short form:  cdrest $c" "$tmp/out"; then ok; else
+    bad "cdrest $c --help shows the ectool form and the short form"; fi
+done
 
 # --- network failures (exit 3) -----------------------------------------------------------
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -293,7 +320,7 @@ run cdrest --session-file "$S" publishArtifactVersion com.example:tool 2.0 "$tmp
 status_is "publishing into an available version" 1
 err_has "its code is on stderr" "DuplicateArtifactVersion"
 run cdrest --session-file "$S" publishArtifactVersion com.example:tool 3.0 "$tmp/no-such-file"
-status_is "publishing a missing file" 2
+status_is "publishing a missing file (a local file error)" 7
 run cdrest --session-file "$S" deleteArtifact com.example:tool
 status_is "deleteArtifact" 0
 run cdrest --session-file "$S" getArtifact com.example:tool
@@ -326,13 +353,13 @@ status_is "runProcedure --json, ectool-style parameters" 0
 JOB=$(sed -n 's/^{"jobId":"\([^"]*\)"}$/\1/p' "$tmp/out")
 check "runProcedure --json prints {\"jobId\":...}" test -n "$JOB"
 run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2
-status_is "waitForJob on the fail procedure's job" 1
+status_is "waitForJob on the fail procedure's job (outcome error)" 4
 err_has "waitForJob says the outcome" "outcome error"
 
 run cdrest --session-file "$S" runProcedure Default --procedureName runme --actualParameter duration=30
 JOB=$(cat "$tmp/out")
 run cdrest --session-file "$S" waitForJob "$JOB" --interval 0.2 --deadline 0.6
-status_is "waitForJob past its deadline" 1
+status_is "waitForJob past its deadline" 6
 err_has "the deadline is said" "still"
 run cdrest --session-file "$S" runProcedure Default
 status_is "runProcedure without --procedureName" 2
@@ -419,9 +446,263 @@ status_is "after logout: not logged in" 2
 run cdrest logout
 status_is "logout when not logged in" 0
 
+# --- issue 19, the CLI under misuse: a scripted server logs what it receives ------------------
+start_logsrv() {
+  : >"$tmp/ls.out"
+  : >"$tmp/ls.log"
+  python3 tests/logsrv.py --log "$tmp/ls.log" "$@" >"$tmp/ls.out" 2>"$tmp/ls.err" &
+  pids="$pids $!"
+  lsport=""
+  i=0
+  while [ $i -lt 100 ] && [ -z "$lsport" ]; do
+    lsport=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls.out")
+    [ -n "$lsport" ] || sleep 0.1
+    i=$((i + 1))
+  done
+  [ -n "$lsport" ] || die "tests/logsrv.py did not start: $(cat "$tmp/ls.err")"
+  LS="http://127.0.0.1:$lsport"
+}
+# logged WHAT: how many logged requests match (METHOD and target prefix, e.g. "DELETE /rest/v1.0/sessions")
+logged() {
+  python3 -c 'import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if (r["method"] + " " + r["target"]).startswith(sys.argv[2]): n += 1
+print(n)' "$tmp/ls.log" "$1"
+}
+has_esc() { grep -q "$(printf '\033')" "$@" || grep -q "$(printf '\302\233')" "$@"; }
+start_logsrv --big 400000
+LSS="$tmp/ls-session"
+printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$LS" >"$LSS"
+chmod 600 "$LSS"
+
+# 1. a failed setup sends nothing and touches no session
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" --proxy 'ftp://bad proxy' getProperty /projects/P/x
+check "a bad --proxy fails the setup" test "$rc" -ne 0
+check "a failed setup sends nothing (no logout of the saved session)" test ! -s "$tmp/ls.log"
+# (a bad http_proxy in the environment no longer fails a loopback setup: loopback never
+# goes through an environment proxy; --proxy is the way to make the setup fail here)
+run cdrest --session-file "$LSS" --proxy 'http://[::1' getProperty /projects/P/x
+check "a malformed --proxy URL fails the setup" test "$rc" -ne 0
+check "a malformed --proxy URL: nothing is sent" test ! -s "$tmp/ls.log"
+run cdrest --session-file "$LSS" --server "$LS" --user admin --password-file "$tmp/pw" --proxy 'ftp://x' \
+  getProperty /projects/P/x
+check "a failed setup with a password sends nothing either" test ! -s "$tmp/ls.log"
+
+# local files that cannot be used: exit status 7, the file named
+run cdrest --server "$LS" --user bob --password-file "$tmp/no-such-pw" getProperty /projects/P/x
+status_is "a missing --password-file: a usage error, as a missing --token-file" 2
+err_has "the password file is named" "$tmp/no-such-pw"
+run cdrest --server "$LS" --user bob --password-file "$tmp/pw" --session-file "$tmp/no-such-dir/s" login
+status_is "a session file that cannot be written: a local file error" 7
+err_has "the session file is named" "$tmp/no-such-dir/s"
+
+# 2. explicit credentials win over a session saved by a token login
+run cdrest --server "$LS" --token "$TOKEN" --session-file "$tmp/ls-tok" login
+status_is "token login on the scripted server" 0
+TOKSID=$(sed -n 's/^sessionId=//p' "$tmp/ls-tok")
+: >"$tmp/ls.log"
+run cdrest --session-file "$tmp/ls-tok" --user bob --password-file "$tmp/pw" getProperty /projects/P/x
+status_is "--user bob with a token-saved session" 0
+check "--user bob logs in as bob" test "$(logged 'POST /rest/v1.0/sessions')" -eq 1
+check "--user bob never sends the token's saved session" sh -c '! grep -q -F "$1" "$2"' x "$TOKSID" "$tmp/ls.log"
+check "bob's login carries bob's name" grep -q '"body": "{\\"userName\\":\\"bob\\"' "$tmp/ls.log"
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" --user admin --password-file "$tmp/pw" getProperty /projects/P/x
+check "--user admin with a password: its own login even when admin's session is saved" \
+  test "$(logged 'POST /rest/v1.0/sessions')" -eq 1
+check "... and the saved session is not sent" sh -c '! grep -q saved-sid-1 "$1"' x "$tmp/ls.log"
+
+# 3. server text is sanitised
+run cdrest --session-file "$LSS" runProcedure P --procedureName Q
+status_is "runProcedure, an id full of escape sequences" 0
+check "runProcedure prints no escape sequence" sh -c '! { grep -q "$(printf "\033")" "$1"; }' x "$tmp/out"
+run_tty cdrest --session-file "$LSS" waitForJob forever --pollInterval 0.2 --timeout 1
+status_is "waitForJob past its --timeout (a status with escapes)" 6
+check "waitForJob's progress shows no escape sequence" sh -c '! { grep -q "$(printf "\033")" "$1" || grep -q "$(printf "\302\233")" "$1"; }' x "$tmp/err"
+err_has "the progress shows the sanitised status" "running?[2J??31m"
+start=$(date +%s)
+run cdrest --session-file "$LSS" waitForJob slow --timeout 1
+status_is "waitForJob --timeout 1 with a 10 s status poll" 6
+check "a slow poll does not carry the wait past its --timeout" test $(($(date +%s) - start)) -le 4
+run cdrest --session-file "$LSS" runProcedure P --procedureName Q --pollInterval 0.1
+status_is "runProcedure --pollInterval, outcome warning" 5
+check "no escape sequence in stdout or stderr" sh -c '! grep -q "$(printf "\033")" "$1" "$2"' x "$tmp/out" "$tmp/err"
+run cdrest --session-file "$LSS" --warning-ok waitForJob done --pollInterval 0.1
+status_is "--warning-ok: a warning outcome is success" 0
+out_is "waitForJob prints the outcome" "warning"
+
+# 4. a FIFO as the session file or as an upload never hangs
+mkfifo "$tmp/fifo"
+start=$(date +%s)
+run cdrest --session-file "$tmp/fifo" --server "$LS" --user bob --password-file "$tmp/pw" getProperty /projects/P/x
+status_is "a FIFO session file does not fail a run with its own credentials" 0
+run cdrest --session-file "$tmp/fifo" getProperty /projects/P/x
+status_is "a FIFO session file, needed: a local file error" 7
+err_has "the FIFO session file is named" "is not a regular file"
+mkdir "$tmp/broken-dir-session"
+run cdrest --session-file "$tmp/broken-dir-session" --server "$LS" --token "$TOKEN" getProperty /projects/P/x
+status_is "a directory as the session file does not fail a run that does not need it" 0
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" publishArtifactVersion g:k 1 "$tmp/fifo"
+status_is "a FIFO as an upload: a local file error" 7
+err_has "the FIFO upload is named" "$tmp/fifo: not a regular file (a FIFO)"
+check "a refused upload sends nothing" test ! -s "$tmp/ls.log"
+run cdrest --session-file "$LSS" publishArtifactVersion g:k 1 "$tmp"
+status_is "a directory as an upload: a local file error" 7
+check "none of this took long (no blocking)" test $(($(date +%s) - start)) -lt 20
+
+# a long upload: --timeout is the time without progress, not the whole upload
+head -c 50000000 /dev/zero >"$tmp/slow.bin"  # far more than the socket buffers hold
+start=$(date +%s)
+run cdrest --session-file "$LSS" --timeout 3 publishArtifactVersion g:k 1 "$tmp/slow.bin"
+status_is "an upload that takes 6 s with --timeout 3 but never stalls" 0
+check "the slow upload really took longer than --timeout" test $(($(date +%s) - start)) -ge 4
+savedpids=$pids
+savedLS=$LS
+savedport=$lsport
+mv "$tmp/ls.out" "$tmp/ls.out.main"
+start_logsrv --stall-uploads
+printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$LS" >"$tmp/ls-stall"
+start=$(date +%s)
+run cdrest --session-file "$tmp/ls-stall" --timeout 2 publishArtifactVersion g:k 1 "$tmp/slow.bin"
+status_is "an upload to a server that stops reading" 3
+err_has "a stalled upload: the idle timeout is said" "idle timeout"
+check "it fails after about --timeout without progress" test $(($(date +%s) - start)) -le 8
+rm -f "$tmp/slow.bin"
+LS=$savedLS
+lsport=$savedport
+mv "$tmp/ls.out.main" "$tmp/ls.out"
+
+# 5. a per-run session ends even when the output pipe closes or a signal comes
+: >"$tmp/ls.log"
+timeout 20 "$CLI_BIN" --server "$LS" --user bob --password-file "$tmp/pw" call GET /big 2>"$tmp/err" | head -c1 >/dev/null
+check "| head -c1: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+: >"$tmp/ls.log"
+timeout 20 "$CLI_BIN" --server "$LS" --user bob --password-file "$tmp/pw" waitForJob forever --pollInterval 0.2 \
+  >"$tmp/out" 2>"$tmp/err" &
+bg=$!
+i=0
+while [ $i -lt 50 ] && [ "$(logged 'GET /rest/v1.0/jobs/forever')" -lt 1 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $bg
+wait $bg
+rc=$?
+status_is "SIGTERM during a wait: dies of the signal" 143
+check "SIGTERM during a wait: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+
+: >"$tmp/ls.log"
+python3 - "$CLI_BIN" "$LS" "$tmp/pw" "$tmp/ls.log" >"$tmp/sigint" 2>&1 <<'PY'
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)   # a shell's background job would ignore it
+cli, server, pw, log = sys.argv[1:]
+p = subprocess.Popen([cli, "--server", server, "--user", "bob", "--password-file", pw, "waitForJob", "forever",
+                      "--pollInterval", "0.2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for _ in range(100):
+    if "/jobs/forever" in open(log).read():
+        break
+    time.sleep(0.1)
+p.send_signal(signal.SIGINT)
+print(p.wait(timeout=20))
+PY
+check "Ctrl-C during a wait: dies of SIGINT ($(cat "$tmp/sigint"))" test "$(cat "$tmp/sigint")" = "-2"
+check "Ctrl-C during a wait: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+
+# 6. --help and --version fail when their output cannot be written
+for args in "--help" "--version" "getProperty --help" "help setProperty"; do
+  # shellcheck disable=SC2086
+  timeout 10 "$CLI_BIN" $args >/dev/full 2>"$tmp/err"
+  rc=$?
+  check "cdrest $args >/dev/full fails" test "$rc" -eq 7
+done
+
+# server text on a terminal: getProperty's value shows control characters as '?'
+python3 - "$CLI_BIN" "$LS" "$tmp/pw" >"$tmp/ttyout" 2>&1 <<'PY'
+import os, subprocess, sys
+cli, server, pw = sys.argv[1:]
+m, s = os.openpty()
+p = subprocess.run([cli, "--server", server, "--user", "bob", "--password-file", pw, "getProperty",
+                    "/projects/P/esc"], stdout=s, stderr=subprocess.DEVNULL, timeout=20)
+os.close(s)
+data = b""
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+sys.stdout.write(repr(data))
+PY
+check "getProperty on a terminal: no escape sequence ($(cat "$tmp/ttyout"))" sh -c '! grep -q "x1b\|x9b" "$1"' x "$tmp/ttyout"
+check "getProperty on a terminal: the value shows, made safe" grep -q "?]0;t?x" "$tmp/ttyout"
+run cdrest --server "$LS" --user bob --password-file "$tmp/pw" getProperty /projects/P/esc
+check "getProperty into a file: the exact bytes" sh -c 'printf "\033]0;t\007x\n" | cmp -s - "$1"' x "$tmp/out"
+
+# 7. getProperties: one unambiguous line per property
+run cdrest --session-file "$LSS" getProperties /projects/P
+status_is "getProperties on the scripted server" 0
+out_has "a name with '=' escapes it" 'a\x3db=c'
+out_has "a value with '=' keeps it" 'a=b=c'
+out_has "a name with '/' escapes it" 'sub\x2fx=y'
+
+# the commands done through the generic call send what they should
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" evalDsl 'project "P"'
+status_is "evalDsl" 0
+out_has "evalDsl prints the answer" '"value": "evaluated"'
+check "evalDsl is POST /server/dsl {dsl}" grep -q '"body": "{\\"dsl\\":\\"project \\\\\\"P\\\\\\"\\"}"' "$tmp/ls.log"
+printf 'project "Q"\n' | STDIN=/dev/stdin run cdrest --session-file "$LSS" evalDsl --dslFile -
+status_is "evalDsl --dslFile - (stdin)" 0
+: >"$tmp/ls.log"
+run cdrest --server "$LS" --session-file "$tmp/none" getServerStatus
+status_is "getServerStatus without credentials" 0
+out_has "getServerStatus prints the answer" '"serverState": "running"'
+check "getServerStatus sends no credentials when it has none" sh -c '! grep -q -i "sessionid\|authorization" "$1"' x "$tmp/ls.log"
+run cdrest --session-file "$LSS" incrementProperty --propertyName /myJob/counter --incrementBy 2 --jobId j1
+status_is "incrementProperty, ectool's named form" 0
+check "incrementProperty sends PUT ...?request=incrementProperty with incrementBy" \
+  grep -q '"target": "/rest/v1.0/properties//myJob/counter?request=incrementProperty", "headers".*"body": "{\\"incrementBy\\":2,\\"jobId\\":\\"j1\\"}"' "$tmp/ls.log"
+: >"$tmp/ls.log"
+run COMMANDER_SERVER=127.0.0.1 COMMANDER_PORT="$lsport" COMMANDER_SECURE=0 COMMANDER_SESSIONID=step-sid \
+  COMMANDER_JOBSTEPID=js-7 cdrest --session-file "$tmp/none" incrementProperty /myJob/counter
+status_is "incrementProperty inside a job step" 0
+check "inside a job step, /myJob/... gets the step's jobStepId (and the default 1)" \
+  grep -q '"body": "{\\"incrementBy\\":1,\\"jobStepId\\":\\"js-7\\"}"' "$tmp/ls.log"
+run cdrest --session-file "$LSS" getJobStepDetails --jobStepId step-1
+status_is "getJobStepDetails" 0
+out_has "getJobStepDetails prints the job step" '"jobStepId": "step-1"'
+run COMMANDER_SERVER=127.0.0.1 COMMANDER_PORT="$lsport" COMMANDER_SECURE=0 COMMANDER_SESSIONID=step-sid \
+  COMMANDER_JOBSTEPID=js-8 cdrest --session-file "$tmp/none" getJobStepDetails
+status_is "getJobStepDetails inside a job step, no operand" 0
+out_has "getJobStepDetails defaults to the step's own" '"jobStepId": "js-8"'
+: >"$tmp/ls.log"
+run cdrest --session-file "$LSS" runPipeline --projectName P --pipelineName Q --actualParameter a=1 \
+  --stagesToRun dev --stagesToRun qa,prod
+status_is "runPipeline, ectool's named form" 0
+out_has "runPipeline prints the flow runtime" '"flowRuntimeId": "fr-1"'
+check "runPipeline is POST /pipelines with the parameters and stages" grep -q '"target": "/rest/v1.0/pipelines".*"body": "{\\"projectName\\":\\"P\\",\\"pipelineName\\":\\"Q\\",\\"actualParameter\\":\[{\\"actualParameterName\\":\\"a\\",\\"value\\":\\"1\\"}\],\\"stagesToRun\\":\[\\"dev\\",\\"qa\\",\\"prod\\"\]}"' "$tmp/ls.log"
+run cdrest --session-file "$LSS" runPipeline P Q --stagesToRun dev --startingStage qa
+status_is "runPipeline: --stagesToRun with --startingStage" 2
+run cdrest --session-file "$LSS" getPipelineRuntimeDetails --flowRuntimeId fr-1
+status_is "getPipelineRuntimeDetails" 0
+check "getPipelineRuntimeDetails sends {flowRuntimeId:[id]}" grep -q 'flowRuntimeId\\":\[\\"fr-1' "$tmp/ls.log"
+run cdrest --session-file "$LSS" findObjects job --filter '{"propertyName":"outcome","operator":"equals","operand1":"error"}' \
+  --maxIds 10
+status_is "findObjects" 0
+out_has "findObjects prints the answer" '"objectId": "job-1"'
+check "findObjects is PUT /objects?request=findObjects with the filter" grep -q '"method": "PUT", "target": "/rest/v1.0/objects?request=findObjects".*operand1' "$tmp/ls.log"
+run cdrest --session-file "$LSS" findObjects job --filter "{ propertyName => 'x' }"
+status_is "findObjects with a filter that is no JSON" 2
+run cdrest --session-file "$LSS" runProcedure P --procedureName Q --scheduleName nightly --actualParameter a=1
+status_is "runProcedure --scheduleName" 0
+check "runProcedure sends the schedule" grep -q 'scheduleName\\":\\"nightly' "$tmp/ls.log"
+
 # --- HTTPS -----------------------------------------------------------------------------------
 if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
-  start_emulator https --user "admin:$PASSWORD" --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"
+  start_emulator https --user "admin:$PASSWORD" --token "$TOKEN" --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"
   TLS="https://127.0.0.1:$port"
   run cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --user admin --password-file "$tmp/pw" \
     setProperty /projects/Default/tls "over TLS"
@@ -440,6 +721,221 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   run CDREST_PASSWORD="$PASSWORD" cdrest --server "$TLS" --cacert "$tmp/certs/ca.pem" --session-file "$S" login admin
   run cdrest --cacert "$tmp/certs/ca.pem" --session-file "$S" getProperty /projects/Default/tls
   out_is "https with a saved session" "over TLS"
+  # --- issue 14: ectool's forms over HTTPS, credentials and the CA from the environment, no $HOME ---
+  CA="$tmp/certs/ca.pem"
+  # h ARGS...: cdrest with HOME unset, CDREST_CACERT and the credentials from the environment
+  h() { run -u HOME CDREST_CACERT="$CA" CDREST_SERVER="$TLS" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest "$@"; }
+  tlsport=$port
+  run -u HOME CDREST_CACERT="$CA" cdrest --server 127.0.0.1 --securePort "$tlsport" --session-file "$tmp/hs" \
+    login admin "$PASSWORD"
+  status_is "ectool: --server HOST --securePort N login USER PASSWORD" 0
+  out_has "a bare host means https://HOST:securePort" "logged in to https://127.0.0.1:$tlsport"
+  run -u HOME CDREST_CACERT="$CA" cdrest --server 127.0.0.1 --securePort "$tlsport" --session-file "$tmp/hs" \
+    getProperty /projects/Default/tls
+  out_is "the bare host's saved session works" "over TLS"
+  run -u HOME cdrest --server 127.0.0.1 --secure 0 --port "$(echo "$URL" | sed 's/.*://')" --user admin \
+    --password-file "$tmp/pw" getProperty /projects/Default/greeting
+  out_is "ectool: --secure 0 --port N" "hello world"
+  run -u HOME cdrest --server "$TLS" --port 1 getProperty x
+  status_is "--port with a URL contradicts it" 2
+  h --format json getProperty /projects/Default/tls
+  out_has "--format json" '"value":"over TLS"'
+  h --format xml getProperty /projects/Default/tls
+  status_is "--format xml is refused" 2
+  h --silent setProperty /projects/Default/quiet v
+  status_is "--silent" 0
+  out_empty "--silent prints no result"
+  v=$(printf 'multi\nline "value" $[not expanded]')
+  h setProperty /projects/Default/named --value "$v"
+  status_is "ectool: setProperty PATH --value V" 0
+  h getProperty /projects/Default/named --expand 0
+  out_is "the --value came through" "$v"
+  python3 -c 'import sys; sys.stdout.write("".join("line %07d of a big value\n" % i for i in range(120000)))' >"$tmp/bigvalue"
+  h setProperty /projects/Default/big --valueFile "$tmp/bigvalue"
+  status_is "ectool: setProperty PATH --valueFile F (3 MB)" 0
+  h getProperty /projects/Default/big --expand 0
+  printf '\n' >>"$tmp/bigvalue"
+  check "the 3 MB value comes back byte for byte" cmp -s "$tmp/out" "$tmp/bigvalue"
+  printf 'from stdin' | STDIN=/dev/stdin h setProperty /projects/Default/stdin -
+  status_is "setProperty PATH - (stdin)" 0
+  h getProperty /projects/Default/stdin
+  out_is "the value from stdin" "from stdin"
+  h setProperty /projects/Default/both v --valueFile "$tmp/bigvalue"
+  status_is "a value given twice" 2
+  h setProperty /projects/Default/x --valueFile "$tmp/no-such"
+  status_is "a missing --valueFile: a local file error" 7
+  printf 'a\000b' >"$tmp/nul"
+  h setProperty /projects/Default/x --valueFile "$tmp/nul"
+  status_is "a value with a NUL byte is refused" 7
+  h setProperty /projects/Default/dash -h
+  status_is "setProperty P -h sets the value -h" 0
+  h getProperty /projects/Default/dash
+  out_is "setProperty P -h: the value is -h, no help printed" "-h"
+  h getProperty /projects/Default/tls -h
+  status_is "getProperty P -h: an operand too many, not help" 2
+
+  h runProcedure --projectName Default --procedureName runme --actualParameter duration=0.5
+  status_is "ectool: runProcedure --projectName P --procedureName Q" 0
+  JOB=$(cat "$tmp/out")
+  h setProperty --propertyName version --value 1.2.3 --jobId "$JOB"
+  status_is "ectool: setProperty --propertyName N --value V --jobId J" 0
+  h getProperty --propertyName version --jobId "$JOB"
+  status_is "ectool: getProperty --propertyName N --jobId J" 0
+  out_is "getProperty --propertyName --jobId: the value" "1.2.3"
+  h getProperties --jobId "$JOB"
+  out_has "getProperties --jobId" "version=1.2.3"
+  h runProcedure Default --procedureName runme --scheduleName nightly
+  status_is "ectool: runProcedure P --procedureName Q --scheduleName S" 0
+  start=$(date +%s)
+  h runProcedure Default --procedureName runme --actualParameter duration=0.5 --pollInterval 0.2 --timeout 20
+  status_is "ectool: runProcedure ... --pollInterval S --timeout S waits, outcome success" 0
+  check "runProcedure --pollInterval prints the job id" test "$(wc -l <"$tmp/out")" -eq 1
+  h runProcedure Default --procedureName fail --actualParameter duration=0.3 --pollInterval 0.2 --timeout 20
+  status_is "runProcedure --pollInterval, outcome error" 4
+  err_has "the outcome is said" "completed with outcome error"
+  h runProcedure Default --procedureName runme --actualParameter duration=30 --pollInterval 0.2 --timeout 1
+  status_is "runProcedure --pollInterval past --timeout" 6
+  JOB=$(cat "$tmp/out")
+  check "runProcedure --pollInterval still printed the job id" test -n "$JOB"
+  h waitForJob "$JOB" --timeout 1 --pollInterval 0.2
+  status_is "waitForJob J --timeout 1: the wait's limit, as in ectool" 6
+  check "the --timeout waits were short" test $(($(date +%s) - start)) -lt 15
+  h abortJob --jobId "$JOB"
+  status_is "ectool: abortJob --jobId J (the 30 s job)" 0
+  h waitForJob "$JOB" --timeout 10 --pollInterval 0.2
+  check "the aborted job completes at once, not with success (exit $rc)" test "$rc" -eq 4
+  h abortJob "$JOB" --force 2
+  status_is "abortJob --force 2 is refused" 2
+  h runProcedure Default --procedureName runme --timeout 5
+  status_is "runProcedure --timeout without --pollInterval is refused loudly" 2
+  h --json runProcedure Default --procedureName runme --actualParameter duration=0.2 --pollInterval 0.1
+  out_has "runProcedure --json --pollInterval prints jobId, status and outcome" '"outcome":"success"'
+  h --json runProcedure Default --procedureName fail --actualParameter duration=0.2 --pollInterval 0.1
+  status_is "runProcedure --json --pollInterval, outcome error" 4
+  err_has "--json: the outcome error is JSON on stderr" '{"error":{"code":"JobOutcomeError","message":"job '
+
+  h createArtifact --groupId g.tls --artifactKey k
+  status_is "ectool: createArtifact --groupId G --artifactKey K" 0
+  mkdir -p "$tmp/dist"
+  head -c 5000 /dev/urandom >"$tmp/dist/app.war"
+  echo notes >"$tmp/dist/README.txt"
+  h publishArtifactVersion --artifactName g.tls:k --version 1.0 --fromDirectory "$tmp/dist" --includePatterns '*.war'
+  status_is "ectool: publishArtifactVersion --artifactName --version --fromDirectory --includePatterns" 0
+  python3 -c 'import ssl, sys, urllib.request as u
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())' \
+    "$TLS/emu/artifact-file?version=g.tls:k:1.0&name=app.war" "$CA" >"$tmp/fetched" 2>/dev/null
+  check "the .war was published byte for byte" cmp -s "$tmp/fetched" "$tmp/dist/app.war"
+  mkdir "$tmp/dist/sub"
+  h publishArtifactVersion --artifactName g.tls:k --version 1.5 --fromDirectory "$tmp/dist"
+  status_is "--fromDirectory with a subdirectory is refused, not flattened" 2
+  err_has "the subdirectory is named" "the subdirectory sub"
+  ln -s "$tmp/no-such-target" "$tmp/dist/dangling.war"
+  h publishArtifactVersion --artifactName g.tls:k --version 1.6 --fromDirectory "$tmp/dist" --includePatterns '*.war'
+  status_is "--fromDirectory with a dangling link: a local file error, nothing left out silently" 7
+  rm -f "$tmp/dist/dangling.war"
+  h getArtifactVersions --artifactName g.tls:k
+  status_is "ectool: getArtifactVersions --artifactName G:K" 0
+  out_has "getArtifactVersions lists the version" '"artifactVersionName":"g.tls:k:1.0"'
+  out_lacks_readme=$(grep -c README "$tmp/out")
+  check "--includePatterns left README.txt out" test "$out_lacks_readme" -eq 0
+  h --json publishArtifactVersion g.tls:k 1.1 "$tmp/dist/README.txt"
+  out_is "publishArtifactVersion --json" '{"artifactVersionName":"g.tls:k:1.1","files":"1"}'
+  run -u HOME CDREST_CACERT="$CA" cdrest --server "$TLS" --session-file "$tmp/hj" --json login admin "$PASSWORD"
+  out_is "login --json" "{\"server\":\"$TLS\",\"user\":\"admin\",\"sessionFile\":\"$tmp/hj\"}"
+  run -u HOME CDREST_CACERT="$CA" cdrest --session-file "$tmp/hj" --json logout
+  out_is "logout --json" '{}'
+  h --json deleteArtifactVersion g.tls:k:1.1
+  out_is "deleteArtifactVersion --json prints {}" '{}'
+
+  # evalDsl, pipelines and findObjects against the emulator
+  h evalDsl --dsl "project 'From DSL'"
+  status_is "ectool: evalDsl --dsl" 0
+  out_has "evalDsl: the project it made" '"projectName":"From DSL"'
+  printf "project 'From DSL File'" | STDIN=/dev/stdin h evalDsl --dslFile -
+  out_has "evalDsl --dslFile - (stdin)" '"projectName":"From DSL File"'
+  h evalDsl "not dsl"
+  status_is "evalDsl that the server refuses" 1
+  err_has "evalDsl: the server's code" "InvalidDsl"
+  h runPipeline --projectName Default --pipelineName pipe --actualParameter outcome=success --stagesToRun dev
+  status_is "ectool: runPipeline --projectName P --pipelineName Q --stagesToRun S" 0
+  FLOW=$(sed -n 's/.*"flowRuntimeId":"\([^"]*\)".*/\1/p' "$tmp/out")
+  check "runPipeline prints the flow runtime" test -n "$FLOW"
+  h getPipelineRuntimeDetails --flowRuntimeId "$FLOW"
+  status_is "ectool: getPipelineRuntimeDetails --flowRuntimeId ID" 0
+  out_has "getPipelineRuntimeDetails shows the run" "\"flowRuntimeId\":\"$FLOW\""
+  h runPipeline Default nosuch
+  status_is "runPipeline of a missing pipeline" 1
+  h findObjects --objectType project --filter '{"propertyName":"projectName","operator":"equals","operand1":"From DSL"}'
+  status_is "ectool: findObjects --objectType T --filter JSON" 0
+  out_has "findObjects finds the project" '"projectName":"From DSL"'
+  check "findObjects finds that project only" test "$(grep -o '"objectId"' "$tmp/out" | wc -l)" -eq 1
+
+  # --data from a file and from stdin
+  printf '{"projectName":"From File"}' >"$tmp/data.json"
+  h call POST /projects --data @"$tmp/data.json"
+  status_is "call --data @FILE" 0
+  printf '{"description":"via stdin"}' | STDIN=/dev/stdin h call PUT "/projects/From File" --data @-
+  status_is "call --data @-" 0
+  out_has "call --data @-: the body arrived" '"description":"via stdin"'
+
+  # errors, the JSON mode, did-you-mean, case, -k and -v
+  h --json getProperty /projects/Default/nothing
+  status_is "--json: a server error" 1
+  err_has "--json: the error is JSON on stderr" '{"error":{"code":"NoSuchProperty","message":'
+  err_has "--json: the error has the HTTP status" '"status":404}}'
+  h --json getProperty
+  err_has "--json: a usage error is JSON too" '{"error":{"code":"UsageError"'
+  h getPropery /projects/Default/tls
+  status_is "a mistyped command" 2
+  err_has "did you mean (command)" "did you mean getProperty?"
+  h getProperty /projects/Default/tls --projectNam Default
+  err_has "did you mean (option)" "did you mean --projectName?"
+  h getproperty /projects/Default/tls
+  out_is "commands match case-insensitively" "over TLS"
+  run -u HOME CDREST_SERVER="$TLS" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest -k -v \
+    getProperty /projects/Default/tls
+  status_is "-k -v" 0
+  err_has "-k is --insecure" "WARNING: --insecure"
+  err_has "-v is --verbose" "GET $TLS/rest/v1.0/properties"
+
+  # the CA from the environment, under each conventional name
+  for var in CURL_CA_BUNDLE REQUESTS_CA_BUNDLE SSL_CERT_FILE; do
+    run -u HOME "$var=$CA" CDREST_SERVER="$TLS" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest \
+      getProperty /projects/Default/tls
+    status_is "\$$var is the CA file" 0
+  done
+
+  # proxies
+  h --proxy "http://127.0.0.1:$closed" getProperty /projects/Default/tls
+  status_is "--proxy at a closed port" 3
+  err_has "a connection error names the proxy" "proxy"
+  h --proxy "http://127.0.0.1:$closed" --noproxy 'example.com,127.0.0.1' -v getProperty /projects/Default/tls
+  status_is "--noproxy names the host: direct" 0
+  h --proxy "http://127.0.0.1:$closed" -v --timeout 5 getProperty /projects/Default/tls
+  err_has "--verbose names the proxy in use" "through the proxy 127.0.0.1:$closed"
+
+  # https:// at a plain-HTTP port (one that answers 400 to a TLS hello, as nginx and Jetty do) fails fast
+  rawport=$(sed -n 's/^RAWPORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls.out")
+  start=$(date +%s)
+  run -u HOME CDREST_CACERT="$CA" cdrest --server "https://127.0.0.1:$rawport" \
+    --user admin --password-file "$tmp/pw" --timeout 25 getProperty /projects/Default/greeting
+  status_is "https:// at a plain-HTTP port" 3
+  err_has "it says so" "plain HTTP"
+  check "and fails fast" test $(($(date +%s) - start)) -lt 10
+  start=$(date +%s)
+  run -u HOME CDREST_CACERT="$CA" cdrest --server "https://127.0.0.1:$(echo "$URL" | sed 's/.*://')" \
+    --user admin --password-file "$tmp/pw" --timeout 25 getProperty /projects/Default/greeting
+  status_is "https:// at the emulator's plain-HTTP port" 3
+  err_has "it says so" "plain HTTP"
+  check "and fails fast" test $(($(date +%s) - start)) -lt 10
+
+  # no $HOME: a one-off run works; login without --session-file says what to do
+  h getProperty /projects/Default/tls
+  out_is "no \$HOME: a one-off run with credentials from the environment" "over TLS"
+  h login
+  status_is "no \$HOME: login needs --session-file" 2
+  err_has "no \$HOME: says so" "give --session-file"
 else
   bad "tests/mkcerts.sh failed, no HTTPS tests: $(tail -n 3 "$tmp/mkcerts.log")"
 fi

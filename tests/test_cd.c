@@ -193,8 +193,8 @@ static void test_errors(void) {
         const char *files[1] = {"tests/test.h"};
         CHECK_INT(cdrest_publish_artifact_version(&c, "g:k", "1", "nosuchrepo", files, 1, NULL, NULL), CDREST_E_SERVER);
         CHECK_STR(c.err.server_code, "NoSuchRepository");
-        files[0] = "/nonexistent/file";
-        CHECK_INT(cdrest_publish_artifact_version(&c, "g:k", "1", NULL, files, 1, NULL, NULL), CDREST_E_ARG);
+        files[0] = "/nonexistent/file"; /* a local file problem: its own class, the file named */
+        CHECK_INT(cdrest_publish_artifact_version(&c, "g:k", "1", NULL, files, 1, NULL, NULL), CDREST_E_FILE);
         CHECK_CONTAINS(cdrest_errmsg(&c), "/nonexistent/file");
     }
     /* artifacts listed and deleted */

@@ -11,10 +11,10 @@
 set -eu
 what=${1:-test}
 demo_pkgs="gcc make python3 openssl libbearssl-dev"
-test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf curl"
+test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf curl strace"
 # 32-bit builds of the size checks (tests/t_sizes32.sh) where the compiler has -m32.
 case $(uname -m) in x86_64|amd64) test_pkgs="$test_pkgs gcc-12-multilib" ;; esac
-bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine"
+bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine musl-tools"
 fuzz_pkgs="clang libclang-rt-14-dev"
 # gcc-12-multilib (also for tests/t_sizes32.sh), not gcc-multilib: that one conflicts with the ARM cross compiler (it only adds
 # the /usr/include/asm link, which tools/portability.sh supplies for -m32 itself).
@@ -46,6 +46,8 @@ need() {
     nginx-light) echo "nginx" ;;
     pkgconf) echo "pkg-config" ;;
     gcc-12-multilib) echo "32-bit C builds ($cc_cmd -m32)" ;;
+    strace) echo "strace (tests/t_budgets.sh counts system calls)" ;;
+    musl-tools) echo "musl-gcc (make cli-static)" ;;
     *) echo "$1" ;;
   esac
 }
@@ -61,7 +63,8 @@ compiles() {
 provided() {
   case "$1" in
     gcc) has "$cc_cmd" ;;
-    make | python3 | openssl | cmake | clang | valgrind | tinyproxy | curl) has "$1" ;;
+    make | python3 | openssl | cmake | clang | valgrind | tinyproxy | curl | strace) has "$1" ;;
+    musl-tools) has musl-gcc ;;
     g++) has g++ ;;
     nginx-light) has nginx ;;
     pkgconf) has pkg-config ;;

@@ -194,7 +194,8 @@ SX=$(sizes gcc)
 SA=""; [ -n "$ARM" ] && SA=$(sizes arm-linux-gnueabihf-gcc)
 
 # A default client in a real session (login, properties, a sheet, a job, logout) over
-# HTTPS with full-duplex TLS: what it allocated at the peak, and what each buffer became.
+# HTTPS with the default (half-duplex) TLS buffer: what it allocated at the peak, and what
+# each buffer became.
 cat >"$tmp/session.c" <<'EOF'
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
@@ -271,6 +272,30 @@ if gcc -std=c99 -O1 -I. -o "$tmp/session" "$tmp/session.c" -lbearssl 2>>"$tmp/cc
 fi
 [ -n "$session" ] || echo "footprint: the measured session failed: $(cat "$tmp/session.log" "$tmp/emu.log" 2>/dev/null | tail -n 3)" >&2
 
+# The CLI as CI images and job steps run it: `make cli-static` (musl, static) beside the
+# default dynamic build, one getProperty over HTTPS against the same emulator (it logs in
+# first). Peak RSS is the child's ru_maxrss under bench/rss.c (static, so it adds ~0).
+cli_static="n/a" cli_dynamic="n/a"
+cli_rss() { # cli_rss EXE -> "RSS_KIB DISK_BYTES"
+  r=$(HOME="$tmp" CDREST_SERVER="https://localhost:$port" CDREST_USER=admin CDREST_PASSWORD=changeme \
+      "$tmp/rss" "$1" --cacert "$tmp/certs/ca.pem" getProperty /projects/Default/footprintCli 2>/dev/null |
+      sed -n 's/^ok exit=0 maxrss_kib=//p')
+  [ -n "$r" ] && echo "$r $(wc -c <"$1")"
+}
+if [ -n "$session" ] && command -v musl-gcc >/dev/null 2>&1 &&
+   musl-gcc -static -std=c99 -Os -o "$tmp/rss" bench/rss.c 2>>"$tmp/cc.log" &&
+   make -s build/cdrest-static build/cdrest >>"$tmp/cc.log" 2>&1 &&
+   HOME="$tmp" CDREST_SERVER="https://localhost:$port" CDREST_USER=admin CDREST_PASSWORD=changeme \
+     build/cdrest --cacert "$tmp/certs/ca.pem" setProperty /projects/Default/footprintCli v >/dev/null 2>&1; then
+  cli_static=$(cli_rss build/cdrest-static) || cli_static="n/a"
+  cli_dynamic=$(cli_rss build/cdrest) || cli_dynamic="n/a"
+fi
+cli_cell() { # cli_cell "RSS_KIB DISK_BYTES"
+  [ "$1" = "n/a" ] && { echo "n/a"; return; }
+  set -- $1
+  awk -v r="$1" -v d="$2" 'BEGIN { printf "%d KiB RSS, %.1f KiB on disk", r, d / 1024 }'
+}
+
 # ram SIZES -> the RAM rows' values for one target: "min small default"
 ram_line() { # ram_line "client tok head mono bidi ta" WHAT
   echo "$1" | awk -v what="$2" -v s="$session" '{
@@ -281,7 +306,7 @@ ram_line() { # ram_line "client tok head mono bidi ta" WHAT
     if (what == "small") print client + 2048 + 4096 + 32 * tok + head + mono
     if (what == "tls_min") print head + mono
     if (what == "tls_def") print head + bidi
-    if (what == "default") { if (s == "") print "n/a"; else print client + m[2] + m[3] + m[4] * tok + head + bidi + m[6] }
+    if (what == "default") { if (s == "") print "n/a"; else print client + m[2] + m[3] + m[4] * tok + head + mono + m[6] }
   }'
 }
 b() { [ -z "$1" ] && echo "n/a" || echo "$(ram_line "$1" "$2")"; }
@@ -308,9 +333,9 @@ ram48small=$(b "$SA" small)
   [ -n "$biggest" ] && echo "$biggest" && echo
   echo "**RAM per client**: the struct plus its buffers (receive, send, JSON tokens, TLS state with its"
   echo "record buffer). Minimum: the smallest the library accepts (1024 / 4096 / 16 tokens) with"
-  echo "\`tls.half_duplex\`; small: what \`tests/t_embedded.sh\` runs a whole HTTPS session with"
+  echo "the half-duplex TLS buffer (the default); small: what \`tests/t_embedded.sh\` runs a whole HTTPS session with"
   echo "(2048 / 4096 / 32 tokens, half duplex); default: what a client with no buffers handed in grew to"
-  echo "in a session over HTTPS (login, properties, a sheet, a job; full-duplex TLS, one CA file)."
+  echo "in a session over HTTPS (login, properties, a sheet, a job; the default half-duplex TLS buffer, one CA file)."
   echo
   echo "| | x86-64 | ARM (32-bit) |"
   echo "|---|---:|---:|"
@@ -320,6 +345,8 @@ ram48small=$(b "$SA" small)
   echo "| **minimum HTTPS client** | $(fmt "$(b "$SX" min)") | $(fmt "$ram48") |"
   echo "| small HTTPS client (tested) | $(fmt "$(b "$SX" small)") | $(fmt "$ram48small") |"
   echo "| default HTTPS client | $(fmt "$(b "$SX" default)") | $(fmt "$(b "$SA" default)") |"
+  echo "| the \`cdrest\` CLI, one HTTPS getProperty: static musl build (\`make cli-static\`) | $(cli_cell "$cli_static") | n/a |"
+  echo "| the same, default build (\`build/cdrest\`: -O2 -g, glibc, shared libbearssl) | $(cli_cell "$cli_dynamic") | n/a |"
   echo
   printf 'Target: a complete HTTPS client in <= 48 KiB of RAM with the half-duplex TLS buffer: '
   awk -v m="$ram48" -v s="$ram48small" 'BEGIN { if (m == "n/a" || m == "") print "n/a (no ARM compiler)";

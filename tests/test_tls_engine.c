@@ -1,0 +1,56 @@
+/* The TLS engine's cryptography (issue 16): a client takes the fastest implementation the
+   linked BearSSL has for each job, never a portable one where a faster one runs here:
+   the record layer (AES-GCM on AES-NI / POWER8 with PCLMUL / POWER8 GHASH), the server's
+   RSA signature and the certificate chain's (i62: 64x64->128 multiplies), ECDHE and ECDSA
+   (BearSSL's default elliptic-curve code: m31 in BearSSL 0.6, the 64-bit m62/m64 code in
+   later versions, which route br_ec_get_default() there themselves). Builds without TLS
+   have nothing to check. */
+#include "test.h"
+#define CDREST_IMPLEMENTATION
+#include "cdrest.h"
+
+#ifndef CDREST_NO_TLS
+static void check_engine(int full_duplex) {
+    cdrest_client c;
+    cdrest_config cfg;
+    br_ssl_engine_context *eng;
+    const br_block_ctr_class *aes_hw = br_aes_x86ni_ctr_get_vtable();
+    br_ghash gh_hw = br_ghash_pclmul_get();
+    br_rsa_pkcs1_vrfy rsa62 = br_rsa_i62_pkcs1_vrfy_get();
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = "https://cd.example.com";
+    cfg.tls.tls_insecure_skip_verify = 1; /* no anchors to load: only the engine is set up */
+    cfg.tls.full_duplex = full_duplex;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    CHECK_INT(cdrest__tls_setup(&c), 0);
+    if (!c.tls) return;
+    eng = &c.tls->cc.eng;
+    if (!aes_hw) aes_hw = br_aes_pwr8_ctr_get_vtable();
+    if (!gh_hw) gh_hw = br_ghash_pwr8_get();
+    printf("AES-CTR %s, GHASH %s, RSA verify %s, EC %s, record buffer %lu bytes\n",
+           aes_hw ? "hardware" : "portable (no AES-NI/POWER8 here)", gh_hw ? "hardware" : "portable",
+           rsa62 ? "i62" : "i31/i15", eng->iec == &br_ec_all_m31 ? "all_m31" : "other",
+           (unsigned long)c.tls->iobuf_len);
+    if (aes_hw) CHECK(eng->iaes_ctr == aes_hw);
+    if (gh_hw) CHECK(eng->ighash == gh_hw);
+    if (rsa62) {
+        CHECK(eng->irsavrfy == rsa62);
+        CHECK(c.tls->x509.u.minimal.irsa == rsa62); /* the chain's signatures too */
+        CHECK(c.tls->cc.irsapub == br_rsa_i62_public_get());
+    }
+    CHECK(eng->iec == br_ec_get_default());
+    CHECK(c.tls->x509.u.minimal.iec == br_ec_get_default());
+    CHECK(eng->iecdsa == br_ecdsa_vrfy_asn1_get_default());
+    /* one shared record buffer by default, two on request */
+    CHECK_INT((long)c.tls->iobuf_len, full_duplex ? BR_SSL_BUFSIZE_BIDI : BR_SSL_BUFSIZE_MONO);
+    cdrest_free(&c);
+}
+#endif
+
+int main(void) {
+#ifndef CDREST_NO_TLS
+    check_engine(0);
+    check_engine(1);
+#endif
+    return test_summary();
+}
