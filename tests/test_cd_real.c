@@ -655,15 +655,22 @@ static void on_pipeline(void *ctx, const cdrest_pipeline_status *st, int64_t ms)
     snprintf(p->last_status, sizeof p->last_status, "%s", st->status);
 }
 
-/* Whether the run's stagesToRun (as the emulator reports it) is the JSON text want. */
+/* Whether the run's stagesToRun (as the emulator reports it), joined by ',', is want. */
 static int stage_list_is(cdrest_client *c, const char *runtime_id, const char *want) {
-    char body[200], got[200];
+    char body[200], got[200] = "", path[64], stage[64];
     cdrest_doc d;
     cdrest_param q[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    int k;
     snprintf(body, sizeof body, "{\"flowRuntimeId\":[\"%s\"]}", runtime_id);
-    if (cdrest_call(c, "PUT", "/pipelineRuntimeDetails", q, body, &d) != 0) return 0;
-    got[0] = 0;
-    cdrest_doc_copy(&d, "flowRuntime[0].stagesToRun", got, sizeof got, NULL);
+    if (cdrest_call(c, "PUT", "/pipelineRuntimeDetails", q, body, &d) != 0) {
+        fprintf(stderr, "  getPipelineRuntimeDetails: %s\n", cdrest_errmsg(c));
+        return 0;
+    }
+    for (k = 0; k < 8; k++) {
+        snprintf(path, sizeof path, "flowRuntime[0].stagesToRun[%d]", k);
+        if (cdrest_doc_copy(&d, path, stage, sizeof stage, NULL) != 0) break;
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? "," : "", stage);
+    }
     if (strcmp(got, want) != 0) fprintf(stderr, "  stagesToRun %s, wanted %s\n", got, want);
     return strcmp(got, want) == 0;
 }
@@ -697,9 +704,9 @@ static void test_more_calls(void) {
     {   /* startingStage, alone and with stagesToRun (the Jenkins client sends both) */
         const char *both[] = {"dev", "prod", NULL};
         CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, both, "prod", rt, sizeof rt), 0);
-        CHECK(stage_list_is(&c, rt, "[\"prod\"]"));
+        CHECK(stage_list_is(&c, rt, "prod"));
         CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "dev", rt, sizeof rt), 0);
-        CHECK(stage_list_is(&c, rt, "[\"dev\",\"prod\"]"));
+        CHECK(stage_list_is(&c, rt, "dev,prod"));
         CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "nostage", rt, sizeof rt), CDREST_E_SERVER);
         CHECK_CONTAINS(cdrest_errmsg(&c), "nostage");
     }
