@@ -9577,51 +9577,82 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
     return cdrest__cd_call(c, "GET", 0, 0, out, "job");
 }
 
-/* One status poll, within timeout_ms and never past the wait's own end (end_set). A poll
-   cut short by the wait's end is that end passing: CDREST_E_DEADLINE. */
-static int cdrest__poll_job(cdrest_client *c, const char *job_id, int64_t start, int64_t deadline_ms,
-                            cdrest_job_status *st) {
+/* A wait on a job (job set) or on a pipeline run (run set): the one polling loop both
+   share, with the caller's progress callback of the matching type. */
+typedef struct cdrest__wait {
+    const char *what, *id; /* "job" or "pipeline run", and its id */
+    cdrest_job_status *job;
+    cdrest_job_progress_fn job_progress;
+    cdrest_pipeline_status *run;
+    cdrest_pipeline_progress_fn run_progress;
+    void *ctx;
+} cdrest__wait;
+
+static int cdrest__wait_done(const cdrest__wait *w) {
+    return w->job ? !strcmp(w->job->status, "completed") : w->run->completed;
+}
+
+static void cdrest__wait_report(const cdrest__wait *w, int64_t elapsed_ms) {
+    if (w->job && w->job_progress) w->job_progress(w->ctx, w->job, elapsed_ms);
+    if (w->run && w->run_progress) w->run_progress(w->ctx, w->run, elapsed_ms);
+}
+
+/* One status poll, within timeout_ms and never past the wait's own end. A poll cut short
+   by the wait's end is that end passing: CDREST_E_DEADLINE. */
+static int cdrest__wait_poll(cdrest_client *c, const cdrest__wait *w, int64_t start, int64_t deadline_ms) {
     int64_t end = start + deadline_ms, now = cdrest__now_ms(c);
     int rc;
     c->deadline = now + c->cfg.timeout_ms;
     if (deadline_ms > 0 && end < c->deadline) c->deadline = end;
     c->has_deadline = 1;
-    rc = cdrest_get_job_status(c, job_id, st);
+    rc = w->job ? cdrest_get_job_status(c, w->id, w->job) : cdrest_get_pipeline_status(c, w->id, w->run);
     c->has_deadline = 0;
     now = cdrest__now_ms(c);
     if (rc == CDREST_E_TIMEOUT && deadline_ms > 0 && now >= end)
-        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (a status request was still "
-                            "waiting for its answer)", job_id, (long)(now - start));
+        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "%s %s not completed after %ld ms (a status request was still "
+                            "waiting for its answer)", w->what, w->id, (long)(now - start));
     return rc;
 }
 
-CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
-                                  cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
+static int cdrest__wait_loop(cdrest_client *c, const cdrest__wait *w, int interval_ms, int64_t deadline_ms) {
     int64_t start, now, left;
     int rc, last = 0;
-    if (!c || !st) return CDREST_E_ARG;
-    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        if ((rc = cdrest__poll_job(c, job_id, start, deadline_ms, st)) != 0) return rc;
+        if ((rc = cdrest__wait_poll(c, w, start, deadline_ms)) != 0) return rc;
         now = cdrest__now_ms(c);
-        if (progress) progress(progress_ctx, st, now - start);
-        if (!strcmp(st->status, "completed")) return 0;
+        cdrest__wait_report(w, now - start);
+        if (cdrest__wait_done(w)) return 0;
         left = start + deadline_ms - now;
         if (deadline_ms > 0 && (last || left <= 0))
-            return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
-                                (long)(now - start), st->status);
+            return cdrest__fail(&c->err, CDREST_E_DEADLINE, "%s %s not completed after %ld ms (status %s)", w->what,
+                                w->id, (long)(now - start), w->job ? w->job->status : w->run->status);
         if (deadline_ms > 0 && left <= interval_ms) {
             /* one last poll, as late as leaves it time to be answered before the end (half
-               of what is left, at most 250 ms): a job done by then is seen done */
+               of what is left, at most 250 ms): a run done by then is seen done */
             cdrest__sleep_ms(c, (int)(left - (left / 2 < 250 ? left / 2 : 250)));
             last = 1;
             continue;
         }
         cdrest__sleep_ms(c, interval_ms);
     }
+}
+
+CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
+                                  cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
+    cdrest__wait w;
+    int rc;
+    if (!c || !st) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
+    memset(&w, 0, sizeof w);
+    w.what = "job";
+    w.id = job_id;
+    w.job = st;
+    w.job_progress = progress;
+    w.ctx = progress_ctx;
+    return cdrest__wait_loop(c, &w, interval_ms, deadline_ms);
 }
 
 /* --- more calls: DSL, pipelines and releases, processes, findObjects, job steps ------- */
@@ -9742,21 +9773,6 @@ static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     cdrest_jw_object_end(w);
 }
 
-/* An id or a status of the new calls' answers: JSON text at key or nested, whole, or ""
-   when absent. null, true/false, a number, an array or an object is CDREST_E_PROTOCOL:
-   copied as text it would pass for an id ("null") or a status. */
-static int cdrest__answer_text(cdrest_client *c, const cdrest_doc *d, const char *key, const char *nested, char *dst,
-                               size_t cap) {
-    int i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, key);
-    if (i < 0) i = cdrest_json_find(d->json, d->toks, d->ntoks, 0, nested);
-    dst[0] = 0;
-    if (i >= 0 && d->toks[i].type != CDREST_JSON_STRING)
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is not text (JSON %.*s)", key,
-                            d->toks[i].end - d->toks[i].start > 40 ? 40 : d->toks[i].end - d->toks[i].start,
-                            d->json + d->toks[i].start);
-    return cdrest__find_copy(c, d, key, nested, dst, cap);
-}
-
 static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
     cdrest_doc d;
     int rc;
@@ -9764,7 +9780,7 @@ static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__
         return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
     runtime_id[0] = 0;
     if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0) return rc;
-    if ((rc = cdrest__answer_text(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
     if (!runtime_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
     return 0;
 }
@@ -9847,9 +9863,9 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
                                 cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime[]")) != 0)
         return rc;
     memset(st, 0, sizeof *st);
-    if ((rc = cdrest__answer_text(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
-                                  sizeof st->runtime_id)) != 0 ||
-        (rc = cdrest__answer_text(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
+    if ((rc = cdrest__find_copy(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
+                                sizeof st->runtime_id)) != 0 ||
+        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
         return rc;
     if (st->runtime_id[0] && strcmp(st->runtime_id, runtime_id) != 0) /* another run's status is not this one's */
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer is about run %.64s, not %.64s",
@@ -9865,48 +9881,20 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
     return 0;
 }
 
-/* One status poll of a wait, never past the wait's end: the request's timeout is cut to
-   what is left (at least 1 ms), and a poll cut short by the end is the end passing. */
-static int cdrest__poll_pipeline(cdrest_client *c, const char *runtime_id, int64_t start, int64_t max_wait_ms,
-                                 cdrest_pipeline_status *st) {
-    int saved = c->cfg.timeout_ms, rc;
-    int64_t left = start + max_wait_ms - cdrest__now_ms(c), now;
-    if (max_wait_ms > 0 && left < saved) c->cfg.timeout_ms = left > 0 ? (int)left : 1;
-    rc = cdrest_get_pipeline_status(c, runtime_id, st);
-    c->cfg.timeout_ms = saved;
-    now = cdrest__now_ms(c);
-    if (rc == CDREST_E_TIMEOUT && max_wait_ms > 0 && now - start >= max_wait_ms - 5)
-        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (a status request "
-                            "was still waiting for its answer)", runtime_id, (long)(now - start));
-    return rc;
-}
-
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
     char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
-    int64_t start, now;
+    cdrest__wait w;
     if (!c || !st) return CDREST_E_ARG;
     if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
-    runtime_id = id;
-    if (interval_ms <= 0) interval_ms = 5000;
-    if (interval_ms < 100) interval_ms = 100;
-    start = cdrest__now_ms(c);
-    for (;;) {
-        int rc = cdrest__poll_pipeline(c, runtime_id, start, max_wait_ms, st);
-        if (rc) return rc;
-        now = cdrest__now_ms(c);
-        if (progress) progress(progress_ctx, st, now - start);
-        if (st->completed) return 0;
-        if (max_wait_ms > 0 && now - start + interval_ms > max_wait_ms) {
-            if (now - start >= max_wait_ms)
-                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (status %s)",
-                                    runtime_id, (long)(now - start), st->status);
-            cdrest__sleep_ms(c, (int)(max_wait_ms - (now - start)));
-            continue;
-        }
-        cdrest__sleep_ms(c, interval_ms);
-    }
+    memset(&w, 0, sizeof w);
+    w.what = "pipeline run";
+    w.id = id;
+    w.run = st;
+    w.run_progress = progress;
+    w.ctx = progress_ctx;
+    return cdrest__wait_loop(c, &w, interval_ms, max_wait_ms);
 }
 
 CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
@@ -9932,7 +9920,7 @@ CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const ch
     f[4].name = NULL;
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
-    if ((rc = cdrest__answer_text(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
+    if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcess answer holds no jobId");
     return 0;
 }

@@ -840,6 +840,7 @@ static void test_odd_answers(void) {
     cdrest_client c;
     cdrest_config cfg;
     cdrest_pipeline_status ps;
+    cdrest_job_status js;
     char id[64];
     pid_t pid = 0;
     int64_t t0;
@@ -868,7 +869,8 @@ static void test_odd_answers(void) {
     cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     for (i = 0; i < sizeof bad_jobs / sizeof bad_jobs[0]; i++) {
-        script_one(&c, "runProc", bad_jobs[i], NULL); /* runProcess (runProcedure: issue 19's checks) */
+        script_one(&c, "runProc", bad_jobs[i], NULL); /* runProcedure and runProcess */
+        CHECK_INT(cdrest_run_procedure(&c, "P", "Q", NULL, id, sizeof id), CDREST_E_PROTOCOL);
         CHECK_INT(cdrest_run_process(&c, "P", "A", "X", "E", NULL, id, sizeof id), CDREST_E_PROTOCOL);
     }
     for (i = 0; i < sizeof bad_runs / sizeof bad_runs[0]; i++) {
@@ -891,6 +893,10 @@ static void test_odd_answers(void) {
                "\"getJobStatus\":{\"delay\":8,\"body\":\"{}\"}}");
     t0 = ms_now();
     CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 1500, NULL, NULL, &ps), CDREST_E_DEADLINE);
+    CHECK(ms_now() - t0 < 4000);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "pipeline run R not completed");
+    t0 = ms_now();
+    CHECK_INT(cdrest_wait_for_job(&c, "J", 100, 1500, NULL, NULL, &js), CDREST_E_DEADLINE);
     CHECK(ms_now() - t0 < 4000);
     cdrest_free(&c);
     test_stop_server(pid);
