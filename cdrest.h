@@ -600,6 +600,9 @@ typedef struct cdrest_tls_config {
    whole handshake, one intermediate at a time), to check names, extended key usage and
    name constraints, and to explain a failure in words (which date, which issuer). Larger
    certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
+#ifndef CDREST_TLS_CA_FILE_MAX
+#define CDREST_TLS_CA_FILE_MAX (16u << 20) /* the largest CA file or bundle read (a system bundle: ~200 KB) */
+#endif
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
@@ -4872,7 +4875,9 @@ static FILE *cdrest__fopen_rb(const char *path) {
 #ifdef O_CLOEXEC
     FILE *f;
     int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    /* O_NONBLOCK: a FIFO named as a CA file must not block the open (the caller then
+       refuses anything but a regular file); regular files ignore the flag. */
+    do fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY); while (fd < 0 && errno == EINTR);
     if (fd < 0) return NULL;
     f = fdopen(fd, "rb");
     if (!f) {
@@ -4904,12 +4909,24 @@ static int cdrest__tls_ld_fail(cdrest_client *c, int e, int path_code, const cha
 static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int path_code,
                                const char *what, int *why) {
     FILE *f = cdrest__fopen_rb(path);
-    size_t n;
+    size_t n, total = 0;
     int der = -1, bad;
+    struct stat st;
     *why = 0;
     if (!f) return cdrest__tls_ld_fail(c, *why = errno, path_code, what, path);
+    /* Only a regular file of bounded size: /dev/zero, /dev/urandom or a FIFO would keep the
+       load (which no deadline bounds) going for ever. */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return cdrest__fail(&c->err, path_code, "cannot read %s %s: not a regular file", what, path);
+    }
     errno = 0; /* a read error's cause, below */
     while ((n = fread(ld->rd, 1, sizeof ld->rd, f)) > 0) {
+        if ((total += n) > CDREST_TLS_CA_FILE_MAX) {
+            fclose(f);
+            return cdrest__fail(&c->err, path_code, "cannot read %s %s: larger than %lu bytes", what, path,
+                                (unsigned long)CDREST_TLS_CA_FILE_MAX);
+        }
         if (der < 0) {
             der = ld->rd[0] == 0x30;
             if (der) cdrest__tls_ld_begin(ld);

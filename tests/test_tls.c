@@ -442,6 +442,12 @@ static void expect_ok(const char *what, const cdrest_tls_config *tls, const char
 }
 
 /* Handshake expected to fail with this code, BearSSL number and words. */
+static long long now_ms_tls(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void expect_fail(const char *what, const cdrest_tls_config *tls, const char *ip, int p, const char *host,
                         int code, int tls_error, const char *words) {
     cdrest_client c;
@@ -1214,6 +1220,24 @@ static void test_trust_sources(void) {
     free(blob);
     t = tls_ca(path("no-such-file.pem"));
     expect_fail("missing CA file", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0, "cannot read CA file");
+    /* Only regular files are read as CA files: a device that never ends or a FIFO that never
+       opens would hold the load (which no deadline bounds) for ever. */
+    {
+        char fifo[64];
+        long long t0 = now_ms_tls();
+        t = tls_ca("/dev/zero");
+        expect_fail("/dev/zero as the CA file", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0,
+                    "not a regular file");
+        snprintf(fifo, sizeof fifo, "/tmp/cdrest-ca-fifo-%d", (int)getpid());
+        unlink(fifo);
+        if (CHECK(mkfifo(fifo, 0600) == 0)) {
+            t = tls_ca(fifo);
+            expect_fail("a FIFO as the CA file", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0,
+                        "not a regular file");
+            unlink(fifo);
+        }
+        CHECK(now_ms_tls() - t0 < 5000);
+    }
     t = tls_ca(path("rsa.key"));
     expect_fail("CA file without certificates", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_ARG, 0,
                 "holds no usable certificate");
