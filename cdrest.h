@@ -1023,8 +1023,9 @@ typedef struct cdrest_pipeline_status {
 CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st);
 typedef void (*cdrest_pipeline_progress_fn)(void *ctx, const cdrest_pipeline_status *st, int64_t elapsed_ms);
 /* Poll until the run completes (0; see st->status) or max_wait_ms passes
-   (CDREST_E_DEADLINE, st holding the last status), like cdrest_wait_for_job: the same
-   intervals (0 = 5000, at least 100) and progress after every poll. */
+   (CDREST_E_DEADLINE, st holding the last status), with cdrest_wait_for_job's loop: the
+   same intervals (0 = 5000, at least 100), one deadline that also cuts a hanging poll,
+   and progress after every poll. An answer about another run is CDREST_E_PROTOCOL. */
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st);
 
