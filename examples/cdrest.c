@@ -259,6 +259,7 @@ static int exit_status_for(int rc) {
     case CDREST_E_HTTP: return EXIT_SERVER;
     case CDREST_E_ARG: return EXIT_USAGE;
     case CDREST_E_DEADLINE: return EXIT_WAIT_DEADLINE;
+    case CDREST_E_FILE: return EXIT_LOCAL; /* a file the library read for us (a published directory's) */
     default: return EXIT_NETWORK;
     }
 }
@@ -680,8 +681,14 @@ static const char *ca_file(const cli *t) {
 }
 
 /* TLS, timeouts, proxy and tracing: everything but the server and the credentials. */
+/* The largest answer the tool reads: the JSON of any value it lets you set (64 MiB, each
+   byte escaped as "\u0001" at worst: 6 bytes) with room for the object around it. A smaller
+   cap would report a write the server confirmed as failed, and leave the value unreadable. */
+#define MAX_ANSWER_BYTES ((size_t)6 * 64 * 1024 * 1024 + (size_t)1024 * 1024)
+
 static int base_config(cli *t, cdrest_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
+    cfg->max_body = MAX_ANSWER_BYTES;
     cfg->tls.ca_file = ca_file(t);
     cfg->tls.pin = t->pin;
     cfg->tls.tls_insecure_skip_verify = t->insecure;
@@ -1303,70 +1310,38 @@ static int show_upload(void *ctx, uint64_t sent, uint64_t total, uint64_t receiv
     return 0;
 }
 
-#define MAX_UPLOAD_FILES 64
-
-/* 1 if name matches one of ectool's ';'-separated patterns (fnmatch, as a shell would). */
-static int matches_patterns(const char *patterns, const char *name) {
-    char pat[512];
+/* ectool's ';'-separated --includePatterns/--excludePatterns as the NULL-terminated list
+   cdrest_publish_artifact_dir takes (NULL when the option is absent); the caller frees it
+   (free_list). Ant's "**" + "/" prefix (any depth, also none) becomes the pattern without it:
+   the library matches a pattern without '/' against every file's last component, at any
+   depth; with a '/' left, both forms are kept. NULL with *oom set when memory runs out. */
+static char **pattern_list(const char *patterns, int *oom) {
+    char **list;
     const char *p = patterns;
+    int n = 0;
+    if (!patterns) return NULL;
+    list = (char **)calloc(2 * strlen(patterns) + 2, sizeof *list);
+    if (!list) return *oom = 1, NULL;
     while (*p) {
-        size_t n = strcspn(p, ";");
-        if (n && n < sizeof pat) {
-            memcpy(pat, p, n);
-            pat[n] = 0;
-            if (fnmatch(pat, name, 0) == 0) return 1;
+        size_t len = strcspn(p, ";");
+        const char *pat = p;
+        size_t plen = len;
+        while (plen >= 3 && !strncmp(pat, "**/", 3)) pat += 3, plen -= 3;
+        if (plen && plen != len && memchr(pat, '/', plen)) {
+            if ((list[n] = strndup(p, len)) != NULL) n++; else *oom = 1;
         }
-        p += n;
+        if (plen) {
+            if ((list[n] = strndup(pat, plen)) != NULL) n++; else *oom = 1;
+        }
+        p += len;
         if (*p) p++;
     }
-    return 0;
-}
-
-/* --fromDirectory D [--includePatterns P] [--excludePatterns P]: the files at the top of
-   D that the patterns select, as a NULL-terminated list of "D/name" paths that the caller
-   frees (free_list), also on error. Every selected entry is used or the call fails:
-   nothing is left out silently. Files in
-   subdirectories need the server-side tree that the library's directory publishing (in
-   progress) will send; until then a subdirectory is refused rather than flattened. */
-static int files_from_directory(cli *t, const char *dir, char ***files, int *nfiles) {
-    const char *inc = option(t, "includePatterns"), *exc = option(t, "excludePatterns");
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **list;
-    int n = 0, rc = 0;
-    if (!d) return local_error(t, "--fromDirectory %s: %s", dir, strerror(errno));
-    list = (char **)calloc(MAX_UPLOAD_FILES + 1, sizeof *list);
-    while (list && (e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        if ((inc && !matches_patterns(inc, e->d_name)) || (exc && matches_patterns(exc, e->d_name))) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) != 0) {
-            rc = local_error(t, "--fromDirectory %s: cannot upload %s: %s", dir, path, strerror(errno));
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            rc = usage_error(t, "--fromDirectory %s: the subdirectory %s would need directory publishing, which "
-                                "this version does not do yet; select files with --includePatterns", dir, e->d_name);
-            break;
-        }
-        if (n == MAX_UPLOAD_FILES) {
-            rc = usage_error(t, "--fromDirectory %s: more than %d files selected", dir, MAX_UPLOAD_FILES);
-            break;
-        }
-        if (!(list[n] = strdup(path))) {
-            rc = local_error(t, "out of memory");
-            break;
-        }
-        n++;
+    if (*oom) {
+        for (n = 0; list[n]; n++) free(list[n]);
+        free(list);
+        return NULL;
     }
-    closedir(d);
-    if (!list) return local_error(t, "out of memory");
-    *files = list;
-    *nfiles = n;
-    if (!rc && n == 0) rc = usage_error(t, "--fromDirectory %s: no file selected", dir);
-    return rc;
+    return list;
 }
 
 static void free_list(char **list) {
@@ -1376,32 +1351,29 @@ static void free_list(char **list) {
 }
 
 /* ectool: publishArtifactVersion --artifactName G:K --version V [--fromDirectory D
-   --includePatterns P] [--repositoryName R]; short: publishArtifactVersion G:K V FILE... */
+   --includePatterns P --excludePatterns P] [--repositoryName R]; short: publishArtifactVersion
+   G:K V FILE... Without FILE or --fromDirectory, as ectool: the current directory. A
+   directory goes through cdrest_publish_artifact_dir: recursive, every file named by its
+   path relative to the directory, however the directory is spelled. */
 static int cmd_publish_artifact_version(cli *t) {
     upload_meter meter;
     cdrest_transfer transfer;
     const char *dir = option(t, "fromDirectory");
-    char **dir_files = NULL;
     const char *const *files = (const char *const *)(t->args + 2);
-    int nfiles = t->nargs - 2, rc, i;
+    char **include = NULL, **exclude = NULL;
+    int nfiles = t->nargs - 2, rc, i, oom = 0;
     if (dir && nfiles) return usage_error(t, "give FILE... or --fromDirectory, not both");
-    if (!dir && !nfiles) return usage_error(t, "publishArtifactVersion needs FILE... or --fromDirectory D");
-    if (nfiles > MAX_UPLOAD_FILES) return usage_error(t, "at most %d files per version", MAX_UPLOAD_FILES);
-    if (dir) {
-        if ((rc = files_from_directory(t, dir, &dir_files, &nfiles)) != 0) {
-            free_list(dir_files);
-            return rc;
-        }
-        files = (const char *const *)dir_files;
-    }
+    if (nfiles && (option(t, "includePatterns") || option(t, "excludePatterns")))
+        return usage_error(t, "--includePatterns and --excludePatterns select files of --fromDirectory, not FILE...");
+    if (!dir && !nfiles) dir = ".";
     for (i = 0; i < nfiles; i++)
-        if ((rc = check_upload_file(t, files[i])) != 0) {
-            free_list(dir_files);
-            return rc;
-        }
-    if ((rc = open_client(t, FOR_CALL)) != 0) {
-        free_list(dir_files);
-        return rc;
+        if ((rc = check_upload_file(t, files[i])) != 0) return rc;
+    include = pattern_list(option(t, "includePatterns"), &oom);
+    exclude = pattern_list(option(t, "excludePatterns"), &oom);
+    if (oom || (rc = open_client(t, FOR_CALL)) != 0) {
+        free_list(include);
+        free_list(exclude);
+        return oom ? local_error(t, "out of memory") : rc;
     }
     memset(&meter, 0, sizeof meter);
     meter.start_ms = now_ms();
@@ -1413,19 +1385,26 @@ static int cmd_publish_artifact_version(cli *t) {
     transfer.idle_timeout_ms = t->client.cfg.timeout_ms;
     transfer.progress = show_upload;
     transfer.progress_ctx = &meter;
-    rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), files,
-                                            nfiles, &transfer);
-    free_list(dir_files);
+    if (dir)
+        rc = cdrest_publish_artifact_dir_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), dir,
+                                            (const char *const *)include, (const char *const *)exclude, &transfer);
+    else
+        rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"),
+                                                files, nfiles, &transfer);
+    free_list(include);
+    free_list(exclude);
     if (meter.shown) fputc('\n', stderr);
     if (rc) return fail(t, rc);
-    if (t->json) {
+    if (t->json) { /* the number of files only when they were named (a directory's are not counted) */
         char count[16], version[1024];
         const char *names[] = {"artifactVersionName", "files"}, *values[2];
         snprintf(version, sizeof version, "%s:%s", t->args[0], t->args[1]);
         snprintf(count, sizeof count, "%d", nfiles);
         values[0] = version;
         values[1] = count;
-        print_json_fields(names, values, 2);
+        print_json_fields(names, values, dir ? 1 : 2);
+    } else if (dir) {
+        printf("published %s:%s from %s\n", t->args[0], t->args[1], dir);
     } else {
         printf("published %s:%s (%d file%s)\n", t->args[0], t->args[1], nfiles, nfiles > 1 ? "s" : "");
     }
@@ -1968,12 +1947,15 @@ static const command commands[] = {
     {"deleteArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_delete_artifact_version,
      "Delete an artifact version. Prints nothing ({} with --json).",
      "deleteArtifactVersion --artifactVersionName G:K:V"},
-    {"publishArtifactVersion", "GROUPID:KEY VERSION FILE...", 2, -1, "artifactName version",
+    {"publishArtifactVersion", "GROUPID:KEY VERSION [FILE...]", 2, -1, "artifactName version",
      " repositoryName fromDirectory includePatterns excludePatterns ", cmd_publish_artifact_version,
-     "Upload up to 64 regular files as the content of an artifact version (a multipart/form-data\n"
-     "POST to /commander/publishArtifact.php; the artifact and the version are created when\n"
-     "missing). --fromDirectory D takes the files at the top of D that --includePatterns and\n"
-     "--excludePatterns (';'-separated shell patterns) select; subdirectories are refused for now.\n"
+     "Upload regular files as the content of an artifact version (a multipart/form-data POST to\n"
+     "/commander/publishArtifact.php; the artifact and the version are created when missing).\n"
+     "FILE... are named by their last component (a relative path inside the current directory\n"
+     "as given). --fromDirectory D (default: the current directory, as ectool) takes every file\n"
+     "below D, subdirectories too, named by its path relative to D; --includePatterns and\n"
+     "--excludePatterns (';'-separated shell patterns; one with '/' matches the whole relative\n"
+     "path, one without the file name; Ant's leading '**/' means any depth) select them.\n"
      "--repositoryName R (default: default). Shows the upload's progress on a terminal. --timeout S\n"
      "bounds the time without progress (no byte moving), not the whole upload; Ctrl-C cancels it.",
      "publishArtifactVersion --artifactName G:K --version V --fromDirectory D [--includePatterns P]"},

@@ -321,6 +321,37 @@ status_is "publishing into an available version" 1
 err_has "its code is on stderr" "DuplicateArtifactVersion"
 run cdrest --session-file "$S" publishArtifactVersion com.example:tool 3.0 "$tmp/no-such-file"
 status_is "publishing a missing file (a local file error)" 7
+# --fromDirectory: every file below the directory, named relative to it, however the
+# directory is spelled (ectool's behaviour); Ant's '**/' at any depth, also none.
+mkdir -p "$tmp/fd/d/sub/deep"
+echo w >"$tmp/fd/d/a.war"
+echo x >"$tmp/fd/d/sub/b.war"
+echo y >"$tmp/fd/d/sub/deep/c.war"
+echo z >"$tmp/fd/d/notes.txt"
+n=0
+for spelling in d ./d d/ ../fd/d "$tmp/fd/d" "$tmp/fd/d/"; do
+  n=$((n + 1))
+  run -C "$tmp/fd" cdrest --session-file "$S" publishArtifactVersion --artifactName g:k --version "5.$n" \
+    --fromDirectory "$spelling" --includePatterns '**/*.war'
+  emu GET "$URL/emu/artifact-files?version=g:k:5.$n" >"$tmp/fetched" 2>/dev/null
+  names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
+    "$tmp/fetched" 2>/dev/null)
+  check "--fromDirectory $spelling: names relative to it, subdirectories kept, '**/*.war' at any depth ($names)" \
+    test "$names" = "a.war sub/b.war sub/deep/c.war"
+done
+run -C "$tmp/fd/d/sub" cdrest --session-file "$S" publishArtifactVersion g:k 6.0
+emu GET "$URL/emu/artifact-files?version=g:k:6.0" >"$tmp/fetched" 2>/dev/null
+names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
+  "$tmp/fetched" 2>/dev/null)
+check "no FILE and no --fromDirectory: the current directory, as ectool ($names)" test "$names" = "b.war deep/c.war"
+run cdrest --session-file "$S" publishArtifactVersion g:k 6.1 --fromDirectory "$tmp/fd/d" --excludePatterns 'sub;*.txt'
+emu GET "$URL/emu/artifact-files?version=g:k:6.1" >"$tmp/fetched" 2>/dev/null
+names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
+  "$tmp/fetched" 2>/dev/null)
+check "--excludePatterns leaves out a subdirectory and a pattern ($names)" test "$names" = "a.war"
+run cdrest --session-file "$S" publishArtifactVersion g:k 6.2 "$tmp/notes.txt" --includePatterns '*.txt'
+status_is "--includePatterns with FILE... is refused" 2
+
 run cdrest --session-file "$S" deleteArtifact com.example:tool
 status_is "deleteArtifact" 0
 run cdrest --session-file "$S" getArtifact com.example:tool
@@ -826,10 +857,6 @@ ctx = ssl.create_default_context(cafile=sys.argv[2])
 sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())' \
     "$TLS/emu/artifact-file?version=g.tls:k:1.0&name=app.war" "$CA" >"$tmp/fetched" 2>/dev/null
   check "the .war was published byte for byte" cmp -s "$tmp/fetched" "$tmp/dist/app.war"
-  mkdir "$tmp/dist/sub"
-  h publishArtifactVersion --artifactName g.tls:k --version 1.5 --fromDirectory "$tmp/dist"
-  status_is "--fromDirectory with a subdirectory is refused, not flattened" 2
-  err_has "the subdirectory is named" "the subdirectory sub"
   ln -s "$tmp/no-such-target" "$tmp/dist/dangling.war"
   h publishArtifactVersion --artifactName g.tls:k --version 1.6 --fromDirectory "$tmp/dist" --includePatterns '*.war'
   status_is "--fromDirectory with a dangling link: a local file error, nothing left out silently" 7
