@@ -1447,7 +1447,7 @@ static void nap(int64_t ms) {
    a stop signal ends the wait between polls. */
 static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadline_ms, cdrest_job_status *st) {
     int64_t start = now_ms(), left = 0;
-    int request_ms = t->client.cfg.timeout_ms, connect_ms = t->client.cfg.connect_timeout_ms, rc;
+    int request_ms = t->client.cfg.timeout_ms, connect_ms = t->client.cfg.connect_timeout_ms, rc, answered = 0;
     job_meter meter;
     memset(&meter, 0, sizeof meter);
     meter.tty = isatty(STDERR_FILENO);
@@ -1465,8 +1465,12 @@ static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadlin
         rc = cdrest_get_job_status(&t->client, job_id, st);
         t->client.cfg.timeout_ms = request_ms;
         t->client.cfg.connect_timeout_ms = connect_ms;
-        if (rc == CDREST_E_TIMEOUT && deadline_ms && now_ms() - start >= deadline_ms) rc = CDREST_E_DEADLINE;
+        /* A poll cut short by the deadline means "still running" only when the server has
+           answered before: a server that never answers is a network failure, not a slow job. */
+        if (rc == CDREST_E_TIMEOUT && answered && deadline_ms && now_ms() - start >= deadline_ms)
+            rc = CDREST_E_DEADLINE;
         if (rc) break;
+        answered = 1;
         show_job(&meter, st, now_ms() - start);
         if (!strcmp(st->status, "completed")) break;
         if (stop_signal) {
@@ -1575,6 +1579,8 @@ static int cmd_run_procedure(cli *t) {
     char job_id[256], id[256];
     const char *procedure = option(t, "procedureName"), *schedule = option(t, "scheduleName");
     int rc, interval_ms, deadline_ms, wait = option(t, "pollInterval") || option(t, "interval");
+    int request_ms, connect_ms;
+    int64_t start;
     cdrest_run_options run;
     if (!procedure && !schedule) return usage_error(t, "runProcedure needs --procedureName NAME (or --scheduleName)");
     if ((option(t, "timeout") || option(t, "deadline")) && !wait)
@@ -1582,14 +1588,28 @@ static int cmd_run_procedure(cli *t) {
                               "wants), or put --timeout before the command for the requests' timeout");
     if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    request_ms = t->client.cfg.timeout_ms;
+    connect_ms = t->client.cfg.connect_timeout_ms;
     memset(&run, 0, sizeof run);
     run.schedule_name = schedule;
     run.destination_project = option(t, "destinationProject");
     run.priority = option(t, "priority");
     run.credential_name = option(t, "credentialName");
+    /* --timeout bounds the whole run, the request that starts the job included */
+    start = now_ms();
+    if (deadline_ms) {
+        if (t->client.cfg.timeout_ms > deadline_ms) t->client.cfg.timeout_ms = deadline_ms;
+        if (t->client.cfg.connect_timeout_ms > deadline_ms) t->client.cfg.connect_timeout_ms = deadline_ms;
+    }
     rc = cdrest_run_procedure_ex(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), &run, job_id,
                                  sizeof job_id);
+    t->client.cfg.timeout_ms = request_ms;
+    t->client.cfg.connect_timeout_ms = connect_ms;
     if (rc) return fail(t, rc);
+    if (deadline_ms) {
+        int64_t left = deadline_ms - (now_ms() - start);
+        deadline_ms = left > 0 ? (int)left : 1; /* 0 would mean no deadline */
+    }
     clean(job_id, id, sizeof id);
     if (t->json && !wait) {
         const char *name = "jobId", *value = id;

@@ -251,6 +251,17 @@ check "getProperty prints exactly the value's bytes and a newline" cmp -s "$tmp/
 run cdrest --session-file "$S" --json getProperty /projects/Default/greeting
 out_has "getProperty --json prints the answer" '"value":"hello world"'
 
+# The value JSON inflates most (control bytes: 6 bytes each as \u0001): a value the tool
+# lets you set must come back, and its confirmed write must not be reported as failed.
+head -c 12582912 /dev/zero | tr '\000' '\001' >"$tmp/ctl"
+run cdrest --session-file "$S" setProperty /projects/Default/ctl --valueFile "$tmp/ctl"
+status_is "setProperty of 12 MiB of control bytes (75 MiB of JSON back): success" 0
+run cdrest --session-file "$S" getProperty /projects/Default/ctl
+printf '\n' >>"$tmp/ctl"
+check "getProperty reads the 12 MiB of control bytes back exactly" cmp -s "$tmp/out" "$tmp/ctl"
+rm -f "$tmp/ctl"
+run cdrest --session-file "$S" deleteProperty /projects/Default/ctl
+
 run cdrest --session-file "$S" setProperty /projects/Default/ref 'x$[/projects/Default/greeting]y'
 run cdrest --session-file "$S" getProperty /projects/Default/ref
 out_is "getProperty expands references" "xhello worldy"
@@ -556,7 +567,7 @@ check "waitForJob's progress shows no escape sequence" sh -c '! { grep -q "$(pri
 err_has "the progress shows the sanitised status" "running?[2J??31m"
 start=$(date +%s)
 run cdrest --session-file "$LSS" waitForJob slow --timeout 1
-status_is "waitForJob --timeout 1 with a 10 s status poll" 6
+status_is "waitForJob --timeout 1 whose first status poll takes 10 s: no answer ever seen, a network failure" 3
 check "a slow poll does not carry the wait past its --timeout" test $(($(date +%s) - start)) -le 4
 run cdrest --session-file "$LSS" runProcedure P --procedureName Q --pollInterval 0.1
 status_is "runProcedure --pollInterval, outcome warning" 5
@@ -606,6 +617,29 @@ rm -f "$tmp/slow.bin"
 LS=$savedLS
 lsport=$savedport
 mv "$tmp/ls.out.main" "$tmp/ls.out"
+
+# 4b. a server that accepts and never answers: a network failure (3), never "the job
+# still runs" (6); runProcedure's --timeout bounds the request that starts the job too
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print("PORT %d" % s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)' >"$tmp/silent.out" 2>/dev/null &
+pids="$pids $!"
+i=0
+while [ $i -lt 100 ] && ! grep -q PORT "$tmp/silent.out"; do sleep 0.1; i=$((i + 1)); done
+SILENT="http://127.0.0.1:$(sed -n 's/^PORT //p' "$tmp/silent.out")"
+printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$SILENT" >"$tmp/silent-session"
+start=$(date +%s)
+run cdrest --session-file "$tmp/silent-session" waitForJob xyz --timeout 3 --pollInterval 0.5
+status_is "waitForJob --timeout 3 at a server that never answers: a network failure" 3
+check "... within about --timeout" test $(($(date +%s) - start)) -le 8
+start=$(date +%s)
+run cdrest --session-file "$tmp/silent-session" runProcedure P --procedureName Q --pollInterval 1 --timeout 3
+status_is "runProcedure --pollInterval 1 --timeout 3 at a server that never answers" 3
+check "runProcedure --timeout bounds the request that starts the job ($(($(date +%s) - start)) s)" \
+  test $(($(date +%s) - start)) -le 8
 
 # 5. a per-run session ends even when the output pipe closes or a signal comes
 : >"$tmp/ls.log"
