@@ -1187,6 +1187,39 @@ static int cmd_increment_property(cli *t) {
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
+/* 1 if path names an object whose own sheet ectool's getProperties --path lists, other than
+   the /projects/P and /jobs/J that cdrest_get_properties knows: /server, /resources/R,
+   /artifacts/G:K, /projects/P/procedures/Q, ... */
+static int other_object_path(const char *path) {
+    static const char *const kinds[] = {"jobSteps",   "resources",  "artifacts", "artifactVersions",
+                                        "users",      "groups",     "workspaces", "zones",
+                                        "gateways",   "repositories", "pipelines", "releases"};
+    size_t i, n;
+    if (!path || path[0] != '/') return 0;
+    if (!strcmp(path, "/server") || !strcmp(path, "/server/")) return 1;
+    if (!strncmp(path, "/projects/", 10)) { /* /projects/P/procedures/Q */
+        const char *q = strchr(path + 10, '/');
+        return q && q > path + 10 && !strncmp(q, "/procedures/", 12) && q[12] && !strchr(q + 12, '/');
+    }
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        n = strlen(kinds[i]);
+        if (!strncmp(path + 1, kinds[i], n) && path[1 + n] == '/' && path[2 + n] && !strchr(path + 2 + n, '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/* The listing form, GET /properties?path=PATH (with expand and recurse), for an object's sheet. */
+static int list_object_sheet(cli *t, const char *path, cdrest_doc *d) {
+    cdrest_param query[4];
+    int n = 0;
+    query[n].name = "path", query[n++].value = path;
+    if (option(t, "expand")) query[n].name = "expand", query[n++].value = option(t, "expand");
+    if (option(t, "recurse")) query[n].name = "recurse", query[n++].value = option(t, "recurse");
+    query[n].name = NULL;
+    return cdrest_call(&t->client, "GET", "/properties", query, NULL, d);
+}
+
 /* name=value per property; a nested sheet prints as name/ (no value). */
 static int cmd_get_properties(cli *t) {
     cdrest_sheet_entry e;
@@ -1194,8 +1227,11 @@ static int cmd_get_properties(cli *t) {
     const char *path;
     int rc, iter = 0;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    path = t->nargs ? t->args[0] : NULL; /* a sheet, or an object: /projects/P, /jobs/ID */
-    rc = cdrest_get_properties(&t->client, path, context(t, ""), &d);
+    path = t->nargs ? t->args[0] : NULL; /* a sheet, or an object: /projects/P, /jobs/ID, /server */
+    if (other_object_path(path))
+        rc = list_object_sheet(t, path, &d);
+    else
+        rc = cdrest_get_properties(&t->client, path, context(t, ""), &d);
     if (rc) return fail(t, rc);
     if (t->json) return print_doc(&d);
     while (cdrest_sheet_next(&d, &iter, &e)) {
@@ -1939,7 +1975,7 @@ static const command commands[] = {
      "Add BY (a whole number, default 1) to a numeric property; prints the server's answer.\n"
      "Sent as PUT /properties/PATH?request=incrementProperty.",
      "incrementProperty --propertyName PATH --incrementBy N"},
-    {"getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand", cmd_get_properties,
+    {"getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand recurse", cmd_get_properties,
      "List a property sheet: PATH, or without it the sheet of --projectName or --jobId.\n"
      "Prints one name=value line per property, in the server's order; a nested sheet prints as\n"
      "name/ on its own line (not expanded). Backslashes and control characters in names and\n"

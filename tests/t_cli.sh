@@ -294,6 +294,17 @@ run cdrest --session-file "$S" getProperties /projects/Default/sheet
 out_is "getProperties of a nested sheet" "inner=in"
 run cdrest --session-file "$S" getProperties --projectName Default --json
 out_has "getProperties --json prints the sheet" '"propertySheet"'
+# an object's own sheet, as ectool getProperties --path lists it: /server and the others
+run cdrest --session-file "$S" setProperty /server/cliTop 'top value'
+run cdrest --session-file "$S" getProperties /server
+status_is "getProperties /server (the server's own sheet)" 0
+out_has "getProperties /server lists its property" "cliTop=top value"
+run cdrest --session-file "$S" getProperties --path /server --expand 0
+out_has "ectool: getProperties --path /server --expand 0" "cliTop=top value"
+run cdrest --session-file "$S" deleteProperty /server/cliTop
+run cdrest --session-file "$S" getProperties --path /projects/Default --recurse 1
+status_is "ectool: getProperties --path /projects/Default --recurse 1" 0
+out_has "getProperties --recurse 1 still lists the top" "greeting=hello world"
 
 # --- artifacts and versions -------------------------------------------------------------
 run cdrest --session-file "$S" createArtifact com.example tool --description "a tool"
