@@ -351,7 +351,7 @@ static const char usage_commands[] =
     "Commands (each also takes its operands by ectool's names: --propertyName, --jobId, ...):\n"
     "  login [USER [PASSWORD]]         logout\n"
     "  getProperty PATH                prints the value only (raw, no JSON quoting)\n"
-    "  setProperty PATH [VALUE|-] [--value V] [--valueFile F|-]   ('-': stdin)\n"
+    "  setProperty PATH [VALUE] [--value V] [--valueFile F|-]   (--valueFile -: stdin)\n"
     "  createProperty PATH [--value V|--valueFile F]   deleteProperty PATH   incrementProperty PATH [BY]\n"
     "  getProperties [PATH]            prints name=value lines (a nested sheet as name/)\n"
     "  createArtifact GROUPID KEY      getArtifact GROUPID:KEY   getArtifacts   deleteArtifact GROUPID:KEY\n"
@@ -1019,12 +1019,12 @@ static int read_value_file(cli *t, const char *path, const char *what, const cha
     return 0;
 }
 
-/* A value given on the line (VALUE, --value V; "-" reads stdin) or in a file
-   (--valueFile F, ectool's name; "-" again stdin). Exactly one of them. */
+/* A value given on the line (VALUE, --value V: taken literally, "-" too, as ectool stores
+   it) or in a file (--valueFile F, ectool's name; "-" reads stdin: the only way to, so that
+   no command waits on stdin unasked). Exactly one of them. */
 static int take_value(cli *t, const char *given, const char *file, const char *what, const char **out) {
     if (given && file) return usage_error(t, "give %s once: on the line or with --valueFile, not both", what);
     if (file) return read_value_file(t, file, what, out);
-    if (given && !strcmp(given, "-")) return read_value_file(t, "-", what, out);
     *out = given;
     return 0;
 }
@@ -1851,7 +1851,7 @@ static int cmd_eval_dsl(cli *t) {
     cdrest_doc d;
     int rc;
     if ((rc = take_value(t, t->nargs ? t->args[0] : NULL, option(t, "dslFile"), "the DSL", &dsl)) != 0) return rc;
-    if (!dsl) return usage_error(t, "evalDsl needs the DSL: DSL, --dsl D or --dslFile F ('-' reads stdin)");
+    if (!dsl) return usage_error(t, "evalDsl needs the DSL: DSL, --dsl D or --dslFile F (--dslFile - reads stdin)");
     cap = strlen(dsl) * 6 + (params ? strlen(params) * 6 : 0) + 256;
     if (!(body = (char *)malloc(cap))) return local_error(t, "out of memory");
     cdrest_jw_init(&w, body, cap);
@@ -1958,16 +1958,19 @@ static const command commands[] = {
      "--expand 0 returns the value without expanding $[...] references. On a terminal, control\n"
      "characters other than newline and tab show as '?'; into a pipe or a file the bytes are exact.",
      "getProperty --propertyName PATH [--projectName P | --jobId J ...] [--expand 0]"},
-    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value", CONTEXT_OPTIONS "description valueFile",
+    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value", CONTEXT_OPTIONS "description valueFile expandable suppressValueTracking",
      cmd_set_property,
      "Set (create or update) a property; prints the server's answer. The value is VALUE (or\n"
-     "--value V), or the content of --valueFile F; '-' as VALUE or F reads stdin. Values of any\n"
-     "size up to 64 MiB; they are text (a NUL byte is refused).",
+     "--value V), taken literally ('-' too, as ectool), or the content of --valueFile F\n"
+     "(--valueFile - reads stdin). Values of any size up to 64 MiB; they are text (a NUL byte\n"
+     "is refused). --expandable 0|1 and --suppressValueTracking 0|1 go to the server as given.",
      "setProperty --propertyName PATH (--value V | --valueFile F) [--jobId J ...]"},
-    {"createProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS "value valueFile description",
+    {"createProperty", "PATH", 1, 1, "propertyName",
+     CONTEXT_OPTIONS "value valueFile description propertyType expandable suppressValueTracking",
      cmd_create_property,
      "Create a property ([--value V | --valueFile F] [--description D]); fails if it exists.\n"
-     "Prints the server's answer.",
+     "--propertyType sheet creates a property sheet; --expandable and --suppressValueTracking\n"
+     "go to the server as given. Prints the server's answer.",
      "createProperty --propertyName PATH [--value V] [--description D]"},
     {"deleteProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS, cmd_delete_property,
      "Delete a property. Prints nothing ({} with --json).", "deleteProperty --propertyName PATH"},
@@ -2059,7 +2062,7 @@ static const command commands[] = {
      "findObjects --objectType job --filter JSON [--maxIds N] [--numObjects N]"},
     {"evalDsl", "DSL", 0, 1, "dsl", " dslFile parameters jobStepId ", cmd_eval_dsl,
      "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
-     "argument, or the content of --dslFile F ('-' reads stdin).",
+     "argument, or the content of --dslFile F (--dslFile - reads stdin).",
      "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]"},
     {"getServerStatus", "", 0, 0, "", "", cmd_get_server_status,
      "Print the server's status (GET /server?request=getServerStatus); works without logging in.", "getServerStatus"},

@@ -294,6 +294,31 @@ run cdrest --session-file "$S" getProperties /projects/Default/sheet
 out_is "getProperties of a nested sheet" "inner=in"
 run cdrest --session-file "$S" getProperties --projectName Default --json
 out_has "getProperties --json prints the sheet" '"propertySheet"'
+# '-' as a value is the value "-", as ectool stores it: stdin is read only for --valueFile -
+for form in "dash -" "dash --value -"; do
+  # shellcheck disable=SC2086
+  printf 'NOT THIS' | STDIN=/dev/stdin run cdrest --session-file "$S" setProperty /projects/Default/$form
+  status_is "setProperty ... ${form#dash }" 0
+  run cdrest --session-file "$S" getProperty /projects/Default/dash
+  out_is "setProperty ... ${form#dash }: the value is a literal '-'" "-"
+done
+run cdrest --session-file "$S" createProperty /projects/Default/dash2 --value -
+run cdrest --session-file "$S" getProperty /projects/Default/dash2
+out_is "createProperty --value -: a literal '-'" "-"
+# ectool's property options go through to the server
+run cdrest --session-file "$S" createProperty /server/cliSheet --propertyType sheet
+status_is "ectool: createProperty PATH --propertyType sheet" 0
+run cdrest --session-file "$S" setProperty /server/cliSheet/inner v
+run cdrest --session-file "$S" getProperties /server/cliSheet
+out_is "the created sheet holds a property" "inner=v"
+run cdrest --session-file "$S" deleteProperty /server/cliSheet
+run cdrest --session-file "$S" setProperty /projects/Default/noexp 'a$[/projects/Default/greeting]' --expandable 0
+status_is "ectool: setProperty P V --expandable 0" 0
+run cdrest --session-file "$S" getProperty /projects/Default/noexp
+out_is "--expandable 0 reached the server: the reference is not expanded" 'a$[/projects/Default/greeting]'
+run cdrest --session-file "$S" setProperty /projects/Default/noexp v --suppressValueTracking 1
+status_is "ectool: setProperty P V --suppressValueTracking 1" 0
+
 # an object's own sheet, as ectool getProperties --path lists it: /server and the others
 run cdrest --session-file "$S" setProperty /server/cliTop 'top value'
 run cdrest --session-file "$S" getProperties /server
@@ -832,8 +857,8 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   h getProperty /projects/Default/big --expand 0
   printf '\n' >>"$tmp/bigvalue"
   check "the 3 MB value comes back byte for byte" cmp -s "$tmp/out" "$tmp/bigvalue"
-  printf 'from stdin' | STDIN=/dev/stdin h setProperty /projects/Default/stdin -
-  status_is "setProperty PATH - (stdin)" 0
+  printf 'from stdin' | STDIN=/dev/stdin h setProperty /projects/Default/stdin --valueFile -
+  status_is "setProperty PATH --valueFile - (stdin)" 0
   h getProperty /projects/Default/stdin
   out_is "the value from stdin" "from stdin"
   h setProperty /projects/Default/both v --valueFile "$tmp/bigvalue"
