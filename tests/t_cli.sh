@@ -319,6 +319,19 @@ out_is "--expandable 0 reached the server: the reference is not expanded" 'a$[/p
 run cdrest --session-file "$S" setProperty /projects/Default/noexp v --suppressValueTracking 1
 status_is "ectool: setProperty P V --suppressValueTracking 1" 0
 
+# incrementProperty and getServerStatus against the emulator (their REST forms there too)
+run cdrest --session-file "$S" incrementProperty /projects/Default/cliCount 5
+status_is "incrementProperty of a missing property (created with the increment)" 0
+run cdrest --session-file "$S" incrementProperty --propertyName /projects/Default/cliCount --incrementBy -2
+status_is "ectool: incrementProperty --propertyName P --incrementBy -2" 0
+run cdrest --session-file "$S" getProperty /projects/Default/cliCount
+out_is "incrementProperty: 5 - 2" "3"
+run cdrest --session-file "$S" incrementProperty /projects/Default/greeting
+status_is "incrementProperty of a text value: the server's refusal" 1
+run cdrest --server "$URL" --session-file "$tmp/none" getServerStatus
+status_is "getServerStatus against the emulator, without logging in" 0
+out_has "getServerStatus: the server's state" '"serverState":"running"'
+
 # an object's own sheet, as ectool getProperties --path lists it: /server and the others
 run cdrest --session-file "$S" setProperty /server/cliTop 'top value'
 run cdrest --session-file "$S" getProperties /server
