@@ -120,6 +120,7 @@ typedef struct cli {
     int client_open;
     int mode;               /* FOR_CALL, FOR_LOGIN, FOR_LOGOUT or FOR_ANON */
     char *owned[4];         /* values read from files or stdin, freed at exit */
+    char artifact_name[1024]; /* "G:K" from ectool's --groupId G --artifactKey K */
     int nowned;
 } cli;
 
@@ -300,6 +301,17 @@ static int fail(cli *t, int rc) {
         fprintf(stderr, "cdrest: the session saved in %s was refused; run 'cdrest login' again\n", t->session_path);
     return exit_status_for(rc);
 }
+
+/* Commands ectool has that cdrest does not offer, each with the reason. */
+static const char *const not_offered[][2] = {
+    {"retrieveArtifactVersions",
+     "downloading artifacts needs the artifact repository's download protocol, which CloudBees "
+     "does not document publicly (ectool speaks it in its own code); cdrest does not guess it"},
+};
+
+/* An unknown command: one ectool has but cdrest does not offer says so and why;
+   otherwise the nearest command name is suggested. */
+static int unknown_command(cli *t, const char *name);
 
 static void warn_insecure(void) {
     fprintf(stderr, "cdrest: WARNING: --insecure: the server's certificate is NOT verified. Anyone on the\n"
@@ -720,6 +732,15 @@ static int parse_port(cli *t, const char *what, const char *text, long *port) {
    (default 1), --securePort (default 8443) and --port (default 8000), the defaults of a
    job step's COMMANDER_* settings; a URL is used as given, and then those options would
    contradict it. */
+/* 1 for "HOST:PORT" (one colon, digits after it) or "[V6]:PORT"; a bare IPv6 address
+   has two colons or more and no port. */
+static int host_port(const char *server) {
+    const char *colon = strrchr(server, ':'), *close = strchr(server, ']');
+    if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)) return 0;
+    if (server[0] == '[') return close && close + 1 == colon;
+    return strchr(server, ':') == colon;
+}
+
 static int server_url(cli *t, const char *server, char *out, size_t cap) {
     long port = 0;
     int secure = 1, rc, n;
@@ -739,6 +760,12 @@ static int server_url(cli *t, const char *server, char *out, size_t cap) {
                                                                       : (t->port ? t->port : "8000"), &port)) != 0)
         return rc;
     if (!*server || strpbrk(server, "/?#@ ")) return usage_error(t, "--server '%s' is no host name or URL", server);
+    if (host_port(server)) { /* HOST:PORT, [V6]:PORT: the port is in it (the scheme is --secure's) */
+        if (t->port || t->secure_port)
+            return usage_error(t, "--server %s has its port: give no --port or --securePort", server);
+        n = snprintf(out, cap, "%s://%s", secure ? "https" : "http", server);
+        return n < 0 || (size_t)n >= cap ? usage_error(t, "the server name is too long") : 0;
+    }
     n = snprintf(out, cap, strchr(server, ':') && server[0] != '[' ? "%s://[%s]:%ld" : "%s://%s:%ld",
                  secure ? "https" : "http", server, port);
     return n < 0 || (size_t)n >= cap ? usage_error(t, "the server name is too long") : 0;
@@ -2145,7 +2172,10 @@ static void print_command_help(const command *cmd) {
 
 static int cmd_help(cli *t) {
     const command *cmd = t->nargs ? find_command(t->args[0]) : NULL;
-    if (t->nargs && !cmd) return usage_error(t, "unknown command '%s'", t->args[0]);
+    if (t->nargs && !cmd) {
+        t->cmd = NULL; /* the hint is the list of commands, not help's own help */
+        return unknown_command(t, t->args[0]);
+    }
     if (cmd) print_command_help(cmd);
     else print_usage();
     return 0;
@@ -2220,6 +2250,9 @@ static int unknown_option(cli *t, const char *name) {
         closest_word(commands[i].options, name, best, sizeof best, &best_d);
         closest_word(commands[i].named, name, best, sizeof best, &best_d);
     }
+    if (!strcmp(name, "toDirectory"))
+        return usage_error(t, "--toDirectory (retrieving artifact files) is not offered by cdrest: %s",
+                           not_offered[0][1]);
     if (best[0]) return usage_error(t, "unknown option --%s (did you mean --%s?)", name, best);
     return usage_error(t, "unknown option --%s", name);
 }
@@ -2274,14 +2307,20 @@ static int parse_option(cli *t, int argc, char **argv, int *i) {
     return 0;
 }
 
-/* Short options as curl users type them: -k (--insecure), -v (--verbose), -h (--help).
-   Once the command has an operand, "-h" is an operand itself: `setProperty P -h` sets
-   P to "-h" (or is an error), it never prints help and succeeds without setting. */
+/* Short options as curl users type them: -k (--insecure), -v (--verbose), -h (--help),
+   also together (-kv). Once the command has an operand, a word with "h" is an operand
+   itself: `setProperty P -h` sets P to "-h" (or is an error), it never prints help and
+   succeeds without setting. A word that is not made of these letters is no flag. */
 static int short_flag(cli *t, const char *a) {
-    if (!strcmp(a, "-k")) return t->insecure = 1;
-    if (!strcmp(a, "-v")) return t->verbose = 1;
-    if (!strcmp(a, "-h") && t->nargs == 0) return t->help = 1;
-    return 0;
+    const char *p;
+    if (a[0] != '-' || !a[1] || strspn(a + 1, "kvh") != strlen(a + 1)) return 0;
+    if (strchr(a, 'h') && t->nargs > 0) return 0;
+    for (p = a + 1; *p; p++) {
+        if (*p == 'k') t->insecure = 1;
+        else if (*p == 'v') t->verbose = 1;
+        else t->help = 1;
+    }
+    return 1;
 }
 
 static int parse_command_line(cli *t, int argc, char **argv) {
@@ -2300,6 +2339,30 @@ static int parse_command_line(cli *t, int argc, char **argv) {
             t->args[t->nargs++] = a;
         }
     }
+    return 0;
+}
+
+/* ectool also names an artifact by its parts: --groupId G --artifactKey K is --artifactName
+   G:K (both or neither; not with --artifactName). */
+static int artifact_from_parts(cli *t) {
+    int i, g = -1, k = -1, named = 0;
+    for (i = 0; i < t->nopts; i++) {
+        if (t->opts[i].pair_value) continue;
+        if (!strcmp(t->opts[i].name, "groupId")) g = i;
+        else if (!strcmp(t->opts[i].name, "artifactKey")) k = i;
+        else if (!strcmp(t->opts[i].name, "artifactName")) named = 1;
+    }
+    if (g < 0 && k < 0) return 0;
+    if (g < 0 || k < 0) return usage_error(t, "give --groupId and --artifactKey together (or --artifactName G:K)");
+    if (named) return usage_error(t, "give --artifactName G:K or --groupId G --artifactKey K, not both");
+    if ((size_t)snprintf(t->artifact_name, sizeof t->artifact_name, "%s:%s", t->opts[g].value, t->opts[k].value) >=
+        sizeof t->artifact_name)
+        return usage_error(t, "--groupId and --artifactKey are too long");
+    /* the pair becomes one --artifactName option in g's slot; k's slot goes */
+    t->opts[g].name = "artifactName";
+    t->opts[g].value = t->artifact_name;
+    memmove(&t->opts[k], &t->opts[k + 1], sizeof t->opts[0] * (size_t)(t->nopts - k - 1));
+    t->nopts--;
     return 0;
 }
 
@@ -2345,19 +2408,30 @@ static int merge_named(cli *t) {
     return 0;
 }
 
+static int unknown_command(cli *t, const char *name) {
+    char best[64] = "";
+    int best_d = 4;
+    size_t k;
+    for (k = 0; k < sizeof not_offered / sizeof not_offered[0]; k++)
+        if (!strcmp(name, not_offered[k][0]))
+            return usage_error(t, "%s is not offered by cdrest: %s", name, not_offered[k][1]);
+    for (k = 0; k < NCOMMANDS; k++) closest_word(commands[k].name, name, best, sizeof best, &best_d);
+    if (best[0]) return usage_error(t, "unknown command '%s' (did you mean %s?)", name, best);
+    return usage_error(t, "unknown command '%s'", name);
+}
+
 /* The command, its arguments and its options make sense together. */
 static int check_command(cli *t) {
     int i, rc;
     if (!t->cmd_name) return usage_error(t, "no command given");
-    if (!(t->cmd = find_command(t->cmd_name))) {
-        char best[64] = "";
-        int best_d = 4;
-        size_t k;
-        for (k = 0; k < NCOMMANDS; k++) closest_word(commands[k].name, t->cmd_name, best, sizeof best, &best_d);
-        if (best[0]) return usage_error(t, "unknown command '%s' (did you mean %s?)", t->cmd_name, best);
-        return usage_error(t, "unknown command '%s'", t->cmd_name);
-    }
+    if (!(t->cmd = find_command(t->cmd_name))) return unknown_command(t, t->cmd_name);
+    /* --help with operands or command options would do nothing and succeed: `setProperty
+       P v --help` must not look as if it set P */
+    if (t->help && (t->nargs || t->nopts))
+        return usage_error(t, "--help with arguments does nothing: nothing was done; for help run "
+                              "'cdrest %s --help' alone", t->cmd->name);
     if (t->help) return 0;
+    if (!strncmp(t->cmd->named, "artifactName", 12) && (rc = artifact_from_parts(t)) != 0) return rc;
     for (i = 0; i < t->nopts; i++)
         if (!takes_option(t->cmd, t->opts[i].name))
             return usage_error(t, "%s does not take --%s", t->cmd->name, t->opts[i].name);

@@ -887,6 +887,36 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   out_is "setProperty P -h: the value is -h, no help printed" "-h"
   h getProperty /projects/Default/tls -h
   status_is "getProperty P -h: an operand too many, not help" 2
+  h setProperty /projects/Default/helped v --help
+  status_is "setProperty P v --help: an error, not help that looks like success" 2
+  h getProperty /projects/Default/helped
+  status_is "... and nothing was set" 1
+  h setProperty --help
+  status_is "setProperty --help alone prints help" 0
+  run cdrest help nosuch
+  status_is "help nosuch" 2
+  err_has "help nosuch: the hint is cdrest --help" "Try 'cdrest --help'."
+  err_lacks "help nosuch: not help's own help" "help --help"
+  run cdrest retrieveArtifactVersions --artifactVersionName g:k:1
+  status_is "retrieveArtifactVersions: refused" 2
+  err_has "retrieveArtifactVersions: said to be not offered, and why" "retrieveArtifactVersions is not offered by cdrest: downloading"
+  run cdrest getArtifactVersion g:k:1 --toDirectory d
+  err_has "--toDirectory: said to be not offered" "--toDirectory (retrieving artifact files) is not offered"
+  run -u HOME CDREST_CACERT="$CA" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest -kv \
+    --server "https://127.0.0.1:${TLS##*:}" getProperty /projects/Default/tls
+  status_is "-kv (combined short flags)" 0
+  err_has "-kv: --verbose took effect" "cdrest: server https://127.0.0.1:"
+  run -u HOME CDREST_CACERT="$CA" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest \
+    --server "127.0.0.1:${TLS##*:}" getProperty /projects/Default/tls
+  status_is "--server HOST:PORT (a bare host with its port: https)" 0
+  h createArtifact --groupId g.parts --artifactKey k
+  h createArtifactVersion --groupId g.parts --artifactKey k --version 1
+  status_is "ectool: createArtifactVersion --groupId G --artifactKey K --version V" 0
+  out_has "... names the version G:K:V" '"artifactVersionName":"g.parts:k:1"'
+  h publishArtifactVersion --groupId g.parts --artifactKey k --version 2 "$tmp/notes.txt"
+  status_is "ectool: publishArtifactVersion --groupId G --artifactKey K --version V FILE" 0
+  h publishArtifactVersion --groupId g.parts --version 3 "$tmp/notes.txt"
+  status_is "--groupId without --artifactKey is refused" 2
 
   h runProcedure --projectName Default --procedureName runme --actualParameter duration=0.5
   status_is "ectool: runProcedure --projectName P --procedureName Q" 0
