@@ -328,7 +328,8 @@ static const char usage_text[] =
     "Global options (also accepted after the command; --name=value works too):\n"
     "  --server URL|HOST      the CD server (or $CDREST_SERVER; inside a job step $COMMANDER_SERVER\n"
     "                         etc.; else the server of the session saved by 'login'). A bare HOST\n"
-    "                         (ectool's form) means https://HOST:8443, or with --secure 0 http://HOST:8000\n"
+    "                         (ectool's form) means https://HOST:8443, or with --secure 0 http://HOST:8000;\n"
+    "                         HOST:PORT means https://HOST:PORT\n"
     "  --port N, --securePort N, --secure 0|1   ectool's port options for a bare HOST\n"
     "  --user U               (or $CDREST_USER)\n"
     "  --password P           visible to every user in the process list: prefer $CDREST_PASSWORD,\n"
@@ -345,18 +346,18 @@ static const char usage_text[] =
     "                         $CDREST_CACERT, $CURL_CA_BUNDLE, $REQUESTS_CA_BUNDLE; $SSL_CERT_FILE and\n"
     "                         $SSL_CERT_DIR replace the system bundle)\n"
     "  --pin sha256//BASE64   also require this public key (curl's format; ';' separates several)\n"
-    "  -k, --insecure         do NOT verify the server's certificate (warns every time)\n"
+    "  -k, --insecure         do NOT verify the server's certificate (warns every time; -kv combines)\n"
     "  --proxy URL            http://[user:pass@]host:port (default: $https_proxy, $http_proxy, ...)\n"
     "  --noproxy LIST         hosts reached directly, comma-separated ('*': all), as curl's\n"
     "  --timeout SECONDS      for each request (default 60); for an upload, the time without progress.\n"
-    "                         After runProcedure and waitForJob, it is the wait's limit, as in ectool\n"
+    "                         After runProcedure and waitForJob, it is the whole run's limit, as in ectool\n"
     "  -v, --verbose          trace every request on stderr (secrets masked) and the proxy in use\n"
     "  --allow-plain-http     send credentials over http:// to a non-loopback host (refused otherwise)\n"
     "  --json, --format json  print JSON for every command (errors too: {\"error\":{\"code\",\"message\",\n"
     "                         \"status\"}} on stderr)\n"
     "  --silent               print no result (errors still go to stderr)\n"
     "  --warning-ok           a job that completes with outcome warning counts as success\n"
-    "  -h, --help, --version  (-h only before the command's operands)\n";
+    "  -h, --help, --version  (-h only before the command's operands; --help with them is an error)\n";
 
 static const char usage_commands[] =
     "\n"
@@ -364,12 +365,15 @@ static const char usage_commands[] =
     "  login [USER [PASSWORD]]         logout\n"
     "  getProperty PATH                prints the value only (raw, no JSON quoting)\n"
     "  setProperty PATH [VALUE] [--value V] [--valueFile F|-]   (--valueFile -: stdin)\n"
-    "  createProperty PATH [--value V|--valueFile F]   deleteProperty PATH   incrementProperty PATH [BY]\n"
-    "  getProperties [PATH]            prints name=value lines (a nested sheet as name/)\n"
+    "  createProperty PATH [--value V|--valueFile F] [--propertyType sheet]   deleteProperty PATH\n"
+    "  incrementProperty PATH [BY]\n"
+    "  getProperties [PATH]            prints name=value lines (a nested sheet as name/); PATH may be\n"
+    "                                  an object: /server, /resources/R, ... [--recurse 1]\n"
     "  createArtifact GROUPID KEY      getArtifact GROUPID:KEY   getArtifacts   deleteArtifact GROUPID:KEY\n"
     "  createArtifactVersion GROUPID:KEY VERSION   getArtifactVersion G:K:V   getArtifactVersions G:K\n"
     "  deleteArtifactVersion G:K:V\n"
-    "  publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D [--includePatterns P])\n"
+    "  publishArtifactVersion G:K VERSION [FILE... | --fromDirectory D [--includePatterns P]]\n"
+    "                                  (default: the current directory, subdirectories too)\n"
     "  runProcedure PROJECT --procedureName P [--actualParameter NAME=VALUE ...] [--scheduleName S]\n"
     "               [--pollInterval S [--timeout S]]   prints the job id; with --pollInterval waits\n"
     "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails [JOBSTEPID]   abortJob JOBID [--force 1]\n"
@@ -380,6 +384,7 @@ static const char usage_commands[] =
     "  call METHOD PATH [--data JSON|@FILE|@-] [--param NAME=VALUE ...]\n"
     "                                  any other endpoint; PATH is relative to /rest/v1.0\n"
     "  help [COMMAND]                  ('cdrest COMMAND --help' shows the ectool and short forms)\n"
+    "  (not offered: retrieveArtifactVersions, --toDirectory: the download protocol is not public)\n"
     "Output: getProperty prints the raw value; runProcedure the job id; deletes and logout print\n"
     "nothing; other commands print the server's JSON answer.\n"
     "Context options for property and job calls: --projectName --procedureName --jobId --jobStepId\n"
@@ -2051,9 +2056,10 @@ static const command commands[] = {
      "Run a procedure and print the new job's id (with --json: {\"jobId\":...}). Repeat\n"
      "--actualParameter, or give it several NAME=VALUE words as ectool does. --scheduleName S runs\n"
      "it with the schedule's parameters. With --pollInterval S it then waits for the job to\n"
-     "complete, at most --timeout S (given after the command; before it, --timeout is the\n"
-     "requests' timeout), and the exit status tells the outcome: 0 success, 4 error, 5 warning\n"
-     "(0 with --warning-ok), 6 the timeout passed (the job still runs).",
+     "complete, and the exit status tells the outcome: 0 success, 4 error, 5 warning (0 with\n"
+     "--warning-ok), 6 the timeout passed (the job still runs). --timeout S given after the\n"
+     "command bounds the whole run, the request that starts the job included (before the\n"
+     "command, --timeout is each request's timeout).",
      "runProcedure --projectName P --procedureName Q [--pollInterval 5 --timeout 600]"},
     {"getJobStatus", "JOBID", 1, 1, "jobId", "", cmd_get_job_status,
      "Print the job's status and outcome (the server's answer).", "getJobStatus --jobId J"},
@@ -2071,7 +2077,8 @@ static const command commands[] = {
      "completes, or until --timeout seconds pass (--deadline is the same; default: no limit).\n"
      "Shows the status on stderr when it is a terminal. Prints the outcome (with --json: jobId,\n"
      "status and outcome). Exit status: 0 success, 4 error (or skipped, or none), 5 warning\n"
-     "(0 with --warning-ok), 6 the timeout passed, and 1 or 3 when the status could not be read.",
+     "(0 with --warning-ok), 6 the timeout passed with the job still running, and 1 or 3 when the\n"
+     "status could not be read (3 also when the server never answered before the timeout).",
      "waitForJob --jobId J [--timeout 600] [--pollInterval 5]"},
     {"runPipeline", "PROJECT PIPELINE [--actualParameter NAME=VALUE ...]", 2, 2, "projectName pipelineName",
      " actualParameter stagesToRun startingStage ", cmd_run_pipeline,

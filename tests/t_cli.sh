@@ -155,7 +155,7 @@ S="$tmp/session"
 # --- usage and usage errors (exit 2) ---------------------------------------------------
 run cdrest --help
 status_is "--help" 0
-out_has "--help lists the commands" "publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D"
+out_has "--help lists the commands" "publishArtifactVersion G:K VERSION [FILE... | --fromDirectory D"
 run cdrest getProperty --help
 status_is "getProperty --help" 0
 out_has "getProperty --help shows its usage" "usage: cdrest [global options] getProperty PATH"
