@@ -1395,6 +1395,7 @@ static char **pattern_list(const char *patterns, int *oom) {
         const char *pat = p;
         size_t plen = len;
         while (plen >= 3 && !strncmp(pat, "**/", 3)) pat += 3, plen -= 3;
+        if (!plen && len) pat = "*", plen = 1; /* "**" + "/" alone: every file */
         if (plen && plen != len && memchr(pat, '/', plen)) {
             if ((list[n] = strndup(p, len)) != NULL) n++; else *oom = 1;
         }

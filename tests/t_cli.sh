@@ -409,6 +409,9 @@ emu GET "$URL/emu/artifact-files?version=g:k:6.1" >"$tmp/fetched" 2>/dev/null
 names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
   "$tmp/fetched" 2>/dev/null)
 check "--excludePatterns leaves out a subdirectory and a pattern ($names)" test "$names" = "a.war"
+run cdrest --session-file "$S" publishArtifactVersion g:k 6.3 --fromDirectory "$tmp/fd/d" --includePatterns '*.none'
+status_is "--includePatterns that select nothing: a local file error, not an empty version" 7
+err_has "... naming the directory" "no files to publish in $tmp/fd/d"
 run cdrest --session-file "$S" publishArtifactVersion g:k 6.2 "$tmp/notes.txt" --includePatterns '*.txt'
 status_is "--includePatterns with FILE... is refused" 2
 
