@@ -494,19 +494,36 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
      (OpenSSL, hence curl, does not take anyExtendedKeyUsage alone; RFC 5280 does.)
    - Name constraints of every intermediate apply to the leaf's DNS and IP SANs (and to
      the host, for a CN-only leaf): permitted and excluded dNSName and iPAddress subtrees;
-     other name forms are not checked (cdrest checks no other names).
-     CDREST_TLS_ERR_NAME_CONSTRAINTS. Constraints inside trust anchors are not applied, and
-     BearSSL refuses name constraints (or an extended key usage) marked critical as an
-     unsupported critical extension.
-   - Path length: basicConstraints pathLenConstraint of intermediates (the anchor's own
-     is not checked); CDREST_TLS_ERR_PATH_LENGTH.
-   - Algorithms: signatures with SHA-256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 (and MD5)
+     other name forms are not checked (cdrest checks no other names). A malformed
+     constraint (an iPAddress range not 8 or 32 bytes, address and mask) refuses the
+     chain. CDREST_TLS_ERR_NAME_CONSTRAINTS. BearSSL refuses name constraints (or an
+     extended key usage) marked critical as an unsupported critical extension.
+   - Path length: basicConstraints pathLenConstraint of intermediates and of the trust
+     anchor; CDREST_TLS_ERR_PATH_LENGTH.
+   - Key usage: a CA whose keyUsage lacks keyCertSign signs nothing (the error names it);
+     BR_ERR_X509_FORBIDDEN_KEY_USAGE.
+   - One of each extension, as RFC 5280 says: a certificate with two extended key usage
+     or two name constraints extensions is refused as malformed (with that rule's error);
+     with two subjectAltName extensions it names no host (BR_ERR_X509_BAD_SERVER_NAME).
+   - Algorithms: signatures with SHA-224/256/384/512 (RSA PKCS#1 v1.5, ECDSA). SHA-1 and MD5
      signatures are refused inside chains, CDREST_TLS_ERR_WEAK_SIGNATURE; a trust anchor's
      own signature is never checked, so an old SHA-1 self-signed root still works.
-   - Keys: RSA of 2048 bits at least (leaf and intermediates; BR_ERR_X509_WEAK_PUBLIC_KEY),
-     ECDSA on P-256, P-384, P-521.
+   - Keys: RSA of 2048 bits at least, counted in bits (leaf, intermediates and anchors;
+     BR_ERR_X509_WEAK_PUBLIC_KEY), ECDSA on P-256, P-384, P-521.
    - Size: every certificate of the chain up to CDREST_TLS_LEAF_MAX bytes (4096), or its
      extensions cannot all be read: CDREST_TLS_ERR_CERT_TOO_BIG.
+   - Trust anchors keep their restrictions. A CA certificate loaded from a CA file,
+     directory or blob (a root, or an intermediate placed there: "CA + chain" files) is
+     held, when it vouches for a chain, to what its certificate says, as OpenSSL holds it:
+     its validity dates (BR_ERR_X509_EXPIRED), extended key usage, pathLenConstraint,
+     name constraints, keyCertSign and RSA size (with the rules' errors above, the message
+     naming the "trusted CA"), and OpenSSL's trust settings of a TRUSTED CERTIFICATE
+     (trusted for, or rejecting, serverAuth; CDREST_TLS_ERR_KEY_PURPOSE). A CA certificate
+     over 4096 bytes loads but refuses every chain it vouches for (its restrictions cannot
+     be read; CDREST_TLS_ERR_CERT_TOO_BIG). When several loaded anchors share the issuer's
+     name, all their restrictions apply. A self-issued certificate without extensions
+     (X.509 v1) is taken as a CA, as OpenSSL does. Compiled-in anchors
+     (tls.trust_anchors) are bare names and keys: no restriction applies to them.
    - Critical extensions other than those above fail (BearSSL's rule). No revocation
      checks (CRL, OCSP), as with curl's defaults.
    A refused certificate is answered with a fatal alert that says why (bad_certificate,
@@ -583,6 +600,9 @@ typedef struct cdrest_tls_config {
    whole handshake, one intermediate at a time), to check names, extended key usage and
    name constraints, and to explain a failure in words (which date, which issuer). Larger
    certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
+#ifndef CDREST_TLS_CA_FILE_MAX
+#define CDREST_TLS_CA_FILE_MAX (16u << 20) /* the largest CA file or bundle read (a system bundle: ~200 KB) */
+#endif
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
@@ -3468,9 +3488,11 @@ typedef struct cdrest__tls_x509 {
     unsigned policy;               /* the first of our checks that failed (CDREST_TLS_ERR_*) */
     int sha1;                      /* a certificate of the chain is signed with SHA-1 */
     int pathlen;                   /* a CA's pathLenConstraint is exceeded */
+    int ku;                        /* a CA's keyUsage lacks keyCertSign */
     char why[160];                 /* the words for policy */
     char why_sig[96];              /* ... for sha1 */
     char why_path[128];            /* ... for pathlen */
+    char why_ku[128];              /* ... for ku */
     unsigned char leaf[CDREST_TLS_LEAF_MAX];
     unsigned char ca[CDREST_TLS_LEAF_MAX];
 } cdrest__tls_x509;
@@ -3499,6 +3521,8 @@ struct cdrest__tls {
     int npins;
     const br_x509_trust_anchor *tas;
     size_t ntas;
+    size_t ncompiled;              /* tas[ncompiled..] were loaded: their restrictions follow
+                                      their DN (cdrest__tls_ld_rules) */
     void *ta_block;                /* our allocations: the anchors' bytes and array, or NULL */
     void *ta_array;
     /* the connection */
@@ -3559,8 +3583,8 @@ static int cdrest__tls_der_want(cdrest__tls_der *in, unsigned tag, cdrest__tls_d
 }
 
 typedef struct cdrest__tls_leafinfo {
-    cdrest__tls_der issuer, validity, subject, exts, sigalg;
-    int has_dates, has_names, has_exts, has_sigalg, cut;
+    cdrest__tls_der issuer, validity, subject, spki, exts, sigalg;
+    int has_dates, has_names, has_spki, has_exts, has_sigalg, cut;
 } cdrest__tls_leafinfo;
 
 /* Locate the parts of a kept certificate we read (len of its size bytes kept; exts may
@@ -3583,6 +3607,7 @@ static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t siz
     if (!li->has_dates) return 1;
     li->has_names = cdrest__tls_der_want(&tbs, 0x30, &li->subject);
     if (!li->has_names) return 1;
+    li->has_spki = cdrest__tls_der_want(&tbs, 0x30, &li->spki);
     while (cdrest__tls_der_take(&tbs, &tag, &v) != 0) {
         if (tag == 0xa3) {
             li->exts = v;
@@ -3598,31 +3623,58 @@ static int cdrest__tls_leaf_parse(const cdrest__tls_x509 *x, cdrest__tls_leafinf
 }
 
 /* The value (inside its OCTET STRING) of the extension 2.5.29.id. 1 found, 0 absent,
-   -1 malformed or cut before it could be seen. */
+   -1 malformed, present twice (RFC 5280 allows one of each), or cut short. */
 static int cdrest__tls_cert_ext(const cdrest__tls_leafinfo *li, unsigned id, cdrest__tls_der *val) {
     cdrest__tls_der exts = li->exts, seq, ext, oid;
     unsigned tag;
+    int found = 0;
     if (!li->has_exts) return li->cut ? -1 : 0;
     if (cdrest__tls_der_take(&exts, &tag, &seq) != 1 || tag != 0x30) return -1;
     while (seq.n > 0) {
         if (cdrest__tls_der_take(&seq, &tag, &ext) != 1 || tag != 0x30) return -1;
         if (!cdrest__tls_der_want(&ext, 0x06, &oid)) return -1;
         if (oid.n != 3 || oid.p[0] != 0x55 || oid.p[1] != 0x1d || oid.p[2] != id) continue;
+        if (found++) return -1;
         if (cdrest__tls_der_take(&ext, &tag, val) != 1) return -1;
         if (tag == 0x01 && cdrest__tls_der_take(&ext, &tag, val) != 1) return -1; /* critical */
-        return tag == 0x04 ? 1 : -1;
+        if (tag != 0x04) return -1;
     }
-    return 0;
+    return found;
+}
+
+/* The bits of an unsigned big-endian number (an RSA modulus). */
+static unsigned cdrest__tls_uint_bits(const unsigned char *v, size_t n) {
+    unsigned bits;
+    unsigned char top;
+    while (n > 0 && v[0] == 0) v++, n--;
+    if (n == 0) return 0;
+    bits = (unsigned)n * 8;
+    for (top = v[0]; !(top & 0x80); top = (unsigned char)(top << 1)) bits--;
+    return bits;
+}
+
+/* The bits of the RSA modulus in a SubjectPublicKeyInfo; 0 when not RSA or unreadable. */
+static unsigned cdrest__tls_spki_rsa_bits(cdrest__tls_der spki) {
+    static const unsigned char rsa[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    cdrest__tls_der alg, oid, bits, key, n;
+    if (!cdrest__tls_der_want(&spki, 0x30, &alg) || !cdrest__tls_der_want(&alg, 0x06, &oid) || oid.n != 9 ||
+        memcmp(oid.p, rsa, 9) != 0 || !cdrest__tls_der_want(&spki, 0x03, &bits) || bits.n < 1 || bits.p[0] != 0)
+        return 0;
+    bits.p++, bits.n--;
+    if (!cdrest__tls_der_want(&bits, 0x30, &key) || !cdrest__tls_der_want(&key, 0x02, &n)) return 0;
+    return cdrest__tls_uint_bits(n.p, n.n);
 }
 
 /* The GeneralNames inside the leaf's subjectAltName (maybe cut short when the leaf is
-   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before. */
+   larger than CDREST_TLS_LEAF_MAX). 1 found, 0 none, -1 the kept bytes ended before, or
+   the extensions are malformed (two subjectAltNames, say). */
 static int cdrest__tls_leaf_san(const cdrest__tls_x509 *x, cdrest__tls_der *san) {
     cdrest__tls_leafinfo li;
     cdrest__tls_der val;
     unsigned tag;
+    int r;
     if (!cdrest__tls_leaf_parse(x, &li)) return li.cut ? -1 : 0;
-    if (cdrest__tls_cert_ext(&li, 0x11, &val) != 1) return li.cut ? -1 : 0;
+    if ((r = cdrest__tls_cert_ext(&li, 0x11, &val)) != 1) return li.cut ? -1 : r;
     if (!cdrest__tls_der_take(&val, &tag, san) || tag != 0x30) return li.cut ? -1 : 0;
     return 1;
 }
@@ -3683,9 +3735,9 @@ static void cdrest__tls_name_cn(cdrest__tls_der name, char *out, size_t cap) {
 static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t cap) {
     cdrest__tls_der san, v;
     unsigned tag;
-    int shown = 0;
+    int shown = 0, r = cdrest__tls_leaf_san(x, &san);
     out[0] = 0;
-    if (cdrest__tls_leaf_san(x, &san) == 1) {
+    if (r == 1) {
         while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82 && tag != 0x87) continue;
             if (shown++) cdrest__tls_cat(out, cap, ", ", 2);
@@ -3694,7 +3746,7 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
             else cdrest__tls_cat_ip(out, cap, v.p, v.n);
         }
     }
-    if (!shown) {
+    if (!shown && r == 0) {
         cdrest__tls_leafinfo li;
         if (cdrest__tls_leaf_parse(x, &li) && li.has_names) cdrest__tls_name_cn(li.subject, out, cap);
     }
@@ -3753,16 +3805,17 @@ static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host
     cdrest__tls_der san, v;
     cdrest__tls_leafinfo li;
     unsigned tag;
-    int dns = 0;
+    int dns = 0, r = cdrest__tls_leaf_san(x, &san);
     char cn[256];
-    if (cdrest__tls_leaf_san(x, &san) == 1) {
+    if (r == 1) {
         while (cdrest__tls_der_take(&san, &tag, &v) == 1) {
             if (tag != 0x82) continue;
             dns = 1;
             if (cdrest__tls_name_match(host, v.p, v.n)) return 1;
         }
     }
-    if (dns || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
+    /* unreadable SANs (two of them, say) name nothing: no falling back on the CN */
+    if (dns || r < 0 || !cdrest__tls_leaf_parse(x, &li) || !li.has_names) return 0;
     cdrest__tls_name_cn(li.subject, cn, sizeof cn);
     return cn[0] && cdrest__tls_name_match(host, (const unsigned char *)cn, strlen(cn)) ? 2 : 0;
 }
@@ -3771,14 +3824,22 @@ static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host
 enum { CDREST__EKU_SERVER = 1, CDREST__EKU_CLIENT = 2, CDREST__EKU_CODE = 4, CDREST__EKU_EMAIL = 8,
        CDREST__EKU_TIME = 16, CDREST__EKU_OCSP = 32, CDREST__EKU_ANY = 64, CDREST__EKU_OTHER = 128 };
 
+static int cdrest__tls_eku_list(cdrest__tls_der seq);
+
 /* The purposes in an ExtKeyUsageSyntax (SEQUENCE OF OID). -1 if malformed. */
 static int cdrest__tls_eku_bits(cdrest__tls_der v) {
+    cdrest__tls_der seq;
+    unsigned tag;
+    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
+    return cdrest__tls_eku_list(seq);
+}
+
+/* The purposes in the contents of a SEQUENCE OF OID. -1 if malformed. */
+static int cdrest__tls_eku_list(cdrest__tls_der seq) {
     static const unsigned char kp[7] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03}; /* 1.3.6.1.5.5.7.3 */
     static const unsigned char any[4] = {0x55, 0x1d, 0x25, 0x00};                 /* 2.5.29.37.0 */
-    cdrest__tls_der seq, oid;
-    unsigned tag;
+    cdrest__tls_der oid;
     int bits = 0;
-    if (cdrest__tls_der_take(&v, &tag, &seq) != 1 || tag != 0x30 || seq.n == 0) return -1;
     while (seq.n > 0) {
         if (!cdrest__tls_der_want(&seq, 0x06, &oid)) return -1;
         if (oid.n == 8 && memcmp(oid.p, kp, 7) == 0 && oid.p[7] >= 1 && oid.p[7] <= 4)
@@ -3818,7 +3879,8 @@ static int cdrest__tls_nc_dns(const unsigned char *n, size_t nn, const unsigned 
     return nn == cn ? c[0] != '.' : (c[0] == '.' || tail[-1] == '.');
 }
 
-/* Is the address under the iPAddress constraint c (address then mask)? */
+/* Is the address under the iPAddress constraint c (address then mask)? (Its length,
+   8 or 32, is checked by the caller.) */
 static int cdrest__tls_nc_ip(const unsigned char *ip, size_t n, const unsigned char *c, size_t cn) {
     size_t i;
     if (cn != 2 * n) return 0;
@@ -3839,6 +3901,7 @@ static int cdrest__tls_nc_check(cdrest__tls_der nc, unsigned tag, const unsigned
         while (trees.n > 0) {
             int match;
             if (!cdrest__tls_der_want(&trees, 0x30, &sub) || cdrest__tls_der_take(&sub, &bt, &base) != 1) return -1;
+            if (bt == 0x87 && base.n != 8 && base.n != 32) return -1; /* an IPv4 or IPv6 range, with its mask */
             if (bt != tag) continue;
             match = tag == 0x82 ? cdrest__tls_nc_dns(v, n, base.p, base.n) : cdrest__tls_nc_ip(v, n, base.p, base.n);
             if (t == 0xa1 && match) return 2;
@@ -3885,13 +3948,16 @@ static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, con
 }
 
 #ifndef CDREST_TERSE_ERRORS
-/* Is this AlgorithmIdentifier a SHA-1 signature (RSA or ECDSA)? */
-static int cdrest__tls_sig_sha1(cdrest__tls_der alg) {
-    static const unsigned char rsa_sha1[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05};
+/* The weak hash of this AlgorithmIdentifier's signature: "SHA-1" (RSA or ECDSA), "MD5",
+   "MD2" (RSA), else NULL. */
+static const char *cdrest__tls_sig_weak(cdrest__tls_der alg) {
+    static const unsigned char pkcs1[8] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01}; /* 1.2.840.113549.1.1 */
     static const unsigned char ecdsa_sha1[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
     cdrest__tls_der oid;
-    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return 0;
-    return (oid.n == 9 && memcmp(oid.p, rsa_sha1, 9) == 0) || (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0);
+    if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return NULL;
+    if (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0) return "SHA-1";
+    if (oid.n != 9 || memcmp(oid.p, pkcs1, 8) != 0) return NULL;
+    return oid.p[8] == 5 ? "SHA-1" : oid.p[8] == 4 ? "MD5" : oid.p[8] == 2 ? "MD2" : NULL;
 }
 #endif
 
@@ -3907,10 +3973,18 @@ static void cdrest__tls_policy_fail(cdrest__tls_x509 *x, unsigned err) {
    our other checks found before. */
 static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo *li, uint32_t index, const char *ca) {
     cdrest__tls_der v, seq, b, n;
-    if (li->has_sigalg && cdrest__tls_sig_sha1(li->sigalg) && !x->sha1) {
+    const char *weak = li->has_sigalg ? cdrest__tls_sig_weak(li->sigalg) : NULL;
+    if (weak && !x->sha1) {
         x->sha1 = 1;
-        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with SHA-1, which is too weak",
-                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "");
+        cdrest__tls_say(x->why_sig, sizeof x->why_sig, "%s%s%s is signed with %s, which is too weak",
+                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "", weak);
+    }
+    /* keyUsage without keyCertSign: the engine says "forbids a TLS server"; name the CA */
+    if (index && !x->ku && cdrest__tls_cert_ext(li, 0x0f, &v) == 1 && cdrest__tls_der_want(&v, 0x03, &b) &&
+        (b.n < 2 || !(b.p[1] & 0x04))) {
+        x->ku = 1;
+        cdrest__tls_say(x->why_ku, sizeof x->why_ku, "CA certificate \"%s\" may not sign certificates (its key "
+                        "usage lacks keyCertSign)", ca);
     }
     /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
     if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
@@ -3947,6 +4021,15 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     if (index) CDREST__TLS_WHY(cdrest__tls_name_cn(li.subject, ca, sizeof ca));
     CDREST__TLS_WHY(cdrest__tls_explain(x, &li, index, ca));
     if (x->policy) return;
+    /* RSA keys of 2048 bits: the engine counts bytes (minrsa 256 lets 2041 bits by) */
+    bits = li.has_spki ? (int)cdrest__tls_spki_rsa_bits(li.spki) : 0;
+    if (bits && bits < 2048) {
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s%s%s has an RSA key of %d bits, shorter than 2048 "
+                                        "bits, which is too weak", index ? "CA certificate \"" : "the certificate",
+                                        ca, index ? "\"" : "", bits));
+        cdrest__tls_policy_fail(x, BR_ERR_X509_WEAK_PUBLIC_KEY);
+        return;
+    }
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
@@ -3975,6 +4058,128 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         return;
     }
     cdrest__tls_policy_fail(x, cdrest__tls_nc_leaf(x, v, ca));
+}
+
+#ifndef CDREST_TERSE_ERRORS
+static int cdrest__tls_der_time(cdrest__tls_der *in, int64_t *secs, char ymd[11]);
+#endif
+
+static uint32_t cdrest__tls_get32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* -1 before the instant at p (days, seconds as BearSSL counts them), 0 at, 1 after. */
+static int cdrest__tls_cmp_time(const struct cdrest__tls *t, const unsigned char *p) {
+    uint32_t days = (uint32_t)(t->now / 86400 + 719528), secs = (uint32_t)(t->now % 86400);
+    uint32_t d = cdrest__tls_get32(p), s = cdrest__tls_get32(p + 4);
+    return days != d ? (days < d ? -1 : 1) : secs != s ? (secs < s ? -1 : 1) : 0;
+}
+
+/* An anchor keeps the restrictions of its certificate, applied when it vouches for a
+   chain (cdrest__tls_ld_rules): flags (CDREST__TA_*), extended key usage bits,
+   pathLenConstraint (255 none), its validity and its name constraints. */
+enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8,
+       CDREST__TA_NO_SIGN = 16 };
+
+/* Read a len16 field of a loaded anchor's restrictions. */
+static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
+    cdrest__tls_der v;
+    v.n = (size_t)((*p)[0] << 8 | (*p)[1]);
+    v.p = *p + 2;
+    *p = v.p + v.n;
+    return v;
+}
+
+/* The restrictions of a loaded trust anchor that vouched for the chain's certificate
+   index (index CAs sit between it and the leaf): an anchor keeps what its certificate
+   says, as OpenSSL applies it (dates, extended key usage, path length, name constraints,
+   key size, OpenSSL trust settings). */
+static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_anchor *ta, uint32_t index) {
+    const unsigned char *p = ta->dn.data + ta->dn.len, *dates = p + 3;
+    unsigned flags = p[0], eku = p[1], pathlen = p[2], err = 0;
+    cdrest__tls_der validity, nc, dn, name;
+    char ca[80] = "";
+    unsigned tag;
+    p += 3 + 16;
+    validity = cdrest__tls_ta_rule(&p); /* for the words only */
+    (void)validity;
+    nc = cdrest__tls_ta_rule(&p);
+    dn.p = ta->dn.data;
+    dn.n = ta->dn.len;
+    if (cdrest__tls_der_take(&dn, &tag, &name) == 1) CDREST__TLS_WHY(cdrest__tls_name_cn(name, ca, sizeof ca));
+    if (flags & CDREST__TA_UNREAD) {
+        err = CDREST_TLS_ERR_CERT_TOO_BIG;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" could not be read whole (over "
+                                        "4096 bytes?): its restrictions cannot be checked", ca));
+    } else if (flags & CDREST__TA_WEAK) {
+        err = BR_ERR_X509_WEAK_PUBLIC_KEY;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" has an RSA key shorter than 2048 "
+                                        "bits, which is too weak", ca));
+    } else if (flags & CDREST__TA_DENIED) {
+        err = CDREST_TLS_ERR_KEY_PURPOSE;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" is not trusted for serverAuth "
+                                        "(its TRUSTED CERTIFICATE settings)", ca));
+    } else if (flags & CDREST__TA_NO_SIGN) {
+        err = BR_ERR_X509_FORBIDDEN_KEY_USAGE;
+        x->ku = 1;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku, "trusted CA \"%s\" may not sign certificates "
+                                        "(its key usage lacks keyCertSign)", ca));
+    } else if (flags & CDREST__TA_BAD_NC) {
+        err = CDREST_TLS_ERR_NAME_CONSTRAINTS;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of trusted CA \"%s\" are "
+                                        "malformed", ca));
+    } else if (!x->t->time_unknown &&
+               (cdrest__tls_cmp_time(x->t, dates) < 0 || cdrest__tls_cmp_time(x->t, dates + 8) > 0)) {
+        err = BR_ERR_X509_EXPIRED;
+#ifndef CDREST_TERSE_ERRORS
+        {
+            int64_t from, until;
+            char d1[11] = "?", d2[11] = "?";
+            if (cdrest__tls_der_time(&validity, &from, d1)) cdrest__tls_der_time(&validity, &until, d2);
+            cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" %s %s", ca,
+                            cdrest__tls_cmp_time(x->t, dates) < 0 ? "is not valid before" : "expired on",
+                            cdrest__tls_cmp_time(x->t, dates) < 0 ? d1 : d2);
+        }
+#endif
+    } else if (eku && !(eku & (CDREST__EKU_SERVER | CDREST__EKU_ANY))) {
+        err = CDREST_TLS_ERR_KEY_PURPOSE;
+#ifndef CDREST_TERSE_ERRORS
+        {
+            char words[100];
+            cdrest__tls_eku_words((int)eku, words, sizeof words);
+            cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" restricts its certificates to %s (extended key "
+                            "usage), not serverAuth", ca, words);
+        }
+#endif
+    } else if (pathlen != 255 && index > pathlen) {
+        err = CDREST_TLS_ERR_PATH_LENGTH;
+        x->pathlen = 1;
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_path, sizeof x->why_path, "trusted CA \"%s\" allows %u CA "
+                                        "certificate%s below it (pathLenConstraint), the chain has %u", ca, pathlen,
+                                        pathlen == 1 ? "" : "s", (unsigned)index));
+    } else if (nc.n) {
+        err = cdrest__tls_nc_leaf(x, nc, ca);
+    }
+    cdrest__tls_policy_fail(x, err);
+}
+
+/* The chain's certificate index was signed by a trust anchor: apply the restrictions of
+   the loaded CA anchors of that name (all of them, when several share it). A non-CA
+   anchor only trusts a leaf that is itself (checked as the leaf). */
+static void cdrest__tls_check_anchor(cdrest__tls_x509 *x, const unsigned char *c, size_t len, uint32_t index) {
+    const struct cdrest__tls *t = x->t;
+    cdrest__tls_leafinfo li;
+    size_t i;
+    if (x->policy || !cdrest__tls_cert_parse(c, len, len, &li)) return;
+    for (i = t->ncompiled; i < t->ntas && !x->policy; i++) {
+        cdrest__tls_der dn, name;
+        unsigned tag;
+        dn.p = t->tas[i].dn.data;
+        dn.n = t->tas[i].dn.len;
+        if ((t->tas[i].flags & BR_X509_TA_CA) && cdrest__tls_der_take(&dn, &tag, &name) == 1 && name.n == li.issuer.n &&
+            memcmp(name.p, li.issuer.p, name.n) == 0)
+            cdrest__tls_anchor_rules(x, &t->tas[i], index);
+    }
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -4148,7 +4353,7 @@ static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *ser
     x->leaf_size = 0;
     x->leaf_len = 0;
     x->policy = 0;
-    x->sha1 = x->pathlen = 0;
+    x->sha1 = x->pathlen = x->ku = 0;
     x->chains++;
     if (t->insecure) return;
     if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
@@ -4198,6 +4403,11 @@ static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
         if (x->in_chain) {
             if (x->certs == 0) cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
             else cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
+            /* the engine found this certificate's issuer among the anchors */
+            if (x->u.minimal.err == BR_ERR_X509_OK) {
+                if (x->certs == 0) cdrest__tls_check_anchor(x, x->leaf, x->leaf_len, 0);
+                else cdrest__tls_check_anchor(x, x->ca, x->ca_len, x->certs);
+            }
         }
     }
     x->certs++;
@@ -4216,8 +4426,8 @@ static unsigned cdrest__tls_x_end_chain(const br_x509_class **ctx) {
     r = x->u.minimal.vtable->end_chain(&x->u.minimal.vtable);
     /* Without a clock the minimal engine fell back on the system's: never trust it. */
     if (t->time_unknown && (r == 0 || r == BR_ERR_X509_EXPIRED)) return BR_ERR_X509_TIME_UNKNOWN;
-    /* SHA-1 is not given to the engine, which then calls the signature unsupported;
-       a path too long it calls "not a CA". Say what it was. */
+    /* SHA-1 (and MD5) are not given to the engine, which then calls the signature
+       unsupported; a path too long it calls "not a CA". Say what it was. */
     if (r == BR_ERR_X509_UNSUPPORTED && x->sha1) return CDREST_TLS_ERR_WEAK_SIGNATURE;
     if (r == BR_ERR_X509_NOT_CA && x->pathlen) return CDREST_TLS_ERR_PATH_LENGTH;
     if (r != 0) return r;
@@ -4323,6 +4533,7 @@ typedef struct cdrest__tls_loader {
     size_t mark_len;
     char mark[80];                 /* a "-----BEGIN ...-----" / "-----END ...-----" line */
     int in_cert, bad, pad;         /* inside a certificate; its base64 is broken; '=' seen */
+    int trusted;                   /* ... a TRUSTED CERTIFICATE: OpenSSL's trust settings follow */
     unsigned long acc;             /* base64 bits not yet output */
     int bits;
     size_t out_len;
@@ -4335,7 +4546,9 @@ typedef struct cdrest__tls_loader {
     size_t arena_len, arena_cap, arena_need, count;
     int arena_full;                /* out of memory, or of config.tls_memory */
     size_t nseen;                  /* anchors taken so far, by hash: duplicates are dropped */
-    uint64_t seen[1024];           /* (a bundle plus its c_rehash directory, say) */
+    uint64_t seen[512];            /* (a bundle plus its c_rehash directory, say) */
+    size_t cert_len, cert_size, cert_fed; /* the certificate being read: kept, its DER size, decoded */
+    unsigned char cert[4096];      /* ... its bytes, for the restrictions kept with the anchor */
     unsigned char dn[1024];
     char path[1024];
     unsigned char rd[2048];
@@ -4357,6 +4570,35 @@ static void cdrest__tls_ld_begin(cdrest__tls_loader *ld) {
     br_x509_decoder_init(&ld->dec, cdrest__tls_ld_dn, ld);
     ld->dn_len = 0;
     ld->dn_overflow = 0;
+    ld->cert_len = ld->cert_size = ld->cert_fed = 0;
+    ld->trusted = 0;
+}
+
+/* The size of the DER element that p starts with (header included), 0 if not known yet. */
+static size_t cdrest__tls_der_size(const unsigned char *p, size_t n) {
+    size_t k, len = 0, i;
+    if (n < 2) return 0;
+    if (p[1] < 0x80) return 2 + (size_t)p[1];
+    k = p[1] & 0x7f;
+    if (k == 0 || k > 4 || n < 2 + k) return 0;
+    for (i = 0; i < k; i++) len = (len << 8) | p[2 + i];
+    return 2 + k + len;
+}
+
+/* Bytes of one certificate: to the decoder, and kept for the restrictions read at its
+   end. What follows its DER (OpenSSL's trust settings in a TRUSTED CERTIFICATE) is
+   kept, not decoded. Nothing is pushed once the decoder has failed or finished:
+   BearSSL 0.6's decoder, run again after an error, reads far out of bounds (a CA file
+   with one corrupt byte crashed the loader). */
+static void cdrest__tls_ld_push(cdrest__tls_loader *ld, const unsigned char *p, size_t n) {
+    size_t keep = sizeof ld->cert - ld->cert_len, feed = n;
+    if (keep > n) keep = n;
+    memcpy(ld->cert + ld->cert_len, p, keep);
+    ld->cert_len += keep;
+    if (!ld->cert_size) ld->cert_size = cdrest__tls_der_size(ld->cert, ld->cert_len);
+    if (ld->cert_size && feed > ld->cert_size - ld->cert_fed) feed = ld->cert_size - ld->cert_fed;
+    if (!ld->dec.err && !ld->dec.decoded) br_x509_decoder_push(&ld->dec, p, feed);
+    ld->cert_fed += feed;
 }
 
 /* 1 if this anchor (name and key) was taken before in this pass; else remember it. */
@@ -4405,14 +4647,86 @@ static void cdrest__tls_ld_put(cdrest__tls_loader *ld, const void *p, size_t n, 
     ld->arena_len += n;
 }
 
+
+typedef struct cdrest__tls_rules {
+    unsigned char head[3 + 16];    /* flags, EKU, pathlen; notBefore, notAfter (days, seconds) */
+    cdrest__tls_der validity, nc;
+} cdrest__tls_rules;
+
+static void cdrest__tls_put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* OpenSSL's trust settings after a TRUSTED CERTIFICATE (X509_CERT_AUX: trust SEQUENCE OF
+   OID, reject [0] OID...): 1 when they do not allow serverAuth, as OpenSSL reads them. */
+static int cdrest__tls_ld_denied(const unsigned char *p, size_t n) {
+    cdrest__tls_der aux, seq, list;
+    unsigned tag;
+    int bits;
+    aux.p = p;
+    aux.n = n;
+    if (!cdrest__tls_der_want(&aux, 0x30, &seq)) return 1;
+    while (seq.n > 0) {
+        if (cdrest__tls_der_take(&seq, &tag, &list) != 1) return 1;
+        if (tag != 0x30 && tag != 0xa0) continue;
+        bits = cdrest__tls_eku_list(list);
+        if (bits < 0 || ((bits & (CDREST__EKU_SERVER | CDREST__EKU_ANY)) != 0) == (tag == 0xa0)) return 1;
+    }
+    return 0;
+}
+
+/* Read the restrictions of the certificate just loaded; *ca set for a self-issued
+   certificate without extensions (X.509 v1), a CA as OpenSSL takes it. */
+static void cdrest__tls_ld_rules(cdrest__tls_loader *ld, const br_x509_pkey *pk, cdrest__tls_rules *r, int *ca) {
+    cdrest__tls_leafinfo li;
+    cdrest__tls_der v, seq, b, n;
+    int e;
+    memset(r, 0, sizeof *r);
+    r->head[2] = 255;
+    /* the dates as BearSSL's decoder read them (days since 0000-01-01, seconds) */
+    cdrest__tls_put32(r->head + 3, ld->dec.notbefore_days);
+    cdrest__tls_put32(r->head + 7, ld->dec.notbefore_seconds);
+    cdrest__tls_put32(r->head + 11, ld->dec.notafter_days);
+    cdrest__tls_put32(r->head + 15, ld->dec.notafter_seconds);
+    if (!ld->cert_size || ld->cert_size > ld->cert_len ||
+        !cdrest__tls_cert_parse(ld->cert, ld->cert_size, ld->cert_size, &li) || !li.has_names) {
+        r->head[0] = CDREST__TA_UNREAD;
+        return;
+    }
+    r->validity = li.validity;
+    if (!li.has_exts && li.issuer.n == li.subject.n && memcmp(li.issuer.p, li.subject.p, li.issuer.n) == 0) *ca = 1;
+    if (pk->key_type == BR_KEYTYPE_RSA && cdrest__tls_uint_bits(pk->key.rsa.n, pk->key.rsa.nlen) < 2048)
+        r->head[0] |= CDREST__TA_WEAK;
+    if (cdrest__tls_cert_ext(&li, 0x0f, &v) != 0 &&
+        (!cdrest__tls_der_want(&v, 0x03, &b) || b.n < 2 || !(b.p[1] & 0x04)))
+        r->head[0] |= CDREST__TA_NO_SIGN; /* keyUsage without keyCertSign */
+    if (ld->trusted && cdrest__tls_ld_denied(ld->cert + ld->cert_size, ld->cert_len - ld->cert_size))
+        r->head[0] |= CDREST__TA_DENIED;
+    e = cdrest__tls_cert_ext(&li, 0x25, &v);
+    if (e != 0) r->head[1] = (unsigned char)(e < 0 || (e = cdrest__tls_eku_bits(v)) < 0 ? CDREST__EKU_OTHER : e);
+    if (cdrest__tls_cert_ext(&li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
+        cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
+        n.n == 1 && n.p[0] < 128)
+        r->head[2] = n.p[0];
+    e = cdrest__tls_cert_ext(&li, 0x1e, &r->nc);
+    if (e < 0) r->head[0] |= CDREST__TA_BAD_NC;
+    if (e != 1) r->nc.n = 0;
+}
+
 /* One certificate decoded: keep its name and key as a trust anchor (as `brssl ta`
-   does), serialised as  len16 DN, flags, key type, curve, len16 n|q, len16 e|"".
-   Certificates BearSSL cannot use (unknown key types, bad encodings) are skipped. */
+   does), with its restrictions, serialised as  len16 DN, rule flags, EKU bits, pathlen,
+   notBefore and notAfter, len16 validity (for messages), len16 name constraints, CA
+   flag, key type, curve, len16 n|q,
+   len16 e|"". Certificates BearSSL cannot use (unknown key types, bad encodings) are
+   skipped. */
 static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
     br_x509_pkey *pk = br_x509_decoder_get_pkey(&ld->dec);
     const unsigned char *k1, *k2 = NULL;
     size_t l1, l2 = 0, need;
     unsigned char meta[3];
+    cdrest__tls_rules rules;
+    int ca;
     if (!pk || ld->dn_overflow) return;
     if (pk->key_type == BR_KEYTYPE_RSA) {
         k1 = pk->key.rsa.n, l1 = pk->key.rsa.nlen, k2 = pk->key.rsa.e, l2 = pk->key.rsa.elen;
@@ -4423,16 +4737,21 @@ static void cdrest__tls_ld_end(cdrest__tls_loader *ld) {
     }
     ld->got++;
     if (cdrest__tls_ld_seen(ld, pk)) return;
-    need = 2 + ld->dn_len + 3 + 2 + l1 + 2 + l2;
+    ca = br_x509_decoder_isCA(&ld->dec);
+    cdrest__tls_ld_rules(ld, pk, &rules, &ca);
+    need = 2 + ld->dn_len + sizeof rules.head + 2 + rules.validity.n + 2 + rules.nc.n + 3 + 2 + l1 + 2 + l2;
     ld->arena_need += need;
     if (ld->arena_full || !cdrest__tls_ld_room(ld, need)) {
         ld->arena_full = 1;
         return;
     }
-    meta[0] = br_x509_decoder_isCA(&ld->dec) ? 1 : 0;
+    meta[0] = ca ? 1 : 0;
     meta[1] = pk->key_type;
     meta[2] = (unsigned char)(pk->key_type == BR_KEYTYPE_EC ? pk->key.ec.curve : 0);
     cdrest__tls_ld_put(ld, ld->dn, ld->dn_len, 1);
+    cdrest__tls_ld_put(ld, rules.head, sizeof rules.head, 0);
+    cdrest__tls_ld_put(ld, rules.validity.p, rules.validity.n, 1);
+    cdrest__tls_ld_put(ld, rules.nc.p, rules.nc.n, 1);
     cdrest__tls_ld_put(ld, meta, 3, 0);
     cdrest__tls_ld_put(ld, k1, l1, 1);
     cdrest__tls_ld_put(ld, k2, l2, 1);
@@ -4451,7 +4770,7 @@ static void cdrest__tls_ld_start(cdrest__tls_loader *ld) {
    CERTIFICATE and X509 CERTIFICATE taken, CR ignored (CRLF files), base64 lines of any
    length, whitespace skipped, a last line without its newline still counts. */
 static void cdrest__tls_ld_flush(cdrest__tls_loader *ld) {
-    if (ld->out_len) br_x509_decoder_push(&ld->dec, ld->out, ld->out_len);
+    if (ld->out_len) cdrest__tls_ld_push(ld, ld->out, ld->out_len);
     ld->out_len = 0;
 }
 
@@ -4462,9 +4781,11 @@ static void cdrest__tls_ld_marker(cdrest__tls_loader *ld) {
     if (n > 16 && memcmp(m, "-----BEGIN ", 11) == 0 && memcmp(m + n - 5, "-----", 5) == 0) {
         size_t label = n - 16;
         ld->in_cert = (label == 11 && memcmp(m + 11, "CERTIFICATE", 11) == 0) ||
-                      (label == 16 && memcmp(m + 11, "X509 CERTIFICATE", 16) == 0);
+                      (label == 16 && memcmp(m + 11, "X509 CERTIFICATE", 16) == 0) ||
+                      (label == 19 && memcmp(m + 11, "TRUSTED CERTIFICATE", 19) == 0);
         if (ld->in_cert) {
             cdrest__tls_ld_begin(ld);
+            ld->trusted = label == 19;
             ld->bad = ld->pad = ld->bits = 0;
             ld->acc = 0;
             ld->out_len = 0;
@@ -4530,7 +4851,7 @@ static void cdrest__tls_ld_der(cdrest__tls_loader *ld, const unsigned char *buf,
         const unsigned char *start = in.p;
         if (cdrest__tls_der_take(&in, &tag, &v) != 1 || tag != 0x30) break;
         cdrest__tls_ld_begin(ld);
-        br_x509_decoder_push(&ld->dec, start, (size_t)(in.p - start));
+        cdrest__tls_ld_push(ld, start, (size_t)(in.p - start));
         cdrest__tls_ld_end(ld);
     }
 }
@@ -4550,7 +4871,9 @@ static FILE *cdrest__fopen_rb(const char *path) {
 #ifdef O_CLOEXEC
     FILE *f;
     int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    /* O_NONBLOCK: a FIFO named as a CA file must not block the open (the caller then
+       refuses anything but a regular file); regular files ignore the flag. */
+    do fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY); while (fd < 0 && errno == EINTR);
     if (fd < 0) return NULL;
     f = fdopen(fd, "rb");
     if (!f) {
@@ -4582,17 +4905,29 @@ static int cdrest__tls_ld_fail(cdrest_client *c, int e, int path_code, const cha
 static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const char *path, int path_code,
                                const char *what, int *why) {
     FILE *f = cdrest__fopen_rb(path);
-    size_t n;
+    size_t n, total = 0;
     int der = -1, bad;
+    struct stat st;
     *why = 0;
     if (!f) return cdrest__tls_ld_fail(c, *why = errno, path_code, what, path);
+    /* Only a regular file of bounded size: /dev/zero, /dev/urandom or a FIFO would keep the
+       load (which no deadline bounds) going for ever. */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return cdrest__fail(&c->err, path_code, "cannot read %s %s: not a regular file", what, path);
+    }
     errno = 0; /* a read error's cause, below */
     while ((n = fread(ld->rd, 1, sizeof ld->rd, f)) > 0) {
+        if ((total += n) > CDREST_TLS_CA_FILE_MAX) {
+            fclose(f);
+            return cdrest__fail(&c->err, path_code, "cannot read %s %s: larger than %lu bytes", what, path,
+                                (unsigned long)CDREST_TLS_CA_FILE_MAX);
+        }
         if (der < 0) {
             der = ld->rd[0] == 0x30;
             if (der) cdrest__tls_ld_begin(ld);
         }
-        if (der) br_x509_decoder_push(&ld->dec, ld->rd, n);
+        if (der) cdrest__tls_ld_push(ld, ld->rd, n);
         else cdrest__tls_ld_text(ld, ld->rd, n);
     }
     bad = ferror(f) ? (errno ? errno : EIO) : 0;
@@ -4788,6 +5123,7 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
     if (r == 0 && ld->arena_full && !t->external)
         r = cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for the trust anchors");
     total = ncompiled + ld->count;
+    t->ncompiled = ncompiled;
     /* the array goes after the arena, 16-aligned */
     need = pad + ((ld->arena_need + 15) & ~(size_t)15) + total * sizeof(br_x509_trust_anchor);
     if (r == 0 && t->external && (ld->arena_full || need > t->pool_left))
@@ -4823,6 +5159,9 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
         unsigned char *k1, *k2, curve;
         memset(ta, 0, sizeof *ta);
         ta->dn.data = cdrest__tls_ta_field(&p, &ta->dn.len);
+        p += sizeof(((cdrest__tls_rules *)0)->head); /* the restrictions: read where the anchor is used */
+        cdrest__tls_ta_field(&p, &l1);
+        cdrest__tls_ta_field(&p, &l1);
         ta->flags = p[0] ? BR_X509_TA_CA : 0;
         ta->pkey.key_type = p[1];
         curve = p[2];
@@ -5091,7 +5430,10 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
             s = "the current time is unknown; cannot check certificate dates (give config.tls.unix_time a "
                 "clock, or pin the key and skip verification)";
             break;
-        case BR_ERR_X509_EXPIRED: cdrest__tls_describe_dates(t, w, cap); return;
+        case BR_ERR_X509_EXPIRED:
+            if (t->x509.policy == (unsigned)err) cdrest__tls_say(w, cap, "%s", t->x509.why); /* an anchor's */
+            else cdrest__tls_describe_dates(t, w, cap);
+            return;
         case BR_ERR_X509_DN_MISMATCH: s = "the certificate chain is out of order (issuer/subject mismatch)"; break;
         case BR_ERR_X509_BAD_SERVER_NAME: {
             char names[120];
@@ -5101,8 +5443,17 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
         }
         case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
         case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
-        case BR_ERR_X509_FORBIDDEN_KEY_USAGE: s = "the certificate's key usage forbids a TLS server"; break;
+        case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
+            if (t->x509.ku) { /* a CA's, not the server certificate's */
+                cdrest__tls_say(w, cap, "%s", t->x509.why_ku);
+                return;
+            }
+            s = "the certificate's key usage forbids a TLS server"; break;
         case BR_ERR_X509_WEAK_PUBLIC_KEY:
+            if (t->x509.policy == (unsigned)err) { /* counted in bits, the CA named */
+                cdrest__tls_say(w, cap, "%s", t->x509.why);
+                return;
+            }
             s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
         case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
         case CDREST_TLS_ERR_PIN_MISMATCH: {

@@ -25,7 +25,8 @@
 #   unknownca.pem          signed by other CA                          (key: rsa.key)
 #   big.pem                ~9 KB: 300 DNS names before DNS:localhost, IP:127.0.0.1 (key: rsa.key)
 # The policy matrix (issue 18 and the host-name rules; key rsa.key unless said otherwise;
-# a file named *-chain.pem holds the leaf and then its intermediates)
+# a file named *-chain.pem holds the leaf and then its intermediates, *-anchor.pem holds ca.pem
+# and the intermediate: the "CA + chain" file, where the intermediate is a trust anchor)
 #   eku-client.pem         extendedKeyUsage clientAuth only               (refused)
 #   eku-code.pem           extendedKeyUsage codeSigning only              (refused)
 #   eku-any.pem            extendedKeyUsage anyExtendedKeyUsage           (accepted)
@@ -39,11 +40,29 @@
 #   sha1ca-leaf.pem        SHA-256 leaf under sha1-ca.pem, a SHA-1 self-signed anchor (accepted)
 #   rsa1024.pem .key       RSA-1024 leaf key                              (refused)
 #   weaki-chain.pem        under an RSA-1024 intermediate                 (refused)
+#   rsa2047.pem .key       RSA-2047 leaf key (256 bytes, one bit short)   (refused)
+#   weak2047-chain.pem     under an RSA-2047 intermediate                 (refused)
 #   pathlen-chain.pem      CA -> inter (pathlen:0) -> inter -> leaf        (refused, path length)
 #   cnonly.pem             CN=localhost, no subjectAltName                (refused unless allowed)
 #   nccn-chain.pem         a CN-only leaf under the localhost-excluding intermediate (refused even when
 #                          CN-only certificates are allowed: the host is held to the constraints)
 #   wild.pem               DNS:*.example.test, DNS:*.test, DNS:x*.other.test (only a.example.test)
+#   ncbadip-chain.pem      under an intermediate excluding a 4-byte IP range without mask (malformed)
+#   md5i-chain.pem         intermediate signed with MD5 by the CA         (refused, weak signature)
+#   kui-chain.pem          intermediate whose keyUsage lacks keyCertSign  (refused, names the CA)
+#   dupeku.pem             two extendedKeyUsage extensions (serverAuth, clientAuth) (refused)
+#   dupsan.pem             two subjectAltName extensions, both naming localhost (refused)
+#   dupnc-chain.pem        intermediate with two nameConstraints (localhost, .example.com) (refused)
+# Restricted trust anchors (issue 18 red team: an anchor keeps its certificate's rules)
+#   NAME-anchor.pem        ca.pem + the intermediate of NAME-chain.pem (inter-anchor.pem: of chain.pem)
+#   ekuroot.pem -leaf.pem  self-signed root with extendedKeyUsage clientAuth, localhost leaf under it
+#   ncroot.pem -leaf.pem   root permitting only .example.com, localhost leaf
+#   path0root.pem -chain.pem  root with pathlen:0 -> intermediate -> leaf
+#   exproot.pem -leaf.pem  root valid 2020-01-01 .. 2020-02-01, leaf valid now
+#   weakroot.pem -leaf.pem RSA-1024 root, RSA-2048 leaf
+#   v1root.pem v1-chain.pem   X.509 v1 self-signed root (no extensions) -> intermediate -> leaf (good)
+#   ca-trusted.pem         ca.pem as TRUSTED CERTIFICATE, trusted for serverAuth (good)
+#   ca-reject.pem          ... rejected for serverAuth; ca-client.pem  ... trusted for clientAuth only
 # Pins (curl's format, sha256 of the SubjectPublicKeyInfo)
 #   rsa.pin ecdsa.pin      "sha256//BASE64" for rsa.key / ecdsa.key (chain.pin for chain.key)
 set -eu
@@ -135,6 +154,42 @@ keyUsage = critical, keyCertSign, cRLSign
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
+[ v3_ca_ekuclient_root ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+extendedKeyUsage = clientAuth
+[ v3_ca_ncroot ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = permitted;DNS:.example.com
+[ v3_ca_ncbadip ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+2.5.29.30 = DER:300aa108300687047f000001
+[ v3_ca_ku ]
+basicConstraints = critical, CA:true
+keyUsage = critical, digitalSignature
+[ v3_leaf_noku ]
+basicConstraints = critical, CA:false
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+[ v3_dupeku ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+1.2.3.4 = DER:300a06082b06010505070302
+[ v3_dupsan ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+1.2.3.4 = DER:300b82096c6f63616c686f7374
+[ v3_ca_dupnc ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = permitted;DNS:localhost
+1.2.3.4 = DER:3010a00e300c820a2e6578616d706c652e636f6d
 [ v3_wild ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -160,10 +215,13 @@ md=sha256 # the signature digest of sign(); sha1 for the weak-signature cases
 rsakey() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
 eckey() { q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
 
-# selfca NAME CN: a self-signed CA certificate
+# selfca NAME CN: a self-signed CA certificate, valid from 2019 (the tests' clocks go back
+# to 2020, and a trust anchor's own dates are checked)
 selfca() {
-  q openssl req -config ca.cnf -new -x509 -key "$1.key" -subj "/CN=$2" -days 3650 \
-    -extensions v3_ca -sha256 -out "$1.pem"
+  q openssl req -config ca.cnf -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
+  q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
+    -extensions v3_ca -startdate 20190101000000Z -enddate 20391231000000Z -in "$1.csr" -out "$1.pem"
+  rm -f "$1.csr"
 }
 # sign OUT KEY CN ISSUER EXTENSIONS [START END]: a certificate for KEY signed by ISSUER(.pem/.key)
 sign() {
@@ -221,6 +279,7 @@ chain() {
   sign "$1-inter" "$1-inter.key" "cdrest $1 intermediate" ca "$2"
   sign "$1-leaf" rsa.key localhost "$1-inter" "${4:-v3_leaf}"
   cat "$1-leaf.pem" "$1-inter.pem" > "$1-chain.pem"
+  cat ca.pem "$1-inter.pem" > "$1-anchor.pem"
   rm -f "$1-leaf.pem"
 }
 chain ekuca v3_ca_ekuclient
@@ -230,6 +289,9 @@ chain ncok v3_ca_ncok
 chain nccn v3_ca_ncexcl "" v3_cnonly
 q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key
 sign rsa1024 rsa1024.key localhost ca v3_leaf
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2047 -out rsa2047.key
+sign rsa2047 rsa2047.key localhost ca v3_leaf
+chain weak2047 v3_ca rsa2047.key
 chain weaki v3_ca rsa1024.key
 md=sha1
 sign sha1 rsa.key localhost ca v3_leaf
@@ -252,6 +314,92 @@ sign pathsub pathsub.key "cdrest sub intermediate" path0 v3_ca
 sign pathlen-leaf rsa.key localhost pathsub v3_leaf
 cat pathlen-leaf.pem pathsub.pem path0.pem > pathlen-chain.pem
 rm -f pathlen-leaf.pem
+
+chain ncbadip v3_ca_ncbadip
+md=md5
+eckey md5i-inter.key
+sign md5i-inter md5i-inter.key "cdrest md5i intermediate" ca v3_ca
+md=sha256
+sign md5i-leaf rsa.key localhost md5i-inter v3_leaf
+cat md5i-leaf.pem md5i-inter.pem > md5i-chain.pem
+rm -f md5i-leaf.pem
+chain kui v3_ca_ku "" v3_leaf_noku
+
+# dup: the extension 1.2.3.4 (06 03 2a 03 04) renamed to 2.5.29.N (06 03 55 1d N) and the
+# certificate signed again by ISSUER: two extensions of one kind, which openssl will not write
+dup() {
+  python3 - "$1.pem" "$2.key" "$3" <<'PY'
+import base64, subprocess, sys
+pem, key, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+der = base64.b64decode(''.join(l for l in open(pem).read().split('\n') if l and not l.startswith('-----')))
+def tlv(b, i):  # (start of contents, end) of the element at i
+    l = b[i + 1]
+    if l < 0x80: return i + 2, i + 2 + l
+    k = l & 0x7f
+    return i + 2 + k, i + 2 + k + int.from_bytes(b[i + 2:i + 2 + k], 'big')
+def hdr(tag, n):
+    return bytes([tag]) + (bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, 'big'))
+c0, _ = tlv(der, 0)
+t0, t1 = tlv(der, c0)
+tbs = der[c0:t1].replace(bytes([6, 3, 0x2a, 3, 4]), bytes([6, 3, 0x55, 0x1d, n]))
+a0, a1 = tlv(der, t1)
+sig = subprocess.run(['openssl', 'dgst', '-sha256', '-sign', key], input=tbs, capture_output=True, check=True).stdout
+body = tbs + der[t1:a1] + hdr(3, len(sig) + 1) + b'\0' + sig
+out = hdr(0x30, len(body)) + body
+b64 = base64.b64encode(out).decode()
+open(pem, 'w').write('-----BEGIN CERTIFICATE-----\n' + '\n'.join(b64[i:i + 64] for i in range(0, len(b64), 64)) + '\n-----END CERTIFICATE-----\n')
+PY
+}
+sign dupeku rsa.key localhost ca v3_dupeku
+dup dupeku ca 37
+sign dupsan rsa.key localhost ca v3_dupsan
+dup dupsan ca 17
+eckey dupnc-inter.key
+sign dupnc-inter dupnc-inter.key "cdrest dupnc intermediate" ca v3_ca_dupnc
+dup dupnc-inter ca 30
+sign dupnc-leaf rsa.key localhost dupnc-inter v3_leaf
+cat dupnc-leaf.pem dupnc-inter.pem > dupnc-chain.pem
+cat ca.pem dupnc-inter.pem > dupnc-anchor.pem
+rm -f dupnc-leaf.pem
+
+# restricted trust anchors
+cat ca.pem inter.pem > inter-anchor.pem
+cat ca.pem path0.pem > pathlen-anchor.pem
+# root NAME CN EXTENSIONS [KEY-BITS [START END]]: a self-signed root, NAME-leaf.pem a localhost leaf under it
+root() {
+  q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"${4:-2048}" -out "$1.key"
+  q openssl req -config ca.cnf -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
+  if [ -n "${5:-}" ]; then
+    q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
+      -extensions "$3" -startdate "$5" -enddate "$6" -in "$1.csr" -out "$1.pem"
+  else
+    q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
+      -extensions "$3" -days 3650 -in "$1.csr" -out "$1.pem"
+  fi
+  rm -f "$1.csr"
+  sign "$1-leaf" rsa.key localhost "$1" v3_leaf
+}
+root ekuroot "cdrest ekuroot" v3_ca_ekuclient_root
+root ncroot "cdrest ncroot" v3_ca_ncroot
+root path0root "cdrest path0root" v3_ca_path0
+eckey path0root-inter.key
+sign path0root-inter path0root-inter.key "cdrest path0root intermediate" path0root v3_ca
+sign path0root-chain rsa.key localhost path0root-inter v3_leaf
+cat path0root-inter.pem >> path0root-chain.pem
+root exproot "cdrest exproot" v3_ca 2048 20200101000000Z 20200201000000Z
+root weakroot "cdrest weakroot" v3_ca 1024
+# X.509 v1: `openssl x509 -req` without extensions writes version 1
+rsakey v1root.key
+q openssl req -config ca.cnf -new -key v1root.key -subj "/CN=cdrest v1 root" -out v1root.csr
+q openssl x509 -req -in v1root.csr -signkey v1root.key -days 3650 -sha256 -out v1root.pem
+rm -f v1root.csr
+eckey v1-inter.key
+sign v1-inter v1-inter.key "cdrest v1 intermediate" v1root v3_ca
+sign v1-chain rsa.key localhost v1-inter v3_leaf
+cat v1-inter.pem >> v1-chain.pem
+q openssl x509 -in ca.pem -addtrust serverAuth -trustout -out ca-trusted.pem
+q openssl x509 -in ca.pem -addtrust serverAuth -addreject serverAuth -trustout -out ca-reject.pem
+q openssl x509 -in ca.pem -addtrust clientAuth -trustout -out ca-client.pem
 
 q openssl x509 -in ca.pem -outform der -out ca.der
 sed 's/$/\r/' ca.pem > ca-crlf.pem
