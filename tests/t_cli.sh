@@ -654,6 +654,12 @@ start=$(date +%s)
 run cdrest --session-file "$LSS" --timeout 3 publishArtifactVersion g:k 1 "$tmp/slow.bin"
 status_is "an upload that takes 6 s with --timeout 3 but never stalls" 0
 check "the slow upload really took longer than --timeout" test $(($(date +%s) - start)) -ge 4
+mkdir -p "$tmp/slowdir/sub"
+ln "$tmp/slow.bin" "$tmp/slowdir/sub/slow.bin" 2>/dev/null || cp "$tmp/slow.bin" "$tmp/slowdir/sub/slow.bin"
+start=$(date +%s)
+run cdrest --session-file "$LSS" --timeout 3 publishArtifactVersion g:k 1 --fromDirectory "$tmp/slowdir"
+status_is "a directory upload that takes 6 s with --timeout 3 but never stalls (the same transfer rules)" 0
+check "the slow directory upload really took longer than --timeout" test $(($(date +%s) - start)) -ge 4
 savedpids=$pids
 savedLS=$LS
 savedport=$lsport
@@ -665,7 +671,12 @@ run cdrest --session-file "$tmp/ls-stall" --timeout 2 publishArtifactVersion g:k
 status_is "an upload to a server that stops reading" 3
 err_has "a stalled upload: the idle timeout is said" "idle timeout"
 check "it fails after about --timeout without progress" test $(($(date +%s) - start)) -le 8
-rm -f "$tmp/slow.bin"
+start=$(date +%s)
+run cdrest --session-file "$tmp/ls-stall" --timeout 2 publishArtifactVersion g:k 1 --fromDirectory "$tmp/slowdir"
+status_is "a directory upload to a server that stops reading" 3
+err_has "a stalled directory upload: the idle timeout is said" "idle timeout"
+check "it fails after about --timeout without progress too" test $(($(date +%s) - start)) -le 8
+rm -rf "$tmp/slow.bin" "$tmp/slowdir"
 LS=$savedLS
 lsport=$savedport
 mv "$tmp/ls.out.main" "$tmp/ls.out"
