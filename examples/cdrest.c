@@ -1228,7 +1228,7 @@ static int other_object_path(const char *path) {
                                         "gateways",   "repositories", "pipelines", "releases"};
     size_t i, n;
     if (!path || path[0] != '/') return 0;
-    if (!strcmp(path, "/server") || !strcmp(path, "/server/")) return 1;
+    if (!strcmp(path, "/server")) return 1;
     if (!strncmp(path, "/projects/", 10)) { /* /projects/P/procedures/Q */
         const char *q = strchr(path + 10, '/');
         return q && q > path + 10 && !strncmp(q, "/procedures/", 12) && q[12] && !strchr(q + 12, '/');

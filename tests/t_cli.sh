@@ -931,6 +931,9 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   status_is "ectool: publishArtifactVersion --groupId G --artifactKey K --version V FILE" 0
   h publishArtifactVersion --groupId g.parts --version 3 "$tmp/notes.txt"
   status_is "--groupId without --artifactKey is refused" 2
+  h setProperty /artifacts/g.parts:k/note v
+  h getProperties /artifacts/g.parts:k
+  out_is "getProperties of another object's own sheet (/artifacts/G:K)" "note=v"
 
   h runProcedure --projectName Default --procedureName runme --actualParameter duration=0.5
   status_is "ectool: runProcedure --projectName P --procedureName Q" 0
