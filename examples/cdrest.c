@@ -1913,9 +1913,15 @@ static int cmd_eval_dsl(cli *t) {
    server object is /server, as for /server/dsl, and request= names the API). ectool runs
    it without logging in; so does cdrest when no credentials are at hand. */
 static int cmd_get_server_status(cli *t) {
-    static const cdrest_param query[] = {{"request", "getServerStatus"}, {NULL, NULL}};
+    static const char *const passed[] = {"serverStateOnly", "diagnostics"}; /* ectool's, as given */
+    cdrest_param query[4];
     cdrest_doc d;
-    int rc;
+    int rc, n = 0;
+    size_t i;
+    query[n].name = "request", query[n++].value = "getServerStatus";
+    for (i = 0; i < sizeof passed / sizeof passed[0]; i++)
+        if (option(t, passed[i])) query[n].name = passed[i], query[n++].value = option(t, passed[i]);
+    query[n].name = NULL;
     if ((rc = open_client(t, FOR_ANON)) != 0) return rc;
     rc = cdrest_call(&t->client, "GET", "/server", query, NULL, &d);
     return rc ? fail(t, rc) : print_doc(&d);
@@ -2099,8 +2105,10 @@ static const command commands[] = {
      "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
      "argument, or the content of --dslFile F (--dslFile - reads stdin).",
      "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]"},
-    {"getServerStatus", "", 0, 0, "", "", cmd_get_server_status,
-     "Print the server's status (GET /server?request=getServerStatus); works without logging in.", "getServerStatus"},
+    {"getServerStatus", "", 0, 0, "", " serverStateOnly diagnostics ", cmd_get_server_status,
+     "Print the server's status (GET /server?request=getServerStatus); works without logging in.\n"
+     "--serverStateOnly 1 and --diagnostics 1 go to the server as given.",
+     "getServerStatus [--serverStateOnly 1] [--diagnostics 1]"},
     {"call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, "", " data param ", cmd_call,
      "Any endpoint: METHOD /rest/v1.0PATH (call GET /projects/Default). PATH is sent as typed,\n"
      "except that spaces, quotes, control characters and non-ASCII bytes are percent-encoded.\n"

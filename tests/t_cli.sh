@@ -331,6 +331,8 @@ status_is "incrementProperty of a text value: the server's refusal" 1
 run cdrest --server "$URL" --session-file "$tmp/none" getServerStatus
 status_is "getServerStatus against the emulator, without logging in" 0
 out_has "getServerStatus: the server's state" '"serverState":"running"'
+run cdrest --server "$URL" --session-file "$tmp/none" getServerStatus --serverStateOnly 1
+out_is "ectool: getServerStatus --serverStateOnly 1 (only the state)" '{"serverStatus":{"serverState":"running"}}'
 
 # an object's own sheet, as ectool getProperties --path lists it: /server and the others
 run cdrest --session-file "$S" setProperty /server/cliTop 'top value'
