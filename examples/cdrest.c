@@ -1997,7 +1997,8 @@ static const command commands[] = {
      "--expand 0 returns the value without expanding $[...] references. On a terminal, control\n"
      "characters other than newline and tab show as '?'; into a pipe or a file the bytes are exact.",
      "getProperty --propertyName PATH [--projectName P | --jobId J ...] [--expand 0]"},
-    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value", CONTEXT_OPTIONS "description valueFile expandable suppressValueTracking",
+    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value",
+     CONTEXT_OPTIONS "description valueFile expandable suppressValueTracking",
      cmd_set_property,
      "Set (create or update) a property; prints the server's answer. The value is VALUE (or\n"
      "--value V), taken literally ('-' too, as ectool), or the content of --valueFile F\n"

@@ -383,6 +383,11 @@ status_is "publishing into an available version" 1
 err_has "its code is on stderr" "DuplicateArtifactVersion"
 run cdrest --session-file "$S" publishArtifactVersion com.example:tool 3.0 "$tmp/no-such-file"
 status_is "publishing a missing file (a local file error)" 7
+# file_names: the names of the files of the version whose /emu/artifact-files answer is in $tmp/fetched
+file_names() {
+  python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
+    "$tmp/fetched" 2>/dev/null
+}
 # --fromDirectory: every file below the directory, named relative to it, however the
 # directory is spelled (ectool's behaviour); Ant's '**/' at any depth, also none.
 mkdir -p "$tmp/fd/d/sub/deep"
@@ -396,20 +401,17 @@ for spelling in d ./d d/ ../fd/d "$tmp/fd/d" "$tmp/fd/d/"; do
   run -C "$tmp/fd" cdrest --session-file "$S" publishArtifactVersion --artifactName g:k --version "5.$n" \
     --fromDirectory "$spelling" --includePatterns '**/*.war'
   emu GET "$URL/emu/artifact-files?version=g:k:5.$n" >"$tmp/fetched" 2>/dev/null
-  names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
-    "$tmp/fetched" 2>/dev/null)
+  names=$(file_names)
   check "--fromDirectory $spelling: names relative to it, subdirectories kept, '**/*.war' at any depth ($names)" \
     test "$names" = "a.war sub/b.war sub/deep/c.war"
 done
 run -C "$tmp/fd/d/sub" cdrest --session-file "$S" publishArtifactVersion g:k 6.0
 emu GET "$URL/emu/artifact-files?version=g:k:6.0" >"$tmp/fetched" 2>/dev/null
-names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
-  "$tmp/fetched" 2>/dev/null)
+names=$(file_names)
 check "no FILE and no --fromDirectory: the current directory, as ectool ($names)" test "$names" = "b.war deep/c.war"
 run cdrest --session-file "$S" publishArtifactVersion g:k 6.1 --fromDirectory "$tmp/fd/d" --excludePatterns 'sub;*.txt'
 emu GET "$URL/emu/artifact-files?version=g:k:6.1" >"$tmp/fetched" 2>/dev/null
-names=$(python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
-  "$tmp/fetched" 2>/dev/null)
+names=$(file_names)
 check "--excludePatterns leaves out a subdirectory and a pattern ($names)" test "$names" = "a.war"
 run cdrest --session-file "$S" publishArtifactVersion g:k 6.3 --fromDirectory "$tmp/fd/d" --includePatterns '*.none'
 status_is "--includePatterns that select nothing: a local file error, not an empty version" 7
