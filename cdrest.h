@@ -8378,6 +8378,29 @@ CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cd
     return cdrest__deadline_end(c, owned, cdrest__get_properties(c, path, ctx, out));
 }
 
+/* Every entry of a listed sheet as the listing promises it: an object whose propertyName is
+   text, whose value (when present) is text, and whose propertySheetId (a nested sheet) is an
+   id. Checked once here, so cdrest_sheet_next's callers never print a null, a number or an
+   object's raw JSON as a name or a value. A doc kept as raw text (config.raw_docs) has no
+   tokens to check: it was validated as JSON and is returned for printing whole. */
+static int cdrest__check_sheet(cdrest_client *c, const cdrest_doc *d) {
+    cdrest_sheet_entry e;
+    int it = 0;
+    while (cdrest_sheet_next(d, &it, &e)) {
+        const cdrest_json_tok *t = d->toks;
+        if (e.name < 0 || t[e.name].type != CDREST_JSON_STRING)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "a property in the server's listing has %s for its propertyName",
+                                e.name < 0 ? "nothing" : cdrest__json_kind(t[e.name].type));
+        if (e.value >= 0 && t[e.value].type != CDREST_JSON_STRING)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "a property in the server's listing has %s for its value",
+                                cdrest__json_kind(t[e.value].type));
+        if (e.sheet_id >= 0 && t[e.sheet_id].type != CDREST_JSON_STRING && t[e.sheet_id].type != CDREST_JSON_NUMBER)
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "a property in the server's listing has %s for its propertySheetId",
+                                cdrest__json_kind(t[e.sheet_id].type));
+    }
+    return 0;
+}
+
 static int cdrest__get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out) {
     char id[128];
     cdrest__sb b;
@@ -8387,6 +8410,7 @@ static int cdrest__get_properties(cdrest_client *c, const char *path, const cdre
     int rc, has_query = 0;
     if ((rc = cdrest__sheet_id(c, path, ctx, id, sizeof id, &inline_doc)) < 0) return rc;
     if (rc == 1) {
+        if ((rc = cdrest__check_sheet(c, &inline_doc)) != 0) return rc;
         if (out) *out = inline_doc;
         return 0;
     }
@@ -8404,6 +8428,7 @@ static int cdrest__get_properties(cdrest_client *c, const char *path, const cdre
         list.type != CDREST_JSON_OBJECT)
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's property sheet lists its properties as %s",
                             cdrest__json_kind(list.type));
+    if ((rc = cdrest__check_sheet(c, &d)) != 0) return rc;
     if (out) *out = d;
     return 0;
 }
