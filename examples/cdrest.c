@@ -1241,15 +1241,30 @@ static int other_object_path(const char *path) {
     return 0;
 }
 
-/* The listing form, GET /properties?path=PATH (with expand and recurse), for an object's sheet. */
+/* The listing form, GET /properties?path=PATH (with expand and recurse), for an object's
+   sheet. Its entries are checked as cdrest_get_properties checks a listing's (a name and
+   a value are text, a nested sheet's id an id): nothing else is printed as one. Returns
+   0, or the exit status after reporting. */
 static int list_object_sheet(cli *t, const char *path, cdrest_doc *d) {
     cdrest_param query[4];
-    int n = 0;
+    cdrest_sheet_entry e;
+    int n = 0, iter = 0, rc;
     query[n].name = "path", query[n++].value = path;
     if (option(t, "expand")) query[n].name = "expand", query[n++].value = option(t, "expand");
     if (option(t, "recurse")) query[n].name = "recurse", query[n++].value = option(t, "recurse");
     query[n].name = NULL;
-    return cdrest_call(&t->client, "GET", "/properties", query, NULL, d);
+    if ((rc = cdrest_call(&t->client, "GET", "/properties", query, NULL, d)) != 0) return fail(t, rc);
+    while (cdrest_sheet_next(d, &iter, &e)) {
+        const cdrest_json_tok *k = d->toks;
+        if (e.name < 0 || k[e.name].type != CDREST_JSON_STRING ||
+            (e.value >= 0 && k[e.value].type != CDREST_JSON_STRING) ||
+            (e.sheet_id >= 0 && k[e.sheet_id].type != CDREST_JSON_STRING && k[e.sheet_id].type != CDREST_JSON_NUMBER)) {
+            report(t, "ProtocolError", 0, "getProperties: a property in the server's listing is not a name with "
+                                          "a text value or a sheet id");
+            return EXIT_NETWORK;
+        }
+    }
+    return 0;
 }
 
 /* name=value per property; a nested sheet prints as name/ (no value). */
@@ -1260,11 +1275,11 @@ static int cmd_get_properties(cli *t) {
     int rc, iter = 0;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
     path = t->nargs ? t->args[0] : NULL; /* a sheet, or an object: /projects/P, /jobs/ID, /server */
-    if (other_object_path(path))
-        rc = list_object_sheet(t, path, &d);
-    else
-        rc = cdrest_get_properties(&t->client, path, context(t, ""), &d);
-    if (rc) return fail(t, rc);
+    if (other_object_path(path)) {
+        if ((rc = list_object_sheet(t, path, &d)) != 0) return rc;
+    } else if ((rc = cdrest_get_properties(&t->client, path, context(t, ""), &d)) != 0) {
+        return fail(t, rc);
+    }
     if (t->json) return print_doc(&d);
     while (cdrest_sheet_next(&d, &iter, &e)) {
         if (e.name < 0) continue;

@@ -685,6 +685,12 @@ LS=$savedLS
 lsport=$savedport
 mv "$tmp/ls.out.main" "$tmp/ls.out"
 
+# an object's listing (GET /properties?path=) is checked as the library checks a sheet's
+run cdrest --session-file "$LSS" getProperties /server
+status_is "getProperties /server whose listing has a null name and a number value: a protocol error" 3
+err_has "... said so" "is not a name with a text value"
+check "... and nothing printed as a property" test ! -s "$tmp/out"
+
 # 4b. a server that accepts and never answers: a network failure (3), never "the job
 # still runs" (6); runProcedure's --timeout bounds the request that starts the job too
 python3 -c 'import socket, sys, time
