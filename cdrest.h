@@ -945,7 +945,8 @@ CDRESTDEF int cdrest_delete_artifact_version(cdrest_client *c, const char *versi
    /commander/publishArtifact.php, or /commander/cgi-bin/publishArtifactAPI.cgi on servers
    before 2023.01: probed once per client; streamed from the files). Success only when the
    server confirms ("Artifact-Published-OK"); its refusal is CDREST_E_SERVER with the code
-   from "error [Code]" in server_code and its text in the message. A relative path that
+   from "error [Code]" in server_code and its text in the message (CDREST_E_AUTH when it
+   refuses the session: 401, SessionExpired, NoCredentials). A relative path that
    stays inside the working directory is sent as given ("sub/a.txt"), any other path as
    its last component. Only regular files; names with '"', '\' or control characters are
    refused (CDREST_E_ARG), a local file problem is CDREST_E_FILE naming the file.
@@ -1002,6 +1003,12 @@ CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *par
    runtime_id (cap bytes, whole or not at all) gets the run's flowRuntimeId. */
 CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
                                   const char *const *stages, char *runtime_id, size_t cap);
+/* cdrest_run_pipeline, also sending "startingStage" when starting_stage is not NULL: the
+   run starts at that stage (of stages, when given too, as CloudBees' Jenkins client
+   sends both). */
+CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
+                                     const cdrest_param *actual, const char *const *stages, const char *starting_stage,
+                                     char *runtime_id, size_t cap);
 /* Run a release: POST /releases {"projectName", "releaseName", "pipelineParameter":[...]}
    with the stages to run, or starting_stage (then stages is ignored). runtime_id as for
    cdrest_run_pipeline. */
@@ -1016,8 +1023,9 @@ typedef struct cdrest_pipeline_status {
 CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st);
 typedef void (*cdrest_pipeline_progress_fn)(void *ctx, const cdrest_pipeline_status *st, int64_t elapsed_ms);
 /* Poll until the run completes (0; see st->status) or max_wait_ms passes
-   (CDREST_E_DEADLINE, st holding the last status), like cdrest_wait_for_job: the same
-   intervals (0 = 5000, at least 100) and progress after every poll. */
+   (CDREST_E_DEADLINE, st holding the last status), with cdrest_wait_for_job's loop: the
+   same intervals (0 = 5000, at least 100), one deadline that also cuts a hanging poll,
+   and progress after every poll. An answer about another run is CDREST_E_PROTOCOL. */
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st);
 
@@ -1029,7 +1037,8 @@ CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, 
 /* A job step's details (job_step_id NULL = COMMANDER_JOBSTEPID's): {"jobStep": {...}}. */
 CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out);
 /* A credential attached to a running job step, with its secret (GET
-   /jobSteps/<id>/credentialPaths/<name>; job_step_id NULL = COMMANDER_JOBSTEPID's): the
+   /jobSteps/<id>/credentialPaths/<name>; job_step_id NULL = COMMANDER_JOBSTEPID's). The
+   name is a plain name or a path, /projects/P/credentials/C, sent with its slashes. The
    answer {"credential": {"userName", "password"}} never reaches a trace or an error
    message, and lives in the client's receive buffer until the next call. */
 CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
@@ -8140,59 +8149,127 @@ static const char *cdrest__ctx_value(const cdrest_param *ctx, const char *name) 
     return NULL;
 }
 
-/* The object an absolute path starts from, for the relative form: /projects/P, /jobs/ID,
-   /myJobStep (the step of the context or of the environment) and /myJob (the context's
-   job, or the step's, asked from the server). Its id goes to object; 1, 0 when the path
-   has no relative form, or an error from the look-up. */
-static int cdrest__relative_root(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object, size_t cap,
-                                 const char **key, const char **rel) {
-    static const char *const roots[4][2] = {
-        {"/projects/", "projectName"}, {"/jobs/", "jobId"}, {"/myJobStep/", "jobStepId"}, {"/myJob/", "jobId"}};
-    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
-    int k;
-    if (!step || !*step) step = c->env_job_step_id;
-    for (k = 0; k < 4; k++) {
-        size_t len = strlen(roots[k][0]);
-        if (strncmp(path, roots[k][0], len) != 0) continue;
-        *key = roots[k][1];
-        if (k < 2) {
-            const char *name = path + len, *slash = strchr(name, '/');
-            if (!slash || slash == name || !slash[1]) return 0;
-            *rel = slash + 1;
-            return cdrest__copy(object, cap, name, (size_t)(slash - name)) == 0;
-        }
-        *rel = path + len;
-        if (!**rel) return 0;
-        id = k == 2 ? step : cdrest__ctx_value(ctx, "jobId");
-        if (k == 3 && (!id || !*id) && *step) { /* the step's job */
-            cdrest_doc d;
-            int rc = cdrest_get_job_step_details(c, step, &d);
-            if (rc) return rc;
-            if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
-                return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
-            return 1;
-        }
-        return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
+/* The objects an absolute path walks through, and the context parameter that names each
+   in the relative form: /projects/P/procedures/Q/x is x with projectName=P and
+   procedureName=Q. A row is {parent key (NULL: a root), path segment, context key}. */
+static const char *const cdrest__object_steps[][3] = {
+    {NULL, "projects", "projectName"},        {NULL, "jobs", "jobId"},
+    {NULL, "jobSteps", "jobStepId"},          {NULL, "resources", "resourceName"},
+    {NULL, "artifacts", "artifactName"},      {NULL, "artifactVersions", "artifactVersionName"},
+    {"projectName", "procedures", "procedureName"}, {"procedureName", "steps", "stepName"},
+    {"projectName", "schedules", "scheduleName"},   {"projectName", "credentials", "credentialName"},
+    {"projectName", "pipelines", "pipelineName"},   {"projectName", "releases", "releaseName"},
+    {"projectName", "applications", "applicationName"}, {"projectName", "environments", "environmentName"},
+    {"projectName", "components", "componentName"}, {"projectName", "workflowDefinitions", "workflowDefinitionName"}};
+#define CDREST__OBJECT_STEPS (sizeof cdrest__object_steps / sizeof cdrest__object_steps[0])
+
+/* The row for segment seg (len bytes) below parent (NULL: a root); -1 if none. With
+   any_parent, a child segment under any parent (an object path the walk did not follow). */
+static int cdrest__object_step(const char *parent, const char *seg, size_t len, int any_parent) {
+    size_t k;
+    for (k = 0; k < CDREST__OBJECT_STEPS; k++) {
+        const char *const *row = cdrest__object_steps[k];
+        if (strlen(row[1]) != len || memcmp(row[1], seg, len) != 0) continue;
+        if (any_parent ? row[0] != NULL : (parent ? row[0] && !strcmp(row[0], parent) : !row[0])) return (int)k;
     }
+    return -1;
+}
+
+static int cdrest__is_object_key(const char *name) {
+    size_t k;
+    for (k = 0; k < CDREST__OBJECT_STEPS; k++)
+        if (!strcmp(cdrest__object_steps[k][2], name)) return 1;
     return 0;
 }
 
-/* An absolute path in the relative form: *rel ("x/y") with the root object's id in a
-   copy of ctx (out), instead of any jobStepId there (it would take precedence). */
+/* The context of an object path (/projects/P/procedures/Q/...): its names, copied into
+   names, go to out[*n...]; *rel is the property path below the object. 1, or 0 when the
+   path has no relative form (an unknown root such as /server, no property below the
+   object, or a child object this walk cannot name, which must not become a sheet). */
+static int cdrest__relative_objects(const char *path, char *names, size_t cap, cdrest_param *out, int *n,
+                                    const char **rel) {
+    const char *p = path + 1, *parent = NULL;
+    size_t used = 0;
+    for (;;) {
+        const char *slash = strchr(p, '/'), *name, *end;
+        int k = slash ? cdrest__object_step(parent, p, (size_t)(slash - p), 0) : -1;
+        size_t len;
+        if (k < 0) break;
+        name = slash + 1;
+        end = strchr(name, '/');
+        if (!end || end == name || !end[1]) return 0; /* an object, not a property */
+        len = (size_t)(end - name);
+        if (*n == CDREST__RELATIVE_CTX - 1 || len + 1 > cap - used) return 0;
+        memcpy(names + used, name, len);
+        names[used + len] = 0;
+        out[*n].name = cdrest__object_steps[k][2];
+        out[(*n)++].value = names + used;
+        used += len + 1;
+        parent = cdrest__object_steps[k][2];
+        p = end + 1;
+    }
+    if (!parent) return 0;
+    {
+        const char *slash = strchr(p, '/');
+        if (slash && cdrest__object_step(NULL, p, (size_t)(slash - p), 1) >= 0) return 0;
+    }
+    *rel = p;
+    return 1;
+}
+
+/* The job or step a /myJob/... or /myJobStep/... path starts from, for the relative form:
+   the step of the context or of the environment, the context's job or the step's, asked
+   from the server. Its id goes to object; 1, 0 when there is none, or an error. */
+static int cdrest__relative_my(cdrest_client *c, int is_step, const cdrest_param *ctx, char *object, size_t cap) {
+    const char *step = cdrest__ctx_value(ctx, "jobStepId"), *id;
+    if (!step || !*step) step = c->env_job_step_id;
+    id = is_step ? step : cdrest__ctx_value(ctx, "jobId");
+    if (!is_step && (!id || !*id) && *step) { /* the step's job */
+        cdrest_doc d;
+        int rc = cdrest_get_job_step_details(c, step, &d);
+        if (rc) return rc;
+        if (cdrest_doc_string(&d, "jobStep.jobId", object, cap) != 0 || !object[0])
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the job step details hold no jobId");
+        return 1;
+    }
+    return id && *id && cdrest__copy(object, cap, id, strlen(id)) == 0;
+}
+
+/* An absolute path in the relative form: *rel ("x/y") with the objects' names in a copy
+   of ctx (out) without the caller's own object names (a jobStepId or procedureName there
+   would take precedence over the path's). 1, 0 when the path has no relative form, or an
+   error from a look-up. */
 static int cdrest__relative_property(cdrest_client *c, const char *path, const cdrest_param *ctx, char *object,
                                      size_t cap, cdrest_param out[CDREST__RELATIVE_CTX], const char **rel) {
-    const char *key = NULL;
-    int n = 0, rc = cdrest__relative_root(c, path, ctx, object, cap, &key, rel);
-    if (rc <= 0) return rc;
-    for (; ctx && ctx->name; ctx++) {
-        if (!strcmp(ctx->name, key) || !strcmp(ctx->name, "jobStepId")) continue;
-        if (n == CDREST__RELATIVE_CTX - 2) return 0;
-        out[n++] = *ctx;
+    const cdrest_param *x;
+    int n = 0, rc, is_step = !strncmp(path, "/myJobStep/", 11);
+    for (x = ctx; x && x->name; x++) {
+        if (cdrest__is_object_key(x->name)) continue;
+        if (n == CDREST__RELATIVE_CTX - 4) return 0;
+        out[n++] = *x;
     }
-    out[n].name = key;
-    out[n++].value = object;
     out[n].name = NULL;
-    return 1;
+    if (is_step || !strncmp(path, "/myJob/", 7)) {
+        *rel = path + (is_step ? 11 : 7);
+        if (!**rel) return 0;
+        if ((rc = cdrest__relative_my(c, is_step, ctx, object, cap)) <= 0) return rc;
+        out[n].name = is_step ? "jobStepId" : "jobId";
+        out[n++].value = object;
+        out[n].name = NULL;
+        return 1;
+    }
+    rc = cdrest__relative_objects(path, object, cap, out, &n, rel);
+    out[n].name = NULL;
+    return rc;
+}
+
+/* The server refuses "//" and the path names no object the relative form can carry. */
+static int cdrest__no_relative_form(cdrest_client *c, const char *path) {
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                        "this server refuses the empty segment of /properties//... (HTTP 400) and %s has no relative "
+                        "form: give the path relative to its object with a context (projectName, procedureName, "
+                        "jobId, resourceName, ...)",
+                        path);
 }
 
 /* One property request: GET/DELETE with the context in the query, or PUT with fields and
@@ -8202,8 +8279,8 @@ static int cdrest__relative_property(cdrest_client *c, const char *path, const c
 static int cdrest__property_op(cdrest_client *c, const char *method, const char *path, const cdrest_param *fields,
                                const cdrest_param *ctx, cdrest_doc *out, const char *expect) {
     cdrest_param rel_ctx[CDREST__RELATIVE_CTX];
-    char object[256];
-    const char *rel, *rel_key;
+    char object[512];
+    const char *rel = NULL;
     int rc, attempt, has_body = fields != NULL;
     if (!path) path = "";
     for (attempt = 0;; attempt++) {
@@ -8213,11 +8290,16 @@ static int cdrest__property_op(cdrest_client *c, const char *method, const char 
         const char *p = relative > 0 ? rel : path;
         const cdrest_param *x = relative > 0 ? rel_ctx : ctx;
         if (relative < 0) return relative;
+        if (relative == 0 && path[0] == '/' && c->relative_paths) return cdrest__no_relative_form(c, path);
         if ((rc = cdrest__property_target(c, p, x, !has_body)) != 0) return rc;
         if (has_body && (rc = cdrest__property_body(c, p, fields, x, &len)) != 0) return rc;
         rc = cdrest__cd_call(c, method, has_body, len, out, expect);
         if (attempt == 0 && !relative && !c->relative_paths && rc == CDREST_E_HTTP && c->err.http_status == 400 &&
-            path[0] == '/' && cdrest__relative_root(c, path, ctx, object, sizeof object, &rel_key, &rel) != 0) {
+            path[0] == '/') {
+            /* a bare 400 (no CD error body) to "//": the web container refused it */
+            int has = cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel);
+            if (has < 0) return has;
+            if (!has) return cdrest__no_relative_form(c, path);
             c->relative_paths = 1;
             continue;
         }
@@ -9131,6 +9213,12 @@ static const char *cdrest__find_text(const char *s, size_t n, const char *needle
     return NULL;
 }
 
+/* A refused or unknown session, in the upload endpoint's words. */
+static int cdrest__upload_session_refused(const cdrest_response *r) {
+    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
+           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
+}
+
 /* The upload endpoint answers in text: exactly "Artifact-Published-OK" once the files are
    stored, and otherwise a message such as "publishArtifactAPI error [NoSuchRepository]:
    ..." (with HTTP 200 too). Anything but the confirmation is a failure. */
@@ -9149,18 +9237,14 @@ static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
         if (close) {
             size_t len = (size_t)(close - start);
             cdrest__copy(e->server_code, sizeof e->server_code, start, len < sizeof e->server_code ? len : sizeof e->server_code - 1);
-            return cdrest__fail(e, CDREST_E_SERVER, "%.300s [%d]", e->server_message, r->status);
+            /* a refused session is CDREST_E_AUTH, as for every REST call */
+            return cdrest__fail(e, cdrest__upload_session_refused(r) ? CDREST_E_AUTH : CDREST_E_SERVER, "%.300s [%d]",
+                                e->server_message, r->status);
         }
     }
     if (r->status < 200 || r->status > 299) return cdrest__cd_error(c, r);
     return cdrest__fail(e, CDREST_E_SERVER, "the server did not confirm the upload (HTTP %d): %.300s", r->status,
                         n ? e->server_message : "an empty answer");
-}
-
-/* A refused or unknown session, in the upload endpoint's words. */
-static int cdrest__upload_session_refused(const cdrest_response *r) {
-    return r->status == 401 || cdrest__find_text(r->body, r->body_len, "[SessionExpired]") ||
-           cdrest__find_text(r->body, r->body_len, "[NoCredentials]");
 }
 
 /* Which upload endpoint the server has, found once per client as CloudBees' own plugin
@@ -9556,51 +9640,82 @@ CDRESTDEF int cdrest_get_job_details(cdrest_client *c, const char *job_id, cdres
     return cdrest__cd_call(c, "GET", 0, 0, out, "job");
 }
 
-/* One status poll, within timeout_ms and never past the wait's own end (end_set). A poll
-   cut short by the wait's end is that end passing: CDREST_E_DEADLINE. */
-static int cdrest__poll_job(cdrest_client *c, const char *job_id, int64_t start, int64_t deadline_ms,
-                            cdrest_job_status *st) {
+/* A wait on a job (job set) or on a pipeline run (run set): the one polling loop both
+   share, with the caller's progress callback of the matching type. */
+typedef struct cdrest__wait {
+    const char *what, *id; /* "job" or "pipeline run", and its id */
+    cdrest_job_status *job;
+    cdrest_job_progress_fn job_progress;
+    cdrest_pipeline_status *run;
+    cdrest_pipeline_progress_fn run_progress;
+    void *ctx;
+} cdrest__wait;
+
+static int cdrest__wait_done(const cdrest__wait *w) {
+    return w->job ? !strcmp(w->job->status, "completed") : w->run->completed;
+}
+
+static void cdrest__wait_report(const cdrest__wait *w, int64_t elapsed_ms) {
+    if (w->job && w->job_progress) w->job_progress(w->ctx, w->job, elapsed_ms);
+    if (w->run && w->run_progress) w->run_progress(w->ctx, w->run, elapsed_ms);
+}
+
+/* One status poll, within timeout_ms and never past the wait's own end. A poll cut short
+   by the wait's end is that end passing: CDREST_E_DEADLINE. */
+static int cdrest__wait_poll(cdrest_client *c, const cdrest__wait *w, int64_t start, int64_t deadline_ms) {
     int64_t end = start + deadline_ms, now = cdrest__now_ms(c);
     int rc;
     c->deadline = now + c->cfg.timeout_ms;
     if (deadline_ms > 0 && end < c->deadline) c->deadline = end;
     c->has_deadline = 1;
-    rc = cdrest_get_job_status(c, job_id, st);
+    rc = w->job ? cdrest_get_job_status(c, w->id, w->job) : cdrest_get_pipeline_status(c, w->id, w->run);
     c->has_deadline = 0;
     now = cdrest__now_ms(c);
     if (rc == CDREST_E_TIMEOUT && deadline_ms > 0 && now >= end)
-        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (a status request was still "
-                            "waiting for its answer)", job_id, (long)(now - start));
+        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "%s %s not completed after %ld ms (a status request was still "
+                            "waiting for its answer)", w->what, w->id, (long)(now - start));
     return rc;
 }
 
-CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
-                                  cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
+static int cdrest__wait_loop(cdrest_client *c, const cdrest__wait *w, int interval_ms, int64_t deadline_ms) {
     int64_t start, now, left;
     int rc, last = 0;
-    if (!c || !st) return CDREST_E_ARG;
-    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
     if (interval_ms <= 0) interval_ms = 5000;
     if (interval_ms < 100) interval_ms = 100;
     start = cdrest__now_ms(c);
     for (;;) {
-        if ((rc = cdrest__poll_job(c, job_id, start, deadline_ms, st)) != 0) return rc;
+        if ((rc = cdrest__wait_poll(c, w, start, deadline_ms)) != 0) return rc;
         now = cdrest__now_ms(c);
-        if (progress) progress(progress_ctx, st, now - start);
-        if (!strcmp(st->status, "completed")) return 0;
+        cdrest__wait_report(w, now - start);
+        if (cdrest__wait_done(w)) return 0;
         left = start + deadline_ms - now;
         if (deadline_ms > 0 && (last || left <= 0))
-            return cdrest__fail(&c->err, CDREST_E_DEADLINE, "job %s not completed after %ld ms (status %s)", job_id,
-                                (long)(now - start), st->status);
+            return cdrest__fail(&c->err, CDREST_E_DEADLINE, "%s %s not completed after %ld ms (status %s)", w->what,
+                                w->id, (long)(now - start), w->job ? w->job->status : w->run->status);
         if (deadline_ms > 0 && left <= interval_ms) {
             /* one last poll, as late as leaves it time to be answered before the end (half
-               of what is left, at most 250 ms): a job done by then is seen done */
+               of what is left, at most 250 ms): a run done by then is seen done */
             cdrest__sleep_ms(c, (int)(left - (left / 2 < 250 ? left / 2 : 250)));
             last = 1;
             continue;
         }
         cdrest__sleep_ms(c, interval_ms);
     }
+}
+
+CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
+                                  cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
+    cdrest__wait w;
+    int rc;
+    if (!c || !st) return CDREST_E_ARG;
+    if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
+    memset(&w, 0, sizeof w);
+    w.what = "job";
+    w.id = job_id;
+    w.job = st;
+    w.job_progress = progress;
+    w.ctx = progress_ctx;
+    return cdrest__wait_loop(c, &w, interval_ms, deadline_ms);
 }
 
 /* --- more calls: DSL, pipelines and releases, processes, findObjects, job steps ------- */
@@ -9683,6 +9798,7 @@ typedef struct cdrest__run_args {
     const char *list_key, *param_key;
     const char *const *stages;
     const char *starting_stage;
+    int stages_with_start; /* send stagesToRun with startingStage (a pipeline's run) */
 } cdrest__run_args;
 
 static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
@@ -9710,7 +9826,8 @@ static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     if (a->starting_stage) {
         cdrest_jw_key(w, "startingStage");
         cdrest_jw_string(w, a->starting_stage);
-    } else if (a->stages) {
+    }
+    if (a->stages && (!a->starting_stage || a->stages_with_start)) {
         cdrest_jw_key(w, "stagesToRun");
         cdrest_jw_array_begin(w);
         for (s = a->stages; *s; s++) cdrest_jw_string(w, *s);
@@ -9733,13 +9850,19 @@ static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__
 
 CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
                                   const char *const *stages, char *runtime_id, size_t cap) {
+    return cdrest_run_pipeline_ex(c, project, pipeline, actual, stages, NULL, runtime_id, cap);
+}
+
+CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
+                                     const cdrest_param *actual, const char *const *stages, const char *starting_stage,
+                                     char *runtime_id, size_t cap) {
     cdrest__run_args a;
-    const char *in[2];
+    const char *in[3];
     int rc;
     if (!c) return CDREST_E_ARG;
-    in[0] = project, in[1] = pipeline;
-    if ((rc = cdrest__begin(c, in, 2, &actual, 1)) != 0) return rc;
-    project = in[0], pipeline = in[1];
+    in[0] = project, in[1] = pipeline, in[2] = starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &actual, 1)) != 0) return rc;
+    project = in[0], pipeline = in[1], starting_stage = in[2];
     memset(&a, 0, sizeof a);
     a.project = project;
     a.name_key = "pipelineName";
@@ -9748,6 +9871,8 @@ CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const c
     a.list_key = "actualParameter";
     a.param_key = "actualParameterName";
     a.stages = stages;
+    a.starting_stage = starting_stage;
+    a.stages_with_start = 1;
     return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
 }
 
@@ -9805,6 +9930,9 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
                                 sizeof st->runtime_id)) != 0 ||
         (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
         return rc;
+    if (st->runtime_id[0] && strcmp(st->runtime_id, runtime_id) != 0) /* another run's status is not this one's */
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer is about run %.64s, not %.64s",
+                            st->runtime_id, runtime_id);
     {
         int i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime[0].completed");
         if (i < 0) i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime.completed");
@@ -9819,29 +9947,17 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
     char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
-    int64_t start, now;
+    cdrest__wait w;
     if (!c || !st) return CDREST_E_ARG;
     if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
-    runtime_id = id;
-    if (interval_ms <= 0) interval_ms = 5000;
-    if (interval_ms < 100) interval_ms = 100;
-    start = cdrest__now_ms(c);
-    for (;;) {
-        int rc = cdrest_get_pipeline_status(c, runtime_id, st);
-        if (rc) return rc;
-        now = cdrest__now_ms(c);
-        if (progress) progress(progress_ctx, st, now - start);
-        if (st->completed) return 0;
-        if (max_wait_ms > 0 && now - start + interval_ms > max_wait_ms) {
-            if (now - start >= max_wait_ms)
-                return cdrest__fail(&c->err, CDREST_E_DEADLINE, "pipeline run %s not completed after %ld ms (status %s)",
-                                    runtime_id, (long)(now - start), st->status);
-            cdrest__sleep_ms(c, (int)(max_wait_ms - (now - start)));
-            continue;
-        }
-        cdrest__sleep_ms(c, interval_ms);
-    }
+    memset(&w, 0, sizeof w);
+    w.what = "pipeline run";
+    w.id = id;
+    w.run = st;
+    w.run_progress = progress;
+    w.ctx = progress_ctx;
+    return cdrest__wait_loop(c, &w, interval_ms, max_wait_ms);
 }
 
 CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
@@ -9897,9 +10013,11 @@ CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credentia
     if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
     if (!*job_step_id || !credential_name || !*credential_name)
         return cdrest__fail(&c->err, CDREST_E_ARG, "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
+    if ((rc = cdrest__check_name(c, credential_name)) != 0) return rc;
     b = cdrest__target(c, "/jobSteps/", job_step_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "/credentialPaths/");
-    cdrest__sb_pct(&b, credential_name, CDREST_PCT_SEGMENT);
+    /* a path (/projects/P/credentials/C) keeps its slashes, as a property path does */
+    cdrest__sb_pct(&b, credential_name, credential_name[0] == '/' ? CDREST_PCT_PATH : CDREST_PCT_SEGMENT);
     if ((rc = b.rc) != 0) return rc;
     return cdrest__cd_call(c, "GET", 0, 0, out, "credential");
 }

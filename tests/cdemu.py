@@ -151,7 +151,9 @@ Decisions where the contract is silent:
   - Property names are case-sensitive; a decoded segment may not contain "/"; empty
     segments are rejected. Setting or creating a nested path creates the missing
     intermediate sheets. Listings are sorted by name. "description" is always present,
-    "value" only when non-empty; a reference to a missing property expands to "".
+    "value" only when non-empty; a reference to a missing property expands to "" in a
+    single property's read and fails an expanded listing (400 InvalidPropertyValue; the
+    knowledge base's KB-00262), which expand=0 avoids.
   - Jobs and projects expose read-only intrinsic properties when no user property of
     that name exists (e.g. /myJob/jobId, /myJob/outcome, /projects/P/projectName).
   - Deletes answer 200 {}. Unknown /rest paths and unsupported methods answer 501
@@ -181,6 +183,13 @@ class HttpError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+# Context parameters that name objects the emulator does not model (a procedure's step, a
+# schedule, a pipeline, ...): a property call carrying one is refused rather than written
+# to the project, where the real server would not put it.
+UNMODELLED_CONTEXT = ("stepName", "scheduleName", "credentialName", "pipelineName", "releaseName",
+                      "applicationName", "environmentName", "componentName", "workflowDefinitionName")
 
 
 def bad_arg(message):
@@ -669,6 +678,9 @@ class Store:
             owner, rest = self.absolute_root(segs, ctx)
             return [(owner, rest)]
         c = ctx.p
+        unmodelled = sorted(k for k in UNMODELLED_CONTEXT if k in c)
+        if unmodelled:  # the server would use them; ignoring them would write elsewhere
+            raise bad_arg("The emulator does not model the objects %s names" % ", ".join(unmodelled))
         if "jobStepId" in c:
             s = self.step(c["jobStepId"])
             return [(s, segs), (s.job, segs)]
@@ -709,8 +721,8 @@ class Store:
         if top == "projects":
             name, rest = need_name()
             p = self.project(name)
-            if len(rest) >= 2 and rest[0] == "procedures" and rest[1] in p.procedures:
-                return p.procedures[rest[1]], rest[2:]
+            if len(rest) >= 3 and rest[0] == "procedures":  # an object path, as on the server
+                return self.procedure(name, rest[1]), rest[2:]
             return p, rest
         if top == "jobs":
             name, rest = need_name()
@@ -812,7 +824,7 @@ class Store:
         return sheet, rest[-1], owner
 
     # ---- expansion ----------------------------------------------------------------------
-    def expand(self, text, ctx, depth=0, budget=None):
+    def expand(self, text, ctx, depth=0, budget=None, strict=False):
         if "$[" not in text:
             return text
         if budget is None:
@@ -842,31 +854,36 @@ class Store:
                 out.append(text[i:])
                 break
             out.append(text[i:j])
-            inner = self.expand(text[j + 2:k], ctx, depth + 1, budget).strip()
+            inner = self.expand(text[j + 2:k], ctx, depth + 1, budget, strict).strip()
             if inner.startswith("/javascript") or budget[0] <= 0:
                 out.append(text[j:k + 1])
             else:
                 budget[0] -= 1
-                out.append(self.ref_value(inner, ctx, depth + 1, budget))
+                out.append(self.ref_value(inner, ctx, depth + 1, budget, strict))
             i = k + 1
         return "".join(out)
 
-    def ref_value(self, ref, ctx, depth, budget):
+    def ref_value(self, ref, ctx, depth, budget, strict=False):
+        """A reference's value; one that does not resolve is "" (a single property's
+        read), or with strict (an expanded listing, as KB-00262 describes) an error."""
         absolute = ref.startswith("/")
         segs = (ref[1:] if absolute else ref).split("/")
-        if not ref or any(s == "" for s in segs):
-            return ""
         try:
+            if not ref or any(s == "" for s in segs):
+                raise bad_arg("Invalid property reference '$[%s]'" % ref)
             p, _ = self.find(segs, absolute, ctx)
-        except ApiError:
+        except ApiError as e:
+            if strict:
+                raise ApiError(400, "InvalidPropertyValue",
+                               "Cannot expand the property reference '$[%s]': %s" % (ref, e.message))
             return ""
         if isinstance(p, dict):
             return p["value"]
         if p.sheet is not None:
             return ""
-        return self.expand(p.value, ctx, depth, budget) if p.expandable else p.value
+        return self.expand(p.value, ctx, depth, budget, strict) if p.expandable else p.value
 
-    def prop_json(self, p, ctx, expand):
+    def prop_json(self, p, ctx, expand, strict=False):
         if isinstance(p, dict):           # an intrinsic
             d = {"propertyId": "", "propertyName": p["propertyName"], "description": "",
                  "expandable": "0", "counter": "0"}
@@ -877,7 +894,7 @@ class Store:
         if p.sheet is not None:
             d["propertySheetId"] = p.sheet.id
         else:
-            v = self.expand(p.value, ctx) if (expand and p.expandable) else p.value
+            v = self.expand(p.value, ctx, strict=strict) if (expand and p.expandable) else p.value
             if v != "":
                 d["value"] = v
         d["description"] = p.description
@@ -893,7 +910,7 @@ class Store:
         props = []
         for name in sorted(sheet.props):
             p = sheet.props[name]
-            d = self.prop_json(p, ctx, expand)
+            d = self.prop_json(p, ctx, expand, strict=True)
             if recurse and p.sheet is not None and depth < 64:
                 d["propertySheet"] = self.sheet_json(p.sheet, ctx, expand, recurse, depth + 1)
             props.append(d)
@@ -1940,7 +1957,7 @@ class App:
         for what, v in (("groupId", group), ("artifactKey", key)):
             if not ARTIFACT_PART_RE.match(v):
                 raise ApiError(400, "InvalidArtifactName",
-                               "Invalid %s '%s': use letters, digits, '.', '_' and '-'" % (what, v))
+                               "Invalid %s '%s': use letters, digits, spaces, '.', '_' and '-'" % (what, v))
 
     def artifact_name(self, params):
         if params.get("artifactName") is not None and params.get("groupId") is None:
@@ -2112,20 +2129,34 @@ class App:
         self.not_impl(method, "jobs", tail)
 
     def r_jobSteps(self, method, tail, params, ctx):
-        segs = split_path(tail)[1] if tail else []
+        if tail and "/credentialPaths/" in tail:  # the name may be a path: "/projects/P/..."
+            head, name = tail.split("/credentialPaths/", 1)
+            absolute, path = split_path(name)
+            segs = split_path(head)[1] + ["credentialPaths"] + ([""] if absolute else []) + path
+        else:
+            segs = split_path(tail)[1] if tail else []
         if method == "GET" and len(segs) == 1:
             step = self.store.step(segs[0])
             d = step.to_json(ctx.now)
             d["logFileName"] = "%s.%s.log" % (step.job.procedure, step.id[:8])
             return {"jobStep": d}
-        if method == "GET" and len(segs) == 3 and segs[1] == "credentialPaths":
+        if method == "GET" and len(segs) >= 3 and segs[1] == "credentialPaths":
             # getFullCredential from a running step: the credentials of the step's project
-            # (the emulator treats every one of them as attached to every step).
+            # (the emulator treats every one of them as attached to every step). The name
+            # is a plain name or a path, /projects/P/credentials/C, slashes literal.
             step = self.store.step(segs[0])
-            name = segs[2].rsplit("/", 1)[-1]
-            cred = CREDENTIALS.get(name) if step.job.project == "Default" else None
+            path = segs[2:]
+            if len(path) == 1 and path[0]:
+                project, name = step.job.project, path[0]
+            elif len(path) == 5 and path[0] == "" and path[1] == "projects" and path[3] == "credentials" \
+                    and path[2] and path[4]:
+                project, name = path[2], path[4]
+            else:
+                raise bad_arg("Invalid credential name '%s': a name or /projects/P/credentials/C"
+                              % "/".join(path))
+            cred = CREDENTIALS.get(name) if project == "Default" == step.job.project else None
             if cred is None:
-                raise ApiError(404, "NoSuchCredential", "Credential '%s' does not exist" % segs[2])
+                raise ApiError(404, "NoSuchCredential", "Credential '%s' does not exist" % "/".join(path))
             if step.job.status(ctx.now) == "completed":
                 raise ApiError(403, "AccessDenied", "getFullCredential only works from a running job step")
             return {"credential": {"credentialName": name, "projectName": step.job.project,
@@ -2272,13 +2303,13 @@ class App:
         stages = params.get("stagesToRun")
         if stages is None:
             stages = list(PIPELINES[pipeline]["stages"])
-            start = self.optional(params, "startingStage")
-            if start is not None:
-                if start not in stages:
-                    raise bad_arg("Stage '%s' is not in pipeline '%s'" % (start, pipeline))
-                stages = stages[stages.index(start):]
         elif not isinstance(stages, list) or not all(isinstance(x, str) for x in stages):
             raise bad_arg("stagesToRun must be a JSON array of stage names")
+        start = self.optional(params, "startingStage")
+        if start is not None:  # the run starts there (within stagesToRun when both are given)
+            if start not in stages:
+                raise bad_arg("Stage '%s' is not in pipeline '%s' (or not among stagesToRun)" % (start, pipeline))
+            stages = stages[stages.index(start):]
         for x in stages:
             if x not in PIPELINES[pipeline]["stages"]:
                 raise bad_arg("Stage '%s' is not in pipeline '%s'" % (x, pipeline))

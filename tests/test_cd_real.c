@@ -151,6 +151,29 @@ static void test_publish_renews_session(void) {
     cdrest_free(&c);
 }
 
+/* A session the server refuses is CDREST_E_AUTH on upload as on every REST call (the
+   upload endpoint's 401 "error [SessionExpired]" text came back as CDREST_E_SERVER). */
+static void test_publish_refused_session(void) {
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_doc d;
+    const char *files[1];
+    char path[300];
+    snprintf(path, sizeof path, "%s/one.txt", tmp);
+    files[0] = path;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = base_url;
+    cfg.session_id = "DEADBEEF"; /* no credentials to log in again with */
+    cfg.timeout_ms = 20000;
+    cfg.no_proxy = 1;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    CHECK_INT(cdrest_publish_artifact_version(&c, "sess:k", "1", NULL, files, 1, NULL, NULL), CDREST_E_AUTH);
+    CHECK_INT(c.err.http_status, 401);
+    CHECK_STR(c.err.server_code, "SessionExpired");
+    CHECK_INT(cdrest_get_property(&c, "/projects/Default/x", NULL, &d), CDREST_E_AUTH);
+    cdrest_free(&c);
+}
+
 /* 3. Only regular files, and local problems name the file with their own class (19.11). */
 static void test_publish_local_files(void) {
     cdrest_client c;
@@ -538,6 +561,14 @@ static void test_sessions_and_jobs(void) {
         if (cdrest_json_eq(d.json, d.toks, e.name, "ref"))
             seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "$[/projects/Default/nc]");
     CHECK(seen);
+    /* an unresolvable reference fails an expanded listing (KB-00262): expand=0 avoids it */
+    CHECK_INT(cdrest_set_property(&c, "dangling", "$[/projects/Default/nosuchprop]", ctx, &d), 0);
+    CHECK_INT(cdrest_get_properties(&c, NULL, ctx, &d), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "InvalidPropertyValue");
+    CHECK_INT(cdrest_get_properties(&c, NULL, raw, &d), 0);
+    CHECK_INT(cdrest_get_properties(&c, "/projects/Default", raw, &d), 0);
+    CHECK_INT(cdrest_delete_property(&c, "dangling", ctx), 0);
+    CHECK_INT(cdrest_get_properties(&c, NULL, ctx, &d), 0);
     CHECK_INT(cdrest_logout(&c), 0);
     /* a server without logout: 400, 404, 405 and 501 are "done", a 500 is not */
     {
@@ -624,6 +655,26 @@ static void on_pipeline(void *ctx, const cdrest_pipeline_status *st, int64_t ms)
     snprintf(p->last_status, sizeof p->last_status, "%s", st->status);
 }
 
+/* Whether the run's stagesToRun (as the emulator reports it), joined by ',', is want. */
+static int stage_list_is(cdrest_client *c, const char *runtime_id, const char *want) {
+    char body[200], got[200] = "", path[64], stage[64];
+    cdrest_doc d;
+    cdrest_param q[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    int k;
+    snprintf(body, sizeof body, "{\"flowRuntimeId\":[\"%s\"]}", runtime_id);
+    if (cdrest_call(c, "PUT", "/pipelineRuntimeDetails", q, body, &d) != 0) {
+        fprintf(stderr, "  getPipelineRuntimeDetails: %s\n", cdrest_errmsg(c));
+        return 0;
+    }
+    for (k = 0; k < 8; k++) {
+        snprintf(path, sizeof path, "flowRuntime[0].stagesToRun[%d]", k);
+        if (cdrest_doc_copy(&d, path, stage, sizeof stage, NULL) != 0) break;
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? "," : "", stage);
+    }
+    if (strcmp(got, want) != 0) fprintf(stderr, "  stagesToRun %s, wanted %s\n", got, want);
+    return strcmp(got, want) == 0;
+}
+
 static void test_more_calls(void) {
     cdrest_client c;
     cdrest_doc d;
@@ -650,6 +701,15 @@ static void test_more_calls(void) {
     CHECK_STR(ps.status, "warning");
     CHECK(pl.calls >= 2);
     CHECK_STR(pl.last_status, "warning");
+    {   /* startingStage, alone and with stagesToRun (the Jenkins client sends both) */
+        const char *both[] = {"dev", "prod", NULL};
+        CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, both, "prod", rt, sizeof rt), 0);
+        CHECK(stage_list_is(&c, rt, "prod"));
+        CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "dev", rt, sizeof rt), 0);
+        CHECK(stage_list_is(&c, rt, "dev,prod"));
+        CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "nostage", rt, sizeof rt), CDREST_E_SERVER);
+        CHECK_CONTAINS(cdrest_errmsg(&c), "nostage");
+    }
     CHECK_INT(cdrest_run_pipeline(&c, "Default", "nopipe", NULL, NULL, rt, sizeof rt), CDREST_E_SERVER);
     CHECK_STR(c.err.server_code, "NoSuchPipeline");
     /* the deadline: a short one ends with CDREST_E_DEADLINE and the last status */
@@ -678,6 +738,18 @@ static void test_more_calls(void) {
     CHECK_INT(cdrest_doc_string(&d, "credential.password", secret, sizeof secret), 0);
     CHECK_STR(secret, "s3cret");
     CHECK_INT(cdrest_get_full_credential(&c, "nocred", step, &d), CDREST_E_SERVER);
+    /* the path form the apidocs' own example uses (was one %2F-encoded segment, refused) */
+    secret[0] = 0;
+    CHECK_INT(cdrest_get_full_credential(&c, "/projects/Default/credentials/cred", step, &d), 0);
+    CHECK_INT(cdrest_doc_string(&d, "credential.password", secret, sizeof secret), 0);
+    CHECK_STR(secret, "s3cret");
+    {   /* slashes literal, like an absolute property path */
+        char target[200];
+        snprintf(target, sizeof target, "/rest/v1.0/jobSteps/%s/credentialPaths//projects/Default/credentials/cred", step);
+        CHECK_INT(requests_to(&c, "GET", target), 1);
+    }
+    CHECK_INT(cdrest_get_full_credential(&c, "/projects/Default/credentials/nocred", step, &d), CDREST_E_SERVER);
+    CHECK_STR(c.err.server_code, "NoSuchCredential");
     CHECK_INT(cdrest_get_full_credential(&c, "cred", NULL, &d), CDREST_E_ARG); /* no step known */
     /* findObjects with a boolean filter and a sort */
     CHECK_INT(cdrest_find_objects(&c, "project",
@@ -699,7 +771,192 @@ static void test_more_calls(void) {
     cdrest_free(&c);
 }
 
+/* A scripted CD server: POST /script {"<target substring>": {"body": TEXT, "delay": s}}
+   sets the answers (200, the first key found in the request target wins; others 404). */
+static const char scripted_py[] =
+    "import http.server, json, sys, time\n"
+    "S = {}\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    protocol_version = 'HTTP/1.1'\n"
+    "    def log_message(self, *a): pass\n"
+    "    def go(self):\n"
+    "        n = int(self.headers.get('Content-Length') or 0)\n"
+    "        body = self.rfile.read(n) if n else b''\n"
+    "        status, out, delay = 404, '{\"error\":{\"code\":\"NoSuchThing\",\"message\":\"unscripted\"}}', 0\n"
+    "        if self.path == '/script':\n"
+    "            S.clear(); S.update(json.loads(body)); status, out = 200, '{}'\n"
+    "        else:\n"
+    "            for k, v in S.items():\n"
+    "                if k in self.path:\n"
+    "                    status, out, delay = 200, v['body'], v.get('delay', 0)\n"
+    "                    break\n"
+    "        time.sleep(delay)\n"
+    "        b = out.encode()\n"
+    "        try:\n"
+    "            self.send_response(status); self.send_header('Content-Type', 'application/json')\n"
+    "            self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "    do_GET = do_POST = do_PUT = do_DELETE = go\n"
+    "http.server.ThreadingHTTPServer.daemon_threads = True\n"
+    "s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)\n"
+    "print('PORT %d' % s.server_address[1], flush=True)\n"
+    "s.serve_forever()\n";
+
+static void script(cdrest_client *c, const char *json) {
+    cdrest_response r;
+    CHECK_INT(emu(c, "POST", "/script", json, &r), 0);
+    CHECK_INT(r.status, 200);
+}
+
+/* One scripted answer (body, a JSON text) for requests whose target holds key (and key2). */
+static void script_one(cdrest_client *c, const char *key, const char *body, const char *key2) {
+    char json[1000], esc[400], *o = esc;
+    const char *p;
+    for (p = body; *p && o < esc + sizeof esc - 3; p++) {
+        if (*p == '"' || *p == '\\') *o++ = '\\';
+        *o++ = *p;
+    }
+    *o = 0;
+    if (key2)
+        snprintf(json, sizeof json, "{\"%s\":{\"body\":\"%s\"},\"%s\":{\"body\":\"%s\"}}", key, esc, key2, esc);
+    else
+        snprintf(json, sizeof json, "{\"%s\":{\"body\":\"%s\"}}", key, esc);
+    script(c, json);
+}
+
+static int64_t ms_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Ids and statuses must be JSON text naming the run asked about: null, false, an array or
+   an object, or another run's entry, is CDREST_E_PROTOCOL, never a success with "null"
+   (finding 3); and a wait ends near its deadline however long one poll hangs (finding 2). */
+static void test_odd_answers(void) {
+    char *argv[] = {(char *)"python3", (char *)"-c", (char *)scripted_py, NULL};
+    const char *stages[] = {"dev", NULL};
+    cdrest_client c;
+    cdrest_config cfg;
+    cdrest_pipeline_status ps;
+    cdrest_job_status js;
+    char id[64];
+    pid_t pid = 0;
+    int64_t t0;
+    int port = test_spawn_server(argv, &pid);
+    char url[64];
+    size_t i;
+    static const char *const bad_jobs[] = {"{\"jobId\":null}", "{\"jobId\":[\"J1\",\"J2\"]}", "{\"jobId\":{\"a\":1}}",
+                                           "{\"jobId\":false}"};
+    static const char *const bad_runs[] = {"{\"flowRuntime\":{\"flowRuntimeId\":null}}",
+                                           "{\"flowRuntime\":{\"flowRuntimeId\":false}}",
+                                           "{\"flowRuntime\":{\"flowRuntimeId\":[\"R\"]}}"};
+    static const char *const bad_status[] = {
+        "{\"flowRuntime\":[{\"flowRuntimeId\":\"R\",\"status\":{\"x\":\"y\"},\"completed\":\"1\"}]}",
+        "{\"flowRuntime\":[{\"flowRuntimeId\":\"R\",\"status\":null,\"completed\":\"1\"}]}",
+        "{\"flowRuntime\":[{\"flowRuntimeId\":\"OTHER\",\"status\":\"success\",\"completed\":\"1\"}]}",
+        "{\"flowRuntime\":[{\"flowRuntimeId\":null,\"status\":\"success\",\"completed\":\"1\"}]}"};
+    if (!port) {
+        CHECK(0);
+        return;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = url;
+    cfg.session_id = "S1";
+    cfg.timeout_ms = 20000;
+    cfg.no_proxy = 1;
+    CHECK_INT(cdrest_init(&c, &cfg), 0);
+    for (i = 0; i < sizeof bad_jobs / sizeof bad_jobs[0]; i++) {
+        script_one(&c, "runProc", bad_jobs[i], NULL); /* runProcedure and runProcess */
+        CHECK_INT(cdrest_run_procedure(&c, "P", "Q", NULL, id, sizeof id), CDREST_E_PROTOCOL);
+        CHECK_INT(cdrest_run_process(&c, "P", "A", "X", "E", NULL, id, sizeof id), CDREST_E_PROTOCOL);
+    }
+    for (i = 0; i < sizeof bad_runs / sizeof bad_runs[0]; i++) {
+        script_one(&c, "/pipelines", bad_runs[i], "/releases");
+        CHECK_INT(cdrest_run_pipeline(&c, "P", "pipe", NULL, stages, id, sizeof id), CDREST_E_PROTOCOL);
+        CHECK_INT(cdrest_run_release(&c, "P", "rel", NULL, NULL, NULL, id, sizeof id), CDREST_E_PROTOCOL);
+    }
+    for (i = 0; i < sizeof bad_status / sizeof bad_status[0]; i++) {
+        script_one(&c, "getPipelineRuntimeDetails", bad_status[i], NULL);
+        CHECK_INT(cdrest_get_pipeline_status(&c, "R", &ps), CDREST_E_PROTOCOL);
+        CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 5000, NULL, NULL, &ps), CDREST_E_PROTOCOL);
+    }
+    /* the good answers still work */
+    script(&c, "{\"getPipelineRuntimeDetails\":{\"body\":\"{\\\"flowRuntime\\\":[{\\\"flowRuntimeId\\\":\\\"R\\\","
+               "\\\"status\\\":\\\"success\\\",\\\"completed\\\":\\\"1\\\"}]}\"}}");
+    CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 5000, NULL, NULL, &ps), 0);
+    CHECK_STR(ps.status, "success");
+    /* one poll hanging for 8 s: the waits end near their 1.5 s deadline, not after 8 s */
+    script(&c, "{\"getPipelineRuntimeDetails\":{\"delay\":8,\"body\":\"{}\"},"
+               "\"getJobStatus\":{\"delay\":8,\"body\":\"{}\"}}");
+    t0 = ms_now();
+    CHECK_INT(cdrest_wait_for_pipeline(&c, "R", 100, 1500, NULL, NULL, &ps), CDREST_E_DEADLINE);
+    CHECK(ms_now() - t0 < 4000);
+    CHECK_CONTAINS(cdrest_errmsg(&c), "pipeline run R not completed");
+    t0 = ms_now();
+    CHECK_INT(cdrest_wait_for_job(&c, "J", 100, 1500, NULL, NULL, &js), CDREST_E_DEADLINE);
+    CHECK(ms_now() - t0 < 4000);
+    cdrest_free(&c);
+    test_stop_server(pid);
+}
+
 /* 7. Each server generation: the everyday flow, and the right upload endpoint found once. */
+/* Absolute paths below a project keep their object in the relative form: the procedure's
+   property stays on the procedure, never a nested sheet "procedures/runme/..." on the
+   project (the red team's finding 1); objects the relative form cannot name are refused
+   with a clear error where the server refuses "//". */
+/* A property's value, or NULL (the failure printed) when it cannot be read. */
+static const char *value_of(cdrest_client *c, const char *path, const cdrest_param *ctx) {
+    const char *value = NULL;
+    size_t len;
+    if (cdrest_get_property_value(c, path, ctx, &value, &len) != 0) {
+        fprintf(stderr, "  %s: %s\n", path, cdrest_errmsg(c));
+        return NULL;
+    }
+    return value;
+}
+
+static void test_object_paths(cdrest_client *c, const char *profile) {
+    cdrest_param proc[] = {{"projectName", "Default"}, {"procedureName", "runme"}, {NULL, NULL}};
+    cdrest_param res[] = {{"resourceName", "local"}, {NULL, NULL}};
+    cdrest_param art[] = {{"artifactName", "prof:k"}, {NULL, NULL}};
+    cdrest_param stray[] = {{"procedureName", "runme"}, {NULL, NULL}};
+    cdrest_doc d;
+    int jetty = !strcmp(profile, "jetty12.1");
+    CHECK_INT(cdrest_set_property(c, "/projects/Default/procedures/runme/onproc", "p1", NULL, &d), 0);
+    CHECK_STR(value_of(c, "onproc", proc), "p1");
+    CHECK_STR(value_of(c, "/projects/Default/procedures/runme/onproc", NULL), "p1");
+    proc[1].name = NULL; /* the project itself got no sheet "procedures" */
+    CHECK_INT(cdrest_get_property(c, "procedures", proc, &d), CDREST_E_SERVER);
+    CHECK_STR(c->err.server_code, "NoSuchProperty");
+    proc[1].name = "procedureName";
+    /* a procedure that does not exist is an error, not a sheet on the project */
+    CHECK_INT(cdrest_set_property(c, "/projects/Default/procedures/nosuch/x", "v", NULL, &d), CDREST_E_SERVER);
+    CHECK_STR(c->err.server_code, "NoSuchProcedure");
+    /* a context name in ctx does not redirect an absolute path */
+    CHECK_INT(cdrest_set_property(c, "/projects/Default/onproj", "p2", stray, &d), 0);
+    proc[1].name = NULL;
+    CHECK_STR(value_of(c, "onproj", proc), "p2");
+    proc[1].name = "procedureName";
+    CHECK_INT(cdrest_get_property(c, "onproj", proc, &d), CDREST_E_SERVER);
+    /* other roots */
+    CHECK_INT(cdrest_set_property(c, "/resources/local/onres", "r", NULL, &d), 0);
+    CHECK_STR(value_of(c, "onres", res), "r");
+    CHECK_INT(cdrest_set_property(c, "/artifacts/prof:k/onart", "a", NULL, &d), 0);
+    CHECK_STR(value_of(c, "onart", art), "a");
+    /* /server has no relative form */
+    CHECK_INT(cdrest_set_property(c, "/server/onserver", "s", NULL, &d), jetty ? CDREST_E_UNSUPPORTED : 0);
+    if (jetty) {
+        CHECK_CONTAINS(cdrest_errmsg(c), "/server/onserver");
+        CHECK_CONTAINS(cdrest_errmsg(c), "no relative form");
+        /* nor an object below one the walk cannot follow: refused, never a nested sheet */
+        CHECK_INT(cdrest_set_property(c, "/projects/Default/schedules/s/procedures/q/x", "v", NULL, &d),
+                  CDREST_E_UNSUPPORTED);
+    }
+}
+
 static void test_profile(const char *profile) {
     cdrest_client c;
     cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
@@ -735,6 +992,7 @@ static void test_profile(const char *profile) {
     CHECK_INT(cdrest_create_artifact(&c, "prof", "k", NULL, &d), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "prof:k", "1", NULL, files, 1, NULL, NULL), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "prof:k", "2", NULL, files, 1, NULL, NULL), 0);
+    test_object_paths(&c, profile);
     CHECK_INT(c.publish_endpoint, strcmp(profile, "pre2023") ? 1 : 2);
     CHECK_INT(requests_to(&c, "GET", "/commander/publishArtifact.php"), 1); /* probed once */
     CHECK_INT(requests_to(&c, "POST", strcmp(profile, "pre2023") ? "/commander/publishArtifact.php"
@@ -776,6 +1034,7 @@ int main(void) {
     test_web_server(port);
     test_publish_answers();
     test_publish_renews_session();
+    test_publish_refused_session();
     test_publish_local_files();
     test_publish_changing_file();
     test_publish_names();
@@ -783,6 +1042,7 @@ int main(void) {
     test_versions_filter();
     test_sessions_and_jobs();
     test_more_calls();
+    test_odd_answers();
     test_profile("2023");
     test_profile("pre2023");
     test_profile("jetty12.1");

@@ -652,6 +652,14 @@ def test_properties(base):
        "[$[greeting]] missing=<$[/projects/Default/nope]>", "expand=0 gives the raw text")
     eq(get("ref", dict(P, expand="1")).json()["property"].get("value"), "[Hello World!] missing=<>",
        "expand=1")
+    # ... but an unresolvable reference fails an expanded listing (KB-00262), not expand=0
+    r = s.get(api + "/propertySheets/" + q(psid), timeout=TIMEOUT)
+    eq(r.status_code, 400, "an expanded listing with an unresolvable reference fails")
+    eq(r.json()["error"]["code"], "InvalidPropertyValue", "... as InvalidPropertyValue")
+    r = s.get(api + "/propertySheets/" + q(psid), params={"expand": "0"}, timeout=TIMEOUT)
+    eq(r.status_code, 200, "expand=0 lists the sheet with the raw reference")
+    check(any(p.get("value") == "[$[greeting]] missing=<$[/projects/Default/nope]>"
+              for p in r.json()["propertySheet"]["property"]), "... raw")
     put("which", "name")
     put("nested", "$[$[which]]")
     eq(get("nested").json()["property"].get("value"), "World", "nested reference")
