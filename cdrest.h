@@ -1141,6 +1141,10 @@ CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const 
 CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *artifact_name, const char *version,
                                                  const char *repository, const char *const *files, int nfiles,
                                                  const cdrest_transfer *t);
+/* cdrest_publish_artifact_dir with the same transfer options. */
+CDRESTDEF int cdrest_publish_artifact_dir_ex(cdrest_client *c, const char *artifact_name, const char *version,
+                                             const char *repository, const char *dir, const char *const *include,
+                                             const char *const *exclude, const cdrest_transfer *t);
 
 /* cdrest_wait_for_job whose progress can stop the wait: a non-zero return ends it with
    CDREST_E_CANCELED (st holds the status just seen; the job itself runs on). */
@@ -9447,6 +9451,22 @@ CDRESTDEF int cdrest_publish_artifact_version_ex(cdrest_client *c, const char *a
     x.t = t;
     rc = cdrest_publish_artifact_version(c, artifact_name, version, repository, files, nfiles,
                                          t && t->progress ? cdrest__xfer_upload_progress : NULL, &x);
+    return cdrest__xfer_end(c, saved, rc);
+}
+
+CDRESTDEF int cdrest_publish_artifact_dir_ex(cdrest_client *c, const char *artifact_name, const char *version,
+                                             const char *repository, const char *dir, const char *const *include,
+                                             const char *const *exclude, const cdrest_transfer *t) {
+    cdrest__xfer x;
+    int saved, rc;
+    if (!c) return CDREST_E_ARG;
+    /* the inputs are checked against the client by cdrest_publish_artifact_dir before it clears anything */
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    rc = cdrest_publish_artifact_dir(c, artifact_name, version, repository, dir, include, exclude,
+                                     t && t->progress ? cdrest__xfer_upload_progress : NULL, &x);
     return cdrest__xfer_end(c, saved, rc);
 }
 #endif /* CDREST_NO_EXTRAS */

@@ -120,6 +120,7 @@ typedef struct cli {
     int client_open;
     int mode;               /* FOR_CALL, FOR_LOGIN, FOR_LOGOUT or FOR_ANON */
     char *owned[4];         /* values read from files or stdin, freed at exit */
+    char artifact_name[1024]; /* "G:K" from ectool's --groupId G --artifactKey K */
     int nowned;
 } cli;
 
@@ -259,6 +260,7 @@ static int exit_status_for(int rc) {
     case CDREST_E_HTTP: return EXIT_SERVER;
     case CDREST_E_ARG: return EXIT_USAGE;
     case CDREST_E_DEADLINE: return EXIT_WAIT_DEADLINE;
+    case CDREST_E_FILE: return EXIT_LOCAL; /* a file the library read for us (a published directory's) */
     default: return EXIT_NETWORK;
     }
 }
@@ -300,6 +302,17 @@ static int fail(cli *t, int rc) {
     return exit_status_for(rc);
 }
 
+/* Commands ectool has that cdrest does not offer, each with the reason. */
+static const char *const not_offered[][2] = {
+    {"retrieveArtifactVersions",
+     "downloading artifacts needs the artifact repository's download protocol, which CloudBees "
+     "does not document publicly (ectool speaks it in its own code); cdrest does not guess it"},
+};
+
+/* An unknown command: one ectool has but cdrest does not offer says so and why;
+   otherwise the nearest command name is suggested. */
+static int unknown_command(cli *t, const char *name);
+
 static void warn_insecure(void) {
     fprintf(stderr, "cdrest: WARNING: --insecure: the server's certificate is NOT verified. Anyone on the\n"
                     "cdrest: WARNING: network path can read and change this traffic, credentials included.\n");
@@ -315,7 +328,8 @@ static const char usage_text[] =
     "Global options (also accepted after the command; --name=value works too):\n"
     "  --server URL|HOST      the CD server (or $CDREST_SERVER; inside a job step $COMMANDER_SERVER\n"
     "                         etc.; else the server of the session saved by 'login'). A bare HOST\n"
-    "                         (ectool's form) means https://HOST:8443, or with --secure 0 http://HOST:8000\n"
+    "                         (ectool's form) means https://HOST:8443, or with --secure 0 http://HOST:8000;\n"
+    "                         HOST:PORT means https://HOST:PORT\n"
     "  --port N, --securePort N, --secure 0|1   ectool's port options for a bare HOST\n"
     "  --user U               (or $CDREST_USER)\n"
     "  --password P           visible to every user in the process list: prefer $CDREST_PASSWORD,\n"
@@ -332,31 +346,34 @@ static const char usage_text[] =
     "                         $CDREST_CACERT, $CURL_CA_BUNDLE, $REQUESTS_CA_BUNDLE; $SSL_CERT_FILE and\n"
     "                         $SSL_CERT_DIR replace the system bundle)\n"
     "  --pin sha256//BASE64   also require this public key (curl's format; ';' separates several)\n"
-    "  -k, --insecure         do NOT verify the server's certificate (warns every time)\n"
+    "  -k, --insecure         do NOT verify the server's certificate (warns every time; -kv combines)\n"
     "  --proxy URL            http://[user:pass@]host:port (default: $https_proxy, $http_proxy, ...)\n"
     "  --noproxy LIST         hosts reached directly, comma-separated ('*': all), as curl's\n"
     "  --timeout SECONDS      for each request (default 60); for an upload, the time without progress.\n"
-    "                         After runProcedure and waitForJob, it is the wait's limit, as in ectool\n"
+    "                         After runProcedure and waitForJob, it is the whole run's limit, as in ectool\n"
     "  -v, --verbose          trace every request on stderr (secrets masked) and the proxy in use\n"
     "  --allow-plain-http     send credentials over http:// to a non-loopback host (refused otherwise)\n"
     "  --json, --format json  print JSON for every command (errors too: {\"error\":{\"code\",\"message\",\n"
     "                         \"status\"}} on stderr)\n"
     "  --silent               print no result (errors still go to stderr)\n"
     "  --warning-ok           a job that completes with outcome warning counts as success\n"
-    "  -h, --help, --version  (-h only before the command's operands)\n";
+    "  -h, --help, --version  (-h only before the command's operands; --help with them is an error)\n";
 
 static const char usage_commands[] =
     "\n"
     "Commands (each also takes its operands by ectool's names: --propertyName, --jobId, ...):\n"
     "  login [USER [PASSWORD]]         logout\n"
     "  getProperty PATH                prints the value only (raw, no JSON quoting)\n"
-    "  setProperty PATH [VALUE|-] [--value V] [--valueFile F|-]   ('-': stdin)\n"
-    "  createProperty PATH [--value V|--valueFile F]   deleteProperty PATH   incrementProperty PATH [BY]\n"
-    "  getProperties [PATH]            prints name=value lines (a nested sheet as name/)\n"
+    "  setProperty PATH [VALUE] [--value V] [--valueFile F|-]   (--valueFile -: stdin)\n"
+    "  createProperty PATH [--value V|--valueFile F] [--propertyType sheet]   deleteProperty PATH\n"
+    "  incrementProperty PATH [BY]\n"
+    "  getProperties [PATH]            prints name=value lines (a nested sheet as name/); PATH may be\n"
+    "                                  an object: /server, /resources/R, ... [--recurse 1]\n"
     "  createArtifact GROUPID KEY      getArtifact GROUPID:KEY   getArtifacts   deleteArtifact GROUPID:KEY\n"
     "  createArtifactVersion GROUPID:KEY VERSION   getArtifactVersion G:K:V   getArtifactVersions G:K\n"
     "  deleteArtifactVersion G:K:V\n"
-    "  publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D [--includePatterns P])\n"
+    "  publishArtifactVersion G:K VERSION [FILE... | --fromDirectory D [--includePatterns P]]\n"
+    "                                  (default: the current directory, subdirectories too)\n"
     "  runProcedure PROJECT --procedureName P [--actualParameter NAME=VALUE ...] [--scheduleName S]\n"
     "               [--pollInterval S [--timeout S]]   prints the job id; with --pollInterval waits\n"
     "  getJobStatus JOBID   getJobDetails JOBID   getJobStepDetails [JOBSTEPID]   abortJob JOBID [--force 1]\n"
@@ -367,6 +384,7 @@ static const char usage_commands[] =
     "  call METHOD PATH [--data JSON|@FILE|@-] [--param NAME=VALUE ...]\n"
     "                                  any other endpoint; PATH is relative to /rest/v1.0\n"
     "  help [COMMAND]                  ('cdrest COMMAND --help' shows the ectool and short forms)\n"
+    "  (not offered: retrieveArtifactVersions, --toDirectory: the download protocol is not public)\n"
     "Output: getProperty prints the raw value; runProcedure the job id; deletes and logout print\n"
     "nothing; other commands print the server's JSON answer.\n"
     "Context options for property and job calls: --projectName --procedureName --jobId --jobStepId\n"
@@ -680,8 +698,14 @@ static const char *ca_file(const cli *t) {
 }
 
 /* TLS, timeouts, proxy and tracing: everything but the server and the credentials. */
+/* The largest answer the tool reads: the JSON of any value it lets you set (64 MiB, each
+   byte escaped as "\u0001" at worst: 6 bytes) with room for the object around it. A smaller
+   cap would report a write the server confirmed as failed, and leave the value unreadable. */
+#define MAX_ANSWER_BYTES ((size_t)6 * 64 * 1024 * 1024 + (size_t)1024 * 1024)
+
 static int base_config(cli *t, cdrest_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
+    cfg->max_body = MAX_ANSWER_BYTES;
     cfg->tls.ca_file = ca_file(t);
     cfg->tls.pin = t->pin;
     cfg->tls.tls_insecure_skip_verify = t->insecure;
@@ -713,6 +737,15 @@ static int parse_port(cli *t, const char *what, const char *text, long *port) {
    (default 1), --securePort (default 8443) and --port (default 8000), the defaults of a
    job step's COMMANDER_* settings; a URL is used as given, and then those options would
    contradict it. */
+/* 1 for "HOST:PORT" (one colon, digits after it) or "[V6]:PORT"; a bare IPv6 address
+   has two colons or more and no port. */
+static int host_port(const char *server) {
+    const char *colon = strrchr(server, ':'), *close = strchr(server, ']');
+    if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)) return 0;
+    if (server[0] == '[') return close && close + 1 == colon;
+    return strchr(server, ':') == colon;
+}
+
 static int server_url(cli *t, const char *server, char *out, size_t cap) {
     long port = 0;
     int secure = 1, rc, n;
@@ -732,6 +765,12 @@ static int server_url(cli *t, const char *server, char *out, size_t cap) {
                                                                       : (t->port ? t->port : "8000"), &port)) != 0)
         return rc;
     if (!*server || strpbrk(server, "/?#@ ")) return usage_error(t, "--server '%s' is no host name or URL", server);
+    if (host_port(server)) { /* HOST:PORT, [V6]:PORT: the port is in it (the scheme is --secure's) */
+        if (t->port || t->secure_port)
+            return usage_error(t, "--server %s has its port: give no --port or --securePort", server);
+        n = snprintf(out, cap, "%s://%s", secure ? "https" : "http", server);
+        return n < 0 || (size_t)n >= cap ? usage_error(t, "the server name is too long") : 0;
+    }
     n = snprintf(out, cap, strchr(server, ':') && server[0] != '[' ? "%s://[%s]:%ld" : "%s://%s:%ld",
                  secure ? "https" : "http", server, port);
     return n < 0 || (size_t)n >= cap ? usage_error(t, "the server name is too long") : 0;
@@ -1012,12 +1051,12 @@ static int read_value_file(cli *t, const char *path, const char *what, const cha
     return 0;
 }
 
-/* A value given on the line (VALUE, --value V; "-" reads stdin) or in a file
-   (--valueFile F, ectool's name; "-" again stdin). Exactly one of them. */
+/* A value given on the line (VALUE, --value V: taken literally, "-" too, as ectool stores
+   it) or in a file (--valueFile F, ectool's name; "-" reads stdin: the only way to, so that
+   no command waits on stdin unasked). Exactly one of them. */
 static int take_value(cli *t, const char *given, const char *file, const char *what, const char **out) {
     if (given && file) return usage_error(t, "give %s once: on the line or with --valueFile, not both", what);
     if (file) return read_value_file(t, file, what, out);
-    if (given && !strcmp(given, "-")) return read_value_file(t, "-", what, out);
     *out = given;
     return 0;
 }
@@ -1180,6 +1219,54 @@ static int cmd_increment_property(cli *t) {
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
+/* 1 if path names an object whose own sheet ectool's getProperties --path lists, other than
+   the /projects/P and /jobs/J that cdrest_get_properties knows: /server, /resources/R,
+   /artifacts/G:K, /projects/P/procedures/Q, ... */
+static int other_object_path(const char *path) {
+    static const char *const kinds[] = {"jobSteps",   "resources",  "artifacts", "artifactVersions",
+                                        "users",      "groups",     "workspaces", "zones",
+                                        "gateways",   "repositories", "pipelines", "releases"};
+    size_t i, n;
+    if (!path || path[0] != '/') return 0;
+    if (!strcmp(path, "/server")) return 1;
+    if (!strncmp(path, "/projects/", 10)) { /* /projects/P/procedures/Q */
+        const char *q = strchr(path + 10, '/');
+        return q && q > path + 10 && !strncmp(q, "/procedures/", 12) && q[12] && !strchr(q + 12, '/');
+    }
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        n = strlen(kinds[i]);
+        if (!strncmp(path + 1, kinds[i], n) && path[1 + n] == '/' && path[2 + n] && !strchr(path + 2 + n, '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/* The listing form, GET /properties?path=PATH (with expand and recurse), for an object's
+   sheet. Its entries are checked as cdrest_get_properties checks a listing's (a name and
+   a value are text, a nested sheet's id an id): nothing else is printed as one. Returns
+   0, or the exit status after reporting. */
+static int list_object_sheet(cli *t, const char *path, cdrest_doc *d) {
+    cdrest_param query[4];
+    cdrest_sheet_entry e;
+    int n = 0, iter = 0, rc;
+    query[n].name = "path", query[n++].value = path;
+    if (option(t, "expand")) query[n].name = "expand", query[n++].value = option(t, "expand");
+    if (option(t, "recurse")) query[n].name = "recurse", query[n++].value = option(t, "recurse");
+    query[n].name = NULL;
+    if ((rc = cdrest_call(&t->client, "GET", "/properties", query, NULL, d)) != 0) return fail(t, rc);
+    while (cdrest_sheet_next(d, &iter, &e)) {
+        const cdrest_json_tok *k = d->toks;
+        if (e.name < 0 || k[e.name].type != CDREST_JSON_STRING ||
+            (e.value >= 0 && k[e.value].type != CDREST_JSON_STRING) ||
+            (e.sheet_id >= 0 && k[e.sheet_id].type != CDREST_JSON_STRING && k[e.sheet_id].type != CDREST_JSON_NUMBER)) {
+            report(t, "ProtocolError", 0, "getProperties: a property in the server's listing is not a name with "
+                                          "a text value or a sheet id");
+            return EXIT_NETWORK;
+        }
+    }
+    return 0;
+}
+
 /* name=value per property; a nested sheet prints as name/ (no value). */
 static int cmd_get_properties(cli *t) {
     cdrest_sheet_entry e;
@@ -1187,9 +1274,12 @@ static int cmd_get_properties(cli *t) {
     const char *path;
     int rc, iter = 0;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    path = t->nargs ? t->args[0] : NULL; /* a sheet, or an object: /projects/P, /jobs/ID */
-    rc = cdrest_get_properties(&t->client, path, context(t, ""), &d);
-    if (rc) return fail(t, rc);
+    path = t->nargs ? t->args[0] : NULL; /* a sheet, or an object: /projects/P, /jobs/ID, /server */
+    if (other_object_path(path)) {
+        if ((rc = list_object_sheet(t, path, &d)) != 0) return rc;
+    } else if ((rc = cdrest_get_properties(&t->client, path, context(t, ""), &d)) != 0) {
+        return fail(t, rc);
+    }
     if (t->json) return print_doc(&d);
     while (cdrest_sheet_next(&d, &iter, &e)) {
         if (e.name < 0) continue;
@@ -1303,70 +1393,39 @@ static int show_upload(void *ctx, uint64_t sent, uint64_t total, uint64_t receiv
     return 0;
 }
 
-#define MAX_UPLOAD_FILES 64
-
-/* 1 if name matches one of ectool's ';'-separated patterns (fnmatch, as a shell would). */
-static int matches_patterns(const char *patterns, const char *name) {
-    char pat[512];
+/* ectool's ';'-separated --includePatterns/--excludePatterns as the NULL-terminated list
+   cdrest_publish_artifact_dir takes (NULL when the option is absent); the caller frees it
+   (free_list). Ant's "**" + "/" prefix (any depth, also none) becomes the pattern without it:
+   the library matches a pattern without '/' against every file's last component, at any
+   depth; with a '/' left, both forms are kept. NULL with *oom set when memory runs out. */
+static char **pattern_list(const char *patterns, int *oom) {
+    char **list;
     const char *p = patterns;
+    int n = 0;
+    if (!patterns) return NULL;
+    list = (char **)calloc(2 * strlen(patterns) + 2, sizeof *list);
+    if (!list) return *oom = 1, NULL;
     while (*p) {
-        size_t n = strcspn(p, ";");
-        if (n && n < sizeof pat) {
-            memcpy(pat, p, n);
-            pat[n] = 0;
-            if (fnmatch(pat, name, 0) == 0) return 1;
+        size_t len = strcspn(p, ";");
+        const char *pat = p;
+        size_t plen = len;
+        while (plen >= 3 && !strncmp(pat, "**/", 3)) pat += 3, plen -= 3;
+        if (!plen && len) pat = "*", plen = 1; /* "**" + "/" alone: every file */
+        if (plen && plen != len && memchr(pat, '/', plen)) {
+            if ((list[n] = strndup(p, len)) != NULL) n++; else *oom = 1;
         }
-        p += n;
+        if (plen) {
+            if ((list[n] = strndup(pat, plen)) != NULL) n++; else *oom = 1;
+        }
+        p += len;
         if (*p) p++;
     }
-    return 0;
-}
-
-/* --fromDirectory D [--includePatterns P] [--excludePatterns P]: the files at the top of
-   D that the patterns select, as a NULL-terminated list of "D/name" paths that the caller
-   frees (free_list), also on error. Every selected entry is used or the call fails:
-   nothing is left out silently. Files in
-   subdirectories need the server-side tree that the library's directory publishing (in
-   progress) will send; until then a subdirectory is refused rather than flattened. */
-static int files_from_directory(cli *t, const char *dir, char ***files, int *nfiles) {
-    const char *inc = option(t, "includePatterns"), *exc = option(t, "excludePatterns");
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **list;
-    int n = 0, rc = 0;
-    if (!d) return local_error(t, "--fromDirectory %s: %s", dir, strerror(errno));
-    list = (char **)calloc(MAX_UPLOAD_FILES + 1, sizeof *list);
-    while (list && (e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        if ((inc && !matches_patterns(inc, e->d_name)) || (exc && matches_patterns(exc, e->d_name))) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) != 0) {
-            rc = local_error(t, "--fromDirectory %s: cannot upload %s: %s", dir, path, strerror(errno));
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            rc = usage_error(t, "--fromDirectory %s: the subdirectory %s would need directory publishing, which "
-                                "this version does not do yet; select files with --includePatterns", dir, e->d_name);
-            break;
-        }
-        if (n == MAX_UPLOAD_FILES) {
-            rc = usage_error(t, "--fromDirectory %s: more than %d files selected", dir, MAX_UPLOAD_FILES);
-            break;
-        }
-        if (!(list[n] = strdup(path))) {
-            rc = local_error(t, "out of memory");
-            break;
-        }
-        n++;
+    if (*oom) {
+        for (n = 0; list[n]; n++) free(list[n]);
+        free(list);
+        return NULL;
     }
-    closedir(d);
-    if (!list) return local_error(t, "out of memory");
-    *files = list;
-    *nfiles = n;
-    if (!rc && n == 0) rc = usage_error(t, "--fromDirectory %s: no file selected", dir);
-    return rc;
+    return list;
 }
 
 static void free_list(char **list) {
@@ -1376,32 +1435,29 @@ static void free_list(char **list) {
 }
 
 /* ectool: publishArtifactVersion --artifactName G:K --version V [--fromDirectory D
-   --includePatterns P] [--repositoryName R]; short: publishArtifactVersion G:K V FILE... */
+   --includePatterns P --excludePatterns P] [--repositoryName R]; short: publishArtifactVersion
+   G:K V FILE... Without FILE or --fromDirectory, as ectool: the current directory. A
+   directory goes through cdrest_publish_artifact_dir: recursive, every file named by its
+   path relative to the directory, however the directory is spelled. */
 static int cmd_publish_artifact_version(cli *t) {
     upload_meter meter;
     cdrest_transfer transfer;
     const char *dir = option(t, "fromDirectory");
-    char **dir_files = NULL;
     const char *const *files = (const char *const *)(t->args + 2);
-    int nfiles = t->nargs - 2, rc, i;
+    char **include = NULL, **exclude = NULL;
+    int nfiles = t->nargs - 2, rc, i, oom = 0;
     if (dir && nfiles) return usage_error(t, "give FILE... or --fromDirectory, not both");
-    if (!dir && !nfiles) return usage_error(t, "publishArtifactVersion needs FILE... or --fromDirectory D");
-    if (nfiles > MAX_UPLOAD_FILES) return usage_error(t, "at most %d files per version", MAX_UPLOAD_FILES);
-    if (dir) {
-        if ((rc = files_from_directory(t, dir, &dir_files, &nfiles)) != 0) {
-            free_list(dir_files);
-            return rc;
-        }
-        files = (const char *const *)dir_files;
-    }
+    if (nfiles && (option(t, "includePatterns") || option(t, "excludePatterns")))
+        return usage_error(t, "--includePatterns and --excludePatterns select files of --fromDirectory, not FILE...");
+    if (!dir && !nfiles) dir = ".";
     for (i = 0; i < nfiles; i++)
-        if ((rc = check_upload_file(t, files[i])) != 0) {
-            free_list(dir_files);
-            return rc;
-        }
-    if ((rc = open_client(t, FOR_CALL)) != 0) {
-        free_list(dir_files);
-        return rc;
+        if ((rc = check_upload_file(t, files[i])) != 0) return rc;
+    include = pattern_list(option(t, "includePatterns"), &oom);
+    exclude = pattern_list(option(t, "excludePatterns"), &oom);
+    if (oom || (rc = open_client(t, FOR_CALL)) != 0) {
+        free_list(include);
+        free_list(exclude);
+        return oom ? local_error(t, "out of memory") : rc;
     }
     memset(&meter, 0, sizeof meter);
     meter.start_ms = now_ms();
@@ -1413,19 +1469,26 @@ static int cmd_publish_artifact_version(cli *t) {
     transfer.idle_timeout_ms = t->client.cfg.timeout_ms;
     transfer.progress = show_upload;
     transfer.progress_ctx = &meter;
-    rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), files,
-                                            nfiles, &transfer);
-    free_list(dir_files);
+    if (dir)
+        rc = cdrest_publish_artifact_dir_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), dir,
+                                            (const char *const *)include, (const char *const *)exclude, &transfer);
+    else
+        rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"),
+                                                files, nfiles, &transfer);
+    free_list(include);
+    free_list(exclude);
     if (meter.shown) fputc('\n', stderr);
     if (rc) return fail(t, rc);
-    if (t->json) {
+    if (t->json) { /* the number of files only when they were named (a directory's are not counted) */
         char count[16], version[1024];
         const char *names[] = {"artifactVersionName", "files"}, *values[2];
         snprintf(version, sizeof version, "%s:%s", t->args[0], t->args[1]);
         snprintf(count, sizeof count, "%d", nfiles);
         values[0] = version;
         values[1] = count;
-        print_json_fields(names, values, 2);
+        print_json_fields(names, values, dir ? 1 : 2);
+    } else if (dir) {
+        printf("published %s:%s from %s\n", t->args[0], t->args[1], dir);
     } else {
         printf("published %s:%s (%d file%s)\n", t->args[0], t->args[1], nfiles, nfiles > 1 ? "s" : "");
     }
@@ -1468,7 +1531,7 @@ static void nap(int64_t ms) {
    a stop signal ends the wait between polls. */
 static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadline_ms, cdrest_job_status *st) {
     int64_t start = now_ms(), left = 0;
-    int request_ms = t->client.cfg.timeout_ms, connect_ms = t->client.cfg.connect_timeout_ms, rc;
+    int request_ms = t->client.cfg.timeout_ms, connect_ms = t->client.cfg.connect_timeout_ms, rc, answered = 0;
     job_meter meter;
     memset(&meter, 0, sizeof meter);
     meter.tty = isatty(STDERR_FILENO);
@@ -1486,8 +1549,12 @@ static int poll_job(cli *t, const char *job_id, int interval_ms, int64_t deadlin
         rc = cdrest_get_job_status(&t->client, job_id, st);
         t->client.cfg.timeout_ms = request_ms;
         t->client.cfg.connect_timeout_ms = connect_ms;
-        if (rc == CDREST_E_TIMEOUT && deadline_ms && now_ms() - start >= deadline_ms) rc = CDREST_E_DEADLINE;
+        /* A poll cut short by the deadline means "still running" only when the server has
+           answered before: a server that never answers is a network failure, not a slow job. */
+        if (rc == CDREST_E_TIMEOUT && answered && deadline_ms && now_ms() - start >= deadline_ms)
+            rc = CDREST_E_DEADLINE;
         if (rc) break;
+        answered = 1;
         show_job(&meter, st, now_ms() - start);
         if (!strcmp(st->status, "completed")) break;
         if (stop_signal) {
@@ -1596,6 +1663,8 @@ static int cmd_run_procedure(cli *t) {
     char job_id[256], id[256];
     const char *procedure = option(t, "procedureName"), *schedule = option(t, "scheduleName");
     int rc, interval_ms, deadline_ms, wait = option(t, "pollInterval") || option(t, "interval");
+    int request_ms, connect_ms;
+    int64_t start;
     cdrest_run_options run;
     if (!procedure && !schedule) return usage_error(t, "runProcedure needs --procedureName NAME (or --scheduleName)");
     if ((option(t, "timeout") || option(t, "deadline")) && !wait)
@@ -1603,14 +1672,28 @@ static int cmd_run_procedure(cli *t) {
                               "wants), or put --timeout before the command for the requests' timeout");
     if ((rc = wait_options(t, &interval_ms, &deadline_ms)) != 0) return rc;
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
+    request_ms = t->client.cfg.timeout_ms;
+    connect_ms = t->client.cfg.connect_timeout_ms;
     memset(&run, 0, sizeof run);
     run.schedule_name = schedule;
     run.destination_project = option(t, "destinationProject");
     run.priority = option(t, "priority");
     run.credential_name = option(t, "credentialName");
+    /* --timeout bounds the whole run, the request that starts the job included */
+    start = now_ms();
+    if (deadline_ms) {
+        if (t->client.cfg.timeout_ms > deadline_ms) t->client.cfg.timeout_ms = deadline_ms;
+        if (t->client.cfg.connect_timeout_ms > deadline_ms) t->client.cfg.connect_timeout_ms = deadline_ms;
+    }
     rc = cdrest_run_procedure_ex(&t->client, t->args[0], procedure, pairs(t, "actualParameter"), &run, job_id,
                                  sizeof job_id);
+    t->client.cfg.timeout_ms = request_ms;
+    t->client.cfg.connect_timeout_ms = connect_ms;
     if (rc) return fail(t, rc);
+    if (deadline_ms) {
+        int64_t left = deadline_ms - (now_ms() - start);
+        deadline_ms = left > 0 ? (int)left : 1; /* 0 would mean no deadline */
+    }
     clean(job_id, id, sizeof id);
     if (t->json && !wait) {
         const char *name = "jobId", *value = id;
@@ -1816,7 +1899,7 @@ static int cmd_eval_dsl(cli *t) {
     cdrest_doc d;
     int rc;
     if ((rc = take_value(t, t->nargs ? t->args[0] : NULL, option(t, "dslFile"), "the DSL", &dsl)) != 0) return rc;
-    if (!dsl) return usage_error(t, "evalDsl needs the DSL: DSL, --dsl D or --dslFile F ('-' reads stdin)");
+    if (!dsl) return usage_error(t, "evalDsl needs the DSL: DSL, --dsl D or --dslFile F (--dslFile - reads stdin)");
     cap = strlen(dsl) * 6 + (params ? strlen(params) * 6 : 0) + 256;
     if (!(body = (char *)malloc(cap))) return local_error(t, "out of memory");
     cdrest_jw_init(&w, body, cap);
@@ -1845,9 +1928,15 @@ static int cmd_eval_dsl(cli *t) {
    server object is /server, as for /server/dsl, and request= names the API). ectool runs
    it without logging in; so does cdrest when no credentials are at hand. */
 static int cmd_get_server_status(cli *t) {
-    static const cdrest_param query[] = {{"request", "getServerStatus"}, {NULL, NULL}};
+    static const char *const passed[] = {"serverStateOnly", "diagnostics"}; /* ectool's, as given */
+    cdrest_param query[4];
     cdrest_doc d;
-    int rc;
+    int rc, n = 0;
+    size_t i;
+    query[n].name = "request", query[n++].value = "getServerStatus";
+    for (i = 0; i < sizeof passed / sizeof passed[0]; i++)
+        if (option(t, passed[i])) query[n].name = passed[i], query[n++].value = option(t, passed[i]);
+    query[n].name = NULL;
     if ((rc = open_client(t, FOR_ANON)) != 0) return rc;
     rc = cdrest_call(&t->client, "GET", "/server", query, NULL, &d);
     return rc ? fail(t, rc) : print_doc(&d);
@@ -1923,16 +2012,20 @@ static const command commands[] = {
      "--expand 0 returns the value without expanding $[...] references. On a terminal, control\n"
      "characters other than newline and tab show as '?'; into a pipe or a file the bytes are exact.",
      "getProperty --propertyName PATH [--projectName P | --jobId J ...] [--expand 0]"},
-    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value", CONTEXT_OPTIONS "description valueFile",
+    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value",
+     CONTEXT_OPTIONS "description valueFile expandable suppressValueTracking",
      cmd_set_property,
      "Set (create or update) a property; prints the server's answer. The value is VALUE (or\n"
-     "--value V), or the content of --valueFile F; '-' as VALUE or F reads stdin. Values of any\n"
-     "size up to 64 MiB; they are text (a NUL byte is refused).",
+     "--value V), taken literally ('-' too, as ectool), or the content of --valueFile F\n"
+     "(--valueFile - reads stdin). Values of any size up to 64 MiB; they are text (a NUL byte\n"
+     "is refused). --expandable 0|1 and --suppressValueTracking 0|1 go to the server as given.",
      "setProperty --propertyName PATH (--value V | --valueFile F) [--jobId J ...]"},
-    {"createProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS "value valueFile description",
+    {"createProperty", "PATH", 1, 1, "propertyName",
+     CONTEXT_OPTIONS "value valueFile description propertyType expandable suppressValueTracking",
      cmd_create_property,
      "Create a property ([--value V | --valueFile F] [--description D]); fails if it exists.\n"
-     "Prints the server's answer.",
+     "--propertyType sheet creates a property sheet; --expandable and --suppressValueTracking\n"
+     "go to the server as given. Prints the server's answer.",
      "createProperty --propertyName PATH [--value V] [--description D]"},
     {"deleteProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS, cmd_delete_property,
      "Delete a property. Prints nothing ({} with --json).", "deleteProperty --propertyName PATH"},
@@ -1940,7 +2033,7 @@ static const command commands[] = {
      "Add BY (a whole number, default 1) to a numeric property; prints the server's answer.\n"
      "Sent as PUT /properties/PATH?request=incrementProperty.",
      "incrementProperty --propertyName PATH --incrementBy N"},
-    {"getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand", cmd_get_properties,
+    {"getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand recurse", cmd_get_properties,
      "List a property sheet: PATH, or without it the sheet of --projectName or --jobId.\n"
      "Prints one name=value line per property, in the server's order; a nested sheet prints as\n"
      "name/ on its own line (not expanded). Backslashes and control characters in names and\n"
@@ -1968,12 +2061,15 @@ static const command commands[] = {
     {"deleteArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_delete_artifact_version,
      "Delete an artifact version. Prints nothing ({} with --json).",
      "deleteArtifactVersion --artifactVersionName G:K:V"},
-    {"publishArtifactVersion", "GROUPID:KEY VERSION FILE...", 2, -1, "artifactName version",
+    {"publishArtifactVersion", "GROUPID:KEY VERSION [FILE...]", 2, -1, "artifactName version",
      " repositoryName fromDirectory includePatterns excludePatterns ", cmd_publish_artifact_version,
-     "Upload up to 64 regular files as the content of an artifact version (a multipart/form-data\n"
-     "POST to /commander/publishArtifact.php; the artifact and the version are created when\n"
-     "missing). --fromDirectory D takes the files at the top of D that --includePatterns and\n"
-     "--excludePatterns (';'-separated shell patterns) select; subdirectories are refused for now.\n"
+     "Upload regular files as the content of an artifact version (a multipart/form-data POST to\n"
+     "/commander/publishArtifact.php; the artifact and the version are created when missing).\n"
+     "FILE... are named by their last component (a relative path inside the current directory\n"
+     "as given). --fromDirectory D (default: the current directory, as ectool) takes every file\n"
+     "below D, subdirectories too, named by its path relative to D; --includePatterns and\n"
+     "--excludePatterns (';'-separated shell patterns; one with '/' matches the whole relative\n"
+     "path, one without the file name; Ant's leading '**/' means any depth) select them.\n"
      "--repositoryName R (default: default). Shows the upload's progress on a terminal. --timeout S\n"
      "bounds the time without progress (no byte moving), not the whole upload; Ctrl-C cancels it.",
      "publishArtifactVersion --artifactName G:K --version V --fromDirectory D [--includePatterns P]"},
@@ -1983,9 +2079,10 @@ static const command commands[] = {
      "Run a procedure and print the new job's id (with --json: {\"jobId\":...}). Repeat\n"
      "--actualParameter, or give it several NAME=VALUE words as ectool does. --scheduleName S runs\n"
      "it with the schedule's parameters. With --pollInterval S it then waits for the job to\n"
-     "complete, at most --timeout S (given after the command; before it, --timeout is the\n"
-     "requests' timeout), and the exit status tells the outcome: 0 success, 4 error, 5 warning\n"
-     "(0 with --warning-ok), 6 the timeout passed (the job still runs).",
+     "complete, and the exit status tells the outcome: 0 success, 4 error, 5 warning (0 with\n"
+     "--warning-ok), 6 the timeout passed (the job still runs). --timeout S given after the\n"
+     "command bounds the whole run, the request that starts the job included (before the\n"
+     "command, --timeout is each request's timeout).",
      "runProcedure --projectName P --procedureName Q [--pollInterval 5 --timeout 600]"},
     {"getJobStatus", "JOBID", 1, 1, "jobId", "", cmd_get_job_status,
      "Print the job's status and outcome (the server's answer).", "getJobStatus --jobId J"},
@@ -2003,7 +2100,8 @@ static const command commands[] = {
      "completes, or until --timeout seconds pass (--deadline is the same; default: no limit).\n"
      "Shows the status on stderr when it is a terminal. Prints the outcome (with --json: jobId,\n"
      "status and outcome). Exit status: 0 success, 4 error (or skipped, or none), 5 warning\n"
-     "(0 with --warning-ok), 6 the timeout passed, and 1 or 3 when the status could not be read.",
+     "(0 with --warning-ok), 6 the timeout passed with the job still running, and 1 or 3 when the\n"
+     "status could not be read (3 also when the server never answered before the timeout).",
      "waitForJob --jobId J [--timeout 600] [--pollInterval 5]"},
     {"runPipeline", "PROJECT PIPELINE [--actualParameter NAME=VALUE ...]", 2, 2, "projectName pipelineName",
      " actualParameter stagesToRun startingStage ", cmd_run_pipeline,
@@ -2021,10 +2119,12 @@ static const command commands[] = {
      "findObjects --objectType job --filter JSON [--maxIds N] [--numObjects N]"},
     {"evalDsl", "DSL", 0, 1, "dsl", " dslFile parameters jobStepId ", cmd_eval_dsl,
      "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
-     "argument, or the content of --dslFile F ('-' reads stdin).",
+     "argument, or the content of --dslFile F (--dslFile - reads stdin).",
      "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]"},
-    {"getServerStatus", "", 0, 0, "", "", cmd_get_server_status,
-     "Print the server's status (GET /server?request=getServerStatus); works without logging in.", "getServerStatus"},
+    {"getServerStatus", "", 0, 0, "", " serverStateOnly diagnostics ", cmd_get_server_status,
+     "Print the server's status (GET /server?request=getServerStatus); works without logging in.\n"
+     "--serverStateOnly 1 and --diagnostics 1 go to the server as given.",
+     "getServerStatus [--serverStateOnly 1] [--diagnostics 1]"},
     {"call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, "", " data param ", cmd_call,
      "Any endpoint: METHOD /rest/v1.0PATH (call GET /projects/Default). PATH is sent as typed,\n"
      "except that spaces, quotes, control characters and non-ASCII bytes are percent-encoded.\n"
@@ -2104,7 +2204,10 @@ static void print_command_help(const command *cmd) {
 
 static int cmd_help(cli *t) {
     const command *cmd = t->nargs ? find_command(t->args[0]) : NULL;
-    if (t->nargs && !cmd) return usage_error(t, "unknown command '%s'", t->args[0]);
+    if (t->nargs && !cmd) {
+        t->cmd = NULL; /* the hint is the list of commands, not help's own help */
+        return unknown_command(t, t->args[0]);
+    }
     if (cmd) print_command_help(cmd);
     else print_usage();
     return 0;
@@ -2179,6 +2282,9 @@ static int unknown_option(cli *t, const char *name) {
         closest_word(commands[i].options, name, best, sizeof best, &best_d);
         closest_word(commands[i].named, name, best, sizeof best, &best_d);
     }
+    if (!strcmp(name, "toDirectory"))
+        return usage_error(t, "--toDirectory (retrieving artifact files) is not offered by cdrest: %s",
+                           not_offered[0][1]);
     if (best[0]) return usage_error(t, "unknown option --%s (did you mean --%s?)", name, best);
     return usage_error(t, "unknown option --%s", name);
 }
@@ -2233,14 +2339,20 @@ static int parse_option(cli *t, int argc, char **argv, int *i) {
     return 0;
 }
 
-/* Short options as curl users type them: -k (--insecure), -v (--verbose), -h (--help).
-   Once the command has an operand, "-h" is an operand itself: `setProperty P -h` sets
-   P to "-h" (or is an error), it never prints help and succeeds without setting. */
+/* Short options as curl users type them: -k (--insecure), -v (--verbose), -h (--help),
+   also together (-kv). Once the command has an operand, a word with "h" is an operand
+   itself: `setProperty P -h` sets P to "-h" (or is an error), it never prints help and
+   succeeds without setting. A word that is not made of these letters is no flag. */
 static int short_flag(cli *t, const char *a) {
-    if (!strcmp(a, "-k")) return t->insecure = 1;
-    if (!strcmp(a, "-v")) return t->verbose = 1;
-    if (!strcmp(a, "-h") && t->nargs == 0) return t->help = 1;
-    return 0;
+    const char *p;
+    if (a[0] != '-' || !a[1] || strspn(a + 1, "kvh") != strlen(a + 1)) return 0;
+    if (strchr(a, 'h') && t->nargs > 0) return 0;
+    for (p = a + 1; *p; p++) {
+        if (*p == 'k') t->insecure = 1;
+        else if (*p == 'v') t->verbose = 1;
+        else t->help = 1;
+    }
+    return 1;
 }
 
 static int parse_command_line(cli *t, int argc, char **argv) {
@@ -2259,6 +2371,30 @@ static int parse_command_line(cli *t, int argc, char **argv) {
             t->args[t->nargs++] = a;
         }
     }
+    return 0;
+}
+
+/* ectool also names an artifact by its parts: --groupId G --artifactKey K is --artifactName
+   G:K (both or neither; not with --artifactName). */
+static int artifact_from_parts(cli *t) {
+    int i, g = -1, k = -1, named = 0;
+    for (i = 0; i < t->nopts; i++) {
+        if (t->opts[i].pair_value) continue;
+        if (!strcmp(t->opts[i].name, "groupId")) g = i;
+        else if (!strcmp(t->opts[i].name, "artifactKey")) k = i;
+        else if (!strcmp(t->opts[i].name, "artifactName")) named = 1;
+    }
+    if (g < 0 && k < 0) return 0;
+    if (g < 0 || k < 0) return usage_error(t, "give --groupId and --artifactKey together (or --artifactName G:K)");
+    if (named) return usage_error(t, "give --artifactName G:K or --groupId G --artifactKey K, not both");
+    if ((size_t)snprintf(t->artifact_name, sizeof t->artifact_name, "%s:%s", t->opts[g].value, t->opts[k].value) >=
+        sizeof t->artifact_name)
+        return usage_error(t, "--groupId and --artifactKey are too long");
+    /* the pair becomes one --artifactName option in g's slot; k's slot goes */
+    t->opts[g].name = "artifactName";
+    t->opts[g].value = t->artifact_name;
+    memmove(&t->opts[k], &t->opts[k + 1], sizeof t->opts[0] * (size_t)(t->nopts - k - 1));
+    t->nopts--;
     return 0;
 }
 
@@ -2304,19 +2440,30 @@ static int merge_named(cli *t) {
     return 0;
 }
 
+static int unknown_command(cli *t, const char *name) {
+    char best[64] = "";
+    int best_d = 4;
+    size_t k;
+    for (k = 0; k < sizeof not_offered / sizeof not_offered[0]; k++)
+        if (!strcmp(name, not_offered[k][0]))
+            return usage_error(t, "%s is not offered by cdrest: %s", name, not_offered[k][1]);
+    for (k = 0; k < NCOMMANDS; k++) closest_word(commands[k].name, name, best, sizeof best, &best_d);
+    if (best[0]) return usage_error(t, "unknown command '%s' (did you mean %s?)", name, best);
+    return usage_error(t, "unknown command '%s'", name);
+}
+
 /* The command, its arguments and its options make sense together. */
 static int check_command(cli *t) {
     int i, rc;
     if (!t->cmd_name) return usage_error(t, "no command given");
-    if (!(t->cmd = find_command(t->cmd_name))) {
-        char best[64] = "";
-        int best_d = 4;
-        size_t k;
-        for (k = 0; k < NCOMMANDS; k++) closest_word(commands[k].name, t->cmd_name, best, sizeof best, &best_d);
-        if (best[0]) return usage_error(t, "unknown command '%s' (did you mean %s?)", t->cmd_name, best);
-        return usage_error(t, "unknown command '%s'", t->cmd_name);
-    }
+    if (!(t->cmd = find_command(t->cmd_name))) return unknown_command(t, t->cmd_name);
+    /* --help with operands or command options would do nothing and succeed: `setProperty
+       P v --help` must not look as if it set P */
+    if (t->help && (t->nargs || t->nopts))
+        return usage_error(t, "--help with arguments does nothing: nothing was done; for help run "
+                              "'cdrest %s --help' alone", t->cmd->name);
     if (t->help) return 0;
+    if (!strncmp(t->cmd->named, "artifactName", 12) && (rc = artifact_from_parts(t)) != 0) return rc;
     for (i = 0; i < t->nopts; i++)
         if (!takes_option(t->cmd, t->opts[i].name))
             return usage_error(t, "%s does not take --%s", t->cmd->name, t->opts[i].name);

@@ -1638,6 +1638,8 @@ class App:
             now = time.time()
             if resource == "sessions":
                 return self.sessions(req, method, tail, params, now)
+            if resource == "server" and not tail and params.get("request") == "getServerStatus":
+                return self.get_server_status(method, params)
             user = self.authenticate(req, now)
             ctx = Ctx(user, now, params)
             handler = getattr(self, "r_" + resource, None) if resource.isalnum() else None
@@ -1761,6 +1763,8 @@ class App:
             absolute, segs = self.prop_path(tail, params)
             p, _ = st.find(segs, absolute, ctx)
             return {"property": st.prop_json(p, ctx, expand)}
+        if method == "PUT" and params.get("request") == "incrementProperty":
+            return self.increment_property(tail, params, ctx)
         if method in ("PUT", "POST"):
             absolute, segs = self.prop_path(tail, params)
             if not segs:
@@ -2213,6 +2217,47 @@ class App:
 
     # ---- DSL, pipelines, releases, processes, findObjects ----
     DSL_PROJECT_RE = re.compile(r"""^\s*project\s*\(?\s*(?:projectName\s*:\s*)?(['"])([^'"]+)\1\s*\)?\s*$""")
+
+    def increment_property(self, tail, params, ctx):
+        """incrementProperty: PUT /properties/<path>?request=incrementProperty {incrementBy}.
+        Atomic (under the store lock); a missing property is created with the increment,
+        as the API reference says; a value that is no integer is refused."""
+        st = self.store
+        absolute, segs = self.prop_path(tail, params)
+        if not segs:
+            raise missing("propertyName")
+        by = self.required(params, "incrementBy")
+        try:
+            by = int(by)
+        except (TypeError, ValueError):
+            raise bad_arg("incrementBy must be an integer, not '%s'" % by)
+        sheet, name, _ = st.parent_for_write(segs, absolute, ctx)
+        p = sheet.props.get(name)
+        if p is None:
+            p = Prop(name, ctx.user, ctx.now)
+            p.value = "0"
+            sheet.props[name] = p
+        if p.sheet is not None:
+            raise bad_arg("Property '%s' is a property sheet" % display_path(segs, absolute))
+        try:
+            p.value = str(int(p.value or "0") + by)
+        except ValueError:
+            raise ApiError(400, "InvalidPropertyValue", "Property '%s' has the value '%s', which is not an "
+                           "integer" % (display_path(segs, absolute), p.value))
+        p.mtime, p.modified_by = ctx.now, ctx.user
+        st.dirty = True
+        return {"property": st.prop_json(p, ctx, False)}
+
+    def get_server_status(self, method, params):
+        """getServerStatus: GET /server?request=getServerStatus, answered without a session
+        (ectool runs it before login). serverStateOnly leaves the messages out."""
+        if method != "GET":
+            self.not_impl(method, "server", "")
+        status = {"serverState": "running"}
+        if not boolean("serverStateOnly", params.get("serverStateOnly"), False):
+            status["lastMessage"] = "Server started"
+            status["messages"] = {"message": ["Server started"]}
+        return {"serverStatus": status}
 
     def r_server(self, method, tail, params, ctx):
         if method == "POST" and tail == "dsl":

@@ -91,6 +91,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"sessionId": sid})
         if rest == "/sessions" and self.command == "DELETE":
             return self.answer(200, {})
+        if rest == "/properties" and q.get("path") == ["/server"]:  # an object's sheet with a bad entry
+            return self.answer(200, {"propertySheet": {"property": [{"propertyName": "ok", "value": "v"},
+                                                                    {"propertyName": None, "value": 7}]}})
         if rest.startswith("/properties/") and q.get("request") == ["incrementProperty"]:
             return self.answer(200, {"property": {"propertyName": "counter", "value": "2"}})
         if rest == "/properties//projects/P/esc":

@@ -155,7 +155,7 @@ S="$tmp/session"
 # --- usage and usage errors (exit 2) ---------------------------------------------------
 run cdrest --help
 status_is "--help" 0
-out_has "--help lists the commands" "publishArtifactVersion G:K VERSION (FILE... | --fromDirectory D"
+out_has "--help lists the commands" "publishArtifactVersion G:K VERSION [FILE... | --fromDirectory D"
 run cdrest getProperty --help
 status_is "getProperty --help" 0
 out_has "getProperty --help shows its usage" "usage: cdrest [global options] getProperty PATH"
@@ -251,6 +251,17 @@ check "getProperty prints exactly the value's bytes and a newline" cmp -s "$tmp/
 run cdrest --session-file "$S" --json getProperty /projects/Default/greeting
 out_has "getProperty --json prints the answer" '"value":"hello world"'
 
+# The value JSON inflates most (control bytes: 6 bytes each as \u0001): a value the tool
+# lets you set must come back, and its confirmed write must not be reported as failed.
+head -c 12582912 /dev/zero | tr '\000' '\001' >"$tmp/ctl"
+run cdrest --session-file "$S" setProperty /projects/Default/ctl --valueFile "$tmp/ctl"
+status_is "setProperty of 12 MiB of control bytes (75 MiB of JSON back): success" 0
+run cdrest --session-file "$S" getProperty /projects/Default/ctl
+printf '\n' >>"$tmp/ctl"
+check "getProperty reads the 12 MiB of control bytes back exactly" cmp -s "$tmp/out" "$tmp/ctl"
+rm -f "$tmp/ctl"
+run cdrest --session-file "$S" deleteProperty /projects/Default/ctl
+
 run cdrest --session-file "$S" setProperty /projects/Default/ref 'x$[/projects/Default/greeting]y'
 run cdrest --session-file "$S" getProperty /projects/Default/ref
 out_is "getProperty expands references" "xhello worldy"
@@ -283,6 +294,57 @@ run cdrest --session-file "$S" getProperties /projects/Default/sheet
 out_is "getProperties of a nested sheet" "inner=in"
 run cdrest --session-file "$S" getProperties --projectName Default --json
 out_has "getProperties --json prints the sheet" '"propertySheet"'
+# '-' as a value is the value "-", as ectool stores it: stdin is read only for --valueFile -
+for form in "dash -" "dash --value -"; do
+  # shellcheck disable=SC2086
+  printf 'NOT THIS' | STDIN=/dev/stdin run cdrest --session-file "$S" setProperty /projects/Default/$form
+  status_is "setProperty ... ${form#dash }" 0
+  run cdrest --session-file "$S" getProperty /projects/Default/dash
+  out_is "setProperty ... ${form#dash }: the value is a literal '-'" "-"
+done
+run cdrest --session-file "$S" createProperty /projects/Default/dash2 --value -
+run cdrest --session-file "$S" getProperty /projects/Default/dash2
+out_is "createProperty --value -: a literal '-'" "-"
+# ectool's property options go through to the server
+run cdrest --session-file "$S" createProperty /server/cliSheet --propertyType sheet
+status_is "ectool: createProperty PATH --propertyType sheet" 0
+run cdrest --session-file "$S" setProperty /server/cliSheet/inner v
+run cdrest --session-file "$S" getProperties /server/cliSheet
+out_is "the created sheet holds a property" "inner=v"
+run cdrest --session-file "$S" deleteProperty /server/cliSheet
+run cdrest --session-file "$S" setProperty /projects/Default/noexp 'a$[/projects/Default/greeting]' --expandable 0
+status_is "ectool: setProperty P V --expandable 0" 0
+run cdrest --session-file "$S" getProperty /projects/Default/noexp
+out_is "--expandable 0 reached the server: the reference is not expanded" 'a$[/projects/Default/greeting]'
+run cdrest --session-file "$S" setProperty /projects/Default/noexp v --suppressValueTracking 1
+status_is "ectool: setProperty P V --suppressValueTracking 1" 0
+
+# incrementProperty and getServerStatus against the emulator (their REST forms there too)
+run cdrest --session-file "$S" incrementProperty /projects/Default/cliCount 5
+status_is "incrementProperty of a missing property (created with the increment)" 0
+run cdrest --session-file "$S" incrementProperty --propertyName /projects/Default/cliCount --incrementBy -2
+status_is "ectool: incrementProperty --propertyName P --incrementBy -2" 0
+run cdrest --session-file "$S" getProperty /projects/Default/cliCount
+out_is "incrementProperty: 5 - 2" "3"
+run cdrest --session-file "$S" incrementProperty /projects/Default/greeting
+status_is "incrementProperty of a text value: the server's refusal" 1
+run cdrest --server "$URL" --session-file "$tmp/none" getServerStatus
+status_is "getServerStatus against the emulator, without logging in" 0
+out_has "getServerStatus: the server's state" '"serverState":"running"'
+run cdrest --server "$URL" --session-file "$tmp/none" getServerStatus --serverStateOnly 1
+out_is "ectool: getServerStatus --serverStateOnly 1 (only the state)" '{"serverStatus":{"serverState":"running"}}'
+
+# an object's own sheet, as ectool getProperties --path lists it: /server and the others
+run cdrest --session-file "$S" setProperty /server/cliTop 'top value'
+run cdrest --session-file "$S" getProperties /server
+status_is "getProperties /server (the server's own sheet)" 0
+out_has "getProperties /server lists its property" "cliTop=top value"
+run cdrest --session-file "$S" getProperties --path /server --expand 0
+out_has "ectool: getProperties --path /server --expand 0" "cliTop=top value"
+run cdrest --session-file "$S" deleteProperty /server/cliTop
+run cdrest --session-file "$S" getProperties --path /projects/Default --recurse 1
+status_is "ectool: getProperties --path /projects/Default --recurse 1" 0
+out_has "getProperties --recurse 1 still lists the top" "greeting=hello world"
 
 # --- artifacts and versions -------------------------------------------------------------
 run cdrest --session-file "$S" createArtifact com.example tool --description "a tool"
@@ -321,6 +383,42 @@ status_is "publishing into an available version" 1
 err_has "its code is on stderr" "DuplicateArtifactVersion"
 run cdrest --session-file "$S" publishArtifactVersion com.example:tool 3.0 "$tmp/no-such-file"
 status_is "publishing a missing file (a local file error)" 7
+# file_names: the names of the files of the version whose /emu/artifact-files answer is in $tmp/fetched
+file_names() {
+  python3 -c 'import json, sys; print(" ".join(sorted(f["name"] for f in json.load(open(sys.argv[1]))["file"])))' \
+    "$tmp/fetched" 2>/dev/null
+}
+# --fromDirectory: every file below the directory, named relative to it, however the
+# directory is spelled (ectool's behaviour); Ant's '**/' at any depth, also none.
+mkdir -p "$tmp/fd/d/sub/deep"
+echo w >"$tmp/fd/d/a.war"
+echo x >"$tmp/fd/d/sub/b.war"
+echo y >"$tmp/fd/d/sub/deep/c.war"
+echo z >"$tmp/fd/d/notes.txt"
+n=0
+for spelling in d ./d d/ ../fd/d "$tmp/fd/d" "$tmp/fd/d/"; do
+  n=$((n + 1))
+  run -C "$tmp/fd" cdrest --session-file "$S" publishArtifactVersion --artifactName g:k --version "5.$n" \
+    --fromDirectory "$spelling" --includePatterns '**/*.war'
+  emu GET "$URL/emu/artifact-files?version=g:k:5.$n" >"$tmp/fetched" 2>/dev/null
+  names=$(file_names)
+  check "--fromDirectory $spelling: names relative to it, subdirectories kept, '**/*.war' at any depth ($names)" \
+    test "$names" = "a.war sub/b.war sub/deep/c.war"
+done
+run -C "$tmp/fd/d/sub" cdrest --session-file "$S" publishArtifactVersion g:k 6.0
+emu GET "$URL/emu/artifact-files?version=g:k:6.0" >"$tmp/fetched" 2>/dev/null
+names=$(file_names)
+check "no FILE and no --fromDirectory: the current directory, as ectool ($names)" test "$names" = "b.war deep/c.war"
+run cdrest --session-file "$S" publishArtifactVersion g:k 6.1 --fromDirectory "$tmp/fd/d" --excludePatterns 'sub;*.txt'
+emu GET "$URL/emu/artifact-files?version=g:k:6.1" >"$tmp/fetched" 2>/dev/null
+names=$(file_names)
+check "--excludePatterns leaves out a subdirectory and a pattern ($names)" test "$names" = "a.war"
+run cdrest --session-file "$S" publishArtifactVersion g:k 6.3 --fromDirectory "$tmp/fd/d" --includePatterns '*.none'
+status_is "--includePatterns that select nothing: a local file error, not an empty version" 7
+err_has "... naming the directory" "no files to publish in $tmp/fd/d"
+run cdrest --session-file "$S" publishArtifactVersion g:k 6.2 "$tmp/notes.txt" --includePatterns '*.txt'
+status_is "--includePatterns with FILE... is refused" 2
+
 run cdrest --session-file "$S" deleteArtifact com.example:tool
 status_is "deleteArtifact" 0
 run cdrest --session-file "$S" getArtifact com.example:tool
@@ -525,7 +623,7 @@ check "waitForJob's progress shows no escape sequence" sh -c '! { grep -q "$(pri
 err_has "the progress shows the sanitised status" "running?[2J??31m"
 start=$(date +%s)
 run cdrest --session-file "$LSS" waitForJob slow --timeout 1
-status_is "waitForJob --timeout 1 with a 10 s status poll" 6
+status_is "waitForJob --timeout 1 whose first status poll takes 10 s: no answer ever seen, a network failure" 3
 check "a slow poll does not carry the wait past its --timeout" test $(($(date +%s) - start)) -le 4
 run cdrest --session-file "$LSS" runProcedure P --procedureName Q --pollInterval 0.1
 status_is "runProcedure --pollInterval, outcome warning" 5
@@ -560,6 +658,12 @@ start=$(date +%s)
 run cdrest --session-file "$LSS" --timeout 3 publishArtifactVersion g:k 1 "$tmp/slow.bin"
 status_is "an upload that takes 6 s with --timeout 3 but never stalls" 0
 check "the slow upload really took longer than --timeout" test $(($(date +%s) - start)) -ge 4
+mkdir -p "$tmp/slowdir/sub"
+ln "$tmp/slow.bin" "$tmp/slowdir/sub/slow.bin" 2>/dev/null || cp "$tmp/slow.bin" "$tmp/slowdir/sub/slow.bin"
+start=$(date +%s)
+run cdrest --session-file "$LSS" --timeout 3 publishArtifactVersion g:k 1 --fromDirectory "$tmp/slowdir"
+status_is "a directory upload that takes 6 s with --timeout 3 but never stalls (the same transfer rules)" 0
+check "the slow directory upload really took longer than --timeout" test $(($(date +%s) - start)) -ge 4
 savedpids=$pids
 savedLS=$LS
 savedport=$lsport
@@ -571,10 +675,44 @@ run cdrest --session-file "$tmp/ls-stall" --timeout 2 publishArtifactVersion g:k
 status_is "an upload to a server that stops reading" 3
 err_has "a stalled upload: the idle timeout is said" "idle timeout"
 check "it fails after about --timeout without progress" test $(($(date +%s) - start)) -le 8
-rm -f "$tmp/slow.bin"
+start=$(date +%s)
+run cdrest --session-file "$tmp/ls-stall" --timeout 2 publishArtifactVersion g:k 1 --fromDirectory "$tmp/slowdir"
+status_is "a directory upload to a server that stops reading" 3
+err_has "a stalled directory upload: the idle timeout is said" "idle timeout"
+check "it fails after about --timeout without progress too" test $(($(date +%s) - start)) -le 8
+rm -rf "$tmp/slow.bin" "$tmp/slowdir"
 LS=$savedLS
 lsport=$savedport
 mv "$tmp/ls.out.main" "$tmp/ls.out"
+
+# an object's listing (GET /properties?path=) is checked as the library checks a sheet's
+run cdrest --session-file "$LSS" getProperties /server
+status_is "getProperties /server whose listing has a null name and a number value: a protocol error" 3
+err_has "... said so" "is not a name with a text value"
+check "... and nothing printed as a property" test ! -s "$tmp/out"
+
+# 4b. a server that accepts and never answers: a network failure (3), never "the job
+# still runs" (6); runProcedure's --timeout bounds the request that starts the job too
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print("PORT %d" % s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)' >"$tmp/silent.out" 2>/dev/null &
+pids="$pids $!"
+i=0
+while [ $i -lt 100 ] && ! grep -q PORT "$tmp/silent.out"; do sleep 0.1; i=$((i + 1)); done
+SILENT="http://127.0.0.1:$(sed -n 's/^PORT //p' "$tmp/silent.out")"
+printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$SILENT" >"$tmp/silent-session"
+start=$(date +%s)
+run cdrest --session-file "$tmp/silent-session" waitForJob xyz --timeout 3 --pollInterval 0.5
+status_is "waitForJob --timeout 3 at a server that never answers: a network failure" 3
+check "... within about --timeout" test $(($(date +%s) - start)) -le 8
+start=$(date +%s)
+run cdrest --session-file "$tmp/silent-session" runProcedure P --procedureName Q --pollInterval 1 --timeout 3
+status_is "runProcedure --pollInterval 1 --timeout 3 at a server that never answers" 3
+check "runProcedure --timeout bounds the request that starts the job ($(($(date +%s) - start)) s)" \
+  test $(($(date +%s) - start)) -le 8
 
 # 5. a per-run session ends even when the output pipe closes or a signal comes
 : >"$tmp/ls.log"
@@ -756,8 +894,8 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   h getProperty /projects/Default/big --expand 0
   printf '\n' >>"$tmp/bigvalue"
   check "the 3 MB value comes back byte for byte" cmp -s "$tmp/out" "$tmp/bigvalue"
-  printf 'from stdin' | STDIN=/dev/stdin h setProperty /projects/Default/stdin -
-  status_is "setProperty PATH - (stdin)" 0
+  printf 'from stdin' | STDIN=/dev/stdin h setProperty /projects/Default/stdin --valueFile -
+  status_is "setProperty PATH --valueFile - (stdin)" 0
   h getProperty /projects/Default/stdin
   out_is "the value from stdin" "from stdin"
   h setProperty /projects/Default/both v --valueFile "$tmp/bigvalue"
@@ -773,6 +911,39 @@ if sh tests/mkcerts.sh "$tmp/certs" >"$tmp/mkcerts.log" 2>&1; then
   out_is "setProperty P -h: the value is -h, no help printed" "-h"
   h getProperty /projects/Default/tls -h
   status_is "getProperty P -h: an operand too many, not help" 2
+  h setProperty /projects/Default/helped v --help
+  status_is "setProperty P v --help: an error, not help that looks like success" 2
+  h getProperty /projects/Default/helped
+  status_is "... and nothing was set" 1
+  h setProperty --help
+  status_is "setProperty --help alone prints help" 0
+  run cdrest help nosuch
+  status_is "help nosuch" 2
+  err_has "help nosuch: the hint is cdrest --help" "Try 'cdrest --help'."
+  err_lacks "help nosuch: not help's own help" "help --help"
+  run cdrest retrieveArtifactVersions --artifactVersionName g:k:1
+  status_is "retrieveArtifactVersions: refused" 2
+  err_has "retrieveArtifactVersions: said to be not offered, and why" "retrieveArtifactVersions is not offered by cdrest: downloading"
+  run cdrest getArtifactVersion g:k:1 --toDirectory d
+  err_has "--toDirectory: said to be not offered" "--toDirectory (retrieving artifact files) is not offered"
+  run -u HOME CDREST_CACERT="$CA" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest -kv \
+    --server "https://127.0.0.1:${TLS##*:}" getProperty /projects/Default/tls
+  status_is "-kv (combined short flags)" 0
+  err_has "-kv: --verbose took effect" "cdrest: server https://127.0.0.1:"
+  run -u HOME CDREST_CACERT="$CA" CDREST_USER=admin CDREST_PASSWORD="$PASSWORD" cdrest \
+    --server "127.0.0.1:${TLS##*:}" getProperty /projects/Default/tls
+  status_is "--server HOST:PORT (a bare host with its port: https)" 0
+  h createArtifact --groupId g.parts --artifactKey k
+  h createArtifactVersion --groupId g.parts --artifactKey k --version 1
+  status_is "ectool: createArtifactVersion --groupId G --artifactKey K --version V" 0
+  out_has "... names the version G:K:V" '"artifactVersionName":"g.parts:k:1"'
+  h publishArtifactVersion --groupId g.parts --artifactKey k --version 2 "$tmp/notes.txt"
+  status_is "ectool: publishArtifactVersion --groupId G --artifactKey K --version V FILE" 0
+  h publishArtifactVersion --groupId g.parts --version 3 "$tmp/notes.txt"
+  status_is "--groupId without --artifactKey is refused" 2
+  h setProperty /artifacts/g.parts:k/note v
+  h getProperties /artifacts/g.parts:k
+  out_is "getProperties of another object's own sheet (/artifacts/G:K)" "note=v"
 
   h runProcedure --projectName Default --procedureName runme --actualParameter duration=0.5
   status_is "ectool: runProcedure --projectName P --procedureName Q" 0
@@ -826,10 +997,6 @@ ctx = ssl.create_default_context(cafile=sys.argv[2])
 sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())' \
     "$TLS/emu/artifact-file?version=g.tls:k:1.0&name=app.war" "$CA" >"$tmp/fetched" 2>/dev/null
   check "the .war was published byte for byte" cmp -s "$tmp/fetched" "$tmp/dist/app.war"
-  mkdir "$tmp/dist/sub"
-  h publishArtifactVersion --artifactName g.tls:k --version 1.5 --fromDirectory "$tmp/dist"
-  status_is "--fromDirectory with a subdirectory is refused, not flattened" 2
-  err_has "the subdirectory is named" "the subdirectory sub"
   ln -s "$tmp/no-such-target" "$tmp/dist/dangling.war"
   h publishArtifactVersion --artifactName g.tls:k --version 1.6 --fromDirectory "$tmp/dist" --includePatterns '*.war'
   status_is "--fromDirectory with a dangling link: a local file error, nothing left out silently" 7
