@@ -141,11 +141,14 @@ static volatile sig_atomic_t stop_signal;
    Messages
    --------------------------------------------------------------------------- */
 
-/* Overwrite every copy of a secret in s with '*' (the length shows, nothing else). */
+/* Overwrite every copy of a secret in s with '*' (the length shows, nothing else). A short
+   secret is left alone: masking every "p" of a message both garbles it and shows where the
+   secret's letters are (the library never puts a secret in a message; this is a second line). */
+#define MASK_MIN 8
 static void mask_secret(char *s, const char *secret) {
     size_t n = secret ? strlen(secret) : 0;
     char *p = s;
-    if (!n) return;
+    if (n < MASK_MIN) return;
     while ((p = strstr(p, secret)) != NULL) {
         memset(p, '*', n);
         p += n;
@@ -862,6 +865,16 @@ static int open_client(cli *t, int mode) {
             cfg.password ? "a new session" : in_job_step ? "the job step's session" : "no credentials");
         if (t->client.use_proxy)
             say(t, "through the proxy %s:%u", t->client.proxy_url.host, (unsigned)t->client.proxy_url.port);
+    }
+    /* A per-run session is made here, before the command's own request, so that a stop
+       signal during the login (a slow server, Ctrl-C) ends the run before anything is
+       changed: the session is logged out and nothing else is sent. */
+    if (mode == FOR_CALL && cfg.password && !t->basic && !cdrest_session_id(&t->client)[0] &&
+        (rc = cdrest_login(&t->client)) != 0)
+        return fail(t, rc);
+    if (stop_signal) {
+        say(t, "interrupted before the request was sent: nothing was changed");
+        return EXIT_NETWORK;
     }
     return 0;
 }

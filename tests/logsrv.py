@@ -85,6 +85,8 @@ class Handler(BaseHTTPRequestHandler):
         if rest is None:
             return self.answer(404, {"error": {"code": "NotFound", "message": "no such page"}})
         if rest == "/sessions" and self.command == "POST":
+            if "slowpoke" in body:  # a login that takes 2 s (a signal can come during it)
+                time.sleep(2)
             with LOCK:
                 COUNTER[0] += 1
                 sid = "sess-%d" % COUNTER[0]

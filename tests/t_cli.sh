@@ -747,6 +747,27 @@ PY
 check "Ctrl-C during a wait: dies of SIGINT ($(cat "$tmp/sigint"))" test "$(cat "$tmp/sigint")" = "-2"
 check "Ctrl-C during a wait: the per-run session is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
 
+# Ctrl-C during the per-run login: the run ends before its own request (nothing is changed),
+# and the session the login made is logged out.
+: >"$tmp/ls.log"
+python3 - "$CLI_BIN" "$LS" "$tmp/pw" "$tmp/ls.log" >"$tmp/sigint" 2>&1 <<'PY'
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+cli, server, pw, log = sys.argv[1:]
+p = subprocess.Popen([cli, "--server", server, "--user", "slowpoke", "--password-file", pw, "setProperty",
+                      "/projects/P/changed", "new"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for _ in range(100):
+    if "/rest/v1.0/sessions" in open(log).read():
+        break
+    time.sleep(0.05)
+time.sleep(0.3)
+p.send_signal(signal.SIGINT)
+print(p.wait(timeout=20))
+PY
+check "Ctrl-C during the login: dies of SIGINT ($(cat "$tmp/sigint"))" test "$(cat "$tmp/sigint")" = "-2"
+check "Ctrl-C during the login: the write is never sent" test "$(logged 'PUT /rest/v1.0/properties')" -eq 0
+check "Ctrl-C during the login: the session it made is logged out" test "$(logged 'DELETE /rest/v1.0/sessions')" -eq 1
+
 # 6. --help and --version fail when their output cannot be written
 for args in "--help" "--version" "getProperty --help" "help setProperty"; do
   # shellcheck disable=SC2086
