@@ -4,7 +4,7 @@
    The body is decoded the way the reader does it (decoded bytes kept at the front of the
    buffer, new raw bytes appended after them), once whole and once in random pieces, and
    checked against an independent reference decoder written here from RFC 9112 7.1 with
-   cdrest's documented strictness (hex size of at most 15 digits, optional spaces or tabs
+   cdrest's documented strictness (hex size of at most 15 significant digits, leading zeros free, optional spaces or tabs
    then ";extensions" without control characters, CRLF line ends only, trailers without
    control characters but tab, lines and the trailer section of at most 4096 bytes). It aborts when:
    - whole and split decoding differ (status, message, data, bytes consumed);
@@ -99,12 +99,14 @@ static int hexval(int ch) {
 /* The chunk-size line at i: "HEX[ \t]*[;ext]CRLF", at most 4096 bytes with its CRLF.
    REF_MORE when it is a valid beginning of one. */
 static int ref_size_line(ref *r, uint64_t *size) {
-    size_t k = r->i, digits = 0;
+    size_t k = r->i, digits = 0, significant = 0;
     *size = 0;
 #define AVAIL(k) ((k) < r->n)
 #define TOOLONG(k) ((k) - r->i + 1 > 4096)
     while (AVAIL(k) && hexval(r->s[k]) >= 0) {
-        if (TOOLONG(k) || ++digits > 15) return REF_BAD;
+        if (TOOLONG(k)) return REF_BAD;
+        if ((*size || hexval(r->s[k])) && ++significant > 15) return REF_BAD; /* leading zeros are no digits of the value */
+        digits++;
         *size = *size * 16 + (uint64_t)hexval(r->s[k]);
         k++;
     }
