@@ -2200,20 +2200,7 @@ class App:
             if not 0 <= duration <= 86400:
                 raise bad_arg("actual parameter duration must be a number of seconds (0..86400)")
         outcome = pmap.get("outcome", q.default_outcome)
-        if outcome not in OUTCOMES:
-            raise bad_arg("actual parameter outcome must be one of %s" % ", ".join(OUTCOMES))
-        st.job_counter += 1
-        name = "job_%d_%s" % (st.job_counter, time.strftime("%Y%m%d%H%M%S", time.gmtime(ctx.now)))
-        j = Job(new_id(), name, project, procedure, plist, ctx.now, duration, outcome)
-        j.sheet = st.new_sheet()
-        j.stamp(ctx.user, ctx.now)
-        j.step = JobStep(new_id(), j)
-        j.step.sheet = st.new_sheet()
-        j.step.stamp(ctx.user, ctx.now)
-        st.jobs[j.id] = j
-        st.steps[j.step.id] = j.step
-        st.dirty = True
-        return {"jobId": j.id}
+        return self.new_job(project, procedure, plist, ctx, duration, outcome)
 
     # ---- DSL, pipelines, releases, processes, findObjects ----
     DSL_PROJECT_RE = re.compile(r"""^\s*project\s*\(?\s*(?:projectName\s*:\s*)?(['"])([^'"]+)\1\s*\)?\s*$""")
