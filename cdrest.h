@@ -6847,6 +6847,8 @@ static void cdrest__http_finish(cdrest_client *c, cdrest__rx *rx, cdrest_respons
     resp->body_len = rx->body_len;
 }
 
+/* --- one exchange: the attempt, the resend on a dead connection, redirects ------------- */
+
 static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, const char *base, int rc, int64_t start) {
     char line[1024];
     char host[300];
