@@ -5921,6 +5921,10 @@ static const unsigned char cdrest__tchar[256] = {
 };
 static int cdrest__is_tchar(int ch) { return cdrest__tchar[ch & 0xff]; }
 
+/* A byte no reason phrase, header value, chunk extension or trailer may hold: a control
+   character other than HTAB, or DEL (RFC 9110 5.5 allows VCHAR, SP, HTAB and obs-text). */
+static int cdrest__http_is_ctl(int ch) { return (ch < 0x20 && ch != '\t') || ch == 0x7f; }
+
 /* Where the head ends in buf[0..len): its length, 0 if not complete yet (scanning
    resumes at *scan next time), or an error for a reply that is not HTTP/1.x at all. */
 static long cdrest__http_head_end(const char *buf, size_t len, size_t *scan, cdrest_error *err) {
@@ -5963,7 +5967,7 @@ static int cdrest__http_parse_status(const char *s, size_t n, cdrest__head *h, c
     h->reason_len = n > 13 ? n - 13 : 0;
     for (i = 0; i < h->reason_len; i++) {
         unsigned char ch = (unsigned char)h->reason[i];
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+        if (cdrest__http_is_ctl(ch))
             return cdrest__fail(err, CDREST_E_PROTOCOL, "control character in the status line");
     }
     return 0;
@@ -6087,7 +6091,7 @@ static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_
     for (i = cdrest__http_maybe_ctl(s + vs, ve - vs) ? vs : ve; i < ve; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == 0) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+        if (cdrest__http_is_ctl(ch))
             return cdrest__fail(err, CDREST_E_PROTOCOL, "control character in a response header");
     }
     if (h->nheaders >= h->max_headers)
@@ -6212,7 +6216,7 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     case CDREST__CH_EXT: /* chunk extensions are accepted and ignored */
         if (ch == '\r') { st->state = CDREST__CH_SIZE_LF; return 0; }
         if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
+        if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
         return 0;
     case CDREST__CH_SIZE_LF:
         if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in a chunk line");
@@ -6238,7 +6242,7 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
         if (ch == '\r') { st->state = CDREST__CH_TRAILER_LF; return 0; }
         if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
         if (ch == 0) return cdrest__chunk_fail(st, err, "NUL byte in the trailers");
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return cdrest__chunk_fail(st, err, "control character in the trailers");
+        if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in the trailers");
         return 0;
     case CDREST__CH_TRAILER_LF:
         if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in the trailers");
@@ -6637,6 +6641,8 @@ static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadli
     return n;
 }
 
+/* Read one head (a response's, or a proxy's answer to CONNECT) into the receive buffer;
+   returns its length. */
 static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan) {
     const size_t max = CDREST_MAX_HEADER_BYTES;
     for (;;) {
