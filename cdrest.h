@@ -21,6 +21,7 @@
    LAYERS (top to bottom in this file; each section calls only the ones above it)
      config     - macros you may define before including (allocator, limits, features)
      API        - the public types and functions
+     base       - one copy of each shared primitive: ASCII classes, case-insensitive compare, wipe
      JSON       - cdrest_json_*: tokenizer, lookup, unescape, writer (no network needed)
      text       - URL parsing, percent-encoding, base64, error text
      transport  - connect/read/write/close with deadlines; POSIX sockets by default
