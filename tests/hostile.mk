@@ -16,7 +16,7 @@ FUZZ_SEEDS_chunked := $(HOSTILE_SEEDS)/chunked
 FUZZ_SEEDS_url := $(HOSTILE_SEEDS)/url
 FUZZ_SEEDS_cderror := $(HOSTILE_SEEDS)/cderror
 
-$(HOSTILE_SEEDS)/.done: fuzz/mkseeds.py tests/hostile.py $(wildcard tests/fixtures/json/*)
+$(HOSTILE_SEEDS)/.done: fuzz/mkseeds.py tests/hostile.py $(wildcard tests/fixtures/json/* tests/fixtures/http/*)
 	@mkdir -p $(HOSTILE_SEEDS)
 	$(PYTHON) fuzz/mkseeds.py $(HOSTILE_SEEDS)
 	@touch $@
