@@ -170,6 +170,26 @@ TEST_UNUSED static int test_get(cdrest_client *c, const char *target, cdrest_res
     return test_request(c, "GET", target, NULL, r);
 }
 #endif
+/* Start tests/httpd.py on bind (NULL: 127.0.0.1), closing idle connections after idle_ms
+   (NULL: never). Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_httpd(const char *bind, const char *idle_ms, pid_t *pid_out) {
+    char path[512];
+    char *argv[8];
+    int i = 0;
+    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
+    argv[i++] = (char *)"python3";
+    argv[i++] = path;
+    if (bind) {
+        argv[i++] = (char *)"--bind";
+        argv[i++] = (char *)bind;
+    }
+    if (idle_ms) {
+        argv[i++] = (char *)"--idle-close-ms";
+        argv[i++] = (char *)idle_ms;
+    }
+    argv[i] = NULL;
+    return test_spawn_server(argv, pid_out);
+}
 
 /* A field of /proc/self/status in kB (VmRSS, VmHWM), or -1. */
 TEST_UNUSED static long test_proc_status_kb(const char *field) {

@@ -26,13 +26,7 @@ static int start_emu(const char *profile) {
 }
 
 static int make_client(cdrest_client *c) {
-    cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = base_url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.timeout_ms = 20000;
-    cfg.no_proxy = 1;
+    cdrest_config cfg = test_admin_config(base_url);
     return cdrest_init(c, &cfg);
 }
 

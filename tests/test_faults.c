@@ -221,12 +221,7 @@ static int flow_once(const char *url, const char *ca, const char *prefix, long n
     cdrest_config cfg;
     flow_ctx f;
     int step, injected = 0;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 20000;
+    cfg = test_admin_config(url);
     cfg.alloc_ctx = &magic;
     cfg.tls.ca_file = ca;
     fault_ctx_want = &magic;

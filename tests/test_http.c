@@ -503,22 +503,7 @@ static void test_interim_bound(void) {
 static pid_t server_pid;
 static int server_port;
 
-static int start_httpd(const char *bind, const char *idle_ms) {
-    char script_path[512];
-    char *argv[8];
-    int i = 0;
-    snprintf(script_path, sizeof script_path, "%s/httpd.py", test_dir());
-    argv[i++] = (char *)"python3";
-    argv[i++] = script_path;
-    argv[i++] = (char *)"--bind";
-    argv[i++] = (char *)bind;
-    if (idle_ms) {
-        argv[i++] = (char *)"--idle-close-ms";
-        argv[i++] = (char *)idle_ms;
-    }
-    argv[i] = NULL;
-    return test_spawn_server(argv, &server_pid);
-}
+static int start_httpd(const char *bind, const char *idle_ms) { return test_start_httpd(bind, idle_ms, &server_pid); }
 
 static void client_for(cdrest_client *c, const char *host, int port, int timeout_ms) {
     char url[128];
@@ -795,15 +780,7 @@ static void test_redirects(void) {
     char target[256], stats[64];
     pid_t other_pid;
     char path[512];
-    char *argv[5];
-    int other;
-    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
-    argv[0] = (char *)"python3";
-    argv[1] = path;
-    argv[2] = (char *)"--bind";
-    argv[3] = (char *)"127.0.0.2";
-    argv[4] = NULL;
-    other = test_spawn_server(argv, &other_pid);
+    int other = test_start_httpd("127.0.0.2", NULL, &other_pid);
     CHECK(other > 0);
     client_for(&c, "127.0.0.1", server_port, 5000);
     /* off by default: the 302 is the answer */
