@@ -253,6 +253,17 @@ def raw_close(sock):
     sock.close()
 
 
+def close_notify(sock, tls):
+    """End a connection the proper way: TLS close_notify first (when tls), then close."""
+    if tls:
+        try:
+            sock.settimeout(2)
+            sock = sock.unwrap()
+        except (OSError, ssl.SSLError, ValueError):
+            pass
+    raw_close(sock)
+
+
 def wait_closed(sock, seconds):
     """Hold the connection until the peer closes it (or seconds pass)."""
     sock.settimeout(seconds)
@@ -359,13 +370,7 @@ def play(sock, name, target, nreq, tls, method=b"GET"):
         if not send(sock, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
                     pattern(query_int(target, "n", 20000))):
             return "done"
-        if tls:
-            try:
-                sock.settimeout(2)
-                sock = sock.unwrap()
-            except (OSError, ssl.SSLError, ValueError):
-                pass
-        raw_close(sock)
+        close_notify(sock, tls)
         return "done"
     if name == "cd-desync":
         return "keep" if send(sock, cd_desync(method)) else "done"
@@ -469,22 +474,10 @@ def play(sock, name, target, nreq, tls, method=b"GET"):
         return "done"
     if name == "tls-close-notify":  # read-to-close body ended properly by close_notify
         send(sock, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it")
-        if tls:
-            try:
-                sock.settimeout(2)
-                sock = sock.unwrap()
-            except (OSError, ssl.SSLError, ValueError):
-                pass
-        raw_close(sock)
+        close_notify(sock, tls)
         return "done"
     if name == "tls-notify-no-answer":  # the request read, close_notify instead of an answer
-        if tls:
-            try:
-                sock.settimeout(2)
-                sock = sock.unwrap()
-            except (OSError, ssl.SSLError, ValueError):
-                pass
-        raw_close(sock)
+        close_notify(sock, tls)
         return "done"
     if name == "tls-short-no-notify":  # a Content-Length body cut short
         send(sock, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
