@@ -135,10 +135,8 @@ static void test_seed_flow(void) {
     /* the old session no longer works, and a client holding only it gets the error */
     {
         cdrest_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = base_url;
+        cfg = test_config(base_url, 0);
         cfg.session_id = sid;
-        cfg.no_proxy = 1;
         cfg.tls = tls;
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(cdrest_get_property(&c, "flow/answer", ctx, &d), CDREST_E_AUTH);
@@ -448,11 +446,9 @@ static void test_environment(void) {
 static void test_plain_http_refusal(void) {
     cdrest_client c;
     cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://cd.example.com:8000";
+    cfg = test_config("http://cd.example.com:8000", 0);
     cfg.user = "admin";
     cfg.password = "changeme";
-    cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), CDREST_E_ARG);
     CHECK_CONTAINS(cdrest_errmsg(&c), "allow_plain_http");
     CHECK(strstr(cdrest_errmsg(&c), "changeme") == NULL);

@@ -303,9 +303,7 @@ static void test_direct(void) {
     cdrest_config cfg;
     cdrest_json_writer w;
     char buf[8];
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://127.0.0.1:9";
-    cfg.no_proxy = 1;
+    cfg = test_config("http://127.0.0.1:9", 0);
     cfg.alloc_ctx = &magic;
     fault_ctx_want = &magic;
     fault_calls = 0;
@@ -378,10 +376,7 @@ static int tls_get(cdrest_client *c) {
 
 static int https_call(const char *url, const cdrest_tls_config *tls, cdrest_client *c) {
     cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 10000;
+    cfg = test_config(url, 10000);
     cfg.tls = *tls;
     fault_ctx_want = NULL;
     fault_at = 0;
@@ -517,11 +512,9 @@ static void test_cloexec(const char *https_url, const char *http_url) {
     memset(&tls, 0, sizeof tls); /* the system bundle (the test CA is not in it) */
     CHECK(https_call(https_url, &tls, &c) != 0);
     cdrest_free(&c);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = http_url;
+    cfg = test_config(http_url, 0);
     cfg.user = "admin";
     cfg.password = "changeme";
-    cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     CHECK_INT(cdrest_create_artifact(&c, "cloexec", "k", NULL, NULL), 0);
     files[0] = ca;
@@ -564,10 +557,7 @@ static void test_tls_write_timeout(const char *cert, const char *key) {
         return;
     }
     snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = valgrind ? 3000 : 1500;
+    cfg = test_config(url, valgrind ? 3000 : 1500);
     cfg.tls.ca_file = ca_path_for_slow;
     fault_ctx_want = NULL;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
@@ -628,10 +618,8 @@ int main(void) {
                 cdrest_client probe;
                 cdrest_config cfg;
                 int rc;
-                memset(&cfg, 0, sizeof cfg);
                 snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
-                cfg.server = url;
-                cfg.no_proxy = 1;
+                cfg = test_config(url, 0);
                 cfg.tls.ca_file = ca;
                 fault_at = 0;
                 fault_ctx_want = NULL;

@@ -656,10 +656,8 @@ static void test_long_ids(void) {
     {
         cdrest_config cfg;
         char url[128];
-        memset(&cfg, 0, sizeof cfg);
         snprintf(url, sizeof url, "http://127.0.0.1:%d/scenario/login-session-long", main_port);
-        cfg.server = url;
-        cfg.no_proxy = 1;
+        cfg = test_config(url, 0);
         cfg.user = "u";
         cfg.password = "p";
         CHECK_INT(cdrest_init(&c, &cfg), 0);
@@ -732,9 +730,7 @@ static void test_injection(void) {
     CHECK_INT(conns_of("main"), conns);
     CHECK_INT(count_of("ok"), seen);
     /* credentials with CR or LF: refused by init */
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://127.0.0.1:9";
-    cfg.no_proxy = 1;
+    cfg = test_config("http://127.0.0.1:9", 0);
     for (i = 0; i < 3; i++) {
         cfg.user = bad_values[i];
         cfg.password = "pw";
@@ -756,10 +752,8 @@ static void test_injection(void) {
         static const char *const logins[] = {"login-session-crlf", "login-session-nul"};
         for (i = 0; i < 2; i++) {
             char url[128];
-            memset(&cfg, 0, sizeof cfg);
             snprintf(url, sizeof url, "http://127.0.0.1:%d/scenario/%s", main_port, logins[i]);
-            cfg.server = url;
-            cfg.no_proxy = 1;
+            cfg = test_config(url, 0);
             cfg.user = "u";
             cfg.password = "p";
             CHECK_INT(cdrest_init(&c, &cfg), 0);
@@ -774,9 +768,7 @@ static void test_injection(void) {
         rec t;
         cdrest_param ctx[] = {{"projectName", "a\r\nX-Injected: 1"}, {NULL, NULL}};
         memset(&t, 0, sizeof t);
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = "http://test.invalid";
-        cfg.no_proxy = 1;
+        cfg = test_config("http://test.invalid", 0);
         cfg.transport = &rec_transport;
         cfg.transport_self = &t;
         CHECK_INT(cdrest_init(&c, &cfg), 0);
@@ -806,9 +798,7 @@ static void test_owned_headers(void) {
     int k;
     for (k = 0; k < 5; k++) {
         memset(&t, 0, sizeof t);
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = "http://127.0.0.1:9";
-        cfg.no_proxy = 1;
+        cfg = test_config("http://127.0.0.1:9", 0);
         cfg.transport = &rec_transport;
         cfg.transport_self = &t;
         if (k == 1 || k == 4) cfg.user = "u", cfg.password = "p";
@@ -963,10 +953,7 @@ static void test_secrets(void) {
     if (port <= 0) return;
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     memset(sessions, 0, sizeof sessions);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 10000;
+    cfg = test_config(url, 10000);
     cfg.trace = on_trace;
     cfg.trace_ctx = &log;
     cfg.user = "admin";
@@ -989,9 +976,7 @@ static void test_secrets(void) {
     add_text(&log, cdrest_errmsg(&c));
     cdrest_free(&c);
     /* a session that is no more, without credentials to log in again */
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
+    cfg = test_config(url, 0);
     cfg.trace = on_trace;
     cfg.trace_ctx = &log;
     cfg.session_id = sessions[1];
@@ -1288,10 +1273,7 @@ static void test_extra_bytes(const char *scheme, int port) {
         snprintf(what, sizeof what, "%s %s %s", scheme, x->method, x->target);
         snprintf(url, sizeof url, "%s://127.0.0.1:%d", scheme, port);
         snprintf(ca, sizeof ca, "%s/ca.pem", cert_dir);
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = url;
-        cfg.timeout_ms = 5000;
-        cfg.no_proxy = 1;
+        cfg = test_config(url, 5000);
         cfg.tls.ca_file = ca;
         if (x->buffer) {
             cfg.buffer = buf;

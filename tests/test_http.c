@@ -212,7 +212,7 @@ static int fixture_key(fixture *f, const char *line, size_t n) {
     }
     if (klen == 6 && !memcmp(line, "method", 6) && vlen < sizeof f->method) return snprintf(f->method, sizeof f->method, "%.*s", (int)vlen, v), 0;
     if (klen == 7 && !memcmp(line, "message", 7) && vlen < sizeof f->msg) return snprintf(f->msg, sizeof f->msg, "%.*s", (int)vlen, v), 0;
-    if (klen == 5 && !memcmp(line, "after", 5)) return (vlen == 4 && (!memcmp(v, "keep", 4) || !memcmp(v, "close", 4))) || (vlen == 5 && !memcmp(v, "close", 5)) ? 0 : -1;
+    if (klen == 5 && !memcmp(line, "after", 5)) return (vlen == 4 && !memcmp(v, "keep", 4)) || (vlen == 5 && !memcmp(v, "close", 5)) ? 0 : -1;
     return -1;
 }
 

@@ -199,9 +199,7 @@ static void test_environment(int http_port, int proxy_port) {
     /* the explicit "no proxy" setting wins over the environment */
     {
         cdrest_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = "http://cd.example.test:8000";
-        cfg.no_proxy = 1;
+        cfg = test_config("http://cd.example.test:8000", 0);
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(c.use_proxy, 0);
         cdrest_free(&c);
