@@ -98,21 +98,26 @@ TEST_UNUSED static int test_spawn_server(char *const argv[], pid_t *pid_out) {
     *pid_out = pid;
     return port;
 }
-/* Start the bundled CD emulator, `python3 tests/cdemu.py --port 0 --quiet EXTRA...` (extra:
-   more arguments, NULL-terminated, or NULL). Returns its port, 0 on failure. */
-TEST_UNUSED static int test_start_emu(const char *const *extra, pid_t *pid_out) {
+/* Start `python3 tests/SCRIPT FIRST... MORE...` (each list NULL-terminated, or NULL), a
+   server that prints "PORT n" first. Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_py(const char *script, const char *const *first, const char *const *more,
+                                     pid_t *pid_out) {
     char path[512];
     char *argv[32];
     int i = 0;
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
+    snprintf(path, sizeof path, "%s/%s", test_dir(), script);
     argv[i++] = (char *)"python3";
     argv[i++] = path;
-    argv[i++] = (char *)"--port";
-    argv[i++] = (char *)"0";
-    argv[i++] = (char *)"--quiet";
-    while (extra && *extra && i < 31) argv[i++] = (char *)*extra++;
+    while (first && *first && i < 31) argv[i++] = (char *)*first++;
+    while (more && *more && i < 31) argv[i++] = (char *)*more++;
     argv[i] = NULL;
     return test_spawn_server(argv, pid_out);
+}
+/* Start the bundled CD emulator, `python3 tests/cdemu.py --port 0 --quiet EXTRA...` (extra:
+   more arguments, NULL-terminated, or NULL). Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_emu(const char *const *extra, pid_t *pid_out) {
+    static const char *const quiet[] = {"--port", "0", "--quiet", NULL};
+    return test_start_py("cdemu.py", quiet, extra, pid_out);
 }
 
 /* A loopback TCP port (IPv6 when v6) that nothing listened on a moment ago: bound to port
@@ -173,22 +178,17 @@ TEST_UNUSED static int test_get(cdrest_client *c, const char *target, cdrest_res
 /* Start tests/httpd.py on bind (NULL: 127.0.0.1), closing idle connections after idle_ms
    (NULL: never). Returns its port, 0 on failure. */
 TEST_UNUSED static int test_start_httpd(const char *bind, const char *idle_ms, pid_t *pid_out) {
-    char path[512];
-    char *argv[8];
+    const char *args[5] = {NULL, NULL, NULL, NULL, NULL};
     int i = 0;
-    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
-    argv[i++] = (char *)"python3";
-    argv[i++] = path;
     if (bind) {
-        argv[i++] = (char *)"--bind";
-        argv[i++] = (char *)bind;
+        args[i++] = "--bind";
+        args[i++] = bind;
     }
     if (idle_ms) {
-        argv[i++] = (char *)"--idle-close-ms";
-        argv[i++] = (char *)idle_ms;
+        args[i++] = "--idle-close-ms";
+        args[i++] = idle_ms;
     }
-    argv[i] = NULL;
-    return test_spawn_server(argv, pid_out);
+    return test_start_py("httpd.py", args, NULL, pid_out);
 }
 
 /* A field of /proc/self/status in kB (VmRSS, VmHWM), or -1. */

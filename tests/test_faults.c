@@ -533,8 +533,8 @@ static void test_cloexec(const char *https_url, const char *http_url) {
    output (a close_notify would follow a resent record start: the server sees a bad
    record MAC), and the call ends at its deadline, not up to 200 ms later. */
 static void test_tls_write_timeout(const char *cert, const char *key) {
-    char script[512], out[160], slow[16], verdict[128] = "";
-    char *argv[8];
+    char out[160], slow[16], verdict[128] = "";
+    const char *args[] = {cert, key, out, slow, NULL};
     cdrest_client c;
     cdrest_config cfg;
     cdrest_request req;
@@ -546,12 +546,9 @@ static void test_tls_write_timeout(const char *cert, const char *key) {
     int port, rc, status = 0;
     int64_t t0, took;
     FILE *f;
-    snprintf(script, sizeof script, "%s/tls_slow_reader.py", test_dir());
     snprintf(out, sizeof out, "%s/slow-reader.out", cert_dir);
     snprintf(slow, sizeof slow, "%d", valgrind ? 6 : 3);
-    argv[0] = (char *)"python3", argv[1] = script, argv[2] = (char *)cert, argv[3] = (char *)key;
-    argv[4] = out, argv[5] = slow, argv[6] = NULL;
-    port = test_spawn_server(argv, &pid);
+    port = test_start_py("tls_slow_reader.py", args, NULL, &pid);
     if (!CHECK(port > 0 && body)) {
         free(body);
         return;

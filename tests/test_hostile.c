@@ -1367,9 +1367,9 @@ static int port_named(const char *text, const char *name) {
 }
 
 static void start_hostile(void) {
-    char path[512], cmd[700], cert[128], key[128];
-    char *argv[8];
-    int i = 0, have_certs;
+    char cmd[700], cert[128], key[128];
+    const char *tls_args[] = {"--cert", cert, "--key", key, NULL};
+    int have_certs;
     cdrest_response r;
     snprintf(cert_dir, sizeof cert_dir, "/tmp/cdrest-hostile-XXXXXX");
     have_certs = mkdtemp(cert_dir) != NULL;
@@ -1377,19 +1377,9 @@ static void start_hostile(void) {
         snprintf(cmd, sizeof cmd, "sh '%s/mkcerts.sh' '%s' >/dev/null 2>&1", test_dir(), cert_dir);
         have_certs = system(cmd) == 0;
     }
-    snprintf(path, sizeof path, "%s/hostile.py", test_dir());
     snprintf(cert, sizeof cert, "%s/ecdsa.pem", cert_dir);
     snprintf(key, sizeof key, "%s/ecdsa.key", cert_dir);
-    argv[i++] = (char *)"python3";
-    argv[i++] = path;
-    if (have_certs) {
-        argv[i++] = (char *)"--cert";
-        argv[i++] = cert;
-        argv[i++] = (char *)"--key";
-        argv[i++] = key;
-    }
-    argv[i] = NULL;
-    main_port = test_spawn_server(argv, &hostile_pid);
+    main_port = test_start_py("hostile.py", have_certs ? tls_args : NULL, NULL, &hostile_pid);
     CHECK(main_port > 0);
     if (main_port <= 0) return;
     if (client_init(&ctl, "http", main_port, NULL, 10000) || test_get(&ctl, "/_ports", &r) != 0) {
