@@ -1109,7 +1109,7 @@ static void test_redirects(void) {
         c.cfg.trace = on_trace;
         c.cfg.trace_ctx = &log;
         set_base(&c, "redirect-same");
-        CHECK_INT(get(&c, "/", &r), 0);
+        CHECK_INT(test_get(&c, "/", &r), 0);
         CHECK_INT(r.status, 200);
         CHECK_INT(log.n, 2);
         CHECK_CONTAINS(log.text ? log.text : "", "/scenario/redirect-same/ -> 302");
