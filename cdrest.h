@@ -5246,16 +5246,21 @@ static void cdrest__fe_load(cdrest__fe h, const unsigned char s[32]) {
 /* Limbs bounds: load and carry give < 2^51 + 2^18; add and sub below stay < 2^54, which
    mul and square take (5 products of 2^54 by 19 * 2^54 fit in 2^115). */
 static void cdrest__fe_add(cdrest__fe h, const cdrest__fe f, const cdrest__fe g) {
-    int i;
-    for (i = 0; i < 5; i++) h[i] = f[i] + g[i];
+    h[0] = f[0] + g[0];
+    h[1] = f[1] + g[1];
+    h[2] = f[2] + g[2];
+    h[3] = f[3] + g[3];
+    h[4] = f[4] + g[4];
 }
 
 /* f - g + 4p: every limb stays positive for g's limbs < 2^53 (g is always carried). */
 static void cdrest__fe_sub(cdrest__fe h, const cdrest__fe f, const cdrest__fe g) {
-    static const uint64_t four_p[5] = {0x1FFFFFFFFFFFB4, 0x1FFFFFFFFFFFFC, 0x1FFFFFFFFFFFFC, 0x1FFFFFFFFFFFFC,
-                                       0x1FFFFFFFFFFFFC};
-    int i;
-    for (i = 0; i < 5; i++) h[i] = f[i] + four_p[i] - g[i];
+    const uint64_t four_p0 = 0x1FFFFFFFFFFFB4, four_p = 0x1FFFFFFFFFFFFC; /* 4p's limbs */
+    h[0] = f[0] + four_p0 - g[0];
+    h[1] = f[1] + four_p - g[1];
+    h[2] = f[2] + four_p - g[2];
+    h[3] = f[3] + four_p - g[3];
+    h[4] = f[4] + four_p - g[4];
 }
 
 /* 128-bit column sums back to limbs < 2^51 (limb 1 < 2^51 + 2^18); the carry out of the
@@ -5381,16 +5386,20 @@ static void cdrest__fe_store(unsigned char s[32], const cdrest__fe f) {
    The empty asm hides from the optimizer that mask is 0 or all ones (it could otherwise
    turn the masking back into a branch). */
 static void cdrest__fe_cswap(cdrest__fe f, cdrest__fe g, uint64_t bit) {
-    uint64_t mask = 0 - bit, t;
-    int i;
+    uint64_t mask = 0 - bit, t0, t1, t2, t3, t4;
 #if defined(__GNUC__) || defined(__clang__)
     __asm__("" : "+r"(mask));
 #endif
-    for (i = 0; i < 5; i++) {
-        t = mask & (f[i] ^ g[i]);
-        f[i] ^= t;
-        g[i] ^= t;
-    }
+    t0 = mask & (f[0] ^ g[0]);
+    t1 = mask & (f[1] ^ g[1]);
+    t2 = mask & (f[2] ^ g[2]);
+    t3 = mask & (f[3] ^ g[3]);
+    t4 = mask & (f[4] ^ g[4]);
+    f[0] ^= t0, g[0] ^= t0;
+    f[1] ^= t1, g[1] ^= t1;
+    f[2] ^= t2, g[2] ^= t2;
+    f[3] ^= t3, g[3] ^= t3;
+    f[4] ^= t4, g[4] ^= t4;
 }
 
 /* RFC 7748's X25519(k, u) over the clamped scalar k: the u of k * (u, v) into out (which
