@@ -5212,7 +5212,8 @@ __extension__ typedef unsigned __int128 cdrest__u128;
    elements mod p = 2^255 - 19 in five 51-bit limbs; products in 128 bits, reduced with
    2^255 = 19 (mod p). Nothing depends on the secret scalar but data: the Montgomery
    ladder swaps by masks, the inversion is a fixed chain of squarings and products, the
-   final reduction subtracts p by a mask (tests/test_x25519.c proves it under valgrind).
+   final reduction subtracts p or nothing by a mask (tests/test_x25519.c checks all this
+   under valgrind).
    The contract is br_ec_c25519_m31's, byte for byte (tests/test_x25519.c compares them):
    the point and the result are 32 bytes little-endian, the point's top bit is ignored and
    a value >= p taken mod p; the scalar is up to 32 bytes little-endian (shorter: zeros
