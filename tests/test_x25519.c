@@ -10,8 +10,9 @@
    - constant time: under valgrind the scalar is marked undefined ("ctgrind"): a branch or
      a memory index that depends on it is a "Conditional jump or move depends on
      uninitialised value(s)" error, and the valgrind run fails (--error-exitcode);
-   - a real handshake: openssl s_server offering X25519 only, cdrest's engine using our
-     implementation, and the server reporting the X25519 group it shook hands with.
+   - real handshakes: openssl s_server offering X25519 only (ECDSA and RSA keys), cdrest's
+     engine using our implementation, and the server's trace naming the X25519 group it
+     shook hands with; then P-256 only, which ours hands to BearSSL's code.
    With CDREST_NO_FAST_PK or without unsigned __int128, the engine uses BearSSL's default
    and only that is checked. CDREST_VALGRIND=1 (or running under valgrind) scales down. */
 #include "test.h"
@@ -387,9 +388,9 @@ static int run(const char *cmd) {
     return rc == 0;
 }
 
-/* openssl s_server -tls1_2 -groups X25519 -www -trace with a P-256 key (or RSA-2048) made
+/* openssl s_server -tls1_2 -groups GROUP -www -trace with a P-256 key (or RSA-2048) made
    here; its trace (the messages it sends and receives, decoded) goes to s_server.log. */
-static pid_t start_s_server(int port, const char *key) {
+static pid_t start_s_server(int port, const char *key, const char *group) {
     char acc[32], cert[300], keyf[300], log[300];
     int64_t until = now_ms() + 10000;
     pid_t pid;
@@ -407,7 +408,7 @@ static pid_t start_s_server(int port, const char *key) {
         }
         /* stdbuf: the trace is written as it happens, not when stdio's buffer fills */
         execlp("stdbuf", "stdbuf", "-o0", "openssl", "s_server", "-accept", acc, "-cert", cert, "-key", keyf, "-tls1_2", "-groups",
-               "X25519", "-www", "-trace", (char *)NULL);
+               group, "-www", "-trace", (char *)NULL);
         _exit(127);
     }
     while (now_ms() < until) {
@@ -427,7 +428,9 @@ static pid_t start_s_server(int port, const char *key) {
     return 0;
 }
 
-static void handshake(const char *key) {
+/* A GET through s_server offering only `group` (X25519, or P-256: the curve our
+   implementation hands to BearSSL's); trace_name is how its trace names the group. */
+static void handshake(const char *key, const char *group, int curve, const char *trace_name) {
     char url[64];
     int port, rc, i;
     pid_t pid = 0;
@@ -437,7 +440,7 @@ static void handshake(const char *key) {
     cdrest_response resp;
     for (i = 0; i < 5 && !pid; i++) {
         port = free_port();
-        pid = start_s_server(port, key);
+        pid = start_s_server(port, key, group);
     }
     if (!test_check(pid != 0, __FILE__, __LINE__, key)) return;
     snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
@@ -455,19 +458,19 @@ static void handshake(const char *key) {
         char log[300], *trace = NULL;
         CHECK_INT(resp.status, 200);
         CHECK_CONTAINS(resp.body, "Ciphers common between both SSL end points");
-        /* the engine ran ours, on Curve25519, and the server's trace says so too: its
-           ServerKeyExchange named X25519 (and the Finished messages then agreed: our shared
-           secret was right) */
+        /* the engine ran ours, on that curve, and the server's trace says so too: its
+           ServerKeyExchange named the group (and the Finished messages then agreed: the
+           shared secret was right) */
         CHECK(c.tls->cc.eng.iec == &cdrest__x25519_ec);
-        CHECK_INT(c.tls->cc.eng.ecdhe_curve, BR_EC_curve25519);
+        test_check_int(c.tls->cc.eng.ecdhe_curve, curve, __FILE__, __LINE__, group);
         snprintf(log, sizeof log, "%s/s_server.log", dir);
         for (i = 0; i < 100; i++) { /* s_server writes its trace as it goes */
             free(trace);
             trace = slurp(log);
-            if (trace && strstr(trace, "named_curve: ecdh_x25519 (29)")) break;
+            if (trace && strstr(trace, trace_name)) break;
             usleep(20000);
         }
-        CHECK_CONTAINS(trace ? trace : "", "named_curve: ecdh_x25519 (29)");
+        CHECK_CONTAINS(trace ? trace : "", trace_name);
         free(trace);
     }
     cdrest_free(&c);
@@ -485,8 +488,9 @@ static void test_handshake(void) {
              ">/dev/null 2>&1",
              dir);
     if (CHECK(run(cmd))) {
-        handshake("ecdsa");
-        handshake("rsa");
+        handshake("ecdsa", "X25519", BR_EC_curve25519, "named_curve: ecdh_x25519 (29)");
+        handshake("rsa", "X25519", BR_EC_curve25519, "named_curve: ecdh_x25519 (29)");
+        handshake("ecdsa", "P-256", BR_EC_secp256r1, "named_curve: secp256r1 (P-256) (23)");
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     run(cmd);
