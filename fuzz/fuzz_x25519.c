@@ -7,20 +7,7 @@
    or any byte of the output buffer differs (on failure the buffer must be left as it was,
    as BearSSL leaves it). */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_x25519: %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

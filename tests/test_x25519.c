@@ -354,20 +354,6 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int free_port(void) {
-    struct sockaddr_in a;
-    socklen_t l = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-    if (fd < 0) return 0;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static char *slurp(const char *file) {
     FILE *f = fopen(file, "rb");
     char *b;
@@ -439,7 +425,7 @@ static void handshake(const char *key, const char *group, int curve, const char 
     cdrest_request req;
     cdrest_response resp;
     for (i = 0; i < 5 && !pid; i++) {
-        port = free_port();
+        port = test_free_port(0);
         pid = start_s_server(port, key, group);
     }
     if (!test_check(pid != 0, __FILE__, __LINE__, key)) return;
