@@ -5433,7 +5433,7 @@ static void cdrest__x25519(unsigned char out[32], const unsigned char k[32], con
     cdrest__fe_invert(v.z2, v.z2);
     cdrest__fe_mul(v.x2, v.x2, v.z2);
     cdrest__fe_store(out, v.x2);
-    cdrest__tls_wipe(&v, sizeof v);
+    cdrest__wipe(&v, sizeof v);
 }
 
 /* br_ec_impl's mul for Curve25519, other curves to BearSSL's default. */
@@ -5446,7 +5446,7 @@ static uint32_t cdrest__x25519_ec_mul(unsigned char *G, size_t Glen, const unsig
     k[0] &= 0xF8;
     k[31] = (unsigned char)((k[31] & 0x7F) | 0x40);
     cdrest__x25519(G, k, G);
-    cdrest__tls_wipe(k, sizeof k);
+    cdrest__wipe(k, sizeof k);
     return 1;
 }
 
