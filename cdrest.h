@@ -6756,172 +6756,6 @@ static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, const ch
     return 0;
 }
 
-/* --- opening the connection (direct, or through a proxy) ------------------------------ */
-
-/* Read one head (for CONNECT) into the receive buffer; returns its length. */
-static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan);
-
-#ifndef CDREST_NO_PROXY
-static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
-    char target[300];
-    size_t scan = 0;
-    long head;
-    cdrest__head h;
-    cdrest__sb b;
-    int rc;
-    cdrest__host_port(&c->url, 1, target, sizeof target);
-    cdrest__sb_init(&b, c, &c->out, &c->out_cap, "the request head");
-    cdrest__sb_str(&b, "CONNECT ");
-    cdrest__sb_str(&b, target);
-    cdrest__sb_str(&b, " HTTP/1.1\r\nHost: ");
-    cdrest__sb_str(&b, target);
-    cdrest__sb_str(&b, "\r\n");
-    cdrest__sb_proxy_auth(&b, c);
-    cdrest__sb_str(&b, "\r\n");
-    if (b.rc) return b.rc;
-    if ((rc = cdrest__tp_write_all(c, c->out, b.len, deadline)) != 0) return rc;
-    c->buf_len = 0;
-    head = cdrest__http_read_head(c, deadline, &scan);
-    if (head < 0) return (int)head;
-    h.headers = c->headers;
-    h.max_headers = CDREST_MAX_HEADERS;
-    if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &h, &c->err)) != 0) return rc;
-    if (h.status / 100 != 2) {
-        c->err.http_status = h.status;
-        return cdrest__fail(&c->err, h.status == 407 ? CDREST_E_AUTH : CDREST_E_CONNECT,
-                            "the proxy %s:%u refused the tunnel to %s: HTTP/1.%d %d %.*s", c->proxy_url.host,
-                            (unsigned)c->proxy_url.port, target, h.minor, h.status, (int)h.reason_len, h.reason);
-    }
-    if ((size_t)head != c->buf_len)
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the proxy sent data after accepting the tunnel");
-    c->buf_len = 0;
-    return 0;
-}
-#endif
-
-static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
-    const cdrest_url *to = c->use_proxy ? &c->proxy_url : &c->url;
-    int rc = cdrest__tp_connect(c, to->host, to->port, deadline);
-    if (rc) return rc;
-    c->connected = 1;
-    c->conn_requests = 0;
-    c->connects++;
-    c->buf_len = 0;
-#ifndef CDREST_NO_PROXY
-    if (c->use_proxy && c->url.https && (rc = cdrest__http_proxy_tunnel(c, deadline)) != 0) {
-        cdrest__tp_close(c);
-        c->connected = 0;
-        return rc;
-    }
-#endif
-    if (c->url.https) {
-        if ((rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
-            cdrest__tp_close(c);
-            c->connected = 0;
-            return rc;
-        }
-        c->tls_active = 1;
-    }
-    return 0;
-}
-
-/* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
-#ifndef CDREST_NO_EXTRAS
-
-/* A streamed body's bytes, counted for the caller's progress callback. */
-typedef struct cdrest__xfer {
-    cdrest_client *c;
-    const cdrest_transfer *t;
-    const cdrest_request *req; /* the caller's request: its own body_read and on_body */
-    uint64_t sent, received;
-} cdrest__xfer;
-
-/* Tell the callback; a non-zero answer cancels the operation (no more I/O on the client). */
-static int cdrest__xfer_report(cdrest__xfer *x, uint64_t send_total) {
-    if (!x->c->canceled && x->t->progress(x->t->progress_ctx, x->sent, send_total, x->received, 0) != 0)
-        x->c->canceled = 1;
-    return x->c->canceled ? CDREST_E_CANCELED : 0;
-}
-
-static long cdrest__xfer_body_read(void *ctx, void *buf, size_t cap) {
-    cdrest__xfer *x = (cdrest__xfer *)ctx;
-    long n = x->c->canceled ? (long)CDREST_E_CANCELED : x->req->body_read(x->req->body_ctx, buf, cap);
-    if (n <= 0) return n;
-    x->sent += (uint64_t)n;
-    return cdrest__xfer_report(x, x->req->body_len) ? (long)CDREST_E_CANCELED : n;
-}
-
-static int cdrest__xfer_on_body(void *ctx, const void *data, size_t len) {
-    cdrest__xfer *x = (cdrest__xfer *)ctx;
-    int rc = x->req->on_body(x->req->on_body_ctx, data, len);
-    if (rc) return rc;
-    x->received += len;
-    return cdrest__xfer_report(x, x->req->body_len);
-}
-
-/* The upload's progress (cdrest_progress_fn) into the caller's cancelling callback. */
-static void cdrest__xfer_upload_progress(void *ctx, uint64_t sent, uint64_t total) {
-    cdrest__xfer *x = (cdrest__xfer *)ctx;
-    x->sent = sent;
-    cdrest__xfer_report(x, total);
-}
-
-/* Apply t (may be NULL) to the client for one operation: its whole-request deadline and
-   idle limit. *saved keeps config.timeout_ms for cdrest__xfer_end. */
-static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *saved) {
-    *saved = c->cfg.timeout_ms;
-    c->canceled = 0;
-    c->idle_expired = 0;
-    if (!t) return 0;
-    if (t->idle_timeout_ms < 0)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
-    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
-    if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
-    c->idle_timeout_ms = t->idle_timeout_ms;
-    return 0;
-}
-
-/* Undo cdrest__xfer_begin. A canceled operation closes the connection, which may be in the
-   middle of an exchange (the next call opens a new one), and ends with CDREST_E_CANCELED. */
-static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
-    c->cfg.timeout_ms = saved;
-    c->idle_timeout_ms = 0;
-    if (!c->canceled) return rc;
-    cdrest_disconnect(c); /* still canceled: closing sends nothing more */
-    c->canceled = 0;
-    return cdrest__canceled(c);
-}
-
-static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy);
-
-CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
-                             cdrest_response *resp) {
-    cdrest__xfer x;
-    cdrest_request r, pinned;
-    int saved, rc;
-    if (!c || !req || !resp) return CDREST_E_ARG;
-    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc; /* before the error text is cleared */
-    cdrest__error_clear(&c->err);
-    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
-    memset(&x, 0, sizeof x);
-    x.c = c;
-    x.t = t;
-    x.req = req;
-    r = *req;
-    if (t && t->progress && req->body_read) {
-        r.body_read = cdrest__xfer_body_read;
-        r.body_ctx = &x;
-    }
-    if (t && t->progress && req->on_body) {
-        r.on_body = cdrest__xfer_on_body;
-        r.on_body_ctx = &x;
-    }
-    rc = cdrest_http(c, &r, resp);
-    return cdrest__xfer_end(c, saved, rc);
-}
-#endif /* CDREST_NO_EXTRAS */
-
 /* --- reading the response ------------------------------------------------------------ */
 
 /* Read more bytes into the receive buffer (growing it within the cap). */
@@ -7158,6 +6992,72 @@ static void cdrest__http_finish(cdrest_client *c, cdrest__rx *rx, cdrest_respons
     resp->nheaders = h.nheaders;
     resp->body = c->buf + rx->head_len;
     resp->body_len = rx->body_len;
+}
+
+/* --- opening the connection (direct, or through a proxy) ------------------------------ */
+
+#ifndef CDREST_NO_PROXY
+static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
+    char target[300];
+    size_t scan = 0;
+    long head;
+    cdrest__head h;
+    cdrest__sb b;
+    int rc;
+    cdrest__host_port(&c->url, 1, target, sizeof target);
+    cdrest__sb_init(&b, c, &c->out, &c->out_cap, "the request head");
+    cdrest__sb_str(&b, "CONNECT ");
+    cdrest__sb_str(&b, target);
+    cdrest__sb_str(&b, " HTTP/1.1\r\nHost: ");
+    cdrest__sb_str(&b, target);
+    cdrest__sb_str(&b, "\r\n");
+    cdrest__sb_proxy_auth(&b, c);
+    cdrest__sb_str(&b, "\r\n");
+    if (b.rc) return b.rc;
+    if ((rc = cdrest__tp_write_all(c, c->out, b.len, deadline)) != 0) return rc;
+    c->buf_len = 0;
+    head = cdrest__http_read_head(c, deadline, &scan);
+    if (head < 0) return (int)head;
+    h.headers = c->headers;
+    h.max_headers = CDREST_MAX_HEADERS;
+    if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &h, &c->err)) != 0) return rc;
+    if (h.status / 100 != 2) {
+        c->err.http_status = h.status;
+        return cdrest__fail(&c->err, h.status == 407 ? CDREST_E_AUTH : CDREST_E_CONNECT,
+                            "the proxy %s:%u refused the tunnel to %s: HTTP/1.%d %d %.*s", c->proxy_url.host,
+                            (unsigned)c->proxy_url.port, target, h.minor, h.status, (int)h.reason_len, h.reason);
+    }
+    if ((size_t)head != c->buf_len)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the proxy sent data after accepting the tunnel");
+    c->buf_len = 0;
+    return 0;
+}
+#endif
+
+static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
+    const cdrest_url *to = c->use_proxy ? &c->proxy_url : &c->url;
+    int rc = cdrest__tp_connect(c, to->host, to->port, deadline);
+    if (rc) return rc;
+    c->connected = 1;
+    c->conn_requests = 0;
+    c->connects++;
+    c->buf_len = 0;
+#ifndef CDREST_NO_PROXY
+    if (c->use_proxy && c->url.https && (rc = cdrest__http_proxy_tunnel(c, deadline)) != 0) {
+        cdrest__tp_close(c);
+        c->connected = 0;
+        return rc;
+    }
+#endif
+    if (c->url.https) {
+        if ((rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
+            cdrest__tp_close(c);
+            c->connected = 0;
+            return rc;
+        }
+        c->tls_active = 1;
+    }
+    return 0;
 }
 
 /* --- one exchange: the attempt, the resend on a dead connection, redirects ------------- */
@@ -7400,6 +7300,101 @@ static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdr
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
     return cdrest__http_request(c, req, resp, 1);
 }
+
+/* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
+#ifndef CDREST_NO_EXTRAS
+
+/* A streamed body's bytes, counted for the caller's progress callback. */
+typedef struct cdrest__xfer {
+    cdrest_client *c;
+    const cdrest_transfer *t;
+    const cdrest_request *req; /* the caller's request: its own body_read and on_body */
+    uint64_t sent, received;
+} cdrest__xfer;
+
+/* Tell the callback; a non-zero answer cancels the operation (no more I/O on the client). */
+static int cdrest__xfer_report(cdrest__xfer *x, uint64_t send_total) {
+    if (!x->c->canceled && x->t->progress(x->t->progress_ctx, x->sent, send_total, x->received, 0) != 0)
+        x->c->canceled = 1;
+    return x->c->canceled ? CDREST_E_CANCELED : 0;
+}
+
+static long cdrest__xfer_body_read(void *ctx, void *buf, size_t cap) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    long n = x->c->canceled ? (long)CDREST_E_CANCELED : x->req->body_read(x->req->body_ctx, buf, cap);
+    if (n <= 0) return n;
+    x->sent += (uint64_t)n;
+    return cdrest__xfer_report(x, x->req->body_len) ? (long)CDREST_E_CANCELED : n;
+}
+
+static int cdrest__xfer_on_body(void *ctx, const void *data, size_t len) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    int rc = x->req->on_body(x->req->on_body_ctx, data, len);
+    if (rc) return rc;
+    x->received += len;
+    return cdrest__xfer_report(x, x->req->body_len);
+}
+
+/* The upload's progress (cdrest_progress_fn) into the caller's cancelling callback. */
+static void cdrest__xfer_upload_progress(void *ctx, uint64_t sent, uint64_t total) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    x->sent = sent;
+    cdrest__xfer_report(x, total);
+}
+
+/* Apply t (may be NULL) to the client for one operation: its whole-request deadline and
+   idle limit. *saved keeps config.timeout_ms for cdrest__xfer_end. */
+static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *saved) {
+    *saved = c->cfg.timeout_ms;
+    c->canceled = 0;
+    c->idle_expired = 0;
+    if (!t) return 0;
+    if (t->idle_timeout_ms < 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
+    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
+    if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
+    c->idle_timeout_ms = t->idle_timeout_ms;
+    return 0;
+}
+
+/* Undo cdrest__xfer_begin. A canceled operation closes the connection, which may be in the
+   middle of an exchange (the next call opens a new one), and ends with CDREST_E_CANCELED. */
+static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
+    c->cfg.timeout_ms = saved;
+    c->idle_timeout_ms = 0;
+    if (!c->canceled) return rc;
+    cdrest_disconnect(c); /* still canceled: closing sends nothing more */
+    c->canceled = 0;
+    return cdrest__canceled(c);
+}
+
+CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
+                             cdrest_response *resp) {
+    cdrest__xfer x;
+    cdrest_request r, pinned;
+    int saved, rc;
+    if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc; /* before the error text is cleared */
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    x.req = req;
+    r = *req;
+    if (t && t->progress && req->body_read) {
+        r.body_read = cdrest__xfer_body_read;
+        r.body_ctx = &x;
+    }
+    if (t && t->progress && req->on_body) {
+        r.on_body = cdrest__xfer_on_body;
+        r.on_body_ctx = &x;
+    }
+    rc = cdrest_http(c, &r, resp);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
 
 /* ===========================================================================
    CD: the CloudBees CD client. Owns client setup (config, credentials, proxy
