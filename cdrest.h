@@ -3540,6 +3540,8 @@ struct cdrest__tls {
     int clean_close;               /* ... with close_notify */
     int resumed;                   /* the last handshake resumed a session */
     int broken;                    /* a write failed, perhaps mid-record: no more TLS output */
+    unsigned char *ahead;          /* bytes read past what the engine asked for (inside its */
+    size_t ahead_len;              /* input buffer): the stream's next bytes */
     unsigned long handshakes, resumptions;
     /* memory */
     int external;                  /* inside config.tls_memory */
@@ -5520,6 +5522,41 @@ static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng
     return 0;
 }
 
+/* Read ahead while a response is read: the engine asks for a record's 5-byte header, then
+   for its payload, two recv()s a record; its input buffer is ours and contiguous, so one
+   recv() may fill it further, up to this many bytes past what it asked for (the next
+   records' start; a larger stash would be moved to the buffer's start once a record). */
+enum { CDREST__TLS_AHEAD = 4096 };
+
+/* Give the engine's record buffer (buf, len) bytes: first those read ahead, else from the
+   transport, reading ahead when `ahead`. 0 at the end of the stream, < 0 an error. */
+static long cdrest__tls_recv_rec(cdrest_client *c, struct cdrest__tls *t, unsigned char *buf, size_t len, int ahead,
+                                 int64_t deadline) {
+    br_ssl_engine_context *eng = &t->cc.eng;
+    size_t room = (size_t)(eng->ibuf + eng->ibuf_len - buf);
+    long n;
+    if (t->ahead_len) {
+        if (buf != t->ahead) { /* a new record starts at the buffer's start */
+            if (t->ahead_len > room)
+                return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: read-ahead bytes do not fit the record buffer");
+            memmove(buf, t->ahead, t->ahead_len);
+        }
+        n = (long)(t->ahead_len < len ? t->ahead_len : len);
+        t->ahead = buf + n;
+        t->ahead_len -= (size_t)n;
+        return n;
+    }
+    if (!ahead || room < len) room = len;
+    else if (room - len > CDREST__TLS_AHEAD) room = len + CDREST__TLS_AHEAD;
+    n = cdrest__tp_read(c, buf, room, deadline);
+    if (n > (long)len) {
+        t->ahead = buf + len;
+        t->ahead_len = (size_t)n - len;
+        n = (long)len;
+    }
+    return n;
+}
+
 /* Run the engine until one of `want` (BR_SSL_SENDAPP, BR_SSL_RECVAPP) is possible.
    CDREST__TLS_READY, _CLOSED (see br_ssl_engine_last_error), _EOF (the stream ended
    without close_notify), or < 0 a transport error (c->err set). */
@@ -5541,7 +5578,7 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
         if (st & BR_SSL_RECVREC) {
             size_t len;
             unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
-            long n = cdrest__tp_read(c, buf, len, deadline);
+            long n = cdrest__tls_recv_rec(c, t, buf, len, t->open && want == BR_SSL_RECVAPP, deadline);
             if (n < 0) return (int)n;
             if (n == 0) return CDREST__TLS_EOF;
             if (!t->open && t->first_len < sizeof t->first) {
@@ -5551,6 +5588,11 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
                 t->first_len += k;
             }
             br_ssl_engine_recvrec_ack(eng, (size_t)n);
+            /* One shared buffer: an answer the engine had to send (an alert) may have
+               overwritten bytes read ahead. Never guess at them. */
+            if (t->ahead_len && eng->ibuf == eng->obuf && (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC))
+                return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server sent more records while the engine had "
+                                                           "to answer one, which the half-duplex buffer cannot hold");
             continue;
         }
         /* One shared buffer holding unsent data while we want to read: send it. */
@@ -5618,6 +5660,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     t->time_unknown = now < 0;
     t->now = now < 0 ? 0 : now;
     t->open = t->eof = t->clean_close = t->resumed = t->broken = 0;
+    t->ahead_len = 0;
     t->first_len = 0;
     /* A session is offered again only to the name it was made with. */
     resume = t->have_session && strcmp(t->session_host, name) == 0;
@@ -5672,11 +5715,13 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
 
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { return c->tls && c->tls->clean_close; }
 
-/* 1 if the engine holds decrypted application data nobody has read yet. Between two
-   responses these are bytes beyond the last one's framing (they shared its last record),
-   which the socket no longer shows: the connection must not serve another request. */
+/* 1 if the engine holds decrypted application data nobody has read yet, or bytes were
+   read ahead. Between two responses these are bytes beyond the last one's framing (they
+   shared its last record or its recv()), which the socket no longer shows: the connection
+   must not serve another request. */
 static int cdrest__tls_pending(cdrest_client *c) {
-    return c->tls && c->tls->open && (br_ssl_engine_current_state(&c->tls->cc.eng) & BR_SSL_RECVAPP) != 0;
+    return c->tls && c->tls->open &&
+           (c->tls->ahead_len || (br_ssl_engine_current_state(&c->tls->cc.eng) & BR_SSL_RECVAPP) != 0);
 }
 
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
@@ -5717,6 +5762,7 @@ static void cdrest__tls_close(cdrest_client *c) {
     cdrest_error saved;
     if (!t || !t->open) return;
     t->open = 0;
+    t->ahead_len = 0;
     eng = &t->cc.eng;
     if (t->eof || t->broken || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
     saved = c->err;
