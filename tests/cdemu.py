@@ -60,6 +60,7 @@ OUTCOMES = ("success", "warning", "error", "skipped")
 SECRET_PARAMS = ("password", "token", "sessionid", "commandersessionid")
 
 TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+HEADER_FIELD_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)", re.S)  # a token, then the first ':'
 NOT_PRINTABLE_RE = re.compile(r"[^\x21-\x7e]")  # a request target's bytes: printable ASCII only
 BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_. \-]+$")   # the docs: letters, digits, spaces, _ - .
@@ -1363,10 +1364,10 @@ class Conn(socketserver.BaseRequestHandler):
         for ln in text_lines[1:]:
             if ln[:1] in (" ", "\t"):
                 raise HttpError(400, "obsolete header line folding")
-            name, sep, value = ln.partition(":")
-            if not sep or not TOKEN_RE.match(name):
+            m = HEADER_FIELD_RE.match(ln)
+            if m is None:
                 raise HttpError(400, "malformed header field '%s'" % ln[:60])
-            value = value.strip(" \t")
+            name, value = m.group(1), m.group(2).strip(" \t")
             hlist.append((name, value))
             key = name.lower()
             if key in headers:
@@ -1563,8 +1564,12 @@ def error_envelope(code, message, details="", where=""):
     return {"error": {"where": where, "message": message, "details": details, "code": code}}
 
 
+# Made once: json.dumps with any option makes a new encoder per call.
+JSON_ENCODERS = {flag: json.JSONEncoder(ensure_ascii=flag, separators=(",", ":")) for flag in (False, True)}
+
+
 def json_response(status, obj, ascii_json=False):
-    body = json.dumps(obj, ensure_ascii=ascii_json, separators=(",", ":")).encode("utf-8")
+    body = JSON_ENCODERS[bool(ascii_json)].encode(obj).encode("utf-8")
     return status, "application/json", body, None
 
 
