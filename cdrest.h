@@ -7925,6 +7925,9 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     cdrest_header h[5];
     cdrest_request req;
     char basic[900], cookie[300];
+    size_t basic_used = 0, cookie_used = 0; /* what holds a secret: only that is wiped (a
+                                               byte-wise wipe of both whole arrays was a
+                                               quarter of a CD call's instructions) */
     int n = 0, rc;
     h[n].name = "Accept";
     h[n++].value = "application/json";
@@ -7936,10 +7939,12 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
         memcpy(basic, "Basic ", 6);
         cdrest_base64_encode(basic + 6, sizeof basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
         cdrest__wipe(cred, sizeof cred);
+        basic_used = sizeof basic; /* the encoder may have written anywhere in it */
         h[n].name = "Authorization";
         h[n++].value = basic;
     } else if (with_auth && c->session_id[0]) {
         snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
+        cookie_used = strlen(cookie) + 1;
         h[n].name = "Cookie";
         h[n++].value = cookie;
         h[n].name = "sessionId";
@@ -7953,8 +7958,8 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     req.body = body;
     req.body_len = body_len;
     rc = cdrest__http_request(c, &req, resp, 0);
-    cdrest__wipe(basic, sizeof basic);
-    cdrest__wipe(cookie, sizeof cookie);
+    cdrest__wipe(basic, basic_used);
+    cdrest__wipe(cookie, cookie_used);
     return rc;
 }
 
