@@ -5512,7 +5512,14 @@ static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng
     while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
         size_t len;
         unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
-        int r = cdrest__tp_write_all(c, buf, len, deadline);
+        const unsigned char *ahead = c->tls->ahead;
+        int r;
+        /* One shared buffer: a record the engine had to send while a response was read
+           (an alert) was written where bytes read ahead may wait. Never guess at them. */
+        if (c->tls->ahead_len && buf < ahead + c->tls->ahead_len && ahead < buf + len)
+            return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server sent more records while the engine had to "
+                                                       "answer one, which the half-duplex buffer cannot hold");
+        r = cdrest__tp_write_all(c, buf, len, deadline);
         if (r < 0) {
             c->tls->broken = 1;
             return r;
@@ -5588,11 +5595,6 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
                 t->first_len += k;
             }
             br_ssl_engine_recvrec_ack(eng, (size_t)n);
-            /* One shared buffer: an answer the engine had to send (an alert) may have
-               overwritten bytes read ahead. Never guess at them. */
-            if (t->ahead_len && eng->ibuf == eng->obuf && (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC))
-                return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server sent more records while the engine had "
-                                                           "to answer one, which the half-duplex buffer cannot hold");
             continue;
         }
         /* One shared buffer holding unsent data while we want to read: send it. */

@@ -396,6 +396,30 @@ def play(sock, name, target, nreq, tls, method=b"GET"):
                 pass
         raw_close(sock)
         return "done"
+    if name == "extra-close-trail" and tls:
+        # a close-delimited body, close_notify and then plaintext junk, all in one segment:
+        # the client's reply to the close_notify must not cost it the body (the junk is
+        # past the stream's end; a client reading ahead already holds it)
+        cork = getattr(socket, "TCP_CORK", None)
+        try:
+            if cork is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+                         pattern(query_int(target, "n", 300)))
+            sock.settimeout(0)
+            try:
+                sock.unwrap()          # sends close_notify; the peer's is not awaited
+            except (ssl.SSLWantReadError, ssl.SSLError, OSError, ValueError):
+                pass
+            socket.socket.send(sock, b"JUNK AFTER CLOSE_NOTIFY")
+            if cork is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
+            sock.settimeout(2)
+            wait_closed(sock, 2)
+        except (OSError, ssl.SSLError, ValueError):
+            pass
+        raw_close(sock)
+        return "done"
     if name == "cd-desync":
         return "keep" if send(sock, cd_desync(method)) else "done"
     if name == "slow-drip":  # one byte per second

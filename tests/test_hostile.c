@@ -1394,12 +1394,31 @@ static void test_cd_desync(const char *scheme, int port) {
     cdrest_free(&c);
 }
 
+/* A close-delimited body, close_notify and plaintext junk after it in one segment: a TLS
+   client reading ahead holds the junk while it answers the close_notify (with one shared
+   buffer, in the same memory): the body is still read whole and ends cleanly. */
+static void test_close_notify_then_junk(int port) {
+    cdrest_client c;
+    cdrest_response r;
+    int rc;
+    if (client_init(&c, "https", port, NULL, 5000)) return;
+    rc = request(&c, "GET", "/scenario/extra-close-trail", NULL, &r);
+    if (!test_check_int(rc, 0, "close_notify + junk", __LINE__, "the close-delimited answer is read"))
+        fprintf(stderr, "  close_notify + junk: %s\n", cdrest_errmsg(&c));
+    if (rc == 0) {
+        test_check_int((long long)r.body_len, 300, "close_notify + junk", __LINE__, "its body, all of it");
+        test_check(is_pattern(r.body, r.body_len), "close_notify + junk", __LINE__, "and nothing else");
+    }
+    cdrest_free(&c);
+}
+
 static void test_extra_everywhere(void) {
     test_extra_bytes("http", main_port);
     test_cd_desync("http", main_port);
     if (!tls_ready) return;
     test_extra_bytes("https", tls_port);
     test_cd_desync("https", tls_port);
+    test_close_notify_then_junk(tls_port);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
