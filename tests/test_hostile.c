@@ -1328,7 +1328,7 @@ static int is_pattern(const char *p, size_t n) {
     return 1;
 }
 
-static void test_extra_bytes(const char *scheme, int port) {
+static void test_extra_bytes(const char *scheme, int port, int full_duplex) {
     size_t i;
     for (i = 0; i < sizeof extra_cases / sizeof extra_cases[0]; i++) {
         const extra_case *x = &extra_cases[i];
@@ -1338,7 +1338,7 @@ static void test_extra_bytes(const char *scheme, int port) {
         cdrest_config cfg;
         cdrest_response r;
         int rc;
-        snprintf(what, sizeof what, "%s %s %s", scheme, x->method, x->target);
+        snprintf(what, sizeof what, "%s%s %s %s", scheme, full_duplex ? " (full duplex)" : "", x->method, x->target);
         snprintf(url, sizeof url, "%s://127.0.0.1:%d", scheme, port);
         snprintf(ca, sizeof ca, "%s/ca.pem", cert_dir);
         memset(&cfg, 0, sizeof cfg);
@@ -1346,6 +1346,7 @@ static void test_extra_bytes(const char *scheme, int port) {
         cfg.timeout_ms = 5000;
         cfg.no_proxy = 1;
         cfg.tls.ca_file = ca;
+        cfg.tls.full_duplex = full_duplex; /* both TLS record buffers: the read-ahead lives in them */
         if (x->buffer) {
             cfg.buffer = buf;
             cfg.buffer_size = x->buffer;
@@ -1413,10 +1414,11 @@ static void test_close_notify_then_junk(int port) {
 }
 
 static void test_extra_everywhere(void) {
-    test_extra_bytes("http", main_port);
+    test_extra_bytes("http", main_port, 0);
     test_cd_desync("http", main_port);
     if (!tls_ready) return;
-    test_extra_bytes("https", tls_port);
+    test_extra_bytes("https", tls_port, 0);
+    test_extra_bytes("https", tls_port, 1);
     test_cd_desync("https", tls_port);
     test_close_notify_then_junk(tls_port);
 }
