@@ -1042,16 +1042,24 @@ def display_path(segs, absolute):
 # Request parsing helpers
 
 def decode_segment(raw):
+    if "%" not in raw and raw.isascii():
+        s = raw  # what percent-decoding and UTF-8 would give back, without the work
+    else:
+        s = decode_percent_segment(raw)
+    if s == "":
+        raise bad_arg("Empty path segment")
+    if "/" in s:
+        raise bad_arg("A name may not contain '/' (segment '%s')" % raw)
+    return s
+
+
+def decode_percent_segment(raw):
     if BAD_PERCENT_RE.search(raw):
         raise bad_arg("Malformed percent-encoding in path segment '%s'" % raw)
     try:
         s = unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         raise bad_arg("Path segment '%s' is not UTF-8 after percent-decoding" % raw)
-    if s == "":
-        raise bad_arg("Empty path segment")
-    if "/" in s:
-        raise bad_arg("A name may not contain '/' (segment '%s')" % raw)
     return s
 
 
@@ -1498,7 +1506,8 @@ class Conn(socketserver.BaseRequestHandler):
             self.send(status, ctype, body, extra, close=close,
                       keep_alive_10=(req.version == "HTTP/1.0" and req.keep_alive),
                       head_only=(req.method == "HEAD"))
-            srv.log_request(req.method, redact_target(req.target), status, t0)
+            if not srv.quiet:  # the redaction is work even when the line is not written
+                srv.log_request(req.method, redact_target(req.target), status, t0)
             if close:
                 self.linger_close(notify=True)
                 return
