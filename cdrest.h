@@ -3543,6 +3543,8 @@ struct cdrest__tls {
     int clean_close;               /* ... with close_notify */
     int resumed;                   /* the last handshake resumed a session */
     int broken;                    /* a write failed, perhaps mid-record: no more TLS output */
+    unsigned char *ahead;          /* bytes read past what the engine asked for (inside its */
+    size_t ahead_len;              /* input buffer): the stream's next bytes */
     unsigned long handshakes, resumptions;
     /* memory */
     int external;                  /* inside config.tls_memory */
@@ -5803,7 +5805,14 @@ static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng
     while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC) {
         size_t len;
         unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
-        int r = cdrest__tp_write_all(c, buf, len, deadline);
+        const unsigned char *ahead = c->tls->ahead;
+        int r;
+        /* One shared buffer: a record the engine had to send while a response was read
+           (an alert) was written where bytes read ahead may wait. Never guess at them. */
+        if (c->tls->ahead_len && buf < ahead + c->tls->ahead_len && ahead < buf + len)
+            return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server sent more records while the engine had to "
+                                                       "answer one, which the half-duplex buffer cannot hold");
+        r = cdrest__tp_write_all(c, buf, len, deadline);
         if (r < 0) {
             c->tls->broken = 1;
             return r;
@@ -5811,6 +5820,41 @@ static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng
         br_ssl_engine_sendrec_ack(eng, len);
     }
     return 0;
+}
+
+/* Read ahead while a response is read: the engine asks for a record's 5-byte header, then
+   for its payload, two recv()s a record; its input buffer is ours and contiguous, so one
+   recv() may fill it further, up to this many bytes past what it asked for (the next
+   records' start; a larger stash would be moved to the buffer's start once a record). */
+enum { CDREST__TLS_AHEAD = 4096 };
+
+/* Give the engine's record buffer (buf, len) bytes: first those read ahead, else from the
+   transport, reading ahead when `ahead`. 0 at the end of the stream, < 0 an error. */
+static long cdrest__tls_recv_rec(cdrest_client *c, struct cdrest__tls *t, unsigned char *buf, size_t len, int ahead,
+                                 int64_t deadline) {
+    br_ssl_engine_context *eng = &t->cc.eng;
+    size_t room = (size_t)(eng->ibuf + eng->ibuf_len - buf);
+    long n;
+    if (t->ahead_len) {
+        if (buf != t->ahead) { /* a new record starts at the buffer's start */
+            if (t->ahead_len > room)
+                return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: read-ahead bytes do not fit the record buffer");
+            memmove(buf, t->ahead, t->ahead_len);
+        }
+        n = (long)(t->ahead_len < len ? t->ahead_len : len);
+        t->ahead = buf + n;
+        t->ahead_len -= (size_t)n;
+        return n;
+    }
+    if (!ahead || room < len) room = len;
+    else if (room - len > CDREST__TLS_AHEAD) room = len + CDREST__TLS_AHEAD;
+    n = cdrest__tp_read(c, buf, room, deadline);
+    if (n > (long)len) {
+        t->ahead = buf + len;
+        t->ahead_len = (size_t)n - len;
+        n = (long)len;
+    }
+    return n;
 }
 
 /* Run the engine until one of `want` (BR_SSL_SENDAPP, BR_SSL_RECVAPP) is possible.
@@ -5834,7 +5878,7 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
         if (st & BR_SSL_RECVREC) {
             size_t len;
             unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
-            long n = cdrest__tp_read(c, buf, len, deadline);
+            long n = cdrest__tls_recv_rec(c, t, buf, len, t->open && want == BR_SSL_RECVAPP, deadline);
             if (n < 0) return (int)n;
             if (n == 0) return CDREST__TLS_EOF;
             if (!t->open && t->first_len < sizeof t->first) {
@@ -5911,6 +5955,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     t->time_unknown = now < 0;
     t->now = now < 0 ? 0 : now;
     t->open = t->eof = t->clean_close = t->resumed = t->broken = 0;
+    t->ahead_len = 0;
     t->first_len = 0;
     /* A session is offered again only to the name it was made with. */
     resume = t->have_session && strcmp(t->session_host, name) == 0;
@@ -5965,11 +6010,13 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
 
 static int cdrest__tls_closed_cleanly(cdrest_client *c) { return c->tls && c->tls->clean_close; }
 
-/* 1 if the engine holds decrypted application data nobody has read yet. Between two
-   responses these are bytes beyond the last one's framing (they shared its last record),
-   which the socket no longer shows: the connection must not serve another request. */
+/* 1 if the engine holds decrypted application data nobody has read yet, or bytes were
+   read ahead. Between two responses these are bytes beyond the last one's framing (they
+   shared its last record or its recv()), which the socket no longer shows: the connection
+   must not serve another request. */
 static int cdrest__tls_pending(cdrest_client *c) {
-    return c->tls && c->tls->open && (br_ssl_engine_current_state(&c->tls->cc.eng) & BR_SSL_RECVAPP) != 0;
+    return c->tls && c->tls->open &&
+           (c->tls->ahead_len || (br_ssl_engine_current_state(&c->tls->cc.eng) & BR_SSL_RECVAPP) != 0);
 }
 
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
@@ -6010,6 +6057,7 @@ static void cdrest__tls_close(cdrest_client *c) {
     cdrest_error saved;
     if (!t || !t->open) return;
     t->open = 0;
+    t->ahead_len = 0;
     eng = &t->cc.eng;
     if (t->eof || t->broken || (br_ssl_engine_current_state(eng) & BR_SSL_CLOSED)) return;
     saved = c->err;
@@ -8186,11 +8234,19 @@ static int cdrest__deadline_end(cdrest_client *c, int owned, int rc) {
 
 /* --- sending a CD request with the client's authentication ----------------------------- */
 
-/* The text of the auth headers, wiped by the caller once the request is sent. */
+/* The text of the auth headers, wiped by cdrest__auth_wipe once the request is sent.
+   Only the bytes that held a secret are wiped: a byte-wise wipe of both whole arrays was a
+   quarter of a CD call's instructions. */
 typedef struct cdrest__auth {
     char basic[900];
     char cookie[300];
+    size_t basic_used, cookie_used;
 } cdrest__auth;
+
+static void cdrest__auth_wipe(cdrest__auth *a) {
+    cdrest__wipe(a->basic, a->basic_used);
+    cdrest__wipe(a->cookie, a->cookie_used);
+}
 
 /* The client's credentials as request headers, the one place they are written; appended
    to h (room for two), returns how many. For the REST API (rest): Basic when
@@ -8198,16 +8254,19 @@ typedef struct cdrest__auth {
    server's upload pages: the session Cookie alone, the one thing they read. */
 static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header *h, cdrest__auth *a) {
     int n = 0;
+    a->basic_used = a->cookie_used = 0;
     if (rest && c->cfg.basic_auth) {
         char cred[520];
         size_t len = (size_t)snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
         memcpy(a->basic, "Basic ", 6);
         cdrest_base64_encode(a->basic + 6, sizeof a->basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
         cdrest__wipe(cred, sizeof cred);
+        a->basic_used = sizeof a->basic; /* the encoder may have written anywhere in it */
         h[n].name = "Authorization";
         h[n++].value = a->basic;
     } else if (c->session_id[0]) {
         snprintf(a->cookie, sizeof a->cookie, "sessionId=%s", c->session_id);
+        a->cookie_used = strlen(a->cookie) + 1;
         h[n].name = "Cookie";
         h[n++].value = a->cookie;
         if (rest) {
@@ -8228,6 +8287,7 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     h[n++].value = "application/json";
     h[n].name = "Content-Type"; /* on every request: newer servers refuse requests without it */
     h[n++].value = "application/json";
+    a.basic_used = a.cookie_used = 0; /* nothing to wipe unless auth headers are written */
     if (with_auth) n += cdrest__auth_headers(c, 1, h + n, &a);
     memset(&req, 0, sizeof req);
     req.method = method;
@@ -8237,7 +8297,7 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     req.body = body;
     req.body_len = body_len;
     rc = cdrest__http_request(c, &req, resp, 0);
-    cdrest__wipe(&a, sizeof a);
+    cdrest__auth_wipe(&a);
     return rc;
 }
 
@@ -9606,7 +9666,7 @@ static int cdrest__publish_probe(cdrest_client *c) {
     req.headers = h;
     req.nheaders = cdrest__auth_headers(c, 0, h, &a);
     rc = cdrest__http_request(c, &req, &r, 0);
-    cdrest__wipe(&a, sizeof a);
+    cdrest__auth_wipe(&a);
     if (rc) return rc;
     c->publish_endpoint = r.status == 200 || r.status == 400 ? 1 : 2;
     return 0;
@@ -9648,7 +9708,7 @@ static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char 
     req.body_read = cdrest__upload_read;
     req.body_ctx = u;
     rc = cdrest__http_request(c, &req, r, 0);
-    cdrest__wipe(&a, sizeof a);
+    cdrest__auth_wipe(&a);
     cdrest__upload_rewind(u);
     if (u->why.code) return cdrest__fail(&c->err, u->why.code, "%s", u->why.msg);
     return rc;

@@ -14,6 +14,7 @@ One line per request goes to stderr unless --quiet.
 
 import argparse
 import base64
+import functools
 import binascii
 import hashlib
 import json
@@ -26,6 +27,7 @@ import signal
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -58,6 +60,8 @@ OUTCOMES = ("success", "warning", "error", "skipped")
 SECRET_PARAMS = ("password", "token", "sessionid", "commandersessionid")
 
 TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+HEADER_FIELD_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)", re.S)  # a token, then the first ':'
+NOT_PRINTABLE_RE = re.compile(r"[^\x21-\x7e]")  # a request target's bytes: printable ASCII only
 BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_. \-]+$")   # the docs: letters, digits, spaces, _ - .
 VERSION_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
@@ -200,6 +204,7 @@ def missing(name):
     return ApiError(400, "InvalidArgument", "Missing required parameter '%s'" % name)
 
 
+@functools.lru_cache(maxsize=4096)  # a property's times are formatted on every read
 def iso(t):
     g = time.gmtime(t)
     return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
@@ -1037,16 +1042,24 @@ def display_path(segs, absolute):
 # Request parsing helpers
 
 def decode_segment(raw):
+    if "%" not in raw and raw.isascii():
+        s = raw  # what percent-decoding and UTF-8 would give back, without the work
+    else:
+        s = decode_percent_segment(raw)
+    if s == "":
+        raise bad_arg("Empty path segment")
+    if "/" in s:
+        raise bad_arg("A name may not contain '/' (segment '%s')" % raw)
+    return s
+
+
+def decode_percent_segment(raw):
     if BAD_PERCENT_RE.search(raw):
         raise bad_arg("Malformed percent-encoding in path segment '%s'" % raw)
     try:
         s = unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         raise bad_arg("Path segment '%s' is not UTF-8 after percent-decoding" % raw)
-    if s == "":
-        raise bad_arg("Empty path segment")
-    if "/" in s:
-        raise bad_arg("A name may not contain '/' (segment '%s')" % raw)
     return s
 
 
@@ -1091,13 +1104,16 @@ def check_utf8(o):
             check_utf8(v)
 
 
+JSON_BODY_DECODER = json.JSONDecoder(parse_constant=reject_constant)  # made once: json.loads makes one per call
+
+
 def parse_json_body(body):
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
         raise bad_arg("Request body is not UTF-8: %s" % e)
     try:
-        obj = json.loads(text, parse_constant=reject_constant)
+        obj = JSON_BODY_DECODER.decode(text)
     except ValueError as e:
         raise bad_arg("Malformed JSON in request body: %s" % e)
     try:
@@ -1231,6 +1247,21 @@ class Request:
                  "keep_alive")
 
 
+def blocking_with_kernel_timeouts(sock, seconds):
+    """A blocking socket whose reads and writes time out in the kernel (SO_RCVTIMEO,
+    SO_SNDTIMEO): Python's own timeouts poll() before every recv() and send(), two system
+    calls per request more. A kernel timeout ends the connection as socket.timeout did
+    (an OSError: the handler closes it)."""
+    tv = struct.pack("ll", int(seconds), int((seconds - int(seconds)) * 1e6))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+    except (OSError, struct.error):
+        sock.settimeout(seconds)  # no kernel timeouts here: Python's
+        return
+    sock.settimeout(None)
+
+
 class Conn(socketserver.BaseRequestHandler):
 
     def handle(self):
@@ -1256,7 +1287,10 @@ class Conn(socketserver.BaseRequestHandler):
                 if sock.session_reused:
                     srv.stat_inc("tlsResumed")
             self.sock = sock
-            sock.settimeout(IDLE_TIMEOUT)
+            if srv.ssl_ctx is None:
+                blocking_with_kernel_timeouts(sock, IDLE_TIMEOUT)
+            else:
+                sock.settimeout(IDLE_TIMEOUT)
             self.buf = bytearray()
             self.serve()
         except (OSError, ssl.SSLError):
@@ -1311,12 +1345,10 @@ class Conn(socketserver.BaseRequestHandler):
             raise HttpError(414, "request line too long")
         if len(lines) - 1 > MAX_HEADERS:
             raise HttpError(431, "too many header fields")
-        if b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
+        unterminated = head.replace(b"\r\n", b"")
+        if b"\n" in unterminated or b"\r" in unterminated:
             raise HttpError(400, "bare CR or LF in the request head (lines must end with CRLF)")
-        try:
-            text_lines = [ln.decode("latin-1") for ln in lines]
-        except UnicodeDecodeError:
-            raise HttpError(400, "undecodable request head")
+        text_lines = head.decode("latin-1").split("\r\n")  # latin-1 decodes any byte
         parts = text_lines[0].split(" ")
         if len(parts) != 3:
             raise HttpError(400, "malformed request line")
@@ -1327,7 +1359,7 @@ class Conn(socketserver.BaseRequestHandler):
             if re.match(r"^HTTP/\d\.\d$", version):
                 raise HttpError(505, "HTTP version not supported")
             raise HttpError(400, "malformed HTTP version")
-        if not target or any(ord(c) <= 0x20 or ord(c) >= 0x7f for c in target):
+        if not target or NOT_PRINTABLE_RE.search(target):
             raise HttpError(400, "request target must be printable ASCII (percent-encode names)")
         if target.startswith(("http://", "https://")):
             rest = target.split("://", 1)[1]
@@ -1340,10 +1372,10 @@ class Conn(socketserver.BaseRequestHandler):
         for ln in text_lines[1:]:
             if ln[:1] in (" ", "\t"):
                 raise HttpError(400, "obsolete header line folding")
-            name, sep, value = ln.partition(":")
-            if not sep or not TOKEN_RE.match(name):
+            m = HEADER_FIELD_RE.match(ln)
+            if m is None:
                 raise HttpError(400, "malformed header field '%s'" % ln[:60])
-            value = value.strip(" \t")
+            name, value = m.group(1), m.group(2).strip(" \t")
             hlist.append((name, value))
             key = name.lower()
             if key in headers:
@@ -1474,7 +1506,8 @@ class Conn(socketserver.BaseRequestHandler):
             self.send(status, ctype, body, extra, close=close,
                       keep_alive_10=(req.version == "HTTP/1.0" and req.keep_alive),
                       head_only=(req.method == "HEAD"))
-            srv.log_request(req.method, redact_target(req.target), status, t0)
+            if not srv.quiet:  # the redaction is work even when the line is not written
+                srv.log_request(req.method, redact_target(req.target), status, t0)
             if close:
                 self.linger_close(notify=True)
                 return
@@ -1540,8 +1573,12 @@ def error_envelope(code, message, details="", where=""):
     return {"error": {"where": where, "message": message, "details": details, "code": code}}
 
 
+# Made once: json.dumps with any option makes a new encoder per call.
+JSON_ENCODERS = {flag: json.JSONEncoder(ensure_ascii=flag, separators=(",", ":")) for flag in (False, True)}
+
+
 def json_response(status, obj, ascii_json=False):
-    body = json.dumps(obj, ensure_ascii=ascii_json, separators=(",", ":")).encode("utf-8")
+    body = JSON_ENCODERS[bool(ascii_json)].encode(obj).encode("utf-8")
     return status, "application/json", body, None
 
 
@@ -1593,16 +1630,22 @@ class App:
         return text_response(404, "404 Not Found: %s\n" % path)
 
     def record(self, req, status):
+        # Kept raw; /emu/requests builds the JSON items (most requests are never asked for).
         body = req.body
-        item = {
-            "method": req.method, "target": req.target,
-            "headers": [[k, v] for k, v in req.hlist],
-            "bodyLength": len(body),
-            "body": body[:65536].decode("utf-8", "replace"),
-            "status": status,
-        }
+        item = (req.method, req.target, req.hlist, len(body), body[:65536], status)
         with self.recent_lock:
             self.recent.append(item)
+
+    @staticmethod
+    def recent_item(item):
+        method, target, hlist, body_length, body, status = item
+        return {
+            "method": method, "target": target,
+            "headers": [[k, v] for k, v in hlist],
+            "bodyLength": body_length,
+            "body": body.decode("utf-8", "replace"),
+            "status": status,
+        }
 
     # ---- /rest ----
     def rest(self, req):
@@ -1619,8 +1662,8 @@ class App:
 
     def rest_call(self, req):
         ctype = req.headers.get("content-type")
-        mtype = header_params(ctype)[0] if ctype is not None else ""
-        if self.srv.opts.profile == "jetty12.1" and mtype != "application/json":
+        if self.srv.opts.profile == "jetty12.1" and (header_params(ctype)[0] if ctype is not None else "") \
+                != "application/json":
             raise ApiError(415, "UnsupportedMediaType",
                            "Content-Type: application/json is required on every /rest request "
                            "(got %s)" % ("'%s'" % ctype if ctype is not None else "none"))
@@ -2581,7 +2624,7 @@ class App:
                 return text_response(400, "n must be a number\n")
             with self.recent_lock:
                 items = list(self.recent)[-n:] if n else []
-            return json_response(200, {"request": items})
+            return json_response(200, {"request": [self.recent_item(i) for i in items]})
         if what == "config":
             if m == "POST":
                 try:

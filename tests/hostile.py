@@ -235,6 +235,22 @@ def send(sock, data):
         return False
 
 
+def send_corked(sock, pieces):
+    """Each piece in a write of its own (over TLS, a record of its own), all of them in one
+    TCP segment (TCP_CORK): a reader gets them in one recv()."""
+    cork = getattr(socket, "TCP_CORK", None)
+    try:
+        if cork is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+        for piece in pieces:
+            sock.sendall(piece)
+        if cork is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
+        return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
 def reset(sock):
     """Close with RST instead of FIN."""
     try:
@@ -366,11 +382,38 @@ def play(sock, name, target, nreq, tls, method=b"GET"):
         return after
     if name in ("extra-length", "extra-chunked", "extra-head", "extra-204", "extra-304"):
         return "keep" if send(sock, extra(name, target)) else "done"
+    if name == "extra-record":  # a second response in a TLS record of its own, same segment
+        msg = response(200, "OK", pattern(query_int(target, "n", 300)), ["Content-Type: text/plain"])
+        return "keep" if send_corked(sock, [msg, SMUGGLED]) else "done"
     if name == "extra-close":  # a close-delimited body of ?n= bytes ended by close_notify
         if not send(sock, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
                     pattern(query_int(target, "n", 20000))):
             return "done"
         close_notify(sock, tls)
+        return "done"
+    if name == "extra-close-trail" and tls:
+        # a close-delimited body, close_notify and then plaintext junk, all in one segment:
+        # the client's reply to the close_notify must not cost it the body (the junk is
+        # past the stream's end; a client reading ahead already holds it)
+        cork = getattr(socket, "TCP_CORK", None)
+        try:
+            if cork is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+                         pattern(query_int(target, "n", 300)))
+            sock.settimeout(0)
+            try:
+                sock.unwrap()          # sends close_notify; the peer's is not awaited
+            except (ssl.SSLWantReadError, ssl.SSLError, OSError, ValueError):
+                pass
+            socket.socket.send(sock, b"JUNK AFTER CLOSE_NOTIFY")
+            if cork is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
+            sock.settimeout(2)
+            wait_closed(sock, 2)
+        except (OSError, ssl.SSLError, ValueError):
+            pass
+        raw_close(sock)
         return "done"
     if name == "cd-desync":
         return "keep" if send(sock, cd_desync(method)) else "done"

@@ -1261,6 +1261,10 @@ static const extra_case extra_cases[] = {
     {"GET", "/scenario/extra-chunked?n=100000", 0, 200, 100000},
     {"GET", "/scenario/extra-chunked?n=6000&fit=8191", 8192, 200, 6000},
     {"GET", "/scenario/extra-close", 0, 200, 20000},
+    /* the stray response in a record of its own, in the same segment: a TLS client reading
+       ahead holds it, still encrypted, in its own buffer, where the socket no longer shows it */
+    {"GET", "/scenario/extra-record", 0, 200, 300},
+    {"GET", "/scenario/extra-record?n=20000", 0, 200, 20000},
     {"GET", "/scenario/extra-close?n=100000", 0, 200, 100000},
     {"HEAD", "/scenario/extra-head", 0, 200, 0},
     {"HEAD", "/scenario/extra-head?fit=4095", 4096, 200, 0},
@@ -1277,7 +1281,7 @@ static int is_pattern(const char *p, size_t n) {
     return 1;
 }
 
-static void test_extra_bytes(const char *scheme, int port) {
+static void test_extra_bytes(const char *scheme, int port, int full_duplex) {
     size_t i;
     for (i = 0; i < sizeof extra_cases / sizeof extra_cases[0]; i++) {
         const extra_case *x = &extra_cases[i];
@@ -1287,11 +1291,12 @@ static void test_extra_bytes(const char *scheme, int port) {
         cdrest_config cfg;
         cdrest_response r;
         int rc;
-        snprintf(what, sizeof what, "%s %s %s", scheme, x->method, x->target);
+        snprintf(what, sizeof what, "%s%s %s %s", scheme, full_duplex ? " (full duplex)" : "", x->method, x->target);
         snprintf(url, sizeof url, "%s://127.0.0.1:%d", scheme, port);
         snprintf(ca, sizeof ca, "%s/ca.pem", cert_dir);
         cfg = test_config(url, 5000);
         cfg.tls.ca_file = ca;
+        cfg.tls.full_duplex = full_duplex; /* both TLS record buffers: the read-ahead lives in them */
         if (x->buffer) {
             cfg.buffer = buf;
             cfg.buffer_size = x->buffer;
@@ -1340,12 +1345,32 @@ static void test_cd_desync(const char *scheme, int port) {
     cdrest_free(&c);
 }
 
+/* A close-delimited body, close_notify and plaintext junk after it in one segment: a TLS
+   client reading ahead holds the junk while it answers the close_notify (with one shared
+   buffer, in the same memory): the body is still read whole and ends cleanly. */
+static void test_close_notify_then_junk(int port) {
+    cdrest_client c;
+    cdrest_response r;
+    int rc;
+    if (client_init(&c, "https", port, NULL, 5000)) return;
+    rc = test_request(&c, "GET", "/scenario/extra-close-trail", NULL, &r);
+    if (!test_check_int(rc, 0, "close_notify + junk", __LINE__, "the close-delimited answer is read"))
+        fprintf(stderr, "  close_notify + junk: %s\n", cdrest_errmsg(&c));
+    if (rc == 0) {
+        test_check_int((long long)r.body_len, 300, "close_notify + junk", __LINE__, "its body, all of it");
+        test_check(is_pattern(r.body, r.body_len), "close_notify + junk", __LINE__, "and nothing else");
+    }
+    cdrest_free(&c);
+}
+
 static void test_extra_everywhere(void) {
-    test_extra_bytes("http", main_port);
+    test_extra_bytes("http", main_port, 0);
     test_cd_desync("http", main_port);
     if (!tls_ready) return;
-    test_extra_bytes("https", tls_port);
+    test_extra_bytes("https", tls_port, 0);
+    test_extra_bytes("https", tls_port, 1);
     test_cd_desync("https", tls_port);
+    test_close_notify_then_junk(tls_port);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
