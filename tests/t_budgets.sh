@@ -1,5 +1,5 @@
 #!/bin/sh
-# Budgets of a default client (issue 16): its peak heap for one HTTPS GET (at most 48 KiB:
+# Owns the budgets of a default client: its peak heap for one HTTPS GET (at most 48 KiB:
 # the half-duplex TLS buffer and an 8 KiB first receive buffer), and the
 # system calls per keep-alive request, counted with strace against the bundled
 # emulator: a client logs in, then makes N getProperty calls on one connection; the calls
@@ -10,7 +10,7 @@
 # here as one more call per request. A new connection costs 10 (see below). The client must also still time out on a server
 # that never answers (the reads block in recv() with SO_RCVTIMEO now) and on one that
 # never reads a large upload (sends must not block), within its deadline.
-# Run from the repository root: sh tests/t_syscalls.sh. Ends with "N passed, N failed".
+# Run from the repository root: sh tests/t_budgets.sh. Ends with "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 CC=${CC:-cc}
 EMU_PY=$(command -v python3 || echo /usr/bin/python3)
