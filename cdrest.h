@@ -1224,10 +1224,11 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
 
 #include <float.h> /* DBL_MAX: overflow of cdrest_json_double */
 
+/* The tokenizer's per-byte steps are inlined into its loop even at -Os (GCC, Clang). */
 #if defined(__GNUC__)
-#define CDREST__JSON_HOT static __inline__ __attribute__((always_inline))
+#define CDREST__INLINE __inline__ __attribute__((always_inline))
 #else
-#define CDREST__JSON_HOT static
+#define CDREST__INLINE
 #endif
 
 /* ---- tokenizer: byte-level scanners --------------------------------------- */
@@ -1290,7 +1291,7 @@ static uint64_t cdrest__json_stop_bytes(uint64_t w)
 /* Index of the first byte at or after i that is not plain string content (or len).
    This is the tokenizer's inner loop: 16 bytes per step with SSE2 (one signed compare
    catches both < 0x20 and >= 0x80), else 8 with SWAR, then bytes through the table. */
-CDREST__JSON_HOT size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
+static CDREST__INLINE size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
 {
 #ifdef CDREST__JSON_SSE2
     const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
@@ -1411,7 +1412,7 @@ static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, si
 
 /* A string body from js[i] (just after the opening quote). Returns the index of the
    closing quote. Plain runs are skipped in bulk; only the stop bytes are looked at. */
-CDREST__JSON_HOT size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js,
+static CDREST__INLINE size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js,
                                                  size_t len, size_t i)
 {
     for (;;) {
@@ -1492,7 +1493,7 @@ static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, s
     return i;
 }
 
-CDREST__JSON_HOT size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
+static CDREST__INLINE size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
 {
     while (i < len) {
         char c = js[i];
@@ -1533,7 +1534,7 @@ typedef struct cdrest__json_run {
     int state;
 } cdrest__json_run;
 
-CDREST__JSON_HOT int cdrest__json_in_object(const cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_in_object(const cdrest__json_run *r)
 {
     int top = r->depth - 1;
     return (r->p->stack[top >> 3] >> (top & 7)) & 1;
@@ -1541,7 +1542,7 @@ CDREST__JSON_HOT int cdrest__json_in_object(const cdrest__json_run *r)
 
 /* Claims the next token as a child of r->super. Fails (touching nothing) when the
    caller's array is full, so the same value is read again on resume. */
-CDREST__JSON_HOT int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
+static CDREST__INLINE int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
 {
     if (r->toks) {
         cdrest_json_tok *t;
@@ -1571,7 +1572,7 @@ static int cdrest__json_reject(cdrest__json_run *r, int error, size_t pos)
     return cdrest__json_scan_failed(r);
 }
 
-CDREST__JSON_HOT int cdrest__json_open(cdrest__json_run *r, char c)
+static CDREST__INLINE int cdrest__json_open(cdrest__json_run *r, char c)
 {
     int is_object = c == '{', level = r->depth;
     if (level >= r->max_depth)
@@ -1588,12 +1589,16 @@ CDREST__JSON_HOT int cdrest__json_open(cdrest__json_run *r, char c)
 }
 
 /* The closer at r->pos ends the innermost container. r->super is the container
-   itself (empty one) or, inside an object, the key of its last member. */
-CDREST__JSON_HOT void cdrest__json_close(cdrest__json_run *r)
+   itself (an array, or an empty object) or, inside an object, the key of its last
+   member: either way it leads to the innermost open container, of the closer's kind. */
+static CDREST__INLINE void cdrest__json_close(cdrest__json_run *r)
 {
+    CDREST_ASSERT(r->depth > 0);
     if (r->toks) {
         int c = r->super;
         if (r->toks[c].type == CDREST_JSON_STRING) c = r->toks[c].parent;
+        CDREST_ASSERT(c >= 0 && r->toks[c].end == -1);
+        CDREST_ASSERT(r->toks[c].type == (cdrest__json_in_object(r) ? CDREST_JSON_OBJECT : CDREST_JSON_ARRAY));
         r->toks[c].end = (int)r->pos + 1;
         r->super = r->toks[c].parent;
     }
@@ -1603,7 +1608,7 @@ CDREST__JSON_HOT void cdrest__json_close(cdrest__json_run *r)
 
 /* After a value: whitespace, then ',' (the next state) or closers, any number of them.
    At depth 0 the root is done. */
-CDREST__JSON_HOT int cdrest__json_after_value(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_after_value(cdrest__json_run *r)
 {
     for (;;) {
         int in_object;
@@ -1630,7 +1635,7 @@ CDREST__JSON_HOT int cdrest__json_after_value(cdrest__json_run *r)
 }
 
 /* A string token (key or value) at r->pos ('"'); the token spans the body. */
-CDREST__JSON_HOT int cdrest__json_string_token(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_string_token(cdrest__json_run *r)
 {
     size_t end;
     if (cdrest__json_claim(r, CDREST_JSON_STRING, r->pos + 1)) return CDREST_E_JSON_TOKENS;
@@ -1642,7 +1647,7 @@ CDREST__JSON_HOT int cdrest__json_string_token(cdrest__json_run *r)
 }
 
 /* A member's key and the ':' after it; the value that follows hangs off the key. */
-CDREST__JSON_HOT int cdrest__json_key(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_key(cdrest__json_run *r)
 {
     int rc;
     if (r->js[r->pos] != '"')
@@ -1661,7 +1666,7 @@ CDREST__JSON_HOT int cdrest__json_key(cdrest__json_run *r)
 }
 
 /* A string, number or literal at r->pos starting with c. */
-CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
+static CDREST__INLINE int cdrest__json_scalar(cdrest__json_run *r, char c)
 {
     size_t end;
     int type;
@@ -1681,7 +1686,7 @@ CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
 }
 
 /* One step at a non-blank byte: a key, a value, or an empty container's closer. */
-CDREST__JSON_HOT int cdrest__json_step(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_step(cdrest__json_run *r)
 {
     char c = r->js[r->pos];
     int rc;
