@@ -4338,6 +4338,56 @@ static size_t cdrest__tls_spki(const br_x509_pkey *pk, unsigned char *buf, size_
     return o.len <= o.cap ? o.len : 0;
 }
 
+/* --- pins ------------------------------------------------------------------------ */
+
+/* Decode exactly 44 base64 characters holding 32 bytes. 1 ok, 0 malformed. */
+static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
+    unsigned long acc = 0;
+    int i, bits = 0;
+    size_t o = 0;
+    if (s[43] != '=' || s[42] == '=') return 0;
+    for (i = 0; i < 43; i++) {
+        int ch = (unsigned char)s[i], v;
+        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+        else if (ch == '+') v = 62;
+        else if (ch == '/') v = 63;
+        else return 0;
+        acc = (acc << 6) | (unsigned long)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o < 32) out[o] = (unsigned char)(acc >> bits);
+            o++;
+        }
+    }
+    return o == 32 && (acc & ((1UL << bits) - 1)) == 0;
+}
+
+static int cdrest__tls_parse_pins(cdrest_client *c, struct cdrest__tls *t) {
+    const char *p = c->cfg.tls.pin;
+    t->npins = 0;
+    if (!p) return 0;
+    while (*p) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n > 0 && (*p == ' ' || *p == '\t')) p++, n--;
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (n > 0) {
+            if (n != 52 || memcmp(p, "sha256//", 8) != 0 || !cdrest__tls_b64_32(p + 8, t->pins[t->npins]))
+                return cdrest__fail(&c->err, CDREST_E_ARG,
+                                    "invalid pin: expected sha256//BASE64 (44 characters), several separated by ';'");
+            if (++t->npins == CDREST_TLS_MAX_PINS && end && end[1])
+                return cdrest__fail(&c->err, CDREST_E_ARG, "too many pins (at most %d, CDREST_TLS_MAX_PINS)",
+                                    CDREST_TLS_MAX_PINS);
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
 /* Hash the server key; 0 if a pin matches (or none is set), else an error number. */
 static unsigned cdrest__tls_check_pins(struct cdrest__tls *t, const br_x509_pkey *pk) {
     unsigned char spki[640];
@@ -4479,56 +4529,6 @@ static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) { return cdr
 /* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
 static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
     return strchr(s, ':') ? cdrest__ipv6_parse(s, strlen(s), out) : 0;
-}
-
-/* --- pins ------------------------------------------------------------------------ */
-
-/* Decode exactly 44 base64 characters holding 32 bytes. 1 ok, 0 malformed. */
-static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
-    unsigned long acc = 0;
-    int i, bits = 0;
-    size_t o = 0;
-    if (s[43] != '=' || s[42] == '=') return 0;
-    for (i = 0; i < 43; i++) {
-        int ch = (unsigned char)s[i], v;
-        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-        else if (ch == '+') v = 62;
-        else if (ch == '/') v = 63;
-        else return 0;
-        acc = (acc << 6) | (unsigned long)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o < 32) out[o] = (unsigned char)(acc >> bits);
-            o++;
-        }
-    }
-    return o == 32 && (acc & ((1UL << bits) - 1)) == 0;
-}
-
-static int cdrest__tls_parse_pins(cdrest_client *c, struct cdrest__tls *t) {
-    const char *p = c->cfg.tls.pin;
-    t->npins = 0;
-    if (!p) return 0;
-    while (*p) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n > 0 && (*p == ' ' || *p == '\t')) p++, n--;
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-        if (n > 0) {
-            if (n != 52 || memcmp(p, "sha256//", 8) != 0 || !cdrest__tls_b64_32(p + 8, t->pins[t->npins]))
-                return cdrest__fail(&c->err, CDREST_E_ARG,
-                                    "invalid pin: expected sha256//BASE64 (44 characters), several separated by ';'");
-            if (++t->npins == CDREST_TLS_MAX_PINS && end && end[1])
-                return cdrest__fail(&c->err, CDREST_E_ARG, "too many pins (at most %d, CDREST_TLS_MAX_PINS)",
-                                    CDREST_TLS_MAX_PINS);
-        }
-        if (!end) break;
-        p = end + 1;
-    }
-    return 0;
 }
 
 /* --- trust anchors ------------------------------------------------------------- */
