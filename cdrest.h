@@ -5311,36 +5311,78 @@ static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* A number and its words: the alerts' names, and the errors whose words need nothing
+   but their number. */
+typedef struct cdrest__tls_words {
+    int code;
+    const char *text;
+} cdrest__tls_words;
+
+static const cdrest__tls_words cdrest__tls_alerts[] = {
+    {0, "close_notify"},           {10, "unexpected_message"},      {20, "bad_record_mac"},
+    {22, "record_overflow"},       {40, "handshake_failure"},       {42, "bad_certificate"},
+    {43, "unsupported_certificate"}, {44, "certificate_revoked"},   {45, "certificate_expired"},
+    {46, "certificate_unknown"},   {47, "illegal_parameter"},       {48, "unknown_ca"},
+    {49, "access_denied"},         {50, "decode_error"},            {51, "decrypt_error"},
+    {70, "protocol_version"},      {71, "insufficient_security"},   {80, "internal_error"},
+    {86, "inappropriate_fallback"}, {90, "user_canceled"},          {100, "no_renegotiation"},
+    {109, "missing_extension"},    {110, "unsupported_extension"},  {112, "unrecognized_name"},
+    {116, "certificate_required"}, {120, "no_application_protocol"}
+};
+
+static const cdrest__tls_words cdrest__tls_errors[] = {
+    {BR_ERR_OK, "the server closed the connection during the handshake"},
+    {BR_ERR_BAD_PARAM, "bad parameter"},
+    {BR_ERR_UNSUPPORTED_VERSION, "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)"},
+    {BR_ERR_BAD_VERSION, "the server sent a record with an unexpected protocol version"},
+    {BR_ERR_BAD_LENGTH, "the server sent a malformed TLS record"},
+    {BR_ERR_TOO_LARGE, "the server sent a malformed TLS record"},
+    {BR_ERR_BAD_FRAGLEN, "the server sent a malformed TLS record"},
+    {BR_ERR_BAD_MAC, "a record failed its integrity check (data corrupted or tampered with)"},
+    {BR_ERR_NO_RANDOM, "BearSSL has no source of randomness on this system"},
+    {BR_ERR_UNKNOWN_TYPE, "the server sent a record of unknown type"},
+    {BR_ERR_UNEXPECTED, "the server sent an unexpected handshake message"},
+    {BR_ERR_BAD_CCS, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_ALERT, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_HANDSHAKE, "the server broke the TLS handshake protocol"},
+    {BR_ERR_OVERSIZED_ID, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_COMPRESSION, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_SECRENEG, "the server broke the TLS handshake protocol"},
+    {BR_ERR_EXTRA_EXTENSION, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_SNI, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_HELLO_DONE, "the server broke the TLS handshake protocol"},
+    {BR_ERR_LIMIT_EXCEEDED, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_CIPHER_SUITE, "the server chose a cipher suite BearSSL did not offer"},
+    {BR_ERR_BAD_FINISHED, "the handshake failed its final check (Finished mismatch)"},
+    {BR_ERR_RESUME_MISMATCH, "the server resumed a session with other parameters"},
+    {BR_ERR_INVALID_ALGORITHM, "the server used a signature algorithm BearSSL does not support"},
+    {BR_ERR_BAD_SIGNATURE, "the server's handshake signature is invalid"},
+    {BR_ERR_WRONG_KEY_USAGE, "the server's key may not be used with the chosen cipher suite"},
+    {BR_ERR_IO, "I/O error"},
+    {BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate"},
+    {BR_ERR_X509_UNSUPPORTED, "the server's certificate uses an algorithm BearSSL does not support"},
+    {BR_ERR_X509_LIMIT_EXCEEDED, "the server's certificate chain is too large"},
+    {BR_ERR_X509_WRONG_KEY_TYPE, "the certificate's key type does not match the cipher suite"},
+    {BR_ERR_X509_BAD_SIGNATURE, "a signature in the certificate chain is invalid"},
+    {BR_ERR_X509_TIME_UNKNOWN, "the current time is unknown; cannot check certificate dates (give "
+                               "config.tls.unix_time a clock, or pin the key and skip verification)"},
+    {BR_ERR_X509_DN_MISMATCH, "the certificate chain is out of order (issuer/subject mismatch)"},
+    {BR_ERR_X509_CRITICAL_EXTENSION, "the certificate has an unsupported critical extension"},
+    {BR_ERR_X509_NOT_CA, "a certificate that is not a CA signed another in the chain"},
+    {BR_ERR_X509_FORBIDDEN_KEY_USAGE, "the certificate's key usage forbids a TLS server"},
+    {BR_ERR_X509_WEAK_PUBLIC_KEY, "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"}
+};
+
+static const char *cdrest__tls_lookup(const cdrest__tls_words *table, size_t n, int code) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (table[i].code == code) return table[i].text;
+    return NULL;
+}
+
 static const char *cdrest__tls_alert_name(int a) {
-    switch (a) {
-    case 0: return "close_notify";
-    case 10: return "unexpected_message";
-    case 20: return "bad_record_mac";
-    case 22: return "record_overflow";
-    case 40: return "handshake_failure";
-    case 42: return "bad_certificate";
-    case 43: return "unsupported_certificate";
-    case 44: return "certificate_revoked";
-    case 45: return "certificate_expired";
-    case 46: return "certificate_unknown";
-    case 47: return "illegal_parameter";
-    case 48: return "unknown_ca";
-    case 49: return "access_denied";
-    case 50: return "decode_error";
-    case 51: return "decrypt_error";
-    case 70: return "protocol_version";
-    case 71: return "insufficient_security";
-    case 80: return "internal_error";
-    case 86: return "inappropriate_fallback";
-    case 90: return "user_canceled";
-    case 100: return "no_renegotiation";
-    case 109: return "missing_extension";
-    case 110: return "unsupported_extension";
-    case 112: return "unrecognized_name";
-    case 116: return "certificate_required";
-    case 120: return "no_application_protocol";
-    default: return "unknown";
-    }
+    const char *s = cdrest__tls_lookup(cdrest__tls_alerts, sizeof cdrest__tls_alerts / sizeof cdrest__tls_alerts[0], a);
+    return s ? s : "unknown";
 }
 
 /* Which date failed: the leaf's own, or (when the leaf is in its window) a CA's. */
@@ -5380,129 +5422,118 @@ static void cdrest__tls_describe_untrusted(struct cdrest__tls *t, char *w, size_
              (unsigned long)t->ntas);
 }
 
-/* The words for a BearSSL (or cdrest) error number. */
-static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t cap) {
-    const char *s = NULL;
-    if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
-        int a = err - BR_ERR_RECV_FATAL_ALERT;
-        if (a == 70)
-            s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
-                "protocol_version alert)";
-        else if (a == 40)
-            s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
-                "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
-        else if (a == 112)
-            s = "the server does not serve this host name (unrecognized_name alert)";
-        else if (a == 116 || a == 42)
-            cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
-                     cdrest__tls_alert_name(a));
-        else
-            cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a));
-    } else if (err >= BR_ERR_SEND_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT + 256) {
-        cdrest__tls_say(w, cap, "BearSSL aborted the connection with a %s alert",
-                 cdrest__tls_alert_name(err - BR_ERR_SEND_FATAL_ALERT));
-    } else if ((err == BR_ERR_UNSUPPORTED_VERSION || err == BR_ERR_BAD_VERSION || err == BR_ERR_BAD_LENGTH ||
-                err == BR_ERR_UNKNOWN_TYPE || err == BR_ERR_TOO_LARGE) && !t->open && t->first_len > 0 &&
-               (t->first[0] < 20 || t->first[0] > 23 || (t->first_len > 1 && t->first[1] != 3))) {
-        if (t->first_len >= 5 && memcmp(t->first, "HTTP/", 5) == 0)
-            s = "the server answered in plain HTTP, not TLS (is this an http:// port?)";
-        else
-            s = "the server did not speak TLS (plain HTTP on an HTTPS port?)";
-    } else if (err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME) {
-        s = "the server's certificate is malformed";
-    } else {
-        switch (err) {
-        case BR_ERR_OK: s = "the server closed the connection during the handshake"; break;
-        case BR_ERR_BAD_PARAM: s = "bad parameter"; break;
-        case BR_ERR_UNSUPPORTED_VERSION:
-            s = "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)";
-            break;
-        case BR_ERR_BAD_VERSION: s = "the server sent a record with an unexpected protocol version"; break;
-        case BR_ERR_BAD_LENGTH: case BR_ERR_TOO_LARGE: case BR_ERR_BAD_FRAGLEN:
-            s = "the server sent a malformed TLS record"; break;
-        case BR_ERR_BAD_MAC: s = "a record failed its integrity check (data corrupted or tampered with)"; break;
-        case BR_ERR_NO_RANDOM: s = "BearSSL has no source of randomness on this system"; break;
-        case BR_ERR_UNKNOWN_TYPE: s = "the server sent a record of unknown type"; break;
-        case BR_ERR_UNEXPECTED: s = "the server sent an unexpected handshake message"; break;
-        case BR_ERR_BAD_CCS: case BR_ERR_BAD_ALERT: case BR_ERR_BAD_HANDSHAKE: case BR_ERR_OVERSIZED_ID:
-        case BR_ERR_BAD_COMPRESSION: case BR_ERR_BAD_SECRENEG: case BR_ERR_EXTRA_EXTENSION: case BR_ERR_BAD_SNI:
-        case BR_ERR_BAD_HELLO_DONE: case BR_ERR_LIMIT_EXCEEDED:
-            s = "the server broke the TLS handshake protocol"; break;
-        case BR_ERR_BAD_CIPHER_SUITE: s = "the server chose a cipher suite BearSSL did not offer"; break;
-        case BR_ERR_BAD_FINISHED: s = "the handshake failed its final check (Finished mismatch)"; break;
-        case BR_ERR_RESUME_MISMATCH: s = "the server resumed a session with other parameters"; break;
-        case BR_ERR_INVALID_ALGORITHM: s = "the server used a signature algorithm BearSSL does not support"; break;
-        case BR_ERR_BAD_SIGNATURE: s = "the server's handshake signature is invalid"; break;
-        case BR_ERR_WRONG_KEY_USAGE: s = "the server's key may not be used with the chosen cipher suite"; break;
-        case BR_ERR_IO: s = "I/O error"; break;
-        case BR_ERR_X509_EMPTY_CHAIN: s = "the server sent no certificate"; break;
-        case BR_ERR_X509_UNSUPPORTED: s = "the server's certificate uses an algorithm BearSSL does not support"; break;
-        case BR_ERR_X509_LIMIT_EXCEEDED: s = "the server's certificate chain is too large"; break;
-        case BR_ERR_X509_WRONG_KEY_TYPE: s = "the certificate's key type does not match the cipher suite"; break;
-        case BR_ERR_X509_BAD_SIGNATURE: s = "a signature in the certificate chain is invalid"; break;
-        case BR_ERR_X509_TIME_UNKNOWN:
-            s = "the current time is unknown; cannot check certificate dates (give config.tls.unix_time a "
-                "clock, or pin the key and skip verification)";
-            break;
-        case BR_ERR_X509_EXPIRED:
-            if (t->x509.policy == (unsigned)err) cdrest__tls_say(w, cap, "%s", t->x509.why); /* an anchor's */
-            else cdrest__tls_describe_dates(t, w, cap);
-            return;
-        case BR_ERR_X509_DN_MISMATCH: s = "the certificate chain is out of order (issuer/subject mismatch)"; break;
-        case BR_ERR_X509_BAD_SERVER_NAME: {
-            char names[120];
-            cdrest__tls_leaf_names(&t->x509, names, sizeof names);
-            cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
-            return;
-        }
-        case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
-        case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
-        case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
-            if (t->x509.ku) { /* a CA's, not the server certificate's */
-                cdrest__tls_say(w, cap, "%s", t->x509.why_ku);
-                return;
-            }
-            s = "the certificate's key usage forbids a TLS server"; break;
-        case BR_ERR_X509_WEAK_PUBLIC_KEY:
-            if (t->x509.policy == (unsigned)err) { /* counted in bits, the CA named */
-                cdrest__tls_say(w, cap, "%s", t->x509.why);
-                return;
-            }
-            s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
-        case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
-        case CDREST_TLS_ERR_PIN_MISMATCH: {
-            char b64[48];
-            cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
-            cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
-            return;
-        }
-        case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
-            cdrest__tls_say(w, cap, "%s", t->x509.why);
-            return;
-        case CDREST_TLS_ERR_WEAK_SIGNATURE: cdrest__tls_say(w, cap, "%s", t->x509.why_sig); return;
-        case CDREST_TLS_ERR_PATH_LENGTH: cdrest__tls_say(w, cap, "%s", t->x509.why_path); return;
-        case CDREST_TLS_ERR_CN_ONLY:
-            cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
-                            "is not accepted (config.tls.allow_cn_only)", t->name);
-            return;
-        default: s = "TLS error"; break;
-        }
+/* A received fatal alert; the few with a usual cause say it. */
+static void cdrest__tls_describe_alert(int a, char *w, size_t cap) {
+    const char *s;
+    switch (a) {
+    case 70:
+        s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
+            "protocol_version alert)";
+        break;
+    case 40:
+        s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
+            "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
+        break;
+    case 112: s = "the server does not serve this host name (unrecognized_name alert)"; break;
+    case 116: case 42:
+        cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
+                        cdrest__tls_alert_name(a));
+        return;
+    default: cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a)); return;
     }
-    if (s) cdrest__tls_say(w, cap, "%s", s);
+    cdrest__tls_say(w, cap, "%s", s);
+}
+
+/* A record error before the handshake ended, from a server whose first bytes were not
+   a TLS record (content type 20-23, version 3.x): it speaks something else. */
+static const char *cdrest__tls_not_tls(const struct cdrest__tls *t, int err) {
+    if ((err != BR_ERR_UNSUPPORTED_VERSION && err != BR_ERR_BAD_VERSION && err != BR_ERR_BAD_LENGTH &&
+         err != BR_ERR_UNKNOWN_TYPE && err != BR_ERR_TOO_LARGE) || t->open || t->first_len == 0)
+        return NULL;
+    if (t->first[0] >= 20 && t->first[0] <= 23 && (t->first_len < 2 || t->first[1] == 3)) return NULL;
+    if (t->first_len >= 5 && memcmp(t->first, "HTTP/", 5) == 0)
+        return "the server answered in plain HTTP, not TLS (is this an http:// port?)";
+    return "the server did not speak TLS (plain HTTP on an HTTPS port?)";
+}
+
+/* The errors whose words name what failed (a date, a name, a CA, the key, a rule's
+   reason kept by the X.509 engine). 1 when err is one of them and w is written. */
+static int cdrest__tls_describe_chain(struct cdrest__tls *t, int err, char *w, size_t cap) {
+    const char *why = NULL;
+    char b64[48], names[120];
+    switch (err) {
+    case BR_ERR_X509_EXPIRED:
+        if (t->x509.policy != (unsigned)err) { /* else an anchor's, in why */
+            cdrest__tls_describe_dates(t, w, cap);
+            return 1;
+        }
+        why = t->x509.why;
+        break;
+    case BR_ERR_X509_BAD_SERVER_NAME:
+        cdrest__tls_leaf_names(&t->x509, names, sizeof names);
+        cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
+        return 1;
+    case BR_ERR_X509_FORBIDDEN_KEY_USAGE: /* a CA's (else the server certificate's: the table's words) */
+        if (t->x509.ku) why = t->x509.why_ku;
+        break;
+    case BR_ERR_X509_WEAK_PUBLIC_KEY: /* counted in bits, the CA named (else the table's words) */
+        if (t->x509.policy == (unsigned)err) why = t->x509.why;
+        break;
+    case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return 1;
+    case CDREST_TLS_ERR_PIN_MISMATCH:
+        cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
+        cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
+        return 1;
+    case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
+        why = t->x509.why;
+        break;
+    case CDREST_TLS_ERR_WEAK_SIGNATURE: why = t->x509.why_sig; break;
+    case CDREST_TLS_ERR_PATH_LENGTH: why = t->x509.why_path; break;
+    case CDREST_TLS_ERR_CN_ONLY:
+        cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
+                        "is not accepted (config.tls.allow_cn_only)", t->name);
+        return 1;
+    default: break;
+    }
+    if (!why) return 0;
+    cdrest__tls_say(w, cap, "%s", why);
+    return 1;
+}
+
+/* The words for a BearSSL (or cdrest) error number: alerts, a server that is not TLS,
+   what the chain's checks found, then the table (its X.509 decoding errors say
+   "malformed" as a group). */
+static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t cap) {
+    const char *s;
+    if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
+        cdrest__tls_describe_alert(err - BR_ERR_RECV_FATAL_ALERT, w, cap);
+        return;
+    }
+    if (err >= BR_ERR_SEND_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT + 256) {
+        cdrest__tls_say(w, cap, "BearSSL aborted the connection with a %s alert",
+                        cdrest__tls_alert_name(err - BR_ERR_SEND_FATAL_ALERT));
+        return;
+    }
+    if ((s = cdrest__tls_not_tls(t, err)) == NULL && cdrest__tls_describe_chain(t, err, w, cap)) return;
+    if (!s) s = cdrest__tls_lookup(cdrest__tls_errors, sizeof cdrest__tls_errors / sizeof cdrest__tls_errors[0], err);
+    if (!s && err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME) s = "the server's certificate is malformed";
+    cdrest__tls_say(w, cap, "%s", s ? s : "TLS error");
 }
 
 static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
-    char what[200];
     c->err.tls_error = err;
 #ifdef CDREST_TERSE_ERRORS
-    (void)what; /* small builds keep the number (err.tls_error), not the explanation */
-    (void)t;
+    (void)t; /* small builds keep the number (err.tls_error), not the explanation */
     (void)cdrest__tls_describe;
     return cdrest__fail_terse(&c->err, CDREST_E_TLS);
+#else
+    {
+        char what[200];
+        cdrest__tls_describe(t, err, what, sizeof what);
+        return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (%s %d) for host %s", what, err >= 1024 ? "cdrest" : "BearSSL",
+                            err, t->name);
+    }
 #endif
-    cdrest__tls_describe(t, err, what, sizeof what);
-    if (err >= 1024) return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (cdrest %d) for host %s", what, err, t->name);
-    return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (BearSSL %d) for host %s", what, err, t->name);
 }
 
 /* --- driving the engine over the transport ------------------------------------------ */
