@@ -792,7 +792,6 @@ typedef struct cdrest_client {
     cdrest_url web_url;         /* config.web_server, when given */
     int has_web_url;
     cdrest_hspan headers[CDREST_MAX_HEADERS];
-    cdrest_response resp;       /* the last response */
     /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
     int idle_timeout_ms;        /* no byte for this long: CDREST_E_TIMEOUT (0 = no limit) */
     int canceled;               /* a progress callback asked to stop: no more I/O */
@@ -7955,7 +7954,8 @@ static int cdrest__has_credentials(const cdrest_client *c) {
 /* Log in with the held credentials; the body is built in c->body after `at` bytes
    (which may hold the body of the call waiting to be retried). */
 static int cdrest__login_at(cdrest_client *c, size_t at) {
-    cdrest_param fields[3];
+    const cdrest_param by_token[] = {{"token", c->token}, {NULL, NULL}};
+    const cdrest_param by_password[] = {{"userName", c->user}, {"password", c->password}, {NULL, NULL}};
     cdrest_response r;
     cdrest_doc d;
     cdrest_json_tok id;
@@ -7963,20 +7963,9 @@ static int cdrest__login_at(cdrest_client *c, size_t at) {
     int rc;
     if (!cdrest__has_credentials(c))
         return cdrest__fail(&c->err, CDREST_E_AUTH, "no credentials to log in with (set user and password, or a token)");
-    if (c->token[0]) {
-        fields[0].name = "token";
-        fields[0].value = c->token;
-        fields[1].name = NULL;
-    } else {
-        fields[0].name = "userName";
-        fields[0].value = c->user;
-        fields[1].name = "password";
-        fields[1].value = c->password;
-        fields[2].name = NULL;
-    }
     if ((rc = cdrest__check_client(c)) != 0) return rc;
     c->session_id[0] = 0;
-    rc = cdrest__build_body(c, at, fields, NULL, NULL, NULL, &len);
+    rc = cdrest__build_body(c, at, c->token[0] ? by_token : by_password, NULL, NULL, NULL, &len);
     if (rc == 0) rc = cdrest__cd_send(c, "POST", "/rest/v1.0/sessions", c->body + at, len, 0, &r);
     if (c->body) cdrest__wipe(c->body + at, c->body_cap - at); /* the password was in it */
     if (rc) return rc;
@@ -8154,10 +8143,7 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
     if (query) {
         cdrest__sb_query(&b, ctx, &has_query);
         if (cdrest__wants_job_step(c, path, ctx)) {
-            cdrest_param js[2];
-            js[0].name = "jobStepId";
-            js[0].value = c->env_job_step_id;
-            js[1].name = NULL;
+            const cdrest_param js[] = {{"jobStepId", c->env_job_step_id}, {NULL, NULL}};
             cdrest__sb_query(&b, js, &has_query);
         }
     }
@@ -8167,14 +8153,8 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
 /* The body parameters: ctx plus the job step from the environment when it applies. */
 static int cdrest__property_body(cdrest_client *c, const char *path, const cdrest_param *fields,
                                  const cdrest_param *ctx, size_t *len) {
-    cdrest_param job_step[2];
-    job_step[0].name = NULL;
-    if (cdrest__wants_job_step(c, path, ctx)) {
-        job_step[0].name = "jobStepId";
-        job_step[0].value = c->env_job_step_id;
-        job_step[1].name = NULL;
-    }
-    return cdrest__build_body(c, 0, fields, ctx, job_step, NULL, len);
+    const cdrest_param job_step[] = {{"jobStepId", c->env_job_step_id}, {NULL, NULL}};
+    return cdrest__build_body(c, 0, fields, ctx, cdrest__wants_job_step(c, path, ctx) ? job_step : NULL, NULL, len);
 }
 
 #define CDREST__RELATIVE_CTX 16 /* context entries the relative form can carry */
@@ -8382,7 +8362,6 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
 
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out) {
-    cdrest_param fields[2];
     const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -8390,15 +8369,12 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
     if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
     path = in[0], value = in[1];
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
-    fields[0].name = "value";
-    fields[0].value = value;
-    fields[1].name = NULL;
+    const cdrest_param fields[] = {{"value", value}, {NULL, NULL}};
     return cdrest__property_op(c, "PUT", path, fields, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out) {
-    cdrest_param fields[3];
     const char *in[2];
     cdrest__sb b;
     size_t len;
@@ -8409,11 +8385,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
     path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
     if ((rc = cdrest__check_name(c, path)) != 0) return rc;
-    fields[0].name = "propertyName";
-    fields[0].value = path;
-    fields[1].name = value ? "value" : NULL;
-    fields[1].value = value;
-    fields[2].name = NULL;
+    const cdrest_param fields[] = {{"propertyName", path}, {"value", value}, {NULL, NULL}}; /* no value: none sent */
     b = cdrest__target(c, "/properties", NULL, 0);
     if ((rc = b.rc) != 0) return rc;
     if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
@@ -8535,9 +8507,7 @@ static int cdrest__get_properties(cdrest_client *c, const char *path, const cdre
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
     for (p = ctx; p && p->name; p++) /* expand=0 and recurse travel with the listing */
         if (!strcmp(p->name, "expand") || !strcmp(p->name, "recurse")) {
-            cdrest_param one[2];
-            one[0] = *p;
-            one[1].name = NULL;
+            const cdrest_param one[] = {{p->name, p->value}, {NULL, NULL}};
             cdrest__sb_query(&b, one, &has_query);
         }
     if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "propertySheet")) != 0) return rc;
@@ -8763,7 +8733,6 @@ static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdres
 
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out) {
-    cdrest_param f[3];
     const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -8772,11 +8741,7 @@ CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, con
     group_id = in[0], artifact_key = in[1];
     if (!group_id || !*group_id || !artifact_key || !*artifact_key)
         return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
-    f[0].name = "groupId";
-    f[0].value = group_id;
-    f[1].name = "artifactKey";
-    f[1].value = artifact_key;
-    f[2].name = NULL;
+    const cdrest_param f[] = {{"groupId", group_id}, {"artifactKey", artifact_key}, {NULL, NULL}};
     return cdrest__create_call(c, "/artifacts", f, extra, NULL, out, "artifact");
 }
 
@@ -8808,7 +8773,6 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
                                              const cdrest_param *extra, cdrest_doc *out) {
     char group[256];
     const char *key, *in[2];
-    cdrest_param f[4];
     int rc;
     if (!c) return CDREST_E_ARG;
     in[0] = artifact_name, in[1] = version;
@@ -8816,13 +8780,7 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
     artifact_name = in[0], version = in[1];
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
-    f[0].name = "groupId";
-    f[0].value = group;
-    f[1].name = "artifactKey";
-    f[1].value = key;
-    f[2].name = "version";
-    f[2].value = version;
-    f[3].name = NULL;
+    const cdrest_param f[] = {{"groupId", group}, {"artifactKey", key}, {"version", version}, {NULL, NULL}};
     return cdrest__create_call(c, "/artifactVersions", f, extra, NULL, out, "artifactVersion");
 }
 
@@ -8835,14 +8793,11 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
     char group[256];
     const char *key;
-    cdrest_param q[2];
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
-    q[0].name = "artifactName";
-    q[0].value = artifact_name;
-    q[1].name = NULL;
+    const cdrest_param q[] = {{"artifactName", artifact_name}, {NULL, NULL}};
     return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
@@ -8936,7 +8891,12 @@ static int cdrest__random(cdrest_client *c, unsigned char *buf, size_t n) {
                                               "could not be read; set config.random_bytes)");
 }
 
-/* "cdrest-" and 128 random bits in hex. */
+/* The multipart boundary, one per upload: "cdrest-" and 128 random bits in hex, 39
+   characters (RFC 2046 allows 1 to 70; hex needs no quoting in the Content-Type header).
+   Files are streamed, so their bytes are never searched for the boundary; instead nobody,
+   not even a file's author, can predict it: a file holds it by a 2^-128 chance, never by
+   design (see cdrest__random). Each part then starts with "--" boundary CRLF (after a
+   CRLF that ends the part before it) and the body ends with CRLF "--" boundary "--" CRLF. */
 static int cdrest__make_boundary(cdrest_client *c, char *out, size_t cap) {
     static const char hex[] = "0123456789abcdef";
     unsigned char r[16];
@@ -9523,7 +9483,6 @@ static int cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
                                    const cdrest_param *actual, char *job_id, size_t job_id_cap) {
     static const cdrest_param none[1] = {{NULL, NULL}};
-    cdrest_param f[3];
     cdrest_doc d;
     const char *in[2];
     int rc;
@@ -9533,11 +9492,7 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     project = in[0], procedure = in[1];
     if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
-    f[0].name = "projectName";
-    f[0].value = project;
-    f[1].name = "procedureName";
-    f[1].value = procedure;
-    f[2].name = NULL;
+    const cdrest_param f[] = {{"projectName", project}, {"procedureName", procedure}, {NULL, NULL}};
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d, "")) != 0)
         return rc;
@@ -9576,11 +9531,8 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
             cdrest_jw_array_begin(&w);
             for (i = 0; i < o->ncredentials; i++) {
                 const cdrest_credential *k = &o->credentials[i];
-                cdrest_param f[4];
-                f[0].name = "credentialName", f[0].value = k->name;
-                f[1].name = "userName", f[1].value = k->user;
-                f[2].name = "password", f[2].value = k->password;
-                f[3].name = NULL;
+                const cdrest_param f[] = {{"credentialName", k->name}, {"userName", k->user}, {"password", k->password},
+                                          {NULL, NULL}};
                 cdrest_jw_object_begin(&w);
                 cdrest__jw_params(&w, f);
                 cdrest_jw_object_end(&w);
@@ -9602,7 +9554,6 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
                                       size_t job_id_cap) {
     static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
     const cdrest_run_options *o = opt ? opt : &none_set;
-    cdrest_param names[7];
     cdrest_run_options oc;
     const char *in[6];
     const cdrest_param *lists[2];
@@ -9626,13 +9577,13 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
     for (i = 0; i < o->ncredentials; i++)
         if (!o->credentials[i].name || !*o->credentials[i].name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: credential %d has no name", i);
-    names[0].name = "projectName", names[0].value = project;
-    names[1].name = "procedureName", names[1].value = procedure && *procedure ? procedure : NULL;
-    names[2].name = "priority", names[2].value = o->priority;
-    names[3].name = "destinationProject", names[3].value = o->destination_project;
-    names[4].name = "scheduleName", names[4].value = o->schedule_name;
-    names[5].name = "credentialName", names[5].value = o->credential_name;
-    names[6].name = NULL;
+    const cdrest_param names[] = {{"projectName", project},
+                                  {"procedureName", procedure && *procedure ? procedure : NULL},
+                                  {"priority", o->priority},
+                                  {"destinationProject", o->destination_project},
+                                  {"scheduleName", o->schedule_name},
+                                  {"credentialName", o->credential_name},
+                                  {NULL, NULL}};
     job_id[0] = 0;
     b = cdrest__target(c, "/jobs?request=runProcedure", NULL, 0);
     if ((rc = b.rc) != 0 || (rc = cdrest__run_body(c, names, actual, o, &len)) != 0) return rc;
@@ -9872,9 +9823,16 @@ static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     cdrest_jw_object_end(w);
 }
 
-static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
+/* POST the run to prefix once the caller's strings are safe to use (cdrest__begin);
+   runtime_id gets the run's flowRuntimeId. */
+static int cdrest__run_flow(cdrest_client *c, const char *prefix, cdrest__run_args *a, char *runtime_id, size_t cap) {
+    const char *in[3];
     cdrest_doc d;
     int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = a->project, in[1] = a->name, in[2] = a->starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &a->params, 1)) != 0) return rc;
+    a->project = in[0], a->name = in[1], a->starting_stage = in[2];
     if (!a->project || !*a->project || !a->name || !*a->name || !runtime_id || cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
     runtime_id[0] = 0;
@@ -9892,44 +9850,15 @@ CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const c
 CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
                                      const cdrest_param *actual, const char *const *stages, const char *starting_stage,
                                      char *runtime_id, size_t cap) {
-    cdrest__run_args a;
-    const char *in[3];
-    int rc;
-    if (!c) return CDREST_E_ARG;
-    in[0] = project, in[1] = pipeline, in[2] = starting_stage;
-    if ((rc = cdrest__begin(c, in, 3, &actual, 1)) != 0) return rc;
-    project = in[0], pipeline = in[1], starting_stage = in[2];
-    memset(&a, 0, sizeof a);
-    a.project = project;
-    a.name_key = "pipelineName";
-    a.name = pipeline;
-    a.params = actual;
-    a.list_key = "actualParameter";
-    a.param_key = "actualParameterName";
-    a.stages = stages;
-    a.starting_stage = starting_stage;
-    a.stages_with_start = 1;
+    cdrest__run_args a = {project, "pipelineName", pipeline, actual, "actualParameter", "actualParameterName",
+                          stages, starting_stage, 1 /* stagesToRun with startingStage */};
     return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
 }
 
 CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
                                  const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
-    cdrest__run_args a;
-    const char *in[3];
-    int rc;
-    if (!c) return CDREST_E_ARG;
-    in[0] = project, in[1] = release, in[2] = starting_stage;
-    if ((rc = cdrest__begin(c, in, 3, &params, 1)) != 0) return rc;
-    project = in[0], release = in[1], starting_stage = in[2];
-    memset(&a, 0, sizeof a);
-    a.project = project;
-    a.name_key = "releaseName";
-    a.name = release;
-    a.params = params;
-    a.list_key = "pipelineParameter";
-    a.param_key = "pipelineParameterName";
-    a.stages = stages;
-    a.starting_stage = starting_stage;
+    cdrest__run_args a = {project, "releaseName", release, params, "pipelineParameter", "pipelineParameterName",
+                          stages, starting_stage, 0 /* startingStage instead of stagesToRun */};
     return cdrest__run_flow(c, "/releases", &a, runtime_id, cap);
 }
 
@@ -9999,7 +9928,8 @@ CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id,
 CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
                                  const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap) {
     static const cdrest_param none[1] = {{NULL, NULL}};
-    cdrest_param f[5];
+    const cdrest_param f[] = {{"projectName", project}, {"applicationName", application}, {"processName", process},
+                              {"environmentName", environment}, {NULL, NULL}};
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -10008,15 +9938,6 @@ CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const ch
         !*environment || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG,
                             "runProcess needs a project, an application, a process, an environment and room for the job id");
-    f[0].name = "projectName";
-    f[0].value = project;
-    f[1].name = "applicationName";
-    f[1].value = application;
-    f[2].name = "processName";
-    f[2].value = process;
-    f[3].name = "environmentName";
-    f[3].value = environment;
-    f[4].name = NULL;
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
     if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
