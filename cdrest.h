@@ -12,6 +12,31 @@
    and link with -lbearssl (or build with -DCDREST_NO_TLS for plain http:// only).
    Every other file includes "cdrest.h" without the define and gets the declarations.
 
+   EXAMPLE (a whole program: log in, set and read a property, say what failed)
+       #define CDREST_IMPLEMENTATION
+       #include "cdrest.h"
+       #include <stdio.h>
+       #include <stdlib.h>
+
+       int main(void) {
+           cdrest_config cfg = {0}; // zero is every default: TLS verified, finite deadlines
+           cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+           cdrest_client c;
+           const char *value;
+           size_t len;
+           int failed;
+           cfg.server = "https://cd.example.com:8443";
+           cfg.user = "admin";
+           cfg.password = getenv("CD_PASSWORD");
+           failed = cdrest_init(&c, &cfg) || cdrest_login(&c) ||
+                    cdrest_set_property(&c, "greeting", "hello", ctx, NULL) ||
+                    cdrest_get_property_value(&c, "greeting", ctx, &value, &len);
+           if (failed) fprintf(stderr, "cd: %s\n", cdrest_errmsg(&c)); // what failed and why, one line
+           else printf("greeting = %s\n", value); // borrowed: valid until the next call on c
+           cdrest_free(&c);                       // also after a failed init
+           return failed;
+       }
+
    WHAT IT IS
      A small, strict HTTP/1.1 client over POSIX sockets, TLS through BearSSL, a strict
      RFC 8259 JSON tokenizer, and the CloudBees CD calls users make (sessions, properties,
@@ -28,9 +53,40 @@
      HTTP       - HTTP/1.1 request writer and strict response reader, keep-alive
      CD         - the CloudBees CD client: auth, properties, artifacts, jobs, errors
 
+   WHERE THINGS ARE (a layer, the title of one of its subsection rulers, then functions there)
+     chunked decoding    HTTP "chunked bodies": cdrest__chunked_decode, cdrest__chunk_byte
+     keep-alive          HTTP "reading the response": cdrest__http_receive (the head's verdict),
+                         cdrest__http_attempt (the connection kept or closed)
+     resend              HTTP "reading the response": cdrest__http_attempt (*retryable: may this
+                         request be resent after a dead connection), cdrest__http_once (the resend)
+     body cap            HTTP "reading the response": cdrest__rx_body_bytes, cdrest__http_body_length;
+                         HTTP "chunked bodies": cdrest__chunked_decode
+     redirects           HTTP "reading the response": cdrest__http_redirect, cdrest__http_request
+     proxies             CD "proxy selection": cdrest__choose_proxy, cdrest__no_proxy_match;
+                         HTTP "opening the connection (direct, or through a proxy)": cdrest__http_open,
+                         cdrest__http_proxy_tunnel
+     trust store         TLS "trust anchors": cdrest__tls_load_anchors, cdrest__tls_ld_sources,
+                         cdrest__tls_ld_system
+     pins                TLS "pins": cdrest__tls_parse_pins, cdrest__tls_check_pins
+     host-name checks    TLS "names and policy: what BearSSL's minimal engine does not check":
+                         cdrest__tls_leaf_has_name, cdrest__tls_name_match; TLS "the X.509 engine
+                         BearSSL calls": cdrest__tls_x_end_chain (names, addresses, then pins)
+     401 re-login        CD "sending a CD request with the client's authentication":
+                         cdrest__cd_call_once, cdrest__session_refused, cdrest__login_at
+     uploads             CD "publishing a version's files (multipart/form-data, streamed)":
+                         cdrest__publish (with its own 401 re-login), cdrest__upload_next
+     error words         text (its start, the error record): cdrest_strerror, cdrest__fail;
+                         TLS "errors in words": cdrest__tls_describe, cdrest__tls_fail;
+                         CD "answers: JSON, and the server's errors": cdrest__cd_error
+
    CONFIGURATION (define before including the implementation)
+     CDREST_IMPLEMENTATION         in one file: compile the implementation (see the top)
      CDREST_STATIC                 make every public function static
+     CDRESTDEF                     what every public function is declared with (default
+                                   extern; static with CDREST_STATIC)
      CDREST_NO_TLS                 build without BearSSL (https:// gives CDREST_E_UNSUPPORTED)
+     CDREST_NO_FAST_PK             use only BearSSL's own public-key code (no 64-bit
+                                   X25519/P-256/RSA paths)
      CDREST_NO_FILES               no CA files or directories (trust blobs and compiled-in
                                    anchors only)
      CDREST_NO_SOCKETS             leave out the POSIX socket transport (bring your own,
@@ -62,7 +118,18 @@
      CDREST_MAX_TOKENS             the JSON tokens a client grows to for one answer: this
                                    (default 1048576) or one per 6 bytes of a larger answer
      CDREST_JSON_MAX_DEPTH         deepest nesting the tokenizer accepts (default 512)
+     CDREST_JSON_SCAN              how the tokenizer scans strings: 2 = 16 bytes a step with
+                                   SSE2, 1 = 8 bytes a step in a 64-bit word (GCC/Clang,
+                                   little-endian), 0 = a byte at a time (default: the best
+                                   the compiler and CPU allow)
      CDREST_ERRMSG_SIZE            size of the readable error line (default 256)
+     CDREST_MAX_DIR_DEPTH          deepest directory nesting cdrest_publish_artifact_dir
+                                   walks (default 64)
+     CDREST_TLS_MAX_PINS           most keys config.tls.pin may name (default 8)
+     CDREST_TLS_LEAF_MAX           bytes of each certificate of the server's chain kept to
+                                   check it (default 4096; a larger one fails with
+                                   CDREST_TLS_ERR_CERT_TOO_BIG)
+     CDREST_TLS_CA_FILE_MAX        largest CA file or bundle read (default 16 MiB)
 
    THREADS
      No global or thread-local state anywhere. A client is used by one thread at a time;
@@ -596,13 +663,13 @@ typedef struct cdrest_tls_config {
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
 #endif
+#ifndef CDREST_TLS_CA_FILE_MAX
+#define CDREST_TLS_CA_FILE_MAX (16u << 20) /* the largest CA file or bundle read (a system bundle: ~200 KB) */
+#endif
 /* Bytes of each certificate of the server's chain kept during a handshake (the leaf for the
    whole handshake, one intermediate at a time), to check names, extended key usage and
    name constraints, and to explain a failure in words (which date, which issuer). Larger
    certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
-#ifndef CDREST_TLS_CA_FILE_MAX
-#define CDREST_TLS_CA_FILE_MAX (16u << 20) /* the largest CA file or bundle read (a system bundle: ~200 KB) */
-#endif
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
