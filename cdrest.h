@@ -7703,6 +7703,22 @@ static void cdrest__jw_params(cdrest_json_writer *w, const cdrest_param *p) {
     }
 }
 
+/* "key":[{"<name_key>":name, "value":value}, ...]: a call's actual parameters (a missing
+   value is sent as ""). */
+static void cdrest__jw_param_list(cdrest_json_writer *w, const char *key, const char *name_key, const cdrest_param *p) {
+    cdrest_jw_key(w, key);
+    cdrest_jw_array_begin(w);
+    for (; p->name; p++) {
+        cdrest_jw_object_begin(w);
+        cdrest_jw_key(w, name_key);
+        cdrest_jw_string(w, p->name);
+        cdrest_jw_key(w, "value");
+        cdrest_jw_string(w, p->value ? p->value : "");
+        cdrest_jw_object_end(w);
+    }
+    cdrest_jw_array_end(w);
+}
+
 /* The JSON object body {fields..., ctx..., extra..., "actualParameter":[...]} into c->body at
    offset `at` (0 for a call; after the call's own body for a login in between). */
 static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *fields, const cdrest_param *ctx,
@@ -7715,20 +7731,7 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
         cdrest__jw_params(&w, fields);
         cdrest__jw_params(&w, ctx);
         cdrest__jw_params(&w, extra);
-        if (actual) {
-            const cdrest_param *a;
-            cdrest_jw_key(&w, "actualParameter");
-            cdrest_jw_array_begin(&w);
-            for (a = actual; a->name; a++) {
-                cdrest_jw_object_begin(&w);
-                cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, a->name);
-                cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, a->value ? a->value : "");
-                cdrest_jw_object_end(&w);
-            }
-            cdrest_jw_array_end(&w);
-        }
+        if (actual) cdrest__jw_param_list(&w, "actualParameter", "actualParameterName", actual);
         cdrest_jw_object_end(&w);
         rc = cdrest_jw_finish(&w);
         if (rc == 0) {
@@ -9579,20 +9582,7 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
         cdrest_jw_object_begin(&w);
         cdrest__jw_params(&w, names);
         cdrest__jw_params(&w, o->extra);
-        if (actual) {
-            const cdrest_param *a; /* a local cursor: the loop may run again after the body grows */
-            cdrest_jw_key(&w, "actualParameter");
-            cdrest_jw_array_begin(&w);
-            for (a = actual; a->name; a++) {
-                cdrest_jw_object_begin(&w);
-                cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, a->name);
-                cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, a->value ? a->value : "");
-                cdrest_jw_object_end(&w);
-            }
-            cdrest_jw_array_end(&w);
-        }
+        if (actual) cdrest__jw_param_list(&w, "actualParameter", "actualParameterName", actual);
         if (o->ncredentials > 0) {
             cdrest_jw_key(&w, "credential");
             cdrest_jw_array_begin(&w);
@@ -9857,26 +9847,13 @@ typedef struct cdrest__run_args {
 
 static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     const cdrest__run_args *a = (const cdrest__run_args *)arg;
-    const cdrest_param *p;
     const char *const *s;
     cdrest_jw_object_begin(w);
     cdrest_jw_key(w, "projectName");
     cdrest_jw_string(w, a->project);
     cdrest_jw_key(w, a->name_key);
     cdrest_jw_string(w, a->name);
-    if (a->params) {
-        cdrest_jw_key(w, a->list_key);
-        cdrest_jw_array_begin(w);
-        for (p = a->params; p->name; p++) {
-            cdrest_jw_object_begin(w);
-            cdrest_jw_key(w, a->param_key);
-            cdrest_jw_string(w, p->name);
-            cdrest_jw_key(w, "value");
-            cdrest_jw_string(w, p->value ? p->value : "");
-            cdrest_jw_object_end(w);
-        }
-        cdrest_jw_array_end(w);
-    }
+    if (a->params) cdrest__jw_param_list(w, a->list_key, a->param_key, a->params);
     if (a->starting_stage) {
         cdrest_jw_key(w, "startingStage");
         cdrest_jw_string(w, a->starting_stage);
