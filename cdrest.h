@@ -1662,6 +1662,7 @@ static CDREST__INLINE void cdrest__json_close(cdrest__json_run *r)
     CDREST_ASSERT(r->depth > 0);
     if (r->toks) {
         int c = r->super;
+        CDREST_ASSERT(c >= 0);
         if (r->toks[c].type == CDREST_JSON_STRING) c = r->toks[c].parent;
         CDREST_ASSERT(c >= 0 && r->toks[c].end == -1);
         CDREST_ASSERT(r->toks[c].type == (cdrest__json_in_object(r) ? CDREST_JSON_OBJECT : CDREST_JSON_ARRAY));
