@@ -9750,16 +9750,10 @@ static int cdrest__wait_loop(cdrest_client *c, const cdrest__wait *w, int interv
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
-    cdrest__wait w;
     int rc;
     if (!c || !st) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
-    memset(&w, 0, sizeof w);
-    w.what = "job";
-    w.id = job_id;
-    w.job = st;
-    w.job_progress = progress;
-    w.ctx = progress_ctx;
+    const cdrest__wait w = {"job", job_id, st, progress, NULL, NULL, progress_ctx};
     return cdrest__wait_loop(c, &w, interval_ms, deadline_ms);
 }
 
@@ -9957,16 +9951,10 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
     char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
-    cdrest__wait w;
+    const cdrest__wait w = {"pipeline run", id, NULL, NULL, st, progress, progress_ctx};
     if (!c || !st) return CDREST_E_ARG;
     if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
-    memset(&w, 0, sizeof w);
-    w.what = "pipeline run";
-    w.id = id;
-    w.run = st;
-    w.run_progress = progress;
-    w.ctx = progress_ctx;
     return cdrest__wait_loop(c, &w, interval_ms, max_wait_ms);
 }
 
