@@ -7,11 +7,10 @@
 # compiles and runs against the emulator, its WHERE THINGS ARE map names functions that
 # are where it says, and its CONFIGURATION list (and the README's table) names every macro
 # the header lets a user set. Ends with "N passed, N failed".
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/.." && . tests/lib.sh
 pass=0
 fail=0
-api=$(mktemp)
-trap 'rm -f "$api"' EXIT
+api=$tmp/api
 sed -n '1,/^#endif \/\* CDREST_H_INCLUDED/p' cdrest.h >"$api"
 # name and whether the previous top-level line closed a comment
 awk '{
@@ -41,21 +40,14 @@ if grep -q 'int main' "$ex" && cc -std=c99 -Wall -Wextra -Wpedantic -Werror -I. 
   pass=$((pass + 1))
   sed 's|"https://cd.example.com:8443"|getenv("CD_SERVER")|' "$ex" >"$ex.run.c"
   cc -std=c99 -I. -o "$ex.run" "$ex.run.c" -lbearssl
-  : >"$ex.emu"
-  python3 tests/cdemu.py --port 0 --quiet >"$ex.emu" 2>/dev/null &
-  emu=$!
-  i=0
-  until grep -q '^PORT ' "$ex.emu" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-  port=$(sed -n 's/^PORT //p' "$ex.emu")
+  start_emu emu || echo "$lib_why"
   out=$(CD_SERVER="http://127.0.0.1:$port" CD_PASSWORD=changeme "$ex.run" 2>&1)
   [ "$out" = "greeting = hello" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: the EXAMPLE printed \"$out\""; }
   out=$(CD_SERVER="http://127.0.0.1:$port" CD_PASSWORD=wrong "$ex.run" 2>&1)
   case "$out" in "cd: "*) pass=$((pass + 1)) ;; *) fail=$((fail + 1)); echo "FAIL: a refused login printed \"$out\"" ;; esac
-  kill "$emu" 2>/dev/null; wait "$emu" 2>/dev/null
 else
   fail=$((fail + 1)); echo "FAIL: the top comment's EXAMPLE does not compile:"; cat "$ex.log"
 fi
-rm -f "$ex" "$ex".*
 
 # WHERE THINGS ARE: every clause names a layer ("text", "TLS", ...), optionally the title
 # of one of its subsection rulers, and functions defined in that layer (that subsection):
@@ -99,7 +91,6 @@ rows=$(sed -n 's/^ROWS //p' "$api.map")
 pass=$((pass + $(grep -c '^OK ' "$api.map")))
 fail=$((fail + $(grep -c '^FAIL' "$api.map")))
 grep '^FAIL' "$api.map"
-rm -f "$api.map"
 
 # CONFIGURATION lists every macro a user may set: each one the header tests (#if, #ifdef,
 # #ifndef, defined()) but its private CDREST__ ones and its two include guards; the
