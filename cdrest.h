@@ -85,8 +85,6 @@
      CDRESTDEF                     what every public function is declared with (default
                                    extern; static with CDREST_STATIC)
      CDREST_NO_TLS                 build without BearSSL (https:// gives CDREST_E_UNSUPPORTED)
-     CDREST_NO_FAST_PK             use only BearSSL's own public-key code (no 64-bit
-                                   X25519/P-256/RSA paths)
      CDREST_NO_FILES               no CA files or directories (trust blobs and compiled-in
                                    anchors only)
      CDREST_NO_SOCKETS             leave out the POSIX socket transport (bring your own,

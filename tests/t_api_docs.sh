@@ -99,6 +99,8 @@ conf=$(awk '/^   CONFIGURATION/{on=1; next} on && /^   [A-Z]/{exit} on' cdrest.h
 used=$(grep -E '^[[:space:]]*#[[:space:]]*(if|ifdef|ifndef|elif)\b' cdrest.h | grep -oE '\bCDREST[A-Z0-9_]*' |
   grep -vE '^(CDREST__|CDREST_H_INCLUDED$|CDREST_IMPLEMENTATION_DONE$)' | sort -u)
 [ "$(echo "$used" | wc -w)" -ge 25 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: only $(echo "$used" | wc -w) macros found"; }
+dup=$(echo "$conf" | sort | uniq -d)
+[ -z "$dup" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: listed twice in CONFIGURATION:" $dup; }
 for m in $used; do
   if echo "$conf" | grep -qx "$m"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $m is not in cdrest.h's CONFIGURATION list"; fi
   [ "$m" = CDREST_IMPLEMENTATION ] && continue
