@@ -56,13 +56,14 @@
 
    WHERE THINGS ARE (a layer, the title of one of its subsection rulers, then functions there)
      chunked decoding    HTTP "chunked bodies": cdrest__chunked_decode, cdrest__chunk_byte
-     keep-alive          HTTP "reading the response": cdrest__http_receive (the head's verdict),
-                         cdrest__http_attempt (the connection kept or closed)
-     resend              HTTP "reading the response": cdrest__http_attempt (*retryable: may this
-                         request be resent after a dead connection), cdrest__http_once (the resend)
-     body cap            HTTP "reading the response": cdrest__rx_body_bytes, cdrest__http_body_length;
-                         HTTP "chunked bodies": cdrest__chunked_decode
-     redirects           HTTP "reading the response": cdrest__http_redirect, cdrest__http_request
+     keep-alive          HTTP "reading the response": cdrest__http_receive (the head's verdict);
+                         HTTP "one exchange: the attempt, the resend on a dead connection,
+                         redirects": cdrest__http_attempt (the connection kept or closed)
+     resend              HTTP "one exchange: the attempt, the resend on a dead connection,
+                         redirects": cdrest__http_may_resend (the rule), cdrest__http_once
+     body cap            HTTP "buffers": cdrest__body_cap (the rule and its words)
+     redirects           HTTP "one exchange: the attempt, the resend on a dead connection,
+                         redirects": cdrest__http_redirect, cdrest__http_request
      proxies             CD "proxy selection": cdrest__choose_proxy, cdrest__no_proxy_match;
                          HTTP "opening the connection (direct, or through a proxy)": cdrest__http_open,
                          cdrest__http_proxy_tunnel
