@@ -12,6 +12,31 @@
    and link with -lbearssl (or build with -DCDREST_NO_TLS for plain http:// only).
    Every other file includes "cdrest.h" without the define and gets the declarations.
 
+   EXAMPLE (a whole program: log in, set and read a property, say what failed)
+       #define CDREST_IMPLEMENTATION
+       #include "cdrest.h"
+       #include <stdio.h>
+       #include <stdlib.h>
+
+       int main(void) {
+           cdrest_config cfg = {0}; // zero is every default: TLS verified, finite deadlines
+           cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+           cdrest_client c;
+           const char *value;
+           size_t len;
+           int failed;
+           cfg.server = "https://cd.example.com:8443";
+           cfg.user = "admin";
+           cfg.password = getenv("CD_PASSWORD");
+           failed = cdrest_init(&c, &cfg) || cdrest_login(&c) ||
+                    cdrest_set_property(&c, "greeting", "hello", ctx, NULL) ||
+                    cdrest_get_property_value(&c, "greeting", ctx, &value, &len);
+           if (failed) fprintf(stderr, "cd: %s\n", cdrest_errmsg(&c)); // what failed and why, one line
+           else printf("greeting = %s\n", value); // borrowed: valid until the next call on c
+           cdrest_free(&c);                       // also after a failed init
+           return failed;
+       }
+
    WHAT IT IS
      A small, strict HTTP/1.1 client over POSIX sockets, TLS through BearSSL, a strict
      RFC 8259 JSON tokenizer, and the CloudBees CD calls users make (sessions, properties,
@@ -29,8 +54,38 @@
      HTTP       - HTTP/1.1 request writer and strict response reader, keep-alive
      CD         - the CloudBees CD client: auth, properties, artifacts, jobs, errors
 
+   WHERE THINGS ARE (a layer, the title of one of its subsection rulers, then functions there)
+     chunked decoding    HTTP "chunked bodies": cdrest__chunked_decode, cdrest__chunk_byte
+     keep-alive          HTTP "reading the response": cdrest__http_receive (the head's verdict);
+                         HTTP "one exchange: the attempt, the resend on a dead connection,
+                         redirects": cdrest__http_attempt (the connection kept or closed)
+     resend              HTTP "one exchange: the attempt, the resend on a dead connection,
+                         redirects": cdrest__http_may_resend (the rule), cdrest__http_once
+     body cap            HTTP "buffers": cdrest__body_cap (the rule and its words)
+     redirects           HTTP "one exchange: the attempt, the resend on a dead connection,
+                         redirects": cdrest__http_redirect, cdrest__http_request
+     proxies             CD "proxy selection": cdrest__choose_proxy, cdrest__no_proxy_match;
+                         HTTP "opening the connection (direct, or through a proxy)": cdrest__http_open,
+                         cdrest__http_proxy_tunnel
+     trust store         TLS "trust anchors": cdrest__tls_load_anchors, cdrest__tls_ld_sources,
+                         cdrest__tls_ld_system
+     pins                TLS "pins": cdrest__tls_parse_pins, cdrest__tls_check_pins
+     host-name checks    TLS "names and policy: what BearSSL's minimal engine does not check":
+                         cdrest__tls_leaf_has_name, cdrest__tls_name_match; TLS "the X.509 engine
+                         BearSSL calls": cdrest__tls_x_end_chain (names, addresses, then pins)
+     401 re-login        CD "sending a CD request with the client's authentication":
+                         cdrest__cd_call_once, cdrest__session_refused, cdrest__login_at
+     uploads             CD "publishing a version's files (multipart/form-data, streamed)":
+                         cdrest__publish (with its own 401 re-login), cdrest__upload_next
+     error words         text (its start, the error record): cdrest_strerror, cdrest__fail;
+                         TLS "errors in words": cdrest__tls_describe, cdrest__tls_fail;
+                         CD "answers: JSON, and the server's errors": cdrest__cd_error
+
    CONFIGURATION (define before including the implementation)
+     CDREST_IMPLEMENTATION         in one file: compile the implementation (see the top)
      CDREST_STATIC                 make every public function static
+     CDRESTDEF                     what every public function is declared with (default
+                                   extern; static with CDREST_STATIC)
      CDREST_NO_TLS                 build without BearSSL (https:// gives CDREST_E_UNSUPPORTED)
      CDREST_NO_FILES               no CA files or directories (trust blobs and compiled-in
                                    anchors only)
@@ -65,7 +120,18 @@
      CDREST_MAX_TOKENS             the JSON tokens a client grows to for one answer: this
                                    (default 1048576) or one per 6 bytes of a larger answer
      CDREST_JSON_MAX_DEPTH         deepest nesting the tokenizer accepts (default 512)
+     CDREST_JSON_SCAN              how the tokenizer scans strings: 2 = 16 bytes a step with
+                                   SSE2, 1 = 8 bytes a step in a 64-bit word (GCC/Clang,
+                                   little-endian), 0 = a byte at a time (default: the best
+                                   the compiler and CPU allow)
      CDREST_ERRMSG_SIZE            size of the readable error line (default 256)
+     CDREST_MAX_DIR_DEPTH          deepest directory nesting cdrest_publish_artifact_dir
+                                   walks (default 64)
+     CDREST_TLS_MAX_PINS           most keys config.tls.pin may name (default 8)
+     CDREST_TLS_LEAF_MAX           bytes of each certificate of the server's chain kept to
+                                   check it (default 4096; a larger one fails with
+                                   CDREST_TLS_ERR_CERT_TOO_BIG)
+     CDREST_TLS_CA_FILE_MAX        largest CA file or bundle read (default 16 MiB)
 
    THREADS
      No global or thread-local state anywhere. A client is used by one thread at a time;
@@ -599,13 +665,13 @@ typedef struct cdrest_tls_config {
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
 #endif
+#ifndef CDREST_TLS_CA_FILE_MAX
+#define CDREST_TLS_CA_FILE_MAX (16u << 20) /* the largest CA file or bundle read (a system bundle: ~200 KB) */
+#endif
 /* Bytes of each certificate of the server's chain kept during a handshake (the leaf for the
    whole handshake, one intermediate at a time), to check names, extended key usage and
    name constraints, and to explain a failure in words (which date, which issuer). Larger
    certificates fail with CDREST_TLS_ERR_CERT_TOO_BIG (insecure mode excepted). */
-#ifndef CDREST_TLS_CA_FILE_MAX
-#define CDREST_TLS_CA_FILE_MAX (16u << 20) /* the largest CA file or bundle read (a system bundle: ~200 KB) */
-#endif
 #ifndef CDREST_TLS_LEAF_MAX
 #define CDREST_TLS_LEAF_MAX 4096
 #endif
@@ -794,7 +860,6 @@ typedef struct cdrest_client {
     cdrest_url web_url;         /* config.web_server, when given */
     int has_web_url;
     cdrest_hspan headers[CDREST_MAX_HEADERS];
-    cdrest_response resp;       /* the last response */
     /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
     int idle_timeout_ms;        /* no byte for this long: CDREST_E_TIMEOUT (0 = no limit) */
     int canceled;               /* a progress callback asked to stop: no more I/O */
@@ -1268,10 +1333,11 @@ static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (siz
 
 #include <float.h> /* DBL_MAX: overflow of cdrest_json_double */
 
+/* The tokenizer's per-byte steps are inlined into its loop even at -Os (GCC, Clang). */
 #if defined(__GNUC__)
-#define CDREST__JSON_HOT static __inline__ __attribute__((always_inline))
+#define CDREST__INLINE __inline__ __attribute__((always_inline))
 #else
-#define CDREST__JSON_HOT static
+#define CDREST__INLINE
 #endif
 
 /* ---- tokenizer: byte-level scanners --------------------------------------- */
@@ -1334,7 +1400,7 @@ static uint64_t cdrest__json_stop_bytes(uint64_t w)
 /* Index of the first byte at or after i that is not plain string content (or len).
    This is the tokenizer's inner loop: 16 bytes per step with SSE2 (one signed compare
    catches both < 0x20 and >= 0x80), else 8 with SWAR, then bytes through the table. */
-CDREST__JSON_HOT size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
+static CDREST__INLINE size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
 {
 #ifdef CDREST__JSON_SSE2
     const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
@@ -1446,7 +1512,7 @@ static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, si
 
 /* A string body from js[i] (just after the opening quote). Returns the index of the
    closing quote. Plain runs are skipped in bulk; only the stop bytes are looked at. */
-CDREST__JSON_HOT size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js,
+static CDREST__INLINE size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js,
                                                  size_t len, size_t i)
 {
     for (;;) {
@@ -1525,7 +1591,7 @@ static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, s
     return i;
 }
 
-CDREST__JSON_HOT size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
+static CDREST__INLINE size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
 {
     while (i < len) {
         char c = js[i];
@@ -1566,7 +1632,7 @@ typedef struct cdrest__json_run {
     int state;
 } cdrest__json_run;
 
-CDREST__JSON_HOT int cdrest__json_in_object(const cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_in_object(const cdrest__json_run *r)
 {
     int top = r->depth - 1;
     return (r->p->stack[top >> 3] >> (top & 7)) & 1;
@@ -1574,7 +1640,7 @@ CDREST__JSON_HOT int cdrest__json_in_object(const cdrest__json_run *r)
 
 /* Claims the next token as a child of r->super. Fails (touching nothing) when the
    caller's array is full, so the same value is read again on resume. */
-CDREST__JSON_HOT int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
+static CDREST__INLINE int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
 {
     if (r->toks) {
         cdrest_json_tok *t;
@@ -1604,7 +1670,7 @@ static int cdrest__json_reject(cdrest__json_run *r, int error, size_t pos)
     return cdrest__json_scan_failed(r);
 }
 
-CDREST__JSON_HOT int cdrest__json_open(cdrest__json_run *r, char c)
+static CDREST__INLINE int cdrest__json_open(cdrest__json_run *r, char c)
 {
     int is_object = c == '{', level = r->depth;
     if (level >= r->max_depth)
@@ -1621,12 +1687,17 @@ CDREST__JSON_HOT int cdrest__json_open(cdrest__json_run *r, char c)
 }
 
 /* The closer at r->pos ends the innermost container. r->super is the container
-   itself (empty one) or, inside an object, the key of its last member. */
-CDREST__JSON_HOT void cdrest__json_close(cdrest__json_run *r)
+   itself (an array, or an empty object) or, inside an object, the key of its last
+   member: either way it leads to the innermost open container, of the closer's kind. */
+static CDREST__INLINE void cdrest__json_close(cdrest__json_run *r)
 {
+    CDREST_ASSERT(r->depth > 0);
     if (r->toks) {
         int c = r->super;
+        CDREST_ASSERT(c >= 0);
         if (r->toks[c].type == CDREST_JSON_STRING) c = r->toks[c].parent;
+        CDREST_ASSERT(c >= 0 && r->toks[c].end == -1);
+        CDREST_ASSERT(r->toks[c].type == (cdrest__json_in_object(r) ? CDREST_JSON_OBJECT : CDREST_JSON_ARRAY));
         r->toks[c].end = (int)r->pos + 1;
         r->super = r->toks[c].parent;
     }
@@ -1636,7 +1707,7 @@ CDREST__JSON_HOT void cdrest__json_close(cdrest__json_run *r)
 
 /* After a value: whitespace, then ',' (the next state) or closers, any number of them.
    At depth 0 the root is done. */
-CDREST__JSON_HOT int cdrest__json_after_value(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_after_value(cdrest__json_run *r)
 {
     for (;;) {
         int in_object;
@@ -1663,7 +1734,7 @@ CDREST__JSON_HOT int cdrest__json_after_value(cdrest__json_run *r)
 }
 
 /* A string token (key or value) at r->pos ('"'); the token spans the body. */
-CDREST__JSON_HOT int cdrest__json_string_token(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_string_token(cdrest__json_run *r)
 {
     size_t end;
     if (cdrest__json_claim(r, CDREST_JSON_STRING, r->pos + 1)) return CDREST_E_JSON_TOKENS;
@@ -1675,7 +1746,7 @@ CDREST__JSON_HOT int cdrest__json_string_token(cdrest__json_run *r)
 }
 
 /* A member's key and the ':' after it; the value that follows hangs off the key. */
-CDREST__JSON_HOT int cdrest__json_key(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_key(cdrest__json_run *r)
 {
     int rc;
     if (r->js[r->pos] != '"')
@@ -1694,7 +1765,7 @@ CDREST__JSON_HOT int cdrest__json_key(cdrest__json_run *r)
 }
 
 /* A string, number or literal at r->pos starting with c. */
-CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
+static CDREST__INLINE int cdrest__json_scalar(cdrest__json_run *r, char c)
 {
     size_t end;
     int type;
@@ -1714,7 +1785,7 @@ CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
 }
 
 /* One step at a non-blank byte: a key, a value, or an empty container's closer. */
-CDREST__JSON_HOT int cdrest__json_step(cdrest__json_run *r)
+static CDREST__INLINE int cdrest__json_step(cdrest__json_run *r)
 {
     char c = r->js[r->pos];
     int rc;
@@ -4324,6 +4395,56 @@ static size_t cdrest__tls_spki(const br_x509_pkey *pk, unsigned char *buf, size_
     return o.len <= o.cap ? o.len : 0;
 }
 
+/* --- pins ------------------------------------------------------------------------ */
+
+/* Decode exactly 44 base64 characters holding 32 bytes. 1 ok, 0 malformed. */
+static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
+    unsigned long acc = 0;
+    int i, bits = 0;
+    size_t o = 0;
+    if (s[43] != '=' || s[42] == '=') return 0;
+    for (i = 0; i < 43; i++) {
+        int ch = (unsigned char)s[i], v;
+        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+        else if (ch == '+') v = 62;
+        else if (ch == '/') v = 63;
+        else return 0;
+        acc = (acc << 6) | (unsigned long)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o < 32) out[o] = (unsigned char)(acc >> bits);
+            o++;
+        }
+    }
+    return o == 32 && (acc & ((1UL << bits) - 1)) == 0;
+}
+
+static int cdrest__tls_parse_pins(cdrest_client *c, struct cdrest__tls *t) {
+    const char *p = c->cfg.tls.pin;
+    t->npins = 0;
+    if (!p) return 0;
+    while (*p) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n > 0 && (*p == ' ' || *p == '\t')) p++, n--;
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (n > 0) {
+            if (n != 52 || memcmp(p, "sha256//", 8) != 0 || !cdrest__tls_b64_32(p + 8, t->pins[t->npins]))
+                return cdrest__fail(&c->err, CDREST_E_ARG,
+                                    "invalid pin: expected sha256//BASE64 (44 characters), several separated by ';'");
+            if (++t->npins == CDREST_TLS_MAX_PINS && end && end[1])
+                return cdrest__fail(&c->err, CDREST_E_ARG, "too many pins (at most %d, CDREST_TLS_MAX_PINS)",
+                                    CDREST_TLS_MAX_PINS);
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
 /* Hash the server key; 0 if a pin matches (or none is set), else an error number. */
 static unsigned cdrest__tls_check_pins(struct cdrest__tls *t, const br_x509_pkey *pk) {
     unsigned char spki[640];
@@ -4465,56 +4586,6 @@ static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) { return cdr
 /* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
 static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
     return strchr(s, ':') ? cdrest__ipv6_parse(s, strlen(s), out) : 0;
-}
-
-/* --- pins ------------------------------------------------------------------------ */
-
-/* Decode exactly 44 base64 characters holding 32 bytes. 1 ok, 0 malformed. */
-static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
-    unsigned long acc = 0;
-    int i, bits = 0;
-    size_t o = 0;
-    if (s[43] != '=' || s[42] == '=') return 0;
-    for (i = 0; i < 43; i++) {
-        int ch = (unsigned char)s[i], v;
-        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-        else if (ch == '+') v = 62;
-        else if (ch == '/') v = 63;
-        else return 0;
-        acc = (acc << 6) | (unsigned long)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o < 32) out[o] = (unsigned char)(acc >> bits);
-            o++;
-        }
-    }
-    return o == 32 && (acc & ((1UL << bits) - 1)) == 0;
-}
-
-static int cdrest__tls_parse_pins(cdrest_client *c, struct cdrest__tls *t) {
-    const char *p = c->cfg.tls.pin;
-    t->npins = 0;
-    if (!p) return 0;
-    while (*p) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n > 0 && (*p == ' ' || *p == '\t')) p++, n--;
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-        if (n > 0) {
-            if (n != 52 || memcmp(p, "sha256//", 8) != 0 || !cdrest__tls_b64_32(p + 8, t->pins[t->npins]))
-                return cdrest__fail(&c->err, CDREST_E_ARG,
-                                    "invalid pin: expected sha256//BASE64 (44 characters), several separated by ';'");
-            if (++t->npins == CDREST_TLS_MAX_PINS && end && end[1])
-                return cdrest__fail(&c->err, CDREST_E_ARG, "too many pins (at most %d, CDREST_TLS_MAX_PINS)",
-                                    CDREST_TLS_MAX_PINS);
-        }
-        if (!end) break;
-        p = end + 1;
-    }
-    return 0;
 }
 
 /* --- trust anchors ------------------------------------------------------------- */
@@ -5601,36 +5672,78 @@ static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* A number and its words: the alerts' names, and the errors whose words need nothing
+   but their number. */
+typedef struct cdrest__tls_words {
+    int code;
+    const char *text;
+} cdrest__tls_words;
+
+static const cdrest__tls_words cdrest__tls_alerts[] = {
+    {0, "close_notify"},           {10, "unexpected_message"},      {20, "bad_record_mac"},
+    {22, "record_overflow"},       {40, "handshake_failure"},       {42, "bad_certificate"},
+    {43, "unsupported_certificate"}, {44, "certificate_revoked"},   {45, "certificate_expired"},
+    {46, "certificate_unknown"},   {47, "illegal_parameter"},       {48, "unknown_ca"},
+    {49, "access_denied"},         {50, "decode_error"},            {51, "decrypt_error"},
+    {70, "protocol_version"},      {71, "insufficient_security"},   {80, "internal_error"},
+    {86, "inappropriate_fallback"}, {90, "user_canceled"},          {100, "no_renegotiation"},
+    {109, "missing_extension"},    {110, "unsupported_extension"},  {112, "unrecognized_name"},
+    {116, "certificate_required"}, {120, "no_application_protocol"}
+};
+
+static const cdrest__tls_words cdrest__tls_errors[] = {
+    {BR_ERR_OK, "the server closed the connection during the handshake"},
+    {BR_ERR_BAD_PARAM, "bad parameter"},
+    {BR_ERR_UNSUPPORTED_VERSION, "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)"},
+    {BR_ERR_BAD_VERSION, "the server sent a record with an unexpected protocol version"},
+    {BR_ERR_BAD_LENGTH, "the server sent a malformed TLS record"},
+    {BR_ERR_TOO_LARGE, "the server sent a malformed TLS record"},
+    {BR_ERR_BAD_FRAGLEN, "the server sent a malformed TLS record"},
+    {BR_ERR_BAD_MAC, "a record failed its integrity check (data corrupted or tampered with)"},
+    {BR_ERR_NO_RANDOM, "BearSSL has no source of randomness on this system"},
+    {BR_ERR_UNKNOWN_TYPE, "the server sent a record of unknown type"},
+    {BR_ERR_UNEXPECTED, "the server sent an unexpected handshake message"},
+    {BR_ERR_BAD_CCS, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_ALERT, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_HANDSHAKE, "the server broke the TLS handshake protocol"},
+    {BR_ERR_OVERSIZED_ID, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_COMPRESSION, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_SECRENEG, "the server broke the TLS handshake protocol"},
+    {BR_ERR_EXTRA_EXTENSION, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_SNI, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_HELLO_DONE, "the server broke the TLS handshake protocol"},
+    {BR_ERR_LIMIT_EXCEEDED, "the server broke the TLS handshake protocol"},
+    {BR_ERR_BAD_CIPHER_SUITE, "the server chose a cipher suite BearSSL did not offer"},
+    {BR_ERR_BAD_FINISHED, "the handshake failed its final check (Finished mismatch)"},
+    {BR_ERR_RESUME_MISMATCH, "the server resumed a session with other parameters"},
+    {BR_ERR_INVALID_ALGORITHM, "the server used a signature algorithm BearSSL does not support"},
+    {BR_ERR_BAD_SIGNATURE, "the server's handshake signature is invalid"},
+    {BR_ERR_WRONG_KEY_USAGE, "the server's key may not be used with the chosen cipher suite"},
+    {BR_ERR_IO, "I/O error"},
+    {BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate"},
+    {BR_ERR_X509_UNSUPPORTED, "the server's certificate uses an algorithm BearSSL does not support"},
+    {BR_ERR_X509_LIMIT_EXCEEDED, "the server's certificate chain is too large"},
+    {BR_ERR_X509_WRONG_KEY_TYPE, "the certificate's key type does not match the cipher suite"},
+    {BR_ERR_X509_BAD_SIGNATURE, "a signature in the certificate chain is invalid"},
+    {BR_ERR_X509_TIME_UNKNOWN, "the current time is unknown; cannot check certificate dates (give "
+                               "config.tls.unix_time a clock, or pin the key and skip verification)"},
+    {BR_ERR_X509_DN_MISMATCH, "the certificate chain is out of order (issuer/subject mismatch)"},
+    {BR_ERR_X509_CRITICAL_EXTENSION, "the certificate has an unsupported critical extension"},
+    {BR_ERR_X509_NOT_CA, "a certificate that is not a CA signed another in the chain"},
+    {BR_ERR_X509_FORBIDDEN_KEY_USAGE, "the certificate's key usage forbids a TLS server"},
+    {BR_ERR_X509_WEAK_PUBLIC_KEY, "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"}
+};
+
+static const char *cdrest__tls_lookup(const cdrest__tls_words *table, size_t n, int code) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (table[i].code == code) return table[i].text;
+    return NULL;
+}
+
 static const char *cdrest__tls_alert_name(int a) {
-    switch (a) {
-    case 0: return "close_notify";
-    case 10: return "unexpected_message";
-    case 20: return "bad_record_mac";
-    case 22: return "record_overflow";
-    case 40: return "handshake_failure";
-    case 42: return "bad_certificate";
-    case 43: return "unsupported_certificate";
-    case 44: return "certificate_revoked";
-    case 45: return "certificate_expired";
-    case 46: return "certificate_unknown";
-    case 47: return "illegal_parameter";
-    case 48: return "unknown_ca";
-    case 49: return "access_denied";
-    case 50: return "decode_error";
-    case 51: return "decrypt_error";
-    case 70: return "protocol_version";
-    case 71: return "insufficient_security";
-    case 80: return "internal_error";
-    case 86: return "inappropriate_fallback";
-    case 90: return "user_canceled";
-    case 100: return "no_renegotiation";
-    case 109: return "missing_extension";
-    case 110: return "unsupported_extension";
-    case 112: return "unrecognized_name";
-    case 116: return "certificate_required";
-    case 120: return "no_application_protocol";
-    default: return "unknown";
-    }
+    const char *s = cdrest__tls_lookup(cdrest__tls_alerts, sizeof cdrest__tls_alerts / sizeof cdrest__tls_alerts[0], a);
+    return s ? s : "unknown";
 }
 
 /* Which date failed: the leaf's own, or (when the leaf is in its window) a CA's. */
@@ -5670,129 +5783,118 @@ static void cdrest__tls_describe_untrusted(struct cdrest__tls *t, char *w, size_
              (unsigned long)t->ntas);
 }
 
-/* The words for a BearSSL (or cdrest) error number. */
-static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t cap) {
-    const char *s = NULL;
-    if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
-        int a = err - BR_ERR_RECV_FATAL_ALERT;
-        if (a == 70)
-            s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
-                "protocol_version alert)";
-        else if (a == 40)
-            s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
-                "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
-        else if (a == 112)
-            s = "the server does not serve this host name (unrecognized_name alert)";
-        else if (a == 116 || a == 42)
-            cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
-                     cdrest__tls_alert_name(a));
-        else
-            cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a));
-    } else if (err >= BR_ERR_SEND_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT + 256) {
-        cdrest__tls_say(w, cap, "BearSSL aborted the connection with a %s alert",
-                 cdrest__tls_alert_name(err - BR_ERR_SEND_FATAL_ALERT));
-    } else if ((err == BR_ERR_UNSUPPORTED_VERSION || err == BR_ERR_BAD_VERSION || err == BR_ERR_BAD_LENGTH ||
-                err == BR_ERR_UNKNOWN_TYPE || err == BR_ERR_TOO_LARGE) && !t->open && t->first_len > 0 &&
-               (t->first[0] < 20 || t->first[0] > 23 || (t->first_len > 1 && t->first[1] != 3))) {
-        if (t->first_len >= 5 && memcmp(t->first, "HTTP/", 5) == 0)
-            s = "the server answered in plain HTTP, not TLS (is this an http:// port?)";
-        else
-            s = "the server did not speak TLS (plain HTTP on an HTTPS port?)";
-    } else if (err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME) {
-        s = "the server's certificate is malformed";
-    } else {
-        switch (err) {
-        case BR_ERR_OK: s = "the server closed the connection during the handshake"; break;
-        case BR_ERR_BAD_PARAM: s = "bad parameter"; break;
-        case BR_ERR_UNSUPPORTED_VERSION:
-            s = "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)";
-            break;
-        case BR_ERR_BAD_VERSION: s = "the server sent a record with an unexpected protocol version"; break;
-        case BR_ERR_BAD_LENGTH: case BR_ERR_TOO_LARGE: case BR_ERR_BAD_FRAGLEN:
-            s = "the server sent a malformed TLS record"; break;
-        case BR_ERR_BAD_MAC: s = "a record failed its integrity check (data corrupted or tampered with)"; break;
-        case BR_ERR_NO_RANDOM: s = "BearSSL has no source of randomness on this system"; break;
-        case BR_ERR_UNKNOWN_TYPE: s = "the server sent a record of unknown type"; break;
-        case BR_ERR_UNEXPECTED: s = "the server sent an unexpected handshake message"; break;
-        case BR_ERR_BAD_CCS: case BR_ERR_BAD_ALERT: case BR_ERR_BAD_HANDSHAKE: case BR_ERR_OVERSIZED_ID:
-        case BR_ERR_BAD_COMPRESSION: case BR_ERR_BAD_SECRENEG: case BR_ERR_EXTRA_EXTENSION: case BR_ERR_BAD_SNI:
-        case BR_ERR_BAD_HELLO_DONE: case BR_ERR_LIMIT_EXCEEDED:
-            s = "the server broke the TLS handshake protocol"; break;
-        case BR_ERR_BAD_CIPHER_SUITE: s = "the server chose a cipher suite BearSSL did not offer"; break;
-        case BR_ERR_BAD_FINISHED: s = "the handshake failed its final check (Finished mismatch)"; break;
-        case BR_ERR_RESUME_MISMATCH: s = "the server resumed a session with other parameters"; break;
-        case BR_ERR_INVALID_ALGORITHM: s = "the server used a signature algorithm BearSSL does not support"; break;
-        case BR_ERR_BAD_SIGNATURE: s = "the server's handshake signature is invalid"; break;
-        case BR_ERR_WRONG_KEY_USAGE: s = "the server's key may not be used with the chosen cipher suite"; break;
-        case BR_ERR_IO: s = "I/O error"; break;
-        case BR_ERR_X509_EMPTY_CHAIN: s = "the server sent no certificate"; break;
-        case BR_ERR_X509_UNSUPPORTED: s = "the server's certificate uses an algorithm BearSSL does not support"; break;
-        case BR_ERR_X509_LIMIT_EXCEEDED: s = "the server's certificate chain is too large"; break;
-        case BR_ERR_X509_WRONG_KEY_TYPE: s = "the certificate's key type does not match the cipher suite"; break;
-        case BR_ERR_X509_BAD_SIGNATURE: s = "a signature in the certificate chain is invalid"; break;
-        case BR_ERR_X509_TIME_UNKNOWN:
-            s = "the current time is unknown; cannot check certificate dates (give config.tls.unix_time a "
-                "clock, or pin the key and skip verification)";
-            break;
-        case BR_ERR_X509_EXPIRED:
-            if (t->x509.policy == (unsigned)err) cdrest__tls_say(w, cap, "%s", t->x509.why); /* an anchor's */
-            else cdrest__tls_describe_dates(t, w, cap);
-            return;
-        case BR_ERR_X509_DN_MISMATCH: s = "the certificate chain is out of order (issuer/subject mismatch)"; break;
-        case BR_ERR_X509_BAD_SERVER_NAME: {
-            char names[120];
-            cdrest__tls_leaf_names(&t->x509, names, sizeof names);
-            cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
-            return;
-        }
-        case BR_ERR_X509_CRITICAL_EXTENSION: s = "the certificate has an unsupported critical extension"; break;
-        case BR_ERR_X509_NOT_CA: s = "a certificate that is not a CA signed another in the chain"; break;
-        case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
-            if (t->x509.ku) { /* a CA's, not the server certificate's */
-                cdrest__tls_say(w, cap, "%s", t->x509.why_ku);
-                return;
-            }
-            s = "the certificate's key usage forbids a TLS server"; break;
-        case BR_ERR_X509_WEAK_PUBLIC_KEY:
-            if (t->x509.policy == (unsigned)err) { /* counted in bits, the CA named */
-                cdrest__tls_say(w, cap, "%s", t->x509.why);
-                return;
-            }
-            s = "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"; break;
-        case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return;
-        case CDREST_TLS_ERR_PIN_MISMATCH: {
-            char b64[48];
-            cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
-            cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
-            return;
-        }
-        case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
-            cdrest__tls_say(w, cap, "%s", t->x509.why);
-            return;
-        case CDREST_TLS_ERR_WEAK_SIGNATURE: cdrest__tls_say(w, cap, "%s", t->x509.why_sig); return;
-        case CDREST_TLS_ERR_PATH_LENGTH: cdrest__tls_say(w, cap, "%s", t->x509.why_path); return;
-        case CDREST_TLS_ERR_CN_ONLY:
-            cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
-                            "is not accepted (config.tls.allow_cn_only)", t->name);
-            return;
-        default: s = "TLS error"; break;
-        }
+/* A received fatal alert; the few with a usual cause say it. */
+static void cdrest__tls_describe_alert(int a, char *w, size_t cap) {
+    const char *s;
+    switch (a) {
+    case 70:
+        s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
+            "protocol_version alert)";
+        break;
+    case 40:
+        s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
+            "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
+        break;
+    case 112: s = "the server does not serve this host name (unrecognized_name alert)"; break;
+    case 116: case 42:
+        cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
+                        cdrest__tls_alert_name(a));
+        return;
+    default: cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a)); return;
     }
-    if (s) cdrest__tls_say(w, cap, "%s", s);
+    cdrest__tls_say(w, cap, "%s", s);
+}
+
+/* A record error before the handshake ended, from a server whose first bytes were not
+   a TLS record (content type 20-23, version 3.x): it speaks something else. */
+static const char *cdrest__tls_not_tls(const struct cdrest__tls *t, int err) {
+    if ((err != BR_ERR_UNSUPPORTED_VERSION && err != BR_ERR_BAD_VERSION && err != BR_ERR_BAD_LENGTH &&
+         err != BR_ERR_UNKNOWN_TYPE && err != BR_ERR_TOO_LARGE) || t->open || t->first_len == 0)
+        return NULL;
+    if (t->first[0] >= 20 && t->first[0] <= 23 && (t->first_len < 2 || t->first[1] == 3)) return NULL;
+    if (t->first_len >= 5 && memcmp(t->first, "HTTP/", 5) == 0)
+        return "the server answered in plain HTTP, not TLS (is this an http:// port?)";
+    return "the server did not speak TLS (plain HTTP on an HTTPS port?)";
+}
+
+/* The errors whose words name what failed (a date, a name, a CA, the key, a rule's
+   reason kept by the X.509 engine). 1 when err is one of them and w is written. */
+static int cdrest__tls_describe_chain(struct cdrest__tls *t, int err, char *w, size_t cap) {
+    const char *why = NULL;
+    char b64[48], names[120];
+    switch (err) {
+    case BR_ERR_X509_EXPIRED:
+        if (t->x509.policy != (unsigned)err) { /* else an anchor's, in why */
+            cdrest__tls_describe_dates(t, w, cap);
+            return 1;
+        }
+        why = t->x509.why;
+        break;
+    case BR_ERR_X509_BAD_SERVER_NAME:
+        cdrest__tls_leaf_names(&t->x509, names, sizeof names);
+        cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
+        return 1;
+    case BR_ERR_X509_FORBIDDEN_KEY_USAGE: /* a CA's (else the server certificate's: the table's words) */
+        if (t->x509.ku) why = t->x509.why_ku;
+        break;
+    case BR_ERR_X509_WEAK_PUBLIC_KEY: /* counted in bits, the CA named (else the table's words) */
+        if (t->x509.policy == (unsigned)err) why = t->x509.why;
+        break;
+    case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return 1;
+    case CDREST_TLS_ERR_PIN_MISMATCH:
+        cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
+        cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
+        return 1;
+    case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
+        why = t->x509.why;
+        break;
+    case CDREST_TLS_ERR_WEAK_SIGNATURE: why = t->x509.why_sig; break;
+    case CDREST_TLS_ERR_PATH_LENGTH: why = t->x509.why_path; break;
+    case CDREST_TLS_ERR_CN_ONLY:
+        cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
+                        "is not accepted (config.tls.allow_cn_only)", t->name);
+        return 1;
+    default: break;
+    }
+    if (!why) return 0;
+    cdrest__tls_say(w, cap, "%s", why);
+    return 1;
+}
+
+/* The words for a BearSSL (or cdrest) error number: alerts, a server that is not TLS,
+   what the chain's checks found, then the table (its X.509 decoding errors say
+   "malformed" as a group). */
+static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t cap) {
+    const char *s;
+    if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
+        cdrest__tls_describe_alert(err - BR_ERR_RECV_FATAL_ALERT, w, cap);
+        return;
+    }
+    if (err >= BR_ERR_SEND_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT + 256) {
+        cdrest__tls_say(w, cap, "BearSSL aborted the connection with a %s alert",
+                        cdrest__tls_alert_name(err - BR_ERR_SEND_FATAL_ALERT));
+        return;
+    }
+    if ((s = cdrest__tls_not_tls(t, err)) == NULL && cdrest__tls_describe_chain(t, err, w, cap)) return;
+    if (!s) s = cdrest__tls_lookup(cdrest__tls_errors, sizeof cdrest__tls_errors / sizeof cdrest__tls_errors[0], err);
+    if (!s && err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME) s = "the server's certificate is malformed";
+    cdrest__tls_say(w, cap, "%s", s ? s : "TLS error");
 }
 
 static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
-    char what[200];
     c->err.tls_error = err;
 #ifdef CDREST_TERSE_ERRORS
-    (void)what; /* small builds keep the number (err.tls_error), not the explanation */
-    (void)t;
+    (void)t; /* small builds keep the number (err.tls_error), not the explanation */
     (void)cdrest__tls_describe;
     return cdrest__fail_terse(&c->err, CDREST_E_TLS);
+#else
+    {
+        char what[200];
+        cdrest__tls_describe(t, err, what, sizeof what);
+        return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (%s %d) for host %s", what, err >= 1024 ? "cdrest" : "BearSSL",
+                            err, t->name);
+    }
 #endif
-    cdrest__tls_describe(t, err, what, sizeof what);
-    if (err >= 1024) return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (cdrest %d) for host %s", what, err, t->name);
-    return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (BearSSL %d) for host %s", what, err, t->name);
 }
 
 /* --- driving the engine over the transport ------------------------------------------ */
@@ -7961,6 +8063,22 @@ static void cdrest__jw_params(cdrest_json_writer *w, const cdrest_param *p) {
     }
 }
 
+/* "key":[{"<name_key>":name, "value":value}, ...]: a call's actual parameters (a missing
+   value is sent as ""). */
+static void cdrest__jw_param_list(cdrest_json_writer *w, const char *key, const char *name_key, const cdrest_param *p) {
+    cdrest_jw_key(w, key);
+    cdrest_jw_array_begin(w);
+    for (; p->name; p++) {
+        cdrest_jw_object_begin(w);
+        cdrest_jw_key(w, name_key);
+        cdrest_jw_string(w, p->name);
+        cdrest_jw_key(w, "value");
+        cdrest_jw_string(w, p->value ? p->value : "");
+        cdrest_jw_object_end(w);
+    }
+    cdrest_jw_array_end(w);
+}
+
 /* The JSON object body {fields..., ctx..., extra..., "actualParameter":[...]} into c->body at
    offset `at` (0 for a call; after the call's own body for a login in between). */
 static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *fields, const cdrest_param *ctx,
@@ -7973,20 +8091,7 @@ static int cdrest__build_body(cdrest_client *c, size_t at, const cdrest_param *f
         cdrest__jw_params(&w, fields);
         cdrest__jw_params(&w, ctx);
         cdrest__jw_params(&w, extra);
-        if (actual) {
-            const cdrest_param *a;
-            cdrest_jw_key(&w, "actualParameter");
-            cdrest_jw_array_begin(&w);
-            for (a = actual; a->name; a++) {
-                cdrest_jw_object_begin(&w);
-                cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, a->name);
-                cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, a->value ? a->value : "");
-                cdrest_jw_object_end(&w);
-            }
-            cdrest_jw_array_end(&w);
-        }
+        if (actual) cdrest__jw_param_list(&w, "actualParameter", "actualParameterName", actual);
         cdrest_jw_object_end(&w);
         rc = cdrest_jw_finish(&w);
         if (rc == 0) {
@@ -8308,7 +8413,8 @@ static int cdrest__has_credentials(const cdrest_client *c) {
 /* Log in with the held credentials; the body is built in c->body after `at` bytes
    (which may hold the body of the call waiting to be retried). */
 static int cdrest__login_at(cdrest_client *c, size_t at) {
-    cdrest_param fields[3];
+    const cdrest_param by_token[] = {{"token", c->token}, {NULL, NULL}};
+    const cdrest_param by_password[] = {{"userName", c->user}, {"password", c->password}, {NULL, NULL}};
     cdrest_response r;
     cdrest_doc d;
     cdrest_json_tok id;
@@ -8316,20 +8422,9 @@ static int cdrest__login_at(cdrest_client *c, size_t at) {
     int rc;
     if (!cdrest__has_credentials(c))
         return cdrest__fail(&c->err, CDREST_E_AUTH, "no credentials to log in with (set user and password, or a token)");
-    if (c->token[0]) {
-        fields[0].name = "token";
-        fields[0].value = c->token;
-        fields[1].name = NULL;
-    } else {
-        fields[0].name = "userName";
-        fields[0].value = c->user;
-        fields[1].name = "password";
-        fields[1].value = c->password;
-        fields[2].name = NULL;
-    }
     if ((rc = cdrest__check_client(c)) != 0) return rc;
     c->session_id[0] = 0;
-    rc = cdrest__build_body(c, at, fields, NULL, NULL, NULL, &len);
+    rc = cdrest__build_body(c, at, c->token[0] ? by_token : by_password, NULL, NULL, NULL, &len);
     if (rc == 0) rc = cdrest__cd_send(c, "POST", "/rest/v1.0/sessions", c->body + at, len, 0, &r);
     if (c->body) cdrest__wipe(c->body + at, c->body_cap - at); /* the password was in it */
     if (rc) return rc;
@@ -8507,10 +8602,7 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
     if (query) {
         cdrest__sb_query(&b, ctx, &has_query);
         if (cdrest__wants_job_step(c, path, ctx)) {
-            cdrest_param js[2];
-            js[0].name = "jobStepId";
-            js[0].value = c->env_job_step_id;
-            js[1].name = NULL;
+            const cdrest_param js[] = {{"jobStepId", c->env_job_step_id}, {NULL, NULL}};
             cdrest__sb_query(&b, js, &has_query);
         }
     }
@@ -8520,14 +8612,8 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
 /* The body parameters: ctx plus the job step from the environment when it applies. */
 static int cdrest__property_body(cdrest_client *c, const char *path, const cdrest_param *fields,
                                  const cdrest_param *ctx, size_t *len) {
-    cdrest_param job_step[2];
-    job_step[0].name = NULL;
-    if (cdrest__wants_job_step(c, path, ctx)) {
-        job_step[0].name = "jobStepId";
-        job_step[0].value = c->env_job_step_id;
-        job_step[1].name = NULL;
-    }
-    return cdrest__build_body(c, 0, fields, ctx, job_step, NULL, len);
+    const cdrest_param job_step[] = {{"jobStepId", c->env_job_step_id}, {NULL, NULL}};
+    return cdrest__build_body(c, 0, fields, ctx, cdrest__wants_job_step(c, path, ctx) ? job_step : NULL, NULL, len);
 }
 
 #define CDREST__RELATIVE_CTX 16 /* context entries the relative form can carry */
@@ -8735,7 +8821,6 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
 
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out) {
-    cdrest_param fields[2];
     const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -8743,15 +8828,12 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
     if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
     path = in[0], value = in[1];
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
-    fields[0].name = "value";
-    fields[0].value = value;
-    fields[1].name = NULL;
+    const cdrest_param fields[] = {{"value", value}, {NULL, NULL}};
     return cdrest__property_op(c, "PUT", path, fields, ctx, out, "property");
 }
 
 CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
                                      const cdrest_param *ctx, cdrest_doc *out) {
-    cdrest_param fields[3];
     const char *in[2];
     cdrest__sb b;
     size_t len;
@@ -8762,11 +8844,7 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
     path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
     if ((rc = cdrest__check_name(c, path)) != 0) return rc;
-    fields[0].name = "propertyName";
-    fields[0].value = path;
-    fields[1].name = value ? "value" : NULL;
-    fields[1].value = value;
-    fields[2].name = NULL;
+    const cdrest_param fields[] = {{"propertyName", path}, {"value", value}, {NULL, NULL}}; /* no value: none sent */
     b = cdrest__target(c, "/properties", NULL, 0);
     if ((rc = b.rc) != 0) return rc;
     if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
@@ -8888,9 +8966,7 @@ static int cdrest__get_properties(cdrest_client *c, const char *path, const cdre
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
     for (p = ctx; p && p->name; p++) /* expand=0 and recurse travel with the listing */
         if (!strcmp(p->name, "expand") || !strcmp(p->name, "recurse")) {
-            cdrest_param one[2];
-            one[0] = *p;
-            one[1].name = NULL;
+            const cdrest_param one[] = {{p->name, p->value}, {NULL, NULL}};
             cdrest__sb_query(&b, one, &has_query);
         }
     if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "propertySheet")) != 0) return rc;
@@ -9116,7 +9192,6 @@ static int cdrest__create_call(cdrest_client *c, const char *prefix, const cdres
 
 CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, const char *artifact_key,
                                      const cdrest_param *extra, cdrest_doc *out) {
-    cdrest_param f[3];
     const char *in[2];
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -9125,11 +9200,7 @@ CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, con
     group_id = in[0], artifact_key = in[1];
     if (!group_id || !*group_id || !artifact_key || !*artifact_key)
         return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
-    f[0].name = "groupId";
-    f[0].value = group_id;
-    f[1].name = "artifactKey";
-    f[1].value = artifact_key;
-    f[2].name = NULL;
+    const cdrest_param f[] = {{"groupId", group_id}, {"artifactKey", artifact_key}, {NULL, NULL}};
     return cdrest__create_call(c, "/artifacts", f, extra, NULL, out, "artifact");
 }
 
@@ -9161,7 +9232,6 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
                                              const cdrest_param *extra, cdrest_doc *out) {
     char group[256];
     const char *key, *in[2];
-    cdrest_param f[4];
     int rc;
     if (!c) return CDREST_E_ARG;
     in[0] = artifact_name, in[1] = version;
@@ -9169,13 +9239,7 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
     artifact_name = in[0], version = in[1];
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
-    f[0].name = "groupId";
-    f[0].value = group;
-    f[1].name = "artifactKey";
-    f[1].value = key;
-    f[2].name = "version";
-    f[2].value = version;
-    f[3].name = NULL;
+    const cdrest_param f[] = {{"groupId", group}, {"artifactKey", key}, {"version", version}, {NULL, NULL}};
     return cdrest__create_call(c, "/artifactVersions", f, extra, NULL, out, "artifactVersion");
 }
 
@@ -9188,14 +9252,11 @@ CDRESTDEF int cdrest_get_artifact_version(cdrest_client *c, const char *version_
 CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifact_name, cdrest_doc *out) {
     char group[256];
     const char *key;
-    cdrest_param q[2];
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
-    q[0].name = "artifactName";
-    q[0].value = artifact_name;
-    q[1].name = NULL;
+    const cdrest_param q[] = {{"artifactName", artifact_name}, {NULL, NULL}};
     return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
@@ -9289,7 +9350,12 @@ static int cdrest__random(cdrest_client *c, unsigned char *buf, size_t n) {
                                               "could not be read; set config.random_bytes)");
 }
 
-/* "cdrest-" and 128 random bits in hex. */
+/* The multipart boundary, one per upload: "cdrest-" and 128 random bits in hex, 39
+   characters (RFC 2046 allows 1 to 70; hex needs no quoting in the Content-Type header).
+   Files are streamed, so their bytes are never searched for the boundary; instead nobody,
+   not even a file's author, can predict it: a file holds it by a 2^-128 chance, never by
+   design (see cdrest__random). Each part then starts with "--" boundary CRLF (after a
+   CRLF that ends the part before it) and the body ends with CRLF "--" boundary "--" CRLF. */
 static int cdrest__make_boundary(cdrest_client *c, char *out, size_t cap) {
     static const char hex[] = "0123456789abcdef";
     unsigned char r[16];
@@ -9886,7 +9952,6 @@ static int cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
                                    const cdrest_param *actual, char *job_id, size_t job_id_cap) {
     static const cdrest_param none[1] = {{NULL, NULL}};
-    cdrest_param f[3];
     cdrest_doc d;
     const char *in[2];
     int rc;
@@ -9896,11 +9961,7 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     project = in[0], procedure = in[1];
     if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
-    f[0].name = "projectName";
-    f[0].value = project;
-    f[1].name = "procedureName";
-    f[1].value = procedure;
-    f[2].name = NULL;
+    const cdrest_param f[] = {{"projectName", project}, {"procedureName", procedure}, {NULL, NULL}};
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d, "")) != 0)
         return rc;
@@ -9920,30 +9981,14 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
         cdrest_jw_object_begin(&w);
         cdrest__jw_params(&w, names);
         cdrest__jw_params(&w, o->extra);
-        if (actual) {
-            const cdrest_param *a; /* a local cursor: the loop may run again after the body grows */
-            cdrest_jw_key(&w, "actualParameter");
-            cdrest_jw_array_begin(&w);
-            for (a = actual; a->name; a++) {
-                cdrest_jw_object_begin(&w);
-                cdrest_jw_key(&w, "actualParameterName");
-                cdrest_jw_string(&w, a->name);
-                cdrest_jw_key(&w, "value");
-                cdrest_jw_string(&w, a->value ? a->value : "");
-                cdrest_jw_object_end(&w);
-            }
-            cdrest_jw_array_end(&w);
-        }
+        if (actual) cdrest__jw_param_list(&w, "actualParameter", "actualParameterName", actual);
         if (o->ncredentials > 0) {
             cdrest_jw_key(&w, "credential");
             cdrest_jw_array_begin(&w);
             for (i = 0; i < o->ncredentials; i++) {
                 const cdrest_credential *k = &o->credentials[i];
-                cdrest_param f[4];
-                f[0].name = "credentialName", f[0].value = k->name;
-                f[1].name = "userName", f[1].value = k->user;
-                f[2].name = "password", f[2].value = k->password;
-                f[3].name = NULL;
+                const cdrest_param f[] = {{"credentialName", k->name}, {"userName", k->user}, {"password", k->password},
+                                          {NULL, NULL}};
                 cdrest_jw_object_begin(&w);
                 cdrest__jw_params(&w, f);
                 cdrest_jw_object_end(&w);
@@ -9965,7 +10010,6 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
                                       size_t job_id_cap) {
     static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
     const cdrest_run_options *o = opt ? opt : &none_set;
-    cdrest_param names[7];
     cdrest_run_options oc;
     const char *in[6];
     const cdrest_param *lists[2];
@@ -9989,13 +10033,13 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
     for (i = 0; i < o->ncredentials; i++)
         if (!o->credentials[i].name || !*o->credentials[i].name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: credential %d has no name", i);
-    names[0].name = "projectName", names[0].value = project;
-    names[1].name = "procedureName", names[1].value = procedure && *procedure ? procedure : NULL;
-    names[2].name = "priority", names[2].value = o->priority;
-    names[3].name = "destinationProject", names[3].value = o->destination_project;
-    names[4].name = "scheduleName", names[4].value = o->schedule_name;
-    names[5].name = "credentialName", names[5].value = o->credential_name;
-    names[6].name = NULL;
+    const cdrest_param names[] = {{"projectName", project},
+                                  {"procedureName", procedure && *procedure ? procedure : NULL},
+                                  {"priority", o->priority},
+                                  {"destinationProject", o->destination_project},
+                                  {"scheduleName", o->schedule_name},
+                                  {"credentialName", o->credential_name},
+                                  {NULL, NULL}};
     job_id[0] = 0;
     b = cdrest__target(c, "/jobs?request=runProcedure", NULL, 0);
     if ((rc = b.rc) != 0 || (rc = cdrest__run_body(c, names, actual, o, &len)) != 0) return rc;
@@ -10104,16 +10148,10 @@ static int cdrest__wait_loop(cdrest_client *c, const cdrest__wait *w, int interv
 
 CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int interval_ms, int64_t deadline_ms,
                                   cdrest_job_progress_fn progress, void *progress_ctx, cdrest_job_status *st) {
-    cdrest__wait w;
     int rc;
     if (!c || !st) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
-    memset(&w, 0, sizeof w);
-    w.what = "job";
-    w.id = job_id;
-    w.job = st;
-    w.job_progress = progress;
-    w.ctx = progress_ctx;
+    const cdrest__wait w = {"job", job_id, st, progress, NULL, NULL, progress_ctx};
     return cdrest__wait_loop(c, &w, interval_ms, deadline_ms);
 }
 
@@ -10202,26 +10240,13 @@ typedef struct cdrest__run_args {
 
 static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     const cdrest__run_args *a = (const cdrest__run_args *)arg;
-    const cdrest_param *p;
     const char *const *s;
     cdrest_jw_object_begin(w);
     cdrest_jw_key(w, "projectName");
     cdrest_jw_string(w, a->project);
     cdrest_jw_key(w, a->name_key);
     cdrest_jw_string(w, a->name);
-    if (a->params) {
-        cdrest_jw_key(w, a->list_key);
-        cdrest_jw_array_begin(w);
-        for (p = a->params; p->name; p++) {
-            cdrest_jw_object_begin(w);
-            cdrest_jw_key(w, a->param_key);
-            cdrest_jw_string(w, p->name);
-            cdrest_jw_key(w, "value");
-            cdrest_jw_string(w, p->value ? p->value : "");
-            cdrest_jw_object_end(w);
-        }
-        cdrest_jw_array_end(w);
-    }
+    if (a->params) cdrest__jw_param_list(w, a->list_key, a->param_key, a->params);
     if (a->starting_stage) {
         cdrest_jw_key(w, "startingStage");
         cdrest_jw_string(w, a->starting_stage);
@@ -10235,9 +10260,16 @@ static void cdrest__write_run(cdrest_json_writer *w, const void *arg) {
     cdrest_jw_object_end(w);
 }
 
-static int cdrest__run_flow(cdrest_client *c, const char *prefix, const cdrest__run_args *a, char *runtime_id, size_t cap) {
+/* POST the run to prefix once the caller's strings are safe to use (cdrest__begin);
+   runtime_id gets the run's flowRuntimeId. */
+static int cdrest__run_flow(cdrest_client *c, const char *prefix, cdrest__run_args *a, char *runtime_id, size_t cap) {
+    const char *in[3];
     cdrest_doc d;
     int rc;
+    if (!c) return CDREST_E_ARG;
+    in[0] = a->project, in[1] = a->name, in[2] = a->starting_stage;
+    if ((rc = cdrest__begin(c, in, 3, &a->params, 1)) != 0) return rc;
+    a->project = in[0], a->name = in[1], a->starting_stage = in[2];
     if (!a->project || !*a->project || !a->name || !*a->name || !runtime_id || cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
     runtime_id[0] = 0;
@@ -10255,44 +10287,15 @@ CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const c
 CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
                                      const cdrest_param *actual, const char *const *stages, const char *starting_stage,
                                      char *runtime_id, size_t cap) {
-    cdrest__run_args a;
-    const char *in[3];
-    int rc;
-    if (!c) return CDREST_E_ARG;
-    in[0] = project, in[1] = pipeline, in[2] = starting_stage;
-    if ((rc = cdrest__begin(c, in, 3, &actual, 1)) != 0) return rc;
-    project = in[0], pipeline = in[1], starting_stage = in[2];
-    memset(&a, 0, sizeof a);
-    a.project = project;
-    a.name_key = "pipelineName";
-    a.name = pipeline;
-    a.params = actual;
-    a.list_key = "actualParameter";
-    a.param_key = "actualParameterName";
-    a.stages = stages;
-    a.starting_stage = starting_stage;
-    a.stages_with_start = 1;
+    cdrest__run_args a = {project, "pipelineName", pipeline, actual, "actualParameter", "actualParameterName",
+                          stages, starting_stage, 1 /* stagesToRun with startingStage */};
     return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
 }
 
 CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
                                  const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
-    cdrest__run_args a;
-    const char *in[3];
-    int rc;
-    if (!c) return CDREST_E_ARG;
-    in[0] = project, in[1] = release, in[2] = starting_stage;
-    if ((rc = cdrest__begin(c, in, 3, &params, 1)) != 0) return rc;
-    project = in[0], release = in[1], starting_stage = in[2];
-    memset(&a, 0, sizeof a);
-    a.project = project;
-    a.name_key = "releaseName";
-    a.name = release;
-    a.params = params;
-    a.list_key = "pipelineParameter";
-    a.param_key = "pipelineParameterName";
-    a.stages = stages;
-    a.starting_stage = starting_stage;
+    cdrest__run_args a = {project, "releaseName", release, params, "pipelineParameter", "pipelineParameterName",
+                          stages, starting_stage, 0 /* startingStage instead of stagesToRun */};
     return cdrest__run_flow(c, "/releases", &a, runtime_id, cap);
 }
 
@@ -10346,23 +10349,18 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
                                        cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
     char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
-    cdrest__wait w;
+    const cdrest__wait w = {"pipeline run", id, NULL, NULL, st, progress, progress_ctx};
     if (!c || !st) return CDREST_E_ARG;
     if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
-    memset(&w, 0, sizeof w);
-    w.what = "pipeline run";
-    w.id = id;
-    w.run = st;
-    w.run_progress = progress;
-    w.ctx = progress_ctx;
     return cdrest__wait_loop(c, &w, interval_ms, max_wait_ms);
 }
 
 CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
                                  const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap) {
     static const cdrest_param none[1] = {{NULL, NULL}};
-    cdrest_param f[5];
+    const cdrest_param f[] = {{"projectName", project}, {"applicationName", application}, {"processName", process},
+                              {"environmentName", environment}, {NULL, NULL}};
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
@@ -10371,15 +10369,6 @@ CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const ch
         !*environment || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG,
                             "runProcess needs a project, an application, a process, an environment and room for the job id");
-    f[0].name = "projectName";
-    f[0].value = project;
-    f[1].name = "applicationName";
-    f[1].value = application;
-    f[2].name = "processName";
-    f[2].value = process;
-    f[3].name = "environmentName";
-    f[3].value = environment;
-    f[4].name = NULL;
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
     if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Peer benchmarks (issue 8; included by the Makefile). `make bench`:
+# Owns the peer benchmarks: `make bench` (included by the Makefile) measures
 # cdrest against libcurl (easy handle reused) and Python requests.Session over nginx and the
 # CD emulator, all pinned to one CPU on 127.0.0.1: keep-alive GETs (HTTP, HTTPS), fresh
 # connections (full handshakes and resumed sessions; RSA-2048 and ECDSA P-256), a 1 MiB

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""bench/run.py - `make bench` (issue 8): cdrest against libcurl and Python requests.
+"""bench/run.py - owns the measuring behind `make bench`: cdrest against libcurl and Python requests.
 
 Started by bench/peers.mk once the programs are built (build/bench/peers/). It
   - makes the test PKI (tests/mkcerts.sh), the documents (a 200-byte CD-shaped JSON, 1 MiB),

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The X25519 differential fuzzer (issue 16; fuzz/fuzz_x25519.c), in `make fuzz` and
+# Owns the X25519 differential fuzzer's build (fuzz/fuzz_x25519.c), in `make fuzz` and
 # `make fuzz-ci`. Unlike the other targets it needs TLS: built without -DCDREST_NO_TLS and
 # linked with BearSSL (this explicit rule wins over fuzz/fuzz.mk's pattern rule). Seeds:
 # RFC 7748's vectors, written by the rule below.

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# Robustness (issue 7), included by the Makefile after fuzz/fuzz.mk:
+# Owns the robustness targets (hostile peers, faults, load, the HTTP-side fuzzers);
+# included by the Makefile after fuzz/fuzz.mk:
 #   make test      runs tests/test_hostile.c, test_faults.c and test_load.c (scaled down:
 #                  8x300 requests, 4x50 under valgrind) with every other test program
 #   make tsan      builds tests/test_load.c with -fsanitize=thread and runs it at full size

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Budgets of a default client (issue 16): its peak heap for one HTTPS GET (at most 48 KiB:
+# Owns the budgets of a default client: its peak heap for one HTTPS GET (at most 48 KiB:
 # the half-duplex TLS buffer and an 8 KiB first receive buffer), and the
 # system calls per keep-alive request, counted with strace against the bundled
 # emulator: a client logs in, then makes N getProperty calls on one connection; the calls

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Embedded and restricted builds (issue 9), end to end:
+# Owns the end-to-end checks of the embedded and restricted builds:
 #  - CDREST_NO_MALLOC: with nm, the objects reference no allocator at all (and, as a
 #    control, the default build does); CDREST_NO_SOCKETS leaves every socket call out;
 #  - tools/mkanchors: its output compiles (-std=c99 -Wpedantic -Werror) and matches

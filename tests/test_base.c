@@ -1,4 +1,4 @@
-/* The base section's primitives (issue 17): each replaced two or three private copies in
+/* Owns the checks of the base section's primitives: each replaced two or three private copies in
    the JSON, text, TLS and HTTP layers, so each must answer exactly as every copy did, for
    every byte value, whether it arrives as an unsigned byte or as a (signed) plain char.
    The old definitions are written out here as the reference. */

@@ -1,4 +1,4 @@
-/* The response-head value scan (issue 16): cdrest__http_maybe_ctl checks eight bytes at a
+/* Owns the response-head value scan's checks: cdrest__http_maybe_ctl checks eight bytes at a
    time whether a header value may hold a control character or DEL. It must never miss
    one (every byte value, at every position and alignment of lines of 1..40 bytes, among
    fillers of every kind), and must clear lines of ordinary bytes (printable ASCII, space,

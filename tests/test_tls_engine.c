@@ -1,4 +1,4 @@
-/* The TLS engine's cryptography (issue 16): a client takes the fastest implementation the
+/* Owns the checks of the TLS engine's cryptography: a client takes the fastest implementation the
    linked BearSSL has for each job, never a portable one where a faster one runs here:
    the record layer (AES-GCM on AES-NI / POWER8 with PCLMUL / POWER8 GHASH), the server's
    RSA signature and the certificate chain's (i62: 64x64->128 multiplies), ECDHE and ECDSA

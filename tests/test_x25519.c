@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cdrest's 64-bit X25519 (issue 16; the TLS layer's "fast 64-bit public-key code"):
+/* Owns the checks of cdrest's 64-bit X25519 (the TLS layer's "fast 64-bit public-key code"):
    - RFC 7748's vectors: section 5.2 (two single products, the iterated test at 1 and
      1,000 iterations) and section 6.1's Diffie-Hellman exchange;
    - differential against BearSSL's own br_ec_c25519_m31 and _i31 (code we did not write):

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Embedded and restricted builds (issue 9). Included by the Makefile.
+# Owns the embedded and restricted builds' targets. Included by the Makefile.
 #   make portability   the build matrix: gcc/clang, C99/C11, C++11/17, -m32, musl static,
 #                      ARM under qemu, no TLS, -Os with --gc-sections, Thumb-2 restricted
 #                      (tools/portability.sh; its packages come from tools/deps.sh portability)
