@@ -5211,23 +5211,13 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
 __extension__ typedef unsigned __int128 cdrest__sig_u128;
 
 /* 256-bit numbers: four 64-bit limbs, least significant first. */
-static uint64_t cdrest__w4_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
-    cdrest__sig_u128 z = 0;
-    int i;
-    for (i = 0; i < 4; i++) {
-        z = (cdrest__sig_u128)a[i] + b[i] + (uint64_t)(z >> 64);
-        r[i] = (uint64_t)z;
-    }
-    return (uint64_t)(z >> 64);
-}
-
 static uint64_t cdrest__w4_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     uint64_t borrow = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        uint64_t d = a[i] - b[i] - borrow;
-        borrow = (a[i] < b[i]) | ((a[i] == b[i]) & borrow);
-        r[i] = d;
+        uint64_t x = a[i] - b[i], y = x - borrow;
+        borrow = (a[i] < b[i]) | (x < borrow);
+        r[i] = y;
     }
     return borrow;
 }
@@ -5269,46 +5259,45 @@ static void cdrest__w4_encode(unsigned char dst[32], const uint64_t a[4]) {
     for (i = 0; i < 32; i++) dst[31 - i] = (unsigned char)(a[i >> 3] >> ((i & 7) * 8));
 }
 
-/* a + b and a - b mod m, for a, b < m. */
-static void cdrest__w4_addmod(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4]) {
-    if (cdrest__w4_add(r, a, b) || cdrest__w4_cmp(r, m) >= 0) cdrest__w4_sub(r, r, m);
+/* *lo = the low half of a*b + t + c, returned: the high half (which cannot overflow).
+   64-bit adds with explicit carries: compilers keep these in registers better than 128-bit
+   sums. */
+static uint64_t cdrest__mac(uint64_t *lo, uint64_t a, uint64_t b, uint64_t t, uint64_t c) {
+    cdrest__sig_u128 z = (cdrest__sig_u128)a * b;
+    uint64_t l = (uint64_t)z, h = (uint64_t)(z >> 64);
+    l += t;
+    h += l < t;
+    l += c;
+    h += l < c;
+    *lo = l;
+    return h;
 }
 
-static void cdrest__w4_submod(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4]) {
-    if (cdrest__w4_sub(r, a, b)) cdrest__w4_add(r, r, m);
-}
-
-/* Montgomery product a*b / 2^256 mod m (m odd, m0i = -1/m mod 2^64, a, b < m): word-by-word
-   (CIOS), one subtraction at the end since the running value stays below 2m. */
+/* Montgomery product a*b / 2^256 mod m (m odd, m0i = -1/m mod 2^64, a, b < m): word by word
+   (CIOS), the running value in locals so that it stays in registers, one subtraction at the
+   end since the result is below 2m. */
 static void cdrest__w4_montmul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4],
                                uint64_t m0i) {
-    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-    int i, j;
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, c, q, d[4];
+    int i;
     for (i = 0; i < 4; i++) {
-        cdrest__sig_u128 z;
-        uint64_t c = 0, q;
-        for (j = 0; j < 4; j++) {
-            z = (cdrest__sig_u128)a[i] * b[j] + t[j] + c;
-            t[j] = (uint64_t)z;
-            c = (uint64_t)(z >> 64);
-        }
-        z = (cdrest__sig_u128)t[4] + c;
-        t[4] = (uint64_t)z;
-        t[5] = (uint64_t)(z >> 64);
-        q = t[0] * m0i;
-        z = (cdrest__sig_u128)q * m[0] + t[0];
-        c = (uint64_t)(z >> 64);
-        for (j = 1; j < 4; j++) {
-            z = (cdrest__sig_u128)q * m[j] + t[j] + c;
-            t[j - 1] = (uint64_t)z;
-            c = (uint64_t)(z >> 64);
-        }
-        z = (cdrest__sig_u128)t[4] + c;
-        t[3] = (uint64_t)z;
-        t[4] = t[5] + (uint64_t)(z >> 64);
+        c = cdrest__mac(&t0, a[i], b[0], t0, 0);
+        c = cdrest__mac(&t1, a[i], b[1], t1, c);
+        c = cdrest__mac(&t2, a[i], b[2], t2, c);
+        c = cdrest__mac(&t3, a[i], b[3], t3, c);
+        t4 += c;
+        t5 = t4 < c;
+        q = t0 * m0i; /* t + q m is a multiple of 2^64: drop the low limb */
+        c = cdrest__mac(&t0, q, m[0], t0, 0);
+        c = cdrest__mac(&t0, q, m[1], t1, c);
+        c = cdrest__mac(&t1, q, m[2], t2, c);
+        c = cdrest__mac(&t2, q, m[3], t3, c);
+        t3 = t4 + c;
+        t4 = t5 + (t3 < c);
     }
-    if (t[4] || cdrest__w4_cmp(t, m) >= 0) cdrest__w4_sub(t, t, m);
-    memcpy(r, t, 4 * sizeof r[0]);
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
+    c = cdrest__w4_sub(d, r, m);
+    if (t4 || !c) memcpy(r, d, sizeof d);
 }
 
 /* a^e in Montgomery form (a in Montgomery form) for a fixed public exponent e given in
@@ -5350,15 +5339,75 @@ static const uint64_t cdrest__p256_onep[4] = {0x0000000000000001u, 0xffffffff000
 #define CDREST__P256_P0I ((uint64_t)1)
 #define CDREST__P256_N0I ((uint64_t)0xccd1c8aaee00bc4fu)
 
-/* Field arithmetic mod p, values in Montgomery form. */
+/* Field arithmetic mod p, values in Montgomery form. The product is cdrest__w4_montmul's
+   with p's shape put in: -1/p mod 2^64 = 1 (so q is the low limb), p0 = 2^64 - 1 (the low
+   limb's row is q 2^64), p2 = 0; half the reduction's multiplications go. */
 static void cdrest__fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
-    cdrest__w4_montmul(r, a, b, cdrest__p256_p, CDREST__P256_P0I);
+    const uint64_t *m = cdrest__p256_p;
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, c, q, d[4];
+    int i;
+    for (i = 0; i < 4; i++) {
+        c = cdrest__mac(&t0, a[i], b[0], t0, 0);
+        c = cdrest__mac(&t1, a[i], b[1], t1, c);
+        c = cdrest__mac(&t2, a[i], b[2], t2, c);
+        c = cdrest__mac(&t3, a[i], b[3], t3, c);
+        t4 += c;
+        t5 = t4 < c;
+        q = t0; /* t + q p: its low limb is q + q (2^64 - 1) = q 2^64 */
+        c = cdrest__mac(&t0, q, m[1], t1, q);
+        t1 = t2 + c;
+        c = t1 < c;
+        c = cdrest__mac(&t2, q, m[3], t3, c);
+        t3 = t4 + c;
+        t4 = t5 + (t3 < c);
+    }
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
+    c = cdrest__w4_sub(d, r, m);
+    if (t4 || !c) memcpy(r, d, sizeof d);
 }
+/* x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
+static uint64_t cdrest__addc(uint64_t x, uint64_t y, uint64_t *carry) {
+    uint64_t s = x + *carry, t = s + y;
+    *carry = (s < x) | (t < s);
+    return t;
+}
+
+static uint64_t cdrest__subb(uint64_t x, uint64_t y, uint64_t *borrow) {
+    uint64_t s = x - y, t = s - *borrow;
+    *borrow = (x < y) | (s < *borrow);
+    return t;
+}
+
+/* a + b and a - b mod p, straight-line (the point formulas make thousands of these). */
 static void cdrest__fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
-    cdrest__w4_addmod(r, a, b, cdrest__p256_p);
+    const uint64_t *p = cdrest__p256_p;
+    uint64_t c = 0, w = 0, t0, t1, t2, t3, d0, d1, d2, d3;
+    t0 = cdrest__addc(a[0], b[0], &c);
+    t1 = cdrest__addc(a[1], b[1], &c);
+    t2 = cdrest__addc(a[2], b[2], &c);
+    t3 = cdrest__addc(a[3], b[3], &c);
+    d0 = cdrest__subb(t0, p[0], &w);
+    d1 = cdrest__subb(t1, p[1], &w);
+    d2 = cdrest__subb(t2, p[2], &w);
+    d3 = cdrest__subb(t3, p[3], &w);
+    if (c || !w) t0 = d0, t1 = d1, t2 = d2, t3 = d3; /* the sum was p or more */
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
 }
+
 static void cdrest__fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
-    cdrest__w4_submod(r, a, b, cdrest__p256_p);
+    const uint64_t *p = cdrest__p256_p;
+    uint64_t c = 0, w = 0, t0, t1, t2, t3;
+    t0 = cdrest__subb(a[0], b[0], &w);
+    t1 = cdrest__subb(a[1], b[1], &w);
+    t2 = cdrest__subb(a[2], b[2], &w);
+    t3 = cdrest__subb(a[3], b[3], &w);
+    if (w) { /* negative: add p back */
+        t0 = cdrest__addc(t0, p[0], &c);
+        t1 = cdrest__addc(t1, p[1], &c);
+        t2 = cdrest__addc(t2, p[2], &c);
+        t3 = cdrest__addc(t3, p[3], &c);
+    }
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
 }
 
 /* Jacobian point (X/Z^2, Y/Z^3), coordinates in Montgomery form; Z = 0 is the point at
@@ -5616,34 +5665,27 @@ static uint32_t cdrest__ecdsa_vrfy_asn1(const br_ec_impl *impl, const void *hash
 /* RSA: numbers of up to 4096 bits in 64-bit limbs, least significant first. */
 #define CDREST__RSA_LIMBS 64
 
-/* Montgomery product a*b / 2^(64 len) mod m (CIOS; a, b < m; r may be a or b). */
+/* Montgomery product a*b / 2^(64 len) mod m (a, b < m; r may be a or b). */
 static void cdrest__wn_montmul(uint64_t *r, const uint64_t *a, const uint64_t *b, const uint64_t *m, uint64_t m0i,
                                size_t len) {
-    uint64_t t[CDREST__RSA_LIMBS + 2];
+    uint64_t t[CDREST__RSA_LIMBS + 1];
     size_t i, j;
-    memset(t, 0, (len + 2) * sizeof t[0]);
-    for (i = 0; i < len; i++) {
-        cdrest__sig_u128 z;
-        uint64_t c = 0, q, ai = a[i];
-        for (j = 0; j < len; j++) {
-            z = (cdrest__sig_u128)ai * b[j] + t[j] + c;
-            t[j] = (uint64_t)z;
-            c = (uint64_t)(z >> 64);
-        }
-        z = (cdrest__sig_u128)t[len] + c;
-        t[len] = (uint64_t)z;
-        t[len + 1] = (uint64_t)(z >> 64);
-        q = t[0] * m0i;
-        z = (cdrest__sig_u128)q * m[0] + t[0];
-        c = (uint64_t)(z >> 64);
+    memset(t, 0, (len + 1) * sizeof t[0]);
+    for (i = 0; i < len; i++) { /* t = (t + a[i] b + q m) / 2^64, one pass over t (FIOS) */
+        uint64_t c1, c2, q, x, y, k, ai = a[i];
+        c1 = cdrest__mac(&x, ai, b[0], t[0], 0);
+        q = x * m0i; /* x + q m[0] is a multiple of 2^64: the low limb drops */
+        c2 = cdrest__mac(&x, q, m[0], x, 0);
         for (j = 1; j < len; j++) {
-            z = (cdrest__sig_u128)q * m[j] + t[j] + c;
-            t[j - 1] = (uint64_t)z;
-            c = (uint64_t)(z >> 64);
+            c1 = cdrest__mac(&x, ai, b[j], t[j], c1);
+            c2 = cdrest__mac(&t[j - 1], q, m[j], x, c2);
         }
-        z = (cdrest__sig_u128)t[len] + c;
-        t[len - 1] = (uint64_t)z;
-        t[len] = t[len + 1] + (uint64_t)(z >> 64);
+        x = t[len] + c1;
+        k = x < c1;
+        y = x + c2;
+        k += y < c2;
+        t[len - 1] = y;
+        t[len] = k; /* t stays below 2m */
     }
     /* t < 2m: subtract m once if t >= m */
     if (!t[len]) {
