@@ -444,6 +444,48 @@ static void test_ecdsa(void) {
     CHECK_INT(accepted, 3 * 5); /* the five valid forms of each of the three signatures */
 }
 
+/* A signature that is valid, in the mathematics, for a hash equal to 0 mod n (made in
+   Python: d, k fixed; r = x(k G) mod n, s = r d / k): u1 = 0 there, where BearSSL's muladd
+   is indeterminate and BearSSL refuses it; we refuse it too (same verdicts). */
+static void test_zero_hash(void) {
+    static const unsigned char zq[65] = {
+        0x04, 0x47, 0x1c, 0x3e, 0x75, 0x8c, 0x49, 0x04, 0x28, 0x5b, 0xba, 0x7e, 0x53, 0x11, 0x8e, 0xd0, 0xf5,
+        0x24, 0xad, 0xeb, 0x07, 0x57, 0xd2, 0x5b, 0xd2, 0xf8, 0xe7, 0xb0, 0xd7, 0x6d, 0xfa, 0x71, 0x4c, 0xdd,
+        0x52, 0x0f, 0x7a, 0xca, 0x8a, 0x8b, 0x91, 0x7a, 0xcc, 0x37, 0xf5, 0x1d, 0xe8, 0xf0, 0xc9, 0xbb, 0xe3,
+        0xad, 0x85, 0x83, 0x82, 0xe7, 0x02, 0xdc, 0x25, 0xa1, 0x2d, 0x09, 0xf7, 0xa8, 0x58};
+    static const unsigned char zr[32] = {0x58, 0x89, 0x3c, 0xc6, 0x5c, 0xc5, 0xc0, 0xda, 0x46, 0xa1, 0x4c,
+                                         0x5a, 0x42, 0x87, 0x8d, 0x87, 0x70, 0x03, 0x62, 0x3c, 0xdc, 0xee,
+                                         0xc6, 0x2c, 0xb9, 0xa9, 0x06, 0x9f, 0xa2, 0xc0, 0x2e, 0xa4};
+    static const unsigned char zs[32] = {0x3c, 0xd0, 0xa5, 0x96, 0x16, 0x63, 0xc0, 0x9c, 0xb2, 0xe1, 0xe0,
+                                         0x3f, 0xac, 0xd8, 0xc2, 0xf4, 0x64, 0x1b, 0xcc, 0xa0, 0x5f, 0xb7,
+                                         0x5b, 0x74, 0xb2, 0x62, 0xaf, 0x2e, 0x3e, 0x50, 0x01, 0x2b};
+    unsigned char sig[80], h[32];
+    size_t len = der_sig(sig, zr, 32, zs, 32);
+    uint32_t ok = 1;
+    uint64_t u[4];
+    memset(h, 0, sizeof h);
+    CHECK(ec_verdicts(h, 32, zq, sig, len, &ok));
+    CHECK_INT(ok, 0);
+    cdrest__w4_encode(h, cdrest__p256_n);
+    CHECK(ec_verdicts(h, 32, zq, sig, len, &ok));
+    CHECK_INT(ok, 0);
+    /* the point itself: u2 Q with u2 = r / s has x = r (our muladd is exact there) */
+    {
+        unsigned char out[65];
+        uint64_t r[4], sv[4], w[4];
+        static const uint64_t nm2[4] = {0xf3b9cac2fc63254fu, 0xbce6faada7179e84u, 0xffffffffffffffffu,
+                                        0xffffffff00000000u};
+        static const uint64_t onen[4] = {0x0c46353d039cdaafu, 0x4319055258e8617bu, 0, 0x00000000ffffffffu};
+        cdrest__w4_decode(r, zr, 32);
+        cdrest__w4_decode(sv, zs, 32);
+        cdrest__w4_montmul(w, sv, cdrest__p256_r2n, cdrest__p256_n, CDREST__P256_N0I);
+        cdrest__w4_montpow(w, w, nm2, cdrest__p256_n, CDREST__P256_N0I, onen);
+        cdrest__w4_montmul(u, r, w, cdrest__p256_n, CDREST__P256_N0I);
+        memset(w, 0, sizeof w);
+        CHECK(our_muladd(out, zq, w, u) == 1 && memcmp(out + 1, zr, 32) == 0);
+    }
+}
+
 /* Other curves go to BearSSL: a P-384 key and signature from openssl. */
 static void test_other_curve(void) {
     unsigned char buf[200], sig[200], h[64];
@@ -706,6 +748,7 @@ int main(void) {
     test_constants();
     test_muladd();
     test_ecdsa();
+    test_zero_hash();
     test_other_curve();
     test_rsa_pow();
     test_rsa();
