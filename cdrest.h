@@ -5211,6 +5211,26 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
 __extension__ typedef unsigned __int128 cdrest__sig_u128;
 
 /* 256-bit numbers: four 64-bit limbs, least significant first. */
+/* x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
+static uint64_t cdrest__addc(uint64_t x, uint64_t y, uint64_t *carry) {
+    uint64_t s = x + *carry, t = s + y;
+    *carry = (s < x) | (t < s);
+    return t;
+}
+
+static uint64_t cdrest__subb(uint64_t x, uint64_t y, uint64_t *borrow) {
+    uint64_t s = x - y, t = s - *borrow;
+    *borrow = (x < y) | (s < *borrow);
+    return t;
+}
+
+static uint64_t cdrest__w4_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t carry = 0;
+    int i;
+    for (i = 0; i < 4; i++) r[i] = cdrest__addc(a[i], b[i], &carry);
+    return carry;
+}
+
 static uint64_t cdrest__w4_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     uint64_t borrow = 0;
     int i;
@@ -5300,22 +5320,54 @@ static void cdrest__w4_montmul(uint64_t r[4], const uint64_t a[4], const uint64_
     if (t4 || !c) memcpy(r, d, sizeof d);
 }
 
-/* a^e in Montgomery form (a in Montgomery form) for a fixed public exponent e given in
-   limbs: 4-bit windows. */
-static void cdrest__w4_montpow(uint64_t r[4], const uint64_t a[4], const uint64_t e[4], const uint64_t m[4],
-                               uint64_t m0i, const uint64_t one[4]) {
-    uint64_t tab[16][4], acc[4];
-    int i, k;
-    memcpy(tab[0], one, sizeof tab[0]);
-    memcpy(tab[1], a, sizeof tab[1]);
-    for (i = 2; i < 16; i++) cdrest__w4_montmul(tab[i], tab[i - 1], a, m, m0i);
-    memcpy(acc, one, sizeof acc);
-    for (i = 63; i >= 0; i--) {
-        unsigned nib = (unsigned)(e[i >> 4] >> ((i & 15) * 4)) & 15;
-        for (k = 0; k < 4; k++) cdrest__w4_montmul(acc, acc, acc, m, m0i);
-        if (nib) cdrest__w4_montmul(acc, acc, tab[nib], m, m0i);
+/* x / 2 mod m (m odd, x < m): x + m when x is odd, then a shift (the sum may take 257 bits). */
+static void cdrest__w4_half_mod(uint64_t x[4], const uint64_t m[4]) {
+    uint64_t top = (x[0] & 1) ? cdrest__w4_add(x, x, m) : 0;
+    x[0] = (x[0] >> 1) | (x[1] << 63);
+    x[1] = (x[1] >> 1) | (x[2] << 63);
+    x[2] = (x[2] >> 1) | (x[3] << 63);
+    x[3] = (x[3] >> 1) | (top << 63);
+}
+
+static void cdrest__w4_submod(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4]) {
+    if (cdrest__w4_sub(r, a, b)) cdrest__w4_add(r, r, m);
+}
+
+static int cdrest__w4_is_one(const uint64_t a[4]) {
+    return a[0] == 1 && (a[1] | a[2] | a[3]) == 0;
+}
+
+/* 1/a mod m for a prime m and 0 < a < m: binary extended Euclid, keeping x1 a = u and
+   x2 a = v (mod m) while u and v shrink to 1 (~20 K instructions where Fermat's a^(m-2)
+   takes ~300 products). Variable time: only public values are inverted here. */
+static void cdrest__w4_inv(uint64_t r[4], const uint64_t a[4], const uint64_t m[4]) {
+    uint64_t u[4], v[4], x1[4] = {1, 0, 0, 0}, x2[4] = {0, 0, 0, 0};
+    memcpy(u, a, sizeof u);
+    memcpy(v, m, sizeof v);
+    memset(r, 0, sizeof u);
+    /* gcd(u, v) = 1 throughout, so u and v never reach 0; the checks only make sure that
+       a caller's mistake (a = 0) gives 0 instead of a hang */
+    while (!cdrest__w4_is_one(u) && !cdrest__w4_is_one(v)) {
+        if (cdrest__w4_is_zero(u) || cdrest__w4_is_zero(v)) return;
+        while (!(u[0] & 1)) { /* u even: halve it, and x1 with it */
+            u[0] = (u[0] >> 1) | (u[1] << 63), u[1] = (u[1] >> 1) | (u[2] << 63);
+            u[2] = (u[2] >> 1) | (u[3] << 63), u[3] >>= 1;
+            cdrest__w4_half_mod(x1, m);
+        }
+        while (!(v[0] & 1)) {
+            v[0] = (v[0] >> 1) | (v[1] << 63), v[1] = (v[1] >> 1) | (v[2] << 63);
+            v[2] = (v[2] >> 1) | (v[3] << 63), v[3] >>= 1;
+            cdrest__w4_half_mod(x2, m);
+        }
+        if (cdrest__w4_cmp(u, v) >= 0) {
+            cdrest__w4_sub(u, u, v);
+            cdrest__w4_submod(x1, x1, x2, m);
+        } else {
+            cdrest__w4_sub(v, v, u);
+            cdrest__w4_submod(x2, x2, x1, m);
+        }
     }
-    memcpy(r, acc, sizeof acc);
+    memcpy(r, cdrest__w4_is_one(u) ? x1 : x2, sizeof x1);
 }
 
 /* P-256 (FIPS 186-4 D.1.2.3): field prime p, group order n, b and G in Montgomery form
@@ -5365,19 +5417,6 @@ static void cdrest__fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[
     c = cdrest__w4_sub(d, r, m);
     if (t4 || !c) memcpy(r, d, sizeof d);
 }
-/* x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
-static uint64_t cdrest__addc(uint64_t x, uint64_t y, uint64_t *carry) {
-    uint64_t s = x + *carry, t = s + y;
-    *carry = (s < x) | (t < s);
-    return t;
-}
-
-static uint64_t cdrest__subb(uint64_t x, uint64_t y, uint64_t *borrow) {
-    uint64_t s = x - y, t = s - *borrow;
-    *borrow = (x < y) | (s < *borrow);
-    return t;
-}
-
 /* a + b and a - b mod p, straight-line (the point formulas make thousands of these). */
 static void cdrest__fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     const uint64_t *p = cdrest__p256_p;
@@ -5562,12 +5601,10 @@ static int cdrest__p256_decode(cdrest__p256_pt *r, const unsigned char *src, siz
 }
 
 /* u1 G + u2 Q (u1, u2 below n), by interleaved width-5 NAFs (Shamir's trick), then to affine
-   with one inversion (Fermat: Z^(p-2)). Returns 0 when the sum is the point at infinity;
+   with one inversion. Returns 0 when the sum is the point at infinity;
    else xy[] gets X and Y, 32 bytes each, big-endian. */
 static int cdrest__p256_muladd(unsigned char xy[64], const uint64_t u1[4], const cdrest__p256_pt *q,
                                const uint64_t u2[4]) {
-    static const uint64_t pm2[4] = {0xfffffffffffffffdu, 0x00000000ffffffffu, 0x0000000000000000u,
-                                    0xffffffff00000001u};
     static const uint64_t one[4] = {1, 0, 0, 0};
     cdrest__p256_pt g, tg[8], tq[8], acc;
     signed char n1[257], n2[257];
@@ -5587,7 +5624,9 @@ static int cdrest__p256_muladd(unsigned char xy[64], const uint64_t u1[4], const
         cdrest__p256_add_digit(&acc, tq, n2[i]);
     }
     if (cdrest__w4_is_zero(acc.z)) return 0;
-    cdrest__w4_montpow(zi, acc.z, pm2, cdrest__p256_p, CDREST__P256_P0I, cdrest__p256_onep);
+    cdrest__w4_inv(zi, acc.z, cdrest__p256_p); /* 1/(Z R) = 1/Z R^-1; times R^2 twice: 1/Z R */
+    cdrest__fp_mul(zi, zi, cdrest__p256_r2p);
+    cdrest__fp_mul(zi, zi, cdrest__p256_r2p);
     cdrest__fp_mul(zi2, zi, zi);
     cdrest__fp_mul(t, acc.x, zi2);
     cdrest__fp_mul(t, t, one); /* out of Montgomery form */
@@ -5603,10 +5642,6 @@ static int cdrest__p256_muladd(unsigned char xy[64], const uint64_t u1[4], const
    (leading zeros allowed, as BearSSL's raw form). */
 static uint32_t cdrest__p256_vrfy(const unsigned char *hash, size_t hash_len, const unsigned char *q, size_t qlen,
                                   const unsigned char *rb, size_t rlen, const unsigned char *sb, size_t slen) {
-    static const uint64_t nm2[4] = {0xf3b9cac2fc63254fu, 0xbce6faada7179e84u, 0xffffffffffffffffu,
-                                    0xffffffff00000000u};
-    static const uint64_t onen[4] = {0x0c46353d039cdaafu, 0x4319055258e8617bu, 0x0000000000000000u,
-                                     0x00000000ffffffffu};
     cdrest__p256_pt pq;
     uint64_t r[4], s[4], e[4], w[4], u1[4], u2[4], x[4];
     unsigned char xy[64];
@@ -5620,9 +5655,9 @@ static uint32_t cdrest__p256_vrfy(const unsigned char *hash, size_t hash_len, co
        indeterminate (m31 returns a wrong point, so BearSSL refuses such signatures): refused
        here outright, to give the same verdicts. No real hash is 0 or n. */
     if (cdrest__w4_is_zero(e)) return 0;
-    /* w = 1/s (Montgomery form, Fermat); u1 = e w, u2 = r w (plain: R cancels). */
-    cdrest__w4_montmul(w, s, cdrest__p256_r2n, cdrest__p256_n, CDREST__P256_N0I);
-    cdrest__w4_montpow(w, w, nm2, cdrest__p256_n, CDREST__P256_N0I, onen);
+    /* w = 1/s in Montgomery form; u1 = e w, u2 = r w (plain: R cancels). */
+    cdrest__w4_inv(w, s, cdrest__p256_n);
+    cdrest__w4_montmul(w, w, cdrest__p256_r2n, cdrest__p256_n, CDREST__P256_N0I); /* 1/s R */
     cdrest__w4_montmul(u1, e, w, cdrest__p256_n, CDREST__P256_N0I);
     cdrest__w4_montmul(u2, r, w, cdrest__p256_n, CDREST__P256_N0I);
     if (!cdrest__p256_muladd(xy, u1, &pq, u2)) return 0;

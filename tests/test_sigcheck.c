@@ -141,6 +141,37 @@ static void test_constants(void) {
     CHECK(our_muladd(gb, g, zero, one) && memcmp(gb, g, 65) == 0);
 }
 
+/* 1/a mod p and mod n (binary Euclid) against the product: a (1/a) = 1; 1, m - 1, random
+   values, and 0 (no inverse: 0 back, no hang). */
+static void test_inverse(void) {
+    static const uint64_t one[4] = {1, 0, 0, 0};
+    const uint64_t *mods[2];
+    uint64_t a[4], ia[4], t[4];
+    int i, k, fails = 0;
+    mods[0] = cdrest__p256_p, mods[1] = cdrest__p256_n;
+    for (k = 0; k < 2; k++) {
+        const uint64_t *m = mods[k];
+        uint64_t m0i = k ? CDREST__P256_N0I : CDREST__P256_P0I;
+        const uint64_t *r2 = k ? cdrest__p256_r2n : cdrest__p256_r2p;
+        for (i = 0; i < 200; i++) {
+            int j;
+            for (j = 0; j < 4; j++) a[j] = rnd();
+            if (i == 0) memcpy(a, one, sizeof a);
+            if (i == 1) cdrest__w4_sub(a, m, one);
+            if (i == 2) memset(a, 0, sizeof a), a[3] = 1; /* 2^192 */
+            if (cdrest__w4_cmp(a, m) >= 0 || cdrest__w4_is_zero(a)) continue;
+            cdrest__w4_inv(ia, a, m);
+            cdrest__w4_montmul(t, a, r2, m, m0i); /* a R */
+            cdrest__w4_montmul(t, t, ia, m, m0i); /* a (1/a) */
+            fails += !cdrest__w4_is_one(t);
+        }
+        memset(a, 0, sizeof a);
+        cdrest__w4_inv(ia, a, m);
+        CHECK(cdrest__w4_is_zero(ia));
+    }
+    CHECK_INT(fails, 0);
+}
+
 static void test_muladd(void) {
     int i, rounds = slow ? 6 : 200, fails = 0;
     uint64_t k[4], u1[4], u2[4], t[4], nm1[4];
@@ -473,14 +504,10 @@ static void test_zero_hash(void) {
     {
         unsigned char out[65];
         uint64_t r[4], sv[4], w[4];
-        static const uint64_t nm2[4] = {0xf3b9cac2fc63254fu, 0xbce6faada7179e84u, 0xffffffffffffffffu,
-                                        0xffffffff00000000u};
-        static const uint64_t onen[4] = {0x0c46353d039cdaafu, 0x4319055258e8617bu, 0, 0x00000000ffffffffu};
         cdrest__w4_decode(r, zr, 32);
         cdrest__w4_decode(sv, zs, 32);
-        cdrest__w4_montmul(w, sv, cdrest__p256_r2n, cdrest__p256_n, CDREST__P256_N0I);
-        cdrest__w4_montpow(w, w, nm2, cdrest__p256_n, CDREST__P256_N0I, onen);
-        cdrest__w4_montmul(u, r, w, cdrest__p256_n, CDREST__P256_N0I);
+        cdrest__w4_inv(w, sv, cdrest__p256_n);
+        mul_n(u, r, w);
         memset(w, 0, sizeof w);
         CHECK(our_muladd(out, zq, w, u) == 1 && memcmp(out + 1, zr, 32) == 0);
     }
@@ -746,6 +773,7 @@ int main(void) {
         fclose(f);
     }
     test_constants();
+    test_inverse();
     test_muladd();
     test_ecdsa();
     test_zero_hash();
