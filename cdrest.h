@@ -5202,7 +5202,7 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
    callgrind). Here: the same checks in 64-bit limbs (unsigned __int128 products), plugged
    into the engine and the X.509 engine by cdrest__sig_install; everything else (other
    curves, other exponents and sizes) goes to BearSSL's own code. Same contracts as
-   br_ecdsa_i31_vrfy_asn1/_raw and br_rsa_i31_pkcs1_vrfy: tests/test_sigcheck.c and
+   br_ecdsa_i31_vrfy_asn1 and br_rsa_i31_pkcs1_vrfy: tests/test_sigcheck.c and
    fuzz/fuzz_sigcheck.c compare verdicts and outputs with BearSSL's.
    These functions handle PUBLIC data only (the server's key, its signature, the hash), so
    they are variable-time on purpose: simpler and faster, and nothing secret can leak. */
@@ -5210,8 +5210,8 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
 #define CDREST__FAST_SIG 1
 __extension__ typedef unsigned __int128 cdrest__sig_u128;
 
-/* 256-bit numbers: four 64-bit limbs, least significant first. */
-/* x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
+/* 256-bit numbers: four 64-bit limbs, least significant first.
+   x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
 static uint64_t cdrest__addc(uint64_t x, uint64_t y, uint64_t *carry) {
     uint64_t s = x + *carry, t = s + y;
     *carry = (s < x) | (t < s);
@@ -5234,11 +5234,7 @@ static uint64_t cdrest__w4_add(uint64_t r[4], const uint64_t a[4], const uint64_
 static uint64_t cdrest__w4_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     uint64_t borrow = 0;
     int i;
-    for (i = 0; i < 4; i++) {
-        uint64_t x = a[i] - b[i], y = x - borrow;
-        borrow = (a[i] < b[i]) | (x < borrow);
-        r[i] = y;
-    }
+    for (i = 0; i < 4; i++) r[i] = cdrest__subb(a[i], b[i], &borrow);
     return borrow;
 }
 
@@ -5729,11 +5725,7 @@ static void cdrest__wn_montmul(uint64_t *r, const uint64_t *a, const uint64_t *b
     }
     if (t[len] || i == (size_t)-1 || t[i] > m[i]) {
         uint64_t borrow = 0;
-        for (j = 0; j < len; j++) {
-            uint64_t d = t[j] - m[j] - borrow;
-            borrow = (t[j] < m[j]) | ((t[j] == m[j]) & borrow);
-            t[j] = d;
-        }
+        for (j = 0; j < len; j++) t[j] = cdrest__subb(t[j], m[j], &borrow);
     }
     memcpy(r, t, len * sizeof t[0]);
 }
@@ -5749,11 +5741,7 @@ static void cdrest__wn_double_mod(uint64_t *v, const uint64_t *m, size_t len) {
             if (v[i] != m[i]) break;
         if (i != (size_t)-1 && v[i] < m[i]) return;
     }
-    for (i = 0; i < len; i++) {
-        uint64_t d = v[i] - m[i] - borrow;
-        borrow = (v[i] < m[i]) | ((v[i] == m[i]) & borrow);
-        v[i] = d;
-    }
+    for (i = 0; i < len; i++) v[i] = cdrest__subb(v[i], m[i], &borrow);
 }
 
 /* x^e mod m for e = 3 or 65537 (m odd, x < m), in place, Montgomery multiplication without
