@@ -5212,13 +5212,13 @@ __extension__ typedef unsigned __int128 cdrest__sig_u128;
 
 /* 256-bit numbers: four 64-bit limbs, least significant first.
    x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
-static uint64_t cdrest__addc(uint64_t x, uint64_t y, uint64_t *carry) {
+static uint64_t cdrest__sig_addc(uint64_t x, uint64_t y, uint64_t *carry) {
     uint64_t s = x + *carry, t = s + y;
     *carry = (s < x) | (t < s);
     return t;
 }
 
-static uint64_t cdrest__subb(uint64_t x, uint64_t y, uint64_t *borrow) {
+static uint64_t cdrest__sig_subb(uint64_t x, uint64_t y, uint64_t *borrow) {
     uint64_t s = x - y, t = s - *borrow;
     *borrow = (x < y) | (s < *borrow);
     return t;
@@ -5227,14 +5227,14 @@ static uint64_t cdrest__subb(uint64_t x, uint64_t y, uint64_t *borrow) {
 static uint64_t cdrest__w4_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     uint64_t carry = 0;
     int i;
-    for (i = 0; i < 4; i++) r[i] = cdrest__addc(a[i], b[i], &carry);
+    for (i = 0; i < 4; i++) r[i] = cdrest__sig_addc(a[i], b[i], &carry);
     return carry;
 }
 
 static uint64_t cdrest__w4_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     uint64_t borrow = 0;
     int i;
-    for (i = 0; i < 4; i++) r[i] = cdrest__subb(a[i], b[i], &borrow);
+    for (i = 0; i < 4; i++) r[i] = cdrest__sig_subb(a[i], b[i], &borrow);
     return borrow;
 }
 
@@ -5278,7 +5278,7 @@ static void cdrest__w4_encode(unsigned char dst[32], const uint64_t a[4]) {
 /* *lo = the low half of a*b + t + c, returned: the high half (which cannot overflow).
    64-bit adds with explicit carries: compilers keep these in registers better than 128-bit
    sums. */
-static uint64_t cdrest__mac(uint64_t *lo, uint64_t a, uint64_t b, uint64_t t, uint64_t c) {
+static uint64_t cdrest__sig_mac(uint64_t *lo, uint64_t a, uint64_t b, uint64_t t, uint64_t c) {
     cdrest__sig_u128 z = (cdrest__sig_u128)a * b;
     uint64_t l = (uint64_t)z, h = (uint64_t)(z >> 64);
     l += t;
@@ -5297,17 +5297,17 @@ static void cdrest__w4_montmul(uint64_t r[4], const uint64_t a[4], const uint64_
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, c, q, d[4];
     int i;
     for (i = 0; i < 4; i++) {
-        c = cdrest__mac(&t0, a[i], b[0], t0, 0);
-        c = cdrest__mac(&t1, a[i], b[1], t1, c);
-        c = cdrest__mac(&t2, a[i], b[2], t2, c);
-        c = cdrest__mac(&t3, a[i], b[3], t3, c);
+        c = cdrest__sig_mac(&t0, a[i], b[0], t0, 0);
+        c = cdrest__sig_mac(&t1, a[i], b[1], t1, c);
+        c = cdrest__sig_mac(&t2, a[i], b[2], t2, c);
+        c = cdrest__sig_mac(&t3, a[i], b[3], t3, c);
         t4 += c;
         t5 = t4 < c;
         q = t0 * m0i; /* t + q m is a multiple of 2^64: drop the low limb */
-        c = cdrest__mac(&t0, q, m[0], t0, 0);
-        c = cdrest__mac(&t0, q, m[1], t1, c);
-        c = cdrest__mac(&t1, q, m[2], t2, c);
-        c = cdrest__mac(&t2, q, m[3], t3, c);
+        c = cdrest__sig_mac(&t0, q, m[0], t0, 0);
+        c = cdrest__sig_mac(&t0, q, m[1], t1, c);
+        c = cdrest__sig_mac(&t1, q, m[2], t2, c);
+        c = cdrest__sig_mac(&t2, q, m[3], t3, c);
         t3 = t4 + c;
         t4 = t5 + (t3 < c);
     }
@@ -5390,22 +5390,22 @@ static const uint64_t cdrest__p256_onep[4] = {0x0000000000000001u, 0xffffffff000
 /* Field arithmetic mod p, values in Montgomery form. The product is cdrest__w4_montmul's
    with p's shape put in: -1/p mod 2^64 = 1 (so q is the low limb), p0 = 2^64 - 1 (the low
    limb's row is q 2^64), p2 = 0; half the reduction's multiplications go. */
-static void cdrest__fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+static void cdrest__p256_fmul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     const uint64_t *m = cdrest__p256_p;
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, c, q, d[4];
     int i;
     for (i = 0; i < 4; i++) {
-        c = cdrest__mac(&t0, a[i], b[0], t0, 0);
-        c = cdrest__mac(&t1, a[i], b[1], t1, c);
-        c = cdrest__mac(&t2, a[i], b[2], t2, c);
-        c = cdrest__mac(&t3, a[i], b[3], t3, c);
+        c = cdrest__sig_mac(&t0, a[i], b[0], t0, 0);
+        c = cdrest__sig_mac(&t1, a[i], b[1], t1, c);
+        c = cdrest__sig_mac(&t2, a[i], b[2], t2, c);
+        c = cdrest__sig_mac(&t3, a[i], b[3], t3, c);
         t4 += c;
         t5 = t4 < c;
         q = t0; /* t + q p: its low limb is q + q (2^64 - 1) = q 2^64 */
-        c = cdrest__mac(&t0, q, m[1], t1, q);
+        c = cdrest__sig_mac(&t0, q, m[1], t1, q);
         t1 = t2 + c;
         c = t1 < c;
-        c = cdrest__mac(&t2, q, m[3], t3, c);
+        c = cdrest__sig_mac(&t2, q, m[3], t3, c);
         t3 = t4 + c;
         t4 = t5 + (t3 < c);
     }
@@ -5414,33 +5414,33 @@ static void cdrest__fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[
     if (t4 || !c) memcpy(r, d, sizeof d);
 }
 /* a + b and a - b mod p, straight-line (the point formulas make thousands of these). */
-static void cdrest__fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+static void cdrest__p256_fadd(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     const uint64_t *p = cdrest__p256_p;
     uint64_t c = 0, w = 0, t0, t1, t2, t3, d0, d1, d2, d3;
-    t0 = cdrest__addc(a[0], b[0], &c);
-    t1 = cdrest__addc(a[1], b[1], &c);
-    t2 = cdrest__addc(a[2], b[2], &c);
-    t3 = cdrest__addc(a[3], b[3], &c);
-    d0 = cdrest__subb(t0, p[0], &w);
-    d1 = cdrest__subb(t1, p[1], &w);
-    d2 = cdrest__subb(t2, p[2], &w);
-    d3 = cdrest__subb(t3, p[3], &w);
+    t0 = cdrest__sig_addc(a[0], b[0], &c);
+    t1 = cdrest__sig_addc(a[1], b[1], &c);
+    t2 = cdrest__sig_addc(a[2], b[2], &c);
+    t3 = cdrest__sig_addc(a[3], b[3], &c);
+    d0 = cdrest__sig_subb(t0, p[0], &w);
+    d1 = cdrest__sig_subb(t1, p[1], &w);
+    d2 = cdrest__sig_subb(t2, p[2], &w);
+    d3 = cdrest__sig_subb(t3, p[3], &w);
     if (c || !w) t0 = d0, t1 = d1, t2 = d2, t3 = d3; /* the sum was p or more */
     r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
 }
 
-static void cdrest__fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+static void cdrest__p256_fsub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     const uint64_t *p = cdrest__p256_p;
     uint64_t c = 0, w = 0, t0, t1, t2, t3;
-    t0 = cdrest__subb(a[0], b[0], &w);
-    t1 = cdrest__subb(a[1], b[1], &w);
-    t2 = cdrest__subb(a[2], b[2], &w);
-    t3 = cdrest__subb(a[3], b[3], &w);
+    t0 = cdrest__sig_subb(a[0], b[0], &w);
+    t1 = cdrest__sig_subb(a[1], b[1], &w);
+    t2 = cdrest__sig_subb(a[2], b[2], &w);
+    t3 = cdrest__sig_subb(a[3], b[3], &w);
     if (w) { /* negative: add p back */
-        t0 = cdrest__addc(t0, p[0], &c);
-        t1 = cdrest__addc(t1, p[1], &c);
-        t2 = cdrest__addc(t2, p[2], &c);
-        t3 = cdrest__addc(t3, p[3], &c);
+        t0 = cdrest__sig_addc(t0, p[0], &c);
+        t1 = cdrest__sig_addc(t1, p[1], &c);
+        t2 = cdrest__sig_addc(t2, p[2], &c);
+        t3 = cdrest__sig_addc(t3, p[3], &c);
     }
     r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
 }
@@ -5454,30 +5454,30 @@ typedef struct {
 /* 2P with a = -3 ("dbl-2001-b", Bernstein-Lange EFD); infinity stays infinity (Z3 = 2YZ). */
 static void cdrest__p256_double(cdrest__p256_pt *r, const cdrest__p256_pt *p) {
     uint64_t delta[4], gamma[4], beta[4], alpha[4], t1[4], t2[4];
-    cdrest__fp_mul(delta, p->z, p->z);
-    cdrest__fp_mul(gamma, p->y, p->y);
-    cdrest__fp_mul(beta, p->x, gamma);
-    cdrest__fp_sub(t1, p->x, delta);
-    cdrest__fp_add(t2, p->x, delta);
-    cdrest__fp_mul(alpha, t1, t2);
-    cdrest__fp_add(t1, alpha, alpha);
-    cdrest__fp_add(alpha, alpha, t1); /* alpha = 3 (X - delta)(X + delta) */
-    cdrest__fp_add(t1, p->y, p->z);
-    cdrest__fp_mul(t1, t1, t1);
-    cdrest__fp_sub(t1, t1, gamma);
-    cdrest__fp_sub(r->z, t1, delta); /* Z3 = (Y + Z)^2 - gamma - delta (before X3: r may be p) */
-    cdrest__fp_add(beta, beta, beta);
-    cdrest__fp_add(beta, beta, beta); /* 4 beta */
-    cdrest__fp_mul(t1, alpha, alpha);
-    cdrest__fp_add(t2, beta, beta);
-    cdrest__fp_sub(r->x, t1, t2); /* X3 = alpha^2 - 8 beta */
-    cdrest__fp_sub(t1, beta, r->x);
-    cdrest__fp_mul(t1, alpha, t1);
-    cdrest__fp_mul(t2, gamma, gamma);
-    cdrest__fp_add(t2, t2, t2);
-    cdrest__fp_add(t2, t2, t2);
-    cdrest__fp_add(t2, t2, t2); /* 8 gamma^2 */
-    cdrest__fp_sub(r->y, t1, t2);
+    cdrest__p256_fmul(delta, p->z, p->z);
+    cdrest__p256_fmul(gamma, p->y, p->y);
+    cdrest__p256_fmul(beta, p->x, gamma);
+    cdrest__p256_fsub(t1, p->x, delta);
+    cdrest__p256_fadd(t2, p->x, delta);
+    cdrest__p256_fmul(alpha, t1, t2);
+    cdrest__p256_fadd(t1, alpha, alpha);
+    cdrest__p256_fadd(alpha, alpha, t1); /* alpha = 3 (X - delta)(X + delta) */
+    cdrest__p256_fadd(t1, p->y, p->z);
+    cdrest__p256_fmul(t1, t1, t1);
+    cdrest__p256_fsub(t1, t1, gamma);
+    cdrest__p256_fsub(r->z, t1, delta); /* Z3 = (Y + Z)^2 - gamma - delta (before X3: r may be p) */
+    cdrest__p256_fadd(beta, beta, beta);
+    cdrest__p256_fadd(beta, beta, beta); /* 4 beta */
+    cdrest__p256_fmul(t1, alpha, alpha);
+    cdrest__p256_fadd(t2, beta, beta);
+    cdrest__p256_fsub(r->x, t1, t2); /* X3 = alpha^2 - 8 beta */
+    cdrest__p256_fsub(t1, beta, r->x);
+    cdrest__p256_fmul(t1, alpha, t1);
+    cdrest__p256_fmul(t2, gamma, gamma);
+    cdrest__p256_fadd(t2, t2, t2);
+    cdrest__p256_fadd(t2, t2, t2);
+    cdrest__p256_fadd(t2, t2, t2); /* 8 gamma^2 */
+    cdrest__p256_fsub(r->y, t1, t2);
 }
 
 /* P + Q (general Jacobian addition), with its special cases: either input at infinity,
@@ -5492,16 +5492,16 @@ static void cdrest__p256_add(cdrest__p256_pt *r, const cdrest__p256_pt *p, const
         *r = *p;
         return;
     }
-    cdrest__fp_mul(z1z1, p->z, p->z);
-    cdrest__fp_mul(z2z2, q->z, q->z);
-    cdrest__fp_mul(u1, p->x, z2z2);
-    cdrest__fp_mul(u2, q->x, z1z1);
-    cdrest__fp_mul(s1, p->y, q->z);
-    cdrest__fp_mul(s1, s1, z2z2);
-    cdrest__fp_mul(s2, q->y, p->z);
-    cdrest__fp_mul(s2, s2, z1z1);
-    cdrest__fp_sub(h, u2, u1);
-    cdrest__fp_sub(rr, s2, s1);
+    cdrest__p256_fmul(z1z1, p->z, p->z);
+    cdrest__p256_fmul(z2z2, q->z, q->z);
+    cdrest__p256_fmul(u1, p->x, z2z2);
+    cdrest__p256_fmul(u2, q->x, z1z1);
+    cdrest__p256_fmul(s1, p->y, q->z);
+    cdrest__p256_fmul(s1, s1, z2z2);
+    cdrest__p256_fmul(s2, q->y, p->z);
+    cdrest__p256_fmul(s2, s2, z1z1);
+    cdrest__p256_fsub(h, u2, u1);
+    cdrest__p256_fsub(rr, s2, s1);
     if (cdrest__w4_is_zero(h)) {
         if (cdrest__w4_is_zero(rr)) {
             cdrest__p256_double(r, p);
@@ -5510,19 +5510,19 @@ static void cdrest__p256_add(cdrest__p256_pt *r, const cdrest__p256_pt *p, const
         }
         return;
     }
-    cdrest__fp_mul(hh, h, h);
-    cdrest__fp_mul(hhh, hh, h);
-    cdrest__fp_mul(v, u1, hh);
-    cdrest__fp_mul(t, p->z, q->z);
-    cdrest__fp_mul(r->z, t, h); /* p and q are read no more below but for s1, v: locals */
-    cdrest__fp_mul(t, rr, rr);
-    cdrest__fp_sub(t, t, hhh);
-    cdrest__fp_sub(t, t, v);
-    cdrest__fp_sub(r->x, t, v); /* X3 = R^2 - H^3 - 2 U1 H^2 */
-    cdrest__fp_sub(t, v, r->x);
-    cdrest__fp_mul(t, rr, t);
-    cdrest__fp_mul(s1, s1, hhh);
-    cdrest__fp_sub(r->y, t, s1); /* Y3 = R (U1 H^2 - X3) - S1 H^3 */
+    cdrest__p256_fmul(hh, h, h);
+    cdrest__p256_fmul(hhh, hh, h);
+    cdrest__p256_fmul(v, u1, hh);
+    cdrest__p256_fmul(t, p->z, q->z);
+    cdrest__p256_fmul(r->z, t, h); /* p and q are read no more below but for s1, v: locals */
+    cdrest__p256_fmul(t, rr, rr);
+    cdrest__p256_fsub(t, t, hhh);
+    cdrest__p256_fsub(t, t, v);
+    cdrest__p256_fsub(r->x, t, v); /* X3 = R^2 - H^3 - 2 U1 H^2 */
+    cdrest__p256_fsub(t, v, r->x);
+    cdrest__p256_fmul(t, rr, t);
+    cdrest__p256_fmul(s1, s1, hhh);
+    cdrest__p256_fsub(r->y, t, s1); /* Y3 = R (U1 H^2 - X3) - S1 H^3 */
 }
 
 /* Width-5 NAF of a 256-bit scalar: digits odd in [-15, 15] or 0, at most one nonzero in
@@ -5583,16 +5583,16 @@ static int cdrest__p256_decode(cdrest__p256_pt *r, const unsigned char *src, siz
     if (!cdrest__w4_decode_mod(x, src + 1, 32, cdrest__p256_p) ||
         !cdrest__w4_decode_mod(y, src + 33, 32, cdrest__p256_p))
         return 0;
-    cdrest__fp_mul(r->x, x, cdrest__p256_r2p);
-    cdrest__fp_mul(r->y, y, cdrest__p256_r2p);
+    cdrest__p256_fmul(r->x, x, cdrest__p256_r2p);
+    cdrest__p256_fmul(r->y, y, cdrest__p256_r2p);
     memcpy(r->z, cdrest__p256_onep, sizeof r->z);
-    cdrest__fp_mul(lhs, r->y, r->y);
-    cdrest__fp_mul(rhs, r->x, r->x);
-    cdrest__fp_mul(rhs, rhs, r->x);
-    cdrest__fp_add(t, r->x, r->x);
-    cdrest__fp_add(t, t, r->x);
-    cdrest__fp_sub(rhs, rhs, t);
-    cdrest__fp_add(rhs, rhs, cdrest__p256_b);
+    cdrest__p256_fmul(lhs, r->y, r->y);
+    cdrest__p256_fmul(rhs, r->x, r->x);
+    cdrest__p256_fmul(rhs, rhs, r->x);
+    cdrest__p256_fadd(t, r->x, r->x);
+    cdrest__p256_fadd(t, t, r->x);
+    cdrest__p256_fsub(rhs, rhs, t);
+    cdrest__p256_fadd(rhs, rhs, cdrest__p256_b);
     return cdrest__w4_cmp(lhs, rhs) == 0;
 }
 
@@ -5621,15 +5621,15 @@ static int cdrest__p256_muladd(unsigned char xy[64], const uint64_t u1[4], const
     }
     if (cdrest__w4_is_zero(acc.z)) return 0;
     cdrest__w4_inv(zi, acc.z, cdrest__p256_p); /* 1/(Z R) = 1/Z R^-1; times R^2 twice: 1/Z R */
-    cdrest__fp_mul(zi, zi, cdrest__p256_r2p);
-    cdrest__fp_mul(zi, zi, cdrest__p256_r2p);
-    cdrest__fp_mul(zi2, zi, zi);
-    cdrest__fp_mul(t, acc.x, zi2);
-    cdrest__fp_mul(t, t, one); /* out of Montgomery form */
+    cdrest__p256_fmul(zi, zi, cdrest__p256_r2p);
+    cdrest__p256_fmul(zi, zi, cdrest__p256_r2p);
+    cdrest__p256_fmul(zi2, zi, zi);
+    cdrest__p256_fmul(t, acc.x, zi2);
+    cdrest__p256_fmul(t, t, one); /* out of Montgomery form */
     cdrest__w4_encode(xy, t);
-    cdrest__fp_mul(t, acc.y, zi2);
-    cdrest__fp_mul(t, t, zi);
-    cdrest__fp_mul(t, t, one);
+    cdrest__p256_fmul(t, acc.y, zi2);
+    cdrest__p256_fmul(t, t, zi);
+    cdrest__p256_fmul(t, t, one);
     cdrest__w4_encode(xy + 32, t);
     return 1;
 }
@@ -5704,12 +5704,12 @@ static void cdrest__wn_montmul(uint64_t *r, const uint64_t *a, const uint64_t *b
     memset(t, 0, (len + 1) * sizeof t[0]);
     for (i = 0; i < len; i++) { /* t = (t + a[i] b + q m) / 2^64, one pass over t (FIOS) */
         uint64_t c1, c2, q, x, y, k, ai = a[i];
-        c1 = cdrest__mac(&x, ai, b[0], t[0], 0);
+        c1 = cdrest__sig_mac(&x, ai, b[0], t[0], 0);
         q = x * m0i; /* x + q m[0] is a multiple of 2^64: the low limb drops */
-        c2 = cdrest__mac(&x, q, m[0], x, 0);
+        c2 = cdrest__sig_mac(&x, q, m[0], x, 0);
         for (j = 1; j < len; j++) {
-            c1 = cdrest__mac(&x, ai, b[j], t[j], c1);
-            c2 = cdrest__mac(&t[j - 1], q, m[j], x, c2);
+            c1 = cdrest__sig_mac(&x, ai, b[j], t[j], c1);
+            c2 = cdrest__sig_mac(&t[j - 1], q, m[j], x, c2);
         }
         x = t[len] + c1;
         k = x < c1;
@@ -5725,7 +5725,7 @@ static void cdrest__wn_montmul(uint64_t *r, const uint64_t *a, const uint64_t *b
     }
     if (t[len] || i == (size_t)-1 || t[i] > m[i]) {
         uint64_t borrow = 0;
-        for (j = 0; j < len; j++) t[j] = cdrest__subb(t[j], m[j], &borrow);
+        for (j = 0; j < len; j++) t[j] = cdrest__sig_subb(t[j], m[j], &borrow);
     }
     memcpy(r, t, len * sizeof t[0]);
 }
@@ -5741,7 +5741,7 @@ static void cdrest__wn_double_mod(uint64_t *v, const uint64_t *m, size_t len) {
             if (v[i] != m[i]) break;
         if (i != (size_t)-1 && v[i] < m[i]) return;
     }
-    for (i = 0; i < len; i++) v[i] = cdrest__subb(v[i], m[i], &borrow);
+    for (i = 0; i < len; i++) v[i] = cdrest__sig_subb(v[i], m[i], &borrow);
 }
 
 /* x^e mod m for e = 3 or 65537 (m odd, x < m), in place, Montgomery multiplication without
