@@ -37,9 +37,6 @@
                                    see cdrest_transport; it must then provide now_ms)
      CDREST_NO_ENV                 never read environment variables (no cdrest_init_from_env)
      CDREST_NO_PROXY               direct connections only (no HTTP proxy support)
-     CDREST_NO_FAST_PK             use only BearSSL's own public-key code (by default, where
-                                   the compiler has 128-bit integers, cdrest checks ECDSA
-                                   P-256 and RSA signatures with its own 64-bit code)
      CDREST_GETADDRINFO_A          glibc only: look host names up with getaddrinfo_a(), so
                                    that the connect deadline bounds name resolution too.
                                    glibc runs the lookup on a helper thread of its own
@@ -52,6 +49,9 @@
                                    options, cancelling waits); the borrowed-result API stays
      CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
                                    detail: about a fifth less code (for the smallest targets)
+     CDREST_NO_FAST_PK             use only BearSSL's own public-key code (default: where the
+                                   compiler has unsigned __int128, cdrest's 64-bit X25519,
+                                   ECDSA P-256 and RSA signature checks)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
                                    (config.buffer, send_buffer, tokens, tls_memory) and a
                                    request that does not fit fails with CDREST_E_TOOLARGE
@@ -5196,7 +5196,308 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
     return 0;
 }
 
-/* --- fast 64-bit public-key code: signature checks (ECDSA P-256, RSA PKCS#1 v1.5) ------
+/* --- fast 64-bit public-key code (X25519 / signature checks) ---------------------------
+   BearSSL 0.6 (Debian's) has only portable 15/31-bit elliptic-curve and RSA code, and a full
+   handshake spends most of its client instructions there. Where the compiler has a
+   64x64->128 multiply (unsigned __int128) we plug our own 64-bit code for the hot paths
+   into the engine through BearSSL's public hooks; every other curve, key and call stays
+   BearSSL's. CDREST_NO_FAST_PK, 32-bit and embedded targets: BearSSL's code only. */
+#if !defined(CDREST_NO_FAST_PK) && defined(__SIZEOF_INT128__)
+#define CDREST__FAST_PK 1
+__extension__ typedef unsigned __int128 cdrest__u128;
+#endif
+
+#ifdef CDREST__FAST_PK
+/* ---- X25519 (RFC 7748), constant time ----
+   The key exchange's two scalar multiplications (our key pair, the shared secret). Field
+   elements mod p = 2^255 - 19 in five 51-bit limbs; products in 128 bits, reduced with
+   2^255 = 19 (mod p). Nothing depends on the secret scalar but data: the Montgomery
+   ladder swaps by masks, the inversion is a fixed chain of squarings and products, the
+   final reduction subtracts p or nothing by a mask (tests/test_x25519.c checks all this
+   under valgrind).
+   The contract is br_ec_c25519_m31's, byte for byte (tests/test_x25519.c compares them):
+   the point and the result are 32 bytes little-endian, the point's top bit is ignored and
+   a value >= p taken mod p; the scalar is up to 32 bytes little-endian (shorter: zeros
+   above), clamped (bits 0-2 and 255 cleared, bit 254 set); the result is fully reduced;
+   a low-order point gives zero bytes and success, as BearSSL does; a point not of 32
+   bytes or a scalar over 32 bytes fails (0) and leaves the point as it was. */
+typedef uint64_t cdrest__fe[5];
+#define CDREST__FE_MASK (((uint64_t)1 << 51) - 1)
+
+static uint64_t cdrest__x25519_ld64(const unsigned char *s) {
+    uint64_t v = 0;
+    int i;
+    for (i = 7; i >= 0; i--) v = (v << 8) | s[i];
+    return v;
+}
+
+static void cdrest__x25519_st64(unsigned char *d, uint64_t v) {
+    int i;
+    for (i = 0; i < 8; i++, v >>= 8) d[i] = (unsigned char)v;
+}
+
+/* 32 bytes little-endian, bit 255 ignored: limbs < 2^51 (the value may be >= p). */
+static void cdrest__fe_load(cdrest__fe h, const unsigned char s[32]) {
+    h[0] = cdrest__x25519_ld64(s) & CDREST__FE_MASK;
+    h[1] = (cdrest__x25519_ld64(s + 6) >> 3) & CDREST__FE_MASK;
+    h[2] = (cdrest__x25519_ld64(s + 12) >> 6) & CDREST__FE_MASK;
+    h[3] = (cdrest__x25519_ld64(s + 19) >> 1) & CDREST__FE_MASK;
+    h[4] = (cdrest__x25519_ld64(s + 24) >> 12) & CDREST__FE_MASK;
+}
+
+/* Limbs bounds: load and carry give < 2^51 + 2^18; add and sub below stay < 2^54, which
+   mul and square take (5 products of 2^54 by 19 * 2^54 fit in 2^115). */
+static void cdrest__fe_add(cdrest__fe h, const cdrest__fe f, const cdrest__fe g) {
+    h[0] = f[0] + g[0];
+    h[1] = f[1] + g[1];
+    h[2] = f[2] + g[2];
+    h[3] = f[3] + g[3];
+    h[4] = f[4] + g[4];
+}
+
+/* f - g + 4p: every limb stays positive for g's limbs < 2^53 (g is always carried). */
+static void cdrest__fe_sub(cdrest__fe h, const cdrest__fe f, const cdrest__fe g) {
+    const uint64_t four_p0 = 0x1FFFFFFFFFFFB4, four_p = 0x1FFFFFFFFFFFFC; /* 4p's limbs */
+    h[0] = f[0] + four_p0 - g[0];
+    h[1] = f[1] + four_p - g[1];
+    h[2] = f[2] + four_p - g[2];
+    h[3] = f[3] + four_p - g[3];
+    h[4] = f[4] + four_p - g[4];
+}
+
+/* 128-bit column sums back to limbs < 2^51 (limb 1 < 2^51 + 2^18); the carry out of the
+   top limb comes back times 19 (2^255 = 19 mod p), in 128 bits as it may exceed 2^64.
+   Inlined: five 128-bit arguments would go through the stack (a third of the time). */
+static __inline__ __attribute__((always_inline)) void cdrest__fe_carry(cdrest__fe h, cdrest__u128 r0, cdrest__u128 r1, cdrest__u128 r2, cdrest__u128 r3,
+                             cdrest__u128 r4) {
+    cdrest__u128 t;
+    r1 += (uint64_t)(r0 >> 51);
+    r2 += (uint64_t)(r1 >> 51);
+    r3 += (uint64_t)(r2 >> 51);
+    r4 += (uint64_t)(r3 >> 51);
+    h[1] = (uint64_t)r1 & CDREST__FE_MASK;
+    h[2] = (uint64_t)r2 & CDREST__FE_MASK;
+    h[3] = (uint64_t)r3 & CDREST__FE_MASK;
+    h[4] = (uint64_t)r4 & CDREST__FE_MASK;
+    t = (cdrest__u128)(uint64_t)(r4 >> 51) * 19 + ((uint64_t)r0 & CDREST__FE_MASK);
+    h[0] = (uint64_t)t & CDREST__FE_MASK;
+    h[1] += (uint64_t)(t >> 51);
+}
+
+static void cdrest__fe_mul(cdrest__fe h, const cdrest__fe f, const cdrest__fe g) {
+    uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+    uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
+    uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
+    cdrest__u128 r0, r1, r2, r3, r4;
+    r0 = (cdrest__u128)f0 * g0 + (cdrest__u128)f1 * g4_19 + (cdrest__u128)f2 * g3_19 + (cdrest__u128)f3 * g2_19 +
+         (cdrest__u128)f4 * g1_19;
+    r1 = (cdrest__u128)f0 * g1 + (cdrest__u128)f1 * g0 + (cdrest__u128)f2 * g4_19 + (cdrest__u128)f3 * g3_19 +
+         (cdrest__u128)f4 * g2_19;
+    r2 = (cdrest__u128)f0 * g2 + (cdrest__u128)f1 * g1 + (cdrest__u128)f2 * g0 + (cdrest__u128)f3 * g4_19 +
+         (cdrest__u128)f4 * g3_19;
+    r3 = (cdrest__u128)f0 * g3 + (cdrest__u128)f1 * g2 + (cdrest__u128)f2 * g1 + (cdrest__u128)f3 * g0 +
+         (cdrest__u128)f4 * g4_19;
+    r4 = (cdrest__u128)f0 * g4 + (cdrest__u128)f1 * g3 + (cdrest__u128)f2 * g2 + (cdrest__u128)f3 * g1 +
+         (cdrest__u128)f4 * g0;
+    cdrest__fe_carry(h, r0, r1, r2, r3, r4);
+}
+
+/* f^2: the products of mul with the symmetric ones merged (doubled). */
+static void cdrest__fe_sq(cdrest__fe h, const cdrest__fe f) {
+    uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+    uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f1_38 = 38 * f1, f2_38 = 38 * f2, f3_38 = 38 * f3, f3_19 = 19 * f3,
+             f4_19 = 19 * f4;
+    cdrest__u128 r0, r1, r2, r3, r4;
+    r0 = (cdrest__u128)f0 * f0 + (cdrest__u128)f1_38 * f4 + (cdrest__u128)f2_38 * f3;
+    r1 = (cdrest__u128)f0_2 * f1 + (cdrest__u128)f2_38 * f4 + (cdrest__u128)f3_19 * f3;
+    r2 = (cdrest__u128)f0_2 * f2 + (cdrest__u128)f1 * f1 + (cdrest__u128)f3_38 * f4;
+    r3 = (cdrest__u128)f0_2 * f3 + (cdrest__u128)f1_2 * f2 + (cdrest__u128)f4_19 * f4;
+    r4 = (cdrest__u128)f0_2 * f4 + (cdrest__u128)f1_2 * f3 + (cdrest__u128)f2 * f2;
+    cdrest__fe_carry(h, r0, r1, r2, r3, r4);
+}
+
+/* f squared n times (n >= 1; a public count). */
+static void cdrest__fe_sqn(cdrest__fe h, const cdrest__fe f, int n) {
+    cdrest__fe_sq(h, f);
+    while (--n > 0) cdrest__fe_sq(h, h);
+}
+
+/* f * a24, a24 = (486662 - 2) / 4 = 121665 (RFC 7748's constant for the ladder). */
+static void cdrest__fe_mul_a24(cdrest__fe h, const cdrest__fe f) {
+    cdrest__fe_carry(h, (cdrest__u128)f[0] * 121665, (cdrest__u128)f[1] * 121665, (cdrest__u128)f[2] * 121665,
+                     (cdrest__u128)f[3] * 121665, (cdrest__u128)f[4] * 121665);
+}
+
+/* 1/z = z^(p-2) = z^(2^255 - 21) by a fixed chain (254 squarings, 11 products); 0 gives 0. */
+static void cdrest__fe_invert(cdrest__fe out, const cdrest__fe z) {
+    cdrest__fe z2, z9, z11, z5_0, z10_0, z20_0, z50_0, z100_0, t;
+    cdrest__fe_sq(z2, z);                 /* z^2 */
+    cdrest__fe_sqn(t, z2, 2);             /* z^8 */
+    cdrest__fe_mul(z9, t, z);             /* z^9 */
+    cdrest__fe_mul(z11, z9, z2);          /* z^11 */
+    cdrest__fe_sq(t, z11);                /* z^22 */
+    cdrest__fe_mul(z5_0, t, z9);          /* z^(2^5 - 1) */
+    cdrest__fe_sqn(t, z5_0, 5);
+    cdrest__fe_mul(z10_0, t, z5_0);       /* z^(2^10 - 1) */
+    cdrest__fe_sqn(t, z10_0, 10);
+    cdrest__fe_mul(z20_0, t, z10_0);      /* z^(2^20 - 1) */
+    cdrest__fe_sqn(t, z20_0, 20);
+    cdrest__fe_mul(t, t, z20_0);          /* z^(2^40 - 1) */
+    cdrest__fe_sqn(t, t, 10);
+    cdrest__fe_mul(z50_0, t, z10_0);      /* z^(2^50 - 1) */
+    cdrest__fe_sqn(t, z50_0, 50);
+    cdrest__fe_mul(z100_0, t, z50_0);     /* z^(2^100 - 1) */
+    cdrest__fe_sqn(t, z100_0, 100);
+    cdrest__fe_mul(t, t, z100_0);         /* z^(2^200 - 1) */
+    cdrest__fe_sqn(t, t, 50);
+    cdrest__fe_mul(t, t, z50_0);          /* z^(2^250 - 1) */
+    cdrest__fe_sqn(t, t, 5);              /* z^(2^255 - 32) */
+    cdrest__fe_mul(out, t, z11);          /* z^(2^255 - 21) */
+}
+
+/* The one value in [0, p) equal to h, 32 bytes little-endian. No branch: h is secret. */
+static void cdrest__fe_store(unsigned char s[32], const cdrest__fe f) {
+    uint64_t h[5], q;
+    int pass, i;
+    for (i = 0; i < 5; i++) h[i] = f[i];
+    /* two carry passes: every limb < 2^51, so h < 2^255 < 2p */
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < 4; i++) {
+            h[i + 1] += h[i] >> 51;
+            h[i] &= CDREST__FE_MASK;
+        }
+        h[0] += 19 * (h[4] >> 51);
+        h[4] &= CDREST__FE_MASK;
+    }
+    /* q = 1 when h >= p, i.e. when h + 19 carries into bit 255; then h + 19 - 2^255 */
+    q = (h[0] + 19) >> 51;
+    for (i = 1; i < 5; i++) q = (h[i] + q) >> 51;
+    h[0] += 19 * q;
+    for (i = 0; i < 4; i++) {
+        h[i + 1] += h[i] >> 51;
+        h[i] &= CDREST__FE_MASK;
+    }
+    h[4] &= CDREST__FE_MASK;
+    cdrest__x25519_st64(s, h[0] | h[1] << 51);
+    cdrest__x25519_st64(s + 8, h[1] >> 13 | h[2] << 38);
+    cdrest__x25519_st64(s + 16, h[2] >> 26 | h[3] << 25);
+    cdrest__x25519_st64(s + 24, h[3] >> 39 | h[4] << 12);
+}
+
+/* Exchange f and g when bit is 1, by a mask: the same instructions and memory either way.
+   The empty asm hides from the optimizer that mask is 0 or all ones (it could otherwise
+   turn the masking back into a branch). */
+static void cdrest__fe_cswap(cdrest__fe f, cdrest__fe g, uint64_t bit) {
+    uint64_t mask = 0 - bit, t0, t1, t2, t3, t4;
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(mask));
+#endif
+    t0 = mask & (f[0] ^ g[0]);
+    t1 = mask & (f[1] ^ g[1]);
+    t2 = mask & (f[2] ^ g[2]);
+    t3 = mask & (f[3] ^ g[3]);
+    t4 = mask & (f[4] ^ g[4]);
+    f[0] ^= t0, g[0] ^= t0;
+    f[1] ^= t1, g[1] ^= t1;
+    f[2] ^= t2, g[2] ^= t2;
+    f[3] ^= t3, g[3] ^= t3;
+    f[4] ^= t4, g[4] ^= t4;
+}
+
+/* RFC 7748's X25519(k, u) over the clamped scalar k: the u of k * (u, v) into out (which
+   may be u). Everything the ladder held is wiped after: it derives from the scalar. */
+static void cdrest__x25519(unsigned char out[32], const unsigned char k[32], const unsigned char u[32]) {
+    struct {
+        cdrest__fe x1, x2, z2, x3, z3, a, aa, b, bb, e, c, d, da, cb;
+        uint64_t swap, bit;
+    } v;
+    int i;
+    memset(&v, 0, sizeof v);
+    cdrest__fe_load(v.x1, u);
+    v.x2[0] = 1;
+    memcpy(v.x3, v.x1, sizeof v.x1);
+    v.z3[0] = 1;
+    for (i = 254; i >= 0; i--) {
+        v.bit = (uint64_t)(k[i >> 3] >> (i & 7)) & 1;
+        v.swap ^= v.bit;
+        cdrest__fe_cswap(v.x2, v.x3, v.swap);
+        cdrest__fe_cswap(v.z2, v.z3, v.swap);
+        v.swap = v.bit;
+        cdrest__fe_add(v.a, v.x2, v.z2);
+        cdrest__fe_sq(v.aa, v.a);
+        cdrest__fe_sub(v.b, v.x2, v.z2);
+        cdrest__fe_sq(v.bb, v.b);
+        cdrest__fe_sub(v.e, v.aa, v.bb);
+        cdrest__fe_add(v.c, v.x3, v.z3);
+        cdrest__fe_sub(v.d, v.x3, v.z3);
+        cdrest__fe_mul(v.da, v.d, v.a);
+        cdrest__fe_mul(v.cb, v.c, v.b);
+        cdrest__fe_add(v.x3, v.da, v.cb);
+        cdrest__fe_sq(v.x3, v.x3);
+        cdrest__fe_sub(v.z3, v.da, v.cb);
+        cdrest__fe_sq(v.z3, v.z3);
+        cdrest__fe_mul(v.z3, v.z3, v.x1);
+        cdrest__fe_mul(v.x2, v.aa, v.bb);
+        cdrest__fe_mul_a24(v.z2, v.e);
+        cdrest__fe_add(v.z2, v.z2, v.aa);
+        cdrest__fe_mul(v.z2, v.e, v.z2);
+    }
+    cdrest__fe_cswap(v.x2, v.x3, v.swap);
+    cdrest__fe_cswap(v.z2, v.z3, v.swap);
+    cdrest__fe_invert(v.z2, v.z2);
+    cdrest__fe_mul(v.x2, v.x2, v.z2);
+    cdrest__fe_store(out, v.x2);
+    cdrest__tls_wipe(&v, sizeof v);
+}
+
+/* br_ec_impl's mul for Curve25519, other curves to BearSSL's default. */
+static uint32_t cdrest__x25519_ec_mul(unsigned char *G, size_t Glen, const unsigned char *x, size_t xlen, int curve) {
+    unsigned char k[32];
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->mul(G, Glen, x, xlen, curve);
+    if (Glen != 32 || xlen > 32) return 0;
+    memset(k, 0, sizeof k);
+    if (xlen) memcpy(k, x, xlen);
+    k[0] &= 0xF8;
+    k[31] = (unsigned char)((k[31] & 0x7F) | 0x40);
+    cdrest__x25519(G, k, G);
+    cdrest__tls_wipe(k, sizeof k);
+    return 1;
+}
+
+/* mulgen: the generator u = 9 times x; 32 (the point's length) whatever happened, as
+   BearSSL's does (a scalar over 32 bytes leaves the generator there). */
+static size_t cdrest__x25519_ec_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve) {
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
+    memset(R, 0, 32);
+    R[0] = 9;
+    cdrest__x25519_ec_mul(R, 32, x, xlen, curve);
+    return 32;
+}
+
+static const unsigned char *cdrest__x25519_ec_generator(int curve, size_t *len) {
+    return br_ec_get_default()->generator(curve, len);
+}
+static const unsigned char *cdrest__x25519_ec_order(int curve, size_t *len) {
+    return br_ec_get_default()->order(curve, len);
+}
+static size_t cdrest__x25519_ec_xoff(int curve, size_t *len) {
+    return br_ec_get_default()->xoff(curve, len);
+}
+static uint32_t cdrest__x25519_ec_muladd(unsigned char *A, const unsigned char *B, size_t len, const unsigned char *x,
+                                         size_t xlen, const unsigned char *y, size_t ylen, int curve) {
+    return br_ec_get_default()->muladd(A, B, len, x, xlen, y, ylen, curve);
+}
+
+/* The engine's EC implementation: BearSSL's default with our Curve25519 multiplications.
+   The curves are those every BearSSL default supports (Curve25519, P-256, P-384, P-521). */
+static const br_ec_impl cdrest__x25519_ec = {
+    ((uint32_t)1 << BR_EC_curve25519) | ((uint32_t)1 << BR_EC_secp256r1) | ((uint32_t)1 << BR_EC_secp384r1) |
+        ((uint32_t)1 << BR_EC_secp521r1),
+    cdrest__x25519_ec_generator, cdrest__x25519_ec_order, cdrest__x25519_ec_xoff, cdrest__x25519_ec_mul,
+    cdrest__x25519_ec_mulgen, cdrest__x25519_ec_muladd};
+#endif /* CDREST__FAST_PK */
+
+/* ---- signature checks (ECDSA P-256, RSA PKCS#1 v1.5), variable time on public data ----
    Why: Debian's BearSSL 0.6 checks signatures with portable 31-bit code; on a full handshake
    one ECDSA P-256 check cost ~9 M instructions and one RSA-2048 check ~1.4 M (bench
    callgrind). Here: the same checks in 64-bit limbs (unsigned __int128 products), plugged
@@ -5206,9 +5507,7 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
    fuzz/fuzz_sigcheck.c compare verdicts and outputs with BearSSL's.
    These functions handle PUBLIC data only (the server's key, its signature, the hash), so
    they are variable-time on purpose: simpler and faster, and nothing secret can leak. */
-#if !defined(CDREST_NO_FAST_PK) && defined(__SIZEOF_INT128__)
-#define CDREST__FAST_SIG 1
-__extension__ typedef unsigned __int128 cdrest__sig_u128;
+#ifdef CDREST__FAST_PK
 
 /* 256-bit numbers: four 64-bit limbs, least significant first.
    x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
@@ -5279,7 +5578,7 @@ static void cdrest__w4_encode(unsigned char dst[32], const uint64_t a[4]) {
    64-bit adds with explicit carries: compilers keep these in registers better than 128-bit
    sums. */
 static uint64_t cdrest__sig_mac(uint64_t *lo, uint64_t a, uint64_t b, uint64_t t, uint64_t c) {
-    cdrest__sig_u128 z = (cdrest__sig_u128)a * b;
+    cdrest__u128 z = (cdrest__u128)a * b;
     uint64_t l = (uint64_t)z, h = (uint64_t)(z >> 64);
     l += t;
     h += l < t;
@@ -5843,7 +6142,7 @@ static void cdrest__sig_install(br_ssl_engine_context *eng, br_x509_minimal_cont
     br_x509_minimal_set_ecdsa(x509, x509->iec, cdrest__ecdsa_vrfy_asn1);
     br_x509_minimal_set_rsa(x509, cdrest__rsa_pkcs1_vrfy);
 }
-#endif /* fast signature checks */
+#endif /* CDREST__FAST_PK: signature checks */
 
 /* --- setup and teardown ------------------------------------------------------------ */
 
@@ -5916,13 +6215,14 @@ static int cdrest__tls_setup(cdrest_client *c) {
     if ((r = cdrest__tls_parse_pins(c, t)) != 0) return r;
     if (!t->insecure && !t->tas && (r = cdrest__tls_load_anchors(c, t)) != 0) return r;
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
+#ifdef CDREST__FAST_PK
+    br_ssl_engine_set_ec(&t->cc.eng, &cdrest__x25519_ec); /* X25519 in 64-bit, the rest BearSSL's */
+    cdrest__sig_install(&t->cc.eng, &t->x509.u.minimal); /* ECDSA P-256 and RSA checks */
+#endif
     /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
        and RSA keys of 2048 bits at least, as curl and browsers require. */
     br_x509_minimal_set_hash(&t->x509.u.minimal, br_sha1_ID, NULL);
     br_x509_minimal_set_minrsa(&t->x509.u.minimal, 256);
-#ifdef CDREST__FAST_SIG
-    cdrest__sig_install(&t->cc.eng, &t->x509.u.minimal);
-#endif
     t->cn_ok = c->cfg.tls.allow_cn_only != 0;
     eng = &t->cc.eng;
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);

@@ -23,7 +23,7 @@ fuzz-deps:
 	@tools/deps.sh fuzz
 .PHONY: fuzz-deps
 
-$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c cdrest.h | fuzz-deps
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h cdrest.h | fuzz-deps
 	@mkdir -p $(FUZZ_B)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I. -o $@ $<
 

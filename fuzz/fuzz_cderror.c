@@ -15,58 +15,9 @@
    flags: bits 0-2 which call (cdrest_call, getPropertyValue, runProcedure, getJobStatus,
    getProperties, login, logout); bit 3 credentials held (a 401 logs in again). */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_cderror: %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "fuzz.h"
 
 static const int statuses[] = {404, 401, 400, 500, 403, 409, 502, 503, 501, 200, 201, 302, 204, 599, 301, 418};
-
-/* The server: the one answer, served again for each request written after the last one
-   was read whole (a retry, a re-login, the relative form of a property path), at most
-   four times. Never two answers at once: bytes beyond a response end the connection. */
-typedef struct feed {
-    char *d;
-    size_t n, pos;
-    int rearms;
-    int64_t clock;
-} feed;
-
-static int feed_connect(void *self, const char *h, unsigned short p, int t, cdrest_error *e) {
-    (void)self; (void)h; (void)p; (void)t; (void)e;
-    return 0;
-}
-static long feed_read(void *self, void *buf, size_t len, int t, cdrest_error *e) {
-    feed *f = (feed *)self;
-    size_t k = f->n - f->pos;
-    (void)t; (void)e;
-    if (k > len) k = len;
-    memcpy(buf, f->d + f->pos, k);
-    f->pos += k;
-    return (long)k;
-}
-static long feed_write(void *self, const void *buf, size_t len, int t, cdrest_error *e) {
-    feed *f = (feed *)self;
-    (void)buf; (void)t; (void)e;
-    if (f->pos == f->n && f->rearms < 4) {
-        f->pos = 0;
-        f->rearms++;
-    }
-    return (long)len;
-}
-static void feed_close(void *self) { (void)self; }
-static int64_t feed_now(void *self) { return ++((feed *)self)->clock; }
-static const cdrest_transport feed_transport = {feed_connect, feed_read, feed_write, feed_close, NULL, feed_now, NULL};
 
 static void terminated(const char *s, size_t cap) { REQUIRE(memchr(s, 0, cap) != NULL); }
 
@@ -75,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cdrest_config cfg;
     cdrest_doc d;
     feed f;
+    uint8_t *answer;
     char head[160], job[64];
     const char *v = NULL;
     size_t n = 0, hl, blen;
@@ -87,11 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     hl = (size_t)snprintf(head, sizeof head, "HTTP/1.1 %d Reason\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n\r\n",
                           status, (unsigned long)blen);
     memset(&f, 0, sizeof f);
+    /* The server: the one answer, served again for each request written after the last
+       one was read whole (a retry, a re-login, the relative form of a property path), at
+       most four times. Never two answers at once: bytes beyond a response end the
+       connection. */
     f.n = hl + blen;
     f.pos = f.n; /* armed by the first request */
-    f.d = (char *)malloc(f.n);
-    memcpy(f.d, head, hl);
-    memcpy(f.d + hl, data + 2, blen);
+    f.rearms = 4;
+    answer = (uint8_t *)malloc(f.n);
+    memcpy(answer, head, hl);
+    memcpy(answer + hl, data + 2, blen);
+    f.d = answer;
     memset(&cfg, 0, sizeof cfg);
     cfg.server = "http://127.0.0.1:8000";
     cfg.no_proxy = 1;
@@ -177,6 +135,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
 #endif
     cdrest_free(&c);
-    free(f.d);
+    free(answer);
     return 0;
 }

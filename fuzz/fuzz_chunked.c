@@ -12,20 +12,7 @@
      length consumed, or fails on a body the reference accepts;
    - decoded data is longer than its input. */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_chunked: %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "fuzz.h"
 
 typedef struct outcome {
     int rc;            /* 0 done, 1 needs more (input ended), < 0 error */

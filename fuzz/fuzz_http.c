@@ -13,56 +13,7 @@
    caller's fixed buffer; bit 4 a second request on the same client (reads what is
    left); bit 5 POST with a body. */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
-
-typedef struct feed {
-    const uint8_t *d;
-    size_t n, pos;
-    uint32_t rng;       /* 0: whole pieces */
-    int64_t clock;
-    size_t sent;
-} feed;
-
-static int feed_connect(void *self, const char *h, unsigned short p, int t, cdrest_error *e) {
-    (void)self; (void)h; (void)p; (void)t; (void)e;
-    return 0;
-}
-static long feed_read(void *self, void *buf, size_t len, int t, cdrest_error *e) {
-    feed *f = (feed *)self;
-    size_t k = f->n - f->pos;
-    (void)t; (void)e;
-    if (f->rng) {
-        size_t step;
-        f->rng = f->rng * 1103515245u + 12345u;
-        step = 1 + (f->rng >> 16) % 97;
-        if (k > step) k = step;
-    }
-    if (k > len) k = len;
-    memcpy(buf, f->d + f->pos, k);
-    f->pos += k;
-    return (long)k;
-}
-static long feed_write(void *self, const void *buf, size_t len, int t, cdrest_error *e) {
-    (void)buf; (void)t; (void)e;
-    ((feed *)self)->sent += len;
-    return (long)len;
-}
-static void feed_close(void *self) { (void)self; }
-static int64_t feed_now(void *self) { return ++((feed *)self)->clock; }
-static const cdrest_transport feed_transport = {feed_connect, feed_read, feed_write, feed_close, NULL, feed_now, NULL};
+#include "fuzz.h"
 
 typedef struct sink { unsigned char *data; size_t len, cap; } sink;
 static int sink_body(void *ctx, const void *data, size_t len) {

@@ -12,20 +12,7 @@
    - the writer accepts the raw input as a string exactly when an independent, code-point
      based UTF-8 check does, and then round-trips it; jw_raw accepts exactly valid JSON. */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_json: %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "fuzz.h"
 
 /* UTF-8 validity by decoding code points (a different method from the library's table of
    byte ranges): shortest form, no surrogates, at most U+10FFFF. */

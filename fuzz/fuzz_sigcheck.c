@@ -14,22 +14,9 @@
      5  x^e mod n (e = 3 or 65537) for an odd modulus and x from the input
    The vectors were made once with `openssl` (P-256 and RSA-2048 keys, SHA-256). */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
+#include "fuzz.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_sigcheck: %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
-
-#ifdef CDREST__FAST_SIG
+#ifdef CDREST__FAST_PK
 static const unsigned char ec_q[65] = {
     0x04, 0x1b, 0xca, 0x64, 0xec, 0x75, 0x44, 0x8a, 0x03, 0x77, 0x75, 0x99, 0xa0, 0x83, 0x85, 0xcd,
     0xc7, 0x11, 0xbb, 0xb5, 0x9a, 0xee, 0xb2, 0xde, 0x7d, 0x2a, 0x18, 0x92, 0xec, 0x7c, 0x03, 0x11,
@@ -172,7 +159,7 @@ static void pow_same(const uint8_t *in, size_t len) {
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-#ifdef CDREST__FAST_SIG
+#ifdef CDREST__FAST_PK
     unsigned char sig[300];
     size_t i, n;
     if (size < 1) return 0;

@@ -11,20 +11,7 @@
      mode must encode, or writes more than "" into a buffer too short (all or nothing);
    - base64 does not decode back (with a decoder written here) or has the wrong length. */
 #define CDREST_IMPLEMENTATION
-#include "cdrest.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_url: %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
+#include "fuzz.h"
 
 static int unreserved(int ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||

@@ -7,7 +7,7 @@
 #   make fuzz      also runs the HTTP-side fuzzers below for FUZZ_SECONDS each (fuzz/fuzz.mk)
 #   make fuzz-ci   every fuzzer for 30 s
 # The fuzzers' seeds are written into build/ by fuzz/mkseeds.py (from tests/hostile.py's
-# scenarios and tests/fixtures/json) when a fuzz run starts.
+# scenarios, the responses in tests/fixtures/http and tests/fixtures/json) when a fuzz run starts.
 
 FUZZERS += http chunked url cderror
 HOSTILE_SEEDS := $(B)/fuzz/seeds
@@ -16,7 +16,7 @@ FUZZ_SEEDS_chunked := $(HOSTILE_SEEDS)/chunked
 FUZZ_SEEDS_url := $(HOSTILE_SEEDS)/url
 FUZZ_SEEDS_cderror := $(HOSTILE_SEEDS)/cderror
 
-$(HOSTILE_SEEDS)/.done: fuzz/mkseeds.py tests/hostile.py $(wildcard tests/fixtures/json/*)
+$(HOSTILE_SEEDS)/.done: fuzz/mkseeds.py tests/hostile.py $(wildcard tests/fixtures/json/* tests/fixtures/http/*)
 	@mkdir -p $(HOSTILE_SEEDS)
 	$(PYTHON) fuzz/mkseeds.py $(HOSTILE_SEEDS)
 	@touch $@

@@ -88,61 +88,25 @@ HTML502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n
            b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n"
            b"</body>\r\n</html>\r\n")
 
-# Fixed responses: name -> (bytes, what to do after sending: "keep" or "close").
+# Fixed responses: name -> (bytes, what to do after sending: "keep" or "close"). Those a
+# client can be tested on with the bytes alone live in tests/fixtures/http (read by
+# tests/test_http.c whole and one byte at a time) and are served from there too.
 FIXED = {
     "ok": (good(), "keep"),
-    "status-garbage": (b"XYZZY/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "close"),
-    "status-http2": (b"HTTP/2 200\r\ncontent-length: 2\r\n\r\nok", "close"),
-    "status-short": (b"HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok", "close"),
-    "http09": (b"<html><body>hello from 1991</body></html>\n", "close"),
-    "no-colon": (b"HTTP/1.1 200 OK\r\nServer hostile\r\nContent-Length: 2\r\n\r\nok", "close"),
-    "space-before-colon": (b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok", "close"),
     "header-huge": (b"HTTP/1.1 200 OK\r\nX-Huge: " + b"a" * 70000 + b"\r\nContent-Length: 2\r\n\r\nok",
                     "close"),
     "headers-10000": (many_headers(10000, "a:b\r\n"), "close"),
     "headers-10000-long": (many_headers(10000, "X-Header-%05d: some value\r\n"), "close"),
-    "nul-header-value": (b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok", "close"),
-    "nul-header-name": (b"HTTP/1.1 200 OK\r\nX-\x00A: b\r\nContent-Length: 2\r\n\r\nok", "close"),
-    "ctl-header-value": (b"HTTP/1.1 200 OK\r\nX-A: a\x1b[31mred\r\nContent-Length: 2\r\n\r\nok", "close"),
     "obs-fold": (b"HTTP/1.1 200 OK\r\nX-Folded: first\r\n  second\r\n\tthird\r\n"
                  b"Content-Length: 2\r\n\r\nok", "keep"),
-    "obs-fold-first": (b"HTTP/1.1 200 OK\r\n folded-first: x\r\nContent-Length: 2\r\n\r\nok", "close"),
-    "cl-negative": (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nok", "close"),
-    "cl-text": (b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nok", "close"),
-    "cl-plus": (b"HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok", "close"),
-    "cl-hex": (b"HTTP/1.1 200 OK\r\nContent-Length: 0x2\r\n\r\nok", "close"),
-    "cl-empty": (b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\nok", "close"),
-    "cl-two-values": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!", "close"),
-    "cl-list-conflict": (b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok!", "close"),
-    "cl-2p63": (b"HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775808\r\n\r\nok", "close"),
-    "cl-2p64": (b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\nok", "close"),
-    "cl-2p63-minus-1": (b"HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nok", "close"),
-    "short-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", "close"),
     "long-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + SMUGGLED, "keep"),
-    "chunk-overflow": (chunked_head() + b"FFFFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n", "close"),
-    "chunk-overflow-2p64": (chunked_head() + b"10000000000000000\r\nhello\r\n0\r\n\r\n", "close"),
-    "chunk-junk": (chunked_head() + b"5x\r\nhello\r\n0\r\n\r\n", "close"),
-    "chunk-negative": (chunked_head() + b"-5\r\nhello\r\n0\r\n\r\n", "close"),
-    "chunk-bare-lf": (chunked_head() + b"5\nhello\r\n0\r\n\r\n", "close"),
-    "chunk-bare-lf-after-data": (chunked_head() + b"5\r\nhello\n0\r\n\r\n", "close"),
-    "chunk-bare-cr": (chunked_head() + b"5\rhello\r\n0\r\n\r\n", "close"),
-    "chunk-missing-final": (chunked_head() + b"5\r\nhello\r\n", "close"),
-    "chunk-data-too-long": (chunked_head() + b"3\r\nhello\r\n0\r\n\r\n", "close"),
     "chunk-extensions": (chunked_head() + b"5;name=value;quoted=\"a b\"\r\nhello\r\n"
                          b"6 ; x\r\n world\r\n0;last\r\n\r\n", "keep"),
     "chunk-trailers": (chunked_head() + b"5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n",
                        "keep"),
-    "chunk-trailer-nul": (chunked_head() + b"5\r\nhello\r\n0\r\n\x00X: 1\r\n\r\n", "close"),
     "chunk-trailers-smuggle": (chunked_head() + b"5\r\nhello\r\n0\r\nX-A: 1\r\n\r\n" + SMUGGLED, "keep"),
-    "chunk-line-too-long": (chunked_head() + b"5;" + b"x" * 5000 + b"\r\nhello\r\n0\r\n\r\n", "close"),
-    "te-and-cl": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
-                  b"5\r\nhello\r\n0\r\n\r\n", "close"),
-    "te-gzip-chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "close"),
-    "te-chunked-gzip": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", "close"),
-    "te-identity": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nhello", "close"),
     "info-1xx": (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
                  b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + good(), "keep"),
-    "switching-101": (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", "close"),
     "204-body": (b"HTTP/1.1 204 No Content\r\n\r\n" + SMUGGLED, "keep"),
     "304-length": (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n" + SMUGGLED, "keep"),
     "close-after-headers": (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", "close"),
@@ -183,6 +147,32 @@ FIXED = {
     "login-session-nul": (response(200, "OK", b'{"sessionId":"abc\\u0000def","userName":"u"}',
                                    ["Content-Type: application/json"]), "keep"),
 }
+
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "http")
+
+
+def load_corpus(d=CORPUS):
+    """tests/fixtures/http/NAME.txt as NAME -> (response bytes, "keep" or "close"): each file
+    is "key: value" lines, a blank line, then the bytes (the format: tests/test_http.c)."""
+    out = {}
+    for f in sorted(os.listdir(d)):
+        if not f.endswith(".txt"):
+            continue
+        with open(os.path.join(d, f), "rb") as fh:
+            head, _, data = fh.read().partition(b"\n\n")
+        after = "close"
+        for line in head.split(b"\n"):
+            if line.startswith(b"after:"):
+                after = line[len(b"after:"):].strip().decode()
+        out[f[:-len(".txt")]] = (data, after)
+    return out
+
+
+for _name, _fixed in load_corpus().items():
+    if _name in FIXED:
+        raise SystemExit("tests/fixtures/http/%s.txt has the name of a scenario in hostile.py" % _name)
+    FIXED[_name] = _fixed
 
 
 def read_head(sock, buf):
@@ -261,6 +251,17 @@ def raw_close(sock):
     except OSError:
         pass
     sock.close()
+
+
+def close_notify(sock, tls):
+    """End a connection the proper way: TLS close_notify first (when tls), then close."""
+    if tls:
+        try:
+            sock.settimeout(2)
+            sock = sock.unwrap()
+        except (OSError, ssl.SSLError, ValueError):
+            pass
+    raw_close(sock)
 
 
 def wait_closed(sock, seconds):
@@ -369,13 +370,7 @@ def play(sock, name, target, nreq, tls, method=b"GET"):
         if not send(sock, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
                     pattern(query_int(target, "n", 20000))):
             return "done"
-        if tls:
-            try:
-                sock.settimeout(2)
-                sock = sock.unwrap()
-            except (OSError, ssl.SSLError, ValueError):
-                pass
-        raw_close(sock)
+        close_notify(sock, tls)
         return "done"
     if name == "cd-desync":
         return "keep" if send(sock, cd_desync(method)) else "done"
@@ -479,22 +474,10 @@ def play(sock, name, target, nreq, tls, method=b"GET"):
         return "done"
     if name == "tls-close-notify":  # read-to-close body ended properly by close_notify
         send(sock, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it")
-        if tls:
-            try:
-                sock.settimeout(2)
-                sock = sock.unwrap()
-            except (OSError, ssl.SSLError, ValueError):
-                pass
-        raw_close(sock)
+        close_notify(sock, tls)
         return "done"
     if name == "tls-notify-no-answer":  # the request read, close_notify instead of an answer
-        if tls:
-            try:
-                sock.settimeout(2)
-                sock = sock.unwrap()
-            except (OSError, ssl.SSLError, ValueError):
-                pass
-        raw_close(sock)
+        close_notify(sock, tls)
         return "done"
     if name == "tls-short-no-notify":  # a Content-Length body cut short
         send(sock, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")

@@ -93,120 +93,56 @@ distinguished_name = dn
 prompt = no
 [ dn ]
 CN = unused
-[ v3_ca ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[ v3_leaf ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-[ v3_wrongname ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example.com
-[ v3_dnsonly ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost
-[ v3_ekuclient ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-[ v3_ekucode ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = codeSigning
-subjectAltName = DNS:localhost, IP:127.0.0.1
-[ v3_ekuany ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = anyExtendedKeyUsage
-subjectAltName = DNS:localhost, IP:127.0.0.1
-[ v3_ekunone ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-subjectAltName = DNS:localhost, IP:127.0.0.1
-[ v3_ca_ekuclient ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-extendedKeyUsage = clientAuth
-[ v3_ca_ncperm ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-nameConstraints = permitted;DNS:allowed.example
-[ v3_ca_ncexcl ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-nameConstraints = excluded;DNS:localhost, excluded;IP:127.0.0.0/255.0.0.0
-[ v3_ca_ncok ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-nameConstraints = permitted;DNS:localhost, permitted;IP:127.0.0.0/255.0.0.0, permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff
-[ v3_ca_path0 ]
-basicConstraints = critical, CA:true, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-[ v3_cnonly ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-[ v3_ca_ekuclient_root ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-extendedKeyUsage = clientAuth
-[ v3_ca_ncroot ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-nameConstraints = permitted;DNS:.example.com
-[ v3_ca_ncbadip ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-2.5.29.30 = DER:300aa108300687047f000001
-[ v3_ca_ku ]
-basicConstraints = critical, CA:true
-keyUsage = critical, digitalSignature
-[ v3_leaf_noku ]
-basicConstraints = critical, CA:false
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-[ v3_dupeku ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-1.2.3.4 = DER:300a06082b06010505070302
-[ v3_dupsan ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-1.2.3.4 = DER:300b82096c6f63616c686f7374
-[ v3_ca_dupnc ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-nameConstraints = permitted;DNS:localhost
-1.2.3.4 = DER:3010a00e300c820a2e6578616d706c652e636f6d
-[ v3_wild ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:*.example.test, DNS:*.test, DNS:x*.other.test
 EOF
 
+# section NAME BASIC KEY-USAGE EXT-KEY-USAGE SAN [LINE...]: an extensions section ("-" leaves
+# that extension out; each LINE is written as it is); leaf and ca: the usual ones.
+section() {
+  echo "[ $1 ]"
+  echo "basicConstraints = critical, $2"
+  [ "$3" = - ] || echo "keyUsage = critical, $3"
+  [ "$4" = - ] || echo "extendedKeyUsage = $4"
+  [ "$5" = - ] || echo "subjectAltName = $5"
+  shift 5
+  for line in "$@"; do echo "$line"; done
+}
+LEAF_KU="digitalSignature, keyEncipherment"
+CA_KU="keyCertSign, cRLSign"
+ALL="DNS:localhost, IP:127.0.0.1, IP:::1"
+V4="DNS:localhost, IP:127.0.0.1"
+leaf() { n=$1 eku=$2 san=$3; shift 3; section "$n" CA:false "$LEAF_KU" "$eku" "$san" "$@"; }
+ca() { n=$1; shift; section "$n" CA:true "$CA_KU" - - "$@"; }
 # big: more SANs than CDREST_TLS_LEAF_MAX keeps, the IP address last
-{
-  echo "[ v3_big ]"
-  echo "basicConstraints = critical, CA:false"
-  echo "keyUsage = critical, digitalSignature, keyEncipherment"
-  echo "extendedKeyUsage = serverAuth"
-  printf 'subjectAltName = '
+big_san() {
   i=0
   while [ $i -lt 300 ]; do printf 'DNS:host-%03d.cdrest.example, ' $i; i=$((i + 1)); done
   echo "DNS:localhost, IP:127.0.0.1"
+}
+{
+  ca v3_ca "subjectKeyIdentifier = hash"
+  leaf v3_leaf serverAuth "$ALL"
+  leaf v3_wrongname serverAuth DNS:wrong.example.com
+  leaf v3_dnsonly serverAuth DNS:localhost
+  leaf v3_ekuclient clientAuth "$V4"
+  leaf v3_ekucode codeSigning "$V4"
+  leaf v3_ekuany anyExtendedKeyUsage "$V4"
+  leaf v3_ekunone - "$V4"
+  ca v3_ca_ekuclient "extendedKeyUsage = clientAuth"
+  ca v3_ca_ncperm "nameConstraints = permitted;DNS:allowed.example"
+  ca v3_ca_ncexcl "nameConstraints = excluded;DNS:localhost, excluded;IP:127.0.0.0/255.0.0.0"
+  ca v3_ca_ncok "nameConstraints = permitted;DNS:localhost, permitted;IP:127.0.0.0/255.0.0.0, permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+  section v3_ca_path0 "CA:true, pathlen:0" "$CA_KU" - -
+  leaf v3_cnonly serverAuth -
+  ca v3_ca_ekuclient_root "extendedKeyUsage = clientAuth"
+  ca v3_ca_ncroot "nameConstraints = permitted;DNS:.example.com"
+  ca v3_ca_ncbadip "2.5.29.30 = DER:300aa108300687047f000001"
+  section v3_ca_ku CA:true digitalSignature - -
+  section v3_leaf_noku CA:false - serverAuth "$ALL"
+  leaf v3_dupeku serverAuth "$ALL" "1.2.3.4 = DER:300a06082b06010505070302"
+  leaf v3_dupsan serverAuth "$ALL" "1.2.3.4 = DER:300b82096c6f63616c686f7374"
+  ca v3_ca_dupnc "nameConstraints = permitted;DNS:localhost" "1.2.3.4 = DER:3010a00e300c820a2e6578616d706c652e636f6d"
+  leaf v3_wild serverAuth "DNS:*.example.test, DNS:*.test, DNS:x*.other.test"
+  leaf v3_big serverAuth "$(big_san)"
 } >> ca.cnf
 
 q() { "$@" >/dev/null 2>&1 || { echo "mkcerts.sh: failed: $*" >&2; "$@"; exit 1; }; }
@@ -215,26 +151,25 @@ md=sha256 # the signature digest of sign(); sha1 for the weak-signature cases
 rsakey() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
 eckey() { q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
 
+# selfsign NAME CN EXTENSIONS VALIDITY...: NAME.pem, self-signed with NAME.key
+selfsign() {
+  n=$1 cn=$2 ext=$3
+  shift 3
+  q openssl req -config ca.cnf -new -key "$n.key" -subj "/CN=$cn" -out "$n.csr"
+  q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$n.key" -md sha256 -extfile ca.cnf \
+    -extensions "$ext" "$@" -in "$n.csr" -out "$n.pem"
+  rm -f "$n.csr"
+}
 # selfca NAME CN: a self-signed CA certificate, valid from 2019 (the tests' clocks go back
 # to 2020, and a trust anchor's own dates are checked)
-selfca() {
-  q openssl req -config ca.cnf -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
-  q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
-    -extensions v3_ca -startdate 20190101000000Z -enddate 20391231000000Z -in "$1.csr" -out "$1.pem"
-  rm -f "$1.csr"
-}
+selfca() { selfsign "$1" "$2" v3_ca -startdate 20190101000000Z -enddate 20391231000000Z; }
 # sign OUT KEY CN ISSUER EXTENSIONS [START END]: a certificate for KEY signed by ISSUER(.pem/.key)
 sign() {
   out=$1 key=$2 cn=$3 issuer=$4 ext=$5
-  start=${6:-} end=${7:-}
+  if [ -n "${6:-}" ]; then set -- -startdate "$6" -enddate "$7"; else set -- -days 825; fi
   q openssl req -config ca.cnf -new -key "$key" -subj "/CN=$cn" -out "$out.csr"
-  if [ -n "$start" ]; then
-    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" -md "$md" \
-      -extfile ca.cnf -extensions "$ext" -startdate "$start" -enddate "$end" -in "$out.csr" -out "$out.pem"
-  else
-    q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" -md "$md" \
-      -extfile ca.cnf -extensions "$ext" -days 825 -in "$out.csr" -out "$out.pem"
-  fi
+  q openssl ca -config ca.cnf -batch -notext -cert "$issuer.pem" -keyfile "$issuer.key" -md "$md" \
+    -extfile ca.cnf -extensions "$ext" "$@" -in "$out.csr" -out "$out.pem"
   rm -f "$out.csr"
 }
 pin() {
@@ -271,12 +206,15 @@ sign eku-any rsa.key localhost ca v3_ekuany
 sign eku-none rsa.key localhost ca v3_ekunone
 sign cnonly rsa.key localhost ca v3_cnonly
 sign wild rsa.key wild ca v3_wild
-# chain NAME INTER-EXTENSIONS [INTER-KEY [LEAF-EXTENSIONS]]: an intermediate with these
-# extensions under the test CA, a localhost leaf (rsa.key) under it, NAME-chain.pem = leaf +
-# intermediate
+# chain NAME INTER-EXTENSIONS [INTER-KEY [LEAF-EXTENSIONS [INTER-DIGEST]]]: an intermediate
+# with these extensions under the test CA (signed with INTER-DIGEST, sha256 by default), a
+# localhost leaf (rsa.key) under it, NAME-chain.pem = leaf + intermediate, NAME-anchor.pem =
+# ca.pem + intermediate
 chain() {
   if [ -n "${3:-}" ]; then cp "$3" "$1-inter.key"; else eckey "$1-inter.key"; fi
+  md=${5:-sha256}
   sign "$1-inter" "$1-inter.key" "cdrest $1 intermediate" ca "$2"
+  md=sha256
   sign "$1-leaf" rsa.key localhost "$1-inter" "${4:-v3_leaf}"
   cat "$1-leaf.pem" "$1-inter.pem" > "$1-chain.pem"
   cat ca.pem "$1-inter.pem" > "$1-anchor.pem"
@@ -295,12 +233,8 @@ chain weak2047 v3_ca rsa2047.key
 chain weaki v3_ca rsa1024.key
 md=sha1
 sign sha1 rsa.key localhost ca v3_leaf
-eckey sha1i-inter.key
-sign sha1i-inter sha1i-inter.key "cdrest sha1i intermediate" ca v3_ca
 md=sha256
-sign sha1i-leaf rsa.key localhost sha1i-inter v3_leaf
-cat sha1i-leaf.pem sha1i-inter.pem > sha1i-chain.pem
-rm -f sha1i-leaf.pem
+chain sha1i v3_ca "" v3_leaf sha1
 # a SHA-1 self-signed anchor: its own signature is never checked, so a leaf under it is fine
 rsakey sha1-ca.key
 q openssl req -config ca.cnf -new -x509 -key sha1-ca.key -subj "/CN=cdrest SHA-1 CA" -days 3650 \
@@ -316,13 +250,7 @@ cat pathlen-leaf.pem pathsub.pem path0.pem > pathlen-chain.pem
 rm -f pathlen-leaf.pem
 
 chain ncbadip v3_ca_ncbadip
-md=md5
-eckey md5i-inter.key
-sign md5i-inter md5i-inter.key "cdrest md5i intermediate" ca v3_ca
-md=sha256
-sign md5i-leaf rsa.key localhost md5i-inter v3_leaf
-cat md5i-leaf.pem md5i-inter.pem > md5i-chain.pem
-rm -f md5i-leaf.pem
+chain md5i v3_ca "" v3_leaf md5
 chain kui v3_ca_ku "" v3_leaf_noku
 
 # dup: the extension 1.2.3.4 (06 03 2a 03 04) renamed to 2.5.29.N (06 03 55 1d N) and the
@@ -368,15 +296,8 @@ cat ca.pem path0.pem > pathlen-anchor.pem
 # root NAME CN EXTENSIONS [KEY-BITS [START END]]: a self-signed root, NAME-leaf.pem a localhost leaf under it
 root() {
   q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"${4:-2048}" -out "$1.key"
-  q openssl req -config ca.cnf -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
-  if [ -n "${5:-}" ]; then
-    q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
-      -extensions "$3" -startdate "$5" -enddate "$6" -in "$1.csr" -out "$1.pem"
-  else
-    q openssl ca -config ca.cnf -batch -notext -selfsign -keyfile "$1.key" -md sha256 -extfile ca.cnf \
-      -extensions "$3" -days 3650 -in "$1.csr" -out "$1.pem"
-  fi
-  rm -f "$1.csr"
+  if [ -n "${5:-}" ]; then selfsign "$1" "$2" "$3" -startdate "$5" -enddate "$6"
+  else selfsign "$1" "$2" "$3" -days 3650; fi
   sign "$1-leaf" rsa.key localhost "$1" v3_leaf
 }
 root ekuroot "cdrest ekuroot" v3_ca_ekuclient_root

@@ -10,21 +10,12 @@
 # here as one more call per request. A new connection costs 10 (see below). The client must also still time out on a server
 # that never answers (the reads block in recv() with SO_RCVTIMEO now) and on one that
 # never reads a large upload (sends must not block), within its deadline.
-# Run from the repository root: sh tests/t_syscalls.sh. Ends with "N passed, N failed".
+# Run from the repository root: sh tests/t_budgets.sh. Ends with "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 CC=${CC:-cc}
-EMU_PY=$(command -v python3 || echo /usr/bin/python3)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cdrest-syscalls.XXXXXX") || { echo "0 passed, 1 failed"; exit 1; }
-pids=""
+. tests/lib.sh
 passed=0
 failed=0
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 ok() { passed=$((passed + 1)); echo "ok   - $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $1"; [ -f "$tmp/log" ] && sed 's/^/       | /' "$tmp/log" | tail -n 15; }
 finish() { echo "$passed passed, $failed failed"; [ $failed = 0 ]; exit $?; }
@@ -154,21 +145,6 @@ if ! $CC -std=c99 -O1 -I. -o "$tmp/client" "$tmp/client.c" -lbearssl 2>"$tmp/log
   finish
 fi
 
-start() { # start NAME ARGS...: an emulator; sets $port
-  name=$1; shift
-  "$EMU_PY" tests/cdemu.py --port 0 --quiet "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
-  pids="$pids $!"
-  port=""
-  i=0
-  while [ $i -lt 150 ]; do
-    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out" 2>/dev/null)
-    [ -n "$port" ] && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
-
 # per_request URL CA [fresh]: the system calls of one keep-alive getProperty (or of one GET on
 # a new connection each), "name=count ..." and the total
 per_request() {
@@ -184,7 +160,7 @@ per_request() {
 
 mkdir -p "$tmp/certs"
 sh tests/mkcerts.sh "$tmp/certs" >/dev/null 2>&1 || { bad "tests/mkcerts.sh makes the test PKI"; finish; }
-if start http && HTTP=http://127.0.0.1:$port && start https --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"; then
+if start_emu http && HTTP=http://127.0.0.1:$port && start_emu https --cert "$tmp/certs/rsa.pem" --key "$tmp/certs/rsa.key"; then
   HTTPS=https://localhost:$port
   if "$tmp/client" "$HTTPS" "$tmp/certs/ca.pem" get >"$tmp/log" 2>&1; then
     heap=$(sed -n 's/.*peak heap //p' "$tmp/log")
@@ -220,27 +196,7 @@ else
 fi
 
 # Deadlines still hold: a server that accepts and says nothing, and one that never reads.
-cat >"$tmp/mute.py" <<'EOF'
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.bind(("127.0.0.1", 0))
-s.listen(4)
-print("PORT %d" % s.getsockname()[1], flush=True)
-conns = []
-while True:
-    c, _ = s.accept()
-    conns.append(c)  # never read, never answer, never close
-EOF
-mute() { # mute: a mute server; sets $port
-  "$EMU_PY" "$tmp/mute.py" >"$tmp/mute.out" 2>&1 &
-  pids="$pids $!"
-  i=0
-  port=""
-  while [ $i -lt 50 ] && [ -z "$port" ]; do sleep 0.1; port=$(sed -n 's/^PORT //p' "$tmp/mute.out"); i=$((i + 1)); done
-  [ -n "$port" ]
-}
-if mute; then
+if start_silent mute; then
   "$tmp/client" "http://127.0.0.1:$port" - stall >"$tmp/log" 2>&1
   ms=$(sed -n 's/^rc -[0-9]* ms \([0-9]*\):.*/\1/p' "$tmp/log")
   if grep -qi "timeout" "$tmp/log" && [ -n "$ms" ] && [ "$ms" -ge 2400 ] && [ "$ms" -le 3500 ]; then

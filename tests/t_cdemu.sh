@@ -7,17 +7,7 @@
 # Ends with one line "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 PY=/usr/bin/python3
-EMU_PY=$(command -v python3 || echo "$PY")
-tmp=$(mktemp -d) || { echo "0 passed, 1 failed"; exit 1; }
-pids=""
-
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+. tests/lib.sh
 
 fail() {
   echo "t_cdemu: $1" >&2
@@ -26,24 +16,7 @@ fail() {
 }
 
 # start NAME PYTHON ARGS...: start an emulator, set $port from its "PORT n" line.
-start() {
-  name=$1
-  shift
-  : >"$tmp/$name.out"
-  "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
-  pid=$!
-  pids="$pids $pid"
-  port=""
-  i=0
-  while [ $i -lt 150 ]; do
-    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out")
-    [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-  done
-  fail "the $name emulator did not start: $(tail -n 5 "$tmp/$name.log")"
-}
+start() { start_server "$@" || fail "$lib_why"; }
 
 "$PY" -c 'import requests' 2>/dev/null || fail "$PY has no requests module (apt-get install python3-requests)"
 command -v openssl >/dev/null 2>&1 || fail "openssl is needed for the HTTPS tests"

@@ -15,16 +15,7 @@ PASSWORD='S3cret-pw-7f1e'   # unique, so that finding it in any output is meanin
 TOKEN='tok-4c1d-9a2b'
 pass=0
 fail=0
-pids=""
-tmp=$(mktemp -d) || { echo "0 passed, 1 failed"; exit 1; }
-
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+. tests/lib.sh
 
 # A clean environment: nothing from the caller's shell leaks into the tool.
 unset CDREST_SERVER CDREST_USER CDREST_PASSWORD CDREST_TOKEN COMMANDER_SERVER COMMANDER_PORT \
@@ -106,25 +97,8 @@ check() { # check NAME COMMAND...: passes when the command succeeds
   if "$@"; then ok; else bad "$name"; fi
 }
 
-# start NAME ARGS...: start an emulator, set $port from its "PORT n" line.
-start_emulator() {
-  name=$1
-  shift
-  : >"$tmp/$name.out"
-  python3 tests/cdemu.py --port 0 --quiet --job-seconds 1 "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
-  pid=$!
-  pids="$pids $pid"
-  port=""
-  i=0
-  while [ $i -lt 150 ]; do
-    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out")
-    [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-  done
-  die "the $name emulator did not start: $(tail -n 5 "$tmp/$name.log")"
-}
+# start_emulator NAME ARGS...: an emulator whose jobs take a second; sets $port.
+start_emulator() { start_emu "$@" --job-seconds 1 || die "$lib_why"; }
 
 # GET or POST an emulator control URL with Python's urllib (curl may be missing).
 emu() {
@@ -546,18 +520,9 @@ status_is "logout when not logged in" 0
 
 # --- issue 19, the CLI under misuse: a scripted server logs what it receives ------------------
 start_logsrv() {
-  : >"$tmp/ls.out"
   : >"$tmp/ls.log"
-  python3 tests/logsrv.py --log "$tmp/ls.log" "$@" >"$tmp/ls.out" 2>"$tmp/ls.err" &
-  pids="$pids $!"
-  lsport=""
-  i=0
-  while [ $i -lt 100 ] && [ -z "$lsport" ]; do
-    lsport=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls.out")
-    [ -n "$lsport" ] || sleep 0.1
-    i=$((i + 1))
-  done
-  [ -n "$lsport" ] || die "tests/logsrv.py did not start: $(cat "$tmp/ls.err")"
+  start_server ls-server python3 tests/logsrv.py --log "$tmp/ls.log" "$@" || die "$lib_why"
+  lsport=$port
   LS="http://127.0.0.1:$lsport"
 }
 # logged WHAT: how many logged requests match (METHOD and target prefix, e.g. "DELETE /rest/v1.0/sessions")
@@ -667,7 +632,7 @@ check "the slow directory upload really took longer than --timeout" test $(($(da
 savedpids=$pids
 savedLS=$LS
 savedport=$lsport
-mv "$tmp/ls.out" "$tmp/ls.out.main"
+mv "$tmp/ls-server.out" "$tmp/ls.out.main"
 start_logsrv --stall-uploads
 printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$LS" >"$tmp/ls-stall"
 start=$(date +%s)
@@ -683,7 +648,7 @@ check "it fails after about --timeout without progress too" test $(($(date +%s) 
 rm -rf "$tmp/slow.bin" "$tmp/slowdir"
 LS=$savedLS
 lsport=$savedport
-mv "$tmp/ls.out.main" "$tmp/ls.out"
+mv "$tmp/ls.out.main" "$tmp/ls-server.out"
 
 # an object's listing (GET /properties?path=) is checked as the library checks a sheet's
 run cdrest --session-file "$LSS" getProperties /server
@@ -693,16 +658,8 @@ check "... and nothing printed as a property" test ! -s "$tmp/out"
 
 # 4b. a server that accepts and never answers: a network failure (3), never "the job
 # still runs" (6); runProcedure's --timeout bounds the request that starts the job too
-python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
-print("PORT %d" % s.getsockname()[1], flush=True)
-held = []
-while True:
-    c, _ = s.accept(); held.append(c)' >"$tmp/silent.out" 2>/dev/null &
-pids="$pids $!"
-i=0
-while [ $i -lt 100 ] && ! grep -q PORT "$tmp/silent.out"; do sleep 0.1; i=$((i + 1)); done
-SILENT="http://127.0.0.1:$(sed -n 's/^PORT //p' "$tmp/silent.out")"
+start_silent silent || die "$lib_why"
+SILENT="http://127.0.0.1:$port"
 printf 'server=%s\nuser=admin\nsessionId=saved-sid-1\n' "$SILENT" >"$tmp/silent-session"
 start=$(date +%s)
 run cdrest --session-file "$tmp/silent-session" waitForJob xyz --timeout 3 --pollInterval 0.5
@@ -1104,7 +1061,7 @@ sys.stdout.buffer.write(u.urlopen(sys.argv[1], context=ctx, timeout=10).read())'
   err_has "--verbose names the proxy in use" "through the proxy 127.0.0.1:$closed"
 
   # https:// at a plain-HTTP port (one that answers 400 to a TLS hello, as nginx and Jetty do) fails fast
-  rawport=$(sed -n 's/^RAWPORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls.out")
+  rawport=$(sed -n 's/^RAWPORT \([0-9][0-9]*\)$/\1/p' "$tmp/ls-server.out")
   start=$(date +%s)
   run -u HOME CDREST_CACERT="$CA" cdrest --server "https://127.0.0.1:$rawport" \
     --user admin --password-file "$tmp/pw" --timeout 25 getProperty /projects/Default/greeting

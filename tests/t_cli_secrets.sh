@@ -11,15 +11,7 @@ TOKEN='tok-7d3e-51aa-secret'
 PASSWORD='pw-0c9b-44f1-secret'
 pass=0
 fail=0
-pids=""
-tmp=$(mktemp -d) || { echo "0 passed, 1 failed"; exit 1; }
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+. tests/lib.sh
 unset CDREST_SERVER CDREST_USER CDREST_PASSWORD CDREST_TOKEN COMMANDER_SERVER COMMANDER_SESSIONID \
   COMMANDER_HTTP_PROXY http_proxy https_proxy HTTPS_PROXY
 export HOME="$tmp"
@@ -29,32 +21,11 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 die() { echo "t_cli_secrets: $1" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 
-# start NAME COMMAND...: a background server whose first stdout line is "PORT n".
-start() {
-  name=$1
-  shift
-  "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
-  pids="$pids $!"
-  i=0
-  port=""
-  while [ $i -lt 150 ] && [ -z "$port" ]; do
-    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out")
-    sleep 0.1
-    i=$((i + 1))
-  done
-  [ -n "$port" ] || die "$name did not start: $(tail -n 3 "$tmp/$name.log")"
-}
-
 [ -x "$CLI_BIN" ] || die "$CLI_BIN is missing (make build/asan/cdrest)"
 # A loopback server that accepts and never answers: the tool stays mid-request.
-start silent python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
-print("PORT %d" % s.getsockname()[1], flush=True)
-held = []
-while True:
-    held.append(s.accept()[0])'
+start_silent silent || die "$lib_why"
 SILENT="http://127.0.0.1:$port"
-start emu python3 tests/cdemu.py --port 0 --quiet --user "admin:$PASSWORD" --token "$TOKEN"
+start_emu emu --user "admin:$PASSWORD" --token "$TOKEN" || die "$lib_why"
 URL="http://127.0.0.1:$port"
 
 # cmdline_while_running NAME SECRET ARGS...: run cdrest ARGS against the silent server,

@@ -15,19 +15,9 @@
 cd "$(dirname "$0")/.." || exit 1
 CC=${CC:-cc}
 WARN="-Wall -Wextra -Wpedantic -Werror"
-EMU_PY=$(command -v python3 || echo /usr/bin/python3)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cdrest-embedded.XXXXXX") || { echo "0 passed, 1 failed"; exit 1; }
-pids=""
+. tests/lib.sh
 passed=0
 failed=0
-
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
 ok() { passed=$((passed + 1)); echo "ok   - $1${T0:+ ($(($(date +%s) - T0))s)}"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $1"; [ -f "$tmp/log" ] && sed 's/^/       | /' "$tmp/log" | tail -n 25; }
@@ -139,22 +129,9 @@ if [ $TLS = 1 ]; then
 fi
 
 # --- against the emulator -------------------------------------------------------------
-# start NAME ARGS...: start an emulator, set $port from its "PORT n" line.
+# start NAME ARGS...: an emulator whose jobs take a second; sets $port.
 start() {
-  name=$1; shift
-  "$EMU_PY" tests/cdemu.py --port 0 --quiet --job-seconds 1 "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
-  pids="$pids $!"
-  port=""
-  i=0
-  while [ $i -lt 150 ]; do
-    port=$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out" 2>/dev/null)
-    [ -n "$port" ] && return 0
-    kill -0 "$!" 2>/dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-  done
-  echo "the $name emulator did not start: $(tail -n 5 "$tmp/$name.log")" >"$tmp/log"
-  return 1
+  start_emu "$@" --job-seconds 1 || { echo "$lib_why" >"$tmp/log"; return 1; }
 }
 
 if ! start http; then bad "the emulator starts"; finish; fi

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* A tiny test harness shared by the C test programs: CHECK counts, a failed check
    prints where and why, and each program ends with "N passed, N failed". Helpers to
-   start a server process (which prints "PORT n" on its first line) and stop it. */
+   start a server process (which prints "PORT n" on its first line) and stop it, find a
+   free port, and (after cdrest.h) make a client's config and send plain requests. */
 #ifndef CDREST_TEST_H
 #define CDREST_TEST_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,21 +98,97 @@ TEST_UNUSED static int test_spawn_server(char *const argv[], pid_t *pid_out) {
     *pid_out = pid;
     return port;
 }
-/* Start the bundled CD emulator, `python3 tests/cdemu.py --port 0 --quiet EXTRA...` (extra:
-   more arguments, NULL-terminated, or NULL). Returns its port, 0 on failure. */
-TEST_UNUSED static int test_start_emu(const char *const *extra, pid_t *pid_out) {
+/* Start `python3 tests/SCRIPT FIRST... MORE...` (each list NULL-terminated, or NULL), a
+   server that prints "PORT n" first. Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_py(const char *script, const char *const *first, const char *const *more,
+                                     pid_t *pid_out) {
     char path[512];
     char *argv[32];
     int i = 0;
-    snprintf(path, sizeof path, "%s/cdemu.py", test_dir());
+    snprintf(path, sizeof path, "%s/%s", test_dir(), script);
     argv[i++] = (char *)"python3";
     argv[i++] = path;
-    argv[i++] = (char *)"--port";
-    argv[i++] = (char *)"0";
-    argv[i++] = (char *)"--quiet";
-    while (extra && *extra && i < 31) argv[i++] = (char *)*extra++;
+    while (first && *first && i < 31) argv[i++] = (char *)*first++;
+    while (more && *more && i < 31) argv[i++] = (char *)*more++;
     argv[i] = NULL;
     return test_spawn_server(argv, pid_out);
+}
+/* Start the bundled CD emulator, `python3 tests/cdemu.py --port 0 --quiet EXTRA...` (extra:
+   more arguments, NULL-terminated, or NULL). Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_emu(const char *const *extra, pid_t *pid_out) {
+    static const char *const quiet[] = {"--port", "0", "--quiet", NULL};
+    return test_start_py("cdemu.py", quiet, extra, pid_out);
+}
+
+/* A loopback TCP port (IPv6 when v6) that nothing listened on a moment ago: bound to port
+   0, read back, closed. For peers that cannot say which port they picked; two calls can
+   return the same port, so a test starting several such peers checks they differ. */
+TEST_UNUSED static int test_free_port(int v6) {
+    struct sockaddr_storage ss;
+    socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), port = 0;
+    if (fd < 0) return 0;
+    memset(&ss, 0, sizeof ss);
+    if (v6) {
+        ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+    } else {
+        ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) == 0 && getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+    close(fd);
+    return port;
+}
+
+#ifdef CDREST_H_INCLUDED
+/* A config for a test client of server: no proxy (tests talk to loopback only), the
+   given timeout (0: the library's default). Adjust the rest before cdrest_init. */
+TEST_UNUSED static cdrest_config test_config(const char *server, int timeout_ms) {
+    cdrest_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = server;
+    cfg.timeout_ms = timeout_ms;
+    cfg.no_proxy = 1;
+    return cfg;
+}
+/* The same, logged in as the emulator's admin (tests/cdemu.py's default user). */
+TEST_UNUSED static cdrest_config test_admin_config(const char *server) {
+    cdrest_config cfg = test_config(server, 20000);
+    cfg.user = "admin";
+    cfg.password = "changeme";
+    return cfg;
+}
+/* One plain HTTP exchange: METHOD target with body (a string, or NULL for none). */
+TEST_UNUSED static int test_request(cdrest_client *c, const char *method, const char *target, const char *body,
+                                    cdrest_response *r) {
+    cdrest_request req;
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.target = target;
+    req.body = body;
+    req.body_len = body ? strlen(body) : 0;
+    return cdrest_http(c, &req, r);
+}
+TEST_UNUSED static int test_get(cdrest_client *c, const char *target, cdrest_response *r) {
+    return test_request(c, "GET", target, NULL, r);
+}
+#endif
+/* Start tests/httpd.py on bind (NULL: 127.0.0.1), closing idle connections after idle_ms
+   (NULL: never). Returns its port, 0 on failure. */
+TEST_UNUSED static int test_start_httpd(const char *bind, const char *idle_ms, pid_t *pid_out) {
+    const char *args[5] = {NULL, NULL, NULL, NULL, NULL};
+    int i = 0;
+    if (bind) {
+        args[i++] = "--bind";
+        args[i++] = bind;
+    }
+    if (idle_ms) {
+        args[i++] = "--idle-close-ms";
+        args[i++] = idle_ms;
+    }
+    return test_start_py("httpd.py", args, NULL, pid_out);
 }
 
 /* A field of /proc/self/status in kB (VmRSS, VmHWM), or -1. */

@@ -17,15 +17,18 @@ static const cdrest_param ctx_default[] = {{"projectName", "Default"}, {NULL, NU
 static char tmpdir[] = "/tmp/cdrest-alias-XXXXXX";
 static int nth; /* makes names unique */
 
-static void init_client(cdrest_client *c, int port) {
+/* The emulator's admin on port (url: where the server URL is written), default timeout. */
+static cdrest_config admin_config(char *url, size_t cap, int port) {
     cdrest_config cfg;
+    snprintf(url, cap, "http://127.0.0.1:%d", port);
+    cfg = test_admin_config(url);
+    cfg.timeout_ms = 0;
+    return cfg;
+}
+
+static void init_client(cdrest_client *c, int port) {
     char url[64];
-    memset(&cfg, 0, sizeof cfg);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    cfg.server = url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.no_proxy = 1;
+    cdrest_config cfg = admin_config(url, sizeof url, port);
     CHECK_INT(cdrest_init(c, &cfg), 0);
 }
 
@@ -318,12 +321,7 @@ static void test_fixed_buffers(int port) {
     cdrest_config cfg;
     char url[64];
     size_t i;
-    memset(&cfg, 0, sizeof cfg);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    cfg.server = url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.no_proxy = 1;
+    cfg = admin_config(url, sizeof url, port);
     cfg.buffer = rx;
     cfg.buffer_size = sizeof rx;
     cfg.send_buffer = tx;
@@ -572,12 +570,7 @@ static void test_boundary(int port, const char *file) {
     CHECK(strcmp(b1, b2) != 0);
     cdrest_free(&c);
     /* a hook supplies the bytes where the system has no source; its failure fails the upload */
-    memset(&cfg, 0, sizeof cfg);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    cfg.server = url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.no_proxy = 1;
+    cfg = admin_config(url, sizeof url, port);
     cfg.random_bytes = fixed_random;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     snprintf(version, sizeof version, "b%d", ++nth);
@@ -602,23 +595,17 @@ static void trace_line(void *ctx, const char *line) {
 
 static void test_raw_http(void) {
     static const size_t sizes[] = {1, 100, 16384, 16385, 100000};
-    char path[512], url[64], *argv[3], redirect[480];
+    char url[64], redirect[480];
     cdrest_client c;
     cdrest_config cfg;
     pid_t httpd = 0;
     int port;
     size_t si;
-    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
-    argv[0] = (char *)"python3";
-    argv[1] = path;
-    argv[2] = NULL;
-    port = test_spawn_server(argv, &httpd);
+    port = test_start_httpd(NULL, NULL, &httpd);
     CHECK(port > 0);
     if (port <= 0) return;
-    memset(&cfg, 0, sizeof cfg);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    cfg.server = url;
-    cfg.no_proxy = 1;
+    cfg = test_config(url, 0);
     cfg.max_redirects = 2;
     cfg.trace = trace_line; /* reads the request after the response */
     CHECK_INT(cdrest_init(&c, &cfg), 0);

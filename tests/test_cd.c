@@ -22,13 +22,9 @@ static int start_emu(const char *cert, const char *key) {
 }
 
 static int make_client(cdrest_client *c, const char *user, const char *password) {
-    cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = base_url;
+    cdrest_config cfg = test_admin_config(base_url);
     cfg.user = user;
     cfg.password = password;
-    cfg.timeout_ms = 20000;
-    cfg.no_proxy = 1;
     cfg.tls = tls;
     return cdrest_init(c, &cfg);
 }
@@ -139,10 +135,8 @@ static void test_seed_flow(void) {
     /* the old session no longer works, and a client holding only it gets the error */
     {
         cdrest_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = base_url;
+        cfg = test_config(base_url, 0);
         cfg.session_id = sid;
-        cfg.no_proxy = 1;
         cfg.tls = tls;
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(cdrest_get_property(&c, "flow/answer", ctx, &d), CDREST_E_AUTH);
@@ -376,13 +370,9 @@ static void test_sessions(void) {
 
     /* Basic auth on every call, no session */
     {
-        cdrest_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = base_url;
-        cfg.user = "admin";
-        cfg.password = "changeme";
+        cdrest_config cfg = test_admin_config(base_url);
         cfg.basic_auth = 1;
-        cfg.no_proxy = 1;
+        cfg.timeout_ms = 0;
         cfg.tls = tls;
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(cdrest_get_property(&c, "s", ctx, &d), 0);
@@ -456,11 +446,9 @@ static void test_environment(void) {
 static void test_plain_http_refusal(void) {
     cdrest_client c;
     cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://cd.example.com:8000";
+    cfg = test_config("http://cd.example.com:8000", 0);
     cfg.user = "admin";
     cfg.password = "changeme";
-    cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), CDREST_E_ARG);
     CHECK_CONTAINS(cdrest_errmsg(&c), "allow_plain_http");
     CHECK(strstr(cdrest_errmsg(&c), "changeme") == NULL);
@@ -478,24 +466,16 @@ static void test_plain_http_refusal(void) {
 
 /* An HTML page from a proxy in front of the server. */
 static void test_html_error(void) {
-    char path[512];
-    char *argv[4];
     pid_t pid;
     int port;
     cdrest_client c;
     cdrest_config cfg;
     cdrest_doc d;
     char url[64];
-    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
-    argv[0] = (char *)"python3";
-    argv[1] = path;
-    argv[2] = NULL;
-    port = test_spawn_server(argv, &pid);
+    port = test_start_httpd(NULL, NULL, &pid);
     CHECK(port > 0);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
+    cfg = test_config(url, 0);
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     CHECK_INT(cdrest_call(&c, "GET", "/html502", NULL, NULL, &d), CDREST_E_HTTP);
     CHECK_INT(c.err.http_status, 502);

@@ -26,13 +26,7 @@ static int start_emu(const char *profile) {
 }
 
 static int make_client(cdrest_client *c) {
-    cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = base_url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.timeout_ms = 20000;
-    cfg.no_proxy = 1;
+    cdrest_config cfg = test_admin_config(base_url);
     return cdrest_init(c, &cfg);
 }
 
@@ -304,11 +298,9 @@ static void test_content_length_whole(void) {
         int calls = 0;
         if ((uint64_t)(size_t)sizes[i] != sizes[i]) continue; /* 32-bit size_t */
         memset(&k, 0, sizeof k);
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = "http://127.0.0.1:9";
+        cfg = test_config("http://127.0.0.1:9", 0);
         cfg.transport = &t;
         cfg.transport_self = &k;
-        cfg.no_proxy = 1;
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         memset(&req, 0, sizeof req);
         req.method = "POST";
@@ -603,12 +595,10 @@ static void test_web_server(int port) {
     files[0] = path;
     write_file(path, "one");
     snprintf(web, sizeof web, "http://localhost:%d", port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = base_url;
+    cfg = test_config(base_url, 0);
     cfg.web_server = web;
     cfg.user = "admin";
     cfg.password = "changeme";
-    cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     CHECK_INT(cdrest_publish_artifact_version(&c, "web:k", "1", NULL, files, 1, NULL, NULL), 0);
     CHECK_INT(cdrest_get_artifact_version(&c, "web:k:1", &d), 0); /* back on the REST server */
@@ -862,11 +852,8 @@ static void test_odd_answers(void) {
         return;
     }
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
+    cfg = test_config(url, 20000);
     cfg.session_id = "S1";
-    cfg.timeout_ms = 20000;
-    cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     for (i = 0; i < sizeof bad_jobs / sizeof bad_jobs[0]; i++) {
         script_one(&c, "runProc", bad_jobs[i], NULL); /* runProcedure and runProcess */

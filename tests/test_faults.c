@@ -221,12 +221,7 @@ static int flow_once(const char *url, const char *ca, const char *prefix, long n
     cdrest_config cfg;
     flow_ctx f;
     int step, injected = 0;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 20000;
+    cfg = test_admin_config(url);
     cfg.alloc_ctx = &magic;
     cfg.tls.ca_file = ca;
     fault_ctx_want = &magic;
@@ -308,9 +303,7 @@ static void test_direct(void) {
     cdrest_config cfg;
     cdrest_json_writer w;
     char buf[8];
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://127.0.0.1:9";
-    cfg.no_proxy = 1;
+    cfg = test_config("http://127.0.0.1:9", 0);
     cfg.alloc_ctx = &magic;
     fault_ctx_want = &magic;
     fault_calls = 0;
@@ -383,10 +376,7 @@ static int tls_get(cdrest_client *c) {
 
 static int https_call(const char *url, const cdrest_tls_config *tls, cdrest_client *c) {
     cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 10000;
+    cfg = test_config(url, 10000);
     cfg.tls = *tls;
     fault_ctx_want = NULL;
     fault_at = 0;
@@ -522,11 +512,9 @@ static void test_cloexec(const char *https_url, const char *http_url) {
     memset(&tls, 0, sizeof tls); /* the system bundle (the test CA is not in it) */
     CHECK(https_call(https_url, &tls, &c) != 0);
     cdrest_free(&c);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = http_url;
+    cfg = test_config(http_url, 0);
     cfg.user = "admin";
     cfg.password = "changeme";
-    cfg.no_proxy = 1;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     CHECK_INT(cdrest_create_artifact(&c, "cloexec", "k", NULL, NULL), 0);
     files[0] = ca;
@@ -545,8 +533,8 @@ static void test_cloexec(const char *https_url, const char *http_url) {
    output (a close_notify would follow a resent record start: the server sees a bad
    record MAC), and the call ends at its deadline, not up to 200 ms later. */
 static void test_tls_write_timeout(const char *cert, const char *key) {
-    char script[512], out[160], slow[16], verdict[128] = "";
-    char *argv[8];
+    char out[160], slow[16], verdict[128] = "";
+    const char *args[] = {cert, key, out, slow, NULL};
     cdrest_client c;
     cdrest_config cfg;
     cdrest_request req;
@@ -558,21 +546,15 @@ static void test_tls_write_timeout(const char *cert, const char *key) {
     int port, rc, status = 0;
     int64_t t0, took;
     FILE *f;
-    snprintf(script, sizeof script, "%s/tls_slow_reader.py", test_dir());
     snprintf(out, sizeof out, "%s/slow-reader.out", cert_dir);
     snprintf(slow, sizeof slow, "%d", valgrind ? 6 : 3);
-    argv[0] = (char *)"python3", argv[1] = script, argv[2] = (char *)cert, argv[3] = (char *)key;
-    argv[4] = out, argv[5] = slow, argv[6] = NULL;
-    port = test_spawn_server(argv, &pid);
+    port = test_start_py("tls_slow_reader.py", args, NULL, &pid);
     if (!CHECK(port > 0 && body)) {
         free(body);
         return;
     }
     snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = valgrind ? 3000 : 1500;
+    cfg = test_config(url, valgrind ? 3000 : 1500);
     cfg.tls.ca_file = ca_path_for_slow;
     fault_ctx_want = NULL;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
@@ -633,10 +615,8 @@ int main(void) {
                 cdrest_client probe;
                 cdrest_config cfg;
                 int rc;
-                memset(&cfg, 0, sizeof cfg);
                 snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
-                cfg.server = url;
-                cfg.no_proxy = 1;
+                cfg = test_config(url, 0);
                 cfg.tls.ca_file = ca;
                 fault_at = 0;
                 fault_ctx_want = NULL;

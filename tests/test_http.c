@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of the text, transport and HTTP layers: URL parsing and encoders; the
-   response reader over a scripted transport fed whole and one byte at a time; and
+   response reader over a scripted transport, fed every response of the corpus in
+   tests/fixtures/http whole and one byte at a time; and
    the client against a real local server (tests/httpd.py) for keep-alive, bodies up
    to 8 MiB, idle closes, timeouts, refused connections and IPv6. */
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 #include "test.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <dirent.h>
 
 /* --- URL, percent-encoding, base64 ------------------------------------------ */
 
@@ -139,123 +138,186 @@ static void script_close(void *self) { (void)self; }
 static int64_t script_now(void *self) { (void)self; return 0; }
 static const cdrest_transport script_transport = {script_connect, script_read, script_write, script_close, NULL, script_now, NULL};
 
+/* --- the response corpus: tests/fixtures/http/NAME.txt ----------------------
+   Each file is a few "key: value" lines, a blank line, then the response bytes exactly as
+   a server sends them (CR LF, NULs and all). Keys: expect (OK, or the error: PROTOCOL,
+   TOOLARGE, IO, UNSUPPORTED), status and body (what an OK gives; the body with \r \n \t
+   \\ \xHH escapes), message (a phrase the error message must hold), method (GET when
+   absent), after (for tests/hostile.py, which serves every file as the scenario NAME:
+   "keep" the connection or "close" it, the default). '#' starts a comment line. The
+   same files seed the HTTP fuzzers (fuzz/mkseeds.py). To add a case, add a file. */
+
 typedef struct fixture {
-    const char *name;
+    char name[96];
+    char *file;              /* the whole file; raw points into it */
     const char *raw;
-    int rc;          /* expected return */
-    int status;      /* expected status when rc == 0 */
-    const char *body;/* expected body when rc == 0 */
-    const char *method;
-    const char *msg; /* a phrase the error message must hold */
+    size_t len;
+    int rc, status;          /* expected return; status when rc == 0 */
+    char body[512];          /* expected body when has_body */
+    size_t body_len;
+    int has_body;
+    char method[16];
+    char msg[160];           /* a phrase the error message must hold */
 } fixture;
 
-static const fixture fixtures[] = {
-    {"content-length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "hello", 0, 0},
-    {"empty body", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 200, "", 0, 0},
-    {"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n", 0, 200, "Wikipedia", 0, 0},
-    {"chunk extensions", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;foo=bar;x\r\nWiki\r\n0;end\r\n\r\n", 0, 200, "Wiki", 0, 0},
-    {"chunk ext after BWS", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4 ;a=b\r\nWiki\r\n0\r\n\r\n", 0, 200, "Wiki", 0, 0},
-    {"trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Sum: 1\r\nY: 2\r\n\r\n", 0, 200, "ok", 0, 0},
-    {"hex sizes", "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\nA\r\n0123456789\r\n00a\r\nabcdefghij\r\n0\r\n\r\n", 0, 200, "0123456789abcdefghij", 0, 0},
-    {"read to close", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nbody until close", 0, 200, "body until close", 0, 0},
-    {"http/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
-    {"bare LF head", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 0, 200, "ok", 0, 0},
-    {"header case", "HTTP/1.1 200 OK\r\ncontent-LENGTH: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
-    {"tab OWS", "HTTP/1.1 200 OK\r\nContent-Length:\t3\t\r\n\r\nabc", 0, 200, "abc", 0, 0},
-    {"204 no body", "HTTP/1.1 204 No Content\r\n\r\n", 0, 204, "", 0, 0},
-    {"304 ignores length", "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", 0, 304, "", 0, 0},
-    {"HEAD ignores length", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 0, 200, "", "HEAD", 0},
-    {"100 continue skipped", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
-    {"103 then 201", "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nx", 0, 201, "x", 0, 0},
-    {"no reason", "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x", 0, 0},
-    {"obs-fold unfolded", "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x", 0, 0},
-    {"repeated length", "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
-    {"connection close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", 0, 200, "ok", 0, 0},
-    {"404 passes", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found", 0, 404, "not found", 0, 0},
-    {"500 chunked", "HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nbad\r\n0\r\n\r\n", 0, 500, "bad", 0, 0},
-    {"longer than length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 0, 200, "ok", 0, 0},
-    {"binary body", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n\x00\x01\x02", 0, 200, "", 0, 0},
-    /* malformed */
-    {"garbage status", "XTTP/1.1 200 OK\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "not HTTP"},
-    {"http/0.9 body", "hello world, no head", CDREST_E_PROTOCOL, 0, 0, 0, "not HTTP"},
-    {"http/2 status", "HTTP/2 200\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "status line"},
-    {"short status code", "HTTP/1.1 20 OK\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "status line"},
-    {"status 600", "HTTP/1.1 600 Odd\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "out of range"},
-    {"ctl in reason", "HTTP/1.1 200 O\x01K\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "control"},
-    {"no colon", "HTTP/1.1 200 OK\r\nContent-Length 5\r\n\r\nhello", CDREST_E_PROTOCOL, 0, 0, 0, "without a colon"},
-    {"space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello", CDREST_E_PROTOCOL, 0, 0, 0, "before the colon"},
-    {"bare CR", "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "bare CR"},
-    {"negative length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "Content-Length"},
-    {"text length", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "Content-Length"},
-    {"conflicting lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", CDREST_E_PROTOCOL, 0, 0, 0, "conflicting"},
-    {"huge length", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "too large"},
-    {"length over cap", "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n", CDREST_E_TOOLARGE, 0, 0, 0, "cap"},
-    {"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", CDREST_E_IO, 0, 0, 0, "after 5 of 10"},
-    {"zero-padded chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000002\r\nok\r\n0\r\n\r\n", 0, 200, "ok", 0, 0},
-    {"32-digit padded size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000000000000000000000A\r\n0123456789\r\n00000000000000000\r\n\r\n", 0, 200, "0123456789", 0, 0},
-    {"15 significant digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0FFFFFFFFFFFFFFF\r\nok", CDREST_E_IO, 0, 0, 0, "before the last chunk"},
-    {"16 significant digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "overflow"},
-    {"chunk overflow", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "overflow"},
-    {"chunk junk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4x\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "junk after the chunk size"},
-    {"chunk no digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n;x\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "malformed chunk size at byte 0"},
-    {"chunk bare LF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "bare LF"},
-    {"chunk data too long", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "longer than its size"},
-    {"missing last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n", CDREST_E_IO, 0, 0, 0, "before the last chunk"},
-    {"trailer bare LF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "bare LF"},
-    {"TE with CL", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nWiki\r\n0\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "both"},
-    {"gzip chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", CDREST_E_UNSUPPORTED, 0, 0, 0, "Transfer-Encoding"},
-    {"chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", CDREST_E_UNSUPPORTED, 0, 0, 0, "Transfer-Encoding"},
-    {"closed after head", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", CDREST_E_IO, 0, 0, 0, "after 0 of 5"},
-    {"closed in head", "HTTP/1.1 200 OK\r\nContent-Le", CDREST_E_IO, 0, 0, 0, "in the response headers"},
-    {"no answer", "", CDREST_E_IO, 0, 0, 0, "without answering"},
-    {"101 switch", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", CDREST_E_PROTOCOL, 0, 0, 0, "switched"},
+static const struct { const char *name; int rc; } fixture_codes[] = {
+    {"OK", 0}, {"PROTOCOL", CDREST_E_PROTOCOL}, {"TOOLARGE", CDREST_E_TOOLARGE}, {"IO", CDREST_E_IO},
+    {"UNSUPPORTED", CDREST_E_UNSUPPORTED},
 };
 
-static int run_script(const char *raw, size_t len, size_t step, const char *method, cdrest_client *c,
+/* \r \n \t \\ \xHH decoded into out (cap bytes); returns the length, or (size_t)-1. */
+static size_t unescape(const char *in, size_t n, char *out, size_t cap) {
+    size_t i, k = 0;
+    for (i = 0; i < n && k < cap; i++) {
+        char ch = in[i];
+        if (ch == '\\' && i + 1 < n) {
+            char e = in[++i];
+            unsigned v;
+            if (e == 'r') ch = '\r';
+            else if (e == 'n') ch = '\n';
+            else if (e == 't') ch = '\t';
+            else if (e == '\\') ch = '\\';
+            else if (e == 'x' && i + 2 < n && sscanf(in + i + 1, "%2x", &v) == 1) ch = (char)v, i += 2;
+            else return (size_t)-1;
+        }
+        out[k++] = ch;
+    }
+    return i == n ? k : (size_t)-1;
+}
+
+/* One header line "key: value" into f; 0, or -1 for a key or value it does not know. */
+static int fixture_key(fixture *f, const char *line, size_t n) {
+    const char *colon = (const char *)memchr(line, ':', n);
+    size_t klen, vlen, i;
+    const char *v;
+    if (!colon) return -1;
+    klen = (size_t)(colon - line);
+    v = colon + 1 + (colon + 1 < line + n && colon[1] == ' ');
+    vlen = (size_t)(line + n - v);
+    if (klen == 6 && !memcmp(line, "expect", 6)) {
+        for (i = 0; i < sizeof fixture_codes / sizeof fixture_codes[0]; i++)
+            if (strlen(fixture_codes[i].name) == vlen && !memcmp(fixture_codes[i].name, v, vlen)) {
+                f->rc = fixture_codes[i].rc;
+                return 0;
+            }
+        return -1;
+    }
+    if (klen == 6 && !memcmp(line, "status", 6)) return (f->status = atoi(v)) >= 100 ? 0 : -1;
+    if (klen == 4 && !memcmp(line, "body", 4)) {
+        f->has_body = 1;
+        f->body_len = unescape(v, vlen, f->body, sizeof f->body - 1);
+        if (f->body_len == (size_t)-1) return -1;
+        f->body[f->body_len] = 0;
+        return 0;
+    }
+    if (klen == 6 && !memcmp(line, "method", 6) && vlen < sizeof f->method) return snprintf(f->method, sizeof f->method, "%.*s", (int)vlen, v), 0;
+    if (klen == 7 && !memcmp(line, "message", 7) && vlen < sizeof f->msg) return snprintf(f->msg, sizeof f->msg, "%.*s", (int)vlen, v), 0;
+    if (klen == 5 && !memcmp(line, "after", 5)) return (vlen == 4 && !memcmp(v, "keep", 4)) || (vlen == 5 && !memcmp(v, "close", 5)) ? 0 : -1;
+    return -1;
+}
+
+/* Reads dir/name into f; 0 on success, -1 (with a message on stderr) on a malformed file. */
+static int fixture_load(fixture *f, const char *dir, const char *name) {
+    char path[1024];
+    FILE *fp;
+    long size;
+    const char *p, *end, *head_end;
+    memset(f, 0, sizeof *f);
+    f->rc = 1; /* no verdict yet */
+    snprintf(f->name, sizeof f->name, "%.*s", (int)(strlen(name) - 4), name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!(fp = fopen(path, "rb"))) return -1;
+    fseek(fp, 0, SEEK_END);
+    size = ftell(fp);
+    rewind(fp);
+    f->file = (char *)malloc((size_t)size + 1);
+    if (!f->file || fread(f->file, 1, (size_t)size, fp) != (size_t)size) size = -1;
+    fclose(fp);
+    if (size < 0) return -1;
+    f->file[size] = 0;
+    head_end = strstr(f->file, "\n\n");
+    if (!head_end) return -1;
+    f->raw = head_end + 2;
+    f->len = (size_t)(f->file + size - f->raw);
+    for (p = f->file; p < head_end; p = end + 1) {
+        end = strchr(p, '\n');
+        if (*p != '#' && fixture_key(f, p, (size_t)(end - p)) != 0) {
+            fprintf(stderr, "%s: cannot read the line \"%.*s\"\n", path, (int)(end - p), p);
+            return -1;
+        }
+    }
+    return f->rc == 1 || (f->rc == 0 && !f->status) ? -1 : 0;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* One response through the scripted transport, step bytes per read, on a new client
+   (max_body 0: the default cap). */
+static int run_script(const char *raw, size_t len, size_t step, const char *method, size_t max_body, cdrest_client *c,
                       cdrest_response *r, script *s) {
-    cdrest_config cfg;
-    cdrest_request req;
-    memset(&cfg, 0, sizeof cfg);
-    memset(&req, 0, sizeof req);
+    cdrest_config cfg = test_config("http://test.invalid:8000", 0);
     memset(s, 0, sizeof *s);
     s->data = raw;
     s->len = len;
     s->step = step;
-    cfg.server = "http://test.invalid:8000";
     cfg.transport = &script_transport;
     cfg.transport_self = s;
-    cfg.no_proxy = 1;
+    cfg.max_body = max_body;
     if (cdrest_init(c, &cfg) != 0) return -100;
-    req.method = method ? method : "GET";
-    req.target = "/x";
-    return cdrest_http(c, &req, r);
+    return test_request(c, method ? method : "GET", "/x", NULL, r);
+}
+
+/* Every response of the corpus, whole and one byte at a time: the verdict of its file;
+   a failure drops the connection; and the same client then reads a good answer right. */
+static void run_fixture(const fixture *f) {
+    static const char next[] = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext";
+    size_t steps[2] = {100000, 1};
+    int k;
+    for (k = 0; k < 2; k++) {
+        cdrest_client c;
+        cdrest_response r;
+        script s;
+        int rc = run_script(f->raw, f->len, steps[k], f->method[0] ? f->method : NULL, 0, &c, &r, &s);
+        if (!test_check_int(rc, f->rc, f->name, k, "fixture rc")) fprintf(stderr, "  %s (step %d): %s\n", f->name, (int)steps[k], c.err.msg);
+        if (rc == 0 && f->rc == 0) {
+            test_check_int(r.status, f->status, f->name, k, "status");
+            if (f->has_body) {
+                test_check_int((long long)r.body_len, (long long)f->body_len, f->name, k, "body length");
+                test_check(r.body_len == f->body_len && !memcmp(r.body, f->body, f->body_len), f->name, k, "body");
+            }
+        }
+        if (f->rc) test_check_int(c.connected, 0, f->name, k, "a failure drops the connection");
+        if (f->msg[0]) test_check_contains(c.err.msg, f->msg, f->name, k, "message");
+        s.data = next;
+        s.len = sizeof next - 1;
+        s.pos = 0;
+        rc = test_get(&c, "/next", &r);
+        test_check_int(rc, 0, f->name, k, "the next request succeeds");
+        test_check(rc == 0 && r.body_len == 4 && !memcmp(r.body, "next", 4), f->name, k, "the next body is its own");
+        cdrest_free(&c);
+    }
 }
 
 static void test_fixtures(void) {
-    size_t i, steps[2] = {100000, 1};
-    int k;
-    for (i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
-        const fixture *f = &fixtures[i];
-        size_t len = strlen(f->raw);
-        if (!strcmp(f->name, "binary body")) len += 3; /* NULs in the body */
-        for (k = 0; k < 2; k++) {
-            cdrest_client c;
-            cdrest_response r;
-            script s;
-            int rc = run_script(f->raw, len, steps[k], f->method, &c, &r, &s);
-            if (!test_check_int(rc, f->rc, f->name, k, "fixture rc")) fprintf(stderr, "  %s (step %d): %s\n", f->name, (int)steps[k], c.err.msg);
-            if (rc == 0 && f->rc == 0) {
-                test_check_int(r.status, f->status, f->name, k, "status");
-                if (!strcmp(f->name, "binary body")) {
-                    CHECK(r.body_len == 3 && memcmp(r.body, "\0\1\2", 3) == 0);
-                } else {
-                    test_check_int((long long)r.body_len, (long long)strlen(f->body), f->name, k, "body length");
-                    test_check_str(r.body, f->body, f->name, k, "body");
-                }
-            }
-            if (f->msg) test_check_contains(c.err.msg, f->msg, f->name, k, "message");
-            cdrest_free(&c);
-        }
+    char dir[512], *names[512];
+    size_t n = 0, i;
+    DIR *d;
+    struct dirent *e;
+    snprintf(dir, sizeof dir, "%s/fixtures/http", test_dir());
+    d = opendir(dir);
+    if (!test_check(d != NULL, dir, 0, "the corpus of responses is there")) return;
+    while ((e = readdir(d)) && n < sizeof names / sizeof names[0]) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && !strcmp(e->d_name + len - 4, ".txt")) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], by_name);
+    CHECK(n >= 80);
+    for (i = 0; i < n; i++) {
+        fixture f;
+        if (test_check(fixture_load(&f, dir, names[i]) == 0, names[i], 0, "a readable fixture")) run_fixture(&f);
+        free(f.file);
+        free(names[i]);
     }
 }
 
@@ -267,7 +329,7 @@ static void test_fixture_details(void) {
     size_t n;
     const char *v;
     const char *fold = "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 1\r\n\r\nx";
-    CHECK_INT(run_script(fold, strlen(fold), 1, NULL, &c, &r, &s), 0);
+    CHECK_INT(run_script(fold, strlen(fold), 1, NULL, 0, &c, &r, &s), 0);
     v = cdrest_response_header(&r, "x-a", &n);
     CHECK(v && n >= 3 && v[0] == 'a' && v[n - 1] == 'b');
     CHECK(cdrest_response_header(&r, "CONTENT-LENGTH", &n) != NULL && n == 1);
@@ -278,21 +340,21 @@ static void test_fixture_details(void) {
 
     /* extra bytes after the body: the body is right and the connection is dropped */
     v = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n";
-    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, 0, &c, &r, &s), 0);
     CHECK_INT(c.connected, 0);
     cdrest_free(&c);
     v = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
-    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, 0, &c, &r, &s), 0);
     CHECK_INT(c.connected, 0);
     CHECK_STR(r.body, "ok");
     cdrest_free(&c);
     v = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, 0, &c, &r, &s), 0);
     CHECK_INT(c.connected, 0);
     CHECK_INT(r.http_minor, 0);
     cdrest_free(&c);
     v = "HTTP/1.1 404 Nope\r\nContent-Length: 0\r\n\r\n";
-    CHECK_INT(run_script(v, strlen(v), 100000, NULL, &c, &r, &s), 0);
+    CHECK_INT(run_script(v, strlen(v), 100000, NULL, 0, &c, &r, &s), 0);
     CHECK(r.reason_len == 4 && memcmp(r.reason, "Nope", 4) == 0);
     CHECK_INT(c.err.http_status, 404);
     cdrest_free(&c);
@@ -309,7 +371,7 @@ static void test_limits(void) {
     n = (size_t)sprintf(big, "HTTP/1.1 200 OK\r\n");
     for (i = 0; i < 10000; i++) n += (size_t)sprintf(big + n, "a%d:b\r\n", i % 10);
     n += (size_t)sprintf(big + n, "Content-Length: 0\r\n\r\n");
-    CHECK_INT(run_script(big, n, 100000, NULL, &c, &r, &s), CDREST_E_TOOLARGE);
+    CHECK_INT(run_script(big, n, 100000, NULL, 0, &c, &r, &s), CDREST_E_TOOLARGE);
     CHECK_CONTAINS(c.err.msg, "headers");
     cdrest_free(&c);
     /* one header larger than the byte limit */
@@ -317,7 +379,7 @@ static void test_limits(void) {
     memset(big + n, 'a', CDREST_MAX_HEADER_BYTES + 10);
     n += CDREST_MAX_HEADER_BYTES + 10;
     n += (size_t)sprintf(big + n, "\r\n\r\n");
-    CHECK_INT(run_script(big, n, 100000, NULL, &c, &r, &s), CDREST_E_TOOLARGE);
+    CHECK_INT(run_script(big, n, 100000, NULL, 0, &c, &r, &s), CDREST_E_TOOLARGE);
     CHECK_CONTAINS(c.err.msg, "larger than 65536");
     cdrest_free(&c);
     /* A chunk that overruns the body cap, with a framing error after it (found by
@@ -328,23 +390,7 @@ static void test_limits(void) {
         for (k = 0; k < 0xbc; k++) big[n++] = 'x';
         n += (size_t)sprintf(big + n, "ZZ0\r\n\r\n");
         for (step = 1; step <= 100000; step *= 100000) {
-            cdrest_config cfg;
-            cdrest_request req;
-            memset(&cfg, 0, sizeof cfg);
-            memset(&req, 0, sizeof req);
-            memset(&s, 0, sizeof s);
-            s.data = big;
-            s.len = n;
-            s.step = step;
-            cfg.server = "http://test.invalid";
-            cfg.transport = &script_transport;
-            cfg.transport_self = &s;
-            cfg.no_proxy = 1;
-            cfg.max_body = 100;
-            CHECK_INT(cdrest_init(&c, &cfg), 0);
-            req.method = "GET";
-            req.target = "/";
-            CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_TOOLARGE);
+            CHECK_INT(run_script(big, n, step, NULL, 100, &c, &r, &s), CDREST_E_TOOLARGE);
             CHECK_CONTAINS(c.err.msg, "cap of 100 bytes");
             cdrest_free(&c);
         }
@@ -386,28 +432,7 @@ static void test_limits(void) {
     }
 }
 
-/* One response through the scripted transport with a body cap. */
 static int valgrind_http;
-
-static int run_capped(const char *raw, size_t step, size_t max_body, cdrest_client *c, cdrest_response *r, script *s) {
-    cdrest_config cfg;
-    cdrest_request req;
-    memset(&cfg, 0, sizeof cfg);
-    memset(&req, 0, sizeof req);
-    memset(s, 0, sizeof *s);
-    s->data = raw;
-    s->len = strlen(raw);
-    s->step = step;
-    cfg.server = "http://test.invalid";
-    cfg.transport = &script_transport;
-    cfg.transport_self = s;
-    cfg.no_proxy = 1;
-    cfg.max_body = max_body;
-    if (cdrest_init(c, &cfg) != 0) return -100;
-    req.method = "GET";
-    req.target = "/";
-    return cdrest_http(c, &req, r);
-}
 
 /* The body cap gives the same answer whatever the framing (issue 18: a close-delimited
    body of exactly max_body bytes failed with "does not fit" once the buffer had grown to
@@ -435,11 +460,11 @@ static void test_cap_framing(void) {
                 script s;
                 int rc;
                 if (k == 1 && z == 1 && valgrind_http) continue;
-                rc = run_capped(raw, steps[k], n, &c, &r, &s);
+                rc = run_script(raw, strlen(raw), steps[k], NULL, n, &c, &r, &s);
                 if (!test_check_int(rc, 0, names[i], (int)(z * 10 + k), "at the cap")) fprintf(stderr, "    %s\n", c.err.msg);
                 if (rc == 0) CHECK(r.body_len == n && memcmp(r.body, body, n) == 0);
                 cdrest_free(&c);
-                rc = run_capped(raw, steps[k], n - 1, &c, &r, &s);
+                rc = run_script(raw, strlen(raw), steps[k], NULL, n - 1, &c, &r, &s);
                 test_check_int(rc, CDREST_E_TOOLARGE, names[i], (int)(z * 10 + k), "one under the cap");
                 test_check_contains(c.err.msg, "larger than the cap of", names[i], (int)(z * 10 + k), "message");
                 cdrest_free(&c);
@@ -460,7 +485,7 @@ static void test_interim_bound(void) {
             cdrest_client c;
             cdrest_response r;
             script s;
-            int rc = run_capped(raw, k ? 1 : 100000, 0, &c, &r, &s);
+            int rc = run_script(raw, strlen(raw), k ? 1 : 100000, NULL, 0, &c, &r, &s);
             if (n == 16) {
                 CHECK_INT(rc, 0);
                 CHECK(rc == 0 && r.status == 200);
@@ -478,40 +503,14 @@ static void test_interim_bound(void) {
 static pid_t server_pid;
 static int server_port;
 
-static int start_httpd(const char *bind, const char *idle_ms) {
-    char script_path[512];
-    char *argv[8];
-    int i = 0;
-    snprintf(script_path, sizeof script_path, "%s/httpd.py", test_dir());
-    argv[i++] = (char *)"python3";
-    argv[i++] = script_path;
-    argv[i++] = (char *)"--bind";
-    argv[i++] = (char *)bind;
-    if (idle_ms) {
-        argv[i++] = (char *)"--idle-close-ms";
-        argv[i++] = (char *)idle_ms;
-    }
-    argv[i] = NULL;
-    return test_spawn_server(argv, &server_pid);
-}
+static int start_httpd(const char *bind, const char *idle_ms) { return test_start_httpd(bind, idle_ms, &server_pid); }
 
 static void client_for(cdrest_client *c, const char *host, int port, int timeout_ms) {
     char url[128];
     cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
     snprintf(url, sizeof url, "http://%s:%d", host, port);
-    cfg.server = url;
-    cfg.timeout_ms = timeout_ms;
-    cfg.no_proxy = 1;
+    cfg = test_config(url, timeout_ms);
     if (cdrest_init(c, &cfg) != 0) fprintf(stderr, "init: %s\n", c->err.msg);
-}
-
-static int get(cdrest_client *c, const char *target, cdrest_response *r) {
-    cdrest_request req;
-    memset(&req, 0, sizeof req);
-    req.method = "GET";
-    req.target = target;
-    return cdrest_http(c, &req, r);
 }
 
 static int pattern_ok(const char *p, size_t n) {
@@ -528,7 +527,7 @@ static void test_keepalive(void) {
     int n = getenv("CDREST_VALGRIND") ? 300 : 1000;
     client_for(&c, "127.0.0.1", server_port, 10000);
     for (i = 0; i < n; i++)
-        if (get(&c, "/bytes?n=200", &r) == 0 && r.status == 200 && r.body_len == 200 && pattern_ok(r.body, 200)) ok++;
+        if (test_get(&c, "/bytes?n=200", &r) == 0 && r.status == 200 && r.body_len == 200 && pattern_ok(r.body, 200)) ok++;
     CHECK_INT(ok, n);
     CHECK_INT((long long)c.connects, 1);
     CHECK_INT((long long)c.conn_requests, n);
@@ -546,7 +545,7 @@ static void test_bodies(void) {
         for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             char target[64];
             snprintf(target, sizeof target, "/bytes?n=%lu%s", (unsigned long)sizes[i], chunked ? "&chunked=1" : "");
-            CHECK_INT(get(&c, target, &r), 0);
+            CHECK_INT(test_get(&c, target, &r), 0);
             CHECK_INT((long long)r.body_len, (long long)sizes[i]);
             CHECK(pattern_ok(r.body, r.body_len));
             CHECK(r.body[r.body_len] == 0);
@@ -554,11 +553,11 @@ static void test_bodies(void) {
     CHECK_INT((long long)c.connects, 1);
     /* a cap smaller than the body: a clear error, whichever framing */
     c.cfg.max_body = 1000;
-    CHECK_INT(get(&c, "/bytes?n=5000", &r), CDREST_E_TOOLARGE);
+    CHECK_INT(test_get(&c, "/bytes?n=5000", &r), CDREST_E_TOOLARGE);
     CHECK_CONTAINS(c.err.msg, "cap");
-    CHECK_INT(get(&c, "/bytes?n=5000&chunked=1", &r), CDREST_E_TOOLARGE);
+    CHECK_INT(test_get(&c, "/bytes?n=5000&chunked=1", &r), CDREST_E_TOOLARGE);
     c.cfg.max_body = CDREST_DEFAULT_MAX_BODY;
-    CHECK_INT(get(&c, "/bytes?n=10", &r), 0);
+    CHECK_INT(test_get(&c, "/bytes?n=10", &r), 0);
     cdrest_free(&c);
 }
 
@@ -664,13 +663,13 @@ static void test_connection_close_and_http10(void) {
     cdrest_client c;
     cdrest_response r;
     client_for(&c, "127.0.0.1", server_port, 10000);
-    CHECK_INT(get(&c, "/bytes?n=10&close=1", &r), 0);
+    CHECK_INT(test_get(&c, "/bytes?n=10&close=1", &r), 0);
     CHECK_INT(c.connected, 0);
     CHECK_INT((long long)r.body_len, 10);
-    CHECK_INT(get(&c, "/http10", &r), 0);
+    CHECK_INT(test_get(&c, "/http10", &r), 0);
     CHECK_STR(r.body, "ok");
     CHECK_INT(c.connected, 0);
-    CHECK_INT(get(&c, "/bytes?n=10", &r), 0);
+    CHECK_INT(test_get(&c, "/bytes?n=10", &r), 0);
     CHECK_INT((long long)c.connects, 3);
     cdrest_free(&c);
 }
@@ -685,9 +684,9 @@ static void test_idle_close(void) {
     cdrest_request req;
     CHECK(port > 0);
     client_for(&c, "127.0.0.1", port, 10000);
-    CHECK_INT(get(&c, "/bytes?n=5", &r), 0);
+    CHECK_INT(test_get(&c, "/bytes?n=5", &r), 0);
     usleep(500000);
-    CHECK_INT(get(&c, "/bytes?n=5", &r), 0);
+    CHECK_INT(test_get(&c, "/bytes?n=5", &r), 0);
     CHECK_INT((long long)c.connects, 2);
     usleep(500000);
     memset(&req, 0, sizeof req);
@@ -718,7 +717,7 @@ static void test_timeout(void) {
     getsockname(fd, (struct sockaddr *)&a, &alen);
     client_for(&c, "127.0.0.1", ntohs(a.sin_port), 500);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    CHECK_INT(get(&c, "/", &r), CDREST_E_TIMEOUT);
+    CHECK_INT(test_get(&c, "/", &r), CDREST_E_TIMEOUT);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     CHECK(ms >= 450 && ms < 3000);
@@ -727,7 +726,7 @@ static void test_timeout(void) {
     close(fd);
     /* the same against a server that reads the request and stalls */
     client_for(&c, "127.0.0.1", server_port, 300);
-    CHECK_INT(get(&c, "/stall", &r), CDREST_E_TIMEOUT);
+    CHECK_INT(test_get(&c, "/stall", &r), CDREST_E_TIMEOUT);
     cdrest_free(&c);
 }
 
@@ -745,12 +744,12 @@ static void test_refused_and_resolve(void) {
     getsockname(fd, (struct sockaddr *)&a, &alen);
     close(fd); /* nothing listens there now */
     client_for(&c, "127.0.0.1", ntohs(a.sin_port), 2000);
-    CHECK_INT(get(&c, "/", &r), CDREST_E_CONNECT);
+    CHECK_INT(test_get(&c, "/", &r), CDREST_E_CONNECT);
     snprintf(want, sizeof want, "connect to 127.0.0.1:%d: Connection refused", ntohs(a.sin_port));
     CHECK_CONTAINS(c.err.msg, want);
     cdrest_free(&c);
     client_for(&c, "no-such-host.invalid", 80, 2000);
-    CHECK_INT(get(&c, "/", &r), CDREST_E_RESOLVE);
+    CHECK_INT(test_get(&c, "/", &r), CDREST_E_RESOLVE);
     CHECK_CONTAINS(c.err.msg, "resolve no-such-host.invalid");
     cdrest_free(&c);
 }
@@ -762,7 +761,7 @@ static void test_ipv6(void) {
     cdrest_response r;
     CHECK(port > 0);
     client_for(&c, "[::1]", port, 5000);
-    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(test_get(&c, "/echo", &r), 0);
     CHECK_INT(r.status, 200);
     {
         char host[64];
@@ -781,38 +780,30 @@ static void test_redirects(void) {
     char target[256], stats[64];
     pid_t other_pid;
     char path[512];
-    char *argv[5];
-    int other;
-    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
-    argv[0] = (char *)"python3";
-    argv[1] = path;
-    argv[2] = (char *)"--bind";
-    argv[3] = (char *)"127.0.0.2";
-    argv[4] = NULL;
-    other = test_spawn_server(argv, &other_pid);
+    int other = test_start_httpd("127.0.0.2", NULL, &other_pid);
     CHECK(other > 0);
     client_for(&c, "127.0.0.1", server_port, 5000);
     /* off by default: the 302 is the answer */
-    CHECK_INT(get(&c, "/redirect?to=/bytes%3Fn%3D3", &r), 0);
+    CHECK_INT(test_get(&c, "/redirect?to=/bytes%3Fn%3D3", &r), 0);
     CHECK_INT(r.status, 302);
     c.cfg.max_redirects = 3;
-    CHECK_INT(get(&c, "/redirect?to=/bytes%3Fn%3D3", &r), 0);
+    CHECK_INT(test_get(&c, "/redirect?to=/bytes%3Fn%3D3", &r), 0);
     CHECK_INT(r.status, 200);
     CHECK_INT((long long)r.body_len, 3);
     /* an absolute URL to the same origin is followed */
     snprintf(target, sizeof target, "/redirect?to=http://127.0.0.1:%d/bytes%%3Fn%%3D4&code=301", server_port);
-    CHECK_INT(get(&c, target, &r), 0);
+    CHECK_INT(test_get(&c, target, &r), 0);
     CHECK_INT(r.status, 200);
     CHECK_INT((long long)r.body_len, 4);
     /* another origin is never followed: nothing reaches it */
     snprintf(target, sizeof target, "/redirect?to=http://127.0.0.2:%d/echo", other);
-    CHECK_INT(get(&c, target, &r), 0);
+    CHECK_INT(test_get(&c, target, &r), 0);
     CHECK_INT(r.status, 302);
     snprintf(target, sizeof target, "/redirect?to=//127.0.0.2:%d/echo", other);
-    CHECK_INT(get(&c, target, &r), 0);
+    CHECK_INT(test_get(&c, target, &r), 0);
     CHECK_INT(r.status, 302);
     /* a loop stops at the hop limit */
-    CHECK_INT(get(&c, "/loop", &r), 0);
+    CHECK_INT(test_get(&c, "/loop", &r), 0);
     CHECK_INT(r.status, 302);
     /* 303 turns a POST into a GET; 307 keeps the method and the body */
     memset(&req, 0, sizeof req);
@@ -830,13 +821,10 @@ static void test_redirects(void) {
     if (other > 0) {
         snprintf(path, sizeof path, "http://127.0.0.2:%d", other);
         {
-            cdrest_config cfg;
-            memset(&cfg, 0, sizeof cfg);
-            cfg.server = path;
-            cfg.no_proxy = 1;
+            cdrest_config cfg = test_config(path, 0);
             CHECK_INT(cdrest_init(&c, &cfg), 0);
         }
-        CHECK_INT(get(&c, "/stats", &r), 0);
+        CHECK_INT(test_get(&c, "/stats", &r), 0);
         snprintf(stats, sizeof stats, "%.*s", (int)r.body_len, r.body);
         CHECK_CONTAINS(stats, "requests=1"); /* only this one */
         cdrest_free(&c);

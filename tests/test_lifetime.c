@@ -31,12 +31,7 @@ static void trace(void *ctx, const char *line) {
 }
 
 static int make_client(cdrest_client *c, const char *url) {
-    cdrest_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.timeout_ms = 20000;
+    cdrest_config cfg = test_admin_config(url);
     cfg.trace = trace;
     return cdrest_init(c, &cfg);
 }

@@ -54,11 +54,7 @@ static void *run_worker(void *arg) {
     cdrest_client c;
     cdrest_config cfg;
     int i, warm = requests / 10 < 2 ? 2 : requests / 10;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = base_url;
-    cfg.user = "admin";
-    cfg.password = "changeme";
-    cfg.no_proxy = 1;
+    cfg = test_admin_config(base_url);
     cfg.timeout_ms = 30000;
     if (cdrest_init(&c, &cfg) != 0) {
         snprintf(w->first_error, sizeof w->first_error, "init: %.200s", cdrest_errmsg(&c));

@@ -16,20 +16,6 @@
 
 static char tmpdir[] = "/tmp/cdrest-proxy-XXXXXX";
 
-/* A free loopback port (tinyproxy cannot tell us the one it picked). */
-static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static int wait_listening(int port) {
     int i;
     for (i = 0; i < 100; i++) {
@@ -51,7 +37,7 @@ static int wait_listening(int port) {
 static int start_tinyproxy(const char *name, const char *auth, pid_t *pid) {
     char conf[256];
     FILE *f;
-    int port = free_port();
+    int port = test_free_port(0); /* tinyproxy cannot tell us the one it picked */
     snprintf(conf, sizeof conf, "%s/%s.conf", tmpdir, name);
     f = fopen(conf, "w");
     if (!f) return 0;
@@ -80,14 +66,6 @@ static int client(cdrest_client *c, const char *server, const char *proxy, const
     return cdrest_init(c, &cfg);
 }
 
-static int get(cdrest_client *c, const char *target, cdrest_response *r) {
-    cdrest_request req;
-    memset(&req, 0, sizeof req);
-    req.method = "GET";
-    req.target = target;
-    return cdrest_http(c, &req, r);
-}
-
 static void test_http_through_proxy(int http_port, int proxy_port, int auth_port) {
     cdrest_client c;
     cdrest_response r;
@@ -96,22 +74,22 @@ static void test_http_through_proxy(int http_port, int proxy_port, int auth_port
     /* absolute-form through the proxy: the proxy adds its Via header */
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
     CHECK_INT(client(&c, server, proxy, NULL), 0);
-    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(test_get(&c, "/echo", &r), 0);
     CHECK_INT(r.status, 200);
     CHECK_CONTAINS(r.body, "GET /echo");
     CHECK_CONTAINS(r.body, "Via:");
-    CHECK_INT(get(&c, "/bytes?n=100000", &r), 0); /* more than one request on the client */
+    CHECK_INT(test_get(&c, "/bytes?n=100000", &r), 0); /* more than one request on the client */
     CHECK_INT((long long)r.body_len, 100000);
     cdrest_free(&c);
     /* a proxy that wants credentials: without them its 407 comes back as the answer */
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", auth_port);
     CHECK_INT(client(&c, server, proxy, NULL), 0);
-    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(test_get(&c, "/echo", &r), 0);
     CHECK_INT(r.status, 407);
     cdrest_free(&c);
     snprintf(proxy, sizeof proxy, "http://alice:s3cret@127.0.0.1:%d", auth_port);
     CHECK_INT(client(&c, server, proxy, NULL), 0);
-    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(test_get(&c, "/echo", &r), 0);
     CHECK_INT(r.status, 200);
     CHECK_CONTAINS(r.body, "Via:");
     CHECK(strstr(r.body, "Proxy-Authorization") == NULL); /* the proxy consumed it */
@@ -119,7 +97,7 @@ static void test_http_through_proxy(int http_port, int proxy_port, int auth_port
     /* percent-encoded credentials */
     snprintf(proxy, sizeof proxy, "http://al%%69ce:s3cr%%65t@127.0.0.1:%d", auth_port);
     CHECK_INT(client(&c, server, proxy, NULL), 0);
-    CHECK_INT(get(&c, "/echo", &r), 0);
+    CHECK_INT(test_get(&c, "/echo", &r), 0);
     CHECK_INT(r.status, 200);
     cdrest_free(&c);
 }
@@ -166,7 +144,7 @@ static void test_environment(int http_port, int proxy_port) {
         cfg.password = "pw-for-loopback-only";
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(c.use_proxy, 0);
-        CHECK_INT(get(&c, "/echo", &r), 0);
+        CHECK_INT(test_get(&c, "/echo", &r), 0);
         CHECK_CONTAINS(r.body, "GET /echo");
         CHECK(strstr(r.body, "Via:") == NULL);
         cdrest_free(&c);
@@ -186,7 +164,7 @@ static void test_environment(int http_port, int proxy_port) {
         snprintf(url, sizeof url, "http://%s:%d", alias, http_port);
         CHECK_INT(client(&c, url, NULL, NULL), 0);
         CHECK_INT(c.use_proxy, 1);
-        CHECK_INT(get(&c, "/echo", &r), 0);
+        CHECK_INT(test_get(&c, "/echo", &r), 0);
         CHECK_CONTAINS(r.body, "Via:");
         cdrest_free(&c);
     } else {
@@ -221,9 +199,7 @@ static void test_environment(int http_port, int proxy_port) {
     /* the explicit "no proxy" setting wins over the environment */
     {
         cdrest_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.server = "http://cd.example.test:8000";
-        cfg.no_proxy = 1;
+        cfg = test_config("http://cd.example.test:8000", 0);
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(c.use_proxy, 0);
         cdrest_free(&c);
@@ -268,9 +244,9 @@ static void test_https_through_proxy(int proxy_port, int auth_port) {
     snprintf(server, sizeof server, "https://localhost:%d", port);
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
     CHECK_INT(client(&c, server, proxy, &tls), 0);
-    CHECK_INT(get(&c, "/emu/stats", &r), 0);
+    CHECK_INT(test_get(&c, "/emu/stats", &r), 0);
     CHECK_INT(r.status, 200);
-    CHECK_INT(get(&c, "/emu/stats", &r), 0); /* the tunnel is kept alive */
+    CHECK_INT(test_get(&c, "/emu/stats", &r), 0); /* the tunnel is kept alive */
     CHECK_INT((long long)c.connects, 1);
     {
         /* a full CD call through the tunnel */
@@ -296,26 +272,26 @@ static void test_https_through_proxy(int proxy_port, int auth_port) {
     /* the name check is against the server, not the proxy: a wrong name still fails */
     snprintf(server, sizeof server, "https://127.0.0.2:%d", port);
     CHECK_INT(client(&c, server, proxy, &tls), 0);
-    CHECK(get(&c, "/emu/stats", &r) != 0);
+    CHECK(test_get(&c, "/emu/stats", &r) != 0);
     cdrest_free(&c);
     /* a proxy wanting credentials refuses the tunnel with its status line */
     snprintf(server, sizeof server, "https://localhost:%d", port);
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", auth_port);
     CHECK_INT(client(&c, server, proxy, &tls), 0);
-    CHECK_INT(get(&c, "/emu/stats", &r), CDREST_E_AUTH);
+    CHECK_INT(test_get(&c, "/emu/stats", &r), CDREST_E_AUTH);
     CHECK_CONTAINS(cdrest_errmsg(&c), "refused the tunnel");
     CHECK_CONTAINS(cdrest_errmsg(&c), "407");
     cdrest_free(&c);
     snprintf(proxy, sizeof proxy, "http://alice:s3cret@127.0.0.1:%d", auth_port);
     CHECK_INT(client(&c, server, proxy, &tls), 0);
-    CHECK_INT(get(&c, "/emu/stats", &r), 0);
+    CHECK_INT(test_get(&c, "/emu/stats", &r), 0);
     CHECK_INT(r.status, 200);
     cdrest_free(&c);
     /* a tunnel to a closed port: the proxy's answer, in words */
-    snprintf(server, sizeof server, "https://localhost:%d", free_port());
+    snprintf(server, sizeof server, "https://localhost:%d", test_free_port(0));
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", proxy_port);
     CHECK_INT(client(&c, server, proxy, &tls), 0);
-    CHECK_INT(get(&c, "/", &r), CDREST_E_CONNECT);
+    CHECK_INT(test_get(&c, "/", &r), CDREST_E_CONNECT);
     CHECK_CONTAINS(cdrest_errmsg(&c), "refused the tunnel");
     cdrest_free(&c);
     test_stop_server(emu);
@@ -329,13 +305,8 @@ int main(void) {
     pid_t httpd = 0, proxy = 0, auth = 0;
     int http_port, proxy_port, auth_port;
     char path[512];
-    char *argv[3];
     CHECK(mkdtemp(tmpdir) != NULL);
-    snprintf(path, sizeof path, "%s/httpd.py", test_dir());
-    argv[0] = (char *)"python3";
-    argv[1] = path;
-    argv[2] = NULL;
-    http_port = test_spawn_server(argv, &httpd);
+    http_port = test_start_httpd(NULL, NULL, &httpd);
     proxy_port = start_tinyproxy("open", NULL, &proxy);
     auth_port = start_tinyproxy("auth", "alice s3cret", &auth);
     CHECK(http_port > 0 && proxy_port > 0 && auth_port > 0);

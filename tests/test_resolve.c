@@ -54,10 +54,7 @@ static int get_with(hook *h, const char *host, int timeout_ms, cdrest_client *c,
     cdrest_request req;
     int rc;
     snprintf(url, sizeof url, "http://%s:%d", host, emu_port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = timeout_ms;
+    cfg = test_config(url, timeout_ms);
     cfg.connect_timeout_ms = 10000;
     cfg.resolve = hook_resolve;
     cfg.resolve_ctx = h;
@@ -161,10 +158,7 @@ static void test_default_lookup(void) {
     int fd, rc;
     struct sockaddr_in sa;
     snprintf(url, sizeof url, "http://localhost:%d", emu_port);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = url;
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 5000;
+    cfg = test_config(url, 5000);
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     memset(&req, 0, sizeof req);
     req.method = "GET";
@@ -183,10 +177,7 @@ static void test_default_lookup(void) {
     sa.sin_port = htons(53);
     inet_pton(AF_INET, hole, &sa.sin_addr);
     if (!CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0)) return;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://blackhole.cdrest.test:8000";
-    cfg.no_proxy = 1;
-    cfg.timeout_ms = 1000;
+    cfg = test_config("http://blackhole.cdrest.test:8000", 1000);
     CHECK_INT(cdrest_init(&c, &cfg), 0);
     t0 = now_ms();
     rc = cdrest_http(&c, &req, &r);

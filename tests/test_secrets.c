@@ -131,11 +131,8 @@ static void scan_client(const char *where, const cdrest_client *c) { scan(where,
 
 static void base_config(cdrest_config *cfg, heap *h, int tls) {
     static char url[64];
-    memset(cfg, 0, sizeof *cfg);
     snprintf(url, sizeof url, "%s://127.0.0.1:%d", tls ? "https" : "http", tls ? emu_tls_port : emu_port);
-    cfg->server = url;
-    cfg->no_proxy = 1;
-    cfg->timeout_ms = 10000;
+    *cfg = test_config(url, 10000);
     cfg->alloc_ctx = h;
     cfg->tls.ca_file = ca_file;
 }
@@ -171,34 +168,35 @@ static void session_life(const char *where, cdrest_client *c) {
     add_secret("the second session id", cdrest_session_id(c));
 }
 
+/* A client on cfg lives a session's life and is freed; then what it leaves is scanned:
+   the client struct and every block it freed. */
+static void live_and_scan(const char *where, const cdrest_config *cfg, heap *h) {
+    cdrest_client c;
+    if (!test_check_int(cdrest_init(&c, cfg), 0, where, __LINE__, "init")) return;
+    session_life(where, &c);
+    cdrest_free(&c);
+    scan_client(where, &c);
+    scan_heap(where, h);
+}
+
 static void test_password_session(int tls) {
     const char *where = tls ? "password over https" : "password over http";
     heap h = {NULL, 0, 0, 0};
-    cdrest_client c;
     cdrest_config cfg;
     base_config(&cfg, &h, tls);
     cfg.user = USER;
     cfg.password = PW;
-    if (!test_check_int(cdrest_init(&c, &cfg), 0, where, __LINE__, "init")) return;
-    session_life(where, &c);
-    cdrest_free(&c);
-    scan_client(where, &c);
+    live_and_scan(where, &cfg, &h);
     test_check(h.frees >= 3, where, __LINE__, "buffers were grown and freed");
-    scan_heap(where, &h);
 }
 
 static void test_token_session(void) {
     const char *where = "token";
     heap h = {NULL, 0, 0, 0};
-    cdrest_client c;
     cdrest_config cfg;
     base_config(&cfg, &h, 0);
     cfg.token = TOKEN;
-    if (!test_check_int(cdrest_init(&c, &cfg), 0, where, __LINE__, "init")) return;
-    session_life(where, &c);
-    cdrest_free(&c);
-    scan_client(where, &c);
-    scan_heap(where, &h);
+    live_and_scan(where, &cfg, &h);
 }
 
 static void test_basic_auth(void) {
@@ -227,7 +225,6 @@ static void test_caller_buffers(int tls) {
     static unsigned char buffer[1 << 17], send[1 << 17], tlsmem[CDREST_TLS_MEMORY + 8192];
     static cdrest_json_tok toks[256];
     heap h = {NULL, 0, 0, 0};
-    cdrest_client c;
     cdrest_config cfg;
     base_config(&cfg, &h, tls);
     cfg.user = USER;
@@ -240,14 +237,10 @@ static void test_caller_buffers(int tls) {
     cfg.max_tokens = 256;
     cfg.tls_memory = tlsmem;
     cfg.tls_memory_size = sizeof tlsmem;
-    if (!test_check_int(cdrest_init(&c, &cfg), 0, where, __LINE__, "init")) return;
-    session_life(where, &c);
-    cdrest_free(&c);
-    scan_client(where, &c);
+    live_and_scan(where, &cfg, &h);
     scan(where, "config.buffer", buffer, sizeof buffer);
     scan(where, "config.send_buffer", send, sizeof send);
     scan(where, "config.tls_memory", tlsmem, sizeof tlsmem);
-    scan_heap(where, &h);
 }
 
 /* A session id from the configuration, used, then freed. */

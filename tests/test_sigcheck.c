@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#ifdef CDREST__FAST_SIG
+#ifdef CDREST__FAST_PK
 static uint64_t rng;
 static int slow; /* under valgrind: samples instead of every case */
 static char dir[256];
@@ -756,7 +756,7 @@ static void test_rsa(void) {
 #endif
 
 int main(void) {
-#ifdef CDREST__FAST_SIG
+#ifdef CDREST__FAST_PK
     const char *seed = getenv("SIGCHECK_SEED"), *tmp = getenv("TMPDIR");
     char cmd[600];
     FILE *f;

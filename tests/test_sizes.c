@@ -43,9 +43,7 @@ static int fetch(const char *what, size_t max_body, size_t resp_len, cdrest_resp
     static canned t;
     cdrest_config cfg;
     cdrest_request req;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.server = "http://cd.test";
-    cfg.no_proxy = 1;
+    cfg = test_config("http://cd.test", 0);
     cfg.max_body = max_body;
     cfg.transport = &canned_transport;
     cfg.transport_self = &t;

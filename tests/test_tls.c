@@ -107,30 +107,6 @@ static const char *pin_of(const char *name, char *out, size_t cap) {
 
 /* --- ports and servers --------------------------------------------------------------- */
 
-static int free_port(int v6) {
-    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), port = 0;
-    if (fd < 0) return 0;
-    if (v6) {
-        struct sockaddr_in6 a;
-        socklen_t l = sizeof a;
-        memset(&a, 0, sizeof a);
-        a.sin6_family = AF_INET6;
-        a.sin6_addr = in6addr_loopback;
-        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
-            port = ntohs(a.sin6_port);
-    } else {
-        struct sockaddr_in a;
-        socklen_t l = sizeof a;
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &l) == 0)
-            port = ntohs(a.sin_port);
-    }
-    close(fd);
-    return port;
-}
-
 static int can_connect(const char *ip, int port) {
     cdrest_socket s;
     cdrest_error e;
@@ -194,7 +170,7 @@ static pid_t nginx_pid;
 static int unique_port(int n) {
     int p, i, tries;
     for (tries = 0; tries < 100; tries++) {
-        p = free_port(0);
+        p = test_free_port(0);
         for (i = 0; i < n && port[i] != p; i++) {}
         if (i == n) return p;
     }
@@ -223,7 +199,7 @@ static int start_nginx(void) {
             snprintf(keyname, sizeof keyname, "%s.key", key);
             fprintf(f, "  server {\n    listen 127.0.0.1:%d ssl;\n", port[i]);
             if (i == S_RSA) {
-                port6 = free_port(1);
+                port6 = test_free_port(1);
                 fprintf(f, "    listen [::1]:%d ssl;\n", port6);
             }
             fprintf(f, "    ssl_certificate %s;\n    ssl_certificate_key %s;\n", path(certname), path(keyname));
@@ -272,7 +248,7 @@ static pid_t start_s_server(int *p, const char *opt1, const char *opt2, const ch
         pid_t pid;
         char *argv[16];
         int a = 0;
-        *p = free_port(0);
+        *p = test_free_port(0);
         snprintf(acc, sizeof acc, "127.0.0.1:%d", *p);
         argv[a++] = (char *)"openssl";
         argv[a++] = (char *)"s_server";

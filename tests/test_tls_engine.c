@@ -3,8 +3,11 @@
    the record layer (AES-GCM on AES-NI / POWER8 with PCLMUL / POWER8 GHASH), the server's
    RSA signature and the certificate chain's (i62: 64x64->128 multiplies), ECDHE and ECDSA
    (BearSSL's default elliptic-curve code: m31 in BearSSL 0.6, the 64-bit m62/m64 code in
-   later versions, which route br_ec_get_default() there themselves). Builds without TLS
-   have nothing to check. */
+   later versions, which route br_ec_get_default() there themselves) but for X25519, which
+   is cdrest's own 64-bit code where the compiler has __int128, as are the ECDSA P-256 and
+   RSA signature checks (BearSSL's with
+   CDREST_NO_FAST_PK: build/asan/test_tls_engine_nofastpk checks that). Builds without
+   TLS have nothing to check. */
 #include "test.h"
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
@@ -29,11 +32,11 @@ static void check_engine(int full_duplex) {
     if (!gh_hw) gh_hw = br_ghash_pwr8_get();
     printf("AES-CTR %s, GHASH %s, RSA verify %s, EC %s, record buffer %lu bytes\n",
            aes_hw ? "hardware" : "portable (no AES-NI/POWER8 here)", gh_hw ? "hardware" : "portable",
-           rsa62 ? "i62" : "i31/i15", eng->iec == &br_ec_all_m31 ? "all_m31" : "other",
+           rsa62 ? "i62" : "i31/i15", eng->iec == &br_ec_all_m31 ? "all_m31" : eng->iec == br_ec_get_default() ? "default" : "cdrest's X25519 + default",
            (unsigned long)c.tls->iobuf_len);
     if (aes_hw) CHECK(eng->iaes_ctr == aes_hw);
     if (gh_hw) CHECK(eng->ighash == gh_hw);
-#ifdef CDREST__FAST_SIG
+#ifdef CDREST__FAST_PK
     /* 64-bit builds check signatures with cdrest's own code (tests/test_sigcheck.c), the
        server's and the chain's; the chain keeps BearSSL's EC code for other curves */
     CHECK(eng->irsavrfy == cdrest__rsa_pkcs1_vrfy);
@@ -50,7 +53,13 @@ static void check_engine(int full_duplex) {
     CHECK(eng->iecdsa == br_ecdsa_vrfy_asn1_get_default());
     CHECK(c.tls->x509.u.minimal.iecdsa == br_ecdsa_vrfy_asn1_get_default());
 #endif
-    CHECK(eng->iec == br_ec_get_default());
+#ifdef CDREST__FAST_PK
+    /* ECDHE: cdrest's 64-bit X25519, every other curve through it to BearSSL's default */
+    CHECK(eng->iec == &cdrest__x25519_ec);
+    CHECK(eng->iec->supported_curves == br_ec_get_default()->supported_curves);
+#else
+    CHECK(eng->iec == br_ec_get_default()); /* CDREST_NO_FAST_PK, or no __int128 */
+#endif
     CHECK(c.tls->x509.u.minimal.iec == br_ec_get_default());
     /* one shared record buffer by default, two on request */
     CHECK_INT((long)c.tls->iobuf_len, full_duplex ? BR_SSL_BUFSIZE_BIDI : BR_SSL_BUFSIZE_MONO);
