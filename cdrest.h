@@ -21,6 +21,7 @@
    LAYERS (top to bottom in this file; each section calls only the ones above it)
      config     - macros you may define before including (allocator, limits, features)
      API        - the public types and functions
+     base       - one copy of each shared primitive: ASCII classes, case-insensitive compare, wipe
      JSON       - cdrest_json_*: tokenizer, lookup, unescape, writer (no network needed)
      text       - URL parsing, percent-encoding, base64, error text
      transport  - connect/read/write/close with deadlines; POSIX sockets by default
@@ -789,7 +790,6 @@ typedef struct cdrest_client {
     int owns_buf, owns_toks;
     int fixed_send;             /* target/out/body live in config.send_buffer */
     char redirect_target[512];  /* the Location being followed (an absolute path) */
-    int redirecting;            /* sending redirect_target, not base path + target */
     int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
     int relative_paths;         /* the server refused /properties//projects/...: use projectName= */
     cdrest_url web_url;         /* config.web_server, when given */
@@ -1219,6 +1219,48 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
 #endif
 
 /* ===========================================================================
+   base: the primitives every layer below shares, one copy each: ASCII classes
+   (digits, letters, hex values), case-insensitive comparison, a wipe the compiler
+   keeps, and the saturating size sum. libc only, no state; calls nothing.
+   =========================================================================== */
+
+/* ASCII only, whatever the locale: protocol text is never localised. ch is a byte
+   value (0-255) or a plain char; anything else is simply not in the class. */
+static int cdrest__is_digit(int ch) { return ch >= '0' && ch <= '9'; }
+static int cdrest__is_alpha(int ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
+static int cdrest__to_lower(int ch) { return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch; }
+
+/* Value of one hex digit, or -1. */
+static int cdrest__hex_value(int ch) {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    ch = cdrest__to_lower(ch);
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    return -1;
+}
+
+/* Case-insensitive (ASCII) equality of the n-byte spans a and b. */
+static int cdrest__same_ci(const char *a, const char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cdrest__to_lower((unsigned char)a[i]) != cdrest__to_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* Case-insensitive comparison of s[0..n) with the NUL-terminated word w. */
+static int cdrest__ieq(const char *s, size_t n, const char *w) { return strlen(w) == n && cdrest__same_ci(s, w, n); }
+
+/* Wipe memory the compiler may not optimise away (passwords, tokens, keys). */
+static void cdrest__wipe(void *p, size_t n) {
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--) *v++ = 0;
+}
+
+/* a + b, or SIZE_MAX when the sum does not fit in a size_t (32-bit builds: a length from
+   the network or the caller near 4 GiB). Every size sum that feeds an allocation or a
+   bound goes through here: a saturated size is refused, a wrapped one would look small. */
+static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (size_t)-1 : a + b; }
+
+/* ===========================================================================
    JSON: the strict RFC 8259 tokenizer (cdrest_json_parse), the helpers over its
    tokens (skip, iterate, find by path, unescape, compare, numbers) and the writer for
    request bodies (cdrest_jw_*). Uses libc only and allocates nothing: all state lives
@@ -1340,20 +1382,11 @@ static size_t cdrest__json_utf8_len(const unsigned char *s, size_t n)
     return need;
 }
 
-/* Value of one hex digit, or -1. */
-static int cdrest__json_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 /* The 4 hex digits at s as a code unit, or -1 if one is not a hex digit. */
 static long cdrest__json_hex4(const char *s)
 {
-    int a = cdrest__json_hex((unsigned char)s[0]), b = cdrest__json_hex((unsigned char)s[1]);
-    int c = cdrest__json_hex((unsigned char)s[2]), d = cdrest__json_hex((unsigned char)s[3]);
+    int a = cdrest__hex_value((unsigned char)s[0]), b = cdrest__hex_value((unsigned char)s[1]);
+    int c = cdrest__hex_value((unsigned char)s[2]), d = cdrest__hex_value((unsigned char)s[3]);
     if ((a | b | c | d) < 0) return -1;
     return ((long)a << 12) | (b << 8) | (c << 4) | d;
 }
@@ -1374,7 +1407,7 @@ static long cdrest__json_u_unit(const char *js, size_t len, size_t i)
         char c;
         if (i + k >= len) return -2;
         c = js[i + k];
-        if (k == 0 ? c != '\\' : k == 1 ? c != 'u' : cdrest__json_hex((unsigned char)c) < 0)
+        if (k == 0 ? c != '\\' : k == 1 ? c != 'u' : cdrest__hex_value((unsigned char)c) < 0)
             return -1;
     }
     return cdrest__json_hex4(js + i + 2);
@@ -1436,11 +1469,9 @@ CDREST__JSON_HOT size_t cdrest__json_scan_string(cdrest_json_parser *p, const ch
     }
 }
 
-static int cdrest__json_is_digit(char c) { return c >= '0' && c <= '9'; }
-
 static size_t cdrest__json_skip_digits(const char *js, size_t len, size_t i)
 {
-    while (i < len && cdrest__json_is_digit(js[i])) i++;
+    while (i < len && cdrest__is_digit(js[i])) i++;
     return i;
 }
 
@@ -1448,7 +1479,7 @@ static size_t cdrest__json_skip_digits(const char *js, size_t len, size_t i)
    malformed) number, as in "01", "1.2.3", "1e5e" or "-1-". */
 static int cdrest__json_number_byte(char c)
 {
-    return cdrest__json_is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+    return cdrest__is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
 }
 
 /* The number grammar of RFC 8259 section 6 from js[i]:
@@ -1461,13 +1492,13 @@ static size_t cdrest__json_scan_number(cdrest_json_parser *p, const char *js, si
     else if (i < len && js[i] >= '1' && js[i] <= '9') i = cdrest__json_skip_digits(js, len, i + 1);
     else return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
     if (i < len && js[i] == '.') {
-        if (++i >= len || !cdrest__json_is_digit(js[i]))
+        if (++i >= len || !cdrest__is_digit(js[i]))
             return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
         i = cdrest__json_skip_digits(js, len, i);
     }
     if (i < len && (js[i] == 'e' || js[i] == 'E')) {
         if (++i < len && (js[i] == '+' || js[i] == '-')) i++;
-        if (i >= len || !cdrest__json_is_digit(js[i]))
+        if (i >= len || !cdrest__is_digit(js[i]))
             return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
         i = cdrest__json_skip_digits(js, len, i);
     }
@@ -1490,7 +1521,7 @@ static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, s
     i += n;
     if (i >= len) return i;
     next = (unsigned char)js[i];
-    if ((unsigned)((next | 0x20) - 'a') < 26u || cdrest__json_is_digit((char)next))
+    if ((unsigned)((next | 0x20) - 'a') < 26u || cdrest__is_digit((char)next))
         return cdrest__json_fail(p, CDREST_JSON_ERR_LITERAL, i);
     return i;
 }
@@ -1669,7 +1700,7 @@ CDREST__JSON_HOT int cdrest__json_scalar(cdrest__json_run *r, char c)
     size_t end;
     int type;
     if (c == '"') return cdrest__json_string_token(r);
-    if (c == '-' || cdrest__json_is_digit(c)) type = CDREST_JSON_NUMBER;
+    if (c == '-' || cdrest__is_digit(c)) type = CDREST_JSON_NUMBER;
     else if (c == 't') type = CDREST_JSON_TRUE;
     else if (c == 'f') type = CDREST_JSON_FALSE;
     else if (c == 'n') type = CDREST_JSON_NULL;
@@ -2010,8 +2041,8 @@ static long cdrest__json_path_index(const char **path)
 {
     const char *s = *path + 1;
     long idx = 0;
-    if (!cdrest__json_is_digit(*s)) return -1;
-    for (; cdrest__json_is_digit(*s); s++) {
+    if (!cdrest__is_digit(*s)) return -1;
+    for (; cdrest__is_digit(*s); s++) {
         if (idx > (INT_MAX - 9) / 10) return -1;
         idx = idx * 10 + (*s - '0');
     }
@@ -2148,7 +2179,7 @@ CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i,
     if (rc) return rc;
     neg = s[0] == '-';
     for (k = (size_t)neg; k < n; k++)
-        if (!cdrest__json_is_digit(s[k])) return CDREST_E_JSON; /* a fraction or exponent */
+        if (!cdrest__is_digit(s[k])) return CDREST_E_JSON; /* a fraction or exponent */
     limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (k = (size_t)neg; k < n; k++) {
         unsigned d = (unsigned)(s[k] - '0');
@@ -2278,7 +2309,7 @@ CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap)
 static void cdrest__jw_put(cdrest_json_writer *w, const char *s, size_t n)
 {
     cdrest__json_put_some(w->buf, w->cap, w->len, s, n);
-    w->len = n > (size_t)-1 - w->len ? (size_t)-1 : w->len + n; /* saturates: never wraps to "fits" */
+    w->len = cdrest__add(w->len, n); /* saturates: never wraps to "fits" */
     if (w->len > w->cap && w->error == 0) w->error = CDREST_E_TOOLARGE;
 }
 
@@ -2594,24 +2625,6 @@ static void cdrest__error_clear(cdrest_error *e) {
     e->msg[0] = 0;
 }
 
-static int cdrest__is_digit(int ch) { return ch >= '0' && ch <= '9'; }
-static int cdrest__is_alpha(int ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
-static int cdrest__to_lower(int ch) { return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch; }
-static int cdrest__hex_value(int ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    ch = cdrest__to_lower(ch);
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    return -1;
-}
-
-/* Case-insensitive comparison of s[0..n) with the NUL-terminated lower-case word w. */
-static int cdrest__ieq(const char *s, size_t n, const char *w) {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (!w[i] || cdrest__to_lower((unsigned char)s[i]) != w[i]) return 0;
-    return w[n] == 0;
-}
-
 /* Copy at most cap-1 bytes and NUL-terminate; returns 0, or -1 if src did not fit. */
 static int cdrest__copy(char *dst, size_t cap, const char *src, size_t n) {
     if (n >= cap) return -1;
@@ -2619,17 +2632,6 @@ static int cdrest__copy(char *dst, size_t cap, const char *src, size_t n) {
     dst[n] = 0;
     return 0;
 }
-
-/* Wipe memory the compiler may not optimise away (passwords, tokens). */
-static void cdrest__wipe(void *p, size_t n) {
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
-}
-
-/* a + b, or SIZE_MAX when the sum does not fit in a size_t (32-bit builds: a length from
-   the network or the caller near 4 GiB). Every size sum that feeds an allocation or a
-   bound goes through here: a saturated size is refused, a wrapped one would look small. */
-static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (size_t)-1 : a + b; }
 
 /* 1 if s[0..n) holds a byte that must never reach a request line or header:
    CR, LF, NUL (header injection and request smuggling). */
@@ -2673,8 +2675,8 @@ static int cdrest__has_dot_segment(const char *s, size_t n) {
 
 /* --- URL ----------------------------------------------------------------- */
 
-static int cdrest__url_fail(cdrest_error *err, const char *url, const char *why) {
-    (void)url; /* never echo the URL: it may hold what the caller thought was a secret */
+/* Never echoes the URL: it may hold what the caller thought was a secret. */
+static int cdrest__url_fail(cdrest_error *err, const char *why) {
     return cdrest__fail(err, CDREST_E_ARG, "invalid URL: %s", why);
 }
 
@@ -2806,23 +2808,22 @@ static int cdrest__url_parse_port(const char *s, size_t n, unsigned short *port)
 }
 
 /* The base path: "" or "/a/b" without a trailing slash; pchars and '/' only. */
-static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest_error *err,
-                                  const char *url) {
+static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest_error *err) {
     size_t i;
     for (i = 0; i < n; i++) {
         int ch = (unsigned char)s[i];
         if (ch == '%') {
-            if (i + 2 >= n) return cdrest__url_fail(err, url, "bad %-escape in path");
+            if (i + 2 >= n) return cdrest__url_fail(err, "bad %-escape in path");
             if (cdrest__hex_value((unsigned char)s[i + 1]) < 0 || cdrest__hex_value((unsigned char)s[i + 2]) < 0)
-                return cdrest__url_fail(err, url, "bad %-escape in path");
+                return cdrest__url_fail(err, "bad %-escape in path");
         } else if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && !strchr("/-._~!$&'()*+,;=:@", ch)) {
-            return cdrest__url_fail(err, url, "character not allowed in path");
+            return cdrest__url_fail(err, "character not allowed in path");
         }
     }
     while (n > 0 && s[n - 1] == '/') n--;
-    if (cdrest__has_dot_segment(s, n)) return cdrest__url_fail(err, url, "'.' and '..' segments are not allowed in the path");
+    if (cdrest__has_dot_segment(s, n)) return cdrest__url_fail(err, "'.' and '..' segments are not allowed in the path");
     if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0)
-        return cdrest__url_fail(err, url, "path too long");
+        return cdrest__url_fail(err, "path too long");
     return 0;
 }
 
@@ -2835,33 +2836,33 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
     len = strlen(url);
     for (i = 0; i < len; i++)
         if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
-            return cdrest__url_fail(err, url, "spaces and control characters are not allowed");
+            return cdrest__url_fail(err, "spaces and control characters are not allowed");
     if (len >= 8 && cdrest__ieq(url, 8, "https://")) {
         u->https = 1;
         p = url + 8;
     } else if (len >= 7 && cdrest__ieq(url, 7, "http://")) {
         p = url + 7;
     } else {
-        return cdrest__url_fail(err, url, "it must start with http:// or https://");
+        return cdrest__url_fail(err, "it must start with http:// or https://");
     }
     auth = p;
     while (*p && *p != '/' && *p != '?' && *p != '#') p++;
     auth_end = p;
     if (memchr(auth, '@', (size_t)(auth_end - auth)))
-        return cdrest__url_fail(err, url, "user:password@ is not allowed in the URL; use the credential settings");
-    if (*p == '?' || strchr(p, '?')) return cdrest__url_fail(err, url, "a query string is not allowed here");
-    if (*p == '#' || strchr(p, '#')) return cdrest__url_fail(err, url, "a fragment is not allowed");
-    if (auth == auth_end) return cdrest__url_fail(err, url, "no host");
+        return cdrest__url_fail(err, "user:password@ is not allowed in the URL; use the credential settings");
+    if (*p == '?' || strchr(p, '?')) return cdrest__url_fail(err, "a query string is not allowed here");
+    if (*p == '#' || strchr(p, '#')) return cdrest__url_fail(err, "a fragment is not allowed");
+    if (auth == auth_end) return cdrest__url_fail(err, "no host");
     if (*auth == '[') {
         host = auth + 1;
         host_end = (const char *)memchr(host, ']', (size_t)(auth_end - host));
         if (host_end && memchr(host, '%', (size_t)(host_end - host)))
-            return cdrest__url_fail(err, url, "IPv6 zone ids (%25...) are not supported");
+            return cdrest__url_fail(err, "IPv6 zone ids (%25...) are not supported");
         if (!host_end || cdrest__ipv6_parse(host, (size_t)(host_end - host), ip) != 16)
-            return cdrest__url_fail(err, url, "bad IPv6 literal");
+            return cdrest__url_fail(err, "bad IPv6 literal");
         u->ipv6 = 1;
         if (host_end + 1 < auth_end) {
-            if (host_end[1] != ':') return cdrest__url_fail(err, url, "junk after the IPv6 literal");
+            if (host_end[1] != ':') return cdrest__url_fail(err, "junk after the IPv6 literal");
             port = host_end + 2;
         }
     } else {
@@ -2870,18 +2871,18 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
         if (host_end) port = host_end + 1;
         else host_end = auth_end;
         if (!cdrest__valid_reg_name(host, (size_t)(host_end - host)))
-            return cdrest__url_fail(err, url, "bad host name");
+            return cdrest__url_fail(err, "bad host name");
         if (cdrest__ipv4_like(host, (size_t)(host_end - host)) && cdrest__ipv4_parse(host, (size_t)(host_end - host), ip) != 4)
-            return cdrest__url_fail(err, url, "not a canonical IPv4 address (write four decimal numbers 0-255 without "
-                                              "leading zeros, e.g. 10.0.0.8)");
+            return cdrest__url_fail(err, "not a canonical IPv4 address (write four decimal numbers 0-255 without "
+                                         "leading zeros, e.g. 10.0.0.8)");
     }
     u->port = u->https ? 443 : 80;
     if (port && cdrest__url_parse_port(port, (size_t)(auth_end - port), &u->port) != 0)
-        return cdrest__url_fail(err, url, "bad port (1-65535)");
+        return cdrest__url_fail(err, "bad port (1-65535)");
     if (cdrest__copy(u->host, sizeof u->host, host, (size_t)(host_end - host)) != 0)
-        return cdrest__url_fail(err, url, "host too long");
+        return cdrest__url_fail(err, "host too long");
     for (i = 0; u->host[i]; i++) u->host[i] = (char)cdrest__to_lower((unsigned char)u->host[i]);
-    return cdrest__url_parse_path(u, auth_end, strlen(auth_end), err, url);
+    return cdrest__url_parse_path(u, auth_end, strlen(auth_end), err);
 }
 
 /* --- percent-encoding and base64 ------------------------------------------ */
@@ -3555,11 +3556,6 @@ struct cdrest__tls {
 
 enum { CDREST__TLS_READY = 0, CDREST__TLS_CLOSED = 1, CDREST__TLS_EOF = 2 };
 
-static void cdrest__tls_wipe(void *p, size_t n) {
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
-}
-
 /* --- DER reading: just enough of X.509 to find dates, names, SANs --------------- */
 
 typedef struct cdrest__tls_der {
@@ -3776,15 +3772,6 @@ static void cdrest__tls_say(char *w, size_t cap, const char *fmt, ...) CDREST__P
 #define CDREST__TLS_WHY(say) say
 #endif
 
-static int cdrest__tls_lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
-
-static int cdrest__tls_ieq(const char *a, const unsigned char *b, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (cdrest__tls_lower((unsigned char)a[i]) != cdrest__tls_lower(b[i])) return 0;
-    return 1;
-}
-
 /* A DNS name of non-empty labels ("a.b", not ".a", "a..b", "a."). */
 static int cdrest__tls_labels_ok(const unsigned char *s, size_t n) {
     size_t i;
@@ -3804,11 +3791,11 @@ static int cdrest__tls_name_match(const char *host, const unsigned char *p, size
         return 0;
     for (i = 1; i < n; i++)
         if (p[i] == '*') return 0;
-    if (p[0] != '*') return hn == n && cdrest__tls_ieq(host, p, n);
+    if (p[0] != '*') return hn == n && cdrest__same_ci(host, (const char *)p, n);
     if (n < 3 || p[1] != '.' || !memchr(p + 2, '.', n - 2)) return 0;
     dot = strchr(host, '.');
     if (!dot || dot == host) return 0;
-    return hn - (size_t)(dot - host) == n - 1 && cdrest__tls_ieq(dot, p + 1, n - 1);
+    return hn - (size_t)(dot - host) == n - 1 && cdrest__same_ci(dot, (const char *)p + 1, n - 1);
 }
 
 /* 1 the leaf's DNS SANs name the host; 2 it has no DNS SAN and only its subject CN names
@@ -3887,7 +3874,7 @@ static int cdrest__tls_nc_dns(const unsigned char *n, size_t nn, const unsigned 
     if (cn == 0) return 1;
     if (nn < cn) return 0;
     tail = (const char *)n + nn - cn;
-    if (!cdrest__tls_ieq(tail, c, cn)) return 0;
+    if (!cdrest__same_ci(tail, (const char *)c, cn)) return 0;
     return nn == cn ? c[0] != '.' : (c[0] == '.' || tail[-1] == '.');
 }
 
@@ -5447,7 +5434,7 @@ static void cdrest__x25519(unsigned char out[32], const unsigned char k[32], con
     cdrest__fe_invert(v.z2, v.z2);
     cdrest__fe_mul(v.x2, v.x2, v.z2);
     cdrest__fe_store(out, v.x2);
-    cdrest__tls_wipe(&v, sizeof v);
+    cdrest__wipe(&v, sizeof v);
 }
 
 /* br_ec_impl's mul for Curve25519, other curves to BearSSL's default. */
@@ -5460,7 +5447,7 @@ static uint32_t cdrest__x25519_ec_mul(unsigned char *G, size_t Glen, const unsig
     k[0] &= 0xF8;
     k[31] = (unsigned char)((k[31] & 0x7F) | 0x40);
     cdrest__x25519(G, k, G);
-    cdrest__tls_wipe(k, sizeof k);
+    cdrest__wipe(k, sizeof k);
     return 1;
 }
 
@@ -6245,7 +6232,7 @@ static void cdrest__tls_free(cdrest_client *c) {
     external = t->external;
     /* Session keys, the master secret and plaintext live in here; in caller memory,
        the anchors after it go too (the caller may reuse the block). */
-    cdrest__tls_wipe(t, external ? (size_t)(t->pool - (unsigned char *)t) : t->alloc_size);
+    cdrest__wipe(t, external ? (size_t)(t->pool - (unsigned char *)t) : t->alloc_size);
     if (!external) CDREST_FREE(c->cfg.alloc_ctx, t);
     c->tls = NULL;
 }
@@ -6582,7 +6569,7 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     r = cdrest__tls_pump(c, t, BR_SSL_SENDAPP | BR_SSL_RECVAPP, deadline);
     if (r != CDREST__TLS_READY) {
         t->have_session = 0;
-        cdrest__tls_wipe(&t->session, sizeof t->session);
+        cdrest__wipe(&t->session, sizeof t->session);
         if (r < 0) return cdrest__tls_hs_io_fail(c, t, r);
         if (r == CDREST__TLS_EOF || br_ssl_engine_last_error(eng) == BR_ERR_OK)
             return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server closed the connection %s for host %s",
@@ -6777,6 +6764,48 @@ static int cdrest__grow(cdrest_client *c, char **buf, size_t *cap, size_t need, 
     return cdrest__grow_upto(c, buf, cap, need, 0, fixed, what);
 }
 
+/* The one string builder: text appended to one of the client's buffers (the request
+   head in c->out, a CD call's target and body), or to a fixed array when c is NULL. The
+   first error sticks and later appends do nothing, so a run of appends is checked once,
+   at the end (b.rc, a CDREST_E_ code already in c->err). The text stays NUL-terminated. */
+typedef struct cdrest__sb {
+    cdrest_client *c;
+    char **buf;
+    size_t *cap;
+    size_t len;
+    int rc;
+    const char *what; /* what the buffer holds, for the error: "the request head" */
+} cdrest__sb;
+
+static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t *cap, const char *what) {
+    b->c = c;
+    b->buf = buf;
+    b->cap = cap;
+    b->len = 0;
+    b->rc = 0;
+    b->what = what;
+}
+
+/* Room for n more bytes and the NUL: where they go, or NULL (b->rc tells why). A fixed
+   array that is too small is CDREST_E_TOOLARGE, with the words left to the caller. */
+static char *cdrest__sb_room(cdrest__sb *b, size_t n) {
+    size_t need = cdrest__add(cdrest__add(b->len, n), 1);
+    if (b->rc) return NULL;
+    if (!b->c) b->rc = need > *b->cap ? CDREST_E_TOOLARGE : 0;
+    else b->rc = cdrest__grow(b->c, b->buf, b->cap, need, b->c->fixed_send, b->what);
+    return b->rc ? NULL : *b->buf + b->len;
+}
+
+static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
+    char *at = cdrest__sb_room(b, n);
+    if (!at) return;
+    memcpy(at, s, n);
+    b->len += n;
+    at[n] = 0;
+}
+
+static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, strlen(s)); }
+
 /* Room for `need` bytes in c->in, the copies of inputs that pointed into the client
    (cdrest__http_pin here, cdrest__begin in the CD layer). Its old content is not kept,
    but wiped: it held whatever a caller passed. */
@@ -6787,9 +6816,7 @@ static int cdrest__in_reserve(cdrest_client *c, size_t need) {
     if (!(q = (char *)CDREST_MALLOC(c->cfg.alloc_ctx, need)))
         return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory while copying the inputs");
     if (c->in) {
-        volatile char *v = c->in;
-        size_t n = c->in_cap;
-        while (n--) *v++ = 0;
+        cdrest__wipe(c->in, c->in_cap);
         CDREST_FREE(c->cfg.alloc_ctx, c->in);
     }
     c->in = q;
@@ -6810,6 +6837,19 @@ static int cdrest__grow_recv(cdrest_client *c, size_t need, size_t most) {
     return cdrest__grow_upto(c, &c->buf, &c->buf_cap, need, most, !c->owns_buf, "the response");
 }
 
+/* The body cap (config.max_body), one rule for every framing: a body kept in the receive
+   buffer may have at most `cap` bytes, checked as they come (or as announced), so the
+   same response fails with the same words however the network splits it; an announced
+   size (a Content-Length, known before any byte) is named. A body handed to on_body is
+   never kept: it has no cap (pass 0). */
+static int cdrest__body_cap(cdrest_error *err, uint64_t total, uint64_t cap, int announced) {
+    char size[40] = "";
+    if (!cap || total <= cap) return 0;
+    if (announced) snprintf(size, sizeof size, " of %llu bytes is", (unsigned long long)total);
+    return cdrest__fail(err, CDREST_E_TOOLARGE, "response body%s larger than the cap of %llu bytes", size,
+                        (unsigned long long)cap);
+}
+
 /* --- the response head ------------------------------------------------------ */
 
 typedef struct cdrest__head {
@@ -6824,8 +6864,7 @@ typedef struct cdrest__head {
     uint64_t length;
     int has_te;            /* Transfer-Encoding present */
     int te_chunked_only;   /* ... and it is exactly "chunked" */
-    int conn_close;
-    int conn_keep_alive;
+    int conn_close;        /* Connection: close (HTTP/1.0 answers are never kept alive either) */
 } cdrest__head;
 
 /* RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~ (a table: this runs for every byte of
@@ -6837,6 +6876,10 @@ static const unsigned char cdrest__tchar[256] = {
     1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,1,0,1,0
 };
 static int cdrest__is_tchar(int ch) { return cdrest__tchar[ch & 0xff]; }
+
+/* A byte no reason phrase, header value, chunk extension or trailer may hold: a control
+   character other than HTAB, or DEL (RFC 9110 5.5 allows VCHAR, SP, HTAB and obs-text). */
+static int cdrest__http_is_ctl(int ch) { return (ch < 0x20 && ch != '\t') || ch == 0x7f; }
 
 /* Where the head ends in buf[0..len): its length, 0 if not complete yet (scanning
    resumes at *scan next time), or an error for a reply that is not HTTP/1.x at all. */
@@ -6880,7 +6923,7 @@ static int cdrest__http_parse_status(const char *s, size_t n, cdrest__head *h, c
     h->reason_len = n > 13 ? n - 13 : 0;
     for (i = 0; i < h->reason_len; i++) {
         unsigned char ch = (unsigned char)h->reason[i];
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+        if (cdrest__http_is_ctl(ch))
             return cdrest__fail(err, CDREST_E_PROTOCOL, "control character in the status line");
     }
     return 0;
@@ -6937,7 +6980,6 @@ static void cdrest__http_te_token(cdrest__head *h, const char *t, size_t n) {
 
 static void cdrest__http_conn_token(cdrest__head *h, const char *t, size_t n) {
     if (cdrest__ieq(t, n, "close")) h->conn_close = 1;
-    if (cdrest__ieq(t, n, "keep-alive")) h->conn_keep_alive = 1;
 }
 
 static int cdrest__http_header_semantics(cdrest__head *h, const cdrest_hspan *hs, cdrest_error *err) {
@@ -7005,7 +7047,7 @@ static int cdrest__http_parse_header(char *s, size_t n, cdrest__head *h, cdrest_
     for (i = cdrest__http_maybe_ctl(s + vs, ve - vs) ? vs : ve; i < ve; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == 0) return cdrest__fail(err, CDREST_E_PROTOCOL, "NUL byte in a response header");
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+        if (cdrest__http_is_ctl(ch))
             return cdrest__fail(err, CDREST_E_PROTOCOL, "control character in a response header");
     }
     if (h->nheaders >= h->max_headers)
@@ -7068,11 +7110,7 @@ CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const cha
     size_t nlen = strlen(name);
     for (i = 0; i < r->nheaders; i++) {
         const cdrest_hspan *h = &r->headers[i];
-        size_t k;
-        if (h->name_len != nlen) continue;
-        for (k = 0; k < nlen; k++)
-            if (cdrest__to_lower((unsigned char)h->name[k]) != cdrest__to_lower((unsigned char)name[k])) break;
-        if (k == nlen) {
+        if (h->name_len == nlen && cdrest__same_ci(h->name, name, nlen)) {
             if (len) *len = h->value_len;
             return h->value;
         }
@@ -7095,7 +7133,7 @@ typedef struct cdrest__chunked {
     size_t line_bytes;    /* bytes of the current chunk line or trailer section */
     uint64_t offset;      /* bytes of the response consumed, for error messages */
     uint64_t decoded;     /* data bytes produced so far */
-    uint64_t limit;       /* at most this many data bytes (the body cap), 0 = no limit */
+    uint64_t limit;       /* at most this many data bytes (cdrest__body_cap), 0 = no limit */
 } cdrest__chunked;
 
 enum { CDREST__MAX_CHUNK_LINE = 4096 };
@@ -7134,7 +7172,7 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     case CDREST__CH_EXT: /* chunk extensions are accepted and ignored */
         if (ch == '\r') { st->state = CDREST__CH_SIZE_LF; return 0; }
         if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
+        if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
         return 0;
     case CDREST__CH_SIZE_LF:
         if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in a chunk line");
@@ -7160,7 +7198,7 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
         if (ch == '\r') { st->state = CDREST__CH_TRAILER_LF; return 0; }
         if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
         if (ch == 0) return cdrest__chunk_fail(st, err, "NUL byte in the trailers");
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return cdrest__chunk_fail(st, err, "control character in the trailers");
+        if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in the trailers");
         return 0;
     case CDREST__CH_TRAILER_LF:
         if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in the trailers");
@@ -7184,12 +7222,10 @@ static long cdrest__chunked_decode(cdrest__chunked *st, char *buf, size_t n, siz
         if (st->state == CDREST__CH_DATA) {
             size_t take = n - in;
             if ((uint64_t)take > st->remaining) take = (size_t)st->remaining;
-            /* The cap is checked as data comes, so the same bytes give the same error
-               however the network splits them. */
-            if (st->limit && st->decoded + take > st->limit)
-                return cdrest__fail(err, CDREST_E_TOOLARGE, "response body larger than the cap of %llu bytes",
-                                    (unsigned long long)st->limit);
+            int rc = cdrest__body_cap(err, st->decoded + take, st->limit, 0);
+            if (rc) return rc;
             st->decoded += take;
+            CDREST_ASSERT(out <= in); /* decoding only drops framing bytes: data moves to the front */
             if (out != in) memmove(buf + out, buf + in, take);
             out += take;
             in += take;
@@ -7262,16 +7298,6 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r,
     return 0;
 }
 
-/* Append s[0..n) to the out buffer at *len. */
-static int cdrest__out_put(cdrest_client *c, size_t *len, const char *s, size_t n) {
-    int rc = cdrest__grow(c, &c->out, &c->out_cap, cdrest__add(cdrest__add(*len, n), 1), c->fixed_send, "the request head");
-    if (rc) return rc;
-    memcpy(c->out + *len, s, n);
-    *len += n;
-    return 0;
-}
-static int cdrest__out_str(cdrest_client *c, size_t *len, const char *s) { return cdrest__out_put(c, len, s, strlen(s)); }
-
 /* "host[:port]" as the Host header and CONNECT target want it. */
 static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, size_t cap) {
     /* Once per request: plain copies, no snprintf (which cost ~1,400 instructions here). */
@@ -7296,60 +7322,68 @@ static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, s
     out[n] = 0;
 }
 
-static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, size_t *len) {
+/* Proxy-Authorization, when the proxy has credentials: the one place it is written, for
+   the CONNECT of a tunnel and for each request sent in absolute-form to a plain proxy. */
+static void cdrest__sb_proxy_auth(cdrest__sb *b, const cdrest_client *c) {
+    if (!c->proxy_auth[0]) return;
+    cdrest__sb_str(b, "Proxy-Authorization: ");
+    cdrest__sb_str(b, c->proxy_auth);
+    cdrest__sb_str(b, "\r\n");
+}
+
+/* The head of request r into b. The request line names base + target: base is the base
+   path of config.server, or "" for a redirect's Location (already a whole path). */
+static int cdrest__http_write_head(cdrest_client *c, const cdrest_request *r, const char *base, cdrest__sb *b) {
     char host[300], num[48]; /* "Content-Length: " + 20 digits + CRLF */
-    int i, rc = 0;
-    *len = 0;
-    rc |= cdrest__out_str(c, len, r->method);
-    rc |= cdrest__out_str(c, len, " ");
-    if (c->use_proxy && !c->url.https) { /* absolute-form through an HTTP proxy */
-        rc |= cdrest__out_str(c, len, "http://");
-        cdrest__host_port(&c->url, 0, host, sizeof host);
-        rc |= cdrest__out_str(c, len, host);
-    }
-    if (!c->redirecting) rc |= cdrest__out_str(c, len, c->url.base_path);
-    rc |= cdrest__out_str(c, len, r->target);
-    rc |= cdrest__out_str(c, len, " HTTP/1.1\r\nHost: ");
+    int i;
     cdrest__host_port(&c->url, 0, host, sizeof host);
-    rc |= cdrest__out_str(c, len, host);
-    rc |= cdrest__out_str(c, len, "\r\nUser-Agent: cdrest/" CDREST_VERSION "\r\n");
-    if (c->use_proxy && !c->url.https && c->proxy_auth[0]) {
-        rc |= cdrest__out_str(c, len, "Proxy-Authorization: ");
-        rc |= cdrest__out_str(c, len, c->proxy_auth);
-        rc |= cdrest__out_str(c, len, "\r\n");
+    cdrest__sb_str(b, r->method);
+    cdrest__sb_str(b, " ");
+    if (c->use_proxy && !c->url.https) { /* absolute-form through an HTTP proxy */
+        cdrest__sb_str(b, "http://");
+        cdrest__sb_str(b, host);
     }
+    cdrest__sb_str(b, base);
+    cdrest__sb_str(b, r->target);
+    cdrest__sb_str(b, " HTTP/1.1\r\nHost: ");
+    cdrest__sb_str(b, host);
+    cdrest__sb_str(b, "\r\nUser-Agent: cdrest/" CDREST_VERSION "\r\n");
+    if (c->use_proxy && !c->url.https) cdrest__sb_proxy_auth(b, c);
     for (i = 0; i < r->nheaders; i++) {
-        rc |= cdrest__out_str(c, len, r->headers[i].name);
-        rc |= cdrest__out_str(c, len, ": ");
-        rc |= cdrest__out_str(c, len, r->headers[i].value);
-        rc |= cdrest__out_str(c, len, "\r\n");
+        cdrest__sb_str(b, r->headers[i].name);
+        cdrest__sb_str(b, ": ");
+        cdrest__sb_str(b, r->headers[i].value);
+        cdrest__sb_str(b, "\r\n");
     }
     if (r->body_len || r->body || r->body_read || !strcmp(r->method, "POST") || !strcmp(r->method, "PUT") ||
         !strcmp(r->method, "PATCH")) {
         int n = snprintf(num, sizeof num, "Content-Length: %llu\r\n", (unsigned long long)r->body_len);
         if (n < 0 || (size_t)n >= sizeof num) /* never truncated: refuse rather than lie */
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: the Content-Length does not fit");
-        rc |= cdrest__out_str(c, len, num);
+        cdrest__sb_str(b, num);
     }
-    rc |= cdrest__out_str(c, len, "\r\n");
-    return rc ? c->err.code : 0;
+    cdrest__sb_str(b, "\r\n");
+    return b->rc;
 }
 
-/* Send head and body. *sent_any tells whether the stream took any byte (a request
-   that failed before that was provably not received). */
-static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, int64_t deadline, int *sent_any) {
-    size_t len;
-    int rc = cdrest__http_write_head(c, r, &len);
+/* Send head and body (base as in cdrest__http_write_head). *sent_any tells whether the
+   stream took any byte (a request that failed before that was provably not received). */
+static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, const char *base, int64_t deadline,
+                             int *sent_any) {
+    cdrest__sb b;
+    int rc;
     *sent_any = 0;
-    if (rc) return rc;
+    cdrest__sb_init(&b, c, &c->out, &c->out_cap, "the request head");
+    if ((rc = cdrest__http_write_head(c, r, base, &b)) != 0) return rc;
     /* A small body goes out with the head in one write (one TLS record, one segment). */
-    if (r->body && r->body_len && r->body_len <= 16384 && (!c->fixed_send || len + r->body_len < c->out_cap)) {
-        if ((rc = cdrest__out_put(c, &len, (const char *)r->body, r->body_len)) != 0) return rc;
-        rc = cdrest__stream_write(c, c->out, len, deadline);
+    if (r->body && r->body_len && r->body_len <= 16384 && (!c->fixed_send || b.len + r->body_len < c->out_cap)) {
+        cdrest__sb_put(&b, (const char *)r->body, r->body_len);
+        if (b.rc) return b.rc;
+        rc = cdrest__stream_write(c, c->out, b.len, deadline);
         *sent_any = 1;
         return rc;
     }
-    rc = cdrest__stream_write(c, c->out, len, deadline);
+    rc = cdrest__stream_write(c, c->out, b.len, deadline);
     *sent_any = 1;
     if (rc) return rc;
     if (r->body && r->body_len) return cdrest__stream_write(c, r->body, r->body_len, deadline);
@@ -7371,174 +7405,6 @@ static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, int64_t 
     return 0;
 }
 
-/* --- opening the connection (direct, or through a proxy) ------------------------------ */
-
-/* Read one head (for CONNECT) into the receive buffer; returns its length. */
-static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan);
-
-#ifndef CDREST_NO_PROXY
-static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
-    char target[300];
-    size_t len = 0, scan = 0;
-    long head;
-    cdrest__head h;
-    int rc = 0;
-    cdrest__host_port(&c->url, 1, target, sizeof target);
-    rc |= cdrest__out_str(c, &len, "CONNECT ");
-    rc |= cdrest__out_str(c, &len, target);
-    rc |= cdrest__out_str(c, &len, " HTTP/1.1\r\nHost: ");
-    rc |= cdrest__out_str(c, &len, target);
-    rc |= cdrest__out_str(c, &len, "\r\n");
-    if (c->proxy_auth[0]) {
-        rc |= cdrest__out_str(c, &len, "Proxy-Authorization: ");
-        rc |= cdrest__out_str(c, &len, c->proxy_auth);
-        rc |= cdrest__out_str(c, &len, "\r\n");
-    }
-    rc |= cdrest__out_str(c, &len, "\r\n");
-    if (rc) return c->err.code;
-    if ((rc = cdrest__tp_write_all(c, c->out, len, deadline)) != 0) return rc;
-    c->buf_len = 0;
-    head = cdrest__http_read_head(c, deadline, &scan);
-    if (head < 0) return (int)head;
-    h.headers = c->headers;
-    h.max_headers = CDREST_MAX_HEADERS;
-    if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &h, &c->err)) != 0) return rc;
-    if (h.status / 100 != 2) {
-        c->err.http_status = h.status;
-        return cdrest__fail(&c->err, h.status == 407 ? CDREST_E_AUTH : CDREST_E_CONNECT,
-                            "the proxy %s:%u refused the tunnel to %s: HTTP/1.%d %d %.*s", c->proxy_url.host,
-                            (unsigned)c->proxy_url.port, target, h.minor, h.status, (int)h.reason_len, h.reason);
-    }
-    if ((size_t)head != c->buf_len)
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the proxy sent data after accepting the tunnel");
-    c->buf_len = 0;
-    return 0;
-}
-#endif
-
-static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
-    const cdrest_url *to = c->use_proxy ? &c->proxy_url : &c->url;
-    int rc = cdrest__tp_connect(c, to->host, to->port, deadline);
-    if (rc) return rc;
-    c->connected = 1;
-    c->conn_requests = 0;
-    c->connects++;
-    c->buf_len = 0;
-#ifndef CDREST_NO_PROXY
-    if (c->use_proxy && c->url.https && (rc = cdrest__http_proxy_tunnel(c, deadline)) != 0) {
-        cdrest__tp_close(c);
-        c->connected = 0;
-        return rc;
-    }
-#endif
-    if (c->url.https) {
-        if ((rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
-            cdrest__tp_close(c);
-            c->connected = 0;
-            return rc;
-        }
-        c->tls_active = 1;
-    }
-    return 0;
-}
-
-/* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
-#ifndef CDREST_NO_EXTRAS
-
-/* A streamed body's bytes, counted for the caller's progress callback. */
-typedef struct cdrest__xfer {
-    cdrest_client *c;
-    const cdrest_transfer *t;
-    const cdrest_request *req; /* the caller's request: its own body_read and on_body */
-    uint64_t sent, received;
-} cdrest__xfer;
-
-/* Tell the callback; a non-zero answer cancels the operation (no more I/O on the client). */
-static int cdrest__xfer_report(cdrest__xfer *x, uint64_t send_total) {
-    if (!x->c->canceled && x->t->progress(x->t->progress_ctx, x->sent, send_total, x->received, 0) != 0)
-        x->c->canceled = 1;
-    return x->c->canceled ? CDREST_E_CANCELED : 0;
-}
-
-static long cdrest__xfer_body_read(void *ctx, void *buf, size_t cap) {
-    cdrest__xfer *x = (cdrest__xfer *)ctx;
-    long n = x->c->canceled ? (long)CDREST_E_CANCELED : x->req->body_read(x->req->body_ctx, buf, cap);
-    if (n <= 0) return n;
-    x->sent += (uint64_t)n;
-    return cdrest__xfer_report(x, x->req->body_len) ? (long)CDREST_E_CANCELED : n;
-}
-
-static int cdrest__xfer_on_body(void *ctx, const void *data, size_t len) {
-    cdrest__xfer *x = (cdrest__xfer *)ctx;
-    int rc = x->req->on_body(x->req->on_body_ctx, data, len);
-    if (rc) return rc;
-    x->received += len;
-    return cdrest__xfer_report(x, x->req->body_len);
-}
-
-/* The upload's progress (cdrest_progress_fn) into the caller's cancelling callback. */
-static void cdrest__xfer_upload_progress(void *ctx, uint64_t sent, uint64_t total) {
-    cdrest__xfer *x = (cdrest__xfer *)ctx;
-    x->sent = sent;
-    cdrest__xfer_report(x, total);
-}
-
-/* Apply t (may be NULL) to the client for one operation: its whole-request deadline and
-   idle limit. *saved keeps config.timeout_ms for cdrest__xfer_end. */
-static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *saved) {
-    *saved = c->cfg.timeout_ms;
-    c->canceled = 0;
-    c->idle_expired = 0;
-    if (!t) return 0;
-    if (t->idle_timeout_ms < 0)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
-    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
-    if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
-    c->idle_timeout_ms = t->idle_timeout_ms;
-    return 0;
-}
-
-/* Undo cdrest__xfer_begin. A canceled operation closes the connection, which may be in the
-   middle of an exchange (the next call opens a new one), and ends with CDREST_E_CANCELED. */
-static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
-    c->cfg.timeout_ms = saved;
-    c->idle_timeout_ms = 0;
-    if (!c->canceled) return rc;
-    cdrest_disconnect(c); /* still canceled: closing sends nothing more */
-    c->canceled = 0;
-    return cdrest__canceled(c);
-}
-
-static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest_request *copy);
-
-CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
-                             cdrest_response *resp) {
-    cdrest__xfer x;
-    cdrest_request r, pinned;
-    int saved, rc;
-    if (!c || !req || !resp) return CDREST_E_ARG;
-    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc; /* before the error text is cleared */
-    cdrest__error_clear(&c->err);
-    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
-    memset(&x, 0, sizeof x);
-    x.c = c;
-    x.t = t;
-    x.req = req;
-    r = *req;
-    if (t && t->progress && req->body_read) {
-        r.body_read = cdrest__xfer_body_read;
-        r.body_ctx = &x;
-    }
-    if (t && t->progress && req->on_body) {
-        r.on_body = cdrest__xfer_on_body;
-        r.on_body_ctx = &x;
-    }
-    rc = cdrest_http(c, &r, resp);
-    return cdrest__xfer_end(c, saved, rc);
-}
-#endif /* CDREST_NO_EXTRAS */
-
 /* --- reading the response ------------------------------------------------------------ */
 
 /* Read more bytes into the receive buffer (growing it within the cap). */
@@ -7555,6 +7421,9 @@ static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadli
                                 (unsigned long)c->buf_cap);
         if ((rc = cdrest__grow_recv(c, need, most)) != 0) return rc;
     }
+    /* room for at least one byte and the NUL kept after the data (the growth above makes
+       buf_cap >= buf_len + 2, or failed) */
+    CDREST_ASSERT(c->buf && c->buf_len + 1 < c->buf_cap);
     room = c->buf_cap - c->buf_len - 1;
     if (room > (size_t)LONG_MAX) room = (size_t)LONG_MAX; /* the count comes back as a long */
     n = cdrest__stream_read(c, c->buf + c->buf_len, room, deadline);
@@ -7562,6 +7431,8 @@ static long cdrest__http_fill(cdrest_client *c, size_t cap_total, int64_t deadli
     return n;
 }
 
+/* Read one head (a response's, or a proxy's answer to CONNECT) into the receive buffer;
+   returns its length. */
 static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *scan) {
     const size_t max = CDREST_MAX_HEADER_BYTES;
     for (;;) {
@@ -7585,15 +7456,17 @@ typedef struct cdrest__rx {
     size_t head_len;
     size_t body_len;      /* body bytes kept at buf + head_len (buffered mode) */
     uint64_t delivered;   /* body bytes handed to on_body (streaming mode) */
-    size_t cap;           /* body cap */
+    size_t cap;           /* body cap (cdrest__rx_cap says when it applies) */
     int keep_alive;
     const char *parsed_in;/* the buffer the head's spans point into */
 } cdrest__rx;
 
+/* The cap for cdrest__body_cap: none for a streamed body. */
+static uint64_t cdrest__rx_cap(const cdrest__rx *rx) { return rx->req->on_body ? 0 : (uint64_t)rx->cap; }
+
 static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
-    uint64_t total = rx->delivered + rx->body_len + n;
-    if (total > (uint64_t)rx->cap && !rx->req->on_body)
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body larger than the cap of %lu bytes", (unsigned long)rx->cap);
+    int rc = cdrest__body_cap(&c->err, rx->delivered + rx->body_len + n, cdrest__rx_cap(rx), 0);
+    if (rc) return rc;
     if (rx->req->on_body) {
         int rc = n ? rx->req->on_body(rx->req->on_body_ctx, c->buf + rx->head_len, n) : 0;
         if (rc) return cdrest__fail(&c->err, rc < 0 ? rc : CDREST_E_ARG, "the body callback stopped the transfer");
@@ -7618,10 +7491,8 @@ static int cdrest__http_body_length(cdrest_client *c, cdrest__rx *rx, int64_t de
     uint64_t len = rx->head.length;
     size_t have = c->buf_len - rx->head_len;
     if (!rx->req->on_body) {
-        int rc;
-        if (len > (uint64_t)rx->cap)
-            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response body of %llu bytes is larger than the cap of %lu bytes",
-                                (unsigned long long)len, (unsigned long)rx->cap);
+        int rc = cdrest__body_cap(&c->err, len, cdrest__rx_cap(rx), 1); /* before any byte */
+        if (rc) return rc;
         /* known: grow to it exactly, no doubling (saturating: on 32 bits a cap near 4 GiB
            plus the head would wrap to a small buffer) */
         size_t need = cdrest__add(cdrest__add(rx->head_len, (size_t)len), 1);
@@ -7656,7 +7527,7 @@ static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t d
     cdrest__chunked st;
     size_t raw_start = rx->head_len; /* undecoded bytes start here */
     memset(&st, 0, sizeof st);
-    if (!rx->req->on_body) st.limit = rx->cap; /* never 0 (cdrest_init sets it); a streamed body has no cap */
+    st.limit = cdrest__rx_cap(rx); /* never 0 for a kept body: cdrest_init sets max_body */
     for (;;) {
         size_t used = 0, raw = c->buf_len - raw_start;
         long out = cdrest__chunked_decode(&st, c->buf + raw_start, raw, &used, &c->err);
@@ -7772,17 +7643,85 @@ static void cdrest__http_finish(cdrest_client *c, cdrest__rx *rx, cdrest_respons
     resp->body_len = rx->body_len;
 }
 
-static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, int rc, int64_t start) {
+/* --- opening the connection (direct, or through a proxy) ------------------------------ */
+
+#ifndef CDREST_NO_PROXY
+static int cdrest__http_proxy_tunnel(cdrest_client *c, int64_t deadline) {
+    char target[300];
+    size_t scan = 0;
+    long head;
+    cdrest__head h;
+    cdrest__sb b;
+    int rc;
+    cdrest__host_port(&c->url, 1, target, sizeof target);
+    cdrest__sb_init(&b, c, &c->out, &c->out_cap, "the request head");
+    cdrest__sb_str(&b, "CONNECT ");
+    cdrest__sb_str(&b, target);
+    cdrest__sb_str(&b, " HTTP/1.1\r\nHost: ");
+    cdrest__sb_str(&b, target);
+    cdrest__sb_str(&b, "\r\n");
+    cdrest__sb_proxy_auth(&b, c);
+    cdrest__sb_str(&b, "\r\n");
+    if (b.rc) return b.rc;
+    if ((rc = cdrest__tp_write_all(c, c->out, b.len, deadline)) != 0) return rc;
+    c->buf_len = 0;
+    head = cdrest__http_read_head(c, deadline, &scan);
+    if (head < 0) return (int)head;
+    h.headers = c->headers;
+    h.max_headers = CDREST_MAX_HEADERS;
+    if ((rc = cdrest__http_parse_head(c->buf, (size_t)head, &h, &c->err)) != 0) return rc;
+    if (h.status / 100 != 2) {
+        c->err.http_status = h.status;
+        return cdrest__fail(&c->err, h.status == 407 ? CDREST_E_AUTH : CDREST_E_CONNECT,
+                            "the proxy %s:%u refused the tunnel to %s: HTTP/1.%d %d %.*s", c->proxy_url.host,
+                            (unsigned)c->proxy_url.port, target, h.minor, h.status, (int)h.reason_len, h.reason);
+    }
+    if ((size_t)head != c->buf_len)
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the proxy sent data after accepting the tunnel");
+    c->buf_len = 0;
+    return 0;
+}
+#endif
+
+static int cdrest__http_open(cdrest_client *c, int64_t deadline) {
+    const cdrest_url *to = c->use_proxy ? &c->proxy_url : &c->url;
+    int rc = cdrest__tp_connect(c, to->host, to->port, deadline);
+    if (rc) return rc;
+    c->connected = 1;
+    c->conn_requests = 0;
+    c->connects++;
+    c->buf_len = 0;
+#ifndef CDREST_NO_PROXY
+    if (c->use_proxy && c->url.https && (rc = cdrest__http_proxy_tunnel(c, deadline)) != 0) {
+        cdrest__tp_close(c);
+        c->connected = 0;
+        return rc;
+    }
+#endif
+    if (c->url.https) {
+        if ((rc = cdrest__tls_handshake(c, c->url.host, deadline)) != 0) {
+            cdrest__tp_close(c);
+            c->connected = 0;
+            return rc;
+        }
+        c->tls_active = 1;
+    }
+    return 0;
+}
+
+/* --- one exchange: the attempt, the resend on a dead connection, redirects ------------- */
+
+static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, const char *base, int rc, int64_t start) {
     char line[1024];
     char host[300];
     if (!c->cfg.trace) return;
     cdrest__host_port(&c->url, 0, host, sizeof host);
     if (rc == 0)
         snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> %d (%ld ms)", r->method, c->url.https ? "https" : "http", host,
-                 c->url.base_path, r->target, c->err.http_status, (long)(cdrest__now_ms(c) - start));
+                 base, r->target, c->err.http_status, (long)(cdrest__now_ms(c) - start));
     else
         snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> error: %.256s", r->method, c->url.https ? "https" : "http", host,
-                 c->url.base_path, r->target, c->err.msg);
+                 base, r->target, c->err.msg);
     c->cfg.trace(c->cfg.trace_ctx, line);
 }
 
@@ -7791,9 +7730,19 @@ static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, int rc
    Bytes still in the socket are the transport's alive() to find. */
 static int cdrest__conn_has_extra(cdrest_client *c) { return c->tls_active && cdrest__tls_pending(c); }
 
-/* One attempt on the current (or a new) connection. *retryable is set when the
-   request provably did not reach a server that answered. */
-static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdrest_response *resp,
+/* The resend rule: may a request that failed with rc be sent again on a new connection?
+   Only when a kept-alive connection (reused) turned out dead (CDREST_E_IO: never a NOMEM,
+   a timeout or a bad body) before any byte of an answer came, and then only if none of
+   the request was sent, or it is idempotent and its body can be read again (a streamed
+   body_read body cannot). */
+static int cdrest__http_may_resend(const cdrest_request *req, int rc, int reused, int sent_any, int got_any) {
+    if (!reused || rc != CDREST_E_IO || got_any) return 0;
+    return !sent_any || (cdrest__http_is_idempotent(req->method) && !req->body_read);
+}
+
+/* One attempt on the current (or a new) connection (base as in cdrest__http_write_head).
+   *retryable is set when cdrest__http_may_resend allows a second one. */
+static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, const char *base, cdrest_response *resp,
                                 int64_t deadline, int *retryable) {
     cdrest__rx rx;
     int rc, reused, sent_any = 0, got_any = 0;
@@ -7803,12 +7752,10 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     reused = c->connected;
     if (!c->connected && (rc = cdrest__http_open(c, deadline)) != 0) return rc;
     c->buf_len = 0;
-    rc = cdrest__http_send(c, req, deadline, &sent_any);
+    rc = cdrest__http_send(c, req, base, deadline, &sent_any);
     if (rc) {
         cdrest_disconnect(c);
-        /* only a connection that died is worth a second try; never a NOMEM or a bad body */
-        *retryable = reused && rc == CDREST_E_IO &&
-                     (!sent_any || (cdrest__http_is_idempotent(req->method) && !req->body_read));
+        *retryable = cdrest__http_may_resend(req, rc, reused, sent_any, got_any);
         return cdrest__http_timeout_msg(c, rc, "sending the request");
     }
     memset(&rx, 0, sizeof rx);
@@ -7818,9 +7765,7 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
     c->conn_requests++;
     if (rc) {
         cdrest_disconnect(c);
-        /* a streamed body cannot be read twice */
-        *retryable = reused && !got_any && rc == CDREST_E_IO && cdrest__http_is_idempotent(req->method) &&
-                     !req->body_read;
+        *retryable = cdrest__http_may_resend(req, rc, reused, sent_any, got_any);
         return rc;
     }
     cdrest__http_finish(c, &rx, resp);
@@ -7835,10 +7780,11 @@ static int cdrest__http_attempt(cdrest_client *c, const cdrest_request *req, cdr
 }
 
 /* One request, resent once on a new connection when a kept-alive one had died. */
-static int cdrest__http_once(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int64_t deadline) {
+static int cdrest__http_once(cdrest_client *c, const cdrest_request *req, const char *base, cdrest_response *resp,
+                             int64_t deadline) {
     int rc = 0, retryable = 0, attempt;
     for (attempt = 0; attempt < 2; attempt++) {
-        rc = cdrest__http_attempt(c, req, resp, deadline, &retryable);
+        rc = cdrest__http_attempt(c, req, base, resp, deadline, &retryable);
         if (rc == 0 || !retryable) break;
         cdrest__error_clear(&c->err);
     }
@@ -7976,6 +7922,7 @@ static int cdrest__http_pin(cdrest_client *c, const cdrest_request **req, cdrest
 static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdrest_response *resp, int from_caller) {
     int64_t start, deadline;
     cdrest_request hop, pinned;
+    const char *base; /* what the target follows on the request line: see cdrest__http_write_head */
     int rc, hops = 0;
     if (!c || !req || !resp) return CDREST_E_ARG;
     if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc;
@@ -7986,22 +7933,117 @@ static int cdrest__http_request(cdrest_client *c, const cdrest_request *req, cdr
     start = cdrest__now_ms(c);
     deadline = start + c->cfg.timeout_ms;
     if (c->has_deadline && c->deadline < deadline) deadline = c->deadline; /* a CD call's, or a wait's */
-    rc = cdrest__http_once(c, req, resp, deadline);
+    base = c->url.base_path;
+    rc = cdrest__http_once(c, req, base, resp, deadline);
     while (rc == 0 && hops < c->cfg.max_redirects && cdrest__http_redirect(c, req, resp, &hop)) {
         hops++;
-        cdrest__http_trace(c, req, rc, start);
-        c->redirecting = 1;
-        rc = cdrest__http_once(c, &hop, resp, deadline);
-        c->redirecting = 0;
+        cdrest__http_trace(c, req, base, rc, start);
+        base = ""; /* the hop's target is the Location's whole path */
+        rc = cdrest__http_once(c, &hop, base, resp, deadline);
         req = &hop;
     }
-    cdrest__http_trace(c, req, rc, start);
+    cdrest__http_trace(c, req, base, rc, start);
     return rc;
 }
 
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp) {
     return cdrest__http_request(c, req, resp, 1);
 }
+
+/* --- transfer options for one operation (cdrest_http_ex, the CD layer's _ex calls) ---- */
+#ifndef CDREST_NO_EXTRAS
+
+/* A streamed body's bytes, counted for the caller's progress callback. */
+typedef struct cdrest__xfer {
+    cdrest_client *c;
+    const cdrest_transfer *t;
+    const cdrest_request *req; /* the caller's request: its own body_read and on_body */
+    uint64_t sent, received;
+} cdrest__xfer;
+
+/* Tell the callback; a non-zero answer cancels the operation (no more I/O on the client). */
+static int cdrest__xfer_report(cdrest__xfer *x, uint64_t send_total) {
+    if (!x->c->canceled && x->t->progress(x->t->progress_ctx, x->sent, send_total, x->received, 0) != 0)
+        x->c->canceled = 1;
+    return x->c->canceled ? CDREST_E_CANCELED : 0;
+}
+
+static long cdrest__xfer_body_read(void *ctx, void *buf, size_t cap) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    long n = x->c->canceled ? (long)CDREST_E_CANCELED : x->req->body_read(x->req->body_ctx, buf, cap);
+    if (n <= 0) return n;
+    x->sent += (uint64_t)n;
+    return cdrest__xfer_report(x, x->req->body_len) ? (long)CDREST_E_CANCELED : n;
+}
+
+static int cdrest__xfer_on_body(void *ctx, const void *data, size_t len) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    int rc = x->req->on_body(x->req->on_body_ctx, data, len);
+    if (rc) return rc;
+    x->received += len;
+    return cdrest__xfer_report(x, x->req->body_len);
+}
+
+/* The upload's progress (cdrest_progress_fn) into the caller's cancelling callback. */
+static void cdrest__xfer_upload_progress(void *ctx, uint64_t sent, uint64_t total) {
+    cdrest__xfer *x = (cdrest__xfer *)ctx;
+    x->sent = sent;
+    cdrest__xfer_report(x, total);
+}
+
+/* Apply t (may be NULL) to the client for one operation: its whole-request deadline and
+   idle limit. *saved keeps config.timeout_ms for cdrest__xfer_end. */
+static int cdrest__xfer_begin(cdrest_client *c, const cdrest_transfer *t, int *saved) {
+    *saved = c->cfg.timeout_ms;
+    c->canceled = 0;
+    c->idle_expired = 0;
+    if (!t) return 0;
+    if (t->idle_timeout_ms < 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "the idle timeout is negative (0 means none)");
+    if (t->timeout_ms < 0 && t->idle_timeout_ms == 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "a transfer without a whole-request deadline needs an idle timeout");
+    if (t->timeout_ms) c->cfg.timeout_ms = t->timeout_ms < 0 ? INT_MAX : t->timeout_ms;
+    c->idle_timeout_ms = t->idle_timeout_ms;
+    return 0;
+}
+
+/* Undo cdrest__xfer_begin. A canceled operation closes the connection, which may be in the
+   middle of an exchange (the next call opens a new one), and ends with CDREST_E_CANCELED. */
+static int cdrest__xfer_end(cdrest_client *c, int saved, int rc) {
+    c->cfg.timeout_ms = saved;
+    c->idle_timeout_ms = 0;
+    if (!c->canceled) return rc;
+    cdrest_disconnect(c); /* still canceled: closing sends nothing more */
+    c->canceled = 0;
+    return cdrest__canceled(c);
+}
+
+CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const cdrest_transfer *t,
+                             cdrest_response *resp) {
+    cdrest__xfer x;
+    cdrest_request r, pinned;
+    int saved, rc;
+    if (!c || !req || !resp) return CDREST_E_ARG;
+    if ((rc = cdrest__http_pin(c, &req, &pinned)) != 0) return rc; /* before the error text is cleared */
+    cdrest__error_clear(&c->err);
+    if ((rc = cdrest__xfer_begin(c, t, &saved)) != 0) return cdrest__xfer_end(c, saved, rc);
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.t = t;
+    x.req = req;
+    r = *req;
+    if (t && t->progress && req->body_read) {
+        r.body_read = cdrest__xfer_body_read;
+        r.body_ctx = &x;
+    }
+    if (t && t->progress && req->on_body) {
+        r.on_body = cdrest__xfer_on_body;
+        r.on_body_ctx = &x;
+    }
+    rc = cdrest_http(c, &r, resp);
+    return cdrest__xfer_end(c, saved, rc);
+}
+#endif /* CDREST_NO_EXTRAS */
 
 /* ===========================================================================
    CD: the CloudBees CD client. Owns client setup (config, credentials, proxy
@@ -8041,14 +8083,6 @@ static const char *cdrest__env(const char *name) {
 #endif
 
 #ifndef CDREST_NO_PROXY
-
-/* Case-insensitive equality of two n-byte spans. */
-static int cdrest__same_ci(const char *a, const char *b, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (cdrest__to_lower((unsigned char)a[i]) != cdrest__to_lower((unsigned char)b[i])) return 0;
-    return 1;
-}
 
 /* 1 if the IP entry e[0..n) ("10.0.0.0/8", "192.168.1.7", "::1", "[fe80::]/10") holds the
    address ip (hl bytes): same family, the first /bits bits equal (all of them without /). */
@@ -8474,40 +8508,12 @@ static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_
 
 /* --- building targets and bodies ---------------------------------------------------- */
 
-/* A growing string in one of the client's buffers; errors are sticky. */
-typedef struct cdrest__sb {
-    cdrest_client *c;
-    char **buf;
-    size_t *cap;
-    size_t len;
-    int rc;
-} cdrest__sb;
-
-static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t *cap) {
-    b->c = c;
-    b->buf = buf;
-    b->cap = cap;
-    b->len = 0;
-    b->rc = 0;
-}
-
-static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, cdrest__add(cdrest__add(b->len, n), 1), b->c->fixed_send,
-                                       "the request")) != 0)
-        return;
-    memcpy(*b->buf + b->len, s, n);
-    b->len += n;
-    (*b->buf)[b->len] = 0;
-}
-
-static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, strlen(s)); }
-
+/* s percent-encoded (cdrest_percent_encode's mode) onto a target being built. */
 static void cdrest__sb_pct(cdrest__sb *b, const char *s, int mode) {
     size_t n = strlen(s), need = cdrest_percent_encode(NULL, 0, s, n, mode);
-    if (b->rc || (b->rc = cdrest__grow(b->c, b->buf, b->cap, cdrest__add(cdrest__add(b->len, need), 1), b->c->fixed_send,
-                                       "the request")) != 0)
-        return;
-    cdrest_percent_encode(*b->buf + b->len, need + 1, s, n, mode);
+    char *at = cdrest__sb_room(b, need);
+    if (!at) return;
+    cdrest_percent_encode(at, need + 1, s, n, mode);
     b->len += need;
 }
 
@@ -8534,7 +8540,7 @@ static int cdrest__check_name(cdrest_client *c, const char *name) {
 /* Start c->target as "/rest/v1.0<prefix>" followed by an encoded name, if any. */
 static cdrest__sb cdrest__target(cdrest_client *c, const char *prefix, const char *name, int mode) {
     cdrest__sb b;
-    cdrest__sb_init(&b, c, &c->target, &c->target_cap);
+    cdrest__sb_init(&b, c, &c->target, &c->target_cap, "the request");
     b.rc = cdrest__check_client(c);
     if (!b.rc && name && (b.rc = cdrest__check_name(c, name)) != 0) return b;
     cdrest__sb_str(&b, "/rest/v1.0");
@@ -8829,31 +8835,49 @@ static int cdrest__deadline_end(cdrest_client *c, int owned, int rc) {
 
 /* --- sending a CD request with the client's authentication ----------------------------- */
 
+/* The text of the auth headers, wiped by the caller once the request is sent. */
+typedef struct cdrest__auth {
+    char basic[900];
+    char cookie[300];
+} cdrest__auth;
+
+/* The client's credentials as request headers, the one place they are written; appended
+   to h (room for two), returns how many. For the REST API (rest): Basic when
+   config.basic_auth is set, else the session as Cookie and sessionId. For the web
+   server's upload pages: the session Cookie alone, the one thing they read. */
+static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header *h, cdrest__auth *a) {
+    int n = 0;
+    if (rest && c->cfg.basic_auth) {
+        char cred[520];
+        size_t len = (size_t)snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
+        memcpy(a->basic, "Basic ", 6);
+        cdrest_base64_encode(a->basic + 6, sizeof a->basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
+        cdrest__wipe(cred, sizeof cred);
+        h[n].name = "Authorization";
+        h[n++].value = a->basic;
+    } else if (c->session_id[0]) {
+        snprintf(a->cookie, sizeof a->cookie, "sessionId=%s", c->session_id);
+        h[n].name = "Cookie";
+        h[n++].value = a->cookie;
+        if (rest) {
+            h[n].name = "sessionId";
+            h[n++].value = c->session_id;
+        }
+    }
+    return n;
+}
+
 static int cdrest__cd_send(cdrest_client *c, const char *method, const char *target, const char *body,
                            size_t body_len, int with_auth, cdrest_response *resp) {
-    cdrest_header h[5];
+    cdrest_header h[4];
     cdrest_request req;
-    char basic[900], cookie[300];
+    cdrest__auth a;
     int n = 0, rc;
     h[n].name = "Accept";
     h[n++].value = "application/json";
     h[n].name = "Content-Type"; /* on every request: newer servers refuse requests without it */
     h[n++].value = "application/json";
-    if (with_auth && c->cfg.basic_auth) {
-        char cred[520];
-        size_t len = (size_t)snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
-        memcpy(basic, "Basic ", 6);
-        cdrest_base64_encode(basic + 6, sizeof basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
-        cdrest__wipe(cred, sizeof cred);
-        h[n].name = "Authorization";
-        h[n++].value = basic;
-    } else if (with_auth && c->session_id[0]) {
-        snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
-        h[n].name = "Cookie";
-        h[n++].value = cookie;
-        h[n].name = "sessionId";
-        h[n++].value = c->session_id;
-    }
+    if (with_auth) n += cdrest__auth_headers(c, 1, h + n, &a);
     memset(&req, 0, sizeof req);
     req.method = method;
     req.target = target;
@@ -8862,8 +8886,7 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     req.body = body;
     req.body_len = body_len;
     rc = cdrest__http_request(c, &req, resp, 0);
-    cdrest__wipe(basic, sizeof basic);
-    cdrest__wipe(cookie, sizeof cookie);
+    cdrest__wipe(&a, sizeof a);
     return rc;
 }
 
@@ -10020,14 +10043,33 @@ static int cdrest__upload_advance(cdrest__upload *u) {
     return 1;
 }
 
+/* The head of one part (RFC 7578): its boundary line and Content-Disposition, and for a
+   file (filename not NULL) its name and type. Every form field and file starts here. */
+static void cdrest__sb_part(cdrest__sb *b, const char *boundary, const char *name, const char *filename) {
+    cdrest__sb_str(b, "--");
+    cdrest__sb_str(b, boundary);
+    cdrest__sb_str(b, "\r\nContent-Disposition: form-data; name=\"");
+    cdrest__sb_str(b, name);
+    if (filename) {
+        cdrest__sb_str(b, "\"; filename=\"");
+        cdrest__sb_str(b, filename);
+        cdrest__sb_str(b, "\"\r\nContent-Type: application/octet-stream");
+    } else {
+        cdrest__sb_str(b, "\"");
+    }
+    cdrest__sb_str(b, "\r\n\r\n");
+}
+
 /* The current file's part header into u->part; 0 if it does not fit (it always does:
    names are shorter than the buffer's margin). */
 static size_t cdrest__part_header(cdrest__upload *u) {
-    int n = snprintf(u->part, sizeof u->part,
-                     "%s--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                     "Content-Type: application/octet-stream\r\n\r\n",
-                     u->count > 1 ? "\r\n" : "", u->boundary, u->field, u->name);
-    return n < 0 || (size_t)n >= sizeof u->part ? 0 : (size_t)n;
+    char *part = u->part;
+    size_t cap = sizeof u->part;
+    cdrest__sb b;
+    cdrest__sb_init(&b, NULL, &part, &cap, NULL);
+    if (u->count > 1) cdrest__sb_str(&b, "\r\n"); /* ends the previous file's bytes */
+    cdrest__sb_part(&b, u->boundary, u->field, u->name);
+    return b.rc ? 0 : b.len;
 }
 
 /* Walk every file once: its checks, and the body's exact length. */
@@ -10142,15 +10184,11 @@ static int cdrest__upload_fields(cdrest_client *c, cdrest__upload *u, const char
     values[2] = repository;
     values[3] = "1";
     values[4] = c->session_id;
-    cdrest__sb_init(&b, c, &c->body, &c->body_cap);
+    cdrest__sb_init(&b, c, &c->body, &c->body_cap, "the request");
     for (i = 0; i < 5; i++) {
         if (cdrest__has_crlf_nul(values[i], strlen(values[i])))
             return cdrest__fail(&c->err, CDREST_E_ARG, "%s must not contain CR or LF", names[i]);
-        cdrest__sb_str(&b, "--");
-        cdrest__sb_str(&b, u->boundary);
-        cdrest__sb_str(&b, "\r\nContent-Disposition: form-data; name=\"");
-        cdrest__sb_str(&b, names[i]);
-        cdrest__sb_str(&b, "\"\r\n\r\n");
+        cdrest__sb_part(&b, u->boundary, names[i], NULL);
         cdrest__sb_str(&b, values[i]);
         cdrest__sb_str(&b, "\r\n");
     }
@@ -10207,20 +10245,17 @@ static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
 static int cdrest__publish_probe(cdrest_client *c) {
     cdrest_request req;
     cdrest_response r;
-    cdrest_header h[1];
-    char cookie[300];
+    cdrest_header h[2];
+    cdrest__auth a;
     int rc;
     if (c->publish_endpoint) return 0;
-    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
-    h[0].name = "Cookie";
-    h[0].value = cookie;
     memset(&req, 0, sizeof req);
     req.method = "GET";
     req.target = CDREST__PUBLISH_PHP;
     req.headers = h;
-    req.nheaders = c->session_id[0] ? 1 : 0;
+    req.nheaders = cdrest__auth_headers(c, 0, h, &a);
     rc = cdrest__http_request(c, &req, &r, 0);
-    cdrest__wipe(cookie, sizeof cookie);
+    cdrest__wipe(&a, sizeof a);
     if (rc) return rc;
     c->publish_endpoint = r.status == 200 || r.status == 400 ? 1 : 2;
     return 0;
@@ -10230,8 +10265,9 @@ static int cdrest__publish_probe(cdrest_client *c) {
 static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
                                 const char *repository, cdrest_response *r) {
     cdrest_request req;
-    cdrest_header h[2];
-    char ctype[96], cookie[300];
+    cdrest_header h[3];
+    cdrest__auth a;
+    char ctype[96];
     int rc;
     u->fd = -1;
     u->sent = 0;
@@ -10250,21 +10286,18 @@ static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char 
     u->text_pos = 0;
     u->planned = u->text_len;
     snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", u->boundary);
-    snprintf(cookie, sizeof cookie, "sessionId=%s", c->session_id);
     h[0].name = "Content-Type";
     h[0].value = ctype;
-    h[1].name = "Cookie";
-    h[1].value = cookie;
     memset(&req, 0, sizeof req);
     req.method = "POST";
     req.target = c->publish_endpoint == 2 ? CDREST__PUBLISH_CGI : CDREST__PUBLISH_PHP;
     req.headers = h;
-    req.nheaders = 2;
+    req.nheaders = 1 + cdrest__auth_headers(c, 0, h + 1, &a); /* publishing logged in first */
     req.body_len = (size_t)u->total;
     req.body_read = cdrest__upload_read;
     req.body_ctx = u;
     rc = cdrest__http_request(c, &req, r, 0);
-    cdrest__wipe(cookie, sizeof cookie);
+    cdrest__wipe(&a, sizeof a);
     cdrest__upload_rewind(u);
     if (u->why.code) return cdrest__fail(&c->err, u->why.code, "%s", u->why.msg);
     return rc;

@@ -1102,6 +1102,23 @@ static void test_redirects(void) {
     CHECK_INT(test_get(&c, "/scenario/redirect-loop", &r), 0);
     CHECK_INT(r.status, 302);
     CHECK_INT(count_of("redirect-loop") - before, 4); /* the request and 3 hops, no more */
+    /* behind a base path, the trace names the path each hop went to: a Location is a
+       whole path, never put after the base path (it was, in the trace only, until issue 17) */
+    {
+        lines log = {NULL, 0, 0, 0};
+        c.cfg.trace = on_trace;
+        c.cfg.trace_ctx = &log;
+        set_base(&c, "redirect-same");
+        CHECK_INT(test_get(&c, "/", &r), 0);
+        CHECK_INT(r.status, 200);
+        CHECK_INT(log.n, 2);
+        CHECK_CONTAINS(log.text ? log.text : "", "/scenario/redirect-same/ -> 302");
+        CHECK_CONTAINS(log.text ? log.text : "", "/scenario/ok?from=redirect -> 200");
+        CHECK(log.text && !strstr(log.text, "redirect-same/scenario/ok"));
+        set_base(&c, NULL);
+        c.cfg.trace = NULL;
+        free(log.text);
+    }
     /* a POST: 307 keeps the method and body (the server asked for it), 303 continues with GET */
     before = count_of("ok");
     CHECK_INT(test_request(&c, "POST", "/scenario/redirect-307", "{\"a\":1}", &r), 0);
