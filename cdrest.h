@@ -106,7 +106,8 @@
      CDREST_TERSE_ERRORS           cdrest_errmsg() gives cdrest_strerror()'s words only, no
                                    detail: about a fifth less code (for the smallest targets)
      CDREST_NO_FAST_PK             use only BearSSL's own public-key code (default: where the
-                                   compiler has unsigned __int128, cdrest's 64-bit X25519)
+                                   compiler has unsigned __int128, cdrest's 64-bit X25519,
+                                   ECDSA P-256 and RSA signature checks)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
                                    (config.buffer, send_buffer, tokens, tls_memory) and a
                                    request that does not fit fails with CDREST_E_TOOLARGE
@@ -5556,6 +5557,653 @@ static const br_ec_impl cdrest__x25519_ec = {
     cdrest__x25519_ec_mulgen, cdrest__x25519_ec_muladd};
 #endif /* CDREST__FAST_PK */
 
+/* ---- signature checks (ECDSA P-256, RSA PKCS#1 v1.5), variable time on public data ----
+   Why: Debian's BearSSL 0.6 checks signatures with portable 31-bit code; on a full handshake
+   one ECDSA P-256 check cost ~9 M instructions and one RSA-2048 check ~1.4 M (bench
+   callgrind). Here: the same checks in 64-bit limbs (unsigned __int128 products), plugged
+   into the engine and the X.509 engine by cdrest__sig_install; everything else (other
+   curves, other exponents and sizes) goes to BearSSL's own code. Same contracts as
+   br_ecdsa_i31_vrfy_asn1 and br_rsa_i31_pkcs1_vrfy: tests/test_sigcheck.c and
+   fuzz/fuzz_sigcheck.c compare verdicts and outputs with BearSSL's.
+   These functions handle PUBLIC data only (the server's key, its signature, the hash), so
+   they are variable-time on purpose: simpler and faster, and nothing secret can leak. */
+#ifdef CDREST__FAST_PK
+
+/* 256-bit numbers: four 64-bit limbs, least significant first.
+   x + y + *carry and x - y - *borrow, one limb, the carry or borrow out in place. */
+static uint64_t cdrest__sig_addc(uint64_t x, uint64_t y, uint64_t *carry) {
+    uint64_t s = x + *carry, t = s + y;
+    *carry = (s < x) | (t < s);
+    return t;
+}
+
+static uint64_t cdrest__sig_subb(uint64_t x, uint64_t y, uint64_t *borrow) {
+    uint64_t s = x - y, t = s - *borrow;
+    *borrow = (x < y) | (s < *borrow);
+    return t;
+}
+
+static uint64_t cdrest__w4_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t carry = 0;
+    int i;
+    for (i = 0; i < 4; i++) r[i] = cdrest__sig_addc(a[i], b[i], &carry);
+    return carry;
+}
+
+static uint64_t cdrest__w4_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t borrow = 0;
+    int i;
+    for (i = 0; i < 4; i++) r[i] = cdrest__sig_subb(a[i], b[i], &borrow);
+    return borrow;
+}
+
+static int cdrest__w4_cmp(const uint64_t a[4], const uint64_t b[4]) {
+    int i;
+    for (i = 3; i >= 0; i--)
+        if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+static int cdrest__w4_is_zero(const uint64_t a[4]) {
+    return (a[0] | a[1] | a[2] | a[3]) == 0;
+}
+
+/* Big-endian bytes (any length, leading zeros allowed) to limbs; 0 when the value needs
+   more than 256 bits. */
+static int cdrest__w4_decode(uint64_t r[4], const unsigned char *src, size_t len) {
+    size_t i;
+    memset(r, 0, 4 * sizeof r[0]);
+    for (i = 0; i < len; i++) {
+        unsigned char b = src[len - 1 - i]; /* weight 256^i */
+        if (i >= 32) {
+            if (b) return 0;
+        } else {
+            r[i >> 3] |= (uint64_t)b << ((i & 7) * 8);
+        }
+    }
+    return 1;
+}
+
+/* The same, and 0 unless the value is below m (BearSSL's br_i31_decode_mod). */
+static int cdrest__w4_decode_mod(uint64_t r[4], const unsigned char *src, size_t len, const uint64_t m[4]) {
+    return cdrest__w4_decode(r, src, len) && cdrest__w4_cmp(r, m) < 0;
+}
+
+static void cdrest__w4_encode(unsigned char dst[32], const uint64_t a[4]) {
+    int i;
+    for (i = 0; i < 32; i++) dst[31 - i] = (unsigned char)(a[i >> 3] >> ((i & 7) * 8));
+}
+
+/* *lo = the low half of a*b + t + c, returned: the high half (which cannot overflow).
+   64-bit adds with explicit carries: compilers keep these in registers better than 128-bit
+   sums. */
+static uint64_t cdrest__sig_mac(uint64_t *lo, uint64_t a, uint64_t b, uint64_t t, uint64_t c) {
+    cdrest__u128 z = (cdrest__u128)a * b;
+    uint64_t l = (uint64_t)z, h = (uint64_t)(z >> 64);
+    l += t;
+    h += l < t;
+    l += c;
+    h += l < c;
+    *lo = l;
+    return h;
+}
+
+/* Montgomery product a*b / 2^256 mod m (m odd, m0i = -1/m mod 2^64, a, b < m): word by word
+   (CIOS), the running value in locals so that it stays in registers, one subtraction at the
+   end since the result is below 2m. */
+static void cdrest__w4_montmul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4],
+                               uint64_t m0i) {
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, c, q, d[4];
+    int i;
+    for (i = 0; i < 4; i++) {
+        c = cdrest__sig_mac(&t0, a[i], b[0], t0, 0);
+        c = cdrest__sig_mac(&t1, a[i], b[1], t1, c);
+        c = cdrest__sig_mac(&t2, a[i], b[2], t2, c);
+        c = cdrest__sig_mac(&t3, a[i], b[3], t3, c);
+        t4 += c;
+        t5 = t4 < c;
+        q = t0 * m0i; /* t + q m is a multiple of 2^64: drop the low limb */
+        c = cdrest__sig_mac(&t0, q, m[0], t0, 0);
+        c = cdrest__sig_mac(&t0, q, m[1], t1, c);
+        c = cdrest__sig_mac(&t1, q, m[2], t2, c);
+        c = cdrest__sig_mac(&t2, q, m[3], t3, c);
+        t3 = t4 + c;
+        t4 = t5 + (t3 < c);
+    }
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
+    c = cdrest__w4_sub(d, r, m);
+    if (t4 || !c) memcpy(r, d, sizeof d);
+}
+
+/* x / 2 mod m (m odd, x < m): x + m when x is odd, then a shift (the sum may take 257 bits). */
+static void cdrest__w4_half_mod(uint64_t x[4], const uint64_t m[4]) {
+    uint64_t top = (x[0] & 1) ? cdrest__w4_add(x, x, m) : 0;
+    x[0] = (x[0] >> 1) | (x[1] << 63);
+    x[1] = (x[1] >> 1) | (x[2] << 63);
+    x[2] = (x[2] >> 1) | (x[3] << 63);
+    x[3] = (x[3] >> 1) | (top << 63);
+}
+
+static void cdrest__w4_submod(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4]) {
+    if (cdrest__w4_sub(r, a, b)) cdrest__w4_add(r, r, m);
+}
+
+static int cdrest__w4_is_one(const uint64_t a[4]) {
+    return a[0] == 1 && (a[1] | a[2] | a[3]) == 0;
+}
+
+/* 1/a mod m for a prime m and 0 < a < m: binary extended Euclid, keeping x1 a = u and
+   x2 a = v (mod m) while u and v shrink to 1 (~20 K instructions where Fermat's a^(m-2)
+   takes ~300 products). Variable time: only public values are inverted here. */
+static void cdrest__w4_inv(uint64_t r[4], const uint64_t a[4], const uint64_t m[4]) {
+    uint64_t u[4], v[4], x1[4] = {1, 0, 0, 0}, x2[4] = {0, 0, 0, 0};
+    memcpy(u, a, sizeof u);
+    memcpy(v, m, sizeof v);
+    memset(r, 0, sizeof u);
+    /* gcd(u, v) = 1 throughout, so u and v never reach 0; the checks only make sure that
+       a caller's mistake (a = 0) gives 0 instead of a hang */
+    while (!cdrest__w4_is_one(u) && !cdrest__w4_is_one(v)) {
+        if (cdrest__w4_is_zero(u) || cdrest__w4_is_zero(v)) return;
+        while (!(u[0] & 1)) { /* u even: halve it, and x1 with it */
+            u[0] = (u[0] >> 1) | (u[1] << 63), u[1] = (u[1] >> 1) | (u[2] << 63);
+            u[2] = (u[2] >> 1) | (u[3] << 63), u[3] >>= 1;
+            cdrest__w4_half_mod(x1, m);
+        }
+        while (!(v[0] & 1)) {
+            v[0] = (v[0] >> 1) | (v[1] << 63), v[1] = (v[1] >> 1) | (v[2] << 63);
+            v[2] = (v[2] >> 1) | (v[3] << 63), v[3] >>= 1;
+            cdrest__w4_half_mod(x2, m);
+        }
+        if (cdrest__w4_cmp(u, v) >= 0) {
+            cdrest__w4_sub(u, u, v);
+            cdrest__w4_submod(x1, x1, x2, m);
+        } else {
+            cdrest__w4_sub(v, v, u);
+            cdrest__w4_submod(x2, x2, x1, m);
+        }
+    }
+    memcpy(r, cdrest__w4_is_one(u) ? x1 : x2, sizeof x1);
+}
+
+/* P-256 (FIPS 186-4 D.1.2.3): field prime p, group order n, b and G in Montgomery form
+   (times 2^256 mod p), 2^512 mod p and mod n for conversions, -1/m mod 2^64. */
+static const uint64_t cdrest__p256_p[4] = {0xffffffffffffffffu, 0x00000000ffffffffu, 0x0000000000000000u,
+                                           0xffffffff00000001u};
+static const uint64_t cdrest__p256_n[4] = {0xf3b9cac2fc632551u, 0xbce6faada7179e84u, 0xffffffffffffffffu,
+                                           0xffffffff00000000u};
+static const uint64_t cdrest__p256_b[4] = {0xd89cdf6229c4bddfu, 0xacf005cd78843090u, 0xe5a220abf7212ed6u,
+                                           0xdc30061d04874834u};
+static const uint64_t cdrest__p256_gx[4] = {0x79e730d418a9143cu, 0x75ba95fc5fedb601u, 0x79fb732b77622510u,
+                                            0x18905f76a53755c6u};
+static const uint64_t cdrest__p256_gy[4] = {0xddf25357ce95560au, 0x8b4ab8e4ba19e45cu, 0xd2e88688dd21f325u,
+                                            0x8571ff1825885d85u};
+static const uint64_t cdrest__p256_r2p[4] = {0x0000000000000003u, 0xfffffffbffffffffu, 0xfffffffffffffffeu,
+                                             0x00000004fffffffdu};
+static const uint64_t cdrest__p256_r2n[4] = {0x83244c95be79eea2u, 0x4699799c49bd6fa6u, 0x2845b2392b6bec59u,
+                                             0x66e12d94f3d95620u};
+static const uint64_t cdrest__p256_onep[4] = {0x0000000000000001u, 0xffffffff00000000u, 0xffffffffffffffffu,
+                                              0x00000000fffffffeu};
+#define CDREST__P256_P0I ((uint64_t)1)
+#define CDREST__P256_N0I ((uint64_t)0xccd1c8aaee00bc4fu)
+
+/* Field arithmetic mod p, values in Montgomery form. The product is cdrest__w4_montmul's
+   with p's shape put in: -1/p mod 2^64 = 1 (so q is the low limb), p0 = 2^64 - 1 (the low
+   limb's row is q 2^64), p2 = 0; half the reduction's multiplications go. */
+static void cdrest__p256_fmul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    const uint64_t *m = cdrest__p256_p;
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, c, q, d[4];
+    int i;
+    for (i = 0; i < 4; i++) {
+        c = cdrest__sig_mac(&t0, a[i], b[0], t0, 0);
+        c = cdrest__sig_mac(&t1, a[i], b[1], t1, c);
+        c = cdrest__sig_mac(&t2, a[i], b[2], t2, c);
+        c = cdrest__sig_mac(&t3, a[i], b[3], t3, c);
+        t4 += c;
+        t5 = t4 < c;
+        q = t0; /* t + q p: its low limb is q + q (2^64 - 1) = q 2^64 */
+        c = cdrest__sig_mac(&t0, q, m[1], t1, q);
+        t1 = t2 + c;
+        c = t1 < c;
+        c = cdrest__sig_mac(&t2, q, m[3], t3, c);
+        t3 = t4 + c;
+        t4 = t5 + (t3 < c);
+    }
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
+    c = cdrest__w4_sub(d, r, m);
+    if (t4 || !c) memcpy(r, d, sizeof d);
+}
+/* a + b and a - b mod p, straight-line (the point formulas make thousands of these). */
+static void cdrest__p256_fadd(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    const uint64_t *p = cdrest__p256_p;
+    uint64_t c = 0, w = 0, t0, t1, t2, t3, d0, d1, d2, d3;
+    t0 = cdrest__sig_addc(a[0], b[0], &c);
+    t1 = cdrest__sig_addc(a[1], b[1], &c);
+    t2 = cdrest__sig_addc(a[2], b[2], &c);
+    t3 = cdrest__sig_addc(a[3], b[3], &c);
+    d0 = cdrest__sig_subb(t0, p[0], &w);
+    d1 = cdrest__sig_subb(t1, p[1], &w);
+    d2 = cdrest__sig_subb(t2, p[2], &w);
+    d3 = cdrest__sig_subb(t3, p[3], &w);
+    if (c || !w) t0 = d0, t1 = d1, t2 = d2, t3 = d3; /* the sum was p or more */
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
+}
+
+static void cdrest__p256_fsub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    const uint64_t *p = cdrest__p256_p;
+    uint64_t c = 0, w = 0, t0, t1, t2, t3;
+    t0 = cdrest__sig_subb(a[0], b[0], &w);
+    t1 = cdrest__sig_subb(a[1], b[1], &w);
+    t2 = cdrest__sig_subb(a[2], b[2], &w);
+    t3 = cdrest__sig_subb(a[3], b[3], &w);
+    if (w) { /* negative: add p back */
+        t0 = cdrest__sig_addc(t0, p[0], &c);
+        t1 = cdrest__sig_addc(t1, p[1], &c);
+        t2 = cdrest__sig_addc(t2, p[2], &c);
+        t3 = cdrest__sig_addc(t3, p[3], &c);
+    }
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
+}
+
+/* Jacobian point (X/Z^2, Y/Z^3), coordinates in Montgomery form; Z = 0 is the point at
+   infinity. */
+typedef struct {
+    uint64_t x[4], y[4], z[4];
+} cdrest__p256_pt;
+
+/* 2P with a = -3 ("dbl-2001-b", Bernstein-Lange EFD); infinity stays infinity (Z3 = 2YZ). */
+static void cdrest__p256_double(cdrest__p256_pt *r, const cdrest__p256_pt *p) {
+    uint64_t delta[4], gamma[4], beta[4], alpha[4], t1[4], t2[4];
+    cdrest__p256_fmul(delta, p->z, p->z);
+    cdrest__p256_fmul(gamma, p->y, p->y);
+    cdrest__p256_fmul(beta, p->x, gamma);
+    cdrest__p256_fsub(t1, p->x, delta);
+    cdrest__p256_fadd(t2, p->x, delta);
+    cdrest__p256_fmul(alpha, t1, t2);
+    cdrest__p256_fadd(t1, alpha, alpha);
+    cdrest__p256_fadd(alpha, alpha, t1); /* alpha = 3 (X - delta)(X + delta) */
+    cdrest__p256_fadd(t1, p->y, p->z);
+    cdrest__p256_fmul(t1, t1, t1);
+    cdrest__p256_fsub(t1, t1, gamma);
+    cdrest__p256_fsub(r->z, t1, delta); /* Z3 = (Y + Z)^2 - gamma - delta (before X3: r may be p) */
+    cdrest__p256_fadd(beta, beta, beta);
+    cdrest__p256_fadd(beta, beta, beta); /* 4 beta */
+    cdrest__p256_fmul(t1, alpha, alpha);
+    cdrest__p256_fadd(t2, beta, beta);
+    cdrest__p256_fsub(r->x, t1, t2); /* X3 = alpha^2 - 8 beta */
+    cdrest__p256_fsub(t1, beta, r->x);
+    cdrest__p256_fmul(t1, alpha, t1);
+    cdrest__p256_fmul(t2, gamma, gamma);
+    cdrest__p256_fadd(t2, t2, t2);
+    cdrest__p256_fadd(t2, t2, t2);
+    cdrest__p256_fadd(t2, t2, t2); /* 8 gamma^2 */
+    cdrest__p256_fsub(r->y, t1, t2);
+}
+
+/* P + Q (general Jacobian addition), with its special cases: either input at infinity,
+   P = Q (doubling), P = -Q (infinity). r may be p or q. */
+static void cdrest__p256_add(cdrest__p256_pt *r, const cdrest__p256_pt *p, const cdrest__p256_pt *q) {
+    uint64_t z1z1[4], z2z2[4], u1[4], u2[4], s1[4], s2[4], h[4], rr[4], hh[4], hhh[4], v[4], t[4];
+    if (cdrest__w4_is_zero(p->z)) {
+        *r = *q;
+        return;
+    }
+    if (cdrest__w4_is_zero(q->z)) {
+        *r = *p;
+        return;
+    }
+    cdrest__p256_fmul(z1z1, p->z, p->z);
+    cdrest__p256_fmul(z2z2, q->z, q->z);
+    cdrest__p256_fmul(u1, p->x, z2z2);
+    cdrest__p256_fmul(u2, q->x, z1z1);
+    cdrest__p256_fmul(s1, p->y, q->z);
+    cdrest__p256_fmul(s1, s1, z2z2);
+    cdrest__p256_fmul(s2, q->y, p->z);
+    cdrest__p256_fmul(s2, s2, z1z1);
+    cdrest__p256_fsub(h, u2, u1);
+    cdrest__p256_fsub(rr, s2, s1);
+    if (cdrest__w4_is_zero(h)) {
+        if (cdrest__w4_is_zero(rr)) {
+            cdrest__p256_double(r, p);
+        } else {
+            memset(r, 0, sizeof *r);
+        }
+        return;
+    }
+    cdrest__p256_fmul(hh, h, h);
+    cdrest__p256_fmul(hhh, hh, h);
+    cdrest__p256_fmul(v, u1, hh);
+    cdrest__p256_fmul(t, p->z, q->z);
+    cdrest__p256_fmul(r->z, t, h); /* p and q are read no more below but for s1, v: locals */
+    cdrest__p256_fmul(t, rr, rr);
+    cdrest__p256_fsub(t, t, hhh);
+    cdrest__p256_fsub(t, t, v);
+    cdrest__p256_fsub(r->x, t, v); /* X3 = R^2 - H^3 - 2 U1 H^2 */
+    cdrest__p256_fsub(t, v, r->x);
+    cdrest__p256_fmul(t, rr, t);
+    cdrest__p256_fmul(s1, s1, hhh);
+    cdrest__p256_fsub(r->y, t, s1); /* Y3 = R (U1 H^2 - X3) - S1 H^3 */
+}
+
+/* Width-5 NAF of a 256-bit scalar: digits odd in [-15, 15] or 0, at most one nonzero in
+   any 5 consecutive; 257 digits at most. Returns the number of digits. */
+static int cdrest__p256_wnaf(signed char naf[257], const uint64_t k[4]) {
+    uint64_t v[5];
+    int n = 0, i;
+    memcpy(v, k, 4 * sizeof v[0]);
+    v[4] = 0;
+    memset(naf, 0, 257);
+    while (v[0] | v[1] | v[2] | v[3] | v[4]) {
+        if (v[0] & 1) {
+            int d = (int)(v[0] & 31);
+            if (d >= 16) d -= 32;
+            naf[n] = (signed char)d;
+            if (d > 0) { /* v -= d: no borrow past limb 0, whose low 5 bits are d */
+                v[0] -= (uint64_t)d;
+            } else { /* v += -d, with carries */
+                uint64_t add = (uint64_t)-d;
+                for (i = 0; i < 5 && add; i++) {
+                    v[i] += add;
+                    add = v[i] < add;
+                }
+            }
+        }
+        for (i = 0; i < 4; i++) v[i] = (v[i] >> 1) | (v[i + 1] << 63);
+        v[4] >>= 1;
+        n++;
+    }
+    return n;
+}
+
+/* tab[i] = (2i+1) P, for i = 0..7. */
+static void cdrest__p256_odd_multiples(cdrest__p256_pt tab[8], const cdrest__p256_pt *p) {
+    cdrest__p256_pt twice;
+    int i;
+    tab[0] = *p;
+    cdrest__p256_double(&twice, p);
+    for (i = 1; i < 8; i++) cdrest__p256_add(&tab[i], &tab[i - 1], &twice);
+}
+
+static void cdrest__p256_add_digit(cdrest__p256_pt *acc, const cdrest__p256_pt tab[8], int d) {
+    cdrest__p256_pt neg;
+    if (d > 0) {
+        cdrest__p256_add(acc, acc, &tab[d >> 1]);
+    } else if (d < 0) {
+        neg = tab[(-d) >> 1];
+        if (!cdrest__w4_is_zero(neg.y)) cdrest__w4_sub(neg.y, cdrest__p256_p, neg.y);
+        cdrest__p256_add(acc, acc, &neg);
+    }
+}
+
+/* Decode an uncompressed point (04 X Y) into Jacobian form (Z = 1); 0 unless 65 bytes,
+   coordinates below p, and y^2 = x^3 - 3x + b. */
+static int cdrest__p256_decode(cdrest__p256_pt *r, const unsigned char *src, size_t len) {
+    uint64_t x[4], y[4], lhs[4], rhs[4], t[4];
+    if (len != 65 || src[0] != 0x04) return 0;
+    if (!cdrest__w4_decode_mod(x, src + 1, 32, cdrest__p256_p) ||
+        !cdrest__w4_decode_mod(y, src + 33, 32, cdrest__p256_p))
+        return 0;
+    cdrest__p256_fmul(r->x, x, cdrest__p256_r2p);
+    cdrest__p256_fmul(r->y, y, cdrest__p256_r2p);
+    memcpy(r->z, cdrest__p256_onep, sizeof r->z);
+    cdrest__p256_fmul(lhs, r->y, r->y);
+    cdrest__p256_fmul(rhs, r->x, r->x);
+    cdrest__p256_fmul(rhs, rhs, r->x);
+    cdrest__p256_fadd(t, r->x, r->x);
+    cdrest__p256_fadd(t, t, r->x);
+    cdrest__p256_fsub(rhs, rhs, t);
+    cdrest__p256_fadd(rhs, rhs, cdrest__p256_b);
+    return cdrest__w4_cmp(lhs, rhs) == 0;
+}
+
+/* u1 G + u2 Q (u1, u2 below n), by interleaved width-5 NAFs (Shamir's trick), then to affine
+   with one inversion. Returns 0 when the sum is the point at infinity;
+   else xy[] gets X and Y, 32 bytes each, big-endian. */
+static int cdrest__p256_muladd(unsigned char xy[64], const uint64_t u1[4], const cdrest__p256_pt *q,
+                               const uint64_t u2[4]) {
+    static const uint64_t one[4] = {1, 0, 0, 0};
+    cdrest__p256_pt g, tg[8], tq[8], acc;
+    signed char n1[257], n2[257];
+    uint64_t zi[4], zi2[4], t[4];
+    int l1, l2, i;
+    memcpy(g.x, cdrest__p256_gx, sizeof g.x);
+    memcpy(g.y, cdrest__p256_gy, sizeof g.y);
+    memcpy(g.z, cdrest__p256_onep, sizeof g.z);
+    cdrest__p256_odd_multiples(tg, &g);
+    cdrest__p256_odd_multiples(tq, q);
+    l1 = cdrest__p256_wnaf(n1, u1);
+    l2 = cdrest__p256_wnaf(n2, u2);
+    memset(&acc, 0, sizeof acc);
+    for (i = (l1 > l2 ? l1 : l2) - 1; i >= 0; i--) {
+        if (!cdrest__w4_is_zero(acc.z)) cdrest__p256_double(&acc, &acc);
+        cdrest__p256_add_digit(&acc, tg, n1[i]);
+        cdrest__p256_add_digit(&acc, tq, n2[i]);
+    }
+    if (cdrest__w4_is_zero(acc.z)) return 0;
+    cdrest__w4_inv(zi, acc.z, cdrest__p256_p); /* 1/(Z R) = 1/Z R^-1; times R^2 twice: 1/Z R */
+    cdrest__p256_fmul(zi, zi, cdrest__p256_r2p);
+    cdrest__p256_fmul(zi, zi, cdrest__p256_r2p);
+    cdrest__p256_fmul(zi2, zi, zi);
+    cdrest__p256_fmul(t, acc.x, zi2);
+    cdrest__p256_fmul(t, t, one); /* out of Montgomery form */
+    cdrest__w4_encode(xy, t);
+    cdrest__p256_fmul(t, acc.y, zi2);
+    cdrest__p256_fmul(t, t, zi);
+    cdrest__p256_fmul(t, t, one);
+    cdrest__w4_encode(xy + 32, t);
+    return 1;
+}
+
+/* The ECDSA check on P-256 (SEC 1 4.1.4) for r and s as big-endian bytes of any length
+   (leading zeros allowed, as BearSSL's raw form). */
+static uint32_t cdrest__p256_vrfy(const unsigned char *hash, size_t hash_len, const unsigned char *q, size_t qlen,
+                                  const unsigned char *rb, size_t rlen, const unsigned char *sb, size_t slen) {
+    cdrest__p256_pt pq;
+    uint64_t r[4], s[4], e[4], w[4], u1[4], u2[4], x[4];
+    unsigned char xy[64];
+    if (!cdrest__p256_decode(&pq, q, qlen)) return 0;
+    if (!cdrest__w4_decode_mod(r, rb, rlen, cdrest__p256_n) || cdrest__w4_is_zero(r)) return 0;
+    if (!cdrest__w4_decode_mod(s, sb, slen, cdrest__p256_n) || cdrest__w4_is_zero(s)) return 0;
+    /* e = the hash's leftmost 256 bits, reduced mod n (one subtraction: it is below 2^256). */
+    cdrest__w4_decode(e, hash, hash_len < 32 ? hash_len : 32);
+    if (cdrest__w4_cmp(e, cdrest__p256_n) >= 0) cdrest__w4_sub(e, e, cdrest__p256_n);
+    /* A hash equal to 0 mod n makes u1 = 0, where BearSSL's muladd is documented as
+       indeterminate (m31 returns a wrong point, so BearSSL refuses such signatures): refused
+       here outright, to give the same verdicts. No real hash is 0 or n. */
+    if (cdrest__w4_is_zero(e)) return 0;
+    /* w = 1/s in Montgomery form; u1 = e w, u2 = r w (plain: R cancels). */
+    cdrest__w4_inv(w, s, cdrest__p256_n);
+    cdrest__w4_montmul(w, w, cdrest__p256_r2n, cdrest__p256_n, CDREST__P256_N0I); /* 1/s R */
+    cdrest__w4_montmul(u1, e, w, cdrest__p256_n, CDREST__P256_N0I);
+    cdrest__w4_montmul(u2, r, w, cdrest__p256_n, CDREST__P256_N0I);
+    if (!cdrest__p256_muladd(xy, u1, &pq, u2)) return 0;
+    cdrest__w4_decode_mod(x, xy, 32, cdrest__p256_p);
+    if (cdrest__w4_cmp(x, cdrest__p256_n) >= 0) cdrest__w4_sub(x, x, cdrest__p256_n);
+    return cdrest__w4_cmp(x, r) == 0;
+}
+
+/* br_ecdsa_vrfy, ASN.1 form: SEQUENCE { INTEGER r, INTEGER s } read by exactly the rules of
+   BearSSL's br_ecdsa_asn1_to_raw (so both engines agree on every input): at most 144 bytes
+   in all (br_ecdsa_i31_vrfy_asn1's buffer), a SEQUENCE length of one byte or 0x81 and one
+   byte that ends exactly at the end, two INTEGERs of short-form lengths the second of which
+   ends exactly there too; leading zero bytes are allowed and stripped, and the values are
+   read unsigned. Other curves: BearSSL's. */
+static uint32_t cdrest__ecdsa_vrfy_asn1(const br_ec_impl *impl, const void *hash, size_t hash_len,
+                                        const br_ec_public_key *pk, const void *sig, size_t sig_len) {
+    const unsigned char *b = (const unsigned char *)sig;
+    size_t off, rlen, slen, roff;
+    if (pk->curve != BR_EC_secp256r1) return br_ecdsa_i31_vrfy_asn1(impl, hash, hash_len, pk, sig, sig_len);
+    if (!((impl->supported_curves >> BR_EC_secp256r1) & 1)) return 0;
+    if (sig_len < 8 || sig_len > 144 || b[0] != 0x30) return 0;
+    if (b[1] > 0x80) {
+        if (b[1] != 0x81 || b[2] != sig_len - 3) return 0;
+        off = 3;
+    } else {
+        if (b[1] != sig_len - 2) return 0;
+        off = 2;
+    }
+    if (b[off++] != 0x02) return 0;
+    rlen = b[off++];
+    if (rlen >= 0x80) return 0;
+    roff = off;
+    off += rlen;
+    if (off + 2 > sig_len || b[off++] != 0x02) return 0;
+    slen = b[off++];
+    if (slen >= 0x80 || slen != sig_len - off) return 0;
+    return cdrest__p256_vrfy((const unsigned char *)hash, hash_len, pk->q, pk->qlen, b + roff, rlen, b + off, slen);
+}
+
+/* RSA: numbers of up to 4096 bits in 64-bit limbs, least significant first. */
+#define CDREST__RSA_LIMBS 64
+
+/* Montgomery product a*b / 2^(64 len) mod m (a, b < m; r may be a or b). */
+static void cdrest__wn_montmul(uint64_t *r, const uint64_t *a, const uint64_t *b, const uint64_t *m, uint64_t m0i,
+                               size_t len) {
+    uint64_t t[CDREST__RSA_LIMBS + 1];
+    size_t i, j;
+    memset(t, 0, (len + 1) * sizeof t[0]);
+    for (i = 0; i < len; i++) { /* t = (t + a[i] b + q m) / 2^64, one pass over t (FIOS) */
+        uint64_t c1, c2, q, x, y, k, ai = a[i];
+        c1 = cdrest__sig_mac(&x, ai, b[0], t[0], 0);
+        q = x * m0i; /* x + q m[0] is a multiple of 2^64: the low limb drops */
+        c2 = cdrest__sig_mac(&x, q, m[0], x, 0);
+        for (j = 1; j < len; j++) {
+            c1 = cdrest__sig_mac(&x, ai, b[j], t[j], c1);
+            c2 = cdrest__sig_mac(&t[j - 1], q, m[j], x, c2);
+        }
+        x = t[len] + c1;
+        k = x < c1;
+        y = x + c2;
+        k += y < c2;
+        t[len - 1] = y;
+        t[len] = k; /* t stays below 2m */
+    }
+    /* t < 2m: subtract m once if t >= m */
+    if (!t[len]) {
+        for (i = len; i-- > 0;)
+            if (t[i] != m[i]) break;
+    }
+    if (t[len] || i == (size_t)-1 || t[i] > m[i]) {
+        uint64_t borrow = 0;
+        for (j = 0; j < len; j++) t[j] = cdrest__sig_subb(t[j], m[j], &borrow);
+    }
+    memcpy(r, t, len * sizeof t[0]);
+}
+
+/* v = 2v mod m (v < m). */
+static void cdrest__wn_double_mod(uint64_t *v, const uint64_t *m, size_t len) {
+    uint64_t top = v[len - 1] >> 63, borrow = 0;
+    size_t i;
+    for (i = len - 1; i > 0; i--) v[i] = (v[i] << 1) | (v[i - 1] >> 63);
+    v[0] <<= 1;
+    if (!top) {
+        for (i = len; i-- > 0;)
+            if (v[i] != m[i]) break;
+        if (i != (size_t)-1 && v[i] < m[i]) return;
+    }
+    for (i = 0; i < len; i++) v[i] = cdrest__sig_subb(v[i], m[i], &borrow);
+}
+
+/* x^e mod m for e = 3 or 65537 (m odd, x < m), in place, Montgomery multiplication without
+   a window table: R^2 mod m from 2^(bits-1) by doublings then squarings, x into Montgomery
+   form, 1 or 16 squarings, and a last product with the plain x that also leaves the
+   Montgomery form. */
+static void cdrest__rsa_pow(uint64_t *x, const uint64_t *m, size_t len, unsigned long e) {
+    uint64_t r2[CDREST__RSA_LIMBS], y[CDREST__RSA_LIMBS], m0i = m[0];
+    size_t bits = len * 64, nb, j = len * 64, k = 0, i;
+    int sq;
+    for (i = 0; i < 5; i++) m0i *= 2 - m[0] * m0i; /* Newton: 1/m mod 2^64 */
+    m0i = (uint64_t)0 - m0i;
+    nb = bits - 64;
+    {
+        uint64_t top = m[len - 1];
+        while (top) {
+            nb++;
+            top >>= 1;
+        }
+    }
+    memset(r2, 0, len * sizeof r2[0]);
+    r2[(nb - 1) / 64] = (uint64_t)1 << ((nb - 1) % 64); /* 2^(nb-1) < m */
+    while (j % 2 == 0 && j > 128) {
+        j /= 2;
+        k++;
+    }
+    for (i = 0; i < bits - nb + 1 + j; i++) cdrest__wn_double_mod(r2, m, len); /* 2^j R mod m */
+    for (i = 0; i < k; i++) cdrest__wn_montmul(r2, r2, r2, m, m0i, len);  /* 2^(j 2^k) R = R^2 */
+    cdrest__wn_montmul(y, x, r2, m, m0i, len);
+    for (sq = e == 3 ? 1 : 16; sq > 0; sq--) cdrest__wn_montmul(y, y, y, m, m0i, len);
+    cdrest__wn_montmul(x, y, x, m, m0i, len);
+}
+
+/* br_rsa_pkcs1_vrfy for moduli of 2041..4096 bits and exponents 3 and 65537 (others go to
+   BearSSL's default). The padding is checked by building the whole expected encoding
+   00 01 FF..FF 00 DigestInfo and comparing, never by parsing it (Bleichenbacher's 2006
+   forgeries exploit lenient parsers); as BearSSL does, the DigestInfo may carry the NULL
+   parameters or not. */
+static uint32_t cdrest__rsa_pkcs1_vrfy(const unsigned char *x, size_t xlen, const unsigned char *hash_oid,
+                                       size_t hash_len, const br_rsa_public_key *pk, unsigned char *hash_out) {
+    const unsigned char *n = pk->n, *e = pk->e;
+    size_t nlen = pk->nlen, elen = pk->elen, len, i, with_null;
+    unsigned long ev;
+    uint64_t m[CDREST__RSA_LIMBS], v[CDREST__RSA_LIMBS];
+    unsigned char em[CDREST__RSA_LIMBS * 8], want[CDREST__RSA_LIMBS * 8];
+    while (nlen > 0 && *n == 0) n++, nlen--;
+    while (elen > 0 && *e == 0) e++, elen--;
+    ev = elen == 1 && e[0] == 3 ? 3 : elen == 3 && e[0] == 1 && e[1] == 0 && e[2] == 1 ? 65537 : 0;
+    if (!ev || nlen < 256 || nlen > CDREST__RSA_LIMBS * 8 || !hash_oid || hash_oid[0] > 32 || hash_len > 64)
+        return br_rsa_pkcs1_vrfy_get_default()(x, xlen, hash_oid, hash_len, pk, hash_out);
+    if (xlen != nlen || !(n[nlen - 1] & 1)) return 0;
+    len = (nlen + 7) / 8;
+    memset(m, 0, sizeof m);
+    memset(v, 0, sizeof v);
+    for (i = 0; i < nlen; i++) {
+        m[i / 8] |= (uint64_t)n[nlen - 1 - i] << ((i % 8) * 8);
+        v[i / 8] |= (uint64_t)x[nlen - 1 - i] << ((i % 8) * 8);
+    }
+    for (i = len; i-- > 0;)
+        if (v[i] != m[i]) break;
+    if (i == (size_t)-1 || v[i] > m[i]) return 0; /* the signature must be below n */
+    cdrest__rsa_pow(v, m, len, ev);
+    for (i = 0; i < nlen; i++) em[nlen - 1 - i] = (unsigned char)(v[i / 8] >> ((i % 8) * 8));
+    for (with_null = 0; with_null < 2; with_null++) {
+        size_t oidlen = hash_oid[0], algo = oidlen + 2 + (with_null ? 2 : 0); /* AlgorithmIdentifier body */
+        size_t info = 2 + (2 + algo) + (2 + hash_len), pos; /* the whole DigestInfo */
+        if (nlen < info + 11) continue;
+        want[0] = 0x00;
+        want[1] = 0x01;
+        pos = nlen - info - 1;
+        memset(want + 2, 0xFF, pos - 2);
+        want[pos++] = 0x00;
+        want[pos++] = 0x30;
+        want[pos++] = (unsigned char)(info - 2);
+        want[pos++] = 0x30;
+        want[pos++] = (unsigned char)algo;
+        want[pos++] = 0x06;
+        memcpy(want + pos, hash_oid, oidlen + 1);
+        pos += oidlen + 1;
+        if (with_null) {
+            want[pos++] = 0x05;
+            want[pos++] = 0x00;
+        }
+        want[pos++] = 0x04;
+        want[pos++] = (unsigned char)hash_len;
+        if (memcmp(em, want, pos) == 0) {
+            memcpy(hash_out, em + pos, hash_len);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Our checks into the engine (server key exchange) and the X.509 engine (the chain's
+   signatures); the X.509 engine keeps its EC implementation, which other curves use. */
+static void cdrest__sig_install(br_ssl_engine_context *eng, br_x509_minimal_context *x509) {
+    br_ssl_engine_set_ecdsa(eng, cdrest__ecdsa_vrfy_asn1);
+    br_ssl_engine_set_rsavrfy(eng, cdrest__rsa_pkcs1_vrfy);
+    br_x509_minimal_set_ecdsa(x509, x509->iec, cdrest__ecdsa_vrfy_asn1);
+    br_x509_minimal_set_rsa(x509, cdrest__rsa_pkcs1_vrfy);
+}
+#endif /* CDREST__FAST_PK: signature checks */
+
 /* --- setup and teardown ------------------------------------------------------------ */
 
 /* Measured in `make bench`: one buffer costs no instructions per request and saves 16.5 KB. */
@@ -5629,6 +6277,7 @@ static int cdrest__tls_setup(cdrest_client *c) {
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
 #ifdef CDREST__FAST_PK
     br_ssl_engine_set_ec(&t->cc.eng, &cdrest__x25519_ec); /* X25519 in 64-bit, the rest BearSSL's */
+    cdrest__sig_install(&t->cc.eng, &t->x509.u.minimal); /* ECDSA P-256 and RSA checks */
 #endif
     /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
        and RSA keys of 2048 bits at least, as curl and browsers require. */

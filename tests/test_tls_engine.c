@@ -4,7 +4,8 @@
    RSA signature and the certificate chain's (i62: 64x64->128 multiplies), ECDHE and ECDSA
    (BearSSL's default elliptic-curve code: m31 in BearSSL 0.6, the 64-bit m62/m64 code in
    later versions, which route br_ec_get_default() there themselves) but for X25519, which
-   is cdrest's own 64-bit code where the compiler has __int128 (BearSSL's default with
+   is cdrest's own 64-bit code where the compiler has __int128, as are the ECDSA P-256 and
+   RSA signature checks (BearSSL's with
    CDREST_NO_FAST_PK: build/asan/test_tls_engine_nofastpk checks that). Builds without
    TLS have nothing to check. */
 #include "test.h"
@@ -35,11 +36,23 @@ static void check_engine(int full_duplex) {
            (unsigned long)c.tls->iobuf_len);
     if (aes_hw) CHECK(eng->iaes_ctr == aes_hw);
     if (gh_hw) CHECK(eng->ighash == gh_hw);
+#ifdef CDREST__FAST_PK
+    /* 64-bit builds check signatures with cdrest's own code (tests/test_sigcheck.c), the
+       server's and the chain's; the chain keeps BearSSL's EC code for other curves */
+    CHECK(eng->irsavrfy == cdrest__rsa_pkcs1_vrfy);
+    CHECK(c.tls->x509.u.minimal.irsa == cdrest__rsa_pkcs1_vrfy);
+    CHECK(eng->iecdsa == cdrest__ecdsa_vrfy_asn1);
+    CHECK(c.tls->x509.u.minimal.iecdsa == cdrest__ecdsa_vrfy_asn1);
+    if (rsa62) CHECK(c.tls->cc.irsapub == br_rsa_i62_public_get());
+#else
     if (rsa62) {
         CHECK(eng->irsavrfy == rsa62);
         CHECK(c.tls->x509.u.minimal.irsa == rsa62); /* the chain's signatures too */
         CHECK(c.tls->cc.irsapub == br_rsa_i62_public_get());
     }
+    CHECK(eng->iecdsa == br_ecdsa_vrfy_asn1_get_default());
+    CHECK(c.tls->x509.u.minimal.iecdsa == br_ecdsa_vrfy_asn1_get_default());
+#endif
 #ifdef CDREST__FAST_PK
     /* ECDHE: cdrest's 64-bit X25519, every other curve through it to BearSSL's default */
     CHECK(eng->iec == &cdrest__x25519_ec);
@@ -48,7 +61,6 @@ static void check_engine(int full_duplex) {
     CHECK(eng->iec == br_ec_get_default()); /* CDREST_NO_FAST_PK, or no __int128 */
 #endif
     CHECK(c.tls->x509.u.minimal.iec == br_ec_get_default());
-    CHECK(eng->iecdsa == br_ecdsa_vrfy_asn1_get_default());
     /* one shared record buffer by default, two on request */
     CHECK_INT((long)c.tls->iobuf_len, full_duplex ? BR_SSL_BUFSIZE_BIDI : BR_SSL_BUFSIZE_MONO);
     cdrest_free(&c);
