@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer differential target for the fast signature checks (issue 16): cdrest's 64-bit
+/* libFuzzer differential target for the fast signature checks: cdrest's 64-bit
    ECDSA P-256 and RSA PKCS#1 v1.5 code against BearSSL's own (br_ecdsa_i31_vrfy_asn1 with
    br_ec_p256_m31, br_ec_p256_m31's muladd, br_rsa_i31_pkcs1_vrfy, br_rsa_i31_public).
    It aborts when the two give different verdicts, points or hash_out. The first input byte

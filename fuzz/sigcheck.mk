@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The signature-check differential fuzzer (issue 16; fuzz/fuzz_sigcheck.c), in `make fuzz`
+# The signature-check differential fuzzer (fuzz/fuzz_sigcheck.c), in `make fuzz`
 # and `make fuzz-ci`. It needs BearSSL: built with fuzz/x25519.mk's FUZZ_TLS_FLAGS (no
 # -DCDREST_NO_TLS) and linked with it. Seeds: one input per mode (mode 0 with nothing to
 # XOR is the valid signature itself).

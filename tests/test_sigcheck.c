@@ -1,4 +1,4 @@
-/* The fast 64-bit signature checks (issue 16): ECDSA P-256 and RSA PKCS#1 v1.5, against
+/* The fast 64-bit signature checks: ECDSA P-256 and RSA PKCS#1 v1.5, against
    BearSSL's own implementations (br_ec_p256_m31's muladd, br_ecdsa_i31_vrfy_asn1,
    br_rsa_i31_public, br_rsa_i31_pkcs1_vrfy) on signatures `openssl` makes here and on every
    damaged form of them: identical verdicts, identical points, identical hash_out. The

@@ -3,7 +3,8 @@
 # Check (and, as root on Debian, install) what cdrest's builds, demo and tests need.
 #   tools/deps.sh [demo|test|bench|fuzz|portability|all]    (default: test)
 # demo: a C compiler, BearSSL, openssl, Python 3 (what `make demo` runs). test: demo plus
-# the test peers (nginx, tinyproxy, valgrind, clang, cmake, requests, pkg-config, curl).
+# the test peers (nginx, tinyproxy, valgrind, clang, cmake, requests, pkg-config, curl) and
+# clang-format (make format-check).
 # Each need is checked by what it provides (the command, the header and library, the
 # Python module), so a machine without dpkg-query/apt-get where the tools are present
 # passes. Something missing: as root with apt-get, it is installed; otherwise this names
@@ -11,7 +12,7 @@
 set -eu
 what=${1:-test}
 demo_pkgs="gcc make python3 openssl libbearssl-dev"
-test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf curl strace"
+test_pkgs="$demo_pkgs g++ cmake clang valgrind python3-requests nginx-light tinyproxy pkgconf curl strace clang-format"
 # 32-bit builds of the size checks (tests/t_sizes32.sh) where the compiler has -m32.
 case $(uname -m) in x86_64|amd64) test_pkgs="$test_pkgs gcc-12-multilib" ;; esac
 bench_pkgs="libcurl4-openssl-dev libjsmn-dev hyperfine musl-tools"
@@ -47,6 +48,7 @@ need() {
     pkgconf) echo "pkg-config" ;;
     gcc-12-multilib) echo "32-bit C builds ($cc_cmd -m32)" ;;
     strace) echo "strace (tests/t_budgets.sh counts system calls)" ;;
+    clang-format) echo "clang-format (make format-check)" ;;
     musl-tools) echo "musl-gcc (make cli-static)" ;;
     *) echo "$1" ;;
   esac
@@ -63,7 +65,7 @@ compiles() {
 provided() {
   case "$1" in
     gcc) has "$cc_cmd" ;;
-    make | python3 | openssl | cmake | clang | valgrind | tinyproxy | curl | strace) has "$1" ;;
+    make | python3 | openssl | cmake | clang | valgrind | tinyproxy | curl | strace | clang-format) has "$1" ;;
     musl-tools) has musl-gcc ;;
     g++) has g++ ;;
     nginx-light) has nginx ;;
