@@ -160,8 +160,8 @@
 #if defined(CDREST_IMPLEMENTATION) && defined(CDREST_GETADDRINFO_A) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* getaddrinfo_a is a GNU extension */
 #endif
-#if defined(CDREST_IMPLEMENTATION) && defined(__linux__) && !defined(_POSIX_C_SOURCE) && \
-    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
+#if defined(CDREST_IMPLEMENTATION) && defined(__linux__) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && \
+    !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 
@@ -175,7 +175,7 @@
 #define CDREST_VERSION_MAJOR 0
 #define CDREST_VERSION_MINOR 1
 #define CDREST_VERSION_PATCH 0
-#define CDREST_VERSION "0.1.0"
+#define CDREST_VERSION       "0.1.0"
 
 #ifndef CDRESTDEF
 #ifdef CDREST_STATIC
@@ -221,24 +221,24 @@ extern "C" {
 
 enum {
     CDREST_OK = 0,
-    CDREST_E_ARG = -1,         /* a wrong argument from the caller */
-    CDREST_E_NOMEM = -2,       /* an allocation failed */
-    CDREST_E_RESOLVE = -3,     /* the host name did not resolve */
-    CDREST_E_CONNECT = -4,     /* no address accepted the connection */
-    CDREST_E_TIMEOUT = -5,     /* a deadline passed */
-    CDREST_E_IO = -6,          /* the connection failed or closed mid-exchange */
-    CDREST_E_TLS = -7,         /* the TLS handshake or record layer failed */
-    CDREST_E_PROTOCOL = -8,    /* the server broke HTTP/1.1 */
-    CDREST_E_TOOLARGE = -9,    /* a cap or a caller buffer was too small */
-    CDREST_E_JSON = -10,       /* invalid JSON (from the server or the caller) */
-    CDREST_E_JSON_TOKENS = -11,/* the token array is too small; grow it and call again */
-    CDREST_E_HTTP = -12,       /* an HTTP error status without a CD error body */
-    CDREST_E_SERVER = -13,     /* the CD server answered with an error ({"error":...}) */
-    CDREST_E_AUTH = -14,       /* credentials missing, refused or expired */
-    CDREST_E_UNSUPPORTED = -15,/* a feature not built in or not supported */
-    CDREST_E_DEADLINE = -16,   /* a wait's own deadline passed (the job still runs) */
-    CDREST_E_FILE = -17,       /* a local file could not be used (named in the message) */
-    CDREST_E_CANCELED = -18    /* a progress callback asked to stop (see cdrest_transfer) */
+    CDREST_E_ARG = -1,          /* a wrong argument from the caller */
+    CDREST_E_NOMEM = -2,        /* an allocation failed */
+    CDREST_E_RESOLVE = -3,      /* the host name did not resolve */
+    CDREST_E_CONNECT = -4,      /* no address accepted the connection */
+    CDREST_E_TIMEOUT = -5,      /* a deadline passed */
+    CDREST_E_IO = -6,           /* the connection failed or closed mid-exchange */
+    CDREST_E_TLS = -7,          /* the TLS handshake or record layer failed */
+    CDREST_E_PROTOCOL = -8,     /* the server broke HTTP/1.1 */
+    CDREST_E_TOOLARGE = -9,     /* a cap or a caller buffer was too small */
+    CDREST_E_JSON = -10,        /* invalid JSON (from the server or the caller) */
+    CDREST_E_JSON_TOKENS = -11, /* the token array is too small; grow it and call again */
+    CDREST_E_HTTP = -12,        /* an HTTP error status without a CD error body */
+    CDREST_E_SERVER = -13,      /* the CD server answered with an error ({"error":...}) */
+    CDREST_E_AUTH = -14,        /* credentials missing, refused or expired */
+    CDREST_E_UNSUPPORTED = -15, /* a feature not built in or not supported */
+    CDREST_E_DEADLINE = -16,    /* a wait's own deadline passed (the job still runs) */
+    CDREST_E_FILE = -17,        /* a local file could not be used (named in the message) */
+    CDREST_E_CANCELED = -18     /* a progress callback asked to stop (see cdrest_transfer) */
 };
 
 /* A short constant name for a code: "timeout", "TLS error", ... Never NULL. */
@@ -253,7 +253,7 @@ typedef enum cdrest_json_type {
     CDREST_JSON_UNDEFINED = 0,
     CDREST_JSON_OBJECT = 1,
     CDREST_JSON_ARRAY = 2,
-    CDREST_JSON_STRING = 3,  /* start/end span the text between the quotes */
+    CDREST_JSON_STRING = 3, /* start/end span the text between the quotes */
     CDREST_JSON_NUMBER = 4,
     CDREST_JSON_TRUE = 5,
     CDREST_JSON_FALSE = 6,
@@ -278,34 +278,34 @@ typedef struct cdrest_json_tok {
    gives. A parse that started counting (toks == NULL) must go on counting, and one that
    started filling must go on filling: mixing them is CDREST_E_ARG (init again instead). */
 typedef struct cdrest_json_parser {
-    size_t pos;        /* next byte to read (after CDREST_E_JSON_TOKENS: the value that
+    size_t pos;       /* next byte to read (after CDREST_E_JSON_TOKENS: the value that
                           did not fit) */
-    int toknext;       /* next token index to fill (or count) */
-    int toksuper;      /* the token the next value attaches to (the open container, or
+    int toknext;      /* next token index to fill (or count) */
+    int toksuper;     /* the token the next value attaches to (the open container, or
                           the key awaiting its value), or -1 */
-    int depth;         /* current nesting */
-    int max_depth;     /* limit, 1..CDREST_JSON_MAX_DEPTH (init sets CDREST_JSON_MAX_DEPTH;
+    int depth;        /* current nesting */
+    int max_depth;    /* limit, 1..CDREST_JSON_MAX_DEPTH (init sets CDREST_JSON_MAX_DEPTH;
                           a value outside that range means CDREST_JSON_MAX_DEPTH) */
-    int state;         /* private state of the state machine */
-    int error;         /* CDREST_JSON_ERR_* after CDREST_E_JSON */
-    size_t error_pos;  /* byte offset of the error */
+    int state;        /* private state of the state machine */
+    int error;        /* CDREST_JSON_ERR_* after CDREST_E_JSON */
+    size_t error_pos; /* byte offset of the error */
     unsigned char stack[(CDREST_JSON_MAX_DEPTH + 7) / 8]; /* container kinds (bit set = object) */
 } cdrest_json_parser;
 
 /* Why a parse failed (parser.error), readable through cdrest_json_errstr(). */
 enum {
     CDREST_JSON_ERR_NONE = 0,
-    CDREST_JSON_ERR_SYNTAX,      /* unexpected character */
-    CDREST_JSON_ERR_EOF,         /* the input ended inside a value */
-    CDREST_JSON_ERR_NUMBER,      /* malformed number */
-    CDREST_JSON_ERR_LITERAL,     /* misspelled true/false/null */
-    CDREST_JSON_ERR_CONTROL,     /* raw control character in a string */
-    CDREST_JSON_ERR_ESCAPE,      /* invalid escape or \u sequence, lone surrogate */
-    CDREST_JSON_ERR_UTF8,        /* invalid UTF-8 */
-    CDREST_JSON_ERR_DEPTH,       /* nested deeper than max_depth */
-    CDREST_JSON_ERR_TRAILING,    /* something after the root value */
-    CDREST_JSON_ERR_EMPTY,       /* no value at all */
-    CDREST_JSON_ERR_TOOBIG       /* input longer than INT_MAX bytes */
+    CDREST_JSON_ERR_SYNTAX,   /* unexpected character */
+    CDREST_JSON_ERR_EOF,      /* the input ended inside a value */
+    CDREST_JSON_ERR_NUMBER,   /* malformed number */
+    CDREST_JSON_ERR_LITERAL,  /* misspelled true/false/null */
+    CDREST_JSON_ERR_CONTROL,  /* raw control character in a string */
+    CDREST_JSON_ERR_ESCAPE,   /* invalid escape or \u sequence, lone surrogate */
+    CDREST_JSON_ERR_UTF8,     /* invalid UTF-8 */
+    CDREST_JSON_ERR_DEPTH,    /* nested deeper than max_depth */
+    CDREST_JSON_ERR_TRAILING, /* something after the root value */
+    CDREST_JSON_ERR_EMPTY,    /* no value at all */
+    CDREST_JSON_ERR_TOOBIG    /* input longer than INT_MAX bytes */
 };
 
 /* Reset p for a new document (max_depth = CDREST_JSON_MAX_DEPTH). Needs no freeing. */
@@ -316,8 +316,7 @@ CDRESTDEF void cdrest_json_init(cdrest_json_parser *p);
    CDREST_E_JSON_TOKENS. With toks == NULL it validates just as fully and returns the
    number of tokens needed. Token order is document order; a member's key is a child of
    the object and its value a child of the key. */
-CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
-                                cdrest_json_tok *toks, int ntoks);
+CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len, cdrest_json_tok *toks, int ntoks);
 /* Words for a CDREST_JSON_ERR_* (parser.error): a static string, never NULL. */
 CDRESTDEF const char *cdrest_json_errstr(int json_error);
 
@@ -334,8 +333,7 @@ CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c);
    (case-sensitive, escapes in the document decoded; the first member with that key
    wins). Returns the value's index, `from` for "", or -1 (missing, out of range, a
    step into the wrong kind of value, or a malformed path). */
-CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int ntok, int from,
-                               const char *path);
+CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int ntok, int from, const char *path);
 /* 1 if string token i equals the C string s (escapes decoded), else 0. */
 CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s);
 /* Unescape string token i into buf as UTF-8 (\u escapes and surrogate pairs decoded;
@@ -346,8 +344,7 @@ CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, co
    a string (read a number with cdrest_json_int64/double; a token's raw JSON text is
    js[t[i].start .. t[i].end)). buf may be the token's own text (decoding in place: the
    result is never longer than the text). */
-CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf,
-                                 size_t cap, size_t *len);
+CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf, size_t cap, size_t *len);
 /* Number token (or a string token holding exactly a JSON number, as CD sends ids) to an
    integer or double. CDREST_E_TOOLARGE on overflow (*out untouched), CDREST_E_JSON when it
    is no number (for int64: no integer; "1.0" and "1e3" are refused). Doubles are
@@ -365,11 +362,11 @@ CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i
 typedef struct cdrest_json_writer {
     char *buf;
     size_t cap;
-    size_t len;      /* bytes written (or needed) so far, without the NUL */
+    size_t len; /* bytes written (or needed) so far, without the NUL */
     int error;
     int depth;
-    int need_comma;  /* a value was written at this level */
-    int after_key;   /* a key was written and awaits its value */
+    int need_comma; /* a value was written at this level */
+    int after_key;  /* a key was written and awaits its value */
     unsigned char stack[(CDREST_JSON_MAX_DEPTH + 7) / 8];
 } cdrest_json_writer;
 
@@ -407,13 +404,13 @@ CDRESTDEF int cdrest_jw_finish(cdrest_json_writer *w);
 
 /* The detail of the last failure, kept in the client (never in a global). */
 typedef struct cdrest_error {
-    int code;              /* the CDREST_E_* returned, or 0 */
-    int http_status;       /* the response's status, or 0 when none came */
-    int tls_error;         /* BearSSL's error number, or 0 */
+    int code;        /* the CDREST_E_* returned, or 0 */
+    int http_status; /* the response's status, or 0 when none came */
+    int tls_error;   /* BearSSL's error number, or 0 */
     /* The server's own words, unescaped, cut with "..." when long. These and msg are
        printable UTF-8 on one line: control characters, C0 and C1 (U+0080..U+009F), are
        blanked, bytes that are not UTF-8 shown as '?'. */
-    char server_code[64];  /* the CD error code, e.g. "NoSuchProperty", or "" */
+    char server_code[64]; /* the CD error code, e.g. "NoSuchProperty", or "" */
     char server_message[CDREST_ERRMSG_SIZE];
     char server_details[CDREST_ERRMSG_SIZE];
     char server_where[128];
@@ -430,11 +427,11 @@ CDRESTDEF int cdrest_error_set(cdrest_error *e, int code, const char *fmt, ...)
 
 /* A parsed server URL: scheme://host[:port][/base/path]. */
 typedef struct cdrest_url {
-    int https;             /* 1 for https:// */
-    int ipv6;              /* host is an IPv6 literal (written without brackets here) */
-    unsigned short port;   /* explicit, or 80 / 443 */
-    char host[256];        /* lower-cased host name, IPv4 or IPv6 literal */
-    char base_path[512];   /* "" or "/cd" (no trailing slash) */
+    int https;           /* 1 for https:// */
+    int ipv6;            /* host is an IPv6 literal (written without brackets here) */
+    unsigned short port; /* explicit, or 80 / 443 */
+    char host[256];      /* lower-cased host name, IPv4 or IPv6 literal */
+    char base_path[512]; /* "" or "/cd" (no trailing slash) */
 } cdrest_url;
 
 /* Parse an absolute http(s) URL. Refuses userinfo, fragments, queries, spaces and control
@@ -449,8 +446,7 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
    (never '/', '?', '#', '%'); QUERY keeps only unreserved. Space is always %20. */
 enum { CDREST_PCT_SEGMENT = 0, CDREST_PCT_QUERY = 1, CDREST_PCT_PATH = 2 /* keeps '/' */ };
 /* (mode: one of the above; dst is the caller's.) */
-CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n,
-                                       int mode);
+CDRESTDEF size_t cdrest_percent_encode(char *dst, size_t cap, const char *src, size_t n, int mode);
 /* Base64 (RFC 4648, padded). Returns the length needed without the NUL. */
 CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, size_t n);
 
@@ -465,8 +461,7 @@ typedef struct cdrest_transport {
     /* Open a byte stream to host:port (host: a DNS name, IPv4 or IPv6 literal without
        brackets) within timeout_ms. 0 or CDREST_E_RESOLVE / _CONNECT / _TIMEOUT / ...;
        on failure fill err with cdrest-style text (see cdrest_error.msg). */
-    int (*connect)(void *self, const char *host, unsigned short port, int timeout_ms,
-                   cdrest_error *err);
+    int (*connect)(void *self, const char *host, unsigned short port, int timeout_ms, cdrest_error *err);
     /* Read up to len bytes, waiting at most timeout_ms for the first one.
        > 0 bytes read, 0 the peer closed the stream, < 0 a CDREST_E_* code. */
     long (*read)(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err);
@@ -509,9 +504,9 @@ typedef int (*cdrest_resolve_fn)(void *ctx, const char *host, int timeout_ms, ch
    lookup that honours timeout_ms), or connect to an IP literal, or bring your own
    transport. */
 typedef struct cdrest_socket {
-    int fd; /* -1 when closed */
-    int wrote; /* the last call was a write: the next read waits in poll() first */
-    int rcvtimeo_ms; /* SO_RCVTIMEO now set on fd; 0: none yet */
+    int fd;                    /* -1 when closed */
+    int wrote;                 /* the last call was a write: the next read waits in poll() first */
+    int rcvtimeo_ms;           /* SO_RCVTIMEO now set on fd; 0: none yet */
     cdrest_resolve_fn resolve; /* config.resolve: NULL = getaddrinfo() */
     void *resolve_ctx;
 } cdrest_socket;
@@ -607,10 +602,10 @@ CDRESTDEF void cdrest_socket_init(cdrest_socket *s);
    =========================================================================== */
 
 typedef struct cdrest_tls_config {
-    const char *ca_file;      /* PEM file with one or more CA certificates (or one DER) */
-    const char *ca_dir;       /* a directory of PEM files: its OpenSSL hash names (c_rehash,
+    const char *ca_file; /* PEM file with one or more CA certificates (or one DER) */
+    const char *ca_dir;  /* a directory of PEM files: its OpenSSL hash names (c_rehash,
                                  "ab12cd34.0") if it has any, else its *.pem, *.crt, *.cer */
-    const void *ca_blob;      /* PEM or DER certificate(s) in memory */
+    const void *ca_blob; /* PEM or DER certificate(s) in memory */
     size_t ca_blob_len;
     /* Trust anchors compiled in: a const br_x509_trust_anchor array (as `brssl ta` prints
        it), used in place, never copied. With none of the above set and no anchors given,
@@ -655,13 +650,14 @@ typedef struct cdrest_tls_config {
 
 /* cdrest's own values of cdrest_error.tls_error, beside BearSSL's (which stay < 1024). */
 #define CDREST_TLS_ERR_PIN_MISMATCH 1025 /* verified (or not), but no pin matched its key */
-#define CDREST_TLS_ERR_CERT_TOO_BIG 1026 /* a certificate of the chain is larger than
+#define CDREST_TLS_ERR_CERT_TOO_BIG \
+    1026                                     /* a certificate of the chain is larger than
                                             CDREST_TLS_LEAF_MAX: it could not be checked */
-#define CDREST_TLS_ERR_KEY_PURPOSE 1027  /* extended key usage without serverAuth (leaf or CA) */
+#define CDREST_TLS_ERR_KEY_PURPOSE      1027 /* extended key usage without serverAuth (leaf or CA) */
 #define CDREST_TLS_ERR_NAME_CONSTRAINTS 1028 /* a CA's name constraints refuse a leaf's name */
-#define CDREST_TLS_ERR_WEAK_SIGNATURE 1029 /* a certificate of the chain is signed with SHA-1 */
-#define CDREST_TLS_ERR_PATH_LENGTH 1030  /* a CA's pathLenConstraint is exceeded */
-#define CDREST_TLS_ERR_CN_ONLY 1031      /* only the subject CN names the host (no DNS SAN) */
+#define CDREST_TLS_ERR_WEAK_SIGNATURE   1029 /* a certificate of the chain is signed with SHA-1 */
+#define CDREST_TLS_ERR_PATH_LENGTH      1030 /* a CA's pathLenConstraint is exceeded */
+#define CDREST_TLS_ERR_CN_ONLY          1031 /* only the subject CN names the host (no DNS SAN) */
 
 #ifndef CDREST_TLS_MAX_PINS
 #define CDREST_TLS_MAX_PINS 8
@@ -686,8 +682,8 @@ typedef struct cdrest_tls_config {
    To allocate nothing at all, hand in config.tls_memory / tls_memory_size: at least the
    size below plus the anchors' bytes and 16 for alignment (a block too small fails with
    CDREST_E_TOOLARGE and says how much more is needed). */
-#define CDREST_TLS_STATE_SIZE (9216 + 2 * CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
-#define CDREST_TLS_MEMORY (CDREST_TLS_STATE_SIZE + 33178)
+#define CDREST_TLS_STATE_SIZE         (9216 + 2 * CDREST_TLS_LEAF_MAX + 32 * CDREST_TLS_MAX_PINS)
+#define CDREST_TLS_MEMORY             (CDREST_TLS_STATE_SIZE + 33178)
 #define CDREST_TLS_MEMORY_HALF_DUPLEX (CDREST_TLS_STATE_SIZE + 16709)
 /* ===========================================================================
    API: the client and raw HTTP. A client is one struct the caller places anywhere
@@ -699,7 +695,7 @@ typedef struct cdrest_tls_config {
    =========================================================================== */
 
 typedef struct cdrest_config {
-    const char *server;         /* "https://cd.example.com:8443", optionally with a base path */
+    const char *server; /* "https://cd.example.com:8443", optionally with a base path */
     /* The CD web server, where uploads go (/commander/...): NULL = the server above, which
        is right when that is the web server's URL ("https://cd.example.com"). The CD
        server's own port (8000/8443) serves /rest but not /commander. */
@@ -708,13 +704,13 @@ typedef struct cdrest_config {
        every buffer that held them or the session id). */
     const char *user;
     const char *password;
-    const char *token;          /* a user access token: login with it instead of a password */
-    const char *session_id;     /* an existing session (e.g. from COMMANDER_SESSIONID) */
-    int basic_auth;             /* send Authorization: Basic on every call, no session */
+    const char *token;      /* a user access token: login with it instead of a password */
+    const char *session_id; /* an existing session (e.g. from COMMANDER_SESSIONID) */
+    int basic_auth;         /* send Authorization: Basic on every call, no session */
     /* Credentials over plain http:// go only to loopback (localhost, 127.0.0.0/8, ::1),
        directly or through a loopback proxy, unless this is set. */
     int allow_plain_http;
-    int connect_timeout_ms;     /* 0 = 10000: opening one connection (TCP connect, every
+    int connect_timeout_ms; /* 0 = 10000: opening one connection (TCP connect, every
                                    address of the host sharing it; within timeout_ms too) */
     /* 0 = 60000: a whole call. Everything a CD call sends and receives (the login it makes
        first, the request, a re-login after a 401 and the retry; both requests of
@@ -722,7 +718,7 @@ typedef struct cdrest_config {
        cdrest_http: the request and its redirects. A host name's lookup by getaddrinfo()
        aside: see resolve below. A job wait has its own deadline. */
     int timeout_ms;
-    size_t max_body;            /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
+    size_t max_body; /* cap on a buffered response body, 0 = CDREST_DEFAULT_MAX_BODY;
                                    a body of exactly max_body bytes fits, whatever its framing
                                    (Content-Length, chunked, or read to the close). At most 16
                                    interim 1xx responses are skipped before the final one. */
@@ -737,15 +733,15 @@ typedef struct cdrest_config {
        covers ("*"; names and their subdomains; IP addresses exactly or as CIDR blocks,
        "10.0.0.0/8"). A proxy given here is used for every server. */
     const char *proxy;
-    int no_proxy;               /* never use a proxy, whatever the environment says */
+    int no_proxy; /* never use a proxy, whatever the environment says */
     cdrest_tls_config tls;
     const cdrest_transport *transport; /* NULL = POSIX sockets */
     /* Name lookup for the POSIX transport within the connect deadline (see cdrest_socket);
        NULL = getaddrinfo(), which no deadline bounds. */
     cdrest_resolve_fn resolve;
     void *resolve_ctx;
-    void *transport_self;       /* the transport's own state, passed back as `self` */
-    void *alloc_ctx;            /* passed to CDREST_MALLOC/REALLOC/FREE */
+    void *transport_self; /* the transport's own state, passed back as `self` */
+    void *alloc_ctx;      /* passed to CDREST_MALLOC/REALLOC/FREE */
     /* Fills buf with n unpredictable bytes, returns 0 (non-zero: failed). NULL = the
        system's source (/dev/urandom); set it where there is none. Used for multipart
        boundaries: without randomness an upload fails, it never guesses. */
@@ -757,13 +753,13 @@ typedef struct cdrest_config {
     void *trace_ctx;
     /* Optional caller memory. Given a buffer, the client never grows it (a larger
        response is CDREST_E_TOOLARGE); the same for tokens. */
-    void *buffer;               /* responses (head + body) */
+    void *buffer; /* responses (head + body) */
     size_t buffer_size;
-    void *send_buffer;          /* request targets, heads and JSON bodies */
+    void *send_buffer; /* request targets, heads and JSON bodies */
     size_t send_buffer_size;
     cdrest_json_tok *tokens;
     int max_tokens;
-    void *tls_memory;           /* for the TLS state and I/O buffer, see CDREST_TLS_MEMORY */
+    void *tls_memory; /* for the TLS state and I/O buffer, see CDREST_TLS_MEMORY */
     size_t tls_memory_size;
     /* Answers as text only: CD calls validate their JSON but never tokenize it, so a doc
        holds json/len and ntoks = 0 (to print or store it whole: no token memory, whatever
@@ -780,28 +776,28 @@ typedef struct cdrest_hspan {
 } cdrest_hspan;
 
 typedef struct cdrest_response {
-    int status;                 /* 200, 404, ... */
-    int http_minor;             /* 1 for HTTP/1.1, 0 for HTTP/1.0 */
+    int status;     /* 200, 404, ... */
+    int http_minor; /* 1 for HTTP/1.1, 0 for HTTP/1.0 */
     const char *reason;
     size_t reason_len;
     const cdrest_hspan *headers;
     int nheaders;
-    const char *body;           /* NUL-terminated for convenience (not counted) */
+    const char *body; /* NUL-terminated for convenience (not counted) */
     size_t body_len;
 } cdrest_response;
 
 typedef struct cdrest_header {
     const char *name;
-    const char *value;          /* CR, LF and NUL are refused */
+    const char *value; /* CR, LF and NUL are refused */
 } cdrest_header;
 
 typedef struct cdrest_request {
-    const char *method;         /* "GET", "POST", "PUT", "DELETE", "HEAD", ... */
-    const char *target;         /* path and query, already encoded, below the base path */
+    const char *method; /* "GET", "POST", "PUT", "DELETE", "HEAD", ... */
+    const char *target; /* path and query, already encoded, below the base path */
     const cdrest_header *headers;
     int nheaders;
-    const void *body;           /* a body in memory, or NULL */
-    size_t body_len;            /* Content-Length (also for a streamed body) */
+    const void *body; /* a body in memory, or NULL */
+    size_t body_len;  /* Content-Length (also for a streamed body) */
     /* A streamed body instead: called until body_len bytes came; returns bytes (> 0)
        or < 0 to abort the request with that CDREST_E_* code. */
     long (*body_read)(void *ctx, void *buf, size_t cap);
@@ -815,11 +811,11 @@ typedef struct cdrest_request {
 struct cdrest__tls; /* private */
 
 typedef struct cdrest_client {
-    cdrest_config cfg;          /* a copy; the strings it pointed to are copied below */
+    cdrest_config cfg; /* a copy; the strings it pointed to are copied below */
     cdrest_url url;
     cdrest_url proxy_url;
     int use_proxy;
-    char proxy_auth[512];       /* "Basic ..." for the proxy, or "" */
+    char proxy_auth[512]; /* "Basic ..." for the proxy, or "" */
     cdrest_error err;
     /* owned credentials */
     char user[256];
@@ -829,42 +825,42 @@ typedef struct cdrest_client {
     /* the connection */
     const cdrest_transport *tp;
     void *tp_self;
-    cdrest_socket sock;         /* the default transport's state */
-    int connected;              /* a stream (and TLS, for https) is open */
-    int tls_active;             /* the stream runs through TLS (after the handshake) */
-    unsigned long conn_requests;/* requests served on the current connection */
-    unsigned long connects;     /* connections opened by this client */
-    int64_t deadline;           /* when the current CD call (or job wait) must end ... */
-    int has_deadline;           /* ... if set: each exchange gets min(timeout_ms, this) */
-    struct cdrest__tls *tls;    /* NULL until the first https connection */
+    cdrest_socket sock;          /* the default transport's state */
+    int connected;               /* a stream (and TLS, for https) is open */
+    int tls_active;              /* the stream runs through TLS (after the handshake) */
+    unsigned long conn_requests; /* requests served on the current connection */
+    unsigned long connects;      /* connections opened by this client */
+    int64_t deadline;            /* when the current CD call (or job wait) must end ... */
+    int has_deadline;            /* ... if set: each exchange gets min(timeout_ms, this) */
+    struct cdrest__tls *tls;     /* NULL until the first https connection */
     /* buffers */
-    char *buf;                  /* receive buffer */
+    char *buf; /* receive buffer */
     size_t buf_cap;
-    size_t buf_len;             /* bytes held */
-    char *out;                  /* request head and small bodies */
+    size_t buf_len; /* bytes held */
+    char *out;      /* request head and small bodies */
     size_t out_cap;
-    char *body;                 /* request bodies built by the CD calls */
+    char *body; /* request bodies built by the CD calls */
     size_t body_cap;
-    char *target;               /* request targets built by the CD calls */
+    char *target; /* request targets built by the CD calls */
     size_t target_cap;
-    char *in;                   /* copies of inputs that pointed into the client (see cdrest__pin) */
+    char *in; /* copies of inputs that pointed into the client (see cdrest__pin) */
     size_t in_cap;
-    char env_job_step_id[64];   /* COMMANDER_JOBSTEPID, for /myJob/... paths */
+    char env_job_step_id[64]; /* COMMANDER_JOBSTEPID, for /myJob/... paths */
     cdrest_json_tok *toks;
     int toks_cap;
-    int ntoks;                  /* tokens of the last JSON result */
+    int ntoks; /* tokens of the last JSON result */
     int owns_buf, owns_toks;
-    int fixed_send;             /* target/out/body live in config.send_buffer */
-    char redirect_target[512];  /* the Location being followed (an absolute path) */
-    int publish_endpoint;       /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
-    int relative_paths;         /* the server refused /properties//projects/...: use projectName= */
-    cdrest_url web_url;         /* config.web_server, when given */
+    int fixed_send;            /* target/out/body live in config.send_buffer */
+    char redirect_target[512]; /* the Location being followed (an absolute path) */
+    int publish_endpoint;      /* upload endpoint found by the probe: 0 not yet, 1 php, 2 cgi */
+    int relative_paths;        /* the server refused /properties//projects/...: use projectName= */
+    cdrest_url web_url;        /* config.web_server, when given */
     int has_web_url;
     cdrest_hspan headers[CDREST_MAX_HEADERS];
     /* the current operation's transfer options (cdrest_http_ex, ..._ex), else zero */
-    int idle_timeout_ms;        /* no byte for this long: CDREST_E_TIMEOUT (0 = no limit) */
-    int canceled;               /* a progress callback asked to stop: no more I/O */
-    int idle_expired;           /* the last I/O timeout was the idle limit */
+    int idle_timeout_ms; /* no byte for this long: CDREST_E_TIMEOUT (0 = no limit) */
+    int canceled;        /* a progress callback asked to stop: no more I/O */
+    int idle_expired;    /* the last I/O timeout was the idle limit */
 } cdrest_client;
 
 /* The readable line for the last error ("" when none). */
@@ -884,8 +880,7 @@ CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c);
    Proxy-Authorization with proxy credentials: CDREST_E_ARG naming the header. */
 CDRESTDEF int cdrest_http(cdrest_client *c, const cdrest_request *req, cdrest_response *resp);
 /* A response header's value by case-insensitive name (first match), or NULL. */
-CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const char *name,
-                                             size_t *len);
+CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const char *name, size_t *len);
 /* Close the connection (the next call reconnects). */
 CDRESTDEF void cdrest_disconnect(cdrest_client *c);
 
@@ -965,15 +960,15 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
    property gives ""; a property sheet is CDREST_E_ARG (it has no value); a value that is
    not text (null, an object) is CDREST_E_PROTOCOL. The value is decoded in place in the
    receive buffer (config.buffer), where the answer is: the send buffer never limits it. */
-CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
-                                        const char **value, size_t *len);
+CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx, const char **value,
+                                        size_t *len);
 /* Set the property at path to value (any length, UTF-8), creating it if needed. out
    (may be NULL) gets the answer, borrowed until the next call. */
 CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
                                   cdrest_doc *out);
 /* ctx may also carry "description". */
-CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
-                                     const cdrest_param *ctx, cdrest_doc *out);
+CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
+                                     cdrest_doc *out);
 /* Delete the property or sheet at path: 0, or CDREST_E_SERVER (NoSuchProperty, ...). */
 CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const cdrest_param *ctx);
 /* List a property sheet: path names a sheet, an object ("/projects/P", "/jobs/ID"), or is
@@ -981,9 +976,9 @@ CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const c
    cdrest_sheet_next. */
 CDRESTDEF int cdrest_get_properties(cdrest_client *c, const char *path, const cdrest_param *ctx, cdrest_doc *out);
 typedef struct cdrest_sheet_entry {
-    int name;        /* token of propertyName */
-    int value;       /* token of value, or -1 when empty */
-    int sheet_id;    /* token of propertySheetId when the entry is a nested sheet, else -1 */
+    int name;     /* token of propertyName */
+    int value;    /* token of value, or -1 when empty */
+    int sheet_id; /* token of propertySheetId when the entry is a nested sheet, else -1 */
 } cdrest_sheet_entry;
 /* *iter starts at 0; returns 1 with *e filled, 0 at the end. e holds token indexes into d.
    A nested sheet fetched with the same client reuses d's memory: detach d first
@@ -1039,8 +1034,8 @@ CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact
 /* Jobs. */
 typedef struct cdrest_job_status {
     char job_id[64];
-    char status[32];   /* pending, runnable, scheduled, running, completed, or what the server says */
-    char outcome[32];  /* success, warning, error, skipped, or "" */
+    char status[32];  /* pending, runnable, scheduled, running, completed, or what the server says */
+    char outcome[32]; /* success, warning, error, skipped, or "" */
 } cdrest_job_status;
 /* actual (may be NULL): the procedure's actual parameters. job_id gets the new job's id. */
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
@@ -1069,8 +1064,8 @@ CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *par
 /* Run a pipeline: POST /pipelines {"projectName", "pipelineName", "actualParameter":[...],
    "stagesToRun":[...]}. stages (NULL-terminated, may be NULL) are the stages to run.
    runtime_id (cap bytes, whole or not at all) gets the run's flowRuntimeId. */
-CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
-                                  const char *const *stages, char *runtime_id, size_t cap);
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline,
+                                  const cdrest_param *actual, const char *const *stages, char *runtime_id, size_t cap);
 /* cdrest_run_pipeline, also sending "startingStage" when starting_stage is not NULL: the
    run starts at that stage (of stages, when given too, as CloudBees' Jenkins client
    sends both). */
@@ -1084,8 +1079,8 @@ CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const ch
                                  const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap);
 typedef struct cdrest_pipeline_status {
     char runtime_id[64];
-    char status[32];   /* running, success, warning, error, ABORT, FORCE_ABORT, or what the server says */
-    int completed;     /* 1 once the run ended */
+    char status[32]; /* running, success, warning, error, ABORT, FORCE_ABORT, or what the server says */
+    int completed;   /* 1 once the run ended */
 } cdrest_pipeline_status;
 /* getPipelineRuntimeDetails for one run: its status and whether it completed, in *st. */
 CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_id, cdrest_pipeline_status *st);
@@ -1095,7 +1090,8 @@ typedef void (*cdrest_pipeline_progress_fn)(void *ctx, const cdrest_pipeline_sta
    same intervals (0 = 5000, at least 100), one deadline that also cuts a hanging poll,
    and progress after every poll. An answer about another run is CDREST_E_PROTOCOL. */
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
-                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st);
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx,
+                                       cdrest_pipeline_status *st);
 
 /* An application process: POST /jobs?request=runProcess; job_id gets the new job's id. */
 CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
@@ -1115,8 +1111,8 @@ CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credentia
    sort are JSON (one filter {"propertyName","operator","operand1"} or a boolean one
    {"operator":"and","filter":[...]}; sort {"propertyName","order"}), either may be NULL;
    max_ids 0 = the server's default. */
-CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
-                                  int max_ids, cdrest_doc *out);
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json,
+                                  const char *sort_json, int max_ids, cdrest_doc *out);
 
 /* Helpers over a doc: the token at a path ("property.value") or -1; copy a string out. */
 CDRESTDEF int cdrest_doc_find(const cdrest_doc *d, const char *path);
@@ -1224,19 +1220,19 @@ CDRESTDEF int cdrest_wait_for_job_ex(cdrest_client *c, const char *job_id, int i
 /* runProcedure's other arguments. Zero it, then set what you need; NULL/0 leaves an
    argument out (the server's default). */
 typedef struct cdrest_credential {
-    const char *name;      /* credentialName: the procedure's credential parameter */
-    const char *user;      /* userName */
-    const char *password;  /* sent in the JSON body only, never in a URL or a trace */
+    const char *name;     /* credentialName: the procedure's credential parameter */
+    const char *user;     /* userName */
+    const char *password; /* sent in the JSON body only, never in a URL or a trace */
 } cdrest_credential;
 typedef struct cdrest_run_options {
-    const char *priority;            /* "low", "normal", "high" or "highest" */
-    const char *destination_project; /* destinationProject: the project that owns the job */
-    const char *schedule_name;       /* scheduleName: run with that schedule's settings (then
+    const char *priority;                 /* "low", "normal", "high" or "highest" */
+    const char *destination_project;      /* destinationProject: the project that owns the job */
+    const char *schedule_name;            /* scheduleName: run with that schedule's settings (then
                                         procedure may be NULL: the schedule names it) */
-    const char *credential_name;     /* credentialName: the job's impersonation credential */
+    const char *credential_name;          /* credentialName: the job's impersonation credential */
     const cdrest_credential *credentials; /* values for the procedure's credential parameters, */
     int ncredentials;                     /* sent as "credential": [{credentialName, userName, password}] */
-    const cdrest_param *extra;       /* any other argument, a {NULL, NULL}-terminated list */
+    const cdrest_param *extra;            /* any other argument, a {NULL, NULL}-terminated list */
 } cdrest_run_options;
 /* cdrest_run_procedure with those options (opt may be NULL). job_id gets the new job's
    id (NUL-terminated, the caller's buffer); CDREST_E_TOOLARGE if it does not fit. */
@@ -1273,14 +1269,14 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
 #undef CDREST_MALLOC
 #undef CDREST_REALLOC
 #undef CDREST_FREE
-#define CDREST_MALLOC(ctx, n) ((void)(ctx), (void)(n), (void *)0)
+#define CDREST_MALLOC(ctx, n)     ((void)(ctx), (void)(n), (void *)0)
 #define CDREST_REALLOC(ctx, p, n) ((void)(ctx), (void)(p), (void)(n), (void *)0)
-#define CDREST_FREE(ctx, p) ((void)(ctx), (void)(p))
+#define CDREST_FREE(ctx, p)       ((void)(ctx), (void)(p))
 #endif
 #ifndef CDREST_MALLOC
-#define CDREST_MALLOC(ctx, n) ((void)(ctx), malloc(n))
+#define CDREST_MALLOC(ctx, n)     ((void)(ctx), malloc(n))
 #define CDREST_REALLOC(ctx, p, n) ((void)(ctx), realloc((p), (n)))
-#define CDREST_FREE(ctx, p) ((void)(ctx), free(p))
+#define CDREST_FREE(ctx, p)       ((void)(ctx), free(p))
 #endif
 
 /* ===========================================================================
@@ -1291,9 +1287,15 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
 
 /* ASCII only, whatever the locale: protocol text is never localised. ch is a byte
    value (0-255) or a plain char; anything else is simply not in the class. */
-static int cdrest__is_digit(int ch) { return ch >= '0' && ch <= '9'; }
-static int cdrest__is_alpha(int ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
-static int cdrest__to_lower(int ch) { return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch; }
+static int cdrest__is_digit(int ch) {
+    return ch >= '0' && ch <= '9';
+}
+static int cdrest__is_alpha(int ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+static int cdrest__to_lower(int ch) {
+    return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+}
 
 /* Value of one hex digit, or -1. */
 static int cdrest__hex_value(int ch) {
@@ -1312,7 +1314,9 @@ static int cdrest__same_ci(const char *a, const char *b, size_t n) {
 }
 
 /* Case-insensitive comparison of s[0..n) with the NUL-terminated word w. */
-static int cdrest__ieq(const char *s, size_t n, const char *w) { return strlen(w) == n && cdrest__same_ci(s, w, n); }
+static int cdrest__ieq(const char *s, size_t n, const char *w) {
+    return strlen(w) == n && cdrest__same_ci(s, w, n);
+}
 
 /* Wipe memory the compiler may not optimise away (passwords, tokens, keys). */
 static void cdrest__wipe(void *p, size_t n) {
@@ -1323,7 +1327,9 @@ static void cdrest__wipe(void *p, size_t n) {
 /* a + b, or SIZE_MAX when the sum does not fit in a size_t (32-bit builds: a length from
    the network or the caller near 4 GiB). Every size sum that feeds an allocation or a
    bound goes through here: a saturated size is refused, a wrapped one would look small. */
-static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (size_t)-1 : a + b; }
+static size_t cdrest__add(size_t a, size_t b) {
+    return a > (size_t)-1 - b ? (size_t)-1 : a + b;
+}
 
 /* ===========================================================================
    JSON: the strict RFC 8259 tokenizer (cdrest_json_parse), the helpers over its
@@ -1349,14 +1355,13 @@ static size_t cdrest__add(size_t a, size_t b) { return a > (size_t)-1 - b ? (siz
 /* Bytes that end a plain run inside a string: '"', '\\', controls, and every byte
    >= 0x80 (UTF-8, validated on its own path). Zero means "copy through". */
 static const unsigned char cdrest__json_string_stop[256] = {
-    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
-    0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
-    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
-    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
-    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
-    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
-    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
-    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
 /* How string bodies are scanned: CDREST_JSON_SCAN 2 = 16 bytes per step with SSE2
@@ -1386,8 +1391,7 @@ static const unsigned char cdrest__json_string_stop[256] = {
 #ifdef CDREST__JSON_SWAR
 /* High bit set in each byte of w that is < 0x20, '"', '\\' or >= 0x80. Borrows can
    only mark bytes above a real hit, so the lowest marked byte is always exact. */
-static uint64_t cdrest__json_stop_bytes(uint64_t w)
-{
+static uint64_t cdrest__json_stop_bytes(uint64_t w) {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     uint64_t quote = w ^ 0x2222222222222222ULL;
     uint64_t slash = w ^ 0x5c5c5c5c5c5c5c5cULL;
@@ -1401,8 +1405,7 @@ static uint64_t cdrest__json_stop_bytes(uint64_t w)
 /* Index of the first byte at or after i that is not plain string content (or len).
    This is the tokenizer's inner loop: 16 bytes per step with SSE2 (one signed compare
    catches both < 0x20 and >= 0x80), else 8 with SWAR, then bytes through the table. */
-static CDREST__INLINE size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i)
-{
+static CDREST__INLINE size_t cdrest__json_skip_plain(const char *js, size_t len, size_t i) {
 #ifdef CDREST__JSON_SSE2
     const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
     const __m128i space = _mm_set1_epi8(' ');
@@ -1431,17 +1434,20 @@ static CDREST__INLINE size_t cdrest__json_skip_plain(const char *js, size_t len,
 /* Length (1..4) of the well-formed UTF-8 sequence at s[0..n), or 0: rejects stray
    continuation bytes, overlongs (C0, C1, E0 80.., F0 80..), surrogates (ED A0..),
    code points above U+10FFFF and truncated sequences (RFC 3629, table 3-7). */
-static size_t cdrest__json_utf8_len(const unsigned char *s, size_t n)
-{
+static size_t cdrest__json_utf8_len(const unsigned char *s, size_t n) {
     unsigned lead = s[0], lo = 0x80, hi = 0xBF;
     size_t need, k;
     if (lead < 0x80) return 1;
     if (lead < 0xC2 || lead > 0xF4) return 0;
     need = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    if (lead == 0xE0) lo = 0xA0;
-    else if (lead == 0xED) hi = 0x9F;
-    else if (lead == 0xF0) lo = 0x90;
-    else if (lead == 0xF4) hi = 0x8F;
+    if (lead == 0xE0)
+        lo = 0xA0;
+    else if (lead == 0xED)
+        hi = 0x9F;
+    else if (lead == 0xF0)
+        lo = 0x90;
+    else if (lead == 0xF4)
+        hi = 0x8F;
     if (n < need || s[1] < lo || s[1] > hi) return 0;
     for (k = 2; k < need; k++)
         if ((s[k] & 0xC0) != 0x80) return 0;
@@ -1449,16 +1455,14 @@ static size_t cdrest__json_utf8_len(const unsigned char *s, size_t n)
 }
 
 /* The 4 hex digits at s as a code unit, or -1 if one is not a hex digit. */
-static long cdrest__json_hex4(const char *s)
-{
+static long cdrest__json_hex4(const char *s) {
     int a = cdrest__hex_value((unsigned char)s[0]), b = cdrest__hex_value((unsigned char)s[1]);
     int c = cdrest__hex_value((unsigned char)s[2]), d = cdrest__hex_value((unsigned char)s[3]);
     if ((a | b | c | d) < 0) return -1;
     return ((long)a << 12) | (b << 8) | (c << 4) | d;
 }
 
-static size_t cdrest__json_fail(cdrest_json_parser *p, int error, size_t pos)
-{
+static size_t cdrest__json_fail(cdrest_json_parser *p, int error, size_t pos) {
     p->error = error;
     p->error_pos = pos;
     return CDREST__JSON_FAIL;
@@ -1466,15 +1470,13 @@ static size_t cdrest__json_fail(cdrest_json_parser *p, int error, size_t pos)
 
 /* The code unit of "\uXXXX" at js[i], or -1 if a byte differs from that pattern, or
    -2 if the input ends while it still matches (truncated rather than wrong). */
-static long cdrest__json_u_unit(const char *js, size_t len, size_t i)
-{
+static long cdrest__json_u_unit(const char *js, size_t len, size_t i) {
     size_t k;
     for (k = 0; k < 6; k++) {
         char c;
         if (i + k >= len) return -2;
         c = js[i + k];
-        if (k == 0 ? c != '\\' : k == 1 ? c != 'u' : cdrest__hex_value((unsigned char)c) < 0)
-            return -1;
+        if (k == 0 ? c != '\\' : k == 1 ? c != 'u' : cdrest__hex_value((unsigned char)c) < 0) return -1;
     }
     return cdrest__json_hex4(js + i + 2);
 }
@@ -1482,13 +1484,10 @@ static long cdrest__json_u_unit(const char *js, size_t len, size_t i)
 /* A \u escape at js[i] ('\\'). A high surrogate must be followed by an escaped low
    one and a low one may not stand alone: a lone surrogate has no UTF-8 form. Returns
    the index after the escape (or the pair). */
-static size_t cdrest__json_scan_u_escape(cdrest_json_parser *p, const char *js, size_t len,
-                                         size_t i)
-{
+static size_t cdrest__json_scan_u_escape(cdrest_json_parser *p, const char *js, size_t len, size_t i) {
     long unit = cdrest__json_u_unit(js, len, i), low;
     if (unit == -2) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
-    if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
-        return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
+    if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
     if (unit < 0xD800 || unit > 0xDBFF) return i + 6;
     low = cdrest__json_u_unit(js, len, i + 6);
     if (low == -2) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
@@ -1497,25 +1496,25 @@ static size_t cdrest__json_scan_u_escape(cdrest_json_parser *p, const char *js, 
 }
 
 /* An escape at js[i] ('\\'). Returns the index after it. */
-static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, size_t len,
-                                       size_t i)
-{
+static size_t cdrest__json_scan_escape(cdrest_json_parser *p, const char *js, size_t len, size_t i) {
     if (i + 1 >= len) return cdrest__json_fail(p, CDREST_JSON_ERR_EOF, len);
     switch (js[i + 1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-        return i + 2;
-    case 'u':
-        return cdrest__json_scan_u_escape(p, js, len, i);
-    default:
-        return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't': return i + 2;
+        case 'u': return cdrest__json_scan_u_escape(p, js, len, i);
+        default: return cdrest__json_fail(p, CDREST_JSON_ERR_ESCAPE, i);
     }
 }
 
 /* A string body from js[i] (just after the opening quote). Returns the index of the
    closing quote. Plain runs are skipped in bulk; only the stop bytes are looked at. */
-static CDREST__INLINE size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js,
-                                                 size_t len, size_t i)
-{
+static CDREST__INLINE size_t cdrest__json_scan_string(cdrest_json_parser *p, const char *js, size_t len, size_t i) {
     for (;;) {
         unsigned char c;
         size_t n;
@@ -1535,55 +1534,48 @@ static CDREST__INLINE size_t cdrest__json_scan_string(cdrest_json_parser *p, con
     }
 }
 
-static size_t cdrest__json_skip_digits(const char *js, size_t len, size_t i)
-{
+static size_t cdrest__json_skip_digits(const char *js, size_t len, size_t i) {
     while (i < len && cdrest__is_digit(js[i])) i++;
     return i;
 }
 
 /* Bytes that may not directly follow a number: they would make it a longer (and
    malformed) number, as in "01", "1.2.3", "1e5e" or "-1-". */
-static int cdrest__json_number_byte(char c)
-{
+static int cdrest__json_number_byte(char c) {
     return cdrest__is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
 }
 
 /* The number grammar of RFC 8259 section 6 from js[i]:
    -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . Returns the index after it. */
-static size_t cdrest__json_scan_number(cdrest_json_parser *p, const char *js, size_t len,
-                                       size_t i)
-{
+static size_t cdrest__json_scan_number(cdrest_json_parser *p, const char *js, size_t len, size_t i) {
     if (js[i] == '-') i++;
-    if (i < len && js[i] == '0') i++;
-    else if (i < len && js[i] >= '1' && js[i] <= '9') i = cdrest__json_skip_digits(js, len, i + 1);
-    else return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+    if (i < len && js[i] == '0')
+        i++;
+    else if (i < len && js[i] >= '1' && js[i] <= '9')
+        i = cdrest__json_skip_digits(js, len, i + 1);
+    else
+        return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
     if (i < len && js[i] == '.') {
-        if (++i >= len || !cdrest__is_digit(js[i]))
-            return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+        if (++i >= len || !cdrest__is_digit(js[i])) return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
         i = cdrest__json_skip_digits(js, len, i);
     }
     if (i < len && (js[i] == 'e' || js[i] == 'E')) {
         if (++i < len && (js[i] == '+' || js[i] == '-')) i++;
-        if (i >= len || !cdrest__is_digit(js[i]))
-            return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+        if (i >= len || !cdrest__is_digit(js[i])) return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
         i = cdrest__json_skip_digits(js, len, i);
     }
-    if (i < len && cdrest__json_number_byte(js[i]))
-        return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
+    if (i < len && cdrest__json_number_byte(js[i])) return cdrest__json_fail(p, CDREST_JSON_ERR_NUMBER, i);
     return i;
 }
 
 /* The literal of `type` (true, false, null) exactly at js[i], not followed by a letter
    or digit ("truex", "nulll"). The error points at the first byte that differs. */
-static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, size_t len,
-                                        size_t i, int type)
-{
+static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, size_t len, size_t i, int type) {
     const char *word = type == CDREST_JSON_TRUE ? "true" : type == CDREST_JSON_FALSE ? "false" : "null";
     size_t k, n = type == CDREST_JSON_FALSE ? 5 : 4;
     unsigned char next;
     for (k = 0; k < n; k++)
-        if (i + k >= len || js[i + k] != word[k])
-            return cdrest__json_fail(p, CDREST_JSON_ERR_LITERAL, i + k);
+        if (i + k >= len || js[i + k] != word[k]) return cdrest__json_fail(p, CDREST_JSON_ERR_LITERAL, i + k);
     i += n;
     if (i >= len) return i;
     next = (unsigned char)js[i];
@@ -1592,8 +1584,7 @@ static size_t cdrest__json_scan_literal(cdrest_json_parser *p, const char *js, s
     return i;
 }
 
-static CDREST__INLINE size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i)
-{
+static CDREST__INLINE size_t cdrest__json_skip_ws(const char *js, size_t len, size_t i) {
     while (i < len) {
         char c = js[i];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
@@ -1609,11 +1600,11 @@ static CDREST__INLINE size_t cdrest__json_skip_ws(const char *js, size_t len, si
    the separators and closers after it, so the only places a call stops and resumes
    are value and key starts: exactly where a token is claimed. */
 enum {
-    CDREST__JSON_ST_VALUE = 0,     /* a value: the root, after '[' ',' in arrays, after ':' */
-    CDREST__JSON_ST_ARRAY_FIRST,   /* a value or ']' */
-    CDREST__JSON_ST_OBJECT_FIRST,  /* a key or '}' */
-    CDREST__JSON_ST_KEY,           /* a key (after ',') */
-    CDREST__JSON_ST_DONE,          /* the root is complete: only whitespace may follow */
+    CDREST__JSON_ST_VALUE = 0,    /* a value: the root, after '[' ',' in arrays, after ':' */
+    CDREST__JSON_ST_ARRAY_FIRST,  /* a value or ']' */
+    CDREST__JSON_ST_OBJECT_FIRST, /* a key or '}' */
+    CDREST__JSON_ST_KEY,          /* a key (after ',') */
+    CDREST__JSON_ST_DONE,         /* the root is complete: only whitespace may follow */
     CDREST__JSON_ST_MASK = 0xff,
     CDREST__JSON_ST_COUNTING = 0x100
 };
@@ -1627,22 +1618,20 @@ typedef struct cdrest__json_run {
     cdrest_json_tok *toks; /* NULL when counting */
     int ntoks;
     int toknext;
-    int super;             /* the token a new value is attached to, or -1 */
+    int super; /* the token a new value is attached to, or -1 */
     int depth;
     int max_depth;
     int state;
 } cdrest__json_run;
 
-static CDREST__INLINE int cdrest__json_in_object(const cdrest__json_run *r)
-{
+static CDREST__INLINE int cdrest__json_in_object(const cdrest__json_run *r) {
     int top = r->depth - 1;
     return (r->p->stack[top >> 3] >> (top & 7)) & 1;
 }
 
 /* Claims the next token as a child of r->super. Fails (touching nothing) when the
    caller's array is full, so the same value is read again on resume. */
-static CDREST__INLINE int cdrest__json_claim(cdrest__json_run *r, int type, size_t start)
-{
+static CDREST__INLINE int cdrest__json_claim(cdrest__json_run *r, int type, size_t start) {
     if (r->toks) {
         cdrest_json_tok *t;
         if (r->toknext >= r->ntoks) return CDREST_E_JSON_TOKENS;
@@ -1659,27 +1648,24 @@ static CDREST__INLINE int cdrest__json_claim(cdrest__json_run *r, int type, size
 }
 
 /* A scanner failed (p->error is set): stop there. */
-static int cdrest__json_scan_failed(cdrest__json_run *r)
-{
+static int cdrest__json_scan_failed(cdrest__json_run *r) {
     r->pos = r->p->error_pos;
     return CDREST_E_JSON;
 }
 
-static int cdrest__json_reject(cdrest__json_run *r, int error, size_t pos)
-{
+static int cdrest__json_reject(cdrest__json_run *r, int error, size_t pos) {
     cdrest__json_fail(r->p, error, pos);
     return cdrest__json_scan_failed(r);
 }
 
-static CDREST__INLINE int cdrest__json_open(cdrest__json_run *r, char c)
-{
+static CDREST__INLINE int cdrest__json_open(cdrest__json_run *r, char c) {
     int is_object = c == '{', level = r->depth;
-    if (level >= r->max_depth)
-        return cdrest__json_reject(r, CDREST_JSON_ERR_DEPTH, r->pos);
-    if (cdrest__json_claim(r, is_object ? CDREST_JSON_OBJECT : CDREST_JSON_ARRAY, r->pos))
-        return CDREST_E_JSON_TOKENS;
-    if (is_object) r->p->stack[level >> 3] |= (unsigned char)(1u << (level & 7));
-    else r->p->stack[level >> 3] &= (unsigned char)~(1u << (level & 7));
+    if (level >= r->max_depth) return cdrest__json_reject(r, CDREST_JSON_ERR_DEPTH, r->pos);
+    if (cdrest__json_claim(r, is_object ? CDREST_JSON_OBJECT : CDREST_JSON_ARRAY, r->pos)) return CDREST_E_JSON_TOKENS;
+    if (is_object)
+        r->p->stack[level >> 3] |= (unsigned char)(1u << (level & 7));
+    else
+        r->p->stack[level >> 3] &= (unsigned char)~(1u << (level & 7));
     if (r->toks) r->super = r->toknext - 1;
     r->depth++;
     r->pos++;
@@ -1690,8 +1676,7 @@ static CDREST__INLINE int cdrest__json_open(cdrest__json_run *r, char c)
 /* The closer at r->pos ends the innermost container. r->super is the container
    itself (an array, or an empty object) or, inside an object, the key of its last
    member: either way it leads to the innermost open container, of the closer's kind. */
-static CDREST__INLINE void cdrest__json_close(cdrest__json_run *r)
-{
+static CDREST__INLINE void cdrest__json_close(cdrest__json_run *r) {
     CDREST_ASSERT(r->depth > 0);
     if (r->toks) {
         int c = r->super;
@@ -1708,8 +1693,7 @@ static CDREST__INLINE void cdrest__json_close(cdrest__json_run *r)
 
 /* After a value: whitespace, then ',' (the next state) or closers, any number of them.
    At depth 0 the root is done. */
-static CDREST__INLINE int cdrest__json_after_value(cdrest__json_run *r)
-{
+static CDREST__INLINE int cdrest__json_after_value(cdrest__json_run *r) {
     for (;;) {
         int in_object;
         char c;
@@ -1718,8 +1702,7 @@ static CDREST__INLINE int cdrest__json_after_value(cdrest__json_run *r)
             return 0;
         }
         r->pos = cdrest__json_skip_ws(r->js, r->len, r->pos);
-        if (r->pos >= r->len)
-            return cdrest__json_reject(r, CDREST_JSON_ERR_EOF, r->len);
+        if (r->pos >= r->len) return cdrest__json_reject(r, CDREST_JSON_ERR_EOF, r->len);
         c = r->js[r->pos];
         in_object = cdrest__json_in_object(r);
         if (c == ',') {
@@ -1728,15 +1711,13 @@ static CDREST__INLINE int cdrest__json_after_value(cdrest__json_run *r)
             r->state = in_object ? CDREST__JSON_ST_KEY : CDREST__JSON_ST_VALUE;
             return 0;
         }
-        if (c != (in_object ? '}' : ']'))
-            return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+        if (c != (in_object ? '}' : ']')) return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
         cdrest__json_close(r);
     }
 }
 
 /* A string token (key or value) at r->pos ('"'); the token spans the body. */
-static CDREST__INLINE int cdrest__json_string_token(cdrest__json_run *r)
-{
+static CDREST__INLINE int cdrest__json_string_token(cdrest__json_run *r) {
     size_t end;
     if (cdrest__json_claim(r, CDREST_JSON_STRING, r->pos + 1)) return CDREST_E_JSON_TOKENS;
     end = cdrest__json_scan_string(r->p, r->js, r->len, r->pos + 1);
@@ -1747,18 +1728,14 @@ static CDREST__INLINE int cdrest__json_string_token(cdrest__json_run *r)
 }
 
 /* A member's key and the ':' after it; the value that follows hangs off the key. */
-static CDREST__INLINE int cdrest__json_key(cdrest__json_run *r)
-{
+static CDREST__INLINE int cdrest__json_key(cdrest__json_run *r) {
     int rc;
-    if (r->js[r->pos] != '"')
-        return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+    if (r->js[r->pos] != '"') return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
     rc = cdrest__json_string_token(r);
     if (rc) return rc;
     r->pos = cdrest__json_skip_ws(r->js, r->len, r->pos);
-    if (r->pos >= r->len)
-        return cdrest__json_reject(r, CDREST_JSON_ERR_EOF, r->len);
-    if (r->js[r->pos] != ':')
-        return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+    if (r->pos >= r->len) return cdrest__json_reject(r, CDREST_JSON_ERR_EOF, r->len);
+    if (r->js[r->pos] != ':') return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
     r->pos++;
     if (r->toks) r->super = r->toknext - 1;
     r->state = CDREST__JSON_ST_VALUE;
@@ -1766,16 +1743,20 @@ static CDREST__INLINE int cdrest__json_key(cdrest__json_run *r)
 }
 
 /* A string, number or literal at r->pos starting with c. */
-static CDREST__INLINE int cdrest__json_scalar(cdrest__json_run *r, char c)
-{
+static CDREST__INLINE int cdrest__json_scalar(cdrest__json_run *r, char c) {
     size_t end;
     int type;
     if (c == '"') return cdrest__json_string_token(r);
-    if (c == '-' || cdrest__is_digit(c)) type = CDREST_JSON_NUMBER;
-    else if (c == 't') type = CDREST_JSON_TRUE;
-    else if (c == 'f') type = CDREST_JSON_FALSE;
-    else if (c == 'n') type = CDREST_JSON_NULL;
-    else return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
+    if (c == '-' || cdrest__is_digit(c))
+        type = CDREST_JSON_NUMBER;
+    else if (c == 't')
+        type = CDREST_JSON_TRUE;
+    else if (c == 'f')
+        type = CDREST_JSON_FALSE;
+    else if (c == 'n')
+        type = CDREST_JSON_NULL;
+    else
+        return cdrest__json_reject(r, CDREST_JSON_ERR_SYNTAX, r->pos);
     if (cdrest__json_claim(r, type, r->pos)) return CDREST_E_JSON_TOKENS;
     end = type == CDREST_JSON_NUMBER ? cdrest__json_scan_number(r->p, r->js, r->len, r->pos)
                                      : cdrest__json_scan_literal(r->p, r->js, r->len, r->pos, type);
@@ -1786,29 +1767,25 @@ static CDREST__INLINE int cdrest__json_scalar(cdrest__json_run *r, char c)
 }
 
 /* One step at a non-blank byte: a key, a value, or an empty container's closer. */
-static CDREST__INLINE int cdrest__json_step(cdrest__json_run *r)
-{
+static CDREST__INLINE int cdrest__json_step(cdrest__json_run *r) {
     char c = r->js[r->pos];
     int rc;
     switch (r->state) {
-    case CDREST__JSON_ST_DONE:
-        return cdrest__json_reject(r, CDREST_JSON_ERR_TRAILING, r->pos);
-    case CDREST__JSON_ST_OBJECT_FIRST:
-        if (c == '}') {
-            cdrest__json_close(r);
-            return cdrest__json_after_value(r);
-        }
-        return cdrest__json_key(r);
-    case CDREST__JSON_ST_KEY:
-        return cdrest__json_key(r);
-    case CDREST__JSON_ST_ARRAY_FIRST:
-        if (c == ']') {
-            cdrest__json_close(r);
-            return cdrest__json_after_value(r);
-        }
-        break;
-    default:
-        break;
+        case CDREST__JSON_ST_DONE: return cdrest__json_reject(r, CDREST_JSON_ERR_TRAILING, r->pos);
+        case CDREST__JSON_ST_OBJECT_FIRST:
+            if (c == '}') {
+                cdrest__json_close(r);
+                return cdrest__json_after_value(r);
+            }
+            return cdrest__json_key(r);
+        case CDREST__JSON_ST_KEY: return cdrest__json_key(r);
+        case CDREST__JSON_ST_ARRAY_FIRST:
+            if (c == ']') {
+                cdrest__json_close(r);
+                return cdrest__json_after_value(r);
+            }
+            break;
+        default: break;
     }
     if (c == '{' || c == '[') return cdrest__json_open(r, c);
     rc = cdrest__json_scalar(r, c);
@@ -1816,20 +1793,16 @@ static CDREST__INLINE int cdrest__json_step(cdrest__json_run *r)
 }
 
 /* The input ended between tokens: fine after the root, otherwise empty or truncated. */
-static int cdrest__json_at_eof(cdrest__json_run *r)
-{
+static int cdrest__json_at_eof(cdrest__json_run *r) {
     int code;
     if (r->state == CDREST__JSON_ST_DONE) return r->toknext;
-    code = r->state == CDREST__JSON_ST_VALUE && r->depth == 0 ? CDREST_JSON_ERR_EMPTY
-                                                               : CDREST_JSON_ERR_EOF;
+    code = r->state == CDREST__JSON_ST_VALUE && r->depth == 0 ? CDREST_JSON_ERR_EMPTY : CDREST_JSON_ERR_EOF;
     return cdrest__json_reject(r, code, r->len);
 }
 
 /* A resumed call must continue the same way it started (counting or filling) with
    at least the tokens it already filled; anything else would corrupt the tokens. */
-static int cdrest__json_resume_ok(const cdrest_json_parser *p, const cdrest_json_tok *toks,
-                                  int ntoks, int counting)
-{
+static int cdrest__json_resume_ok(const cdrest_json_parser *p, const cdrest_json_tok *toks, int ntoks, int counting) {
     int started = p->toknext > 0;
     if (p->toknext < 0 || p->depth < 0 || p->depth > CDREST_JSON_MAX_DEPTH) return 0;
     if (!started) return 1;
@@ -1839,8 +1812,7 @@ static int cdrest__json_resume_ok(const cdrest_json_parser *p, const cdrest_json
     return (p->toksuper >= 0) == (p->depth > 0);
 }
 
-CDRESTDEF void cdrest_json_init(cdrest_json_parser *p)
-{
+CDRESTDEF void cdrest_json_init(cdrest_json_parser *p) {
     if (!p) return;
     memset(p, 0, sizeof *p);
     p->toksuper = -1;
@@ -1848,9 +1820,7 @@ CDRESTDEF void cdrest_json_init(cdrest_json_parser *p)
     p->state = CDREST__JSON_ST_VALUE;
 }
 
-CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len,
-                                cdrest_json_tok *toks, int ntoks)
-{
+CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t len, cdrest_json_tok *toks, int ntoks) {
     cdrest__json_run r;
     int rc = 0, counting = toks == NULL;
     if (!p || (!js && len) || ntoks < 0) return CDREST_E_ARG;
@@ -1869,8 +1839,7 @@ CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t le
     r.toknext = p->toknext;
     r.super = p->toksuper;
     r.depth = p->depth;
-    r.max_depth = p->max_depth >= 1 && p->max_depth <= CDREST_JSON_MAX_DEPTH
-                      ? p->max_depth : CDREST_JSON_MAX_DEPTH;
+    r.max_depth = p->max_depth >= 1 && p->max_depth <= CDREST_JSON_MAX_DEPTH ? p->max_depth : CDREST_JSON_MAX_DEPTH;
     r.state = p->state & CDREST__JSON_ST_MASK;
     if (r.pos > len) return CDREST_E_ARG;
     while (rc == 0) {
@@ -1889,29 +1858,27 @@ CDRESTDEF int cdrest_json_parse(cdrest_json_parser *p, const char *js, size_t le
     return rc;
 }
 
-CDRESTDEF const char *cdrest_json_errstr(int json_error)
-{
+CDRESTDEF const char *cdrest_json_errstr(int json_error) {
     switch (json_error) {
-    case CDREST_JSON_ERR_NONE: return "no error";
-    case CDREST_JSON_ERR_SYNTAX: return "unexpected character";
-    case CDREST_JSON_ERR_EOF: return "unexpected end of input";
-    case CDREST_JSON_ERR_NUMBER: return "malformed number";
-    case CDREST_JSON_ERR_LITERAL: return "malformed literal (true, false, null)";
-    case CDREST_JSON_ERR_CONTROL: return "control character in a string";
-    case CDREST_JSON_ERR_ESCAPE: return "invalid escape or lone surrogate";
-    case CDREST_JSON_ERR_UTF8: return "invalid UTF-8";
-    case CDREST_JSON_ERR_DEPTH: return "nesting too deep";
-    case CDREST_JSON_ERR_TRAILING: return "data after the JSON value";
-    case CDREST_JSON_ERR_EMPTY: return "no JSON value";
-    case CDREST_JSON_ERR_TOOBIG: return "input too large";
-    default: return "unknown JSON error";
+        case CDREST_JSON_ERR_NONE: return "no error";
+        case CDREST_JSON_ERR_SYNTAX: return "unexpected character";
+        case CDREST_JSON_ERR_EOF: return "unexpected end of input";
+        case CDREST_JSON_ERR_NUMBER: return "malformed number";
+        case CDREST_JSON_ERR_LITERAL: return "malformed literal (true, false, null)";
+        case CDREST_JSON_ERR_CONTROL: return "control character in a string";
+        case CDREST_JSON_ERR_ESCAPE: return "invalid escape or lone surrogate";
+        case CDREST_JSON_ERR_UTF8: return "invalid UTF-8";
+        case CDREST_JSON_ERR_DEPTH: return "nesting too deep";
+        case CDREST_JSON_ERR_TRAILING: return "data after the JSON value";
+        case CDREST_JSON_ERR_EMPTY: return "no JSON value";
+        case CDREST_JSON_ERR_TOOBIG: return "input too large";
+        default: return "unknown JSON error";
     }
 }
 
 /* ---- helpers over the tokens ---------------------------------------------- */
 
-CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i)
-{
+CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i) {
     long pending = 1; /* tokens of the subtree still to pass: each brings its children */
     if (ntok < 0) return 0;
     if (!t || i < 0 || i >= ntok) return ntok;
@@ -1922,15 +1889,13 @@ CDRESTDEF int cdrest_json_skip(const cdrest_json_tok *t, int ntok, int i)
     return i;
 }
 
-CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i)
-{
+CDRESTDEF int cdrest_json_first(const cdrest_json_tok *t, int ntok, int i) {
     if (!t || i < 0 || i + 1 >= ntok || t[i].size <= 0) return -1;
     if (t[i].type != CDREST_JSON_OBJECT && t[i].type != CDREST_JSON_ARRAY) return -1;
     return i + 1;
 }
 
-CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c)
-{
+CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c) {
     int n;
     if (!t || c < 0 || c >= ntok || t[c].parent < 0) return -1;
     n = cdrest_json_skip(t, ntok, c);
@@ -1938,8 +1903,7 @@ CDRESTDEF int cdrest_json_next(const cdrest_json_tok *t, int ntok, int c)
 }
 
 /* UTF-8 for code point cp (<= 0x10FFFF, not a surrogate) into out; returns its length. */
-static int cdrest__json_put_utf8(unsigned long cp, unsigned char out[4])
-{
+static int cdrest__json_put_utf8(unsigned long cp, unsigned char out[4]) {
     if (cp < 0x80) {
         out[0] = (unsigned char)cp;
         return 1;
@@ -1965,9 +1929,7 @@ static int cdrest__json_put_utf8(unsigned long cp, unsigned char out[4])
 /* Decodes the escape at s[0] ('\\') of a string body with n bytes left into UTF-8 at
    out; *used gets the escape's length. Returns the bytes decoded (1..4), or 0 if the
    escape is malformed (checked again: the tokens may come from elsewhere). */
-static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[4],
-                                     size_t *used)
-{
+static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[4], size_t *used) {
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
     const char *hit;
     long unit, low;
@@ -1979,8 +1941,7 @@ static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[
         *used = 2;
         return 1;
     }
-    if (n < 6 || (unit = cdrest__json_hex4(s + 2)) < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
-        return 0;
+    if (n < 6 || (unit = cdrest__json_hex4(s + 2)) < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return 0;
     *used = 6;
     if (unit >= 0xD800 && unit <= 0xDBFF) {
         if (n < 12 || s[6] != '\\' || s[7] != 'u') return 0;
@@ -1994,15 +1955,13 @@ static int cdrest__json_unescape_one(const char *s, size_t n, unsigned char out[
 
 /* Copies what fits of s[0..n) to buf at offset at (buf holds cap bytes). memmove: a
    string may be decoded in place, where the output trails the input. */
-static void cdrest__json_put_some(char *buf, size_t cap, size_t at, const void *s, size_t n)
-{
+static void cdrest__json_put_some(char *buf, size_t cap, size_t at, const void *s, size_t n) {
     if (at < cap) memmove(buf + at, s, n < cap - at ? n : cap - at);
 }
 
 /* Unescapes a string body into buf (as much as fits). Returns the full decoded length,
    or CDREST__JSON_FAIL for a malformed escape. Plain runs are copied whole. */
-static size_t cdrest__json_unescape(const char *s, size_t n, char *buf, size_t cap)
-{
+static size_t cdrest__json_unescape(const char *s, size_t n, char *buf, size_t cap) {
     size_t in = 0, out = 0;
     while (in < n) {
         const char *slash = (const char *)memchr(s + in, '\\', n - in);
@@ -2023,17 +1982,14 @@ static size_t cdrest__json_unescape(const char *s, size_t n, char *buf, size_t c
 }
 
 /* The token's span, if it is a sane one. */
-static int cdrest__json_span(const cdrest_json_tok *t, int i, size_t *start, size_t *n)
-{
+static int cdrest__json_span(const cdrest_json_tok *t, int i, size_t *start, size_t *n) {
     if (!t || i < 0 || t[i].start < 0 || t[i].end < t[i].start) return 0;
     *start = (size_t)t[i].start;
     *n = (size_t)(t[i].end - t[i].start);
     return 1;
 }
 
-CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf,
-                                 size_t cap, size_t *len)
-{
+CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i, char *buf, size_t cap, size_t *len) {
     size_t start, n, need;
     if (len) *len = 0;
     if (!js || (!buf && cap) || !cdrest__json_span(t, i, &start, &n)) return CDREST_E_ARG;
@@ -2056,13 +2012,10 @@ CDRESTDEF int cdrest_json_string(const char *js, const cdrest_json_tok *t, int i
 }
 
 /* 1 if string token i decodes to exactly s[0..n). Compares run by run, no copy. */
-static int cdrest__json_eq_n(const char *js, const cdrest_json_tok *t, int i, const char *s,
-                             size_t n)
-{
+static int cdrest__json_eq_n(const char *js, const cdrest_json_tok *t, int i, const char *s, size_t n) {
     size_t start, bn, in = 0, at = 0;
     const char *b;
-    if (!js || !s || !cdrest__json_span(t, i, &start, &bn) || t[i].type != CDREST_JSON_STRING)
-        return 0;
+    if (!js || !s || !cdrest__json_span(t, i, &start, &bn) || t[i].type != CDREST_JSON_STRING) return 0;
     b = js + start;
     while (in < bn) {
         const char *slash = (const char *)memchr(b + in, '\\', bn - in);
@@ -2081,15 +2034,12 @@ static int cdrest__json_eq_n(const char *js, const cdrest_json_tok *t, int i, co
     return at == n;
 }
 
-CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s)
-{
+CDRESTDEF int cdrest_json_eq(const char *js, const cdrest_json_tok *t, int i, const char *s) {
     return s ? cdrest__json_eq_n(js, t, i, s, strlen(s)) : 0;
 }
 
 /* The value of the first member of object obj whose key is key[0..n), or -1. */
-static int cdrest__json_member(const char *js, const cdrest_json_tok *t, int ntok, int obj,
-                               const char *key, size_t n)
-{
+static int cdrest__json_member(const char *js, const cdrest_json_tok *t, int ntok, int obj, const char *key, size_t n) {
     int k;
     if (t[obj].type != CDREST_JSON_OBJECT) return -1;
     for (k = cdrest_json_first(t, ntok, obj); k >= 0; k = cdrest_json_next(t, ntok, k))
@@ -2098,18 +2048,15 @@ static int cdrest__json_member(const char *js, const cdrest_json_tok *t, int nto
 }
 
 /* Element idx of array arr, or -1. */
-static int cdrest__json_element(const cdrest_json_tok *t, int ntok, int arr, long idx)
-{
+static int cdrest__json_element(const cdrest_json_tok *t, int ntok, int arr, long idx) {
     int e;
     if (t[arr].type != CDREST_JSON_ARRAY || idx >= t[arr].size) return -1;
-    for (e = cdrest_json_first(t, ntok, arr); e >= 0 && idx > 0; idx--)
-        e = cdrest_json_next(t, ntok, e);
+    for (e = cdrest_json_first(t, ntok, arr); e >= 0 && idx > 0; idx--) e = cdrest_json_next(t, ntok, e);
     return e;
 }
 
 /* "[N]" at *path (at the '['): returns N and moves past the ']', or -1. */
-static long cdrest__json_path_index(const char **path)
-{
+static long cdrest__json_path_index(const char **path) {
     const char *s = *path + 1;
     long idx = 0;
     if (!cdrest__is_digit(*s)) return -1;
@@ -2122,9 +2069,7 @@ static long cdrest__json_path_index(const char **path)
     return idx;
 }
 
-CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int ntok, int from,
-                               const char *path)
-{
+CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int ntok, int from, const char *path) {
     const char *s = path;
     int cur = from;
     if (!js || !t || !path || from < 0 || from >= ntok) return -1;
@@ -2147,8 +2092,7 @@ CDRESTDEF int cdrest_json_find(const char *js, const cdrest_json_tok *t, int nto
 /* ---- reading validated text without tokens (answers too large for the tokens) -- */
 
 /* The end of the value starting at js[i] (text already validated by the tokenizer). */
-static size_t cdrest__json_raw_skip(const char *js, size_t len, size_t i)
-{
+static size_t cdrest__json_raw_skip(const char *js, size_t len, size_t i) {
     int depth = 0, in_str = 0;
     if (js[i] != '"' && js[i] != '{' && js[i] != '[') {
         while (i < len && !strchr(",}] \t\r\n", js[i])) i++;
@@ -2157,7 +2101,8 @@ static size_t cdrest__json_raw_skip(const char *js, size_t len, size_t i)
     for (; i < len; i++) {
         char ch = js[i];
         if (in_str) {
-            if (ch == '\\') i++;
+            if (ch == '\\')
+                i++;
             else if (ch == '"') {
                 in_str = 0;
                 if (depth == 0) return i + 1;
@@ -2173,8 +2118,7 @@ static size_t cdrest__json_raw_skip(const char *js, size_t len, size_t i)
     return len;
 }
 
-static size_t cdrest__json_raw_ws(const char *js, size_t len, size_t i)
-{
+static size_t cdrest__json_raw_ws(const char *js, size_t len, size_t i) {
     while (i < len && (js[i] == ' ' || js[i] == '\t' || js[i] == '\r' || js[i] == '\n')) i++;
     return i;
 }
@@ -2182,8 +2126,7 @@ static size_t cdrest__json_raw_ws(const char *js, size_t len, size_t i)
 /* The value at a path of object keys ("job.jobId") in validated JSON text, as the token
    the tokenizer would have made (*out; a string spans its text between the quotes).
    1 if found. A walk over the bytes that needs no token array. */
-static int cdrest__json_raw_find(const char *js, size_t len, const char *path, cdrest_json_tok *out)
-{
+static int cdrest__json_raw_find(const char *js, size_t len, const char *path, cdrest_json_tok *out) {
     size_t i = cdrest__json_raw_ws(js, len, 0);
     if (!*path) return 0;
     while (*path) {
@@ -2211,13 +2154,13 @@ static int cdrest__json_raw_find(const char *js, size_t len, const char *path, c
         out->size = 0;
         out->parent = -1;
         switch (js[vs]) {
-        case '{': out->type = CDREST_JSON_OBJECT; break;
-        case '[': out->type = CDREST_JSON_ARRAY; break;
-        case '"': out->type = CDREST_JSON_STRING, out->start++, out->end--; break;
-        case 't': out->type = CDREST_JSON_TRUE; break;
-        case 'f': out->type = CDREST_JSON_FALSE; break;
-        case 'n': out->type = CDREST_JSON_NULL; break;
-        default: out->type = CDREST_JSON_NUMBER; break;
+            case '{': out->type = CDREST_JSON_OBJECT; break;
+            case '[': out->type = CDREST_JSON_ARRAY; break;
+            case '"': out->type = CDREST_JSON_STRING, out->start++, out->end--; break;
+            case 't': out->type = CDREST_JSON_TRUE; break;
+            case 'f': out->type = CDREST_JSON_FALSE; break;
+            case 'n': out->type = CDREST_JSON_NULL; break;
+            default: out->type = CDREST_JSON_NUMBER; break;
         }
     }
     return 1;
@@ -2226,21 +2169,17 @@ static int cdrest__json_raw_find(const char *js, size_t len, const char *path, c
 /* The text of a number token, or of a string token holding exactly a JSON number
    (CD sends ids and counts as strings: "jobId": "4711"). Checked against the grammar
    either way, so the conversions below may rely on it whatever made the tokens. */
-static int cdrest__json_number_text(const char *js, const cdrest_json_tok *t, int i,
-                                    const char **s, size_t *n)
-{
+static int cdrest__json_number_text(const char *js, const cdrest_json_tok *t, int i, const char **s, size_t *n) {
     cdrest_json_parser check;
     size_t start;
     if (!js || !cdrest__json_span(t, i, &start, n)) return CDREST_E_ARG;
     *s = js + start;
-    if ((t[i].type != CDREST_JSON_NUMBER && t[i].type != CDREST_JSON_STRING) || *n == 0)
-        return CDREST_E_JSON;
+    if ((t[i].type != CDREST_JSON_NUMBER && t[i].type != CDREST_JSON_STRING) || *n == 0) return CDREST_E_JSON;
     if (cdrest__json_scan_number(&check, *s, *n, 0) != *n) return CDREST_E_JSON;
     return 0;
 }
 
-CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out)
-{
+CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i, int64_t *out) {
     const char *s;
     size_t n, k;
     uint64_t v = 0, limit;
@@ -2257,8 +2196,10 @@ CDRESTDEF int cdrest_json_int64(const char *js, const cdrest_json_tok *t, int i,
         if (v > (limit - d) / 10) return CDREST_E_TOOLARGE;
         v = v * 10 + d;
     }
-    if (!neg) *out = (int64_t)v;
-    else *out = v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+    if (!neg)
+        *out = (int64_t)v;
+    else
+        *out = v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
     return 0;
 }
 
@@ -2274,8 +2215,7 @@ typedef struct cdrest__json_decimal {
     long long exp10;
 } cdrest__json_decimal;
 
-static void cdrest__json_decimal_add(cdrest__json_decimal *d, char c, int *sticky)
-{
+static void cdrest__json_decimal_add(cdrest__json_decimal *d, char c, int *sticky) {
     if (d->ndigits == 0 && c == '0') return;
     if (d->ndigits < CDREST__JSON_MAX_DIGITS) {
         d->digits[d->ndigits++] = c;
@@ -2286,8 +2226,7 @@ static void cdrest__json_decimal_add(cdrest__json_decimal *d, char c, int *stick
 }
 
 /* s[k..n) is the part after the sign of a number already checked against the grammar. */
-static void cdrest__json_decimal_parse(cdrest__json_decimal *d, const char *s, size_t k, size_t n)
-{
+static void cdrest__json_decimal_parse(cdrest__json_decimal *d, const char *s, size_t k, size_t n) {
     int sticky = 0, frac = 0;
     long long e = 0;
     d->ndigits = 0;
@@ -2324,11 +2263,9 @@ static void cdrest__json_decimal_parse(cdrest__json_decimal *d, const char *s, s
 #else
 #define CDREST__JSON_FAST_PATH 0
 #endif
-static int cdrest__json_decimal_value(const cdrest__json_decimal *d, double *v)
-{
-    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                                   1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-                                   1e20, 1e21, 1e22};
+static int cdrest__json_decimal_value(const cdrest__json_decimal *d, double *v) {
+    static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
     char text[CDREST__JSON_MAX_DIGITS + 32];
     long long mag = d->ndigits + d->exp10; /* the value is below 10^mag */
     if (d->ndigits == 0 || mag < -330) {
@@ -2349,8 +2286,7 @@ static int cdrest__json_decimal_value(const cdrest__json_decimal *d, double *v)
     return *v > DBL_MAX ? CDREST_E_TOOLARGE : 0;
 }
 
-CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out)
-{
+CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i, double *out) {
     cdrest__json_decimal d;
     const char *s;
     size_t n;
@@ -2368,8 +2304,7 @@ CDRESTDEF int cdrest_json_double(const char *js, const cdrest_json_tok *t, int i
 
 /* ---- writer ------------------------------------------------------------------ */
 
-CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap)
-{
+CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap) {
     if (!w) return;
     memset(w, 0, sizeof *w);
     w->buf = buf;
@@ -2377,30 +2312,26 @@ CDRESTDEF void cdrest_jw_init(cdrest_json_writer *w, char *buf, size_t cap)
 }
 
 /* Appends what fits and always counts: a short buffer still learns the size needed. */
-static void cdrest__jw_put(cdrest_json_writer *w, const char *s, size_t n)
-{
+static void cdrest__jw_put(cdrest_json_writer *w, const char *s, size_t n) {
     cdrest__json_put_some(w->buf, w->cap, w->len, s, n);
     w->len = cdrest__add(w->len, n); /* saturates: never wraps to "fits" */
     if (w->len > w->cap && w->error == 0) w->error = CDREST_E_TOOLARGE;
 }
 
 /* A misuse or invalid input: the output is meaningless from here on. */
-static int cdrest__jw_misuse(cdrest_json_writer *w)
-{
+static int cdrest__jw_misuse(cdrest_json_writer *w) {
     w->error = CDREST_E_ARG;
     return CDREST_E_ARG;
 }
 
-static int cdrest__jw_in_object(const cdrest_json_writer *w)
-{
+static int cdrest__jw_in_object(const cdrest_json_writer *w) {
     int top = w->depth - 1;
     return w->depth > 0 && ((w->stack[top >> 3] >> (top & 7)) & 1);
 }
 
 /* Where a value may go: the single root, an array slot, or after a key. Writes the
    comma an array needs. */
-static int cdrest__jw_before_value(cdrest_json_writer *w)
-{
+static int cdrest__jw_before_value(cdrest_json_writer *w) {
     if (w->error == CDREST_E_ARG) return CDREST_E_ARG;
     if (w->depth == 0) return w->need_comma ? cdrest__jw_misuse(w) : 0;
     if (cdrest__jw_in_object(w)) {
@@ -2414,8 +2345,7 @@ static int cdrest__jw_before_value(cdrest_json_writer *w)
 
 /* A quoted string with the escapes JSON requires; invalid UTF-8 is refused rather than
    sent (the server would reject or, worse, mangle it). */
-static void cdrest__jw_quoted(cdrest_json_writer *w, const char *s, size_t n)
-{
+static void cdrest__jw_quoted(cdrest_json_writer *w, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
     cdrest__jw_put(w, "\"", 1);
@@ -2438,17 +2368,17 @@ static void cdrest__jw_quoted(cdrest_json_writer *w, const char *s, size_t n)
         }
         esc[0] = '\\';
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            default:
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
         }
         cdrest__jw_put(w, esc, esc[1] == 'u' ? 6 : 2);
         i = j + 1;
@@ -2456,8 +2386,7 @@ static void cdrest__jw_quoted(cdrest_json_writer *w, const char *s, size_t n)
     cdrest__jw_put(w, "\"", 1);
 }
 
-static void cdrest__jw_begin(cdrest_json_writer *w, int is_object)
-{
+static void cdrest__jw_begin(cdrest_json_writer *w, int is_object) {
     int level;
     if (!w || cdrest__jw_before_value(w)) return;
     level = w->depth;
@@ -2465,15 +2394,16 @@ static void cdrest__jw_begin(cdrest_json_writer *w, int is_object)
         cdrest__jw_misuse(w);
         return;
     }
-    if (is_object) w->stack[level >> 3] |= (unsigned char)(1u << (level & 7));
-    else w->stack[level >> 3] &= (unsigned char)~(1u << (level & 7));
+    if (is_object)
+        w->stack[level >> 3] |= (unsigned char)(1u << (level & 7));
+    else
+        w->stack[level >> 3] &= (unsigned char)~(1u << (level & 7));
     cdrest__jw_put(w, is_object ? "{" : "[", 1);
     w->depth++;
     w->need_comma = 0;
 }
 
-static void cdrest__jw_end(cdrest_json_writer *w, int is_object)
-{
+static void cdrest__jw_end(cdrest_json_writer *w, int is_object) {
     if (!w || w->error == CDREST_E_ARG) return;
     if (w->depth == 0 || cdrest__jw_in_object(w) != is_object || w->after_key) {
         cdrest__jw_misuse(w);
@@ -2484,13 +2414,20 @@ static void cdrest__jw_end(cdrest_json_writer *w, int is_object)
     w->need_comma = 1;
 }
 
-CDRESTDEF void cdrest_jw_object_begin(cdrest_json_writer *w) { cdrest__jw_begin(w, 1); }
-CDRESTDEF void cdrest_jw_object_end(cdrest_json_writer *w) { cdrest__jw_end(w, 1); }
-CDRESTDEF void cdrest_jw_array_begin(cdrest_json_writer *w) { cdrest__jw_begin(w, 0); }
-CDRESTDEF void cdrest_jw_array_end(cdrest_json_writer *w) { cdrest__jw_end(w, 0); }
+CDRESTDEF void cdrest_jw_object_begin(cdrest_json_writer *w) {
+    cdrest__jw_begin(w, 1);
+}
+CDRESTDEF void cdrest_jw_object_end(cdrest_json_writer *w) {
+    cdrest__jw_end(w, 1);
+}
+CDRESTDEF void cdrest_jw_array_begin(cdrest_json_writer *w) {
+    cdrest__jw_begin(w, 0);
+}
+CDRESTDEF void cdrest_jw_array_end(cdrest_json_writer *w) {
+    cdrest__jw_end(w, 0);
+}
 
-CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key)
-{
+CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key) {
     if (!w || w->error == CDREST_E_ARG) return;
     if (!key || !cdrest__jw_in_object(w) || w->after_key) {
         cdrest__jw_misuse(w);
@@ -2504,15 +2441,13 @@ CDRESTDEF void cdrest_jw_key(cdrest_json_writer *w, const char *key)
 }
 
 /* Writes one scalar's text where a value may go. */
-static void cdrest__jw_scalar(cdrest_json_writer *w, const char *text, size_t n)
-{
+static void cdrest__jw_scalar(cdrest_json_writer *w, const char *text, size_t n) {
     if (!w || cdrest__jw_before_value(w)) return;
     cdrest__jw_put(w, text, n);
     w->need_comma = 1;
 }
 
-CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n)
-{
+CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n) {
     if (!w) return;
     if (!s && n) {
         cdrest__jw_misuse(w);
@@ -2523,8 +2458,7 @@ CDRESTDEF void cdrest_jw_string_n(cdrest_json_writer *w, const char *s, size_t n
     w->need_comma = 1;
 }
 
-CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s)
-{
+CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s) {
     if (w && !s) {
         cdrest__jw_misuse(w);
         return;
@@ -2532,8 +2466,7 @@ CDRESTDEF void cdrest_jw_string(cdrest_json_writer *w, const char *s)
     cdrest_jw_string_n(w, s, s ? strlen(s) : 0);
 }
 
-CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v)
-{
+CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v) {
     char text[24];
     size_t k = sizeof text;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -2545,15 +2478,15 @@ CDRESTDEF void cdrest_jw_int64(cdrest_json_writer *w, int64_t v)
     cdrest__jw_scalar(w, text + k, sizeof text - k);
 }
 
-CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v)
-{
+CDRESTDEF void cdrest_jw_bool(cdrest_json_writer *w, int v) {
     cdrest__jw_scalar(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w) { cdrest__jw_scalar(w, "null", 4); }
+CDRESTDEF void cdrest_jw_null(cdrest_json_writer *w) {
+    cdrest__jw_scalar(w, "null", 4);
+}
 
-CDRESTDEF void cdrest_jw_raw(cdrest_json_writer *w, const char *json, size_t n)
-{
+CDRESTDEF void cdrest_jw_raw(cdrest_json_writer *w, const char *json, size_t n) {
     cdrest_json_parser p;
     if (!w) return;
     cdrest_json_init(&p);
@@ -2564,11 +2497,9 @@ CDRESTDEF void cdrest_jw_raw(cdrest_json_writer *w, const char *json, size_t n)
     cdrest__jw_scalar(w, json, n);
 }
 
-CDRESTDEF int cdrest_jw_finish(cdrest_json_writer *w)
-{
+CDRESTDEF int cdrest_jw_finish(cdrest_json_writer *w) {
     if (!w) return CDREST_E_ARG;
-    if (w->error == 0 && (w->depth != 0 || !w->need_comma || w->after_key))
-        cdrest__jw_misuse(w);
+    if (w->error == 0 && (w->depth != 0 || !w->need_comma || w->after_key)) cdrest__jw_misuse(w);
     if (w->error == 0 && w->len >= w->cap) w->error = CDREST_E_TOOLARGE;
     if (w->cap) w->buf[w->len < w->cap ? w->len : w->cap - 1] = '\0';
     return w->error;
@@ -2581,26 +2512,26 @@ CDRESTDEF int cdrest_jw_finish(cdrest_json_writer *w)
 
 CDRESTDEF const char *cdrest_strerror(int code) {
     switch (code) {
-    case CDREST_OK: return "success";
-    case CDREST_E_ARG: return "invalid argument";
-    case CDREST_E_NOMEM: return "out of memory";
-    case CDREST_E_RESOLVE: return "host name not resolved";
-    case CDREST_E_CONNECT: return "connection failed";
-    case CDREST_E_TIMEOUT: return "timeout";
-    case CDREST_E_IO: return "connection error";
-    case CDREST_E_TLS: return "TLS error";
-    case CDREST_E_PROTOCOL: return "HTTP protocol error";
-    case CDREST_E_TOOLARGE: return "too large";
-    case CDREST_E_JSON: return "invalid JSON";
-    case CDREST_E_JSON_TOKENS: return "not enough JSON tokens";
-    case CDREST_E_HTTP: return "HTTP error status";
-    case CDREST_E_SERVER: return "server error";
-    case CDREST_E_AUTH: return "authentication failed";
-    case CDREST_E_UNSUPPORTED: return "not supported";
-    case CDREST_E_DEADLINE: return "deadline passed";
-    case CDREST_E_FILE: return "local file error";
-    case CDREST_E_CANCELED: return "canceled";
-    default: return "unknown error";
+        case CDREST_OK: return "success";
+        case CDREST_E_ARG: return "invalid argument";
+        case CDREST_E_NOMEM: return "out of memory";
+        case CDREST_E_RESOLVE: return "host name not resolved";
+        case CDREST_E_CONNECT: return "connection failed";
+        case CDREST_E_TIMEOUT: return "timeout";
+        case CDREST_E_IO: return "connection error";
+        case CDREST_E_TLS: return "TLS error";
+        case CDREST_E_PROTOCOL: return "HTTP protocol error";
+        case CDREST_E_TOOLARGE: return "too large";
+        case CDREST_E_JSON: return "invalid JSON";
+        case CDREST_E_JSON_TOKENS: return "not enough JSON tokens";
+        case CDREST_E_HTTP: return "HTTP error status";
+        case CDREST_E_SERVER: return "server error";
+        case CDREST_E_AUTH: return "authentication failed";
+        case CDREST_E_UNSUPPORTED: return "not supported";
+        case CDREST_E_DEADLINE: return "deadline passed";
+        case CDREST_E_FILE: return "local file error";
+        case CDREST_E_CANCELED: return "canceled";
+        default: return "unknown error";
     }
 }
 
@@ -2622,17 +2553,19 @@ static void cdrest__printable(char *s) {
         if (k == 0) {
             unsigned lead = r[0];
             size_t need = lead >= 0xC2 && lead <= 0xF4 ? (lead < 0xE0 ? 2u : lead < 0xF0 ? 3u : 4u) : 1u, j;
-            for (j = 1; j < left && j < need && (r[j] & 0xC0) == 0x80; j++) {
-            }
+            for (j = 1; j < left && j < need && (r[j] & 0xC0) == 0x80; j++) {}
             if (j == left && left < need) break; /* cut short at the end */
             *w++ = '?';
             r++;
             left--;
             continue;
         }
-        if (k == 1 && (r[0] < 0x20 || r[0] == 0x7f)) *w++ = ' ';
-        else if (k == 2 && r[0] == 0xC2 && r[1] < 0xA0) *w++ = ' ';
-        else memmove(w, r, k), w += k;
+        if (k == 1 && (r[0] < 0x20 || r[0] == 0x7f))
+            *w++ = ' ';
+        else if (k == 2 && r[0] == 0xC2 && r[1] < 0xA0)
+            *w++ = ' ';
+        else
+            memmove(w, r, k), w += k;
         r += k;
         left -= k;
     }
@@ -2734,9 +2667,12 @@ static int cdrest__has_dot_segment(const char *s, size_t n) {
         size_t j = i, k = i, dots = 0, sep = 0;
         while (j < n && (sep = cdrest__path_sep_len(s, j, n)) == 0) j++;
         while (k < j && dots < 3) {
-            if (s[k] == '.') k++, dots++;
-            else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E')) k += 3, dots++;
-            else dots = 3;
+            if (s[k] == '.')
+                k++, dots++;
+            else if (k + 3 <= j && s[k] == '%' && s[k + 1] == '2' && (s[k + 2] == 'e' || s[k + 2] == 'E'))
+                k += 3, dots++;
+            else
+                dots = 3;
         }
         if (dots == 1 || dots == 2) return 1;
         i = j + (sep ? sep : 1);
@@ -2770,7 +2706,8 @@ static size_t cdrest__ipv4_parse(const char *s, size_t n, unsigned char out[4]) 
             if (i >= n || s[i] != '.') return 0;
             i++;
         }
-        while (i < n && cdrest__is_digit((unsigned char)s[i]) && digits < 4) v = v * 10 + (unsigned)(s[i++] - '0'), digits++;
+        while (i < n && cdrest__is_digit((unsigned char)s[i]) && digits < 4)
+            v = v * 10 + (unsigned)(s[i++] - '0'), digits++;
         if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0')) return 0;
         out[part] = (unsigned char)v;
     }
@@ -2789,7 +2726,8 @@ static size_t cdrest__ipv6_parse(const char *s, size_t n, unsigned char out[16])
     while (i < n) {
         size_t j = i;
         unsigned v = 0;
-        while (j < n && j - i < 5 && cdrest__hex_value((unsigned char)s[j]) >= 0) v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)s[j++]);
+        while (j < n && j - i < 5 && cdrest__hex_value((unsigned char)s[j]) >= 0)
+            v = v * 16 + (unsigned)cdrest__hex_value((unsigned char)s[j++]);
         if (j < n && s[j] == '.') { /* the dotted IPv4 tail: the last 32 bits */
             if (groups > 6 || cdrest__ipv4_parse(s + i, n - i, b + 2 * groups) != 4) return 0;
             groups += 2;
@@ -2829,8 +2767,7 @@ static int cdrest__ipv4_like(const char *s, size_t n) {
     size_t start, i;
     int hex = 0;
     if (n && s[n - 1] == '.') n--;
-    for (start = n; start && s[start - 1] != '.'; start--) {
-    }
+    for (start = n; start && s[start - 1] != '.'; start--) {}
     if (start == n) return 0;
     if (n - start >= 2 && s[start] == '0' && (s[start + 1] == 'x' || s[start + 1] == 'X')) hex = 1, start += 2;
     for (i = start; i < n; i++)
@@ -2842,8 +2779,8 @@ static int cdrest__ipv4_like(const char *s, size_t n) {
    IPv6 (::ffff:127.x.x.x). Decided on the parsed bytes, so "127.attacker.example" or
    "0x7f.1" are not loopback (and the URL parser refuses the latter anyway). */
 static int cdrest__is_loopback(const char *host) {
-    static const unsigned char v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char v6_loopback[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+    static const unsigned char v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     unsigned char ip[16];
     size_t n = cdrest__ip_parse(host, strlen(host), ip);
     if (n == 4) return ip[0] == 127;
@@ -2858,8 +2795,7 @@ static int cdrest__valid_reg_name(const char *s, size_t n) {
     if (n == 0 || n > 253 || s[0] == '.') return 0;
     for (i = 0; i < n; i++) {
         int ch = (unsigned char)s[i];
-        if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && ch != '-' && ch != '.' && ch != '_')
-            return 0;
+        if (!cdrest__is_alpha(ch) && !cdrest__is_digit(ch) && ch != '-' && ch != '.' && ch != '_') return 0;
         if (ch == '.' && i + 1 < n && s[i + 1] == '.') return 0;
     }
     return 1;
@@ -2892,9 +2828,9 @@ static int cdrest__url_parse_path(cdrest_url *u, const char *s, size_t n, cdrest
         }
     }
     while (n > 0 && s[n - 1] == '/') n--;
-    if (cdrest__has_dot_segment(s, n)) return cdrest__url_fail(err, "'.' and '..' segments are not allowed in the path");
-    if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0)
-        return cdrest__url_fail(err, "path too long");
+    if (cdrest__has_dot_segment(s, n))
+        return cdrest__url_fail(err, "'.' and '..' segments are not allowed in the path");
+    if (cdrest__copy(u->base_path, sizeof u->base_path, s, n) != 0) return cdrest__url_fail(err, "path too long");
     return 0;
 }
 
@@ -2939,11 +2875,13 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
     } else {
         host = auth;
         host_end = (const char *)memchr(auth, ':', (size_t)(auth_end - auth));
-        if (host_end) port = host_end + 1;
-        else host_end = auth_end;
-        if (!cdrest__valid_reg_name(host, (size_t)(host_end - host)))
-            return cdrest__url_fail(err, "bad host name");
-        if (cdrest__ipv4_like(host, (size_t)(host_end - host)) && cdrest__ipv4_parse(host, (size_t)(host_end - host), ip) != 4)
+        if (host_end)
+            port = host_end + 1;
+        else
+            host_end = auth_end;
+        if (!cdrest__valid_reg_name(host, (size_t)(host_end - host))) return cdrest__url_fail(err, "bad host name");
+        if (cdrest__ipv4_like(host, (size_t)(host_end - host)) &&
+            cdrest__ipv4_parse(host, (size_t)(host_end - host), ip) != 4)
             return cdrest__url_fail(err, "not a canonical IPv4 address (write four decimal numbers 0-255 without "
                                          "leading zeros, e.g. 10.0.0.8)");
     }
@@ -2959,8 +2897,7 @@ CDRESTDEF int cdrest_url_parse(cdrest_url *u, const char *url, cdrest_error *err
 /* --- percent-encoding and base64 ------------------------------------------ */
 
 static int cdrest__pct_safe(int ch, int mode) {
-    if (cdrest__is_alpha(ch) || cdrest__is_digit(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~')
-        return 1;
+    if (cdrest__is_alpha(ch) || cdrest__is_digit(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') return 1;
     if (mode == CDREST_PCT_QUERY) return 0;
     /* ':' and '@' are plain pchars; ';' ',' '=' etc. are not kept because servers
        (Jetty) treat ';' in a path as a parameter separator. */
@@ -3046,10 +2983,10 @@ CDRESTDEF size_t cdrest_base64_encode(char *dst, size_t cap, const void *src, si
    (old or exotic systems) the socket stays non-blocking and reads wait in poll(). */
 #ifdef MSG_DONTWAIT
 #define CDREST__BLOCKING_READS 1
-#define CDREST__DONTWAIT MSG_DONTWAIT
+#define CDREST__DONTWAIT       MSG_DONTWAIT
 #else
 #define CDREST__BLOCKING_READS 0
-#define CDREST__DONTWAIT 0
+#define CDREST__DONTWAIT       0
 #endif
 
 /* Milliseconds from a monotonic clock. */
@@ -3080,10 +3017,11 @@ static int cdrest__poll_fd(int fd, short events, int timeout_ms) {
 
 static void cdrest__sock_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t cap) {
     char host[64];
-    if (getnameinfo(sa, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
-        snprintf(host, sizeof host, "?");
-    if (sa->sa_family == AF_INET6) snprintf(out, cap, "[%s]", host);
-    else snprintf(out, cap, "%s", host);
+    if (getnameinfo(sa, len, host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0) snprintf(host, sizeof host, "?");
+    if (sa->sa_family == AF_INET6)
+        snprintf(out, cap, "[%s]", host);
+    else
+        snprintf(out, cap, "%s", host);
 }
 
 /* A non-blocking, close-on-exec socket with SIGPIPE suppressed where the OS needs a
@@ -3127,7 +3065,9 @@ static int cdrest__sock_connect_one(int fd, const struct addrinfo *ai, int timeo
 
 /* Connected: reads may block from now on (see CDREST__BLOCKING_READS). O_NONBLOCK is the
    only status flag cdrest__sock_open set, so clearing them all needs no F_GETFL first. */
-static int cdrest__sock_set_blocking(int fd) { return fcntl(fd, F_SETFL, 0); }
+static int cdrest__sock_set_blocking(int fd) {
+    return fcntl(fd, F_SETFL, 0);
+}
 
 enum { CDREST__MAX_RESOLVED = 8 };
 
@@ -3156,7 +3096,9 @@ static void cdrest__gai_release(cdrest__gai *g) {
     free(g);
 }
 
-static void cdrest__gai_done(union sigval v) { cdrest__gai_release((cdrest__gai *)v.sival_ptr); }
+static void cdrest__gai_done(union sigval v) {
+    cdrest__gai_release((cdrest__gai *)v.sival_ptr);
+}
 
 /* getaddrinfo() that gives up at timeout_ms (CDREST_E_TIMEOUT). */
 static int cdrest__gai_lookup(const char *host, const char *port, int timeout_ms, struct addrinfo **out,
@@ -3257,8 +3199,7 @@ static int cdrest__sock_resolve(cdrest_socket *s, const char *host, const char *
     return got;
 }
 
-static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms,
-                                cdrest_error *err) {
+static int cdrest__sock_connect(void *self, const char *host, unsigned short port, int timeout_ms, cdrest_error *err) {
     cdrest_socket *s = (cdrest_socket *)self;
     struct addrinfo *lists[CDREST__MAX_RESOLVED], *ai;
     char portstr[8], where[80] = "";
@@ -3275,10 +3216,16 @@ static int cdrest__sock_connect(void *self, const char *host, unsigned short por
                that drops packets cannot eat the whole connect timeout. */
             int64_t remain = deadline - cdrest__posix_now_ms(NULL);
             int share = (int)(remain / (left > 0 ? left : 1)), fd, one = 1;
-            if (remain <= 0) { last_errno = ETIMEDOUT; break; }
+            if (remain <= 0) {
+                last_errno = ETIMEDOUT;
+                break;
+            }
             if (left > 1 && share < 250 && remain > 250) share = 250;
             fd = cdrest__sock_open(ai);
-            if (fd < 0) { last_errno = errno; continue; }
+            if (fd < 0) {
+                last_errno = errno;
+                continue;
+            }
             tried++;
             cdrest__sock_addr_text(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
             last_errno = cdrest__sock_connect_one(fd, ai, share);
@@ -3404,16 +3351,16 @@ static void cdrest__posix_sleep_ms(void *self, int ms) {
     (void)self;
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
-static const cdrest_transport cdrest__posix = {
-    cdrest__sock_connect, cdrest__sock_read, cdrest__sock_write,
-    cdrest__sock_close, cdrest__sock_alive, cdrest__posix_now_ms, cdrest__posix_sleep_ms
-};
+static const cdrest_transport cdrest__posix = { cdrest__sock_connect,  cdrest__sock_read,  cdrest__sock_write,
+                                                cdrest__sock_close,    cdrest__sock_alive, cdrest__posix_now_ms,
+                                                cdrest__posix_sleep_ms };
 
-CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) { return &cdrest__posix; }
+CDRESTDEF const cdrest_transport *cdrest_posix_transport(void) {
+    return &cdrest__posix;
+}
 #endif /* CDREST_NO_SOCKETS */
 
 CDRESTDEF void cdrest_socket_init(cdrest_socket *s) {
@@ -3438,10 +3385,10 @@ static int64_t cdrest__now_ms(cdrest_client *c) {
 /* Pause between polls. A transport without sleep_ms in a build without POSIX waits on
    its clock (busy, but it never hammers the server). */
 #ifndef CDREST_NO_EXTRAS
-#define cdrest__is_canceled(c) ((c)->canceled) /* a progress callback stopped the operation */
+#define cdrest__is_canceled(c)  ((c)->canceled) /* a progress callback stopped the operation */
 #define cdrest__idle_expired(c) ((c)->idle_expired)
 #else
-#define cdrest__is_canceled(c) 0
+#define cdrest__is_canceled(c)  0
 #define cdrest__idle_expired(c) 0
 #endif
 
@@ -3454,8 +3401,7 @@ static void cdrest__sleep_ms(cdrest_client *c, int ms) {
         cdrest__posix_sleep_ms(NULL, ms);
 #else
         int64_t end = cdrest__now_ms(c) + ms;
-        while (cdrest__now_ms(c) < end) {
-        }
+        while (cdrest__now_ms(c) < end) {}
 #endif
     }
 }
@@ -3490,8 +3436,8 @@ static long cdrest__io_result(cdrest_client *c, long rc, int idle, const char *w
     return rc;
 }
 #else /* no transfer options: the deadline alone */
-#define cdrest__canceled(c) CDREST_E_CANCELED
-#define cdrest__io_wait(c, deadline, idle) (*(idle) = 0, cdrest__ms_left((c), (deadline)))
+#define cdrest__canceled(c)                  CDREST_E_CANCELED
+#define cdrest__io_wait(c, deadline, idle)   (*(idle) = 0, cdrest__ms_left((c), (deadline)))
 #define cdrest__io_result(c, rc, idle, what) ((void)(idle), (rc))
 #endif
 
@@ -3526,7 +3472,9 @@ static int cdrest__tp_write_all(cdrest_client *c, const void *buf, size_t len, i
     return 0;
 }
 
-static void cdrest__tp_close(cdrest_client *c) { c->tp->close(c->tp_self); }
+static void cdrest__tp_close(cdrest_client *c) {
+    c->tp->close(c->tp_self);
+}
 
 /* ===========================================================================
    TLS: a BearSSL client over the transport (compiled out by CDREST_NO_TLS). Owns the
@@ -3555,28 +3503,28 @@ struct cdrest__tls;
 /* Our X.509 engine: BearSSL's minimal engine (or, when verification is off, a bare
    certificate decoder) plus a copy of the leaf certificate for what it cannot check. */
 typedef struct cdrest__tls_x509 {
-    const br_x509_class *vtable;   /* first: BearSSL calls us through it */
+    const br_x509_class *vtable; /* first: BearSSL calls us through it */
     struct cdrest__tls *t;
     union {
         br_x509_minimal_context minimal;
-        br_x509_decoder_context dec;  /* insecure mode: decodes the leaf's key only */
+        br_x509_decoder_context dec; /* insecure mode: decodes the leaf's key only */
     } u;
-    uint32_t certs;                /* certificates seen so far in this chain */
-    uint32_t leaf_size;            /* the leaf's length in bytes */
-    size_t leaf_len;               /* bytes of it kept in leaf[] */
-    uint32_t ca_size;              /* the CA certificate being read: its length */
-    size_t ca_len;                 /* ... and the bytes of it kept in ca[] */
-    unsigned long chains;          /* chains seen: one per full handshake */
-    int in_chain;                  /* the engine still needs this certificate (it has not
+    uint32_t certs;       /* certificates seen so far in this chain */
+    uint32_t leaf_size;   /* the leaf's length in bytes */
+    size_t leaf_len;      /* bytes of it kept in leaf[] */
+    uint32_t ca_size;     /* the CA certificate being read: its length */
+    size_t ca_len;        /* ... and the bytes of it kept in ca[] */
+    unsigned long chains; /* chains seen: one per full handshake */
+    int in_chain;         /* the engine still needs this certificate (it has not
                                       decided before it): our checks apply to it */
-    unsigned policy;               /* the first of our checks that failed (CDREST_TLS_ERR_*) */
-    int sha1;                      /* a certificate of the chain is signed with SHA-1 */
-    int pathlen;                   /* a CA's pathLenConstraint is exceeded */
-    int ku;                        /* a CA's keyUsage lacks keyCertSign */
-    char why[160];                 /* the words for policy */
-    char why_sig[96];              /* ... for sha1 */
-    char why_path[128];            /* ... for pathlen */
-    char why_ku[128];              /* ... for ku */
+    unsigned policy;      /* the first of our checks that failed (CDREST_TLS_ERR_*) */
+    int sha1;             /* a certificate of the chain is signed with SHA-1 */
+    int pathlen;          /* a CA's pathLenConstraint is exceeded */
+    int ku;               /* a CA's keyUsage lacks keyCertSign */
+    char why[160];        /* the words for policy */
+    char why_sig[96];     /* ... for sha1 */
+    char why_path[128];   /* ... for pathlen */
+    char why_ku[128];     /* ... for ku */
     unsigned char leaf[CDREST_TLS_LEAF_MAX];
     unsigned char ca[CDREST_TLS_LEAF_MAX];
 } cdrest__tls_x509;
@@ -3589,40 +3537,40 @@ struct cdrest__tls {
     char session_host[256];
     int have_session;
     /* this handshake */
-    char name[256];                /* the name checked (config server_name or the host) */
+    char name[256]; /* the name checked (config server_name or the host) */
     unsigned char ip[16];
-    size_t ip_len;                 /* 4 or 16 when name is an IP literal, else 0 */
-    int64_t now;                   /* unix seconds when the handshake started */
+    size_t ip_len; /* 4 or 16 when name is an IP literal, else 0 */
+    int64_t now;   /* unix seconds when the handshake started */
     int time_unknown;
-    unsigned char first[5];        /* the first bytes the server sent: was it TLS? */
+    unsigned char first[5]; /* the first bytes the server sent: was it TLS? */
     size_t first_len;
-    unsigned char key_hash[32];    /* sha256 of the leaf's SubjectPublicKeyInfo (with pins) */
+    unsigned char key_hash[32]; /* sha256 of the leaf's SubjectPublicKeyInfo (with pins) */
     /* configuration, fixed at the first handshake */
     int ready;
     int insecure;
-    int cn_ok;                     /* config allow_cn_only */
+    int cn_ok; /* config allow_cn_only */
     unsigned char pins[CDREST_TLS_MAX_PINS][32];
     int npins;
     const br_x509_trust_anchor *tas;
     size_t ntas;
-    size_t ncompiled;              /* tas[ncompiled..] were loaded: their restrictions follow
+    size_t ncompiled; /* tas[ncompiled..] were loaded: their restrictions follow
                                       their DN (cdrest__tls_ld_rules) */
-    void *ta_block;                /* our allocations: the anchors' bytes and array, or NULL */
+    void *ta_block;   /* our allocations: the anchors' bytes and array, or NULL */
     void *ta_array;
     /* the connection */
-    int open;                      /* handshake done, not yet closed */
-    int eof;                       /* the stream ended */
-    int clean_close;               /* ... with close_notify */
-    int resumed;                   /* the last handshake resumed a session */
-    int broken;                    /* a write failed, perhaps mid-record: no more TLS output */
-    unsigned char *ahead;          /* bytes read past what the engine asked for (inside its */
-    size_t ahead_len;              /* input buffer): the stream's next bytes */
+    int open;             /* handshake done, not yet closed */
+    int eof;              /* the stream ended */
+    int clean_close;      /* ... with close_notify */
+    int resumed;          /* the last handshake resumed a session */
+    int broken;           /* a write failed, perhaps mid-record: no more TLS output */
+    unsigned char *ahead; /* bytes read past what the engine asked for (inside its */
+    size_t ahead_len;     /* input buffer): the stream's next bytes */
     unsigned long handshakes, resumptions;
     /* memory */
-    int external;                  /* inside config.tls_memory */
-    unsigned char *pool;           /* the rest of config.tls_memory */
+    int external;        /* inside config.tls_memory */
+    unsigned char *pool; /* the rest of config.tls_memory */
     size_t pool_left;
-    size_t alloc_size;             /* this struct + I/O buffer */
+    size_t alloc_size; /* this struct + I/O buffer */
     unsigned char *iobuf;
     size_t iobuf_len;
 };
@@ -3682,7 +3630,7 @@ static int cdrest__tls_cert_parse(const unsigned char *p, size_t len, size_t siz
     li->has_sigalg = cdrest__tls_der_want(&cert, 0x30, &li->sigalg);
     if (cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0;
     if (tag == 0xa0 && cdrest__tls_der_take(&tbs, &tag, &v) != 1) return 0; /* version, serial */
-    if (!cdrest__tls_der_want(&tbs, 0x30, &v)) return 0;                  /* signature */
+    if (!cdrest__tls_der_want(&tbs, 0x30, &v)) return 0;                    /* signature */
     if (!cdrest__tls_der_want(&tbs, 0x30, &li->issuer)) return 0;
     li->has_dates = cdrest__tls_der_want(&tbs, 0x30, &li->validity);
     if (!li->has_dates) return 1;
@@ -3736,7 +3684,7 @@ static unsigned cdrest__tls_uint_bits(const unsigned char *v, size_t n) {
 
 /* The bits of the RSA modulus in a SubjectPublicKeyInfo; 0 when not RSA or unreadable. */
 static unsigned cdrest__tls_spki_rsa_bits(cdrest__tls_der spki) {
-    static const unsigned char rsa[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    static const unsigned char rsa[9] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
     cdrest__tls_der alg, oid, bits, key, n;
     if (!cdrest__tls_der_want(&spki, 0x30, &alg) || !cdrest__tls_der_want(&alg, 0x06, &oid) || oid.n != 9 ||
         memcmp(oid.p, rsa, 9) != 0 || !cdrest__tls_der_want(&spki, 0x03, &bits) || bits.n < 1 || bits.p[0] != 0)
@@ -3797,7 +3745,7 @@ static void cdrest__tls_cat_ip(char *out, size_t cap, const unsigned char *ip, s
 
 /* The commonName of a DER Name, as printable text ("" when none). */
 static void cdrest__tls_name_cn(cdrest__tls_der name, char *out, size_t cap) {
-    static const unsigned char oid_cn[3] = {0x55, 0x04, 0x03};
+    static const unsigned char oid_cn[3] = { 0x55, 0x04, 0x03 };
     cdrest__tls_der rdn, atv, oid, val;
     unsigned tag;
     out[0] = 0;
@@ -3823,8 +3771,10 @@ static void cdrest__tls_leaf_names(const cdrest__tls_x509 *x, char *out, size_t 
             if (tag != 0x82 && tag != 0x87) continue;
             if (shown++) cdrest__tls_cat(out, cap, ", ", 2);
             if (strlen(out) + 4 >= cap) break;
-            if (tag == 0x82) cdrest__tls_cat(out, cap, (const char *)v.p, v.n);
-            else cdrest__tls_cat_ip(out, cap, v.p, v.n);
+            if (tag == 0x82)
+                cdrest__tls_cat(out, cap, (const char *)v.p, v.n);
+            else
+                cdrest__tls_cat_ip(out, cap, v.p, v.n);
         }
     }
     if (!shown && r == 0) {
@@ -3893,8 +3843,16 @@ static int cdrest__tls_leaf_has_name(const cdrest__tls_x509 *x, const char *host
 }
 
 /* Extended key usage: bits for the purposes a message may name. */
-enum { CDREST__EKU_SERVER = 1, CDREST__EKU_CLIENT = 2, CDREST__EKU_CODE = 4, CDREST__EKU_EMAIL = 8,
-       CDREST__EKU_TIME = 16, CDREST__EKU_OCSP = 32, CDREST__EKU_ANY = 64, CDREST__EKU_OTHER = 128 };
+enum {
+    CDREST__EKU_SERVER = 1,
+    CDREST__EKU_CLIENT = 2,
+    CDREST__EKU_CODE = 4,
+    CDREST__EKU_EMAIL = 8,
+    CDREST__EKU_TIME = 16,
+    CDREST__EKU_OCSP = 32,
+    CDREST__EKU_ANY = 64,
+    CDREST__EKU_OTHER = 128
+};
 
 static int cdrest__tls_eku_list(cdrest__tls_der seq);
 
@@ -3908,8 +3866,8 @@ static int cdrest__tls_eku_bits(cdrest__tls_der v) {
 
 /* The purposes in the contents of a SEQUENCE OF OID. -1 if malformed. */
 static int cdrest__tls_eku_list(cdrest__tls_der seq) {
-    static const unsigned char kp[7] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03}; /* 1.3.6.1.5.5.7.3 */
-    static const unsigned char any[4] = {0x55, 0x1d, 0x25, 0x00};                 /* 2.5.29.37.0 */
+    static const unsigned char kp[7] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03 }; /* 1.3.6.1.5.5.7.3 */
+    static const unsigned char any[4] = { 0x55, 0x1d, 0x25, 0x00 };                  /* 2.5.29.37.0 */
     cdrest__tls_der oid;
     int bits = 0;
     while (seq.n > 0) {
@@ -3928,8 +3886,8 @@ static int cdrest__tls_eku_list(cdrest__tls_der seq) {
 
 #ifndef CDREST_TERSE_ERRORS
 static void cdrest__tls_eku_words(int bits, char *out, size_t cap) {
-    static const char *const names[8] = {"serverAuth", "clientAuth", "codeSigning", "emailProtection",
-                                         "timeStamping", "OCSPSigning", "anyExtendedKeyUsage", "other"};
+    static const char *const names[8] = { "serverAuth",   "clientAuth",  "codeSigning",         "emailProtection",
+                                          "timeStamping", "OCSPSigning", "anyExtendedKeyUsage", "other" };
     int i;
     out[0] = 0;
     for (i = 0; i < 8; i++) {
@@ -4006,8 +3964,10 @@ static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, con
 #ifndef CDREST_TERSE_ERRORS
     {
         char name[100] = "";
-        if (r > 0 && tag == 0x82) cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
-        else if (r > 0) cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
+        if (r > 0 && tag == 0x82)
+            cdrest__tls_cat(name, sizeof name, (const char *)v.p, v.n);
+        else if (r > 0)
+            cdrest__tls_cat_ip(name, sizeof name, v.p, v.n);
         if (r < 0)
             cdrest__tls_say(x->why, sizeof x->why, "the name constraints of CA \"%s\" are malformed", ca);
         else
@@ -4023,8 +3983,8 @@ static unsigned cdrest__tls_nc_leaf(cdrest__tls_x509 *x, cdrest__tls_der nc, con
 /* The weak hash of this AlgorithmIdentifier's signature: "SHA-1" (RSA or ECDSA), "MD5",
    "MD2" (RSA), else NULL. */
 static const char *cdrest__tls_sig_weak(cdrest__tls_der alg) {
-    static const unsigned char pkcs1[8] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01}; /* 1.2.840.113549.1.1 */
-    static const unsigned char ecdsa_sha1[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
+    static const unsigned char pkcs1[8] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01 }; /* 1.2.840.113549.1.1 */
+    static const unsigned char ecdsa_sha1[7] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01 };
     cdrest__tls_der oid;
     if (!cdrest__tls_der_want(&alg, 0x06, &oid)) return NULL;
     if (oid.n == 7 && memcmp(oid.p, ecdsa_sha1, 7) == 0) return "SHA-1";
@@ -4055,24 +4015,28 @@ static void cdrest__tls_explain(cdrest__tls_x509 *x, const cdrest__tls_leafinfo 
     if (index && !x->ku && cdrest__tls_cert_ext(li, 0x0f, &v) == 1 && cdrest__tls_der_want(&v, 0x03, &b) &&
         (b.n < 2 || !(b.p[1] & 0x04))) {
         x->ku = 1;
-        cdrest__tls_say(x->why_ku, sizeof x->why_ku, "CA certificate \"%s\" may not sign certificates (its key "
-                        "usage lacks keyCertSign)", ca);
+        cdrest__tls_say(x->why_ku, sizeof x->why_ku,
+                        "CA certificate \"%s\" may not sign certificates (its key "
+                        "usage lacks keyCertSign)",
+                        ca);
     }
     /* basicConstraints { cA TRUE, pathLenConstraint n }: n CAs at most below this one */
     if (index && !x->pathlen && cdrest__tls_cert_ext(li, 0x13, &v) == 1 && cdrest__tls_der_want(&v, 0x30, &seq) &&
         cdrest__tls_der_want(&seq, 0x01, &b) && b.n == 1 && b.p[0] && cdrest__tls_der_want(&seq, 0x02, &n) &&
         n.n == 1 && n.p[0] < index - 1) {
         x->pathlen = 1;
-        cdrest__tls_say(x->why_path, sizeof x->why_path, "CA certificate \"%s\" allows %u CA certificate%s below it "
-                        "(pathLenConstraint), the chain has %u", ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s",
-                        (unsigned)(index - 1));
+        cdrest__tls_say(x->why_path, sizeof x->why_path,
+                        "CA certificate \"%s\" allows %u CA certificate%s below it "
+                        "(pathLenConstraint), the chain has %u",
+                        ca, (unsigned)n.p[0], n.p[0] == 1 ? "" : "s", (unsigned)(index - 1));
     }
 }
 #endif
 
 /* Our checks on one certificate of the chain (index 0 the leaf) that the engine uses:
    extended key usage, and for CAs name constraints; the first failure is kept. */
-static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size, uint32_t index) {
+static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, size_t len, size_t size,
+                                   uint32_t index) {
     cdrest__tls_leafinfo li;
     cdrest__tls_der v;
     char ca[80];
@@ -4080,9 +4044,11 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     ca[0] = 0;
     if (len < size) {
         if (!x->policy)
-            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its "
-                            "names and usages cannot all be checked",
-                            index ? "a CA certificate of the chain" : "the certificate", CDREST_TLS_LEAF_MAX));
+            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                            "%s is over %d bytes (CDREST_TLS_LEAF_MAX): its "
+                                            "names and usages cannot all be checked",
+                                            index ? "a CA certificate of the chain" : "the certificate",
+                                            CDREST_TLS_LEAF_MAX));
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_CERT_TOO_BIG);
         return;
     }
@@ -4096,17 +4062,20 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
     /* RSA keys of 2048 bits: the engine counts bytes (minrsa 256 lets 2041 bits by) */
     bits = li.has_spki ? (int)cdrest__tls_spki_rsa_bits(li.spki) : 0;
     if (bits && bits < 2048) {
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "%s%s%s has an RSA key of %d bits, shorter than 2048 "
-                                        "bits, which is too weak", index ? "CA certificate \"" : "the certificate",
-                                        ca, index ? "\"" : "", bits));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                        "%s%s%s has an RSA key of %d bits, shorter than 2048 "
+                                        "bits, which is too weak",
+                                        index ? "CA certificate \"" : "the certificate", ca, index ? "\"" : "", bits));
         cdrest__tls_policy_fail(x, BR_ERR_X509_WEAK_PUBLIC_KEY);
         return;
     }
     r = cdrest__tls_cert_ext(&li, 0x25, &v);
     bits = r == 1 ? cdrest__tls_eku_bits(v) : 0;
     if (r < 0 || bits < 0) {
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the extensions of %s are malformed (its extended "
-                                        "key usage cannot be read)", index ? ca : "the certificate"));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                        "the extensions of %s are malformed (its extended "
+                                        "key usage cannot be read)",
+                                        index ? ca : "the certificate"));
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
         return;
     }
@@ -4115,10 +4084,13 @@ static void cdrest__tls_check_cert(cdrest__tls_x509 *x, const unsigned char *p, 
         char words[100];
         cdrest__tls_eku_words(bits, words, sizeof words);
         if (index)
-            cdrest__tls_say(x->why, sizeof x->why, "CA certificate \"%s\" restricts its certificates to %s (extended "
-                            "key usage), not serverAuth", ca, words);
+            cdrest__tls_say(x->why, sizeof x->why,
+                            "CA certificate \"%s\" restricts its certificates to %s (extended "
+                            "key usage), not serverAuth",
+                            ca, words);
         else
-            cdrest__tls_say(x->why, sizeof x->why, "the certificate is for %s (extended key usage), not serverAuth", words);
+            cdrest__tls_say(x->why, sizeof x->why, "the certificate is for %s (extended key usage), not serverAuth",
+                            words);
 #endif
         cdrest__tls_policy_fail(x, CDREST_TLS_ERR_KEY_PURPOSE);
         return;
@@ -4150,8 +4122,13 @@ static int cdrest__tls_cmp_time(const struct cdrest__tls *t, const unsigned char
 /* An anchor keeps the restrictions of its certificate, applied when it vouches for a
    chain (cdrest__tls_ld_rules): flags (CDREST__TA_*), extended key usage bits,
    pathLenConstraint (255 none), its validity and its name constraints. */
-enum { CDREST__TA_UNREAD = 1, CDREST__TA_WEAK = 2, CDREST__TA_DENIED = 4, CDREST__TA_BAD_NC = 8,
-       CDREST__TA_NO_SIGN = 16 };
+enum {
+    CDREST__TA_UNREAD = 1,
+    CDREST__TA_WEAK = 2,
+    CDREST__TA_DENIED = 4,
+    CDREST__TA_BAD_NC = 8,
+    CDREST__TA_NO_SIGN = 16
+};
 
 /* Read a len16 field of a loaded anchor's restrictions. */
 static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
@@ -4181,25 +4158,35 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
     if (cdrest__tls_der_take(&dn, &tag, &name) == 1) CDREST__TLS_WHY(cdrest__tls_name_cn(name, ca, sizeof ca));
     if (flags & CDREST__TA_UNREAD) {
         err = CDREST_TLS_ERR_CERT_TOO_BIG;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" could not be read whole (over "
-                                        "4096 bytes?): its restrictions cannot be checked", ca));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                        "trusted CA \"%s\" could not be read whole (over "
+                                        "4096 bytes?): its restrictions cannot be checked",
+                                        ca));
     } else if (flags & CDREST__TA_WEAK) {
         err = BR_ERR_X509_WEAK_PUBLIC_KEY;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" has an RSA key shorter than 2048 "
-                                        "bits, which is too weak", ca));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                        "trusted CA \"%s\" has an RSA key shorter than 2048 "
+                                        "bits, which is too weak",
+                                        ca));
     } else if (flags & CDREST__TA_DENIED) {
         err = CDREST_TLS_ERR_KEY_PURPOSE;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" is not trusted for serverAuth "
-                                        "(its TRUSTED CERTIFICATE settings)", ca));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                        "trusted CA \"%s\" is not trusted for serverAuth "
+                                        "(its TRUSTED CERTIFICATE settings)",
+                                        ca));
     } else if (flags & CDREST__TA_NO_SIGN) {
         err = BR_ERR_X509_FORBIDDEN_KEY_USAGE;
         x->ku = 1;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku, "trusted CA \"%s\" may not sign certificates "
-                                        "(its key usage lacks keyCertSign)", ca));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku,
+                                        "trusted CA \"%s\" may not sign certificates "
+                                        "(its key usage lacks keyCertSign)",
+                                        ca));
     } else if (flags & CDREST__TA_BAD_NC) {
         err = CDREST_TLS_ERR_NAME_CONSTRAINTS;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, "the name constraints of trusted CA \"%s\" are "
-                                        "malformed", ca));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
+                                        "the name constraints of trusted CA \"%s\" are "
+                                        "malformed",
+                                        ca));
     } else if (!x->t->time_unknown &&
                (cdrest__tls_cmp_time(x->t, dates) < 0 || cdrest__tls_cmp_time(x->t, dates + 8) > 0)) {
         err = BR_ERR_X509_EXPIRED;
@@ -4219,16 +4206,19 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
         {
             char words[100];
             cdrest__tls_eku_words((int)eku, words, sizeof words);
-            cdrest__tls_say(x->why, sizeof x->why, "trusted CA \"%s\" restricts its certificates to %s (extended key "
-                            "usage), not serverAuth", ca, words);
+            cdrest__tls_say(x->why, sizeof x->why,
+                            "trusted CA \"%s\" restricts its certificates to %s (extended key "
+                            "usage), not serverAuth",
+                            ca, words);
         }
 #endif
     } else if (pathlen != 255 && index > pathlen) {
         err = CDREST_TLS_ERR_PATH_LENGTH;
         x->pathlen = 1;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why_path, sizeof x->why_path, "trusted CA \"%s\" allows %u CA "
-                                        "certificate%s below it (pathLenConstraint), the chain has %u", ca, pathlen,
-                                        pathlen == 1 ? "" : "s", (unsigned)index));
+        CDREST__TLS_WHY(cdrest__tls_say(x->why_path, sizeof x->why_path,
+                                        "trusted CA \"%s\" allows %u CA "
+                                        "certificate%s below it (pathLenConstraint), the chain has %u",
+                                        ca, pathlen, pathlen == 1 ? "" : "s", (unsigned)index));
     } else if (nc.n) {
         err = cdrest__tls_nc_leaf(x, nc, ca);
     }
@@ -4289,8 +4279,8 @@ static int cdrest__tls_der_time(cdrest__tls_der *in, int64_t *secs, char ymd[11]
     if (f[2] < 1 || f[2] > 12 || f[3] < 1 || f[3] > 31) return 0;
     *secs = cdrest__tls_days(y, f[2], f[3]) * 86400 + f[4] * 3600 + f[5] * 60 + f[6];
     {
-        const int parts[3] = {y, f[2], f[3]};
-        const int widths[3] = {4, 2, 2};
+        const int parts[3] = { y, f[2], f[3] };
+        const int widths[3] = { 4, 2, 2 };
         char *o = ymd;
         for (i = 0; i < 3; i++) {
             int w = widths[i], v = parts[i];
@@ -4318,7 +4308,9 @@ static void cdrest__tls_put(cdrest__tls_out *o, const void *d, size_t n) {
     o->len += n;
 }
 
-static size_t cdrest__tls_tlv_size(size_t n) { return 1 + (n < 128 ? 1 : n < 256 ? 2 : 3) + n; }
+static size_t cdrest__tls_tlv_size(size_t n) {
+    return 1 + (n < 128 ? 1 : n < 256 ? 2 : 3) + n;
+}
 
 static void cdrest__tls_put_hdr(cdrest__tls_out *o, unsigned tag, size_t n) {
     unsigned char h[4];
@@ -4352,12 +4344,12 @@ static void cdrest__tls_put_int(cdrest__tls_out *o, const unsigned char *v, size
 /* The key re-encoded as DER SubjectPublicKeyInfo, as `openssl pkey -pubin -outform der`
    prints it. Returns its length (0: unsupported key, or it did not fit). */
 static size_t cdrest__tls_spki(const br_x509_pkey *pk, unsigned char *buf, size_t cap) {
-    static const unsigned char alg_rsa[15] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                              0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-    static const unsigned char oid_ec[9] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-    static const unsigned char p256[10] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-    static const unsigned char p384[7] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-    static const unsigned char p521[7] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+    static const unsigned char alg_rsa[15] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                               0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
+    static const unsigned char oid_ec[9] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+    static const unsigned char p256[10] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+    static const unsigned char p384[7] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+    static const unsigned char p521[7] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23 };
     static const unsigned char zero = 0;
     cdrest__tls_out o;
     o.p = buf;
@@ -4379,10 +4371,14 @@ static size_t cdrest__tls_spki(const br_x509_pkey *pk, unsigned char *buf, size_
         const br_ec_public_key *k = &pk->key.ec;
         const unsigned char *curve;
         size_t clen, bits = 1 + k->qlen;
-        if (k->curve == BR_EC_secp256r1) curve = p256, clen = sizeof p256;
-        else if (k->curve == BR_EC_secp384r1) curve = p384, clen = sizeof p384;
-        else if (k->curve == BR_EC_secp521r1) curve = p521, clen = sizeof p521;
-        else return 0;
+        if (k->curve == BR_EC_secp256r1)
+            curve = p256, clen = sizeof p256;
+        else if (k->curve == BR_EC_secp384r1)
+            curve = p384, clen = sizeof p384;
+        else if (k->curve == BR_EC_secp521r1)
+            curve = p521, clen = sizeof p521;
+        else
+            return 0;
         cdrest__tls_put_hdr(&o, 0x30, cdrest__tls_tlv_size(sizeof oid_ec + clen) + cdrest__tls_tlv_size(bits));
         cdrest__tls_put_hdr(&o, 0x30, sizeof oid_ec + clen);
         cdrest__tls_put(&o, oid_ec, sizeof oid_ec);
@@ -4406,12 +4402,18 @@ static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
     if (s[43] != '=' || s[42] == '=') return 0;
     for (i = 0; i < 43; i++) {
         int ch = (unsigned char)s[i], v;
-        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-        else if (ch == '+') v = 62;
-        else if (ch == '/') v = 63;
-        else return 0;
+        if (ch >= 'A' && ch <= 'Z')
+            v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z')
+            v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9')
+            v = ch - '0' + 52;
+        else if (ch == '+')
+            v = 62;
+        else if (ch == '/')
+            v = 63;
+        else
+            return 0;
         acc = (acc << 6) | (unsigned long)v;
         bits += 6;
         if (bits >= 8) {
@@ -4478,8 +4480,10 @@ static void cdrest__tls_x_start_chain(const br_x509_class **ctx, const char *ser
     x->sha1 = x->pathlen = x->ku = 0;
     x->chains++;
     if (t->insecure) return;
-    if (t->time_unknown) br_x509_minimal_set_time(&x->u.minimal, 0, 0);
-    else br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(t->now / 86400 + 719528), (uint32_t)(t->now % 86400));
+    if (t->time_unknown)
+        br_x509_minimal_set_time(&x->u.minimal, 0, 0);
+    else
+        br_x509_minimal_set_time(&x->u.minimal, (uint32_t)(t->now / 86400 + 719528), (uint32_t)(t->now % 86400));
     /* The minimal engine gets no name, so it checks none: its matching is laxer than ours
        (the CN beside SANs, "*.test", empty labels). end_chain matches the host against the
        leaf's DNS SANs, or an address against its iPAddress SANs. */
@@ -4523,12 +4527,16 @@ static void cdrest__tls_x_end_cert(const br_x509_class **ctx) {
     if (!x->t->insecure) {
         x->u.minimal.vtable->end_cert(&x->u.minimal.vtable);
         if (x->in_chain) {
-            if (x->certs == 0) cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
-            else cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
+            if (x->certs == 0)
+                cdrest__tls_check_cert(x, x->leaf, x->leaf_len, x->leaf_size, 0);
+            else
+                cdrest__tls_check_cert(x, x->ca, x->ca_len, x->ca_size, x->certs);
             /* the engine found this certificate's issuer among the anchors */
             if (x->u.minimal.err == BR_ERR_X509_OK) {
-                if (x->certs == 0) cdrest__tls_check_anchor(x, x->leaf, x->leaf_len, 0);
-                else cdrest__tls_check_anchor(x, x->ca, x->ca_len, x->certs);
+                if (x->certs == 0)
+                    cdrest__tls_check_anchor(x, x->leaf, x->leaf_len, 0);
+                else
+                    cdrest__tls_check_anchor(x, x->ca, x->ca_len, x->certs);
             }
         }
     }
@@ -4573,16 +4581,18 @@ static const br_x509_pkey *cdrest__tls_x_get_pkey(const br_x509_class *const *ct
     return x->u.minimal.vtable->get_pkey(&x->u.minimal.vtable, usages);
 }
 
-static const br_x509_class cdrest__tls_x509_vtable = {
-    sizeof(cdrest__tls_x509), cdrest__tls_x_start_chain, cdrest__tls_x_start_cert, cdrest__tls_x_append,
-    cdrest__tls_x_end_cert, cdrest__tls_x_end_chain, cdrest__tls_x_get_pkey
-};
+static const br_x509_class cdrest__tls_x509_vtable = { sizeof(cdrest__tls_x509), cdrest__tls_x_start_chain,
+                                                       cdrest__tls_x_start_cert, cdrest__tls_x_append,
+                                                       cdrest__tls_x_end_cert,   cdrest__tls_x_end_chain,
+                                                       cdrest__tls_x_get_pkey };
 
 /* --- names: is the host an IP literal? ------------------------------------------- */
 
 /* Dotted-quad IPv4 (the whole string). 4 and the bytes in out, or 0. The text layer's
    parser, so the certificate is checked against the address the URL names. */
-static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) { return cdrest__ipv4_parse(s, strlen(s), out); }
+static size_t cdrest__tls_ipv4(const char *s, unsigned char out[4]) {
+    return cdrest__ipv4_parse(s, strlen(s), out);
+}
 
 /* IPv6 (hex groups, one "::", an optional dotted IPv4 tail; no zone). 16 or 0. */
 static size_t cdrest__tls_ipv6(const char *s, unsigned char out[16]) {
@@ -4601,26 +4611,26 @@ typedef struct cdrest__tls_loader {
     struct cdrest__tls *t;
     br_x509_decoder_context dec;
     /* PEM, read line by line as the bytes stream in */
-    int line;                      /* this line is: 0 not begun, 1 a marker, 2 data, 3 skipped */
+    int line; /* this line is: 0 not begun, 1 a marker, 2 data, 3 skipped */
     size_t mark_len;
-    char mark[80];                 /* a "-----BEGIN ...-----" / "-----END ...-----" line */
-    int in_cert, bad, pad;         /* inside a certificate; its base64 is broken; '=' seen */
-    int trusted;                   /* ... a TRUSTED CERTIFICATE: OpenSSL's trust settings follow */
-    unsigned long acc;             /* base64 bits not yet output */
+    char mark[80];         /* a "-----BEGIN ...-----" / "-----END ...-----" line */
+    int in_cert, bad, pad; /* inside a certificate; its base64 is broken; '=' seen */
+    int trusted;           /* ... a TRUSTED CERTIFICATE: OpenSSL's trust settings follow */
+    unsigned long acc;     /* base64 bits not yet output */
     int bits;
     size_t out_len;
-    unsigned char out[96];         /* decoded bytes on their way to the X.509 decoder */
+    unsigned char out[96]; /* decoded bytes on their way to the X.509 decoder */
     int dn_overflow;
     size_t dn_len;
-    size_t got;                    /* certificates taken from the current source */
+    size_t got; /* certificates taken from the current source */
     /* the anchors: see cdrest__tls_ld_end for the format */
     unsigned char *arena;
     size_t arena_len, arena_cap, arena_need, count;
-    int arena_full;                /* out of memory, or of config.tls_memory */
-    size_t nseen;                  /* anchors taken so far, by hash: duplicates are dropped */
-    uint64_t seen[512];            /* (a bundle plus its c_rehash directory, say) */
+    int arena_full;                       /* out of memory, or of config.tls_memory */
+    size_t nseen;                         /* anchors taken so far, by hash: duplicates are dropped */
+    uint64_t seen[512];                   /* (a bundle plus its c_rehash directory, say) */
     size_t cert_len, cert_size, cert_fed; /* the certificate being read: kept, its DER size, decoded */
-    unsigned char cert[4096];      /* ... its bytes, for the restrictions kept with the anchor */
+    unsigned char cert[4096];             /* ... its bytes, for the restrictions kept with the anchor */
     unsigned char dn[1024];
     char path[1024];
     unsigned char rd[2048];
@@ -4719,9 +4729,8 @@ static void cdrest__tls_ld_put(cdrest__tls_loader *ld, const void *p, size_t n, 
     ld->arena_len += n;
 }
 
-
 typedef struct cdrest__tls_rules {
-    unsigned char head[3 + 16];    /* flags, EKU, pathlen; notBefore, notAfter (days, seconds) */
+    unsigned char head[3 + 16]; /* flags, EKU, pathlen; notBefore, notAfter (days, seconds) */
     cdrest__tls_der validity, nc;
 } cdrest__tls_rules;
 
@@ -4871,14 +4880,25 @@ static void cdrest__tls_ld_marker(cdrest__tls_loader *ld) {
 
 static void cdrest__tls_ld_b64(cdrest__tls_loader *ld, int ch) {
     int v;
-    if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-    else if (ch == '+') v = 62;
-    else if (ch == '/') v = 63;
-    else if (ch == ' ' || ch == '\t') return;
-    else if (ch == '=') { ld->pad = 1; return; }
-    else { ld->bad = 1; return; }
+    if (ch >= 'A' && ch <= 'Z')
+        v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+        v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+        v = ch - '0' + 52;
+    else if (ch == '+')
+        v = 62;
+    else if (ch == '/')
+        v = 63;
+    else if (ch == ' ' || ch == '\t')
+        return;
+    else if (ch == '=') {
+        ld->pad = 1;
+        return;
+    } else {
+        ld->bad = 1;
+        return;
+    }
     if (ld->pad) ld->bad = 1; /* data after padding */
     ld->acc = ((ld->acc << 6) | (unsigned long)v) & 0xffffff;
     ld->bits += 6;
@@ -4903,8 +4923,10 @@ static void cdrest__tls_ld_text(cdrest__tls_loader *ld, const unsigned char *buf
             ld->line = ch == '-' ? 1 : ld->in_cert ? 2 : 3;
             ld->mark_len = 0;
         }
-        if (ld->line == 2) cdrest__tls_ld_b64(ld, ch);
-        else if (ld->line == 1 && ld->mark_len < sizeof ld->mark) ld->mark[ld->mark_len++] = (char)ch;
+        if (ld->line == 2)
+            cdrest__tls_ld_b64(ld, ch);
+        else if (ld->line == 1 && ld->mark_len < sizeof ld->mark)
+            ld->mark[ld->mark_len++] = (char)ch;
     }
 }
 
@@ -4945,7 +4967,8 @@ static FILE *cdrest__fopen_rb(const char *path) {
     int fd;
     /* O_NONBLOCK: a FIFO named as a CA file must not block the open (the caller then
        refuses anything but a regular file); regular files ignore the flag. */
-    do fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY); while (fd < 0 && errno == EINTR);
+    do fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    while (fd < 0 && errno == EINTR);
     if (fd < 0) return NULL;
     f = fdopen(fd, "rb");
     if (!f) {
@@ -4970,7 +4993,8 @@ static int cdrest__tls_errno_code(int e, int path_code) {
 }
 
 static int cdrest__tls_ld_fail(cdrest_client *c, int e, int path_code, const char *what, const char *path) {
-    return cdrest__fail(&c->err, cdrest__tls_errno_code(e, path_code), "cannot read %s %s: %s", what, path, strerror(e));
+    return cdrest__fail(&c->err, cdrest__tls_errno_code(e, path_code), "cannot read %s %s: %s", what, path,
+                        strerror(e));
 }
 
 /* Load a PEM (or single DER) file. 0, or the error (c->err set, *why the errno). */
@@ -4999,14 +5023,18 @@ static int cdrest__tls_ld_file(cdrest_client *c, cdrest__tls_loader *ld, const c
             der = ld->rd[0] == 0x30;
             if (der) cdrest__tls_ld_begin(ld);
         }
-        if (der) cdrest__tls_ld_push(ld, ld->rd, n);
-        else cdrest__tls_ld_text(ld, ld->rd, n);
+        if (der)
+            cdrest__tls_ld_push(ld, ld->rd, n);
+        else
+            cdrest__tls_ld_text(ld, ld->rd, n);
     }
     bad = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (bad) return cdrest__tls_ld_fail(c, *why = bad, path_code, what, path);
-    if (der == 1) cdrest__tls_ld_end(ld);
-    else cdrest__tls_ld_text_end(ld);
+    if (der == 1)
+        cdrest__tls_ld_end(ld);
+    else
+        cdrest__tls_ld_text_end(ld);
     return 0;
 }
 
@@ -5043,8 +5071,8 @@ static struct dirent *cdrest__tls_ld_next(cdrest_client *c, DIR *d, const char *
    load, which is tried again at the next connection, rather than leave a trust store
    without it for the client's life. Only an entry gone since it was listed (a dangling
    link) is passed over. */
-static int cdrest__tls_ld_dir(cdrest_client *c, cdrest__tls_loader *ld, const char *dir, size_t dir_len,
-                              int code, const char *what) {
+static int cdrest__tls_ld_dir(cdrest_client *c, cdrest__tls_loader *ld, const char *dir, size_t dir_len, int code,
+                              const char *what) {
     DIR *d;
     struct dirent *e;
     int hashed = 0, rc = 0, why;
@@ -5054,7 +5082,8 @@ static int cdrest__tls_ld_dir(cdrest_client *c, cdrest__tls_loader *ld, const ch
     d = opendir(ld->path);
     if (!d) {
         int e = errno;
-        return cdrest__fail(&c->err, cdrest__tls_errno_code(e, code), "cannot open %s %s: %s", what, ld->path, strerror(e));
+        return cdrest__fail(&c->err, cdrest__tls_errno_code(e, code), "cannot open %s %s: %s", what, ld->path,
+                            strerror(e));
     }
     while ((e = cdrest__tls_ld_next(c, d, what, dir, &rc)) != NULL)
         if (cdrest__tls_is_hash_name(e->d_name)) hashed = 1;
@@ -5143,22 +5172,26 @@ static int cdrest__tls_ld_sources(cdrest_client *c, cdrest__tls_loader *ld) {
         ld->got = 0;
         cdrest__tls_ld_start(ld);
         if ((r = cdrest__tls_ld_file(c, ld, tc->ca_file, CDREST_E_ARG, "CA file", &why)) != 0) return r;
-        if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_ARG, "CA file %s holds no usable certificate", tc->ca_file);
+        if (ld->got == 0)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "CA file %s holds no usable certificate", tc->ca_file);
     }
     if (tc->ca_dir) {
         ld->got = 0;
-        if ((r = cdrest__tls_ld_dir(c, ld, tc->ca_dir, strlen(tc->ca_dir), CDREST_E_ARG, "CA directory")) != 0) return r;
+        if ((r = cdrest__tls_ld_dir(c, ld, tc->ca_dir, strlen(tc->ca_dir), CDREST_E_ARG, "CA directory")) != 0)
+            return r;
         if (ld->got == 0)
             return cdrest__fail(&c->err, CDREST_E_ARG, "CA directory %s holds no usable certificate", tc->ca_dir);
     }
     if (!tc->ca_blob && !tc->ca_file && !tc->ca_dir && tc->trust_anchors_count == 0) {
         ld->got = 0;
         if ((r = cdrest__tls_ld_system(c, ld)) != 0) return r;
-        if (ld->got == 0) return cdrest__fail(&c->err, CDREST_E_TLS, "the system CA bundle holds no usable certificate");
+        if (ld->got == 0)
+            return cdrest__fail(&c->err, CDREST_E_TLS, "the system CA bundle holds no usable certificate");
     }
 #else
     if (tc->ca_file || tc->ca_dir)
-        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "CA files and directories are not built in (CDREST_NO_FILES)");
+        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                            "CA files and directories are not built in (CDREST_NO_FILES)");
     if (!tc->ca_blob && tc->trust_anchors_count == 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "no trust anchors: set config.tls.ca_blob or trust_anchors");
 #endif
@@ -5199,8 +5232,10 @@ static int cdrest__tls_load_anchors(cdrest_client *c, struct cdrest__tls *t) {
     /* the array goes after the arena, 16-aligned */
     need = pad + ((ld->arena_need + 15) & ~(size_t)15) + total * sizeof(br_x509_trust_anchor);
     if (r == 0 && t->external && (ld->arena_full || need > t->pool_left))
-        r = cdrest__fail(&c->err, CDREST_E_TOOLARGE, "config.tls_memory is too small for the trust anchors: "
-                         "%lu more bytes needed", (unsigned long)(need - t->pool_left));
+        r = cdrest__fail(&c->err, CDREST_E_TOOLARGE,
+                         "config.tls_memory is too small for the trust anchors: "
+                         "%lu more bytes needed",
+                         (unsigned long)(need - t->pool_left));
     if (r != 0 || ld->count == 0) {
         if (!t->external && ld->arena) CDREST_FREE(c->cfg.alloc_ctx, ld->arena);
         if (r == 0) { /* compiled-in anchors only: used in place */
@@ -5328,8 +5363,8 @@ static void cdrest__fe_sub(cdrest__fe h, const cdrest__fe f, const cdrest__fe g)
 /* 128-bit column sums back to limbs < 2^51 (limb 1 < 2^51 + 2^18); the carry out of the
    top limb comes back times 19 (2^255 = 19 mod p), in 128 bits as it may exceed 2^64.
    Inlined: five 128-bit arguments would go through the stack (a third of the time). */
-static __inline__ __attribute__((always_inline)) void cdrest__fe_carry(cdrest__fe h, cdrest__u128 r0, cdrest__u128 r1, cdrest__u128 r2, cdrest__u128 r3,
-                             cdrest__u128 r4) {
+static __inline__ __attribute__((always_inline)) void
+cdrest__fe_carry(cdrest__fe h, cdrest__u128 r0, cdrest__u128 r1, cdrest__u128 r2, cdrest__u128 r3, cdrest__u128 r4) {
     cdrest__u128 t;
     r1 += (uint64_t)(r0 >> 51);
     r2 += (uint64_t)(r1 >> 51);
@@ -5391,28 +5426,28 @@ static void cdrest__fe_mul_a24(cdrest__fe h, const cdrest__fe f) {
 /* 1/z = z^(p-2) = z^(2^255 - 21) by a fixed chain (254 squarings, 11 products); 0 gives 0. */
 static void cdrest__fe_invert(cdrest__fe out, const cdrest__fe z) {
     cdrest__fe z2, z9, z11, z5_0, z10_0, z20_0, z50_0, z100_0, t;
-    cdrest__fe_sq(z2, z);                 /* z^2 */
-    cdrest__fe_sqn(t, z2, 2);             /* z^8 */
-    cdrest__fe_mul(z9, t, z);             /* z^9 */
-    cdrest__fe_mul(z11, z9, z2);          /* z^11 */
-    cdrest__fe_sq(t, z11);                /* z^22 */
-    cdrest__fe_mul(z5_0, t, z9);          /* z^(2^5 - 1) */
+    cdrest__fe_sq(z2, z);        /* z^2 */
+    cdrest__fe_sqn(t, z2, 2);    /* z^8 */
+    cdrest__fe_mul(z9, t, z);    /* z^9 */
+    cdrest__fe_mul(z11, z9, z2); /* z^11 */
+    cdrest__fe_sq(t, z11);       /* z^22 */
+    cdrest__fe_mul(z5_0, t, z9); /* z^(2^5 - 1) */
     cdrest__fe_sqn(t, z5_0, 5);
-    cdrest__fe_mul(z10_0, t, z5_0);       /* z^(2^10 - 1) */
+    cdrest__fe_mul(z10_0, t, z5_0); /* z^(2^10 - 1) */
     cdrest__fe_sqn(t, z10_0, 10);
-    cdrest__fe_mul(z20_0, t, z10_0);      /* z^(2^20 - 1) */
+    cdrest__fe_mul(z20_0, t, z10_0); /* z^(2^20 - 1) */
     cdrest__fe_sqn(t, z20_0, 20);
-    cdrest__fe_mul(t, t, z20_0);          /* z^(2^40 - 1) */
+    cdrest__fe_mul(t, t, z20_0); /* z^(2^40 - 1) */
     cdrest__fe_sqn(t, t, 10);
-    cdrest__fe_mul(z50_0, t, z10_0);      /* z^(2^50 - 1) */
+    cdrest__fe_mul(z50_0, t, z10_0); /* z^(2^50 - 1) */
     cdrest__fe_sqn(t, z50_0, 50);
-    cdrest__fe_mul(z100_0, t, z50_0);     /* z^(2^100 - 1) */
+    cdrest__fe_mul(z100_0, t, z50_0); /* z^(2^100 - 1) */
     cdrest__fe_sqn(t, z100_0, 100);
-    cdrest__fe_mul(t, t, z100_0);         /* z^(2^200 - 1) */
+    cdrest__fe_mul(t, t, z100_0); /* z^(2^200 - 1) */
     cdrest__fe_sqn(t, t, 50);
-    cdrest__fe_mul(t, t, z50_0);          /* z^(2^250 - 1) */
-    cdrest__fe_sqn(t, t, 5);              /* z^(2^255 - 32) */
-    cdrest__fe_mul(out, t, z11);          /* z^(2^255 - 21) */
+    cdrest__fe_mul(t, t, z50_0); /* z^(2^250 - 1) */
+    cdrest__fe_sqn(t, t, 5);     /* z^(2^255 - 32) */
+    cdrest__fe_mul(out, t, z11); /* z^(2^255 - 21) */
 }
 
 /* The one value in [0, p) equal to h, 32 bytes little-endian. No branch: h is secret. */
@@ -5550,11 +5585,14 @@ static uint32_t cdrest__x25519_ec_muladd(unsigned char *A, const unsigned char *
 
 /* The engine's EC implementation: BearSSL's default with our Curve25519 multiplications.
    The curves are those every BearSSL default supports (Curve25519, P-256, P-384, P-521). */
-static const br_ec_impl cdrest__x25519_ec = {
-    ((uint32_t)1 << BR_EC_curve25519) | ((uint32_t)1 << BR_EC_secp256r1) | ((uint32_t)1 << BR_EC_secp384r1) |
-        ((uint32_t)1 << BR_EC_secp521r1),
-    cdrest__x25519_ec_generator, cdrest__x25519_ec_order, cdrest__x25519_ec_xoff, cdrest__x25519_ec_mul,
-    cdrest__x25519_ec_mulgen, cdrest__x25519_ec_muladd};
+static const br_ec_impl cdrest__x25519_ec = { ((uint32_t)1 << BR_EC_curve25519) | ((uint32_t)1 << BR_EC_secp256r1) |
+                                                  ((uint32_t)1 << BR_EC_secp384r1) | ((uint32_t)1 << BR_EC_secp521r1),
+                                              cdrest__x25519_ec_generator,
+                                              cdrest__x25519_ec_order,
+                                              cdrest__x25519_ec_xoff,
+                                              cdrest__x25519_ec_mul,
+                                              cdrest__x25519_ec_mulgen,
+                                              cdrest__x25519_ec_muladd };
 #endif /* CDREST__FAST_PK */
 
 /* ---- signature checks (ECDSA P-256, RSA PKCS#1 v1.5), variable time on public data ----
@@ -5696,7 +5734,7 @@ static int cdrest__w4_is_one(const uint64_t a[4]) {
    x2 a = v (mod m) while u and v shrink to 1 (~20 K instructions where Fermat's a^(m-2)
    takes ~300 products). Variable time: only public values are inverted here. */
 static void cdrest__w4_inv(uint64_t r[4], const uint64_t a[4], const uint64_t m[4]) {
-    uint64_t u[4], v[4], x1[4] = {1, 0, 0, 0}, x2[4] = {0, 0, 0, 0};
+    uint64_t u[4], v[4], x1[4] = { 1, 0, 0, 0 }, x2[4] = { 0, 0, 0, 0 };
     memcpy(u, a, sizeof u);
     memcpy(v, m, sizeof v);
     memset(r, 0, sizeof u);
@@ -5727,22 +5765,22 @@ static void cdrest__w4_inv(uint64_t r[4], const uint64_t a[4], const uint64_t m[
 
 /* P-256 (FIPS 186-4 D.1.2.3): field prime p, group order n, b and G in Montgomery form
    (times 2^256 mod p), 2^512 mod p and mod n for conversions, -1/m mod 2^64. */
-static const uint64_t cdrest__p256_p[4] = {0xffffffffffffffffu, 0x00000000ffffffffu, 0x0000000000000000u,
-                                           0xffffffff00000001u};
-static const uint64_t cdrest__p256_n[4] = {0xf3b9cac2fc632551u, 0xbce6faada7179e84u, 0xffffffffffffffffu,
-                                           0xffffffff00000000u};
-static const uint64_t cdrest__p256_b[4] = {0xd89cdf6229c4bddfu, 0xacf005cd78843090u, 0xe5a220abf7212ed6u,
-                                           0xdc30061d04874834u};
-static const uint64_t cdrest__p256_gx[4] = {0x79e730d418a9143cu, 0x75ba95fc5fedb601u, 0x79fb732b77622510u,
-                                            0x18905f76a53755c6u};
-static const uint64_t cdrest__p256_gy[4] = {0xddf25357ce95560au, 0x8b4ab8e4ba19e45cu, 0xd2e88688dd21f325u,
-                                            0x8571ff1825885d85u};
-static const uint64_t cdrest__p256_r2p[4] = {0x0000000000000003u, 0xfffffffbffffffffu, 0xfffffffffffffffeu,
-                                             0x00000004fffffffdu};
-static const uint64_t cdrest__p256_r2n[4] = {0x83244c95be79eea2u, 0x4699799c49bd6fa6u, 0x2845b2392b6bec59u,
-                                             0x66e12d94f3d95620u};
-static const uint64_t cdrest__p256_onep[4] = {0x0000000000000001u, 0xffffffff00000000u, 0xffffffffffffffffu,
-                                              0x00000000fffffffeu};
+static const uint64_t cdrest__p256_p[4] = { 0xffffffffffffffffu, 0x00000000ffffffffu, 0x0000000000000000u,
+                                            0xffffffff00000001u };
+static const uint64_t cdrest__p256_n[4] = { 0xf3b9cac2fc632551u, 0xbce6faada7179e84u, 0xffffffffffffffffu,
+                                            0xffffffff00000000u };
+static const uint64_t cdrest__p256_b[4] = { 0xd89cdf6229c4bddfu, 0xacf005cd78843090u, 0xe5a220abf7212ed6u,
+                                            0xdc30061d04874834u };
+static const uint64_t cdrest__p256_gx[4] = { 0x79e730d418a9143cu, 0x75ba95fc5fedb601u, 0x79fb732b77622510u,
+                                             0x18905f76a53755c6u };
+static const uint64_t cdrest__p256_gy[4] = { 0xddf25357ce95560au, 0x8b4ab8e4ba19e45cu, 0xd2e88688dd21f325u,
+                                             0x8571ff1825885d85u };
+static const uint64_t cdrest__p256_r2p[4] = { 0x0000000000000003u, 0xfffffffbffffffffu, 0xfffffffffffffffeu,
+                                              0x00000004fffffffdu };
+static const uint64_t cdrest__p256_r2n[4] = { 0x83244c95be79eea2u, 0x4699799c49bd6fa6u, 0x2845b2392b6bec59u,
+                                              0x66e12d94f3d95620u };
+static const uint64_t cdrest__p256_onep[4] = { 0x0000000000000001u, 0xffffffff00000000u, 0xffffffffffffffffu,
+                                               0x00000000fffffffeu };
 #define CDREST__P256_P0I ((uint64_t)1)
 #define CDREST__P256_N0I ((uint64_t)0xccd1c8aaee00bc4fu)
 
@@ -5960,7 +5998,7 @@ static int cdrest__p256_decode(cdrest__p256_pt *r, const unsigned char *src, siz
    else xy[] gets X and Y, 32 bytes each, big-endian. */
 static int cdrest__p256_muladd(unsigned char xy[64], const uint64_t u1[4], const cdrest__p256_pt *q,
                                const uint64_t u2[4]) {
-    static const uint64_t one[4] = {1, 0, 0, 0};
+    static const uint64_t one[4] = { 1, 0, 0, 0 };
     cdrest__p256_pt g, tg[8], tq[8], acc;
     signed char n1[257], n2[257];
     uint64_t zi[4], zi2[4], t[4];
@@ -6128,7 +6166,7 @@ static void cdrest__rsa_pow(uint64_t *x, const uint64_t *m, size_t len, unsigned
         k++;
     }
     for (i = 0; i < bits - nb + 1 + j; i++) cdrest__wn_double_mod(r2, m, len); /* 2^j R mod m */
-    for (i = 0; i < k; i++) cdrest__wn_montmul(r2, r2, r2, m, m0i, len);  /* 2^(j 2^k) R = R^2 */
+    for (i = 0; i < k; i++) cdrest__wn_montmul(r2, r2, r2, m, m0i, len);       /* 2^(j 2^k) R = R^2 */
     cdrest__wn_montmul(y, x, r2, m, m0i, len);
     for (sq = e == 3 ? 1 : 16; sq > 0; sq--) cdrest__wn_montmul(y, y, y, m, m0i, len);
     cdrest__wn_montmul(x, y, x, m, m0i, len);
@@ -6166,7 +6204,7 @@ static uint32_t cdrest__rsa_pkcs1_vrfy(const unsigned char *x, size_t xlen, cons
     for (i = 0; i < nlen; i++) em[nlen - 1 - i] = (unsigned char)(v[i / 8] >> ((i % 8) * 8));
     for (with_null = 0; with_null < 2; with_null++) {
         size_t oidlen = hash_oid[0], algo = oidlen + 2 + (with_null ? 2 : 0); /* AlgorithmIdentifier body */
-        size_t info = 2 + (2 + algo) + (2 + hash_len), pos; /* the whole DigestInfo */
+        size_t info = 2 + (2 + algo) + (2 + hash_len), pos;                   /* the whole DigestInfo */
         if (nlen < info + 11) continue;
         want[0] = 0x00;
         want[1] = 0x01;
@@ -6230,7 +6268,9 @@ static int cdrest__tls_alloc(cdrest_client *c) {
         t->pool_left = c->cfg.tls_memory_size - pad - need;
     } else {
         mem = (unsigned char *)CDREST_MALLOC(c->cfg.alloc_ctx, need);
-        if (!mem) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for the TLS state (%lu bytes)", (unsigned long)need);
+        if (!mem)
+            return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory for the TLS state (%lu bytes)",
+                                (unsigned long)need);
         memset(mem, 0, need);
         t = (struct cdrest__tls *)(void *)mem;
     }
@@ -6248,10 +6288,12 @@ static int cdrest__tls_alloc(cdrest_client *c) {
    hardware); where its AES-NI / POWER8 code runs, AES-GCM goes first: ~25% fewer
    instructions per record. */
 static void cdrest__tls_set_suites(br_ssl_engine_context *eng) {
-    static const uint16_t chacha[] = {BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-                                      BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256};
-    static const uint16_t gcm[] = {BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-                                   BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384};
+    static const uint16_t chacha[] = { BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                                       BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 };
+    static const uint16_t gcm[] = { BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                                    BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                                    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                                    BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 };
     uint16_t list[sizeof chacha / 2 + sizeof gcm / 2];
     int hw_aes = br_aes_x86ni_ctr_get_vtable() != NULL || br_aes_pwr8_ctr_get_vtable() != NULL;
     size_t n = 0;
@@ -6277,7 +6319,7 @@ static int cdrest__tls_setup(cdrest_client *c) {
     br_ssl_client_init_full(&t->cc, &t->x509.u.minimal, t->tas, t->ntas);
 #ifdef CDREST__FAST_PK
     br_ssl_engine_set_ec(&t->cc.eng, &cdrest__x25519_ec); /* X25519 in 64-bit, the rest BearSSL's */
-    cdrest__sig_install(&t->cc.eng, &t->x509.u.minimal); /* ECDSA P-256 and RSA checks */
+    cdrest__sig_install(&t->cc.eng, &t->x509.u.minimal);  /* ECDSA P-256 and RSA checks */
 #endif
     /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
        and RSA keys of 2048 bits at least, as curl and browsers require. */
@@ -6328,59 +6370,76 @@ typedef struct cdrest__tls_words {
     const char *text;
 } cdrest__tls_words;
 
-static const cdrest__tls_words cdrest__tls_alerts[] = {
-    {0, "close_notify"},           {10, "unexpected_message"},      {20, "bad_record_mac"},
-    {22, "record_overflow"},       {40, "handshake_failure"},       {42, "bad_certificate"},
-    {43, "unsupported_certificate"}, {44, "certificate_revoked"},   {45, "certificate_expired"},
-    {46, "certificate_unknown"},   {47, "illegal_parameter"},       {48, "unknown_ca"},
-    {49, "access_denied"},         {50, "decode_error"},            {51, "decrypt_error"},
-    {70, "protocol_version"},      {71, "insufficient_security"},   {80, "internal_error"},
-    {86, "inappropriate_fallback"}, {90, "user_canceled"},          {100, "no_renegotiation"},
-    {109, "missing_extension"},    {110, "unsupported_extension"},  {112, "unrecognized_name"},
-    {116, "certificate_required"}, {120, "no_application_protocol"}
-};
+static const cdrest__tls_words cdrest__tls_alerts[] = { { 0, "close_notify" },
+                                                        { 10, "unexpected_message" },
+                                                        { 20, "bad_record_mac" },
+                                                        { 22, "record_overflow" },
+                                                        { 40, "handshake_failure" },
+                                                        { 42, "bad_certificate" },
+                                                        { 43, "unsupported_certificate" },
+                                                        { 44, "certificate_revoked" },
+                                                        { 45, "certificate_expired" },
+                                                        { 46, "certificate_unknown" },
+                                                        { 47, "illegal_parameter" },
+                                                        { 48, "unknown_ca" },
+                                                        { 49, "access_denied" },
+                                                        { 50, "decode_error" },
+                                                        { 51, "decrypt_error" },
+                                                        { 70, "protocol_version" },
+                                                        { 71, "insufficient_security" },
+                                                        { 80, "internal_error" },
+                                                        { 86, "inappropriate_fallback" },
+                                                        { 90, "user_canceled" },
+                                                        { 100, "no_renegotiation" },
+                                                        { 109, "missing_extension" },
+                                                        { 110, "unsupported_extension" },
+                                                        { 112, "unrecognized_name" },
+                                                        { 116, "certificate_required" },
+                                                        { 120, "no_application_protocol" } };
 
 static const cdrest__tls_words cdrest__tls_errors[] = {
-    {BR_ERR_OK, "the server closed the connection during the handshake"},
-    {BR_ERR_BAD_PARAM, "bad parameter"},
-    {BR_ERR_UNSUPPORTED_VERSION, "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)"},
-    {BR_ERR_BAD_VERSION, "the server sent a record with an unexpected protocol version"},
-    {BR_ERR_BAD_LENGTH, "the server sent a malformed TLS record"},
-    {BR_ERR_TOO_LARGE, "the server sent a malformed TLS record"},
-    {BR_ERR_BAD_FRAGLEN, "the server sent a malformed TLS record"},
-    {BR_ERR_BAD_MAC, "a record failed its integrity check (data corrupted or tampered with)"},
-    {BR_ERR_NO_RANDOM, "BearSSL has no source of randomness on this system"},
-    {BR_ERR_UNKNOWN_TYPE, "the server sent a record of unknown type"},
-    {BR_ERR_UNEXPECTED, "the server sent an unexpected handshake message"},
-    {BR_ERR_BAD_CCS, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_ALERT, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_HANDSHAKE, "the server broke the TLS handshake protocol"},
-    {BR_ERR_OVERSIZED_ID, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_COMPRESSION, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_SECRENEG, "the server broke the TLS handshake protocol"},
-    {BR_ERR_EXTRA_EXTENSION, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_SNI, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_HELLO_DONE, "the server broke the TLS handshake protocol"},
-    {BR_ERR_LIMIT_EXCEEDED, "the server broke the TLS handshake protocol"},
-    {BR_ERR_BAD_CIPHER_SUITE, "the server chose a cipher suite BearSSL did not offer"},
-    {BR_ERR_BAD_FINISHED, "the handshake failed its final check (Finished mismatch)"},
-    {BR_ERR_RESUME_MISMATCH, "the server resumed a session with other parameters"},
-    {BR_ERR_INVALID_ALGORITHM, "the server used a signature algorithm BearSSL does not support"},
-    {BR_ERR_BAD_SIGNATURE, "the server's handshake signature is invalid"},
-    {BR_ERR_WRONG_KEY_USAGE, "the server's key may not be used with the chosen cipher suite"},
-    {BR_ERR_IO, "I/O error"},
-    {BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate"},
-    {BR_ERR_X509_UNSUPPORTED, "the server's certificate uses an algorithm BearSSL does not support"},
-    {BR_ERR_X509_LIMIT_EXCEEDED, "the server's certificate chain is too large"},
-    {BR_ERR_X509_WRONG_KEY_TYPE, "the certificate's key type does not match the cipher suite"},
-    {BR_ERR_X509_BAD_SIGNATURE, "a signature in the certificate chain is invalid"},
-    {BR_ERR_X509_TIME_UNKNOWN, "the current time is unknown; cannot check certificate dates (give "
-                               "config.tls.unix_time a clock, or pin the key and skip verification)"},
-    {BR_ERR_X509_DN_MISMATCH, "the certificate chain is out of order (issuer/subject mismatch)"},
-    {BR_ERR_X509_CRITICAL_EXTENSION, "the certificate has an unsupported critical extension"},
-    {BR_ERR_X509_NOT_CA, "a certificate that is not a CA signed another in the chain"},
-    {BR_ERR_X509_FORBIDDEN_KEY_USAGE, "the certificate's key usage forbids a TLS server"},
-    {BR_ERR_X509_WEAK_PUBLIC_KEY, "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak"}
+    { BR_ERR_OK, "the server closed the connection during the handshake" },
+    { BR_ERR_BAD_PARAM, "bad parameter" },
+    { BR_ERR_UNSUPPORTED_VERSION,
+      "the server only offers TLS 1.1 or older, refused by default (cdrest requires TLS 1.2)" },
+    { BR_ERR_BAD_VERSION, "the server sent a record with an unexpected protocol version" },
+    { BR_ERR_BAD_LENGTH, "the server sent a malformed TLS record" },
+    { BR_ERR_TOO_LARGE, "the server sent a malformed TLS record" },
+    { BR_ERR_BAD_FRAGLEN, "the server sent a malformed TLS record" },
+    { BR_ERR_BAD_MAC, "a record failed its integrity check (data corrupted or tampered with)" },
+    { BR_ERR_NO_RANDOM, "BearSSL has no source of randomness on this system" },
+    { BR_ERR_UNKNOWN_TYPE, "the server sent a record of unknown type" },
+    { BR_ERR_UNEXPECTED, "the server sent an unexpected handshake message" },
+    { BR_ERR_BAD_CCS, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_ALERT, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_HANDSHAKE, "the server broke the TLS handshake protocol" },
+    { BR_ERR_OVERSIZED_ID, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_COMPRESSION, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_SECRENEG, "the server broke the TLS handshake protocol" },
+    { BR_ERR_EXTRA_EXTENSION, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_SNI, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_HELLO_DONE, "the server broke the TLS handshake protocol" },
+    { BR_ERR_LIMIT_EXCEEDED, "the server broke the TLS handshake protocol" },
+    { BR_ERR_BAD_CIPHER_SUITE, "the server chose a cipher suite BearSSL did not offer" },
+    { BR_ERR_BAD_FINISHED, "the handshake failed its final check (Finished mismatch)" },
+    { BR_ERR_RESUME_MISMATCH, "the server resumed a session with other parameters" },
+    { BR_ERR_INVALID_ALGORITHM, "the server used a signature algorithm BearSSL does not support" },
+    { BR_ERR_BAD_SIGNATURE, "the server's handshake signature is invalid" },
+    { BR_ERR_WRONG_KEY_USAGE, "the server's key may not be used with the chosen cipher suite" },
+    { BR_ERR_IO, "I/O error" },
+    { BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate" },
+    { BR_ERR_X509_UNSUPPORTED, "the server's certificate uses an algorithm BearSSL does not support" },
+    { BR_ERR_X509_LIMIT_EXCEEDED, "the server's certificate chain is too large" },
+    { BR_ERR_X509_WRONG_KEY_TYPE, "the certificate's key type does not match the cipher suite" },
+    { BR_ERR_X509_BAD_SIGNATURE, "a signature in the certificate chain is invalid" },
+    { BR_ERR_X509_TIME_UNKNOWN, "the current time is unknown; cannot check certificate dates (give "
+                                "config.tls.unix_time a clock, or pin the key and skip verification)" },
+    { BR_ERR_X509_DN_MISMATCH, "the certificate chain is out of order (issuer/subject mismatch)" },
+    { BR_ERR_X509_CRITICAL_EXTENSION, "the certificate has an unsupported critical extension" },
+    { BR_ERR_X509_NOT_CA, "a certificate that is not a CA signed another in the chain" },
+    { BR_ERR_X509_FORBIDDEN_KEY_USAGE, "the certificate's key usage forbids a TLS server" },
+    { BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "an RSA key in the certificate chain is shorter than 2048 bits, which is too weak" }
 };
 
 static const char *cdrest__tls_lookup(const cdrest__tls_words *table, size_t n, int code) {
@@ -6429,27 +6488,28 @@ static void cdrest__tls_describe_untrusted(struct cdrest__tls *t, char *w, size_
     }
     cdrest__tls_name_cn(li.issuer, cn, sizeof cn);
     cdrest__tls_say(w, cap, "certificate not trusted: its issuer \"%s\" is not among the %lu trusted CAs", cn,
-             (unsigned long)t->ntas);
+                    (unsigned long)t->ntas);
 }
 
 /* A received fatal alert; the few with a usual cause say it. */
 static void cdrest__tls_describe_alert(int a, char *w, size_t cap) {
     const char *s;
     switch (a) {
-    case 70:
-        s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
-            "protocol_version alert)";
-        break;
-    case 40:
-        s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
-            "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
-        break;
-    case 112: s = "the server does not serve this host name (unrecognized_name alert)"; break;
-    case 116: case 42:
-        cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
-                        cdrest__tls_alert_name(a));
-        return;
-    default: cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a)); return;
+        case 70:
+            s = "the server requires TLS 1.3, which BearSSL does not support (it refused TLS 1.2 with a "
+                "protocol_version alert)";
+            break;
+        case 40:
+            s = "the server refused the handshake (handshake_failure alert): no TLS 1.2 ECDHE suite with "
+                "AES-GCM or ChaCha20 in common (or the server stops at TLS 1.1, or wants a client certificate)";
+            break;
+        case 112: s = "the server does not serve this host name (unrecognized_name alert)"; break;
+        case 116:
+        case 42:
+            cdrest__tls_say(w, cap, "the server wants a client certificate, which cdrest does not send (%s alert)",
+                            cdrest__tls_alert_name(a));
+            return;
+        default: cdrest__tls_say(w, cap, "the server sent a fatal alert: %s", cdrest__tls_alert_name(a)); return;
     }
     cdrest__tls_say(w, cap, "%s", s);
 }
@@ -6458,7 +6518,8 @@ static void cdrest__tls_describe_alert(int a, char *w, size_t cap) {
    a TLS record (content type 20-23, version 3.x): it speaks something else. */
 static const char *cdrest__tls_not_tls(const struct cdrest__tls *t, int err) {
     if ((err != BR_ERR_UNSUPPORTED_VERSION && err != BR_ERR_BAD_VERSION && err != BR_ERR_BAD_LENGTH &&
-         err != BR_ERR_UNKNOWN_TYPE && err != BR_ERR_TOO_LARGE) || t->open || t->first_len == 0)
+         err != BR_ERR_UNKNOWN_TYPE && err != BR_ERR_TOO_LARGE) ||
+        t->open || t->first_len == 0)
         return NULL;
     if (t->first[0] >= 20 && t->first[0] <= 23 && (t->first_len < 2 || t->first[1] == 3)) return NULL;
     if (t->first_len >= 5 && memcmp(t->first, "HTTP/", 5) == 0)
@@ -6472,38 +6533,40 @@ static int cdrest__tls_describe_chain(struct cdrest__tls *t, int err, char *w, s
     const char *why = NULL;
     char b64[48], names[120];
     switch (err) {
-    case BR_ERR_X509_EXPIRED:
-        if (t->x509.policy != (unsigned)err) { /* else an anchor's, in why */
-            cdrest__tls_describe_dates(t, w, cap);
+        case BR_ERR_X509_EXPIRED:
+            if (t->x509.policy != (unsigned)err) { /* else an anchor's, in why */
+                cdrest__tls_describe_dates(t, w, cap);
+                return 1;
+            }
+            why = t->x509.why;
+            break;
+        case BR_ERR_X509_BAD_SERVER_NAME:
+            cdrest__tls_leaf_names(&t->x509, names, sizeof names);
+            cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
             return 1;
-        }
-        why = t->x509.why;
-        break;
-    case BR_ERR_X509_BAD_SERVER_NAME:
-        cdrest__tls_leaf_names(&t->x509, names, sizeof names);
-        cdrest__tls_say(w, cap, "certificate is for another name (%s), not %s", names[0] ? names : "none", t->name);
-        return 1;
-    case BR_ERR_X509_FORBIDDEN_KEY_USAGE: /* a CA's (else the server certificate's: the table's words) */
-        if (t->x509.ku) why = t->x509.why_ku;
-        break;
-    case BR_ERR_X509_WEAK_PUBLIC_KEY: /* counted in bits, the CA named (else the table's words) */
-        if (t->x509.policy == (unsigned)err) why = t->x509.why;
-        break;
-    case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return 1;
-    case CDREST_TLS_ERR_PIN_MISMATCH:
-        cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
-        cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
-        return 1;
-    case CDREST_TLS_ERR_CERT_TOO_BIG: case CDREST_TLS_ERR_KEY_PURPOSE: case CDREST_TLS_ERR_NAME_CONSTRAINTS:
-        why = t->x509.why;
-        break;
-    case CDREST_TLS_ERR_WEAK_SIGNATURE: why = t->x509.why_sig; break;
-    case CDREST_TLS_ERR_PATH_LENGTH: why = t->x509.why_path; break;
-    case CDREST_TLS_ERR_CN_ONLY:
-        cdrest__tls_say(w, cap, "certificate names %s only in its subject CN, without DNS subjectAltName, which "
-                        "is not accepted (config.tls.allow_cn_only)", t->name);
-        return 1;
-    default: break;
+        case BR_ERR_X509_FORBIDDEN_KEY_USAGE: /* a CA's (else the server certificate's: the table's words) */
+            if (t->x509.ku) why = t->x509.why_ku;
+            break;
+        case BR_ERR_X509_WEAK_PUBLIC_KEY: /* counted in bits, the CA named (else the table's words) */
+            if (t->x509.policy == (unsigned)err) why = t->x509.why;
+            break;
+        case BR_ERR_X509_NOT_TRUSTED: cdrest__tls_describe_untrusted(t, w, cap); return 1;
+        case CDREST_TLS_ERR_PIN_MISMATCH:
+            cdrest_base64_encode(b64, sizeof b64, t->key_hash, 32);
+            cdrest__tls_say(w, cap, "the server's key sha256//%s matches no pin", b64);
+            return 1;
+        case CDREST_TLS_ERR_CERT_TOO_BIG:
+        case CDREST_TLS_ERR_KEY_PURPOSE:
+        case CDREST_TLS_ERR_NAME_CONSTRAINTS: why = t->x509.why; break;
+        case CDREST_TLS_ERR_WEAK_SIGNATURE: why = t->x509.why_sig; break;
+        case CDREST_TLS_ERR_PATH_LENGTH: why = t->x509.why_path; break;
+        case CDREST_TLS_ERR_CN_ONLY:
+            cdrest__tls_say(w, cap,
+                            "certificate names %s only in its subject CN, without DNS subjectAltName, which "
+                            "is not accepted (config.tls.allow_cn_only)",
+                            t->name);
+            return 1;
+        default: break;
     }
     if (!why) return 0;
     cdrest__tls_say(w, cap, "%s", why);
@@ -6526,7 +6589,8 @@ static void cdrest__tls_describe(struct cdrest__tls *t, int err, char *w, size_t
     }
     if ((s = cdrest__tls_not_tls(t, err)) == NULL && cdrest__tls_describe_chain(t, err, w, cap)) return;
     if (!s) s = cdrest__tls_lookup(cdrest__tls_errors, sizeof cdrest__tls_errors / sizeof cdrest__tls_errors[0], err);
-    if (!s && err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME) s = "the server's certificate is malformed";
+    if (!s && err >= BR_ERR_X509_INVALID_VALUE && err <= BR_ERR_X509_BAD_TIME)
+        s = "the server's certificate is malformed";
     cdrest__tls_say(w, cap, "%s", s ? s : "TLS error");
 }
 
@@ -6540,8 +6604,8 @@ static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
     {
         char what[200];
         cdrest__tls_describe(t, err, what, sizeof what);
-        return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (%s %d) for host %s", what, err >= 1024 ? "cdrest" : "BearSSL",
-                            err, t->name);
+        return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (%s %d) for host %s", what,
+                            err >= 1024 ? "cdrest" : "BearSSL", err, t->name);
     }
 #endif
 }
@@ -6561,8 +6625,9 @@ static int cdrest__tls_send_pending(cdrest_client *c, br_ssl_engine_context *eng
         /* One shared buffer: a record the engine had to send while a response was read
            (an alert) was written where bytes read ahead may wait. Never guess at them. */
         if (c->tls->ahead_len && buf < ahead + c->tls->ahead_len && ahead < buf + len)
-            return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: the server sent more records while the engine had to "
-                                                       "answer one, which the half-duplex buffer cannot hold");
+            return cdrest__fail(&c->err, CDREST_E_TLS,
+                                "TLS: the server sent more records while the engine had to "
+                                "answer one, which the half-duplex buffer cannot hold");
         r = cdrest__tp_write_all(c, buf, len, deadline);
         if (r < 0) {
             c->tls->broken = 1;
@@ -6597,8 +6662,10 @@ static long cdrest__tls_recv_rec(cdrest_client *c, struct cdrest__tls *t, unsign
         t->ahead_len -= (size_t)n;
         return n;
     }
-    if (!ahead || room < len) room = len;
-    else if (room - len > CDREST__TLS_AHEAD) room = len + CDREST__TLS_AHEAD;
+    if (!ahead || room < len)
+        room = len;
+    else if (room - len > CDREST__TLS_AHEAD)
+        room = len + CDREST__TLS_AHEAD;
     n = cdrest__tp_read(c, buf, room, deadline);
     if (n > (long)len) {
         t->ahead = buf + len;
@@ -6655,16 +6722,20 @@ static int cdrest__tls_pump(cdrest_client *c, struct cdrest__tls *t, unsigned wa
    100 ms): closing a socket with unread bytes sends a reset, which can destroy the alert
    before the server reads it. c->err is kept. */
 static void cdrest__tls_cert_alert(cdrest_client *c, int err) {
-    unsigned char rec[7] = {21, 3, 3, 0, 2, 2, 42}; /* alert, TLS 1.2, fatal, bad_certificate */
+    unsigned char rec[7] = { 21, 3, 3, 0, 2, 2, 42 }; /* alert, TLS 1.2, fatal, bad_certificate */
     unsigned char rest[512];
     int64_t until;
     cdrest_error saved;
     if (!((err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) || (err > 1024 && err < 1100))) return;
-    if (err == BR_ERR_X509_EXPIRED) rec[6] = 45;                 /* certificate_expired */
-    else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48;        /* unknown_ca */
-    else if (err == BR_ERR_X509_TIME_UNKNOWN) rec[6] = 46;       /* certificate_unknown */
+    if (err == BR_ERR_X509_EXPIRED)
+        rec[6] = 45; /* certificate_expired */
+    else if (err == BR_ERR_X509_NOT_TRUSTED)
+        rec[6] = 48; /* unknown_ca */
+    else if (err == BR_ERR_X509_TIME_UNKNOWN)
+        rec[6] = 46; /* certificate_unknown */
     else if (err == CDREST_TLS_ERR_KEY_PURPOSE || err == BR_ERR_X509_UNSUPPORTED ||
-             err == BR_ERR_X509_CRITICAL_EXTENSION) rec[6] = 43; /* unsupported_certificate */
+             err == BR_ERR_X509_CRITICAL_EXTENSION)
+        rec[6] = 43; /* unsupported_certificate */
     saved = c->err;
     until = cdrest__now_ms(c) + 100;
     if (cdrest__tp_write_all(c, rec, sizeof rec, until) == 0)
@@ -6676,8 +6747,8 @@ static void cdrest__tls_cert_alert(cdrest_client *c, int err) {
 static int cdrest__tls_hs_io_fail(cdrest_client *c, struct cdrest__tls *t, int code) {
     char msg[CDREST_ERRMSG_SIZE];
     if (code == CDREST_E_TIMEOUT)
-        return cdrest__fail(&c->err, code, "TLS handshake with %s: timeout (%s)",
-                            t->name, t->first_len ? "the server stopped answering" : "the server never answered");
+        return cdrest__fail(&c->err, code, "TLS handshake with %s: timeout (%s)", t->name,
+                            t->first_len ? "the server stopped answering" : "the server never answered");
     memcpy(msg, c->err.msg, sizeof msg);
     msg[sizeof msg - 1] = 0;
     return cdrest__fail(&c->err, code, "TLS handshake with %s: %s", t->name, msg);
@@ -6712,7 +6783,8 @@ static int cdrest__tls_handshake(cdrest_client *c, const char *host, int64_t dea
     resume = t->have_session && strcmp(t->session_host, name) == 0;
     if (resume) br_ssl_engine_set_session_parameters(eng, &t->session);
     chains = t->x509.chains;
-    if (!br_ssl_client_reset(&t->cc, t->ip_len ? NULL : name, resume)) return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
+    if (!br_ssl_client_reset(&t->cc, t->ip_len ? NULL : name, resume))
+        return cdrest__tls_fail(c, t, br_ssl_engine_last_error(eng));
     r = cdrest__tls_pump(c, t, BR_SSL_SENDAPP | BR_SSL_RECVAPP, deadline);
     if (r != CDREST__TLS_READY) {
         t->have_session = 0;
@@ -6759,7 +6831,9 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
     return (long)avail;
 }
 
-static int cdrest__tls_closed_cleanly(cdrest_client *c) { return c->tls && c->tls->clean_close; }
+static int cdrest__tls_closed_cleanly(cdrest_client *c) {
+    return c->tls && c->tls->clean_close;
+}
 
 /* 1 if the engine holds decrypted application data nobody has read yet, or bytes were
    read ahead. Between two responses these are bytes beyond the last one's framing (they
@@ -6828,14 +6902,24 @@ static long cdrest__tls_read(cdrest_client *c, void *buf, size_t len, int64_t de
     (void)buf, (void)len, (void)deadline;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
 }
-static int cdrest__tls_closed_cleanly(cdrest_client *c) { (void)c; return 0; }
-static int cdrest__tls_pending(cdrest_client *c) { (void)c; return 0; }
+static int cdrest__tls_closed_cleanly(cdrest_client *c) {
+    (void)c;
+    return 0;
+}
+static int cdrest__tls_pending(cdrest_client *c) {
+    (void)c;
+    return 0;
+}
 static int cdrest__tls_write_all(cdrest_client *c, const void *buf, size_t len, int64_t deadline) {
     (void)buf, (void)len, (void)deadline;
     return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "TLS is not built in (CDREST_NO_TLS)");
 }
-static void cdrest__tls_close(cdrest_client *c) { (void)c; }
-static void cdrest__tls_free(cdrest_client *c) { (void)c; }
+static void cdrest__tls_close(cdrest_client *c) {
+    (void)c;
+}
+static void cdrest__tls_free(cdrest_client *c) {
+    (void)c;
+}
 
 #endif /* CDREST_NO_TLS */
 /* ===========================================================================
@@ -6866,7 +6950,8 @@ static int cdrest__stream_write(cdrest_client *c, const void *buf, size_t len, i
    on it is CDREST_E_ARG, never a crash (nor an allocation that nothing would free). */
 static int cdrest__check_client(cdrest_client *c) {
     if (c->tp) return 0;
-    return cdrest__fail(&c->err, CDREST_E_ARG, "the client is not set up (cdrest_init failed, or cdrest_free was called)");
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "the client is not set up (cdrest_init failed, or cdrest_free was called)");
 }
 
 CDRESTDEF void cdrest_disconnect(cdrest_client *c) {
@@ -6891,8 +6976,8 @@ static int cdrest__grow_upto(cdrest_client *c, char **buf, size_t *cap, size_t n
     if (need == (size_t)-1) /* a saturated sum (cdrest__add): more than the address space */
         return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s is larger than this machine can address", what);
     if (fixed)
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s needs %lu bytes; the caller's buffer has %lu",
-                            what, (unsigned long)need, (unsigned long)*cap);
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "%s needs %lu bytes; the caller's buffer has %lu", what,
+                            (unsigned long)need, (unsigned long)*cap);
     n = *cap ? *cap : 4096;
     while (n < need) n = n > ((size_t)-1) / 2 ? need : n * 2;
     if (most && n > most) n = most > need ? most : need;
@@ -6941,8 +7026,10 @@ static void cdrest__sb_init(cdrest__sb *b, cdrest_client *c, char **buf, size_t 
 static char *cdrest__sb_room(cdrest__sb *b, size_t n) {
     size_t need = cdrest__add(cdrest__add(b->len, n), 1);
     if (b->rc) return NULL;
-    if (!b->c) b->rc = need > *b->cap ? CDREST_E_TOOLARGE : 0;
-    else b->rc = cdrest__grow(b->c, b->buf, b->cap, need, b->c->fixed_send, b->what);
+    if (!b->c)
+        b->rc = need > *b->cap ? CDREST_E_TOOLARGE : 0;
+    else
+        b->rc = cdrest__grow(b->c, b->buf, b->cap, need, b->c->fixed_send, b->what);
     return b->rc ? NULL : *b->buf + b->len;
 }
 
@@ -6954,7 +7041,9 @@ static void cdrest__sb_put(cdrest__sb *b, const char *s, size_t n) {
     at[n] = 0;
 }
 
-static void cdrest__sb_str(cdrest__sb *b, const char *s) { cdrest__sb_put(b, s, strlen(s)); }
+static void cdrest__sb_str(cdrest__sb *b, const char *s) {
+    cdrest__sb_put(b, s, strlen(s));
+}
 
 /* Room for `need` bytes in c->in, the copies of inputs that pointed into the client
    (cdrest__http_pin here, cdrest__begin in the CD layer). Its old content is not kept,
@@ -6977,8 +7066,9 @@ static int cdrest__in_reserve(cdrest_client *c, size_t need) {
 /* With CDREST_NO_MALLOC there is no room to copy inputs that point into the client: a
    call given one refuses it (CDREST_E_ARG) rather than work on bytes it overwrites. */
 static int cdrest__aliased(cdrest_client *c) {
-    return cdrest__fail(&c->err, CDREST_E_ARG, "an argument points into the client's own buffers (a previous result); "
-                                               "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "an argument points into the client's own buffers (a previous result); "
+                        "copy it first (CDREST_NO_MALLOC leaves no room to copy it)");
 }
 #endif
 
@@ -7010,26 +7100,30 @@ typedef struct cdrest__head {
     cdrest_hspan *headers;
     int max_headers;
     int nheaders;
-    int has_length;        /* Content-Length present (all values agreeing) */
+    int has_length; /* Content-Length present (all values agreeing) */
     uint64_t length;
-    int has_te;            /* Transfer-Encoding present */
-    int te_chunked_only;   /* ... and it is exactly "chunked" */
-    int conn_close;        /* Connection: close (HTTP/1.0 answers are never kept alive either) */
+    int has_te;          /* Transfer-Encoding present */
+    int te_chunked_only; /* ... and it is exactly "chunked" */
+    int conn_close;      /* Connection: close (HTTP/1.0 answers are never kept alive either) */
 } cdrest__head;
 
 /* RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~ (a table: this runs for every byte of
    every response header name). */
-static const unsigned char cdrest__tchar[256] = {
-    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
-    0,1,0,1,1,1,1,1,0,0,1,1,0,1,1,0, 1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,0,
-    0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,0,0,1,1,
-    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,1,0,1,0
-};
-static int cdrest__is_tchar(int ch) { return cdrest__tchar[ch & 0xff]; }
+static const unsigned char cdrest__tchar[256] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1,
+                                                  0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+                                                  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                  1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0 };
+static int cdrest__is_tchar(int ch) {
+    return cdrest__tchar[ch & 0xff];
+}
 
 /* A byte no reason phrase, header value, chunk extension or trailer may hold: a control
    character other than HTAB, or DEL (RFC 9110 5.5 allows VCHAR, SP, HTAB and obs-text). */
-static int cdrest__http_is_ctl(int ch) { return (ch < 0x20 && ch != '\t') || ch == 0x7f; }
+static int cdrest__http_is_ctl(int ch) {
+    return (ch < 0x20 && ch != '\t') || ch == 0x7f;
+}
 
 /* Where the head ends in buf[0..len): its length, 0 if not complete yet (scanning
    resumes at *scan next time), or an error for a reply that is not HTTP/1.x at all. */
@@ -7037,7 +7131,8 @@ static long cdrest__http_head_end(const char *buf, size_t len, size_t *scan, cdr
     size_t i = *scan;
     size_t check = len < 5 ? len : 5;
     if (memcmp(buf, "HTTP/", check) != 0)
-        return cdrest__fail(err, CDREST_E_PROTOCOL, "the server's reply is not HTTP/1.x (it starts with no status line)");
+        return cdrest__fail(err, CDREST_E_PROTOCOL,
+                            "the server's reply is not HTTP/1.x (it starts with no status line)");
     while (i < len) {
         const char *lf = (const char *)memchr(buf + i, '\n', len - i);
         size_t at;
@@ -7094,8 +7189,7 @@ static int cdrest__http_parse_length(const char *v, size_t n, cdrest__head *h, c
             digits++;
         }
         while (i < n && (v[i] == ' ' || v[i] == '\t')) i++;
-        if (!digits || (i < n && v[i] != ','))
-            return cdrest__fail(err, CDREST_E_PROTOCOL, "malformed Content-Length");
+        if (!digits || (i < n && v[i] != ',')) return cdrest__fail(err, CDREST_E_PROTOCOL, "malformed Content-Length");
         if (h->has_length && h->length != x)
             return cdrest__fail(err, CDREST_E_PROTOCOL, "conflicting Content-Length values");
         h->has_length = 1;
@@ -7271,19 +7365,28 @@ CDRESTDEF const char *cdrest_response_header(const cdrest_response *r, const cha
 /* --- chunked bodies ----------------------------------------------------------- */
 
 enum {
-    CDREST__CH_SIZE, CDREST__CH_SIZE_WS, CDREST__CH_EXT, CDREST__CH_SIZE_LF, CDREST__CH_DATA,
-    CDREST__CH_DATA_CR, CDREST__CH_DATA_LF, CDREST__CH_TRAILER_START, CDREST__CH_TRAILER,
-    CDREST__CH_TRAILER_LF, CDREST__CH_END_LF, CDREST__CH_DONE
+    CDREST__CH_SIZE,
+    CDREST__CH_SIZE_WS,
+    CDREST__CH_EXT,
+    CDREST__CH_SIZE_LF,
+    CDREST__CH_DATA,
+    CDREST__CH_DATA_CR,
+    CDREST__CH_DATA_LF,
+    CDREST__CH_TRAILER_START,
+    CDREST__CH_TRAILER,
+    CDREST__CH_TRAILER_LF,
+    CDREST__CH_END_LF,
+    CDREST__CH_DONE
 };
 
 typedef struct cdrest__chunked {
     int state;
     int digits;
-    uint64_t remaining;   /* data bytes left in the current chunk */
-    size_t line_bytes;    /* bytes of the current chunk line or trailer section */
-    uint64_t offset;      /* bytes of the response consumed, for error messages */
-    uint64_t decoded;     /* data bytes produced so far */
-    uint64_t limit;       /* at most this many data bytes (cdrest__body_cap), 0 = no limit */
+    uint64_t remaining; /* data bytes left in the current chunk */
+    size_t line_bytes;  /* bytes of the current chunk line or trailer section */
+    uint64_t offset;    /* bytes of the response consumed, for error messages */
+    uint64_t decoded;   /* data bytes produced so far */
+    uint64_t limit;     /* at most this many data bytes (cdrest__body_cap), 0 = no limit */
 } cdrest__chunked;
 
 enum { CDREST__MAX_CHUNK_LINE = 4096 };
@@ -7298,68 +7401,85 @@ static int cdrest__chunk_byte(cdrest__chunked *st, int ch, cdrest_error *err) {
     if (++st->line_bytes > CDREST__MAX_CHUNK_LINE && st->state != CDREST__CH_DATA_CR)
         return cdrest__chunk_fail(st, err, "chunk line or trailers too long");
     switch (st->state) {
-    case CDREST__CH_SIZE: {
-        int v = cdrest__hex_value(ch);
-        if (v >= 0) {
-            /* Leading zeros are no digits of the value: only 15 significant ones fit. */
-            if (st->remaining >= ((uint64_t)1 << 56)) return cdrest__chunk_fail(st, err, "chunk size overflow");
-            st->remaining = st->remaining * 16 + (uint64_t)v;
-            st->digits++;
-            return 0;
+        case CDREST__CH_SIZE: {
+            int v = cdrest__hex_value(ch);
+            if (v >= 0) {
+                /* Leading zeros are no digits of the value: only 15 significant ones fit. */
+                if (st->remaining >= ((uint64_t)1 << 56)) return cdrest__chunk_fail(st, err, "chunk size overflow");
+                st->remaining = st->remaining * 16 + (uint64_t)v;
+                st->digits++;
+                return 0;
+            }
+            if (!st->digits) return cdrest__chunk_fail(st, err, "malformed chunk size");
+            if (ch == ' ' || ch == '\t') {
+                st->state = CDREST__CH_SIZE_WS;
+                return 0;
+            }
+            /* fall through to the checks after the size */
+            st->state = CDREST__CH_SIZE_WS;
         }
-        if (!st->digits) return cdrest__chunk_fail(st, err, "malformed chunk size");
-        if (ch == ' ' || ch == '\t') { st->state = CDREST__CH_SIZE_WS; return 0; }
-        /* fall through to the checks after the size */
-        st->state = CDREST__CH_SIZE_WS;
-    }
-    /* fall through */
-    case CDREST__CH_SIZE_WS:
-        if (ch == ' ' || ch == '\t') return 0;
-        if (ch == ';') { st->state = CDREST__CH_EXT; return 0; }
-        if (ch == '\r') { st->state = CDREST__CH_SIZE_LF; return 0; }
-        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
-        return cdrest__chunk_fail(st, err, "junk after the chunk size");
-    case CDREST__CH_EXT: /* chunk extensions are accepted and ignored */
-        if (ch == '\r') { st->state = CDREST__CH_SIZE_LF; return 0; }
-        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
-        if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
-        return 0;
-    case CDREST__CH_SIZE_LF:
-        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in a chunk line");
-        st->line_bytes = 0;
-        st->state = st->remaining ? CDREST__CH_DATA : CDREST__CH_TRAILER_START;
-        return 0;
-    case CDREST__CH_DATA_CR:
-        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF after chunk data");
-        if (ch != '\r') return cdrest__chunk_fail(st, err, "chunk data longer than its size");
-        st->state = CDREST__CH_DATA_LF;
-        return 0;
-    case CDREST__CH_DATA_LF:
-        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR after chunk data");
-        st->state = CDREST__CH_SIZE;
-        st->digits = 0;
-        st->line_bytes = 0;
-        return 0;
-    case CDREST__CH_TRAILER_START: /* an empty line ends the body; anything else is a trailer */
-        if (ch == '\r') { st->state = CDREST__CH_END_LF; return 0; }
-        st->state = CDREST__CH_TRAILER;
-    /* fall through */
-    case CDREST__CH_TRAILER: /* trailers are read and ignored, but must be clean lines */
-        if (ch == '\r') { st->state = CDREST__CH_TRAILER_LF; return 0; }
-        if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
-        if (ch == 0) return cdrest__chunk_fail(st, err, "NUL byte in the trailers");
-        if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in the trailers");
-        return 0;
-    case CDREST__CH_TRAILER_LF:
-        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in the trailers");
-        st->state = CDREST__CH_TRAILER_START;
-        return 0;
-    case CDREST__CH_END_LF:
-        if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR at the end of the chunked body");
-        st->state = CDREST__CH_DONE;
-        return 0;
-    default:
-        return cdrest__chunk_fail(st, err, "data after the end of the chunked body");
+        /* fall through */
+        case CDREST__CH_SIZE_WS:
+            if (ch == ' ' || ch == '\t') return 0;
+            if (ch == ';') {
+                st->state = CDREST__CH_EXT;
+                return 0;
+            }
+            if (ch == '\r') {
+                st->state = CDREST__CH_SIZE_LF;
+                return 0;
+            }
+            if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
+            return cdrest__chunk_fail(st, err, "junk after the chunk size");
+        case CDREST__CH_EXT: /* chunk extensions are accepted and ignored */
+            if (ch == '\r') {
+                st->state = CDREST__CH_SIZE_LF;
+                return 0;
+            }
+            if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in a chunk line");
+            if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in a chunk extension");
+            return 0;
+        case CDREST__CH_SIZE_LF:
+            if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in a chunk line");
+            st->line_bytes = 0;
+            st->state = st->remaining ? CDREST__CH_DATA : CDREST__CH_TRAILER_START;
+            return 0;
+        case CDREST__CH_DATA_CR:
+            if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF after chunk data");
+            if (ch != '\r') return cdrest__chunk_fail(st, err, "chunk data longer than its size");
+            st->state = CDREST__CH_DATA_LF;
+            return 0;
+        case CDREST__CH_DATA_LF:
+            if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR after chunk data");
+            st->state = CDREST__CH_SIZE;
+            st->digits = 0;
+            st->line_bytes = 0;
+            return 0;
+        case CDREST__CH_TRAILER_START: /* an empty line ends the body; anything else is a trailer */
+            if (ch == '\r') {
+                st->state = CDREST__CH_END_LF;
+                return 0;
+            }
+            st->state = CDREST__CH_TRAILER;
+        /* fall through */
+        case CDREST__CH_TRAILER: /* trailers are read and ignored, but must be clean lines */
+            if (ch == '\r') {
+                st->state = CDREST__CH_TRAILER_LF;
+                return 0;
+            }
+            if (ch == '\n') return cdrest__chunk_fail(st, err, "bare LF in the trailers");
+            if (ch == 0) return cdrest__chunk_fail(st, err, "NUL byte in the trailers");
+            if (cdrest__http_is_ctl(ch)) return cdrest__chunk_fail(st, err, "control character in the trailers");
+            return 0;
+        case CDREST__CH_TRAILER_LF:
+            if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR in the trailers");
+            st->state = CDREST__CH_TRAILER_START;
+            return 0;
+        case CDREST__CH_END_LF:
+            if (ch != '\n') return cdrest__chunk_fail(st, err, "bare CR at the end of the chunked body");
+            st->state = CDREST__CH_DONE;
+            return 0;
+        default: return cdrest__chunk_fail(st, err, "data after the end of the chunked body");
     }
 }
 
@@ -7403,8 +7523,9 @@ static int cdrest__http_is_idempotent(const char *m) {
    make a second Host or Content-Length, or a Transfer-Encoding beside our Content-Length:
    request smuggling), then the auth ones it sends for the credentials it holds (a
    caller's own would go beside them), then the proxy's. */
-static const char *const cdrest__owned_headers[] = {"host", "content-length", "transfer-encoding", "connection",
-                                                     "authorization", "cookie", "sessionid", "proxy-authorization"};
+static const char *const cdrest__owned_headers[] = { "host",       "content-length",     "transfer-encoding",
+                                                     "connection", "authorization",      "cookie",
+                                                     "sessionid",  "proxy-authorization" };
 
 /* 1 if header n is the library's to write on this client: always for framing, while it
    holds credentials (from_caller only: the CD layer passes its own) for auth. */
@@ -7412,9 +7533,9 @@ static int cdrest__http_owned_header(const cdrest_client *c, const char *n, int 
     size_t len = strlen(n), i;
     for (i = 0; i < sizeof cdrest__owned_headers / sizeof cdrest__owned_headers[0]; i++)
         if (cdrest__ieq(n, len, cdrest__owned_headers[i]))
-            return i < 4 || (from_caller && (i == 7 ? c->proxy_auth[0] != 0
-                                                    : c->password[0] || c->token[0] || c->session_id[0] ||
-                                                          c->cfg.basic_auth));
+            return i < 4 ||
+                   (from_caller && (i == 7 ? c->proxy_auth[0] != 0
+                                           : c->password[0] || c->token[0] || c->session_id[0] || c->cfg.basic_auth));
     return 0;
 }
 
@@ -7425,25 +7546,30 @@ static int cdrest__http_check_request(cdrest_client *c, const cdrest_request *r,
     size_t k;
     if (!r->method || !*r->method || !r->target || r->target[0] != '/' || r->nheaders < 0 ||
         (r->nheaders && !r->headers) || (r->body_len && !r->body && !r->body_read))
-        return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: method, a target starting with '/' and a body are required");
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "invalid request: method, a target starting with '/' and a body are required");
     for (k = 0; r->method[k]; k++)
         if (!cdrest__is_tchar((unsigned char)r->method[k]))
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad method");
     for (k = 0; r->target[k]; k++)
         if ((unsigned char)r->target[k] <= ' ' || r->target[k] == 0x7f || r->target[k] == '#')
-            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: the target has a space, control character or '#'");
+            return cdrest__fail(&c->err, CDREST_E_ARG,
+                                "invalid request: the target has a space, control character or '#'");
     for (i = 0; i < r->nheaders; i++) {
         const char *n = r->headers[i].name, *v = r->headers[i].value;
-        if (!n || !*n || !v) return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %d has no name or value", i);
+        if (!n || !*n || !v)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %d has no name or value", i);
         for (k = 0; n[k]; k++)
             if (!cdrest__is_tchar((unsigned char)n[k]))
                 return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: bad header name");
         if (cdrest__has_crlf_nul(v, strlen(v)))
             return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: CR or LF in the value of header %s", n);
         if (cdrest__http_owned_header(c, n, from_caller))
-            return cdrest__fail(&c->err, CDREST_E_ARG, "invalid request: header %.64s is written by cdrest itself "
+            return cdrest__fail(&c->err, CDREST_E_ARG,
+                                "invalid request: header %.64s is written by cdrest itself "
                                 "(Host, Content-Length, Transfer-Encoding, Connection, and the auth headers of the "
-                                "credentials it holds)", n);
+                                "credentials it holds)",
+                                n);
     }
     return 0;
 }
@@ -7459,8 +7585,9 @@ static void cdrest__host_port(const cdrest_url *u, int always_port, char *out, s
         if (cap) out[0] = 0;
         return;
     }
-    if (with_port)
-        do port[pl++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    if (with_port) do
+            port[pl++] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
     if (u->ipv6) out[n++] = '[';
     memcpy(out + n, u->host, hl);
     n += hl;
@@ -7544,9 +7671,12 @@ static int cdrest__http_send(cdrest_client *c, const cdrest_request *r, const ch
         while (left > 0) {
             size_t want = left < (uint64_t)c->out_cap ? (size_t)left : c->out_cap;
             long n = r->body_read(r->body_ctx, c->out, want);
-            if (n < 0) return cdrest__fail(&c->err, (int)n, "the request body could not be read (%s)", cdrest_strerror((int)n));
+            if (n < 0)
+                return cdrest__fail(&c->err, (int)n, "the request body could not be read (%s)",
+                                    cdrest_strerror((int)n));
             if (n == 0 || (size_t)n > want)
-                return cdrest__fail(&c->err, CDREST_E_ARG, "the request body ended %llu bytes short of its Content-Length",
+                return cdrest__fail(&c->err, CDREST_E_ARG,
+                                    "the request body ended %llu bytes short of its Content-Length",
                                     (unsigned long long)left);
             if ((rc = cdrest__stream_write(c, c->out, (size_t)n, deadline)) != 0) return rc;
             left -= (uint64_t)n;
@@ -7589,13 +7719,15 @@ static long cdrest__http_read_head(cdrest_client *c, int64_t deadline, size_t *s
         long end = c->buf_len ? cdrest__http_head_end(c->buf, c->buf_len, scan, &c->err) : 0, n;
         /* too large: a complete head over the cap, or the cap reached with no end in sight */
         if (end > (long)max || (end == 0 && c->buf_len >= max))
-            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes", (unsigned long)max);
+            return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "response headers larger than %lu bytes",
+                                (unsigned long)max);
         if (end != 0) return end;
         n = cdrest__http_fill(c, max, deadline);
         if (n < 0) return n;
         if (n == 0)
-            return cdrest__fail(&c->err, CDREST_E_IO, c->buf_len ? "the server closed the connection in the response headers"
-                                                               : "the server closed the connection without answering");
+            return cdrest__fail(&c->err, CDREST_E_IO,
+                                c->buf_len ? "the server closed the connection in the response headers"
+                                           : "the server closed the connection without answering");
     }
 }
 
@@ -7604,15 +7736,17 @@ typedef struct cdrest__rx {
     const cdrest_request *req;
     cdrest__head head;
     size_t head_len;
-    size_t body_len;      /* body bytes kept at buf + head_len (buffered mode) */
-    uint64_t delivered;   /* body bytes handed to on_body (streaming mode) */
-    size_t cap;           /* body cap (cdrest__rx_cap says when it applies) */
+    size_t body_len;    /* body bytes kept at buf + head_len (buffered mode) */
+    uint64_t delivered; /* body bytes handed to on_body (streaming mode) */
+    size_t cap;         /* body cap (cdrest__rx_cap says when it applies) */
     int keep_alive;
-    const char *parsed_in;/* the buffer the head's spans point into */
+    const char *parsed_in; /* the buffer the head's spans point into */
 } cdrest__rx;
 
 /* The cap for cdrest__body_cap: none for a streamed body. */
-static uint64_t cdrest__rx_cap(const cdrest__rx *rx) { return rx->req->on_body ? 0 : (uint64_t)rx->cap; }
+static uint64_t cdrest__rx_cap(const cdrest__rx *rx) {
+    return rx->req->on_body ? 0 : (uint64_t)rx->cap;
+}
 
 static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
     int rc = cdrest__body_cap(&c->err, rx->delivered + rx->body_len + n, cdrest__rx_cap(rx), 0);
@@ -7631,8 +7765,7 @@ static int cdrest__rx_body_bytes(cdrest_client *c, cdrest__rx *rx, size_t n) {
 static int cdrest__http_timeout_msg(cdrest_client *c, int rc, const char *phase) {
     if (rc == CDREST_E_TIMEOUT && cdrest__idle_expired(c))
         return cdrest__fail(&c->err, rc, "no data for %d ms %s (the idle timeout)", c->idle_timeout_ms, phase);
-    if (rc == CDREST_E_TIMEOUT)
-        return cdrest__fail(&c->err, rc, "timeout after %d ms %s", c->cfg.timeout_ms, phase);
+    if (rc == CDREST_E_TIMEOUT) return cdrest__fail(&c->err, rc, "timeout after %d ms %s", c->cfg.timeout_ms, phase);
     return rc;
 }
 
@@ -7690,9 +7823,11 @@ static int cdrest__http_body_chunked(cdrest_client *c, cdrest__rx *rx, int64_t d
         raw_start = c->buf_len;
         if (st.state == CDREST__CH_DONE) return 0;
         {
-            long n = cdrest__http_fill(c, cdrest__add(cdrest__add(rx->head_len, rx->cap), CDREST__MAX_CHUNK_LINE), deadline);
+            long n =
+                cdrest__http_fill(c, cdrest__add(cdrest__add(rx->head_len, rx->cap), CDREST__MAX_CHUNK_LINE), deadline);
             if (n < 0) return cdrest__http_timeout_msg(c, (int)n, "reading the response body");
-            if (n == 0) return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection before the last chunk");
+            if (n == 0)
+                return cdrest__fail(&c->err, CDREST_E_IO, "the server closed the connection before the last chunk");
         }
     }
 }
@@ -7721,7 +7856,8 @@ static int cdrest__http_body_close(cdrest_client *c, cdrest__rx *rx, int64_t dea
         have = (size_t)n;
     }
     if (c->tls_active && !cdrest__tls_closed_cleanly(c))
-        return cdrest__fail(&c->err, CDREST_E_IO, "the TLS connection ended without close_notify: the body may be truncated");
+        return cdrest__fail(&c->err, CDREST_E_IO,
+                            "the TLS connection ended without close_notify: the body may be truncated");
     return 0;
 }
 
@@ -7734,9 +7870,11 @@ static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t dead
     }
     if (rx->head.has_te) {
         if (rx->head.has_length)
-            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the response has both Transfer-Encoding and Content-Length");
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL,
+                                "the response has both Transfer-Encoding and Content-Length");
         if (!rx->head.te_chunked_only)
-            return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "unsupported Transfer-Encoding (only chunked is understood)");
+            return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                                "unsupported Transfer-Encoding (only chunked is understood)");
         return cdrest__http_body_chunked(c, rx, deadline);
     }
     if (rx->head.has_length) return cdrest__http_body_length(c, rx, deadline);
@@ -7745,7 +7883,9 @@ static int cdrest__http_read_body(cdrest_client *c, cdrest__rx *rx, int64_t dead
 
 /* Read one final response (skipping 1xx interim ones). *got_any tells whether any
    byte of a response arrived (a reused connection that closed before is retryable). */
-enum { CDREST__MAX_INTERIM = 16 }; /* 1xx heads before the final one: a server sending
+enum {
+    CDREST__MAX_INTERIM = 16
+}; /* 1xx heads before the final one: a server sending
                                        more is broken or stalling us */
 static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadline, int *got_any) {
     int interim = 0;
@@ -7763,7 +7903,8 @@ static int cdrest__http_receive(cdrest_client *c, cdrest__rx *rx, int64_t deadli
         rx->parsed_in = c->buf;
         if (rx->head.status >= 200) break;
         if (rx->head.status == 101)
-            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server switched protocols (101), which cdrest does not do");
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL,
+                                "the server switched protocols (101), which cdrest does not do");
         if (++interim > CDREST__MAX_INTERIM)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server sent more than %d interim (1xx) responses",
                                 CDREST__MAX_INTERIM);
@@ -7867,18 +8008,21 @@ static void cdrest__http_trace(cdrest_client *c, const cdrest_request *r, const 
     if (!c->cfg.trace) return;
     cdrest__host_port(&c->url, 0, host, sizeof host);
     if (rc == 0)
-        snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> %d (%ld ms)", r->method, c->url.https ? "https" : "http", host,
-                 base, r->target, c->err.http_status, (long)(cdrest__now_ms(c) - start));
+        snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> %d (%ld ms)", r->method,
+                 c->url.https ? "https" : "http", host, base, r->target, c->err.http_status,
+                 (long)(cdrest__now_ms(c) - start));
     else
-        snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> error: %.256s", r->method, c->url.https ? "https" : "http", host,
-                 base, r->target, c->err.msg);
+        snprintf(line, sizeof line, "%.16s %s://%.290s%.100s%.200s -> error: %.256s", r->method,
+                 c->url.https ? "https" : "http", host, base, r->target, c->err.msg);
     c->cfg.trace(c->cfg.trace_ctx, line);
 }
 
 /* 1 if bytes beyond the last response's framing already wait inside the stream (TLS keeps
    the rest of a record decrypted): they are nobody's answer, so the connection is done.
    Bytes still in the socket are the transport's alive() to find. */
-static int cdrest__conn_has_extra(cdrest_client *c) { return c->tls_active && cdrest__tls_pending(c); }
+static int cdrest__conn_has_extra(cdrest_client *c) {
+    return c->tls_active && cdrest__tls_pending(c);
+}
 
 /* The resend rule: may a request that failed with rc be sent again on a new connection?
    Only when a kept-alive connection (reused) turned out dead (CDREST_E_IO: never a NOMEM,
@@ -7992,7 +8136,10 @@ static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, co
 #else /* CDREST_NO_REDIRECTS: 3xx answers are always returned as they are */
 static int cdrest__http_redirect(cdrest_client *c, const cdrest_request *req, const cdrest_response *resp,
                                  cdrest_request *next) {
-    (void)c; (void)req; (void)resp; (void)next;
+    (void)c;
+    (void)req;
+    (void)resp;
+    (void)next;
     return 0;
 }
 #endif
@@ -8202,15 +8349,20 @@ CDRESTDEF int cdrest_http_ex(cdrest_client *c, const cdrest_request *req, const 
    Calls every layer above.
    =========================================================================== */
 
-CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c) { return c ? c->err.msg : ""; }
-CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c) { return c ? &c->err : NULL; }
+CDRESTDEF const char *cdrest_errmsg(const cdrest_client *c) {
+    return c ? c->err.msg : "";
+}
+CDRESTDEF const cdrest_error *cdrest_last_error(const cdrest_client *c) {
+    return c ? &c->err : NULL;
+}
 
 static int cdrest__copy_secret(cdrest_client *c, char *dst, size_t cap, const char *src, const char *what) {
     size_t n;
     dst[0] = 0;
     if (!src) return 0;
     n = strlen(src);
-    if (n >= cap) return cdrest__fail(&c->err, CDREST_E_ARG, "%s is too long (at most %lu bytes)", what, (unsigned long)cap - 1);
+    if (n >= cap)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is too long (at most %lu bytes)", what, (unsigned long)cap - 1);
     if (cdrest__has_crlf_nul(src, n))
         return cdrest__fail(&c->err, CDREST_E_ARG, "%s contains CR or LF, which cannot be sent in a header", what);
     memcpy(dst, src, n + 1);
@@ -8240,8 +8392,10 @@ static int cdrest__no_proxy_cidr(const char *e, size_t n, const unsigned char *i
     unsigned char net[16];
     const char *slash = (const char *)memchr(e, '/', n);
     size_t k = slash ? (size_t)(slash - e) : n, nl, bits, i;
-    if (k >= 2 && e[0] == '[' && e[k - 1] == ']') nl = cdrest__ip_parse(e + 1, k - 2, net);
-    else nl = cdrest__ip_parse(e, k, net);
+    if (k >= 2 && e[0] == '[' && e[k - 1] == ']')
+        nl = cdrest__ip_parse(e + 1, k - 2, net);
+    else
+        nl = cdrest__ip_parse(e, k, net);
     if (!nl || nl != hl) return 0;
     bits = nl * 8;
     if (slash) {
@@ -8314,7 +8468,8 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
         for (i = 0; i < n; i++) { /* percent-decode user:password */
             if (raw[i] == '%' && i + 2 < n && cdrest__hex_value((unsigned char)raw[i + 1]) >= 0 &&
                 cdrest__hex_value((unsigned char)raw[i + 2]) >= 0) {
-                cred[o++] = (char)(cdrest__hex_value((unsigned char)raw[i + 1]) * 16 + cdrest__hex_value((unsigned char)raw[i + 2]));
+                cred[o++] = (char)(cdrest__hex_value((unsigned char)raw[i + 1]) * 16 +
+                                   cdrest__hex_value((unsigned char)raw[i + 2]));
                 i += 2;
             } else {
                 cred[o++] = raw[i];
@@ -8327,8 +8482,9 @@ static int cdrest__set_proxy(cdrest_client *c, const char *proxy) {
         if (cdrest_base64_encode(c->proxy_auth + 6, sizeof c->proxy_auth - 6, cred, o) >= sizeof c->proxy_auth - 6) {
             cdrest__wipe(cred, sizeof cred);
             cdrest__wipe(c->proxy_auth, sizeof c->proxy_auth);
-            return cdrest__fail(&c->err, CDREST_E_ARG, "proxy: the proxy credentials are too long (%lu bytes, at most %lu)",
-                                (unsigned long)o, (unsigned long)CDREST__PROXY_CRED_MAX);
+            return cdrest__fail(&c->err, CDREST_E_ARG,
+                                "proxy: the proxy credentials are too long (%lu bytes, at most %lu)", (unsigned long)o,
+                                (unsigned long)CDREST__PROXY_CRED_MAX);
         }
         cdrest__wipe(cred, sizeof cred);
         p = at + 1;
@@ -8363,7 +8519,8 @@ static int cdrest__choose_proxy(cdrest_client *c) {
            do: no_proxy implicitly holds localhost, 127.0.0.0/8 and ::1) */
         if (cdrest__is_loopback(c->url.host) || (np && cdrest__no_proxy_match(np, c->url.host))) return 0;
         proxy = cdrest__env("COMMANDER_HTTP_PROXY");
-        if (!proxy && c->url.https) proxy = cdrest__env("https_proxy") ? cdrest__env("https_proxy") : cdrest__env("HTTPS_PROXY");
+        if (!proxy && c->url.https)
+            proxy = cdrest__env("https_proxy") ? cdrest__env("https_proxy") : cdrest__env("HTTPS_PROXY");
         if (!proxy && !c->url.https) proxy = cdrest__env("http_proxy");
     }
     if (!proxy || !*proxy) return 0;
@@ -8373,7 +8530,8 @@ static int cdrest__choose_proxy(cdrest_client *c) {
 static int cdrest__choose_proxy(cdrest_client *c) {
     c->use_proxy = 0;
     if (c->cfg.proxy && !c->cfg.no_proxy)
-        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "a proxy was configured, but this build has CDREST_NO_PROXY");
+        return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                            "a proxy was configured, but this build has CDREST_NO_PROXY");
     return 0;
 }
 #endif
@@ -8385,7 +8543,8 @@ static int cdrest__init_credentials(cdrest_client *c, const cdrest_config *cfg) 
     if ((rc = cdrest__copy_secret(c, c->user, sizeof c->user, cfg->user, "the user name")) != 0) return rc;
     if ((rc = cdrest__copy_secret(c, c->password, sizeof c->password, cfg->password, "the password")) != 0) return rc;
     if ((rc = cdrest__copy_secret(c, c->token, sizeof c->token, cfg->token, "the token")) != 0) return rc;
-    if ((rc = cdrest__copy_secret(c, c->session_id, sizeof c->session_id, cfg->session_id, "the session id")) != 0) return rc;
+    if ((rc = cdrest__copy_secret(c, c->session_id, sizeof c->session_id, cfg->session_id, "the session id")) != 0)
+        return rc;
     /* the copies are the client's; never keep pointers to the caller's strings */
     c->cfg.user = c->cfg.password = c->cfg.token = c->cfg.session_id = NULL;
     return 0;
@@ -8398,7 +8557,8 @@ static int cdrest__check_plain_web(cdrest_client *c, const cdrest_config *cfg) {
         return 0;
     return cdrest__fail(&c->err, CDREST_E_ARG,
                         "refusing to send the session over plain http:// to the web server %s; use https://, or "
-                        "set allow_plain_http (--allow-plain-http) if you accept that risk", c->web_url.host);
+                        "set allow_plain_http (--allow-plain-http) if you accept that risk",
+                        c->web_url.host);
 }
 
 /* Credentials go over plain http:// only when the bytes never leave the machine: the
@@ -8411,26 +8571,29 @@ static int cdrest__check_plain_http(cdrest_client *c, const cdrest_config *cfg) 
     if (cdrest__is_loopback(c->url.host) && cdrest__is_loopback(hop)) return cdrest__check_plain_web(c, cfg);
     return cdrest__fail(&c->err, CDREST_E_ARG,
                         "refusing to send credentials over plain http:// to %s%s%s; use https://, or set "
-                        "allow_plain_http (--allow-plain-http) if you accept that risk", c->url.host,
-                        c->use_proxy ? " through the proxy " : "", c->use_proxy ? hop : "");
+                        "allow_plain_http (--allow-plain-http) if you accept that risk",
+                        c->url.host, c->use_proxy ? " through the proxy " : "", c->use_proxy ? hop : "");
 }
 
 static int cdrest__init_buffers(cdrest_client *c, const cdrest_config *cfg) {
     c->owns_buf = cfg->buffer == NULL;
     c->owns_toks = cfg->tokens == NULL;
     if (!c->owns_buf) {
-        if (cfg->buffer_size < 1024) return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's buffer must hold at least 1024 bytes");
+        if (cfg->buffer_size < 1024)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's buffer must hold at least 1024 bytes");
         c->buf = (char *)cfg->buffer;
         c->buf_cap = cfg->buffer_size;
     }
     if (!c->owns_toks) {
-        if (cfg->max_tokens < 16) return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's token array must hold at least 16 tokens");
+        if (cfg->max_tokens < 16)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's token array must hold at least 16 tokens");
         c->toks = cfg->tokens;
         c->toks_cap = cfg->max_tokens;
     }
     if (cfg->send_buffer) { /* split: targets, request heads, request bodies */
         size_t n = cfg->send_buffer_size, t = n / 8 < 2048 ? n / 8 : 2048, h = (n - t) / 4;
-        if (n < 4096) return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's send buffer must hold at least 4096 bytes");
+        if (n < 4096)
+            return cdrest__fail(&c->err, CDREST_E_ARG, "the caller's send buffer must hold at least 4096 bytes");
         c->fixed_send = 1;
         c->target = (char *)cfg->send_buffer;
         c->target_cap = t;
@@ -8505,7 +8668,8 @@ static int cdrest__init(cdrest_client *c, const cdrest_config *cfg) {
         if ((rc = cdrest_url_parse(&c->web_url, cfg->web_server, &c->err)) != 0) return rc;
         /* the same origin and base path as the server: nothing to switch */
         c->has_web_url = c->web_url.https != c->url.https || c->web_url.port != c->url.port ||
-                         strcmp(c->web_url.host, c->url.host) != 0 || strcmp(c->web_url.base_path, c->url.base_path) != 0;
+                         strcmp(c->web_url.host, c->url.host) != 0 ||
+                         strcmp(c->web_url.base_path, c->url.base_path) != 0;
         c->cfg.web_server = NULL;
     }
 #ifdef CDREST_NO_TLS
@@ -8579,7 +8743,9 @@ static size_t cdrest__params_count(const cdrest_client *c, const cdrest_param *p
 }
 
 #ifndef CDREST_NO_MALLOC
-static size_t cdrest__pin_size(const cdrest_client *c, const char *s) { return cdrest__owned(c, s) ? strlen(s) + 1 : 0; }
+static size_t cdrest__pin_size(const cdrest_client *c, const char *s) {
+    return cdrest__owned(c, s) ? strlen(s) + 1 : 0;
+}
 
 static const char *cdrest__pin_str(cdrest_client *c, const char *s, size_t *at) {
     size_t n = cdrest__pin_size(c, s);
@@ -8600,7 +8766,9 @@ static int cdrest__begin_fail(cdrest_client *c, int code, const char *why) {
 static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_param **p, int np) {
     size_t need = 0, arrays = 0, k, add, at;
     int i, owned;
-    if (!c->tp) return cdrest__begin_fail(c, CDREST_E_ARG, "the client is not set up (cdrest_init failed, or cdrest_free was called)");
+    if (!c->tp)
+        return cdrest__begin_fail(c, CDREST_E_ARG,
+                                  "the client is not set up (cdrest_init failed, or cdrest_free was called)");
     for (i = 0; i < np; i++) {
         size_t n = cdrest__params_count(c, p[i], &owned);
         if (!owned) continue;
@@ -8612,7 +8780,8 @@ static int cdrest__begin(cdrest_client *c, const char **s, int ns, const cdrest_
         if (need + add < need) break;
         need += add;
     }
-    if (i < ns || need + arrays < need) return cdrest__begin_fail(c, CDREST_E_TOOLARGE, "the inputs are too large to copy");
+    if (i < ns || need + arrays < need)
+        return cdrest__begin_fail(c, CDREST_E_TOOLARGE, "the inputs are too large to copy");
     if ((need += arrays) == 0) {
         cdrest__error_clear(&c->err);
         return 0;
@@ -8683,8 +8852,10 @@ static void cdrest__sb_query(cdrest__sb *b, const cdrest_param *q, int *has_quer
    cdrest__has_dot_segment); names are otherwise percent-encoded, never interpreted. */
 static int cdrest__check_name(cdrest_client *c, const char *name) {
     if (!cdrest__has_dot_segment(name, strlen(name))) return 0;
-    return cdrest__fail(&c->err, CDREST_E_ARG, "\"%.80s\": '.' and '..' are not allowed as names or path segments (the "
-                                               "server would resolve them and the call would reach another object)", name);
+    return cdrest__fail(&c->err, CDREST_E_ARG,
+                        "\"%.80s\": '.' and '..' are not allowed as names or path segments (the "
+                        "server would resolve them and the call would reach another object)",
+                        name);
 }
 
 /* Start c->target as "/rest/v1.0<prefix>" followed by an encoded name, if any. */
@@ -8791,16 +8962,21 @@ static int cdrest__parse_answer(cdrest_client *c, const char *js, size_t len) {
                 cdrest_json_init(&count);
                 need = cdrest_json_parse(&count, js, len, NULL, 0);
                 if (need > 0 && (size_t)need > budget)
-                    return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs %d JSON tokens, more than the %lu "
-                                        "allowed for its %lu bytes", need, (unsigned long)budget, (unsigned long)len);
+                    return cdrest__fail(&c->err, CDREST_E_TOOLARGE,
+                                        "the answer needs %d JSON tokens, more than the %lu "
+                                        "allowed for its %lu bytes",
+                                        need, (unsigned long)budget, (unsigned long)len);
                 if (need > 0 && (size_t)need < want) want = (size_t)need;
             }
             if (want > budget) want = budget;
             if (!c->owns_toks || want <= (size_t)c->toks_cap)
-                return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens", c->toks_cap);
+                return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the answer needs more than %d JSON tokens",
+                                    c->toks_cap);
             bytes = want * sizeof *t;
             t = (cdrest_json_tok *)CDREST_REALLOC(c->cfg.alloc_ctx, c->toks, bytes);
-            if (!t) return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for JSON tokens)", (unsigned long)bytes);
+            if (!t)
+                return cdrest__fail(&c->err, CDREST_E_NOMEM, "out of memory (%lu bytes for JSON tokens)",
+                                    (unsigned long)bytes);
             c->toks = t;
             c->toks_cap = (int)want;
             continue;
@@ -8821,8 +8997,10 @@ static void cdrest__tok_copy(cdrest_client *c, const char *js, int i, char *dst,
            too), cut at a character boundary (printable drops a cut one), then "..." */
         const cdrest_json_tok *t = &c->toks[i];
         size_t n = cap - 4;
-        if (t->type == CDREST_JSON_STRING) cdrest__json_unescape(js + t->start, (size_t)(t->end - t->start), dst, n);
-        else memcpy(dst, js + t->start, n);
+        if (t->type == CDREST_JSON_STRING)
+            cdrest__json_unescape(js + t->start, (size_t)(t->end - t->start), dst, n);
+        else
+            memcpy(dst, js + t->start, n);
         dst[n] = 0;
         cdrest__printable(dst);
         memcpy(dst + strlen(dst), "...", 4);
@@ -8843,8 +9021,7 @@ static void cdrest__excerpt(const char *body, size_t len, char *out, size_t cap)
             break;
         }
     if (t) {
-        for (e = t; e < body + len && *e != '<'; e++) {
-        }
+        for (e = t; e < body + len && *e != '<'; e++) {}
         body = t;
         len = (size_t)(e - t);
     }
@@ -8870,10 +9047,14 @@ static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {
         c->toks[0].type == CDREST_JSON_OBJECT) {
         int env = cdrest_json_find(r->body, c->toks, c->ntoks, 0, "error");
         int root = env >= 0 && c->toks[env].type == CDREST_JSON_OBJECT ? env : 0;
-        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "code"), e->server_code, sizeof e->server_code);
-        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "message"), e->server_message, sizeof e->server_message);
-        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "details"), e->server_details, sizeof e->server_details);
-        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "where"), e->server_where, sizeof e->server_where);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "code"), e->server_code,
+                         sizeof e->server_code);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "message"), e->server_message,
+                         sizeof e->server_message);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "details"), e->server_details,
+                         sizeof e->server_details);
+        cdrest__tok_copy(c, r->body, cdrest_json_find(r->body, c->toks, c->ntoks, root, "where"), e->server_where,
+                         sizeof e->server_where);
         if (e->server_code[0] || e->server_message[0]) {
             cdrest__fail(e, code, "%.63s%s%.180s [%d]", e->server_code[0] ? e->server_code : "error", ": ",
                          e->server_message[0] ? e->server_message : "(no message)", r->status);
@@ -8883,9 +9064,9 @@ static int cdrest__cd_error(cdrest_client *c, const cdrest_response *r) {
     {
         char excerpt[120];
         cdrest__excerpt(r->body, r->body_len, excerpt, sizeof excerpt);
-        return cdrest__fail(e, r->status == 401 ? CDREST_E_AUTH : CDREST_E_HTTP, "HTTP %d %.*s from the server, not a CD answer%s%s",
-                            r->status, (int)(r->reason_len > 40 ? 40 : r->reason_len), r->reason, excerpt[0] ? ": " : "",
-                            excerpt);
+        return cdrest__fail(e, r->status == 401 ? CDREST_E_AUTH : CDREST_E_HTTP,
+                            "HTTP %d %.*s from the server, not a CD answer%s%s", r->status,
+                            (int)(r->reason_len > 40 ? 40 : r->reason_len), r->reason, excerpt[0] ? ": " : "", excerpt);
     }
 }
 
@@ -8933,12 +9114,12 @@ static int cdrest__doc_field(const cdrest_doc *d, const char *path, cdrest_json_
 
 static const char *cdrest__json_kind(int type) {
     switch (type) {
-    case CDREST_JSON_OBJECT: return "an object";
-    case CDREST_JSON_ARRAY: return "an array";
-    case CDREST_JSON_STRING: return "text";
-    case CDREST_JSON_NUMBER: return "a number";
-    case CDREST_JSON_NULL: return "null";
-    default: return "true or false";
+        case CDREST_JSON_OBJECT: return "an object";
+        case CDREST_JSON_ARRAY: return "an array";
+        case CDREST_JSON_STRING: return "text";
+        case CDREST_JSON_NUMBER: return "a number";
+        case CDREST_JSON_NULL: return "null";
+        default: return "true or false";
     }
 }
 
@@ -8952,8 +9133,10 @@ static int cdrest__field_text(cdrest_client *c, const char *js, const cdrest_jso
     dst[0] = 0;
     if (tok->type == CDREST_JSON_NUMBER && number_ok) {
         n = (size_t)(tok->end - tok->start);
-        if (n >= cap) rc = CDREST_E_TOOLARGE;
-        else rc = cdrest__copy(dst, cap, js + tok->start, n);
+        if (n >= cap)
+            rc = CDREST_E_TOOLARGE;
+        else
+            rc = cdrest__copy(dst, cap, js + tok->start, n);
     } else if (tok->type != CDREST_JSON_STRING) {
         return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's %s is %s, not text", what,
                             cdrest__json_kind(tok->type));
@@ -9031,8 +9214,8 @@ static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header 
     return n;
 }
 
-static int cdrest__cd_send(cdrest_client *c, const char *method, const char *target, const char *body,
-                           size_t body_len, int with_auth, cdrest_response *resp) {
+static int cdrest__cd_send(cdrest_client *c, const char *method, const char *target, const char *body, size_t body_len,
+                           int with_auth, cdrest_response *resp) {
     cdrest_header h[4];
     cdrest_request req;
     cdrest__auth a;
@@ -9062,15 +9245,16 @@ static int cdrest__has_credentials(const cdrest_client *c) {
 /* Log in with the held credentials; the body is built in c->body after `at` bytes
    (which may hold the body of the call waiting to be retried). */
 static int cdrest__login_at(cdrest_client *c, size_t at) {
-    const cdrest_param by_token[] = {{"token", c->token}, {NULL, NULL}};
-    const cdrest_param by_password[] = {{"userName", c->user}, {"password", c->password}, {NULL, NULL}};
+    const cdrest_param by_token[] = { { "token", c->token }, { NULL, NULL } };
+    const cdrest_param by_password[] = { { "userName", c->user }, { "password", c->password }, { NULL, NULL } };
     cdrest_response r;
     cdrest_doc d;
     cdrest_json_tok id;
     size_t len;
     int rc;
     if (!cdrest__has_credentials(c))
-        return cdrest__fail(&c->err, CDREST_E_AUTH, "no credentials to log in with (set user and password, or a token)");
+        return cdrest__fail(&c->err, CDREST_E_AUTH,
+                            "no credentials to log in with (set user and password, or a token)");
     if ((rc = cdrest__check_client(c)) != 0) return rc;
     c->session_id[0] = 0;
     rc = cdrest__build_body(c, at, c->token[0] ? by_token : by_password, NULL, NULL, NULL, &len);
@@ -9116,7 +9300,9 @@ CDRESTDEF int cdrest_logout(cdrest_client *c) {
     return cdrest__cd_result(c, &r, NULL, 1);
 }
 
-CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) { return c ? c->session_id : ""; }
+CDRESTDEF const char *cdrest_session_id(const cdrest_client *c) {
+    return c ? c->session_id : "";
+}
 
 /* A 2xx answer must hold what the call promises (expect: a top-level key whose value is
    an object, "key[]" for an object or an array of them, or "" for any JSON object), or it
@@ -9129,20 +9315,19 @@ static int cdrest__expect(cdrest_client *c, const cdrest_doc *d, const char *exp
     int list = n > 2 && !strcmp(expect + n - 2, "[]");
     if (!expect) return 0;
     if (list) n -= 2;
-    if (cdrest__copy(key, sizeof key, expect, n) != 0) return cdrest__fail(&c->err, CDREST_E_ARG, "expect: key too long");
+    if (cdrest__copy(key, sizeof key, expect, n) != 0)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "expect: key too long");
     while (i < d->len && (d->json[i] == ' ' || d->json[i] == '\t' || d->json[i] == '\r' || d->json[i] == '\n')) i++;
     if (i < d->len && d->json[i] == '{') { /* the root is an object (tokens or not) */
         if (!*key) return 0;
-        if (cdrest__doc_field(d, key, &t) &&
-            (t.type == CDREST_JSON_OBJECT || (list && t.type == CDREST_JSON_ARRAY)))
+        if (cdrest__doc_field(d, key, &t) && (t.type == CDREST_JSON_OBJECT || (list && t.type == CDREST_JSON_ARRAY)))
             return 0;
         if (cdrest__doc_field(d, key, &t))
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d) holds \"%s\" as %s, not %s",
                                 c->err.http_status, key, cdrest__json_kind(t.type), list ? "a list" : "an object");
     }
     return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server's answer (HTTP %d, %lu bytes) holds no %s%s%s",
-                        c->err.http_status, (unsigned long)d->len, *key ? "\"" : "JSON object", key,
-                        *key ? "\"" : "");
+                        c->err.http_status, (unsigned long)d->len, *key ? "\"" : "JSON object", key, *key ? "\"" : "");
 }
 
 /* Whether the server refused the session: 401, or an error whose code says the request
@@ -9189,7 +9374,8 @@ static int cdrest__cd_call_once(cdrest_client *c, const char *method, int has_bo
         if (rc) return rc;
     }
     /* a write the server confirmed does not fail for want of tokens for its answer */
-    if ((rc = cdrest__cd_result(c, &r, &d, strcmp(method, "GET") != 0)) != 0 || (rc = cdrest__expect(c, &d, expect)) != 0)
+    if ((rc = cdrest__cd_result(c, &r, &d, strcmp(method, "GET") != 0)) != 0 ||
+        (rc = cdrest__expect(c, &d, expect)) != 0)
         return rc;
     if (out) *out = d;
     return 0;
@@ -9220,7 +9406,8 @@ CDRESTDEF int cdrest_call(cdrest_client *c, const char *method, const char *path
         if (cdrest_json_parse(&p, json_body, body_len, NULL, 0) < 0)
             return cdrest__fail(&c->err, CDREST_E_JSON, "the request body is not valid JSON: %s at byte %lu",
                                 cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, cdrest__add(body_len, 1), c->fixed_send, "the request body")) != 0)
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, cdrest__add(body_len, 1), c->fixed_send,
+                               "the request body")) != 0)
             return rc;
         memcpy(c->body, json_body, body_len + 1);
     }
@@ -9251,7 +9438,7 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
     if (query) {
         cdrest__sb_query(&b, ctx, &has_query);
         if (cdrest__wants_job_step(c, path, ctx)) {
-            const cdrest_param js[] = {{"jobStepId", c->env_job_step_id}, {NULL, NULL}};
+            const cdrest_param js[] = { { "jobStepId", c->env_job_step_id }, { NULL, NULL } };
             cdrest__sb_query(&b, js, &has_query);
         }
     }
@@ -9261,7 +9448,7 @@ static int cdrest__property_target(cdrest_client *c, const char *path, const cdr
 /* The body parameters: ctx plus the job step from the environment when it applies. */
 static int cdrest__property_body(cdrest_client *c, const char *path, const cdrest_param *fields,
                                  const cdrest_param *ctx, size_t *len) {
-    const cdrest_param job_step[] = {{"jobStepId", c->env_job_step_id}, {NULL, NULL}};
+    const cdrest_param job_step[] = { { "jobStepId", c->env_job_step_id }, { NULL, NULL } };
     return cdrest__build_body(c, 0, fields, ctx, cdrest__wants_job_step(c, path, ctx) ? job_step : NULL, NULL, len);
 }
 
@@ -9276,15 +9463,23 @@ static const char *cdrest__ctx_value(const cdrest_param *ctx, const char *name) 
 /* The objects an absolute path walks through, and the context parameter that names each
    in the relative form: /projects/P/procedures/Q/x is x with projectName=P and
    procedureName=Q. A row is {parent key (NULL: a root), path segment, context key}. */
-static const char *const cdrest__object_steps[][3] = {
-    {NULL, "projects", "projectName"},        {NULL, "jobs", "jobId"},
-    {NULL, "jobSteps", "jobStepId"},          {NULL, "resources", "resourceName"},
-    {NULL, "artifacts", "artifactName"},      {NULL, "artifactVersions", "artifactVersionName"},
-    {"projectName", "procedures", "procedureName"}, {"procedureName", "steps", "stepName"},
-    {"projectName", "schedules", "scheduleName"},   {"projectName", "credentials", "credentialName"},
-    {"projectName", "pipelines", "pipelineName"},   {"projectName", "releases", "releaseName"},
-    {"projectName", "applications", "applicationName"}, {"projectName", "environments", "environmentName"},
-    {"projectName", "components", "componentName"}, {"projectName", "workflowDefinitions", "workflowDefinitionName"}};
+static const char *const cdrest__object_steps[][3] = { { NULL, "projects", "projectName" },
+                                                       { NULL, "jobs", "jobId" },
+                                                       { NULL, "jobSteps", "jobStepId" },
+                                                       { NULL, "resources", "resourceName" },
+                                                       { NULL, "artifacts", "artifactName" },
+                                                       { NULL, "artifactVersions", "artifactVersionName" },
+                                                       { "projectName", "procedures", "procedureName" },
+                                                       { "procedureName", "steps", "stepName" },
+                                                       { "projectName", "schedules", "scheduleName" },
+                                                       { "projectName", "credentials", "credentialName" },
+                                                       { "projectName", "pipelines", "pipelineName" },
+                                                       { "projectName", "releases", "releaseName" },
+                                                       { "projectName", "applications", "applicationName" },
+                                                       { "projectName", "environments", "environmentName" },
+                                                       { "projectName", "components", "componentName" },
+                                                       { "projectName", "workflowDefinitions",
+                                                         "workflowDefinitionName" } };
 #define CDREST__OBJECT_STEPS (sizeof cdrest__object_steps / sizeof cdrest__object_steps[0])
 
 /* The row for segment seg (len bytes) below parent (NULL: a root); -1 if none. With
@@ -9409,8 +9604,9 @@ static int cdrest__property_op(cdrest_client *c, const char *method, const char 
     if (!path) path = "";
     for (attempt = 0;; attempt++) {
         size_t len = 0;
-        int relative = path[0] == '/' && (c->relative_paths || attempt) ?
-                       cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel) : 0;
+        int relative = path[0] == '/' && (c->relative_paths || attempt)
+                           ? cdrest__relative_property(c, path, ctx, object, sizeof object, rel_ctx, &rel)
+                           : 0;
         const char *p = relative > 0 ? rel : path;
         const cdrest_param *x = relative > 0 ? rel_ctx : ctx;
         if (relative < 0) return relative;
@@ -9441,8 +9637,8 @@ CDRESTDEF int cdrest_get_property(cdrest_client *c, const char *path, const cdre
 /* The value is decoded in place, in the receive buffer where the answer is (decoding
    never lengthens a string, and its closing quote leaves room for the NUL): no second
    buffer, so a fixed send buffer never limits what can be read. */
-CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx,
-                                        const char **value, size_t *len) {
+CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, const cdrest_param *ctx, const char **value,
+                                        size_t *len) {
     cdrest_doc d;
     cdrest_json_tok v;
     int rc;
@@ -9453,7 +9649,8 @@ CDRESTDEF int cdrest_get_property_value(cdrest_client *c, const char *path, cons
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &path, 1, &ctx, 1)) != 0 || (rc = cdrest_get_property(c, path, ctx, &d)) != 0) return rc;
     if (cdrest__doc_field(&d, "property.propertySheetId", &v))
-        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)", path);
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property sheet, which has no value (list it instead)",
+                            path);
     if (cdrest__doc_field(&d, "property.value", &v)) { /* absent: an empty value */
         char *at = c->buf + (d.json - c->buf) + v.start;
         if (v.type != CDREST_JSON_STRING)
@@ -9477,12 +9674,12 @@ CDRESTDEF int cdrest_set_property(cdrest_client *c, const char *path, const char
     if ((rc = cdrest__begin(c, in, 2, &ctx, 1)) != 0) return rc;
     path = in[0], value = in[1];
     if (!value) return cdrest__fail(&c->err, CDREST_E_ARG, "setProperty needs a value");
-    const cdrest_param fields[] = {{"value", value}, {NULL, NULL}};
+    const cdrest_param fields[] = { { "value", value }, { NULL, NULL } };
     return cdrest__property_op(c, "PUT", path, fields, ctx, out, "property");
 }
 
-CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value,
-                                     const cdrest_param *ctx, cdrest_doc *out) {
+CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const char *value, const cdrest_param *ctx,
+                                     cdrest_doc *out) {
     const char *in[2];
     cdrest__sb b;
     size_t len;
@@ -9493,7 +9690,9 @@ CDRESTDEF int cdrest_create_property(cdrest_client *c, const char *path, const c
     path = in[0], value = in[1];
     if (!path || !*path) return cdrest__fail(&c->err, CDREST_E_ARG, "a property path is required");
     if ((rc = cdrest__check_name(c, path)) != 0) return rc;
-    const cdrest_param fields[] = {{"propertyName", path}, {"value", value}, {NULL, NULL}}; /* no value: none sent */
+    const cdrest_param fields[] = { { "propertyName", path },
+                                    { "value", value },
+                                    { NULL, NULL } }; /* no value: none sent */
     b = cdrest__target(c, "/properties", NULL, 0);
     if ((rc = b.rc) != 0) return rc;
     if ((rc = cdrest__property_body(c, path, fields, ctx, &len)) != 0) return rc;
@@ -9509,7 +9708,7 @@ CDRESTDEF int cdrest_delete_property(cdrest_client *c, const char *path, const c
 
 /* "/projects/NAME" or "/jobs/ID": an object, whose own sheet is listed. */
 static const char *cdrest__object_path(const char *path, const char **name) {
-    static const char *const kinds[2] = {"/projects/", "/jobs/"};
+    static const char *const kinds[2] = { "/projects/", "/jobs/" };
     int k;
     for (k = 0; k < 2 && path; k++) {
         size_t n = strlen(kinds[k]);
@@ -9538,11 +9737,14 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
         cdrest__sb b;
         const char *kind = object_kind, *name = object_name;
         for (p = ctx; p && p->name && !kind; p++) {
-            if (!strcmp(p->name, "projectName")) kind = "/projects/", name = p->value;
-            else if (!strcmp(p->name, "jobId")) kind = "/jobs/", name = p->value;
+            if (!strcmp(p->name, "projectName"))
+                kind = "/projects/", name = p->value;
+            else if (!strcmp(p->name, "jobId"))
+                kind = "/jobs/", name = p->value;
         }
         if (!kind || !name)
-            return cdrest__fail(&c->err, CDREST_E_ARG, "getProperties needs a sheet path, or projectName or jobId in the context");
+            return cdrest__fail(&c->err, CDREST_E_ARG,
+                                "getProperties needs a sheet path, or projectName or jobId in the context");
         b = cdrest__target(c, kind, name, CDREST_PCT_SEGMENT);
         if (kind[1] == 'j') cdrest__sb_str(&b, "?request=getJobDetails");
         if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "")) != 0) return rc;
@@ -9550,15 +9752,16 @@ static int cdrest__sheet_id(cdrest_client *c, const char *path, const cdrest_par
     }
     found = cdrest__doc_field(&d, where, &t);
     if (!found && strcmp(where, "property.propertySheetId") != 0) { /* details that nest it: job.propertySheet{...} */
-        found = cdrest__doc_field(&d, where[0] == 'j' ? "job.propertySheet.propertySheetId"
-                                                      : "project.propertySheet.propertySheetId", &t);
+        found = cdrest__doc_field(
+            &d, where[0] == 'j' ? "job.propertySheet.propertySheetId" : "project.propertySheet.propertySheetId", &t);
         if (!found && cdrest__doc_field(&d, where[0] == 'j' ? "job.propertySheet" : "project.propertySheet", &t)) {
             *inline_doc = d;
             return 1;
         }
     }
     if (!found)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet", path && *path ? path : "the context");
+        return cdrest__fail(&c->err, CDREST_E_ARG, "%s is a property, not a property sheet",
+                            path && *path ? path : "the context");
     if ((rc = cdrest__field_text(c, d.json, &t, 1, "propertySheetId", id, cap, &len)) != 0) return rc;
     if (!len) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the server gave an empty propertySheetId");
     return 0;
@@ -9587,13 +9790,15 @@ static int cdrest__check_sheet(cdrest_client *c, const cdrest_doc *d) {
     while (cdrest_sheet_next(d, &it, &e)) {
         const cdrest_json_tok *t = d->toks;
         if (e.name < 0 || t[e.name].type != CDREST_JSON_STRING)
-            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "a property in the server's listing has %s for its propertyName",
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL,
+                                "a property in the server's listing has %s for its propertyName",
                                 e.name < 0 ? "nothing" : cdrest__json_kind(t[e.name].type));
         if (e.value >= 0 && t[e.value].type != CDREST_JSON_STRING)
             return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "a property in the server's listing has %s for its value",
                                 cdrest__json_kind(t[e.value].type));
         if (e.sheet_id >= 0 && t[e.sheet_id].type != CDREST_JSON_STRING && t[e.sheet_id].type != CDREST_JSON_NUMBER)
-            return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "a property in the server's listing has %s for its propertySheetId",
+            return cdrest__fail(&c->err, CDREST_E_PROTOCOL,
+                                "a property in the server's listing has %s for its propertySheetId",
                                 cdrest__json_kind(t[e.sheet_id].type));
     }
     return 0;
@@ -9615,7 +9820,7 @@ static int cdrest__get_properties(cdrest_client *c, const char *path, const cdre
     b = cdrest__target(c, "/propertySheets/", id, CDREST_PCT_SEGMENT);
     for (p = ctx; p && p->name; p++) /* expand=0 and recurse travel with the listing */
         if (!strcmp(p->name, "expand") || !strcmp(p->name, "recurse")) {
-            const cdrest_param one[] = {{p->name, p->value}, {NULL, NULL}};
+            const cdrest_param one[] = { { p->name, p->value }, { NULL, NULL } };
             cdrest__sb_query(&b, one, &has_query);
         }
     if ((rc = b.rc) != 0 || (rc = cdrest__cd_call(c, "GET", 0, 0, &d, "propertySheet")) != 0) return rc;
@@ -9637,13 +9842,16 @@ CDRESTDEF int cdrest_sheet_next(const cdrest_doc *d, int *iter, cdrest_sheet_ent
         if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "job.propertySheet.property");
         if (list < 0) list = cdrest_json_find(d->json, d->toks, d->ntoks, 0, "project.propertySheet.property");
         if (list < 0) return 0;
-        if (d->toks[list].type == CDREST_JSON_OBJECT) item = list; /* one property, not a list */
-        else item = cdrest_json_first(d->toks, d->ntoks, list);
+        if (d->toks[list].type == CDREST_JSON_OBJECT)
+            item = list; /* one property, not a list */
+        else
+            item = cdrest_json_first(d->toks, d->ntoks, list);
     } else if (*iter < 0) {
         return 0;
     } else {
         item = cdrest_json_next(d->toks, d->ntoks, *iter);
-        if (item >= 0 && d->toks[*iter].parent >= 0 && d->toks[d->toks[*iter].parent].type != CDREST_JSON_ARRAY) item = -1;
+        if (item >= 0 && d->toks[*iter].parent >= 0 && d->toks[d->toks[*iter].parent].type != CDREST_JSON_ARRAY)
+            item = -1;
     }
     if (item < 0 || d->toks[item].type != CDREST_JSON_OBJECT) {
         *iter = -1;
@@ -9693,10 +9901,11 @@ CDRESTDEF int cdrest_doc_int64(const cdrest_doc *d, const char *path, int64_t *o
 
 CDRESTDEF int cdrest_doc_bool(const cdrest_doc *d, const char *path, int *out) {
     /* JSON true/false and the strings "1"/"true", "0"/"false" (a string's span has no quotes) */
-    static const char *const words[4] = {"0", "false", "1", "true"};
+    static const char *const words[4] = { "0", "false", "1", "true" };
     int i = cdrest_doc_find(d, path), w;
     if (i < 0 || !out) return CDREST_E_ARG;
-    if (d->toks[i].type == CDREST_JSON_STRING || d->toks[i].type == CDREST_JSON_TRUE || d->toks[i].type == CDREST_JSON_FALSE)
+    if (d->toks[i].type == CDREST_JSON_STRING || d->toks[i].type == CDREST_JSON_TRUE ||
+        d->toks[i].type == CDREST_JSON_FALSE)
         for (w = 0; w < 4; w++)
             if ((size_t)(d->toks[i].end - d->toks[i].start) == strlen(words[w]) &&
                 !memcmp(d->json + d->toks[i].start, words[w], strlen(words[w]))) {
@@ -9743,8 +9952,9 @@ CDRESTDEF int cdrest_get_property_copy(cdrest_client *c, const char *path, const
     if ((rc = cdrest_get_property_value(c, path, ctx, &v, &n)) != 0) return rc;
     if (len) *len = n;
     if (n >= cap)
-        return cdrest__fail(&c->err, CDREST_E_TOOLARGE, "the value of %.200s needs %lu bytes with its NUL; the buffer has %lu",
-                            path, (unsigned long)n + 1, (unsigned long)cap);
+        return cdrest__fail(&c->err, CDREST_E_TOOLARGE,
+                            "the value of %.200s needs %lu bytes with its NUL; the buffer has %lu", path,
+                            (unsigned long)n + 1, (unsigned long)cap);
     memcpy(buf, v, n + 1);
     return 0;
 }
@@ -9849,7 +10059,7 @@ CDRESTDEF int cdrest_create_artifact(cdrest_client *c, const char *group_id, con
     group_id = in[0], artifact_key = in[1];
     if (!group_id || !*group_id || !artifact_key || !*artifact_key)
         return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifact needs a groupId and an artifactKey");
-    const cdrest_param f[] = {{"groupId", group_id}, {"artifactKey", artifact_key}, {NULL, NULL}};
+    const cdrest_param f[] = { { "groupId", group_id }, { "artifactKey", artifact_key }, { NULL, NULL } };
     return cdrest__create_call(c, "/artifacts", f, extra, NULL, out, "artifact");
 }
 
@@ -9888,7 +10098,7 @@ CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artif
     artifact_name = in[0], version = in[1];
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
     if (!version || !*version) return cdrest__fail(&c->err, CDREST_E_ARG, "createArtifactVersion needs a version");
-    const cdrest_param f[] = {{"groupId", group}, {"artifactKey", key}, {"version", version}, {NULL, NULL}};
+    const cdrest_param f[] = { { "groupId", group }, { "artifactKey", key }, { "version", version }, { NULL, NULL } };
     return cdrest__create_call(c, "/artifactVersions", f, extra, NULL, out, "artifactVersion");
 }
 
@@ -9905,7 +10115,7 @@ CDRESTDEF int cdrest_get_artifact_versions(cdrest_client *c, const char *artifac
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &artifact_name, 1, NULL, 0)) != 0) return rc;
     if ((rc = cdrest__split_artifact(c, artifact_name, group, sizeof group, &key)) != 0) return rc;
-    const cdrest_param q[] = {{"artifactName", artifact_name}, {NULL, NULL}};
+    const cdrest_param q[] = { { "artifactName", artifact_name }, { NULL, NULL } };
     return cdrest__list_call(c, "/artifactVersions", q, out);
 }
 
@@ -9945,26 +10155,26 @@ typedef struct cdrest__upload {
     DIR *dirs[CDREST_MAX_DIR_DEPTH];
     size_t dir_end[CDREST_MAX_DIR_DEPTH]; /* length of path inside each open directory */
     int depth, walked;
-    size_t root_len;                      /* path + root_len is the name relative to dir */
-    char path[CDREST__UPLOAD_PATH_MAX];   /* the current file */
-    const char *name;                     /* the name it is sent as (points into path) */
-    uint64_t size;                        /* its size when it was found */
-    unsigned long count;                  /* files met so far in this walk */
+    size_t root_len;                    /* path + root_len is the name relative to dir */
+    char path[CDREST__UPLOAD_PATH_MAX]; /* the current file */
+    const char *name;                   /* the name it is sent as (points into path) */
+    uint64_t size;                      /* its size when it was found */
+    unsigned long count;                /* files met so far in this walk */
     /* the body */
-    const char *field;                    /* "files[]" or "files" */
-    const char *text;                     /* text to send before the next file's bytes */
+    const char *field; /* "files[]" or "files" */
+    const char *text;  /* text to send before the next file's bytes */
     size_t text_len, text_pos;
     char part[CDREST__UPLOAD_PATH_MAX + 256];
     int fd;
-    uint64_t file_left;                   /* bytes of the current file still to send */
-    uint64_t planned;                     /* body bytes known so far in the sending walk */
+    uint64_t file_left; /* bytes of the current file still to send */
+    uint64_t planned;   /* body bytes known so far in the sending walk */
     int done;
     char boundary[48];
     char tail[64];
     uint64_t sent, total;
     cdrest_progress_fn progress;
     void *progress_ctx;
-    cdrest_error why;                     /* a local file's problem, reported as it is */
+    cdrest_error why; /* a local file's problem, reported as it is */
 } cdrest__upload;
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -9995,8 +10205,9 @@ static int cdrest__random(cdrest_client *c, unsigned char *buf, size_t n) {
     }
 #endif
     if (got == n) return 0;
-    return cdrest__fail(&c->err, CDREST_E_IO, "no randomness for the upload's multipart boundary (/dev/urandom "
-                                              "could not be read; set config.random_bytes)");
+    return cdrest__fail(&c->err, CDREST_E_IO,
+                        "no randomness for the upload's multipart boundary (/dev/urandom "
+                        "could not be read; set config.random_bytes)");
 }
 
 /* The multipart boundary, one per upload: "cdrest-" and 128 random bits in hex, 39
@@ -10067,7 +10278,8 @@ static const char *cdrest__upload_name_problem(const char *name) {
 static int cdrest__upload_matches(const char *const *patterns, const char *rel) {
     const char *base = cdrest__basename(rel);
     for (; patterns && *patterns; patterns++)
-        if (strchr(*patterns, '/') ? fnmatch(*patterns, rel, FNM_PATHNAME) == 0 : fnmatch(*patterns, base, 0) == 0) return 1;
+        if (strchr(*patterns, '/') ? fnmatch(*patterns, rel, FNM_PATHNAME) == 0 : fnmatch(*patterns, base, 0) == 0)
+            return 1;
     return 0;
 }
 
@@ -10099,7 +10311,8 @@ static int cdrest__upload_next_listed(cdrest__upload *u) {
     if (!f) return cdrest__fail(&u->why, CDREST_E_ARG, "files[%d] is NULL", u->next - 1);
     n = strlen(f);
     if (n >= sizeof u->path)
-        return cdrest__fail(&u->why, CDREST_E_ARG, "the path %.60s... is longer than %d bytes", f, CDREST__UPLOAD_PATH_MAX - 1);
+        return cdrest__fail(&u->why, CDREST_E_ARG, "the path %.60s... is longer than %d bytes", f,
+                            CDREST__UPLOAD_PATH_MAX - 1);
     memcpy(u->path, f, n + 1);
     u->name = cdrest__send_name(u->path);
     return 1;
@@ -10116,7 +10329,8 @@ static int cdrest__upload_next_in_tree(cdrest__upload *u) {
             if (u->walked) return 0;
             u->walked = 1;
             if (!(u->dirs[0] = opendir(u->path[0] ? u->path : "/")))
-                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->dir, strerror(errno));
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->dir,
+                                    strerror(errno));
             u->depth = 1;
         }
         errno = 0;
@@ -10137,13 +10351,16 @@ static int cdrest__upload_next_in_tree(cdrest__upload *u) {
         memcpy(u->path + at + 1, e->d_name, n + 1);
         rel = u->path + u->root_len;
         if (cdrest__upload_matches(u->exclude, rel)) continue;
-        if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+        if (stat(u->path, &st) != 0)
+            return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
         if (S_ISDIR(st.st_mode)) {
             if (u->depth == CDREST_MAX_DIR_DEPTH)
-                return cdrest__fail(&u->why, CDREST_E_FILE, "%.300s is nested more than %d directories deep (a link loop?)",
-                                    u->path, CDREST_MAX_DIR_DEPTH);
+                return cdrest__fail(&u->why, CDREST_E_FILE,
+                                    "%.300s is nested more than %d directories deep (a link loop?)", u->path,
+                                    CDREST_MAX_DIR_DEPTH);
             if (!(u->dirs[u->depth] = opendir(u->path)))
-                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->path, strerror(errno));
+                return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open the directory %s: %s", u->path,
+                                    strerror(errno));
             u->dir_end[u->depth++] = at + 1 + n;
             continue;
         }
@@ -10159,9 +10376,11 @@ static int cdrest__upload_advance(cdrest__upload *u) {
     const char *why;
     int rc = u->dir ? cdrest__upload_next_in_tree(u) : cdrest__upload_next_listed(u);
     if (rc <= 0) return rc;
-    if (stat(u->path, &st) != 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
+    if (stat(u->path, &st) != 0)
+        return cdrest__fail(&u->why, CDREST_E_FILE, "cannot read %s: %s", u->path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)",
+                            u->path);
     if ((why = cdrest__upload_name_problem(u->name)) != NULL)
         return cdrest__fail(&u->why, CDREST_E_ARG, "cannot publish %s: its name %s", u->path, why);
     u->size = (uint64_t)st.st_size;
@@ -10209,13 +10428,15 @@ static int cdrest__upload_measure(cdrest__upload *u) {
         if (!h) return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the part header for %s does not fit", u->path);
         for (i = 0; !u->dir && i < u->next - 1; i++)
             if (u->files[i] && !strcmp(cdrest__send_name(u->files[i]), u->name))
-                return cdrest__fail(&u->why, CDREST_E_ARG, "%s and %s would both be published as %s", u->files[i], u->path, u->name);
+                return cdrest__fail(&u->why, CDREST_E_ARG, "%s and %s would both be published as %s", u->files[i],
+                                    u->path, u->name);
         if (u->size > ((uint64_t)1 << 62) - u->total)
             return cdrest__fail(&u->why, CDREST_E_TOOLARGE, "the files add up to more than 2^62 bytes");
         u->total += h + u->size;
     }
     if (rc < 0) return rc;
-    if (!u->count) return cdrest__fail(&u->why, CDREST_E_FILE, "no files to publish in %s", u->dir ? u->dir : "the list");
+    if (!u->count)
+        return cdrest__fail(&u->why, CDREST_E_FILE, "no files to publish in %s", u->dir ? u->dir : "the list");
     return 0;
 }
 
@@ -10227,7 +10448,8 @@ static int cdrest__upload_open(cdrest__upload *u) {
     if (fd < 0) return cdrest__fail(&u->why, CDREST_E_FILE, "cannot open %s: %s", u->path, strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)", u->path);
+        return cdrest__fail(&u->why, CDREST_E_FILE, "%s is not a regular file (only regular files are published)",
+                            u->path);
     }
     u->fd = fd;
     u->file_left = (uint64_t)st.st_size;
@@ -10301,7 +10523,8 @@ static long cdrest__upload_read(void *ctx, void *buf, size_t cap) {
 /* The form fields before the files, in c->body. */
 static int cdrest__upload_fields(cdrest_client *c, cdrest__upload *u, const char *artifact, const char *version,
                                  const char *repository) {
-    const char *names[5] = {"artifactName", "artifactVersionVersion", "repositoryName", "compress", "commanderSessionId"};
+    const char *names[5] = { "artifactName", "artifactVersionVersion", "repositoryName", "compress",
+                             "commanderSessionId" };
     const char *values[5];
     cdrest__sb b;
     int i;
@@ -10355,7 +10578,8 @@ static int cdrest__upload_result(cdrest_client *c, const cdrest_response *r) {
         const char *start = code + 7, *close = (const char *)memchr(start, ']', n - (size_t)(start - s));
         if (close) {
             size_t len = (size_t)(close - start);
-            cdrest__copy(e->server_code, sizeof e->server_code, start, len < sizeof e->server_code ? len : sizeof e->server_code - 1);
+            cdrest__copy(e->server_code, sizeof e->server_code, start,
+                         len < sizeof e->server_code ? len : sizeof e->server_code - 1);
             /* a refused session is CDREST_E_AUTH, as for every REST call */
             return cdrest__fail(e, cdrest__upload_session_refused(r) ? CDREST_E_AUTH : CDREST_E_SERVER, "%.300s [%d]",
                                 e->server_message, r->status);
@@ -10486,10 +10710,12 @@ CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *arti
     for (i = 0; i < n; i++) in[3 + i] = files[i];
     if ((rc = cdrest__begin(c, in, 3 + n, NULL, 0)) != 0) return rc; /* inputs that point into the client */
     artifact_name = in[0], version = in[1], repository = in[2];
-    if (!files || nfiles < 1) return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs at least one file");
+    if (!files || nfiles < 1)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "publishArtifactVersion needs at least one file");
     for (i = 64; i < nfiles; i++)
         if (cdrest__owned(c, files[i]))
-            return cdrest__fail(&c->err, CDREST_E_ARG, "with more than 64 files, no file name may point into the client");
+            return cdrest__fail(&c->err, CDREST_E_ARG,
+                                "with more than 64 files, no file name may point into the client");
     memset(&u, 0, sizeof u);
     u.fd = -1;
     u.files = nfiles <= 64 ? in + 3 : files;
@@ -10531,18 +10757,31 @@ CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact
 CDRESTDEF int cdrest_publish_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                               const char *repository, const char *const *files, int nfiles,
                                               cdrest_progress_fn progress, void *progress_ctx) {
-    (void)artifact_name; (void)version; (void)repository; (void)files; (void)nfiles; (void)progress;
+    (void)artifact_name;
+    (void)version;
+    (void)repository;
+    (void)files;
+    (void)nfiles;
+    (void)progress;
     (void)progress_ctx;
     if (!c) return CDREST_E_ARG;
-    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                        "publishing files needs file access (built with CDREST_NO_FILES)");
 }
 CDRESTDEF int cdrest_publish_artifact_dir(cdrest_client *c, const char *artifact_name, const char *version,
                                           const char *repository, const char *dir, const char *const *include,
                                           const char *const *exclude, cdrest_progress_fn progress, void *progress_ctx) {
-    (void)artifact_name; (void)version; (void)repository; (void)dir; (void)include; (void)exclude; (void)progress;
+    (void)artifact_name;
+    (void)version;
+    (void)repository;
+    (void)dir;
+    (void)include;
+    (void)exclude;
+    (void)progress;
     (void)progress_ctx;
     if (!c) return CDREST_E_ARG;
-    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED, "publishing files needs file access (built with CDREST_NO_FILES)");
+    return cdrest__fail(&c->err, CDREST_E_UNSUPPORTED,
+                        "publishing files needs file access (built with CDREST_NO_FILES)");
 }
 #endif
 
@@ -10600,7 +10839,7 @@ static int cdrest__find_copy(cdrest_client *c, const cdrest_doc *d, const char *
 
 CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const char *procedure,
                                    const cdrest_param *actual, char *job_id, size_t job_id_cap) {
-    static const cdrest_param none[1] = {{NULL, NULL}};
+    static const cdrest_param none[1] = { { NULL, NULL } };
     cdrest_doc d;
     const char *in[2];
     int rc;
@@ -10610,7 +10849,7 @@ CDRESTDEF int cdrest_run_procedure(cdrest_client *c, const char *project, const 
     project = in[0], procedure = in[1];
     if (!project || !*project || !procedure || !*procedure || !job_id || job_id_cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure and room for the job id");
-    const cdrest_param f[] = {{"projectName", project}, {"procedureName", procedure}, {NULL, NULL}};
+    const cdrest_param f[] = { { "projectName", project }, { "procedureName", procedure }, { NULL, NULL } };
     job_id[0] = 0;
     if ((rc = cdrest__create_call(c, "/jobs?request=runProcedure", f, NULL, actual ? actual : none, &d, "")) != 0)
         return rc;
@@ -10636,8 +10875,9 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
             cdrest_jw_array_begin(&w);
             for (i = 0; i < o->ncredentials; i++) {
                 const cdrest_credential *k = &o->credentials[i];
-                const cdrest_param f[] = {{"credentialName", k->name}, {"userName", k->user}, {"password", k->password},
-                                          {NULL, NULL}};
+                const cdrest_param f[] = {
+                    { "credentialName", k->name }, { "userName", k->user }, { "password", k->password }, { NULL, NULL }
+                };
                 cdrest_jw_object_begin(&w);
                 cdrest__jw_params(&w, f);
                 cdrest_jw_object_end(&w);
@@ -10650,14 +10890,15 @@ static int cdrest__run_body(cdrest_client *c, const cdrest_param *names, const c
             return 0;
         }
         if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0)
+            return rc;
     }
 }
 
 CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, const char *procedure,
                                       const cdrest_param *actual, const cdrest_run_options *opt, char *job_id,
                                       size_t job_id_cap) {
-    static const cdrest_run_options none_set = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
+    static const cdrest_run_options none_set = { NULL, NULL, NULL, NULL, NULL, 0, NULL };
     const cdrest_run_options *o = opt ? opt : &none_set;
     cdrest_run_options oc;
     const char *in[6];
@@ -10676,19 +10917,20 @@ CDRESTDEF int cdrest_run_procedure_ex(cdrest_client *c, const char *project, con
     oc.schedule_name = in[4], oc.credential_name = in[5], actual = lists[0], oc.extra = lists[1];
     o = &oc;
     if (!project || !*project || ((!procedure || !*procedure) && !o->schedule_name) || !job_id || job_id_cap < 2)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure needs a project, a procedure (or a schedule) and room for the job id");
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "runProcedure needs a project, a procedure (or a schedule) and room for the job id");
     if (o->ncredentials < 0 || (o->ncredentials && !o->credentials))
         return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: ncredentials without credentials");
     for (i = 0; i < o->ncredentials; i++)
         if (!o->credentials[i].name || !*o->credentials[i].name)
             return cdrest__fail(&c->err, CDREST_E_ARG, "runProcedure: credential %d has no name", i);
-    const cdrest_param names[] = {{"projectName", project},
-                                  {"procedureName", procedure && *procedure ? procedure : NULL},
-                                  {"priority", o->priority},
-                                  {"destinationProject", o->destination_project},
-                                  {"scheduleName", o->schedule_name},
-                                  {"credentialName", o->credential_name},
-                                  {NULL, NULL}};
+    const cdrest_param names[] = { { "projectName", project },
+                                   { "procedureName", procedure && *procedure ? procedure : NULL },
+                                   { "priority", o->priority },
+                                   { "destinationProject", o->destination_project },
+                                   { "scheduleName", o->schedule_name },
+                                   { "credentialName", o->credential_name },
+                                   { NULL, NULL } };
     job_id[0] = 0;
     b = cdrest__target(c, "/jobs?request=runProcedure", NULL, 0);
     if ((rc = b.rc) != 0 || (rc = cdrest__run_body(c, names, actual, o, &len)) != 0) return rc;
@@ -10715,7 +10957,8 @@ CDRESTDEF int cdrest_get_job_status(cdrest_client *c, const char *job_id, cdrest
         (rc = cdrest__find_copy(c, &d, "outcome", "job.outcome", st->outcome, sizeof st->outcome)) != 0)
         return rc;
     if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getJobStatus answer holds no status");
-    if (!st->job_id[0]) cdrest__copy(st->job_id, sizeof st->job_id, job_id, strlen(job_id) < sizeof st->job_id ? strlen(job_id) : 0);
+    if (!st->job_id[0])
+        cdrest__copy(st->job_id, sizeof st->job_id, job_id, strlen(job_id) < sizeof st->job_id ? strlen(job_id) : 0);
     return 0;
 }
 
@@ -10764,8 +11007,10 @@ static int cdrest__wait_poll(cdrest_client *c, const cdrest__wait *w, int64_t st
     c->has_deadline = 0;
     now = cdrest__now_ms(c);
     if (rc == CDREST_E_TIMEOUT && deadline_ms > 0 && now >= end)
-        return cdrest__fail(&c->err, CDREST_E_DEADLINE, "%s %s not completed after %ld ms (a status request was still "
-                            "waiting for its answer)", w->what, w->id, (long)(now - start));
+        return cdrest__fail(&c->err, CDREST_E_DEADLINE,
+                            "%s %s not completed after %ld ms (a status request was still "
+                            "waiting for its answer)",
+                            w->what, w->id, (long)(now - start));
     return rc;
 }
 
@@ -10800,7 +11045,7 @@ CDRESTDEF int cdrest_wait_for_job(cdrest_client *c, const char *job_id, int inte
     int rc;
     if (!c || !st) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &job_id, 1, NULL, 0)) != 0) return rc;
-    const cdrest__wait w = {"job", job_id, st, progress, NULL, NULL, progress_ctx};
+    const cdrest__wait w = { "job", job_id, st, progress, NULL, NULL, progress_ctx };
     return cdrest__wait_loop(c, &w, interval_ms, deadline_ms);
 }
 
@@ -10820,13 +11065,15 @@ static int cdrest__json_body(cdrest_client *c, cdrest__body_fn fn, const void *a
             return 0;
         }
         if (rc != CDREST_E_TOOLARGE) return cdrest__valid_utf8_error(c, rc);
-        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0) return rc;
+        if ((rc = cdrest__grow(c, &c->body, &c->body_cap, w.len + 1, c->fixed_send, "the request body")) != 0)
+            return rc;
     }
 }
 
 /* METHOD /rest/v1.0<target_prefix><encoded name><suffix> with a body from fn. */
-static int cdrest__body_call(cdrest_client *c, const char *method, const char *prefix, const char *name, const char *suffix,
-                             cdrest__body_fn fn, const void *arg, cdrest_doc *out, const char *expect) {
+static int cdrest__body_call(cdrest_client *c, const char *method, const char *prefix, const char *name,
+                             const char *suffix, cdrest__body_fn fn, const void *arg, cdrest_doc *out,
+                             const char *expect) {
     cdrest__sb b = cdrest__target(c, prefix, name, CDREST_PCT_SEGMENT);
     size_t len = 0;
     int rc;
@@ -10869,7 +11116,8 @@ CDRESTDEF int cdrest_eval_dsl(cdrest_client *c, const char *dsl, const char *par
     if ((rc = cdrest__begin(c, in, 2, NULL, 0)) != 0) return rc;
     dsl = in[0], parameters_json = in[1];
     if (!dsl || !*dsl) return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl needs a DSL script");
-    if (parameters_json && (!cdrest__valid_json(parameters_json) || parameters_json[strspn(parameters_json, " \t\r\n")] != '{'))
+    if (parameters_json &&
+        (!cdrest__valid_json(parameters_json) || parameters_json[strspn(parameters_json, " \t\r\n")] != '{'))
         return cdrest__fail(&c->err, CDREST_E_ARG, "evalDsl: the parameters must be a JSON object");
     a.dsl = dsl;
     a.parameters = parameters_json;
@@ -10922,29 +11170,31 @@ static int cdrest__run_flow(cdrest_client *c, const char *prefix, cdrest__run_ar
     if (!a->project || !*a->project || !a->name || !*a->name || !runtime_id || cap < 2)
         return cdrest__fail(&c->err, CDREST_E_ARG, "a project, a name and room for the flow runtime id are required");
     runtime_id[0] = 0;
-    if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0) return rc;
+    if ((rc = cdrest__body_call(c, "POST", prefix, NULL, NULL, cdrest__write_run, a, &d, "flowRuntime")) != 0)
+        return rc;
     if ((rc = cdrest__find_copy(c, &d, "flowRuntime.flowRuntimeId", "flowRuntimeId", runtime_id, cap)) != 0) return rc;
-    if (!runtime_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
+    if (!runtime_id[0])
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the answer holds no flowRuntime.flowRuntimeId");
     return 0;
 }
 
-CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline, const cdrest_param *actual,
-                                  const char *const *stages, char *runtime_id, size_t cap) {
+CDRESTDEF int cdrest_run_pipeline(cdrest_client *c, const char *project, const char *pipeline,
+                                  const cdrest_param *actual, const char *const *stages, char *runtime_id, size_t cap) {
     return cdrest_run_pipeline_ex(c, project, pipeline, actual, stages, NULL, runtime_id, cap);
 }
 
 CDRESTDEF int cdrest_run_pipeline_ex(cdrest_client *c, const char *project, const char *pipeline,
                                      const cdrest_param *actual, const char *const *stages, const char *starting_stage,
                                      char *runtime_id, size_t cap) {
-    cdrest__run_args a = {project, "pipelineName", pipeline, actual, "actualParameter", "actualParameterName",
-                          stages, starting_stage, 1 /* stagesToRun with startingStage */};
+    cdrest__run_args a = { project, "pipelineName", pipeline, actual, "actualParameter", "actualParameterName",
+                           stages,  starting_stage, 1 /* stagesToRun with startingStage */ };
     return cdrest__run_flow(c, "/pipelines", &a, runtime_id, cap);
 }
 
 CDRESTDEF int cdrest_run_release(cdrest_client *c, const char *project, const char *release, const cdrest_param *params,
                                  const char *const *stages, const char *starting_stage, char *runtime_id, size_t cap) {
-    cdrest__run_args a = {project, "releaseName", release, params, "pipelineParameter", "pipelineParameterName",
-                          stages, starting_stage, 0 /* startingStage instead of stagesToRun */};
+    cdrest__run_args a = { project, "releaseName",  release, params, "pipelineParameter", "pipelineParameterName",
+                           stages,  starting_stage, 0 /* startingStage instead of stagesToRun */ };
     return cdrest__run_flow(c, "/releases", &a, runtime_id, cap);
 }
 
@@ -10972,33 +11222,39 @@ CDRESTDEF int cdrest_get_pipeline_status(cdrest_client *c, const char *runtime_i
     int rc;
     if (!c) return CDREST_E_ARG;
     if ((rc = cdrest__begin(c, &runtime_id, 1, NULL, 0)) != 0) return rc;
-    if (!runtime_id || !*runtime_id || !st) return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
+    if (!runtime_id || !*runtime_id || !st)
+        return cdrest__fail(&c->err, CDREST_E_ARG, "getPipelineRuntimeDetails needs a flow runtime id");
     if ((rc = cdrest__body_call(c, "PUT", "/pipelineRuntimeDetails?request=getPipelineRuntimeDetails", NULL, NULL,
                                 cdrest__write_runtime_ids, runtime_id, &d, "flowRuntime[]")) != 0)
         return rc;
     memset(st, 0, sizeof *st);
     if ((rc = cdrest__find_copy(c, &d, "flowRuntime[0].flowRuntimeId", "flowRuntime.flowRuntimeId", st->runtime_id,
                                 sizeof st->runtime_id)) != 0 ||
-        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) != 0)
+        (rc = cdrest__find_copy(c, &d, "flowRuntime[0].status", "flowRuntime.status", st->status, sizeof st->status)) !=
+            0)
         return rc;
     if (st->runtime_id[0] && strcmp(st->runtime_id, runtime_id) != 0) /* another run's status is not this one's */
-        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer is about run %.64s, not %.64s",
-                            st->runtime_id, runtime_id);
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL,
+                            "the getPipelineRuntimeDetails answer is about run %.64s, not %.64s", st->runtime_id,
+                            runtime_id);
     {
         int i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime[0].completed");
         if (i < 0) i = cdrest_json_find(d.json, d.toks, d.ntoks, 0, "flowRuntime.completed");
         st->completed = cdrest__json_truthy(&d, i);
     }
-    if (!st->status[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer holds no status");
+    if (!st->status[0])
+        return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the getPipelineRuntimeDetails answer holds no status");
     if (!st->runtime_id[0])
-        cdrest__copy(st->runtime_id, sizeof st->runtime_id, runtime_id, strlen(runtime_id) < sizeof st->runtime_id ? strlen(runtime_id) : 0);
+        cdrest__copy(st->runtime_id, sizeof st->runtime_id, runtime_id,
+                     strlen(runtime_id) < sizeof st->runtime_id ? strlen(runtime_id) : 0);
     return 0;
 }
 
 CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id, int interval_ms, int64_t max_wait_ms,
-                                       cdrest_pipeline_progress_fn progress, void *progress_ctx, cdrest_pipeline_status *st) {
+                                       cdrest_pipeline_progress_fn progress, void *progress_ctx,
+                                       cdrest_pipeline_status *st) {
     char id[256]; /* the id may be a result in the client's buffers, which each poll reuses */
-    const cdrest__wait w = {"pipeline run", id, NULL, NULL, st, progress, progress_ctx};
+    const cdrest__wait w = { "pipeline run", id, NULL, NULL, st, progress, progress_ctx };
     if (!c || !st) return CDREST_E_ARG;
     if (!runtime_id || cdrest__copy(id, sizeof id, runtime_id, strlen(runtime_id)) != 0)
         return cdrest__fail(&c->err, CDREST_E_ARG, "waitForPipeline needs a flow runtime id (shorter than 256 bytes)");
@@ -11007,19 +11263,24 @@ CDRESTDEF int cdrest_wait_for_pipeline(cdrest_client *c, const char *runtime_id,
 
 CDRESTDEF int cdrest_run_process(cdrest_client *c, const char *project, const char *application, const char *process,
                                  const char *environment, const cdrest_param *actual, char *job_id, size_t job_id_cap) {
-    static const cdrest_param none[1] = {{NULL, NULL}};
-    const cdrest_param f[] = {{"projectName", project}, {"applicationName", application}, {"processName", process},
-                              {"environmentName", environment}, {NULL, NULL}};
+    static const cdrest_param none[1] = { { NULL, NULL } };
+    const cdrest_param f[] = { { "projectName", project },
+                               { "applicationName", application },
+                               { "processName", process },
+                               { "environmentName", environment },
+                               { NULL, NULL } };
     cdrest_doc d;
     int rc;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if (!project || !*project || !application || !*application || !process || !*process || !environment ||
         !*environment || !job_id || job_id_cap < 2)
-        return cdrest__fail(&c->err, CDREST_E_ARG,
-                            "runProcess needs a project, an application, a process, an environment and room for the job id");
+        return cdrest__fail(
+            &c->err, CDREST_E_ARG,
+            "runProcess needs a project, an application, a process, an environment and room for the job id");
     job_id[0] = 0;
-    if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0) return rc;
+    if ((rc = cdrest__create_call(c, "/jobs?request=runProcess", f, NULL, actual ? actual : none, &d, "")) != 0)
+        return rc;
     if ((rc = cdrest__find_copy(c, &d, "jobId", "job.jobId", job_id, job_id_cap)) != 0) return rc;
     if (!job_id[0]) return cdrest__fail(&c->err, CDREST_E_PROTOCOL, "the runProcess answer holds no jobId");
     return 0;
@@ -11029,8 +11290,8 @@ CDRESTDEF int cdrest_abort_job(cdrest_client *c, const char *job_id, int force, 
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
     if (!job_id || !*job_id) return cdrest__fail(&c->err, CDREST_E_ARG, "abortJob needs a job id");
-    return cdrest__body_call(c, "PUT", "/jobs/", job_id, force ? "?request=abortJob&force=1" : "?request=abortJob", NULL,
-                             NULL, out, "");
+    return cdrest__body_call(c, "PUT", "/jobs/", job_id, force ? "?request=abortJob&force=1" : "?request=abortJob",
+                             NULL, NULL, out, "");
 }
 
 CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step_id, cdrest_doc *out) {
@@ -11038,7 +11299,8 @@ CDRESTDEF int cdrest_get_job_step_details(cdrest_client *c, const char *job_step
     cdrest__error_clear(&c->err);
     if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
     if (!*job_step_id) return cdrest__fail(&c->err, CDREST_E_ARG, "getJobStepDetails needs a job step id");
-    return cdrest__body_call(c, "GET", "/jobSteps/", job_step_id, "?request=getJobStepDetails", NULL, NULL, out, "jobStep");
+    return cdrest__body_call(c, "GET", "/jobSteps/", job_step_id, "?request=getJobStepDetails", NULL, NULL, out,
+                             "jobStep");
 }
 
 CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credential_name, const char *job_step_id,
@@ -11049,7 +11311,8 @@ CDRESTDEF int cdrest_get_full_credential(cdrest_client *c, const char *credentia
     cdrest__error_clear(&c->err);
     if (!job_step_id || !*job_step_id) job_step_id = c->env_job_step_id;
     if (!*job_step_id || !credential_name || !*credential_name)
-        return cdrest__fail(&c->err, CDREST_E_ARG, "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
+        return cdrest__fail(&c->err, CDREST_E_ARG,
+                            "getFullCredential needs a credential name and a job step (COMMANDER_JOBSTEPID)");
     if ((rc = cdrest__check_name(c, credential_name)) != 0) return rc;
     b = cdrest__target(c, "/jobSteps/", job_step_id, CDREST_PCT_SEGMENT);
     cdrest__sb_str(&b, "/credentialPaths/");
@@ -11084,8 +11347,8 @@ static void cdrest__write_find(cdrest_json_writer *w, const void *arg) {
     cdrest_jw_object_end(w);
 }
 
-CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json, const char *sort_json,
-                                  int max_ids, cdrest_doc *out) {
+CDRESTDEF int cdrest_find_objects(cdrest_client *c, const char *object_type, const char *filter_json,
+                                  const char *sort_json, int max_ids, cdrest_doc *out) {
     cdrest__find_args a;
     if (!c) return CDREST_E_ARG;
     cdrest__error_clear(&c->err);
@@ -11137,8 +11400,10 @@ CDRESTDEF int cdrest_init_from_env(cdrest_client *c, const cdrest_config *base) 
     const char *step = cdrest__env("COMMANDER_JOBSTEPID");
     int https = !secure || strcmp(secure, "0") != 0, rc;
     if (!c) return CDREST_E_ARG;
-    if (base) cfg = *base;
-    else memset(&cfg, 0, sizeof cfg);
+    if (base)
+        cfg = *base;
+    else
+        memset(&cfg, 0, sizeof cfg);
     if (!cfg.server) {
         const char *port = cdrest__env(https ? "COMMANDER_HTTPS_PORT" : "COMMANDER_PORT");
         if (!server) {

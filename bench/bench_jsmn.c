@@ -14,8 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-static char *read_file(const char *path, size_t *len)
-{
+static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *buf;
     long n;
@@ -34,15 +33,13 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static double now_seconds(void)
-{
+static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     size_t len = 0;
     char *js;
     jsmn_parser p;

@@ -16,8 +16,7 @@
 #define MAX_ROUNDS 64
 
 /* One run of `prog --bench n file`; returns MB/s or -1. */
-static double run_once(const char *prog, const char *n, const char *file)
-{
+static double run_once(const char *prog, const char *n, const char *file) {
     char cmd[4096], line[256];
     double mbps = -1;
     FILE *out;
@@ -26,28 +25,24 @@ static double run_once(const char *prog, const char *n, const char *file)
     if (!out) return -1;
     while (fgets(line, sizeof line, out))
         if (sscanf(line, "json_bench_mbps %lf", &mbps) == 1) break;
-    while (fgets(line, sizeof line, out)) {
-    }
+    while (fgets(line, sizeof line, out)) {}
     if (pclose(out) != 0) return -1;
     return mbps;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, int n)
-{
+static double median(const double *v, int n) {
     double s[MAX_ROUNDS];
     memcpy(s, v, (size_t)n * sizeof *v);
     qsort(s, (size_t)n, sizeof *s, cmp_double);
     return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static void print_summary(const char *name, const double *v, int n)
-{
+static void print_summary(const char *name, const double *v, int n) {
     double lo = v[0], hi = v[0];
     int i;
     for (i = 1; i < n; i++) {
@@ -57,8 +52,7 @@ static void print_summary(const char *name, const double *v, int n)
     printf("  %-28s median %8.1f MB/s   (min %.1f, max %.1f)\n", name, median(v, n), lo, hi);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     double a[MAX_ROUNDS], b[MAX_ROUNDS], ratio[MAX_ROUNDS];
     int rounds, i;
     if (argc != 9 || (rounds = atoi(argv[1])) < 1 || rounds > MAX_ROUNDS) {

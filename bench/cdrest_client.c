@@ -70,9 +70,9 @@ static void bench_free(void *ctx, void *ptr) {
     h->cur -= old;
     free(base);
 }
-#define CDREST_MALLOC(ctx, n) bench_malloc((ctx), (n))
+#define CDREST_MALLOC(ctx, n)     bench_malloc((ctx), (n))
 #define CDREST_REALLOC(ctx, p, n) bench_realloc((ctx), (p), (n))
-#define CDREST_FREE(ctx, p) bench_free((ctx), (p))
+#define CDREST_FREE(ctx, p)       bench_free((ctx), (p))
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 
@@ -124,11 +124,16 @@ int main(int argc, char **argv) {
         argi = 5;
     }
     for (; argi < argc; argi++) {
-        if (!strcmp(argv[argi], "--ca") && argi + 1 < argc) ca = argv[++argi];
-        else if (!strcmp(argv[argi], "--expect") && argi + 1 < argc) expect = atol(argv[++argi]);
-        else if (!strcmp(argv[argi], "--warm") && argi + 1 < argc) warm = atol(argv[++argi]);
-        else if (!strcmp(argv[argi], "--full-duplex")) full_duplex = 1;
-        else return usage();
+        if (!strcmp(argv[argi], "--ca") && argi + 1 < argc)
+            ca = argv[++argi];
+        else if (!strcmp(argv[argi], "--expect") && argi + 1 < argc)
+            expect = atol(argv[++argi]);
+        else if (!strcmp(argv[argi], "--warm") && argi + 1 < argc)
+            warm = atol(argv[++argi]);
+        else if (!strcmp(argv[argi], "--full-duplex"))
+            full_duplex = 1;
+        else
+            return usage();
     }
     if (n < 1) return usage();
     if (warm < 0) warm = n / 10 > 100 ? 100 : n / 10;
@@ -157,7 +162,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < n; i++) {
         if (i == warm) allocs_at_warm = heap.mallocs + heap.reallocs;
         if (is_cd) {
-            static const cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+            static const cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
             char value[32], got[32];
             cdrest_doc doc;
             snprintf(value, sizeof value, "v%ld", i);
@@ -185,7 +190,8 @@ int main(int argc, char **argv) {
                 return 1;
             }
             if (resp.status != 200 || (expect >= 0 && resp.body_len != (size_t)expect)) {
-                fprintf(stderr, "request %ld: status %d, %lu body bytes\n", i, resp.status, (unsigned long)resp.body_len);
+                fprintf(stderr, "request %ld: status %d, %lu body bytes\n", i, resp.status,
+                        (unsigned long)resp.body_len);
                 return 1;
             }
             bytes += (unsigned long)resp.body_len;

@@ -73,9 +73,18 @@ static void *count_calloc(size_t a, size_t b) {
     if (p) memset(p, 0, a * b);
     return p;
 }
-static void *ossl_malloc(size_t n, const char *f, int l) { (void)f, (void)l; return count_malloc(n); }
-static void *ossl_realloc(void *p, size_t n, const char *f, int l) { (void)f, (void)l; return count_realloc(p, n); }
-static void ossl_free(void *p, const char *f, int l) { (void)f, (void)l; count_free(p); }
+static void *ossl_malloc(size_t n, const char *f, int l) {
+    (void)f, (void)l;
+    return count_malloc(n);
+}
+static void *ossl_realloc(void *p, size_t n, const char *f, int l) {
+    (void)f, (void)l;
+    return count_realloc(p, n);
+}
+static void ossl_free(void *p, const char *f, int l) {
+    (void)f, (void)l;
+    count_free(p);
+}
 
 typedef struct sink {
     char *buf;
@@ -124,18 +133,24 @@ int main(int argc, char **argv) {
     sink body;
     CURL *h;
     if (argc < 5 || (strcmp(argv[1], "get") && strcmp(argv[1], "fresh"))) {
-        fprintf(stderr, "usage: curl_client get|fresh URL TARGET N [--ca F] [--expect B] [--warm W] [--count-allocs]\n");
+        fprintf(stderr,
+                "usage: curl_client get|fresh URL TARGET N [--ca F] [--expect B] [--warm W] [--count-allocs]\n");
         return 2;
     }
     mode = argv[1];
     snprintf(url, sizeof url, "%s%s", argv[2], argv[3]);
     n = atol(argv[4]);
     for (argi = 5; argi < argc; argi++) {
-        if (!strcmp(argv[argi], "--ca") && argi + 1 < argc) ca = argv[++argi];
-        else if (!strcmp(argv[argi], "--expect") && argi + 1 < argc) expect = atol(argv[++argi]);
-        else if (!strcmp(argv[argi], "--warm") && argi + 1 < argc) warm = atol(argv[++argi]);
-        else if (!strcmp(argv[argi], "--count-allocs")) count = 1;
-        else return 2;
+        if (!strcmp(argv[argi], "--ca") && argi + 1 < argc)
+            ca = argv[++argi];
+        else if (!strcmp(argv[argi], "--expect") && argi + 1 < argc)
+            expect = atol(argv[++argi]);
+        else if (!strcmp(argv[argi], "--warm") && argi + 1 < argc)
+            warm = atol(argv[++argi]);
+        else if (!strcmp(argv[argi], "--count-allocs"))
+            count = 1;
+        else
+            return 2;
     }
     /* Before anything in OpenSSL allocates (nothing has yet: curl_global_init comes later). */
     if (count) hooked = CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);

@@ -86,7 +86,7 @@ typedef struct command {
     const char *options;    /* the other --name value options it takes, space-separated */
     int (*run)(struct cli *t);
     const char *help;
-    const char *ectool;     /* the same command in ectool's named form, for its --help */
+    const char *ectool; /* the same command in ectool's named form, for its --help */
 } command;
 
 typedef struct cli {
@@ -101,25 +101,25 @@ typedef struct cli {
     int nargs;
     option_arg *opts;
     int nopts;
-    cdrest_param *params;   /* scratch for the parameter lists handed to the library */
+    cdrest_param *params; /* scratch for the parameter lists handed to the library */
     /* credentials and sessions */
-    char password[256];     /* the password, wherever it came from; wiped at exit */
+    char password[256]; /* the password, wherever it came from; wiped at exit */
     int have_password;
-    char token_copy[1024];  /* the token from --token or --token-file (t->token then points here) */
+    char token_copy[1024]; /* the token from --token or --token-file (t->token then points here) */
     char session_path[1024];
     char saved_server[1024], saved_user[256], saved_session[256];
-    int session_loaded;     /* the session file was looked for */
+    int session_loaded;         /* the session file was looked for */
     char session_problem[1200]; /* why it could not be read (said only when it is needed) */
-    int have_saved;         /* ... and holds a session */
-    int use_saved;          /* ... and its session is what this run sends */
-    char server_url[1024];  /* the server this run talks to */
-    char first_session[256];/* the session the client started with, if any */
-    const char *login_user; /* the user name sent, if any */
+    int have_saved;             /* ... and holds a session */
+    int use_saved;              /* ... and its session is what this run sends */
+    char server_url[1024];      /* the server this run talks to */
+    char first_session[256];    /* the session the client started with, if any */
+    const char *login_user;     /* the user name sent, if any */
     /* the client */
     cdrest_client client;
     int client_open;
-    int mode;               /* FOR_CALL, FOR_LOGIN, FOR_LOGOUT or FOR_ANON */
-    char *owned[4];         /* values read from files or stdin, freed at exit */
+    int mode;                 /* FOR_CALL, FOR_LOGIN, FOR_LOGOUT or FOR_ANON */
+    char *owned[4];           /* values read from files or stdin, freed at exit */
     char artifact_name[1024]; /* "G:K" from ectool's --groupId G --artifactKey K */
     int nowned;
 } cli;
@@ -130,11 +130,11 @@ static volatile sig_atomic_t stop_signal;
 
 /* The context parameters of property and job calls: each --xxx option becomes a
    parameter of the same name. These are the CD object kinds a property can belong to. */
-#define CONTEXT_OPTIONS                                                                  \
-    " projectName procedureName stepName jobId jobStepId resourceName artifactName"      \
-    " artifactVersionName scheduleName workflowName workflowDefinitionName stateName"    \
-    " applicationName componentName environmentName pipelineName releaseName"            \
-    " stageName taskName flowRuntimeId configName credentialName userName groupName"     \
+#define CONTEXT_OPTIONS                                                               \
+    " projectName procedureName stepName jobId jobStepId resourceName artifactName"   \
+    " artifactVersionName scheduleName workflowName workflowDefinitionName stateName" \
+    " applicationName componentName environmentName pipelineName releaseName"         \
+    " stageName taskName flowRuntimeId configName credentialName userName groupName"  \
     " repositoryName workspaceName zoneName "
 
 /* ---------------------------------------------------------------------------
@@ -172,8 +172,10 @@ static void mask_secrets(cli *t, char *s) {
 static void sanitize(char *s) {
     unsigned char *p = (unsigned char *)s;
     for (; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) *p = '?';
-        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) p[0] = p[1] = '?';
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            p[0] = p[1] = '?';
     }
 }
 
@@ -189,9 +191,12 @@ static void put_json_string(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20 || ch == 0x7f) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
     }
     fputc('"', f);
 }
@@ -236,8 +241,10 @@ static int usage_error(cli *t, const char *fmt, ...) {
     va_end(ap);
     report(t, "UsageError", 0, line);
     if (t->json) return EXIT_USAGE;
-    if (t->cmd) fprintf(stderr, "Try 'cdrest %s --help'.\n", t->cmd->name);
-    else fprintf(stderr, "Try 'cdrest --help'.\n");
+    if (t->cmd)
+        fprintf(stderr, "Try 'cdrest %s --help'.\n", t->cmd->name);
+    else
+        fprintf(stderr, "Try 'cdrest --help'.\n");
     return EXIT_USAGE;
 }
 
@@ -258,34 +265,34 @@ static int local_error(cli *t, const char *fmt, ...) {
    wait's own deadline passed. */
 static int exit_status_for(int rc) {
     switch (rc) {
-    case CDREST_E_SERVER:
-    case CDREST_E_AUTH:
-    case CDREST_E_HTTP: return EXIT_SERVER;
-    case CDREST_E_ARG: return EXIT_USAGE;
-    case CDREST_E_DEADLINE: return EXIT_WAIT_DEADLINE;
-    case CDREST_E_FILE: return EXIT_LOCAL; /* a file the library read for us (a published directory's) */
-    default: return EXIT_NETWORK;
+        case CDREST_E_SERVER:
+        case CDREST_E_AUTH:
+        case CDREST_E_HTTP: return EXIT_SERVER;
+        case CDREST_E_ARG: return EXIT_USAGE;
+        case CDREST_E_DEADLINE: return EXIT_WAIT_DEADLINE;
+        case CDREST_E_FILE: return EXIT_LOCAL; /* a file the library read for us (a published directory's) */
+        default: return EXIT_NETWORK;
     }
 }
 
 /* A name for the error class, for --json errors when the server gave no code. */
 static const char *error_code_name(int rc) {
     switch (rc) {
-    case CDREST_E_ARG: return "InvalidArgument";
-    case CDREST_E_NOMEM: return "OutOfMemory";
-    case CDREST_E_RESOLVE: return "ResolveFailed";
-    case CDREST_E_CONNECT: return "ConnectFailed";
-    case CDREST_E_TIMEOUT: return "Timeout";
-    case CDREST_E_IO: return "ConnectionFailed";
-    case CDREST_E_TLS: return "TLSFailed";
-    case CDREST_E_PROTOCOL: return "ProtocolError";
-    case CDREST_E_TOOLARGE: return "TooLarge";
-    case CDREST_E_JSON: return "InvalidJSON";
-    case CDREST_E_HTTP: return "HTTPError";
-    case CDREST_E_AUTH: return "AuthenticationFailed";
-    case CDREST_E_UNSUPPORTED: return "Unsupported";
-    case CDREST_E_DEADLINE: return "Deadline";
-    default: return "ServerError";
+        case CDREST_E_ARG: return "InvalidArgument";
+        case CDREST_E_NOMEM: return "OutOfMemory";
+        case CDREST_E_RESOLVE: return "ResolveFailed";
+        case CDREST_E_CONNECT: return "ConnectFailed";
+        case CDREST_E_TIMEOUT: return "Timeout";
+        case CDREST_E_IO: return "ConnectionFailed";
+        case CDREST_E_TLS: return "TLSFailed";
+        case CDREST_E_PROTOCOL: return "ProtocolError";
+        case CDREST_E_TOOLARGE: return "TooLarge";
+        case CDREST_E_JSON: return "InvalidJSON";
+        case CDREST_E_HTTP: return "HTTPError";
+        case CDREST_E_AUTH: return "AuthenticationFailed";
+        case CDREST_E_UNSUPPORTED: return "Unsupported";
+        case CDREST_E_DEADLINE: return "Deadline";
+        default: return "ServerError";
     }
 }
 
@@ -307,9 +314,9 @@ static int fail(cli *t, int rc) {
 
 /* Commands ectool has that cdrest does not offer, each with the reason. */
 static const char *const not_offered[][2] = {
-    {"retrieveArtifactVersions",
-     "downloading artifacts needs the artifact repository's download protocol, which CloudBees "
-     "does not document publicly (ectool speaks it in its own code); cdrest does not guess it"},
+    { "retrieveArtifactVersions",
+      "downloading artifacts needs the artifact repository's download protocol, which CloudBees "
+      "does not document publicly (ectool speaks it in its own code); cdrest does not guess it" },
 };
 
 /* An unknown command: one ectool has but cdrest does not offer says so and why;
@@ -453,8 +460,10 @@ static int prompt_password(cli *t, const char *user) {
     struct sigaction sa, old_int, old_term;
     long n;
     if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) != 0)
-        return usage_error(t, "no password for %s, and no terminal to ask for one: set $CDREST_PASSWORD, "
-                              "or use --password-file", user);
+        return usage_error(t,
+                           "no password for %s, and no terminal to ask for one: set $CDREST_PASSWORD, "
+                           "or use --password-file",
+                           user);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = restore_terminal_and_die;
     sigaction(SIGINT, &sa, &old_int);
@@ -497,8 +506,10 @@ static void wipe(void *p, size_t n) {
    argv so that `ps` shows it for as short a time as we can manage. It was visible until
    then all the same, hence the warning. */
 static int take_password(cli *t, char *arg, const char *what) {
-    fprintf(stderr, "cdrest: warning: %s is visible to other users in the process list; prefer "
-                    "$CDREST_PASSWORD, --password-file or the prompt\n", what);
+    fprintf(stderr,
+            "cdrest: warning: %s is visible to other users in the process list; prefer "
+            "$CDREST_PASSWORD, --password-file or the prompt\n",
+            what);
     if (strlen(arg) >= sizeof t->password) return usage_error(t, "the password is too long");
     strcpy(t->password, arg);
     t->have_password = 1;
@@ -538,10 +549,14 @@ static int read_token_file(cli *t) {
 static int find_session_path(cli *t, int needed) {
     const char *home = getenv("HOME");
     int n = 0;
-    if (t->session_file) n = snprintf(t->session_path, sizeof t->session_path, "%s", t->session_file);
-    else if (home && *home) n = snprintf(t->session_path, sizeof t->session_path, "%s/.cdrest_session", home);
-    else if (needed) return usage_error(t, "$HOME is not set: give --session-file PATH");
-    else t->session_path[0] = 0;
+    if (t->session_file)
+        n = snprintf(t->session_path, sizeof t->session_path, "%s", t->session_file);
+    else if (home && *home)
+        n = snprintf(t->session_path, sizeof t->session_path, "%s/.cdrest_session", home);
+    else if (needed)
+        return usage_error(t, "$HOME is not set: give --session-file PATH");
+    else
+        t->session_path[0] = 0;
     if (n < 0 || (size_t)n >= sizeof t->session_path) return usage_error(t, "the session file path is too long");
     return 0;
 }
@@ -579,8 +594,8 @@ static void load_session(cli *t) {
     n = read(fd, text, sizeof text - 1);
     close(fd);
     if (n < 0) {
-        snprintf(t->session_problem, sizeof t->session_problem, "cannot read the session file %s: %s",
-                 t->session_path, strerror(errno));
+        snprintf(t->session_problem, sizeof t->session_problem, "cannot read the session file %s: %s", t->session_path,
+                 strerror(errno));
         return;
     }
     text[n] = 0;
@@ -754,8 +769,10 @@ static int server_url(cli *t, const char *server, char *out, size_t cap) {
     int secure = 1, rc, n;
     if (strstr(server, "://")) {
         if (t->port || t->secure_port || t->secure)
-            return usage_error(t, "--server %s is a URL: give the port and the scheme in it, not with "
-                                  "--port, --securePort or --secure", server);
+            return usage_error(t,
+                               "--server %s is a URL: give the port and the scheme in it, not with "
+                               "--port, --securePort or --secure",
+                               server);
         n = snprintf(out, cap, "%s", server);
         return n < 0 || (size_t)n >= cap ? usage_error(t, "the server URL is too long") : 0;
     }
@@ -764,8 +781,9 @@ static int server_url(cli *t, const char *server, char *out, size_t cap) {
             return usage_error(t, "--secure wants 0 or 1, not '%s'", t->secure);
         secure = t->secure[0] == '1';
     }
-    if ((rc = parse_port(t, secure ? "--securePort" : "--port", secure ? (t->secure_port ? t->secure_port : "8443")
-                                                                      : (t->port ? t->port : "8000"), &port)) != 0)
+    if ((rc = parse_port(t, secure ? "--securePort" : "--port",
+                         secure ? (t->secure_port ? t->secure_port : "8443") : (t->port ? t->port : "8000"), &port)) !=
+        0)
         return rc;
     if (!*server || strpbrk(server, "/?#@ ")) return usage_error(t, "--server '%s' is no host name or URL", server);
     if (host_port(server)) { /* HOST:PORT, [V6]:PORT: the port is in it (the scheme is --secure's) */
@@ -801,7 +819,8 @@ static int choose_credentials(cli *t, cdrest_config *cfg, int in_job_step) {
     token = t->token ? t->token : env_value("CDREST_TOKEN");
     if (t->mode == FOR_LOGOUT) { /* the saved session, nothing else */
         if (!this_server)
-            return usage_error(t, "the session in %s is for %s, not %s", t->session_path, t->saved_server, t->server_url);
+            return usage_error(t, "the session in %s is for %s, not %s", t->session_path, t->saved_server,
+                               t->server_url);
         t->use_saved = 1;
         cfg->session_id = t->saved_session;
         return 0;
@@ -861,8 +880,12 @@ static int open_client(cli *t, int mode) {
     snprintf(t->first_session, sizeof t->first_session, "%s", cdrest_session_id(&t->client));
     if (t->verbose) {
         say(t, "server %s, %s", t->server_url,
-            t->use_saved ? "the saved session" : cfg.token ? "a token" : t->basic ? "Basic auth" :
-            cfg.password ? "a new session" : in_job_step ? "the job step's session" : "no credentials");
+            t->use_saved   ? "the saved session"
+            : cfg.token    ? "a token"
+            : t->basic     ? "Basic auth"
+            : cfg.password ? "a new session"
+            : in_job_step  ? "the job step's session"
+                           : "no credentials");
         if (t->client.use_proxy)
             say(t, "through the proxy %s:%u", t->client.proxy_url.host, (unsigned)t->client.proxy_url.port);
     }
@@ -949,7 +972,8 @@ static void print_out(const char *s, size_t n) {
     }
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) ch = '?';
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
+            ch = '?';
         else if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
             fputs("??", stdout);
             i++;
@@ -974,14 +998,20 @@ static void print_escaped(const char *s, size_t n, int is_name) {
     size_t i;
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch == '\\') fputs("\\\\", stdout);
-        else if (ch == '\n') fputs("\\n", stdout);
-        else if (ch == '\r') fputs("\\r", stdout);
-        else if (ch == '\t') fputs("\\t", stdout);
-        else if (ch < 0x20 || ch == 0x7f || (is_name && (ch == '=' || ch == '/'))) printf("\\x%02x", ch);
+        if (ch == '\\')
+            fputs("\\\\", stdout);
+        else if (ch == '\n')
+            fputs("\\n", stdout);
+        else if (ch == '\r')
+            fputs("\\r", stdout);
+        else if (ch == '\t')
+            fputs("\\t", stdout);
+        else if (ch < 0x20 || ch == 0x7f || (is_name && (ch == '=' || ch == '/')))
+            printf("\\x%02x", ch);
         else if (ch == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
             printf("\\xc2\\x%02x", (unsigned char)s[++i]); /* C1 controls (CSI...) */
-        } else putchar(ch);
+        } else
+            putchar(ch);
     }
 }
 
@@ -1111,7 +1141,7 @@ static int cmd_login(cli *t) {
         return rc;
     }
     if (t->json) {
-        const char *names[] = {"server", "user", "sessionFile"}, *values[3];
+        const char *names[] = { "server", "user", "sessionFile" }, *values[3];
         values[0] = t->server_url;
         values[1] = user ? user : "";
         values[2] = t->session_path;
@@ -1166,8 +1196,7 @@ static int cmd_set_property(cli *t) {
         return rc;
     if (!value) return usage_error(t, "setProperty needs a value: VALUE, --value V or --valueFile F");
     if ((rc = open_client(t, FOR_CALL)) != 0) return rc;
-    if ((rc = cdrest_set_property(&t->client, t->args[0], value, context(t, "valueFile"), &d)) != 0)
-        return fail(t, rc);
+    if ((rc = cdrest_set_property(&t->client, t->args[0], value, context(t, "valueFile"), &d)) != 0) return fail(t, rc);
     return print_doc(&d);
 }
 
@@ -1203,7 +1232,7 @@ static int cmd_increment_property(cli *t) {
     cdrest_json_writer w;
     char body[8192];
     const cdrest_param *ctx = context(t, "");
-    static const cdrest_param query[] = {{"request", "incrementProperty"}, {NULL, NULL}};
+    static const cdrest_param query[] = { { "request", "incrementProperty" }, { NULL, NULL } };
     long long n = t->nargs > 1 ? strtoll(t->args[1], &end, 10) : 1;
     cdrest_doc d;
     int rc, i;
@@ -1236,9 +1265,9 @@ static int cmd_increment_property(cli *t) {
    the /projects/P and /jobs/J that cdrest_get_properties knows: /server, /resources/R,
    /artifacts/G:K, /projects/P/procedures/Q, ... */
 static int other_object_path(const char *path) {
-    static const char *const kinds[] = {"jobSteps",   "resources",  "artifacts", "artifactVersions",
-                                        "users",      "groups",     "workspaces", "zones",
-                                        "gateways",   "repositories", "pipelines", "releases"};
+    static const char *const kinds[] = { "jobSteps", "resources",    "artifacts",  "artifactVersions",
+                                         "users",    "groups",       "workspaces", "zones",
+                                         "gateways", "repositories", "pipelines",  "releases" };
     size_t i, n;
     if (!path || path[0] != '/') return 0;
     if (!strcmp(path, "/server")) return 1;
@@ -1272,8 +1301,9 @@ static int list_object_sheet(cli *t, const char *path, cdrest_doc *d) {
         if (e.name < 0 || k[e.name].type != CDREST_JSON_STRING ||
             (e.value >= 0 && k[e.value].type != CDREST_JSON_STRING) ||
             (e.sheet_id >= 0 && k[e.sheet_id].type != CDREST_JSON_STRING && k[e.sheet_id].type != CDREST_JSON_NUMBER)) {
-            report(t, "ProtocolError", 0, "getProperties: a property in the server's listing is not a name with "
-                                          "a text value or a sheet id");
+            report(t, "ProtocolError", 0,
+                   "getProperties: a property in the server's listing is not a name with "
+                   "a text value or a sheet id");
             return EXIT_NETWORK;
         }
     }
@@ -1372,7 +1402,7 @@ static int cmd_delete_artifact_version(cli *t) {
 
 /* "12.3 MiB" */
 static const char *human_bytes(double n, char *buf, size_t cap) {
-    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
     int u = 0;
     while (n >= 1024 && u < 4) {
         n /= 1024;
@@ -1425,10 +1455,16 @@ static char **pattern_list(const char *patterns, int *oom) {
         while (plen >= 3 && !strncmp(pat, "**/", 3)) pat += 3, plen -= 3;
         if (!plen && len) pat = "*", plen = 1; /* "**" + "/" alone: every file */
         if (plen && plen != len && memchr(pat, '/', plen)) {
-            if ((list[n] = strndup(p, len)) != NULL) n++; else *oom = 1;
+            if ((list[n] = strndup(p, len)) != NULL)
+                n++;
+            else
+                *oom = 1;
         }
         if (plen) {
-            if ((list[n] = strndup(pat, plen)) != NULL) n++; else *oom = 1;
+            if ((list[n] = strndup(pat, plen)) != NULL)
+                n++;
+            else
+                *oom = 1;
         }
         p += len;
         if (*p) p++;
@@ -1486,15 +1522,15 @@ static int cmd_publish_artifact_version(cli *t) {
         rc = cdrest_publish_artifact_dir_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), dir,
                                             (const char *const *)include, (const char *const *)exclude, &transfer);
     else
-        rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"),
-                                                files, nfiles, &transfer);
+        rc = cdrest_publish_artifact_version_ex(&t->client, t->args[0], t->args[1], option(t, "repositoryName"), files,
+                                                nfiles, &transfer);
     free_list(include);
     free_list(exclude);
     if (meter.shown) fputc('\n', stderr);
     if (rc) return fail(t, rc);
     if (t->json) { /* the number of files only when they were named (a directory's are not counted) */
         char count[16], version[1024];
-        const char *names[] = {"artifactVersionName", "files"}, *values[2];
+        const char *names[] = { "artifactVersionName", "files" }, *values[2];
         snprintf(version, sizeof version, "%s:%s", t->args[0], t->args[1]);
         snprintf(count, sizeof count, "%d", nfiles);
         values[0] = version;
@@ -1640,7 +1676,7 @@ static int wait_and_report(cli *t, const char *job_id, int interval_ms, int dead
     clean(st.status, status, sizeof status);
     clean(st.outcome, outcome, sizeof outcome);
     if (t->json) {
-        const char *names[] = {"jobId", "status", "outcome"}, *values[3];
+        const char *names[] = { "jobId", "status", "outcome" }, *values[3];
         values[0] = id;
         values[1] = status;
         values[2] = outcome;
@@ -1720,7 +1756,7 @@ static int cmd_run_procedure(cli *t) {
 
 /* A GET of /KIND/ID[?request=...] through the generic call, printing the whole answer. */
 static int get_by_id(cli *t, const char *kind, const char *id, const char *request) {
-    cdrest_param query[2] = {{NULL, NULL}, {NULL, NULL}};
+    cdrest_param query[2] = { { NULL, NULL }, { NULL, NULL } };
     char path[600];
     size_t k = strlen(kind);
     cdrest_doc d;
@@ -1736,7 +1772,9 @@ static int get_by_id(cli *t, const char *kind, const char *id, const char *reque
     return rc ? fail(t, rc) : print_doc(&d);
 }
 
-static int cmd_get_job_status(cli *t) { return get_by_id(t, "/jobs/", t->args[0], "getJobStatus"); }
+static int cmd_get_job_status(cli *t) {
+    return get_by_id(t, "/jobs/", t->args[0], "getJobStatus");
+}
 
 static int cmd_get_job_details(cli *t) {
     cdrest_doc d;
@@ -1828,7 +1866,7 @@ static int cmd_run_pipeline(cli *t) {
 /* ectool: getPipelineRuntimeDetails --flowRuntimeId ID: PUT /pipelineRuntimeDetails
    ?request=getPipelineRuntimeDetails {"flowRuntimeId":[ID]}. */
 static int cmd_get_pipeline_runtime_details(cli *t) {
-    static const cdrest_param query[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    static const cdrest_param query[] = { { "request", "getPipelineRuntimeDetails" }, { NULL, NULL } };
     char body[1024];
     cdrest_json_writer w;
     cdrest_doc d;
@@ -1862,8 +1900,8 @@ static int json_option(cli *t, const char *name, const char **out) {
    PUT /objects?request=findObjects. The filter and the sort are the REST API's JSON (ectool
    itself takes Perl-like text there). */
 static int cmd_find_objects(cli *t) {
-    static const cdrest_param query[] = {{"request", "findObjects"}, {NULL, NULL}};
-    static const char *const counts[] = {"maxIds", "numObjects"};
+    static const cdrest_param query[] = { { "request", "findObjects" }, { NULL, NULL } };
+    static const char *const counts[] = { "maxIds", "numObjects" };
     const char *filter, *sort;
     cdrest_json_writer w;
     size_t cap, i;
@@ -1941,7 +1979,7 @@ static int cmd_eval_dsl(cli *t) {
    server object is /server, as for /server/dsl, and request= names the API). ectool runs
    it without logging in; so does cdrest when no credentials are at hand. */
 static int cmd_get_server_status(cli *t) {
-    static const char *const passed[] = {"serverStateOnly", "diagnostics"}; /* ectool's, as given */
+    static const char *const passed[] = { "serverStateOnly", "diagnostics" }; /* ectool's, as given */
     cdrest_param query[4];
     cdrest_doc d;
     int rc, n = 0;
@@ -2010,141 +2048,140 @@ static int cmd_help(cli *t);
 #define WAIT_OPTIONS " pollInterval timeout interval deadline "
 
 static const command commands[] = {
-    {"login", "[USER [PASSWORD]]", 0, 2, "userName", "", cmd_login,
-     "Log in and save the session (with the server's URL) in the session file, mode 0600.\n"
-     "The user comes from USER, --user or $CDREST_USER; the password from PASSWORD (visible in\n"
-     "the process list: avoid it), $CDREST_PASSWORD, --password-file or a prompt on a terminal.\n"
-     "With --token T (or $CDREST_TOKEN) the token logs in instead.\n"
-     "Later commands without credentials use the saved session.",
-     "login --userName USER"},
-    {"logout", "", 0, 0, "", "", cmd_logout, "End the saved session on the server and remove the session file.",
-     "logout"},
-    {"getProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS "expand", cmd_get_property,
-     "Print the property's value exactly as stored, followed by a newline (with --json: the\n"
-     "server's answer). PATH is absolute (/projects/P/x, /myJob/x) or relative to the context.\n"
-     "--expand 0 returns the value without expanding $[...] references. On a terminal, control\n"
-     "characters other than newline and tab show as '?'; into a pipe or a file the bytes are exact.",
-     "getProperty --propertyName PATH [--projectName P | --jobId J ...] [--expand 0]"},
-    {"setProperty", "PATH [VALUE]", 1, 2, "propertyName value",
-     CONTEXT_OPTIONS "description valueFile expandable suppressValueTracking",
-     cmd_set_property,
-     "Set (create or update) a property; prints the server's answer. The value is VALUE (or\n"
-     "--value V), taken literally ('-' too, as ectool), or the content of --valueFile F\n"
-     "(--valueFile - reads stdin). Values of any size up to 64 MiB; they are text (a NUL byte\n"
-     "is refused). --expandable 0|1 and --suppressValueTracking 0|1 go to the server as given.",
-     "setProperty --propertyName PATH (--value V | --valueFile F) [--jobId J ...]"},
-    {"createProperty", "PATH", 1, 1, "propertyName",
-     CONTEXT_OPTIONS "value valueFile description propertyType expandable suppressValueTracking",
-     cmd_create_property,
-     "Create a property ([--value V | --valueFile F] [--description D]); fails if it exists.\n"
-     "--propertyType sheet creates a property sheet; --expandable and --suppressValueTracking\n"
-     "go to the server as given. Prints the server's answer.",
-     "createProperty --propertyName PATH [--value V] [--description D]"},
-    {"deleteProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS, cmd_delete_property,
-     "Delete a property. Prints nothing ({} with --json).", "deleteProperty --propertyName PATH"},
-    {"incrementProperty", "PATH [BY]", 1, 2, "propertyName incrementBy", CONTEXT_OPTIONS, cmd_increment_property,
-     "Add BY (a whole number, default 1) to a numeric property; prints the server's answer.\n"
-     "Sent as PUT /properties/PATH?request=incrementProperty.",
-     "incrementProperty --propertyName PATH --incrementBy N"},
-    {"getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand recurse", cmd_get_properties,
-     "List a property sheet: PATH, or without it the sheet of --projectName or --jobId.\n"
-     "Prints one name=value line per property, in the server's order; a nested sheet prints as\n"
-     "name/ on its own line (not expanded). Backslashes and control characters in names and\n"
-     "values print as C escapes (\\\\ \\n \\r \\t \\xHH), and '=' and '/' in names as \\x3d and\n"
-     "\\x2f, so each property is one line that splits at its first '='. Use getProperty for the\n"
-     "raw bytes, or --json for the server's answer.",
-     "getProperties --path PATH | --projectName P | --jobId J"},
-    {"createArtifact", "GROUPID KEY", 2, 2, "groupId artifactKey", " description ", cmd_create_artifact,
-     "Create the artifact GROUPID:KEY ([--description D]). Prints the server's answer.",
-     "createArtifact --groupId G --artifactKey K [--description D]"},
-    {"getArtifact", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_get_artifact,
-     "Print an artifact (the server's answer).", "getArtifact --artifactName G:K"},
-    {"getArtifacts", "", 0, 0, "", " groupId ", cmd_get_artifacts, "List the artifacts ([--groupId G] filters).",
-     "getArtifacts [--groupId G]"},
-    {"deleteArtifact", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_delete_artifact,
-     "Delete an artifact and its versions. Prints nothing ({} with --json).", "deleteArtifact --artifactName G:K"},
-    {"createArtifactVersion", "GROUPID:KEY VERSION", 2, 2, "artifactName version", " repositoryName description ",
-     cmd_create_artifact_version,
-     "Create an artifact version (state publishing until files are published). Prints the answer.",
-     "createArtifactVersion --artifactName G:K --version V"},
-    {"getArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_get_artifact_version,
-     "Print an artifact version (the server's answer).", "getArtifactVersion --artifactVersionName G:K:V"},
-    {"getArtifactVersions", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_get_artifact_versions,
-     "List the versions of an artifact (the server's answer).", "getArtifactVersions --artifactName G:K"},
-    {"deleteArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_delete_artifact_version,
-     "Delete an artifact version. Prints nothing ({} with --json).",
-     "deleteArtifactVersion --artifactVersionName G:K:V"},
-    {"publishArtifactVersion", "GROUPID:KEY VERSION [FILE...]", 2, -1, "artifactName version",
-     " repositoryName fromDirectory includePatterns excludePatterns ", cmd_publish_artifact_version,
-     "Upload regular files as the content of an artifact version (a multipart/form-data POST to\n"
-     "/commander/publishArtifact.php; the artifact and the version are created when missing).\n"
-     "FILE... are named by their last component (a relative path inside the current directory\n"
-     "as given). --fromDirectory D (default: the current directory, as ectool) takes every file\n"
-     "below D, subdirectories too, named by its path relative to D; --includePatterns and\n"
-     "--excludePatterns (';'-separated shell patterns; one with '/' matches the whole relative\n"
-     "path, one without the file name; Ant's leading '**/' means any depth) select them.\n"
-     "--repositoryName R (default: default). Shows the upload's progress on a terminal. --timeout S\n"
-     "bounds the time without progress (no byte moving), not the whole upload; Ctrl-C cancels it.",
-     "publishArtifactVersion --artifactName G:K --version V --fromDirectory D [--includePatterns P]"},
-    {"runProcedure", "PROJECT --procedureName P [--actualParameter NAME=VALUE ...]", 1, 1, "projectName",
-     " procedureName scheduleName actualParameter destinationProject priority credentialName" WAIT_OPTIONS,
-     cmd_run_procedure,
-     "Run a procedure and print the new job's id (with --json: {\"jobId\":...}). Repeat\n"
-     "--actualParameter, or give it several NAME=VALUE words as ectool does. --scheduleName S runs\n"
-     "it with the schedule's parameters. With --pollInterval S it then waits for the job to\n"
-     "complete, and the exit status tells the outcome: 0 success, 4 error, 5 warning (0 with\n"
-     "--warning-ok), 6 the timeout passed (the job still runs). --timeout S given after the\n"
-     "command bounds the whole run, the request that starts the job included (before the\n"
-     "command, --timeout is each request's timeout).",
-     "runProcedure --projectName P --procedureName Q [--pollInterval 5 --timeout 600]"},
-    {"getJobStatus", "JOBID", 1, 1, "jobId", "", cmd_get_job_status,
-     "Print the job's status and outcome (the server's answer).", "getJobStatus --jobId J"},
-    {"getJobDetails", "JOBID", 1, 1, "jobId", "", cmd_get_job_details, "Print the job (the server's answer).",
-     "getJobDetails --jobId J"},
-    {"abortJob", "JOBID [--force 1]", 1, 1, "jobId", " force ", cmd_abort_job,
-     "Abort a running job (PUT /jobs/ID?request=abortJob); --force 1 also stops its alwaysRun\n"
-     "steps. Prints the server's answer.",
-     "abortJob --jobId J [--force 1]"},
-    {"getJobStepDetails", "[JOBSTEPID]", 0, 1, "jobStepId", "", cmd_get_job_step_details,
-     "Print a job step (the server's answer to GET /jobSteps/ID); inside a job step, without\n"
-     "JOBSTEPID, the step's own ($COMMANDER_JOBSTEPID).", "getJobStepDetails --jobStepId S"},
-    {"waitForJob", "JOBID [--timeout S] [--pollInterval S]", 1, 1, "jobId", WAIT_OPTIONS, cmd_wait_for_job,
-     "Poll the job every --pollInterval seconds (default 5; --interval is the same) until it\n"
-     "completes, or until --timeout seconds pass (--deadline is the same; default: no limit).\n"
-     "Shows the status on stderr when it is a terminal. Prints the outcome (with --json: jobId,\n"
-     "status and outcome). Exit status: 0 success, 4 error (or skipped, or none), 5 warning\n"
-     "(0 with --warning-ok), 6 the timeout passed with the job still running, and 1 or 3 when the\n"
-     "status could not be read (3 also when the server never answered before the timeout).",
-     "waitForJob --jobId J [--timeout 600] [--pollInterval 5]"},
-    {"runPipeline", "PROJECT PIPELINE [--actualParameter NAME=VALUE ...]", 2, 2, "projectName pipelineName",
-     " actualParameter stagesToRun startingStage ", cmd_run_pipeline,
-     "Run a pipeline (POST /pipelines) and print the server's answer, the flow runtime.\n"
-     "--stagesToRun S (repeat it, or S1,S2) or --startingStage S limit the stages run.",
-     "runPipeline --projectName P --pipelineName Q [--actualParameter N=V ...]"},
-    {"getPipelineRuntimeDetails", "FLOWRUNTIMEID", 1, 1, "flowRuntimeId", "", cmd_get_pipeline_runtime_details,
-     "Print a pipeline run's details (PUT /pipelineRuntimeDetails?request=getPipelineRuntimeDetails).",
-     "getPipelineRuntimeDetails --flowRuntimeId ID"},
-    {"findObjects", "OBJECTTYPE [--filter JSON] [--sort JSON]", 1, 1, "objectType",
-     " filter sort maxIds numObjects ", cmd_find_objects,
-     "Search objects (PUT /objects?request=findObjects) and print the server's answer. --filter\n"
-     "and --sort are the REST API's JSON ({\"propertyName\":...,\"operator\":\"equals\",\"operand1\":...});\n"
-     "ectool's Perl-like filter text is not understood.",
-     "findObjects --objectType job --filter JSON [--maxIds N] [--numObjects N]"},
-    {"evalDsl", "DSL", 0, 1, "dsl", " dslFile parameters jobStepId ", cmd_eval_dsl,
-     "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
-     "argument, or the content of --dslFile F (--dslFile - reads stdin).",
-     "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]"},
-    {"getServerStatus", "", 0, 0, "", " serverStateOnly diagnostics ", cmd_get_server_status,
-     "Print the server's status (GET /server?request=getServerStatus); works without logging in.\n"
-     "--serverStateOnly 1 and --diagnostics 1 go to the server as given.",
-     "getServerStatus [--serverStateOnly 1] [--diagnostics 1]"},
-    {"call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, "", " data param ", cmd_call,
-     "Any endpoint: METHOD /rest/v1.0PATH (call GET /projects/Default). PATH is sent as typed,\n"
-     "except that spaces, quotes, control characters and non-ASCII bytes are percent-encoded.\n"
-     "--data is the JSON body (--data @FILE reads it from FILE, --data @- from stdin); each\n"
-     "--param NAME=VALUE is added to the query string. Prints the server's answer.",
-     "(no ectool form)"},
-    {"help", "[COMMAND]", 0, 1, "", "", cmd_help, "Print the usage of cdrest or of one command.", "--help [COMMAND]"},
+    { "login", "[USER [PASSWORD]]", 0, 2, "userName", "", cmd_login,
+      "Log in and save the session (with the server's URL) in the session file, mode 0600.\n"
+      "The user comes from USER, --user or $CDREST_USER; the password from PASSWORD (visible in\n"
+      "the process list: avoid it), $CDREST_PASSWORD, --password-file or a prompt on a terminal.\n"
+      "With --token T (or $CDREST_TOKEN) the token logs in instead.\n"
+      "Later commands without credentials use the saved session.",
+      "login --userName USER" },
+    { "logout", "", 0, 0, "", "", cmd_logout, "End the saved session on the server and remove the session file.",
+      "logout" },
+    { "getProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS "expand", cmd_get_property,
+      "Print the property's value exactly as stored, followed by a newline (with --json: the\n"
+      "server's answer). PATH is absolute (/projects/P/x, /myJob/x) or relative to the context.\n"
+      "--expand 0 returns the value without expanding $[...] references. On a terminal, control\n"
+      "characters other than newline and tab show as '?'; into a pipe or a file the bytes are exact.",
+      "getProperty --propertyName PATH [--projectName P | --jobId J ...] [--expand 0]" },
+    { "setProperty", "PATH [VALUE]", 1, 2, "propertyName value",
+      CONTEXT_OPTIONS "description valueFile expandable suppressValueTracking", cmd_set_property,
+      "Set (create or update) a property; prints the server's answer. The value is VALUE (or\n"
+      "--value V), taken literally ('-' too, as ectool), or the content of --valueFile F\n"
+      "(--valueFile - reads stdin). Values of any size up to 64 MiB; they are text (a NUL byte\n"
+      "is refused). --expandable 0|1 and --suppressValueTracking 0|1 go to the server as given.",
+      "setProperty --propertyName PATH (--value V | --valueFile F) [--jobId J ...]" },
+    { "createProperty", "PATH", 1, 1, "propertyName",
+      CONTEXT_OPTIONS "value valueFile description propertyType expandable suppressValueTracking", cmd_create_property,
+      "Create a property ([--value V | --valueFile F] [--description D]); fails if it exists.\n"
+      "--propertyType sheet creates a property sheet; --expandable and --suppressValueTracking\n"
+      "go to the server as given. Prints the server's answer.",
+      "createProperty --propertyName PATH [--value V] [--description D]" },
+    { "deleteProperty", "PATH", 1, 1, "propertyName", CONTEXT_OPTIONS, cmd_delete_property,
+      "Delete a property. Prints nothing ({} with --json).", "deleteProperty --propertyName PATH" },
+    { "incrementProperty", "PATH [BY]", 1, 2, "propertyName incrementBy", CONTEXT_OPTIONS, cmd_increment_property,
+      "Add BY (a whole number, default 1) to a numeric property; prints the server's answer.\n"
+      "Sent as PUT /properties/PATH?request=incrementProperty.",
+      "incrementProperty --propertyName PATH --incrementBy N" },
+    { "getProperties", "[PATH]", 0, 1, "path", CONTEXT_OPTIONS "expand recurse", cmd_get_properties,
+      "List a property sheet: PATH, or without it the sheet of --projectName or --jobId.\n"
+      "Prints one name=value line per property, in the server's order; a nested sheet prints as\n"
+      "name/ on its own line (not expanded). Backslashes and control characters in names and\n"
+      "values print as C escapes (\\\\ \\n \\r \\t \\xHH), and '=' and '/' in names as \\x3d and\n"
+      "\\x2f, so each property is one line that splits at its first '='. Use getProperty for the\n"
+      "raw bytes, or --json for the server's answer.",
+      "getProperties --path PATH | --projectName P | --jobId J" },
+    { "createArtifact", "GROUPID KEY", 2, 2, "groupId artifactKey", " description ", cmd_create_artifact,
+      "Create the artifact GROUPID:KEY ([--description D]). Prints the server's answer.",
+      "createArtifact --groupId G --artifactKey K [--description D]" },
+    { "getArtifact", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_get_artifact,
+      "Print an artifact (the server's answer).", "getArtifact --artifactName G:K" },
+    { "getArtifacts", "", 0, 0, "", " groupId ", cmd_get_artifacts, "List the artifacts ([--groupId G] filters).",
+      "getArtifacts [--groupId G]" },
+    { "deleteArtifact", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_delete_artifact,
+      "Delete an artifact and its versions. Prints nothing ({} with --json).", "deleteArtifact --artifactName G:K" },
+    { "createArtifactVersion", "GROUPID:KEY VERSION", 2, 2, "artifactName version", " repositoryName description ",
+      cmd_create_artifact_version,
+      "Create an artifact version (state publishing until files are published). Prints the answer.",
+      "createArtifactVersion --artifactName G:K --version V" },
+    { "getArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_get_artifact_version,
+      "Print an artifact version (the server's answer).", "getArtifactVersion --artifactVersionName G:K:V" },
+    { "getArtifactVersions", "GROUPID:KEY", 1, 1, "artifactName", "", cmd_get_artifact_versions,
+      "List the versions of an artifact (the server's answer).", "getArtifactVersions --artifactName G:K" },
+    { "deleteArtifactVersion", "GROUPID:KEY:VERSION", 1, 1, "artifactVersionName", "", cmd_delete_artifact_version,
+      "Delete an artifact version. Prints nothing ({} with --json).",
+      "deleteArtifactVersion --artifactVersionName G:K:V" },
+    { "publishArtifactVersion", "GROUPID:KEY VERSION [FILE...]", 2, -1, "artifactName version",
+      " repositoryName fromDirectory includePatterns excludePatterns ", cmd_publish_artifact_version,
+      "Upload regular files as the content of an artifact version (a multipart/form-data POST to\n"
+      "/commander/publishArtifact.php; the artifact and the version are created when missing).\n"
+      "FILE... are named by their last component (a relative path inside the current directory\n"
+      "as given). --fromDirectory D (default: the current directory, as ectool) takes every file\n"
+      "below D, subdirectories too, named by its path relative to D; --includePatterns and\n"
+      "--excludePatterns (';'-separated shell patterns; one with '/' matches the whole relative\n"
+      "path, one without the file name; Ant's leading '**/' means any depth) select them.\n"
+      "--repositoryName R (default: default). Shows the upload's progress on a terminal. --timeout S\n"
+      "bounds the time without progress (no byte moving), not the whole upload; Ctrl-C cancels it.",
+      "publishArtifactVersion --artifactName G:K --version V --fromDirectory D [--includePatterns P]" },
+    { "runProcedure", "PROJECT --procedureName P [--actualParameter NAME=VALUE ...]", 1, 1, "projectName",
+      " procedureName scheduleName actualParameter destinationProject priority credentialName" WAIT_OPTIONS,
+      cmd_run_procedure,
+      "Run a procedure and print the new job's id (with --json: {\"jobId\":...}). Repeat\n"
+      "--actualParameter, or give it several NAME=VALUE words as ectool does. --scheduleName S runs\n"
+      "it with the schedule's parameters. With --pollInterval S it then waits for the job to\n"
+      "complete, and the exit status tells the outcome: 0 success, 4 error, 5 warning (0 with\n"
+      "--warning-ok), 6 the timeout passed (the job still runs). --timeout S given after the\n"
+      "command bounds the whole run, the request that starts the job included (before the\n"
+      "command, --timeout is each request's timeout).",
+      "runProcedure --projectName P --procedureName Q [--pollInterval 5 --timeout 600]" },
+    { "getJobStatus", "JOBID", 1, 1, "jobId", "", cmd_get_job_status,
+      "Print the job's status and outcome (the server's answer).", "getJobStatus --jobId J" },
+    { "getJobDetails", "JOBID", 1, 1, "jobId", "", cmd_get_job_details, "Print the job (the server's answer).",
+      "getJobDetails --jobId J" },
+    { "abortJob", "JOBID [--force 1]", 1, 1, "jobId", " force ", cmd_abort_job,
+      "Abort a running job (PUT /jobs/ID?request=abortJob); --force 1 also stops its alwaysRun\n"
+      "steps. Prints the server's answer.",
+      "abortJob --jobId J [--force 1]" },
+    { "getJobStepDetails", "[JOBSTEPID]", 0, 1, "jobStepId", "", cmd_get_job_step_details,
+      "Print a job step (the server's answer to GET /jobSteps/ID); inside a job step, without\n"
+      "JOBSTEPID, the step's own ($COMMANDER_JOBSTEPID).",
+      "getJobStepDetails --jobStepId S" },
+    { "waitForJob", "JOBID [--timeout S] [--pollInterval S]", 1, 1, "jobId", WAIT_OPTIONS, cmd_wait_for_job,
+      "Poll the job every --pollInterval seconds (default 5; --interval is the same) until it\n"
+      "completes, or until --timeout seconds pass (--deadline is the same; default: no limit).\n"
+      "Shows the status on stderr when it is a terminal. Prints the outcome (with --json: jobId,\n"
+      "status and outcome). Exit status: 0 success, 4 error (or skipped, or none), 5 warning\n"
+      "(0 with --warning-ok), 6 the timeout passed with the job still running, and 1 or 3 when the\n"
+      "status could not be read (3 also when the server never answered before the timeout).",
+      "waitForJob --jobId J [--timeout 600] [--pollInterval 5]" },
+    { "runPipeline", "PROJECT PIPELINE [--actualParameter NAME=VALUE ...]", 2, 2, "projectName pipelineName",
+      " actualParameter stagesToRun startingStage ", cmd_run_pipeline,
+      "Run a pipeline (POST /pipelines) and print the server's answer, the flow runtime.\n"
+      "--stagesToRun S (repeat it, or S1,S2) or --startingStage S limit the stages run.",
+      "runPipeline --projectName P --pipelineName Q [--actualParameter N=V ...]" },
+    { "getPipelineRuntimeDetails", "FLOWRUNTIMEID", 1, 1, "flowRuntimeId", "", cmd_get_pipeline_runtime_details,
+      "Print a pipeline run's details (PUT /pipelineRuntimeDetails?request=getPipelineRuntimeDetails).",
+      "getPipelineRuntimeDetails --flowRuntimeId ID" },
+    { "findObjects", "OBJECTTYPE [--filter JSON] [--sort JSON]", 1, 1, "objectType", " filter sort maxIds numObjects ",
+      cmd_find_objects,
+      "Search objects (PUT /objects?request=findObjects) and print the server's answer. --filter\n"
+      "and --sort are the REST API's JSON ({\"propertyName\":...,\"operator\":\"equals\",\"operand1\":...});\n"
+      "ectool's Perl-like filter text is not understood.",
+      "findObjects --objectType job --filter JSON [--maxIds N] [--numObjects N]" },
+    { "evalDsl", "DSL", 0, 1, "dsl", " dslFile parameters jobStepId ", cmd_eval_dsl,
+      "Evaluate DSL on the server (POST /server/dsl); prints the server's answer. The DSL is the\n"
+      "argument, or the content of --dslFile F (--dslFile - reads stdin).",
+      "evalDsl --dsl TEXT | --dslFile F [--parameters JSON]" },
+    { "getServerStatus", "", 0, 0, "", " serverStateOnly diagnostics ", cmd_get_server_status,
+      "Print the server's status (GET /server?request=getServerStatus); works without logging in.\n"
+      "--serverStateOnly 1 and --diagnostics 1 go to the server as given.",
+      "getServerStatus [--serverStateOnly 1] [--diagnostics 1]" },
+    { "call", "METHOD PATH [--data JSON] [--param NAME=VALUE ...]", 2, 2, "", " data param ", cmd_call,
+      "Any endpoint: METHOD /rest/v1.0PATH (call GET /projects/Default). PATH is sent as typed,\n"
+      "except that spaces, quotes, control characters and non-ASCII bytes are percent-encoded.\n"
+      "--data is the JSON body (--data @FILE reads it from FILE, --data @- from stdin); each\n"
+      "--param NAME=VALUE is added to the query string. Prints the server's answer.",
+      "(no ectool form)" },
+    { "help", "[COMMAND]", 0, 1, "", "", cmd_help, "Print the usage of cdrest or of one command.", "--help [COMMAND]" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -2221,8 +2258,10 @@ static int cmd_help(cli *t) {
         t->cmd = NULL; /* the hint is the list of commands, not help's own help */
         return unknown_command(t, t->args[0]);
     }
-    if (cmd) print_command_help(cmd);
-    else print_usage();
+    if (cmd)
+        print_command_help(cmd);
+    else
+        print_usage();
     return 0;
 }
 
@@ -2237,21 +2276,34 @@ typedef struct global_option {
     size_t offset; /* of its `const char *` (a value) or `int` (a flag) in cli */
 } global_option;
 
-#define GLOBAL_VALUE(name, field) {name, 0, offsetof(cli, field)}
-#define GLOBAL_FLAG(name, field) {name, 1, offsetof(cli, field)}
+#define GLOBAL_VALUE(name, field) \
+    { name, 0, offsetof(cli, field) }
+#define GLOBAL_FLAG(name, field) \
+    { name, 1, offsetof(cli, field) }
 static const global_option global_options[] = {
-    GLOBAL_VALUE("server", server),      GLOBAL_VALUE("user", user),
-    GLOBAL_VALUE("password-file", password_file), GLOBAL_VALUE("token", token),
+    GLOBAL_VALUE("server", server),
+    GLOBAL_VALUE("user", user),
+    GLOBAL_VALUE("password-file", password_file),
+    GLOBAL_VALUE("token", token),
     GLOBAL_VALUE("token-file", token_file),
-    GLOBAL_VALUE("session-file", session_file),   GLOBAL_VALUE("cacert", cacert),
-    GLOBAL_VALUE("pin", pin),            GLOBAL_VALUE("timeout", timeout),
-    GLOBAL_VALUE("port", port),          GLOBAL_VALUE("securePort", secure_port),
-    GLOBAL_VALUE("secure", secure),      GLOBAL_VALUE("format", format),
-    GLOBAL_VALUE("proxy", proxy),        GLOBAL_VALUE("noproxy", noproxy),
-    GLOBAL_FLAG("basic", basic),         GLOBAL_FLAG("insecure", insecure),
-    GLOBAL_FLAG("verbose", verbose),     GLOBAL_FLAG("allow-plain-http", allow_plain_http),
-    GLOBAL_FLAG("json", json),           GLOBAL_FLAG("help", help),
-    GLOBAL_FLAG("version", version),     GLOBAL_FLAG("silent", silent),
+    GLOBAL_VALUE("session-file", session_file),
+    GLOBAL_VALUE("cacert", cacert),
+    GLOBAL_VALUE("pin", pin),
+    GLOBAL_VALUE("timeout", timeout),
+    GLOBAL_VALUE("port", port),
+    GLOBAL_VALUE("securePort", secure_port),
+    GLOBAL_VALUE("secure", secure),
+    GLOBAL_VALUE("format", format),
+    GLOBAL_VALUE("proxy", proxy),
+    GLOBAL_VALUE("noproxy", noproxy),
+    GLOBAL_FLAG("basic", basic),
+    GLOBAL_FLAG("insecure", insecure),
+    GLOBAL_FLAG("verbose", verbose),
+    GLOBAL_FLAG("allow-plain-http", allow_plain_http),
+    GLOBAL_FLAG("json", json),
+    GLOBAL_FLAG("help", help),
+    GLOBAL_FLAG("version", version),
+    GLOBAL_FLAG("silent", silent),
     GLOBAL_FLAG("warning-ok", warning_ok),
 };
 
@@ -2342,9 +2394,12 @@ static int parse_option(cli *t, int argc, char **argv, int *i) {
     if (!value && *i + 1 >= argc) return usage_error(t, "option --%s needs a value", name);
     if (!value) value = argv[++*i];
     if (g && g->offset == offsetof(cli, token)) return take_token(t, value); /* blanked in argv */
-    if (g) *(const char **)((char *)t + g->offset) = value;
-    else if (!own && !strcmp(name, "password")) return take_password(t, value, "--password");
-    else if ((rc = add_command_option(t, name, value)) != 0) return rc;
+    if (g)
+        *(const char **)((char *)t + g->offset) = value;
+    else if (!own && !strcmp(name, "password"))
+        return take_password(t, value, "--password");
+    else if ((rc = add_command_option(t, name, value)) != 0)
+        return rc;
     /* ectool style: --actualParameter a=1 b=2 takes the NAME=VALUE words that follow */
     while (is_pair_option(name) && *i + 1 < argc && strchr(argv[*i + 1], '=') && argv[*i + 1][0] != '-' &&
            argv[*i + 1][0] != '/')
@@ -2361,9 +2416,12 @@ static int short_flag(cli *t, const char *a) {
     if (a[0] != '-' || !a[1] || strspn(a + 1, "kvh") != strlen(a + 1)) return 0;
     if (strchr(a, 'h') && t->nargs > 0) return 0;
     for (p = a + 1; *p; p++) {
-        if (*p == 'k') t->insecure = 1;
-        else if (*p == 'v') t->verbose = 1;
-        else t->help = 1;
+        if (*p == 'k')
+            t->insecure = 1;
+        else if (*p == 'v')
+            t->verbose = 1;
+        else
+            t->help = 1;
     }
     return 1;
 }
@@ -2393,9 +2451,12 @@ static int artifact_from_parts(cli *t) {
     int i, g = -1, k = -1, named = 0;
     for (i = 0; i < t->nopts; i++) {
         if (t->opts[i].pair_value) continue;
-        if (!strcmp(t->opts[i].name, "groupId")) g = i;
-        else if (!strcmp(t->opts[i].name, "artifactKey")) k = i;
-        else if (!strcmp(t->opts[i].name, "artifactName")) named = 1;
+        if (!strcmp(t->opts[i].name, "groupId"))
+            g = i;
+        else if (!strcmp(t->opts[i].name, "artifactKey"))
+            k = i;
+        else if (!strcmp(t->opts[i].name, "artifactName"))
+            named = 1;
     }
     if (g < 0 && k < 0) return 0;
     if (g < 0 || k < 0) return usage_error(t, "give --groupId and --artifactKey together (or --artifactName G:K)");
@@ -2438,7 +2499,8 @@ static int merge_named(cli *t) {
             free(merged);
             return usage_error(t, "%s: missing argument %s (or --%s)", t->cmd->name, hole_name, hole_name);
         }
-        if (v) merged[n++] = (char *)v;
+        if (v)
+            merged[n++] = (char *)v;
         else if (hole < 0) {
             hole = n;
             snprintf(hole_name, sizeof hole_name, "%s", name);
@@ -2473,8 +2535,10 @@ static int check_command(cli *t) {
     /* --help with operands or command options would do nothing and succeed: `setProperty
        P v --help` must not look as if it set P */
     if (t->help && (t->nargs || t->nopts))
-        return usage_error(t, "--help with arguments does nothing: nothing was done; for help run "
-                              "'cdrest %s --help' alone", t->cmd->name);
+        return usage_error(t,
+                           "--help with arguments does nothing: nothing was done; for help run "
+                           "'cdrest %s --help' alone",
+                           t->cmd->name);
     if (t->help) return 0;
     if (!strncmp(t->cmd->named, "artifactName", 12) && (rc = artifact_from_parts(t)) != 0) return rc;
     for (i = 0; i < t->nopts; i++)
@@ -2491,10 +2555,13 @@ static int check_command(cli *t) {
 /* ectool's --format json|xml and --silent. */
 static int output_options(cli *t) {
     if (t->format) {
-        if (!strcasecmp(t->format, "json")) t->json = 1;
+        if (!strcasecmp(t->format, "json"))
+            t->json = 1;
         else if (strcasecmp(t->format, "text") != 0)
-            return usage_error(t, "--format %s: cdrest prints JSON (--format json) or its plain forms; the REST "
-                                  "API has no XML", t->format);
+            return usage_error(t,
+                               "--format %s: cdrest prints JSON (--format json) or its plain forms; the REST "
+                               "API has no XML",
+                               t->format);
     }
     if (t->silent) { /* ectool: no result on stdout; errors still on stderr */
         int fd = open("/dev/null", O_WRONLY);
@@ -2533,7 +2600,7 @@ static void on_stop_signal(int sig) {
 
 static void handle_signals(void) {
     struct sigaction sa;
-    int sigs[] = {SIGINT, SIGTERM, SIGHUP}, i;
+    int sigs[] = { SIGINT, SIGTERM, SIGHUP }, i;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal; /* no SA_RESTART: a wait's sleep ends at once */
     sigemptyset(&sa.sa_mask);

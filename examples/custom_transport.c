@@ -89,9 +89,9 @@ static int link_fail(cdrest_error *err, int code, const char *fmt, ...) {
    ====================================================================================== */
 
 typedef struct modem_link {
-    int to_modem;     /* the serial line, both directions (a UART on a device) */
+    int to_modem; /* the serial line, both directions (a UART on a device) */
     int from_modem;
-    int open;         /* a connection is up in the modem */
+    int open; /* a connection is up in the modem */
     /* statistics, printed at the end */
     unsigned long commands, connects;
     unsigned long long sent, received;
@@ -110,8 +110,7 @@ static void link_sleep_ms(void *self, int ms) {
     (void)self;
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
 /* Serial I/O: write everything; read exactly n bytes before the deadline. */
@@ -147,8 +146,7 @@ static int uart_read(modem_link *m, void *buf, size_t n, int64_t deadline) {
 
 /* Read one answer line from the modem (CR LF stripped), waiting at most timeout_ms
    plus the modem's own slack. */
-static int modem_answer(modem_link *m, const char *what, char *answer, size_t cap, int timeout_ms,
-                        cdrest_error *err) {
+static int modem_answer(modem_link *m, const char *what, char *answer, size_t cap, int timeout_ms, cdrest_error *err) {
     int64_t deadline = link_now_ms(m) + timeout_ms + 2000;
     size_t n = 0;
     for (;;) {
@@ -164,8 +162,8 @@ static int modem_answer(modem_link *m, const char *what, char *answer, size_t ca
 }
 
 /* Send one command line (and its payload, if any) and read the answer's first line. */
-static int modem_command(modem_link *m, const char *cmd, const void *payload, size_t len, char *answer,
-                         size_t cap, int timeout_ms, cdrest_error *err) {
+static int modem_command(modem_link *m, const char *cmd, const void *payload, size_t len, char *answer, size_t cap,
+                         int timeout_ms, cdrest_error *err) {
     m->commands++;
     if (uart_write(m, cmd, strlen(cmd)) != 0 || uart_write(m, "\r\n", 2) != 0 ||
         (len > 0 && uart_write(m, payload, len) != 0))
@@ -181,7 +179,9 @@ static int link_connect(void *self, const char *host, unsigned short port, int t
     snprintf(cmd, sizeof cmd, "AT+OPEN=%s,%u,%d", host, (unsigned)port, timeout_ms);
     if ((rc = modem_command(m, cmd, NULL, 0, ans, sizeof ans, timeout_ms, err)) != 0) return rc;
     if (strcmp(ans, "OK") != 0) {
-        int code = strstr(ans, "resolve") ? CDREST_E_RESOLVE : strstr(ans, "timeout") ? CDREST_E_TIMEOUT : CDREST_E_CONNECT;
+        int code = strstr(ans, "resolve")   ? CDREST_E_RESOLVE
+                   : strstr(ans, "timeout") ? CDREST_E_TIMEOUT
+                                            : CDREST_E_CONNECT;
         return link_fail(err, code, "modem: connect to %s:%u: %s", host, (unsigned)port, ans);
     }
     m->open = 1;
@@ -199,7 +199,8 @@ static long link_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_
     snprintf(cmd, sizeof cmd, "AT+RECV=%lu,%d", (unsigned long)len, timeout_ms);
     if ((rc = modem_command(m, cmd, NULL, 0, ans, sizeof ans, timeout_ms, err)) != 0) return rc;
     if (strcmp(ans, "+CLOSED") == 0) return 0;
-    if (strcmp(ans, "+TIMEOUT") == 0) return link_fail(err, CDREST_E_TIMEOUT, "timeout after %d ms reading", timeout_ms);
+    if (strcmp(ans, "+TIMEOUT") == 0)
+        return link_fail(err, CDREST_E_TIMEOUT, "timeout after %d ms reading", timeout_ms);
     if (sscanf(ans, "+DATA=%lu", &k) != 1 || k == 0 || k > len)
         return link_fail(err, CDREST_E_IO, "modem: read failed: %s", ans);
     if ((rc = uart_read(m, buf, k, link_now_ms(m) + 2000)) != 0)
@@ -238,9 +239,8 @@ static int link_alive(void *self) {
     return strcmp(ans, "+STATE=OPEN,0") == 0; /* open, and nothing unread waiting */
 }
 
-static const cdrest_transport modem_transport = {
-    link_connect, link_read, link_write, link_close, link_alive, link_now_ms, link_sleep_ms
-};
+static const cdrest_transport modem_transport = { link_connect, link_read,   link_write,   link_close,
+                                                  link_alive,   link_now_ms, link_sleep_ms };
 
 /* ======================================================================================
    The modem, simulated: a child process holding the real TCP connection (sockets are
@@ -321,12 +321,16 @@ static void modem_open(modem *md, const char *args) {
     for (a = ai; a && md->sock < 0; a = a->ai_next) { /* blocking connect: it is a simulation */
         int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
         if (fd < 0) continue;
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) md->sock = fd;
-        else close(fd);
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+            md->sock = fd;
+        else
+            close(fd);
     }
     freeaddrinfo(ai);
-    if (md->sock < 0) modem_reply(md, "ERROR connection refused");
-    else modem_reply(md, "OK");
+    if (md->sock < 0)
+        modem_reply(md, "ERROR connection refused");
+    else
+        modem_reply(md, "OK");
 }
 
 static void modem_send(modem *md, const char *args) {
@@ -398,8 +402,10 @@ static void modem_state(modem *md) {
     pfd.fd = md->sock;
     pfd.events = POLLIN;
     if (poll(&pfd, 1, 0) > 0) k = recv(md->sock, b, sizeof b, MSG_PEEK);
-    if (k == 0) modem_reply(md, "+STATE=CLOSED");
-    else modem_reply(md, "+STATE=OPEN,%ld", k > 0 ? (long)k : 0L);
+    if (k == 0)
+        modem_reply(md, "+STATE=CLOSED");
+    else
+        modem_reply(md, "+STATE=OPEN,%ld", k > 0 ? (long)k : 0L);
 }
 
 static int modem_main(int in, int out) {
@@ -409,10 +415,14 @@ static int modem_main(int in, int out) {
     md.out = out;
     md.sock = -1;
     while (modem_read_line(&md, line, sizeof line) == 0) {
-        if (strncmp(line, "AT+OPEN=", 8) == 0) modem_open(&md, line + 8);
-        else if (strncmp(line, "AT+SEND=", 8) == 0) modem_send(&md, line + 8);
-        else if (strncmp(line, "AT+RECV=", 8) == 0) modem_recv(&md, line + 8);
-        else if (strcmp(line, "AT+STATE") == 0) modem_state(&md);
+        if (strncmp(line, "AT+OPEN=", 8) == 0)
+            modem_open(&md, line + 8);
+        else if (strncmp(line, "AT+SEND=", 8) == 0)
+            modem_send(&md, line + 8);
+        else if (strncmp(line, "AT+RECV=", 8) == 0)
+            modem_recv(&md, line + 8);
+        else if (strcmp(line, "AT+STATE") == 0)
+            modem_state(&md);
         else if (strcmp(line, "AT+CLOSE") == 0) {
             if (md.sock >= 0) close(md.sock);
             md.sock = -1;
@@ -461,7 +471,7 @@ static pid_t modem_start(modem_link *m) {
    ====================================================================================== */
 
 static int run(cdrest_client *c, const char *user) {
-    cdrest_param project[] = {{"projectName", "Default"}, {NULL, NULL}};
+    cdrest_param project[] = { { "projectName", "Default" }, { NULL, NULL } };
     cdrest_job_status job;
     char job_id[64];
     const char *value;

@@ -23,8 +23,8 @@ static int fail(cdrest_client *c, const char *what) {
 int main(void) {
     cdrest_client c;
     cdrest_config cfg;
-    cdrest_param project[] = {{"projectName", "Default"}, {NULL, NULL}};
-    cdrest_param params[] = {{"greeting", "hello from C"}, {NULL, NULL}};
+    cdrest_param project[] = { { "projectName", "Default" }, { NULL, NULL } };
+    cdrest_param params[] = { { "greeting", "hello from C" }, { NULL, NULL } };
     cdrest_job_status job;
     char job_id[64];
     const char *value;

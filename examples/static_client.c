@@ -46,14 +46,14 @@ extern const size_t TAs_NUM;
 #define RX_SIZE (16 * 1024) /* the largest response (head and body) it takes */
 #endif
 #ifndef TX_SIZE
-#define TX_SIZE (8 * 1024)  /* request target, head and JSON body */
+#define TX_SIZE (8 * 1024) /* request target, head and JSON body */
 #endif
 #ifndef MAX_TOKENS
-#define MAX_TOKENS 256      /* JSON tokens of the largest answer */
+#define MAX_TOKENS 256 /* JSON tokens of the largest answer */
 #endif
-#ifndef TLS_EXTRA           /* room for anchors read from CDREST_CACERT (~1 KB per CA) */
+#ifndef TLS_EXTRA /* room for anchors read from CDREST_CACERT (~1 KB per CA) */
 #ifdef HAVE_ANCHORS
-#define TLS_EXTRA 0         /* compiled-in anchors are used in place */
+#define TLS_EXTRA 0 /* compiled-in anchors are used in place */
 #else
 #define TLS_EXTRA 4096
 #endif
@@ -82,7 +82,8 @@ static int failed(const char *what) {
 /* Expect CDREST_E_TOOLARGE and say what the library said. */
 static int expect_too_large(int rc, const char *what) {
     if (rc != CDREST_E_TOOLARGE) {
-        fprintf(stderr, "static_client: %s: expected CDREST_E_TOOLARGE, got %d (%s)\n", what, rc, cdrest_errmsg(&client));
+        fprintf(stderr, "static_client: %s: expected CDREST_E_TOOLARGE, got %d (%s)\n", what, rc,
+                cdrest_errmsg(&client));
         return 0;
     }
     printf("%s: too large, as expected: %s\n", what, cdrest_errmsg(&client));
@@ -91,8 +92,8 @@ static int expect_too_large(int rc, const char *what) {
 
 int main(int argc, char **argv) {
     cdrest_config cfg;
-    cdrest_param project[] = {{"projectName", "Default"}, {NULL, NULL}};
-    cdrest_param params[] = {{"greeting", "from a static client"}, {NULL, NULL}};
+    cdrest_param project[] = { { "projectName", "Default" }, { NULL, NULL } };
+    cdrest_param params[] = { { "greeting", "from a static client" }, { NULL, NULL } };
     cdrest_job_status job;
     cdrest_doc doc;
     char job_id[64], path[64];
@@ -136,13 +137,13 @@ int main(int argc, char **argv) {
 
     if (cdrest_set_property(&client, "static/greeting", "Hello from static memory", project, NULL) != 0)
         return failed("setProperty");
-    if (cdrest_get_property_value(&client, "static/greeting", project, &value, &len) != 0)
-        return failed("getProperty");
+    if (cdrest_get_property_value(&client, "static/greeting", project, &value, &len) != 0) return failed("getProperty");
     printf("static/greeting = %s\n", value);
 
     /* A request that cannot fit: refused before a byte is sent. */
     memset(big, 'x', sizeof big - 1);
-    if (!expect_too_large(cdrest_set_property(&client, "static/big", big, project, NULL), "send a value larger than TX_SIZE"))
+    if (!expect_too_large(cdrest_set_property(&client, "static/big", big, project, NULL),
+                          "send a value larger than TX_SIZE"))
         return failed("the send-side limit");
 
     /* A response that cannot fit: eight properties fit one by one, the sheet listing

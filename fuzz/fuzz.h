@@ -18,31 +18,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REQUIRE(cond)                                                          \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-            abort();                                                           \
-        }                                                                      \
+#define REQUIRE(cond)                                                  \
+    do {                                                               \
+        if (!(cond)) {                                                 \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+            abort();                                                   \
+        }                                                              \
     } while (0)
 
 typedef struct feed {
     const uint8_t *d;
     size_t n, pos;
-    uint32_t rng;   /* 0: as much as the reader asks for */
-    int rearms;     /* times the answer may still be served again */
+    uint32_t rng; /* 0: as much as the reader asks for */
+    int rearms;   /* times the answer may still be served again */
     int64_t clock;
-    size_t sent;    /* request bytes written */
+    size_t sent; /* request bytes written */
 } feed;
 
 static int feed_connect(void *self, const char *h, unsigned short p, int t, cdrest_error *e) {
-    (void)self; (void)h; (void)p; (void)t; (void)e;
+    (void)self;
+    (void)h;
+    (void)p;
+    (void)t;
+    (void)e;
     return 0;
 }
 static long feed_read(void *self, void *buf, size_t len, int t, cdrest_error *e) {
     feed *f = (feed *)self;
     size_t k = f->n - f->pos;
-    (void)t; (void)e;
+    (void)t;
+    (void)e;
     if (f->rng) {
         size_t step;
         f->rng = f->rng * 1103515245u + 12345u;
@@ -56,7 +61,9 @@ static long feed_read(void *self, void *buf, size_t len, int t, cdrest_error *e)
 }
 static long feed_write(void *self, const void *buf, size_t len, int t, cdrest_error *e) {
     feed *f = (feed *)self;
-    (void)buf; (void)t; (void)e;
+    (void)buf;
+    (void)t;
+    (void)e;
     f->sent += len;
     if (f->pos == f->n && f->rearms > 0) {
         f->pos = 0;
@@ -64,8 +71,14 @@ static long feed_write(void *self, const void *buf, size_t len, int t, cdrest_er
     }
     return (long)len;
 }
-static void feed_close(void *self) { (void)self; }
-static int64_t feed_now(void *self) { return ++((feed *)self)->clock; }
-static const cdrest_transport feed_transport = {feed_connect, feed_read, feed_write, feed_close, NULL, feed_now, NULL};
+static void feed_close(void *self) {
+    (void)self;
+}
+static int64_t feed_now(void *self) {
+    return ++((feed *)self)->clock;
+}
+static const cdrest_transport feed_transport = {
+    feed_connect, feed_read, feed_write, feed_close, NULL, feed_now, NULL
+};
 
 #endif

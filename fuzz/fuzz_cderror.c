@@ -17,9 +17,11 @@
 #define CDREST_IMPLEMENTATION
 #include "fuzz.h"
 
-static const int statuses[] = {404, 401, 400, 500, 403, 409, 502, 503, 501, 200, 201, 302, 204, 599, 301, 418};
+static const int statuses[] = { 404, 401, 400, 500, 403, 409, 502, 503, 501, 200, 201, 302, 204, 599, 301, 418 };
 
-static void terminated(const char *s, size_t cap) { REQUIRE(memchr(s, 0, cap) != NULL); }
+static void terminated(const char *s, size_t cap) {
+    REQUIRE(memchr(s, 0, cap) != NULL);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cdrest_client c;
@@ -36,8 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     status = statuses[data[0] % (sizeof statuses / sizeof statuses[0])];
     flags = data[1];
     blen = size - 2;
-    hl = (size_t)snprintf(head, sizeof head, "HTTP/1.1 %d Reason\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n\r\n",
-                          status, (unsigned long)blen);
+    hl = (size_t)snprintf(head, sizeof head,
+                          "HTTP/1.1 %d Reason\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n\r\n", status,
+                          (unsigned long)blen);
     memset(&f, 0, sizeof f);
     /* The server: the one answer, served again for each request written after the last
        one was read whole (a retry, a re-login, the relative form of a property path), at
@@ -65,45 +68,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     REQUIRE(cdrest_init(&c, &cfg) == 0);
     switch (call) {
-    case 0: rc = cdrest_call(&c, "GET", "/projects", NULL, NULL, &d); break;
-    case 1:
-        rc = cdrest_get_property_value(&c, "/projects/Default/x", NULL, &v, &n);
-        if (rc == 0) REQUIRE(v != NULL && v[n] == 0);
-        break;
-    case 2:
-        rc = cdrest_run_procedure(&c, "Default", "runme", NULL, job, sizeof job);
-        terminated(job, sizeof job);
-        if (rc == 0) REQUIRE(job[0] != 0);
-        break;
-    case 3: {
-        cdrest_job_status st;
-        memset(&st, 0x55, sizeof st);
-        rc = cdrest_get_job_status(&c, "j1", &st);
-        if (rc == 0) {
-            terminated(st.job_id, sizeof st.job_id);
-            terminated(st.status, sizeof st.status);
-            terminated(st.outcome, sizeof st.outcome);
-            REQUIRE(st.status[0] != 0);
-        }
-        break;
-    }
-    case 4: {
-        cdrest_sheet_entry en;
-        int it = 0, k = 0;
-        rc = cdrest_get_properties(&c, "/projects/Default/s", NULL, &d);
-        if (rc == 0)
-            while (cdrest_sheet_next(&d, &it, &en)) {
-                REQUIRE(en.name < d.ntoks && en.value < d.ntoks && en.sheet_id < d.ntoks);
-                REQUIRE(++k <= d.ntoks);
+        case 0: rc = cdrest_call(&c, "GET", "/projects", NULL, NULL, &d); break;
+        case 1:
+            rc = cdrest_get_property_value(&c, "/projects/Default/x", NULL, &v, &n);
+            if (rc == 0) REQUIRE(v != NULL && v[n] == 0);
+            break;
+        case 2:
+            rc = cdrest_run_procedure(&c, "Default", "runme", NULL, job, sizeof job);
+            terminated(job, sizeof job);
+            if (rc == 0) REQUIRE(job[0] != 0);
+            break;
+        case 3: {
+            cdrest_job_status st;
+            memset(&st, 0x55, sizeof st);
+            rc = cdrest_get_job_status(&c, "j1", &st);
+            if (rc == 0) {
+                terminated(st.job_id, sizeof st.job_id);
+                terminated(st.status, sizeof st.status);
+                terminated(st.outcome, sizeof st.outcome);
+                REQUIRE(st.status[0] != 0);
             }
-        break;
-    }
-    case 5:
-        rc = cdrest_login(&c);
-        terminated(c.session_id, sizeof c.session_id);
-        if (rc == 0) REQUIRE(c.session_id[0] != 0 && !strpbrk(c.session_id, "\r\n"));
-        break;
-    default: rc = cdrest_logout(&c); break;
+            break;
+        }
+        case 4: {
+            cdrest_sheet_entry en;
+            int it = 0, k = 0;
+            rc = cdrest_get_properties(&c, "/projects/Default/s", NULL, &d);
+            if (rc == 0)
+                while (cdrest_sheet_next(&d, &it, &en)) {
+                    REQUIRE(en.name < d.ntoks && en.value < d.ntoks && en.sheet_id < d.ntoks);
+                    REQUIRE(++k <= d.ntoks);
+                }
+            break;
+        }
+        case 5:
+            rc = cdrest_login(&c);
+            terminated(c.session_id, sizeof c.session_id);
+            if (rc == 0) REQUIRE(c.session_id[0] != 0 && !strpbrk(c.session_id, "\r\n"));
+            break;
+        default: rc = cdrest_logout(&c); break;
     }
     e = cdrest_last_error(&c);
     terminated(e->msg, sizeof e->msg);
@@ -121,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         REQUIRE(e->http_status == status);
         if (rc == CDREST_E_HTTP || (rc == CDREST_E_AUTH && !e->server_code[0] && !e->server_message[0])) {
             snprintf(want, sizeof want, "HTTP %d", status);
-            REQUIRE(!strncmp(e->msg, want, strlen(want)) || strstr(e->msg, "no credentials") || strstr(e->msg, "log in"));
+            REQUIRE(!strncmp(e->msg, want, strlen(want)) || strstr(e->msg, "no credentials") ||
+                    strstr(e->msg, "log in"));
         } else if (e->server_code[0] || e->server_message[0]) {
             snprintf(want, sizeof want, "[%d]", status);
             REQUIRE(strstr(e->msg, want) != NULL);

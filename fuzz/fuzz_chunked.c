@@ -15,11 +15,11 @@
 #include "fuzz.h"
 
 typedef struct outcome {
-    int rc;            /* 0 done, 1 needs more (input ended), < 0 error */
+    int rc; /* 0 done, 1 needs more (input ended), < 0 error */
     char msg[CDREST_ERRMSG_SIZE];
     unsigned char *data;
     size_t len;
-    size_t consumed;   /* input bytes that belonged to the body */
+    size_t consumed; /* input bytes that belonged to the body */
 } outcome;
 
 /* Decode as cdrest__http_body_chunked does, pieces of 1..97 bytes (rng != 0) or all. */
@@ -88,11 +88,12 @@ static int hexval(int ch) {
 static int ref_size_line(ref *r, uint64_t *size) {
     size_t k = r->i, digits = 0, significant = 0;
     *size = 0;
-#define AVAIL(k) ((k) < r->n)
-#define TOOLONG(k) ((k) - r->i + 1 > 4096)
+#define AVAIL(k)   ((k) < r->n)
+#define TOOLONG(k) ((k)-r->i + 1 > 4096)
     while (AVAIL(k) && hexval(r->s[k]) >= 0) {
         if (TOOLONG(k)) return REF_BAD;
-        if ((*size || hexval(r->s[k])) && ++significant > 15) return REF_BAD; /* leading zeros are no digits of the value */
+        if ((*size || hexval(r->s[k])) && ++significant > 15)
+            return REF_BAD; /* leading zeros are no digits of the value */
         digits++;
         *size = *size * 16 + (uint64_t)hexval(r->s[k]);
         k++;

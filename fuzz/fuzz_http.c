@@ -15,7 +15,10 @@
 #define CDREST_IMPLEMENTATION
 #include "fuzz.h"
 
-typedef struct sink { unsigned char *data; size_t len, cap; } sink;
+typedef struct sink {
+    unsigned char *data;
+    size_t len, cap;
+} sink;
 static int sink_body(void *ctx, const void *data, size_t len) {
     sink *s = (sink *)ctx;
     REQUIRE(len > 0);
@@ -33,7 +36,7 @@ typedef struct result {
     char msg[CDREST_ERRMSG_SIZE];
     unsigned char *body;
     size_t body_len;
-    char *heads;      /* "name: value\n" ... */
+    char *heads; /* "name: value\n" ... */
 } result;
 
 static int known_code(int rc) {
@@ -58,8 +61,10 @@ static void check_success(const cdrest_client *c, const cdrest_response *r, int 
         REQUIRE(h->name >= c->buf && h->name + h->name_len <= c->buf + c->buf_cap);
         REQUIRE(h->value >= c->buf && h->value + h->value_len <= c->buf + c->buf_cap);
         REQUIRE(h->name_len > 0);
-        REQUIRE(!memchr(h->name, 0, h->name_len) && !memchr(h->name, '\r', h->name_len) && !memchr(h->name, '\n', h->name_len));
-        REQUIRE(!memchr(h->value, 0, h->value_len) && !memchr(h->value, '\r', h->value_len) && !memchr(h->value, '\n', h->value_len));
+        REQUIRE(!memchr(h->name, 0, h->name_len) && !memchr(h->name, '\r', h->name_len) &&
+                !memchr(h->name, '\n', h->name_len));
+        REQUIRE(!memchr(h->value, 0, h->value_len) && !memchr(h->value, '\r', h->value_len) &&
+                !memchr(h->value, '\n', h->value_len));
         REQUIRE(!memchr(h->name, ':', h->name_len));
     }
     REQUIRE(r->reason_len == 0 || (r->reason >= c->buf && r->reason + r->reason_len <= c->buf + c->buf_cap));
@@ -73,7 +78,7 @@ static void run(const uint8_t *resp, size_t n, unsigned flags, unsigned knob, ui
     cdrest_request req;
     cdrest_response r;
     feed f;
-    sink s = {NULL, 0, 0};
+    sink s = { NULL, 0, 0 };
     int rc, round;
     size_t cap;
     memset(&cfg, 0, sizeof cfg);
@@ -127,7 +132,8 @@ static void run(const uint8_t *resp, size_t n, unsigned flags, unsigned knob, ui
                 out->nheaders = r.nheaders;
                 out->body_len = (flags & 2) ? s.len : r.body_len;
                 out->body = (unsigned char *)malloc(out->body_len + 1);
-                if (out->body_len) memcpy(out->body, (flags & 2) ? s.data : (const unsigned char *)r.body, out->body_len);
+                if (out->body_len)
+                    memcpy(out->body, (flags & 2) ? s.data : (const unsigned char *)r.body, out->body_len);
                 for (i = 0; i < r.nheaders; i++) hl += r.headers[i].name_len + r.headers[i].value_len + 3;
                 out->heads = (char *)malloc(hl + 1);
                 hl = 0;

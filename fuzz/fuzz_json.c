@@ -16,17 +16,26 @@
 
 /* UTF-8 validity by decoding code points (a different method from the library's table of
    byte ranges): shortest form, no surrogates, at most U+10FFFF. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
+static int utf8_valid(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         unsigned long cp;
         size_t len, k;
-        if (s[i] < 0x80) { i++; continue; }
-        if ((s[i] & 0xE0) == 0xC0) { len = 2; cp = s[i] & 0x1F; }
-        else if ((s[i] & 0xF0) == 0xE0) { len = 3; cp = s[i] & 0x0F; }
-        else if ((s[i] & 0xF8) == 0xF0) { len = 4; cp = s[i] & 0x07; }
-        else return 0;
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if ((s[i] & 0xE0) == 0xC0) {
+            len = 2;
+            cp = s[i] & 0x1F;
+        } else if ((s[i] & 0xF0) == 0xE0) {
+            len = 3;
+            cp = s[i] & 0x0F;
+        } else if ((s[i] & 0xF8) == 0xF0) {
+            len = 4;
+            cp = s[i] & 0x07;
+        } else
+            return 0;
         if (n - i < len) return 0;
         for (k = 1; k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80) return 0;
@@ -40,8 +49,7 @@ static int utf8_valid(const unsigned char *s, size_t n)
 }
 
 /* Writes s[0..n) as a JSON string, tokenizes that and unescapes it: the same bytes. */
-static void check_writer_round_trip(const char *s, size_t n)
-{
+static void check_writer_round_trip(const char *s, size_t n) {
     size_t cap = n * 6 + 3, back_len = 0;
     char *out = (char *)malloc(cap), *back = (char *)malloc(n + 1);
     cdrest_json_writer w;
@@ -63,8 +71,7 @@ static void check_writer_round_trip(const char *s, size_t n)
 }
 
 /* Parse with a growing array; returns the result and leaves the tokens in *toks. */
-static int parse_resuming(cdrest_json_parser *p, const char *js, size_t len, cdrest_json_tok **toks)
-{
+static int parse_resuming(cdrest_json_parser *p, const char *js, size_t len, cdrest_json_tok **toks) {
     int cap = 1, rc;
     *toks = (cdrest_json_tok *)malloc(sizeof **toks);
     cdrest_json_init(p);
@@ -77,17 +84,14 @@ static int parse_resuming(cdrest_json_parser *p, const char *js, size_t len, cdr
 }
 
 /* 1 if object obj has more than one key equal to token k's text. */
-static int duplicate_key(const char *js, const cdrest_json_tok *t, int n, int obj, const char *key)
-{
+static int duplicate_key(const char *js, const cdrest_json_tok *t, int n, int obj, const char *key) {
     int c, hits = 0;
-    for (c = cdrest_json_first(t, n, obj); c >= 0; c = cdrest_json_next(t, n, c))
-        hits += cdrest_json_eq(js, t, c, key);
+    for (c = cdrest_json_first(t, n, obj); c >= 0; c = cdrest_json_next(t, n, c)) hits += cdrest_json_eq(js, t, c, key);
     return hits > 1;
 }
 
 /* Builds the path from the root to token j (a value, not a key) and looks it up. */
-static void check_find(const char *js, const cdrest_json_tok *t, int n, int j)
-{
+static void check_find(const char *js, const cdrest_json_tok *t, int n, int j) {
     char path[4096], seg[512];
     size_t plen = 0;
     int cur = j, shadowed = 0;
@@ -128,8 +132,7 @@ static void check_find(const char *js, const cdrest_json_tok *t, int n, int j)
     }
 }
 
-static void check_tokens(const char *js, size_t len, const cdrest_json_tok *t, int n)
-{
+static void check_tokens(const char *js, size_t len, const cdrest_json_tok *t, int n) {
     char small[8], *big = (char *)malloc(len + 1);
     int i, checked_finds = 0, written = 0;
     REQUIRE(cdrest_json_skip(t, n, 0) == n);
@@ -157,8 +160,10 @@ static void check_tokens(const char *js, size_t len, const cdrest_json_tok *t, i
             REQUIRE(rc == 0 || rc == CDREST_E_TOOLARGE);
         }
         for (c = cdrest_json_first(t, n, i); c >= 0; c = cdrest_json_next(t, n, c)) count++;
-        if (t[i].type == CDREST_JSON_OBJECT || t[i].type == CDREST_JSON_ARRAY) REQUIRE(count == t[i].size);
-        else REQUIRE(count == 0);
+        if (t[i].type == CDREST_JSON_OBJECT || t[i].type == CDREST_JSON_ARRAY)
+            REQUIRE(count == t[i].size);
+        else
+            REQUIRE(count == 0);
         if (checked_finds < 32 && !(t[i].type == CDREST_JSON_STRING && t[i].size == 1)) {
             check_find(js, t, n, i);
             checked_finds++;
@@ -167,8 +172,7 @@ static void check_tokens(const char *js, size_t len, const cdrest_json_tok *t, i
     free(big);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *js = (char *)malloc(size ? size : 1);
     cdrest_json_parser counter, filler;
     cdrest_json_tok *toks;

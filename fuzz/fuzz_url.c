@@ -44,14 +44,17 @@ static void check_url(const char *s) {
     for (i = 0; u.host[i]; i++) {
         int ch = (unsigned char)u.host[i];
         REQUIRE(!(ch >= 'A' && ch <= 'Z'));
-        if (u.ipv6) REQUIRE((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == ':' || ch == '.');
-        else REQUIRE((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_');
+        if (u.ipv6)
+            REQUIRE((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == ':' || ch == '.');
+        else
+            REQUIRE((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_');
     }
     {
         size_t bl = strlen(u.base_path);
         REQUIRE(bl == 0 || (u.base_path[0] == '/' && u.base_path[bl - 1] != '/'));
-        for (i = 0; i < bl; i++) REQUIRE((unsigned char)u.base_path[i] > ' ' && u.base_path[i] != 0x7f &&
-                                         u.base_path[i] != '?' && u.base_path[i] != '#');
+        for (i = 0; i < bl; i++)
+            REQUIRE((unsigned char)u.base_path[i] > ' ' && u.base_path[i] != 0x7f && u.base_path[i] != '?' &&
+                    u.base_path[i] != '#');
     }
     /* put back together, parsed again: the same */
     snprintf(again, sizeof again, "%s://%s%s%s:%u%s", u.https ? "https" : "http", u.ipv6 ? "[" : "", u.host,

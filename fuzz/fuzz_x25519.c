@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #ifdef CDREST__FAST_PK
-    static const size_t glens[4] = {32, 31, 33, 0};
+    static const size_t glens[4] = { 32, 31, 33, 0 };
     unsigned char ours[40], theirs[40];
     const unsigned char *x;
     size_t glen, xlen, n;

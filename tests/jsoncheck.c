@@ -18,8 +18,7 @@
 #include <time.h>
 
 /* The whole file in memory (no NUL added: the tokenizer must not need one). */
-static char *read_file(const char *path, size_t *len)
-{
+static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t cap = 0, n = 0;
@@ -45,16 +44,13 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static int internal_error(const char *what)
-{
+static int internal_error(const char *what) {
     fprintf(stderr, "jsoncheck: internal inconsistency: %s\n", what);
     return 3;
 }
 
 /* Parse with a growing token array, resuming after each CDREST_E_JSON_TOKENS. */
-static int parse_growing(cdrest_json_parser *p, const char *js, size_t len,
-                         cdrest_json_tok **toks, int *cap)
-{
+static int parse_growing(cdrest_json_parser *p, const char *js, size_t len, cdrest_json_tok **toks, int *cap) {
     int rc;
     cdrest_json_init(p);
     for (;;) {
@@ -71,8 +67,7 @@ static int parse_growing(cdrest_json_parser *p, const char *js, size_t len,
 }
 
 /* Walks every token with the helpers: the structure must add up. */
-static int walk_tokens(const char *js, size_t len, const cdrest_json_tok *t, int n)
-{
+static int walk_tokens(const char *js, size_t len, const cdrest_json_tok *t, int n) {
     char small[4], *big = (char *)malloc(len + 1);
     int i, bad = 0;
     if (!big) return 2;
@@ -83,7 +78,8 @@ static int walk_tokens(const char *js, size_t len, const cdrest_json_tok *t, int
         double dv;
         int c, count = 0;
         if (t[i].parent >= i || t[i].end < t[i].start) bad = internal_error("token span or parent");
-        if ((cdrest_json_string(js, t, i, small, sizeof small, &need) == CDREST_E_JSON) != (t[i].type != CDREST_JSON_STRING))
+        if ((cdrest_json_string(js, t, i, small, sizeof small, &need) == CDREST_E_JSON) !=
+            (t[i].type != CDREST_JSON_STRING))
             bad = internal_error("unescape of a validated string failed, or a non-string was taken as text");
         if ((cdrest_json_string(js, t, i, big, len + 1, &got) != 0) != (t[i].type != CDREST_JSON_STRING) || got != need)
             bad = internal_error("unescape length differs between short and long buffer");
@@ -101,8 +97,7 @@ static int walk_tokens(const char *js, size_t len, const cdrest_json_tok *t, int
     return bad;
 }
 
-static int check(const char *path, int verbose)
-{
+static int check(const char *path, int verbose) {
     size_t len = 0;
     char *js = read_file(path, &len);
     cdrest_json_parser counter, filler;
@@ -116,31 +111,33 @@ static int check(const char *path, int verbose)
     cdrest_json_init(&counter);
     n = cdrest_json_parse(&counter, js, len, NULL, 0);
     m = toks ? parse_growing(&filler, js, len, &toks, &cap) : CDREST_E_NOMEM;
-    if (m == CDREST_E_NOMEM) rc = 2;
-    else if (n != m) rc = internal_error("counting and filling disagree");
+    if (m == CDREST_E_NOMEM)
+        rc = 2;
+    else if (n != m)
+        rc = internal_error("counting and filling disagree");
     else if (n < 0 && (counter.error != filler.error || counter.error_pos != filler.error_pos))
         rc = internal_error("counting and filling report different errors");
-    else if (n > 0) rc = walk_tokens(js, len, toks, n);
-    else rc = 1;
+    else if (n > 0)
+        rc = walk_tokens(js, len, toks, n);
+    else
+        rc = 1;
     if (verbose && n > 0) printf("valid: %d tokens\n", n);
     if (verbose && n < 0)
-        printf("invalid: %s (error %d) at offset %lu\n", cdrest_json_errstr(counter.error),
-               counter.error, (unsigned long)counter.error_pos);
+        printf("invalid: %s (error %d) at offset %lu\n", cdrest_json_errstr(counter.error), counter.error,
+               (unsigned long)counter.error_pos);
     free(toks);
     free(js);
     return rc;
 }
 
-static double now_seconds(void)
-{
+static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Size the array once (counting), then time `rounds` full tokenizations into it. */
-static int bench(const char *path, long rounds)
-{
+static int bench(const char *path, long rounds) {
     size_t len = 0;
     char *js = read_file(path, &len);
     cdrest_json_parser p;
@@ -152,8 +149,8 @@ static int bench(const char *path, long rounds)
     cdrest_json_init(&p);
     n = cdrest_json_parse(&p, js, len, NULL, 0);
     if (n <= 0) {
-        fprintf(stderr, "jsoncheck: %s is not valid JSON: %s at %lu\n", path,
-                cdrest_json_errstr(p.error), (unsigned long)p.error_pos);
+        fprintf(stderr, "jsoncheck: %s is not valid JSON: %s at %lu\n", path, cdrest_json_errstr(p.error),
+                (unsigned long)p.error_pos);
         return 1;
     }
     toks = (cdrest_json_tok *)malloc((size_t)n * sizeof *toks);
@@ -170,8 +167,7 @@ static int bench(const char *path, long rounds)
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--bench") == 0) return bench(argv[3], atol(argv[2]));
     if (argc == 3 && strcmp(argv[1], "-v") == 0) return check(argv[2], 1);
     if (argc == 2 && argv[1][0] != '-') return check(argv[1], 0);

@@ -25,32 +25,47 @@
 
 static int test_passed, test_failed;
 
-#define CHECK(cond) test_check(!!(cond), __FILE__, __LINE__, #cond)
-#define CHECK_INT(a, b) test_check_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a " == " #b)
-#define CHECK_STR(a, b) test_check_str((a), (b), __FILE__, __LINE__, #a " == " #b)
+#define CHECK(cond)                 test_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK_INT(a, b)             test_check_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a " == " #b)
+#define CHECK_STR(a, b)             test_check_str((a), (b), __FILE__, __LINE__, #a " == " #b)
 #define CHECK_CONTAINS(hay, needle) test_check_contains((hay), (needle), __FILE__, __LINE__, #hay)
 
 TEST_UNUSED static int test_check(int ok, const char *file, int line, const char *what) {
-    if (ok) test_passed++;
-    else { test_failed++; fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what); }
+    if (ok)
+        test_passed++;
+    else {
+        test_failed++;
+        fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+    }
     return ok;
 }
 TEST_UNUSED static int test_check_int(long long a, long long b, const char *file, int line, const char *what) {
-    if (a == b) { test_passed++; return 1; }
+    if (a == b) {
+        test_passed++;
+        return 1;
+    }
     test_failed++;
     fprintf(stderr, "FAIL %s:%d: %s (%lld != %lld)\n", file, line, what, a, b);
     return 0;
 }
 TEST_UNUSED static int test_check_str(const char *a, const char *b, const char *file, int line, const char *what) {
-    if (a && b && strcmp(a, b) == 0) { test_passed++; return 1; }
+    if (a && b && strcmp(a, b) == 0) {
+        test_passed++;
+        return 1;
+    }
     test_failed++;
     fprintf(stderr, "FAIL %s:%d: %s (\"%s\" != \"%s\")\n", file, line, what, a ? a : "(null)", b ? b : "(null)");
     return 0;
 }
-TEST_UNUSED static int test_check_contains(const char *hay, const char *needle, const char *file, int line, const char *what) {
-    if (hay && needle && strstr(hay, needle)) { test_passed++; return 1; }
+TEST_UNUSED static int test_check_contains(const char *hay, const char *needle, const char *file, int line,
+                                           const char *what) {
+    if (hay && needle && strstr(hay, needle)) {
+        test_passed++;
+        return 1;
+    }
     test_failed++;
-    fprintf(stderr, "FAIL %s:%d: %s = \"%s\" does not contain \"%s\"\n", file, line, what, hay ? hay : "(null)", needle);
+    fprintf(stderr, "FAIL %s:%d: %s = \"%s\" does not contain \"%s\"\n", file, line, what, hay ? hay : "(null)",
+            needle);
     return 0;
 }
 TEST_UNUSED static int test_summary(void) {
@@ -116,7 +131,7 @@ TEST_UNUSED static int test_start_py(const char *script, const char *const *firs
 /* Start the bundled CD emulator, `python3 tests/cdemu.py --port 0 --quiet EXTRA...` (extra:
    more arguments, NULL-terminated, or NULL). Returns its port, 0 on failure. */
 TEST_UNUSED static int test_start_emu(const char *const *extra, pid_t *pid_out) {
-    static const char *const quiet[] = {"--port", "0", "--quiet", NULL};
+    static const char *const quiet[] = { "--port", "0", "--quiet", NULL };
     return test_start_py("cdemu.py", quiet, extra, pid_out);
 }
 
@@ -178,7 +193,7 @@ TEST_UNUSED static int test_get(cdrest_client *c, const char *target, cdrest_res
 /* Start tests/httpd.py on bind (NULL: 127.0.0.1), closing idle connections after idle_ms
    (NULL: never). Returns its port, 0 on failure. */
 TEST_UNUSED static int test_start_httpd(const char *bind, const char *idle_ms, pid_t *pid_out) {
-    const char *args[5] = {NULL, NULL, NULL, NULL, NULL};
+    const char *args[5] = { NULL, NULL, NULL, NULL, NULL };
     int i = 0;
     if (bind) {
         args[i++] = "--bind";

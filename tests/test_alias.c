@@ -13,7 +13,7 @@
 
 #include <sys/stat.h>
 
-static const cdrest_param ctx_default[] = {{"projectName", "Default"}, {NULL, NULL}};
+static const cdrest_param ctx_default[] = { { "projectName", "Default" }, { NULL, NULL } };
 static char tmpdir[] = "/tmp/cdrest-alias-XXXXXX";
 static int nth; /* makes names unique */
 
@@ -89,8 +89,8 @@ static const char *as_response_body(cdrest_client *c, const char *text) {
 }
 
 typedef const char *(*source_fn)(cdrest_client *c, const char *text);
-static const source_fn sources[] = {as_property_value, as_response_body};
-static const char *const source_names[] = {"property value", "response body"};
+static const source_fn sources[] = { as_property_value, as_response_body };
+static const char *const source_names[] = { "property value", "response body" };
 
 static void check_stored(cdrest_client *c, const char *path, const cdrest_param *ctx, const char *want) {
     const char *v = NULL;
@@ -103,7 +103,7 @@ static void check_stored(cdrest_client *c, const char *path, const cdrest_param 
 /* Values: set_property, create_property, an actual parameter, a JSON body, query and
    context values, of every size. */
 static void test_values(cdrest_client *c) {
-    static const size_t sizes[] = {1, 2, 40, 255, 4080, 4095, 4096, 16384, 65536, 100000};
+    static const size_t sizes[] = { 1, 2, 40, 255, 4080, 4095, 4096, 16384, 65536, 100000 };
     size_t si;
     int s;
     for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
@@ -163,7 +163,8 @@ static void test_values(cdrest_client *c) {
                 check_stored(c, "aliasCall", ctx_default, text);
                 free(json);
             }
-            if (test_failed != failed) fprintf(stderr, "  ^ %lu bytes from a %s\n", (unsigned long)sizes[si], source_names[s]);
+            if (test_failed != failed)
+                fprintf(stderr, "  ^ %lu bytes from a %s\n", (unsigned long)sizes[si], source_names[s]);
             free(text);
         }
     }
@@ -231,7 +232,8 @@ static void test_names(cdrest_client *c) {
         CHECK_INT(cdrest_create_artifact(c, p, "key", NULL, NULL), 0);
         p = sources[s](c, "key");
         CHECK_INT(cdrest_create_artifact(c, "aliasgroup", p, NULL, NULL) == 0 ||
-                  cdrest_last_error(c)->http_status == 409, 1); /* already there: fine */
+                      cdrest_last_error(c)->http_status == 409,
+                  1); /* already there: fine */
         p = sources[s](c, "aliasgroup:key");
         CHECK_INT(cdrest_get_artifact(c, p, &d), 0);
         p = sources[s](c, "aliasgroup:key");
@@ -316,7 +318,7 @@ static void test_names(cdrest_client *c) {
 static void test_fixed_buffers(int port) {
     static char rx[65536], tx[65536];
     static cdrest_json_tok toks[256];
-    static const size_t sizes[] = {1, 40, 4080, 20000};
+    static const size_t sizes[] = { 1, 40, 4080, 20000 };
     cdrest_client c;
     cdrest_config cfg;
     char url[64];
@@ -457,11 +459,11 @@ static long rest_requests(cdrest_client *c) {
    sent (a server resolving them would act on another object: "x/../../jobs/1"). Other
    dots are ordinary characters. */
 static void test_dot_segments(cdrest_client *c) {
-    static const char *const bad[] = {"..", ".", "../x", "x/..", "x/../y", "./x", "x/./y", "/projects/Default/..",
-                                      "/projects/../jobs", "x/%2e%2e/y", "x/%2E/y", "x/.%2e", "x/..//",
-                                      /* separators a server or proxy may decode or accept first */
-                                      "x\\..\\y", "x/..%2fy", "x%2F..%2Fy", "..%5Cy", "x/%2e%2e%5c"};
-    static const char *const good[] = {"...", "x..y", ".hidden", "x/...", "a.b/c.d", "%2e%2e%2e", "x/.git"};
+    static const char *const bad[] = { "..", ".", "../x", "x/..", "x/../y", "./x", "x/./y", "/projects/Default/..",
+                                       "/projects/../jobs", "x/%2e%2e/y", "x/%2E/y", "x/.%2e", "x/..//",
+                                       /* separators a server or proxy may decode or accept first */
+                                       "x\\..\\y", "x/..%2fy", "x%2F..%2Fy", "..%5Cy", "x/%2e%2e%5c" };
+    static const char *const good[] = { "...", "x..y", ".hidden", "x/...", "a.b/c.d", "%2e%2e%2e", "x/.git" };
     size_t i;
     long before = rest_requests(c);
     cdrest_job_status st;
@@ -594,7 +596,7 @@ static void trace_line(void *ctx, const char *line) {
 }
 
 static void test_raw_http(void) {
-    static const size_t sizes[] = {1, 100, 16384, 16385, 100000};
+    static const size_t sizes[] = { 1, 100, 16384, 16385, 100000 };
     char url[64], redirect[480];
     cdrest_client c;
     cdrest_config cfg;

@@ -13,10 +13,14 @@ static int old_json_hex(unsigned char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
-static int old_json_is_digit(char c) { return c >= '0' && c <= '9'; }
+static int old_json_is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 /* The TLS layer's lower-casing (cdrest__tls_lower), used by its name comparisons. */
-static int old_tls_lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
+static int old_tls_lower(int ch) {
+    return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
 
 /* The text layer's word comparison (cdrest__ieq), w lower-case. */
 static int old_ieq(const char *s, size_t n, const char *w) {
@@ -51,7 +55,7 @@ static void test_classes(void) {
 }
 
 static void test_compare(void) {
-    static const char *const words[] = {"chunked", "close", "keep-alive", "content-length", "localhost", ".pem", ""};
+    static const char *const words[] = { "chunked", "close", "keep-alive", "content-length", "localhost", ".pem", "" };
     int a, b, bad = 0;
     size_t i;
     /* every pair of bytes, as a one-byte span: equal ignoring ASCII case, and nothing else */
@@ -66,8 +70,9 @@ static void test_compare(void) {
     CHECK(cdrest__same_ci("x", "y", 0));
     /* the word comparison, against its old loop: shorter, longer, other case, other bytes */
     for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-        static const char *const spans[] = {"CHUNKED", "chunke", "chunkedx", "Close", "KEEP-ALIVE", "keep_alive",
-                                            "Content-Length", "LocalHost", ".PEM", ".pe", "", "\xc3\xa9"};
+        static const char *const spans[] = { "CHUNKED",    "chunke",         "chunkedx",  "Close", "KEEP-ALIVE",
+                                             "keep_alive", "Content-Length", "LocalHost", ".PEM",  ".pe",
+                                             "",           "\xc3\xa9" };
         size_t k;
         for (k = 0; k < sizeof spans / sizeof spans[0]; k++) {
             size_t n = strlen(spans[k]);

@@ -16,7 +16,7 @@ static cdrest_tls_config tls; /* the CA for HTTPS runs */
 static int valgrind;
 
 static int start_emu(const char *cert, const char *key) {
-    const char *extra[] = {"--token", "tok-123", "--job-seconds", "1", "--cert", cert, "--key", key, NULL};
+    const char *extra[] = { "--token", "tok-123", "--job-seconds", "1", "--cert", cert, "--key", key, NULL };
     if (!cert) extra[4] = NULL;
     return test_start_emu(extra, &emu_pid);
 }
@@ -51,7 +51,10 @@ static void write_file(const char *path, const char *data, size_t n) {
     }
 }
 
-typedef struct progress_log { int calls; uint64_t last, total; } progress_log;
+typedef struct progress_log {
+    int calls;
+    uint64_t last, total;
+} progress_log;
 static void on_progress(void *ctx, uint64_t sent, uint64_t total) {
     progress_log *p = (progress_log *)ctx;
     p->calls++;
@@ -75,9 +78,9 @@ static void test_seed_flow(void) {
     size_t n;
     char dir[] = "/tmp/cdrest-cd-XXXXXX", f1[128], f2[128], job[64], sid[256];
     const char *files[2];
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
-    cdrest_param actual[] = {{"greeting", "hello world"}, {"duration", "1"}, {NULL, NULL}};
-    progress_log pl = {0, 0, 0};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
+    cdrest_param actual[] = { { "greeting", "hello world" }, { "duration", "1" }, { NULL, NULL } };
+    progress_log pl = { 0, 0, 0 };
     int polls = 0;
 
     CHECK_INT(make_client(&c, "admin", "changeme"), 0);
@@ -151,8 +154,8 @@ static void test_seed_flow(void) {
 static void test_errors(void) {
     cdrest_client c;
     cdrest_doc d;
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
-    cdrest_param nope[] = {{"projectName", "NoSuchProjectHere"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
+    cdrest_param nope[] = { { "projectName", "NoSuchProjectHere" }, { NULL, NULL } };
     char job[64];
     CHECK_INT(make_client(&c, "admin", "changeme"), 0);
     CHECK_INT(cdrest_get_property(&c, "does/not/exist", ctx, &d), CDREST_E_SERVER);
@@ -184,7 +187,7 @@ static void test_errors(void) {
     CHECK_INT(cdrest_run_procedure(&c, "NoSuchProjectHere", "runme", NULL, job, sizeof job), CDREST_E_SERVER);
     CHECK_STR(c.err.server_code, "NoSuchProject");
     {
-        const char *files[1] = {"tests/test.h"};
+        const char *files[1] = { "tests/test.h" };
         CHECK_INT(cdrest_publish_artifact_version(&c, "g:k", "1", "nosuchrepo", files, 1, NULL, NULL), CDREST_E_SERVER);
         CHECK_STR(c.err.server_code, "NoSuchRepository");
         files[0] = "/nonexistent/file"; /* a local file problem: its own class, the file named */
@@ -211,8 +214,8 @@ static void test_errors(void) {
     CHECK(str_tok_eq(&d, "project.projectName", "Default"));
     CHECK_INT(cdrest_call(&c, "POST", "/projects", NULL, "{\"projectName\":\"Other\"}", &d), 0);
     {
-        cdrest_param q[] = {{"expand", "0"}, {NULL, NULL}};
-        cdrest_param other[] = {{"projectName", "Other"}, {NULL, NULL}};
+        cdrest_param q[] = { { "expand", "0" }, { NULL, NULL } };
+        cdrest_param other[] = { { "projectName", "Other" }, { NULL, NULL } };
         CHECK_INT(cdrest_set_property(&c, "p", "in other", other, &d), 0);
         CHECK_INT(cdrest_call(&c, "GET", "/properties/p", other, NULL, &d), 0);
         CHECK(str_tok_eq(&d, "property.value", "in other"));
@@ -239,13 +242,17 @@ static void test_errors(void) {
 }
 
 static void test_values_and_names(void) {
-    static const char *values[] = {
-        "with \"quotes\" and \\backslashes\\", "line1\nline2\r\nline3\ttab", "emoji \xf0\x9f\x9a\x80 and \xc3\xa9t\xc3\xa9",
-        "", "$[not a reference", "control \x01\x1f chars", "/slashes/in/value?&=#%"};
-    static const char *names[] = {"name with spaces", "100% done", "semi;colon+plus", "uni\xc3\xa7ode", "q?a#b&c=d"};
+    static const char *values[] = { "with \"quotes\" and \\backslashes\\",
+                                    "line1\nline2\r\nline3\ttab",
+                                    "emoji \xf0\x9f\x9a\x80 and \xc3\xa9t\xc3\xa9",
+                                    "",
+                                    "$[not a reference",
+                                    "control \x01\x1f chars",
+                                    "/slashes/in/value?&=#%" };
+    static const char *names[] = { "name with spaces", "100% done", "semi;colon+plus", "uni\xc3\xa7ode", "q?a#b&c=d" };
     cdrest_client c;
     cdrest_doc d;
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
     const char *v;
     size_t n, i;
     char *big;
@@ -276,7 +283,7 @@ static void test_values_and_names(void) {
     free(big);
     /* expansion on by default, raw with expand=0 */
     {
-        cdrest_param raw[] = {{"projectName", "Default"}, {"expand", "0"}, {NULL, NULL}};
+        cdrest_param raw[] = { { "projectName", "Default" }, { "expand", "0" }, { NULL, NULL } };
         CHECK_INT(cdrest_set_property(&c, "target", "expanded!", ctx, &d), 0);
         CHECK_INT(cdrest_set_property(&c, "ref", "value=$[/projects/Default/target]", ctx, &d), 0);
         CHECK_INT(cdrest_get_property_value(&c, "ref", ctx, &v, &n), 0);
@@ -290,12 +297,15 @@ static void test_values_and_names(void) {
 static void test_sheets(void) {
     cdrest_client c;
     cdrest_doc d;
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
     cdrest_sheet_entry e;
     int i, it = 0, count = 0, seen_nested = 0, all_ok = 1, want = valgrind ? 2000 : 10000;
     char name[64], value[64], buf[64];
     CHECK_INT(make_client(&c, "admin", "changeme"), 0);
-    CHECK_INT(cdrest_create_property(&c, "listing", NULL, (cdrest_param[]){{"projectName", "Default"}, {"propertyType", "sheet"}, {NULL, NULL}}, &d), 0);
+    CHECK_INT(cdrest_create_property(
+                  &c, "listing", NULL,
+                  (cdrest_param[]){ { "projectName", "Default" }, { "propertyType", "sheet" }, { NULL, NULL } }, &d),
+              0);
     for (i = 0; i < want; i++) {
         snprintf(name, sizeof name, "listing/p%05d", i);
         snprintf(value, sizeof value, "v%d", i);
@@ -336,7 +346,7 @@ static void test_sessions(void) {
     cdrest_client c, raw;
     cdrest_doc d;
     cdrest_response r;
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
     char first[256];
     CHECK_INT(make_client(&raw, NULL, NULL), 0);
     CHECK_INT(make_client(&c, "admin", "changeme"), 0);
@@ -415,7 +425,9 @@ static void test_environment(void) {
     i = cdrest_doc_find(&d, "job.jobStep[0].jobStepId");
     CHECK(i >= 0);
     cdrest_doc_string(&d, "job.jobStep[0].jobStepId", step, sizeof step);
-    CHECK_INT(cdrest_set_property(&c, "/myJob/fromStep", "step value", (cdrest_param[]){{"jobId", job}, {NULL, NULL}}, &d), 0);
+    CHECK_INT(cdrest_set_property(&c, "/myJob/fromStep", "step value",
+                                  (cdrest_param[]){ { "jobId", job }, { NULL, NULL } }, &d),
+              0);
     setenv("COMMANDER_SERVER", "127.0.0.1", 1);
     snprintf(port, sizeof port, "%d", emu_port);
     setenv(tls.ca_file ? "COMMANDER_HTTPS_PORT" : "COMMANDER_PORT", port, 1);

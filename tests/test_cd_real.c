@@ -16,7 +16,7 @@ static char base_url[128];
 static char tmp[256];
 
 static int start_emu(const char *profile) {
-    const char *extra[] = {"--job-seconds", "1", "--profile", profile, NULL};
+    const char *extra[] = { "--job-seconds", "1", "--profile", profile, NULL };
     int port;
     test_stop_server(emu_pid);
     emu_pid = 0;
@@ -33,7 +33,7 @@ static int make_client(cdrest_client *c) {
 /* A raw request to the emulator (its /emu/ control endpoints), body optional. */
 static int emu(cdrest_client *c, const char *method, const char *target, const char *body, cdrest_response *r) {
     cdrest_request req;
-    cdrest_header h = {"Content-Type", "application/json"};
+    cdrest_header h = { "Content-Type", "application/json" };
     memset(&req, 0, sizeof req);
     req.method = method;
     req.target = target;
@@ -206,7 +206,10 @@ static void test_publish_local_files(void) {
 }
 
 /* A file that changes while it is sent fails the upload, named, as a local file error. */
-typedef struct change_ctx { const char *path; int grow, done; } change_ctx;
+typedef struct change_ctx {
+    const char *path;
+    int grow, done;
+} change_ctx;
 static void change_file(void *ctx, uint64_t sent, uint64_t total) {
     change_ctx *k = (change_ctx *)ctx;
     (void)total;
@@ -269,7 +272,9 @@ static long cap_write(void *self, const void *buf, size_t len, int timeout_ms, c
     k->data[k->len] = 0;
     return (long)len;
 }
-static void cap_close(void *self) { (void)self; }
+static void cap_close(void *self) {
+    (void)self;
+}
 static long one_chunk_then_fail(void *ctx, void *buf, size_t cap) {
     int *calls = (int *)ctx;
     if ((*calls)++) return CDREST_E_IO;
@@ -280,7 +285,7 @@ static long one_chunk_then_fail(void *ctx, void *buf, size_t cap) {
 /* Every header value goes out whole, or the request is refused: Content-Length of any
    size (a 10 TiB upload's was cut at 31 bytes before). */
 static void test_content_length_whole(void) {
-    static const uint64_t sizes[] = {10995116277760ull, 1099511627776000ull, 0xffffffffffffffffull};
+    static const uint64_t sizes[] = { 10995116277760ull, 1099511627776000ull, 0xffffffffffffffffull };
     cdrest_transport t;
     size_t i;
     memset(&t, 0, sizeof t);
@@ -400,7 +405,7 @@ static void test_publish_trees(void) {
     cdrest_client c;
     char cwd[1024], p[400];
     const char *files[3];
-    const char *inc[] = {"*.so", "*.txt", NULL}, *exc[] = {"skip", "lib/deep/no*", NULL};
+    const char *inc[] = { "*.so", "*.txt", NULL }, *exc[] = { "skip", "lib/deep/no*", NULL };
     const char *stored;
     cdrest_doc d;
     int i, ok = 1;
@@ -488,7 +493,8 @@ static void test_versions_filter(void) {
     CHECK_INT(cdrest_get_artifact_versions(&c, "flt:one", &d), 0);
     i = cdrest_doc_find(&d, "artifactVersion");
     CHECK(i >= 0);
-    for (it = i >= 0 ? cdrest_json_first(d.toks, d.ntoks, i) : -1; it >= 0; it = cdrest_json_next(d.toks, d.ntoks, it)) {
+    for (it = i >= 0 ? cdrest_json_first(d.toks, d.ntoks, i) : -1; it >= 0;
+         it = cdrest_json_next(d.toks, d.ntoks, it)) {
         int name = cdrest_json_find(d.json, d.toks, d.ntoks, it, "artifactVersionName");
         CHECK(name >= 0 && cdrest_json_eq(d.json, d.toks, name, "flt:one:1"));
     }
@@ -505,9 +511,9 @@ static void test_sessions_and_jobs(void) {
     cdrest_client c;
     cdrest_response r;
     cdrest_doc d;
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
-    cdrest_param raw[] = {{"projectName", "Default"}, {"expand", "0"}, {NULL, NULL}};
-    cdrest_param jctx[] = {{"jobId", NULL}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
+    cdrest_param raw[] = { { "projectName", "Default" }, { "expand", "0" }, { NULL, NULL } };
+    cdrest_param jctx[] = { { "jobId", NULL }, { NULL, NULL } };
     cdrest_sheet_entry e;
     const char *files[1];
     char job[64], path[300];
@@ -536,7 +542,8 @@ static void test_sessions_and_jobs(void) {
     CHECK_INT(emu(&c, "POST", "/emu/config", "{\"jobSheetShape\": \"nested\"}", &r), 0);
     CHECK_INT(cdrest_get_properties(&c, NULL, jctx, &d), 0);
     while (cdrest_sheet_next(&d, &it, &e))
-        if (cdrest_json_eq(d.json, d.toks, e.name, "jp")) seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "1");
+        if (cdrest_json_eq(d.json, d.toks, e.name, "jp"))
+            seen = e.value >= 0 && cdrest_json_eq(d.json, d.toks, e.value, "1");
     CHECK(seen);
     CHECK_INT(emu(&c, "POST", "/emu/config", "{\"jobSheetShape\": \"flat\"}", &r), 0);
     /* a PUT that updates answers only what changed (REST overview): still a success */
@@ -564,7 +571,7 @@ static void test_sessions_and_jobs(void) {
     CHECK_INT(cdrest_logout(&c), 0);
     /* a server without logout: 400, 404, 405 and 501 are "done", a 500 is not */
     {
-        static const char *const statuses[] = {"400", "404", "405", "501"};
+        static const char *const statuses[] = { "400", "404", "405", "501" };
         char body[64];
         size_t k;
         for (k = 0; k < 4; k++) {
@@ -637,7 +644,11 @@ static void test_web_server(int port) {
 
 /* 10. The calls CloudBees' own automation makes: evalDsl, pipelines and releases (run and
     wait), runProcess, abortJob, job step details, credentials, findObjects. */
-typedef struct pipe_log { int calls; int64_t last_ms; char last_status[32]; } pipe_log;
+typedef struct pipe_log {
+    int calls;
+    int64_t last_ms;
+    char last_status[32];
+} pipe_log;
 static void on_pipeline(void *ctx, const cdrest_pipeline_status *st, int64_t ms) {
     pipe_log *p = (pipe_log *)ctx;
     p->calls++;
@@ -649,7 +660,7 @@ static void on_pipeline(void *ctx, const cdrest_pipeline_status *st, int64_t ms)
 static int stage_list_is(cdrest_client *c, const char *runtime_id, const char *want) {
     char body[200], got[200] = "", path[64], stage[64];
     cdrest_doc d;
-    cdrest_param q[] = {{"request", "getPipelineRuntimeDetails"}, {NULL, NULL}};
+    cdrest_param q[] = { { "request", "getPipelineRuntimeDetails" }, { NULL, NULL } };
     int k;
     snprintf(body, sizeof body, "{\"flowRuntimeId\":[\"%s\"]}", runtime_id);
     if (cdrest_call(c, "PUT", "/pipelineRuntimeDetails", q, body, &d) != 0) {
@@ -668,8 +679,8 @@ static int stage_list_is(cdrest_client *c, const char *runtime_id, const char *w
 static void test_more_calls(void) {
     cdrest_client c;
     cdrest_doc d;
-    cdrest_param pp[] = {{"outcome", "warning"}, {"greeting", "h\u00e9 \"q\""}, {NULL, NULL}};
-    const char *stages[] = {"prod", NULL};
+    cdrest_param pp[] = { { "outcome", "warning" }, { "greeting", "h\u00e9 \"q\"" }, { NULL, NULL } };
+    const char *stages[] = { "prod", NULL };
     char rt[64], job[64], step[80], secret[64];
     cdrest_pipeline_status ps;
     cdrest_job_status js;
@@ -691,8 +702,8 @@ static void test_more_calls(void) {
     CHECK_STR(ps.status, "warning");
     CHECK(pl.calls >= 2);
     CHECK_STR(pl.last_status, "warning");
-    {   /* startingStage, alone and with stagesToRun (the Jenkins client sends both) */
-        const char *both[] = {"dev", "prod", NULL};
+    { /* startingStage, alone and with stagesToRun (the Jenkins client sends both) */
+        const char *both[] = { "dev", "prod", NULL };
         CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, both, "prod", rt, sizeof rt), 0);
         CHECK(stage_list_is(&c, rt, "prod"));
         CHECK_INT(cdrest_run_pipeline_ex(&c, "Default", "pipe", NULL, NULL, "dev", rt, sizeof rt), 0);
@@ -733,9 +744,10 @@ static void test_more_calls(void) {
     CHECK_INT(cdrest_get_full_credential(&c, "/projects/Default/credentials/cred", step, &d), 0);
     CHECK_INT(cdrest_doc_string(&d, "credential.password", secret, sizeof secret), 0);
     CHECK_STR(secret, "s3cret");
-    {   /* slashes literal, like an absolute property path */
+    { /* slashes literal, like an absolute property path */
         char target[200];
-        snprintf(target, sizeof target, "/rest/v1.0/jobSteps/%s/credentialPaths//projects/Default/credentials/cred", step);
+        snprintf(target, sizeof target, "/rest/v1.0/jobSteps/%s/credentialPaths//projects/Default/credentials/cred",
+                 step);
         CHECK_INT(requests_to(&c, "GET", target), 1);
     }
     CHECK_INT(cdrest_get_full_credential(&c, "/projects/Default/credentials/nocred", step, &d), CDREST_E_SERVER);
@@ -746,7 +758,8 @@ static void test_more_calls(void) {
                                   "{\"operator\":\"or\",\"filter\":[{\"propertyName\":\"projectName\",\"operator\":"
                                   "\"equals\",\"operand1\":\"Default\"},{\"propertyName\":\"projectName\",\"operator\":"
                                   "\"equals\",\"operand1\":\"FromDsl\"}]}",
-                                  "{\"propertyName\":\"projectName\",\"order\":\"descending\"}", 0, &d), 0);
+                                  "{\"propertyName\":\"projectName\",\"order\":\"descending\"}", 0, &d),
+              0);
     CHECK_INT(cdrest_doc_string(&d, "object[0].project.projectName", step, sizeof step), 0);
     CHECK_STR(step, "FromDsl");
     CHECK_INT(cdrest_doc_string(&d, "object[1].project.projectName", step, sizeof step), 0);
@@ -825,8 +838,8 @@ static int64_t ms_now(void) {
    an object, or another run's entry, is CDREST_E_PROTOCOL, never a success with "null"
    (finding 3); and a wait ends near its deadline however long one poll hangs (finding 2). */
 static void test_odd_answers(void) {
-    char *argv[] = {(char *)"python3", (char *)"-c", (char *)scripted_py, NULL};
-    const char *stages[] = {"dev", NULL};
+    char *argv[] = { (char *)"python3", (char *)"-c", (char *)scripted_py, NULL };
+    const char *stages[] = { "dev", NULL };
     cdrest_client c;
     cdrest_config cfg;
     cdrest_pipeline_status ps;
@@ -837,16 +850,17 @@ static void test_odd_answers(void) {
     int port = test_spawn_server(argv, &pid);
     char url[64];
     size_t i;
-    static const char *const bad_jobs[] = {"{\"jobId\":null}", "{\"jobId\":[\"J1\",\"J2\"]}", "{\"jobId\":{\"a\":1}}",
-                                           "{\"jobId\":false}"};
-    static const char *const bad_runs[] = {"{\"flowRuntime\":{\"flowRuntimeId\":null}}",
-                                           "{\"flowRuntime\":{\"flowRuntimeId\":false}}",
-                                           "{\"flowRuntime\":{\"flowRuntimeId\":[\"R\"]}}"};
+    static const char *const bad_jobs[] = { "{\"jobId\":null}", "{\"jobId\":[\"J1\",\"J2\"]}", "{\"jobId\":{\"a\":1}}",
+                                            "{\"jobId\":false}" };
+    static const char *const bad_runs[] = { "{\"flowRuntime\":{\"flowRuntimeId\":null}}",
+                                            "{\"flowRuntime\":{\"flowRuntimeId\":false}}",
+                                            "{\"flowRuntime\":{\"flowRuntimeId\":[\"R\"]}}" };
     static const char *const bad_status[] = {
         "{\"flowRuntime\":[{\"flowRuntimeId\":\"R\",\"status\":{\"x\":\"y\"},\"completed\":\"1\"}]}",
         "{\"flowRuntime\":[{\"flowRuntimeId\":\"R\",\"status\":null,\"completed\":\"1\"}]}",
         "{\"flowRuntime\":[{\"flowRuntimeId\":\"OTHER\",\"status\":\"success\",\"completed\":\"1\"}]}",
-        "{\"flowRuntime\":[{\"flowRuntimeId\":null,\"status\":\"success\",\"completed\":\"1\"}]}"};
+        "{\"flowRuntime\":[{\"flowRuntimeId\":null,\"status\":\"success\",\"completed\":\"1\"}]}"
+    };
     if (!port) {
         CHECK(0);
         return;
@@ -906,10 +920,10 @@ static const char *value_of(cdrest_client *c, const char *path, const cdrest_par
 }
 
 static void test_object_paths(cdrest_client *c, const char *profile) {
-    cdrest_param proc[] = {{"projectName", "Default"}, {"procedureName", "runme"}, {NULL, NULL}};
-    cdrest_param res[] = {{"resourceName", "local"}, {NULL, NULL}};
-    cdrest_param art[] = {{"artifactName", "prof:k"}, {NULL, NULL}};
-    cdrest_param stray[] = {{"procedureName", "runme"}, {NULL, NULL}};
+    cdrest_param proc[] = { { "projectName", "Default" }, { "procedureName", "runme" }, { NULL, NULL } };
+    cdrest_param res[] = { { "resourceName", "local" }, { NULL, NULL } };
+    cdrest_param art[] = { { "artifactName", "prof:k" }, { NULL, NULL } };
+    cdrest_param stray[] = { { "procedureName", "runme" }, { NULL, NULL } };
     cdrest_doc d;
     int jetty = !strcmp(profile, "jetty12.1");
     CHECK_INT(cdrest_set_property(c, "/projects/Default/procedures/runme/onproc", "p1", NULL, &d), 0);
@@ -946,7 +960,7 @@ static void test_object_paths(cdrest_client *c, const char *profile) {
 
 static void test_profile(const char *profile) {
     cdrest_client c;
-    cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
     const char *files[1];
     const char *value;
     char path[300], job[64];
@@ -982,15 +996,17 @@ static void test_profile(const char *profile) {
     test_object_paths(&c, profile);
     CHECK_INT(c.publish_endpoint, strcmp(profile, "pre2023") ? 1 : 2);
     CHECK_INT(requests_to(&c, "GET", "/commander/publishArtifact.php"), 1); /* probed once */
-    CHECK_INT(requests_to(&c, "POST", strcmp(profile, "pre2023") ? "/commander/publishArtifact.php"
-                                                                  : "/commander/cgi-bin/publishArtifactAPI.cgi"), 2);
+    CHECK_INT(requests_to(&c, "POST",
+                          strcmp(profile, "pre2023") ? "/commander/publishArtifact.php"
+                                                     : "/commander/cgi-bin/publishArtifactAPI.cgi"),
+              2);
     CHECK_CONTAINS(stored_names(&c, "prof:k:2"), "\"one.txt\"");
     CHECK_INT(cdrest_get_artifact_versions(&c, "prof:k", &d), 0);
     CHECK_INT(cdrest_run_procedure(&c, "Default", "runme", NULL, job, sizeof job), 0);
     CHECK_INT(cdrest_wait_for_job(&c, job, 100, 20000, NULL, NULL, &st), 0);
     CHECK_STR(st.outcome, "success");
-    {   /* /myJob/... and /jobs/ID/... in their relative forms where "//" is refused */
-        cdrest_param jctx[] = {{"jobId", NULL}, {NULL, NULL}};
+    { /* /myJob/... and /jobs/ID/... in their relative forms where "//" is refused */
+        cdrest_param jctx[] = { { "jobId", NULL }, { NULL, NULL } };
         char abs_path[128];
         jctx[0].value = job;
         CHECK_INT(cdrest_set_property(&c, "/myJob/mine", "m", jctx, &d), 0);

@@ -19,9 +19,9 @@
 
 typedef struct reply {
     int status;
-    const char *body;    /* NUL-terminated, or body_len set */
+    const char *body; /* NUL-terminated, or body_len set */
     size_t body_len;
-    int delay_ms;        /* wait before answering (cut short when the client hangs up) */
+    int delay_ms; /* wait before answering (cut short when the client hangs up) */
 } reply;
 
 /* The test's script: the answer to one request. */
@@ -221,11 +221,22 @@ static void typed_script(const char *method, const char *target, const char *bod
     }
 }
 
-enum { CALL_LOGIN, CALL_VALUE, CALL_SET, CALL_CREATE, CALL_SHEET_ID, CALL_SHEET, CALL_RUN, CALL_STATUS, CALL_ARTIFACT,
-       CALL_VERSION, CALL_JOB };
+enum {
+    CALL_LOGIN,
+    CALL_VALUE,
+    CALL_SET,
+    CALL_CREATE,
+    CALL_SHEET_ID,
+    CALL_SHEET,
+    CALL_RUN,
+    CALL_STATUS,
+    CALL_ARTIFACT,
+    CALL_VERSION,
+    CALL_JOB
+};
 
 static int typed_call(cdrest_client *c, int call, char *out_text, size_t cap) {
-    cdrest_param ctx[] = {{"projectName", "P"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "P" }, { NULL, NULL } };
     cdrest_doc d;
     cdrest_job_status st;
     const char *v = NULL;
@@ -233,35 +244,33 @@ static int typed_call(cdrest_client *c, int call, char *out_text, size_t cap) {
     int rc;
     out_text[0] = 0;
     switch (call) {
-    case CALL_LOGIN:
-        rc = cdrest_login(c);
-        snprintf(out_text, cap, "%s", cdrest_session_id(c));
-        return rc;
-    case CALL_VALUE:
-        rc = cdrest_get_property_value(c, "x", ctx, &v, &n);
-        if (rc == 0) snprintf(out_text, cap, "%s", v);
-        return rc;
-    case CALL_SET: return cdrest_set_property(c, "x", "1", ctx, &d);
-    case CALL_CREATE: return cdrest_create_property(c, "x", "1", ctx, &d);
-    case CALL_SHEET_ID: /* the sheet's id, read from its property */
-    case CALL_SHEET: {
-        int it = 0, count = 0;
-        cdrest_sheet_entry e;
-        rc = cdrest_get_properties(c, call == CALL_SHEET ? "sheet" : "x", ctx, &d);
-        while (rc == 0 && cdrest_sheet_next(&d, &it, &e)) count++;
-        if (rc == 0) snprintf(out_text, cap, "%d entries", count);
-        return rc;
-    }
-    case CALL_RUN:
-        rc = cdrest_run_procedure(c, "P", "Q", NULL, out_text, cap);
-        return rc;
-    case CALL_STATUS:
-        rc = cdrest_get_job_status(c, "5", &st);
-        if (rc == 0) snprintf(out_text, cap, "%s/%s/%s", st.job_id, st.status, st.outcome);
-        return rc;
-    case CALL_ARTIFACT: return cdrest_create_artifact(c, "g", "k", NULL, &d);
-    case CALL_VERSION: return cdrest_create_artifact_version(c, "g:k", "1", NULL, &d);
-    case CALL_JOB: return cdrest_get_job_details(c, "5", &d);
+        case CALL_LOGIN:
+            rc = cdrest_login(c);
+            snprintf(out_text, cap, "%s", cdrest_session_id(c));
+            return rc;
+        case CALL_VALUE:
+            rc = cdrest_get_property_value(c, "x", ctx, &v, &n);
+            if (rc == 0) snprintf(out_text, cap, "%s", v);
+            return rc;
+        case CALL_SET: return cdrest_set_property(c, "x", "1", ctx, &d);
+        case CALL_CREATE: return cdrest_create_property(c, "x", "1", ctx, &d);
+        case CALL_SHEET_ID: /* the sheet's id, read from its property */
+        case CALL_SHEET: {
+            int it = 0, count = 0;
+            cdrest_sheet_entry e;
+            rc = cdrest_get_properties(c, call == CALL_SHEET ? "sheet" : "x", ctx, &d);
+            while (rc == 0 && cdrest_sheet_next(&d, &it, &e)) count++;
+            if (rc == 0) snprintf(out_text, cap, "%d entries", count);
+            return rc;
+        }
+        case CALL_RUN: rc = cdrest_run_procedure(c, "P", "Q", NULL, out_text, cap); return rc;
+        case CALL_STATUS:
+            rc = cdrest_get_job_status(c, "5", &st);
+            if (rc == 0) snprintf(out_text, cap, "%s/%s/%s", st.job_id, st.status, st.outcome);
+            return rc;
+        case CALL_ARTIFACT: return cdrest_create_artifact(c, "g", "k", NULL, &d);
+        case CALL_VERSION: return cdrest_create_artifact_version(c, "g:k", "1", NULL, &d);
+        case CALL_JOB: return cdrest_get_job_details(c, "5", &d);
     }
     return -100;
 }
@@ -274,31 +283,34 @@ static void test_typed_fields(void) {
     static const struct {
         int call;
         const char *answer;
-        int kind; /* what the field must be: */
+        int kind;        /* what the field must be: */
         int tokens_only; /* checked where the answer is tokenized (config.raw_docs keeps it as text) */
     } cases[] = {
-        {CALL_LOGIN, "{\"sessionId\":WRONG,\"userName\":\"admin\"}", K_TEXT, 0},
-        {CALL_VALUE, "{\"property\":{\"propertyName\":\"x\",\"value\":WRONG}}", K_TEXT, 0},
-        {CALL_VALUE, "{\"property\":WRONG}", K_OBJECT, 0},
-        {CALL_SET, "{\"property\":WRONG}", K_OBJECT, 0},
-        {CALL_CREATE, "{\"property\":WRONG}", K_OBJECT, 0},
-        {CALL_SHEET_ID, "{\"property\":{\"propertyName\":\"x\",\"propertySheetId\":WRONG}}", K_ID, 0},
-        {CALL_SHEET, "{\"propertySheet\":{\"propertySheetId\":\"77\",\"property\":WRONG}}", K_LIST, 0},
-        {CALL_SHEET, "{\"propertySheet\":WRONG}", K_OBJECT, 0},
+        { CALL_LOGIN, "{\"sessionId\":WRONG,\"userName\":\"admin\"}", K_TEXT, 0 },
+        { CALL_VALUE, "{\"property\":{\"propertyName\":\"x\",\"value\":WRONG}}", K_TEXT, 0 },
+        { CALL_VALUE, "{\"property\":WRONG}", K_OBJECT, 0 },
+        { CALL_SET, "{\"property\":WRONG}", K_OBJECT, 0 },
+        { CALL_CREATE, "{\"property\":WRONG}", K_OBJECT, 0 },
+        { CALL_SHEET_ID, "{\"property\":{\"propertyName\":\"x\",\"propertySheetId\":WRONG}}", K_ID, 0 },
+        { CALL_SHEET, "{\"propertySheet\":{\"propertySheetId\":\"77\",\"property\":WRONG}}", K_LIST, 0 },
+        { CALL_SHEET, "{\"propertySheet\":WRONG}", K_OBJECT, 0 },
         /* each entry of a listing: its name, its value and a nested sheet's id */
-        {CALL_SHEET, "{\"propertySheet\":{\"property\":[{\"propertyName\":\"a\"},{\"propertyName\":WRONG,\"value\":\"x\"}]}}", K_TEXT, 1},
-        {CALL_SHEET, "{\"propertySheet\":{\"property\":{\"propertyName\":\"a\",\"value\":WRONG}}}", K_TEXT, 1},
-        {CALL_SHEET, "{\"propertySheet\":{\"property\":[{\"propertyName\":\"a\",\"propertySheetId\":WRONG}]}}", K_ID, 1},
-        {CALL_RUN, "{\"jobId\":WRONG}", K_ID, 0},
-        {CALL_RUN, "{\"job\":{\"jobId\":WRONG}}", K_ID, 0},
-        {CALL_STATUS, "{\"jobId\":\"5\",\"status\":WRONG,\"outcome\":\"\"}", K_TEXT, 0},
-        {CALL_STATUS, "{\"jobId\":\"5\",\"status\":\"running\",\"outcome\":WRONG}", K_TEXT, 0},
-        {CALL_STATUS, "{\"jobId\":WRONG,\"status\":\"running\"}", K_ID, 0},
-        {CALL_ARTIFACT, "{\"artifact\":WRONG}", K_OBJECT, 0},
-        {CALL_VERSION, "{\"artifactVersion\":WRONG}", K_OBJECT, 0},
-        {CALL_JOB, "{\"job\":WRONG}", K_OBJECT, 0},
+        { CALL_SHEET,
+          "{\"propertySheet\":{\"property\":[{\"propertyName\":\"a\"},{\"propertyName\":WRONG,\"value\":\"x\"}]}}",
+          K_TEXT, 1 },
+        { CALL_SHEET, "{\"propertySheet\":{\"property\":{\"propertyName\":\"a\",\"value\":WRONG}}}", K_TEXT, 1 },
+        { CALL_SHEET, "{\"propertySheet\":{\"property\":[{\"propertyName\":\"a\",\"propertySheetId\":WRONG}]}}", K_ID,
+          1 },
+        { CALL_RUN, "{\"jobId\":WRONG}", K_ID, 0 },
+        { CALL_RUN, "{\"job\":{\"jobId\":WRONG}}", K_ID, 0 },
+        { CALL_STATUS, "{\"jobId\":\"5\",\"status\":WRONG,\"outcome\":\"\"}", K_TEXT, 0 },
+        { CALL_STATUS, "{\"jobId\":\"5\",\"status\":\"running\",\"outcome\":WRONG}", K_TEXT, 0 },
+        { CALL_STATUS, "{\"jobId\":WRONG,\"status\":\"running\"}", K_ID, 0 },
+        { CALL_ARTIFACT, "{\"artifact\":WRONG}", K_OBJECT, 0 },
+        { CALL_VERSION, "{\"artifactVersion\":WRONG}", K_OBJECT, 0 },
+        { CALL_JOB, "{\"job\":WRONG}", K_OBJECT, 0 },
     };
-    static const char *const wrong[] = {"null", "42", "true", "{\"a\":\"b\"}", "[]", "[\"s\"]"};
+    static const char *const wrong[] = { "null", "42", "true", "{\"a\":\"b\"}", "[]", "[\"s\"]" };
     cdrest_client c;
     cdrest_config cfg;
     size_t i, k;
@@ -306,45 +318,51 @@ static void test_typed_fields(void) {
     script = typed_script;
     /* with tokens, and with answers kept as text (config.raw_docs: read without tokens) */
     for (raw_mode = 0; raw_mode < 2; raw_mode++)
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        for (k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
-            int rc, kind = cases[i].kind;
-            /* skip the types that are right: a number for an id, an object where an object
+        for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            for (k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+                int rc, kind = cases[i].kind;
+                /* skip the types that are right: a number for an id, an object where an object
                is promised, an array or (one) object for a sheet's list */
-            if (raw_mode && cases[i].tokens_only) continue;
-            if ((kind == K_ID && wrong[k][0] == '4') || (kind == K_OBJECT && wrong[k][0] == '{') ||
-                (kind == K_LIST && (wrong[k][0] == '{' || wrong[k][0] == '[')))
-                continue;
-            typed_answer = cases[i].answer;
-            wrong_value = wrong[k];
-            client_config(&cfg);
-            CHECK_INT(cdrest_init(&c, &cfg), 0);
-            rc = typed_call(&c, cases[i].call, text, sizeof text);
-            if (!test_check(rc != 0, __FILE__, __LINE__, "a field of the wrong JSON type fails the call"))
-                fprintf(stderr, "  answer %s with %s: rc 0, gave \"%s\"\n", cases[i].answer, wrong[k], text);
-            else if (!test_check(rc == CDREST_E_PROTOCOL, __FILE__, __LINE__, "... as a protocol error"))
-                fprintf(stderr, "  answer %s with %s: rc %d \"%s\"\n", cases[i].answer, wrong[k], rc, cdrest_errmsg(&c));
-            cdrest_free(&c);
+                if (raw_mode && cases[i].tokens_only) continue;
+                if ((kind == K_ID && wrong[k][0] == '4') || (kind == K_OBJECT && wrong[k][0] == '{') ||
+                    (kind == K_LIST && (wrong[k][0] == '{' || wrong[k][0] == '[')))
+                    continue;
+                typed_answer = cases[i].answer;
+                wrong_value = wrong[k];
+                client_config(&cfg);
+                CHECK_INT(cdrest_init(&c, &cfg), 0);
+                rc = typed_call(&c, cases[i].call, text, sizeof text);
+                if (!test_check(rc != 0, __FILE__, __LINE__, "a field of the wrong JSON type fails the call"))
+                    fprintf(stderr, "  answer %s with %s: rc 0, gave \"%s\"\n", cases[i].answer, wrong[k], text);
+                else if (!test_check(rc == CDREST_E_PROTOCOL, __FILE__, __LINE__, "... as a protocol error"))
+                    fprintf(stderr, "  answer %s with %s: rc %d \"%s\"\n", cases[i].answer, wrong[k], rc,
+                            cdrest_errmsg(&c));
+                cdrest_free(&c);
+            }
         }
-    }
     raw_mode = 0;
     /* ids as numbers are fine; right answers give their text */
     for (raw_mode = 0; raw_mode < 2; raw_mode++) {
-        static const struct { int call; const char *answer; const char *want; } good[] = {
-            {CALL_RUN, "{\"jobId\":4711}", "4711"},
-            {CALL_RUN, "{\"job\":{\"jobId\":\"j-1\"}}", "j-1"},
-            {CALL_STATUS, "{\"jobId\":5,\"status\":\"running\"}", "5/running/"},
-            {CALL_VALUE, "{\"property\":{\"propertyName\":\"x\"}}", ""},
-            {CALL_VALUE, "{\"property\":{\"value\":\"a\\\"b\\u00e9\"}}", "a\"b\xc3\xa9"},
-            {CALL_SHEET, "{\"propertySheet\":{\"propertySheetId\":\"77\"}}", "0 entries"},
-            {CALL_SHEET, "{\"propertySheet\":{\"property\":{\"propertyName\":\"one\"}}}", "1 entries"},
-            {CALL_LOGIN, "{\"sessionId\":\"abc\"}", "abc"},
+        static const struct {
+            int call;
+            const char *answer;
+            const char *want;
+        } good[] = {
+            { CALL_RUN, "{\"jobId\":4711}", "4711" },
+            { CALL_RUN, "{\"job\":{\"jobId\":\"j-1\"}}", "j-1" },
+            { CALL_STATUS, "{\"jobId\":5,\"status\":\"running\"}", "5/running/" },
+            { CALL_VALUE, "{\"property\":{\"propertyName\":\"x\"}}", "" },
+            { CALL_VALUE, "{\"property\":{\"value\":\"a\\\"b\\u00e9\"}}", "a\"b\xc3\xa9" },
+            { CALL_SHEET, "{\"propertySheet\":{\"propertySheetId\":\"77\"}}", "0 entries" },
+            { CALL_SHEET, "{\"propertySheet\":{\"property\":{\"propertyName\":\"one\"}}}", "1 entries" },
+            { CALL_LOGIN, "{\"sessionId\":\"abc\"}", "abc" },
         };
         for (i = 0; i < sizeof good / sizeof good[0]; i++) {
             typed_answer = good[i].answer;
             client_config(&cfg);
             CHECK_INT(cdrest_init(&c, &cfg), 0);
-            if (!CHECK_INT(typed_call(&c, good[i].call, text, sizeof text), 0)) fprintf(stderr, "  %s\n", cdrest_errmsg(&c));
+            if (!CHECK_INT(typed_call(&c, good[i].call, text, sizeof text), 0))
+                fprintf(stderr, "  %s\n", cdrest_errmsg(&c));
             if (raw_mode && good[i].call == CALL_SHEET) strcpy(text, good[i].want); /* no tokens to walk */
             CHECK_STR(text, good[i].want);
             cdrest_free(&c);
@@ -372,9 +390,12 @@ static char big_answer[8192];
 
 static void write_script(const char *method, const char *target, const char *body, reply *r) {
     (void)body;
-    if (!strcmp(target, "/rest/v1.0/sessions")) r->body = "{\"sessionId\":\"s-1\"}";
-    else if (!strcmp(method, "GET")) r->body = big_answer; /* a read needs its tokens */
-    else r->body = big_answer;
+    if (!strcmp(target, "/rest/v1.0/sessions"))
+        r->body = "{\"sessionId\":\"s-1\"}";
+    else if (!strcmp(method, "GET"))
+        r->body = big_answer; /* a read needs its tokens */
+    else
+        r->body = big_answer;
 }
 
 /* {"lead0":"..",...,"property":{...},"jobId":"77"}: the promised fields after many others */
@@ -392,14 +413,15 @@ static void test_writes_with_few_tokens(void) {
     cdrest_config cfg;
     cdrest_json_tok toks[16];
     cdrest_doc d;
-    cdrest_param ctx[] = {{"projectName", "P"}, {NULL, NULL}};
+    cdrest_param ctx[] = { { "projectName", "P" }, { NULL, NULL } };
     char job[32];
     script = write_script;
     client_config(&cfg);
     cfg.tokens = toks;
     cfg.max_tokens = 16;
     CHECK_INT(cdrest_init(&c, &cfg), 0);
-    make_big_answer("\"property\":{\"propertyName\":\"x\",\"value\":\"1\",\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}");
+    make_big_answer(
+        "\"property\":{\"propertyName\":\"x\",\"value\":\"1\",\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}");
     CHECK_INT(cdrest_set_property(&c, "x", "1", ctx, &d), 0);
     CHECK(d.len == strlen(big_answer) && d.ntoks == 0); /* the text, without tokens */
     CHECK_INT(cdrest_create_property(&c, "x", "1", ctx, &d), 0);
@@ -463,11 +485,12 @@ static void test_large_sheet(int nprops) {
     sheet_body = (char *)malloc(cap);
     n += (size_t)snprintf(sheet_body, cap, "{\"propertySheet\":{\"propertySheetId\":\"9\",\"property\":[");
     for (i = 0; i < nprops; i++)
-        n += (size_t)snprintf(sheet_body + n, cap - n,
-                              "%s{\"propertyId\":\"%d\",\"propertyName\":\"p%06d\",\"value\":\"v%d\",\"description\":\"\","
-                              "\"expandable\":\"1\",\"createTime\":\"2026-11-27T16:34:26.271Z\",\"modifyTime\":"
-                              "\"2026-11-27T16:34:26.271Z\",\"lastModifiedBy\":\"admin\",\"owner\":\"admin\",\"counter\":\"0\"}",
-                              i ? "," : "", 100000 + i, i, i);
+        n += (size_t)snprintf(
+            sheet_body + n, cap - n,
+            "%s{\"propertyId\":\"%d\",\"propertyName\":\"p%06d\",\"value\":\"v%d\",\"description\":\"\","
+            "\"expandable\":\"1\",\"createTime\":\"2026-11-27T16:34:26.271Z\",\"modifyTime\":"
+            "\"2026-11-27T16:34:26.271Z\",\"lastModifiedBy\":\"admin\",\"owner\":\"admin\",\"counter\":\"0\"}",
+            i ? "," : "", 100000 + i, i, i);
     n += (size_t)snprintf(sheet_body + n, cap - n, "]}}");
     sheet_len = n;
     script = sheet_script;
@@ -537,7 +560,8 @@ static void job_script(const char *method, const char *target, const char *body,
         r->body = "{\"sessionId\":\"s-1\"}";
     } else if (strstr(target, "getJobStatus")) {
         r->body = "{\"jobId\":\"5\",\"status\":\"running\",\"outcome\":\"\"}";
-        if (job_done_at && now_ms() >= job_done_at) r->body = "{\"jobId\":\"5\",\"status\":\"completed\",\"outcome\":\"success\"}";
+        if (job_done_at && now_ms() >= job_done_at)
+            r->body = "{\"jobId\":\"5\",\"status\":\"completed\",\"outcome\":\"success\"}";
         if (requests == slow_step) r->delay_ms = 8000; /* one poll that hangs */
     }
 }
@@ -622,8 +646,10 @@ static char value_want[12000];
 static void value_script(const char *method, const char *target, const char *body, reply *r) {
     (void)method;
     (void)body;
-    if (!strcmp(target, "/rest/v1.0/sessions")) r->body = "{\"sessionId\":\"s-1\"}";
-    else r->body = value_answer;
+    if (!strcmp(target, "/rest/v1.0/sessions"))
+        r->body = "{\"sessionId\":\"s-1\"}";
+    else
+        r->body = value_answer;
 }
 
 static void test_fixed_buffers(void) {
@@ -636,8 +662,8 @@ static void test_fixed_buffers(void) {
     /* a 10 KiB value with escapes: longer as JSON than decoded */
     o = (size_t)snprintf(value_answer, sizeof value_answer, "{\"property\":{\"propertyName\":\"x\",\"value\":\"");
     for (i = 0; i < 10240; i++) {
-        static const char *const pieces[4] = {"a", "\\n", "\\u00e9", "\\\""};
-        static const char *const decoded[4] = {"a", "\n", "\xc3\xa9", "\""};
+        static const char *const pieces[4] = { "a", "\\n", "\\u00e9", "\\\"" };
+        static const char *const decoded[4] = { "a", "\n", "\xc3\xa9", "\"" };
         int k = (int)(i % 7 == 0 ? 1 + i % 3 : 0);
         o += (size_t)snprintf(value_answer + o, sizeof value_answer - o, "%s", pieces[k]);
         w += (size_t)snprintf(value_want + w, sizeof value_want - w, "%s", decoded[k]);
@@ -673,18 +699,18 @@ static int misuse_all(cdrest_client *c) {
     const char *v;
     size_t n;
     char job[16];
-    const char *files[2] = {"tests/test.h", NULL};
+    const char *files[2] = { "tests/test.h", NULL };
     int bad = 0;
     memset(&req, 0, sizeof req);
     req.method = "GET";
     req.target = "/";
-#define MISUSE(call) \
-    do { \
-        int rc_ = (call); \
-        if (rc_ != CDREST_E_ARG) { \
-            bad++; \
+#define MISUSE(call)                                                        \
+    do {                                                                    \
+        int rc_ = (call);                                                   \
+        if (rc_ != CDREST_E_ARG) {                                          \
+            bad++;                                                          \
             fprintf(stderr, "  %s: rc %d, not CDREST_E_ARG\n", #call, rc_); \
-        } \
+        }                                                                   \
     } while (0)
     MISUSE(cdrest_http(c, &req, &resp));
     MISUSE(cdrest_login(c));
@@ -722,7 +748,7 @@ static int misuse_all(cdrest_client *c) {
 static void test_misuse(void) {
     cdrest_client c;
     cdrest_config cfg;
-    const char *files[3] = {"tests/test.h", NULL, "tests/test.h"};
+    const char *files[3] = { "tests/test.h", NULL, "tests/test.h" };
     script = typed_script;
     typed_answer = "{\"sessionId\":\"s-1\"}";
     /* after a failed cdrest_init (with a session given: nothing may be sent with it) */
@@ -758,11 +784,11 @@ static void test_misuse(void) {
     CHECK_CONTAINS(cdrest_errmsg(&c), "files[1]");
     CHECK_INT(cdrest_doc_string(NULL, "x", NULL, 0), CDREST_E_ARG);
     {
-        cdrest_header h[1] = {{NULL, "v"}};
+        cdrest_header h[1] = { { NULL, "v" } };
         cdrest_request req;
         cdrest_response resp;
-        cdrest_param ctx[] = {{"projectName", NULL}, {NULL, NULL}};
-        cdrest_param actual[] = {{"a", NULL}, {NULL, NULL}};
+        cdrest_param ctx[] = { { "projectName", NULL }, { NULL, NULL } };
+        cdrest_param actual[] = { { "a", NULL }, { NULL, NULL } };
         char job[16];
         memset(&req, 0, sizeof req);
         req.method = "GET";
@@ -799,8 +825,9 @@ static void test_raw_find(void) {
         "[{\"a\":1}]",
         "{\"k\"\n:\r\n\"v\"\t}",
     };
-    static const char *const paths[] = {"a", "a.b", "a.c", "d", "e", "name", "dup", "", "t", "f", "x", "y",
-                                        "z.w.v", "z.w", "s", "q", "job.jobId", "jobId", "job.a", "k", "a.b.c", "nope"};
+    static const char *const paths[] = { "a",         "a.b",   "a.c",   "d", "e",     "name", "dup", "",
+                                         "t",         "f",     "x",     "y", "z.w.v", "z.w",  "s",   "q",
+                                         "job.jobId", "jobId", "job.a", "k", "a.b.c", "nope" };
     size_t i, k;
     int bad = 0;
     for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
@@ -813,11 +840,11 @@ static void test_raw_find(void) {
         for (k = 0; k < sizeof paths / sizeof paths[0]; k++) {
             int j = *paths[k] ? cdrest_json_find(docs[i], t, n, 0, paths[k]) : -1;
             int found = cdrest__json_raw_find(docs[i], strlen(docs[i]), paths[k], &r);
-            if (found != (j >= 0) ||
-                (found && (r.type != t[j].type || r.start != t[j].start || r.end != t[j].end))) {
+            if (found != (j >= 0) || (found && (r.type != t[j].type || r.start != t[j].start || r.end != t[j].end))) {
                 bad++;
-                fprintf(stderr, "  raw find of \"%s\" in %s: %d (%d %d-%d), tokens: %d (%d %d-%d)\n", paths[k], docs[i], found,
-                        r.type, r.start, r.end, j, j >= 0 ? t[j].type : 0, j >= 0 ? t[j].start : 0, j >= 0 ? t[j].end : 0);
+                fprintf(stderr, "  raw find of \"%s\" in %s: %d (%d %d-%d), tokens: %d (%d %d-%d)\n", paths[k], docs[i],
+                        found, r.type, r.start, r.end, j, j >= 0 ? t[j].type : 0, j >= 0 ? t[j].start : 0,
+                        j >= 0 ? t[j].end : 0);
             }
         }
     }

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <malloc.h>
 
-static long fault_calls;      /* allocations (malloc, realloc) so far */
-static long fault_at;         /* the one that fails (0: none) */
-static int fault_hit;         /* a failure was injected */
-static int fault_optional;    /* ... into a realloc that shrinks (its failure may be ignored) */
-static long fault_live;       /* blocks allocated and not yet freed */
-static int fault_bad_ctx;     /* an allocator call with another context than config.alloc_ctx */
+static long fault_calls;   /* allocations (malloc, realloc) so far */
+static long fault_at;      /* the one that fails (0: none) */
+static int fault_hit;      /* a failure was injected */
+static int fault_optional; /* ... into a realloc that shrinks (its failure may be ignored) */
+static long fault_live;    /* blocks allocated and not yet freed */
+static int fault_bad_ctx;  /* an allocator call with another context than config.alloc_ctx */
 static void *fault_ctx_want;
 static unsigned char fault_sites[1 << 16]; /* header lines that allocated */
 
@@ -50,9 +50,9 @@ static void fault_free(void *ctx, void *p) {
     if (p) fault_live--;
     free(p);
 }
-#define CDREST_MALLOC(ctx, n) fault_malloc((ctx), (n), __LINE__)
+#define CDREST_MALLOC(ctx, n)     fault_malloc((ctx), (n), __LINE__)
 #define CDREST_REALLOC(ctx, p, n) fault_realloc((ctx), (p), (n), __LINE__)
-#define CDREST_FREE(ctx, p) fault_free((ctx), (p))
+#define CDREST_FREE(ctx, p)       fault_free((ctx), (p))
 
 /* Every descriptor the library opens goes through these (macros over its calls only):
    each must be born close-on-exec (checked at once, so a flag set a moment later, after
@@ -70,9 +70,9 @@ static void fault_free(void *ctx, void *p) {
 
 static int fds_born_inheritable; /* descriptors the library got without FD_CLOEXEC */
 static int fds_checked;
-static const char *inject_path;  /* an open of a path containing this fails ... */
-static int inject_errno;         /* ... with this errno ... */
-static int inject_count;         /* ... this many more times (-1: always) */
+static const char *inject_path; /* an open of a path containing this fails ... */
+static int inject_errno;        /* ... with this errno ... */
+static int inject_count;        /* ... this many more times (-1: always) */
 static int inject_hits;
 
 static void fd_check_new(int fd, const char *what) {
@@ -90,7 +90,8 @@ static int fd_inject(const char *path) {
     errno = inject_errno;
     return 1;
 }
-__attribute__((unused)) static FILE *test_fopen(const char *path, const char *mode) { /* the library opens with open() */
+__attribute__((unused)) static FILE *test_fopen(const char *path,
+                                                const char *mode) { /* the library opens with open() */
     FILE *f;
     if (fd_inject(path)) return NULL;
     f = (fopen)(path, mode);
@@ -122,10 +123,10 @@ static DIR *test_opendir(const char *path) {
     if (d) fd_check_new(dirfd(d), path);
     return d;
 }
-#define fopen(p, m) test_fopen(p, m)
-#define open(...) test_open(__VA_ARGS__)
+#define fopen(p, m)     test_fopen(p, m)
+#define open(...)       test_open(__VA_ARGS__)
 #define socket(d, t, p) test_socket(d, t, p)
-#define opendir(p) test_opendir(p)
+#define opendir(p)      test_opendir(p)
 
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
@@ -146,9 +147,27 @@ typedef struct flow_ctx {
     const char *prefix;
 } flow_ctx;
 
-enum { STEP_LOGIN, STEP_SET, STEP_SET_MID, STEP_SET_BIG, STEP_GET_BIG, STEP_GET_SHEET, STEP_ARTIFACT, STEP_RUN, STEP_LOGOUT, NSTEPS };
-static const char *const step_names[NSTEPS] = {"login", "setProperty", "setProperty 10 KiB", "setProperty 64 KiB", "getProperty 64 KiB",
-                                               "getProperties", "createArtifact", "runProcedure", "logout"};
+enum {
+    STEP_LOGIN,
+    STEP_SET,
+    STEP_SET_MID,
+    STEP_SET_BIG,
+    STEP_GET_BIG,
+    STEP_GET_SHEET,
+    STEP_ARTIFACT,
+    STEP_RUN,
+    STEP_LOGOUT,
+    NSTEPS
+};
+static const char *const step_names[NSTEPS] = { "login",
+                                                "setProperty",
+                                                "setProperty 10 KiB",
+                                                "setProperty 64 KiB",
+                                                "getProperty 64 KiB",
+                                                "getProperties",
+                                                "createArtifact",
+                                                "runProcedure",
+                                                "logout" };
 
 /* One step of the flow; returns the call's code. *again is set when a repeat may
    meet the first attempt's effect (the artifact exists). */
@@ -160,57 +179,55 @@ static int run_step(flow_ctx *f, int step, int repeat) {
     size_t n;
     int rc, count = 0, it;
     cdrest_sheet_entry e;
-    cdrest_param actual[] = {{"greeting", "hello"}, {"duration", "0"}, {NULL, NULL}};
+    cdrest_param actual[] = { { "greeting", "hello" }, { "duration", "0" }, { NULL, NULL } };
     switch (step) {
-    case STEP_LOGIN:
-        return cdrest_login(c);
-    case STEP_SET:
-        snprintf(path, sizeof path, "/projects/Default/%s/small", f->prefix);
-        rc = cdrest_set_property(c, path, "a small value", NULL, &d);
-        if (rc == 0 && cdrest_doc_find(&d, "property.value") < 0) return -100;
-        return rc;
-    case STEP_SET_MID: /* a body sent with the head: the request buffer grows on a reused connection */
-        snprintf(path, sizeof path, "/projects/Default/%s/mid", f->prefix);
-        return cdrest_set_property(c, path, big_value + sizeof big_value - 1 - 10240, NULL, &d);
-    case STEP_SET_BIG:
-        snprintf(path, sizeof path, "/projects/Default/%s/big", f->prefix);
-        return cdrest_set_property(c, path, big_value, NULL, &d);
-    case STEP_GET_BIG:
-        snprintf(path, sizeof path, "/projects/Default/%s/big", f->prefix);
-        rc = cdrest_get_property_value(c, path, NULL, &v, &n);
-        if (rc == 0 && (n != sizeof big_value - 1 || memcmp(v, big_value, n) != 0)) return -101;
-        return rc;
-    case STEP_GET_SHEET:
-        snprintf(path, sizeof path, "/projects/Default/%s", f->prefix);
-        rc = cdrest_get_properties(c, path, NULL, &d);
-        if (rc) return rc;
-        it = 0;
-        while (cdrest_sheet_next(&d, &it, &e)) count++;
-        return count == 3 ? 0 : -102;
-    case STEP_ARTIFACT:
-        snprintf(key, sizeof key, "%s-%d", f->prefix, f->iteration);
-        rc = cdrest_create_artifact(c, "faults", key, NULL, &d);
-        /* a repeat after a failure met after the request went out finds it made */
-        if (repeat && rc == CDREST_E_SERVER && !strcmp(cdrest_last_error(c)->server_code, "DuplicateArtifactName"))
-            return 0;
-        return rc;
-    case STEP_RUN:
-        job[0] = 0;
-        rc = cdrest_run_procedure(c, "Default", "runme", actual, job, sizeof job);
-        if (rc == 0 && !job[0]) return -103;
-        return rc;
-    case STEP_LOGOUT:
-        return cdrest_logout(c);
+        case STEP_LOGIN: return cdrest_login(c);
+        case STEP_SET:
+            snprintf(path, sizeof path, "/projects/Default/%s/small", f->prefix);
+            rc = cdrest_set_property(c, path, "a small value", NULL, &d);
+            if (rc == 0 && cdrest_doc_find(&d, "property.value") < 0) return -100;
+            return rc;
+        case STEP_SET_MID: /* a body sent with the head: the request buffer grows on a reused connection */
+            snprintf(path, sizeof path, "/projects/Default/%s/mid", f->prefix);
+            return cdrest_set_property(c, path, big_value + sizeof big_value - 1 - 10240, NULL, &d);
+        case STEP_SET_BIG:
+            snprintf(path, sizeof path, "/projects/Default/%s/big", f->prefix);
+            return cdrest_set_property(c, path, big_value, NULL, &d);
+        case STEP_GET_BIG:
+            snprintf(path, sizeof path, "/projects/Default/%s/big", f->prefix);
+            rc = cdrest_get_property_value(c, path, NULL, &v, &n);
+            if (rc == 0 && (n != sizeof big_value - 1 || memcmp(v, big_value, n) != 0)) return -101;
+            return rc;
+        case STEP_GET_SHEET:
+            snprintf(path, sizeof path, "/projects/Default/%s", f->prefix);
+            rc = cdrest_get_properties(c, path, NULL, &d);
+            if (rc) return rc;
+            it = 0;
+            while (cdrest_sheet_next(&d, &it, &e)) count++;
+            return count == 3 ? 0 : -102;
+        case STEP_ARTIFACT:
+            snprintf(key, sizeof key, "%s-%d", f->prefix, f->iteration);
+            rc = cdrest_create_artifact(c, "faults", key, NULL, &d);
+            /* a repeat after a failure met after the request went out finds it made */
+            if (repeat && rc == CDREST_E_SERVER && !strcmp(cdrest_last_error(c)->server_code, "DuplicateArtifactName"))
+                return 0;
+            return rc;
+        case STEP_RUN:
+            job[0] = 0;
+            rc = cdrest_run_procedure(c, "Default", "runme", actual, job, sizeof job);
+            if (rc == 0 && !job[0]) return -103;
+            return rc;
+        case STEP_LOGOUT: return cdrest_logout(c);
     }
     return -104;
 }
 
 typedef struct flow_stats {
-    long allocations;   /* in a flow without failures */
+    long allocations; /* in a flow without failures */
     int iterations;
     int hits_per_step[NSTEPS];
     int sites;
-    int optional;       /* failures of shrinking reallocs, absorbed */
+    int optional; /* failures of shrinking reallocs, absorbed */
 } flow_stats;
 
 /* The flow with the Nth allocation failing (0: none). Returns 1 if a failure was
@@ -255,8 +272,8 @@ static int flow_once(const char *url, const char *ca, const char *prefix, long n
                 fprintf(stderr, "  %s again after allocation %ld failed: rc %d \"%s\"\n", step_names[step], n, rc,
                         cdrest_errmsg(&c));
         } else if (!test_check_int(rc, 0, step_names[step], (int)n, "step succeeds")) {
-            fprintf(stderr, "  %s (allocation %ld to fail, %ld made): rc %d \"%s\"\n", step_names[step], n, fault_calls, rc,
-                    cdrest_errmsg(&c));
+            fprintf(stderr, "  %s (allocation %ld to fail, %ld made): rc %d \"%s\"\n", step_names[step], n, fault_calls,
+                    rc, cdrest_errmsg(&c));
         }
     }
     if (!injected) st->allocations = fault_calls;
@@ -281,14 +298,15 @@ static void run_flow(const char *url, const char *ca, const char *prefix) {
     CHECK_INT(fault_bad_ctx, 0);
     for (i = 0; i < (int)sizeof fault_sites; i++) sites += fault_sites[i];
     printf("%s: %ld allocations in the whole flow, each failed in turn (%d runs; %d shrinking reallocs absorbed);"
-           " %d allocation sites in the header; failures met by:", prefix, st.allocations, st.iterations, st.optional, sites);
+           " %d allocation sites in the header; failures met by:",
+           prefix, st.allocations, st.iterations, st.optional, sites);
     for (s = 0; s < NSTEPS; s++)
         if (st.hits_per_step[s]) printf(" %s %d,", step_names[s], st.hits_per_step[s]);
     printf("\n");
 }
 
 static pid_t start_emu(const char *cert, const char *key, int *port) {
-    const char *extra[] = {"--job-seconds", "0", "--cert", cert, "--key", key, NULL};
+    const char *extra[] = { "--job-seconds", "0", "--cert", cert, "--key", key, NULL };
     pid_t pid = 0;
     if (!cert) extra[2] = NULL;
     *port = test_start_emu(extra, &pid);
@@ -534,7 +552,7 @@ static void test_cloexec(const char *https_url, const char *http_url) {
    record MAC), and the call ends at its deadline, not up to 200 ms later. */
 static void test_tls_write_timeout(const char *cert, const char *key) {
     char out[160], slow[16], verdict[128] = "";
-    const char *args[] = {cert, key, out, slow, NULL};
+    const char *args[] = { cert, key, out, slow, NULL };
     cdrest_client c;
     cdrest_config cfg;
     cdrest_request req;
@@ -567,7 +585,8 @@ static void test_tls_write_timeout(const char *cert, const char *key) {
     rc = cdrest_http(&c, &req, &resp);
     took = cdrest__posix_now_ms(NULL) - t0;
     CHECK_INT(rc, CDREST_E_TIMEOUT);
-    if (!CHECK(took < cfg.timeout_ms + 190)) fprintf(stderr, "  the call took %ld ms (timeout %d)\n", (long)took, cfg.timeout_ms);
+    if (!CHECK(took < cfg.timeout_ms + 190))
+        fprintf(stderr, "  the call took %ld ms (timeout %d)\n", (long)took, cfg.timeout_ms);
     cdrest_free(&c);
     waitpid(pid, &status, 0);
     f = fopen(out, "r");

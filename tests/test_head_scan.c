@@ -16,7 +16,7 @@ static int naive(const unsigned char *s, size_t n) {
 }
 
 int main(void) {
-    static const unsigned char fillers[] = {' ', 'a', '~', 0x80, 0xff, 0x7e, 0x21, 0xa0};
+    static const unsigned char fillers[] = { ' ', 'a', '~', 0x80, 0xff, 0x7e, 0x21, 0xa0 };
     unsigned char buf[64];
     size_t n, at, off, f;
     unsigned b;
@@ -43,7 +43,9 @@ int main(void) {
     CHECK_INT((long)missed, 0);
     CHECK_INT((long)flagged_clean, 0);
     /* two bad bytes in one word, and a borrow from a low byte into the next lane */
-    CHECK(cdrest__http_maybe_ctl("\x01\x7f" "abcdef", 8));
+    CHECK(cdrest__http_maybe_ctl("\x01\x7f"
+                                 "abcdef",
+                                 8));
     CHECK(cdrest__http_maybe_ctl("abcdefg\x1f", 8));
     CHECK(!cdrest__http_maybe_ctl("\x20\x20\x20\x20\x20\x20\x20\x20", 8));
     CHECK(!cdrest__http_maybe_ctl("\x80\x7e\x80\x7e\x80\x7e\x80\x7e", 8));

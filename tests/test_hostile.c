@@ -58,8 +58,12 @@ static long ctl_num(const char *fmt, const char *arg) {
     }
     return atol(r.body);
 }
-static long count_of(const char *scenario) { return ctl_num("/_count/%s", scenario); }
-static long conns_of(const char *listener) { return ctl_num("/_conns/%s", listener); }
+static long count_of(const char *scenario) {
+    return ctl_num("/_count/%s", scenario);
+}
+static long conns_of(const char *listener) {
+    return ctl_num("/_conns/%s", listener);
+}
 
 /* The same client gets the good answer right: nothing of the last exchange leaked. */
 static void check_healthy(cdrest_client *c, const char *after) {
@@ -74,8 +78,10 @@ static void check_healthy(cdrest_client *c, const char *after) {
 }
 
 static void set_base(cdrest_client *c, const char *scenario) {
-    if (scenario) snprintf(c->url.base_path, sizeof c->url.base_path, "/scenario/%s", scenario);
-    else c->url.base_path[0] = 0;
+    if (scenario)
+        snprintf(c->url.base_path, sizeof c->url.base_path, "/scenario/%s", scenario);
+    else
+        c->url.base_path[0] = 0;
 }
 
 /* A control character, C0, DEL or C1 (U+0080..U+009F: C2 80..C2 9F in UTF-8), or a byte
@@ -83,7 +89,12 @@ static void set_base(cdrest_client *c, const char *scenario) {
 static int has_control_chars(const char *str) {
     const unsigned char *s = (const unsigned char *)str;
     while (*s) {
-        int n = *s < 0x80 ? 1 : *s >= 0xC2 && *s < 0xE0 ? 2 : *s >= 0xE0 && *s < 0xF0 ? 3 : *s >= 0xF0 && *s < 0xF5 ? 4 : 0, k;
+        int n = *s < 0x80                 ? 1
+                : *s >= 0xC2 && *s < 0xE0 ? 2
+                : *s >= 0xE0 && *s < 0xF0 ? 3
+                : *s >= 0xF0 && *s < 0xF5 ? 4
+                                          : 0,
+            k;
         if (n == 0 || *s < 0x20 || *s == 0x7f || (s[0] == 0xC2 && s[1] >= 0x80 && s[1] < 0xA0)) return 1;
         for (k = 1; k < n; k++)
             if ((s[k] & 0xC0) != 0x80) return 1;
@@ -100,35 +111,35 @@ static int has_control_chars(const char *str) {
 typedef struct scen {
     const char *name;
     int rc;
-    const char *phrase;    /* in cdrest_errmsg when rc != 0 */
-    int status;            /* when rc == 0 */
-    const char *body;      /* when rc == 0 (NULL: not checked) */
-    int late;              /* stray bytes come 200 ms after the answer: wait before the next request */
+    const char *phrase; /* in cdrest_errmsg when rc != 0 */
+    int status;         /* when rc == 0 */
+    const char *body;   /* when rc == 0 (NULL: not checked) */
+    int late;           /* stray bytes come 200 ms after the answer: wait before the next request */
 } scen;
 
 static const scen scenarios[] = {
-    {"header-huge", CDREST_E_TOOLARGE, "response headers larger than 65536 bytes", 0, NULL, 0},
-    {"headers-10000", CDREST_E_TOOLARGE, "more than 128 response headers", 0, NULL, 0},
-    {"headers-10000-long", CDREST_E_TOOLARGE, "response headers larger than 65536 bytes", 0, NULL, 0},
-    {"obs-fold", 0, NULL, 200, "ok", 0},
-    {"long-body", 0, NULL, 200, "hello", 0},
-    {"long-body-late", 0, NULL, 200, "hello", 1},
-    {"chunk-extensions", 0, NULL, 200, "hello world", 0},
-    {"chunk-trailers", 0, NULL, 200, "hello", 0},
-    {"chunk-trailers-smuggle", 0, NULL, 200, "hello", 0},
-    {"info-1xx", 0, NULL, 200, GOOD, 0},
-    {"204-body", 0, NULL, 204, "", 0},
-    {"204-body-late", 0, NULL, 204, "", 1},
-    {"304-length", 0, NULL, 304, "", 0},
-    {"close-after-headers", CDREST_E_IO, "after 0 of 10 body bytes", 0, NULL, 0},
-    {"close-after-headers-chunked", CDREST_E_IO, "before the last chunk", 0, NULL, 0},
-    {"close-in-headers", CDREST_E_IO, "closed the connection in the response headers", 0, NULL, 0},
-    {"close-no-answer", CDREST_E_IO, "without answering", 0, NULL, 0},
-    {"drop-after-request", CDREST_E_IO, "without answering", 0, NULL, 0},
-    {"reset-after-request", CDREST_E_IO, "reset", 0, NULL, 0},
-    {"read-to-close", 0, NULL, 200, "all of it", 0},
-    {"html-502", 0, NULL, 502, NULL, 0},
-    {"huge-cl", CDREST_E_TOOLARGE, "larger than the cap of 67108864 bytes", 0, NULL, 0},
+    { "header-huge", CDREST_E_TOOLARGE, "response headers larger than 65536 bytes", 0, NULL, 0 },
+    { "headers-10000", CDREST_E_TOOLARGE, "more than 128 response headers", 0, NULL, 0 },
+    { "headers-10000-long", CDREST_E_TOOLARGE, "response headers larger than 65536 bytes", 0, NULL, 0 },
+    { "obs-fold", 0, NULL, 200, "ok", 0 },
+    { "long-body", 0, NULL, 200, "hello", 0 },
+    { "long-body-late", 0, NULL, 200, "hello", 1 },
+    { "chunk-extensions", 0, NULL, 200, "hello world", 0 },
+    { "chunk-trailers", 0, NULL, 200, "hello", 0 },
+    { "chunk-trailers-smuggle", 0, NULL, 200, "hello", 0 },
+    { "info-1xx", 0, NULL, 200, GOOD, 0 },
+    { "204-body", 0, NULL, 204, "", 0 },
+    { "204-body-late", 0, NULL, 204, "", 1 },
+    { "304-length", 0, NULL, 304, "", 0 },
+    { "close-after-headers", CDREST_E_IO, "after 0 of 10 body bytes", 0, NULL, 0 },
+    { "close-after-headers-chunked", CDREST_E_IO, "before the last chunk", 0, NULL, 0 },
+    { "close-in-headers", CDREST_E_IO, "closed the connection in the response headers", 0, NULL, 0 },
+    { "close-no-answer", CDREST_E_IO, "without answering", 0, NULL, 0 },
+    { "drop-after-request", CDREST_E_IO, "without answering", 0, NULL, 0 },
+    { "reset-after-request", CDREST_E_IO, "reset", 0, NULL, 0 },
+    { "read-to-close", 0, NULL, 200, "all of it", 0 },
+    { "html-502", 0, NULL, 502, NULL, 0 },
+    { "huge-cl", CDREST_E_TOOLARGE, "larger than the cap of 67108864 bytes", 0, NULL, 0 },
 };
 
 static void test_scenarios(void) {
@@ -251,7 +262,9 @@ static void test_deadlines(void) {
 
 /* --- endless and huge bodies: caps hit, memory stays bounded ----------------------------- */
 
-typedef struct counter { unsigned long long bytes; } counter;
+typedef struct counter {
+    unsigned long long bytes;
+} counter;
 static int count_body(void *ctx, const void *data, size_t len) {
     (void)data;
     ((counter *)ctx)->bytes += len;
@@ -259,7 +272,7 @@ static int count_body(void *ctx, const void *data, size_t len) {
 }
 
 static void test_endless(void) {
-    static const char *const names[] = {"endless-chunked", "endless-close"};
+    static const char *const names[] = { "endless-chunked", "endless-close" };
     cdrest_client c;
     cdrest_response r;
     size_t i;
@@ -277,7 +290,7 @@ static void test_endless(void) {
     /* streamed, a body larger than the cap is fine and never buffered */
     {
         cdrest_request req;
-        counter n = {0};
+        counter n = { 0 };
         memset(&req, 0, sizeof req);
         req.method = "GET";
         req.target = "/scenario/huge-cl";
@@ -297,7 +310,7 @@ static void test_endless(void) {
 /* The receive buffer grows up to the cap, not past it: a client with an 8 MiB cap that
    met an endless body holds no 16 MiB buffer for the rest of its life. */
 static void test_buffer_within_cap(void) {
-    static const char *const names[] = {"/scenario/endless-close", "/scenario/endless-chunked"};
+    static const char *const names[] = { "/scenario/endless-close", "/scenario/endless-chunked" };
     int k;
     for (k = 0; k < 2; k++) {
         cdrest_client c;
@@ -366,15 +379,27 @@ static void test_error_text_is_one_line(void) {
     /* every message goes through the same sanitiser (cdrest_error_set is the public way in):
        C0, DEL and C1 blanked, other non-ASCII kept, stray bytes '?', a cut character dropped */
     {
-        static const struct { const char *in, *out; } rows[] = {
-            {"a\xc2\x9b" "b\xc2\x85" "c", "a b c"},          /* CSI, NEL */
-            {"\xc2\x80x\xc2\x9f", " x "},                     /* the ends of C1 */
-            {"nbsp\xc2\xa0" "e\xc3\xa9" "\xe2\x82\xac", "nbsp\xc2\xa0" "e\xc3\xa9" "\xe2\x82\xac"},
-            {"raw\x9b" "1m", "raw?1m"},                         /* an 8-bit CSI, no UTF-8 */
-            {"tab\tline\nesc\x1b[0m\x7f", "tab line esc [0m "},
-            {"cut \xe2\x82", "cut "},                          /* a character cut at the end */
-            {"bad \xe2\x82x", "bad ??x"},
-            {"\xed\xa0\x80surrogate", "???surrogate"},
+        static const struct {
+            const char *in, *out;
+        } rows[] = {
+            { "a\xc2\x9b"
+              "b\xc2\x85"
+              "c",
+              "a b c" },                    /* CSI, NEL */
+            { "\xc2\x80x\xc2\x9f", " x " }, /* the ends of C1 */
+            { "nbsp\xc2\xa0"
+              "e\xc3\xa9"
+              "\xe2\x82\xac",
+              "nbsp\xc2\xa0"
+              "e\xc3\xa9"
+              "\xe2\x82\xac" },
+            { "raw\x9b"
+              "1m",
+              "raw?1m" }, /* an 8-bit CSI, no UTF-8 */
+            { "tab\tline\nesc\x1b[0m\x7f", "tab line esc [0m " },
+            { "cut \xe2\x82", "cut " }, /* a character cut at the end */
+            { "bad \xe2\x82x", "bad ??x" },
+            { "\xed\xa0\x80surrogate", "???surrogate" },
         };
         size_t k;
         for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
@@ -391,7 +416,7 @@ static void test_error_text_is_one_line(void) {
     CHECK_CONTAINS(cdrest_last_error(&c)->server_message, "\xc3\xa9...");
     {
         const cdrest_error *e = cdrest_last_error(&c);
-        const char *fields[] = {e->msg, e->server_code, e->server_message, e->server_details, e->server_where};
+        const char *fields[] = { e->msg, e->server_code, e->server_message, e->server_details, e->server_where };
         int k;
         for (k = 0; k < 5; k++)
             if (!test_check(!has_control_chars(fields[k]), "C1 in server text", k, "blanked"))
@@ -417,7 +442,8 @@ static void test_answer_without_object(void) {
     if (client_init(&c, "http", main_port, "/scenario/empty-200", 5000)) return;
     rc = cdrest_get_property_value(&c, "x", NULL, &v, &n);
     if (!CHECK_INT(rc, CDREST_E_PROTOCOL))
-        fprintf(stderr, "  BUG: getPropertyValue on a 200 with an empty body returned %d and value \"%s\"\n", rc, v ? v : "");
+        fprintf(stderr, "  BUG: getPropertyValue on a 200 with an empty body returned %d and value \"%s\"\n", rc,
+                v ? v : "");
     CHECK_CONTAINS(cdrest_errmsg(&c), "holds no \"property\"");
     set_base(&c, "bad-json"); /* a 200 whose JSON is broken: not an empty value either */
     CHECK_INT(cdrest_get_property_value(&c, "x", NULL, &v, &n), CDREST_E_JSON);
@@ -454,7 +480,7 @@ static void test_nothing_lost(void) {
     cdrest_doc d;
     char job[64];
     long before;
-    static const char *const killers[] = {"drop-after-request", "reset-after-request"};
+    static const char *const killers[] = { "drop-after-request", "reset-after-request" };
     int k;
     for (k = 0; k < 2; k++) {
         const char *sc = killers[k];
@@ -465,10 +491,12 @@ static void test_nothing_lost(void) {
         test_check_int(cdrest_set_property(&c, "x", "v", NULL, &d), CDREST_E_IO, sc, __LINE__, "setProperty fresh");
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "setProperty fresh: seen once");
         before = count_of(sc);
-        test_check_int(cdrest_create_property(&c, "x", "v", NULL, &d), CDREST_E_IO, sc, __LINE__, "createProperty fresh");
+        test_check_int(cdrest_create_property(&c, "x", "v", NULL, &d), CDREST_E_IO, sc, __LINE__,
+                       "createProperty fresh");
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "createProperty fresh: seen once");
         before = count_of(sc);
-        test_check_int(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), CDREST_E_IO, sc, __LINE__, "runProcedure fresh");
+        test_check_int(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), CDREST_E_IO, sc, __LINE__,
+                       "runProcedure fresh");
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "runProcedure fresh: seen once");
         test_check_str(job, "", sc, __LINE__, "no job id");
         /* on a reused keep-alive connection: PUT may be resent once (idempotent), POST never */
@@ -482,13 +510,15 @@ static void test_nothing_lost(void) {
         CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), 0);
         set_base(&c, sc);
         before = count_of(sc);
-        test_check_int(cdrest_create_property(&c, "x", "v", NULL, &d), CDREST_E_IO, sc, __LINE__, "createProperty reused");
+        test_check_int(cdrest_create_property(&c, "x", "v", NULL, &d), CDREST_E_IO, sc, __LINE__,
+                       "createProperty reused");
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "createProperty reused: never resent");
         set_base(&c, NULL);
         CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), 0);
         set_base(&c, sc);
         before = count_of(sc);
-        test_check_int(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), CDREST_E_IO, sc, __LINE__, "runProcedure reused");
+        test_check_int(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), CDREST_E_IO, sc, __LINE__,
+                       "runProcedure reused");
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "runProcedure reused: never resent");
         set_base(&c, NULL);
         CHECK_INT(cdrest_get_property(&c, "x", NULL, &d), 0);
@@ -500,7 +530,7 @@ static void test_nothing_lost(void) {
    closes or resets): GET and PUT are resent once on a new connection and succeed; a
    POST is not resent and fails. */
 static void test_dead_keepalive(void) {
-    static const char *const killers[] = {"drop-second", "reset-second"};
+    static const char *const killers[] = { "drop-second", "reset-second" };
     int k;
     for (k = 0; k < 2; k++) {
         const char *sc = killers[k];
@@ -526,7 +556,8 @@ static void test_dead_keepalive(void) {
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "POST: seen once");
         CHECK_INT(cdrest_get_property_value(&c, "x", NULL, &v, &n), 0);
         before = count_of(sc);
-        test_check_int(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), CDREST_E_IO, sc, __LINE__, "runProcedure not resent");
+        test_check_int(cdrest_run_procedure(&c, "P", "Q", NULL, job, sizeof job), CDREST_E_IO, sc, __LINE__,
+                       "runProcedure not resent");
         test_check_int(count_of(sc) - before, 1, sc, __LINE__, "runProcedure: seen once");
         cdrest_free(&c);
     }
@@ -563,7 +594,9 @@ static void test_idle_closed(void) {
    while it goes out (the server reads 64 KiB of it and resets), a resend would start the
    body where the first attempt stopped. The call must fail with the connection's error,
    and the server must never receive a body that is not the caller's. */
-typedef struct pattern_src { unsigned long long pos, limit; } pattern_src;
+typedef struct pattern_src {
+    unsigned long long pos, limit;
+} pattern_src;
 static long pattern_read(void *ctx, void *buf, size_t cap) {
     pattern_src *p = (pattern_src *)ctx;
     size_t n = cap, i;
@@ -670,15 +703,24 @@ static void test_long_ids(void) {
 /* --- security: nothing unsafe is sent, no secret is shown, no redirect is followed -------- */
 
 /* A transport that records what would be sent. */
-typedef struct rec { int connects; size_t sent; char buf[8192]; } rec;
+typedef struct rec {
+    int connects;
+    size_t sent;
+    char buf[8192];
+} rec;
 static int rec_connect(void *self, const char *h, unsigned short p, int t, cdrest_error *e) {
-    (void)h; (void)p; (void)t; (void)e;
+    (void)h;
+    (void)p;
+    (void)t;
+    (void)e;
     ((rec *)self)->connects++;
     return 0;
 }
 static long rec_read(void *self, void *buf, size_t len, int t, cdrest_error *e) {
     static const char ans[] = "HTTP/1.1 200 OK\r\nContent-Length: 33\r\n\r\n{\"property\":{\"propertyName\":\"x\"}}";
-    (void)self; (void)t; (void)e;
+    (void)self;
+    (void)t;
+    (void)e;
     if (len < sizeof ans - 1) return 0;
     memcpy(buf, ans, sizeof ans - 1);
     return (long)(sizeof ans - 1);
@@ -686,14 +728,17 @@ static long rec_read(void *self, void *buf, size_t len, int t, cdrest_error *e) 
 static long rec_write(void *self, const void *buf, size_t len, int t, cdrest_error *e) {
     rec *r = (rec *)self;
     size_t n = len < sizeof r->buf - 1 - r->sent ? len : sizeof r->buf - 1 - r->sent;
-    (void)t; (void)e;
+    (void)t;
+    (void)e;
     memcpy(r->buf + r->sent, buf, n);
     r->sent += n;
     r->buf[r->sent] = 0;
     return (long)len;
 }
-static void rec_close(void *self) { (void)self; }
-static const cdrest_transport rec_transport = {rec_connect, rec_read, rec_write, rec_close, NULL, NULL, NULL};
+static void rec_close(void *self) {
+    (void)self;
+}
+static const cdrest_transport rec_transport = { rec_connect, rec_read, rec_write, rec_close, NULL, NULL, NULL };
 
 static void test_injection(void) {
     cdrest_client c;
@@ -703,7 +748,7 @@ static void test_injection(void) {
     cdrest_header h[1];
     cdrest_doc d;
     long conns = conns_of("main"), seen = count_of("ok");
-    static const char *const bad_values[] = {"a\r\nX-Injected: 1", "a\nb", "a\rb"};
+    static const char *const bad_values[] = { "a\r\nX-Injected: 1", "a\nb", "a\rb" };
     size_t i;
     /* header values, targets and methods with CR or LF: refused before connecting */
     if (client_init(&c, "http", main_port, NULL, 5000)) return;
@@ -722,7 +767,8 @@ static void test_injection(void) {
         req.target = "/scenario/ok";
         req.method = "GET /x HTTP/1.1\r\n";
         CHECK_INT(cdrest_http(&c, &req, &r), CDREST_E_ARG);
-        CHECK_INT(cdrest_call(&c, "GET", bad_values[i][1] == '\r' ? "/x\r\nX: 1" : "/x\ny", NULL, NULL, &d), CDREST_E_ARG);
+        CHECK_INT(cdrest_call(&c, "GET", bad_values[i][1] == '\r' ? "/x\r\nX: 1" : "/x\ny", NULL, NULL, &d),
+                  CDREST_E_ARG);
         CHECK_INT(cdrest_call(&c, "GET\r\n", "/x", NULL, NULL, &d), CDREST_E_ARG);
     }
     CHECK_INT(c.connects, 0);
@@ -749,7 +795,7 @@ static void test_injection(void) {
     }
     /* a session id with CR LF or NUL from a login answer is never used */
     {
-        static const char *const logins[] = {"login-session-crlf", "login-session-nul"};
+        static const char *const logins[] = { "login-session-crlf", "login-session-nul" };
         for (i = 0; i < 2; i++) {
             char url[128];
             snprintf(url, sizeof url, "http://127.0.0.1:%d/scenario/%s", main_port, logins[i]);
@@ -766,7 +812,7 @@ static void test_injection(void) {
     /* property paths and context values are percent-encoded: no raw CR, LF or space */
     {
         rec t;
-        cdrest_param ctx[] = {{"projectName", "a\r\nX-Injected: 1"}, {NULL, NULL}};
+        cdrest_param ctx[] = { { "projectName", "a\r\nX-Injected: 1" }, { NULL, NULL } };
         memset(&t, 0, sizeof t);
         cfg = test_config("http://test.invalid", 0);
         cfg.transport = &rec_transport;
@@ -774,7 +820,9 @@ static void test_injection(void) {
         CHECK_INT(cdrest_init(&c, &cfg), 0);
         CHECK_INT(cdrest_get_property(&c, "a\r\nX-Injected: 1/b c", ctx, &d), 0);
         CHECK(strstr(t.buf, "\r\nX-Injected") == NULL);
-        CHECK_CONTAINS(t.buf, "GET /rest/v1.0/properties/a%0D%0AX-Injected:%201/b%20c?projectName=a%0D%0AX-Injected%3A%201 HTTP/1.1\r\n");
+        CHECK_CONTAINS(
+            t.buf,
+            "GET /rest/v1.0/properties/a%0D%0AX-Injected:%201/b%20c?projectName=a%0D%0AX-Injected%3A%201 HTTP/1.1\r\n");
         cdrest_free(&c);
     }
 }
@@ -784,10 +832,14 @@ static void test_injection(void) {
    headers while the client holds credentials. Refused with CDREST_E_ARG naming the header,
    before anything is sent. */
 static void test_owned_headers(void) {
-    static const char *const framing[] = {"Host", "host", "Content-Length", "CONTENT-LENGTH", "Transfer-Encoding",
-                                          "transfer-encoding", "Connection", "connection"};
-    static const char *const auth[] = {"Authorization", "authorization", "Cookie", "COOKIE", "sessionId", "SessionID"};
-    static const char *const holds[] = {"nothing", "password", "token", "session", "basic"};
+    static const char *const framing[] = {
+        "Host",       "host",      "Content-Length", "CONTENT-LENGTH", "Transfer-Encoding", "transfer-encoding",
+        "Connection", "connection"
+    };
+    static const char *const auth[] = {
+        "Authorization", "authorization", "Cookie", "COOKIE", "sessionId", "SessionID"
+    };
+    static const char *const holds[] = { "nothing", "password", "token", "session", "basic" };
     cdrest_client c;
     cdrest_config cfg;
     cdrest_response r;
@@ -870,7 +922,7 @@ static void test_owned_headers(void) {
    any length that fits goes out whole, and one that does not is refused at init (it used
    to become an empty "Basic " from 379 bytes on). */
 static void test_proxy_credentials(void) {
-    size_t lens[] = {1, 100, 377, 378, 379, 380, 398, 399, 400, 1000};
+    size_t lens[] = { 1, 100, 377, 378, 379, 380, 398, 399, 400, 1000 };
     size_t i;
     for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         char proxy[1200], cred[1100], want[1600], what[64];
@@ -905,8 +957,8 @@ static void test_proxy_credentials(void) {
         } else {
             test_check_int(rc, CDREST_E_ARG, what, __LINE__, "refused at init");
             test_check_contains(cdrest_errmsg(&c), "proxy credentials", what, __LINE__, "the message");
-            test_check(strstr(cdrest_errmsg(&c), "fghij") == NULL && strstr(cdrest_errmsg(&c), "user:") == NULL, what, __LINE__,
-                       "and never the credentials");
+            test_check(strstr(cdrest_errmsg(&c), "fghij") == NULL && strstr(cdrest_errmsg(&c), "user:") == NULL, what,
+                       __LINE__, "and never the credentials");
             test_check_int((long long)t.sent, 0, what, __LINE__, "nothing sent");
         }
         cdrest_free(&c);
@@ -915,7 +967,11 @@ static void test_proxy_credentials(void) {
 
 /* Every trace line and error message over a full flow (successes and failures) is
    free of the password, the token, the session ids and the Basic credentials. */
-typedef struct lines { char *text; size_t len, cap; int n; } lines;
+typedef struct lines {
+    char *text;
+    size_t len, cap;
+    int n;
+} lines;
 static void add_text(lines *l, const char *s) {
     size_t n = strlen(s);
     if (l->len + n + 2 > l->cap) {
@@ -938,7 +994,7 @@ static void test_secrets(void) {
     char url[64], sessions[4][256], basic[128];
     int port, s;
     pid_t pid;
-    lines log = {NULL, 0, 0, 0};
+    lines log = { NULL, 0, 0, 0 };
     cdrest_client c;
     cdrest_config cfg;
     cdrest_doc d;
@@ -946,7 +1002,7 @@ static void test_secrets(void) {
     const char *v;
     size_t n;
     {
-        static const char *const extra[] = {"--user", "admin:Pw-5ecret-9f3a", "--token", "Tok-5ecret-77c1", NULL};
+        static const char *const extra[] = { "--user", "admin:Pw-5ecret-9f3a", "--token", "Tok-5ecret-77c1", NULL };
         port = test_start_emu(extra, &pid);
     }
     CHECK(port > 0);
@@ -1040,7 +1096,8 @@ static void test_secrets(void) {
         CHECK(strstr(log.text, TOKEN) == NULL);
         CHECK(strstr(log.text, "5ecret") == NULL);
         for (s = 0; s < 4; s++)
-            if (!test_check(sessions[s][0] && strstr(log.text, sessions[s]) == NULL, "session id", s, "not in any line"))
+            if (!test_check(sessions[s][0] && strstr(log.text, sessions[s]) == NULL, "session id", s,
+                            "not in any line"))
                 fprintf(stderr, "  session %d \"%s\"\n", s, sessions[s]);
         snprintf(cred, sizeof cred, "admin:%s", PW);
         cdrest_base64_encode(basic, sizeof basic, cred, strlen(cred));
@@ -1105,7 +1162,7 @@ static void test_redirects(void) {
     /* behind a base path, the trace names the path each hop went to: a Location is a
        whole path, never put after the base path (it was, in the trace only, until issue 17) */
     {
-        lines log = {NULL, 0, 0, 0};
+        lines log = { NULL, 0, 0, 0 };
         c.cfg.trace = on_trace;
         c.cfg.trace_ctx = &log;
         set_base(&c, "redirect-same");
@@ -1129,7 +1186,7 @@ static void test_redirects(void) {
     /* a streamed body cannot be replayed: the redirect is returned */
     {
         cdrest_request req;
-        pattern_src src = {0, 1000};
+        pattern_src src = { 0, 1000 };
         memset(&req, 0, sizeof req);
         req.method = "PUT";
         req.target = "/scenario/redirect-307";
@@ -1199,7 +1256,7 @@ static void test_tls(void) {
     /* idle keep-alive TLS connections closed by the server, with or without close_notify:
        the next request (a POST too) goes out once on a new connection */
     {
-        static const char *const idle[] = {"idle-close", "idle-notify"};
+        static const char *const idle[] = { "idle-close", "idle-notify" };
         int k;
         for (k = 0; k < 2; k++) {
             char target[64];
@@ -1209,7 +1266,8 @@ static void test_tls(void) {
             test_check_int(test_get(&c, target, &r), 0, idle[k], __LINE__, "first request");
             usleep(300000);
             before = count_of(idle[k]);
-            test_check_int(test_request(&c, "POST", target, "{}", &r), 0, idle[k], __LINE__, "POST after the idle close");
+            test_check_int(test_request(&c, "POST", target, "{}", &r), 0, idle[k], __LINE__,
+                           "POST after the idle close");
             test_check_int(count_of(idle[k]) - before, 1, idle[k], __LINE__, "POST sent once");
             test_check_int((long long)c.connects, 2, idle[k], __LINE__, "a new connection");
             usleep(300000);
@@ -1248,30 +1306,30 @@ static void test_tls(void) {
 typedef struct extra_case {
     const char *method;
     const char *target;
-    size_t buffer;     /* caller buffer size, 0 = the client's own */
+    size_t buffer; /* caller buffer size, 0 = the client's own */
     int status;
-    size_t body_len;   /* the pattern's length */
+    size_t body_len; /* the pattern's length */
 } extra_case;
 
 static const extra_case extra_cases[] = {
-    {"GET", "/scenario/extra-length", 0, 200, 20000},
-    {"GET", "/scenario/extra-length?n=100000", 0, 200, 100000},
-    {"GET", "/scenario/extra-length?n=3000&fit=4095", 4096, 200, 3000},
-    {"GET", "/scenario/extra-chunked", 0, 200, 20000},
-    {"GET", "/scenario/extra-chunked?n=100000", 0, 200, 100000},
-    {"GET", "/scenario/extra-chunked?n=6000&fit=8191", 8192, 200, 6000},
-    {"GET", "/scenario/extra-close", 0, 200, 20000},
+    { "GET", "/scenario/extra-length", 0, 200, 20000 },
+    { "GET", "/scenario/extra-length?n=100000", 0, 200, 100000 },
+    { "GET", "/scenario/extra-length?n=3000&fit=4095", 4096, 200, 3000 },
+    { "GET", "/scenario/extra-chunked", 0, 200, 20000 },
+    { "GET", "/scenario/extra-chunked?n=100000", 0, 200, 100000 },
+    { "GET", "/scenario/extra-chunked?n=6000&fit=8191", 8192, 200, 6000 },
+    { "GET", "/scenario/extra-close", 0, 200, 20000 },
     /* the stray response in a record of its own, in the same segment: a TLS client reading
        ahead holds it, still encrypted, in its own buffer, where the socket no longer shows it */
-    {"GET", "/scenario/extra-record", 0, 200, 300},
-    {"GET", "/scenario/extra-record?n=20000", 0, 200, 20000},
-    {"GET", "/scenario/extra-close?n=100000", 0, 200, 100000},
-    {"HEAD", "/scenario/extra-head", 0, 200, 0},
-    {"HEAD", "/scenario/extra-head?fit=4095", 4096, 200, 0},
-    {"GET", "/scenario/extra-204", 0, 204, 0},
-    {"GET", "/scenario/extra-204?fit=4095", 4096, 204, 0},
-    {"GET", "/scenario/extra-304", 0, 304, 0},
-    {"GET", "/scenario/extra-304?fit=4095", 4096, 304, 0},
+    { "GET", "/scenario/extra-record", 0, 200, 300 },
+    { "GET", "/scenario/extra-record?n=20000", 0, 200, 20000 },
+    { "GET", "/scenario/extra-close?n=100000", 0, 200, 100000 },
+    { "HEAD", "/scenario/extra-head", 0, 200, 0 },
+    { "HEAD", "/scenario/extra-head?fit=4095", 4096, 200, 0 },
+    { "GET", "/scenario/extra-204", 0, 204, 0 },
+    { "GET", "/scenario/extra-204?fit=4095", 4096, 204, 0 },
+    { "GET", "/scenario/extra-304", 0, 304, 0 },
+    { "GET", "/scenario/extra-304?fit=4095", 4096, 304, 0 },
 };
 
 static int is_pattern(const char *p, size_t n) {
@@ -1315,7 +1373,8 @@ static void test_extra_bytes(const char *scheme, int port, int full_duplex) {
         }
         /* in TLS the stray bytes are in hand as the answer ends: dropped at once (in the clear
            they wait in the socket, for the next request's alive() check to find) */
-        if (!strcmp(scheme, "https")) test_check_int(c.connected, 0, what, __LINE__, "the connection is dropped at once");
+        if (!strcmp(scheme, "https"))
+            test_check_int(c.connected, 0, what, __LINE__, "the connection is dropped at once");
         check_healthy(&c, what);
         test_check_int((long long)c.connects, 2, what, __LINE__, "the next request went on a new connection");
         cdrest_free(&c);
@@ -1377,7 +1436,9 @@ static void test_extra_everywhere(void) {
 /* ASan keeps freed blocks in a quarantine (256 MB by default) and cannot grow a block in
    place: both would be counted in the peak RSS of the big-body tests. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "quarantine_size_mb=16"; }
+const char *__asan_default_options(void) {
+    return "quarantine_size_mb=16";
+}
 #endif
 
 /* --- inputs the fuzzers found, kept as fixtures --------------------------------------------- */
@@ -1410,7 +1471,7 @@ static int port_named(const char *text, const char *name) {
 
 static void start_hostile(void) {
     char cmd[700], cert[128], key[128];
-    const char *tls_args[] = {"--cert", cert, "--key", key, NULL};
+    const char *tls_args[] = { "--cert", cert, "--key", key, NULL };
     int have_certs;
     cdrest_response r;
     snprintf(cert_dir, sizeof cert_dir, "/tmp/cdrest-hostile-XXXXXX");

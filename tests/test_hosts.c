@@ -14,75 +14,77 @@
 #include <sys/socket.h>
 
 typedef struct host_row {
-    const char *host;  /* as written in the URL's authority (IPv6 in brackets) */
-    const char *addr;  /* accepted IP literal: its canonical text; NULL for a name or a refusal */
-    int url_ok;        /* http://HOST:8000/ parses */
-    int loopback;      /* credentials may go there in clear; never proxied from the environment */
-    const char *why;   /* a refusal: words its message must hold */
+    const char *host; /* as written in the URL's authority (IPv6 in brackets) */
+    const char *addr; /* accepted IP literal: its canonical text; NULL for a name or a refusal */
+    int url_ok;       /* http://HOST:8000/ parses */
+    int loopback;     /* credentials may go there in clear; never proxied from the environment */
+    const char *why;  /* a refusal: words its message must hold */
 } host_row;
 
 static const host_row rows[] = {
     /* IPv4: canonical dotted quads only */
-    {"127.0.0.1", "127.0.0.1", 1, 1, NULL},
-    {"127.0.0.8", "127.0.0.8", 1, 1, NULL},
-    {"127.255.255.254", "127.255.255.254", 1, 1, NULL},
-    {"128.0.0.1", "128.0.0.1", 1, 0, NULL},
-    {"10.0.0.1", "10.0.0.1", 1, 0, NULL},
-    {"0.0.0.0", "0.0.0.0", 1, 0, NULL},
-    {"255.255.255.255", "255.255.255.255", 1, 0, NULL},
+    { "127.0.0.1", "127.0.0.1", 1, 1, NULL },
+    { "127.0.0.8", "127.0.0.8", 1, 1, NULL },
+    { "127.255.255.254", "127.255.255.254", 1, 1, NULL },
+    { "128.0.0.1", "128.0.0.1", 1, 0, NULL },
+    { "10.0.0.1", "10.0.0.1", 1, 0, NULL },
+    { "0.0.0.0", "0.0.0.0", 1, 0, NULL },
+    { "255.255.255.255", "255.255.255.255", 1, 0, NULL },
     /* leading zeros (octal to inet_aton), short forms, hex, whole numbers, out of range */
-    {"127.0.0.010", NULL, 0, 0, "canonical IPv4"},
-    {"127.0.0.01", NULL, 0, 0, "canonical IPv4"},
-    {"010.0.0.1", NULL, 0, 0, "canonical IPv4"},
-    {"00.0.0.0", NULL, 0, 0, "canonical IPv4"},
-    {"127.1", NULL, 0, 0, "canonical IPv4"},
-    {"127.0.1", NULL, 0, 0, "canonical IPv4"},
-    {"2130706433", NULL, 0, 0, "canonical IPv4"},
-    {"0x7f.0.0.1", NULL, 0, 0, "canonical IPv4"},
-    {"0x7f000001", NULL, 0, 0, "canonical IPv4"},
-    {"0X7F.1", NULL, 0, 0, "canonical IPv4"},
-    {"127.0.0.0x1", NULL, 0, 0, "canonical IPv4"},
-    {"127.0.0.256", NULL, 0, 0, "canonical IPv4"},
-    {"1.2.3.4.5", NULL, 0, 0, "canonical IPv4"},
-    {"127.0.0.1.", NULL, 0, 0, "canonical IPv4"},
+    { "127.0.0.010", NULL, 0, 0, "canonical IPv4" },
+    { "127.0.0.01", NULL, 0, 0, "canonical IPv4" },
+    { "010.0.0.1", NULL, 0, 0, "canonical IPv4" },
+    { "00.0.0.0", NULL, 0, 0, "canonical IPv4" },
+    { "127.1", NULL, 0, 0, "canonical IPv4" },
+    { "127.0.1", NULL, 0, 0, "canonical IPv4" },
+    { "2130706433", NULL, 0, 0, "canonical IPv4" },
+    { "0x7f.0.0.1", NULL, 0, 0, "canonical IPv4" },
+    { "0x7f000001", NULL, 0, 0, "canonical IPv4" },
+    { "0X7F.1", NULL, 0, 0, "canonical IPv4" },
+    { "127.0.0.0x1", NULL, 0, 0, "canonical IPv4" },
+    { "127.0.0.256", NULL, 0, 0, "canonical IPv4" },
+    { "1.2.3.4.5", NULL, 0, 0, "canonical IPv4" },
+    { "127.0.0.1.", NULL, 0, 0, "canonical IPv4" },
     /* names that look like loopback but are not */
-    {"127.attacker.example", NULL, 1, 0, NULL},
-    {"127.0.0.1.nip.io", NULL, 1, 0, NULL},
-    {"localhost.attacker.example", NULL, 1, 0, NULL},
-    {"localhost.", NULL, 1, 0, NULL}, /* only the exact name counts */
-    {"localhost", NULL, 1, 1, NULL},
-    {"LOCALHOST", NULL, 1, 1, NULL}, /* upper case: host names are lower-cased */
-    {"Example.COM", NULL, 1, 0, NULL},
-    {"example.com.", NULL, 1, 0, NULL},
-    {"xn--bcher-kva.example", NULL, 1, 0, NULL}, /* IDN in its ASCII form */
-    {"b\xc3\xbc" "cher.example", NULL, 0, 0, "bad host name"}, /* IDN in UTF-8: not a host */
-    {".example.com", NULL, 0, 0, "bad host name"},
-    {"a..example.com", NULL, 0, 0, "bad host name"},
+    { "127.attacker.example", NULL, 1, 0, NULL },
+    { "127.0.0.1.nip.io", NULL, 1, 0, NULL },
+    { "localhost.attacker.example", NULL, 1, 0, NULL },
+    { "localhost.", NULL, 1, 0, NULL }, /* only the exact name counts */
+    { "localhost", NULL, 1, 1, NULL },
+    { "LOCALHOST", NULL, 1, 1, NULL }, /* upper case: host names are lower-cased */
+    { "Example.COM", NULL, 1, 0, NULL },
+    { "example.com.", NULL, 1, 0, NULL },
+    { "xn--bcher-kva.example", NULL, 1, 0, NULL }, /* IDN in its ASCII form */
+    { "b\xc3\xbc"
+      "cher.example",
+      NULL, 0, 0, "bad host name" }, /* IDN in UTF-8: not a host */
+    { ".example.com", NULL, 0, 0, "bad host name" },
+    { "a..example.com", NULL, 0, 0, "bad host name" },
     /* IPv6 */
-    {"[::1]", "::1", 1, 1, NULL},
-    {"[0:0:0:0:0:0:0:1]", "::1", 1, 1, NULL},
-    {"[::ffff:127.0.0.1]", "::ffff:127.0.0.1", 1, 1, NULL},
-    {"[::FFFF:7F00:1]", "::ffff:127.0.0.1", 1, 1, NULL},
-    {"[::ffff:10.0.0.1]", "::ffff:10.0.0.1", 1, 0, NULL},
-    {"[::127.0.0.1]", "::127.0.0.1", 1, 0, NULL}, /* IPv4-compatible, not mapped: not 127/8 */
-    {"[::]", "::", 1, 0, NULL},
-    {"[1:2:3:4:5:6:7:8]", "1:2:3:4:5:6:7:8", 1, 0, NULL},
-    {"[1:2:3:4:5:6:1.2.3.4]", "1:2:3:4:5:6:102:304", 1, 0, NULL},
-    {"[FE80::1]", "fe80::1", 1, 0, NULL},
-    {"[::999.1.1.1]", NULL, 0, 0, "bad IPv6"},
-    {"[::1.2.3.4.5]", NULL, 0, 0, "bad IPv6"},
-    {"[::1..2]", NULL, 0, 0, "bad IPv6"},
-    {"[::01.2.3.4]", NULL, 0, 0, "bad IPv6"},
-    {"[::1.2.3]", NULL, 0, 0, "bad IPv6"},
-    {"[1::2::3]", NULL, 0, 0, "bad IPv6"},
-    {"[1:2:3:4:5:6:7:8:9]", NULL, 0, 0, "bad IPv6"},
-    {"[1:2:3:4:5:6:7::8]", NULL, 0, 0, "bad IPv6"},
-    {"[1:2:3:4:5:6:7:1.2.3.4]", NULL, 0, 0, "bad IPv6"},
-    {"[12345::1]", NULL, 0, 0, "bad IPv6"},
-    {"[::1:]", NULL, 0, 0, "bad IPv6"},
-    {"[:1::2]", NULL, 0, 0, "bad IPv6"},
-    {"[::1", NULL, 0, 0, "bad IPv6"},
-    {"[fe80::1%25eth0]", NULL, 0, 0, "zone"},
+    { "[::1]", "::1", 1, 1, NULL },
+    { "[0:0:0:0:0:0:0:1]", "::1", 1, 1, NULL },
+    { "[::ffff:127.0.0.1]", "::ffff:127.0.0.1", 1, 1, NULL },
+    { "[::FFFF:7F00:1]", "::ffff:127.0.0.1", 1, 1, NULL },
+    { "[::ffff:10.0.0.1]", "::ffff:10.0.0.1", 1, 0, NULL },
+    { "[::127.0.0.1]", "::127.0.0.1", 1, 0, NULL }, /* IPv4-compatible, not mapped: not 127/8 */
+    { "[::]", "::", 1, 0, NULL },
+    { "[1:2:3:4:5:6:7:8]", "1:2:3:4:5:6:7:8", 1, 0, NULL },
+    { "[1:2:3:4:5:6:1.2.3.4]", "1:2:3:4:5:6:102:304", 1, 0, NULL },
+    { "[FE80::1]", "fe80::1", 1, 0, NULL },
+    { "[::999.1.1.1]", NULL, 0, 0, "bad IPv6" },
+    { "[::1.2.3.4.5]", NULL, 0, 0, "bad IPv6" },
+    { "[::1..2]", NULL, 0, 0, "bad IPv6" },
+    { "[::01.2.3.4]", NULL, 0, 0, "bad IPv6" },
+    { "[::1.2.3]", NULL, 0, 0, "bad IPv6" },
+    { "[1::2::3]", NULL, 0, 0, "bad IPv6" },
+    { "[1:2:3:4:5:6:7:8:9]", NULL, 0, 0, "bad IPv6" },
+    { "[1:2:3:4:5:6:7::8]", NULL, 0, 0, "bad IPv6" },
+    { "[1:2:3:4:5:6:7:1.2.3.4]", NULL, 0, 0, "bad IPv6" },
+    { "[12345::1]", NULL, 0, 0, "bad IPv6" },
+    { "[::1:]", NULL, 0, 0, "bad IPv6" },
+    { "[:1::2]", NULL, 0, 0, "bad IPv6" },
+    { "[::1", NULL, 0, 0, "bad IPv6" },
+    { "[fe80::1%25eth0]", NULL, 0, 0, "zone" },
 };
 
 /* The bytes the system reads for a numeric host: AF_INET 4, AF_INET6 16, else 0. */
@@ -136,8 +138,10 @@ static void check_ip_row(const host_row *r, const cdrest_url *u) {
         size_t tn = wn == 4 ? cdrest__tls_ipv4(u->host, t) : cdrest__tls_ipv6(u->host, t);
         CHECK_INT(tn, wn);
         CHECK(memcmp(t, want, wn) == 0);
-        if (wn == 4) CHECK_INT(cdrest__tls_ipv6(u->host, t), 0);
-        else CHECK_INT(cdrest__tls_ipv4(u->host, t), 0);
+        if (wn == 4)
+            CHECK_INT(cdrest__tls_ipv6(u->host, t), 0);
+        else
+            CHECK_INT(cdrest__tls_ipv4(u->host, t), 0);
     }
 #endif
     /* no_proxy: the address itself matches (also written canonically or in a block),
@@ -206,8 +210,10 @@ static void test_table(void) {
         if (rc == 0 && r->url_ok) {
             CHECK_INT(cdrest__is_loopback(u.host), r->loopback);
             CHECK_INT(u.port, 8000);
-            if (r->addr) check_ip_row(r, &u);
-            else check_name_row(r, &u);
+            if (r->addr)
+                check_ip_row(r, &u);
+            else
+                check_name_row(r, &u);
         } else if (rc != 0 && !r->url_ok) {
             check_refused_row(r, &u, &e, rc);
         }
@@ -283,20 +289,20 @@ static void test_credentials_rule(void) {
         const char *server, *proxy;
         int rc;
     } cases[] = {
-        {"http://127.attacker.example:8000", NULL, CDREST_E_ARG},
-        {"http://127.0.0.1.nip.io:8000", NULL, CDREST_E_ARG},
-        {"http://localhost.attacker.example:8000", NULL, CDREST_E_ARG},
-        {"http://10.0.0.1:8000", NULL, CDREST_E_ARG},
-        {"http://127.0.0.1:8000", NULL, 0},
-        {"http://127.9.8.7:8000", NULL, 0},
-        {"http://localhost:8000", NULL, 0},
-        {"http://[::1]:8000", NULL, 0},
-        {"http://[::ffff:127.0.0.1]:8000", NULL, 0},
+        { "http://127.attacker.example:8000", NULL, CDREST_E_ARG },
+        { "http://127.0.0.1.nip.io:8000", NULL, CDREST_E_ARG },
+        { "http://localhost.attacker.example:8000", NULL, CDREST_E_ARG },
+        { "http://10.0.0.1:8000", NULL, CDREST_E_ARG },
+        { "http://127.0.0.1:8000", NULL, 0 },
+        { "http://127.9.8.7:8000", NULL, 0 },
+        { "http://localhost:8000", NULL, 0 },
+        { "http://[::1]:8000", NULL, 0 },
+        { "http://[::ffff:127.0.0.1]:8000", NULL, 0 },
         /* an explicit proxy is where the bytes go: off the machine, the password may not */
-        {"http://127.0.0.1:8000", "http://10.1.2.3:3128", CDREST_E_ARG},
-        {"http://127.0.0.1:8000", "http://127.0.0.1:3128", 0},
-        {"http://10.0.0.1:8000", "http://127.0.0.1:3128", CDREST_E_ARG},
-        {"https://10.0.0.1:8443", "http://10.1.2.3:3128", 0},
+        { "http://127.0.0.1:8000", "http://10.1.2.3:3128", CDREST_E_ARG },
+        { "http://127.0.0.1:8000", "http://127.0.0.1:3128", 0 },
+        { "http://10.0.0.1:8000", "http://127.0.0.1:3128", CDREST_E_ARG },
+        { "https://10.0.0.1:8443", "http://10.1.2.3:3128", 0 },
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -321,7 +327,8 @@ static void test_credentials_rule(void) {
             CHECK_CONTAINS(cdrest_errmsg(&c), "plain http://");
             CHECK(strstr(cdrest_errmsg(&c), "hunter2") == NULL);
         }
-        if (rc != cases[i].rc) fprintf(stderr, "  ^ %s via %s\n", cases[i].server, cases[i].proxy ? cases[i].proxy : "-");
+        if (rc != cases[i].rc)
+            fprintf(stderr, "  ^ %s via %s\n", cases[i].server, cases[i].proxy ? cases[i].proxy : "-");
         cdrest_free(&c);
     }
 }

@@ -111,14 +111,18 @@ typedef struct script {
 } script;
 
 static int script_connect(void *self, const char *host, unsigned short port, int timeout_ms, cdrest_error *err) {
-    (void)host; (void)port; (void)timeout_ms; (void)err;
+    (void)host;
+    (void)port;
+    (void)timeout_ms;
+    (void)err;
     ((script *)self)->connects++;
     return 0;
 }
 static long script_read(void *self, void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     script *s = (script *)self;
     size_t n = s->len - s->pos;
-    (void)timeout_ms; (void)err;
+    (void)timeout_ms;
+    (void)err;
     if (n > s->step) n = s->step;
     if (n > len) n = len;
     memcpy(buf, s->data + s->pos, n);
@@ -128,15 +132,22 @@ static long script_read(void *self, void *buf, size_t len, int timeout_ms, cdres
 static long script_write(void *self, const void *buf, size_t len, int timeout_ms, cdrest_error *err) {
     script *s = (script *)self;
     size_t n = len;
-    (void)timeout_ms; (void)err;
+    (void)timeout_ms;
+    (void)err;
     if (n > sizeof s->sent - s->sent_len) n = sizeof s->sent - s->sent_len;
     memcpy(s->sent + s->sent_len, buf, n);
     s->sent_len += n;
     return (long)len;
 }
-static void script_close(void *self) { (void)self; }
-static int64_t script_now(void *self) { (void)self; return 0; }
-static const cdrest_transport script_transport = {script_connect, script_read, script_write, script_close, NULL, script_now, NULL};
+static void script_close(void *self) {
+    (void)self;
+}
+static int64_t script_now(void *self) {
+    (void)self;
+    return 0;
+}
+static const cdrest_transport script_transport = { script_connect, script_read, script_write, script_close,
+                                                   NULL,           script_now,  NULL };
 
 /* --- the response corpus: tests/fixtures/http/NAME.txt ----------------------
    Each file is a few "key: value" lines, a blank line, then the response bytes exactly as
@@ -149,20 +160,23 @@ static const cdrest_transport script_transport = {script_connect, script_read, s
 
 typedef struct fixture {
     char name[96];
-    char *file;              /* the whole file; raw points into it */
+    char *file; /* the whole file; raw points into it */
     const char *raw;
     size_t len;
-    int rc, status;          /* expected return; status when rc == 0 */
-    char body[512];          /* expected body when has_body */
+    int rc, status; /* expected return; status when rc == 0 */
+    char body[512]; /* expected body when has_body */
     size_t body_len;
     int has_body;
     char method[16];
-    char msg[160];           /* a phrase the error message must hold */
+    char msg[160]; /* a phrase the error message must hold */
 } fixture;
 
-static const struct { const char *name; int rc; } fixture_codes[] = {
-    {"OK", 0}, {"PROTOCOL", CDREST_E_PROTOCOL}, {"TOOLARGE", CDREST_E_TOOLARGE}, {"IO", CDREST_E_IO},
-    {"UNSUPPORTED", CDREST_E_UNSUPPORTED},
+static const struct {
+    const char *name;
+    int rc;
+} fixture_codes[] = {
+    { "OK", 0 },           { "PROTOCOL", CDREST_E_PROTOCOL },       { "TOOLARGE", CDREST_E_TOOLARGE },
+    { "IO", CDREST_E_IO }, { "UNSUPPORTED", CDREST_E_UNSUPPORTED },
 };
 
 /* \r \n \t \\ \xHH decoded into out (cap bytes); returns the length, or (size_t)-1. */
@@ -173,12 +187,18 @@ static size_t unescape(const char *in, size_t n, char *out, size_t cap) {
         if (ch == '\\' && i + 1 < n) {
             char e = in[++i];
             unsigned v;
-            if (e == 'r') ch = '\r';
-            else if (e == 'n') ch = '\n';
-            else if (e == 't') ch = '\t';
-            else if (e == '\\') ch = '\\';
-            else if (e == 'x' && i + 2 < n && sscanf(in + i + 1, "%2x", &v) == 1) ch = (char)v, i += 2;
-            else return (size_t)-1;
+            if (e == 'r')
+                ch = '\r';
+            else if (e == 'n')
+                ch = '\n';
+            else if (e == 't')
+                ch = '\t';
+            else if (e == '\\')
+                ch = '\\';
+            else if (e == 'x' && i + 2 < n && sscanf(in + i + 1, "%2x", &v) == 1)
+                ch = (char)v, i += 2;
+            else
+                return (size_t)-1;
         }
         out[k++] = ch;
     }
@@ -210,9 +230,12 @@ static int fixture_key(fixture *f, const char *line, size_t n) {
         f->body[f->body_len] = 0;
         return 0;
     }
-    if (klen == 6 && !memcmp(line, "method", 6) && vlen < sizeof f->method) return snprintf(f->method, sizeof f->method, "%.*s", (int)vlen, v), 0;
-    if (klen == 7 && !memcmp(line, "message", 7) && vlen < sizeof f->msg) return snprintf(f->msg, sizeof f->msg, "%.*s", (int)vlen, v), 0;
-    if (klen == 5 && !memcmp(line, "after", 5)) return (vlen == 4 && !memcmp(v, "keep", 4)) || (vlen == 5 && !memcmp(v, "close", 5)) ? 0 : -1;
+    if (klen == 6 && !memcmp(line, "method", 6) && vlen < sizeof f->method)
+        return snprintf(f->method, sizeof f->method, "%.*s", (int)vlen, v), 0;
+    if (klen == 7 && !memcmp(line, "message", 7) && vlen < sizeof f->msg)
+        return snprintf(f->msg, sizeof f->msg, "%.*s", (int)vlen, v), 0;
+    if (klen == 5 && !memcmp(line, "after", 5))
+        return (vlen == 4 && !memcmp(v, "keep", 4)) || (vlen == 5 && !memcmp(v, "close", 5)) ? 0 : -1;
     return -1;
 }
 
@@ -249,7 +272,9 @@ static int fixture_load(fixture *f, const char *dir, const char *name) {
     return f->rc == 1 || (f->rc == 0 && !f->status) ? -1 : 0;
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* One response through the scripted transport, step bytes per read, on a new client
    (max_body 0: the default cap). */
@@ -271,14 +296,15 @@ static int run_script(const char *raw, size_t len, size_t step, const char *meth
    a failure drops the connection; and the same client then reads a good answer right. */
 static void run_fixture(const fixture *f) {
     static const char next[] = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext";
-    size_t steps[2] = {100000, 1};
+    size_t steps[2] = { 100000, 1 };
     int k;
     for (k = 0; k < 2; k++) {
         cdrest_client c;
         cdrest_response r;
         script s;
         int rc = run_script(f->raw, f->len, steps[k], f->method[0] ? f->method : NULL, 0, &c, &r, &s);
-        if (!test_check_int(rc, f->rc, f->name, k, "fixture rc")) fprintf(stderr, "  %s (step %d): %s\n", f->name, (int)steps[k], c.err.msg);
+        if (!test_check_int(rc, f->rc, f->name, k, "fixture rc"))
+            fprintf(stderr, "  %s (step %d): %s\n", f->name, (int)steps[k], c.err.msg);
         if (rc == 0 && f->rc == 0) {
             test_check_int(r.status, f->status, f->name, k, "status");
             if (f->has_body) {
@@ -439,20 +465,25 @@ static int valgrind_http;
    the cap): at the cap it succeeds, one byte under it fails with the cap named, for
    bodies inside the first buffer and beyond it, fed whole and one byte at a time. */
 static void test_cap_framing(void) {
-    static const size_t sizes[2] = {10, 40000};
+    static const size_t sizes[2] = { 10, 40000 };
     static char raw[50000], body[40001];
-    static const char *const names[4] = {"cap, Content-Length", "cap, chunked", "cap, close-delimited", "cap, HTTP/1.0"};
-    size_t z, i, k, steps[2] = {100000, 1};
+    static const char *const names[4] = { "cap, Content-Length", "cap, chunked", "cap, close-delimited",
+                                          "cap, HTTP/1.0" };
+    size_t z, i, k, steps[2] = { 100000, 1 };
     for (z = 0; z < 2; z++) {
         size_t n = sizes[z];
         for (i = 0; i < n; i++) body[i] = (char)('a' + i % 26);
         body[n] = 0;
         for (i = 0; i < 4; i++) {
             size_t len;
-            if (i == 0) len = (size_t)sprintf(raw, "HTTP/1.1 200 OK\r\nContent-Length: %lu\r\n\r\n%s", (unsigned long)n, body);
-            else if (i == 1) len = (size_t)sprintf(raw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n%.4s\r\n%lx\r\n%s\r\n0\r\n\r\n",
-                                                 body, (unsigned long)(n - 4), body + 4);
-            else len = (size_t)sprintf(raw, "HTTP/1.%d 200 OK\r\n\r\n%s", i == 2 ? 1 : 0, body);
+            if (i == 0)
+                len = (size_t)sprintf(raw, "HTTP/1.1 200 OK\r\nContent-Length: %lu\r\n\r\n%s", (unsigned long)n, body);
+            else if (i == 1)
+                len = (size_t)sprintf(
+                    raw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n%.4s\r\n%lx\r\n%s\r\n0\r\n\r\n",
+                    body, (unsigned long)(n - 4), body + 4);
+            else
+                len = (size_t)sprintf(raw, "HTTP/1.%d 200 OK\r\n\r\n%s", i == 2 ? 1 : 0, body);
             (void)len;
             for (k = 0; k < 2; k++) {
                 cdrest_client c;
@@ -461,7 +492,8 @@ static void test_cap_framing(void) {
                 int rc;
                 if (k == 1 && z == 1 && valgrind_http) continue;
                 rc = run_script(raw, strlen(raw), steps[k], NULL, n, &c, &r, &s);
-                if (!test_check_int(rc, 0, names[i], (int)(z * 10 + k), "at the cap")) fprintf(stderr, "    %s\n", c.err.msg);
+                if (!test_check_int(rc, 0, names[i], (int)(z * 10 + k), "at the cap"))
+                    fprintf(stderr, "    %s\n", c.err.msg);
                 if (rc == 0) CHECK(r.body_len == n && memcmp(r.body, body, n) == 0);
                 cdrest_free(&c);
                 rc = run_script(raw, strlen(raw), steps[k], NULL, n - 1, &c, &r, &s);
@@ -503,7 +535,9 @@ static void test_interim_bound(void) {
 static pid_t server_pid;
 static int server_port;
 
-static int start_httpd(const char *bind, const char *idle_ms) { return test_start_httpd(bind, idle_ms, &server_pid); }
+static int start_httpd(const char *bind, const char *idle_ms) {
+    return test_start_httpd(bind, idle_ms, &server_pid);
+}
 
 static void client_for(cdrest_client *c, const char *host, int port, int timeout_ms) {
     char url[128];
@@ -527,7 +561,8 @@ static void test_keepalive(void) {
     int n = getenv("CDREST_VALGRIND") ? 300 : 1000;
     client_for(&c, "127.0.0.1", server_port, 10000);
     for (i = 0; i < n; i++)
-        if (test_get(&c, "/bytes?n=200", &r) == 0 && r.status == 200 && r.body_len == 200 && pattern_ok(r.body, 200)) ok++;
+        if (test_get(&c, "/bytes?n=200", &r) == 0 && r.status == 200 && r.body_len == 200 && pattern_ok(r.body, 200))
+            ok++;
     CHECK_INT(ok, n);
     CHECK_INT((long long)c.connects, 1);
     CHECK_INT((long long)c.conn_requests, n);
@@ -535,7 +570,7 @@ static void test_keepalive(void) {
 }
 
 static void test_bodies(void) {
-    static const size_t sizes[] = {0, 1, 250, 16383, 16384, 16385, 100000, 1048576, 8388608};
+    static const size_t sizes[] = { 0, 1, 250, 16383, 16384, 16385, 100000, 1048576, 8388608 };
     cdrest_client c;
     cdrest_response r;
     size_t i;
@@ -561,7 +596,10 @@ static void test_bodies(void) {
     cdrest_free(&c);
 }
 
-typedef struct sink { size_t bytes; int pattern_ok; } sink;
+typedef struct sink {
+    size_t bytes;
+    int pattern_ok;
+} sink;
 static int sink_body(void *ctx, const void *data, size_t len) {
     sink *s = (sink *)ctx;
     size_t i;
@@ -596,7 +634,9 @@ static void test_streaming(void) {
     cdrest_free(&c);
 }
 
-typedef struct src { size_t left, pos; } src;
+typedef struct src {
+    size_t left, pos;
+} src;
 static long src_read(void *ctx, void *buf, size_t cap) {
     src *s = (src *)ctx;
     size_t n = s->left < cap ? s->left : cap, i;
@@ -610,8 +650,8 @@ static void test_request_bodies(void) {
     cdrest_client c;
     cdrest_response r;
     cdrest_request req;
-    cdrest_header h[1] = {{"X-Test", "yes"}};
-    src s = {100000, 0};
+    cdrest_header h[1] = { { "X-Test", "yes" } };
+    src s = { 100000, 0 };
     client_for(&c, "127.0.0.1", server_port, 10000);
     memset(&req, 0, sizeof req);
     req.method = "POST";

@@ -20,15 +20,13 @@ typedef struct doc {
     int n; /* token count or the negative parse result */
 } doc;
 
-static void doc_free(doc *d)
-{
+static void doc_free(doc *d) {
     free(d->js);
     free(d->t);
     memset(d, 0, sizeof *d);
 }
 
-static char *exact_copy(const char *text, size_t len)
-{
+static char *exact_copy(const char *text, size_t len) {
     char *js = (char *)malloc(len ? len : 1);
     if (len) memcpy(js, text, len);
     return js;
@@ -36,8 +34,7 @@ static char *exact_copy(const char *text, size_t len)
 
 /* Parses text[0..len) into an array sized by counting mode (exactly), or for invalid
    input one with room for every byte, so that the error is reached. */
-static int doc_parse_n(doc *d, const char *text, size_t len)
-{
+static int doc_parse_n(doc *d, const char *text, size_t len) {
     cdrest_json_parser counter;
     int need, cap;
     memset(d, 0, sizeof *d);
@@ -53,29 +50,30 @@ static int doc_parse_n(doc *d, const char *text, size_t len)
     return d->n;
 }
 
-static int doc_parse(doc *d, const char *text) { return doc_parse_n(d, text, strlen(text)); }
+static int doc_parse(doc *d, const char *text) {
+    return doc_parse_n(d, text, strlen(text));
+}
 
 /* Checks one token's fields. */
-#define CHECK_TOK(d, i, ty, st, en, sz, par)                                           \
-    do {                                                                               \
-        CHECK_INT((d).t[i].type, ty);                                                  \
-        CHECK_INT((d).t[i].start, st);                                                 \
-        CHECK_INT((d).t[i].end, en);                                                   \
-        CHECK_INT((d).t[i].size, sz);                                                  \
-        CHECK_INT((d).t[i].parent, par);                                               \
+#define CHECK_TOK(d, i, ty, st, en, sz, par) \
+    do {                                     \
+        CHECK_INT((d).t[i].type, ty);        \
+        CHECK_INT((d).t[i].start, st);       \
+        CHECK_INT((d).t[i].end, en);         \
+        CHECK_INT((d).t[i].size, sz);        \
+        CHECK_INT((d).t[i].parent, par);     \
     } while (0)
 
 /* ---- tokenizer ------------------------------------------------------------------- */
 
-static void test_tokens_shape(void)
-{
+static void test_tokens_shape(void) {
     doc d;
     /* 27 bytes: the key "a" at 2, the array at 5..18, the key "b" at 20, "x" at 24 */
     const char *s = "{\"a\":[1,true,null],\"b\":\"x\"}";
     CHECK_INT(doc_parse(&d, s), 8);
     CHECK_TOK(d, 0, CDREST_JSON_OBJECT, 0, 27, 2, -1);
-    CHECK_TOK(d, 1, CDREST_JSON_STRING, 2, 3, 1, 0);   /* key "a": child of the object */
-    CHECK_TOK(d, 2, CDREST_JSON_ARRAY, 5, 18, 3, 1);   /* its value: child of the key */
+    CHECK_TOK(d, 1, CDREST_JSON_STRING, 2, 3, 1, 0); /* key "a": child of the object */
+    CHECK_TOK(d, 2, CDREST_JSON_ARRAY, 5, 18, 3, 1); /* its value: child of the key */
     CHECK_TOK(d, 3, CDREST_JSON_NUMBER, 6, 7, 0, 2);
     CHECK_TOK(d, 4, CDREST_JSON_TRUE, 8, 12, 0, 2);
     CHECK_TOK(d, 5, CDREST_JSON_NULL, 13, 17, 0, 2);
@@ -106,14 +104,16 @@ static void test_tokens_shape(void)
     doc_free(&d);
 }
 
-static void test_scalar_roots(void)
-{
-    static const struct { const char *text; int type, start, end; } cases[] = {
-        {"\"x\"", CDREST_JSON_STRING, 1, 2},    {"12", CDREST_JSON_NUMBER, 0, 2},
-        {" true ", CDREST_JSON_TRUE, 1, 5},     {"null", CDREST_JSON_NULL, 0, 4},
-        {"false", CDREST_JSON_FALSE, 0, 5},     {"-0", CDREST_JSON_NUMBER, 0, 2},
-        {"\"\"", CDREST_JSON_STRING, 1, 1},     {"0.5E-07", CDREST_JSON_NUMBER, 0, 7},
-        {"1e+9\n", CDREST_JSON_NUMBER, 0, 4},   {"123456789012345678901234567890", CDREST_JSON_NUMBER, 0, 30},
+static void test_scalar_roots(void) {
+    static const struct {
+        const char *text;
+        int type, start, end;
+    } cases[] = {
+        { "\"x\"", CDREST_JSON_STRING, 1, 2 },  { "12", CDREST_JSON_NUMBER, 0, 2 },
+        { " true ", CDREST_JSON_TRUE, 1, 5 },   { "null", CDREST_JSON_NULL, 0, 4 },
+        { "false", CDREST_JSON_FALSE, 0, 5 },   { "-0", CDREST_JSON_NUMBER, 0, 2 },
+        { "\"\"", CDREST_JSON_STRING, 1, 1 },   { "0.5E-07", CDREST_JSON_NUMBER, 0, 7 },
+        { "1e+9\n", CDREST_JSON_NUMBER, 0, 4 }, { "123456789012345678901234567890", CDREST_JSON_NUMBER, 0, 30 },
     };
     size_t k;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -125,92 +125,96 @@ static void test_scalar_roots(void)
 }
 
 /* Every rejection: the code and the offset of the offending byte (len at EOF). */
-static void test_errors(void)
-{
-    static const struct { const char *text; size_t len; int error; size_t pos; } cases[] = {
-        {"", 0, CDREST_JSON_ERR_EMPTY, 0},
-        {" \n\t\r", 4, CDREST_JSON_ERR_EMPTY, 4},
-        {"[1,]", 4, CDREST_JSON_ERR_SYNTAX, 3},
-        {"[,1]", 4, CDREST_JSON_ERR_SYNTAX, 1},
-        {"[1 2]", 5, CDREST_JSON_ERR_SYNTAX, 3},
-        {"[1}", 3, CDREST_JSON_ERR_SYNTAX, 2},
-        {"{\"a\":1]", 7, CDREST_JSON_ERR_SYNTAX, 6},
-        {"{\"a\" 1}", 7, CDREST_JSON_ERR_SYNTAX, 5},
-        {"{\"a\":1,}", 8, CDREST_JSON_ERR_SYNTAX, 7},
-        {"{,}", 3, CDREST_JSON_ERR_SYNTAX, 1},
-        {"{1:2}", 5, CDREST_JSON_ERR_SYNTAX, 1},
-        {"{'a':1}", 7, CDREST_JSON_ERR_SYNTAX, 1},
-        {"[\"a\":1]", 7, CDREST_JSON_ERR_SYNTAX, 4},
-        {"\xef\xbb\xbf{}", 5, CDREST_JSON_ERR_SYNTAX, 0}, /* a BOM is not whitespace */
-        {"[\f]", 3, CDREST_JSON_ERR_SYNTAX, 1},
-        {"[1,\0]", 5, CDREST_JSON_ERR_SYNTAX, 3},
-        {"01", 2, CDREST_JSON_ERR_NUMBER, 1},
-        {"-01", 3, CDREST_JSON_ERR_NUMBER, 2},
-        {"-", 1, CDREST_JSON_ERR_NUMBER, 1},
-        {"-a", 2, CDREST_JSON_ERR_NUMBER, 1},
-        {"1.", 2, CDREST_JSON_ERR_NUMBER, 2},
-        {"1.e5", 4, CDREST_JSON_ERR_NUMBER, 2},
-        {"[.5]", 4, CDREST_JSON_ERR_SYNTAX, 1},
-        {"1e", 2, CDREST_JSON_ERR_NUMBER, 2},
-        {"1e+", 3, CDREST_JSON_ERR_NUMBER, 3},
-        {"[1.2.3]", 7, CDREST_JSON_ERR_NUMBER, 4},
-        {"[1e5e]", 6, CDREST_JSON_ERR_NUMBER, 4},
-        {"+1", 2, CDREST_JSON_ERR_SYNTAX, 0},
-        {"[NaN]", 5, CDREST_JSON_ERR_SYNTAX, 1},
-        {"[Infinity]", 10, CDREST_JSON_ERR_SYNTAX, 1},
-        {"[0x1]", 5, CDREST_JSON_ERR_SYNTAX, 2},
-        {"tru", 3, CDREST_JSON_ERR_LITERAL, 3},
-        {"trUe", 4, CDREST_JSON_ERR_LITERAL, 2},
-        {"[truex]", 7, CDREST_JSON_ERR_LITERAL, 5},
-        {"nulll", 5, CDREST_JSON_ERR_LITERAL, 4},
-        {"[fals]", 6, CDREST_JSON_ERR_LITERAL, 5},
-        {"True", 4, CDREST_JSON_ERR_SYNTAX, 0},
-        {"\"a\tb\"", 5, CDREST_JSON_ERR_CONTROL, 2},
-        {"\"a\nb\"", 5, CDREST_JSON_ERR_CONTROL, 2},
-        {"\"\x1f\"", 3, CDREST_JSON_ERR_CONTROL, 1},
-        {"\"\0\"", 3, CDREST_JSON_ERR_CONTROL, 1},
-        {"\"\\x\"", 4, CDREST_JSON_ERR_ESCAPE, 1},
-        {"\"\\'\"", 4, CDREST_JSON_ERR_ESCAPE, 1},
-        {"\"\\U0041\"", 8, CDREST_JSON_ERR_ESCAPE, 1},
-        {"\"\\u12g4\"", 8, CDREST_JSON_ERR_ESCAPE, 1},
-        {"\"\\u12\"", 6, CDREST_JSON_ERR_ESCAPE, 1},
-        {"\"ab\\ud800\"", 10, CDREST_JSON_ERR_ESCAPE, 3},           /* lone high */
-        {"\"\\udc00\"", 8, CDREST_JSON_ERR_ESCAPE, 1},              /* lone low */
-        {"\"\\ud800\\u0041\"", 14, CDREST_JSON_ERR_ESCAPE, 1},      /* high + non-low */
-        {"\"\\ud800\\ud800\"", 14, CDREST_JSON_ERR_ESCAPE, 1},      /* high + high */
-        {"\"\\udc00\\ud800\"", 14, CDREST_JSON_ERR_ESCAPE, 1},      /* inverted pair */
-        {"\"\\ud800\\n\"", 10, CDREST_JSON_ERR_ESCAPE, 1},
-        {"\"\\ud800", 7, CDREST_JSON_ERR_EOF, 7},
-        {"\"\\ud800\\u", 9, CDREST_JSON_ERR_EOF, 9},
-        {"\"\\u00", 5, CDREST_JSON_ERR_EOF, 5},
-        {"\"\\", 2, CDREST_JSON_ERR_EOF, 2},
-        {"\"abc", 4, CDREST_JSON_ERR_EOF, 4},
-        {"[", 1, CDREST_JSON_ERR_EOF, 1},
-        {"[1", 2, CDREST_JSON_ERR_EOF, 2},
-        {"[1,", 3, CDREST_JSON_ERR_EOF, 3},
-        {"{\"a\"", 4, CDREST_JSON_ERR_EOF, 4},
-        {"{\"a\":", 5, CDREST_JSON_ERR_EOF, 5},
-        {"{\"a\":1", 6, CDREST_JSON_ERR_EOF, 6},
-        {"{\"a\":1,", 7, CDREST_JSON_ERR_EOF, 7},
-        {"\"\xc0\x80\"", 4, CDREST_JSON_ERR_UTF8, 1},      /* overlong NUL */
-        {"\"\xc1\xbf\"", 4, CDREST_JSON_ERR_UTF8, 1},      /* overlong 2-byte */
-        {"\"\xe0\x80\x80\"", 5, CDREST_JSON_ERR_UTF8, 1},  /* overlong 3-byte */
-        {"\"\xf0\x80\x80\x80\"", 6, CDREST_JSON_ERR_UTF8, 1}, /* overlong 4-byte */
-        {"\"\xed\xa0\x80\"", 5, CDREST_JSON_ERR_UTF8, 1},  /* U+D800 encoded */
-        {"\"\xed\xbf\xbf\"", 5, CDREST_JSON_ERR_UTF8, 1},  /* U+DFFF encoded */
-        {"\"\xf4\x90\x80\x80\"", 6, CDREST_JSON_ERR_UTF8, 1}, /* > U+10FFFF */
-        {"\"\xf5\x80\x80\x80\"", 6, CDREST_JSON_ERR_UTF8, 1},
-        {"\"\xff\"", 3, CDREST_JSON_ERR_UTF8, 1},
-        {"\"a\x80\"", 4, CDREST_JSON_ERR_UTF8, 2},         /* lone continuation */
-        {"\"\xe2\x82\"", 4, CDREST_JSON_ERR_UTF8, 1},      /* truncated before the quote */
-        {"\"\xe2\x82", 3, CDREST_JSON_ERR_UTF8, 1},        /* truncated by the end */
-        {"\"\xc3\xa9\xc3\"", 6, CDREST_JSON_ERR_UTF8, 3},
-        {"[1]x", 4, CDREST_JSON_ERR_TRAILING, 3},
-        {"[1]]", 4, CDREST_JSON_ERR_TRAILING, 3},
-        {"{} {}", 5, CDREST_JSON_ERR_TRAILING, 3},
-        {"1 2", 3, CDREST_JSON_ERR_TRAILING, 2},
-        {"\"a\" \"b\"", 7, CDREST_JSON_ERR_TRAILING, 4},
-        {"null\0", 5, CDREST_JSON_ERR_TRAILING, 4},
+static void test_errors(void) {
+    static const struct {
+        const char *text;
+        size_t len;
+        int error;
+        size_t pos;
+    } cases[] = {
+        { "", 0, CDREST_JSON_ERR_EMPTY, 0 },
+        { " \n\t\r", 4, CDREST_JSON_ERR_EMPTY, 4 },
+        { "[1,]", 4, CDREST_JSON_ERR_SYNTAX, 3 },
+        { "[,1]", 4, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "[1 2]", 5, CDREST_JSON_ERR_SYNTAX, 3 },
+        { "[1}", 3, CDREST_JSON_ERR_SYNTAX, 2 },
+        { "{\"a\":1]", 7, CDREST_JSON_ERR_SYNTAX, 6 },
+        { "{\"a\" 1}", 7, CDREST_JSON_ERR_SYNTAX, 5 },
+        { "{\"a\":1,}", 8, CDREST_JSON_ERR_SYNTAX, 7 },
+        { "{,}", 3, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "{1:2}", 5, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "{'a':1}", 7, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "[\"a\":1]", 7, CDREST_JSON_ERR_SYNTAX, 4 },
+        { "\xef\xbb\xbf{}", 5, CDREST_JSON_ERR_SYNTAX, 0 }, /* a BOM is not whitespace */
+        { "[\f]", 3, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "[1,\0]", 5, CDREST_JSON_ERR_SYNTAX, 3 },
+        { "01", 2, CDREST_JSON_ERR_NUMBER, 1 },
+        { "-01", 3, CDREST_JSON_ERR_NUMBER, 2 },
+        { "-", 1, CDREST_JSON_ERR_NUMBER, 1 },
+        { "-a", 2, CDREST_JSON_ERR_NUMBER, 1 },
+        { "1.", 2, CDREST_JSON_ERR_NUMBER, 2 },
+        { "1.e5", 4, CDREST_JSON_ERR_NUMBER, 2 },
+        { "[.5]", 4, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "1e", 2, CDREST_JSON_ERR_NUMBER, 2 },
+        { "1e+", 3, CDREST_JSON_ERR_NUMBER, 3 },
+        { "[1.2.3]", 7, CDREST_JSON_ERR_NUMBER, 4 },
+        { "[1e5e]", 6, CDREST_JSON_ERR_NUMBER, 4 },
+        { "+1", 2, CDREST_JSON_ERR_SYNTAX, 0 },
+        { "[NaN]", 5, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "[Infinity]", 10, CDREST_JSON_ERR_SYNTAX, 1 },
+        { "[0x1]", 5, CDREST_JSON_ERR_SYNTAX, 2 },
+        { "tru", 3, CDREST_JSON_ERR_LITERAL, 3 },
+        { "trUe", 4, CDREST_JSON_ERR_LITERAL, 2 },
+        { "[truex]", 7, CDREST_JSON_ERR_LITERAL, 5 },
+        { "nulll", 5, CDREST_JSON_ERR_LITERAL, 4 },
+        { "[fals]", 6, CDREST_JSON_ERR_LITERAL, 5 },
+        { "True", 4, CDREST_JSON_ERR_SYNTAX, 0 },
+        { "\"a\tb\"", 5, CDREST_JSON_ERR_CONTROL, 2 },
+        { "\"a\nb\"", 5, CDREST_JSON_ERR_CONTROL, 2 },
+        { "\"\x1f\"", 3, CDREST_JSON_ERR_CONTROL, 1 },
+        { "\"\0\"", 3, CDREST_JSON_ERR_CONTROL, 1 },
+        { "\"\\x\"", 4, CDREST_JSON_ERR_ESCAPE, 1 },
+        { "\"\\'\"", 4, CDREST_JSON_ERR_ESCAPE, 1 },
+        { "\"\\U0041\"", 8, CDREST_JSON_ERR_ESCAPE, 1 },
+        { "\"\\u12g4\"", 8, CDREST_JSON_ERR_ESCAPE, 1 },
+        { "\"\\u12\"", 6, CDREST_JSON_ERR_ESCAPE, 1 },
+        { "\"ab\\ud800\"", 10, CDREST_JSON_ERR_ESCAPE, 3 },      /* lone high */
+        { "\"\\udc00\"", 8, CDREST_JSON_ERR_ESCAPE, 1 },         /* lone low */
+        { "\"\\ud800\\u0041\"", 14, CDREST_JSON_ERR_ESCAPE, 1 }, /* high + non-low */
+        { "\"\\ud800\\ud800\"", 14, CDREST_JSON_ERR_ESCAPE, 1 }, /* high + high */
+        { "\"\\udc00\\ud800\"", 14, CDREST_JSON_ERR_ESCAPE, 1 }, /* inverted pair */
+        { "\"\\ud800\\n\"", 10, CDREST_JSON_ERR_ESCAPE, 1 },
+        { "\"\\ud800", 7, CDREST_JSON_ERR_EOF, 7 },
+        { "\"\\ud800\\u", 9, CDREST_JSON_ERR_EOF, 9 },
+        { "\"\\u00", 5, CDREST_JSON_ERR_EOF, 5 },
+        { "\"\\", 2, CDREST_JSON_ERR_EOF, 2 },
+        { "\"abc", 4, CDREST_JSON_ERR_EOF, 4 },
+        { "[", 1, CDREST_JSON_ERR_EOF, 1 },
+        { "[1", 2, CDREST_JSON_ERR_EOF, 2 },
+        { "[1,", 3, CDREST_JSON_ERR_EOF, 3 },
+        { "{\"a\"", 4, CDREST_JSON_ERR_EOF, 4 },
+        { "{\"a\":", 5, CDREST_JSON_ERR_EOF, 5 },
+        { "{\"a\":1", 6, CDREST_JSON_ERR_EOF, 6 },
+        { "{\"a\":1,", 7, CDREST_JSON_ERR_EOF, 7 },
+        { "\"\xc0\x80\"", 4, CDREST_JSON_ERR_UTF8, 1 },         /* overlong NUL */
+        { "\"\xc1\xbf\"", 4, CDREST_JSON_ERR_UTF8, 1 },         /* overlong 2-byte */
+        { "\"\xe0\x80\x80\"", 5, CDREST_JSON_ERR_UTF8, 1 },     /* overlong 3-byte */
+        { "\"\xf0\x80\x80\x80\"", 6, CDREST_JSON_ERR_UTF8, 1 }, /* overlong 4-byte */
+        { "\"\xed\xa0\x80\"", 5, CDREST_JSON_ERR_UTF8, 1 },     /* U+D800 encoded */
+        { "\"\xed\xbf\xbf\"", 5, CDREST_JSON_ERR_UTF8, 1 },     /* U+DFFF encoded */
+        { "\"\xf4\x90\x80\x80\"", 6, CDREST_JSON_ERR_UTF8, 1 }, /* > U+10FFFF */
+        { "\"\xf5\x80\x80\x80\"", 6, CDREST_JSON_ERR_UTF8, 1 },
+        { "\"\xff\"", 3, CDREST_JSON_ERR_UTF8, 1 },
+        { "\"a\x80\"", 4, CDREST_JSON_ERR_UTF8, 2 },    /* lone continuation */
+        { "\"\xe2\x82\"", 4, CDREST_JSON_ERR_UTF8, 1 }, /* truncated before the quote */
+        { "\"\xe2\x82", 3, CDREST_JSON_ERR_UTF8, 1 },   /* truncated by the end */
+        { "\"\xc3\xa9\xc3\"", 6, CDREST_JSON_ERR_UTF8, 3 },
+        { "[1]x", 4, CDREST_JSON_ERR_TRAILING, 3 },
+        { "[1]]", 4, CDREST_JSON_ERR_TRAILING, 3 },
+        { "{} {}", 5, CDREST_JSON_ERR_TRAILING, 3 },
+        { "1 2", 3, CDREST_JSON_ERR_TRAILING, 2 },
+        { "\"a\" \"b\"", 7, CDREST_JSON_ERR_TRAILING, 4 },
+        { "null\0", 5, CDREST_JSON_ERR_TRAILING, 4 },
     };
     size_t k;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -231,13 +235,23 @@ static void test_errors(void)
 }
 
 /* Inputs that must be accepted: UTF-8 edges, every escape, noncharacters. */
-static void test_valid_strings(void)
-{
+static void test_valid_strings(void) {
     static const char *cases[] = {
-        "\"\xc2\x80\"", "\"\xdf\xbf\"", "\"\xe0\xa0\x80\"", "\"\xed\x9f\xbf\"", "\"\xee\x80\x80\"",
-        "\"\xef\xbf\xbf\"", "\"\xf0\x90\x80\x80\"", "\"\xf4\x8f\xbf\xbf\"", "\"\x7f\"",
-        "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\u0000\"", "\"\\uFFFF\\uffFe\"", "\"\\ud83d\\ude00\"",
-        "\"\\uDBFF\\uDFFF\"", "\"\\uD800\\uDC00\"",
+        "\"\xc2\x80\"",
+        "\"\xdf\xbf\"",
+        "\"\xe0\xa0\x80\"",
+        "\"\xed\x9f\xbf\"",
+        "\"\xee\x80\x80\"",
+        "\"\xef\xbf\xbf\"",
+        "\"\xf0\x90\x80\x80\"",
+        "\"\xf4\x8f\xbf\xbf\"",
+        "\"\x7f\"",
+        "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+        "\"\\u0000\"",
+        "\"\\uFFFF\\uffFe\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\uDBFF\\uDFFF\"",
+        "\"\\uD800\\uDC00\"",
     };
     size_t k;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -250,8 +264,7 @@ static void test_valid_strings(void)
 /* The bulk scanners (16 and 8 bytes per step) must find a stop byte at every offset
    of a word and never read past the end: strings of every length up to 70 with a
    quote, backslash, control or non-ASCII byte at every position. */
-static void test_scan_boundaries(void)
-{
+static void test_scan_boundaries(void) {
     char text[80];
     int len, at, bad = 0;
     for (len = 0; len <= 70 && !bad; len++) {
@@ -267,13 +280,13 @@ static void test_scan_boundaries(void)
         doc_free(&d);
         for (at = 1; at <= len && !bad; at++) {
             text[at] = '\x01';
-            if (doc_parse_n(&d, text, (size_t)len + 2) != CDREST_E_JSON ||
-                d.p.error != CDREST_JSON_ERR_CONTROL || d.p.error_pos != (size_t)at)
+            if (doc_parse_n(&d, text, (size_t)len + 2) != CDREST_E_JSON || d.p.error != CDREST_JSON_ERR_CONTROL ||
+                d.p.error_pos != (size_t)at)
                 bad = 3;
             doc_free(&d);
             text[at] = '\xc3';
-            if (doc_parse_n(&d, text, (size_t)len + 2) != CDREST_E_JSON ||
-                d.p.error != CDREST_JSON_ERR_UTF8 || d.p.error_pos != (size_t)at)
+            if (doc_parse_n(&d, text, (size_t)len + 2) != CDREST_E_JSON || d.p.error != CDREST_JSON_ERR_UTF8 ||
+                d.p.error_pos != (size_t)at)
                 bad = 4;
             doc_free(&d);
             text[at] = '"';
@@ -291,8 +304,7 @@ static void test_scan_boundaries(void)
     CHECK_INT(bad, 0);
 }
 
-static char *nested(int depth, size_t *len)
-{
+static char *nested(int depth, size_t *len) {
     char *s = (char *)malloc((size_t)depth * 2);
     memset(s, '[', (size_t)depth);
     memset(s + depth, ']', (size_t)depth);
@@ -300,8 +312,7 @@ static char *nested(int depth, size_t *len)
     return s;
 }
 
-static void test_depth(void)
-{
+static void test_depth(void) {
     size_t len;
     char *s = nested(CDREST_JSON_MAX_DEPTH, &len);
     doc d;
@@ -350,8 +361,7 @@ static void test_depth(void)
 
 /* Too small an array, then grown (realloc keeps the filled tokens): the resumed parse
    must end with exactly the tokens of a one-shot parse, for every starting size. */
-static void test_resume(void)
-{
+static void test_resume(void) {
     static const char *docs[] = {
         "{\"a\":[1,true,null],\"b\":\"x\",\"c\":{\"d\":[[],{}],\"e\":\"\\u00e9\"}}",
         "[[[[1]]],[\"x\"],{\"k\":{\"k\":{\"k\":false}}}]",
@@ -409,8 +419,7 @@ static void test_resume(void)
 }
 
 /* Counting validates as fully as filling; the two cannot be mixed in one parse. */
-static void test_counting(void)
-{
+static void test_counting(void) {
     cdrest_json_parser p;
     cdrest_json_tok t[8];
     cdrest_json_init(&p);
@@ -444,14 +453,13 @@ static void test_counting(void)
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-static void test_skip_iterate(void)
-{
+static void test_skip_iterate(void) {
     doc d;
     int c, seen[8], n = 0;
     /* 0 {  1 "a"  2 [  3 1  4 {  5 "x"  6 2  7 []  8 "b"  9 {}  10 "c"  11 null */
     CHECK_INT(doc_parse(&d, "{\"a\":[1,{\"x\":2},[]],\"b\":{},\"c\":null}"), 12);
     CHECK_INT(cdrest_json_skip(d.t, d.n, 0), 12);
-    CHECK_INT(cdrest_json_skip(d.t, d.n, 1), 8);  /* a key takes its value along */
+    CHECK_INT(cdrest_json_skip(d.t, d.n, 1), 8); /* a key takes its value along */
     CHECK_INT(cdrest_json_skip(d.t, d.n, 2), 8);
     CHECK_INT(cdrest_json_skip(d.t, d.n, 4), 7);
     CHECK_INT(cdrest_json_skip(d.t, d.n, 3), 4);
@@ -459,8 +467,7 @@ static void test_skip_iterate(void)
     CHECK_INT(cdrest_json_skip(d.t, d.n, 12), 12); /* out of range: ntok */
     CHECK_INT(cdrest_json_skip(d.t, d.n, -1), 12);
 
-    for (c = cdrest_json_first(d.t, d.n, 0); c >= 0 && n < 8; c = cdrest_json_next(d.t, d.n, c))
-        seen[n++] = c;
+    for (c = cdrest_json_first(d.t, d.n, 0); c >= 0 && n < 8; c = cdrest_json_next(d.t, d.n, c)) seen[n++] = c;
     CHECK_INT(n, 3);
     CHECK_INT(seen[0], 1);
     CHECK_INT(seen[1], 8);
@@ -469,8 +476,7 @@ static void test_skip_iterate(void)
     CHECK_INT(d.t[seen[2] + 1].type, CDREST_JSON_NULL); /* the value is key + 1 */
 
     n = 0;
-    for (c = cdrest_json_first(d.t, d.n, 2); c >= 0 && n < 8; c = cdrest_json_next(d.t, d.n, c))
-        seen[n++] = c;
+    for (c = cdrest_json_first(d.t, d.n, 2); c >= 0 && n < 8; c = cdrest_json_next(d.t, d.n, c)) seen[n++] = c;
     CHECK_INT(n, 3);
     CHECK_INT(seen[0], 3);
     CHECK_INT(seen[1], 4);
@@ -480,21 +486,19 @@ static void test_skip_iterate(void)
     CHECK_INT(cdrest_json_first(d.t, d.n, 3), -1); /* a number */
     CHECK_INT(cdrest_json_first(d.t, d.n, 1), -1); /* a key */
     CHECK_INT(cdrest_json_first(d.t, d.n, 99), -1);
-    CHECK_INT(cdrest_json_next(d.t, d.n, 2), -1);  /* a member's value has no sibling */
-    CHECK_INT(cdrest_json_next(d.t, d.n, 0), -1);  /* the root neither */
+    CHECK_INT(cdrest_json_next(d.t, d.n, 2), -1); /* a member's value has no sibling */
+    CHECK_INT(cdrest_json_next(d.t, d.n, 0), -1); /* the root neither */
     CHECK_INT(cdrest_json_next(d.t, d.n, -3), -1);
     CHECK_INT(cdrest_json_first(NULL, 3, 0), -1);
     doc_free(&d);
 }
 
-static void test_find(void)
-{
+static void test_find(void) {
     doc d;
-    const char *s =
-        "{\"project\":[{\"projectName\":\"A\"},{\"projectName\":\"B\"},{\"projectName\":\"C\","
-        "\"tags\":[[10,11],[20,21]]}],"
-        "\"property\":{\"value\":\"v\",\"Value\":\"V\"},"
-        "\"na\\u006de\":\"escaped key\",\"a.b\":1,\"dup\":1,\"dup\":2,\"\":\"empty key\"}";
+    const char *s = "{\"project\":[{\"projectName\":\"A\"},{\"projectName\":\"B\"},{\"projectName\":\"C\","
+                    "\"tags\":[[10,11],[20,21]]}],"
+                    "\"property\":{\"value\":\"v\",\"Value\":\"V\"},"
+                    "\"na\\u006de\":\"escaped key\",\"a.b\":1,\"dup\":1,\"dup\":2,\"\":\"empty key\"}";
     int i;
     int64_t num = 0;
     CHECK(doc_parse(&d, s) > 0);
@@ -552,8 +556,7 @@ static void test_find(void)
     doc_free(&d);
 }
 
-static void test_eq(void)
-{
+static void test_eq(void) {
     doc d;
     CHECK(doc_parse(&d, "[\"caf\\u00e9\",\"caf\xc3\xa9\",\"a\\\"b\\\\c\\/d\\n\",\"\\ud83d\\ude00!\","
                         "\"\",\"abc\",12,\"\\u0000\"]") > 0);
@@ -577,8 +580,7 @@ static void test_eq(void)
     doc_free(&d);
 }
 
-static void test_string(void)
-{
+static void test_string(void) {
     doc d;
     char buf[64], tiny[4];
     size_t len = 99;
@@ -611,7 +613,7 @@ static void test_string(void)
     CHECK_INT(tiny[0], 0);
     CHECK_INT(cdrest_json_string(d.js, d.t, 10, buf, 5, &len), CDREST_E_TOOLARGE); /* NUL won't fit */
     CHECK_INT(len, 5);
-    CHECK_INT(cdrest_json_string(d.js, d.t, 10, buf, 6, &len), 0);                 /* exact fit */
+    CHECK_INT(cdrest_json_string(d.js, d.t, 10, buf, 6, &len), 0); /* exact fit */
     CHECK_STR(buf, "caf\xc3\xa9");
     CHECK_INT(cdrest_json_string(d.js, d.t, 10, NULL, 0, &len), CDREST_E_TOOLARGE);
     CHECK_INT(len, 5);
@@ -626,7 +628,7 @@ static void test_string(void)
 
     /* tokens not made by the tokenizer: a malformed escape is reported, not decoded */
     {
-        cdrest_json_tok t = {CDREST_JSON_STRING, 0, 7, 0, -1};
+        cdrest_json_tok t = { CDREST_JSON_STRING, 0, 7, 0, -1 };
         CHECK_INT(cdrest_json_string("\\ud800x", &t, 0, buf, sizeof buf, &len), CDREST_E_JSON);
         t.end = 2;
         CHECK_INT(cdrest_json_string("\\q", &t, 0, buf, sizeof buf, &len), CDREST_E_JSON);
@@ -635,7 +637,7 @@ static void test_string(void)
         CHECK(!cdrest_json_eq("\\", &t, 0, "\\"));
     }
     {
-        cdrest_json_tok num = {CDREST_JSON_NUMBER, 0, 2, 0, -1};
+        cdrest_json_tok num = { CDREST_JSON_NUMBER, 0, 2, 0, -1 };
         double dv;
         int64_t iv;
         CHECK_INT(cdrest_json_double("1e", &num, 0, &dv), CDREST_E_JSON);
@@ -647,8 +649,7 @@ static void test_string(void)
     }
 }
 
-static void test_int64(void)
-{
+static void test_int64(void) {
     doc d;
     int64_t v = 42;
     CHECK(doc_parse(&d, "[0,-0,123,9223372036854775807,-9223372036854775808,9223372036854775808,"
@@ -689,8 +690,7 @@ static void test_int64(void)
 
 /* A number through cdrest_json_double must equal the C library's correctly rounded
    strtod of the same text (glibc's is exact), or be the expected error. */
-static int double_is(const char *text, double want, int want_rc)
-{
+static int double_is(const char *text, double want, int want_rc) {
     doc d;
     double v = -777;
     int rc, ok;
@@ -702,15 +702,28 @@ static int double_is(const char *text, double want, int want_rc)
     return ok;
 }
 
-static void test_double(void)
-{
+static void test_double(void) {
     static const char *exact[] = {
-        "0.1", "-2.5e-3", "1e308", "1.7976931348623157e308", "2.2250738585072014e-308",
-        "4.9e-324", "2.4703282292062328e-324", "123456789012345678901234567890",
-        "0.30000000000000001665", "9007199254740993", "1e22", "1e23", "8.5e-12",
-        "3.14159265358979323846264338327950288", "1E+2", "0e0", "100000000000000000000000e-23",
+        "0.1",
+        "-2.5e-3",
+        "1e308",
+        "1.7976931348623157e308",
+        "2.2250738585072014e-308",
+        "4.9e-324",
+        "2.4703282292062328e-324",
+        "123456789012345678901234567890",
+        "0.30000000000000001665",
+        "9007199254740993",
+        "1e22",
+        "1e23",
+        "8.5e-12",
+        "3.14159265358979323846264338327950288",
+        "1E+2",
+        "0e0",
+        "100000000000000000000000e-23",
         "0.000000000000000000000000000000000000000000000000000000000000000001",
-        "7.2057594037927933e16", "2.225073858507201136057409796709131975934819546351645648e-308",
+        "7.2057594037927933e16",
+        "2.225073858507201136057409796709131975934819546351645648e-308",
     };
     char big[1200];
     size_t k;
@@ -723,9 +736,9 @@ static void test_double(void)
     CHECK(double_is("-1e400", 0, CDREST_E_TOOLARGE));
     CHECK(double_is("1.8e308", 0, CDREST_E_TOOLARGE));
     CHECK(double_is("1e99999999999999999999", 0, CDREST_E_TOOLARGE));
-    CHECK(double_is("1e-400", 0.0, 0));       /* underflow: zero, not an error */
+    CHECK(double_is("1e-400", 0.0, 0)); /* underflow: zero, not an error */
     CHECK(double_is("-1e-99999999999", -0.0, 0));
-    CHECK(double_is("\"3.25\"", 3.25, 0));    /* a string holding a number */
+    CHECK(double_is("\"3.25\"", 3.25, 0)); /* a string holding a number */
     CHECK(double_is("\"3.25 \"", 0, CDREST_E_JSON));
     CHECK(double_is("\"x\"", 0, CDREST_E_JSON));
     CHECK(double_is("true", 0, CDREST_E_JSON));
@@ -746,8 +759,7 @@ static void test_double(void)
 
 /* ---- writer ---------------------------------------------------------------------- */
 
-static void test_writer_shape(void)
-{
+static void test_writer_shape(void) {
     char buf[256];
     cdrest_json_writer w;
     cdrest_jw_init(&w, buf, sizeof buf);
@@ -788,8 +800,7 @@ static void test_writer_shape(void)
 }
 
 /* Writes s[0..n) as a string, tokenizes the result and unescapes it: the same bytes. */
-static int writer_round_trip(const char *s, size_t n, const char *expect_json)
-{
+static int writer_round_trip(const char *s, size_t n, const char *expect_json) {
     char out[2048], back[1024];
     cdrest_json_writer w;
     doc d;
@@ -800,8 +811,8 @@ static int writer_round_trip(const char *s, size_t n, const char *expect_json)
     cdrest_jw_string_n(&w, s, n);
     cdrest_jw_array_end(&w);
     if (cdrest_jw_finish(&w) != 0) return 0;
-    ok = doc_parse(&d, out) == 2 && cdrest_json_string(d.js, d.t, 1, back, sizeof back, &len) == 0 &&
-         len == n && memcmp(back, s, n) == 0;
+    ok = doc_parse(&d, out) == 2 && cdrest_json_string(d.js, d.t, 1, back, sizeof back, &len) == 0 && len == n &&
+         memcmp(back, s, n) == 0;
     if (expect_json && strcmp(out, expect_json) != 0) {
         fprintf(stderr, "  writer wrote %s, want %s\n", out, expect_json);
         ok = 0;
@@ -810,8 +821,7 @@ static int writer_round_trip(const char *s, size_t n, const char *expect_json)
     return ok;
 }
 
-static void test_writer_strings(void)
-{
+static void test_writer_strings(void) {
     char all[128];
     int c;
     cdrest_json_writer w;
@@ -820,15 +830,24 @@ static void test_writer_strings(void)
     CHECK(writer_round_trip(all, 127, NULL));
     for (c = 1; c < 128; c++) { /* and each byte alone, with its exact escape */
         char one = (char)c, want[16];
-        if (c == '"') strcpy(want, "[\"\\\"\"]");
-        else if (c == '\\') strcpy(want, "[\"\\\\\"]");
-        else if (c == '\b') strcpy(want, "[\"\\b\"]");
-        else if (c == '\f') strcpy(want, "[\"\\f\"]");
-        else if (c == '\n') strcpy(want, "[\"\\n\"]");
-        else if (c == '\r') strcpy(want, "[\"\\r\"]");
-        else if (c == '\t') strcpy(want, "[\"\\t\"]");
-        else if (c < 0x20) sprintf(want, "[\"\\u%04x\"]", c);
-        else sprintf(want, "[\"%c\"]", c);
+        if (c == '"')
+            strcpy(want, "[\"\\\"\"]");
+        else if (c == '\\')
+            strcpy(want, "[\"\\\\\"]");
+        else if (c == '\b')
+            strcpy(want, "[\"\\b\"]");
+        else if (c == '\f')
+            strcpy(want, "[\"\\f\"]");
+        else if (c == '\n')
+            strcpy(want, "[\"\\n\"]");
+        else if (c == '\r')
+            strcpy(want, "[\"\\r\"]");
+        else if (c == '\t')
+            strcpy(want, "[\"\\t\"]");
+        else if (c < 0x20)
+            sprintf(want, "[\"\\u%04x\"]", c);
+        else
+            sprintf(want, "[\"%c\"]", c);
         if (!CHECK(writer_round_trip(&one, 1, want))) fprintf(stderr, "  byte 0x%02x\n", c);
     }
     CHECK(writer_round_trip("\0", 1, "[\"\\u0000\"]"));
@@ -843,8 +862,10 @@ static void test_writer_strings(void)
 
     /* invalid UTF-8 is refused, not sent */
     {
-        static const char *bad[] = {"\x80", "a\xc3", "\xc0\x80", "\xe0\x80\x80", "\xed\xa0\x80",
-                                    "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xff", "ok\xe2\x82"};
+        static const char *bad[] = {
+            "\x80", "a\xc3",     "\xc0\x80", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+            "\xff", "ok\xe2\x82"
+        };
         size_t k;
         for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
             cdrest_jw_init(&w, buf, sizeof buf);
@@ -858,8 +879,7 @@ static void test_writer_strings(void)
     }
 }
 
-static void expect_misuse(void (*script)(cdrest_json_writer *), const char *what)
-{
+static void expect_misuse(void (*script)(cdrest_json_writer *), const char *what) {
     char buf[64];
     cdrest_json_writer w;
     cdrest_jw_init(&w, buf, sizeof buf);
@@ -867,35 +887,73 @@ static void expect_misuse(void (*script)(cdrest_json_writer *), const char *what
     if (!CHECK_INT(cdrest_jw_finish(&w), CDREST_E_ARG)) fprintf(stderr, "  misuse: %s\n", what);
 }
 
-static void m_key_at_root(cdrest_json_writer *w) { cdrest_jw_key(w, "a"); }
-static void m_key_in_array(cdrest_json_writer *w) { cdrest_jw_array_begin(w); cdrest_jw_key(w, "a"); cdrest_jw_array_end(w); }
-static void m_value_no_key(cdrest_json_writer *w) { cdrest_jw_object_begin(w); cdrest_jw_int64(w, 1); cdrest_jw_object_end(w); }
-static void m_two_keys(cdrest_json_writer *w) { cdrest_jw_object_begin(w); cdrest_jw_key(w, "a"); cdrest_jw_key(w, "b"); cdrest_jw_null(w); cdrest_jw_object_end(w); }
-static void m_end_mismatch(cdrest_json_writer *w) { cdrest_jw_object_begin(w); cdrest_jw_array_end(w); }
-static void m_end_unopened(cdrest_json_writer *w) { cdrest_jw_array_end(w); }
-static void m_two_roots(cdrest_json_writer *w) { cdrest_jw_null(w); cdrest_jw_null(w); }
-static void m_left_open(cdrest_json_writer *w) { cdrest_jw_array_begin(w); }
-static void m_dangling_key(cdrest_json_writer *w) { cdrest_jw_object_begin(w); cdrest_jw_key(w, "a"); cdrest_jw_object_end(w); }
-static void m_nothing(cdrest_json_writer *w) { (void)w; }
-static void m_bad_raw(cdrest_json_writer *w) { cdrest_jw_raw(w, "[1,]", 4); }
-static void m_raw_two_values(cdrest_json_writer *w) { cdrest_jw_raw(w, "1 2", 3); }
-static void m_null_string(cdrest_json_writer *w) { cdrest_jw_string(w, NULL); }
-static void m_null_key(cdrest_json_writer *w) { cdrest_jw_object_begin(w); cdrest_jw_key(w, NULL); }
-static void m_too_deep(cdrest_json_writer *w)
-{
+static void m_key_at_root(cdrest_json_writer *w) {
+    cdrest_jw_key(w, "a");
+}
+static void m_key_in_array(cdrest_json_writer *w) {
+    cdrest_jw_array_begin(w);
+    cdrest_jw_key(w, "a");
+    cdrest_jw_array_end(w);
+}
+static void m_value_no_key(cdrest_json_writer *w) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_int64(w, 1);
+    cdrest_jw_object_end(w);
+}
+static void m_two_keys(cdrest_json_writer *w) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "a");
+    cdrest_jw_key(w, "b");
+    cdrest_jw_null(w);
+    cdrest_jw_object_end(w);
+}
+static void m_end_mismatch(cdrest_json_writer *w) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_array_end(w);
+}
+static void m_end_unopened(cdrest_json_writer *w) {
+    cdrest_jw_array_end(w);
+}
+static void m_two_roots(cdrest_json_writer *w) {
+    cdrest_jw_null(w);
+    cdrest_jw_null(w);
+}
+static void m_left_open(cdrest_json_writer *w) {
+    cdrest_jw_array_begin(w);
+}
+static void m_dangling_key(cdrest_json_writer *w) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, "a");
+    cdrest_jw_object_end(w);
+}
+static void m_nothing(cdrest_json_writer *w) {
+    (void)w;
+}
+static void m_bad_raw(cdrest_json_writer *w) {
+    cdrest_jw_raw(w, "[1,]", 4);
+}
+static void m_raw_two_values(cdrest_json_writer *w) {
+    cdrest_jw_raw(w, "1 2", 3);
+}
+static void m_null_string(cdrest_json_writer *w) {
+    cdrest_jw_string(w, NULL);
+}
+static void m_null_key(cdrest_json_writer *w) {
+    cdrest_jw_object_begin(w);
+    cdrest_jw_key(w, NULL);
+}
+static void m_too_deep(cdrest_json_writer *w) {
     int i;
     for (i = 0; i <= CDREST_JSON_MAX_DEPTH; i++) cdrest_jw_array_begin(w);
 }
 /* After a misuse nothing more is written, even calls that would be fine on their own. */
-static void m_sticky(cdrest_json_writer *w)
-{
+static void m_sticky(cdrest_json_writer *w) {
     cdrest_jw_array_begin(w);
     cdrest_jw_key(w, "x");
     cdrest_jw_array_end(w);
 }
 
-static void test_writer_misuse(void)
-{
+static void test_writer_misuse(void) {
     expect_misuse(m_key_at_root, "key at the root");
     expect_misuse(m_key_in_array, "key in an array");
     expect_misuse(m_value_no_key, "value without a key");
@@ -923,8 +981,7 @@ static void test_writer_misuse(void)
     }
 }
 
-static void build_body(cdrest_json_writer *w)
-{
+static void build_body(cdrest_json_writer *w) {
     cdrest_jw_object_begin(w);
     cdrest_jw_key(w, "propertyName");
     cdrest_jw_string(w, "a/b \"c\"");
@@ -933,8 +990,7 @@ static void build_body(cdrest_json_writer *w)
     cdrest_jw_object_end(w);
 }
 
-static void test_writer_toolarge(void)
-{
+static void test_writer_toolarge(void) {
     static const char want[] = "{\"propertyName\":\"a/b \\\"c\\\"\",\"value\":\"Z\xc3\xbcrich\\n\"}";
     char buf[80], small[10];
     cdrest_json_writer w;
@@ -973,21 +1029,21 @@ static void test_writer_toolarge(void)
 
 /* ---- a CD answer from the fixtures ------------------------------------------------ */
 
-static char *read_fixture(const char *name, size_t *len)
-{
+static char *read_fixture(const char *name, size_t *len) {
     char path[512];
     FILE *f;
     char *buf = (char *)malloc(1 << 16);
     snprintf(path, sizeof path, "%s/fixtures/json/%s", test_dir(), name);
     f = fopen(path, "rb");
     *len = f ? fread(buf, 1, 1 << 16, f) : 0;
-    if (f) fclose(f);
-    else fprintf(stderr, "cannot open %s\n", path);
+    if (f)
+        fclose(f);
+    else
+        fprintf(stderr, "cannot open %s\n", path);
     return buf;
 }
 
-static void test_cd_fixtures(void)
-{
+static void test_cd_fixtures(void) {
     size_t len;
     char *text = read_fixture("property_sheet.json", &len), buf[128];
     doc d;
@@ -1002,11 +1058,15 @@ static void test_cd_fixtures(void)
     CHECK_INT(count, 3);
     CHECK_INT(cdrest_json_int64(d.js, d.t, cdrest_json_find(d.js, d.t, d.n, props, "[0].value"), &id), 0);
     CHECK_INT(id, 4711);
-    CHECK_INT(cdrest_json_string(d.js, d.t, cdrest_json_find(d.js, d.t, d.n, 0, "propertySheet.property[1].value"),
-                                 buf, sizeof buf, NULL), 0);
-    CHECK_STR(buf, "Gr\xc3\xbc\xc3\x9f" "e aus Z\xc3\xbcrich \xf0\x9f\x9a\x80\n\"quoted\" C:\\tmp");
-    CHECK_INT(cdrest_json_string(d.js, d.t, cdrest_json_find(d.js, d.t, d.n, 0, "propertySheet.property[1].description"),
-                                 buf, sizeof buf, NULL), 0);
+    CHECK_INT(cdrest_json_string(d.js, d.t, cdrest_json_find(d.js, d.t, d.n, 0, "propertySheet.property[1].value"), buf,
+                                 sizeof buf, NULL),
+              0);
+    CHECK_STR(buf, "Gr\xc3\xbc\xc3\x9f"
+                   "e aus Z\xc3\xbcrich \xf0\x9f\x9a\x80\n\"quoted\" C:\\tmp");
+    CHECK_INT(cdrest_json_string(d.js, d.t,
+                                 cdrest_json_find(d.js, d.t, d.n, 0, "propertySheet.property[1].description"), buf,
+                                 sizeof buf, NULL),
+              0);
     CHECK_STR(buf, "non-ASCII raw: \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e, and an escaped slash: a/b");
     CHECK(cdrest_json_eq(d.js, d.t, cdrest_json_find(d.js, d.t, d.n, 0, "propertySheet.property[2].value"), ""));
     CHECK_INT(cdrest_json_find(d.js, d.t, d.n, 0, "propertySheet.property[2].description"), -1);
@@ -1034,8 +1094,7 @@ static void test_cd_fixtures(void)
     doc_free(&d);
 }
 
-int main(void)
-{
+int main(void) {
     test_tokens_shape();
     test_scalar_roots();
     test_errors();

@@ -42,7 +42,7 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const cdrest_param ctx_default[] = {{"projectName", "Default"}, {NULL, NULL}};
+static const cdrest_param ctx_default[] = { { "projectName", "Default" }, { NULL, NULL } };
 
 /* --- two properties, both kept ----------------------------------------------------------- */
 
@@ -127,7 +127,8 @@ static void test_doc_fields(cdrest_client *c) {
     CHECK_INT(cdrest_doc_int64(&d, "property.value", &n), CDREST_E_JSON);
     CHECK_INT(cdrest_doc_int64(&d, "property.nothing", &n), CDREST_E_ARG);
     {
-        static const char js[] = "{\"t\":true,\"f\":false,\"z\":\"0\",\"big\":\"9223372036854775807\",\"over\":9223372036854775808}";
+        static const char js[] =
+            "{\"t\":true,\"f\":false,\"z\":\"0\",\"big\":\"9223372036854775807\",\"over\":9223372036854775808}";
         cdrest_json_tok toks[16];
         cdrest_json_parser p;
         cdrest_doc j;
@@ -183,8 +184,10 @@ static int walk(cdrest_client *c, const char *path, char *out, size_t cap, int d
 }
 
 static void test_nested_sheets(cdrest_client *c) {
-    static const char *const set[][2] = {{"tree/a", "1"},         {"tree/inner/x", "10"}, {"tree/inner/deeper/q", "100"},
-                                         {"tree/inner/y", "11"},  {"tree/b", "2"},        {"tree/other/z", "20"}};
+    static const char *const set[][2] = {
+        { "tree/a", "1" },        { "tree/inner/x", "10" }, { "tree/inner/deeper/q", "100" },
+        { "tree/inner/y", "11" }, { "tree/b", "2" },        { "tree/other/z", "20" }
+    };
     char out[1024] = "";
     size_t i;
     for (i = 0; i < sizeof set / sizeof set[0]; i++)
@@ -222,9 +225,9 @@ static int last_body(cdrest_client *c, const char *target_prefix, char *out, siz
 }
 
 static void test_run_options(cdrest_client *c) {
-    cdrest_credential creds[2] = {{"deployCred", "deployer", "pw-never-in-trace"}, {"dbCred", "dba", "s3cr3t"}};
-    cdrest_param actual[] = {{"greeting", "hi"}, {NULL, NULL}};
-    cdrest_param extra[] = {{"pollInterval", "5"}, {NULL, NULL}};
+    cdrest_credential creds[2] = { { "deployCred", "deployer", "pw-never-in-trace" }, { "dbCred", "dba", "s3cr3t" } };
+    cdrest_param actual[] = { { "greeting", "hi" }, { NULL, NULL } };
+    cdrest_param extra[] = { { "pollInterval", "5" }, { NULL, NULL } };
     cdrest_run_options o;
     char job_id[64], body[4096];
     memset(&o, 0, sizeof o);
@@ -266,7 +269,7 @@ static void test_run_options(cdrest_client *c) {
    and the actual parameters must be in it the second time too (they once came out as []). */
 static void test_run_options_grow(void) {
     static char big[6001], body[16384];
-    cdrest_param big_actual[] = {{"big", big}, {"after", "tail"}, {NULL, NULL}};
+    cdrest_param big_actual[] = { { "big", big }, { "after", "tail" }, { NULL, NULL } };
     cdrest_run_options o;
     cdrest_client fresh;
     char job_id[64];
@@ -439,7 +442,7 @@ int main(void) {
     int port, fd;
     static char chunk[65536];
     int i;
-    if (!(port = test_start_emu((const char *const[]){"--job-seconds", "30", NULL}, &emu_pid))) {
+    if (!(port = test_start_emu((const char *const[]){ "--job-seconds", "30", NULL }, &emu_pid))) {
         CHECK(0);
         return test_summary();
     }

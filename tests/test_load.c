@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
     }
     if (threads < 1 || threads > 64 || requests < 2) return 2;
     {
-        static const char *const extra[] = {"--close-idle-probability", "0.05", NULL};
+        static const char *const extra[] = { "--close-idle-probability", "0.05", NULL };
         port = test_start_emu(extra, &pid);
     }
     CHECK(port > 0);

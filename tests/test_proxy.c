@@ -234,7 +234,7 @@ static void test_https_through_proxy(int proxy_port, int auth_port) {
     snprintf(cert, sizeof cert, "%s/rsa.pem", certs);
     snprintf(key, sizeof key, "%s/rsa.key", certs);
     {
-        const char *extra[] = {"--cert", cert, "--key", key, NULL};
+        const char *extra[] = { "--cert", cert, "--key", key, NULL };
         port = test_start_emu(extra, &emu);
     }
     CHECK(port > 0);
@@ -250,7 +250,7 @@ static void test_https_through_proxy(int proxy_port, int auth_port) {
     CHECK_INT((long long)c.connects, 1);
     {
         /* a full CD call through the tunnel */
-        cdrest_param ctx[] = {{"projectName", "Default"}, {NULL, NULL}};
+        cdrest_param ctx[] = { { "projectName", "Default" }, { NULL, NULL } };
         const char *v;
         size_t n;
         cdrest_free(&c);

@@ -27,8 +27,8 @@ static long long now_ms(void) {
 typedef struct hook {
     const char *answers[4]; /* numeric addresses to give */
     int nanswers;
-    int sleep_ms;           /* -1: sleep the whole timeout, then fail (a resolver that never answers) */
-    int rc;                 /* < 0: fail with this code */
+    int sleep_ms; /* -1: sleep the whole timeout, then fail (a resolver that never answers) */
+    int rc;       /* < 0: fail with this code */
     int fill_msg;
     int calls;
     int last_timeout;
@@ -42,7 +42,8 @@ static int hook_resolve(void *ctx, const char *host, int timeout_ms, char (*addr
     h->last_timeout = timeout_ms;
     snprintf(h->last_host, sizeof h->last_host, "%s", host);
     if (h->sleep_ms) usleep((useconds_t)(h->sleep_ms < 0 ? timeout_ms : h->sleep_ms) * 1000);
-    if (h->sleep_ms < 0) return cdrest_error_set(err, CDREST_E_TIMEOUT, "resolve %s: no answer in %d ms", host, timeout_ms);
+    if (h->sleep_ms < 0)
+        return cdrest_error_set(err, CDREST_E_TIMEOUT, "resolve %s: no answer in %d ms", host, timeout_ms);
     if (h->rc < 0) return h->fill_msg ? cdrest_error_set(err, h->rc, "resolve %s: NXDOMAIN", host) : h->rc;
     for (i = 0; i < h->nanswers && i < max; i++) snprintf(addrs[i], 64, "%s", h->answers[i]);
     return i;
@@ -203,8 +204,10 @@ int main(void) {
         /* not under valgrind: glibc's own getaddrinfo_a machinery trips it at exit (its
            __libc_freeres frees request-pool rows it never allocated, its idle helper
            thread keeps its resolver state); the ASan run covers this part */
-        if (!getenv("CDREST_VALGRIND")) test_default_lookup();
-        else printf("the default (getaddrinfo_a) lookup: not under valgrind\n");
+        if (!getenv("CDREST_VALGRIND"))
+            test_default_lookup();
+        else
+            printf("the default (getaddrinfo_a) lookup: not under valgrind\n");
     }
     test_stop_server(pid);
     return test_summary();

@@ -14,7 +14,12 @@ typedef struct heap_blk {
     struct heap_blk *next;
     size_t n;
     int freed;
-    union { long double d; long long l; void *p; unsigned char first; } data; /* the caller's bytes start here */
+    union {
+        long double d;
+        long long l;
+        void *p;
+        unsigned char first;
+    } data; /* the caller's bytes start here */
 } heap_blk;
 
 typedef struct heap {
@@ -36,7 +41,9 @@ static void *heap_malloc(heap *h, size_t n) {
     h->allocs++;
     return (unsigned char *)b + HEAP_HDR;
 }
-static heap_blk *heap_blk_of(void *p) { return (heap_blk *)(void *)((unsigned char *)p - HEAP_HDR); }
+static heap_blk *heap_blk_of(void *p) {
+    return (heap_blk *)(void *)((unsigned char *)p - HEAP_HDR);
+}
 /* Freed blocks stay in the list, their bytes as the library left them. */
 static void heap_free(heap *h, void *p) {
     if (!p) return;
@@ -54,9 +61,9 @@ static void *heap_realloc(heap *h, void *p, size_t n) {
     return q;
 }
 
-#define CDREST_MALLOC(ctx, n) heap_malloc((heap *)(ctx), (n))
+#define CDREST_MALLOC(ctx, n)     heap_malloc((heap *)(ctx), (n))
 #define CDREST_REALLOC(ctx, p, n) heap_realloc((heap *)(ctx), (p), (n))
-#define CDREST_FREE(ctx, p) heap_free((heap *)(ctx), (p))
+#define CDREST_FREE(ctx, p)       heap_free((heap *)(ctx), (p))
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
 #include "test.h"
@@ -127,7 +134,9 @@ static void scan_heap(const char *where, heap *h) {
     h->live = 0;
 }
 
-static void scan_client(const char *where, const cdrest_client *c) { scan(where, "the client struct", c, sizeof *c); }
+static void scan_client(const char *where, const cdrest_client *c) {
+    scan(where, "the client struct", c, sizeof *c);
+}
 
 static void base_config(cdrest_config *cfg, heap *h, int tls) {
     static char url[64];
@@ -181,7 +190,7 @@ static void live_and_scan(const char *where, const cdrest_config *cfg, heap *h) 
 
 static void test_password_session(int tls) {
     const char *where = tls ? "password over https" : "password over http";
-    heap h = {NULL, 0, 0, 0};
+    heap h = { NULL, 0, 0, 0 };
     cdrest_config cfg;
     base_config(&cfg, &h, tls);
     cfg.user = USER;
@@ -192,7 +201,7 @@ static void test_password_session(int tls) {
 
 static void test_token_session(void) {
     const char *where = "token";
-    heap h = {NULL, 0, 0, 0};
+    heap h = { NULL, 0, 0, 0 };
     cdrest_config cfg;
     base_config(&cfg, &h, 0);
     cfg.token = TOKEN;
@@ -201,7 +210,7 @@ static void test_token_session(void) {
 
 static void test_basic_auth(void) {
     const char *where = "basic auth";
-    heap h = {NULL, 0, 0, 0};
+    heap h = { NULL, 0, 0, 0 };
     cdrest_client c;
     cdrest_config cfg;
     cdrest_doc d;
@@ -224,7 +233,7 @@ static void test_caller_buffers(int tls) {
     const char *where = tls ? "caller buffers over https" : "caller buffers over http";
     static unsigned char buffer[1 << 17], send[1 << 17], tlsmem[CDREST_TLS_MEMORY + 8192];
     static cdrest_json_tok toks[256];
-    heap h = {NULL, 0, 0, 0};
+    heap h = { NULL, 0, 0, 0 };
     cdrest_config cfg;
     base_config(&cfg, &h, tls);
     cfg.user = USER;
@@ -246,7 +255,7 @@ static void test_caller_buffers(int tls) {
 /* A session id from the configuration, used, then freed. */
 static void test_given_session(void) {
     const char *where = "given session";
-    heap h = {NULL, 0, 0, 0};
+    heap h = { NULL, 0, 0, 0 };
     cdrest_client c, login;
     cdrest_config cfg;
     cdrest_doc d;
@@ -274,7 +283,7 @@ static void test_given_session(void) {
 /* A proxy with credentials: in the struct while the client lives, nowhere after. */
 static void test_proxy_auth(void) {
     const char *where = "proxy credentials";
-    heap h = {NULL, 0, 0, 0};
+    heap h = { NULL, 0, 0, 0 };
     cdrest_client c;
     cdrest_config cfg;
     char proxy[128];
@@ -294,11 +303,11 @@ static void test_proxy_auth(void) {
 /* An init that fails after the credentials were copied leaves none of them behind. */
 static void test_failed_init(void) {
     static unsigned char small[100];
-    static const char *const why[] = {"plain http to another host", "a buffer too small", "a bad proxy URL",
-                                      "proxy credentials too long"};
+    static const char *const why[] = { "plain http to another host", "a buffer too small", "a bad proxy URL",
+                                       "proxy credentials too long" };
     int k;
     for (k = 0; k < 4; k++) {
-        heap h = {NULL, 0, 0, 0};
+        heap h = { NULL, 0, 0, 0 };
         cdrest_client c;
         cdrest_config cfg;
         char proxy[1200], where[96];

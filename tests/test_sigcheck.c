@@ -115,8 +115,10 @@ static void mul_n(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
 }
 
 static void neg_n(uint64_t r[4], const uint64_t a[4]) {
-    if (cdrest__w4_is_zero(a)) memset(r, 0, 32);
-    else cdrest__w4_sub(r, cdrest__p256_n, a);
+    if (cdrest__w4_is_zero(a))
+        memset(r, 0, 32);
+    else
+        cdrest__w4_sub(r, cdrest__p256_n, a);
 }
 
 static void test_constants(void) {
@@ -124,7 +126,7 @@ static void test_constants(void) {
     const unsigned char *g = br_ec_p256_m31.generator(BR_EC_secp256r1, &len);
     const unsigned char *order = br_ec_p256_m31.order(BR_EC_secp256r1, &len);
     unsigned char gb[65], nb[32];
-    static const uint64_t one[4] = {1, 0, 0, 0}, zero[4] = {0, 0, 0, 0};
+    static const uint64_t one[4] = { 1, 0, 0, 0 }, zero[4] = { 0, 0, 0, 0 };
     cdrest__p256_pt pg;
     uint64_t t[4];
     cdrest__w4_encode(nb, cdrest__p256_n);
@@ -144,7 +146,7 @@ static void test_constants(void) {
 /* 1/a mod p and mod n (binary Euclid) against the product: a (1/a) = 1; 1, m - 1, random
    values, and 0 (no inverse: 0 back, no hang). */
 static void test_inverse(void) {
-    static const uint64_t one[4] = {1, 0, 0, 0};
+    static const uint64_t one[4] = { 1, 0, 0, 0 };
     const uint64_t *mods[2];
     uint64_t a[4], ia[4], t[4];
     int i, k, fails = 0;
@@ -175,7 +177,7 @@ static void test_inverse(void) {
 static void test_muladd(void) {
     int i, rounds = slow ? 6 : 200, fails = 0;
     uint64_t k[4], u1[4], u2[4], t[4], nm1[4];
-    static const uint64_t one[4] = {1, 0, 0, 0}, zero[4] = {0, 0, 0, 0};
+    static const uint64_t one[4] = { 1, 0, 0, 0 }, zero[4] = { 0, 0, 0, 0 };
     unsigned char q[65], g[65], mg[65], bad[65];
     memcpy(nm1, cdrest__p256_n, sizeof nm1);
     nm1[0] -= 1;
@@ -240,9 +242,9 @@ typedef struct {
     const unsigned char *oid;
 } hash_kind;
 
-static const hash_kind hashes[] = {{"sha256", &br_sha256_vtable, BR_HASH_OID_SHA256},
-                                   {"sha384", &br_sha384_vtable, BR_HASH_OID_SHA384},
-                                   {"sha512", &br_sha512_vtable, BR_HASH_OID_SHA512}};
+static const hash_kind hashes[] = { { "sha256", &br_sha256_vtable, BR_HASH_OID_SHA256 },
+                                    { "sha384", &br_sha384_vtable, BR_HASH_OID_SHA384 },
+                                    { "sha512", &br_sha512_vtable, BR_HASH_OID_SHA512 } };
 
 static size_t hash_of(const br_hash_class *hc, const unsigned char *msg, size_t len, unsigned char *out) {
     br_hash_compat_context ctx;
@@ -260,8 +262,7 @@ static int ec_key(const char *name, unsigned char q[65]) {
     size_t n;
     snprintf(pem, sizeof pem, "%s.pem", name);
     snprintf(der, sizeof der, "%s.der", name);
-    if (!CHECK(run("openssl ecparam -name prime256v1 -genkey -noout -out '%s' 2>/dev/null", path(pem), "")))
-        return 0;
+    if (!CHECK(run("openssl ecparam -name prime256v1 -genkey -noout -out '%s' 2>/dev/null", path(pem), ""))) return 0;
     {
         char p2[512];
         snprintf(p2, sizeof p2, "%s", path(pem));
@@ -295,8 +296,8 @@ static int ec_verdicts(const unsigned char *h, size_t hlen, const unsigned char 
     a = br_ecdsa_i31_vrfy_asn1(&br_ec_p256_m31, h, hlen, &pk, sig, len);
     b = cdrest__ecdsa_vrfy_asn1(&br_ec_p256_m31, h, hlen, &pk, sig, len);
     if (verdict) *verdict = b;
-    if (a != b) fprintf(stderr, "ECDSA verdicts differ: BearSSL %u, cdrest %u (sig of %lu bytes)\n", a, b,
-                        (unsigned long)len);
+    if (a != b)
+        fprintf(stderr, "ECDSA verdicts differ: BearSSL %u, cdrest %u (sig of %lu bytes)\n", a, b, (unsigned long)len);
     return a == b;
 }
 
@@ -366,7 +367,7 @@ static void test_ecdsa(void) {
         fails += !ec_verdicts(h, hlen > 32 ? 32 : hlen - 1, q, sig, len, NULL);
         fails += !ec_verdicts(h, 0, q, sig, len, NULL);
         fails += !ec_verdicts(h, hlen, q2, sig, len, NULL); /* wrong key */
-        memset(h2, 0, sizeof h2); /* hashes equal to 0 and n mod n */
+        memset(h2, 0, sizeof h2);                           /* hashes equal to 0 and n mod n */
         fails += !ec_verdicts(h2, 32, q, sig, len, NULL);
         cdrest__w4_encode(h2, cdrest__p256_n);
         fails += !ec_verdicts(h2, 32, q, sig, len, NULL);
@@ -374,7 +375,7 @@ static void test_ecdsa(void) {
         /* r, s = 0, 1, n - 1, n, n + 1, 2^256 - 1, and a 33-byte value */
         {
             unsigned char nb[32], vals[7][33];
-            size_t vl[7] = {1, 1, 32, 32, 32, 32, 33};
+            size_t vl[7] = { 1, 1, 32, 32, 32, 32, 33 };
             int j;
             cdrest__w4_encode(nb, cdrest__p256_n);
             memset(vals, 0, sizeof vals);
@@ -483,13 +484,14 @@ static void test_zero_hash(void) {
         0x04, 0x47, 0x1c, 0x3e, 0x75, 0x8c, 0x49, 0x04, 0x28, 0x5b, 0xba, 0x7e, 0x53, 0x11, 0x8e, 0xd0, 0xf5,
         0x24, 0xad, 0xeb, 0x07, 0x57, 0xd2, 0x5b, 0xd2, 0xf8, 0xe7, 0xb0, 0xd7, 0x6d, 0xfa, 0x71, 0x4c, 0xdd,
         0x52, 0x0f, 0x7a, 0xca, 0x8a, 0x8b, 0x91, 0x7a, 0xcc, 0x37, 0xf5, 0x1d, 0xe8, 0xf0, 0xc9, 0xbb, 0xe3,
-        0xad, 0x85, 0x83, 0x82, 0xe7, 0x02, 0xdc, 0x25, 0xa1, 0x2d, 0x09, 0xf7, 0xa8, 0x58};
-    static const unsigned char zr[32] = {0x58, 0x89, 0x3c, 0xc6, 0x5c, 0xc5, 0xc0, 0xda, 0x46, 0xa1, 0x4c,
-                                         0x5a, 0x42, 0x87, 0x8d, 0x87, 0x70, 0x03, 0x62, 0x3c, 0xdc, 0xee,
-                                         0xc6, 0x2c, 0xb9, 0xa9, 0x06, 0x9f, 0xa2, 0xc0, 0x2e, 0xa4};
-    static const unsigned char zs[32] = {0x3c, 0xd0, 0xa5, 0x96, 0x16, 0x63, 0xc0, 0x9c, 0xb2, 0xe1, 0xe0,
-                                         0x3f, 0xac, 0xd8, 0xc2, 0xf4, 0x64, 0x1b, 0xcc, 0xa0, 0x5f, 0xb7,
-                                         0x5b, 0x74, 0xb2, 0x62, 0xaf, 0x2e, 0x3e, 0x50, 0x01, 0x2b};
+        0xad, 0x85, 0x83, 0x82, 0xe7, 0x02, 0xdc, 0x25, 0xa1, 0x2d, 0x09, 0xf7, 0xa8, 0x58
+    };
+    static const unsigned char zr[32] = { 0x58, 0x89, 0x3c, 0xc6, 0x5c, 0xc5, 0xc0, 0xda, 0x46, 0xa1, 0x4c,
+                                          0x5a, 0x42, 0x87, 0x8d, 0x87, 0x70, 0x03, 0x62, 0x3c, 0xdc, 0xee,
+                                          0xc6, 0x2c, 0xb9, 0xa9, 0x06, 0x9f, 0xa2, 0xc0, 0x2e, 0xa4 };
+    static const unsigned char zs[32] = { 0x3c, 0xd0, 0xa5, 0x96, 0x16, 0x63, 0xc0, 0x9c, 0xb2, 0xe1, 0xe0,
+                                          0x3f, 0xac, 0xd8, 0xc2, 0xf4, 0x64, 0x1b, 0xcc, 0xa0, 0x5f, 0xb7,
+                                          0x5b, 0x74, 0xb2, 0x62, 0xaf, 0x2e, 0x3e, 0x50, 0x01, 0x2b };
     unsigned char sig[80], h[32];
     size_t len = der_sig(sig, zr, 32, zs, 32);
     uint32_t ok = 1;
@@ -545,8 +547,8 @@ static void set_limbs(uint64_t *v, const unsigned char *b, size_t len) {
 /* Random odd moduli of the sizes the fast path takes (top limbs full and nearly empty),
    random x < n: cdrest__rsa_pow against br_rsa_i31_public. */
 static void test_rsa_pow(void) {
-    static const size_t sizes[] = {256, 257, 263, 264, 265, 300, 384, 385, 511, 512};
-    static const unsigned char e65537[] = {1, 0, 1}, e3[] = {3};
+    static const size_t sizes[] = { 256, 257, 263, 264, 265, 300, 384, 385, 511, 512 };
+    static const unsigned char e65537[] = { 1, 0, 1 }, e3[] = { 3 };
     unsigned char n[512], x[512], y[512];
     uint64_t m[CDREST__RSA_LIMBS], v[CDREST__RSA_LIMBS];
     size_t si, i, len;
@@ -557,10 +559,11 @@ static void test_rsa_pow(void) {
             br_rsa_public_key pk;
             int e = round & 1 ? 3 : 65537;
             rnd_bytes(n, nlen);
-            n[0] = round % 4 < 2 ? (unsigned char)(n[0] | 0x80) : 1 + (unsigned char)(rnd() % 3); /* top limb full or tiny */
+            n[0] = round % 4 < 2 ? (unsigned char)(n[0] | 0x80)
+                                 : 1 + (unsigned char)(rnd() % 3); /* top limb full or tiny */
             n[nlen - 1] |= 1;
             rnd_bytes(x, nlen);
-            x[0] = (unsigned char)(x[0] % n[0]); /* below n */
+            x[0] = (unsigned char)(x[0] % n[0]);                  /* below n */
             if (round == 2) memcpy(x, n, nlen), x[nlen - 1] -= 1; /* n - 1 */
             if (round == 4) memset(x, 0, nlen), x[nlen - 1] = 1;
             memcpy(y, x, nlen);
@@ -592,7 +595,10 @@ typedef struct {
 } rsa_key;
 
 static int hexval(int c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
 }
 
 static int rsa_keygen(const char *name, int bits, int e, rsa_key *k) {
@@ -611,8 +617,10 @@ static int rsa_keygen(const char *name, int bits, int e, rsa_key *k) {
     for (i = 0; hexval(hex[8 + 2 * i]) >= 0 && hexval(hex[9 + 2 * i]) >= 0 && i < sizeof k->n; i++)
         k->n[i] = (unsigned char)(hexval(hex[8 + 2 * i]) * 16 + hexval(hex[9 + 2 * i]));
     k->nlen = i;
-    if (e == 3) k->e[0] = 3, k->elen = 1;
-    else k->e[0] = 1, k->e[1] = 0, k->e[2] = 1, k->elen = 3;
+    if (e == 3)
+        k->e[0] = 3, k->elen = 1;
+    else
+        k->e[0] = 1, k->e[1] = 0, k->e[2] = 1, k->elen = 3;
     k->pk.n = k->n, k->pk.nlen = k->nlen, k->pk.e = k->e, k->pk.elen = k->elen;
     return CHECK_INT(k->nlen, (size_t)(bits + 7) / 8);
 }
@@ -642,15 +650,15 @@ static size_t rsa_sign_raw(const char *key, const unsigned char *block, size_t l
     fwrite(block, 1, len, f);
     fclose(f);
     snprintf(cmd, sizeof cmd,
-             "openssl pkeyutl -decrypt -inkey '%s/%s' -pkeyopt rsa_padding_mode:none -in '%s/block' -out '%s/rawsig'", dir,
-             key, dir, dir);
+             "openssl pkeyutl -decrypt -inkey '%s/%s' -pkeyopt rsa_padding_mode:none -in '%s/block' -out '%s/rawsig'",
+             dir, key, dir, dir);
     if (!CHECK_INT(system(cmd), 0)) return 0;
     return read_all("rawsig", sig, 512);
 }
 
 /* 00 01 FF.. 00 DigestInfo(oid, with or without NULL) hash, into block[nlen]. */
-static void pkcs1_block(unsigned char *block, size_t nlen, const unsigned char *oid, int with_null, const unsigned char *h,
-                        size_t hlen) {
+static void pkcs1_block(unsigned char *block, size_t nlen, const unsigned char *oid, int with_null,
+                        const unsigned char *h, size_t hlen) {
     size_t algo = (size_t)oid[0] + 2 + (with_null ? 2 : 0), info = 2 + 2 + algo + 2 + hlen, pos;
     block[0] = 0, block[1] = 1;
     pos = nlen - info - 1;
@@ -737,8 +745,7 @@ static void test_rsa_key(const char *name, int bits, int e, rsa_key *keep, const
     if (keep) *keep = k, keep->pk.n = keep->n, keep->pk.e = keep->e;
     CHECK_INT(fails, 0);
     CHECK_INT(accepted, want);
-    printf("RSA-%d e=%d: %d valid signatures accepted, every damaged one refused as BearSSL does\n", bits, e,
-           accepted);
+    printf("RSA-%d e=%d: %d valid signatures accepted, every damaged one refused as BearSSL does\n", bits, e, accepted);
 }
 
 static void test_rsa(void) {
@@ -746,7 +753,7 @@ static void test_rsa(void) {
     memset(&first, 0, sizeof first);
     test_rsa_key("rsa2048", 2048, 65537, &first, NULL);
     test_rsa_key("rsa2048e3", 2048, 3, NULL, first.nlen ? &first : NULL); /* and the wrong key */
-    test_rsa_key("rsa2056", 2056, 65537, NULL, NULL); /* the top limb holds one byte */
+    test_rsa_key("rsa2056", 2056, 65537, NULL, NULL);                     /* the top limb holds one byte */
     if (!slow) test_rsa_key("rsa3072", 3072, 65537, NULL, NULL);
     if (!slow) test_rsa_key("rsa4096", 4096, 65537, NULL, NULL);
     test_rsa_key("rsa1024", 1024, 65537, NULL, NULL); /* BearSSL's path: too small for ours */

@@ -15,14 +15,18 @@ typedef struct canned {
     size_t len, pos;
 } canned;
 static int canned_connect(void *self, const char *h, unsigned short p, int t, cdrest_error *e) {
-    (void)h; (void)p; (void)t; (void)e;
+    (void)h;
+    (void)p;
+    (void)t;
+    (void)e;
     ((canned *)self)->pos = 0;
     return 0;
 }
 static long canned_read(void *self, void *buf, size_t len, int t, cdrest_error *e) {
     canned *c = (canned *)self;
     size_t n = c->len - c->pos;
-    (void)t; (void)e;
+    (void)t;
+    (void)e;
     if (n > len) n = len;
     if (n > 7000) n = 7000;
     memcpy(buf, c->data + c->pos, n);
@@ -30,11 +34,17 @@ static long canned_read(void *self, void *buf, size_t len, int t, cdrest_error *
     return (long)n;
 }
 static long canned_write(void *self, const void *buf, size_t len, int t, cdrest_error *e) {
-    (void)self; (void)buf; (void)t; (void)e;
+    (void)self;
+    (void)buf;
+    (void)t;
+    (void)e;
     return (long)len;
 }
-static void canned_close(void *self) { (void)self; }
-static const cdrest_transport canned_transport = {canned_connect, canned_read, canned_write, canned_close, NULL, NULL, NULL};
+static void canned_close(void *self) {
+    (void)self;
+}
+static const cdrest_transport canned_transport = { canned_connect, canned_read, canned_write, canned_close,
+                                                   NULL,           NULL,        NULL };
 
 static char response[200000];
 
@@ -66,7 +76,7 @@ static int is_pattern(const char *p, size_t n) {
 /* A body cap of SIZE_MAX (the caller's "no limit") with bodies whose length is not known
    up front: the read bound head + cap (+ a chunk line) must saturate, not wrap. */
 static void test_unlimited_cap(void) {
-    static const char *const kinds[] = {"chunked", "close-delimited", "content-length"};
+    static const char *const kinds[] = { "chunked", "close-delimited", "content-length" };
     int k;
     for (k = 0; k < 3; k++) {
         cdrest_client c;

@@ -52,9 +52,9 @@ static void *t_realloc(void *ctx, void *q, size_t n) {
     t_free(ctx, q);
     return r;
 }
-#define CDREST_MALLOC(ctx, n) t_malloc((ctx), (n))
+#define CDREST_MALLOC(ctx, n)     t_malloc((ctx), (n))
 #define CDREST_REALLOC(ctx, p, n) t_realloc((ctx), (p), (n))
-#define CDREST_FREE(ctx, p) t_free((ctx), (p))
+#define CDREST_FREE(ctx, p)       t_free((ctx), (p))
 
 #define CDREST_IMPLEMENTATION
 #include "cdrest.h"
@@ -144,23 +144,63 @@ static pid_t spawn(char *const argv[], const char *log, const char *ip, int port
 }
 
 /* nginx: one server block per certificate, each on its own port. */
-enum { S_RSA, S_ECDSA, S_CHAIN, S_EXPIRED, S_NOTYET, S_WRONGNAME, S_DNSONLY, S_SELFSIGNED, S_UNKNOWNCA,
-       S_TLS13, S_TLS10, S_BIG,
-       /* the policy matrix (test_policy) */
-       S_EKU_CLIENT, S_EKU_CODE, S_EKU_ANY, S_EKU_NONE, S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_SHA1, S_SHA1I,
-       S_SHA1CA, S_RSA1024, S_WEAKI, S_PATHLEN, S_CNONLY, S_WILD, S_NCCN,
-       /* ... its red team: malformed and duplicate extensions, weak signatures, restricted anchors */
-       S_NCBADIP, S_MD5I, S_KUI, S_DUPEKU, S_DUPNC, S_EKUROOT, S_NCROOT, S_PATHROOT, S_EXPROOT, S_WEAKROOT,
-       S_V1ROOT, S_RSA2047, S_WEAK2047, S_DUPSAN, S_COUNT };
-static const char *const srv_cert[S_COUNT] = {"rsa", "ecdsa", "chain", "expired", "notyet", "wrongname",
-                                              "dnsonly", "selfsigned", "unknownca", "rsa", "rsa", "big",
-                                              "eku-client", "eku-code", "eku-any", "eku-none", "ekuca-chain",
-                                              "ncperm-chain", "ncexcl-chain", "ncok-chain", "sha1", "sha1i-chain",
-                                              "sha1ca-leaf", "rsa1024", "weaki-chain", "pathlen-chain", "cnonly",
-                                              "wild", "nccn-chain", "ncbadip-chain", "md5i-chain", "kui-chain",
-                                              "dupeku", "dupnc-chain", "ekuroot-leaf", "ncroot-leaf",
-                                              "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain",
-                                              "rsa2047", "weak2047-chain", "dupsan"};
+enum {
+    S_RSA,
+    S_ECDSA,
+    S_CHAIN,
+    S_EXPIRED,
+    S_NOTYET,
+    S_WRONGNAME,
+    S_DNSONLY,
+    S_SELFSIGNED,
+    S_UNKNOWNCA,
+    S_TLS13,
+    S_TLS10,
+    S_BIG,
+    /* the policy matrix (test_policy) */
+    S_EKU_CLIENT,
+    S_EKU_CODE,
+    S_EKU_ANY,
+    S_EKU_NONE,
+    S_EKUCA,
+    S_NCPERM,
+    S_NCEXCL,
+    S_NCOK,
+    S_SHA1,
+    S_SHA1I,
+    S_SHA1CA,
+    S_RSA1024,
+    S_WEAKI,
+    S_PATHLEN,
+    S_CNONLY,
+    S_WILD,
+    S_NCCN,
+    /* ... its red team: malformed and duplicate extensions, weak signatures, restricted anchors */
+    S_NCBADIP,
+    S_MD5I,
+    S_KUI,
+    S_DUPEKU,
+    S_DUPNC,
+    S_EKUROOT,
+    S_NCROOT,
+    S_PATHROOT,
+    S_EXPROOT,
+    S_WEAKROOT,
+    S_V1ROOT,
+    S_RSA2047,
+    S_WEAK2047,
+    S_DUPSAN,
+    S_COUNT
+};
+static const char *const srv_cert[S_COUNT] = {
+    "rsa",         "ecdsa",           "chain",        "expired",       "notyet",        "wrongname",   "dnsonly",
+    "selfsigned",  "unknownca",       "rsa",          "rsa",           "big",           "eku-client",  "eku-code",
+    "eku-any",     "eku-none",        "ekuca-chain",  "ncperm-chain",  "ncexcl-chain",  "ncok-chain",  "sha1",
+    "sha1i-chain", "sha1ca-leaf",     "rsa1024",      "weaki-chain",   "pathlen-chain", "cnonly",      "wild",
+    "nccn-chain",  "ncbadip-chain",   "md5i-chain",   "kui-chain",     "dupeku",        "dupnc-chain", "ekuroot-leaf",
+    "ncroot-leaf", "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain",      "rsa2047",     "weak2047-chain",
+    "dupsan"
+};
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
 
@@ -192,7 +232,11 @@ static int start_nginx(void) {
                 "  keepalive_requests 100000; keepalive_timeout 60s;\n",
                 path("nginx.pid"), path("nginx.err"), path("t"), path("t"), path("t"), path("t"), path("t"));
         for (i = 0; i < S_COUNT; i++) {
-            const char *key = (i == S_ECDSA) ? "ecdsa" : (i == S_CHAIN) ? "chain" : (i == S_RSA1024) ? "rsa1024" : (i == S_RSA2047) ? "rsa2047" : "rsa";
+            const char *key = (i == S_ECDSA)     ? "ecdsa"
+                              : (i == S_CHAIN)   ? "chain"
+                              : (i == S_RSA1024) ? "rsa1024"
+                              : (i == S_RSA2047) ? "rsa2047"
+                                                 : "rsa";
             char certname[64], keyname[64];
             port[i] = unique_port(i);
             snprintf(certname, sizeof certname, "%s.pem", srv_cert[i]);
@@ -209,8 +253,9 @@ static int start_nginx(void) {
             if (i == S_SHA1 || i == S_SHA1I || i == S_RSA1024 || i == S_WEAKI || i == S_MD5I || i == S_WEAKROOT ||
                 i == S_RSA2047 || i == S_WEAK2047)
                 fprintf(f, "    ssl_ciphers DEFAULT:@SECLEVEL=0;\n");
-            fprintf(f, "    location / { return 200 \"ok %s reused=$ssl_session_reused sni=$ssl_server_name\\n\"; }\n  }\n",
-                    srv_cert[i]);
+            fprintf(
+                f, "    location / { return 200 \"ok %s reused=$ssl_session_reused sni=$ssl_server_name\\n\"; }\n  }\n",
+                srv_cert[i]);
         }
         fprintf(f, "}\n");
         fclose(f);
@@ -362,8 +407,8 @@ static int client_get(cdrest_client *c, const char *host, int keep_alive, char *
     int64_t deadline = cdrest__now_ms(c) + 10000;
     int rc;
     const char *br = strchr(host, ':') ? "[" : "";
-    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s%s%s\r\nConnection: %s\r\n\r\n", br, host,
-             *br ? "]" : "", keep_alive ? "keep-alive" : "close");
+    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s%s%s\r\nConnection: %s\r\n\r\n", br, host, *br ? "]" : "",
+             keep_alive ? "keep-alive" : "close");
     rc = cdrest__tls_write_all(c, req, strlen(req), deadline);
     if (rc) return rc;
     out[0] = 0;
@@ -486,7 +531,7 @@ static void test_ip_hosts(void) {
                 "(localhost, 127.0.0.1, 0:0:0:0:0:0:0:1), not 127.0.0.2");
     {
         unsigned char ip[16];
-        static const unsigned char v4map[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1};
+        static const unsigned char v4map[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1 };
         CHECK_INT(cdrest__tls_ipv4("10.0.0.1", ip), 4);
         CHECK_INT(cdrest__tls_ipv4("10.0.0", ip), 0);
         CHECK_INT(cdrest__tls_ipv4("10.0.0.256", ip), 0);
@@ -519,14 +564,17 @@ static void test_ip_hosts(void) {
 static void test_big_cert(void) {
     cdrest_tls_config t = tls_ca(path("ca.pem"));
     char rsa[80];
-    static const char *const words =
-        "the certificate is over 4096 bytes (CDREST_TLS_LEAF_MAX): its names and usages cannot all be checked (cdrest 1026)";
-    expect_fail("big leaf by name", &t, "127.0.0.1", port[S_BIG], "localhost", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG, words);
-    expect_fail("big leaf by IP", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG, words);
+    static const char *const words = "the certificate is over 4096 bytes (CDREST_TLS_LEAF_MAX): its names and usages "
+                                     "cannot all be checked (cdrest 1026)";
+    expect_fail("big leaf by name", &t, "127.0.0.1", port[S_BIG], "localhost", CDREST_E_TLS,
+                CDREST_TLS_ERR_CERT_TOO_BIG, words);
+    expect_fail("big leaf by IP", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG,
+                words);
     expect_fail("big leaf, its first name", &t, "127.0.0.1", port[S_BIG], "host-000.cdrest.example", CDREST_E_TLS,
                 CDREST_TLS_ERR_CERT_TOO_BIG, words);
     t.pin = pin_of("rsa.pin", rsa, sizeof rsa);
-    expect_fail("big leaf, pinned", &t, "127.0.0.1", port[S_BIG], "localhost", CDREST_E_TLS, CDREST_TLS_ERR_CERT_TOO_BIG, words);
+    expect_fail("big leaf, pinned", &t, "127.0.0.1", port[S_BIG], "localhost", CDREST_E_TLS,
+                CDREST_TLS_ERR_CERT_TOO_BIG, words);
     t.tls_insecure_skip_verify = 1;
     expect_ok("big leaf by IP, insecure", &t, "127.0.0.1", port[S_BIG], "127.0.0.1", "big");
 }
@@ -543,7 +591,8 @@ static int curl_accepts(const char *ca, int p, const char *host) {
                  host, p);
     else
         snprintf(cmd, sizeof cmd,
-                 "curl -s -o /dev/null --max-time 10 --noproxy '*' --cacert '%s' --resolve '%s:%d:127.0.0.1' 'https://%s:%d/'",
+                 "curl -s -o /dev/null --max-time 10 --noproxy '*' --cacert '%s' --resolve '%s:%d:127.0.0.1' "
+                 "'https://%s:%d/'",
                  ca, host, p, host, p);
     return system(cmd) == 0;
 }
@@ -564,112 +613,118 @@ typedef struct tls_case {
 
 static const tls_case policy_cases[] = {
     /* extended key usage (issue 18, 1) */
-    {"EKU clientAuth only", S_EKU_CLIENT, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "TLS: the certificate is for clientAuth (extended key usage), not serverAuth (cdrest 1027)", 0, NULL},
-    {"EKU clientAuth only, by IP", S_EKU_CLIENT, "127.0.0.1", CDREST_TLS_ERR_KEY_PURPOSE, "is for clientAuth", 0, NULL},
-    {"EKU codeSigning only", S_EKU_CODE, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "the certificate is for codeSigning (extended key usage), not serverAuth", 0, NULL},
+    { "EKU clientAuth only", S_EKU_CLIENT, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "TLS: the certificate is for clientAuth (extended key usage), not serverAuth (cdrest 1027)", 0, NULL },
+    { "EKU clientAuth only, by IP", S_EKU_CLIENT, "127.0.0.1", CDREST_TLS_ERR_KEY_PURPOSE, "is for clientAuth", 0,
+      NULL },
+    { "EKU codeSigning only", S_EKU_CODE, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "the certificate is for codeSigning (extended key usage), not serverAuth", 0, NULL },
     /* RFC 5280 lets anyExtendedKeyUsage stand for every purpose; OpenSSL wants serverAuth */
-    {"EKU anyExtendedKeyUsage", S_EKU_ANY, "localhost", 0, NULL, CURL_NO_DIFFERS, NULL},
-    {"no EKU", S_EKU_NONE, "localhost", 0, NULL, 1, NULL},
-    {"intermediate restricted to clientAuth", S_EKUCA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "CA certificate \"cdrest ekuca intermediate\" restricts its certificates to clientAuth (extended key usage), "
-     "not serverAuth", 0, NULL},
+    { "EKU anyExtendedKeyUsage", S_EKU_ANY, "localhost", 0, NULL, CURL_NO_DIFFERS, NULL },
+    { "no EKU", S_EKU_NONE, "localhost", 0, NULL, 1, NULL },
+    { "intermediate restricted to clientAuth", S_EKUCA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "CA certificate \"cdrest ekuca intermediate\" restricts its certificates to clientAuth (extended key usage), "
+      "not serverAuth",
+      0, NULL },
     /* name constraints, not critical (issue 18, 2) */
-    {"name constraints permit only allowed.example", S_NCPERM, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
-     "the name localhost is not permitted by the name constraints of CA \"cdrest ncperm intermediate\"", 0, NULL},
-    {"... reached by IP", S_NCPERM, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "localhost is not permitted", 0, NULL},
-    {"name constraints exclude localhost, 127/8", S_NCEXCL, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
-     "the name localhost is excluded by the name constraints of CA \"cdrest ncexcl intermediate\"", 0, NULL},
-    {"... reached by IP", S_NCEXCL, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "is excluded", 0, NULL},
-    {"name constraints permit localhost, 127/8, ::1", S_NCOK, "localhost", 0, NULL, 1, NULL},
-    {"... reached by IP", S_NCOK, "127.0.0.1", 0, NULL, 1, NULL},
+    { "name constraints permit only allowed.example", S_NCPERM, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+      "the name localhost is not permitted by the name constraints of CA \"cdrest ncperm intermediate\"", 0, NULL },
+    { "... reached by IP", S_NCPERM, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "localhost is not permitted", 0,
+      NULL },
+    { "name constraints exclude localhost, 127/8", S_NCEXCL, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+      "the name localhost is excluded by the name constraints of CA \"cdrest ncexcl intermediate\"", 0, NULL },
+    { "... reached by IP", S_NCEXCL, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "is excluded", 0, NULL },
+    { "name constraints permit localhost, 127/8, ::1", S_NCOK, "localhost", 0, NULL, 1, NULL },
+    { "... reached by IP", S_NCOK, "127.0.0.1", 0, NULL, 1, NULL },
     /* weak signatures and keys (issue 18, 3 and 4) */
-    {"leaf signed with SHA-1", S_SHA1, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
-     "TLS: the certificate is signed with SHA-1, which is too weak (cdrest 1029)", 0, NULL},
-    {"intermediate signed with SHA-1", S_SHA1I, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
-     "CA certificate \"cdrest sha1i intermediate\" is signed with SHA-1, which is too weak", 0, NULL},
-    {"SHA-1 self-signed anchor", S_SHA1CA, "localhost", 0, NULL, CURL_OK, "sha1-ca.pem"},
-    {"RSA-1024 leaf", S_RSA1024, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
-     "TLS: the certificate has an RSA key of 1024 bits, shorter than 2048 bits, which is too weak (BearSSL 60)", 0,
-     NULL},
-    {"RSA-1024 intermediate", S_WEAKI, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
-     "CA certificate \"cdrest weaki intermediate\" has an RSA key of 1024 bits, shorter than 2048 bits", 0, NULL},
+    { "leaf signed with SHA-1", S_SHA1, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
+      "TLS: the certificate is signed with SHA-1, which is too weak (cdrest 1029)", 0, NULL },
+    { "intermediate signed with SHA-1", S_SHA1I, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
+      "CA certificate \"cdrest sha1i intermediate\" is signed with SHA-1, which is too weak", 0, NULL },
+    { "SHA-1 self-signed anchor", S_SHA1CA, "localhost", 0, NULL, CURL_OK, "sha1-ca.pem" },
+    { "RSA-1024 leaf", S_RSA1024, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "TLS: the certificate has an RSA key of 1024 bits, shorter than 2048 bits, which is too weak (BearSSL 60)", 0,
+      NULL },
+    { "RSA-1024 intermediate", S_WEAKI, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "CA certificate \"cdrest weaki intermediate\" has an RSA key of 1024 bits, shorter than 2048 bits", 0, NULL },
     /* bits, not bytes: 2047 bits fill 256 bytes (issue 18 red team, minor). curl's answer
        depends on OpenSSL's security level (level 1 takes 2047 bits, level 2 does not) */
-    {"RSA-2047 leaf", S_RSA2047, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
-     "the certificate has an RSA key of 2047 bits, shorter than 2048 bits", CURL_NOT_RUN, NULL},
-    {"RSA-2047 intermediate", S_WEAK2047, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
-     "CA certificate \"cdrest weak2047 intermediate\" has an RSA key of 2047 bits", CURL_NOT_RUN, NULL},
+    { "RSA-2047 leaf", S_RSA2047, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "the certificate has an RSA key of 2047 bits, shorter than 2048 bits", CURL_NOT_RUN, NULL },
+    { "RSA-2047 intermediate", S_WEAK2047, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "CA certificate \"cdrest weak2047 intermediate\" has an RSA key of 2047 bits", CURL_NOT_RUN, NULL },
     /* path length: named as such, not "not a CA" */
-    {"pathlen:0 CA with a CA under it", S_PATHLEN, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
-     "CA certificate \"cdrest pathlen-0 intermediate\" allows 0 CA certificates below it (pathLenConstraint), "
-     "the chain has 1", 0, NULL},
+    { "pathlen:0 CA with a CA under it", S_PATHLEN, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
+      "CA certificate \"cdrest pathlen-0 intermediate\" allows 0 CA certificates below it (pathLenConstraint), "
+      "the chain has 1",
+      0, NULL },
     /* names from DNS SANs only (issue 12) */
-    {"CN only, no SAN", S_CNONLY, "localhost", CDREST_TLS_ERR_CN_ONLY,
-     "certificate names localhost only in its subject CN, without DNS subjectAltName, which is not accepted "
-     "(config.tls.allow_cn_only)", CURL_OK_DIFFERS, NULL}, /* OpenSSL still falls back on the CN */
-    {"wildcard, one label", S_WILD, "a.example.test", 0, NULL, 1, NULL},
-    {"wildcard, upper case host", S_WILD, "A.Example.TEST", 0, NULL, 1, NULL},
-    {"wildcard, two labels", S_WILD, "a.b.example.test", BR_ERR_X509_BAD_SERVER_NAME,
-     "certificate is for another name (*.example.test, *.test, x*.other.test), not a.b.example.test", 0, NULL},
-    {"wildcard, no label", S_WILD, "example.test", BR_ERR_X509_BAD_SERVER_NAME, "not example.test", 0, NULL},
-    {"wildcard, empty label", S_WILD, ".example.test", BR_ERR_X509_BAD_SERVER_NAME, "not .example.test", -1, NULL},
-    {"wildcard under a single-label suffix", S_WILD, "x.test", BR_ERR_X509_BAD_SERVER_NAME, "not x.test", 0, NULL},
-    {"partial-label wildcard", S_WILD, "xy.other.test", BR_ERR_X509_BAD_SERVER_NAME, "not xy.other.test", 0, NULL},
+    { "CN only, no SAN", S_CNONLY, "localhost", CDREST_TLS_ERR_CN_ONLY,
+      "certificate names localhost only in its subject CN, without DNS subjectAltName, which is not accepted "
+      "(config.tls.allow_cn_only)",
+      CURL_OK_DIFFERS, NULL }, /* OpenSSL still falls back on the CN */
+    { "wildcard, one label", S_WILD, "a.example.test", 0, NULL, 1, NULL },
+    { "wildcard, upper case host", S_WILD, "A.Example.TEST", 0, NULL, 1, NULL },
+    { "wildcard, two labels", S_WILD, "a.b.example.test", BR_ERR_X509_BAD_SERVER_NAME,
+      "certificate is for another name (*.example.test, *.test, x*.other.test), not a.b.example.test", 0, NULL },
+    { "wildcard, no label", S_WILD, "example.test", BR_ERR_X509_BAD_SERVER_NAME, "not example.test", 0, NULL },
+    { "wildcard, empty label", S_WILD, ".example.test", BR_ERR_X509_BAD_SERVER_NAME, "not .example.test", -1, NULL },
+    { "wildcard under a single-label suffix", S_WILD, "x.test", BR_ERR_X509_BAD_SERVER_NAME, "not x.test", 0, NULL },
+    { "partial-label wildcard", S_WILD, "xy.other.test", BR_ERR_X509_BAD_SERVER_NAME, "not xy.other.test", 0, NULL },
     /* a trailing dot is the same name (issue 18, 7) */
-    {"trailing dot", S_RSA, "localhost.", 0, NULL, 1, NULL},
-    {"trailing dot, wildcard", S_WILD, "a.example.test.", 0, NULL, 1, NULL},
-    {"two trailing dots", S_RSA, "localhost..", BR_ERR_X509_BAD_SERVER_NAME, "not localhost.", -1, NULL},
+    { "trailing dot", S_RSA, "localhost.", 0, NULL, 1, NULL },
+    { "trailing dot, wildcard", S_WILD, "a.example.test.", 0, NULL, 1, NULL },
+    { "two trailing dots", S_RSA, "localhost..", BR_ERR_X509_BAD_SERVER_NAME, "not localhost.", -1, NULL },
     /* malformed or repeated extensions, weak signatures and key usages named (issue 18 red team, 2-5) */
-    {"excluded IP range without its mask", S_NCBADIP, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS,
-     "the name constraints of CA \"cdrest ncbadip intermediate\" are malformed", 0, NULL},
-    {"... reached by name", S_NCBADIP, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS, "are malformed", 0, NULL},
-    {"intermediate signed with MD5", S_MD5I, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
-     "CA certificate \"cdrest md5i intermediate\" is signed with MD5, which is too weak", 0, NULL},
-    {"intermediate without keyCertSign", S_KUI, "localhost", BR_ERR_X509_FORBIDDEN_KEY_USAGE,
-     "CA certificate \"cdrest kui intermediate\" may not sign certificates (its key usage lacks keyCertSign)", 0,
-     NULL},
-    {"two extendedKeyUsage extensions", S_DUPEKU, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "the extensions of the certificate are malformed", 0, NULL},
-    {"two subjectAltName extensions", S_DUPSAN, "localhost", BR_ERR_X509_BAD_SERVER_NAME,
-     "certificate is for another name (none), not localhost", 0, NULL},
-    {"two nameConstraints extensions", S_DUPNC, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
-     "the name constraints of CA \"cdrest dupnc intermediate\" are malformed", 0, NULL},
+    { "excluded IP range without its mask", S_NCBADIP, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+      "the name constraints of CA \"cdrest ncbadip intermediate\" are malformed", 0, NULL },
+    { "... reached by name", S_NCBADIP, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS, "are malformed", 0, NULL },
+    { "intermediate signed with MD5", S_MD5I, "localhost", CDREST_TLS_ERR_WEAK_SIGNATURE,
+      "CA certificate \"cdrest md5i intermediate\" is signed with MD5, which is too weak", 0, NULL },
+    { "intermediate without keyCertSign", S_KUI, "localhost", BR_ERR_X509_FORBIDDEN_KEY_USAGE,
+      "CA certificate \"cdrest kui intermediate\" may not sign certificates (its key usage lacks keyCertSign)", 0,
+      NULL },
+    { "two extendedKeyUsage extensions", S_DUPEKU, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "the extensions of the certificate are malformed", 0, NULL },
+    { "two subjectAltName extensions", S_DUPSAN, "localhost", BR_ERR_X509_BAD_SERVER_NAME,
+      "certificate is for another name (none), not localhost", 0, NULL },
+    { "two nameConstraints extensions", S_DUPNC, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+      "the name constraints of CA \"cdrest dupnc intermediate\" are malformed", 0, NULL },
     /* a trusted CA keeps its restrictions (issue 18 red team, 1): intermediates in the CA file... */
-    {"CA file holds a name-constrained intermediate", S_NCPERM, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
-     "the name localhost is not permitted by the name constraints of CA \"cdrest ncperm intermediate\"", 0,
-     "ncperm-anchor.pem"},
-    {"... reached by IP", S_NCPERM, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "localhost is not permitted", 0,
-     "ncperm-anchor.pem"},
-    {"CA file holds an intermediate for clientAuth", S_EKUCA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "trusted CA \"cdrest ekuca intermediate\" restricts its certificates to clientAuth (extended key usage), "
-     "not serverAuth", 0, "ekuca-anchor.pem"},
-    {"CA file holds an intermediate whose constraints allow the leaf", S_NCOK, "localhost", 0, NULL, 1,
-     "ncok-anchor.pem"},
-    {"... reached by IP", S_NCOK, "127.0.0.1", 0, NULL, 1, "ncok-anchor.pem"},
-    {"CA file holds the intermediate too", S_CHAIN, "localhost", 0, NULL, 1, "inter-anchor.pem"},
+    { "CA file holds a name-constrained intermediate", S_NCPERM, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+      "the name localhost is not permitted by the name constraints of CA \"cdrest ncperm intermediate\"", 0,
+      "ncperm-anchor.pem" },
+    { "... reached by IP", S_NCPERM, "127.0.0.1", CDREST_TLS_ERR_NAME_CONSTRAINTS, "localhost is not permitted", 0,
+      "ncperm-anchor.pem" },
+    { "CA file holds an intermediate for clientAuth", S_EKUCA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "trusted CA \"cdrest ekuca intermediate\" restricts its certificates to clientAuth (extended key usage), "
+      "not serverAuth",
+      0, "ekuca-anchor.pem" },
+    { "CA file holds an intermediate whose constraints allow the leaf", S_NCOK, "localhost", 0, NULL, 1,
+      "ncok-anchor.pem" },
+    { "... reached by IP", S_NCOK, "127.0.0.1", 0, NULL, 1, "ncok-anchor.pem" },
+    { "CA file holds the intermediate too", S_CHAIN, "localhost", 0, NULL, 1, "inter-anchor.pem" },
     /* ... and roots */
-    {"root for clientAuth only", S_EKUROOT, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "trusted CA \"cdrest ekuroot\" restricts its certificates to clientAuth (extended key usage), not serverAuth", 0,
-     "ekuroot.pem"},
-    {"root permitting only .example.com", S_NCROOT, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
-     "the name localhost is not permitted by the name constraints of CA \"cdrest ncroot\"", 0, "ncroot.pem"},
-    {"root with pathlen:0 above an intermediate", S_PATHROOT, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
-     "trusted CA \"cdrest path0root\" allows 0 CA certificates below it (pathLenConstraint), the chain has 1", 0,
-     "path0root.pem"},
-    {"expired root", S_EXPROOT, "localhost", BR_ERR_X509_EXPIRED,
-     "TLS: trusted CA \"cdrest exproot\" expired on 2020-02-01 (BearSSL 54)", 0, "exproot.pem"},
-    {"RSA-1024 root", S_WEAKROOT, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
-     "trusted CA \"cdrest weakroot\" has an RSA key shorter than 2048 bits, which is too weak", 0, "weakroot.pem"},
+    { "root for clientAuth only", S_EKUROOT, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "trusted CA \"cdrest ekuroot\" restricts its certificates to clientAuth (extended key usage), not serverAuth", 0,
+      "ekuroot.pem" },
+    { "root permitting only .example.com", S_NCROOT, "localhost", CDREST_TLS_ERR_NAME_CONSTRAINTS,
+      "the name localhost is not permitted by the name constraints of CA \"cdrest ncroot\"", 0, "ncroot.pem" },
+    { "root with pathlen:0 above an intermediate", S_PATHROOT, "localhost", CDREST_TLS_ERR_PATH_LENGTH,
+      "trusted CA \"cdrest path0root\" allows 0 CA certificates below it (pathLenConstraint), the chain has 1", 0,
+      "path0root.pem" },
+    { "expired root", S_EXPROOT, "localhost", BR_ERR_X509_EXPIRED,
+      "TLS: trusted CA \"cdrest exproot\" expired on 2020-02-01 (BearSSL 54)", 0, "exproot.pem" },
+    { "RSA-1024 root", S_WEAKROOT, "localhost", BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "trusted CA \"cdrest weakroot\" has an RSA key shorter than 2048 bits, which is too weak", 0, "weakroot.pem" },
     /* CA files curl takes (issue 18 red team, 6) */
-    {"X.509 v1 root", S_V1ROOT, "localhost", 0, NULL, 1, "v1root.pem"},
-    {"TRUSTED CERTIFICATE for serverAuth", S_RSA, "localhost", 0, NULL, 1, "ca-trusted.pem"},
-    {"TRUSTED CERTIFICATE rejecting serverAuth", S_RSA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "trusted CA \"cdrest test CA\" is not trusted for serverAuth (its TRUSTED CERTIFICATE settings)", 0,
-     "ca-reject.pem"},
-    {"TRUSTED CERTIFICATE for clientAuth", S_RSA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
-     "is not trusted for serverAuth", 0, "ca-client.pem"},
+    { "X.509 v1 root", S_V1ROOT, "localhost", 0, NULL, 1, "v1root.pem" },
+    { "TRUSTED CERTIFICATE for serverAuth", S_RSA, "localhost", 0, NULL, 1, "ca-trusted.pem" },
+    { "TRUSTED CERTIFICATE rejecting serverAuth", S_RSA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "trusted CA \"cdrest test CA\" is not trusted for serverAuth (its TRUSTED CERTIFICATE settings)", 0,
+      "ca-reject.pem" },
+    { "TRUSTED CERTIFICATE for clientAuth", S_RSA, "localhost", CDREST_TLS_ERR_KEY_PURPOSE,
+      "is not trusted for serverAuth", 0, "ca-client.pem" },
 };
 
 static void test_policy(void) {
@@ -680,8 +735,10 @@ static void test_policy(void) {
         const tls_case *k = &policy_cases[i];
         const char *ca = path(k->ca ? k->ca : "ca.pem");
         cdrest_tls_config t = tls_ca(ca);
-        if (k->tls_error == 0) expect_ok(k->what, &t, "127.0.0.1", port[k->srv], k->host, srv_cert[k->srv]);
-        else expect_fail(k->what, &t, "127.0.0.1", port[k->srv], k->host, CDREST_E_TLS, k->tls_error, k->words);
+        if (k->tls_error == 0)
+            expect_ok(k->what, &t, "127.0.0.1", port[k->srv], k->host, srv_cert[k->srv]);
+        else
+            expect_fail(k->what, &t, "127.0.0.1", port[k->srv], k->host, CDREST_E_TLS, k->tls_error, k->words);
         if (curl_found && k->curl != CURL_NOT_RUN) {
             int got = curl_accepts(ca, port[k->srv], k->host);
             int want = k->curl == CURL_OK || k->curl == CURL_OK_DIFFERS;
@@ -699,9 +756,9 @@ static void test_policy(void) {
    intermediate trusted equal those with ca.pem alone, and curl agrees. (Weak signatures
    are left out: a trusted certificate's own signature is not checked.) */
 static void test_anchor_keeps_rules(void) {
-    static const int srv[] = {S_EKUCA, S_NCPERM, S_NCEXCL, S_NCOK, S_NCCN, S_WEAKI, S_WEAK2047, S_PATHLEN, S_NCBADIP,
-                              S_KUI, S_DUPNC, S_CHAIN};
-    static const char *const hosts[2] = {"localhost", "127.0.0.1"};
+    static const int srv[] = { S_EKUCA,    S_NCPERM,  S_NCEXCL,  S_NCOK, S_NCCN,  S_WEAKI,
+                               S_WEAK2047, S_PATHLEN, S_NCBADIP, S_KUI,  S_DUPNC, S_CHAIN };
+    static const char *const hosts[2] = { "localhost", "127.0.0.1" };
     int curl_found = system("curl --version >/dev/null 2>&1") == 0;
     size_t i, h;
     for (i = 0; i < sizeof srv / sizeof srv[0]; i++) {
@@ -709,8 +766,10 @@ static void test_anchor_keeps_rules(void) {
             char anchor[64], what[128];
             int got[2], k;
             const char *name = srv_cert[srv[i]];
-            if (srv[i] == S_CHAIN) snprintf(anchor, sizeof anchor, "inter-anchor.pem");
-            else snprintf(anchor, sizeof anchor, "%.*s-anchor.pem", (int)(strlen(name) - 6), name); /* "-chain" off */
+            if (srv[i] == S_CHAIN)
+                snprintf(anchor, sizeof anchor, "inter-anchor.pem");
+            else
+                snprintf(anchor, sizeof anchor, "%.*s-anchor.pem", (int)(strlen(name) - 6), name); /* "-chain" off */
             for (k = 0; k < 2; k++) {
                 const char *ca = path(k ? anchor : "ca.pem");
                 snprintf(what, sizeof what, "%s by %s, CA file %s", name, hosts[h], k ? anchor : "ca.pem");
@@ -744,7 +803,8 @@ static void test_policy_details(void) {
                 BR_ERR_X509_BAD_SERVER_NAME, "not 127.0.0.1");
     /* a CN-only leaf is held to its CAs' name constraints through the host it names */
     expect_fail("CN only, allowed, excluded by a CA", &t, "127.0.0.1", port[S_NCCN], "localhost", CDREST_E_TLS,
-                CDREST_TLS_ERR_NAME_CONSTRAINTS, "the name localhost is excluded by the name constraints of CA "
+                CDREST_TLS_ERR_NAME_CONSTRAINTS,
+                "the name localhost is excluded by the name constraints of CA "
                 "\"cdrest nccn intermediate\"");
     /* SNI without the dot: nginx reports the name it received */
     t.allow_cn_only = 0;
@@ -768,11 +828,13 @@ static void test_policy_details(void) {
 /* A refused certificate is answered with a fatal alert that says why (issue 18: the
    connection used to close without one), as curl's OpenSSL does: s_server -msg logs it. */
 static void test_cert_alerts(void) {
-    static const struct { const char *cert, *host, *alert; } rows[] = {
-        {"eku-client", "localhost", "fatal unsupported_certificate"},
-        {"expired", "localhost", "fatal certificate_expired"},
-        {"unknownca", "localhost", "fatal unknown_ca"},
-        {"rsa", "other.example", "fatal bad_certificate"},
+    static const struct {
+        const char *cert, *host, *alert;
+    } rows[] = {
+        { "eku-client", "localhost", "fatal unsupported_certificate" },
+        { "expired", "localhost", "fatal certificate_expired" },
+        { "unknownca", "localhost", "fatal unknown_ca" },
+        { "rsa", "other.example", "fatal bad_certificate" },
     };
     size_t i;
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -803,37 +865,58 @@ static void test_cert_alerts(void) {
 
 /* Host-name rules, one row each: pattern (a DNS SAN), host, matches. */
 static void test_name_rules(void) {
-    static const struct { const char *pattern, *host; int match; } rows[] = {
-        {"localhost", "localhost", 1},          {"LocalHost", "localhost", 1},
-        {"localhost", "LOCALHOST", 1},          {"localhost", "localhost.x", 0},
-        {"*.example.test", "a.example.test", 1}, {"*.example.test", "A.EXAMPLE.test", 1},
-        {"*.example.test", "a.b.example.test", 0}, {"*.example.test", "example.test", 0},
-        {"*.example.test", ".example.test", 0}, {"*.example.test", "a..example.test", 0},
-        {"*.test", "x.test", 0},                {"*.test", "test", 0},
-        {"*", "localhost", 0},                  {"*.", "a.", 0},
-        {"x*.example.test", "xy.example.test", 0}, {"*x.example.test", "ax.example.test", 0},
-        {"a.*.example.test", "a.b.example.test", 0}, {"*.*.example.test", "a.b.example.test", 0},
-        {".example.test", ".example.test", 0},  {"example.test.", "example.test", 0},
-        {"a..b", "a..b", 0},                    {"", "", 0},
-        {"*.example.test", "*.example.test", 0}, {"*.example.test", "a*.example.test", 0},
-        {"xn--bcher-kva.example", "XN--BCHER-KVA.example", 1},
+    static const struct {
+        const char *pattern, *host;
+        int match;
+    } rows[] = {
+        { "localhost", "localhost", 1 },
+        { "LocalHost", "localhost", 1 },
+        { "localhost", "LOCALHOST", 1 },
+        { "localhost", "localhost.x", 0 },
+        { "*.example.test", "a.example.test", 1 },
+        { "*.example.test", "A.EXAMPLE.test", 1 },
+        { "*.example.test", "a.b.example.test", 0 },
+        { "*.example.test", "example.test", 0 },
+        { "*.example.test", ".example.test", 0 },
+        { "*.example.test", "a..example.test", 0 },
+        { "*.test", "x.test", 0 },
+        { "*.test", "test", 0 },
+        { "*", "localhost", 0 },
+        { "*.", "a.", 0 },
+        { "x*.example.test", "xy.example.test", 0 },
+        { "*x.example.test", "ax.example.test", 0 },
+        { "a.*.example.test", "a.b.example.test", 0 },
+        { "*.*.example.test", "a.b.example.test", 0 },
+        { ".example.test", ".example.test", 0 },
+        { "example.test.", "example.test", 0 },
+        { "a..b", "a..b", 0 },
+        { "", "", 0 },
+        { "*.example.test", "*.example.test", 0 },
+        { "*.example.test", "a*.example.test", 0 },
+        { "xn--bcher-kva.example", "XN--BCHER-KVA.example", 1 },
     };
     size_t i;
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        test_check_int(cdrest__tls_name_match(rows[i].host, (const unsigned char *)rows[i].pattern,
-                                              strlen(rows[i].pattern)),
-                       rows[i].match, rows[i].pattern, (int)i, rows[i].host);
+        test_check_int(
+            cdrest__tls_name_match(rows[i].host, (const unsigned char *)rows[i].pattern, strlen(rows[i].pattern)),
+            rows[i].match, rows[i].pattern, (int)i, rows[i].host);
     /* dNSName and iPAddress constraints */
-    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)"example.com", 11), 1);
-    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)"example.com", 11), 1);
-    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"badexample.com", 14, (const unsigned char *)"example.com", 11), 0);
-    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)".example.com", 12), 0);
-    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)".example.com", 12), 1);
-    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"A.EXAMPLE.COM", 13, (const unsigned char *)"example.com", 11), 1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)"example.com", 11),
+              1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)"example.com", 11),
+              1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"badexample.com", 14, (const unsigned char *)"example.com", 11),
+              0);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"example.com", 11, (const unsigned char *)".example.com", 12),
+              0);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"a.example.com", 13, (const unsigned char *)".example.com", 12),
+              1);
+    CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"A.EXAMPLE.COM", 13, (const unsigned char *)"example.com", 11),
+              1);
     CHECK_INT(cdrest__tls_nc_dns((const unsigned char *)"anything", 8, (const unsigned char *)"", 0), 1);
     {
-        static const unsigned char ip[4] = {10, 1, 2, 3}, net[8] = {10, 0, 0, 0, 255, 0, 0, 0},
-                                   other[8] = {11, 0, 0, 0, 255, 0, 0, 0};
+        static const unsigned char ip[4] = { 10, 1, 2, 3 }, net[8] = { 10, 0, 0, 0, 255, 0, 0, 0 },
+                                   other[8] = { 11, 0, 0, 0, 255, 0, 0, 0 };
         CHECK_INT(cdrest__tls_nc_ip(ip, 4, net, 8), 1);
         CHECK_INT(cdrest__tls_nc_ip(ip, 4, other, 8), 0);
         CHECK_INT(cdrest__tls_nc_ip(ip, 4, net, 7), 0); /* malformed: no match */
@@ -844,8 +927,8 @@ static void test_name_rules(void) {
    and with every byte flipped, read as a leaf and as a CA (under ASan: no read outside
    the bytes, whatever they hold). */
 static void test_der_robust(void) {
-    static const char *const files[] = {"rsa", "wild", "eku-client", "ncexcl-inter", "ncok-inter", "path0", "big",
-                                        "ekuca-inter", "sha1", "cnonly"};
+    static const char *const files[] = { "rsa",   "wild", "eku-client",  "ncexcl-inter", "ncok-inter",
+                                         "path0", "big",  "ekuca-inter", "sha1",         "cnonly" };
     struct cdrest__tls *t = (struct cdrest__tls *)calloc(1, sizeof *t);
     size_t f, leaf_n = 0;
     unsigned char *leaf = NULL;
@@ -860,8 +943,15 @@ static void test_der_robust(void) {
         snprintf(cmd, sizeof cmd, "openssl x509 -in '%s/%s.pem' -outform der -out '%s'", dir, files[f], path(der));
         if (!CHECK_INT(system(cmd), 0)) continue;
         b = (unsigned char *)slurp(path(der), &n);
-        if (!CHECK(b != NULL && n > 100)) { free(b); continue; }
-        if (f == 0) { leaf = (unsigned char *)malloc(n); memcpy(leaf, b, n); leaf_n = n; }
+        if (!CHECK(b != NULL && n > 100)) {
+            free(b);
+            continue;
+        }
+        if (f == 0) {
+            leaf = (unsigned char *)malloc(n);
+            memcpy(leaf, b, n);
+            leaf_n = n;
+        }
         for (len = 0; len <= n && len <= CDREST_TLS_LEAF_MAX; len += valgrind ? 7 : 1) {
             unsigned char *cut = (unsigned char *)malloc(len ? len : 1); /* exact size: ASan sees any overrun */
             memcpy(cut, b, len);
@@ -908,8 +998,8 @@ static void test_der_robust(void) {
    cut, given as ca_blob; every anchor loaded then vouches for a chain of 3 CAs. ASan and
    valgrind watch (this found BearSSL's decoder crashing when pushed after an error). */
 static void test_anchor_robust(void) {
-    static const char *const files[] = {"ncbadip-inter", "dupnc-inter", "kui-inter", "ncok-inter", "path0",
-                                        "ekuroot", "v1root", "ca-reject"};
+    static const char *const files[] = { "ncbadip-inter", "dupnc-inter", "kui-inter", "ncok-inter",
+                                         "path0",         "ekuroot",     "v1root",    "ca-reject" };
     size_t f;
     int loaded = 0;
     for (f = 0; f < sizeof files / sizeof files[0]; f++) {
@@ -918,11 +1008,14 @@ static void test_anchor_robust(void) {
         unsigned char *b;
         snprintf(der, sizeof der, "%s/%s.pem", dir, files[f]);
         b = (unsigned char *)slurp(der, &n);
-        if (!CHECK(b != NULL && n > 100)) { free(b); continue; }
+        if (!CHECK(b != NULL && n > 100)) {
+            free(b);
+            continue;
+        }
         for (i = 0; i <= 2 * n; i += valgrind ? 29 : 1) {
             cdrest_client c;
             cdrest_tls_config t;
-            size_t len = i < n ? n : i - n; /* flips first, then cuts */
+            size_t len = i < n ? n : i - n;                            /* flips first, then cuts */
             unsigned char *m = (unsigned char *)malloc(len ? len : 1); /* exact size: ASan sees any overrun */
             memcpy(m, b, len);
             if (i < n && m[i] != '-' && m[i] != '\n') m[i] = m[i] == 'A' ? 'B' : 'A'; /* base64 stays base64 */
@@ -1021,10 +1114,10 @@ static void test_versions(void) {
    that offers only CBC, or only static RSA key exchange, is refused; each AEAD suite is
    accepted. (curl takes the refused ones: a deliberate difference, see the header.) */
 static void test_suites(void) {
-    static const char *const refused[] = {"ECDHE-RSA-AES128-SHA256", "ECDHE-RSA-AES256-SHA", "AES128-GCM-SHA256",
-                                          "AES256-SHA256"};
-    static const char *const accepted[] = {"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
-                                           "ECDHE-RSA-CHACHA20-POLY1305"};
+    static const char *const refused[] = { "ECDHE-RSA-AES128-SHA256", "ECDHE-RSA-AES256-SHA", "AES128-GCM-SHA256",
+                                           "AES256-SHA256" };
+    static const char *const accepted[] = { "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+                                            "ECDHE-RSA-CHACHA20-POLY1305" };
     cdrest_tls_config t;
     size_t i;
     for (i = 0; i < sizeof refused / sizeof refused[0] + sizeof accepted / sizeof accepted[0]; i++) {
@@ -1038,7 +1131,8 @@ static void test_suites(void) {
         t = tls_ca(path("ca.pem")); /* after start_s_server: path() reuses its buffers */
         client_init(&c, &t);
         rc = client_open(&c, "127.0.0.1", p, "localhost", 10000);
-        if (!test_check_int(rc, ok ? 0 : CDREST_E_TLS, suite, 0, "suite")) fprintf(stderr, "    %s\n", cdrest_errmsg(&c));
+        if (!test_check_int(rc, ok ? 0 : CDREST_E_TLS, suite, 0, "suite"))
+            fprintf(stderr, "    %s\n", cdrest_errmsg(&c));
         if (!ok) test_check_int(c.err.tls_error, 256 + 40, suite, 0, "handshake_failure");
         client_free(&c);
         test_stop_server(pid);
@@ -1185,7 +1279,7 @@ static void test_trust_sources(void) {
                 cdrest_client c;
                 client_init(&c, &t);
                 CHECK_INT(client_open(&c, "127.0.0.1", port[S_RSA], "localhost", 10000), 0);
-                CHECK(c.tls && c.tls->tas == ta); /* used in place */
+                CHECK(c.tls && c.tls->tas == ta);  /* used in place */
                 CHECK_INT(mem_allocs - before, 1); /* the state block only */
                 client_free(&c);
             }
@@ -1341,7 +1435,9 @@ static void test_resumption(void) {
 }
 
 static int64_t clock_value;
-static int64_t fixed_clock(void *ctx) { return *(int64_t *)ctx; }
+static int64_t fixed_clock(void *ctx) {
+    return *(int64_t *)ctx;
+}
 
 static void test_time(void) {
     cdrest_tls_config t = tls_ca(path("ca.pem"));
@@ -1353,8 +1449,7 @@ static void test_time(void) {
     expect_fail("unknown time, bad cert", &t, "127.0.0.1", port[S_SELFSIGNED], "localhost", CDREST_E_TLS, 62,
                 "self-signed");
     clock_value = 4102444800; /* 2100-01-01 */
-    expect_fail("clock in 2100", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 54,
-                "certificate expired on");
+    expect_fail("clock in 2100", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 54, "certificate expired on");
     clock_value = 631152000; /* 1990-01-01 */
     expect_fail("clock in 1990", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 54,
                 "certificate is not yet valid");
@@ -1445,8 +1540,10 @@ static void test_keepalive(void) {
     t0 = now_ms();
     for (i = 0; i < n; i++) {
         int rc = cdrest_http(&c, &req, &resp);
-        if (rc == 0 && resp.status == 200 && resp.body_len > 6 && memcmp(resp.body, "ok rsa", 6) == 0) ok++;
-        else if (rc) fprintf(stderr, "    request %d: %s\n", i, cdrest_errmsg(&c));
+        if (rc == 0 && resp.status == 200 && resp.body_len > 6 && memcmp(resp.body, "ok rsa", 6) == 0)
+            ok++;
+        else if (rc)
+            fprintf(stderr, "    request %d: %s\n", i, cdrest_errmsg(&c));
     }
     CHECK_INT(ok, n);
     CHECK_INT(c.connects, 1);

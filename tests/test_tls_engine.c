@@ -32,7 +32,10 @@ static void check_engine(int full_duplex) {
     if (!gh_hw) gh_hw = br_ghash_pwr8_get();
     printf("AES-CTR %s, GHASH %s, RSA verify %s, EC %s, record buffer %lu bytes\n",
            aes_hw ? "hardware" : "portable (no AES-NI/POWER8 here)", gh_hw ? "hardware" : "portable",
-           rsa62 ? "i62" : "i31/i15", eng->iec == &br_ec_all_m31 ? "all_m31" : eng->iec == br_ec_get_default() ? "default" : "cdrest's X25519 + default",
+           rsa62 ? "i62" : "i31/i15",
+           eng->iec == &br_ec_all_m31        ? "all_m31"
+           : eng->iec == br_ec_get_default() ? "default"
+                                             : "cdrest's X25519 + default",
            (unsigned long)c.tls->iobuf_len);
     if (aes_hw) CHECK(eng->iaes_ctr == aes_hw);
     if (gh_hw) CHECK(eng->ighash == gh_hw);

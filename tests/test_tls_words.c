@@ -25,7 +25,8 @@ static void check_tables(struct cdrest__tls *t) {
     char want[200];
     for (i = 0; i < COUNT(cdrest__tls_errors); i++) {
         CHECK_STR(words(t, cdrest__tls_errors[i].code), cdrest__tls_errors[i].text);
-        for (j = i + 1; j < COUNT(cdrest__tls_errors); j++) CHECK(cdrest__tls_errors[i].code != cdrest__tls_errors[j].code);
+        for (j = i + 1; j < COUNT(cdrest__tls_errors); j++)
+            CHECK(cdrest__tls_errors[i].code != cdrest__tls_errors[j].code);
     }
     for (i = 0; i < COUNT(cdrest__tls_alerts); i++) {
         int a = cdrest__tls_alerts[i].code;
@@ -70,7 +71,7 @@ static void check_words(struct cdrest__tls *t) {
     t->x509.policy = BR_ERR_X509_WEAK_PUBLIC_KEY; /* counted in bits, the CA named */
     CHECK_STR(words(t, BR_ERR_X509_WEAK_PUBLIC_KEY), "WHY");
     CHECK_CONTAINS(words(t, BR_ERR_X509_EXPIRED), "expired or not yet valid"); /* no leaf: no dates */
-    t->x509.policy = BR_ERR_X509_EXPIRED; /* an anchor's dates */
+    t->x509.policy = BR_ERR_X509_EXPIRED;                                      /* an anchor's dates */
     CHECK_STR(words(t, BR_ERR_X509_EXPIRED), "WHY");
     CHECK_STR(words(t, BR_ERR_X509_BAD_SERVER_NAME), "certificate is for another name (none), not h.example");
     CHECK_CONTAINS(words(t, BR_ERR_X509_NOT_TRUSTED), "certificate not trusted");
@@ -92,8 +93,8 @@ static void check_words(struct cdrest__tls *t) {
     memcpy(t->first, "\x16\x02\x03", 3); /* a record type of TLS, but no version 3.x */
     CHECK_CONTAINS(words(t, BR_ERR_UNSUPPORTED_VERSION), "did not speak TLS");
     t->open = 1; /* after the handshake it was TLS */
-    CHECK_STR(words(t, BR_ERR_UNSUPPORTED_VERSION), cdrest__tls_lookup(cdrest__tls_errors, COUNT(cdrest__tls_errors),
-                                                                        BR_ERR_UNSUPPORTED_VERSION));
+    CHECK_STR(words(t, BR_ERR_UNSUPPORTED_VERSION),
+              cdrest__tls_lookup(cdrest__tls_errors, COUNT(cdrest__tls_errors), BR_ERR_UNSUPPORTED_VERSION));
 }
 
 static void check_message(cdrest_client *c) {

@@ -94,14 +94,13 @@ static size_t our_mulgen(unsigned char *R, const unsigned char *x, size_t xlen) 
 /* --- RFC 7748 --------------------------------------------------------------------------- */
 
 static void test_rfc7748_52(void) {
-    static const char *const v[2][3] = {
-        {"a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
-         "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
-         "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"},
-        /* this u has its top bit set (0x93): it is ignored */
-        {"4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
-         "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
-         "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957"}};
+    static const char *const v[2][3] = { { "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+                                           "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+                                           "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552" },
+                                         /* this u has its top bit set (0x93): it is ignored */
+                                         { "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+                                           "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+                                           "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957" } };
     unsigned char k[32], u[32];
     int i;
     for (i = 0; i < 2; i++) {
@@ -231,21 +230,22 @@ static void test_edges(void) {
     static const char *const TOP = "8000000000000000000000000000000000000000000000000000000000000000";
     /* the u-coordinates of the points of order 8 (little-endian hex); 0 (order 4... 2),
        1 (order 4) and p-1 (order 2... 4) are among the edges above */
-    static const char *const low8[2] = {"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-                                        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"};
+    static const char *const low8[2] = { "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+                                         "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157" };
     struct {
         const char *v;
         int d;
         int zero; /* every scalar gives 0 (a point of small order, or 0 itself) */
-    } e[] = {{ZERO, 0, 1}, {ZERO, 1, 1}, {ZERO, 9, 0}, {P, -1, 1}, {P, 0, 1}, {P, 1, 1}, {P, 9, 0},
-             {MAX255, 0, 0}, {MAX256, 0, 0}, {TOP, 0, 1}, {TOP, 1, 1}, {TOP, 9, 0}};
+    } e[] = { { ZERO, 0, 1 }, { ZERO, 1, 1 },   { ZERO, 9, 0 },   { P, -1, 1 },  { P, 0, 1 },   { P, 1, 1 },
+              { P, 9, 0 },    { MAX255, 0, 0 }, { MAX256, 0, 0 }, { TOP, 0, 1 }, { TOP, 1, 1 }, { TOP, 9, 0 } };
     unsigned char u[32], x[33], r[32];
     size_t i, j;
     int n = 0, zeros_ok = 1;
     for (i = 0; i < sizeof e / sizeof e[0] + 2 + 2; i++) {
         int zero;
         if (i < sizeof e / sizeof e[0]) {
-            if (e[i].d >= 0) u_of(u, e[i].v, e[i].d);
+            if (e[i].d >= 0)
+                u_of(u, e[i].v, e[i].d);
             else { /* p - 1 */
                 u_of(u, e[i].v, 0);
                 u[0] = (unsigned char)(u[0] - 1);
@@ -289,7 +289,7 @@ static void test_edges(void) {
    buffer as it was (BearSSL's rule); mulgen then still answers 32 with the generator. */
 static void test_lengths(void) {
     unsigned char G[40], x[40];
-    size_t glen[] = {0, 1, 31, 33, 40}, xlen[] = {33, 40};
+    size_t glen[] = { 0, 1, 31, 33, 40 }, xlen[] = { 33, 40 };
     size_t i;
     rng_bytes(G, sizeof G);
     rng_bytes(x, sizeof x);
@@ -308,7 +308,7 @@ static void test_lengths(void) {
 /* Everything but Curve25519's mul and mulgen is BearSSL's default implementation's. */
 static void test_delegation(void) {
     const br_ec_impl *def = br_ec_get_default();
-    static const int curves[] = {BR_EC_curve25519, BR_EC_secp256r1, BR_EC_secp384r1, BR_EC_secp521r1};
+    static const int curves[] = { BR_EC_curve25519, BR_EC_secp256r1, BR_EC_secp384r1, BR_EC_secp521r1 };
     unsigned char x[32], a[133], b[133], c[133];
     size_t i, la, lb, ld;
     CHECK_INT(cdrest__x25519_ec.supported_curves, def->supported_curves);
@@ -393,8 +393,8 @@ static pid_t start_s_server(int port, const char *key, const char *group) {
             dup2(fd, 2);
         }
         /* stdbuf: the trace is written as it happens, not when stdio's buffer fills */
-        execlp("stdbuf", "stdbuf", "-o0", "openssl", "s_server", "-accept", acc, "-cert", cert, "-key", keyf, "-tls1_2", "-groups",
-               group, "-www", "-trace", (char *)NULL);
+        execlp("stdbuf", "stdbuf", "-o0", "openssl", "s_server", "-accept", acc, "-cert", cert, "-key", keyf, "-tls1_2",
+               "-groups", group, "-www", "-trace", (char *)NULL);
         _exit(127);
     }
     while (now_ms() < until) {

@@ -66,7 +66,9 @@ static void bytes_add(bytes *b, const void *src, size_t n) {
     b->len += n;
 }
 
-static void bytes_add_cb(void *ctx, const void *src, size_t n) { bytes_add((bytes *)ctx, src, n); }
+static void bytes_add_cb(void *ctx, const void *src, size_t n) {
+    bytes_add((bytes *)ctx, src, n);
+}
 
 static int bytes_same(const bytes *a, const bytes *b) {
     return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
@@ -101,8 +103,8 @@ static void anchor_free(anchor *a) {
 /* --- the subject in words (comments only) ------------------------------------------ */
 
 /* One DER element at *p (before end): its tag and contents [*vp, *vp + *vn). 1 ok. */
-static int der_next(const unsigned char **p, const unsigned char *end, unsigned *tag,
-                    const unsigned char **vp, size_t *vn) {
+static int der_next(const unsigned char **p, const unsigned char *end, unsigned *tag, const unsigned char **vp,
+                    size_t *vn) {
     size_t len, i, k;
     if (end - *p < 2) return 0;
     *tag = (*p)[0];
@@ -127,7 +129,10 @@ static void dn_label(const bytes *dn, char *out, size_t cap) {
     static const struct {
         unsigned char oid[3];
         const char *name;
-    } known[] = {{{0x55, 0x04, 0x03}, "CN"}, {{0x55, 0x04, 0x0b}, "OU"}, {{0x55, 0x04, 0x0a}, "O"}, {{0x55, 0x04, 0x06}, "C"}};
+    } known[] = { { { 0x55, 0x04, 0x03 }, "CN" },
+                  { { 0x55, 0x04, 0x0b }, "OU" },
+                  { { 0x55, 0x04, 0x0a }, "O" },
+                  { { 0x55, 0x04, 0x06 }, "C" } };
     const unsigned char *p = dn->p, *end = dn->p + dn->len, *seq, *set;
     size_t seqn, setn, o = 0;
     unsigned tag;
@@ -198,8 +203,9 @@ static void add_cert(store *st, const unsigned char *der, size_t len, const char
         }
     }
     if (!a.ca)
-        fprintf(stderr, "%s: %s (%s): not a CA certificate: kept as a direct-trust anchor "
-                        "(it authenticates only a server presenting this very certificate)\n",
+        fprintf(stderr,
+                "%s: %s (%s): not a CA certificate: kept as a direct-trust anchor "
+                "(it authenticates only a server presenting this very certificate)\n",
                 prog, where, a.label[0] ? a.label : "no CN");
     if (st->n == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 16;
@@ -246,36 +252,35 @@ static void add_pem(store *st, unsigned char *text, size_t len, const char *file
             p += used;
             n -= used;
             switch (br_pem_decoder_event(&pc)) {
-            case BR_PEM_BEGIN_OBJ:
-                in_cert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0 ||
-                          strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") == 0;
-                obj.len = 0;
-                br_pem_decoder_setdest(&pc, in_cert ? bytes_add_cb : NULL, &obj);
-                if (!in_cert)
-                    fprintf(stderr, "%s: %s: skipped a PEM object \"%s\" (not a CERTIFICATE)\n", prog, file,
-                            br_pem_decoder_name(&pc));
-                break;
-            case BR_PEM_END_OBJ:
-                if (in_cert) {
-                    k++;
-                    snprintf(where, sizeof where, "%s, certificate %d", file, k);
-                    if (obj.oom) {
-                        fprintf(stderr, "%s: out of memory\n", prog);
-                        st->failed = 1;
-                    } else {
-                        add_cert(st, obj.p, obj.len, where);
+                case BR_PEM_BEGIN_OBJ:
+                    in_cert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0 ||
+                              strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") == 0;
+                    obj.len = 0;
+                    br_pem_decoder_setdest(&pc, in_cert ? bytes_add_cb : NULL, &obj);
+                    if (!in_cert)
+                        fprintf(stderr, "%s: %s: skipped a PEM object \"%s\" (not a CERTIFICATE)\n", prog, file,
+                                br_pem_decoder_name(&pc));
+                    break;
+                case BR_PEM_END_OBJ:
+                    if (in_cert) {
+                        k++;
+                        snprintf(where, sizeof where, "%s, certificate %d", file, k);
+                        if (obj.oom) {
+                            fprintf(stderr, "%s: out of memory\n", prog);
+                            st->failed = 1;
+                        } else {
+                            add_cert(st, obj.p, obj.len, where);
+                        }
                     }
-                }
-                in_cert = 0;
-                break;
-            case BR_PEM_ERROR:
-                k += in_cert;
-                fprintf(stderr, "%s: %s: a malformed PEM object was left out\n", prog, file);
-                st->seen += (size_t)in_cert;
-                in_cert = 0;
-                break;
-            default:
-                break;
+                    in_cert = 0;
+                    break;
+                case BR_PEM_ERROR:
+                    k += in_cert;
+                    fprintf(stderr, "%s: %s: a malformed PEM object was left out\n", prog, file);
+                    st->seen += (size_t)in_cert;
+                    in_cert = 0;
+                    break;
+                default: break;
             }
         }
     }
@@ -323,7 +328,9 @@ static int cert_name(const char *s) {
     return 1;
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* A directory's certificate files (see cert_name), sorted (the output is the same
    whatever order readdir gives). */
@@ -377,10 +384,10 @@ static void put_array(FILE *o, const char *name, const char *what, size_t idx, c
 
 static const char *curve_name(int curve) {
     switch (curve) {
-    case BR_EC_secp256r1: return "BR_EC_secp256r1";
-    case BR_EC_secp384r1: return "BR_EC_secp384r1";
-    case BR_EC_secp521r1: return "BR_EC_secp521r1";
-    default: return NULL;
+        case BR_EC_secp256r1: return "BR_EC_secp256r1";
+        case BR_EC_secp384r1: return "BR_EC_secp384r1";
+        case BR_EC_secp521r1: return "BR_EC_secp521r1";
+        default: return NULL;
     }
 }
 
@@ -389,9 +396,11 @@ static void put_source(FILE *o, const store *st, const char *name, int ext, int 
     int k;
     fprintf(o, "/* Trust anchors for BearSSL, generated by tools/mkanchors from");
     for (k = 0; k < nsrc; k++) fprintf(o, " %s", src[k]);
-    fprintf(o, ".\n   Do not edit: generate it again. %lu anchor%s; C99.\n", (unsigned long)st->n, st->n == 1 ? "" : "s");
+    fprintf(o, ".\n   Do not edit: generate it again. %lu anchor%s; C99.\n", (unsigned long)st->n,
+            st->n == 1 ? "" : "s");
     if (ext)
-        fprintf(o, "   Where used: extern const br_x509_trust_anchor %s[]; extern const size_t %s_NUM; */\n", name, name);
+        fprintf(o, "   Where used: extern const br_x509_trust_anchor %s[]; extern const size_t %s_NUM; */\n", name,
+                name);
     else
         fprintf(o, "   Include it in one file; it defines %s[] and %s_NUM, as `brssl ta` does. */\n", name, name);
     fprintf(o, "#include <stddef.h>\n#include <bearssl.h>\n");
@@ -414,8 +423,9 @@ static void put_source(FILE *o, const store *st, const char *name, int ext, int 
         fprintf(o, "    {{(unsigned char *)%s_DN%lu, sizeof %s_DN%lu},\n     %s,\n", name, u, name, u,
                 a->ca ? "BR_X509_TA_CA" : "0");
         if (a->key_type == BR_KEYTYPE_RSA) {
-            fprintf(o, "     {BR_KEYTYPE_RSA, {.rsa = {(unsigned char *)%s_RSA_N%lu, sizeof %s_RSA_N%lu,\n"
-                       "                               (unsigned char *)%s_RSA_E%lu, sizeof %s_RSA_E%lu}}}}",
+            fprintf(o,
+                    "     {BR_KEYTYPE_RSA, {.rsa = {(unsigned char *)%s_RSA_N%lu, sizeof %s_RSA_N%lu,\n"
+                    "                               (unsigned char *)%s_RSA_E%lu, sizeof %s_RSA_E%lu}}}}",
                     name, u, name, u, name, u, name, u);
         } else {
             char num[16];
@@ -424,21 +434,25 @@ static void put_source(FILE *o, const store *st, const char *name, int ext, int 
                 snprintf(num, sizeof num, "%d", a->curve);
                 cn = num;
             }
-            fprintf(o, "     {BR_KEYTYPE_EC, {.ec = {%s, (unsigned char *)%s_EC_Q%lu, sizeof %s_EC_Q%lu}}}}", cn,
-                    name, u, name, u);
+            fprintf(o, "     {BR_KEYTYPE_EC, {.ec = {%s, (unsigned char *)%s_EC_Q%lu, sizeof %s_EC_Q%lu}}}}", cn, name,
+                    u, name, u);
         }
         fprintf(o, "%s\n", i + 1 < st->n ? "," : "");
     }
     fprintf(o, "};\n");
-    if (ext) fprintf(o, "const size_t %s_NUM = %lu;\n", name, (unsigned long)st->n);
-    else fprintf(o, "#define %s_NUM %lu\n", name, (unsigned long)st->n);
+    if (ext)
+        fprintf(o, "const size_t %s_NUM = %lu;\n", name, (unsigned long)st->n);
+    else
+        fprintf(o, "#define %s_NUM %lu\n", name, (unsigned long)st->n);
 }
 
 /* --- main ------------------------------------------------------------------------------ */
 
 static int usage(void) {
-    fprintf(stderr, "usage: %s [-o OUT] [-n NAME] [-x] SOURCE...\n"
-                    "  SOURCE: PEM bundle, DER certificate, directory of .pem/.crt/.cer/HASH.N, or - for stdin\n", prog);
+    fprintf(stderr,
+            "usage: %s [-o OUT] [-n NAME] [-x] SOURCE...\n"
+            "  SOURCE: PEM bundle, DER certificate, directory of .pem/.crt/.cer/HASH.N, or - for stdin\n",
+            prog);
     return 2;
 }
 
@@ -486,10 +500,14 @@ int main(int argc, char **argv) {
             i++;
             break;
         }
-        if (strcmp(argv[i], "-x") == 0) ext = 1;
-        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
-        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) name = argv[++i];
-        else return usage();
+        if (strcmp(argv[i], "-x") == 0)
+            ext = 1;
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else
+            return usage();
     }
     if (i >= argc) return usage();
     if (!c_identifier(name)) {
@@ -502,10 +520,13 @@ int main(int argc, char **argv) {
     }
     for (first = i; i < argc && !st.failed; i++) {
         struct stat sb;
-        if (strcmp(argv[i], "-") != 0 && stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) add_dir(&st, argv[i]);
-        else add_file(&st, argv[i]);
+        if (strcmp(argv[i], "-") != 0 && stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            add_dir(&st, argv[i]);
+        else
+            add_file(&st, argv[i]);
     }
-    if (st.failed) rc = -1;
+    if (st.failed)
+        rc = -1;
     else if (st.n == 0) {
         fprintf(stderr, "%s: no usable certificate, nothing written\n", prog);
         rc = -1;
