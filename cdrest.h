@@ -4139,6 +4139,24 @@ static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
     return v;
 }
 
+/* What a trust anchor was loaded with that refuses it outright, in the order reported: the
+   error and its words (%s is the CA's name). */
+static const struct cdrest__ta_refusal {
+    unsigned flag;
+    int err;
+    const char *words;
+} cdrest__ta_refusals[] = {
+    { CDREST__TA_UNREAD, CDREST_TLS_ERR_CERT_TOO_BIG,
+      "trusted CA \"%s\" could not be read whole (over 4096 bytes?): its restrictions cannot be checked" },
+    { CDREST__TA_WEAK, BR_ERR_X509_WEAK_PUBLIC_KEY,
+      "trusted CA \"%s\" has an RSA key shorter than 2048 bits, which is too weak" },
+    { CDREST__TA_DENIED, CDREST_TLS_ERR_KEY_PURPOSE,
+      "trusted CA \"%s\" is not trusted for serverAuth (its TRUSTED CERTIFICATE settings)" },
+    { CDREST__TA_NO_SIGN, BR_ERR_X509_FORBIDDEN_KEY_USAGE,
+      "trusted CA \"%s\" may not sign certificates (its key usage lacks keyCertSign)" },
+    { CDREST__TA_BAD_NC, CDREST_TLS_ERR_NAME_CONSTRAINTS, "the name constraints of trusted CA \"%s\" are malformed" },
+};
+
 /* The restrictions of a loaded trust anchor that vouched for the chain's certificate
    index (index CAs sit between it and the leaf): an anchor keeps what its certificate
    says, as OpenSSL applies it (dates, extended key usage, path length, name constraints,
@@ -4146,6 +4164,7 @@ static cdrest__tls_der cdrest__tls_ta_rule(const unsigned char **p) {
 static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_anchor *ta, uint32_t index) {
     const unsigned char *p = ta->dn.data + ta->dn.len, *dates = p + 3;
     unsigned flags = p[0], eku = p[1], pathlen = p[2], err = 0;
+    size_t i;
     cdrest__tls_der validity, nc, dn, name;
     char ca[80] = "";
     unsigned tag;
@@ -4156,37 +4175,17 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
     dn.p = ta->dn.data;
     dn.n = ta->dn.len;
     if (cdrest__tls_der_take(&dn, &tag, &name) == 1) CDREST__TLS_WHY(cdrest__tls_name_cn(name, ca, sizeof ca));
-    if (flags & CDREST__TA_UNREAD) {
-        err = CDREST_TLS_ERR_CERT_TOO_BIG;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
-                                        "trusted CA \"%s\" could not be read whole (over "
-                                        "4096 bytes?): its restrictions cannot be checked",
-                                        ca));
-    } else if (flags & CDREST__TA_WEAK) {
-        err = BR_ERR_X509_WEAK_PUBLIC_KEY;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
-                                        "trusted CA \"%s\" has an RSA key shorter than 2048 "
-                                        "bits, which is too weak",
-                                        ca));
-    } else if (flags & CDREST__TA_DENIED) {
-        err = CDREST_TLS_ERR_KEY_PURPOSE;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
-                                        "trusted CA \"%s\" is not trusted for serverAuth "
-                                        "(its TRUSTED CERTIFICATE settings)",
-                                        ca));
-    } else if (flags & CDREST__TA_NO_SIGN) {
-        err = BR_ERR_X509_FORBIDDEN_KEY_USAGE;
-        x->ku = 1;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku,
-                                        "trusted CA \"%s\" may not sign certificates "
-                                        "(its key usage lacks keyCertSign)",
-                                        ca));
-    } else if (flags & CDREST__TA_BAD_NC) {
-        err = CDREST_TLS_ERR_NAME_CONSTRAINTS;
-        CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why,
-                                        "the name constraints of trusted CA \"%s\" are "
-                                        "malformed",
-                                        ca));
+    for (i = 0; i < sizeof cdrest__ta_refusals / sizeof *cdrest__ta_refusals; i++)
+        if (flags & cdrest__ta_refusals[i].flag) break;
+    if (i < sizeof cdrest__ta_refusals / sizeof *cdrest__ta_refusals) {
+        const struct cdrest__ta_refusal *r = &cdrest__ta_refusals[i];
+        err = (unsigned)r->err;
+        if (r->flag == CDREST__TA_NO_SIGN) { /* reported as the key usage it is */
+            x->ku = 1;
+            CDREST__TLS_WHY(cdrest__tls_say(x->why_ku, sizeof x->why_ku, r->words, ca));
+        } else {
+            CDREST__TLS_WHY(cdrest__tls_say(x->why, sizeof x->why, r->words, ca));
+        }
     } else if (!x->t->time_unknown &&
                (cdrest__tls_cmp_time(x->t, dates) < 0 || cdrest__tls_cmp_time(x->t, dates + 8) > 0)) {
         err = BR_ERR_X509_EXPIRED;
