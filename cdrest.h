@@ -172,10 +172,13 @@
    config: version and the macros a user may set before including.
    =========================================================================== */
 
+/* One space after each name: CMake, the Makefile and packagers read these lines with sed. */
+/* clang-format off */
 #define CDREST_VERSION_MAJOR 0
 #define CDREST_VERSION_MINOR 1
 #define CDREST_VERSION_PATCH 0
-#define CDREST_VERSION       "0.1.0"
+#define CDREST_VERSION "0.1.0"
+/* clang-format on */
 
 #ifndef CDRESTDEF
 #ifdef CDREST_STATIC
