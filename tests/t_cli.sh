@@ -171,7 +171,7 @@ run cdrest --help
 python3 - "$tmp/out" <<'PY' >"$tmp/docs.missing"
 import re, sys
 src = open("examples/cdrest.c").read()
-cmds = re.findall(r'^    \{"([A-Za-z]+)", "', src, re.M)
+cmds = re.findall(r'^    \{ ?"([A-Za-z]+)", "', src, re.M)
 opts = re.findall(r'GLOBAL_(?:VALUE|FLAG)\("([A-Za-z-]+)"', src)
 docs = {"--help": open(sys.argv[1]).read(), "docs/cdrest.1": re.sub(r"\\f[BIRP]", "", open("docs/cdrest.1").read()).replace("\\-", "-"),
         "README.md": open("README.md").read()}
@@ -181,13 +181,18 @@ for where, text in docs.items():
     for o in opts:
         if "--" + o not in text: print("%s lacks the option --%s" % (where, o))
 print("checked %d commands, %d options" % (len(cmds), len(opts)), file=sys.stderr)
+# The table is read from the source text: a layout change that hides it must fail, not pass empty.
+if len(cmds) < 25 or len(opts) < 20: print("the command table was not found in examples/cdrest.c (%d commands, %d options)" % (len(cmds), len(opts)))
 PY
 check "every command and global option is documented ($(cat "$tmp/docs.missing" | tr '\n' ';'))" test ! -s "$tmp/docs.missing"
-for c in $(sed -n 's/^    {"\([A-Za-z]*\)", ".*/\1/p' examples/cdrest.c); do
+ncmd=0
+for c in $(sed -n 's/^    { \{0,1\}"\([A-Za-z]*\)", ".*/\1/p' examples/cdrest.c); do
+  ncmd=$((ncmd + 1))
   run cdrest "$c" --help
   if [ "$rc" -eq 0 ] && grep -q "ectool form: " "$tmp/out" && grep -q "short form:  cdrest $c" "$tmp/out"; then ok; else
     bad "cdrest $c --help shows the ectool form and the short form"; fi
 done
+check "the command table was read from examples/cdrest.c ($ncmd commands)" test "$ncmd" -ge 25
 
 # --- network failures (exit 3) -----------------------------------------------------------
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
