@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The bundled emulator's fast paths give what its general paths give (tests/cdemu.py).
+
+The emulator reads the common request head with one regex (Conn.read_head) and hands
+everything else to the general reader (Conn.read_head_slow); it answers the common cases
+of a few other steps the cheap way too. A fast path that accepted one head the general
+reader refuses, or read one differently, would change the emulator's behaviour without
+any other test noticing, so each is compared here with its general path on the same
+input: hand-picked heads on both sides of every rule (bare CR or LF, obs-fold, repeated
+and conflicting fields, no Host, the size limits, a TLS hello, ...) and a few thousand
+random mutations of real clients' heads, whole and in pieces. Also checks that both paths
+were taken, so the comparison cannot pass by comparing nothing.
+
+Run by tests/t_emu_fastpath.sh; ends with one line "N passed, N failed".
+"""
+
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cdemu  # noqa: E402
+
+passed = 0
+failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s" % what, flush=True)
+    return cond
+
+
+# --------------------------------------------------------------------------------------
+# Heads: Conn.read_head (fast path, falling back) against Conn.read_head_slow alone
+
+class FakeSock:
+    """recv() hands out the given pieces one by one, then end of stream."""
+
+    def __init__(self, pieces):
+        self.pieces = list(pieces)
+
+    def recv(self, n):
+        if not self.pieces:
+            return b""
+        p = self.pieces.pop(0)
+        if len(p) > n:
+            p, rest = p[:n], p[n:]
+            self.pieces.insert(0, rest)
+        return p
+
+    def sendall(self, data):   # 100 Continue
+        pass
+
+
+class FakeServer:
+    ssl_ctx = None
+
+
+def conn_for(pieces):
+    c = cdemu.Conn.__new__(cdemu.Conn)   # no socketserver set-up: only the reader is used
+    c.server = FakeServer()
+    c.sock = FakeSock(pieces)
+    c.buf = bytearray()
+    return c
+
+
+def outcome(c, read):
+    """What one read gives: the request's fields and the bytes left, or the error."""
+    try:
+        r = read(c)
+    except cdemu.HttpError as e:
+        return ("HttpError", e.status, e.message)
+    except Exception as e:   # none expected: compared all the same
+        return ("exception", type(e).__name__, str(e))
+    if r is None:
+        return ("end", bytes(c.buf))
+    return ("request", r.method, r.target, r.path, r.query, r.version, r.headers, r.hlist,
+            r.keep_alive, r.body, bytes(c.buf))
+
+
+slow_calls = [0]
+
+
+def via_read_head(pieces):
+    c = conn_for(pieces)
+    slow = c.read_head_slow
+
+    def counted():
+        slow_calls[0] += 1
+        return slow()
+    c.read_head_slow = counted
+    return outcome(c, cdemu.Conn.read_head)
+
+
+def via_slow(pieces):
+    return outcome(conn_for(pieces), cdemu.Conn.read_head_slow)
+
+
+CDREST_PUT = (b"PUT /rest/v1.0/properties/benchProp HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+              b"User-Agent: cdrest/0.1.0\r\nAccept: application/json\r\nContent-Type: application/json\r\n"
+              b"Cookie: sessionId=3B0F696DE0A6989B2AE8C7B6\r\nsessionId: 3B0F696DE0A6989B2AE8C7B6\r\n"
+              b"Content-Length: 38\r\n\r\n{\"value\":\"v0\",\"projectName\":\"Default\"}")
+CDREST_GET = (b"GET /rest/v1.0/properties/benchProp?projectName=Default HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+              b"User-Agent: cdrest/0.1.0\r\nAccept: application/json\r\nContent-Type: application/json\r\n"
+              b"Cookie: sessionId=3B0F696DE0A6989B2AE8C7B6\r\nsessionId: 3B0F696DE0A6989B2AE8C7B6\r\n\r\n")
+REQUESTS_PUT = (b"PUT /rest/v1.0/properties/benchProp?projectName=Default HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+                b"User-Agent: python-requests/2.28.1\r\nAccept-Encoding: gzip, deflate\r\n"
+                b"Accept: application/json\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
+                b"sessionId: 3B0F696DE0A6989B2AE8C7B6\r\nContent-Length: 15\r\n\r\n{\"value\": \"v0\"}")
+HTTP10 = b"GET /x HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"
+SEEDS = [CDREST_PUT, CDREST_GET, REQUESTS_PUT, HTTP10]
+
+
+def field(name, value):
+    return name + b": " + value + b"\r\n"
+
+
+def hand_picked():
+    g = b"GET /p HTTP/1.1\r\nHost: h\r\n"
+    many = b"".join(field(b"X-%d" % i, b"y") for i in range(cdemu.MAX_HEADERS + 1))
+    return [
+        CDREST_GET, CDREST_PUT, REQUESTS_PUT, HTTP10, CDREST_GET + CDREST_PUT,
+        g + b"\r\n", b"GET /p HTTP/1.0\r\n\r\n", b"GET /p HTTP/1.1\r\n\r\n",
+        b"\r\n\r\n" + g + b"\r\n", b"\r\n" + g + b"\r\n", b"\r\n", b"",
+        g + b"X: a\rb\r\n\r\n", g + b"X: a\nb\r\n\r\n", g + b"X: a\r\r\n\r\n", g + b"X: a\n\r\n\r\n",
+        g.replace(b"\r\n", b"\n") + b"\n", g + b"\n", g + b"\r\n\n", g[:-2] + b"\n\r\n",
+        g + b" folded\r\n\r\n", g + b"\tfolded\r\n\r\n", g + b"X: a\r\n folded\r\n\r\n",
+        g + b"Bad Name: x\r\n\r\n", g + b"NoColon\r\n\r\n", g + b": x\r\n\r\n", g + b"X : x\r\n\r\n",
+        g + b"X:\r\n\r\n", g + b"X: \r\n\r\n", g + b"X:\t \t\r\n\r\n", g + b"X: \t a b \t \r\n\r\n",
+        g + b"X:a\x00\x7f\xe9\xff\r\n\r\n", g + b"X: a\x0b\x0c\r\n\r\n", g + b"X: a::b:\r\n\r\n",
+        g + b"Content-Length: 0\r\ncontent-length: 0\r\n\r\n", g + b"Content-Length: 0\r\nCONTENT-LENGTH: 1\r\n\r\n",
+        g + b"Host: h2\r\n\r\n", g + b"Cookie: a=1\r\ncookie: b=2\r\n\r\n", g + b"X-A: 1\r\nx-a: 2\r\n\r\n",
+        b"GET /p HTTP/1.1\r\nX: y\r\n\r\n", b"GET /p HTTP/1.0\r\nX: y\r\n\r\n",
+        b"GET /p HTTP/1.1\r\nhOsT: h\r\n\r\n",
+        b"GET /p HTTP/2.0\r\nHost: h\r\n\r\n", b"GET /p HTTP/1.10\r\nHost: h\r\n\r\n",
+        b"GET /p http/1.1\r\nHost: h\r\n\r\n", b"GET /p HTTP/1.1 \r\nHost: h\r\n\r\n",
+        b"GET  /p HTTP/1.1\r\nHost: h\r\n\r\n", b"GET /p\tHTTP/1.1\r\nHost: h\r\n\r\n",
+        b"G(T /p HTTP/1.1\r\nHost: h\r\n\r\n", b" /p HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET p HTTP/1.1\r\nHost: h\r\n\r\n", b"GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET http://h/p?q HTTP/1.1\r\nHost: h\r\n\r\n", b"GET https://h HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET /p\x7f HTTP/1.1\r\nHost: h\r\n\r\n", b"GET /p\xe9 HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", b"GET /?a=b&c HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GARBAGE\r\n\r\n", b"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03" + b"\x00" * 40,
+        b"GET /" + b"a" * cdemu.MAX_REQUEST_LINE + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET /" + b"a" * (cdemu.MAX_REQUEST_LINE - 30) + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET /" + b"a" * (cdemu.MAX_REQUEST_LINE - 10) + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET /" + b"a" * (cdemu.MAX_REQUEST_LINE + 10),
+        g + field(b"X-Big", b"x" * (cdemu.MAX_REQUEST_LINE - 60)) + b"\r\n",
+        g + field(b"X-Big", b"x" * (cdemu.MAX_REQUEST_LINE - 20)) + b"\r\n",
+        g + field(b"X-Big", b"x" * (cdemu.MAX_HEAD - 60)) + b"\r\n",
+        g + field(b"X-Big", b"x" * cdemu.MAX_HEAD) + b"\r\n",
+        g + field(b"X-Big", b"x" * cdemu.MAX_HEAD),
+        g + many + b"\r\n", g + many[many.index(b"\r\n") + 2:] + b"\r\n",
+        g + b"Connection: close\r\n\r\n", g + b"Connection: foo ,Close \r\n\r\n",
+        b"GET /p HTTP/1.0\r\nConnection: keep-alive, x\r\n\r\n", g + b"Connection:\r\n\r\n",
+        g + b"Content-Length: 3\r\n\r\nabcGET", g + b"Content-Length: 3\r\n\r\nab",
+        g + b"Content-Length: x\r\n\r\n", g + b"Content-Length: \xd9\xa3\r\n\r\n",
+        g + b"Content-Length: 99999999999\r\n\r\n",
+        g + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        g + b"Transfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+        g + b"Expect: 100-continue\r\nContent-Length: 2\r\n\r\nab",
+        g + b"GET / HTTP/1.1\r\n\r\n",
+    ]
+
+
+MUTATION_BYTES = b"\r\n \t:\x00\x16\x7f\xe9/?%H1"
+
+
+def mutate(rng, data):
+    data = bytearray(data)
+    for _ in range(rng.randint(1, 3)):
+        op = rng.randrange(9)
+        pos = rng.randrange(len(data) + 1)
+        if op <= 2:
+            data[pos:pos] = bytes([rng.choice(MUTATION_BYTES)])
+        elif op == 3 and data:
+            del data[min(pos, len(data) - 1)]
+        elif op == 4:
+            data[pos:pos] = b"\r\n"
+        elif op == 5:                       # repeat a field line
+            head_end = data.find(b"\r\n\r\n")
+            lines = bytes(data[:head_end]).split(b"\r\n") if head_end > 0 else []
+            if len(lines) > 1:
+                ln = rng.choice(lines[1:])
+                at = data.find(b"\r\n") + 2
+                data[at:at] = (ln.swapcase() if rng.random() < 0.5 else ln) + b"\r\n"
+        elif op == 6:                       # a long value: around the size limits
+            at = data.find(b"\r\n") + 2
+            n = rng.choice([100, cdemu.MAX_REQUEST_LINE - 200, cdemu.MAX_REQUEST_LINE,
+                            cdemu.MAX_HEAD - 100, cdemu.MAX_HEAD + 10])
+            data[at:at] = b"X-Long: " + b"v" * n + b"\r\n"
+        elif op == 7:
+            del data[pos:]
+        else:
+            data[pos:pos] = rng.choice([b" ", b"\t", b"  \t"])
+    return bytes(data)
+
+
+def pieces_of(rng, data):
+    if len(data) < 2 or rng.random() < 0.6:
+        return [data]
+    cut = rng.randrange(1, len(data))
+    return [data[:cut], data[cut:]]
+
+
+def test_heads():
+    rng = random.Random(20261201)
+    cases = [[h] for h in hand_picked()]
+    cases += [[h[:i], h[i:]] for h in SEEDS for i in (1, 10, len(h) // 2, len(h) - 3, len(h) - 1)]
+    for _ in range(8000):
+        cases.append(pieces_of(rng, mutate(rng, rng.choice(SEEDS))))
+    diffs = 0
+    fast_answers = slow_answers = 0
+    for pieces in cases:
+        before = slow_calls[0]
+        got = via_read_head(pieces)
+        want = via_slow(pieces)
+        if slow_calls[0] == before:
+            fast_answers += 1
+        else:
+            slow_answers += 1
+        if got != want:
+            diffs += 1
+            if diffs <= 5:
+                check(False, "read_head differs from read_head_slow on %r:\n  fast %r\n  slow %r"
+                      % (b"|".join(pieces)[:300], got, want))
+    check(diffs == 0, "read_head gives what read_head_slow gives on all %d heads (%d differ)"
+          % (len(cases), diffs))
+    # Both paths must have been taken, many times, or the comparison proves little.
+    check(fast_answers >= 600, "the fast path answered %d heads" % fast_answers)
+    check(slow_answers >= 2000, "the general reader answered %d heads" % slow_answers)
+    for h in (CDREST_GET, CDREST_PUT, REQUESTS_PUT, HTTP10):
+        before = slow_calls[0]
+        via_read_head([h])
+        check(slow_calls[0] == before, "the fast path reads %r" % h[:40])
+
+
+def main():
+    test_heads()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
