@@ -18,6 +18,7 @@ import functools
 import binascii
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -204,6 +205,7 @@ class HttpError(Exception):
 # to the project, where the real server would not put it.
 UNMODELLED_CONTEXT = ("stepName", "scheduleName", "credentialName", "pipelineName", "releaseName",
                       "applicationName", "environmentName", "componentName", "workflowDefinitionName")
+UNMODELLED_SET = frozenset(UNMODELLED_CONTEXT)
 
 
 def bad_arg(message):
@@ -216,9 +218,13 @@ def missing(name):
 
 @functools.lru_cache(maxsize=4096)  # a property's times are formatted on every read
 def iso(t):
-    g = time.gmtime(t)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
-        g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec, int(t * 1000) % 1000)
+    return "%s.%03dZ" % (iso_seconds(math.floor(t)), int(t * 1000) % 1000)
+
+
+@functools.lru_cache(maxsize=64)    # every write makes a new time, mostly within the same second
+def iso_seconds(s):
+    g = time.gmtime(s)              # as gmtime(t) would: it rounds t down to whole seconds too
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec)
 
 
 def new_id():
@@ -505,14 +511,17 @@ class Session:
 
 class Ctx:
     """Per-request context: the caller, the time, the property context parameters."""
+    KEYS = ("jobStepId", "jobId", "projectName", "procedureName", "resourceName",
+            "artifactName", "artifactVersionName")
+    ORDER = {k: i for i, k in enumerate(KEYS)}
 
     def __init__(self, user, now, params=None):
         self.user = user
         self.now = now
         self.p = {}
-        for k in ("jobStepId", "jobId", "projectName", "procedureName", "resourceName",
-                  "artifactName", "artifactVersionName"):
-            v = params.get(k) if params else None
+        # Only the keys present, in KEYS' order (which bad parameter is named first).
+        for k in sorted(self.ORDER.keys() & params.keys(), key=self.ORDER.get) if params else ():
+            v = params.get(k)
             if v is not None:
                 v = scalar(k, v)
                 if v != "":
@@ -693,8 +702,8 @@ class Store:
             owner, rest = self.absolute_root(segs, ctx)
             return [(owner, rest)]
         c = ctx.p
-        unmodelled = sorted(k for k in UNMODELLED_CONTEXT if k in c)
-        if unmodelled:  # the server would use them; ignoring them would write elsewhere
+        if not UNMODELLED_SET.isdisjoint(c):  # the server would use them; ignoring them would write elsewhere
+            unmodelled = sorted(k for k in UNMODELLED_CONTEXT if k in c)
             raise bad_arg("The emulator does not model the objects %s names" % ", ".join(unmodelled))
         if "jobStepId" in c:
             s = self.step(c["jobStepId"])
@@ -1087,6 +1096,11 @@ def split_path(raw):
 def parse_query(q):
     if not q:
         return {}
+    return dict(query_pairs(q))     # a new dict: the caller adds the body's parameters
+
+
+@functools.lru_cache(maxsize=256)   # clients send the same few query strings again and again
+def query_pairs(q):
     if BAD_PERCENT_RE.search(q):
         raise bad_arg("Malformed percent-encoding in the query string")
     try:
@@ -1095,7 +1109,7 @@ def parse_query(q):
         raise bad_arg("Query string is not UTF-8 after percent-decoding")
     except ValueError as e:
         raise bad_arg("Malformed query string: %s" % e)
-    return dict(pairs)
+    return tuple(pairs)
 
 
 def reject_constant(name):
@@ -1127,7 +1141,8 @@ def parse_json_body(body):
     except ValueError as e:
         raise bad_arg("Malformed JSON in request body: %s" % e)
     try:
-        check_utf8(obj)
+        if "\\u" in text:     # only a \u escape makes a lone surrogate: the text itself is UTF-8
+            check_utf8(obj)
     except UnicodeEncodeError:
         raise bad_arg("Malformed JSON in request body: lone surrogate in a \\u escape")
     if not isinstance(obj, dict):
@@ -1557,17 +1572,15 @@ class Conn(socketserver.BaseRequestHandler):
 
     def send(self, status, ctype, body, extra=None, close=False, keep_alive_10=False,
              head_only=False):
-        lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status")),
-                 "Server: cdemu",
-                 "Content-Type: " + ctype,
-                 "Content-Length: %d" % len(body)]
+        head = "HTTP/1.1 %d %s\r\nServer: cdemu\r\nContent-Type: %s\r\nContent-Length: %d\r\n" % (
+            status, REASONS.get(status, "Status"), ctype, len(body))
         if extra:
-            lines.extend("%s: %s" % kv for kv in extra)
+            head += "".join("%s: %s\r\n" % kv for kv in extra)
         if close:
-            lines.append("Connection: close")
+            head += "Connection: close\r\n"
         elif keep_alive_10:
-            lines.append("Connection: keep-alive")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            head += "Connection: keep-alive\r\n"
+        head = (head + "\r\n").encode("latin-1")
         self.sock.sendall(head if head_only else head + body)
 
     def idle(self):
@@ -1611,12 +1624,27 @@ def error_envelope(code, message, details="", where=""):
     return {"error": {"where": where, "message": message, "details": details, "code": code}}
 
 
+def made_once(encoder):
+    """encoder.encode without its set-up on every call (two Python frames, a closure and a
+    new C encoder): json's C encoder, made once with the same settings, called directly.
+    It has no cycle check (an answer is a tree; a cycle would still end in an error, a
+    RecursionError instead of a ValueError, both a 500). Without the C module: encode."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+    strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
+    c_encoder = make(None, encoder.default, strings, encoder.indent, encoder.key_separator,
+                     encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+    return lambda obj: "".join(c_encoder(obj, 0))
+
+
 # Made once: json.dumps with any option makes a new encoder per call.
 JSON_ENCODERS = {flag: json.JSONEncoder(ensure_ascii=flag, separators=(",", ":")) for flag in (False, True)}
+JSON_ENCODE = {flag: made_once(e) for flag, e in JSON_ENCODERS.items()}
 
 
 def json_response(status, obj, ascii_json=False):
-    body = JSON_ENCODERS[bool(ascii_json)].encode(obj).encode("utf-8")
+    body = JSON_ENCODE[bool(ascii_json)](obj).encode("utf-8")
     return status, "application/json", body, None
 
 
@@ -1735,11 +1763,17 @@ class App:
 
     # ---- authentication ----
     def session_ids(self, req):
+        h = req.headers
+        return self.session_ids_of(h.get("sessionid"), h.get("cookie"))
+
+    @staticmethod
+    @functools.lru_cache(maxsize=256)   # a client sends the same session on every request
+    def session_ids_of(hdr, cookie):
+        """The session ids a sessionId header and a Cookie header carry, in order (a tuple:
+        the cached value is shared)."""
         ids = []
-        hdr = req.headers.get("sessionid")
         if hdr:
             ids.append(hdr.strip())
-        cookie = req.headers.get("cookie")
         if cookie:
             for part in cookie.split(";"):
                 k, eq, v = part.strip().partition("=")
@@ -1749,7 +1783,7 @@ class App:
                         v = v[1:-1]
                     if v and v not in ids:
                         ids.append(v)
-        return ids
+        return tuple(ids)
 
     def basic(self, header):
         scheme, _, cred = header.strip().partition(" ")
@@ -1768,7 +1802,9 @@ class App:
         auth = req.headers.get("authorization")
         if auth is not None:
             return self.basic(auth)
-        ids = list(extra_ids) + [i for i in self.session_ids(req) if i not in extra_ids]
+        ids = self.session_ids(req)
+        if extra_ids:
+            ids = list(extra_ids) + [i for i in ids if i not in extra_ids]
         if not ids:
             raise ApiError(401, "NoCredentials", "No credentials/session found in this request")
         first = None

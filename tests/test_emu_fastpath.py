@@ -3,8 +3,10 @@
 """The bundled emulator's fast paths give what its general paths give (tests/cdemu.py).
 
 The emulator reads the common request head with one regex (Conn.read_head) and hands
-everything else to the general reader (Conn.read_head_slow); it answers the common cases
-of a few other steps the cheap way too. A fast path that accepted one head the general
+everything else to the general reader (Conn.read_head_slow); it takes a few other steps
+the cheap way too (cached times, query strings and session ids, JSON's C encoder made
+once, the response head in one format, the lone-surrogate check only after a backslash-u escape),
+each compared below with the code it replaced. A fast path that accepted one head the general
 reader refuses, or read one differently, would change the emulator's behaviour without
 any other test noticing, so each is compared here with its general path on the same
 input: hand-picked heads on both sides of every rule (bare CR or LF, obs-fold, repeated
@@ -15,9 +17,12 @@ were taken, so the comparison cannot pass by comparing nothing.
 Run by tests/t_emu_fastpath.sh; ends with one line "N passed, N failed".
 """
 
+import json
 import os
 import random
 import sys
+import time
+from urllib.parse import parse_qsl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdemu  # noqa: E402
@@ -241,8 +246,204 @@ def test_heads():
         check(slow_calls[0] == before, "the fast path reads %r" % h[:40])
 
 
+# --------------------------------------------------------------------------------------
+# The other shortcuts, each against the general code it stands for (written out here as
+# the emulator had it before the shortcut)
+
+def outcome_of(f, *args):
+    try:
+        return ("value", f(*args))
+    except cdemu.ApiError as e:
+        return ("ApiError", e.status, e.code, e.message)
+    except Exception as e:
+        return ("exception", type(e).__name__)
+
+
+def compare(name, cases, fast, general):
+    diffs = [c for c in cases if outcome_of(fast, *c) != outcome_of(general, *c)]
+    for c in diffs[:3]:
+        check(False, "%s differs on %r: %r, general %r" % (name, c, outcome_of(fast, *c), outcome_of(general, *c)))
+    check(not diffs, "%s gives what the general code gives on %d inputs" % (name, len(cases)))
+
+
+def iso_general(t):
+    g = time.gmtime(t)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec, int(t * 1000) % 1000)
+
+
+def test_iso(rng):
+    now = time.time()
+    times = [now, 0.0, 0.999, 1.0, 59.9995, 1700000000.123, 1700000000.9995, 1700000000.99999,
+             -0.5, -1.0, -1.5, -86400.25, 4102444800.5, 253402300799.999, 1e300, float("inf"),
+             float("nan"), 1700000000, -1]
+    times += [rng.uniform(-1e9, 4e9) for _ in range(3000)] + [now + rng.random() * 5 for _ in range(500)]
+    cdemu.iso.cache_clear()
+    compare("iso", [(t,) for t in times], cdemu.iso, iso_general)
+    compare("iso (cached)", [(t,) for t in times], cdemu.iso, iso_general)
+
+
+def test_json(rng):
+    objs = [{}, [], "", "x", 1, 1.5, -0.0, 1e300, True, None, float("nan"), float("inf"),
+            {"property": {"propertyId": "0-1", "value": "v \u00e9 \U0001f600 \"\\\n\x00\x7f", "n": [1, 2.5, None]}},
+            {"a": {"b": {"c": [[], {}, [{"d": False}]]}}}, {1: "int key", None: "none key", 2.5: "f"},
+            {"bad": object()}, {"\udc80": "lone surrogate"}, ["\ud800"], {"x": {1, 2}}]
+    for _ in range(300):
+        objs.append({"k%d" % i: rng.choice(["s", "\u00fc", 7, 0.1, None, True, [1, "a"]]) for i in range(rng.randrange(6))})
+    for flag in (False, True):
+        compare("JSON answer encoding (ascii %s)" % flag, [(o,) for o in objs], cdemu.JSON_ENCODE[flag],
+                json.JSONEncoder(ensure_ascii=flag, separators=(",", ":")).encode)
+
+
+def query_general(q):
+    if not q:
+        return {}
+    if cdemu.BAD_PERCENT_RE.search(q):
+        raise cdemu.bad_arg("Malformed percent-encoding in the query string")
+    try:
+        pairs = parse_qsl(q, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise cdemu.bad_arg("Query string is not UTF-8 after percent-decoding")
+    except ValueError as e:
+        raise cdemu.bad_arg("Malformed query string: %s" % e)
+    return dict(pairs)
+
+
+def test_query(rng):
+    qs = ["", "projectName=Default", "a=1&a=2", "a", "=", "&&", "a=&b", "a=b=c", "a+b=c+d", "x=%41%42",
+          "x=%zz", "x=%C3", "x=%C3%A9", "x=%", "a=1;b=2", "=x&projectName=Default", "%00=%00"]
+    for _ in range(2000):
+        qs.append("".join(rng.choice("ab=&+%;3CAz") for _ in range(rng.randrange(12))))
+    cases = [(q,) for q in qs] * 2      # twice: the second time from the cache
+    compare("parse_query", cases, cdemu.parse_query, query_general)
+    d = cdemu.parse_query("projectName=Default")
+    d["value"] = "changed by a caller"
+    check("value" not in cdemu.parse_query("projectName=Default"), "a caller's change stays out of the cache")
+
+
+def json_body_general(body):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise cdemu.bad_arg("Request body is not UTF-8: %s" % e)
+    try:
+        obj = cdemu.JSON_BODY_DECODER.decode(text)
+    except ValueError as e:
+        raise cdemu.bad_arg("Malformed JSON in request body: %s" % e)
+    try:
+        cdemu.check_utf8(obj)
+    except UnicodeEncodeError:
+        raise cdemu.bad_arg("Malformed JSON in request body: lone surrogate in a \\u escape")
+    if not isinstance(obj, dict):
+        raise cdemu.bad_arg("The request body must be a JSON object")
+    return obj
+
+
+def test_json_body(rng):
+    bodies = [b'{}', b'{"value":"v"}', b'{"value":"\\ud800"}', b'{"\\udc00":1}', b'{"a":["\\ud83d"]}',
+              b'{"a":"\\ud83d\\ude00"}', b'{"a":"\\\\ud800"}', b'{"a":"\xed\xa0\x80"}', b'{"a":NaN}', b'[]',
+              b'{"a":"\\u00e9"}', b'{"a":{"b":["\\uDFFF"]}}', b'"\\ud800"', b'\xff']
+    for _ in range(500):
+        bodies.append(b'{"k":"' + "".join(rng.choice(["a", "\\ud800", "\\udc00", "\\\\", "\\u0041", "\u00e9"])
+                                          for _ in range(4)).encode() + b'"}')
+    compare("parse_json_body", [(b,) for b in bodies], cdemu.parse_json_body, json_body_general)
+
+
+def session_ids_general(hdr, cookie):
+    ids = []
+    if hdr:
+        ids.append(hdr.strip())
+    if cookie:
+        for part in cookie.split(";"):
+            k, eq, v = part.strip().partition("=")
+            if eq and k.strip() == "sessionId":
+                v = v.strip()
+                if len(v) >= 2 and v[0] == v[-1] == '"':
+                    v = v[1:-1]
+                if v and v not in ids:
+                    ids.append(v)
+    return ids
+
+
+def test_session_ids():
+    cases = [(None, None), ("A", None), (" A ", None), ("", "sessionId=A"), ("A", "sessionId=A"),
+             ("A", "x=1; sessionId=B; sessionId=\"C\"; sessionId=; sessionid=D"), (None, 'sessionId=""'),
+             (None, ' sessionId = "E" ;sessionId=F'), (None, "sessionId")]
+    compare("session ids", cases * 2, lambda h, c: list(cdemu.App.session_ids_of(h, c)), session_ids_general)
+
+
+def ctx_general(params):
+    p = {}
+    for k in ("jobStepId", "jobId", "projectName", "procedureName", "resourceName",
+              "artifactName", "artifactVersionName"):
+        v = params.get(k) if params else None
+        if v is not None:
+            v = cdemu.scalar(k, v)
+            if v != "":
+                p[k] = v
+    return p
+
+
+def test_ctx():
+    cases = [None, {}, {"projectName": "Default"}, {"projectName": ""}, {"jobId": 5, "projectName": True},
+             {"artifactVersionName": [1], "jobStepId": {}}, {"resourceName": {}, "jobId": []},
+             {"value": "x", "procedureName": "p", "projectName": "P", "other": 1},
+             {k: [] for k in reversed(cdemu.Ctx.KEYS)}, {k: {} for k in cdemu.Ctx.KEYS[2:]}]
+    compare("Ctx", [(c,) for c in cases], lambda c: cdemu.Ctx("u", 0, c).p, ctx_general)
+
+
+class SentBytes:
+    def __init__(self):
+        self.data = b""
+
+    def sendall(self, b):
+        self.data += b
+
+
+def send_general(status, ctype, body, extra=None, close=False, keep_alive_10=False, head_only=False):
+    lines = ["HTTP/1.1 %d %s" % (status, cdemu.REASONS.get(status, "Status")),
+             "Server: cdemu",
+             "Content-Type: " + ctype,
+             "Content-Length: %d" % len(body)]
+    if extra:
+        lines.extend("%s: %s" % kv for kv in extra)
+    if close:
+        lines.append("Connection: close")
+    elif keep_alive_10:
+        lines.append("Connection: keep-alive")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head if head_only else head + body
+
+
+def send_fast(*args):
+    c = cdemu.Conn.__new__(cdemu.Conn)
+    c.sock = SentBytes()
+    c.send(*args)
+    return c.sock.data
+
+
+def test_send():
+    cases = []
+    for status in (200, 400, 401, 404, 409, 413, 415, 431, 500, 501, 505, 299):
+        for extra in (None, [], [("WWW-Authenticate", "Basic realm=\"x\"")], [("A", "1"), ("B", "\u00e9")],
+                      [("X", "\u20ac")]):
+            for close, ka10, head_only in ((False, False, False), (True, False, False), (False, True, False),
+                                           (True, True, True), (False, False, True)):
+                cases.append((status, "application/json", b'{"a":1}', extra, close, ka10, head_only))
+    cases.append((200, "text/plain; charset=utf-8", b"", None, False, False, False))
+    compare("response head", cases, send_fast, send_general)
+
+
 def main():
     test_heads()
+    rng = random.Random(4242)
+    test_iso(rng)
+    test_json(rng)
+    test_query(rng)
+    test_json_body(rng)
+    test_session_ids()
+    test_ctx()
+    test_send()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
