@@ -64,16 +64,18 @@ TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 HEADER_FIELD_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)", re.S)  # a token, then the first ':'
 NOT_PRINTABLE_RE = re.compile(r"[^\x21-\x7e]")  # a request target's bytes: printable ASCII only
 BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-# The common request head, whole (see Conn.read_head): a token method, an origin-form
-# target of printable ASCII, HTTP/1.1 or HTTP/1.0, then "token:value" fields whose values
-# hold no CR or LF, then the empty line. Such a head passes every check of read_head_slow;
-# anything else (leading CRLFs, obs-fold, bare CR or LF, an absolute-form target, ...)
-# is read by read_head_slow, which gives each fault its own answer.
-HEAD_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+) (/[\x21-\x7e]*) (HTTP/1\.[01])\r\n"
-                     r"((?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*\r\n)*)\r\n")
-# One field of such a head: its name and its value without the spaces and tabs around it
-# (what read_head_slow's .strip(" \t") leaves).
-HEAD_FIELD_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:[^\r\n]*[^\r\n \t])?)[ \t]*\r\n")
+# The common request head (see Conn.read_head): a request line with a token method, an
+# origin-form target of printable ASCII and HTTP/1.1 or HTTP/1.0, then lines "token:value"
+# that each end with CRLF. Such a head passes every check of read_head_slow; anything else
+# (leading CRLFs, obs-fold, bare CR or LF, an absolute-form target, ...) is read by
+# read_head_slow, which gives each fault its own answer.
+REQUEST_LINE_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+) (/[\x21-\x7e]*) (HTTP/1\.[01])\r\n")
+# One field line: its name and its value without the spaces and tabs around it (what
+# read_head_slow's .strip(" \t") leaves). "^" (MULTILINE) matches only where a line starts,
+# and "." never crosses a LF, so each match is one whole line: findall finds as many fields
+# as there are lines only when every line is a field. ("." is cheaper than [^\r\n]; the
+# lines' CRs are counted instead.)
+HEAD_FIELD_RE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:.*[^ \t\r\n])?)[ \t]*\r\n", re.M)
 ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_. \-]+$")   # the docs: letters, digits, spaces, _ - .
 VERSION_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
@@ -1346,16 +1348,21 @@ class Conn(socketserver.BaseRequestHandler):
             return None
         end = buf.find(b"\r\n\r\n") + 4
         if 4 <= end <= MAX_REQUEST_LINE:    # so within every size limit as well
-            m = HEAD_RE.fullmatch(buf[:end].decode("latin-1"))  # latin-1 decodes any byte
+            head = buf[:end].decode("latin-1")     # latin-1 decodes any byte
+            m = REQUEST_LINE_RE.match(head)
             if m is not None:
-                method, target, version, fields = m.groups()
+                fields = head[m.end():-2]          # the field lines, each with its CRLF
                 hlist = HEAD_FIELD_RE.findall(fields)
-                headers = {name.lower(): value for name, value in hlist}
-                if len(headers) == len(hlist) and len(hlist) <= MAX_HEADERS \
-                        and ("host" in headers or version == "HTTP/1.0"):
-                    self.t0 = time.perf_counter()
-                    del buf[:end]
-                    return self.new_request(method, target, version, headers, hlist)
+                lines = fields.count("\n")
+                if fields.count("\r") == lines <= MAX_HEADERS:   # no CR but the one before each LF
+                    headers = {name.lower(): value for name, value in hlist}
+                    # As many names as lines: every line is a field (a match is one whole
+                    # line), and no name repeats (read_head_slow merges or refuses those).
+                    if len(headers) == lines and ("host" in headers or m.group(3) == "HTTP/1.0"):
+                        self.t0 = time.perf_counter()
+                        del buf[:end]
+                        method, target, version = m.groups()
+                        return self.new_request(method, target, version, headers, hlist)
         return self.read_head_slow()
 
     def read_head_slow(self):
