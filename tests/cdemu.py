@@ -1465,7 +1465,10 @@ class Conn(socketserver.BaseRequestHandler):
                 r.keep_alive = "close" not in tokens
             else:
                 r.keep_alive = "keep-alive" in tokens
-        r.body = self.read_body(r)
+        if "content-length" in headers or "transfer-encoding" in headers:
+            r.body = self.read_body(r)
+        else:
+            r.body = b""                    # what read_body gives
         return r
 
     def read_body(self, r):
@@ -1633,25 +1636,28 @@ def error_envelope(code, message, details="", where=""):
 
 def made_once(encoder):
     """encoder.encode without its set-up on every call (two Python frames, a closure and a
-    new C encoder): json's C encoder, made once with the same settings, called directly.
-    It has no cycle check (an answer is a tree; a cycle would still end in an error, a
-    RecursionError instead of a ValueError, both a 500). Without the C module: encode."""
+    new C encoder): json's C encoder, made once with the same settings, to be called as
+    "".join(c_encoder(obj, 0)). It has no cycle check (an answer is a tree; a cycle would
+    still end in an error, a RecursionError instead of a ValueError, both a 500). None
+    without json's C module."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
-        return encoder.encode
+        return None
     strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
-    c_encoder = make(None, encoder.default, strings, encoder.indent, encoder.key_separator,
-                     encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
-    return lambda obj: "".join(c_encoder(obj, 0))
+    return make(None, encoder.default, strings, encoder.indent, encoder.key_separator,
+                encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
 
 
 # Made once: json.dumps with any option makes a new encoder per call.
 JSON_ENCODERS = {flag: json.JSONEncoder(ensure_ascii=flag, separators=(",", ":")) for flag in (False, True)}
-JSON_ENCODE = {flag: made_once(e) for flag, e in JSON_ENCODERS.items()}
+JSON_C_ENCODERS = {flag: made_once(e) for flag, e in JSON_ENCODERS.items()}
 
 
 def json_response(status, obj, ascii_json=False):
-    body = JSON_ENCODE[bool(ascii_json)](obj).encode("utf-8")
+    ascii_json = bool(ascii_json)
+    c_encoder = JSON_C_ENCODERS[ascii_json]
+    text = "".join(c_encoder(obj, 0)) if c_encoder else JSON_ENCODERS[ascii_json].encode(obj)
+    body = text.encode("utf-8")
     return status, "application/json", body, None
 
 
@@ -1722,7 +1728,7 @@ class App:
 
     # ---- /rest ----
     def rest(self, req):
-        ascii_json = self.config["asciiJson"]
+        ascii_json = self.srv.config["asciiJson"]
         try:
             obj = self.rest_call(req)
             status = 200
@@ -1734,12 +1740,12 @@ class App:
                                  ascii_json)
 
     def rest_call(self, req):
-        ctype = req.headers.get("content-type")
-        if self.srv.opts.profile == "jetty12.1" and (header_params(ctype)[0] if ctype is not None else "") \
-                != "application/json":
-            raise ApiError(415, "UnsupportedMediaType",
-                           "Content-Type: application/json is required on every /rest request "
-                           "(got %s)" % ("'%s'" % ctype if ctype is not None else "none"))
+        if self.srv.opts.profile == "jetty12.1":
+            ctype = req.headers.get("content-type")
+            if (header_params(ctype)[0] if ctype is not None else "") != "application/json":
+                raise ApiError(415, "UnsupportedMediaType",
+                               "Content-Type: application/json is required on every /rest request "
+                               "(got %s)" % ("'%s'" % ctype if ctype is not None else "none"))
         params = parse_query(req.query)
         if "actualParameter" in params:
             raise bad_arg("actualParameter is a list and must be sent in the JSON body")
@@ -1817,7 +1823,7 @@ class App:
         first = None
         for sid in ids:
             try:
-                return self.store.use_session(sid, now, self.config["sessionTimeout"])
+                return self.store.use_session(sid, now, self.srv.config["sessionTimeout"])
             except ApiError as e:
                 first = first or e
         if self.config["staleSessionAnswer"] == "NoCredentials":
@@ -1862,6 +1868,8 @@ class App:
     # ---- properties ----
     def prop_path(self, tail, params, name_param="propertyName"):
         if tail:
+            if "/" not in tail and "%" not in tail and tail.isascii():
+                return False, [tail]    # what split_path gives a single plain segment
             return split_path(tail)
         v = params.get(name_param)
         if v is None:
@@ -1934,7 +1942,7 @@ class App:
             if expandable is not None:
                 p.expandable = boolean("expandable", expandable, True)
             st.dirty = True
-            if before is not None and self.config["putAnswer"] == "changed":
+            if before is not None and self.srv.config["putAnswer"] == "changed":
                 # The REST overview: "you specify the values that you want to change. The
                 # response payload includes only those values that have changed": the
                 # values the request set, and what the update itself changed.

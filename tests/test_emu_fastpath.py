@@ -290,9 +290,19 @@ def test_json(rng):
             {"bad": object()}, {"\udc80": "lone surrogate"}, ["\ud800"], {"x": {1, 2}}]
     for _ in range(300):
         objs.append({"k%d" % i: rng.choice(["s", "\u00fc", 7, 0.1, None, True, [1, "a"]]) for i in range(rng.randrange(6))})
-    for flag in (False, True):
-        compare("JSON answer encoding (ascii %s)" % flag, [(o,) for o in objs], cdemu.JSON_ENCODE[flag],
-                json.JSONEncoder(ensure_ascii=flag, separators=(",", ":")).encode)
+    for flag in (False, True, 0, 1):
+        def general(status, o, ascii_json):
+            return status, "application/json", \
+                json.JSONEncoder(ensure_ascii=ascii_json, separators=(",", ":")).encode(o).encode("utf-8"), None
+        compare("JSON answer (ascii %r)" % flag, [(200, o, flag) for o in objs], cdemu.json_response, general)
+    saved = dict(cdemu.JSON_C_ENCODERS)
+    cdemu.JSON_C_ENCODERS.update({False: None, True: None})   # as without json's C module
+    try:
+        compare("JSON answer without json's C encoder", [(200, o) for o in objs], cdemu.json_response,
+                lambda status, o: (status, "application/json", json.dumps(o, separators=(",", ":"), ensure_ascii=False)
+                           .encode("utf-8"), None))
+    finally:
+        cdemu.JSON_C_ENCODERS.update(saved)
 
 
 def query_general(q):
@@ -434,8 +444,29 @@ def test_send():
     compare("response head", cases, send_fast, send_general)
 
 
+def test_prop_path():
+    tails = ["benchProp", "a/b", "/projects/P/x", "a%20b", "a%2Fb", "%zz", "\u00e9", "a b", "x//y", "x/", "/",
+             "a.b-c_d~e", "%C3%A9", "%C3", "a+b", "~"]
+    app = cdemu.App.__new__(cdemu.App)
+    compare("prop_path", [(t,) for t in tails], lambda t: app.prop_path(t, {}), cdemu.split_path)
+
+
+def test_no_body():
+    # A head without Content-Length or Transfer-Encoding: new_request skips read_body,
+    # which would read nothing and give b"".
+    for head in (CDREST_GET, HTTP10, b"DELETE /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\nleft"):
+        c = conn_for([head])
+        r = c.read_head()
+        c2 = conn_for([])
+        c2.buf = bytearray(b"left")
+        check(r.body == b"" and c2.read_body(r) == b"" and bytes(c2.buf) == b"left",
+              "no body framing, no body: %r" % head[:30])
+
+
 def main():
     test_heads()
+    test_prop_path()
+    test_no_body()
     rng = random.Random(4242)
     test_iso(rng)
     test_json(rng)
