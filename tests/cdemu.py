@@ -523,9 +523,10 @@ class Ctx:
         self.p = {}
         # Only the keys present, in KEYS' order (which bad parameter is named first).
         for k in sorted(self.ORDER.keys() & params.keys(), key=self.ORDER.get) if params else ():
-            v = params.get(k)
+            v = params[k]
             if v is not None:
-                v = scalar(k, v)
+                if type(v) is not str:
+                    v = scalar(k, v)
                 if v != "":
                     self.p[k] = v
 
@@ -924,7 +925,7 @@ class Store:
             if v != "":
                 d["value"] = v
         d["description"] = p.description
-        d["expandable"] = b01(p.expandable)
+        d["expandable"] = "1" if p.expandable else "0"
         d["counter"] = "0"
         d["createTime"] = iso(p.ctime)
         d["modifyTime"] = iso(p.mtime)
