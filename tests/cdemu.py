@@ -1271,6 +1271,8 @@ REASONS = {s.value: s.phrase for s in HTTPStatus}
 # pipelining) and a single send per response.
 
 class Request:
+    """One request. Its headers and hlist may be shared with other requests (common_head):
+    read them, never modify them."""
     __slots__ = ("method", "target", "path", "query", "version", "headers", "hlist", "body",
                  "keep_alive")
 
@@ -1288,6 +1290,29 @@ def blocking_with_kernel_timeouts(sock, seconds):
         sock.settimeout(seconds)  # no kernel timeouts here: Python's
         return
     sock.settimeout(None)
+
+
+@functools.lru_cache(maxsize=256)   # a client sends the same few heads again and again
+def common_head(head):
+    """(method, target, version, headers, hlist) of a common head (the bytes up to and with
+    its empty line: see REQUEST_LINE_RE), or None for any other. What read_head_slow would
+    make of it; shared by every request with the same head, so never to be modified."""
+    text = head.decode("latin-1")     # latin-1 decodes any byte
+    m = REQUEST_LINE_RE.match(text)
+    if m is None:
+        return None
+    fields = text[m.end():-2]         # the field lines, each with its CRLF
+    hlist = HEAD_FIELD_RE.findall(fields)
+    lines = fields.count("\n")
+    if fields.count("\r") != lines or lines > MAX_HEADERS:   # a CR not before a LF
+        return None
+    headers = {name.lower(): value for name, value in hlist}
+    # As many names as lines: every line is a field (a match is one whole line), and no
+    # name repeats (read_head_slow merges or refuses those).
+    if len(headers) != lines or ("host" not in headers and m.group(3) != "HTTP/1.0"):
+        return None
+    method, target, version = m.groups()
+    return method, target, version, headers, hlist
 
 
 class Conn(socketserver.BaseRequestHandler):
@@ -1340,30 +1365,21 @@ class Conn(socketserver.BaseRequestHandler):
 
     def read_head(self):
         """The next request, or None when the peer ends the connection between requests.
-        A common head (HEAD_RE) already whole in the buffer is taken apart here in a few
-        C-level steps; everything else (a head still arriving, repeated fields, no Host,
-        any fault) goes to read_head_slow, which reads the same bytes from the start."""
+        A common head (common_head) already whole in the buffer is taken from a cache or
+        apart in a few C-level steps; everything else (a head still arriving, repeated
+        fields, no Host, any fault) goes to read_head_slow, which reads the same bytes from
+        the start."""
         buf = self.buf
         if not buf and not self.fill():     # an idle keep-alive connection: wait for more
             self.t0 = None
             return None
         end = buf.find(b"\r\n\r\n") + 4
         if 4 <= end <= MAX_REQUEST_LINE:    # so within every size limit as well
-            head = buf[:end].decode("latin-1")     # latin-1 decodes any byte
-            m = REQUEST_LINE_RE.match(head)
-            if m is not None:
-                fields = head[m.end():-2]          # the field lines, each with its CRLF
-                hlist = HEAD_FIELD_RE.findall(fields)
-                lines = fields.count("\n")
-                if fields.count("\r") == lines <= MAX_HEADERS:   # no CR but the one before each LF
-                    headers = {name.lower(): value for name, value in hlist}
-                    # As many names as lines: every line is a field (a match is one whole
-                    # line), and no name repeats (read_head_slow merges or refuses those).
-                    if len(headers) == lines and ("host" in headers or m.group(3) == "HTTP/1.0"):
-                        self.t0 = time.perf_counter()
-                        del buf[:end]
-                        method, target, version = m.groups()
-                        return self.new_request(method, target, version, headers, hlist)
+            head = common_head(bytes(buf[:end]))
+            if head is not None:
+                self.t0 = time.perf_counter()
+                del buf[:end]
+                return self.new_request(*head)
         return self.read_head_slow()
 
     def read_head_slow(self):

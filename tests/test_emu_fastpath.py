@@ -2,17 +2,19 @@
 # SPDX-License-Identifier: MIT
 """The bundled emulator's fast paths give what its general paths give (tests/cdemu.py).
 
-The emulator reads the common request head with one regex (Conn.read_head) and hands
-everything else to the general reader (Conn.read_head_slow); it takes a few other steps
-the cheap way too (cached times, query strings and session ids, JSON's C encoder made
-once, the response head in one format, the lone-surrogate check only after a backslash-u escape),
-each compared below with the code it replaced. A fast path that accepted one head the general
-reader refuses, or read one differently, would change the emulator's behaviour without
-any other test noticing, so each is compared here with its general path on the same
-input: hand-picked heads on both sides of every rule (bare CR or LF, obs-fold, repeated
-and conflicting fields, no Host, the size limits, a TLS hello, ...) and a few thousand
-random mutations of real clients' heads, whole and in pieces. Also checks that both paths
-were taken, so the comparison cannot pass by comparing nothing.
+The emulator reads the common request head with two regexes, or from a cache of the
+heads it has seen (Conn.read_head, common_head), and hands everything else to the
+general reader (Conn.read_head_slow). It takes a few other steps the cheap way too
+(cached times, query strings and session ids, JSON's C encoder made once, the response
+head in one format, the lone-surrogate walk only after a backslash-u escape, ...).
+
+A fast path that accepted one head the general reader refuses, or read one differently,
+would change the emulator's behaviour without any other test noticing, so each is
+compared here with its general path (or the code it replaced) on the same input: heads
+on both sides of every rule (bare CR or LF, obs-fold, repeated and conflicting fields,
+no Host, the size limits, a TLS hello, ...) and thousands of seeded random mutations of
+real clients' heads, whole and in pieces. It also checks that both paths were taken, so
+the comparison cannot pass by comparing nothing.
 
 Run by tests/t_emu_fastpath.sh; ends with one line "N passed, N failed".
 """
@@ -244,6 +246,12 @@ def test_heads():
         before = slow_calls[0]
         via_read_head([h])
         check(slow_calls[0] == before, "the fast path reads %r" % h[:40])
+    # A head seen before comes from common_head's cache, read as the first time.
+    cdemu.common_head.cache_clear()
+    first = [via_read_head([h]) for h in SEEDS]
+    hits = cdemu.common_head.cache_info().hits
+    check([via_read_head([h]) for h in SEEDS] == first == [via_slow([h]) for h in SEEDS]
+          and cdemu.common_head.cache_info().hits == hits + len(SEEDS), "cached heads read the same")
 
 
 # --------------------------------------------------------------------------------------
