@@ -1266,6 +1266,13 @@ def redact_target(target):
 REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
+@functools.lru_cache(maxsize=64)    # made once per status and type, not per response
+def response_head_start(status, ctype):
+    """A response head up to the value of its Content-Length."""
+    return ("HTTP/1.1 %d %s\r\nServer: cdemu\r\nContent-Type: %s\r\nContent-Length: "
+            % (status, REASONS.get(status, "Status"), ctype)).encode("latin-1")
+
+
 # --------------------------------------------------------------------------------------
 # The connection handler: our own HTTP/1.1 reader (strict framing, keep-alive,
 # pipelining) and a single send per response.
@@ -1599,16 +1606,17 @@ class Conn(socketserver.BaseRequestHandler):
 
     def send(self, status, ctype, body, extra=None, close=False, keep_alive_10=False,
              head_only=False):
-        head = "HTTP/1.1 %d %s\r\nServer: cdemu\r\nContent-Type: %s\r\nContent-Length: %d\r\n" % (
-            status, REASONS.get(status, "Status"), ctype, len(body))
+        out = [response_head_start(status, ctype), str(len(body)).encode(), b"\r\n"]
         if extra:
-            head += "".join("%s: %s\r\n" % kv for kv in extra)
+            out.append("".join("%s: %s\r\n" % kv for kv in extra).encode("latin-1"))
         if close:
-            head += "Connection: close\r\n"
+            out.append(b"Connection: close\r\n")
         elif keep_alive_10:
-            head += "Connection: keep-alive\r\n"
-        head = (head + "\r\n").encode("latin-1")
-        self.sock.sendall(head if head_only else head + body)
+            out.append(b"Connection: keep-alive\r\n")
+        out.append(b"\r\n")
+        if not head_only:
+            out.append(body)
+        self.sock.sendall(b"".join(out))
 
     def idle(self):
         """True when no further request bytes are waiting (closing now would not cut a
