@@ -1301,7 +1301,7 @@ def blocking_with_kernel_timeouts(sock, seconds):
 
 @functools.lru_cache(maxsize=256)   # a client sends the same few heads again and again
 def common_head(head):
-    """(method, target, version, headers, hlist) of a common head (the bytes up to and with
+    """(method, target, version, headers, hlist, keep_alive) of a common head (the bytes up to and with
     its empty line: see REQUEST_LINE_RE), or None for any other. What read_head_slow would
     make of it; shared by every request with the same head, so never to be modified."""
     text = head.decode("latin-1")     # latin-1 decodes any byte
@@ -1319,7 +1319,19 @@ def common_head(head):
     if len(headers) != lines or ("host" not in headers and m.group(3) != "HTTP/1.0"):
         return None
     method, target, version = m.groups()
-    return method, target, version, headers, hlist
+    return method, target, version, headers, hlist, keep_alive(version, headers)
+
+
+def keep_alive(version, headers):
+    """Whether the connection stays open after this request (Connection, or the version's
+    default)."""
+    conn = headers.get("connection")
+    if conn is None:
+        return version == "HTTP/1.1"
+    tokens = [t.strip() for t in conn.lower().split(",")]
+    if version == "HTTP/1.1":
+        return "close" not in tokens
+    return "keep-alive" in tokens
 
 
 class Conn(socketserver.BaseRequestHandler):
@@ -1469,9 +1481,9 @@ class Conn(socketserver.BaseRequestHandler):
                 headers[key] = value
         if version == "HTTP/1.1" and "host" not in headers:
             raise HttpError(400, "HTTP/1.1 request without a Host header")
-        return self.new_request(method, target, version, headers, hlist)
+        return self.new_request(method, target, version, headers, hlist, keep_alive(version, headers))
 
-    def new_request(self, method, target, version, headers, hlist):
+    def new_request(self, method, target, version, headers, hlist, keep_alive):
         """The Request of a checked head, its body read."""
         r = Request()
         r.method = method
@@ -1480,15 +1492,7 @@ class Conn(socketserver.BaseRequestHandler):
         r.version = version
         r.headers = headers
         r.hlist = hlist
-        conn = headers.get("connection")
-        if conn is None:                    # the default of the version
-            r.keep_alive = version == "HTTP/1.1"
-        else:
-            tokens = [t.strip() for t in conn.lower().split(",")]
-            if version == "HTTP/1.1":
-                r.keep_alive = "close" not in tokens
-            else:
-                r.keep_alive = "keep-alive" in tokens
+        r.keep_alive = keep_alive
         if "content-length" in headers or "transfer-encoding" in headers:
             r.body = self.read_body(r)
         else:
