@@ -521,8 +521,10 @@ class Ctx:
         self.user = user
         self.now = now
         self.p = {}
-        # Only the keys present, in KEYS' order (which bad parameter is named first).
-        for k in sorted(self.ORDER.keys() & params.keys(), key=self.ORDER.get) if params else ():
+        keys = self.ORDER.keys() & params.keys() if params else ()
+        if len(keys) > 1:   # in KEYS' order: which bad parameter is named first
+            keys = sorted(keys, key=self.ORDER.get)
+        for k in keys:
             v = params[k]
             if v is not None:
                 if type(v) is not str:
