@@ -226,15 +226,12 @@ def iso(t):
 @functools.lru_cache(maxsize=64)    # every write makes a new time, mostly within the same second
 def iso_seconds(s):
     g = time.gmtime(s)              # as gmtime(t) would: it rounds t down to whole seconds too
-    return "%04d-%02d-%02dT%02d:%02d:%02d" % (g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec)
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (
+        g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec)
 
 
 def new_id():
     return str(uuid.uuid4())
-
-
-def b01(flag):
-    return "1" if flag else "0"
 
 
 # --------------------------------------------------------------------------------------
@@ -707,7 +704,8 @@ class Store:
             owner, rest = self.absolute_root(segs, ctx)
             return [(owner, rest)]
         c = ctx.p
-        if not UNMODELLED_SET.isdisjoint(c):  # the server would use them; ignoring them would write elsewhere
+        if not UNMODELLED_SET.isdisjoint(c):
+            # the server would use them; ignoring them would write elsewhere
             unmodelled = sorted(k for k in UNMODELLED_CONTEXT if k in c)
             raise bad_arg("The emulator does not model the objects %s names" % ", ".join(unmodelled))
         if "jobStepId" in c:
@@ -1303,9 +1301,10 @@ def blocking_with_kernel_timeouts(sock, seconds):
 
 @functools.lru_cache(maxsize=256)   # a client sends the same few heads again and again
 def common_head(head):
-    """(method, target, version, headers, hlist, keep_alive) of a common head (the bytes up to and with
-    its empty line: see REQUEST_LINE_RE), or None for any other. What read_head_slow would
-    make of it; shared by every request with the same head, so never to be modified."""
+    """(method, target, version, headers, hlist, keep_alive) of a common head (its bytes up
+    to and with the empty line: see REQUEST_LINE_RE), or None for any other head. What
+    read_head_slow would make of it; shared by every request with the same head, so never
+    to be modified."""
     text = head.decode("latin-1")     # latin-1 decodes any byte
     m = REQUEST_LINE_RE.match(text)
     if m is None:

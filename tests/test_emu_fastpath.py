@@ -141,7 +141,8 @@ def hand_picked():
         g + b"Bad Name: x\r\n\r\n", g + b"NoColon\r\n\r\n", g + b": x\r\n\r\n", g + b"X : x\r\n\r\n",
         g + b"X:\r\n\r\n", g + b"X: \r\n\r\n", g + b"X:\t \t\r\n\r\n", g + b"X: \t a b \t \r\n\r\n",
         g + b"X:a\x00\x7f\xe9\xff\r\n\r\n", g + b"X: a\x0b\x0c\r\n\r\n", g + b"X: a::b:\r\n\r\n",
-        g + b"Content-Length: 0\r\ncontent-length: 0\r\n\r\n", g + b"Content-Length: 0\r\nCONTENT-LENGTH: 1\r\n\r\n",
+        g + b"Content-Length: 0\r\ncontent-length: 0\r\n\r\n",
+        g + b"Content-Length: 0\r\nCONTENT-LENGTH: 1\r\n\r\n",
         g + b"Host: h2\r\n\r\n", g + b"Cookie: a=1\r\ncookie: b=2\r\n\r\n", g + b"X-A: 1\r\nx-a: 2\r\n\r\n",
         b"GET /p HTTP/1.1\r\nX: y\r\n\r\n", b"GET /p HTTP/1.0\r\nX: y\r\n\r\n",
         b"GET /p HTTP/1.1\r\nhOsT: h\r\n\r\n",
@@ -270,7 +271,8 @@ def outcome_of(f, *args):
 def compare(name, cases, fast, general):
     diffs = [c for c in cases if outcome_of(fast, *c) != outcome_of(general, *c)]
     for c in diffs[:3]:
-        check(False, "%s differs on %r: %r, general %r" % (name, c, outcome_of(fast, *c), outcome_of(general, *c)))
+        check(False, "%s differs on %r: %r, general %r"
+              % (name, c, outcome_of(fast, *c), outcome_of(general, *c)))
     check(not diffs, "%s gives what the general code gives on %d inputs" % (name, len(cases)))
 
 
@@ -293,22 +295,24 @@ def test_iso(rng):
 
 def test_json(rng):
     objs = [{}, [], "", "x", 1, 1.5, -0.0, 1e300, True, None, float("nan"), float("inf"),
-            {"property": {"propertyId": "0-1", "value": "v \u00e9 \U0001f600 \"\\\n\x00\x7f", "n": [1, 2.5, None]}},
+            {"property": {"propertyId": "0-1", "value": "v \u00e9 \U0001f600 \"\\\n\x00\x7f",
+                          "n": [1, 2.5, None]}},
             {"a": {"b": {"c": [[], {}, [{"d": False}]]}}}, {1: "int key", None: "none key", 2.5: "f"},
             {"bad": object()}, {"\udc80": "lone surrogate"}, ["\ud800"], {"x": {1, 2}}]
     for _ in range(300):
-        objs.append({"k%d" % i: rng.choice(["s", "\u00fc", 7, 0.1, None, True, [1, "a"]]) for i in range(rng.randrange(6))})
+        objs.append({"k%d" % i: rng.choice(["s", "\u00fc", 7, 0.1, None, True, [1, "a"]])
+                     for i in range(rng.randrange(6))})
     for flag in (False, True, 0, 1):
         def general(status, o, ascii_json):
-            return status, "application/json", \
-                json.JSONEncoder(ensure_ascii=ascii_json, separators=(",", ":")).encode(o).encode("utf-8"), None
+            encoder = json.JSONEncoder(ensure_ascii=ascii_json, separators=(",", ":"))
+            return status, "application/json", encoder.encode(o).encode("utf-8"), None
         compare("JSON answer (ascii %r)" % flag, [(200, o, flag) for o in objs], cdemu.json_response, general)
     saved = dict(cdemu.JSON_C_ENCODERS)
     cdemu.JSON_C_ENCODERS.update({False: None, True: None})   # as without json's C module
     try:
         compare("JSON answer without json's C encoder", [(200, o) for o in objs], cdemu.json_response,
-                lambda status, o: (status, "application/json", json.dumps(o, separators=(",", ":"), ensure_ascii=False)
-                           .encode("utf-8"), None))
+                lambda status, o: (status, "application/json",
+                                   json.dumps(o, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), None))
     finally:
         cdemu.JSON_C_ENCODERS.update(saved)
 
