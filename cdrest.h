@@ -6288,35 +6288,53 @@ static const uint32_t cdrest__sha256_k[64] __attribute__((
 static const uint32_t cdrest__sha256_iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
-/* The compression function over n blocks, in place on val[8] (a, b, ..., h).
-   sha256rnds2 does two rounds on the state split as {a, b, e, f} and {c, d, g, h} (a in
+/* sha256rnds2 does two rounds on the state split as {a, b, e, f} and {c, d, g, h} (a in
    the top lane), taking the two message-plus-constant words from the low lanes of its
-   third operand; sha256msg1/msg2 compute four new schedule words from the previous 16
-   (w[t-16..t-13] + sigma0(w[t-15..t-12]), then + w[t-7..t-4] and the sigma1 terms). */
+   third operand: four rounds are two of them, on w[t..t+3] + k[t..t+3]. */
+static __inline__ __attribute__((always_inline, target("sha,sse4.1,ssse3"))) void
+cdrest__sha256_ni_4rounds(__m128i *abef, __m128i *cdgh, __m128i w, const uint32_t *k) {
+    __m128i wk = _mm_add_epi32(w, _mm_load_si128((const __m128i *)(const void *)k));
+    *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
+    *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32(wk, 0x0E));
+}
+
+/* The message schedule's next four words w[t..t+3] from w0 = w[t-16..t-13], w1, w2 and
+   w3 = w[t-4..t-1]: sha256msg1 adds sigma0(w[t-15..t-12]) to w0, then w[t-7..t-4]
+   (w3:w2 shifted by one word), then sha256msg2 the sigma1 terms. */
+static __inline__ __attribute__((always_inline, target("sha,sse4.1,ssse3"))) __m128i
+cdrest__sha256_ni_next(__m128i w0, __m128i w1, __m128i w2, __m128i w3) {
+    return _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4)), w3);
+}
+
+/* The compression function over n blocks, in place on val[8] (a, b, ..., h). Sixteen
+   words of schedule live in four registers; each group of 16 rounds replaces them by
+   the next 16 (the last group's are not used). */
 __attribute__((target("sha,sse4.1,ssse3"))) static void cdrest__sha256_ni_blocks(uint32_t val[8],
                                                                                  const unsigned char *p, size_t n) {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL); /* big-endian words */
     __m128i abcd = _mm_loadu_si128((const __m128i *)(const void *)val);
     __m128i efgh = _mm_loadu_si128((const __m128i *)(const void *)(val + 4));
-    __m128i abef, cdgh, w[4], wk, save0, save1;
-    int g;
+    __m128i abef, cdgh, w0, w1, w2, w3, save0, save1;
+    int q;
     abcd = _mm_shuffle_epi32(abcd, 0xB1);     /* lanes b a d c */
     efgh = _mm_shuffle_epi32(efgh, 0x1B);     /* lanes h g f e */
     abef = _mm_alignr_epi8(abcd, efgh, 8);    /* lanes f e b a */
     cdgh = _mm_blend_epi16(efgh, abcd, 0xF0); /* lanes h g d c */
     for (; n > 0; n--, p += 64) {
         save0 = abef, save1 = cdgh;
-        for (g = 0; g < 4; g++)
-            w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)), bswap);
-        for (g = 0; g < 16; g++) { /* four rounds each: w[g % 4] holds w[4g..4g+3] */
-            __m128i cur = w[g & 3];
-            wk = _mm_add_epi32(cur, _mm_load_si128((const __m128i *)(const void *)(cdrest__sha256_k + 4 * g)));
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
-            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
-            if (g < 12) /* w[4g+16..4g+19] from w[4g..4g+15], into the slot just used */
-                w[g & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(cur, w[(g + 1) & 3]),
-                                                              _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4)),
-                                                w[(g + 3) & 3]);
+        w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), bswap);
+        w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), bswap);
+        w2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), bswap);
+        w3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), bswap);
+        for (q = 0; q < 64; q += 16) {
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w0, cdrest__sha256_k + q);
+            w0 = cdrest__sha256_ni_next(w0, w1, w2, w3);
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w1, cdrest__sha256_k + q + 4);
+            w1 = cdrest__sha256_ni_next(w1, w2, w3, w0);
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w2, cdrest__sha256_k + q + 8);
+            w2 = cdrest__sha256_ni_next(w2, w3, w0, w1);
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w3, cdrest__sha256_k + q + 12);
+            w3 = cdrest__sha256_ni_next(w3, w0, w1, w2);
         }
         abef = _mm_add_epi32(abef, save0);
         cdgh = _mm_add_epi32(cdgh, save1);
