@@ -107,7 +107,8 @@
                                    detail: about a fifth less code (for the smallest targets)
      CDREST_NO_FAST_PK             use only BearSSL's own public-key code (default: where the
                                    compiler has unsigned __int128, cdrest's 64-bit X25519,
-                                   ECDSA P-256 and RSA signature checks)
+                                   ECDSA P-256 and RSA signature checks) and SHA-256 (default:
+                                   cdrest's on the x86-64 SHA extensions, where the CPU has them)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
                                    (config.buffer, send_buffer, tokens, tls_memory) and a
                                    request that does not fit fails with CDREST_E_TOOLARGE
