@@ -5,13 +5,14 @@
 # connections (full handshakes and resumed sessions; RSA-2048 and ECDSA P-256), a 1 MiB
 # body, getProperty+setProperty pairs, the TCP floor (bench/echo.c), instructions per request
 # (callgrind), heap, RSS and code size; it runs `make bench-json` too. Writes bench/results.md
-# and bench/results.svg, prints the table and ends with the "ratio ..." / "figure ..." lines.
+# and bench/results.svg, prints the table and ends with the "ratio ..." / "figure ..." / "bound ..."
+# lines (bound: the most any client could reach in a row, from the client/server time split).
 # About 4-5 minutes on a 2-vCPU machine. Needs: tools/deps.sh bench (as root it installs).
 # BENCH_ROUNDS=n (default 7), BENCH_QUICK=1 (smoke test), BENCH_SKIP_JSON=1: see bench/run.py.
 
 PEERS_B := $(B)/bench/peers
 PEERS_BINS := $(addprefix $(PEERS_B)/,cdrest_client cdrest_client_static curl_client echo cdrest-Os.o \
-                cdrest-Os-notls.o cdrest_client_os_static rss) $(B)/cdrest $(B)/cdrest-static
+                cdrest-Os-notls.o cdrest_client_os_static rss gcm_speed) $(B)/cdrest $(B)/cdrest-static
 
 $(PEERS_B):
 	@mkdir -p $@
@@ -31,6 +32,9 @@ $(PEERS_B)/curl_client: bench/curl_client.c bench/common.h | $(PEERS_B) bench-pe
 	$(CC) -std=c99 $(WARN) -O2 -g -o $@ $< -lcurl -lcrypto
 $(PEERS_B)/echo: bench/echo.c | $(PEERS_B)
 	$(CC) -std=c99 $(WARN) -O2 -o $@ $<
+# BearSSL's AES-128-GCM decryption speed, beside `openssl speed` (the 1 MiB HTTPS row's cipher cost).
+$(PEERS_B)/gcm_speed: bench/gcm_speed.c | $(PEERS_B) bench-peers-deps
+	$(CC) -std=c99 $(WARN) -O2 -o $@ $< -lbearssl
 # Peak RSS of the CLI (which cannot report its own): a small static launcher, since a
 # child's ru_maxrss includes the launcher pages it had before exec (musl keeps that ~0).
 $(PEERS_B)/rss: bench/rss.c | $(PEERS_B) bench-peers-deps

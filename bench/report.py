@@ -92,6 +92,110 @@ def http_of_floor(res):
     return f["median"] if f else None
 
 
+# --- where the time goes, and what any client could reach -------------------------------------
+
+def _runs(exp, client, key):
+    sp = exp.get("split", {}).get(client)
+    return sp[key]["runs"] if sp else None
+
+
+def _median_pairs(a, b, f):
+    if not a or not b:
+        return None
+    return statistics.median([f(x, y) for x, y in zip(a, b)])
+
+
+def bounds(res):
+    """Upper bounds on what a client could reach in the rows whose targets are not met, from the
+    time split of the same runs (round by round, medians). On one pinned CPU a request's wall time
+    is the client's own CPU plus the rest (the server, and the kernel's work for it). A client can
+    only remove its own part, and it cannot go below what receiving the bytes costs:
+      cheapest_client: the client's part is only the echo client's (bench/echo.c: one send(), one
+                       recv() per round trip, no HTTP, no TLS) - for the keep-alive rows;
+      best_cipher:     the client's part is what cdrest spends receiving 1 MiB over plain HTTP (no
+                       copy in user space) plus OpenSSL's AES-128-GCM decryption time for 1 MiB -
+                       for the 1 MiB HTTPS row (an estimate: it assumes no other work at all);
+      zero_cpu:        the client's part is nothing - for the CD row."""
+    E = res["experiments"]
+    out = {}
+    for key in ("http_keepalive", "https_keepalive"):
+        e = E[key]
+        rest_c, echo_cpu = _runs(e, "cdrest", "rest"), _runs(e, "floor", "cpu")
+        if not rest_c or not echo_cpu:
+            continue
+        cheapest = [r + c for r, c in zip(rest_c, echo_cpu)]
+        out[key + "_vs_libcurl_cheapest_client"] = _median_pairs(_runs(e, "libcurl", "wall"), cheapest,
+                                                                lambda a, b: a / b)
+        out[key + "_of_floor_cheapest_client"] = _median_pairs(_runs(e, "floor", "wall"), cheapest,
+                                                              lambda a, b: a / b)
+    e, cipher = E["https_big"], res.get("cipher")
+    recv_http = E["http_big"].get("split", {}).get("cdrest")
+    if cipher and recv_http and _runs(e, "cdrest", "rest"):
+        client = recv_http["cpu"]["median"] + (1 << 20) / cipher["openssl"]["median"]
+        out["https_1mib_vs_libcurl_best_cipher_client"] = _median_pairs(
+            _runs(e, "libcurl", "wall"), [r + client for r in _runs(e, "cdrest", "rest")], lambda a, b: a / b)
+    e = E["cd_calls"]
+    out["cd_calls_vs_requests_zero_cpu_client"] = _median_pairs(_runs(e, "requests", "wall"),
+                                                                _runs(e, "cdrest", "rest"), lambda a, b: a / b)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def split_rows(res):
+    E = res["experiments"]
+    rows = []
+    for key, label, unit in SPEC:
+        e = E[key]
+        if "split" not in e:
+            continue
+        cells = []
+        for client in ("cdrest", "libcurl", "requests"):
+            sp = e["split"].get(client)
+            cells.append("%s / %s" % (num(sp["cpu"]["median"] * 1e6), num(sp["rest"]["median"] * 1e6)) if sp else "-")
+        fl = e["split"].get("floor")
+        cells.append("%s / %s" % (num(fl["cpu"]["median"] * 1e6), num(fl["rest"]["median"] * 1e6)) if fl else "")
+        rows.append([label, "us per " + PER[unit]] + cells)
+    return rows
+
+
+def time_split_section(res):
+    E = res["experiments"]
+    if "split" not in E["http_keepalive"]:
+        return ""
+    b = bounds(res)
+    L = ["## Where the time goes (one CPU: the client's own CPU / the rest)\n",
+         "Every client and server share one CPU, so a request's wall time is the client process's own CPU "
+         "time (user + system, from the kernel's accounting of the finished process; start-up included) plus "
+         "the rest: the server's CPU and the kernel's work done for it (and anything else that ran on that "
+         "CPU). Medians over the rounds, microseconds per unit of work. A faster client can only shrink its "
+         "own part; the bounds in the targets table say what the rows could reach at best:\n",
+         "- *cheapest client* (keep-alive rows): a client whose own CPU is only the echo client's (one "
+         "send(), one recv() of 200 bytes per round trip: no HTTP, no TLS, no liveness check), the rest "
+         "unchanged: %s with HTTP, %s with HTTPS against libcurl's measured time, and %s of the echo floor "
+         "over HTTP;"
+         % (bound_cell(b, "http_keepalive_vs_libcurl_cheapest_client"),
+            bound_cell(b, "https_keepalive_vs_libcurl_cheapest_client"),
+            "%.0f%%" % (100 * b["http_keepalive_of_floor_cheapest_client"])
+            if "http_keepalive_of_floor_cheapest_client" in b else "-"),
+         "- *best cipher* (1 MiB HTTPS): a client that spends only what cdrest spends receiving 1 MiB over "
+         "plain HTTP (no copy in user space) plus OpenSSL's own AES-128-GCM decryption time for 1 MiB: %s "
+         "against libcurl (an estimate; it leaves out the TLS record handling and assumes nothing else);"
+         % bound_cell(b, "https_1mib_vs_libcurl_best_cipher_client"),
+         "- *zero CPU* (CD row): a client that costs nothing, against the emulator's time for cdrest: %s "
+         "against requests.\n" % bound_cell(b, "cd_calls_vs_requests_zero_cpu_client")]
+    L.append(md_table(["", "unit", "cdrest", "libcurl", "requests", "echo (floor)"], split_rows(res)) + "\n")
+    c = res.get("cipher")
+    if c:
+        L.append("AES-128-GCM decryption of 16 KiB records on the same CPU (the cipher of every HTTPS row): "
+                 "BearSSL %s MB/s (%s-%s; %s, what cdrest's engine runs; bench/gcm_speed.c), OpenSSL %s MB/s "
+                 "(%s-%s; `openssl speed -evp aes-128-gcm -decrypt`, what libcurl's TLS runs). 1 MiB takes "
+                 "BearSSL %s us and OpenSSL %s us.\n"
+                 % (num(c["bearssl"]["median"] / 1e6), num(c["bearssl"]["min"] / 1e6), num(c["bearssl"]["max"] / 1e6),
+                    c["bearssl_impl"], num(c["openssl"]["median"] / 1e6), num(c["openssl"]["min"] / 1e6),
+                    num(c["openssl"]["max"] / 1e6), num((1 << 20) / c["bearssl"]["median"] * 1e6),
+                    num((1 << 20) / c["openssl"]["median"] * 1e6)))
+    return "\n".join(L)
+
+
 def machine_lines(res):
     h = headline(res)
     fp = res["footprint"]
@@ -100,24 +204,34 @@ def machine_lines(res):
     out.append("figure heap_allocs_per_request %s" % ("%d" % a if a == int(a) else "%.3f" % a))
     out.append("figure peak_heap_https_client_bytes %d" % fp["cdrest_https_peak_heap"])
     out.append("figure cli_peak_rss_kib %d" % fp["cli_static_rss_kib"]["median"])
+    out += ["bound %s %.2f" % kv for kv in bounds(res).items()]
     return out
+
+
+TARGET_HEAD = ["target", "measured", "", "bound (see *Where the time goes*)"]
+
+# The throughput rows: experiment key, label, unit.
+SPEC = [
+    ("http_keepalive", "HTTP keep-alive, 200 B JSON, 10,000 GETs", "req/s"),
+    ("https_keepalive", "HTTPS keep-alive, 200 B JSON, 10,000 GETs", "req/s"),
+    ("rsa_full", "fresh HTTPS, full handshake, RSA-2048 server, 200", "conn/s"),
+    ("ecdsa_full", "fresh HTTPS, full handshake, ECDSA P-256 server, 200", "conn/s"),
+    ("rsa_resume", "fresh HTTPS, resumed session, RSA-2048, 200", "conn/s"),
+    ("ecdsa_resume", "fresh HTTPS, resumed session, ECDSA P-256, 200", "conn/s"),
+    ("http_big", "1 MiB body, HTTP, 200 GETs", "MB/s"),
+    ("https_big", "1 MiB body, HTTPS, 200 GETs", "MB/s"),
+    ("cd_calls", "CD setProperty+getProperty pairs vs emulator, 2,000", "pairs/s"),
+]
+
+
+# What one unit of work is in each row (the clients' n).
+PER = {"req/s": "request", "conn/s": "connection", "MB/s": "1 MiB GET", "pairs/s": "pair"}
 
 
 def throughput_rows(res):
     E = res["experiments"]
     rows = []
-    spec = [
-        ("http_keepalive", "HTTP keep-alive, 200 B JSON, 10,000 GETs", "req/s"),
-        ("https_keepalive", "HTTPS keep-alive, 200 B JSON, 10,000 GETs", "req/s"),
-        ("rsa_full", "fresh HTTPS, full handshake, RSA-2048 server, 200", "conn/s"),
-        ("ecdsa_full", "fresh HTTPS, full handshake, ECDSA P-256 server, 200", "conn/s"),
-        ("rsa_resume", "fresh HTTPS, resumed session, RSA-2048, 200", "conn/s"),
-        ("ecdsa_resume", "fresh HTTPS, resumed session, ECDSA P-256, 200", "conn/s"),
-        ("http_big", "1 MiB body, HTTP, 200 GETs", "MB/s"),
-        ("https_big", "1 MiB body, HTTPS, 200 GETs", "MB/s"),
-        ("cd_calls", "CD setProperty+getProperty pairs vs emulator, 2,000", "pairs/s"),
-    ]
-    for key, label, unit in spec:
+    for key, label, unit in SPEC:
         e = E[key]
         f = e["ratios"].get("floor")
         of_floor = "%.0f%% (%.0f-%.0f%%) of %s/s" % (100 * f["median"], 100 * f["min"], 100 * f["max"],
@@ -133,10 +247,16 @@ def md_table(header, rows):
     return "\n".join(out)
 
 
+def bound_cell(b, key):
+    return "%.2f" % b[key] if key in b else "-"
+
+
 def targets(res):
+    """[target, measured, verdict, bound]: the bound (see bounds()) where one is computed."""
     h = headline(res)
+    b = bounds(res)
     fp = res["footprint"]
-    return [
+    rows = [
         ["HTTPS keep-alive >= 1.5x libcurl", "%.2f" % h["https_keepalive_vs_libcurl"],
          verdict(h["https_keepalive_vs_libcurl"], 1.5)],
         ["HTTPS keep-alive >= 10x requests", "%.2f" % h["https_keepalive_vs_requests"],
@@ -149,13 +269,18 @@ def targets(res):
         ["full handshakes >= 1.3x libcurl (the lower of RSA and ECDSA)", "%.2f" % h["handshakes_vs_libcurl"],
          verdict(h["handshakes_vs_libcurl"], 1.3)],
         ["HTTPS keep-alive >= 2.0x libcurl", "%.2f" % h["https_keepalive_vs_libcurl"],
-         verdict(h["https_keepalive_vs_libcurl"], 2.0)],
+         verdict(h["https_keepalive_vs_libcurl"], 2.0), bound_cell(b, "https_keepalive_vs_libcurl_cheapest_client")],
         ["HTTP keep-alive >= 1.8x libcurl and >= 60% of the echo floor",
          "%.2f, %.0f%% of floor" % (h["http_keepalive_vs_libcurl"], 100 * (http_of_floor(res) or 0)),
          "met" if verdict(h["http_keepalive_vs_libcurl"], 1.8) == "met" and verdict(http_of_floor(res), 0.6) == "met"
-         else "NOT met"],
-        ["1 MiB HTTPS >= 1.3x libcurl", "%.2f" % h["https_1mib_vs_libcurl"], verdict(h["https_1mib_vs_libcurl"], 1.3)],
-        ["CD calls >= 10x requests", "%.2f" % h["cd_calls_vs_requests"], verdict(h["cd_calls_vs_requests"], 10)],
+         else "NOT met",
+         bound_cell(b, "http_keepalive_vs_libcurl_cheapest_client") + (
+             ", %.0f%% of floor" % (100 * b["http_keepalive_of_floor_cheapest_client"])
+             if "http_keepalive_of_floor_cheapest_client" in b else "")],
+        ["1 MiB HTTPS >= 1.3x libcurl", "%.2f" % h["https_1mib_vs_libcurl"], verdict(h["https_1mib_vs_libcurl"], 1.3),
+         bound_cell(b, "https_1mib_vs_libcurl_best_cipher_client")],
+        ["CD calls >= 10x requests", "%.2f" % h["cd_calls_vs_requests"], verdict(h["cd_calls_vs_requests"], 10),
+         bound_cell(b, "cd_calls_vs_requests_zero_cpu_client")],
         ["resumed >= 5x full handshake (cdrest, ECDSA)", "%.2f" % h["resumed_vs_full_handshake"],
          verdict(h["resumed_vs_full_handshake"], 5)],
         ["peak heap, default client, one HTTPS GET, one-CA trust file <= 49,152 B", "{:,}".format(fp["cdrest_https_peak_heap"]),
@@ -163,6 +288,7 @@ def targets(res):
         ["CLI peak RSS, one HTTPS getProperty <= 1,536 KiB (`make cli-static`)",
          "%d KiB" % fp["cli_static_rss_kib"]["median"], verdict(fp["cli_static_rss_kib"]["median"], 1536, higher=False)],
     ]
+    return [r + [""] * (4 - len(r)) for r in rows]
 
 
 # cdrest's instructions per request in the last run before issue 16 (bench/results.md of 2026-11-27).
@@ -196,7 +322,7 @@ def markdown(res):
              "contiguous in memory for all (libcurl's write callback copies into one buffer).\n"
              % res["cpu"])
     L.append("## Targets\n")
-    L.append(md_table(["target", "measured", ""], targets(res)) + "\n")
+    L.append(md_table(TARGET_HEAD, targets(res)) + "\n")
     L.append("## Throughput\n")
     L.append("The floor: a bare loopback TCP round trip of 200 bytes (bench/echo.c, no HTTP, no TLS), run in the "
              "same rounds as the keep-alive clients; *of floor* is cdrest's request rate as a share of the echo "
@@ -214,6 +340,7 @@ def markdown(res):
         for client, n in sorted(c.items()):
             rows.append([key, client, n["resumed"], n["full"], "%s %s %s" % (n["protocol"], n["cipher"], n["curve"])])
     L.append(md_table(["server", "client", "resumed", "full", "negotiated"], rows) + "\n")
+    L.append(time_split_section(res))
     L.append("## CPU per request (callgrind, client only)\n")
     L.append("Instructions per keep-alive GET = (Ir(N=1001) - Ir(N=1)) / 1000; per fresh connection = "
              "(Ir(N=3) - Ir(N=1)) / 2 against the cache-less servers (a full handshake each).\n")
@@ -361,7 +488,7 @@ def console(res):
     lines.append("  heap allocations per steady-state request: " + ", ".join(
         "%s cdrest %s libcurl %s" % (k, num(v["cdrest"]), num(v["libcurl"])) for k, v in fp["steady_allocs"].items()))
     for t in targets(res):
-        lines.append("  target: %-52s %-22s %s" % tuple(t))
+        lines.append("  target: %-52s %-22s %-8s %s" % (t[0], t[1], t[2], "bound " + t[3] if t[3] else ""))
     lines.append("  (bench/results.md, bench/results.svg written)")
     return "\n".join(lines)
 
@@ -372,7 +499,7 @@ def readme_block(res):
     L = ["![cdrest against its peers, ratios (bench/results.svg)](bench/results.svg)", "",
          "Measured by `make bench` on %s (%s); full figures and method in [bench/results.md](bench/results.md)."
          % (m.get("date", "?"), "%s, %s, %s vCPU" % (m.get("arch", "?"), m.get("cpu", "?"), m.get("ncpu", "?"))), "",
-         md_table(["target", "measured", ""], targets(res)), "",
+         md_table(TARGET_HEAD, targets(res)), "",
          md_table(["", "unit", "cdrest", "libcurl", "requests", "cdrest/libcurl", "cdrest/requests", "of floor"],
                   throughput_rows(res))]
     return "\n".join(L)

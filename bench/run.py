@@ -11,10 +11,13 @@ Started by bench/peers.mk once the programs are built (build/bench/peers/). It
     resumed sessions, RSA-2048 and ECDSA P-256 servers), a 1 MiB body (HTTP, HTTPS),
     getProperty+setProperty pairs against the emulator, the TCP floor; every client in
     every round, in the same order (A B A B ...), client and server on one CPU;
+  - splits each run's wall time into the client process's own CPU time and the rest (the
+    server's), from which bench/report.py computes what any client could reach at best;
+  - times AES-128-GCM decryption: BearSSL's (bench/gcm_speed.c) and OpenSSL's (`openssl speed`);
   - counts instructions per request with callgrind ((Ir(N=1001) - Ir(N=1)) / 1000) and
     where they go, heap (counting allocators, massif), peak RSS, code size;
   - writes build/bench/results.json, bench/results.md and bench/results.svg (bench/chart.py),
-    prints the table and ends with the machine-readable "ratio ..." / "figure ..." lines.
+    prints the table and ends with the machine-readable "ratio ..." / "figure ..." / "bound ..." lines.
 Environment: BENCH_ROUNDS (default 7), BENCH_CPU (default 0), BENCH_SKIP_JSON=1 (reuse the
 last bench-json output), BENCH_QUICK=1 (fewer requests: a smoke test, figures not comparable).
 """
@@ -23,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -198,10 +202,28 @@ def parse_ok(out):
 
 
 def run_client(cmd):
+    """Runs one client; its result line, plus the whole process's wall time and CPU time (user +
+    system, from the kernel's accounting of the reaped child: taskset execs the client)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
     r = subprocess.run(pinned(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise SystemExit("bench: failed (%d): %s\n%s%s" % (r.returncode, " ".join(cmd), r.stdout, r.stderr))
-    return parse_ok(r.stdout)
+    res = parse_ok(r.stdout)
+    res["proc_wall"] = wall
+    res["proc_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return res
+
+
+def split_of(res):
+    """Where one run's time went, per request: the client's own CPU (user and kernel time of its
+    process) and the rest of the wall time, which on one pinned CPU is the server's CPU and the
+    kernel's work done on the server's behalf (and anything else that ran on that CPU)."""
+    n = res["n"]
+    return {"cpu": res["proc_cpu"] / n, "rest": max(res["proc_wall"] - res["proc_cpu"], 0.0) / n,
+            "wall": res["proc_wall"] / n}
 
 
 def stats(values):
@@ -226,6 +248,12 @@ def experiment(name, variants, unit, rounds, metric):
             if client != "cdrest":
                 pair = [a / b for a, b in zip(runs["cdrest"], runs[client])]
                 out["ratios"][client] = stats(pair)
+    # The time split, per request, in seconds (medians over the rounds; the per-round values are kept
+    # for the bounds, which are taken round by round like the ratios).
+    out["split"] = {}
+    for client in raw:
+        per = [split_of(r) for r in raw[client]]
+        out["split"][client] = {k: stats([p[k] for p in per]) for k in ("cpu", "rest", "wall")}
     log("  %-34s %s" % (name, "  ".join("%s %s" % (c, fmt_num(s["median"])) for c, s in out["clients"].items())))
     return out
 
@@ -384,6 +412,23 @@ def bearssl_impls():
 
 # --- the run ------------------------------------------------------------------------------------
 
+def cipher_speeds(rounds=3):
+    """AES-128-GCM decryption of 16 KiB records (the TLS maximum), bytes/s, on the clients' CPU:
+    BearSSL with the implementations cdrest's engine takes (bench/gcm_speed.c) and OpenSSL's
+    `openssl speed` (what libcurl's TLS runs). Alternating, medians."""
+    bear, ossl = [], []
+    for _ in range(rounds):
+        r = run_client([os.path.join(P, "gcm_speed"), "1"])
+        bear.append(r["bytes"] / r["secs"])
+        out = subprocess.run(pinned(["openssl", "speed", "-seconds", "1", "-bytes", "16384", "-evp", "aes-128-gcm",
+                                     "-decrypt"]), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+        m = re.search(r"^AES-128-GCM\s+([0-9.]+)k\s*$", out, re.M)
+        if not m:
+            raise SystemExit("bench: no AES-128-GCM figure from openssl speed:\n%s" % out)
+        ossl.append(float(m.group(1)) * 1000)
+    return {"bearssl": stats(bear), "openssl": stats(ossl), "bearssl_impl": r["impl"]}
+
+
 def run_bench_json():
     if os.environ.get("BENCH_SKIP_JSON") == "1" and os.path.exists(os.path.join(W, "bench-json.txt")):
         txt = open(os.path.join(W, "bench-json.txt")).read()
@@ -507,6 +552,11 @@ def main():
     E["cd_calls"] = experiment("CD getProperty+setProperty pairs",
                                [("cdrest", [cd_c, "cd", emu, str(N_CD)]), ("requests", req_c + ["cd", emu, str(N_CD)])],
                                "pairs/s", ROUNDS, rate)
+
+    res["cipher"] = cipher_speeds()
+    log("  AES-128-GCM decryption, 16 KiB records: BearSSL (%s) %s MB/s, OpenSSL %s MB/s" % (
+        res["cipher"]["bearssl_impl"], fmt_num(res["cipher"]["bearssl"]["median"] / 1e6),
+        fmt_num(res["cipher"]["openssl"]["median"] / 1e6)))
 
     # Was each fresh connection resumed? nginx logs "r" (resumed) or "." per request, with the client.
     res["resumption"] = {}
