@@ -9479,32 +9479,48 @@ static int cdrest__deadline_end(cdrest_client *c, int owned, int rc) {
 
 /* The text of the auth headers, wiped by cdrest__auth_wipe once the request is sent.
    Only the bytes that held a secret are wiped: a byte-wise wipe of both whole arrays was a
-   quarter of a CD call's instructions. */
+   quarter of a CD call's instructions. cdrest__auth_headers is its one initialiser, and
+   every sender calls it, with CDREST__AUTH_NONE when the request carries no credentials:
+   a sender that had to zero the lengths itself could forget, and the wipe would then run
+   over stack garbage's length. */
 typedef struct cdrest__auth {
     char basic[900];
     char cookie[300];
-    size_t basic_used, cookie_used;
+    size_t basic_used, cookie_used; /* bytes written (and to wipe), NUL included */
 } cdrest__auth;
+
+/* Which credentials a request carries: none (the login itself, which sends them in its
+   body), the REST API's, or the web server upload pages'. */
+typedef enum cdrest__auth_for { CDREST__AUTH_NONE, CDREST__AUTH_REST, CDREST__AUTH_UPLOAD } cdrest__auth_for;
 
 static void cdrest__auth_wipe(cdrest__auth *a) {
     cdrest__wipe(a->basic, a->basic_used);
     cdrest__wipe(a->cookie, a->cookie_used);
 }
 
+/* "Basic base64(user:password)" into a->basic; the plain pair is wiped as soon as encoded.
+   Both fit with room to spare (user and password are under 256 bytes each). */
+static void cdrest__auth_basic(const cdrest_client *c, cdrest__auth *a) {
+    char cred[520];
+    int len = snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
+    size_t held = len < 0 || (size_t)len >= sizeof cred ? sizeof cred : (size_t)len + 1; /* NUL included */
+    memcpy(a->basic, "Basic ", 6);
+    cdrest_base64_encode(a->basic + 6, sizeof a->basic - 6, cred, held - 1);
+    cdrest__wipe(cred, held);
+    a->basic_used = strlen(a->basic) + 1; /* the encoder wrote that much, its NUL last */
+}
+
 /* The client's credentials as request headers, the one place they are written; appended
-   to h (room for two), returns how many. For the REST API (rest): Basic when
-   config.basic_auth is set, else the session as Cookie and sessionId. For the web
-   server's upload pages: the session Cookie alone, the one thing they read. */
-static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header *h, cdrest__auth *a) {
+   to h (room for two), returns how many. Sets what cdrest__auth_wipe reads, whatever `to` is.
+   For the REST API: Basic when config.basic_auth is set, else the session as Cookie and
+   sessionId. For the web server's upload pages: the session Cookie alone, the one thing
+   they read. */
+static int cdrest__auth_headers(const cdrest_client *c, cdrest__auth_for to, cdrest_header *h, cdrest__auth *a) {
     int n = 0;
     a->basic_used = a->cookie_used = 0;
-    if (rest && c->cfg.basic_auth) {
-        char cred[520];
-        size_t len = (size_t)snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
-        memcpy(a->basic, "Basic ", 6);
-        cdrest_base64_encode(a->basic + 6, sizeof a->basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
-        cdrest__wipe(cred, sizeof cred);
-        a->basic_used = sizeof a->basic; /* the encoder may have written anywhere in it */
+    if (to == CDREST__AUTH_NONE) return 0;
+    if (to == CDREST__AUTH_REST && c->cfg.basic_auth) {
+        cdrest__auth_basic(c, a);
         h[n].name = "Authorization";
         h[n++].value = a->basic;
     } else if (c->session_id[0]) {
@@ -9512,7 +9528,7 @@ static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header 
         a->cookie_used = strlen(a->cookie) + 1;
         h[n].name = "Cookie";
         h[n++].value = a->cookie;
-        if (rest) {
+        if (to == CDREST__AUTH_REST) {
             h[n].name = "sessionId";
             h[n++].value = c->session_id;
         }
@@ -9530,8 +9546,7 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     h[n++].value = "application/json";
     h[n].name = "Content-Type"; /* on every request: newer servers refuse requests without it */
     h[n++].value = "application/json";
-    a.basic_used = a.cookie_used = 0; /* nothing to wipe unless auth headers are written */
-    if (with_auth) n += cdrest__auth_headers(c, 1, h + n, &a);
+    n += cdrest__auth_headers(c, with_auth ? CDREST__AUTH_REST : CDREST__AUTH_NONE, h + n, &a);
     memset(&req, 0, sizeof req);
     req.method = method;
     req.target = target;
@@ -10909,7 +10924,7 @@ static int cdrest__publish_probe(cdrest_client *c) {
     req.method = "GET";
     req.target = CDREST__PUBLISH_PHP;
     req.headers = h;
-    req.nheaders = cdrest__auth_headers(c, 0, h, &a);
+    req.nheaders = cdrest__auth_headers(c, CDREST__AUTH_UPLOAD, h, &a);
     rc = cdrest__http_request(c, &req, &r, 0);
     cdrest__auth_wipe(&a);
     if (rc) return rc;
@@ -10948,7 +10963,7 @@ static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char 
     req.method = "POST";
     req.target = c->publish_endpoint == 2 ? CDREST__PUBLISH_CGI : CDREST__PUBLISH_PHP;
     req.headers = h;
-    req.nheaders = 1 + cdrest__auth_headers(c, 0, h + 1, &a); /* publishing logged in first */
+    req.nheaders = 1 + cdrest__auth_headers(c, CDREST__AUTH_UPLOAD, h + 1, &a); /* publishing logged in first */
     req.body_len = (size_t)u->total;
     req.body_read = cdrest__upload_read;
     req.body_ctx = u;
