@@ -107,7 +107,8 @@
                                    detail: about a fifth less code (for the smallest targets)
      CDREST_NO_FAST_PK             use only BearSSL's own public-key code (default: where the
                                    compiler has unsigned __int128, cdrest's 64-bit X25519,
-                                   ECDSA P-256 and RSA signature checks)
+                                   ECDSA P-256 and RSA signature checks) and SHA-256 (default:
+                                   cdrest's on the x86-64 SHA extensions, where the CPU has them)
      CDREST_NO_MALLOC              never allocate: the caller hands in every buffer
                                    (config.buffer, send_buffer, tokens, tls_memory) and a
                                    request that does not fit fails with CDREST_E_TOOLARGE
@@ -6244,6 +6245,306 @@ static void cdrest__sig_install(br_ssl_engine_context *eng, br_x509_minimal_cont
 }
 #endif /* CDREST__FAST_PK: signature checks */
 
+/* --- SHA-256 on the SHA extensions (x86-64) ------------------------------------------
+   Why: BearSSL 0.6 hashes in portable code only (~3,500 instructions per 64-byte block),
+   and a TLS 1.2 handshake hashes a lot: the transcript, the PRF's HMACs (key expansion,
+   both Finished messages), the chain's signed parts. Where the CPU has the SHA
+   extensions (sha256rnds2, sha256msg1/2; Intel since Goldmont and Ice Lake, AMD since
+   Zen) a block costs a few dozen instructions. Plugged in through BearSSL's public hooks
+   (cdrest__sha_install): the engine's transcript hash, the X.509 engine's and the TLS
+   1.2 PRF of the SHA-256 suites; only when this CPU has them (asked once per client,
+   at setup), BearSSL's own code otherwise. The engine's HMAC_DRBG keeps BearSSL's
+   SHA-256 (it has no hook).
+   Contract: BearSSL's br_sha256_vtable (same context layout, br_sha256_context, same desc,
+   same state()/set_state() format: the eight words big-endian and the byte count);
+   tests/test_sha256.c and fuzz/fuzz_sha256.c compare every call with BearSSL's. Data,
+   not secrets, decide every branch and index: the secret (the HMAC key) goes through
+   the same steps whatever it is. */
+#if defined(CDREST__FAST_PK) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CDREST__SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* 1 when this CPU runs the SHA extensions and SSSE3/SSE4.1 (which the code also uses). */
+static int cdrest__cpu_has_sha_ni(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1)) return 0;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & ((unsigned)1 << 29)) != 0; /* leaf 7 EBX bit 29: SHA */
+}
+
+/* FIPS 180-4 section 4.2.2: the 64 round constants; 16-byte aligned for the vector loads. */
+static const uint32_t cdrest__sha256_k[64] __attribute__((
+    aligned(16))) = { 0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+                      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+                      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+                      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+                      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+                      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+                      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+                      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2 };
+
+/* FIPS 180-4 section 5.3.3: the initial hash value. */
+static const uint32_t cdrest__sha256_iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+/* sha256rnds2 does two rounds on the state split as {a, b, e, f} and {c, d, g, h} (a in
+   the top lane), taking the two message-plus-constant words from the low lanes of its
+   third operand: four rounds are two of them, on w[t..t+3] + k[t..t+3]. */
+static __inline__ __attribute__((always_inline, target("sha,sse4.1,ssse3"))) void
+cdrest__sha256_ni_4rounds(__m128i *abef, __m128i *cdgh, __m128i w, const uint32_t *k) {
+    __m128i wk = _mm_add_epi32(w, _mm_load_si128((const __m128i *)(const void *)k));
+    *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
+    *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32(wk, 0x0E));
+}
+
+/* The message schedule's next four words w[t..t+3] from w0 = w[t-16..t-13], w1, w2 and
+   w3 = w[t-4..t-1]: sha256msg1 adds sigma0(w[t-15..t-12]) to w0, then w[t-7..t-4]
+   (w3:w2 shifted by one word), then sha256msg2 the sigma1 terms. */
+static __inline__ __attribute__((always_inline, target("sha,sse4.1,ssse3"))) __m128i
+cdrest__sha256_ni_next(__m128i w0, __m128i w1, __m128i w2, __m128i w3) {
+    return _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4)), w3);
+}
+
+/* The compression function over n blocks, in place on val[8] (a, b, ..., h). Sixteen
+   words of schedule live in four registers; each group of 16 rounds replaces them by
+   the next 16 (the last group's are not used). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void cdrest__sha256_ni_blocks(uint32_t val[8],
+                                                                                 const unsigned char *p, size_t n) {
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL); /* big-endian words */
+    __m128i abcd = _mm_loadu_si128((const __m128i *)(const void *)val);
+    __m128i efgh = _mm_loadu_si128((const __m128i *)(const void *)(val + 4));
+    __m128i abef, cdgh, w0, w1, w2, w3, save0, save1;
+    int q;
+    abcd = _mm_shuffle_epi32(abcd, 0xB1);     /* lanes b a d c */
+    efgh = _mm_shuffle_epi32(efgh, 0x1B);     /* lanes h g f e */
+    abef = _mm_alignr_epi8(abcd, efgh, 8);    /* lanes f e b a */
+    cdgh = _mm_blend_epi16(efgh, abcd, 0xF0); /* lanes h g d c */
+    for (; n > 0; n--, p += 64) {
+        save0 = abef, save1 = cdgh;
+        w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), bswap);
+        w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), bswap);
+        w2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), bswap);
+        w3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), bswap);
+        for (q = 0; q < 64; q += 16) {
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w0, cdrest__sha256_k + q);
+            w0 = cdrest__sha256_ni_next(w0, w1, w2, w3);
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w1, cdrest__sha256_k + q + 4);
+            w1 = cdrest__sha256_ni_next(w1, w2, w3, w0);
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w2, cdrest__sha256_k + q + 8);
+            w2 = cdrest__sha256_ni_next(w2, w3, w0, w1);
+            cdrest__sha256_ni_4rounds(&abef, &cdgh, w3, cdrest__sha256_k + q + 12);
+            w3 = cdrest__sha256_ni_next(w3, w0, w1, w2);
+        }
+        abef = _mm_add_epi32(abef, save0);
+        cdgh = _mm_add_epi32(cdgh, save1);
+    }
+    abef = _mm_shuffle_epi32(abef, 0x1B);                                           /* lanes a b e f */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xB1);                                           /* lanes g h c d */
+    _mm_storeu_si128((__m128i *)(void *)val, _mm_blend_epi16(abef, cdgh, 0xF0));    /* a b c d */
+    _mm_storeu_si128((__m128i *)(void *)(val + 4), _mm_alignr_epi8(cdgh, abef, 8)); /* e f g h */
+}
+
+/* The eight state words to and from big-endian bytes (BearSSL's state() format). */
+static void cdrest__sha256_enc(unsigned char *d, const uint32_t *v, int nwords) {
+    int i;
+    for (i = 0; i < nwords; i++, d += 4) {
+        d[0] = (unsigned char)(v[i] >> 24);
+        d[1] = (unsigned char)(v[i] >> 16);
+        d[2] = (unsigned char)(v[i] >> 8);
+        d[3] = (unsigned char)v[i];
+    }
+}
+
+static void cdrest__sha256_dec(uint32_t v[8], const unsigned char *s) {
+    int i;
+    for (i = 0; i < 8; i++, s += 4)
+        v[i] = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | (uint32_t)s[3];
+}
+
+/* The portable compression for the same vtable code, through BearSSL's public API (its
+   state set, the blocks, the state read back): what runs under valgrind, whose CPUID
+   hides the SHA extensions, so that the code around the blocks is checked there too. */
+static void cdrest__sha256_soft_blocks(uint32_t val[8], const unsigned char *p, size_t n) {
+    br_sha256_context cc;
+    unsigned char st[32];
+    cdrest__sha256_enc(st, val, 8);
+    br_sha256_init(&cc);
+    br_sha256_set_state(&cc, st, 0);
+    br_sha256_update(&cc, p, 64 * n);
+    br_sha256_state(&cc, st);
+    cdrest__sha256_dec(val, st);
+}
+
+typedef void (*cdrest__sha256_blocks_fn)(uint32_t val[8], const unsigned char *p, size_t n);
+
+/* The vtable's functions get the context as its first field's address. */
+static br_sha256_context *cdrest__sha256_cc(const br_hash_class **ctx) {
+    return (br_sha256_context *)(void *)ctx;
+}
+static const br_sha256_context *cdrest__sha256_ccc(const br_hash_class *const *ctx) {
+    return (const br_sha256_context *)(const void *)ctx;
+}
+
+static void cdrest__sha256_reset(br_sha256_context *cc, const br_hash_class *vt) {
+    cc->vtable = vt;
+    memcpy(cc->val, cdrest__sha256_iv, sizeof cc->val);
+    cc->count = 0;
+}
+
+/* Whole blocks straight from the input; the partial one waits in cc->buf. */
+static void cdrest__sha256_update_with(br_sha256_context *cc, const void *data, size_t len,
+                                       cdrest__sha256_blocks_fn blocks) {
+    const unsigned char *p = (const unsigned char *)data;
+    size_t used = (size_t)cc->count & 63, take;
+    if (len == 0) return; /* data may be NULL then */
+    cc->count += (uint64_t)len;
+    if (used) {
+        take = len < 64 - used ? len : 64 - used;
+        memcpy(cc->buf + used, p, take);
+        p += take, len -= take;
+        if (used + take < 64) return;
+        blocks(cc->val, cc->buf, 1);
+    }
+    if (len >= 64) blocks(cc->val, p, len / 64);
+    p += len & ~(size_t)63, len &= 63;
+    if (len) memcpy(cc->buf, p, len);
+}
+
+/* FIPS 180-4 padding (0x80, zeros, the bit length big-endian) on copies: the context
+   stays as it was, so more data may follow (BearSSL's out() does the same). */
+static void cdrest__sha256_out_with(const br_sha256_context *cc, void *dst, cdrest__sha256_blocks_fn blocks) {
+    unsigned char last[128];
+    uint32_t val[8], bits[2];
+    size_t used = (size_t)cc->count & 63, n = used < 56 ? 64 : 128;
+    memcpy(val, cc->val, sizeof val);
+    memcpy(last, cc->buf, used);
+    last[used] = 0x80;
+    memset(last + used + 1, 0, n - 8 - used - 1);
+    bits[0] = (uint32_t)(cc->count >> 29);
+    bits[1] = (uint32_t)(cc->count << 3);
+    cdrest__sha256_enc(last + n - 8, bits, 2);
+    blocks(val, last, n / 64);
+    cdrest__sha256_enc((unsigned char *)dst, val, 8);
+}
+
+static uint64_t cdrest__sha256_state(const br_hash_class *const *ctx, void *dst) {
+    cdrest__sha256_enc((unsigned char *)dst, cdrest__sha256_ccc(ctx)->val, 8);
+    return cdrest__sha256_ccc(ctx)->count;
+}
+
+static void cdrest__sha256_set_state(const br_hash_class **ctx, const void *stb, uint64_t count) {
+    cdrest__sha256_dec(cdrest__sha256_cc(ctx)->val, (const unsigned char *)stb);
+    cdrest__sha256_cc(ctx)->count = count;
+}
+
+/* Two vtables, one per compression: the context's vtable pointer is the only place the
+   choice can live (no global state). Each init() points the context at its own class,
+   found through a function as C++ has no forward declaration of a static constant. */
+static const br_hash_class *cdrest__sha256_ni_class(void);
+static const br_hash_class *cdrest__sha256_soft_class(void);
+
+static void cdrest__sha256_ni_init(const br_hash_class **ctx) {
+    cdrest__sha256_reset(cdrest__sha256_cc(ctx), cdrest__sha256_ni_class());
+}
+static void cdrest__sha256_ni_update(const br_hash_class **ctx, const void *data, size_t len) {
+    cdrest__sha256_update_with(cdrest__sha256_cc(ctx), data, len, cdrest__sha256_ni_blocks);
+}
+static void cdrest__sha256_ni_out(const br_hash_class *const *ctx, void *dst) {
+    cdrest__sha256_out_with(cdrest__sha256_ccc(ctx), dst, cdrest__sha256_ni_blocks);
+}
+static void cdrest__sha256_soft_init(const br_hash_class **ctx) {
+    cdrest__sha256_reset(cdrest__sha256_cc(ctx), cdrest__sha256_soft_class());
+}
+static void cdrest__sha256_soft_update(const br_hash_class **ctx, const void *data, size_t len) {
+    cdrest__sha256_update_with(cdrest__sha256_cc(ctx), data, len, cdrest__sha256_soft_blocks);
+}
+static void cdrest__sha256_soft_out(const br_hash_class *const *ctx, void *dst) {
+    cdrest__sha256_out_with(cdrest__sha256_ccc(ctx), dst, cdrest__sha256_soft_blocks);
+}
+
+/* BearSSL's br_sha256_vtable.desc, word for word (tests/test_sha256.c compares them). */
+#define CDREST__SHA256_DESC                                                                              \
+    (BR_HASHDESC_ID(br_sha256_ID) | BR_HASHDESC_OUT(32) | BR_HASHDESC_STATE(32) | BR_HASHDESC_LBLEN(6) | \
+     BR_HASHDESC_MD_PADDING | BR_HASHDESC_MD_PADDING_BE)
+
+/* SHA-256 on the SHA extensions: installed only where cdrest__cpu_has_sha_ni(). */
+static const br_hash_class cdrest__sha256_vtable = { sizeof(br_sha256_context), CDREST__SHA256_DESC,
+                                                     cdrest__sha256_ni_init,    cdrest__sha256_ni_update,
+                                                     cdrest__sha256_ni_out,     cdrest__sha256_state,
+                                                     cdrest__sha256_set_state };
+/* The same code on the portable compression: for the tests (never installed). */
+static const br_hash_class cdrest__sha256_soft_vtable = { sizeof(br_sha256_context), CDREST__SHA256_DESC,
+                                                          cdrest__sha256_soft_init,  cdrest__sha256_soft_update,
+                                                          cdrest__sha256_soft_out,   cdrest__sha256_state,
+                                                          cdrest__sha256_set_state };
+
+static const br_hash_class *cdrest__sha256_ni_class(void) {
+    return &cdrest__sha256_vtable;
+}
+static const br_hash_class *cdrest__sha256_soft_class(void) {
+    return &cdrest__sha256_soft_vtable;
+}
+
+/* The PRF's seed: the label (without its NUL) and the chunks, in order. */
+static void cdrest__prf_sha256_seed(br_hmac_context *hc, const char *label, size_t seed_num,
+                                    const br_tls_prf_seed_chunk *seed) {
+    size_t i;
+    br_hmac_update(hc, label, strlen(label));
+    for (i = 0; i < seed_num; i++) br_hmac_update(hc, seed[i].data, seed[i].len);
+}
+
+/* TLS 1.2's PRF (RFC 5246 section 5) with the SHA-256 of class vt: P_SHA256(secret,
+   label + seed) = HMAC(secret, A(1) + label + seed) || HMAC(secret, A(2) + ...) ..., A(0)
+   = label + seed, A(i) = HMAC(secret, A(i-1)), cut to len bytes. br_tls12_sha256_prf's
+   contract (the seed in chunks). Everything derived from the secret is wiped after. */
+static void cdrest__prf_sha256_with(const br_hash_class *vt, void *dst, size_t len, const void *secret,
+                                    size_t secret_len, const char *label, size_t seed_num,
+                                    const br_tls_prf_seed_chunk *seed) {
+    struct {
+        br_hmac_key_context kc;
+        br_hmac_context hc;
+        unsigned char a[32], block[32];
+    } s;
+    unsigned char *out = (unsigned char *)dst;
+    size_t a_len = 0, take;
+    br_hmac_key_init(&s.kc, vt, secret, secret_len);
+    while (len > 0) {
+        br_hmac_init(&s.hc, &s.kc, 0); /* A(i) from A(i-1); A(0) is label + seed */
+        if (a_len)
+            br_hmac_update(&s.hc, s.a, a_len);
+        else
+            cdrest__prf_sha256_seed(&s.hc, label, seed_num, seed);
+        a_len = br_hmac_out(&s.hc, s.a);
+        br_hmac_init(&s.hc, &s.kc, 0); /* the next output block: HMAC(A(i) + label + seed) */
+        br_hmac_update(&s.hc, s.a, a_len);
+        cdrest__prf_sha256_seed(&s.hc, label, seed_num, seed);
+        br_hmac_out(&s.hc, s.block);
+        take = len < sizeof s.block ? len : sizeof s.block;
+        memcpy(out, s.block, take);
+        out += take, len -= take;
+    }
+    cdrest__wipe(&s, sizeof s);
+}
+
+/* br_tls_prf_impl for the engine's SHA-256 suites. */
+static void cdrest__prf_sha256(void *dst, size_t len, const void *secret, size_t secret_len, const char *label,
+                               size_t seed_num, const br_tls_prf_seed_chunk *seed) {
+    cdrest__prf_sha256_with(&cdrest__sha256_vtable, dst, len, secret, secret_len, label, seed_num, seed);
+}
+
+/* Ours for SHA-256 where this CPU has the SHA extensions: the transcript hash (the engine
+   hashes every handshake message with it), the PRF of the SHA-256 suites (SHA-384 suites
+   keep BearSSL's) and the chain's signed parts. BearSSL's own everywhere else. */
+static void cdrest__sha_install(br_ssl_engine_context *eng, br_x509_minimal_context *x509) {
+    if (!cdrest__cpu_has_sha_ni()) return;
+    br_ssl_engine_set_hash(eng, br_sha256_ID, &cdrest__sha256_vtable);
+    br_ssl_engine_set_prf_sha256(eng, cdrest__prf_sha256);
+    br_x509_minimal_set_hash(x509, br_sha256_ID, &cdrest__sha256_vtable);
+}
+#endif /* CDREST__SHA_NI */
+
 /* --- setup and teardown ------------------------------------------------------------ */
 
 /* Measured in `make bench`: one buffer costs no instructions per request and saves 16.5 KB. */
@@ -6322,6 +6623,9 @@ static int cdrest__tls_setup(cdrest_client *c) {
 #ifdef CDREST__FAST_PK
     br_ssl_engine_set_ec(&t->cc.eng, &cdrest__x25519_ec); /* X25519 in 64-bit, the rest BearSSL's */
     cdrest__sig_install(&t->cc.eng, &t->x509.u.minimal);  /* ECDSA P-256 and RSA checks */
+#endif
+#ifdef CDREST__SHA_NI
+    cdrest__sha_install(&t->cc.eng, &t->x509.u.minimal); /* SHA-256 on the SHA extensions, if here */
 #endif
     /* No SHA-1 for certificate signatures (anchors' own signatures are never checked),
        and RSA keys of 2048 bits at least, as curl and browsers require. */
@@ -9175,32 +9479,48 @@ static int cdrest__deadline_end(cdrest_client *c, int owned, int rc) {
 
 /* The text of the auth headers, wiped by cdrest__auth_wipe once the request is sent.
    Only the bytes that held a secret are wiped: a byte-wise wipe of both whole arrays was a
-   quarter of a CD call's instructions. */
+   quarter of a CD call's instructions. cdrest__auth_headers is its one initialiser, and
+   every sender calls it, with CDREST__AUTH_NONE when the request carries no credentials:
+   a sender that had to zero the lengths itself could forget, and the wipe would then run
+   over stack garbage's length. */
 typedef struct cdrest__auth {
     char basic[900];
     char cookie[300];
-    size_t basic_used, cookie_used;
+    size_t basic_used, cookie_used; /* bytes written (and to wipe), NUL included */
 } cdrest__auth;
+
+/* Which credentials a request carries: none (the login itself, which sends them in its
+   body), the REST API's, or the web server upload pages'. */
+typedef enum cdrest__auth_for { CDREST__AUTH_NONE, CDREST__AUTH_REST, CDREST__AUTH_UPLOAD } cdrest__auth_for;
 
 static void cdrest__auth_wipe(cdrest__auth *a) {
     cdrest__wipe(a->basic, a->basic_used);
     cdrest__wipe(a->cookie, a->cookie_used);
 }
 
+/* "Basic base64(user:password)" into a->basic; the plain pair is wiped as soon as encoded.
+   Both fit with room to spare (user and password are under 256 bytes each). */
+static void cdrest__auth_basic(const cdrest_client *c, cdrest__auth *a) {
+    char cred[520];
+    int len = snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
+    size_t held = len < 0 || (size_t)len >= sizeof cred ? sizeof cred : (size_t)len + 1; /* NUL included */
+    memcpy(a->basic, "Basic ", 6);
+    cdrest_base64_encode(a->basic + 6, sizeof a->basic - 6, cred, held - 1);
+    cdrest__wipe(cred, held);
+    a->basic_used = strlen(a->basic) + 1; /* the encoder wrote that much, its NUL last */
+}
+
 /* The client's credentials as request headers, the one place they are written; appended
-   to h (room for two), returns how many. For the REST API (rest): Basic when
-   config.basic_auth is set, else the session as Cookie and sessionId. For the web
-   server's upload pages: the session Cookie alone, the one thing they read. */
-static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header *h, cdrest__auth *a) {
+   to h (room for two), returns how many. Sets what cdrest__auth_wipe reads, whatever `to` is.
+   For the REST API: Basic when config.basic_auth is set, else the session as Cookie and
+   sessionId. For the web server's upload pages: the session Cookie alone, the one thing
+   they read. */
+static int cdrest__auth_headers(const cdrest_client *c, cdrest__auth_for to, cdrest_header *h, cdrest__auth *a) {
     int n = 0;
     a->basic_used = a->cookie_used = 0;
-    if (rest && c->cfg.basic_auth) {
-        char cred[520];
-        size_t len = (size_t)snprintf(cred, sizeof cred, "%s:%s", c->user, c->password);
-        memcpy(a->basic, "Basic ", 6);
-        cdrest_base64_encode(a->basic + 6, sizeof a->basic - 6, cred, len < sizeof cred ? len : sizeof cred - 1);
-        cdrest__wipe(cred, sizeof cred);
-        a->basic_used = sizeof a->basic; /* the encoder may have written anywhere in it */
+    if (to == CDREST__AUTH_NONE) return 0;
+    if (to == CDREST__AUTH_REST && c->cfg.basic_auth) {
+        cdrest__auth_basic(c, a);
         h[n].name = "Authorization";
         h[n++].value = a->basic;
     } else if (c->session_id[0]) {
@@ -9208,7 +9528,7 @@ static int cdrest__auth_headers(const cdrest_client *c, int rest, cdrest_header 
         a->cookie_used = strlen(a->cookie) + 1;
         h[n].name = "Cookie";
         h[n++].value = a->cookie;
-        if (rest) {
+        if (to == CDREST__AUTH_REST) {
             h[n].name = "sessionId";
             h[n++].value = c->session_id;
         }
@@ -9226,8 +9546,7 @@ static int cdrest__cd_send(cdrest_client *c, const char *method, const char *tar
     h[n++].value = "application/json";
     h[n].name = "Content-Type"; /* on every request: newer servers refuse requests without it */
     h[n++].value = "application/json";
-    a.basic_used = a.cookie_used = 0; /* nothing to wipe unless auth headers are written */
-    if (with_auth) n += cdrest__auth_headers(c, 1, h + n, &a);
+    n += cdrest__auth_headers(c, with_auth ? CDREST__AUTH_REST : CDREST__AUTH_NONE, h + n, &a);
     memset(&req, 0, sizeof req);
     req.method = method;
     req.target = target;
@@ -10605,7 +10924,7 @@ static int cdrest__publish_probe(cdrest_client *c) {
     req.method = "GET";
     req.target = CDREST__PUBLISH_PHP;
     req.headers = h;
-    req.nheaders = cdrest__auth_headers(c, 0, h, &a);
+    req.nheaders = cdrest__auth_headers(c, CDREST__AUTH_UPLOAD, h, &a);
     rc = cdrest__http_request(c, &req, &r, 0);
     cdrest__auth_wipe(&a);
     if (rc) return rc;
@@ -10644,7 +10963,7 @@ static int cdrest__publish_once(cdrest_client *c, cdrest__upload *u, const char 
     req.method = "POST";
     req.target = c->publish_endpoint == 2 ? CDREST__PUBLISH_CGI : CDREST__PUBLISH_PHP;
     req.headers = h;
-    req.nheaders = 1 + cdrest__auth_headers(c, 0, h + 1, &a); /* publishing logged in first */
+    req.nheaders = 1 + cdrest__auth_headers(c, CDREST__AUTH_UPLOAD, h + 1, &a); /* publishing logged in first */
     req.body_len = (size_t)u->total;
     req.body_read = cdrest__upload_read;
     req.body_ctx = u;

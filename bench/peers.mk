@@ -22,13 +22,13 @@ bench-peers-deps:
 .PHONY: bench-peers-deps
 
 # The clients at -O2 (-g only names lines in the callgrind listings; it changes no code).
-$(PEERS_B)/cdrest_client: bench/cdrest_client.c cdrest.h | $(PEERS_B) bench-peers-deps
+$(PEERS_B)/cdrest_client: bench/cdrest_client.c bench/common.h cdrest.h | $(PEERS_B) bench-peers-deps
 	$(CC) -std=c99 $(WARN) -O2 -g -I. -o $@ $< $(TLSLIB)
 # The same with BearSSL linked statically, for callgrind: Debian's libbearssl.so is stripped
 # of its static functions' names (the handshake's field arithmetic), libbearssl.a is not.
-$(PEERS_B)/cdrest_client_static: bench/cdrest_client.c cdrest.h | $(PEERS_B) bench-peers-deps
+$(PEERS_B)/cdrest_client_static: bench/cdrest_client.c bench/common.h cdrest.h | $(PEERS_B) bench-peers-deps
 	$(CC) -std=c99 $(WARN) -O2 -g -I. -o $@ $< -Wl,-Bstatic -lbearssl -Wl,-Bdynamic
-$(PEERS_B)/curl_client: bench/curl_client.c | $(PEERS_B) bench-peers-deps
+$(PEERS_B)/curl_client: bench/curl_client.c bench/common.h | $(PEERS_B) bench-peers-deps
 	$(CC) -std=c99 $(WARN) -O2 -g -o $@ $< -lcurl -lcrypto
 $(PEERS_B)/echo: bench/echo.c | $(PEERS_B)
 	$(CC) -std=c99 $(WARN) -O2 -o $@ $<
@@ -47,7 +47,7 @@ $(PEERS_B)/cdrest-Os.o: $(PEERS_B)/cdrest-Os.c cdrest.h
 	$(CC) -std=c99 $(WARN) -Os -I. -c -o $@ $<
 $(PEERS_B)/cdrest-Os-notls.o: $(PEERS_B)/cdrest-Os.c cdrest.h
 	$(CC) -std=c99 $(WARN) -Os -DCDREST_NO_TLS -I. -c -o $@ $<
-$(PEERS_B)/cdrest_client_os_static: bench/cdrest_client.c cdrest.h | $(PEERS_B) bench-peers-deps
+$(PEERS_B)/cdrest_client_os_static: bench/cdrest_client.c bench/common.h cdrest.h | $(PEERS_B) bench-peers-deps
 	$(CC) -std=c99 $(WARN) -Os -I. -o $@ $< -Wl,-Bstatic -lbearssl -Wl,-Bdynamic
 
 bench: bench-peers-deps $(PEERS_BINS)

@@ -11,8 +11,14 @@ was sent, and that nothing was.
 
     python3 tests/logsrv.py --log FILE [--big BYTES] [--stall-uploads]   prints "PORT n", serves 127.0.0.1
 
-Uploads (/commander/publishArtifact.php) are read slowly, 2 MiB every 0.25 s, then
-answered Artifact-Published-OK; with --stall-uploads they are never read.
+Uploads (/commander/publishArtifact.php) are read slowly for SLOW_SECONDS (2 MiB every
+0.25 s: steady progress, never a long pause), then the rest at once, and answered
+Artifact-Published-OK; with --stall-uploads they are never read. What the kernel holds
+unread is bytes the client has sent and then waits on without seeing progress, so the
+receive buffer is fixed and small (RCVBUF), and the pace ends before the upload does: the
+client's last wait is short however large its own send buffer is. (With Linux's receive
+autotuning, up to 30 MiB of an upload sat unread when the client finished sending; drained
+at the pace, its wait for the answer outlasted --timeout now and then.)
 
 It also listens on a second port ("RAWPORT n") that answers whatever arrives with a plain
 "400 Bad Request", as nginx and Jetty answer a TLS hello sent to their HTTP port.
@@ -31,6 +37,17 @@ ESC_STATUS = "running\x1b[2J\x9b31m"       # a status with a CSI (C1) as well
 LOCK = threading.Lock()
 ARGS = None
 COUNTER = [0]
+RCVBUF = 128 << 10  # Linux doubles it: at most ~256 KiB (0.03 s of the upload pace) unread
+SLOW_SECONDS = 5.0  # longer than t_cli's --timeout 3: an upload under a whole-request deadline fails
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self):
+        # on the listener, before listen(): accepted sockets inherit it, window scale included
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+        super().server_bind()
 
 
 def log(entry):
@@ -54,18 +71,21 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def slow_upload(self, stall):
-        """Read an upload 2 MiB every 0.25 s (progress, slowly), or read nothing (stall)."""
+        """Read an upload 2 MiB every 0.25 s for SLOW_SECONDS, then the rest at once (the
+        client sees progress all along); or read nothing (stall)."""
         n = int(self.headers.get("Content-Length") or 0)
         log({"method": self.command, "target": self.path, "headers": dict(self.headers.items()), "body": ""})
         if stall:
             time.sleep(30)
             return
+        start = time.monotonic()
         while n > 0:
             got = len(self.rfile.read(min(n, 2 << 20)))
             if not got:
                 return
             n -= got
-            time.sleep(0.25)
+            if time.monotonic() - start < SLOW_SECONDS:
+                time.sleep(0.25)
         body = b"Artifact-Published-OK"
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -160,8 +180,7 @@ def main():
     p.add_argument("--big", type=int, default=0)
     p.add_argument("--stall-uploads", action="store_true", help="never read an upload's body")
     ARGS = p.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     raw = socket.socket()
     raw.bind(("127.0.0.1", 0))
     raw.listen(8)

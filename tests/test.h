@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A tiny test harness shared by the C test programs: CHECK counts, a failed check
    prints where and why, and each program ends with "N passed, N failed". Helpers to
-   start a server process (which prints "PORT n" on its first line) and stop it, find a
-   free port, and (after cdrest.h) make a client's config and send plain requests. */
+   read a file whole, start a server process (which prints "PORT n" on its first line) and
+   stop it, find a free port, and (after cdrest.h) make a client's config and send plain requests. */
 #ifndef CDREST_TEST_H
 #define CDREST_TEST_H
 
@@ -77,6 +77,41 @@ TEST_UNUSED static int test_summary(void) {
 TEST_UNUSED static const char *test_dir(void) {
     const char *d = getenv("CDREST_TESTS");
     return d && *d ? d : "tests";
+}
+
+/* The whole of file in memory, NUL-terminated (so text can be searched; binary files
+   keep their length in *len when len is not NULL). NULL (and *len 0) when the file cannot
+   be opened or read, or memory runs out: never a short read passed off as the file. Read to EOF
+   rather than sized with ftell, so files that grow while read (a server's log) and
+   pipes work too. The caller frees it. */
+TEST_UNUSED static char *test_slurp(const char *file, size_t *len) {
+    FILE *f = fopen(file, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int ok = f != NULL;
+    while (ok) {
+        if (cap - n < 2) {
+            char *bigger = (char *)realloc(buf, cap ? cap * 2 : 4096);
+            if (!bigger) {
+                ok = 0;
+                break;
+            }
+            buf = bigger;
+            cap = cap ? cap * 2 : 4096;
+        }
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (ferror(f)) ok = 0;
+        if (feof(f)) break;
+    }
+    if (f) fclose(f);
+    if (!ok) {
+        free(buf);
+        buf = NULL;
+        n = 0;
+    } else
+        buf[n] = 0;
+    if (len) *len = n;
+    return buf;
 }
 
 /* Start argv as a child whose stdout's first line is "PORT n"; returns n (0 on failure).

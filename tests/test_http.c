@@ -245,22 +245,13 @@ static int fixture_key(fixture *f, const char *line, size_t n) {
 /* Reads dir/name into f; 0 on success, -1 (with a message on stderr) on a malformed file. */
 static int fixture_load(fixture *f, const char *dir, const char *name) {
     char path[1024];
-    FILE *fp;
-    long size;
+    size_t size;
     const char *p, *end, *head_end;
     memset(f, 0, sizeof *f);
     f->rc = 1; /* no verdict yet */
     snprintf(f->name, sizeof f->name, "%.*s", (int)(strlen(name) - 4), name);
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (!(fp = fopen(path, "rb"))) return -1;
-    fseek(fp, 0, SEEK_END);
-    size = ftell(fp);
-    rewind(fp);
-    f->file = (char *)malloc((size_t)size + 1);
-    if (!f->file || fread(f->file, 1, (size_t)size, fp) != (size_t)size) size = -1;
-    fclose(fp);
-    if (size < 0) return -1;
-    f->file[size] = 0;
+    if (!(f->file = test_slurp(path, &size))) return -1;
     head_end = strstr(f->file, "\n\n");
     if (!head_end) return -1;
     f->raw = head_end + 2;

@@ -343,6 +343,109 @@ static void test_failed_init(void) {
     }
 }
 
+/* The auth headers' texts (white box; they live on the stack of the request's sender):
+   after the wipe every byte that held a secret is zero, and only those were touched (the
+   wipe's length is what was written: that keeps it cheap). The lengths are set by
+   cdrest__auth_headers whatever the request carries, so a struct full of stack garbage is
+   never wiped by a garbage length. */
+static void check_wiped(const char *where, const char *what, const char *text, size_t cap, size_t written) {
+    size_t i, zero = 0, kept = 0;
+    for (i = 0; i < cap; i++) {
+        if (i < written)
+            zero += text[i] == 0;
+        else
+            kept += (unsigned char)text[i] == 0x5A;
+    }
+    if (!test_check(zero == written && kept == cap - written, where, __LINE__, what))
+        fprintf(stderr, "  %lu of %lu written bytes wiped, %lu of %lu others untouched\n", (unsigned long)zero,
+                (unsigned long)written, (unsigned long)kept, (unsigned long)(cap - written));
+}
+
+static void auth_case(const char *where, cdrest_client *c, cdrest__auth_for to, int basic_auth, const char *sid,
+                      int want_n, const char *want_name, const char *want_value) {
+    cdrest__auth a;
+    cdrest_header h[2];
+    size_t basic_len = 0, cookie_len = 0;
+    int n;
+    c->cfg.basic_auth = basic_auth;
+    snprintf(c->session_id, sizeof c->session_id, "%s", sid);
+    memset(&a, 0x5A, sizeof a); /* what an earlier frame left on the stack */
+    memset(h, 0, sizeof h);
+    n = cdrest__auth_headers(c, to, h, &a);
+    test_check_int(n, want_n, where, __LINE__, "how many auth headers");
+    if (n > 0) {
+        test_check(h[0].name && !strcmp(h[0].name, want_name), where, __LINE__, "the first header's name");
+        test_check(h[0].value && !strcmp(h[0].value, want_value), where, __LINE__, "the first header's value");
+        if (h[0].value == a.basic) basic_len = strlen(a.basic) + 1;
+        if (h[0].value == a.cookie) cookie_len = strlen(a.cookie) + 1;
+    }
+    if (n > 1)
+        test_check(!strcmp(h[1].name, "sessionId") && h[1].value == c->session_id, where, __LINE__,
+                   "the sessionId header is the client's own");
+    cdrest__auth_wipe(&a);
+    check_wiped(where, "the Basic text wiped, and only it", a.basic, sizeof a.basic, basic_len);
+    check_wiped(where, "the Cookie text wiped, and only it", a.cookie, sizeof a.cookie, cookie_len);
+}
+
+static int line_of(const char *src, const char *at) {
+    int line = 1;
+    for (; src < at; src++) line += *src == '\n';
+    return line;
+}
+
+/* Only cdrest__auth_headers (and the Basic writer it calls) sets the wipe's lengths: a
+   sender setting them itself is the trap this rule removed (a sender that forgot wiped
+   its stack by a garbage length, caught only by ASan in one suite). */
+static void check_one_initialiser(const char *where) {
+    char path[512], *src;
+    const char *from, *to, *p, *words[] = { "basic_used =", "cookie_used =" };
+    int w, outside = 0;
+    snprintf(path, sizeof path, "%s/../cdrest.h", test_dir());
+    src = test_slurp(path, NULL);
+    if (!test_check(src != NULL, where, __LINE__, "cdrest.h read")) return;
+    from = strstr(src, "static void cdrest__auth_basic(");
+    to = from ? strstr(from, "static int cdrest__cd_send(") : NULL;
+    if (test_check(from && to, where, __LINE__, "the auth writers found")) {
+        for (w = 0; w < 2; w++)
+            for (p = strstr(src, words[w]); p; p = strstr(p + 1, words[w]))
+                if (p < from || p > to) {
+                    outside++;
+                    fprintf(stderr, "  '%s' set at line %d of cdrest.h\n", words[w], line_of(src, p));
+                }
+        test_check_int(outside, 0, where, __LINE__, "the wipe's lengths are set nowhere else");
+    }
+    free(src);
+}
+
+static void test_auth_texts(void) {
+    const char *where = "auth header texts";
+    heap h = { NULL, 0, 0, 0 };
+    cdrest_client c;
+    cdrest_config cfg = test_config("http://127.0.0.1:9", 1000);
+    char cred[64], basic[256], cookie[64];
+    static const char SID[] = "Sid-5ecret-0042";
+    cfg.alloc_ctx = &h;
+    cfg.user = USER;
+    cfg.password = PW;
+    add_secret("the white-box session id", SID);
+    snprintf(cookie, sizeof cookie, "sessionId=%s", SID);
+    snprintf(cred, sizeof cred, "%s:%s", USER, PW);
+    memcpy(basic, "Basic ", 6);
+    cdrest_base64_encode(basic + 6, sizeof basic - 6, cred, strlen(cred));
+    if (!test_check_int(cdrest_init(&c, &cfg), 0, where, __LINE__, "init")) return;
+    auth_case("REST, Basic", &c, CDREST__AUTH_REST, 1, SID, 1, "Authorization", basic);
+    auth_case("REST, session", &c, CDREST__AUTH_REST, 0, SID, 2, "Cookie", cookie);
+    auth_case("REST, nothing held", &c, CDREST__AUTH_REST, 0, "", 0, NULL, NULL);
+    auth_case("upload, session", &c, CDREST__AUTH_UPLOAD, 0, SID, 1, "Cookie", cookie);
+    auth_case("upload with basic_auth: the cookie", &c, CDREST__AUTH_UPLOAD, 1, SID, 1, "Cookie", cookie);
+    auth_case("none, everything held", &c, CDREST__AUTH_NONE, 1, SID, 0, NULL, NULL);
+    auth_case("none, session held", &c, CDREST__AUTH_NONE, 0, SID, 0, NULL, NULL);
+    cdrest_free(&c);
+    scan_client(where, &c);
+    scan_heap(where, &h);
+    check_one_initialiser(where);
+}
+
 int main(void) {
     char cmd[256], cert[128], key[128], user[64];
     const char *extra[8];
@@ -353,6 +456,7 @@ int main(void) {
     add_secret("the proxy user", PROXY_USER);
     add_basic("the Basic credential", USER, PW);
     add_basic("the proxy's Basic credential", PROXY_USER, PROXY_PW);
+    test_auth_texts(); /* no server needed */
     snprintf(user, sizeof user, "%s:%s", USER, PW);
     extra[0] = "--user";
     extra[1] = user;

@@ -48,12 +48,17 @@ static int run(const char *fmt, const char *a, const char *b) {
     return system(cmd) == 0;
 }
 
+/* The file dir/name into buf; 0 (said on stderr) when it cannot be read or is larger than
+   cap: a cut-off key or signature would be tested as if it were whole. */
 static size_t read_all(const char *name, unsigned char *buf, size_t cap) {
-    FILE *f = fopen(path(name), "rb");
     size_t n;
-    if (!f) return 0;
-    n = fread(buf, 1, cap, f);
-    fclose(f);
+    char *data = test_slurp(path(name), &n);
+    if (!data || n > cap) {
+        fprintf(stderr, "%s: %s\n", path(name), data ? "larger than the buffer" : "cannot be read");
+        n = 0;
+    } else
+        memcpy(buf, data, n);
+    free(data);
     return n;
 }
 

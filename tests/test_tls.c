@@ -77,25 +77,9 @@ static const char *path(const char *name) {
     return buf[i];
 }
 
-static char *slurp(const char *file, size_t *len) {
-    FILE *f = fopen(file, "rb");
-    char *b;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = (char *)malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (b) b[n] = 0;
-    fclose(f);
-    if (len) *len = (size_t)n;
-    return b;
-}
-
 /* "sha256//..." from a .pin file, without the newline. */
 static const char *pin_of(const char *name, char *out, size_t cap) {
-    char *s = slurp(path(name), NULL);
+    char *s = test_slurp(path(name), NULL);
     out[0] = 0;
     if (s) {
         s[strcspn(s, "\r\n")] = 0;
@@ -276,7 +260,7 @@ static int start_nginx(void) {
     }
     fprintf(stderr, "nginx did not start; its log:\n");
     {
-        char *log = slurp(path("nginx.err"), NULL);
+        char *log = test_slurp(path("nginx.err"), NULL);
         fprintf(stderr, "%s\n", log ? log : "(none)");
         free(log);
     }
@@ -853,7 +837,7 @@ static void test_cert_alerts(void) {
         client_free(&c);
         for (tries = 0; tries < 100; tries++) { /* s_server writes its log as it reads */
             free(log);
-            log = slurp(path("s_server.log"), NULL);
+            log = test_slurp(path("s_server.log"), NULL);
             if (log && strstr(log, "Alert")) break;
             usleep(20000);
         }
@@ -942,7 +926,7 @@ static void test_der_robust(void) {
         snprintf(der, sizeof der, "%s.der", files[f]);
         snprintf(cmd, sizeof cmd, "openssl x509 -in '%s/%s.pem' -outform der -out '%s'", dir, files[f], path(der));
         if (!CHECK_INT(system(cmd), 0)) continue;
-        b = (unsigned char *)slurp(path(der), &n);
+        b = (unsigned char *)test_slurp(path(der), &n);
         if (!CHECK(b != NULL && n > 100)) {
             free(b);
             continue;
@@ -1007,7 +991,7 @@ static void test_anchor_robust(void) {
         size_t n, i;
         unsigned char *b;
         snprintf(der, sizeof der, "%s/%s.pem", dir, files[f]);
-        b = (unsigned char *)slurp(der, &n);
+        b = (unsigned char *)test_slurp(der, &n);
         if (!CHECK(b != NULL && n > 100)) {
             free(b);
             continue;
@@ -1222,12 +1206,12 @@ static void test_trust_sources(void) {
     t.ca_dir = path("hashdir");
     expect_ok("CA directory, hashed names", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
     t = tls_ca(NULL);
-    blob = slurp(path("ca-crlf.pem"), &len);
+    blob = test_slurp(path("ca-crlf.pem"), &len);
     t.ca_blob = blob;
     t.ca_blob_len = len;
     expect_ok("PEM blob", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");
     free(blob);
-    blob = slurp(path("ca.der"), &len);
+    blob = test_slurp(path("ca.der"), &len);
     t.ca_blob = blob;
     t.ca_blob_len = len;
     expect_ok("DER blob", &t, "127.0.0.1", port[S_RSA], "localhost", "rsa");

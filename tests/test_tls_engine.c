@@ -13,6 +13,25 @@
 #include "cdrest.h"
 
 #ifndef CDREST_NO_TLS
+/* SHA-256 (the transcript, the SHA-256 suites' PRF, the chain's signed parts): cdrest's on
+   the SHA extensions where this CPU has them (tests/test_sha256.c checks that it sees them;
+   valgrind hides them), BearSSL's otherwise and with CDREST_NO_FAST_PK. SHA-384 suites
+   keep BearSSL's PRF everywhere. */
+static void check_sha256(cdrest_client *c) {
+    br_ssl_engine_context *eng = &c->tls->cc.eng;
+    const br_hash_class *want = &br_sha256_vtable;
+    br_tls_prf_impl want_prf = br_tls12_sha256_prf;
+#ifdef CDREST__SHA_NI
+    if (cdrest__cpu_has_sha_ni()) want = &cdrest__sha256_vtable, want_prf = cdrest__prf_sha256;
+#endif
+    printf("SHA-256 %s\n", want == &br_sha256_vtable ? "BearSSL's (portable)" : "cdrest's on SHA-NI");
+    CHECK(br_ssl_engine_get_hash(eng, br_sha256_ID) == want);
+    CHECK(eng->prf_sha256 == want_prf);
+    CHECK(br_multihash_getimpl(&c->tls->x509.u.minimal.mhash, br_sha256_ID) == want);
+    CHECK(eng->prf_sha384 == br_tls12_sha384_prf);
+    CHECK(br_ssl_engine_get_hash(eng, br_sha384_ID) == &br_sha384_vtable);
+}
+
 static void check_engine(int full_duplex) {
     cdrest_client c;
     cdrest_config cfg;
@@ -64,6 +83,7 @@ static void check_engine(int full_duplex) {
     CHECK(eng->iec == br_ec_get_default()); /* CDREST_NO_FAST_PK, or no __int128 */
 #endif
     CHECK(c.tls->x509.u.minimal.iec == br_ec_get_default());
+    check_sha256(&c);
     /* one shared record buffer by default, two on request */
     CHECK_INT((long)c.tls->iobuf_len, full_duplex ? BR_SSL_BUFSIZE_BIDI : BR_SSL_BUFSIZE_MONO);
     cdrest_free(&c);

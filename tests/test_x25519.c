@@ -354,21 +354,6 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *slurp(const char *file) {
-    FILE *f = fopen(file, "rb");
-    char *b;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = (char *)malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (b) b[n] = 0;
-    fclose(f);
-    return b;
-}
-
 static int run(const char *cmd) {
     int rc = system(cmd);
     return rc == 0;
@@ -452,7 +437,7 @@ static void handshake(const char *key, const char *group, int curve, const char 
         snprintf(log, sizeof log, "%s/s_server.log", dir);
         for (i = 0; i < 100; i++) { /* s_server writes its trace as it goes */
             free(trace);
-            trace = slurp(log);
+            trace = test_slurp(log, NULL);
             if (trace && strstr(trace, trace_name)) break;
             usleep(20000);
         }

@@ -4,7 +4,7 @@
 # any file clang-format would change. Needs clang-format (tools/deps.sh test installs it);
 # the style is written for Debian 12's clang-format 14.
 CLANG_FORMAT ?= clang-format
-FORMAT_FILES := cdrest.h $(sort $(wildcard tests/*.c tests/*.h examples/*.c fuzz/*.c fuzz/*.h bench/*.c tools/*.c))
+FORMAT_FILES := cdrest.h $(sort $(wildcard tests/*.c tests/*.h examples/*.c fuzz/*.c fuzz/*.h bench/*.c bench/*.h tools/*.c))
 
 format:
 	$(CLANG_FORMAT) -i $(FORMAT_FILES)
