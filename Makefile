@@ -53,6 +53,8 @@ header-check: | $(B)/hdr
 	@printf '#define CDREST_IMPLEMENTATION\n#include "cdrest.h"\nint main(void){return 0;}\n' > $(B)/hdr/one.c
 	@cp $(B)/hdr/one.c $(B)/hdr/one.cpp
 	gcc   -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/gcc99.o
+	gcc   -std=c99 $(WARN) -O3 -I. -c $(B)/hdr/one.c -o $(B)/hdr/gcc99o3.o
+	clang -std=c99 $(WARN) -O3 -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99o3.o
 	gcc   -std=c11 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/gcc11.o
 	clang -std=c99 $(WARN) -O2 -I. -c $(B)/hdr/one.c -o $(B)/hdr/clang99.o
 	clang -std=c99 $(WARN) -I. -DCDREST_NO_TLS -c $(B)/hdr/one.c -o $(B)/hdr/clang99n.o

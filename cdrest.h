@@ -2577,9 +2577,12 @@ static void cdrest__printable(char *s) {
 }
 
 static int cdrest__vfail(cdrest_error *e, int code, const char *fmt, va_list ap) {
+    int n;
     if (!e) return code;
     e->code = code;
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    /* A line longer than the buffer ends in "..." instead of stopping mid-word unseen. */
+    if (n >= (int)sizeof e->msg && sizeof e->msg > 4) memcpy(e->msg + sizeof e->msg - 4, "...", 4);
     cdrest__printable(e->msg);
     return code;
 }
@@ -4228,6 +4231,16 @@ static void cdrest__tls_anchor_rules(cdrest__tls_x509 *x, const br_x509_trust_an
     cdrest__tls_policy_fail(x, err);
 }
 
+/* Is trust anchor i named `name` (a DN's contents, as cdrest__tls_cert_parse gives an issuer)? */
+static int cdrest__tls_anchor_named(const struct cdrest__tls *t, size_t i, cdrest__tls_der name) {
+    cdrest__tls_der dn, ta_name;
+    unsigned tag;
+    dn.p = t->tas[i].dn.data;
+    dn.n = t->tas[i].dn.len;
+    return cdrest__tls_der_take(&dn, &tag, &ta_name) == 1 && ta_name.n == name.n &&
+           memcmp(ta_name.p, name.p, name.n) == 0;
+}
+
 /* The chain's certificate index was signed by a trust anchor: apply the restrictions of
    the loaded CA anchors of that name (all of them, when several share it). A non-CA
    anchor only trusts a leaf that is itself (checked as the leaf). */
@@ -4236,15 +4249,9 @@ static void cdrest__tls_check_anchor(cdrest__tls_x509 *x, const unsigned char *c
     cdrest__tls_leafinfo li;
     size_t i;
     if (x->policy || !cdrest__tls_cert_parse(c, len, len, &li)) return;
-    for (i = t->ncompiled; i < t->ntas && !x->policy; i++) {
-        cdrest__tls_der dn, name;
-        unsigned tag;
-        dn.p = t->tas[i].dn.data;
-        dn.n = t->tas[i].dn.len;
-        if ((t->tas[i].flags & BR_X509_TA_CA) && cdrest__tls_der_take(&dn, &tag, &name) == 1 && name.n == li.issuer.n &&
-            memcmp(name.p, li.issuer.p, name.n) == 0)
+    for (i = t->ncompiled; i < t->ntas && !x->policy; i++)
+        if ((t->tas[i].flags & BR_X509_TA_CA) && cdrest__tls_anchor_named(t, i, li.issuer))
             cdrest__tls_anchor_rules(x, &t->tas[i], index);
-    }
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
@@ -6781,6 +6788,14 @@ static void cdrest__tls_describe_dates(struct cdrest__tls *t, char *w, size_t ca
     cdrest__tls_say(w, cap, "certificate expired or not yet valid");
 }
 
+/* Does any trust anchor (compiled in or loaded) carry this name? */
+static int cdrest__tls_issuer_is_anchor(const struct cdrest__tls *t, cdrest__tls_der issuer) {
+    size_t i;
+    for (i = 0; i < t->ntas; i++)
+        if (cdrest__tls_anchor_named(t, i, issuer)) return 1;
+    return 0;
+}
+
 static void cdrest__tls_describe_untrusted(struct cdrest__tls *t, char *w, size_t cap) {
     cdrest__tls_leafinfo li;
     char cn[80];
@@ -6793,8 +6808,21 @@ static void cdrest__tls_describe_untrusted(struct cdrest__tls *t, char *w, size_
         return;
     }
     cdrest__tls_name_cn(li.issuer, cn, sizeof cn);
-    cdrest__tls_say(w, cap, "certificate not trusted: its issuer \"%s\" is not among the %lu trusted CAs", cn,
-                    (unsigned long)t->ntas);
+    /* BearSSL says "not trusted" (62) too when a signature in the chain does not verify:
+       name the cases the words would otherwise get wrong. */
+    if (cdrest__tls_issuer_is_anchor(t, li.issuer))
+        cdrest__tls_say(w, cap,
+                        "certificate not trusted: its signature does not verify with the key of its issuer, "
+                        "the trusted CA \"%s\"",
+                        cn);
+    else if (t->x509.certs > 1)
+        cdrest__tls_say(w, cap,
+                        "certificate not trusted: its issuer \"%s\" is not among the %lu trusted CAs, nor does "
+                        "the chain sent with it lead to one (a CA missing, or a bad signature)",
+                        cn, (unsigned long)t->ntas);
+    else
+        cdrest__tls_say(w, cap, "certificate not trusted: its issuer \"%s\" is not among the %lu trusted CAs", cn,
+                        (unsigned long)t->ntas);
 }
 
 /* A received fatal alert; the few with a usual cause say it. */
@@ -6908,7 +6936,7 @@ static int cdrest__tls_fail(cdrest_client *c, struct cdrest__tls *t, int err) {
     return cdrest__fail_terse(&c->err, CDREST_E_TLS);
 #else
     {
-        char what[200];
+        char what[CDREST_ERRMSG_SIZE]; /* a longer line is cut, with "...", by cdrest__fail */
         cdrest__tls_describe(t, err, what, sizeof what);
         return cdrest__fail(&c->err, CDREST_E_TLS, "TLS: %s (%s %d) for host %s", what,
                             err >= 1024 ? "cdrest" : "BearSSL", err, t->name);
@@ -7626,8 +7654,8 @@ static int cdrest__http_line(char *s, char *end, size_t *len, char **next, cdres
 /* Parse a complete head buf[0..n) (ending with an empty line). obs-fold continuation
    lines are joined into the line before them in place (RFC 9112 5.2: replace by SP). */
 static int cdrest__http_parse_head(char *buf, size_t n, cdrest__head *h, cdrest_error *err) {
-    char *p = buf, *end = buf + n, *next;
-    size_t len;
+    char *p = buf, *end = buf + n, *next = NULL; /* set by cdrest__http_line; gcc -O3 cannot see it */
+    size_t len = 0;
     int rc;
     cdrest_hspan *headers = h->headers;
     int max = h->max_headers;
@@ -7642,8 +7670,8 @@ static int cdrest__http_parse_head(char *buf, size_t n, cdrest__head *h, cdrest_
         if (len == 0) return 0;
         /* Join continuation lines: blank out the line break before each. */
         while (next < end && (*next == ' ' || *next == '\t')) {
-            size_t more;
-            char *after;
+            size_t more = 0;
+            char *after = NULL;
             if ((rc = cdrest__http_line(next, end, &more, &after, err)) != 0) return rc;
             memset(line + len, ' ', (size_t)(next - (line + len)));
             len = (size_t)(next - line) + more;
@@ -10411,7 +10439,7 @@ CDRESTDEF int cdrest_delete_artifact(cdrest_client *c, const char *artifact_name
 CDRESTDEF int cdrest_create_artifact_version(cdrest_client *c, const char *artifact_name, const char *version,
                                              const cdrest_param *extra, cdrest_doc *out) {
     char group[256];
-    const char *key, *in[2];
+    const char *key = NULL, *in[2]; /* key: set by cdrest__split_artifact (gcc -O3 cannot see it) */
     int rc;
     if (!c) return CDREST_E_ARG;
     in[0] = artifact_name, in[1] = version;

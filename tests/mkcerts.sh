@@ -24,6 +24,8 @@
 #   selfsigned.pem         self-signed                                 (key: rsa.key)
 #   unknownca.pem          signed by other CA                          (key: rsa.key)
 #   big.pem                ~9 KB: 300 DNS names before DNS:localhost, IP:127.0.0.1 (key: rsa.key)
+#   badsig.pem             rsa.pem with its signature's last byte flipped (key: rsa.key)
+#   badsigi-chain.pem      chain.pem's leaf + the intermediate with its signature corrupted (key: chain.key)
 # The policy matrix (issue 18 and the host-name rules; key rsa.key unless said otherwise;
 # a file named *-chain.pem holds the leaf and then its intermediates, *-anchor.pem holds ca.pem
 # and the intermediate: the "CA + chain" file, where the intermediate is a trust anchor)
@@ -198,6 +200,21 @@ sign unknownca rsa.key localhost other-ca v3_leaf
 sign big rsa.key localhost ca v3_big
 q openssl req -config ca.cnf -new -x509 -key rsa.key -subj "/CN=localhost" -days 825 \
   -extensions v3_leaf -sha256 -out selfsigned.pem
+# badsig IN OUT: the certificate with the last byte of its signature flipped (servers load it
+# unchecked; a client must refuse it)
+badsig() {
+  q openssl x509 -in "$1" -outform der -out "$2.der"
+  n=$(wc -c < "$2.der")
+  last=$(tail -c 1 "$2.der" | od -An -tu1 | tr -d ' ')
+  { head -c $((n - 1)) "$2.der"; printf "\\$(printf '%03o' $((last ^ 1)))"; } > "$2.bad"
+  q openssl x509 -inform der -in "$2.bad" -out "$2"
+  rm -f "$2.der" "$2.bad"
+}
+badsig rsa.pem badsig.pem
+badsig inter.pem badsig-inter.pem
+q openssl x509 -in chain.pem -out badsigi-leaf.pem
+cat badsigi-leaf.pem badsig-inter.pem > badsigi-chain.pem
+rm -f badsigi-leaf.pem badsig-inter.pem
 
 # the policy matrix
 sign eku-client rsa.key localhost ca v3_ekuclient

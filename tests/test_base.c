@@ -102,7 +102,24 @@ static void test_sizes(void) {
     CHECK_INT(left, 0);
 }
 
+/* An error line longer than its buffer ends in "..." (it is cut, and says so). */
+static void test_long_error_line(void) {
+    cdrest_error e;
+    char long_word[CDREST_ERRMSG_SIZE * 2];
+    memset(long_word, 'x', sizeof long_word - 1);
+    long_word[sizeof long_word - 1] = 0;
+    CHECK_INT(cdrest_error_set(&e, CDREST_E_ARG, "short %d", 1), CDREST_E_ARG);
+    CHECK_STR(e.msg, "short 1");
+    cdrest_error_set(&e, CDREST_E_ARG, "%.*s", CDREST_ERRMSG_SIZE - 1, long_word); /* fits exactly */
+    CHECK_INT((long)strlen(e.msg), CDREST_ERRMSG_SIZE - 1);
+    CHECK(e.msg[CDREST_ERRMSG_SIZE - 2] == 'x');
+    cdrest_error_set(&e, CDREST_E_ARG, "%s", long_word);
+    CHECK_INT((long)strlen(e.msg), CDREST_ERRMSG_SIZE - 1);
+    CHECK(strcmp(e.msg + CDREST_ERRMSG_SIZE - 4, "...") == 0);
+}
+
 int main(void) {
+    test_long_error_line();
     test_classes();
     test_compare();
     test_sizes();

@@ -174,6 +174,9 @@ enum {
     S_RSA2047,
     S_WEAK2047,
     S_DUPSAN,
+    /* a signature that does not verify, on the leaf and on the intermediate */
+    S_BADSIG,
+    S_BADSIGI,
     S_COUNT
 };
 static const char *const srv_cert[S_COUNT] = {
@@ -183,7 +186,7 @@ static const char *const srv_cert[S_COUNT] = {
     "sha1i-chain", "sha1ca-leaf",     "rsa1024",      "weaki-chain",   "pathlen-chain", "cnonly",      "wild",
     "nccn-chain",  "ncbadip-chain",   "md5i-chain",   "kui-chain",     "dupeku",        "dupnc-chain", "ekuroot-leaf",
     "ncroot-leaf", "path0root-chain", "exproot-leaf", "weakroot-leaf", "v1-chain",      "rsa2047",     "weak2047-chain",
-    "dupsan"
+    "dupsan",      "badsig",          "badsigi-chain"
 };
 static int port[S_COUNT], port6;
 static pid_t nginx_pid;
@@ -216,11 +219,11 @@ static int start_nginx(void) {
                 "  keepalive_requests 100000; keepalive_timeout 60s;\n",
                 path("nginx.pid"), path("nginx.err"), path("t"), path("t"), path("t"), path("t"), path("t"));
         for (i = 0; i < S_COUNT; i++) {
-            const char *key = (i == S_ECDSA)     ? "ecdsa"
-                              : (i == S_CHAIN)   ? "chain"
-                              : (i == S_RSA1024) ? "rsa1024"
-                              : (i == S_RSA2047) ? "rsa2047"
-                                                 : "rsa";
+            const char *key = (i == S_ECDSA)                     ? "ecdsa"
+                              : (i == S_CHAIN || i == S_BADSIGI) ? "chain"
+                              : (i == S_RSA1024)                 ? "rsa1024"
+                              : (i == S_RSA2047)                 ? "rsa2047"
+                                                                 : "rsa";
             char certname[64], keyname[64];
             port[i] = unique_port(i);
             snprintf(certname, sizeof certname, "%s.pem", srv_cert[i]);
@@ -499,9 +502,20 @@ static void test_bad_certs(void) {
                 "certificate is self-signed and not trusted (BearSSL 62)");
     expect_fail("unknown CA", &t, "127.0.0.1", port[S_UNKNOWNCA], "localhost", CDREST_E_TLS, 62,
                 "its issuer \"cdrest other CA\" is not among the 1 trusted CAs");
+    /* BearSSL reports a signature that does not verify as "not trusted" too: the words must not
+       say the trusted CA is missing, nor name the wrong certificate */
+    expect_fail("leaf signature corrupted", &t, "127.0.0.1", port[S_BADSIG], "localhost", CDREST_E_TLS, 62,
+                "its signature does not verify with the key of its issuer, the trusted CA \"cdrest test CA\" "
+                "(BearSSL 62)");
+    expect_fail("intermediate's signature corrupted", &t, "127.0.0.1", port[S_BADSIGI], "localhost", CDREST_E_TLS, 62,
+                "its issuer \"cdrest test intermediate\" is not among the 1 trusted CAs, nor does the chain sent "
+                "with it lead to one (a CA missing, or a bad signature) (BearSSL 62)");
     t = tls_ca(path("other-ca.pem"));
     expect_fail("wrong trust store", &t, "127.0.0.1", port[S_RSA], "localhost", CDREST_E_TLS, 62,
                 "its issuer \"cdrest test CA\" is not among the 1 trusted CAs");
+    expect_fail("wrong trust store, a chain", &t, "127.0.0.1", port[S_CHAIN], "localhost", CDREST_E_TLS, 62,
+                "its issuer \"cdrest test intermediate\" is not among the 1 trusted CAs, nor does the chain sent "
+                "with it lead to one");
 }
 
 static void test_ip_hosts(void) {
