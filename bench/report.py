@@ -357,11 +357,14 @@ def markdown(res):
     if bi:
         have = [n for n, ok in bi["exports"].items() if ok]
         lack = [n for n, ok in bi["exports"].items() if not ok]
-        L.append("BearSSL's implementations: the engine takes the fastest code the installed library has "
-                 "(tests/test_tls_engine.c checks it): AES-GCM on AES-NI with PCLMUL GHASH, RSA on i62, and "
-                 "BearSSL's default elliptic-curve code. %s exports %s; it lacks %s, so X25519 and P-256 run on "
-                 "the portable 31-bit code (`f255_*`, `*_f256` below) and the handshake rows cannot move with this "
-                 "library: BearSSL versions after 0.6 route their defaults to the 64-bit code themselves.\n"
+        L.append("The handshake's code (tests/test_tls_engine.c checks what the engine runs): AES-GCM on BearSSL's "
+                 "AES-NI and PCLMUL GHASH code; X25519, the ECDSA P-256 and RSA signature checks on cdrest's own "
+                 "64-bit code (`cdrest__fe_*`, `cdrest__p256_*`, `cdrest__wn_*` below), because %s exports %s but "
+                 "lacks %s (BearSSL 0.6 has only portable 15/31-bit elliptic-curve code); everything else "
+                 "BearSSL's. On CPUs with the SHA extensions cdrest also hashes the handshake with SHA-256 on "
+                 "SHA-NI, which these instruction counts do not show: valgrind hides SHA-NI from the program, so "
+                 "under callgrind BearSSL's portable SHA-256 runs (`br_sha2small_round` in the listings); the "
+                 "timed rows above run the SHA-NI code.\n"
                  % (os.path.basename(bi["library"]) or "libbearssl", ", ".join(have) or "none",
                     ", ".join(lack) or "nothing"))
     L.append("The 1 MiB body (instructions per GET = (Ir(N=3) - Ir(N=1)) / 2; glibc's memcpy moves large blocks with "
