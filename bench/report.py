@@ -357,9 +357,15 @@ def markdown(res):
     if bi:
         have = [n for n, ok in bi["exports"].items() if ok]
         lack = [n for n, ok in bi["exports"].items() if not ok]
+        # Said from the listings, not assumed: which code the measured handshake ran.
+        own = any(fn.startswith(("cdrest__fe_", "cdrest__p256_", "cdrest__wn_"))
+                  for fn, _ in res["profiles"].get("cdrest_ecdsa_full", []))
+        pk = ("X25519, the ECDSA P-256 and RSA signature checks on cdrest's own 64-bit code (`cdrest__fe_*`, "
+              "`cdrest__p256_*`, `cdrest__wn_*` below)" if own else
+              "X25519 and P-256 on BearSSL's portable code (this client was built without cdrest's 64-bit "
+              "public-key code: CDREST_NO_FAST_PK, or no unsigned __int128)")
         L.append("The handshake's code (tests/test_tls_engine.c checks what the engine runs): AES-GCM on BearSSL's "
-                 "AES-NI and PCLMUL GHASH code; X25519, the ECDSA P-256 and RSA signature checks on cdrest's own "
-                 "64-bit code (`cdrest__fe_*`, `cdrest__p256_*`, `cdrest__wn_*` below), because %s exports %s but "
+                 "AES-NI and PCLMUL GHASH code; " + pk + "; %s exports %s but "
                  "lacks %s (BearSSL 0.6 has only portable 15/31-bit elliptic-curve code); everything else "
                  "BearSSL's. On CPUs with the SHA extensions cdrest also hashes the handshake with SHA-256 on "
                  "SHA-NI, which these instruction counts do not show: valgrind hides SHA-NI from the program, so "
