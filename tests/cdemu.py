@@ -75,7 +75,11 @@ REQUEST_LINE_RE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+) (/[\x21-\x7e]*) (HT
 # and "." never crosses a LF, so each match is one whole line: findall finds as many fields
 # as there are lines only when every line is a field. ("." is cheaper than [^\r\n]; the
 # lines' CRs are counted instead.)
-HEAD_FIELD_RE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:.*[^ \t\r\n])?)[ \t]*\r\n", re.M)
+# A field line of a common head: name, then the value up to CRLF (stripped by common_head).
+# One [^\r\n]* run and nothing optional after it, so a line that does not match fails in
+# linear time (a value pattern that ends in a class and optional blanks backtracked
+# quadratically: half a second for one hostile 8 KB line, with every client waiting).
+HEAD_FIELD_RE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):([^\r\n]*)\r\n", re.M)
 ARTIFACT_PART_RE = re.compile(r"^[A-Za-z0-9_. \-]+$")   # the docs: letters, digits, spaces, _ - .
 VERSION_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
@@ -1134,6 +1138,17 @@ def check_utf8(o):
 JSON_BODY_DECODER = json.JSONDecoder(parse_constant=reject_constant)  # made once: json.loads makes one per call
 
 
+def finite_number(v):
+    """A JSON number that is a finite float too (1e999 parses as inf; a 400-digit integer
+    has no float): what a duration or a count of seconds may be."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def parse_json_body(body):
     try:
         text = body.decode("utf-8")
@@ -1143,11 +1158,15 @@ def parse_json_body(body):
         obj = JSON_BODY_DECODER.decode(text)
     except ValueError as e:
         raise bad_arg("Malformed JSON in request body: %s" % e)
+    except RecursionError:  # Python's decoder recurses per level: ~1,000 levels end it
+        raise bad_arg("Malformed JSON in request body: nested too deeply")
     try:
         if "\\u" in text:     # only a \u escape makes a lone surrogate: the text itself is UTF-8
             check_utf8(obj)
     except UnicodeEncodeError:
         raise bad_arg("Malformed JSON in request body: lone surrogate in a \\u escape")
+    except RecursionError:
+        raise bad_arg("Malformed JSON in request body: nested too deeply")
     if not isinstance(obj, dict):
         raise bad_arg("The request body must be a JSON object")
     return obj
@@ -1310,7 +1329,7 @@ def common_head(head):
     if m is None:
         return None
     fields = text[m.end():-2]         # the field lines, each with its CRLF
-    hlist = HEAD_FIELD_RE.findall(fields)
+    hlist = [(name, value.strip(" \t")) for name, value in HEAD_FIELD_RE.findall(fields)]
     lines = fields.count("\n")
     if fields.count("\r") != lines or lines > MAX_HEADERS:   # a CR not before a LF
         return None
@@ -2771,8 +2790,8 @@ class App:
                                                       and not isinstance(v.get("status", 200), bool)):
                                 raise bad_arg("uploadAnswer is null or {\"status\": N, \"body\": TEXT}")
                         else:
-                            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                                raise bad_arg("'%s' must be a number >= 0" % k)
+                            if not finite_number(v) or v < 0:
+                                raise bad_arg("'%s' must be a finite number >= 0" % k)
                             if k == "closeIdleProbability" and v > 1:
                                 raise bad_arg("closeIdleProbability must be within 0..1")
                         changes[k] = v

@@ -271,8 +271,9 @@ def outcome_of(f, *args):
 def compare(name, cases, fast, general):
     diffs = [c for c in cases if outcome_of(fast, *c) != outcome_of(general, *c)]
     for c in diffs[:3]:
-        check(False, "%s differs on %r: %r, general %r"
-              % (name, c, outcome_of(fast, *c), outcome_of(general, *c)))
+        shown = repr(c) if len(repr(c)) <= 300 else repr(c)[:300] + "..."
+        check(False, "%s differs on %s: %r, general %r"
+              % (name, shown, outcome_of(fast, *c), outcome_of(general, *c)))
     check(not diffs, "%s gives what the general code gives on %d inputs" % (name, len(cases)))
 
 
@@ -352,10 +353,14 @@ def json_body_general(body):
         obj = cdemu.JSON_BODY_DECODER.decode(text)
     except ValueError as e:
         raise cdemu.bad_arg("Malformed JSON in request body: %s" % e)
+    except RecursionError:
+        raise cdemu.bad_arg("Malformed JSON in request body: nested too deeply")
     try:
         cdemu.check_utf8(obj)
     except UnicodeEncodeError:
         raise cdemu.bad_arg("Malformed JSON in request body: lone surrogate in a \\u escape")
+    except RecursionError:
+        raise cdemu.bad_arg("Malformed JSON in request body: nested too deeply")
     if not isinstance(obj, dict):
         raise cdemu.bad_arg("The request body must be a JSON object")
     return obj
@@ -364,7 +369,8 @@ def json_body_general(body):
 def test_json_body(rng):
     bodies = [b'{}', b'{"value":"v"}', b'{"value":"\\ud800"}', b'{"\\udc00":1}', b'{"a":["\\ud83d"]}',
               b'{"a":"\\ud83d\\ude00"}', b'{"a":"\\\\ud800"}', b'{"a":"\xed\xa0\x80"}', b'{"a":NaN}', b'[]',
-              b'{"a":"\\u00e9"}', b'{"a":{"b":["\\uDFFF"]}}', b'"\\ud800"', b'\xff']
+              b'{"a":"\\u00e9"}', b'{"a":{"b":["\\uDFFF"]}}', b'"\\ud800"', b'\xff',
+              b'{"a":' + b'[' * 5000 + b'1' + b']' * 5000 + b'}', b'{"a":' + b'[' * 900 + b'"\\ud800"' + b']' * 900 + b'}']
     for _ in range(500):
         bodies.append(b'{"k":"' + "".join(rng.choice(["a", "\\ud800", "\\udc00", "\\\\", "\\u0041", "\u00e9"])
                                           for _ in range(4)).encode() + b'"}')
@@ -475,8 +481,25 @@ def test_no_body():
               "no body framing, no body: %r" % head[:30])
 
 
+def test_hostile_lines():
+    """Field lines that the fast reader's regex must refuse in linear time: a value pattern
+    with an optional tail backtracked quadratically (0.5 s for one 8 KB line, holding the
+    interpreter lock, so every client waited). Twelve such heads must take well under a
+    second (each took 0.5 s); the bound is a hang check, not a speed claim."""
+    tails = [b" " * 8100 + b"\n", b"a" + b" " * 8100 + b"\r\r\n", b" \t" * 4050 + b"\n", b"x" * 8100 + b"\r",
+             b" " * 8100 + b"\r \r\n", b"a\rb" * 2000 + b"\r\n"]
+    t = time.perf_counter()
+    for tail in tails:
+        for name in (b"X", b"Content-Type"):
+            head = b"GET / HTTP/1.1\r\nHost: a\r\n" + name + b":" + tail + b"\r\n"
+            check(cdemu.common_head.__wrapped__(head) is None, "a hostile line is not a common head")
+    took = time.perf_counter() - t
+    check(took < 1.0, "12 hostile 8 KB field lines read in %.3f s (< 1 s)" % took)
+
+
 def main():
     test_heads()
+    test_hostile_lines()
     test_prop_path()
     test_no_body()
     rng = random.Random(4242)

@@ -917,6 +917,24 @@ def test_idle_close():
     e.stop()
 
 
+def test_hostile_bodies(base):
+    """A body nested past Python's recursion limit, and settings that are not finite numbers,
+    get a 400 (they gave a 500 with a traceback, and an answer with Infinity in it)."""
+    deep = '{"projectName":"Default","value":"v","junk":' + "[" * 5000 + '"x"' + "]" * 5000 + "}"
+    r = requests.put(base + "/rest/v1.0/properties/deep", data=deep,
+                     headers={"Content-Type": "application/json"}, auth=("admin", "changeme"), timeout=TIMEOUT)
+    eq(r.status_code, 400, "JSON nested 5,000 deep: 400")
+    check("nested too deeply" in r.text and "InvalidArgument" in r.text, "... InvalidArgument, says why (%s)" % r.text[:200])
+    for body in ('{"jobSeconds":1e999}', '{"sessionTimeout":1' + "0" * 400 + "}", '{"jobSeconds":-1}'):
+        r = requests.post(base + "/emu/config", data=body, headers={"Content-Type": "application/json"},
+                          timeout=TIMEOUT)
+        eq(r.status_code, 400, "/emu/config %s: 400" % body[:30])
+        check("finite number" in r.text, "... says a finite number is wanted (%s)" % r.text[:100])
+    r = requests.get(base + "/emu/config", timeout=TIMEOUT)
+    check("Infinity" not in r.text and isinstance(r.json().get("jobSeconds"), (int, float)),
+          "/emu/config still answers JSON with finite numbers")
+
+
 # --------------------------------------------------------------------------------------
 # HTTPS
 
@@ -1163,6 +1181,7 @@ def main():
         ("authentication", lambda: test_auth(base)),
         ("session timeout, --user, --job-seconds", test_session_timeout),
         ("content type, bodies, framing", lambda: test_content_type_and_bodies(base, http_port)),
+        ("hostile bodies and settings", lambda: test_hostile_bodies(base)),
         ("properties", lambda: test_properties(base)),
         ("artifacts and uploads", lambda: test_artifacts(base)),
         ("jobs", lambda: test_jobs(base)),
