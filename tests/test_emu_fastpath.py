@@ -497,9 +497,51 @@ def test_hostile_lines():
     check(took < 1.0, "12 hostile 8 KB field lines read in %.3f s (< 1 s)" % took)
 
 
+# How the emulator runs each of its module-level patterns on what a client sends: the
+# operation that must stay linear in the input's length. A new pattern without an entry
+# fails the test below, so none is added without this check.
+PATTERN_USE = {
+    "TOKEN_RE": "match", "HEADER_FIELD_RE": "match", "NOT_PRINTABLE_RE": "search", "BAD_PERCENT_RE": "search",
+    "REQUEST_LINE_RE": "match", "HEAD_FIELD_RE": "findall", "ARTIFACT_PART_RE": "match", "VERSION_RE": "match",
+}
+
+
+def timed(f, arg):
+    t = time.perf_counter()
+    f(arg)
+    return time.perf_counter() - t
+
+
+def test_patterns_linear():
+    """Every pattern, used as the emulator uses it, on 8 KB runs of the characters that make
+    regexes backtrack (blanks, CRs, '%', digits, letters), each ended in a way that fails the
+    match: the worst call must stay far below what one quadratic pattern took (0.5 s per 8 KB
+    line for HEAD_FIELD_RE's old form). A hang check, not a speed claim: linear calls take
+    about 0.1 ms, the bound is 50 ms (the best of three tries, so a busy machine does not
+    fail it)."""
+    import re
+    pats = {k: v for k, v in vars(cdemu).items() if isinstance(v, re.Pattern)}
+    check(set(pats) == set(PATTERN_USE), "every module-level pattern has a use listed (%s)"
+          % sorted(set(pats) ^ set(PATTERN_USE)))
+    runs = [" ", "\t", "a", "\r", "a ", " \t", "%", "%2", "/", "0", ".", "-", ":", "\\u", "a\r", "\r\n", "x:"]
+    ends = ["", "\n", "\r", "\x00", "!", "\r\n\r\n", "\x7f", "%"]
+    starts = ["", "X:", "GET / HTTP/1.1\r\n", "Host: a\r\nX: v"]  # inside a field value too
+    for name, pat in sorted(pats.items()):
+        use = getattr(pat, PATTERN_USE.get(name, "search"))
+        worst, worst_input = 0.0, None
+        for r, e, start in ((r, e, start) for r in runs for e in ends for start in starts):
+            text = start + r * (8000 // len(r)) + e
+            best = min(timed(use, text) for _ in range(3))
+            if best > worst:
+                worst, worst_input = best, (start, r, e)
+        check(worst < 0.05, "%s.%s stays linear on hostile 8 KB input (worst %.4f s on %r)"
+              % (name, PATTERN_USE.get(name, "search"), worst, worst_input))
+
+
 def main():
     test_heads()
     test_hostile_lines()
+    test_patterns_linear()
     test_prop_path()
     test_no_body()
     rng = random.Random(4242)
