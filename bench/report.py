@@ -208,7 +208,7 @@ def machine_lines(res):
     return out
 
 
-TARGET_HEAD = ["target", "measured", "", "bound (see *Where the time goes*)"]
+TARGET_HEAD = ["target", "measured", "", "the most any client could reach (bench/results.md, *Where the time goes*)"]
 
 # The throughput rows: experiment key, label, unit.
 SPEC = [
@@ -395,7 +395,7 @@ def markdown(res):
     L.append("cdrest's tokenizer against jsmn (strict, parent links) on CD-shaped listings, medians: %s. "
              "ratio json_vs_jsmn_strict = **%.2f** (the lower of the 20 MiB and 1 MiB pairwise medians; "
              "the whole output is in build/bench/run/bench-json.txt).\n"
-             % ("; ".join("%s %s %.0f MB/s" % m for m in res["json"]["medians"]), res["json"]["ratio"] or 0))
+             % ("; ".join("%s %s %.0f MB/s" % tuple(m) for m in res["json"]["medians"]), res["json"]["ratio"] or 0))
     L.append("## Footprint\n")
     core = fp["libcurl_core"]
     rows = [
