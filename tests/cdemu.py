@@ -522,6 +522,11 @@ class Ctx:
         self.user = user
         self.now = now
         self.p = {}
+        # Context parameters naming objects the emulator does not model (see UNMODELLED_CONTEXT):
+        # kept apart, since they are not in KEYS, for roots() to refuse.
+        self.unmodelled = ()
+        if params and not UNMODELLED_SET.isdisjoint(params):
+            self.unmodelled = tuple(k for k in UNMODELLED_CONTEXT if params.get(k) not in (None, ""))
         keys = self.ORDER.keys() & params.keys() if params else ()
         if len(keys) > 1:   # in KEYS' order: which bad parameter is named first
             keys = sorted(keys, key=self.ORDER.get)
@@ -708,10 +713,9 @@ class Store:
             owner, rest = self.absolute_root(segs, ctx)
             return [(owner, rest)]
         c = ctx.p
-        if not UNMODELLED_SET.isdisjoint(c):
-            # the server would use them; ignoring them would write elsewhere
-            unmodelled = sorted(k for k in UNMODELLED_CONTEXT if k in c)
-            raise bad_arg("The emulator does not model the objects %s names" % ", ".join(unmodelled))
+        if ctx.unmodelled:
+            # the server would use them; ignoring them would write elsewhere (a false success)
+            raise bad_arg("The emulator does not model the objects %s names" % ", ".join(sorted(ctx.unmodelled)))
         if "jobStepId" in c:
             s = self.step(c["jobStepId"])
             return [(s, segs), (s.job, segs)]

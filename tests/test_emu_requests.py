@@ -933,6 +933,24 @@ def test_hostile_bodies(base):
     r = requests.get(base + "/emu/config", timeout=TIMEOUT)
     check("Infinity" not in r.text and isinstance(r.json().get("jobSeconds"), (int, float)),
           "/emu/config still answers JSON with finite numbers")
+    # A context the emulator does not model (a procedure step, a pipeline, ...) is refused,
+    # not written to the project the call also names (that answered 200: a false success).
+    auth = ("admin", "changeme")
+    for extra in ({"stepName": "s"}, {"pipelineName": "p", "releaseName": "r"}):
+        params = dict({"projectName": "Default", "value": "v"}, **extra)
+        r = requests.put(base + "/rest/v1.0/properties/unmodelledCtx", params=params, auth=auth, timeout=TIMEOUT)
+        eq(r.status_code, 400, "setProperty with %s: 400" % sorted(extra))
+        check("does not model" in r.text and all(k in r.text for k in extra), "... names %s (%s)"
+              % (sorted(extra), r.text[:160]))
+        r = requests.get(base + "/rest/v1.0/properties/unmodelledCtx", params=dict(params, value=None), auth=auth,
+                         timeout=TIMEOUT)
+        eq(r.status_code, 400, "getProperty with %s: 400" % sorted(extra))
+    r = requests.get(base + "/rest/v1.0/properties/unmodelledCtx", params={"projectName": "Default"}, auth=auth,
+                     timeout=TIMEOUT)
+    eq(r.status_code, 404, "nothing was written to the project")
+    r = requests.put(base + "/rest/v1.0/properties/unmodelledCtx", auth=auth, timeout=TIMEOUT,
+                     params={"projectName": "Default", "value": "v", "stepName": ""})
+    eq(r.status_code, 200, "an empty stepName is no context (as an empty projectName)")
 
 
 # --------------------------------------------------------------------------------------
