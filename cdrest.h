@@ -4404,6 +4404,17 @@ static size_t cdrest__tls_spki(const br_x509_pkey *pk, unsigned char *buf, size_
 
 /* --- pins ------------------------------------------------------------------------ */
 
+/* Value of one base64 character (RFC 4648 alphabet, no padding), or -1: the pin parser and
+   the PEM loader read base64. */
+static int cdrest__b64_value(int ch) {
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+}
+
 /* Decode exactly 44 base64 characters holding 32 bytes. 1 ok, 0 malformed. */
 static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
     unsigned long acc = 0;
@@ -4411,19 +4422,8 @@ static int cdrest__tls_b64_32(const char *s, unsigned char out[32]) {
     size_t o = 0;
     if (s[43] != '=' || s[42] == '=') return 0;
     for (i = 0; i < 43; i++) {
-        int ch = (unsigned char)s[i], v;
-        if (ch >= 'A' && ch <= 'Z')
-            v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z')
-            v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9')
-            v = ch - '0' + 52;
-        else if (ch == '+')
-            v = 62;
-        else if (ch == '/')
-            v = 63;
-        else
-            return 0;
+        int v = cdrest__b64_value((unsigned char)s[i]);
+        if (v < 0) return 0;
         acc = (acc << 6) | (unsigned long)v;
         bits += 6;
         if (bits >= 8) {
@@ -4889,24 +4889,12 @@ static void cdrest__tls_ld_marker(cdrest__tls_loader *ld) {
 }
 
 static void cdrest__tls_ld_b64(cdrest__tls_loader *ld, int ch) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-        v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-        v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-        v = ch - '0' + 52;
-    else if (ch == '+')
-        v = 62;
-    else if (ch == '/')
-        v = 63;
-    else if (ch == ' ' || ch == '\t')
-        return;
-    else if (ch == '=') {
-        ld->pad = 1;
-        return;
-    } else {
-        ld->bad = 1;
+    int v = cdrest__b64_value(ch);
+    if (v < 0) {
+        if (ch == '=')
+            ld->pad = 1;
+        else if (ch != ' ' && ch != '\t')
+            ld->bad = 1;
         return;
     }
     if (ld->pad) ld->bad = 1; /* data after padding */

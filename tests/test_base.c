@@ -118,7 +118,21 @@ static void test_long_error_line(void) {
     CHECK(strcmp(e.msg + CDREST_ERRMSG_SIZE - 4, "...") == 0);
 }
 
+/* cdrest__b64_value (TLS layer: pins and PEM) against the RFC 4648 alphabet, for every byte. */
+static void test_b64_value(void) {
+#ifndef CDREST_NO_TLS
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int b, bad = 0;
+    for (b = 0; b < 256; b++) {
+        const char *at = b ? strchr(alphabet, b) : NULL;
+        bad += cdrest__b64_value(b) != (at ? (int)(at - alphabet) : -1);
+    }
+    CHECK_INT(bad, 0);
+#endif
+}
+
 int main(void) {
+    test_b64_value();
     test_long_error_line();
     test_classes();
     test_compare();
